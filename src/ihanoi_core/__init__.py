@@ -1,0 +1,1 @@
+"""ihanoi core: the write side."""

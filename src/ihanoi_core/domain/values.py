@@ -1,0 +1,144 @@
+"""Value objects shared by the aggregates.
+
+Everything here is immutable and travels inside events, so each type is
+registered with the transcoder by a stable name (see ``VALUE_TYPES``): renaming a
+class is fine, renaming its registered name is a stored-contract change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Role(StrEnum):
+    """Who a principal is to the platform (DESIGN §2)."""
+
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    LEADER = "leader"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    PARTNER = "partner"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The acting identity: the subject id from the identity provider (e.g.
+    VNeID), its role and, for staff, the agency it works for. Every event records
+    the principal that caused it as ``actor``."""
+
+    subject: str
+    role: Role
+    agency: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.OFFICER, Role.LEADER)
+
+
+class TimeUnit(StrEnum):
+    """How a legal period is counted (DESIGN §3.5)."""
+
+    WORKING_HOURS = "working_hours"
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRule:
+    """A legal period as data: ``amount`` of ``unit`` under ``legal_basis``
+    (e.g. ``10 calendar_days, "Luật Khiếu nại 2011, Điều 27"``)."""
+
+    amount: int
+    unit: TimeUnit
+    legal_basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """A running legal deadline: where it started, which rule counts it, how
+    much extension was granted and how much paused time is excluded. The due
+    time is computed from this by the working calendar and stored in events."""
+
+    started_at: datetime
+    rule: DeadlineRule
+    extension: int = 0
+    paused_seconds: int = 0
+    paused_days: int = 0
+    paused_at: datetime | None = None
+
+
+class DeadlineCalendar(Protocol):
+    """What the domain needs from the working calendar: compute a due time.
+    The concrete calendar (holidays, office hours) lives outside the domain."""
+
+    def due(self, clock: Clock) -> datetime: ...
+
+    def pause_time(self, paused_at: datetime, resumed_at: datetime) -> tuple[int, int]:
+        """Office seconds and calendar days between a pause and a resume."""
+        ...
+
+
+class Priority(StrEnum):
+    """Report priority levels of iHanoi (QĐ 1207/QĐ-UBND): khẩn, bình thường, phức tạp."""
+
+    URGENT = "urgent"
+    NORMAL = "normal"
+    COMPLEX = "complex"
+
+
+class Channel(StrEnum):
+    """Where a case came in."""
+
+    APP = "app"
+    WEB = "web"
+    HOTLINE = "hotline"
+    OPEN311 = "open311"
+    DESK = "desk"
+    POST = "post"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a report is: coordinates and/or a street address, and the ward."""
+
+    ward: str
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Personal data of a person who filed a case. Never shown publicly."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A submitted document: name, where it is stored and its checksum."""
+
+    name: str
+    url: str
+    sha256: str
+
+
+VALUE_TYPES: dict[str, type] = {
+    "role": Role,
+    "principal": Principal,
+    "time_unit": TimeUnit,
+    "deadline_rule": DeadlineRule,
+    "clock": Clock,
+    "priority": Priority,
+    "channel": Channel,
+    "location": Location,
+    "contact": Contact,
+    "document": Document,
+}
