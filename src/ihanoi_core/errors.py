@@ -66,6 +66,8 @@ class InvalidTransitionError(IhanoiError):
     code = "invalid_transition"
 
     def __init__(self, case_id: UUID, command: str, status: str, allowed_from: tuple[str, ...] = ()) -> None:
+        status = str(status)
+        allowed_from = tuple(str(s) for s in allowed_from)
         allowed = f" (allowed from: {', '.join(allowed_from)})" if allowed_from else ""
         super().__init__(
             f"Cannot {command.replace('_', ' ')} a case in status {status!r}{allowed}.",

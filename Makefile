@@ -1,0 +1,43 @@
+# ihanoi — every target creates the virtualenv and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n1)
+
+.PHONY: serve test bench lint typecheck postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## Run the server with demo data on the embedded SQLite store (127.0.0.1:8000).
+serve: $(STAMP)
+	$(BIN)/ihanoi demo --if-empty
+	$(BIN)/ihanoi serve --host 127.0.0.1 --port 8000
+
+## Make sure the local PostgreSQL is up (tests use it for real).
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
+		for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432
+
+## The whole suite: lint, types, unit, integration (POPO, SQLite, PostgreSQL), e2e.
+test: $(STAMP) postgres
+	$(BIN)/ruff check src projections tests benchmarks
+	$(BIN)/mypy src projections
+	$(BIN)/pytest -q
+
+## Throughput figures beside the ceilings measured in the same run.
+bench: $(STAMP) postgres
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,84 @@
+"""The ``Ihanoi`` application: one ``eventsourcing`` Application for all cases.
+
+Build it with settings (store, directory) and use its commands with a
+``Principal``; every command checks permissions, decides, saves atomically and
+returns a ``CommandResult`` with the log position. Queries return plain dicts,
+never aggregates.
+
+    app = Ihanoi(Settings(database_url="sqlite:///./ihanoi.db"))
+    result = app.submit_report(citizen, category="pothole", ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder
+
+from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.commands.reports import ReportCommands
+from ihanoi_core.directory import Directory
+from ihanoi_core.domain import VALUE_TYPES
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.persistence import eventsourcing_env
+from ihanoi_core.permissions import can_see
+from ihanoi_core.settings import Settings
+from ihanoi_core.snapshots import case_snapshot
+from ihanoi_core.transcoder import OrjsonTranscoder
+
+APPLICATION_NAME = "cases"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ihanoi(ReportCommands, Application[UUID]):
+    """Every case of the platform, in one event store (see module docstring)."""
+
+    name = APPLICATION_NAME
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        directory: Directory | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings or Settings(database_url="memory://")
+        self.directory = directory or Directory.load(self.settings.directory)
+        calendar = self.directory.calendar
+        self.timezone = ZoneInfo(calendar.timezone)
+        self.calendar = WorkingCalendar(
+            days_off=calendar.days_off,
+            working_days=calendar.working_days,
+            office_hours=calendar.office_hours,
+            timezone=calendar.timezone,
+        )
+        self.clock = clock
+        super().__init__(env={**eventsourcing_env(self.settings), **(env or {})})
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder(VALUE_TYPES)
+
+    def _max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # -- queries ------------------------------------------------------------
+
+    def get_case(self, principal: Principal, case: UUID | str) -> dict[str, Any]:
+        """The current state of a case as the principal may see it."""
+        case_id = self.resolve_case_id(case)
+        aggregate = self._load(case_id, Case)
+        if not can_see(principal, aggregate):
+            from ihanoi_core.errors import CaseNotFoundError
+
+            raise CaseNotFoundError(case_id)
+        return case_snapshot(aggregate, principal)

@@ -1,0 +1,1 @@
+"""Application commands, one module per kind of case, mixed into ``Ihanoi``."""

@@ -1,0 +1,182 @@
+"""The machinery every command shares: load, authorise, decide, save once.
+
+``CaseCommands`` is mixed into the ``Ihanoi`` application together with one
+command mixin per kind of case. A command
+
+1. loads the case (``CaseNotFoundError`` when it does not exist),
+2. checks that the principal may see it and run the command (DESIGN §2),
+3. checks ``expected_version`` when the caller gave one (HTTP ``If-Match``),
+4. lets the aggregate decide (it raises and appends nothing if it refuses),
+5. saves all new events in one atomic transaction; losing a race to another
+   writer raises ``ConflictError`` and saves nothing.
+
+It returns a ``CommandResult``: the case id, code, status, version and the
+log position to wait for when reading one's own write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID, uuid4, uuid5
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.persistence import IntegrityError, Recording
+
+from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.directory import Directory
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.case_code import CaseCode, code_id
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import CaseNotFoundError, ConflictError, ValidationError, VersionMismatchError
+from ihanoi_core.permissions import authorize, authorize_create
+
+IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
+CODE_ATTEMPTS = 8
+MAX_IDEMPOTENCY_KEY = 200
+CaseT = TypeVar("CaseT", bound=Case)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command returns: never the aggregate itself."""
+
+    case_id: UUID
+    code: str
+    kind: str
+    status: str
+    version: int
+    position: int
+    created: bool = False
+
+
+class CaseCommands:
+    """Shared command machinery; see the module docstring."""
+
+    directory: Directory
+    calendar: WorkingCalendar
+    clock: Callable[[], datetime]
+    timezone: ZoneInfo
+
+    if TYPE_CHECKING:
+        repository: Repository[UUID]
+
+        def save(self, *objs: Any, **kwargs: Any) -> list[Recording]: ...
+
+        def _max_position(self) -> int: ...
+
+    # -- loading ------------------------------------------------------------
+
+    def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
+        if not isinstance(case, kind):
+            raise CaseNotFoundError(case_id)
+        return case
+
+    def resolve_case_id(self, case: UUID | str) -> UUID:
+        """A case id from an id or a human code (``PA-261128-483920``)."""
+        if isinstance(case, UUID):
+            return case
+        try:
+            return UUID(case)
+        except ValueError:
+            pass
+        try:
+            index = self.repository.get(code_id(case))
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case) from None
+        assert isinstance(index, CaseCode)
+        return index.case_id
+
+    # -- commands -----------------------------------------------------------
+
+    def _act(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        kind: type[CaseT],
+        command: str,
+        decide: Callable[[CaseT, datetime], None],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        case = self._load(case_id, kind)
+        authorize(principal, case, command, case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise VersionMismatchError(case_id, expected_version, case.version)
+        decide(case, self.clock())
+        try:
+            recordings = self.save(case)
+        except IntegrityError:
+            raise ConflictError(case_id) from None
+        return self._result(case, recordings[-1].notification.id)
+
+    def _create(
+        self,
+        principal: Principal,
+        kind: type[CaseT],
+        allowed: frozenset[Role],
+        idempotency_key: str | None,
+        build: Callable[[UUID, str, datetime], CaseT],
+    ) -> CommandResult:
+        """Create a case once. With an idempotency key the case id is derived
+        from (kind, principal, key), so a retry finds the first case instead of
+        making a second one — also when two retries race."""
+        authorize_create(principal, kind.kind, allowed)
+        case_id = self._new_case_id(principal, kind.kind, idempotency_key)
+        if idempotency_key is not None and (existing := self._existing(case_id, kind)) is not None:
+            return existing
+        now = self.clock()
+        for attempt in range(CODE_ATTEMPTS):
+            code = self._make_code(kind.code_prefix, now, case_id, attempt)
+            case = build(case_id, code, now)
+            index = CaseCode(id=code_id(code), code=code, case_id=case_id, kind=kind.kind, actor=principal, timestamp=now)
+            try:
+                recordings = self.save(case, index)
+            except IntegrityError:
+                if (existing := self._existing(case_id, kind)) is not None:
+                    return existing
+                continue  # The code was taken by another case: try the next one.
+            return self._result(case, recordings[-1].notification.id, created=True)
+        raise ConflictError(case_id, "Could not allocate a unique case code; retry.")
+
+    def _existing(self, case_id: UUID, kind: type[CaseT]) -> CommandResult | None:
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(case, kind):
+            raise ValidationError({"idempotency_key": "was already used for a different kind of case"})
+        return self._result(case, self._max_position())
+
+    @staticmethod
+    def _new_case_id(principal: Principal, kind: str, idempotency_key: str | None) -> UUID:
+        if idempotency_key is None:
+            return uuid4()
+        if not idempotency_key.strip() or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            raise ValidationError({"idempotency_key": f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters"})
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"{kind}\x1f{principal.subject}\x1f{idempotency_key}")
+
+    def _make_code(self, prefix: str, now: datetime, case_id: UUID, attempt: int) -> str:
+        """``PA-261128-483920``: kind, local date, six digits derived from the id."""
+        digest = hashlib.blake2b(case_id.bytes + bytes([attempt]), digest_size=8).digest()
+        number = int.from_bytes(digest, "big") % 1_000_000
+        return f"{prefix}-{now.astimezone(self.timezone):%y%m%d}-{number:06d}"
+
+    @staticmethod
+    def _result(case: Case, position: int, *, created: bool = False) -> CommandResult:
+        return CommandResult(
+            case_id=case.id,
+            code=case.code,
+            kind=case.kind,
+            status=str(case.status),
+            version=case.version,
+            position=position,
+            created=created,
+        )

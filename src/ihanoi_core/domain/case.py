@@ -1,0 +1,126 @@
+"""What every case has in common ("rõ người, rõ việc, rõ thời gian").
+
+A case always has a human code, a responsible agency, an assignee once
+accepted, and a due time; its history from receipt to result is its event
+stream ("xuyên suốt"). Concrete aggregates (``Report``, ``Complaint``,
+``ServiceRequest``, ``Survey``) subclass ``Case``.
+
+Rules of this package: commands (public methods) check and compute, then call
+a private ``@event`` method that only assigns. Every event carries ``actor``
+(who acted: subject, role, agency) and ``timestamp`` (when, passed in by the
+application's clock — no clock reads here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
+from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
+
+
+class Case(Aggregate):
+    """Base of every case aggregate. Subclasses set ``kind``, ``code_prefix``
+    and ``FINAL_STATUSES`` and define their own ``__init__`` event."""
+
+    kind: ClassVar[str] = "case"
+    code_prefix: ClassVar[str] = "CS"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset()
+    # Attributes holding personal data, hidden from principals not entitled to it.
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "contact")
+
+    if TYPE_CHECKING:
+        # Set by each subclass's creation event. Declared here for type checkers
+        # only: class annotations would become fields of the "Created" event.
+        code: str
+        status: str
+        agency: str | None
+        owner: str | None
+        assignee: str | None
+        clock: Clock | None
+        due_at: datetime | None
+        public_note: str | None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    @property
+    def agencies(self) -> tuple[str, ...]:
+        """Agencies whose staff may see this case now."""
+        return (self.agency,) if self.agency else ()
+
+    def can_read_personal(self, principal: Principal) -> bool:
+        """Personal data is for the person it is about and the staff handling
+        the case; auditors and other agencies see it redacted."""
+        if principal.role is Role.SYSTEM:
+            return True
+        if principal.role is Role.CITIZEN:
+            return self.owner is not None and principal.subject == self.owner
+        return principal.is_staff and principal.agency in self.agencies
+
+    def pseudonymised_fields(self) -> dict[str, object]:
+        """Replacement values shown where personal fields are redacted."""
+        return {}
+
+    # -- shared checks --------------------------------------------------
+
+    def _require(self, command: str, *allowed: str) -> None:
+        """Raise ``InvalidTransitionError`` unless the status is one of ``allowed``."""
+        if self.status not in allowed:
+            raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
+
+    def _require_not_final(self, command: str) -> None:
+        if self.is_final:
+            allowed = tuple(sorted(set(self._all_statuses()) - self.FINAL_STATUSES))
+            raise InvalidTransitionError(self.id, command, self.status, allowed)
+
+    @classmethod
+    def _all_statuses(cls) -> Iterable[str]:
+        return ()
+
+    @staticmethod
+    def _require_text(case_id: UUID | None, rule: str, text: str, max_length: int = 4000) -> str:
+        text = text.strip()
+        if not text:
+            raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} must not be empty.")
+        if len(text) > max_length:
+            raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
+        return text
+
+    @staticmethod
+    def _due(calendar: DeadlineCalendar, clock: Clock | None) -> datetime | None:
+        return calendar.due(clock) if clock is not None else None
+
+    # -- shared commands ------------------------------------------------
+
+    def comment(self, actor: Principal, note: str, *, timestamp: datetime) -> None:
+        """Add a public answer note (visible to the citizen and, for reports, the public)."""
+        self._require_not_final("comment")
+        self._comment(actor=actor, note=self._require_text(self.id, "note", note), timestamp=timestamp)
+
+    @event("Commented")
+    def _comment(self, actor: Principal, note: str, timestamp: datetime) -> None:
+        self.public_note = note
+
+    def assign(self, actor: Principal, assignee: str, *, timestamp: datetime) -> None:
+        """Name the officer who handles the case (rõ người)."""
+        self._require_assignable()
+        assignee = self._require_text(self.id, "assignee", assignee, max_length=200)
+        self._assign(actor=actor, assignee=assignee, timestamp=timestamp)
+
+    def _require_assignable(self) -> None:
+        self._require_not_final("assign")
+
+    @event("Assigned")
+    def _assign(self, actor: Principal, assignee: str, timestamp: datetime) -> None:
+        self.assignee = assignee
+        self._status_after_assign()
+
+    def _status_after_assign(self) -> None:
+        """Subclasses move their status here when assigning implies it."""

@@ -1,0 +1,34 @@
+"""CaseCode: the index entry that makes a human case code unique.
+
+A citizen reads a code like ``PA-261128-483920`` out on the phone, so codes
+must be unique and resolvable to a case without a read model. Each code is an
+aggregate whose id is ``uuid5(CODE_NAMESPACE, code)``, saved in the same
+atomic transaction as the case it names: the store's own uniqueness of
+``(originator_id, version)`` then rejects a second case with the same code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ihanoi_core.domain.values import Principal
+
+CODE_NAMESPACE = UUID("3f1b8a4e-4f5e-4c59-9a55-6f1a2d7c8e01")
+
+
+def code_id(code: str) -> UUID:
+    """The aggregate id of a case code (codes are case-insensitive)."""
+    return uuid5(CODE_NAMESPACE, code.strip().upper())
+
+
+class CaseCode(Aggregate):
+    """Maps one human code to one case id."""
+
+    @event("Registered")
+    def __init__(self, *, id: UUID, code: str, case_id: UUID, kind: str, actor: Principal, timestamp: datetime) -> None:
+        self.code = code
+        self.case_id = case_id
+        self.kind = kind

@@ -1,0 +1,364 @@
+"""Report (phản ánh hiện trường): a citizen's field report — a pothole, a
+flooded street, uncollected waste. Open311 calls it a "service request".
+
+Lifecycle (DESIGN §3.1):
+``submitted → acknowledged → assigned → in_progress → resolved → closed``, with
+the exits ``rejected``, ``duplicate``, ``transferred`` (to another agency, which
+must acknowledge again), ``not_responsible`` and ``reopened`` (by the reporter
+within the reopen window after resolution: back to ``in_progress``, counted
+against the agency). Two clocks run: acknowledge within 8 working hours of
+receipt, then resolve within the priority's period after acknowledgement
+(QĐ 1207/QĐ-UBND). Each deadline is computed when decided and stored in the
+event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import (
+    Channel,
+    Clock,
+    Contact,
+    DeadlineCalendar,
+    DeadlineRule,
+    Location,
+    Principal,
+    Priority,
+)
+from ihanoi_core.errors import RuleViolationError
+
+
+class ReportStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    TRANSFERRED = "transferred"
+    NOT_RESPONSIBLE = "not_responsible"
+
+
+S = ReportStatus
+AWAITING_ACKNOWLEDGEMENT = (S.SUBMITTED, S.TRANSFERRED)
+OPEN_STATUSES = (S.SUBMITTED, S.TRANSFERRED, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
+
+
+class Report(Case):
+    """A field report, from receipt to result."""
+
+    kind: ClassVar[str] = "report"
+    code_prefix: ClassVar[str] = "PA"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset(
+        {S.CLOSED, S.REJECTED, S.DUPLICATE, S.NOT_RESPONSIBLE}
+    )
+    MAX_DESCRIPTION = 4000
+
+    @classmethod
+    def _all_statuses(cls) -> Iterable[str]:
+        return tuple(ReportStatus)
+
+    # -- creation ---------------------------------------------------------
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        category: str,
+        description: str,
+        location: Location,
+        agency: str,
+        priority: Priority,
+        channel: Channel,
+        reporter: str | None,
+        contact: Contact | None,
+        media_urls: tuple[str, ...],
+        acknowledge_rule: DeadlineRule,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> Report:
+        """File a report routed to ``agency``; the acknowledgement clock starts now."""
+        description = cls._require_text(None, "description", description, cls.MAX_DESCRIPTION)
+        clock = Clock(started_at=timestamp, rule=acknowledge_rule)
+        return cls(
+            id=id,
+            code=code,
+            actor=actor,
+            category=category,
+            description=description,
+            location=location,
+            agency=agency,
+            priority=priority,
+            channel=channel,
+            reporter=reporter,
+            contact=contact,
+            media_urls=media_urls,
+            clock=clock,
+            due_at=calendar.due(clock),
+            timestamp=timestamp,
+        )
+
+    @event("Submitted")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        category: str,
+        description: str,
+        location: Location,
+        agency: str,
+        priority: Priority,
+        channel: Channel,
+        reporter: str | None,
+        contact: Contact | None,
+        media_urls: tuple[str, ...],
+        clock: Clock,
+        due_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.code = code
+        self.status = S.SUBMITTED
+        self.category = category
+        self.description = description
+        self.location = location
+        self.agency = agency
+        self.priority = priority
+        self.channel = channel
+        self.owner = reporter
+        self.contact = contact
+        self.media_urls = media_urls
+        self.clock = clock
+        self.due_at = due_at
+        self.assignee = None
+        self.public_note = None
+        self.acknowledged_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.reopen_deadline: datetime | None = None
+        self.reopen_count = 0
+        self.rating: int | None = None
+        self.duplicate_of: UUID | None = None
+        self.responsible: str | None = None
+
+    # -- staff commands ---------------------------------------------------
+
+    def acknowledge(
+        self,
+        actor: Principal,
+        *,
+        priority: Priority | None,
+        resolve_rule: DeadlineRule,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Receive the report for the agency (tiếp nhận) and start the resolve clock."""
+        self._require("acknowledge", *AWAITING_ACKNOWLEDGEMENT)
+        clock = Clock(started_at=timestamp, rule=resolve_rule)
+        self._acknowledge(
+            actor=actor,
+            priority=priority or self.priority,
+            clock=clock,
+            due_at=calendar.due(clock),
+            timestamp=timestamp,
+        )
+
+    @event("Acknowledged")
+    def _acknowledge(
+        self, actor: Principal, priority: Priority, clock: Clock, due_at: datetime, timestamp: datetime
+    ) -> None:
+        self.status = S.ACKNOWLEDGED
+        self.priority = priority
+        self.clock = clock
+        self.due_at = due_at
+        if self.acknowledged_at is None:
+            self.acknowledged_at = timestamp
+
+    def _require_assignable(self) -> None:
+        self._require("assign", S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
+
+    def _status_after_assign(self) -> None:
+        if self.status == S.ACKNOWLEDGED:
+            self.status = S.ASSIGNED
+
+    def start(self, actor: Principal, *, timestamp: datetime) -> None:
+        """The assignee starts work on site."""
+        self._require("start", S.ASSIGNED)
+        self._start(actor=actor, timestamp=timestamp)
+
+    @event("Started")
+    def _start(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.IN_PROGRESS
+
+    def resolve(
+        self,
+        actor: Principal,
+        answer: str,
+        *,
+        reopen_window: DeadlineRule,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Resolve with a public answer; the reporter may reopen until the window ends."""
+        self._require("resolve", S.ASSIGNED, S.IN_PROGRESS)
+        answer = self._require_text(self.id, "answer", answer)
+        reopen_deadline = calendar.due(Clock(started_at=timestamp, rule=reopen_window))
+        self._resolve(actor=actor, answer=answer, reopen_deadline=reopen_deadline, timestamp=timestamp)
+
+    @event("Resolved")
+    def _resolve(self, actor: Principal, answer: str, reopen_deadline: datetime, timestamp: datetime) -> None:
+        self.status = S.RESOLVED
+        self.public_note = answer
+        self.resolved_at = timestamp
+        self.reopen_deadline = reopen_deadline
+        self.due_at = None
+
+    def close(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Close a resolved report (after the citizen's rating or the reopen window)."""
+        self._require("close", S.RESOLVED)
+        self._close(actor=actor, timestamp=timestamp)
+
+    @event("Closed")
+    def _close(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.CLOSED
+
+    def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
+        """Refuse: out of scope, spam, or belongs to the complaint channel."""
+        self._require("reject", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
+        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+
+    @event("Rejected")
+    def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
+        self.status = S.REJECTED
+        self.public_note = reason
+        self.due_at = None
+
+    def mark_duplicate(self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime) -> None:
+        """Close as a duplicate of an earlier report."""
+        self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
+        if original == self.id:
+            raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
+        self._mark_duplicate(actor=actor, original=original, original_code=original_code, timestamp=timestamp)
+
+    @event("MarkedDuplicate")
+    def _mark_duplicate(self, actor: Principal, original: UUID, original_code: str, timestamp: datetime) -> None:
+        self.status = S.DUPLICATE
+        self.duplicate_of = original
+        self.public_note = f"Trùng với phản ánh {original_code}"
+        self.due_at = None
+
+    def transfer(
+        self,
+        actor: Principal,
+        to_agency: str,
+        reason: str,
+        *,
+        acknowledge_rule: DeadlineRule,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Hand over to another agency, which must acknowledge it anew; history stays."""
+        self._require("transfer", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
+        if to_agency == self.agency:
+            raise RuleViolationError(self.id, "to_agency", "The report is already with that agency.")
+        reason = self._require_text(self.id, "reason", reason)
+        clock = Clock(started_at=timestamp, rule=acknowledge_rule)
+        self._transfer(
+            actor=actor,
+            from_agency=self.agency or "",
+            to_agency=to_agency,
+            reason=reason,
+            clock=clock,
+            due_at=calendar.due(clock),
+            timestamp=timestamp,
+        )
+
+    @event("Transferred")
+    def _transfer(
+        self,
+        actor: Principal,
+        from_agency: str,
+        to_agency: str,
+        reason: str,
+        clock: Clock,
+        due_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.status = S.TRANSFERRED
+        self.agency = to_agency
+        self.assignee = None
+        self.clock = clock
+        self.due_at = due_at
+
+    def declare_not_responsible(self, actor: Principal, responsible: str, *, timestamp: datetime) -> None:
+        """Close because another body is responsible, and say which."""
+        self._require("declare_not_responsible", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
+        responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
+        self._declare_not_responsible(actor=actor, responsible=responsible, timestamp=timestamp)
+
+    @event("DeclaredNotResponsible")
+    def _declare_not_responsible(self, actor: Principal, responsible: str, timestamp: datetime) -> None:
+        self.status = S.NOT_RESPONSIBLE
+        self.responsible = responsible
+        self.public_note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
+        self.due_at = None
+
+    # -- reporter commands --------------------------------------------------
+
+    def reopen(
+        self,
+        actor: Principal,
+        reason: str,
+        *,
+        resolve_rule: DeadlineRule,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """The reporter says it is not fixed: back to ``in_progress`` with a new
+        resolve clock. Only within the reopen window after resolution."""
+        self._require("reopen", S.RESOLVED, S.CLOSED)
+        if self.reopen_deadline is None or timestamp > self.reopen_deadline:
+            raise RuleViolationError(
+                self.id, "reopen_window", "The reopen window after resolution has ended."
+            )
+        reason = self._require_text(self.id, "reason", reason)
+        clock = Clock(started_at=timestamp, rule=resolve_rule)
+        self._reopen(actor=actor, reason=reason, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+
+    @event("Reopened")
+    def _reopen(self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
+        self.status = S.IN_PROGRESS
+        self.reopen_count += 1
+        self.clock = clock
+        self.due_at = due_at
+        self.resolved_at = None
+        self.reopen_deadline = None
+        self.rating = None
+
+    def rate(self, actor: Principal, stars: int, comment: str | None, *, timestamp: datetime) -> None:
+        """The reporter rates the result, 1–5, once per resolution."""
+        self._require("rate", S.RESOLVED, S.CLOSED)
+        if not 1 <= stars <= 5:
+            raise RuleViolationError(self.id, "stars", "A rating is a whole number from 1 to 5.")
+        if self.rating is not None:
+            raise RuleViolationError(self.id, "rating", "This resolution has already been rated.")
+        if comment is not None:
+            comment = self._require_text(self.id, "comment", comment, max_length=1000)
+        self._rate(actor=actor, stars=stars, comment=comment, timestamp=timestamp)
+
+    @event("Rated")
+    def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
+        self.rating = stars

@@ -1,0 +1,75 @@
+"""Who may see a case and who may do what to it (DESIGN §2).
+
+Access is decided here, in the application layer, so a program embedding the
+library gets exactly the protection the HTTP API gives. A case a principal may
+not see is reported as not found (existence must not leak); a visible case on
+which the command is not allowed for the role is forbidden.
+
+Each command module registers its rows with ``register``: the table for a kind
+of case sits beside the commands it guards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+from uuid import UUID
+
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
+
+CITIZEN = frozenset({Role.CITIZEN})
+STAFF = frozenset({Role.OFFICER, Role.LEADER})
+LEADER = frozenset({Role.LEADER})
+
+# (kind, command) -> roles allowed, once the case is visible to the principal.
+PERMISSIONS: dict[tuple[str, str], frozenset[Role]] = {}
+
+
+class VisibleCase(Protocol):
+    """What the access rules need to know about a case."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def owner(self) -> str | None: ...
+
+    @property
+    def agencies(self) -> tuple[str, ...]: ...
+
+
+def register(kind: str, rows: Mapping[str, frozenset[Role]]) -> None:
+    """Add the permission rows for the commands of one kind of case."""
+    for command, roles in rows.items():
+        PERMISSIONS[(kind, command)] = roles
+
+
+def can_see(principal: Principal, case: VisibleCase) -> bool:
+    """Citizens see their own cases; staff see cases routed to their agency;
+    auditors see every case (read-only); admins and partners see no case content."""
+    if principal.role is Role.SYSTEM or principal.role is Role.AUDITOR:
+        return True
+    if principal.role is Role.CITIZEN:
+        return case.owner is not None and case.owner == principal.subject
+    if principal.is_staff:
+        return principal.agency is not None and principal.agency in case.agencies
+    return False
+
+
+def authorize(principal: Principal, case: VisibleCase, command: str, case_id: UUID) -> None:
+    """Raise ``CaseNotFoundError`` if the case is invisible to the principal,
+    ``ForbiddenError`` if the role may not run ``command`` on it."""
+    if not can_see(principal, case):
+        raise CaseNotFoundError(case_id)
+    if principal.role is Role.SYSTEM:
+        return
+    roles = PERMISSIONS.get((case.kind, command))
+    if roles is None or principal.role not in roles:
+        raise ForbiddenError(command, principal.role.value, case_id)
+
+
+def authorize_create(principal: Principal, kind: str, allowed: frozenset[Role]) -> None:
+    """Raise ``ForbiddenError`` unless the role may create a case of ``kind``."""
+    if principal.role is not Role.SYSTEM and principal.role not in allowed:
+        raise ForbiddenError(f"create_{kind}", principal.role.value)

@@ -1,0 +1,102 @@
+"""All configuration in one place: the ``IHANOI_*`` environment variables.
+
+``Settings.from_env()`` reads them (and a ``.env`` file when present) once, at
+start-up; everything else receives a ``Settings`` instance explicitly. Tests
+build ``Settings(...)`` directly and never touch ``os.environ``. Secrets are
+kept out of ``repr`` so they never reach a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+
+from ihanoi_core.errors import ConfigurationError
+
+# Only ever used when IHANOI_ENV=development; a production start without
+# IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
+DEVELOPMENT_SECRET_KEY = "ihanoi-development-only-secret-key-do-not-use-in-production"
+
+SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration. Field docs live in ``docs/configuration.md``."""
+
+    database_url: str = "sqlite:///./ihanoi.db"
+    env: Literal["development", "production", "test"] = "production"
+    secret_key: str | None = field(default=None, repr=False)
+    open311_api_keys: frozenset[str] = field(default=frozenset(), repr=False)
+    jurisdiction: str = "hanoi.gov.vn"
+    directory: Path | None = None
+    cipher_key: str | None = field(default=None, repr=False)
+    audit_key: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+    sqlite_synchronous: SQLiteSynchronous = "FULL"
+    postgres_pool_size: int = 8
+    projection_poll_interval: float = 0.02
+
+    def __post_init__(self) -> None:
+        scheme = self.database_url.split(":", 1)[0]
+        if scheme not in ("sqlite", "postgresql", "postgres", "memory"):
+            raise ConfigurationError(
+                f"IHANOI_DATABASE_URL must start with sqlite:, postgresql: or memory:, not {scheme!r}."
+            )
+        if self.sqlite_synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ConfigurationError("IHANOI_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA.")
+        if self.env not in ("development", "production", "test"):
+            raise ConfigurationError("IHANOI_ENV must be development, production or test.")
+
+    @property
+    def jwt_secret(self) -> str:
+        """The JWT signing key; the development default only in development/test."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env in ("development", "test"):
+            return DEVELOPMENT_SECRET_KEY
+        raise ConfigurationError("IHANOI_SECRET_KEY is required unless IHANOI_ENV=development.")
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+        """Read ``IHANOI_*`` from ``environ`` (default: the process environment)
+        over the values of a ``.env`` file (when it exists)."""
+        values: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(f"IHANOI_{name}")
+            return value.strip() if value is not None and value.strip() else None
+
+        kwargs: dict[str, object] = {}
+        for name in ("database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key"):
+            if (value := get(name.upper())) is not None:
+                kwargs[name] = value
+        if (value := get("LOG_LEVEL")) is not None:
+            kwargs["log_level"] = value.upper()
+        if (value := get("SQLITE_SYNCHRONOUS")) is not None:
+            kwargs["sqlite_synchronous"] = value.upper()
+        if (value := get("DIRECTORY")) is not None:
+            kwargs["directory"] = Path(value)
+        if (value := get("OPEN311_API_KEYS")) is not None:
+            kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
+        for name, convert in (("postgres_pool_size", int), ("projection_poll_interval", float)):
+            if (value := get(name.upper())) is not None:
+                try:
+                    kwargs[name] = convert(value)
+                except ValueError:
+                    raise ConfigurationError(f"IHANOI_{name.upper()} must be a number, not {value!r}.") from None
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+SETTING_NAMES = tuple(f"IHANOI_{f.name.upper()}" for f in fields(Settings))

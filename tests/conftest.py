@@ -1,0 +1,104 @@
+"""Shared fixtures: the three stores, a controlled clock and principals.
+
+Every integration test that takes ``settings`` runs three times: on POPO
+(memory), on a real SQLite file and on the real PostgreSQL server. Each test
+run creates its own PostgreSQL database and each test its own schema in it, so
+runs and tests never see each other's data. PostgreSQL is required: a test run
+fails, rather than skips, when the server is down.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.settings import Settings
+
+ADMIN_URL = os.environ.get("IHANOI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+STORES = ("memory", "sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh database for this test run, dropped at the end."""
+    name = f"ihanoi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """A fresh schema in the run's database, for one test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{postgres_database}?schema={schema}"
+
+
+def make_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if store == "memory":
+        url = "memory://"
+    elif store == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ihanoi.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    return Settings(database_url=url, env="test", postgres_pool_size=4)
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    return make_settings(store, tmp_path, request)
+
+
+class FakeClock:
+    """A clock the test moves by hand (Asia/Ho_Chi_Minh is UTC+7)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 2026-11-30 09:00 in Hanoi.
+    return FakeClock(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def citizen() -> Principal:
+    return Principal("vneid:001099012345", Role.CITIZEN)
+
+
+@pytest.fixture
+def other_citizen() -> Principal:
+    return Principal("vneid:001099099999", Role.CITIZEN)
+
+
+@pytest.fixture
+def auditor() -> Principal:
+    return Principal("inspector-01", Role.AUDITOR)

@@ -1,0 +1,213 @@
+"""Scenario tests: a field report through every path of DESIGN §3.1, on POPO,
+a real SQLite file and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.errors import (
+    CaseNotFoundError,
+    ForbiddenError,
+    InvalidTransitionError,
+    RuleViolationError,
+    VersionMismatchError,
+)
+from ihanoi_core.settings import Settings
+from tests.conftest import FakeClock
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+HOAN_KIEM = Location(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
+    application = Ihanoi(settings, clock=clock)
+    yield application
+    application.close()
+
+
+def staff(app: Ihanoi, role: Role, category: str = "pothole", ward: str = "HOAN_KIEM") -> Principal:
+    agency = app.directory.route(category, ward).code
+    return Principal(f"{role.value}-{agency.lower()}", role, agency)
+
+
+def event_names(app: Ihanoi, case_id: object) -> list[str]:
+    return [type(e).__name__ for e in app.events.get(case_id)]  # type: ignore[arg-type]
+
+
+def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    officer, leader = staff(app, Role.OFFICER), staff(app, Role.LEADER)
+
+    # Step: a citizen files a pothole report on Monday 09:00; it is routed and due
+    # for acknowledgement 8 working hours later, Tuesday 09:00.
+    filed = app.submit_report(
+        citizen, category="pothole", description="Ổ gà lớn trước số 12 Hàng Bài", location=HOAN_KIEM
+    )
+    assert filed.code.startswith("PA-261130-")
+    assert filed.status == "submitted"
+    case = app.get_case(citizen, filed.case_id)
+    assert case["agency"] == officer.agency
+    assert case["due_at"] == datetime(2026, 12, 1, 9, 0, tzinfo=HANOI)
+
+    # Step: the officer acknowledges at 10:30 as urgent: due 4 working hours later
+    # (lunch excluded), 15:30.
+    clock.advance(hours=1.5)
+    app.acknowledge_report(officer, filed.case_id, priority=Priority.URGENT)
+    assert app.get_case(officer, filed.case_id)["due_at"] == datetime(2026, 11, 30, 15, 30, tzinfo=HANOI)
+
+    # Step: assign, start, comment, resolve.
+    app.assign_report(officer, filed.case_id, assignee="officer-nguyen-van-a")
+    app.start_report(officer, filed.case_id)
+    app.comment_report(officer, filed.case_id, note="Đội duy tu đã có mặt tại hiện trường")
+    clock.advance(hours=3)
+    resolved = app.resolve_report(officer, filed.case_id, answer="Đã vá ổ gà")
+    assert resolved.status == "resolved"
+
+    # Step: the citizen rates it, then the leader closes it.
+    app.rate_report(citizen, filed.case_id, stars=5, comment="Nhanh, cảm ơn")
+    closed = app.close_report(leader, filed.case_id)
+    assert closed.status == "closed"
+    assert closed.position > filed.position
+
+    # Every event records who acted.
+    events = list(app.events.get(filed.case_id))
+    assert [type(e).__name__ for e in events] == [
+        "Submitted", "Acknowledged", "Assigned", "Started", "Commented", "Resolved", "Rated", "Closed",
+    ]
+    assert [e.actor.role for e in events] == [  # type: ignore[attr-defined]
+        Role.CITIZEN, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.CITIZEN, Role.LEADER,
+    ]
+    assert all(e.actor.agency == officer.agency for e in events[1:6])  # type: ignore[attr-defined]
+
+
+def test_a_resolved_report_can_be_reopened_within_the_window_but_not_after(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    officer = staff(app, Role.OFFICER)
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    app.acknowledge_report(officer, filed.case_id)
+    app.assign_report(officer, filed.case_id, assignee="a")
+    app.resolve_report(officer, filed.case_id, answer="Đã xử lý")
+
+    # Step: three days later the citizen reopens: back in progress, counted.
+    clock.advance(days=3)
+    reopened = app.reopen_report(citizen, filed.case_id, reason="Vẫn còn ổ gà")
+    assert reopened.status == "in_progress"
+    assert app.get_case(citizen, filed.case_id)["reopen_count"] == 1
+
+    # Step: resolved again, then twenty days later the window has passed.
+    app.resolve_report(officer, filed.case_id, answer="Đã vá lại")
+    clock.advance(days=20)
+    with pytest.raises(RuleViolationError):
+        app.reopen_report(citizen, filed.case_id, reason="Lại hỏng")
+    assert event_names(app, filed.case_id)[-1] == "Resolved"
+
+
+@pytest.mark.parametrize(
+    ("command", "kwargs", "status"),
+    [
+        ("reject_report", {"reason": "Thuộc kênh khiếu nại"}, "rejected"),
+        ("declare_report_not_responsible", {"responsible": "EVN Hà Nội"}, "not_responsible"),
+    ],
+)
+def test_a_report_can_be_closed_without_action_with_a_reason(
+    app: Ihanoi, citizen: Principal, command: str, kwargs: dict[str, str], status: str
+) -> None:
+    officer = staff(app, Role.OFFICER)
+    filed = app.submit_report(citizen, category="pothole", description="x", location=HOAN_KIEM)
+    result = getattr(app, command)(officer, filed.case_id, **kwargs)
+    assert result.status == status
+    assert app.get_case(citizen, filed.case_id)["due_at"] is None
+    with pytest.raises(InvalidTransitionError):
+        app.acknowledge_report(officer, filed.case_id)
+
+
+def test_a_duplicate_points_at_the_original_report(app: Ihanoi, citizen: Principal, other_citizen: Principal) -> None:
+    officer = staff(app, Role.OFFICER)
+    first = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    second = app.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
+    result = app.mark_report_duplicate(officer, second.case_id, original=first.code)
+    assert result.status == "duplicate"
+    case = app.get_case(other_citizen, second.case_id)
+    assert case["duplicate_of"] == first.case_id
+    assert first.code in case["public_note"]
+
+
+def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(
+    app: Ihanoi, citizen: Principal
+) -> None:
+    leader = staff(app, Role.LEADER)
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    target = next(code for code in app.directory.agencies if code != leader.agency)
+    app.transfer_report(leader, filed.case_id, to_agency=target, reason="Tuyến phố do Sở quản lý")
+
+    # The old agency loses sight of it; the new one must acknowledge it.
+    with pytest.raises(CaseNotFoundError):
+        app.get_case(leader, filed.case_id)
+    new_officer = Principal("officer-new", Role.OFFICER, target)
+    assert app.acknowledge_report(new_officer, filed.case_id).status == "acknowledged"
+    assert event_names(app, filed.case_id) == ["Submitted", "Transferred", "Acknowledged"]
+
+
+def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
+    app: Ihanoi, citizen: Principal, other_citizen: Principal, auditor: Principal
+) -> None:
+    officer = staff(app, Role.OFFICER)
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    before = event_names(app, filed.case_id)
+
+    # Another citizen and another agency's officer cannot even see it.
+    with pytest.raises(CaseNotFoundError):
+        app.get_case(other_citizen, filed.case_id)
+    with pytest.raises(CaseNotFoundError):
+        app.acknowledge_report(Principal("x", Role.OFFICER, "SYT"), filed.case_id)
+    # The owner may see it but not acknowledge it; an officer may not transfer; an auditor may not act.
+    with pytest.raises(ForbiddenError):
+        app.acknowledge_report(citizen, filed.case_id)
+    with pytest.raises(ForbiddenError):
+        app.transfer_report(officer, filed.case_id, to_agency="SXD", reason="x")
+    with pytest.raises(ForbiddenError):
+        app.acknowledge_report(auditor, filed.case_id)
+    # The auditor sees the case with personal data redacted.
+    assert app.get_case(auditor, filed.case_id)["owner"] is None
+    assert app.get_case(citizen, filed.case_id)["owner"] == citizen.subject
+    assert event_names(app, filed.case_id) == before
+
+
+def test_illegal_transitions_raise_and_append_nothing(app: Ihanoi, citizen: Principal) -> None:
+    officer = staff(app, Role.OFFICER)
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    with pytest.raises(InvalidTransitionError) as raised:
+        app.resolve_report(officer, filed.case_id, answer="x")
+    assert raised.value.status == "submitted"
+    with pytest.raises(InvalidTransitionError):
+        app.rate_report(citizen, filed.case_id, stars=5)
+    with pytest.raises(VersionMismatchError):
+        app.acknowledge_report(officer, filed.case_id, expected_version=7)
+    assert event_names(app, filed.case_id) == ["Submitted"]
+
+
+def test_the_same_idempotency_key_returns_the_first_case(
+    app: Ihanoi, citizen: Principal, other_citizen: Principal
+) -> None:
+    first = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    )
+    again = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    )
+    theirs = app.submit_report(
+        other_citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    )
+    assert (again.case_id, again.code) == (first.case_id, first.code)
+    assert first.created and not again.created
+    assert theirs.case_id != first.case_id
+    assert app.get_case(citizen, first.code)["id"] == first.case_id
