@@ -21,11 +21,15 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
 from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.commands.complaints import ComplaintCommands
 from ihanoi_core.commands.reports import ReportCommands
+from ihanoi_core.commands.service_requests import ServiceRequestCommands
+from ihanoi_core.commands.surveys import SurveyCommands
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.persistence import eventsourcing_env
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
@@ -39,7 +43,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ReportCommands, Application[UUID]):
+class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCommands, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME
@@ -78,7 +82,5 @@ class Ihanoi(ReportCommands, Application[UUID]):
         case_id = self.resolve_case_id(case)
         aggregate = self._load(case_id, Case)
         if not can_see(principal, aggregate):
-            from ihanoi_core.errors import CaseNotFoundError
-
             raise CaseNotFoundError(case_id)
         return case_snapshot(aggregate, principal)

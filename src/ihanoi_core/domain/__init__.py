@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ihanoi_core.domain.report import ReportStatus
-from ihanoi_core.domain.values import VALUE_TYPES as _SHARED_VALUE_TYPES
+from ihanoi_core.domain import complaint, report, service_request, survey, values
 
 # Every enum and value object that may travel inside an event, by the stable
-# name the transcoder stores. Each aggregate module adds its own here.
+# name the transcoder stores. Each aggregate module declares its own.
 VALUE_TYPES: dict[str, type] = {
-    **_SHARED_VALUE_TYPES,
-    "report_status": ReportStatus,
+    **values.VALUE_TYPES,
+    **report.VALUE_TYPES,
+    **complaint.VALUE_TYPES,
+    **service_request.VALUE_TYPES,
+    **survey.VALUE_TYPES,
 }

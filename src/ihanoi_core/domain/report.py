@@ -49,6 +49,8 @@ class ReportStatus(StrEnum):
     NOT_RESPONSIBLE = "not_responsible"
 
 
+VALUE_TYPES: dict[str, type] = {"report_status": ReportStatus}
+
 S = ReportStatus
 AWAITING_ACKNOWLEDGEMENT = (S.SUBMITTED, S.TRANSFERRED)
 OPEN_STATUSES = (S.SUBMITTED, S.TRANSFERRED, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
