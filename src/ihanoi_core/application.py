@@ -30,8 +30,8 @@ from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.persistence import eventsourcing_env
 from ihanoi_core.permissions import can_see
+from ihanoi_core.persistence import eventsourcing_env
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot
 from ihanoi_core.transcoder import OrjsonTranscoder

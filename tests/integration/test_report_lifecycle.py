@@ -80,10 +80,24 @@ def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
     # Every event records who acted.
     events = list(app.events.get(filed.case_id))
     assert [type(e).__name__ for e in events] == [
-        "Submitted", "Acknowledged", "Assigned", "Started", "Commented", "Resolved", "Rated", "Closed",
+        "Submitted",
+        "Acknowledged",
+        "Assigned",
+        "Started",
+        "Commented",
+        "Resolved",
+        "Rated",
+        "Closed",
     ]
     assert [e.actor.role for e in events] == [  # type: ignore[attr-defined]
-        Role.CITIZEN, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.OFFICER, Role.CITIZEN, Role.LEADER,
+        Role.CITIZEN,
+        Role.OFFICER,
+        Role.OFFICER,
+        Role.OFFICER,
+        Role.OFFICER,
+        Role.OFFICER,
+        Role.CITIZEN,
+        Role.LEADER,
     ]
     assert all(e.actor.agency == officer.agency for e in events[1:6])  # type: ignore[attr-defined]
 
@@ -130,7 +144,9 @@ def test_a_report_can_be_closed_without_action_with_a_reason(
         app.acknowledge_report(officer, filed.case_id)
 
 
-def test_a_duplicate_points_at_the_original_report(app: Ihanoi, citizen: Principal, other_citizen: Principal) -> None:
+def test_a_duplicate_points_at_the_original_report(
+    app: Ihanoi, citizen: Principal, other_citizen: Principal
+) -> None:
     officer = staff(app, Role.OFFICER)
     first = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     second = app.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
@@ -208,6 +224,7 @@ def test_the_same_idempotency_key_returns_the_first_case(
         other_citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
     )
     assert (again.case_id, again.code) == (first.case_id, first.code)
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     assert theirs.case_id != first.case_id
     assert app.get_case(citizen, first.code)["id"] == first.case_id

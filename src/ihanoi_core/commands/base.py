@@ -65,7 +65,7 @@ class CaseCommands:
     if TYPE_CHECKING:
         repository: Repository[UUID]
 
-        def save(self, *objs: Any, **kwargs: Any) -> list[Recording]: ...
+        def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
 
         def _max_position(self) -> int: ...
 
@@ -73,7 +73,7 @@ class CaseCommands:
 
     def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
         try:
-            case = self.repository.get(case_id)
+            case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFoundError(case_id) from None
         if not isinstance(case, kind):
@@ -89,7 +89,7 @@ class CaseCommands:
         except ValueError:
             pass
         try:
-            index = self.repository.get(code_id(case))
+            index: CaseCode = self.repository.get(code_id(case))
         except AggregateNotFoundError:
             raise CaseNotFoundError(case) from None
         assert isinstance(index, CaseCode)
@@ -136,7 +136,9 @@ class CaseCommands:
         for attempt in range(CODE_ATTEMPTS):
             code = self._make_code(kind.code_prefix, now, case_id, attempt)
             case = build(case_id, code, now)
-            index = CaseCode(id=code_id(code), code=code, case_id=case_id, kind=kind.kind, actor=principal, timestamp=now)
+            index = CaseCode(
+                id=code_id(code), code=code, case_id=case_id, kind=kind.kind, actor=principal, timestamp=now
+            )
             try:
                 recordings = self.save(case, index)
             except IntegrityError:
@@ -148,7 +150,7 @@ class CaseCommands:
 
     def _existing(self, case_id: UUID, kind: type[CaseT]) -> CommandResult | None:
         try:
-            case = self.repository.get(case_id)
+            case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(case, kind):

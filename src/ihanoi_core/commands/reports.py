@@ -113,15 +113,23 @@ class ReportCommands(CaseCommands):
     ) -> CommandResult:
         """Name the officer who handles the report."""
         return self._act(
-            principal, case_id, Report, "assign",
+            principal,
+            case_id,
+            Report,
+            "assign",
             lambda report, now: report.assign(principal, assignee, timestamp=now),
             expected_version,
         )
 
-    def start_report(self, principal: Principal, case_id: UUID, *, expected_version: int | None = None) -> CommandResult:
+    def start_report(
+        self, principal: Principal, case_id: UUID, *, expected_version: int | None = None
+    ) -> CommandResult:
         """The assignee starts work."""
         return self._act(
-            principal, case_id, Report, "start",
+            principal,
+            case_id,
+            Report,
+            "start",
             lambda report, now: report.start(principal, timestamp=now),
             expected_version,
         )
@@ -131,7 +139,10 @@ class ReportCommands(CaseCommands):
     ) -> CommandResult:
         """Add a public progress note."""
         return self._act(
-            principal, case_id, Report, "comment",
+            principal,
+            case_id,
+            Report,
+            "comment",
             lambda report, now: report.comment(principal, note, timestamp=now),
             expected_version,
         )
@@ -142,17 +153,25 @@ class ReportCommands(CaseCommands):
         """Resolve with a public answer; the reopen window starts."""
         window = self.directory.deadline("report_reopen_window")
         return self._act(
-            principal, case_id, Report, "resolve",
+            principal,
+            case_id,
+            Report,
+            "resolve",
             lambda report, now: report.resolve(
                 principal, answer, reopen_window=window, calendar=self.calendar, timestamp=now
             ),
             expected_version,
         )
 
-    def close_report(self, principal: Principal, case_id: UUID, *, expected_version: int | None = None) -> CommandResult:
+    def close_report(
+        self, principal: Principal, case_id: UUID, *, expected_version: int | None = None
+    ) -> CommandResult:
         """Close a resolved report."""
         return self._act(
-            principal, case_id, Report, "close",
+            principal,
+            case_id,
+            Report,
+            "close",
             lambda report, now: report.close(principal, timestamp=now),
             expected_version,
         )
@@ -162,20 +181,31 @@ class ReportCommands(CaseCommands):
     ) -> CommandResult:
         """Refuse a report with a reason (out of scope, spam, complaint channel)."""
         return self._act(
-            principal, case_id, Report, "reject",
+            principal,
+            case_id,
+            Report,
+            "reject",
             lambda report, now: report.reject(principal, reason, timestamp=now),
             expected_version,
         )
 
     def mark_report_duplicate(
-        self, principal: Principal, case_id: UUID, *, original: UUID | str, expected_version: int | None = None
+        self,
+        principal: Principal,
+        case_id: UUID,
+        *,
+        original: UUID | str,
+        expected_version: int | None = None,
     ) -> CommandResult:
         """Close a report as a duplicate of an earlier one (visible to the same staff)."""
         original_report = self._load(self.resolve_case_id(original), Report)
         if not can_see(principal, original_report):
             raise ValidationError({"original": "no such report is visible to you"})
         return self._act(
-            principal, case_id, Report, "mark_duplicate",
+            principal,
+            case_id,
+            Report,
+            "mark_duplicate",
             lambda report, now: report.mark_duplicate(
                 principal, original_report.id, original_report.code, timestamp=now
             ),
@@ -196,7 +226,10 @@ class ReportCommands(CaseCommands):
             raise ValidationError({"to_agency": f"unknown agency {to_agency!r}"})
         rule = self.directory.deadline("report_acknowledge")
         return self._act(
-            principal, case_id, Report, "transfer",
+            principal,
+            case_id,
+            Report,
+            "transfer",
             lambda report, now: report.transfer(
                 principal, to_agency, reason, acknowledge_rule=rule, calendar=self.calendar, timestamp=now
             ),
@@ -208,7 +241,10 @@ class ReportCommands(CaseCommands):
     ) -> CommandResult:
         """Close because another body is responsible, naming it."""
         return self._act(
-            principal, case_id, Report, "declare_not_responsible",
+            principal,
+            case_id,
+            Report,
+            "declare_not_responsible",
             lambda report, now: report.declare_not_responsible(principal, responsible, timestamp=now),
             expected_version,
         )
@@ -240,7 +276,10 @@ class ReportCommands(CaseCommands):
     ) -> CommandResult:
         """The reporter rates the result from 1 to 5."""
         return self._act(
-            principal, case_id, Report, "rate",
+            principal,
+            case_id,
+            Report,
+            "rate",
             lambda report, now: report.rate(principal, stars, comment, timestamp=now),
             expected_version,
         )

@@ -248,7 +248,9 @@ class Report(Case):
         self.public_note = reason
         self.due_at = None
 
-    def mark_duplicate(self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime) -> None:
+    def mark_duplicate(
+        self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime
+    ) -> None:
         """Close as a duplicate of an earlier report."""
         self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
         if original == self.id:
@@ -256,7 +258,9 @@ class Report(Case):
         self._mark_duplicate(actor=actor, original=original, original_code=original_code, timestamp=timestamp)
 
     @event("MarkedDuplicate")
-    def _mark_duplicate(self, actor: Principal, original: UUID, original_code: str, timestamp: datetime) -> None:
+    def _mark_duplicate(
+        self, actor: Principal, original: UUID, original_code: str, timestamp: datetime
+    ) -> None:
         self.status = S.DUPLICATE
         self.duplicate_of = original
         self.public_note = f"Trùng với phản ánh {original_code}"
@@ -341,7 +345,9 @@ class Report(Case):
         self._reopen(actor=actor, reason=reason, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
 
     @event("Reopened")
-    def _reopen(self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
+    def _reopen(
+        self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime
+    ) -> None:
         self.status = S.IN_PROGRESS
         self.reopen_count += 1
         self.clock = clock
