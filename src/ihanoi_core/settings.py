@@ -38,7 +38,7 @@ class Settings:
     cipher_key: str | None = field(default=None, repr=False)
     audit_key: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
-    sqlite_synchronous: SQLiteSynchronous = "FULL"
+    sqlite_synchronous: SQLiteSynchronous = "NORMAL"
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
 

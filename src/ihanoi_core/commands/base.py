@@ -17,7 +17,7 @@ log position to wait for when reading one's own write.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,9 +25,11 @@ from uuid import UUID, uuid4, uuid5
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Repository
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import EventStore, IntegrityError, Recording
 
 from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.case_cache import CaseCache
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode, code_id
@@ -39,6 +41,13 @@ IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
 CODE_ATTEMPTS = 8
 MAX_IDEMPOTENCY_KEY = 200
 CaseT = TypeVar("CaseT", bound=Case)
+
+
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events in order, starting from nothing or a snapshot."""
+    for domain_event in events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,23 +68,44 @@ class CaseCommands:
 
     directory: Directory
     calendar: WorkingCalendar
+    case_cache: CaseCache
     clock: Callable[[], datetime]
     timezone: ZoneInfo
 
     if TYPE_CHECKING:
         repository: Repository[UUID]
-
-        def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]: ...
+        events: EventStore[UUID]
 
         def _max_position(self) -> int: ...
 
-    # -- loading ------------------------------------------------------------
+    # -- loading and saving -------------------------------------------------
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        """``repository.get`` with a projector that skips the library's
+        per-event runtime-protocol checks (slow on Python 3.11)."""
+        return self.repository.get(aggregate_id, projector_func=replay)
+
+    def _store(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
+        """Save the pending events of ``aggregates`` in one atomic transaction.
+        Equivalent to ``Application.save`` without its runtime-protocol checks,
+        snapshots and system-runner prompts, none of which ihanoi uses."""
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        recordings = self.events.put(events)
+        for aggregate in aggregates:
+            self.case_cache.put(aggregate)
+        return recordings
 
     def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
-        try:
-            case: Case = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFoundError(case_id) from None
+        """The case as stored now: the cached state fast-forwarded with any
+        newer events, or a full replay when it is not cached."""
+        case: Any = self.case_cache.get(case_id)
+        if case is None:
+            try:
+                case = self._get(case_id)
+            except AggregateNotFoundError:
+                raise CaseNotFoundError(case_id) from None
+        else:
+            case = replay(case, self.events.get(case_id, gt=case.version))
         if not isinstance(case, kind):
             raise CaseNotFoundError(case_id)
         return case
@@ -89,7 +119,7 @@ class CaseCommands:
         except ValueError:
             pass
         try:
-            index: CaseCode = self.repository.get(code_id(case))
+            index: CaseCode = self._get(code_id(case))
         except AggregateNotFoundError:
             raise CaseNotFoundError(case) from None
         assert isinstance(index, CaseCode)
@@ -112,7 +142,7 @@ class CaseCommands:
             raise VersionMismatchError(case_id, expected_version, case.version)
         decide(case, self.clock())
         try:
-            recordings = self.save(case)
+            recordings = self._store(case)
         except IntegrityError:
             raise ConflictError(case_id) from None
         return self._result(case, recordings[-1].notification.id)
@@ -140,7 +170,7 @@ class CaseCommands:
                 id=code_id(code), code=code, case_id=case_id, kind=kind.kind, actor=principal, timestamp=now
             )
             try:
-                recordings = self.save(case, index)
+                recordings = self._store(case, index)
             except IntegrityError:
                 if (existing := self._existing(case_id, kind)) is not None:
                     return existing
@@ -150,7 +180,7 @@ class CaseCommands:
 
     def _existing(self, case_id: UUID, kind: type[CaseT]) -> CommandResult | None:
         try:
-            case: Case = self.repository.get(case_id)
+            case: Case = self._get(case_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(case, kind):

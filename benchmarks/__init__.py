@@ -1,0 +1,1 @@
+"""`make bench`: throughput figures beside ceilings measured in the same run."""

@@ -1,0 +1,92 @@
+"""Helpers shared by the benchmarks: timing, throw-away stores, and the table.
+
+Every figure is printed beside a ceiling measured in the same run on the same
+database, as a ratio, because absolute numbers on a shared 2-core machine mean
+little on their own.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ADMIN_URL = os.environ.get("IHANOI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECONDS = float(os.environ.get("IHANOI_BENCH_SECONDS", "4"))
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    ceiling_name: str
+    ceiling: float
+    target: float | None = None
+
+    def row(self) -> str:
+        ratio = self.value / self.ceiling if self.ceiling else float("nan")
+        target = f"  target ≥ {self.target:,.0f}" if self.target else ""
+        verdict = "" if self.target is None else ("  ok" if self.value >= self.target else "  BELOW TARGET")
+        return (
+            f"{self.name:<48} {self.value:>10,.0f} {self.unit:<10}"
+            f" | {self.ceiling_name:<40} {self.ceiling:>10,.0f} | ratio {ratio:5.2f}{target}{verdict}"
+        )
+
+
+def rate(operation: Callable[[], int], seconds: float = SECONDS) -> float:
+    """Run ``operation`` (which returns how many units it did) until ``seconds``
+    have passed; return units per second."""
+    done = 0
+    started = time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        done += operation()
+    return done / elapsed
+
+
+def concurrent_rate(worker: Callable[[], int], clients: int, seconds: float = SECONDS) -> float:
+    """``clients`` threads each repeat ``worker`` for ``seconds``; total units/s."""
+    deadline = time.perf_counter() + seconds
+
+    def loop() -> int:
+        done = 0
+        while time.perf_counter() < deadline:
+            done += worker()
+        return done
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        total = sum(pool.map(lambda _: loop(), range(clients)))
+    return total / (time.perf_counter() - started)
+
+
+@contextmanager
+def sqlite_file() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="ihanoi-bench-") as folder:
+        yield Path(folder) / "bench.db"
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"ihanoi_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def print_figures(title: str, figures: list[Figure]) -> None:
+    print(f"\n## {title}")
+    for figure in figures:
+        print(figure.row())
