@@ -38,6 +38,9 @@ class VisibleCase(Protocol):
     @property
     def agencies(self) -> tuple[str, ...]: ...
 
+    @property
+    def is_public(self) -> bool: ...
+
 
 def register(kind: str, rows: Mapping[str, frozenset[Role]]) -> None:
     """Add the permission rows for the commands of one kind of case."""
@@ -45,10 +48,17 @@ def register(kind: str, rows: Mapping[str, frozenset[Role]]) -> None:
         PERMISSIONS[(kind, command)] = roles
 
 
+PUBLIC_READERS = frozenset({Role.CITIZEN, Role.PARTNER})
+
+
 def can_see(principal: Principal, case: VisibleCase) -> bool:
     """Citizens see their own cases; staff see cases routed to their agency;
-    auditors see every case (read-only); admins and partners see no case content."""
+    auditors see every case (read-only); admins and partners see no case
+    content. A case made public on purpose (a published survey) is readable by
+    every citizen and partner too."""
     if principal.role is Role.SYSTEM or principal.role is Role.AUDITOR:
+        return True
+    if case.is_public and principal.role in PUBLIC_READERS:
         return True
     if principal.role is Role.CITIZEN:
         return case.owner is not None and case.owner == principal.subject

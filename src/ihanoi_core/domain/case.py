@@ -55,6 +55,11 @@ class Case(Aggregate):
         """Agencies whose staff may see this case now."""
         return (self.agency,) if self.agency else ()
 
+    @property
+    def is_public(self) -> bool:
+        """Whether every citizen may read this case (only published surveys)."""
+        return False
+
     def can_read_personal(self, principal: Principal) -> bool:
         """Personal data is for the person it is about and the staff handling
         the case; auditors and other agencies see it redacted."""

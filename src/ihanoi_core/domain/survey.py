@@ -1,5 +1,460 @@
-"""Placeholder: filled in by its own change."""
+"""Survey (khảo sát): an agency asks citizens questions and publishes what it learnt.
+
+Lifecycle (DESIGN §3.4): ``draft → published (opens_at..closes_at) → closed →
+results_published``. A leader drafts a survey for their own agency; its staff
+set the questions (single choice, multiple choice, rating 1–5, free text, each
+optionally required); the leader publishes it for an answer window, closes it
+and publishes a summary of the results. Surveys carry no legal deadline, so
+``due_at`` stays ``None``: the answer window is the survey's time.
+
+Questions freeze at publication. DESIGN §3.4 says "frozen once the first answer
+arrives", but answers are their own aggregates (``SurveyResponse``), not events
+on the survey's stream, so the survey could only learn of its first answer by a
+write to its own stream on every answer — which would serialise a million
+answers through one stream. Publication is therefore the gate: questions change
+only in draft, and no answer can exist before publication, so every answer was
+given to exactly the questions the survey shows. A survey that needs other
+questions is closed and drafted anew.
+
+One response per respondent: a response's id is ``uuid5(survey_id, respondent)``
+where the respondent is the citizen's subject or, for a survey that is anonymous
+by design, a token the caller issues once per respondent (e.g. per invitation).
+The store's uniqueness of ``(originator_id, version)`` then refuses a second
+response, also when two race. An anonymous survey's response records a
+pseudonymous actor and neither the subject nor the token.
+"""
 
 from __future__ import annotations
 
-VALUE_TYPES: dict[str, type] = {}
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import RuleViolationError, ValidationError
+
+
+class SurveyStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    RESULTS_PUBLISHED = "results_published"
+
+
+class QuestionType(StrEnum):
+    """The kinds of question a survey asks (as Decidim's forms, reduced to four)."""
+
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    RATING = "rating"
+    FREE_TEXT = "free_text"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question. ``id`` is short and stable (``"q1"``, ``"satisfaction"``):
+    answers refer to it. Choice questions list their ``options``; the others
+    take none."""
+
+    id: str
+    text: str
+    type: QuestionType
+    required: bool = False
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer to one question: ``choices`` for a choice question, ``rating``
+    (1–5) for a rating question, ``text`` for a free-text question."""
+
+    question_id: str
+    choices: tuple[str, ...] = ()
+    rating: int | None = None
+    text: str | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing was answered (a blank optional answer is simply dropped)."""
+        return not self.choices and self.rating is None and not (self.text or "").strip()
+
+
+VALUE_TYPES: dict[str, type] = {
+    "survey_status": SurveyStatus,
+    "survey_question_type": QuestionType,
+    "survey_question": Question,
+    "survey_answer": Answer,
+}
+
+S = SurveyStatus
+CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
+PUBLIC_STATUSES = frozenset({S.PUBLISHED, S.CLOSED, S.RESULTS_PUBLISHED})
+QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+MAX_QUESTIONS = 100
+MAX_QUESTION_TEXT = 1000
+MAX_OPTIONS = 50
+MAX_OPTION_TEXT = 200
+MAX_FREE_TEXT = 2000
+MAX_RESPONDENT_TOKEN = 200
+# Recorded as the actor of an anonymous survey's responses instead of the citizen.
+ANONYMOUS_RESPONDENT = Principal("anonymous", Role.CITIZEN)
+
+
+def check_questions(questions: Iterable[Question]) -> tuple[Question, ...]:
+    """The questions with text and options stripped; ``ValidationError`` naming
+    each bad field (``questions[2].options``) when any is malformed."""
+    questions = tuple(questions)
+    errors: dict[str, str] = {}
+    if len(questions) > MAX_QUESTIONS:
+        errors["questions"] = f"a survey has at most {MAX_QUESTIONS} questions"
+    checked: list[Question] = []
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        key = f"questions[{index}]"
+        if not isinstance(question, Question):
+            errors[key] = "must be a Question"
+            continue
+        if not isinstance(question.id, str) or not QUESTION_ID.fullmatch(question.id):
+            errors[f"{key}.id"] = "must be 1 to 32 letters, digits, '_', '-' or '.'"
+        elif question.id in seen:
+            errors[f"{key}.id"] = f"duplicates question {question.id!r}"
+        seen.add(str(question.id))
+        text = question.text.strip() if isinstance(question.text, str) else ""
+        if not text:
+            errors[f"{key}.text"] = "must not be empty"
+        elif len(text) > MAX_QUESTION_TEXT:
+            errors[f"{key}.text"] = f"exceeds {MAX_QUESTION_TEXT} characters"
+        if not isinstance(question.required, bool):
+            errors[f"{key}.required"] = "must be true or false"
+        try:
+            kind = QuestionType(question.type)
+        except ValueError:
+            errors[f"{key}.type"] = f"must be one of {', '.join(QuestionType)}"
+            continue
+        options = tuple(o.strip() if isinstance(o, str) else "" for o in question.options)
+        if problem := _options_problem(kind, options):
+            errors[f"{key}.options"] = problem
+        checked.append(
+            Question(id=question.id, text=text, type=kind, required=question.required, options=options)
+        )
+    if errors:
+        raise ValidationError(errors)
+    return tuple(checked)
+
+
+def _options_problem(kind: QuestionType, options: tuple[str, ...]) -> str | None:
+    if kind not in CHOICE_TYPES:
+        return f"a {kind} question takes no options" if options else None
+    if not all(options):
+        return "options must not be empty"
+    if any(len(option) > MAX_OPTION_TEXT for option in options):
+        return f"an option exceeds {MAX_OPTION_TEXT} characters"
+    if len(set(options)) != len(options):
+        return "options must be distinct"
+    if not 2 <= len(options) <= MAX_OPTIONS:
+        return f"a choice question needs 2 to {MAX_OPTIONS} distinct options"
+    return None
+
+
+def _check_answer(question: Question, answer: Answer) -> Answer | str:
+    """The answer in canonical form, or what is wrong with it."""
+    choices = tuple(answer.choices)
+    if question.type in CHOICE_TYPES:
+        if answer.rating is not None or answer.text is not None:
+            return "a choice question takes choices only"
+        unknown = [choice for choice in choices if choice not in question.options]
+        if unknown:
+            return f"{unknown[0]!r} is not an option of this question"
+        if len(set(choices)) != len(choices):
+            return "an option is chosen more than once"
+        if question.type is QuestionType.SINGLE_CHOICE and len(choices) != 1:
+            return "choose exactly one option"
+        # Options' order, so equal answers are stored equal.
+        ordered = tuple(option for option in question.options if option in choices)
+        return Answer(question_id=question.id, choices=ordered)
+    if question.type is QuestionType.RATING:
+        if choices or answer.text is not None:
+            return "a rating question takes a rating only"
+        if type(answer.rating) is not int or not 1 <= answer.rating <= 5:
+            return "a rating is a whole number from 1 to 5"
+        return Answer(question_id=question.id, rating=answer.rating)
+    if choices or answer.rating is not None:
+        return "a free-text question takes text only"
+    if not isinstance(answer.text, str):
+        return "must be text"
+    text = answer.text.strip()
+    if len(text) > MAX_FREE_TEXT:
+        return f"exceeds {MAX_FREE_TEXT} characters"
+    return Answer(question_id=question.id, text=text)
+
+
+def response_id(survey_id: UUID, respondent: str) -> UUID:
+    """The id of ``respondent``'s response to a survey: one per respondent."""
+    return uuid5(survey_id, respondent)
+
+
+class Survey(Case):
+    """A survey of an agency, from draft to published results."""
+
+    kind: ClassVar[str] = "survey"
+    code_prefix: ClassVar[str] = "KS"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RESULTS_PUBLISHED})
+    MAX_TITLE = 300
+    MAX_DESCRIPTION = 4000
+    MAX_SUMMARY = 4000
+
+    @classmethod
+    def _all_statuses(cls) -> Iterable[str]:
+        return tuple(SurveyStatus)
+
+    # -- creation ---------------------------------------------------------
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        agency: str,
+        title: str,
+        description: str,
+        anonymous: bool,
+        questions: Iterable[Question],
+        timestamp: datetime,
+    ) -> Survey:
+        """Draft a survey for ``agency``; questions may follow until publication."""
+        title = cls._require_text(None, "title", title, cls.MAX_TITLE)
+        description = description.strip()
+        if len(description) > cls.MAX_DESCRIPTION:
+            raise RuleViolationError(
+                None, "description", f"description exceeds {cls.MAX_DESCRIPTION} characters."
+            )
+        return cls(
+            id=id,
+            code=code,
+            actor=actor,
+            agency=agency,
+            title=title,
+            description=description,
+            anonymous=bool(anonymous),
+            questions=check_questions(questions),
+            timestamp=timestamp,
+        )
+
+    @event("Drafted")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        agency: str,
+        title: str,
+        description: str,
+        anonymous: bool,
+        questions: tuple[Question, ...],
+        timestamp: datetime,
+    ) -> None:
+        self.code = code
+        self.status = S.DRAFT
+        self.agency = agency
+        self.owner = None
+        self.assignee = None
+        self.clock = None
+        self.due_at = None
+        self.public_note = None
+        self.title = title
+        self.description = description
+        self.anonymous = anonymous
+        self.questions = questions
+        self.opens_at: datetime | None = None
+        self.closes_at: datetime | None = None
+        self.published_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.results_summary: str | None = None
+        self.results_published_at: datetime | None = None
+
+    # -- staff commands ---------------------------------------------------
+
+    def set_questions(self, actor: Principal, questions: Iterable[Question], *, timestamp: datetime) -> None:
+        """Replace the question list (to add, change, remove or reorder); draft only."""
+        self._require("set_questions", S.DRAFT)
+        self._set_questions(actor=actor, questions=check_questions(questions), timestamp=timestamp)
+
+    @event("QuestionsSet")
+    def _set_questions(self, actor: Principal, questions: tuple[Question, ...], timestamp: datetime) -> None:
+        self.questions = questions
+
+    def publish(
+        self, actor: Principal, *, opens_at: datetime, closes_at: datetime, timestamp: datetime
+    ) -> None:
+        """Publish for answers from ``opens_at`` until (excluding) ``closes_at``;
+        the questions are frozen from now on."""
+        self._require("publish", S.DRAFT)
+        if not self.questions:
+            raise RuleViolationError(
+                self.id, "questions", "A survey needs at least one question to be published."
+            )
+        errors = {
+            name: "must include a time zone"
+            for name, moment in (("opens_at", opens_at), ("closes_at", closes_at))
+            if moment.utcoffset() is None
+        }
+        if not errors:
+            if closes_at <= opens_at:
+                errors["closes_at"] = "must be after opens_at"
+            elif closes_at <= timestamp:
+                errors["closes_at"] = "must be in the future"
+        if errors:
+            raise ValidationError(errors)
+        self._publish(actor=actor, opens_at=opens_at, closes_at=closes_at, timestamp=timestamp)
+
+    @event("Published")
+    def _publish(
+        self, actor: Principal, opens_at: datetime, closes_at: datetime, timestamp: datetime
+    ) -> None:
+        self.status = S.PUBLISHED
+        self.opens_at = opens_at
+        self.closes_at = closes_at
+        self.published_at = timestamp
+
+    def close(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Stop taking answers (before or after ``closes_at``)."""
+        self._require("close", S.PUBLISHED)
+        self._close(actor=actor, timestamp=timestamp)
+
+    @event("Closed")
+    def _close(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.CLOSED
+        self.closed_at = timestamp
+
+    def publish_results(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
+        """Publish the summary of a closed survey's results (the tallies are the
+        ``survey_results`` read model's)."""
+        self._require("publish_results", S.CLOSED)
+        summary = self._require_text(self.id, "summary", summary, self.MAX_SUMMARY)
+        self._publish_results(actor=actor, summary=summary, timestamp=timestamp)
+
+    @event("ResultsPublished")
+    def _publish_results(self, actor: Principal, summary: str, timestamp: datetime) -> None:
+        self.status = S.RESULTS_PUBLISHED
+        self.results_summary = summary
+        self.public_note = summary
+        self.results_published_at = timestamp
+
+    # -- answering ----------------------------------------------------------
+
+    @property
+    def is_public(self) -> bool:
+        """Published (or later): every citizen may read it."""
+        return self.status in PUBLIC_STATUSES
+
+    def accepts_answers_at(self, moment: datetime) -> bool:
+        return (
+            self.status == S.PUBLISHED
+            and self.opens_at is not None
+            and self.closes_at is not None
+            and self.opens_at <= moment < self.closes_at
+        )
+
+    def respond(
+        self,
+        actor: Principal,
+        answers: Iterable[Answer],
+        *,
+        respondent_token: str | None,
+        timestamp: datetime,
+    ) -> SurveyResponse:
+        """A new response of ``actor`` (or, anonymous by design, of the token's
+        holder) with the answers checked against the questions. Saving it fails
+        on the store's uniqueness when this respondent has answered before."""
+        self._require("answer", S.PUBLISHED)
+        if not self.accepts_answers_at(timestamp):
+            window = f"{self.opens_at:%Y-%m-%d %H:%M %z} to {self.closes_at:%Y-%m-%d %H:%M %z}"
+            raise RuleViolationError(
+                self.id, "answer_window", f"The survey takes answers from {window} only."
+            )
+        respondent, recorded_actor = self._respondent(actor, respondent_token)
+        return SurveyResponse(
+            id=response_id(self.id, respondent),
+            survey_id=self.id,
+            survey_code=self.code,
+            actor=recorded_actor,
+            answers=self.check_answers(answers),
+            timestamp=timestamp,
+        )
+
+    def _respondent(self, actor: Principal, token: str | None) -> tuple[str, Principal]:
+        """Who the response is unique for, and the actor recorded in its event."""
+        if not self.anonymous:
+            if token is not None:
+                raise ValidationError(
+                    {"respondent_token": "only an anonymous survey takes a respondent token"}
+                )
+            return actor.subject, actor
+        if not isinstance(token, str) or not token.strip() or len(token) > MAX_RESPONDENT_TOKEN:
+            problem = f"an anonymous survey needs a token of 1 to {MAX_RESPONDENT_TOKEN} characters"
+            raise ValidationError({"respondent_token": problem})
+        return token, ANONYMOUS_RESPONDENT
+
+    def check_answers(self, answers: Iterable[Answer]) -> tuple[Answer, ...]:
+        """The answers in question order and canonical form; ``ValidationError``
+        naming each bad one (``answers.q2``) when any breaks a rule."""
+        questions = {question.id: question for question in self.questions}
+        errors: dict[str, str] = {}
+        given: dict[str, Answer] = {}
+        for index, answer in enumerate(answers):
+            if not isinstance(answer, Answer):
+                errors[f"answers[{index}]"] = "must be an Answer"
+            elif answer.question_id not in questions:
+                errors[f"answers.{answer.question_id}"] = "no such question in this survey"
+            elif answer.question_id in given:
+                errors[f"answers.{answer.question_id}"] = "answered more than once"
+            else:
+                given[answer.question_id] = answer
+        checked: list[Answer] = []
+        for question in self.questions:
+            given_answer = given.get(question.id)
+            if given_answer is None or given_answer.is_blank:
+                if question.required:
+                    errors[f"answers.{question.id}"] = "is required"
+                continue
+            result = _check_answer(question, given_answer)
+            if isinstance(result, str):
+                errors[f"answers.{question.id}"] = result
+            else:
+                checked.append(result)
+        if errors:
+            raise ValidationError(errors)
+        return tuple(checked)
+
+
+class SurveyResponse(Aggregate):
+    """One respondent's answers to one survey: its own small stream, keyed by
+    ``response_id(survey_id, respondent)``. Built by ``Survey.respond``."""
+
+    kind: ClassVar[str] = "survey_response"
+    status: ClassVar[str] = "submitted"
+
+    @event("Submitted")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        survey_id: UUID,
+        survey_code: str,
+        actor: Principal,
+        answers: tuple[Answer, ...],
+        timestamp: datetime,
+    ) -> None:
+        self.survey_id = survey_id
+        self.survey_code = survey_code
+        self.answers = answers
