@@ -1,0 +1,18 @@
+"""The ``Ihanoi`` application is assembled from one command mixin per kind of
+case; a public name defined by two mixins would silently hide one of them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.base import CaseCommands
+
+
+def test_no_public_command_name_is_defined_by_two_mixins() -> None:
+    mixins = [cls for cls in Ihanoi.__mro__ if issubclass(cls, CaseCommands) and cls is not CaseCommands]
+    names = Counter(
+        name for cls in mixins for name in vars(cls) if not name.startswith("_") and callable(vars(cls)[name])
+    )
+    assert len(mixins) == 4
+    assert [name for name, count in names.items() if count > 1] == []
