@@ -10,7 +10,7 @@ from ihanoi_core.commands.base import CaseCommands
 
 
 def test_no_public_command_name_is_defined_by_two_mixins() -> None:
-    mixins = [cls for cls in Ihanoi.__mro__ if issubclass(cls, CaseCommands) and cls is not CaseCommands]
+    mixins = [cls for cls in Ihanoi.__bases__ if issubclass(cls, CaseCommands)]
     names = Counter(
         name for cls in mixins for name in vars(cls) if not name.startswith("_") and callable(vars(cls)[name])
     )
