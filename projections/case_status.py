@@ -1,0 +1,151 @@
+"""case_status: every case's current status, for its citizen and its handlers.
+
+One row per case: code, kind, status, agency, assignee, due time, last update,
+latest public note and the log position of that update. "My cases" finds a
+citizen's rows by a keyed hash of their subject id, so this table never says
+who filed what (a denouncer included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ihanoi_core.domain.case import Case
+from ihanoi_projections.base import Change, ReadModel, from_micros, micros
+from ihanoi_projections.database import Cursor, Row
+
+COLUMNS = (
+    "case_id", "code", "kind", "status", "summary", "agency", "assignee", "owner_key",
+    "due_at", "created_at", "updated_at", "public_note", "version", "position",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatus:
+    """A case as the status read model knows it."""
+
+    case_id: UUID
+    code: str
+    kind: str
+    status: str
+    summary: str
+    agency: str | None
+    assignee: str | None
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    public_note: str | None
+    version: int
+    position: int
+
+
+def summary_of(case: Case) -> str:
+    """A short, non-personal line saying what the case is about."""
+    for name in ("category", "procedure", "title", "subject"):
+        value = getattr(case, name, None)
+        if isinstance(value, str) and value:
+            return value[:200]
+    return case.kind
+
+
+class CaseStatusModel(ReadModel):
+    name = "case_status"
+    tables = ("view_case_status",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending: dict[UUID, tuple[Any, ...]] = {}
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS view_case_status ("
+            "case_id TEXT PRIMARY KEY, code TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
+            " summary TEXT NOT NULL, agency TEXT, assignee TEXT, owner_key TEXT, due_at BIGINT,"
+            " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, public_note TEXT,"
+            " version BIGINT NOT NULL, position BIGINT NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS view_case_status_code ON view_case_status (code)",
+            "CREATE INDEX IF NOT EXISTS view_case_status_owner ON view_case_status (owner_key, updated_at)",
+        )
+
+    def apply(self, change: Change) -> None:
+        case = change.case
+        if not isinstance(case, Case):
+            return
+        self._pending[case.id] = (
+            str(case.id),
+            case.code,
+            case.kind,
+            str(case.status),
+            summary_of(case),
+            case.agency,
+            case.assignee,
+            self.context.subject_key(case.owner),
+            micros(case.due_at),
+            micros(case.created_on),
+            micros(case.modified_on),
+            case.public_note,
+            case.version,
+            change.position,
+        )
+
+    def flush(self, cursor: Cursor) -> None:
+        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+        cursor.executemany(
+            f"INSERT INTO view_case_status ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
+            list(self._pending.values()),
+        )
+        self._pending.clear()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+    # -- queries ------------------------------------------------------------
+
+    def get(self, case_id: UUID) -> CaseStatus | None:
+        rows = self.database.query("SELECT * FROM view_case_status WHERE case_id = ?", (str(case_id),))
+        return record(rows[0]) if rows else None
+
+    def get_by_code(self, code: str) -> CaseStatus | None:
+        rows = self.database.query("SELECT * FROM view_case_status WHERE code = ?", (code.strip().upper(),))
+        return record(rows[0]) if rows else None
+
+    def list_for_owner(
+        self, subject: str, *, limit: int = 50, before: tuple[int, str] | None = None
+    ) -> list[CaseStatus]:
+        """A citizen's cases, most recently updated first; ``before`` is the
+        (updated_at micros, case id) cursor of the last row of the previous page."""
+        sql = "SELECT * FROM view_case_status WHERE owner_key = ?"
+        params: list[Any] = [self.context.subject_key(subject)]
+        if before is not None:
+            sql += " AND (updated_at < ? OR (updated_at = ? AND case_id < ?))"
+            params += [before[0], before[0], before[1]]
+        sql += " ORDER BY updated_at DESC, case_id DESC LIMIT ?"
+        params.append(limit)
+        return [record(row) for row in self.database.query(sql, params)]
+
+    def rows(self) -> list[Row]:
+        """Every row, ordered: for comparing a rebuild with the live table."""
+        return self.database.query("SELECT * FROM view_case_status ORDER BY case_id")
+
+
+def record(row: Row) -> CaseStatus:
+    return CaseStatus(
+        case_id=UUID(row["case_id"]),
+        code=row["code"],
+        kind=row["kind"],
+        status=row["status"],
+        summary=row["summary"],
+        agency=row["agency"],
+        assignee=row["assignee"],
+        due_at=from_micros(row["due_at"]),
+        created_at=from_micros(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
+        public_note=row["public_note"],
+        version=int(row["version"]),
+        position=int(row["position"]),
+    )

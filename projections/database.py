@@ -1,0 +1,227 @@
+"""Where read models live: one SQL database per deployment, two dialects.
+
+Read models are written in one portable subset of SQL (``?`` placeholders,
+``INSERT … ON CONFLICT … DO UPDATE``, ``BIGINT``/``TEXT``/``DOUBLE PRECISION``)
+that SQLite and PostgreSQL both run; ``ViewDatabase`` hides the rest. With the
+SQLite store the views live in their own file beside the event store (so view
+writes never queue behind command writes on SQLite's single writer lock); with
+PostgreSQL they live in the event store's schema; the in-memory store uses an
+in-memory SQLite database.
+
+Every projection's position is a row of ``projection_tracking``. It is written
+in the same transaction as the view rows it covers, with the same conditional
+upsert as the ``eventsourcing`` tracking recorders: it only moves forward, and
+an attempt to record a position already recorded fails and rolls the view
+writes back. That is what makes each event apply exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.settings import Settings
+
+Row = dict[str, Any]
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)"
+)
+UPSERT_TRACKING = (
+    "INSERT INTO projection_tracking (name, position, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
+    "WHERE projection_tracking.position < excluded.position RETURNING position"
+)
+
+
+class AlreadyAppliedError(Exception):
+    """Raised inside a view transaction when the position being recorded is not
+    beyond the projection's recorded position: the batch was applied before.
+    The transaction rolls back, so nothing is applied twice."""
+
+    def __init__(self, name: str, position: int) -> None:
+        super().__init__(f"Projection {name!r} has already applied position {position}.")
+        self.name = name
+        self.position = position
+
+
+class Cursor:
+    """The slice of a DB-API cursor read models use, with ``?`` placeholders."""
+
+    def __init__(self, raw: Any, translate: bool) -> None:
+        self._raw = raw
+        self._translate = translate
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._translate else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._raw.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._raw.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[Row]:
+        names = [column[0] for column in self._raw.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in self._raw.fetchall()]
+
+    def fetchone(self) -> Row | None:
+        row = self._raw.fetchone()
+        if row is None:
+            return None
+        names = [column[0] for column in self._raw.description or ()]
+        return dict(zip(names, row, strict=True))
+
+    def record_position(self, name: str, position: int, now: float) -> None:
+        """Move ``name`` to ``position`` in this transaction, or raise
+        ``AlreadyAppliedError`` (and so roll back) if it is not a step forward."""
+        if self.execute(UPSERT_TRACKING, (name, position, now)).fetchone() is None:
+            raise AlreadyAppliedError(name, position)
+
+
+class ViewDatabase(ABC):
+    """A SQL database holding read models and their tracking rows."""
+
+    dialect: str
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """A cursor inside one transaction, committed on success."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction() as cursor:
+            return cursor.execute(sql, params).fetchall()
+
+    def create(self, statements: Sequence[str]) -> None:
+        with self.transaction() as cursor:
+            for statement in (TRACKING_DDL, *statements):
+                cursor.execute(statement)
+
+    def positions(self) -> dict[str, tuple[int, float]]:
+        rows = self.query("SELECT name, position, updated_at FROM projection_tracking")
+        return {row["name"]: (int(row["position"]), float(row["updated_at"])) for row in rows}
+
+    def position(self, name: str) -> int:
+        rows = self.query("SELECT position FROM projection_tracking WHERE name = ?", (name,))
+        return int(rows[0]["position"]) if rows else 0
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+class SQLiteViewDatabase(ViewDatabase):
+    """Views in an SQLite file (or shared in-memory database), WAL mode.
+
+    Each thread gets its own connection; writes take ``BEGIN IMMEDIATE`` so
+    two writers never deadlock on a lock upgrade."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        self.memory = path == ":memory:"
+        self.uri = f"file:ihanoi-views-{uuid.uuid4().hex}?mode=memory&cache=shared" if self.memory else path
+        self.synchronous = synchronous
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        # An in-memory database lives as long as one connection to it is open.
+        self._keeper = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.uri, uri=self.memory, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        if not self.memory:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Cursor(conn.cursor(), translate=False)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # A single SELECT is atomic on its own: no write lock needed.
+        return Cursor(self._connection().execute(sql, params), translate=False).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class PostgresViewDatabase(ViewDatabase):
+    """Views in the event store's PostgreSQL schema, through a small pool."""
+
+    dialect = "postgres"
+
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        env = postgres_env(database_url)
+        self.schema = env.get("POSTGRES_SCHEMA", "public")
+        conninfo = psycopg.conninfo.make_conninfo(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            options=f"-c search_path={self.schema}",
+        )
+        self.pool = ConnectionPool(conninfo, min_size=1, max_size=pool_size, open=True, name="ihanoi-views")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
+            yield Cursor(raw, translate=True)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_view_database(settings: Settings) -> ViewDatabase:
+    """The view database that goes with the configured event store."""
+    kind = store_kind(settings)
+    if kind == "memory":
+        return SQLiteViewDatabase(":memory:")
+    if kind == "sqlite":
+        return SQLiteViewDatabase(
+            str(views_path(sqlite_path(settings.database_url))), settings.sqlite_synchronous
+        )
+    return PostgresViewDatabase(settings.database_url)
+
+
+def views_path(store_path: str) -> Path:
+    """``./ihanoi.db`` → ``./ihanoi.views.db``."""
+    path = Path(store_path)
+    return path.with_name(f"{path.stem}.views{path.suffix or '.db'}")

@@ -1,0 +1,156 @@
+"""The projector: reads the notification log in batches and applies each batch
+to its read models exactly once.
+
+For every event it keeps an in-memory replica of the event's aggregate (built
+with the write side's own event classes), so read models receive the case's
+state before and after the event and never re-derive domain rules. Replicas
+are a cache: on a miss the aggregate is loaded from the store at the version
+just before the event.
+
+A batch is applied in one view transaction that also records each read
+model's new position. If anything fails, the transaction rolls back, pending
+rows and replicas are dropped, positions are re-read, and the next run starts
+again from the last recorded position: no event is skipped or applied twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.base import replay
+from ihanoi_projections.base import Change, ReadModel
+from ihanoi_projections.database import ViewDatabase
+
+DEFAULT_BATCH = 1000
+DEFAULT_REPLICAS = 50_000
+
+
+class Projector:
+    """Feeds a set of read models (sharing one view database) from one application."""
+
+    def __init__(
+        self,
+        app: Ihanoi,
+        database: ViewDatabase,
+        read_models: Sequence[ReadModel],
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        max_replicas: int = DEFAULT_REPLICAS,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.models = {model.name: model for model in read_models}
+        self.batch_size = batch_size
+        self.max_replicas = max_replicas
+        self._replicas: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._applied = threading.Condition()
+        self._lock = threading.Lock()
+        statements = [statement for model in read_models for statement in model.schema()]
+        database.create(statements)
+        self.positions = self._recorded_positions()
+
+    # -- positions and waiting -------------------------------------------------
+
+    def _recorded_positions(self) -> dict[str, int]:
+        recorded = self.database.positions()
+        return {name: recorded.get(name, (0, 0.0))[0] for name in self.models}
+
+    @property
+    def position(self) -> int:
+        """The position every read model here has applied."""
+        return min(self.positions.values(), default=0)
+
+    def wait(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
+        """Block until the named read models (default: all) have applied
+        ``position``; True if they have, False on timeout. Wakes on each
+        committed batch, not on a polling floor."""
+        wanted = list(names) if names else list(self.models)
+
+        def reached() -> bool:
+            return all(self.positions.get(name, 0) >= position for name in wanted)
+
+        with self._applied:
+            return self._applied.wait_for(reached, timeout=timeout)
+
+    # -- applying ---------------------------------------------------------------
+
+    def run_batch(self) -> int:
+        """Apply the next batch; return how many notifications it held (0 when caught up)."""
+        with self._lock:
+            start = self.position
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            last = notifications[-1].id
+            behind = [model for name, model in self.models.items() if self.positions[name] < last]
+            try:
+                for notification in notifications:
+                    change = self._change(notification.id, self.app.mapper.to_domain_event(notification))
+                    for model in behind:
+                        if notification.id > self.positions[model.name]:
+                            model.apply(change)
+                now = time.time()
+                with self.database.transaction() as cursor:
+                    for model in behind:
+                        model.flush(cursor)
+                        cursor.record_position(model.name, last, now)
+            except BaseException:
+                for model in behind:
+                    model.discard()
+                self._replicas.clear()
+                self.positions = self._recorded_positions()
+                raise
+            with self._applied:
+                for model in behind:
+                    self.positions[model.name] = last
+                self._applied.notify_all()
+            return len(notifications)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply batches until the read models are at the head of the log."""
+        total = 0
+        while done := self.run_batch():
+            total += done
+            if progress is not None:
+                progress(done)
+        return total
+
+    def _change(self, position: int, event: Any) -> Change:
+        aggregate_id: UUID = event.originator_id
+        version: int = event.originator_version
+        replica = self._replicas.pop(aggregate_id, None)
+        if replica is not None and replica.version != version - 1:
+            replica = None
+        if replica is None and version > 1:
+            replica = self.app.repository.get(aggregate_id, version=version - 1, projector_func=replay)
+        before = dict(vars(replica)) if replica is not None else {}
+        replica = event.mutate(replica)
+        assert replica is not None
+        self._replicas[aggregate_id] = replica
+        if len(self._replicas) > self.max_replicas:
+            self._replicas.popitem(last=False)
+        return Change(position, event, before, replica)
+
+    # -- rebuilding ---------------------------------------------------------------
+
+    def reset(self, names: Sequence[str] | None = None) -> None:
+        """Empty the named read models and forget their positions, in one transaction."""
+        with self._lock:
+            chosen = [self.models[name] for name in (names or list(self.models))]
+            with self.database.transaction() as cursor:
+                for model in chosen:
+                    model.clear(cursor)
+                    cursor.execute("DELETE FROM projection_tracking WHERE name = ?", (model.name,))
+            self._replicas.clear()
+            with self._applied:
+                self.positions = self._recorded_positions()

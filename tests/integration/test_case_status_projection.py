@@ -1,0 +1,104 @@
+"""case_status on all three stores: incremental application, "my cases",
+exactly-once tracking and a rebuild equal to the incremental result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.settings import Settings
+from ihanoi_projections.base import ProjectionContext
+from ihanoi_projections.case_status import CaseStatusModel
+from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase, open_view_database
+from ihanoi_projections.projector import Projector
+from tests.conftest import FakeClock
+
+HOAN_KIEM = Location(ward="HOAN_KIEM")
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
+    application = Ihanoi(settings, clock=clock)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def views(settings: Settings) -> Iterator[ViewDatabase]:
+    database = open_view_database(settings)
+    yield database
+    database.close()
+
+
+def model_for(app: Ihanoi, views: ViewDatabase) -> CaseStatusModel:
+    return CaseStatusModel(views, ProjectionContext(app.directory, app.calendar, b"test-key"))
+
+
+def test_case_status_follows_each_change_and_lists_a_citizens_cases(
+    app: Ihanoi, views: ViewDatabase, citizen: Principal, other_citizen: Principal, clock: FakeClock
+) -> None:
+    model = model_for(app, views)
+    projector = Projector(app, views, [model], batch_size=3)
+    officer = Principal("o-1", Role.OFFICER, app.directory.route("pothole", "HOAN_KIEM").code)
+
+    # Step: two citizens file reports; one is acknowledged and assigned.
+    mine = [
+        app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=HOAN_KIEM)
+        for n in range(3)
+    ]
+    theirs = app.submit_report(other_citizen, category="pothole", description="x", location=HOAN_KIEM)
+    clock.advance(hours=1)
+    app.acknowledge_report(officer, mine[0].case_id)
+    last = app.assign_report(officer, mine[0].case_id, assignee="o-1")
+
+    # Step: the projector catches up in small batches and reaches the last position.
+    assert projector.catch_up() > 0
+    assert projector.wait(last.position, timeout=0)
+    row = model.get(mine[0].case_id)
+    assert row is not None
+    assert (row.status, row.assignee, row.version, row.position) == ("assigned", "o-1", 3, last.position)
+    assert row.due_at == app.get_case(officer, mine[0].case_id)["due_at"]
+    assert model.get_by_code(mine[1].code) is not None
+
+    # Step: "my cases" lists only the citizen's own cases, newest first, in pages.
+    first_page = model.list_for_owner(citizen.subject, limit=2)
+    assert first_page[0].case_id == mine[0].case_id
+    cursor = (int(first_page[-1].updated_at.timestamp() * 1_000_000), str(first_page[-1].case_id))
+    second_page = model.list_for_owner(citizen.subject, limit=2, before=cursor)
+    listed = {r.case_id for r in first_page + second_page}
+    assert listed == {m.case_id for m in mine}
+    assert theirs.case_id not in listed
+    # The table stores no subject id.
+    assert citizen.subject not in str(model.rows())
+
+
+def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
+    app: Ihanoi, views: ViewDatabase, citizen: Principal
+) -> None:
+    for n in range(7):
+        app.submit_report(citizen, category="pothole", description=f"{n}", location=HOAN_KIEM)
+    model = model_for(app, views)
+    projector = Projector(app, views, [model], batch_size=4)
+    projector.catch_up()
+    incremental = model.rows()
+    position = projector.position
+
+    # Step: recording the same position again fails and rolls back its writes.
+    def apply_again() -> None:
+        with views.transaction() as cursor:
+            cursor.execute("DELETE FROM view_case_status")
+            cursor.record_position("case_status", position, 0.0)
+
+    with pytest.raises(AlreadyAppliedError):
+        apply_again()
+    assert model.rows() == incremental
+
+    # Step: a rebuild from zero reproduces the table row for row.
+    projector.reset()
+    assert model.rows() == []
+    projector.catch_up()
+    assert model.rows() == incremental
+    assert projector.position == position
