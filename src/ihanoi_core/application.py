@@ -69,6 +69,7 @@ class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCo
         )
         self.clock = clock
         self.case_cache = CaseCache()
+        self.save_listeners = []
         super().__init__(env={**eventsourcing_env(self.settings), **(env or {})})
 
     def construct_transcoder(self) -> Transcoder:

@@ -69,6 +69,7 @@ class CaseCommands:
     directory: Directory
     calendar: WorkingCalendar
     case_cache: CaseCache
+    save_listeners: list[Callable[[], None]]
     clock: Callable[[], datetime]
     timezone: ZoneInfo
 
@@ -93,7 +94,13 @@ class CaseCommands:
         recordings = self.events.put(events)
         for aggregate in aggregates:
             self.case_cache.put(aggregate)
+        self._announce_saved()
         return recordings
+
+    def _announce_saved(self) -> None:
+        """Tell in-process listeners (projection runners) that the log grew."""
+        for listener in self.save_listeners:
+            listener()
 
     def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
         """The case as stored now: the cached state fast-forwarded with any

@@ -186,6 +186,7 @@ class SurveyCommands(CaseCommands):
             recordings = self.events.put(response.collect_events())
         except IntegrityError:
             raise AlreadyAnsweredError(survey.id, response.id) from None
+        self._announce_saved()
         return CommandResult(
             case_id=response.id,
             code=survey.code,

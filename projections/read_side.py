@@ -1,0 +1,201 @@
+"""The read side as a whole: which read models exist, and the ways to run them.
+
+- ``ReadSide``: embedded use (a program using the library, and ``ihanoi
+  serve`` on SQLite): every read model fed by one in-process runner thread,
+  woken by the application after each save.
+- ``run_worker``: one worker process per projection for PostgreSQL
+  deployments (``ihanoi projections run NAME``); a second worker for the same
+  projection waits as a hot standby.
+- ``status`` and ``rebuild``: what ``ihanoi projections status|rebuild`` print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.persistence import store_kind
+from ihanoi_core.settings import Settings
+from ihanoi_projections.base import ProjectionContext, ReadModel
+from ihanoi_projections.case_status import CaseStatusModel
+from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.projector import Projector
+from ihanoi_projections.runner import ActiveLock, PostgresWakeup, ProjectionRunner
+from ihanoi_projections.worklist import WorklistModel
+
+READ_MODELS: dict[str, type[ReadModel]] = {
+    CaseStatusModel.name: CaseStatusModel,
+    WorklistModel.name: WorklistModel,
+}
+M = TypeVar("M", bound=ReadModel)
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The key for subject-id hashes in read models, derived from the secret
+    key (rotating the secret means rebuilding the read models)."""
+    return hmac.new(settings.jwt_secret.encode(), b"ihanoi read-model pseudonyms", hashlib.sha256).digest()
+
+
+def unknown(names: Sequence[str]) -> list[str]:
+    return [name for name in names if name not in READ_MODELS]
+
+
+def build_models(
+    names: Sequence[str] | None, database: ViewDatabase, context: ProjectionContext
+) -> list[ReadModel]:
+    chosen = list(names) if names else list(READ_MODELS)
+    if missing := unknown(chosen):
+        raise ValueError(f"Unknown projection(s): {', '.join(missing)}; known: {', '.join(READ_MODELS)}")
+    return [READ_MODELS[name](database, context) for name in chosen]
+
+
+class ReadSide:
+    """All read models of one application, kept up to date in this process."""
+
+    def __init__(
+        self,
+        app: Ihanoi,
+        settings: Settings | None = None,
+        *,
+        names: Sequence[str] | None = None,
+        start: bool = True,
+    ) -> None:
+        self.app = app
+        self.settings = settings or app.settings
+        self.database = open_view_database(self.settings)
+        self.context = ProjectionContext(app.directory, app.calendar, pseudonym_key(self.settings))
+        self.models = {model.name: model for model in build_models(names, self.database, self.context)}
+        self.projector = Projector(app, self.database, list(self.models.values()))
+        self.runner = ProjectionRunner(self.projector, poll_interval=self.settings.projection_poll_interval)
+        app.save_listeners.append(self.runner.wake)
+        if start:
+            self.runner.start()
+
+    def model(self, kind: type[M]) -> M:
+        found = self.models[kind.name]
+        assert isinstance(found, kind)
+        return found
+
+    def wait(self, position: int, timeout: float = 5.0, names: Sequence[str] | None = None) -> bool:
+        """Read-your-writes: True as soon as the read models have applied ``position``."""
+        return self.projector.wait(position, timeout, names)
+
+    def catch_up(self) -> int:
+        return self.projector.catch_up()
+
+    def close(self) -> None:
+        self.runner.stop()
+        if self.runner.wake in self.app.save_listeners:
+            self.app.save_listeners.remove(self.runner.wake)
+        self.database.close()
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+    updated_at: float | None
+
+
+def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
+    """Position and lag of every projection. Lag in events is the distance to
+    the head of the log (an upper bound on PostgreSQL, whose ids can have gaps);
+    lag in seconds is the age of the oldest event not yet applied (0 when caught up)."""
+    head = app.recorder.max_notification_id() or 0
+    recorded = database.positions()
+    now = time.time()
+    result = []
+    for name in READ_MODELS:
+        position, updated_at = recorded.get(name, (0, None))
+        lag_seconds = 0.0
+        if position < head:
+            oldest = first_event_time_after(app, position)
+            lag_seconds = max(0.0, now - oldest) if oldest is not None else 0.0
+        result.append(
+            ProjectionStatus(name, position, head, max(0, head - position), lag_seconds, updated_at)
+        )
+    return result
+
+
+def first_event_time_after(app: Ihanoi, position: int) -> float | None:
+    notifications = app.recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
+    if not notifications:
+        return None
+    event: Any = app.mapper.to_domain_event(notifications[0])
+    return float(event.timestamp.timestamp())
+
+
+def rebuild(
+    app: Ihanoi,
+    settings: Settings,
+    names: Sequence[str] | None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Empty the named read models (default: all) and re-apply the whole log."""
+    database = open_view_database(settings)
+    try:
+        context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
+        projector = Projector(app, database, build_models(names, database, context))
+        projector.reset()
+        return projector.catch_up(progress)
+    finally:
+        database.close()
+
+
+def run_worker(
+    settings: Settings,
+    names: Sequence[str],
+    stopping: threading.Event,
+    *,
+    on_active: Callable[[], None] | None = None,
+) -> None:
+    """Run the named projections in this process until ``stopping`` is set.
+    Waits as a hot standby while another worker holds any of them."""
+    if store_kind(settings) == "memory":
+        raise ValueError("A projection worker needs a SQLite file or PostgreSQL store.")
+    locks = [ActiveLock(settings, name) for name in names]
+    try:
+        for lock in locks:
+            if not lock.acquire(stopping):
+                return
+        if on_active is not None:
+            on_active()
+        app = Ihanoi(settings)
+        database = open_view_database(settings)
+        context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
+        projector = Projector(app, database, build_models(names, database, context))
+        runner = ProjectionRunner(projector, poll_interval=settings.projection_poll_interval).start()
+        listener = (
+            PostgresWakeup(settings.database_url, runner.wake).start()
+            if store_kind(settings) == "postgres"
+            else None
+        )
+        try:
+            while not stopping.wait(0.5):
+                if not runner.running:
+                    break
+        finally:
+            runner.stop()
+            if listener is not None:
+                listener.stop()
+            database.close()
+            app.close()
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def wait_caught_up(read_side: ReadSide, timeout: float = 10.0) -> bool:
+    """Wait until the read side has applied everything saved so far."""
+    head = read_side.app.recorder.max_notification_id() or 0
+    deadline = time.monotonic() + timeout
+    return read_side.wait(head, max(0.0, deadline - time.monotonic()))

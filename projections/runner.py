@@ -1,0 +1,204 @@
+"""Running projectors: a supervised background thread, live wake-ups, and the
+single-active-worker lock.
+
+``ProjectionRunner`` catches up, then follows the log: it is woken at once by
+the application after each save in the same process, by PostgreSQL
+LISTEN/NOTIFY across processes (``PostgresWakeup``), and otherwise polls at a
+short interval (SQLite has no notifications between processes). A failing
+batch is logged and retried with backoff; nothing is skipped.
+
+``ActiveLock`` makes a second worker for the same projection a hot standby:
+on PostgreSQL a session advisory lock, on SQLite an exclusive file lock. Both
+are released by the operating system if the holder dies, so the standby takes
+over without anyone cleaning up.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import psycopg
+import structlog
+
+from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.settings import Settings
+from ihanoi_projections.database import AlreadyAppliedError, views_path
+from ihanoi_projections.projector import Projector
+
+log = structlog.get_logger("ihanoi.projections")
+
+EVENTS_CHANNEL = "cases_events"
+MAX_BACKOFF = 5.0
+
+
+class ProjectionRunner:
+    """Runs one projector in a daemon thread until stopped."""
+
+    def __init__(self, projector: Projector, *, poll_interval: float = 0.02) -> None:
+        self.projector = projector
+        self.poll_interval = poll_interval
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failures = 0
+
+    def start(self) -> ProjectionRunner:
+        self._thread = threading.Thread(target=self._loop, name="ihanoi-projections", daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """New events were saved: look now rather than at the next poll."""
+        self._wakeup.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current batch, then stop."""
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
+        return self.projector.wait(position, timeout, names)
+
+    def _loop(self) -> None:
+        backoff = self.poll_interval
+        while not self._stopping.is_set():
+            self._wakeup.clear()
+            try:
+                applied = self.projector.run_batch()
+            except AlreadyAppliedError:
+                # Another worker applied this batch first; positions were re-read.
+                continue
+            except Exception as error:
+                self.failures += 1
+                log.error(
+                    "projection_batch_failed", error=type(error).__name__, position=self.projector.position
+                )
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            backoff = self.poll_interval
+            if not applied:
+                self._wakeup.wait(self.poll_interval)
+
+    def __enter__(self) -> ProjectionRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class PostgresWakeup:
+    """LISTENs on the event table's channel (the library NOTIFYs it on every
+    insert) and calls ``wake`` for each notification."""
+
+    def __init__(self, database_url: str, wake: Callable[[], None], channel: str = EVENTS_CHANNEL) -> None:
+        self.database_url = database_url
+        self.wake = wake
+        self.channel = channel
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ihanoi-listen", daemon=True)
+
+    def start(self) -> PostgresWakeup:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(conninfo(self.database_url), autocommit=True) as conn:
+                    conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(self.channel)))
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self.wake()
+            except psycopg.Error as error:
+                log.warning("listen_failed", error=type(error).__name__)
+                self._stopping.wait(1.0)
+
+
+def conninfo(database_url: str) -> str:
+    env = postgres_env(database_url)
+    return psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
+
+
+class ActiveLock:
+    """Held by the one active worker of a projection; others wait as standbys."""
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self.settings = settings
+        self.name = name
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._file: IO[bytes] | None = None
+        kind = store_kind(settings)
+        if kind == "postgres":
+            schema = postgres_env(settings.database_url).get("POSTGRES_SCHEMA", "public")
+            digest = hashlib.blake2b(f"ihanoi-projection:{schema}:{name}".encode(), digest_size=8).digest()
+            self.key = int.from_bytes(digest, "big", signed=True)
+        elif kind == "sqlite":
+            self.path = views_path(sqlite_path(settings.database_url)).with_suffix(f".{name}.lock")
+        else:
+            raise ValueError("Worker processes need a SQLite file or PostgreSQL, not the in-memory store.")
+
+    def try_acquire(self) -> bool:
+        if store_kind(self.settings) == "postgres":
+            if self._conn is None:
+                self._conn = psycopg.connect(conninfo(self.settings.database_url), autocommit=True)
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+            return bool(row and row[0])
+        if self._file is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "ab")  # noqa: SIM115 - held for the worker's lifetime
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def acquire(self, stopping: threading.Event, interval: float = 0.5) -> bool:
+        """Wait as a standby until this worker is the active one (or is stopped)."""
+        announced = False
+        while not stopping.is_set():
+            if self.try_acquire():
+                return True
+            if not announced:
+                log.info("projection_standby", projection=self.name)
+                announced = True
+            stopping.wait(interval)
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> ActiveLock:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()

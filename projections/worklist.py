@@ -1,0 +1,159 @@
+"""worklist: each agency's open work, ordered by due time.
+
+A case is on the worklist while it is not final and a deadline is running on
+it (a report awaiting acknowledgement or resolution, a dossier being
+processed, a complaint awaiting acceptance or decision). Cases waiting on the
+citizen (a paused dossier) or on nobody (a resolved report in its reopen
+window, a survey) carry no due time and drop off. "Overdue" and "near due" are
+computed at query time from the stored due time — never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ihanoi_core.domain.case import Case
+from ihanoi_projections.base import Change, ReadModel, from_micros, micros
+from ihanoi_projections.case_status import summary_of
+from ihanoi_projections.database import Cursor, Row
+
+COLUMNS = (
+    "case_id",
+    "agency",
+    "assignee",
+    "kind",
+    "code",
+    "status",
+    "priority",
+    "summary",
+    "due_at",
+    "updated_at",
+)
+NEAR_DUE_OFFICE_SECONDS = 8 * 3600  # one working day
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistItem:
+    case_id: UUID
+    code: str
+    kind: str
+    status: str
+    summary: str
+    priority: str | None
+    agency: str
+    assignee: str | None
+    due_at: datetime
+    updated_at: datetime
+    overdue: bool
+    near_due: bool
+
+
+class WorklistModel(ReadModel):
+    name = "worklist"
+    tables = ("view_worklist",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._upserts: dict[UUID, tuple[Any, ...]] = {}
+        self._deletes: set[UUID] = set()
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS view_worklist ("
+            "case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, assignee TEXT, kind TEXT NOT NULL,"
+            " code TEXT NOT NULL, status TEXT NOT NULL, priority TEXT, summary TEXT NOT NULL,"
+            " due_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS view_worklist_agency_due ON view_worklist (agency, due_at, case_id)",
+        )
+
+    def apply(self, change: Change) -> None:
+        case = change.case
+        if not isinstance(case, Case):
+            return
+        if case.is_final or case.due_at is None or case.agency is None:
+            self._upserts.pop(case.id, None)
+            self._deletes.add(case.id)
+            return
+        self._deletes.discard(case.id)
+        priority = getattr(case, "priority", None)
+        self._upserts[case.id] = (
+            str(case.id),
+            case.agency,
+            case.assignee,
+            case.kind,
+            case.code,
+            str(case.status),
+            str(priority) if priority is not None else None,
+            summary_of(case),
+            micros(case.due_at),
+            micros(case.modified_on),
+        )
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany("DELETE FROM view_worklist WHERE case_id = ?", [(str(i),) for i in self._deletes])
+        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+        cursor.executemany(
+            f"INSERT INTO view_worklist ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
+            list(self._upserts.values()),
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._upserts.clear()
+        self._deletes.clear()
+
+    # -- queries ------------------------------------------------------------
+
+    def list_for_agency(
+        self,
+        agency: str,
+        *,
+        now: datetime,
+        assignee: str | None = None,
+        limit: int = 50,
+        after: tuple[int, str] | None = None,
+    ) -> list[WorklistItem]:
+        """Open items of ``agency`` (optionally one assignee's), soonest due
+        first; ``after`` is the (due_at micros, case id) of the previous page's last row."""
+        sql = "SELECT * FROM view_worklist WHERE agency = ?"
+        params: list[Any] = [agency]
+        if assignee is not None:
+            sql += " AND assignee = ?"
+            params.append(assignee)
+        if after is not None:
+            sql += " AND (due_at > ? OR (due_at = ? AND case_id > ?))"
+            params += [after[0], after[0], after[1]]
+        sql += " ORDER BY due_at, case_id LIMIT ?"
+        params.append(limit)
+        return [self._item(row, now) for row in self.database.query(sql, params)]
+
+    def _item(self, row: Row, now: datetime) -> WorklistItem:
+        due_at = from_micros(row["due_at"])
+        assert due_at is not None
+        overdue = due_at < now
+        near_due = (
+            not overdue
+            and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
+        )
+        return WorklistItem(
+            case_id=UUID(row["case_id"]),
+            code=row["code"],
+            kind=row["kind"],
+            status=row["status"],
+            summary=row["summary"],
+            priority=row["priority"],
+            agency=row["agency"],
+            assignee=row["assignee"],
+            due_at=due_at,
+            updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
+            overdue=overdue,
+            near_due=near_due,
+        )
+
+    def rows(self) -> list[Row]:
+        return self.database.query("SELECT * FROM view_worklist ORDER BY case_id")
