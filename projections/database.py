@@ -141,6 +141,7 @@ class SQLiteViewDatabase(ViewDatabase):
         self._lock = threading.Lock()
         # An in-memory database lives as long as one connection to it is open.
         self._keeper = self._connect()
+        self.create(())
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -199,6 +200,7 @@ class PostgresViewDatabase(ViewDatabase):
             options=f"-c search_path={self.schema}",
         )
         self.pool = ConnectionPool(conninfo, min_size=1, max_size=pool_size, open=True, name="ihanoi-views")
+        self.create(())
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:

@@ -1,0 +1,89 @@
+"""The Starlette application factory.
+
+``create_app(settings)`` wires routes, error handling and middleware; the
+``Ihanoi`` application and its read side are built in the lifespan (nothing at
+import time) and closed on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.errors import IhanoiError
+from ihanoi_core.settings import Settings
+from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.logging import configure_logging
+from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
+from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.routes import reports
+from ihanoi_server.state import ServerState
+
+log = structlog.get_logger("ihanoi.http")
+
+
+def all_routes() -> list[BaseRoute]:
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *reports.routes,
+    ]
+
+
+async def on_ihanoi_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, IhanoiError)
+    return problem_for(error)
+
+
+async def on_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    code = {404: "no_such_route", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return problem(error.status_code, code, str(error.detail))
+
+
+async def on_unexpected_error(request: Request, error: Exception) -> Response:
+    log.error("unexpected_error", error=type(error).__name__, exc_info=error)
+    request_id = request.scope.get("ihanoi.request_id", "")
+    return problem(500, "internal_error", f"Something went wrong on our side; quote request id {request_id}.")
+
+
+def create_app(settings: Settings) -> Starlette:
+    configure_logging(settings.log_level)
+    settings.jwt_secret  # noqa: B018 - fail at start-up, not on the first request, without a key
+    metrics_registry = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ihanoi = Ihanoi(settings)
+        read_side = ReadSide(ihanoi, settings)
+        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side)
+        log.info("started", store=settings.database_url.split(":", 1)[0])
+        try:
+            yield
+        finally:
+            read_side.close()
+            ihanoi.close()
+            log.info("stopped")
+
+    app = Starlette(
+        routes=all_routes(),
+        lifespan=lifespan,
+        middleware=[Middleware(ObservabilityMiddleware, metrics=metrics_registry)],
+        exception_handlers={
+            IhanoiError: on_ihanoi_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected_error,
+        },
+    )
+    app.state.metrics = metrics_registry
+    return app

@@ -1,0 +1,95 @@
+"""The ``ihanoi`` command: a thin entrypoint over the core and the read side.
+
+Exit codes: 0 ok, 1 a problem was found (or the command failed), 2 usage.
+Human tables by default, ``--json`` for machines; long work shows a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from types import FrameType
+
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ihanoi_core.errors import IhanoiError
+from ihanoi_core.settings import Settings
+
+OK, PROBLEM, USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return USAGE
+    try:
+        settings = Settings.from_env()
+        return int(args.handler(args, settings))
+    except IhanoiError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error.detail}")
+        return PROBLEM
+    except ValueError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        return USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ihanoi", description="ihanoi: the digital-citizen case platform.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    from ihanoi_server import cli_projections, cli_server
+
+    cli_server.add_commands(commands)
+    cli_projections.add_commands(commands)
+    return parser
+
+
+def print_json_lines(rows: Sequence[object]) -> None:
+    for row in rows:
+        data = asdict(row) if hasattr(row, "__dataclass_fields__") else row  # type: ignore[call-overload]
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode() + "\n")
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    view = Table(title=title)
+    for column in columns:
+        view.add_column(column)
+    for row in rows:
+        view.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console().print(view)
+
+
+def progress_bar(description: str, total: int) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, for a clean shutdown."""
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stopping
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""``ihanoi projections status|rebuild|run``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.settings import Settings
+from ihanoi_projections import read_side
+from ihanoi_projections.database import open_view_database
+from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
+
+
+def add_commands(commands: Any) -> None:
+    group = commands.add_parser("projections", help="read models: status, rebuild, run workers")
+    sub = group.add_subparsers(title="projection commands", metavar="ACTION")
+
+    status = sub.add_parser("status", help="position and lag of every projection")
+    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    status.set_defaults(handler=show_status)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild read models from zero")
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
+    rebuild.set_defaults(handler=run_rebuild)
+
+    run = sub.add_parser("run", help="run projection workers until SIGTERM (hot standby if one runs)")
+    run.add_argument("names", nargs="+", metavar="NAME", help="projections to run in this process")
+    run.set_defaults(handler=run_workers)
+
+
+def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    app = Ihanoi(settings)
+    database = open_view_database(settings)
+    try:
+        rows = read_side.status(app, database)
+    finally:
+        database.close()
+        app.close()
+    if args.json:
+        print_json_lines(rows)
+    else:
+        table(
+            "Projections",
+            ("projection", "position", "head", "lag (events)", "lag (seconds)"),
+            [(r.name, r.position, r.head, r.lag_events, f"{r.lag_seconds:.1f}") for r in rows],
+        )
+    return OK
+
+
+def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    if missing := read_side.unknown(args.names):
+        print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
+        return USAGE
+    app = Ihanoi(settings)
+    try:
+        total = app.recorder.max_notification_id() or 0
+        with progress_bar("rebuilding", total) as bar:
+            task = bar.add_task("rebuilding " + (", ".join(args.names) or "all read models"), total=total)
+            applied = read_side.rebuild(app, settings, args.names or None, lambda n: bar.advance(task, n))
+    finally:
+        app.close()
+    print(f"rebuilt from {applied} events")
+    return OK
+
+
+def run_workers(args: argparse.Namespace, settings: Settings) -> int:
+    if missing := read_side.unknown(args.names):
+        print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
+        return USAGE
+    stopping = stop_on_signals()
+    try:
+        read_side.run_worker(settings, args.names, stopping, on_active=lambda: print("active", flush=True))
+    except ValueError as error:
+        print(f"error: {error}")
+        return PROBLEM
+    return OK

@@ -1,0 +1,60 @@
+"""``ihanoi serve``, ``ihanoi token`` and ``ihanoi demo``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.settings import Settings
+from ihanoi_server.cli import OK, USAGE
+
+
+def add_commands(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=run_serve)
+
+    token = commands.add_parser("token", help="print a development bearer token")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
+    token.add_argument("--sub", required=True, help="subject id, e.g. vneid:001099012345")
+    token.add_argument("--agency", help="agency code (officers and leaders)")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours)")
+    token.set_defaults(handler=run_token)
+
+    demo = commands.add_parser("demo", help="seed realistic Hanoi demo data into the configured store")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when the store already has events")
+    demo.add_argument("--days", type=int, default=28, help="simulated days (default 28)")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(handler=run_demo)
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ihanoi_server.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+    return OK
+
+
+def run_token(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_server.auth import issue_token
+
+    role = Role(args.role)
+    if role in (Role.OFFICER, Role.LEADER) and not args.agency:
+        print("officers and leaders need --agency")
+        return USAGE
+    if args.ttl <= 0:
+        print("--ttl must be positive")
+        return USAGE
+    principal = Principal(args.sub, role, args.agency if role in (Role.OFFICER, Role.LEADER) else None)
+    print(issue_token(settings.jwt_secret, principal, args.ttl))
+    return OK
+
+
+def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_server.demo import seed_demo
+
+    return seed_demo(settings, days=args.days, seed=args.seed, if_empty=args.if_empty)

@@ -1,0 +1,173 @@
+"""Request parsing and response rendering shared by every endpoint.
+
+Bodies are read with a hard size limit, must be ``application/json`` in
+UTF-8, are normalised to Unicode NFC (Vietnamese typed on different keyboards
+arrives composed or decomposed; stored text is always composed) and decoded
+strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
+422 with the field named; malformed JSON and invalid UTF-8 are 400.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+import msgspec
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ihanoi_core.commands.base import CommandResult
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ValidationError
+from ihanoi_server.auth import bearer_token, principal_from_token
+from ihanoi_server.problems import HttpProblem
+from ihanoi_server.state import ServerState
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_WAIT_SECONDS = 5.0
+T = TypeVar("T")
+
+
+def state(request: Request) -> ServerState:
+    server_state: ServerState = request.app.state.ihanoi
+    return server_state
+
+
+def principal(request: Request) -> Principal:
+    """The authenticated principal (401 otherwise)."""
+    cached: Principal | None = request.scope.get("ihanoi.principal")
+    if cached is None:
+        token = bearer_token(request.headers.get("authorization"))
+        cached = principal_from_token(state(request).settings.jwt_secret, token)
+        request.scope["ihanoi.principal"] = cached
+    return cached
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (frozenset, set)):
+        return sorted(value)
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
+    raise TypeError(f"Cannot render {type(value).__name__}")
+
+
+def render(data: Any) -> bytes:
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(render(data), status_code=status, media_type="application/json", headers=headers)
+
+
+def command_response(result: CommandResult, status: int = 200) -> Response:
+    """A write's answer: the case it changed and the log position to wait for."""
+    body = {
+        "id": result.case_id,
+        "code": result.code,
+        "kind": result.kind,
+        "status": result.status,
+        "version": result.version,
+        "position": result.position,
+    }
+    headers = {"ETag": f'"{result.version}"', "Ihanoi-Position": str(result.position)}
+    return json_response(body, status=status, headers=headers)
+
+
+async def read_body(request: Request, schema: type[T]) -> T:
+    """The request body decoded into ``schema`` (see module docstring)."""
+    content_type = request.headers.get("content-type", "")
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower() != "application/json":
+        raise HttpProblem(415, "unsupported_media_type", "Send the body as application/json.")
+    charset = parameters.strip().lower().removeprefix("charset=").strip('"')
+    if parameters.strip() and charset not in ("utf-8", "utf8"):
+        raise HttpProblem(415, "unsupported_media_type", "The body must be UTF-8.")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+    return decode_json(b"".join(chunks), schema)
+
+
+def decode_json(body: bytes, schema: type[T]) -> T:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpProblem(400, "invalid_utf8", "The body is not valid UTF-8.") from None
+    if "\\u0000" in text.lower():
+        raise ValidationError({"(body)": "text must not contain NUL characters"})
+    text = unicodedata.normalize("NFC", text)
+    try:
+        return msgspec.json.decode(text.encode(), type=schema, strict=True)
+    except msgspec.ValidationError as error:
+        raise ValidationError(field_error(str(error))) from None
+    except msgspec.DecodeError:
+        raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
+
+
+def field_error(message: str) -> dict[str, str]:
+    """``"Expected `int`, got `str` - at `$.stars`"`` → ``{"stars": "Expected `int`, got `str`"}``."""
+    problem, _, where = message.rpartition(" - at ")
+    if not problem:
+        return {"(body)": message}
+    field = where.strip("`").removeprefix("$").lstrip(".") or "(body)"
+    return {field: problem}
+
+
+def expected_version(request: Request) -> int | None:
+    """The version named by ``If-Match: "N"`` (``*`` or absent: none)."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise HttpProblem(400, "bad_if_match", 'If-Match must be an ETag of this API, e.g. "3".')
+    return int(value)
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (0 < len(key.strip()) <= 200 and key.isprintable()):
+        raise HttpProblem(
+            400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters."
+        )
+    return key.strip() if key else None
+
+
+def case_ref(request: Request) -> UUID | str:
+    """The ``{id}`` path parameter: a UUID or a human case code."""
+    raw: str = request.path_params["id"]
+    try:
+        return UUID(raw)
+    except ValueError:
+        return raw.upper()
+
+
+def query_int(request: Request, name: str, default: int, *, low: int = 0, high: int = 10**12) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError({name: f"must be a whole number from {low} to {high}"})
+    return int(raw)
+
+
+async def wait_for_position(request: Request) -> None:
+    """Read-your-writes: with ``?position=N`` wait until the read models have applied N."""
+    position = query_int(request, "position", 0)
+    if position and not await run_in_threadpool(state(request).read_side.wait, position, MAX_WAIT_SECONDS):
+        raise HttpProblem(
+            503, "read_model_behind", f"The read models have not reached position {position} yet."
+        )

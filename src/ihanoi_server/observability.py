@@ -1,0 +1,125 @@
+"""Request ids, access logs and Prometheus metrics, as one ASGI middleware,
+plus ``/healthz``, ``/readyz`` and ``/metrics``."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ihanoi_projections.read_side import status as projection_status
+from ihanoi_server.http import json_response, state
+from ihanoi_server.problems import problem
+
+log = structlog.get_logger("ihanoi.http")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+READY_LAG_EVENTS = 1000
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ihanoi_http_requests", "HTTP requests", ("method", "route", "status"), registry=self.registry
+        )
+        self.latency = Histogram(
+            "ihanoi_http_request_seconds",
+            "HTTP request latency",
+            ("method", "route"),
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.lag = Gauge(
+            "ihanoi_projection_lag_events", "Events not yet applied", ("projection",), registry=self.registry
+        )
+
+
+def route_name(scope: Scope) -> str:
+    """The route template (``/api/v1/reports/{id}``), never the raw path."""
+    app = scope.get("app")
+    for route in getattr(getattr(app, "router", None), "routes", ()):
+        if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
+            return route.path
+    return "unmatched"
+
+
+class ObservabilityMiddleware:
+    """Gives each request an id (``X-Request-ID``), logs one line per request
+    and records its metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope["ihanoi.request_id"] = request_id
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_name(scope)
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status_code)).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            log.info("request", method=method, route=route, status=status_code, ms=round(elapsed * 1000, 2))
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the store answers and every projection is within a bound of the head."""
+    server = state(request)
+
+    def check() -> list[Any]:
+        return projection_status(server.app, server.read_side.database)
+
+    try:
+        statuses = await run_in_threadpool(check)
+    except Exception as error:  # The store is unreachable: not ready, whatever the cause.
+        return problem(503, "store_unreachable", f"The store did not answer ({type(error).__name__}).")
+    behind = {s.name: s.lag_events for s in statuses if s.lag_events > READY_LAG_EVENTS}
+    if behind or not server.read_side.runner.running:
+        return problem(503, "projections_behind", "Read models are not caught up.", extra={"behind": behind})
+    return json_response({"status": "ready", "projections": {s.name: s.position for s in statuses}})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text: requests, latencies, projection lag."""
+    server = state(request)
+    statuses = await run_in_threadpool(projection_status, server.app, server.read_side.database)
+    registry_metrics: Metrics = request.app.state.metrics
+    for item in statuses:
+        registry_metrics.lag.labels(item.name).set(item.lag_events)
+    return Response(generate_latest(registry_metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,88 @@
+"""Errors as ``application/problem+json`` (RFC 9457), from one table.
+
+Each error *class* maps to one HTTP status here and nowhere else. The body
+carries ``type``, ``title``, ``status``, ``detail`` and ``code`` (plus field
+``errors`` for validation), never a stack trace. Unexpected exceptions become
+a bare 500 with a request id to quote; the details go to the log only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from ihanoi_core.errors import (
+    ConflictError,
+    ForbiddenError,
+    IhanoiError,
+    InvalidTransitionError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+    VersionMismatchError,
+)
+from ihanoi_server.auth import AuthenticationError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://ihanoi.dev/problems/"
+
+
+class HttpProblem(IhanoiError):
+    """Raised by the HTTP layer for problems that exist only in HTTP: a
+    malformed body, a wrong content type, a body too large, a bad header."""
+
+    def __init__(self, status: int, code: str, detail: str, **context: Any) -> None:
+        super().__init__(detail, **context)
+        self.status = status
+        self.code = code
+
+
+# Most specific first: the first matching class decides the status.
+STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
+    (AuthenticationError, 401, "Unauthorized"),
+    (ValidationError, 422, "Unprocessable Content"),
+    (NotFoundError, 404, "Not Found"),
+    (ForbiddenError, 403, "Forbidden"),
+    (VersionMismatchError, 412, "Precondition Failed"),
+    (ConflictError, 409, "Conflict"),
+    (InvalidTransitionError, 409, "Conflict"),
+    (RuleViolationError, 409, "Conflict"),
+)
+TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large",
+          415: "Unsupported Media Type", 428: "Precondition Required", 500: "Internal Server Error",
+          503: "Service Unavailable"}  # fmt: skip
+
+
+def problem(
+    status: int, code: str, detail: str, *, title: str | None = None, extra: dict[str, Any] | None = None
+) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="ihanoi"'} if status == 401 else None
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_for(error: IhanoiError) -> Response:
+    """The problem response for an ihanoi error."""
+    if isinstance(error, HttpProblem):
+        return problem(error.status, error.code, error.detail)
+    for kind, status, title in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            extra: dict[str, Any] = {}
+            if isinstance(error, ValidationError):
+                extra["errors"] = error.errors
+            elif isinstance(error, InvalidTransitionError):
+                extra.update(status_now=error.status, allowed_from=list(error.allowed_from))
+            elif isinstance(error, VersionMismatchError):
+                extra.update(expected_version=error.expected, current_version=error.actual)
+            return problem(status, error.code, error.detail, title=title, extra=extra)
+    return problem(400, error.code, error.detail)

@@ -1,0 +1,16 @@
+"""What the server holds while it runs: built in the lifespan, never at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.settings import Settings
+from ihanoi_projections.read_side import ReadSide
+
+
+@dataclass
+class ServerState:
+    settings: Settings
+    app: Ihanoi
+    read_side: ReadSide
