@@ -16,7 +16,7 @@ import hmac
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
@@ -102,4 +102,4 @@ def micros(moment: datetime | None) -> int | None:
 def from_micros(value: int | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+    return EPOCH + timedelta(microseconds=value)

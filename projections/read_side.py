@@ -26,12 +26,16 @@ from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.projector import Projector
+from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.runner import ActiveLock, PostgresWakeup, ProjectionRunner
+from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
 READ_MODELS: dict[str, type[ReadModel]] = {
     CaseStatusModel.name: CaseStatusModel,
     WorklistModel.name: WorklistModel,
+    PublicReportsModel.name: PublicReportsModel,
+    SurveyResultsModel.name: SurveyResultsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 

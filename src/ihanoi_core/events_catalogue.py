@@ -64,11 +64,16 @@ def catalogue() -> str:
         if not events:
             continue
         doc = (inspect.getdoc(aggregate) or "").split("\n\n")[0].replace("\n", " ")
-        lines += [f"\n## {aggregate.__name__}\n", f"{doc}\n", "| event | fields | version | topic |", "|---|---|---|---|"]
+        lines += [
+            f"\n## {aggregate.__name__}\n",
+            f"{doc}\n",
+            "| event | fields | version | topic |",
+            "|---|---|---|---|",
+        ]
         for event_class in events:
             fields = ", ".join(
                 f"`{f.name}`: {f.type}".replace("|", "\\|")
-                for f in dataclasses.fields(event_class)  # type: ignore[arg-type]
+                for f in dataclasses.fields(event_class)
                 if f.name not in COMMON_FIELDS
             )
             version = getattr(event_class, "class_version", 1)

@@ -1,0 +1,352 @@
+"""public_reports: the public feed of field reports, for the map and Open311 GET.
+
+One row per report with what Open311 GeoReport v2 publishes about a service
+request (notes/domain.md §1.7): category as ``service_code`` with its names
+from the directory, the iHanoi status and its Open311 ``open``/``closed``
+(notes §6.2), the latest public answer as ``status_notes``, description,
+responsible agency, place, media, and the requested/updated/expected times.
+The table never holds who filed a report: no owner, contact, reporter, actor
+or keyed hash of any of them, so the whole table may be served to anyone.
+
+Directory names are copied when a report changes; after renaming a category
+or agency in the directory, rebuild this model to refresh old rows.
+
+``near`` finds open reports of a category around a point, for "is this already
+reported?" suggestions while filing: a bounding box narrows the rows in SQL
+(on an index), then the haversine distance sorts and trims them in Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from ihanoi_core.domain.report import OPEN_STATUSES, Report, ReportStatus
+from ihanoi_core.errors import ValidationError
+from ihanoi_projections.base import Change, ReadModel, from_micros, micros
+from ihanoi_projections.database import Cursor, Row
+
+# Mean Earth radius (IUGG), the usual sphere for haversine distances.
+EARTH_RADIUS_M = 6_371_008.8
+
+OPEN = "open"
+CLOSED = "closed"
+
+COLUMNS = (
+    "case_id", "code", "service_code", "service_name", "service_name_en", "status", "open311_status",
+    "status_notes", "description", "agency", "agency_name", "ward", "latitude", "longitude", "address",
+    "media_urls", "requested_at", "updated_at", "expected_at", "position",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReport:
+    """A report as anyone may see it (an Open311 service request)."""
+
+    case_id: UUID
+    code: str
+    service_code: str
+    service_name: str
+    service_name_en: str
+    status: str
+    open311_status: str
+    status_notes: str | None
+    description: str
+    agency: str | None
+    agency_name: str | None
+    ward: str
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    media_urls: tuple[str, ...]
+    requested_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None
+    position: int
+
+
+def open311_status_of(status: str) -> str:
+    """``open`` while the agency still has work to do, ``closed`` once it answered
+    or gave the report up (resolved, closed, rejected, duplicate, not responsible)."""
+    return OPEN if status in OPEN_STATUSES else CLOSED
+
+
+def haversine_m(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
+    """Great-circle distance in metres between two WGS84 points, on the mean sphere."""
+    phi1, phi2 = math.radians(latitude), math.radians(other_latitude)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(other_longitude - longitude) / 2
+    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(latitude: float, longitude: float, radius_m: float) -> tuple[float, float, float, float]:
+    """The smallest latitude/longitude box holding every point within ``radius_m``
+    (min_lat, min_lon, max_lat, max_lon). The longitude span is the whole circle
+    near a pole, and does not wrap at ±180° (Hanoi is far from both)."""
+    angle = radius_m / EARTH_RADIUS_M
+    dlat = math.degrees(angle)
+    cos_latitude = math.cos(math.radians(latitude))
+    ratio = math.sin(angle) / cos_latitude if cos_latitude > 0 else math.inf
+    dlon = math.degrees(math.asin(ratio)) if ratio < 1 else 180.0
+    return (latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
+
+
+class PublicReportsModel(ReadModel):
+    name = "public_reports"
+    tables = ("view_public_reports",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending: dict[UUID, tuple[Any, ...]] = {}
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS view_public_reports ("
+            "case_id TEXT PRIMARY KEY, code TEXT NOT NULL, service_code TEXT NOT NULL,"
+            " service_name TEXT NOT NULL, service_name_en TEXT NOT NULL, status TEXT NOT NULL,"
+            " open311_status TEXT NOT NULL, status_notes TEXT, description TEXT NOT NULL, agency TEXT,"
+            " agency_name TEXT, ward TEXT NOT NULL, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,"
+            " address TEXT, media_urls TEXT NOT NULL, requested_at BIGINT NOT NULL,"
+            " updated_at BIGINT NOT NULL, expected_at BIGINT, position BIGINT NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS view_public_reports_code ON view_public_reports (code)",
+            # The feed's order (newest first) and its date-range filter.
+            "CREATE INDEX IF NOT EXISTS view_public_reports_requested ON view_public_reports (requested_at, case_id)",
+            # The map's bounding box; `near` also narrows by category first.
+            "CREATE INDEX IF NOT EXISTS view_public_reports_place ON view_public_reports (latitude, longitude)",
+            "CREATE INDEX IF NOT EXISTS view_public_reports_service_place"
+            " ON view_public_reports (service_code, latitude, longitude)",
+        )
+
+    def apply(self, change: Change) -> None:
+        report = change.case
+        if not isinstance(report, Report):
+            return
+        directory = self.context.directory
+        category = directory.get_category(report.category)
+        agency = directory.get_agency(report.agency) if report.agency else None
+        location = report.location
+        status = str(report.status)
+        # A rejected report may be spam or abuse: it stays in the feed as closed,
+        # with the refusal reason, but its text and photos are withheld.
+        withheld = status == ReportStatus.REJECTED
+        self._pending[report.id] = (
+            str(report.id),
+            report.code,
+            report.category,
+            category.name_vi if category else report.category,
+            category.name_en if category else report.category,
+            status,
+            open311_status_of(status),
+            report.public_note,
+            "" if withheld else report.description,
+            report.agency,
+            agency.name if agency else None,
+            location.ward,
+            location.latitude,
+            location.longitude,
+            location.address,
+            "[]" if withheld else orjson.dumps(list(report.media_urls)).decode(),
+            micros(report.created_on),
+            micros(report.modified_on),
+            micros(report.due_at),
+            change.position,
+        )
+
+    def flush(self, cursor: Cursor) -> None:
+        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+        cursor.executemany(
+            f"INSERT INTO view_public_reports ({', '.join(COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(COLUMNS))}) ON CONFLICT (case_id) DO UPDATE SET {updates}",
+            list(self._pending.values()),
+        )
+        self._pending.clear()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+    # -- queries ------------------------------------------------------------
+
+    def get(self, case_id: UUID) -> PublicReport | None:
+        rows = self.database.query("SELECT * FROM view_public_reports WHERE case_id = ?", (str(case_id),))
+        return record(rows[0]) if rows else None
+
+    def get_by_code(self, code: str) -> PublicReport | None:
+        rows = self.database.query("SELECT * FROM view_public_reports WHERE code = ?", (code.strip().upper(),))
+        return record(rows[0]) if rows else None
+
+    def search(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        open311_status: str | None = None,
+        service_codes: Sequence[str] = (),
+        wards: Sequence[str] = (),
+        agency: str | None = None,
+        requested_from: datetime | None = None,
+        requested_to: datetime | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        ids: Sequence[UUID] = (),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[PublicReport]:
+        """Reports matching every filter given, newest first (by request time,
+        then case id). Empty sequences and ``None`` do not filter; the request
+        time range and ``bbox`` (min_lat, min_lon, max_lat, max_lon) include
+        their bounds; ``ids`` is one more filter, not an override."""
+        errors: dict[str, str] = {}
+        if limit < 1:
+            errors["limit"] = "must be at least 1"
+        if offset < 0:
+            errors["offset"] = "must not be negative"
+        if errors:
+            raise ValidationError(errors)
+        where, params = ReportFilters(
+            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids
+        ).where()
+        rows = self.database.query(
+            f"SELECT * FROM view_public_reports{where} ORDER BY requested_at DESC, case_id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [record(row) for row in rows]
+
+    def count(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        open311_status: str | None = None,
+        service_codes: Sequence[str] = (),
+        wards: Sequence[str] = (),
+        agency: str | None = None,
+        requested_from: datetime | None = None,
+        requested_to: datetime | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        ids: Sequence[UUID] = (),
+    ) -> int:
+        """How many reports ``search`` with the same filters finds in all its pages."""
+        where, params = ReportFilters(
+            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids
+        ).where()
+        rows = self.database.query(f"SELECT COUNT(*) AS n FROM view_public_reports{where}", params)
+        return int(rows[0]["n"])
+
+    def near(
+        self,
+        *,
+        latitude: float,
+        longitude: float,
+        radius_m: float,
+        service_code: str | None,
+        open_only: bool = True,
+        limit: int = 10,
+    ) -> list[tuple[PublicReport, float]]:
+        """Reports within ``radius_m`` metres of a point, nearest first, with their
+        distance in metres: of ``service_code`` (any category when ``None``), and
+        only open ones unless ``open_only`` is false. Reports without
+        coordinates are never near anything."""
+        errors: dict[str, str] = {}
+        if not -90 <= latitude <= 90:
+            errors["latitude"] = "must be between -90 and 90"
+        if not -180 <= longitude <= 180:
+            errors["longitude"] = "must be between -180 and 180"
+        if not 0 < radius_m <= 100_000:
+            errors["radius_m"] = "must be more than 0 and at most 100 km"
+        if limit < 1:
+            errors["limit"] = "must be at least 1"
+        if errors:
+            raise ValidationError(errors)
+        where, params = ReportFilters(
+            open311_status=OPEN if open_only else None,
+            service_codes=(service_code,) if service_code else (),
+            bbox=bounding_box(latitude, longitude, radius_m),
+        ).where()
+        found = []
+        for row in self.database.query(f"SELECT * FROM view_public_reports{where}", params):
+            distance = haversine_m(latitude, longitude, row["latitude"], row["longitude"])
+            if distance <= radius_m:
+                found.append((record(row), distance))
+        found.sort(key=lambda pair: (pair[1], str(pair[0].case_id)))
+        return found[:limit]
+
+    def rows(self) -> list[Row]:
+        """Every row, ordered: for comparing a rebuild with the live table."""
+        return self.database.query("SELECT * FROM view_public_reports ORDER BY case_id")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilters:
+    """The filters of ``search`` and ``count``; see ``PublicReportsModel.search``."""
+
+    statuses: Sequence[str] = ()
+    open311_status: str | None = None
+    service_codes: Sequence[str] = ()
+    wards: Sequence[str] = ()
+    agency: str | None = None
+    requested_from: datetime | None = None
+    requested_to: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    ids: Sequence[UUID] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The WHERE clause (with its leading space, or empty) and its parameters;
+        ``ValidationError`` naming a malformed filter."""
+        clauses: list[str] = []
+        params: list[Any] = []
+
+        def one_of(column: str, values: Sequence[Any]) -> None:
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+
+        if self.open311_status not in (None, OPEN, CLOSED):
+            raise ValidationError({"open311_status": f"must be {OPEN!r} or {CLOSED!r}"})
+        one_of("status", [str(status) for status in self.statuses])
+        one_of("open311_status", [self.open311_status] if self.open311_status else [])
+        one_of("service_code", list(self.service_codes))
+        one_of("ward", list(self.wards))
+        one_of("agency", [self.agency] if self.agency is not None else [])
+        one_of("case_id", [str(case_id) for case_id in self.ids])
+        if self.requested_from is not None:
+            clauses.append("requested_at >= ?")
+            params.append(micros(self.requested_from))
+        if self.requested_to is not None:
+            clauses.append("requested_at <= ?")
+            params.append(micros(self.requested_to))
+        if self.bbox is not None:
+            min_lat, min_lon, max_lat, max_lon = self.bbox
+            if min_lat > max_lat or min_lon > max_lon:
+                raise ValidationError({"bbox": "must be (min_lat, min_lon, max_lat, max_lon) with min ≤ max"})
+            clauses.append("latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?")
+            params.extend((min_lat, max_lat, min_lon, max_lon))
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def record(row: Row) -> PublicReport:
+    return PublicReport(
+        case_id=UUID(row["case_id"]),
+        code=row["code"],
+        service_code=row["service_code"],
+        service_name=row["service_name"],
+        service_name_en=row["service_name_en"],
+        status=row["status"],
+        open311_status=row["open311_status"],
+        status_notes=row["status_notes"],
+        description=row["description"],
+        agency=row["agency"],
+        agency_name=row["agency_name"],
+        ward=row["ward"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        address=row["address"],
+        media_urls=tuple(orjson.loads(row["media_urls"])),
+        requested_at=from_micros(row["requested_at"]),  # type: ignore[arg-type]
+        updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
+        expected_at=from_micros(row["expected_at"]),
+        position=int(row["position"]),
+    )
