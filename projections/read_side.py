@@ -75,7 +75,9 @@ class ReadSide:
         self.database = open_view_database(self.settings)
         self.context = ProjectionContext(app.directory, app.calendar, pseudonym_key(self.settings))
         self.models = {model.name: model for model in build_models(names, self.database, self.context)}
-        self.projector = Projector(app, self.database, list(self.models.values()))
+        self.projector = Projector(
+            app, self.database, list(self.models.values()), batch_size=self.settings.projection_batch_size
+        )
         self.runner = ProjectionRunner(self.projector, poll_interval=self.settings.projection_poll_interval)
         app.save_listeners.append(self.runner.wake)
         if start:
@@ -176,7 +178,9 @@ def run_worker(
         app = Ihanoi(settings)
         database = open_view_database(settings)
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
-        projector = Projector(app, database, build_models(names, database, context))
+        projector = Projector(
+            app, database, build_models(names, database, context), batch_size=settings.projection_batch_size
+        )
         runner = ProjectionRunner(projector, poll_interval=settings.projection_poll_interval).start()
         listener = (
             PostgresWakeup(settings.database_url, runner.wake).start()

@@ -41,6 +41,7 @@ class Settings:
     sqlite_synchronous: SQLiteSynchronous = "NORMAL"
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
+    projection_batch_size: int = 1000
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -92,7 +93,12 @@ class Settings:
             kwargs["directory"] = Path(value)
         if (value := get("OPEN311_API_KEYS")) is not None:
             kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
-        for name, convert in (("postgres_pool_size", int), ("projection_poll_interval", float)):
+        numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
+            ("postgres_pool_size", int),
+            ("projection_poll_interval", float),
+            ("projection_batch_size", int),
+        )
+        for name, convert in numbers:
             if (value := get(name.upper())) is not None:
                 try:
                     kwargs[name] = convert(value)
