@@ -4,27 +4,26 @@ in working hours, reopens, satisfaction, dossier supplements and complaints
 accepted within their legal window.
 
 One fact row per case of ``view_agency_dashboard`` holds what happened to it;
-every figure is a query over the rows of a *cohort*: the cases received in
-``[period_start, period_end)``, counted for the agency that has them now (a
-transferred report moves with its row). "Overdue now" is derived from the
-current ``due_at`` at query time, never stored.
+every figure is a query over the rows of a *cohort*: the cases received — that
+reached the platform: submitted or filed — in ``[period_start, period_end)``,
+counted for the agency that has them now (a transferred report moves with its
+row). "Overdue now" is derived from the current ``due_at`` at query time, never
+stored.
 
-How each kind is measured (``RULES``):
+How each kind is measured (``RULES``)::
 
-=============  ===================  ===================  ==============================
-kind           acknowledged by      resolved by          closed without resolution
-=============  ===================  ===================  ==============================
-report         first Acknowledged   Resolved             rejected, duplicate,
-                                    (Reopened undoes it)  not_responsible
-dossier        Received (tiếp nhận)  MarkedResultReady   rejected, withdrawn
-complaint      Accepted (thụ lý)    Decided              refused, withdrawn
-denunciation   Accepted (thụ lý)    Concluded            refused, withdrawn
-=============  ===================  ===================  ==============================
+    kind          acknowledged by       resolved by           closed without resolution
+    report        first Acknowledged    Resolved (a Reopened  rejected, duplicate,
+                                        withdraws it)         not_responsible
+    dossier       Received (tiếp nhận)  MarkedResultReady     rejected, withdrawn
+    complaint     Accepted (thụ lý)     Decided               refused, withdrawn
+    denunciation  Accepted (thụ lý)     Concluded             refused, withdrawn
 
 - Each step is judged against the deadline in force just before it
-  (``Change.before["due_at"]``): the acknowledgement / review / acceptance clock
-  for the first, the resolve clock (or appointment date) for the second. On
-  time means at or before that deadline.
+  (``Change.before["due_at"]``): the acknowledgement, review or acceptance
+  clock for the first, the resolve clock or appointment date for the second.
+  On time means at or before that deadline. A report acknowledged again after
+  a transfer keeps its first acknowledgement.
 - Working seconds are office time from receipt (``office_seconds_between``),
   paused dossier time included: the citizen waited through it.
 - A reopened report is open again: its resolution is withdrawn, and the next
@@ -35,7 +34,8 @@ denunciation   Accepted (thụ lý)    Concluded            refused, withdrawn
   of open, resolved or closed without resolution.
 - A dossier for which an apology was issued (phiếu xin lỗi và hẹn lại ngày trả
   kết quả) is resolved late whatever its new appointment: the apology admits
-  that the appointment was missed (notes §4.3).
+  the missed appointment (notes §4.3). It is also the only way a dossier can
+  be late: the aggregate refuses a result after the appointment until then.
 - Cases closed without resolution count as received, never in on-time figures.
 """
 
@@ -201,6 +201,7 @@ def _aware(name: str, moment: datetime) -> int:
 
 class AgencyDashboardModel(ReadModel):
     name = "agency_dashboard"
+    kinds = (Case,)
     tables = (TABLE,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -240,9 +241,10 @@ class AgencyDashboardModel(ReadModel):
             row.update(dict.fromkeys(RESOLUTION))
 
     def _current(self, case: Case, rules: KindRules) -> dict[str, Any]:
-        category = case.category if isinstance(case, Report) else None
-        if isinstance(case, ServiceRequest):
-            category = case.procedure
+        if isinstance(case, Report):
+            category: str | None = case.category
+        else:
+            category = case.procedure if isinstance(case, ServiceRequest) else None
         return {
             "case_id": str(case.id),
             "code": case.code,
@@ -311,9 +313,7 @@ class AgencyDashboardModel(ReadModel):
     ) -> DashboardFigures:
         """The figures of the cases received in ``[period_start, period_end)``."""
         where, params = _cohort(period_start, period_end, agency, kind)
-        counts = self.database.query(
-            f"SELECT {_COUNTS} FROM {TABLE} WHERE {where}", [_aware("now", now), *params]
-        )
+        counts = self.database.query(f"SELECT {_COUNTS} FROM {TABLE} WHERE {where}", [_aware("now", now), *params])
         durations = self.database.query(
             f"SELECT acknowledge_seconds, resolve_seconds FROM {TABLE} WHERE {where}", params
         )
@@ -358,6 +358,7 @@ class AgencyDashboardModel(ReadModel):
         """Every ISO week from the one holding ``period_start`` up to
         ``min(period_end, now)``, empty weeks included. A case counts in the week
         it was received, so the weeks add up to ``figures`` of the same cohort."""
+        _aware("now", now)
         end = min(period_end, now)
         if _aware("period_end", end) <= _aware("period_start", period_start):
             return []
@@ -373,9 +374,7 @@ class AgencyDashboardModel(ReadModel):
         while week <= last:
             weeks[week] = [0, 0, 0]
             week += timedelta(days=7)
-        received = self.database.query(
-            f"SELECT received_at, resolved_on_time FROM {TABLE} WHERE {where}", params
-        )
+        received = self.database.query(f"SELECT received_at, resolved_on_time FROM {TABLE} WHERE {where}", params)
         for row in received:
             tally = weeks[monday(from_micros(row["received_at"]))]  # type: ignore[arg-type]
             tally[0] += 1
@@ -385,10 +384,7 @@ class AgencyDashboardModel(ReadModel):
 
     def overdue(self, *, agency: str | None, now: datetime, limit: int = 100) -> list[OverdueCase]:
         """Open cases past their current due time, most overdue first."""
-        sql = (
-            f"SELECT case_id, code, kind, agency, due_at, status FROM {TABLE}"
-            " WHERE is_open = 1 AND due_at <= ?"
-        )
+        sql = f"SELECT case_id, code, kind, agency, due_at, status FROM {TABLE} WHERE is_open = 1 AND due_at < ?"
         params: list[Any] = [_aware("now", now)]
         if agency is not None:
             sql += " AND agency = ?"

@@ -26,6 +26,7 @@ from ihanoi_core.directory import Directory
 from ihanoi_projections.database import Cursor, ViewDatabase
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,10 @@ class ReadModel(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
+    # The aggregates whose changes this model reads; the projector does not
+    # even decode events of aggregates no model reads (their positions still
+    # advance).
+    kinds: ClassVar[tuple[type[Aggregate], ...]]
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         self.database = database
@@ -91,12 +96,55 @@ class ReadModel(ABC):
             cursor.execute(f"DELETE FROM {table}")
 
 
+class LatestStateModel(ReadModel):
+    """A read model with one row per aggregate, derived from its latest state
+    alone. During a batch it only remembers which aggregates changed (and the
+    position of their last change); rows are computed once per aggregate at
+    flush, from the replica's state at the end of the batch."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    kinds: ClassVar[tuple[type[Aggregate], ...]]
+
+    def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
+        super().__init__(database, context)
+        self._latest: dict[Any, tuple[Any, int]] = {}
+        updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
+        self._upsert = (
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
+            f" ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}"
+        )
+        self._delete = f"DELETE FROM {self.table} WHERE {self.columns[0]} = ?"
+
+    @abstractmethod
+    def row(self, aggregate: Any, position: int) -> tuple[Any, ...] | None:
+        """The row for this state, in ``columns`` order; None removes the row."""
+
+    def apply(self, change: Change) -> None:
+        if isinstance(change.case, self.kinds):
+            self._latest[change.case.id] = (change.case, change.position)
+
+    def flush(self, cursor: Cursor) -> None:
+        upserts, deletes = [], []
+        for aggregate_id, (aggregate, position) in self._latest.items():
+            row = self.row(aggregate, position)
+            if row is None:
+                deletes.append((str(aggregate_id),))
+            else:
+                upserts.append(row)
+        cursor.executemany(self._delete, deletes)
+        cursor.executemany(self._upsert, upserts)
+        self._latest.clear()
+
+    def discard(self) -> None:
+        self._latest.clear()
+
+
 def micros(moment: datetime | None) -> int | None:
     """An aware datetime as integer microseconds since the epoch (sortable in both dialects)."""
     if moment is None:
         return None
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - EPOCH) // ONE_MICROSECOND
 
 
 def from_micros(value: int | None) -> datetime | None:

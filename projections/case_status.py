@@ -15,8 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import Change, ReadModel, from_micros, micros
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.database import Row
 
 COLUMNS = (
     "case_id", "code", "kind", "status", "summary", "agency", "assignee", "owner_key",
@@ -43,22 +43,27 @@ class CaseStatus:
     position: int
 
 
+SUMMARY_ATTRIBUTE = {
+    "report": "category",
+    "dossier": "procedure",
+    "survey": "title",
+    "complaint": "subject",
+    "denunciation": "subject",
+}
+
+
 def summary_of(case: Case) -> str:
     """A short, non-personal line saying what the case is about."""
-    for name in ("category", "procedure", "title", "subject"):
-        value = getattr(case, name, None)
-        if isinstance(value, str) and value:
-            return value[:200]
-    return case.kind
+    value = case.__dict__.get(SUMMARY_ATTRIBUTE.get(case.kind, ""))
+    return value[:200] if isinstance(value, str) and value else case.kind
 
 
-class CaseStatusModel(ReadModel):
+class CaseStatusModel(LatestStateModel):
     name = "case_status"
     tables = ("view_case_status",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pending: dict[UUID, tuple[Any, ...]] = {}
+    table = "view_case_status"
+    columns = COLUMNS
+    kinds = (Case,)
 
     def schema(self) -> Sequence[str]:
         return (
@@ -71,11 +76,8 @@ class CaseStatusModel(ReadModel):
             "CREATE INDEX IF NOT EXISTS view_case_status_owner ON view_case_status (owner_key, updated_at)",
         )
 
-    def apply(self, change: Change) -> None:
-        case = change.case
-        if not isinstance(case, Case):
-            return
-        self._pending[case.id] = (
+    def row(self, case: Case, position: int) -> tuple[Any, ...]:
+        return (
             str(case.id),
             case.code,
             case.kind,
@@ -89,20 +91,8 @@ class CaseStatusModel(ReadModel):
             micros(case.modified_on),
             case.public_note,
             case.version,
-            change.position,
+            position,
         )
-
-    def flush(self, cursor: Cursor) -> None:
-        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_case_status ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-            f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
-            list(self._pending.values()),
-        )
-        self._pending.clear()
-
-    def discard(self) -> None:
-        self._pending.clear()
 
     # -- queries ------------------------------------------------------------
 

@@ -23,13 +23,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import replay
 from ihanoi_projections.base import Change, ReadModel
 from ihanoi_projections.database import ViewDatabase
 
-DEFAULT_BATCH = 1000
+DEFAULT_BATCH = 2000
 DEFAULT_REPLICAS = 50_000
 
 
@@ -53,6 +54,7 @@ class Projector:
         self._replicas: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._applied = threading.Condition()
         self._lock = threading.Lock()
+        self._topics: dict[str, bool] = {}
         statements = [statement for model in read_models for statement in model.schema()]
         database.create(statements)
         self.positions = self._recorded_positions()
@@ -95,6 +97,8 @@ class Projector:
             behind = [model for name, model in self.models.items() if self.positions[name] < last]
             try:
                 for notification in notifications:
+                    if not self._is_read(notification.topic):
+                        continue
                     change = self._change(notification.id, self.app.mapper.to_domain_event(notification))
                     for model in behind:
                         if notification.id > self.positions[model.name]:
@@ -124,6 +128,23 @@ class Projector:
             if progress is not None:
                 progress(done)
         return total
+
+    def _is_read(self, topic: str) -> bool:
+        """Whether any read model here reads events of this topic's aggregate."""
+        read = self._topics.get(topic)
+        if read is None:
+            event_class = resolve_topic(topic)
+            aggregate = resolve_topic(topic.rsplit(".", 1)[0]) if "." in topic.split(":", 1)[1] else None
+            kinds = tuple(kind for model in self.models.values() for kind in model.kinds)
+            # Events declared on a base class (Case.Commented) apply to its subclasses too.
+            read = (
+                not isinstance(aggregate, type)
+                or not isinstance(event_class, type)
+                or issubclass(aggregate, kinds)
+                or any(issubclass(kind, aggregate) for kind in kinds)
+            )
+            self._topics[topic] = read
+        return read
 
     def _change(self, position: int, event: Any) -> Change:
         aggregate_id: UUID = event.originator_id

@@ -29,8 +29,8 @@ import orjson
 
 from ihanoi_core.domain.report import OPEN_STATUSES, Report, ReportStatus
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import Change, ReadModel, from_micros, micros
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.database import Row
 
 # Mean Earth radius (IUGG), the usual sphere for haversine distances.
 EARTH_RADIUS_M = 6_371_008.8
@@ -98,13 +98,12 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> tuple[fl
     return (latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
 
 
-class PublicReportsModel(ReadModel):
+class PublicReportsModel(LatestStateModel):
     name = "public_reports"
     tables = ("view_public_reports",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._pending: dict[UUID, tuple[Any, ...]] = {}
+    table = "view_public_reports"
+    columns = COLUMNS
+    kinds = (Report,)
 
     def schema(self) -> Sequence[str]:
         return (
@@ -124,10 +123,7 @@ class PublicReportsModel(ReadModel):
             " ON view_public_reports (service_code, latitude, longitude)",
         )
 
-    def apply(self, change: Change) -> None:
-        report = change.case
-        if not isinstance(report, Report):
-            return
+    def row(self, report: Report, position: int) -> tuple[Any, ...]:
         directory = self.context.directory
         category = directory.get_category(report.category)
         agency = directory.get_agency(report.agency) if report.agency else None
@@ -136,7 +132,7 @@ class PublicReportsModel(ReadModel):
         # A rejected report may be spam or abuse: it stays in the feed as closed,
         # with the refusal reason, but its text and photos are withheld.
         withheld = status == ReportStatus.REJECTED
-        self._pending[report.id] = (
+        return (
             str(report.id),
             report.code,
             report.category,
@@ -156,20 +152,8 @@ class PublicReportsModel(ReadModel):
             micros(report.created_on),
             micros(report.modified_on),
             micros(report.due_at),
-            change.position,
+            position,
         )
-
-    def flush(self, cursor: Cursor) -> None:
-        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_public_reports ({', '.join(COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(COLUMNS))}) ON CONFLICT (case_id) DO UPDATE SET {updates}",
-            list(self._pending.values()),
-        )
-        self._pending.clear()
-
-    def discard(self) -> None:
-        self._pending.clear()
 
     # -- queries ------------------------------------------------------------
 

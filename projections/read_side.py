@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.persistence import store_kind
 from ihanoi_core.settings import Settings
+from ihanoi_projections.agency_dashboard import AgencyDashboardModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase, open_view_database
@@ -36,6 +37,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     WorklistModel.name: WorklistModel,
     PublicReportsModel.name: PublicReportsModel,
     SurveyResultsModel.name: SurveyResultsModel,
+    AgencyDashboardModel.name: AgencyDashboardModel,
 }
 M = TypeVar("M", bound=ReadModel)
 

@@ -85,6 +85,7 @@ class SurveyResults:
 
 class SurveyResultsModel(ReadModel):
     name = "survey_results"
+    kinds = (Survey, SurveyResponse)
     tables = ("view_survey_results", "view_survey_tallies")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import Change, ReadModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, from_micros, micros
 from ihanoi_projections.case_status import summary_of
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.database import Row
 
 COLUMNS = (
     "case_id",
@@ -52,14 +52,12 @@ class WorklistItem:
     near_due: bool
 
 
-class WorklistModel(ReadModel):
+class WorklistModel(LatestStateModel):
     name = "worklist"
     tables = ("view_worklist",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._upserts: dict[UUID, tuple[Any, ...]] = {}
-        self._deletes: set[UUID] = set()
+    table = "view_worklist"
+    columns = COLUMNS
+    kinds = (Case,)
 
     def schema(self) -> Sequence[str]:
         return (
@@ -70,17 +68,11 @@ class WorklistModel(ReadModel):
             "CREATE INDEX IF NOT EXISTS view_worklist_agency_due ON view_worklist (agency, due_at, case_id)",
         )
 
-    def apply(self, change: Change) -> None:
-        case = change.case
-        if not isinstance(case, Case):
-            return
+    def row(self, case: Case, position: int) -> tuple[Any, ...] | None:
         if case.is_final or case.due_at is None or case.agency is None:
-            self._upserts.pop(case.id, None)
-            self._deletes.add(case.id)
-            return
-        self._deletes.discard(case.id)
+            return None
         priority = getattr(case, "priority", None)
-        self._upserts[case.id] = (
+        return (
             str(case.id),
             case.agency,
             case.assignee,
@@ -92,20 +84,6 @@ class WorklistModel(ReadModel):
             micros(case.due_at),
             micros(case.modified_on),
         )
-
-    def flush(self, cursor: Cursor) -> None:
-        cursor.executemany("DELETE FROM view_worklist WHERE case_id = ?", [(str(i),) for i in self._deletes])
-        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_worklist ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-            f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
-            list(self._upserts.values()),
-        )
-        self.discard()
-
-    def discard(self) -> None:
-        self._upserts.clear()
-        self._deletes.clear()
 
     # -- queries ------------------------------------------------------------
 
@@ -136,10 +114,7 @@ class WorklistModel(ReadModel):
         due_at = from_micros(row["due_at"])
         assert due_at is not None
         overdue = due_at < now
-        near_due = (
-            not overdue
-            and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
-        )
+        near_due = not overdue and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
         return WorklistItem(
             case_id=UUID(row["case_id"]),
             code=row["code"],

@@ -36,6 +36,7 @@ from eventsourcing.utils import Environment
 
 from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.settings import Settings
+from ihanoi_core.transcoder import uuid_from_hex
 
 
 class _SynchronousSQLiteConnectionPool(SQLiteConnectionPool):
@@ -61,6 +62,11 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"SELECT originator_version, topic, state FROM {self.events_table_name} "
             "WHERE originator_id=? AND originator_version>? ORDER BY originator_version"
         )
+
+    def convert_originator_id(self, originator_id: str) -> UUID | str:
+        if self.datastore.originator_id_type == "uuid":
+            return uuid_from_hex(originator_id)
+        return originator_id
 
     def select_events(
         self,

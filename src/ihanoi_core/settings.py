@@ -41,7 +41,7 @@ class Settings:
     sqlite_synchronous: SQLiteSynchronous = "NORMAL"
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
-    projection_batch_size: int = 1000
+    projection_batch_size: int = 2000
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]

@@ -66,7 +66,7 @@ from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType, NoneType
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.persistence import Transcoder, TranscodingNotRegisteredError
@@ -87,6 +87,17 @@ _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 
 _NO_TYPES: Mapping[str, type] = MappingProxyType({})
+
+
+def uuid_from_hex(value: str) -> UUID:
+    """``UUID(value)`` for the 32 lowercase hex digits this module writes, without
+    the general parser's dash stripping and checks (a hot path when replaying)."""
+    if len(value) != 32:
+        return UUID(value)
+    uuid = object.__new__(UUID)
+    object.__setattr__(uuid, "int", int(value, 16))
+    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    return uuid
 
 
 def _type_name(t: type) -> str:
@@ -362,7 +373,7 @@ class OrjsonTranscoder(Transcoder):
         decoders["~f"] = lambda v: frozenset(dec_list(v))
         decoders["~m"] = dec_values
         decoders["~b"] = lambda v: a2b_base64(v, strict_mode=True)
-        decoders["~u"] = UUID
+        decoders["~u"] = uuid_from_hex
         decoders["~D"] = datetime.fromisoformat
         decoders["~d"] = date.fromisoformat
         decoders["~h"] = time.fromisoformat
