@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.directory import Directory
@@ -78,9 +79,16 @@ class ReadModel(ABC):
     def schema(self) -> Sequence[str]:
         """CREATE TABLE/INDEX statements (idempotent)."""
 
+    # Models that need every stored notification as it is stored (the audit
+    # hash chain) set this and implement ``apply_notification``.
+    reads_raw: ClassVar[bool] = False
+
     @abstractmethod
     def apply(self, change: Change) -> None:
         """Fold one change into the pending batch (no I/O)."""
+
+    def apply_notification(self, notification: Notification) -> None:
+        """Called with every notification, decoded or not, when ``reads_raw``."""
 
     @abstractmethod
     def flush(self, cursor: Cursor) -> None:

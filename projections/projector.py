@@ -95,8 +95,12 @@ class Projector:
                 return 0
             last = notifications[-1].id
             behind = [model for name, model in self.models.items() if self.positions[name] < last]
+            raw_readers = [model for model in behind if model.reads_raw]
             try:
                 for notification in notifications:
+                    for model in raw_readers:
+                        if notification.id > self.positions[model.name]:
+                            model.apply_notification(notification)
                     if not self._is_read(notification.topic):
                         continue
                     change = self._change(notification.id, self.app.mapper.to_domain_event(notification))
