@@ -89,6 +89,7 @@ class ReadModel(ABC):
 
     def apply_notification(self, notification: Notification) -> None:
         """Called with every notification, decoded or not, when ``reads_raw``."""
+        raise NotImplementedError(f"{type(self).__name__} sets reads_raw but does not read notifications")
 
     @abstractmethod
     def flush(self, cursor: Cursor) -> None:
