@@ -21,7 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.case_cache import CaseCache
+from ihanoi_core.case_cache import CaseCache, CodeCache
 from ihanoi_core.commands.complaints import ComplaintCommands
 from ihanoi_core.commands.reports import ReportCommands
 from ihanoi_core.commands.service_requests import ServiceRequestCommands
@@ -69,6 +69,7 @@ class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCo
         )
         self.clock = clock
         self.case_cache = CaseCache()
+        self.code_cache = CodeCache()
         self.save_listeners = []
         super().__init__(env={**eventsourcing_env(self.settings), **(env or {})})
 

@@ -67,3 +67,23 @@ class CaseCache:
             self._items.move_to_end(saved.id)
             while len(self._items) > self.max_size:
                 self._items.popitem(last=False)
+
+
+class CodeCache:
+    """Case code → case id. A code names one case forever, so entries never go
+    stale; the cache is only bounded."""
+
+    def __init__(self, max_size: int = 100_000) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[str, UUID] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, code: str) -> UUID | None:
+        with self._lock:
+            return self._items.get(code)
+
+    def put(self, code: str, case_id: UUID) -> None:
+        with self._lock:
+            self._items[code] = case_id
+            while len(self._items) > self.max_size:
+                self._items.popitem(last=False)

@@ -8,7 +8,9 @@ is the same 401 to the client (the reason goes to the log, never the token).
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import jwt
@@ -41,12 +43,39 @@ def issue_token(secret: str, principal: Principal, ttl_seconds: int = 3600, now:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+class TokenCache:
+    """Recently verified tokens, so a client's every request does not pay for
+    signature verification again. An entry is used only until the token's own
+    ``exp``; a different secret never shares entries."""
+
+    def __init__(self, max_size: int = 10_000) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def principal(self, secret: str, token: str) -> Principal:
+        key = (secret, token)
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        principal, expires = verify_token(secret, token)
+        with self._lock:
+            self._items[key] = (principal, expires)
+            while len(self._items) > self.max_size:
+                self._items.popitem(last=False)
+        return principal
+
+
 def principal_from_token(secret: str, token: str) -> Principal:
     """The principal a valid token names, or ``AuthenticationError``."""
+    return verify_token(secret, token)[0]
+
+
+def verify_token(secret: str, token: str) -> tuple[Principal, float]:
+    """The principal a valid token names and when the token expires."""
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]})
     except jwt.PyJWTError as error:
         raise AuthenticationError(f"Invalid bearer token ({type(error).__name__}).") from None
     subject, role_name, agency = claims.get("sub"), claims.get("role"), claims.get("agency")
@@ -60,7 +89,7 @@ def principal_from_token(secret: str, token: str) -> Principal:
         raise AuthenticationError("Invalid bearer token (role).")
     if role in STAFF_ROLES and not isinstance(agency, str):
         raise AuthenticationError("Invalid bearer token (staff without agency).")
-    return Principal(subject, role, agency if role in STAFF_ROLES else None)
+    return Principal(subject, role, agency if role in STAFF_ROLES else None), float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
-from ihanoi_server.auth import bearer_token, principal_from_token
+from ihanoi_server.auth import bearer_token
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.state import ServerState
 
@@ -42,7 +42,8 @@ def principal(request: Request) -> Principal:
     cached: Principal | None = request.scope.get("ihanoi.principal")
     if cached is None:
         token = bearer_token(request.headers.get("authorization"))
-        cached = principal_from_token(state(request).settings.jwt_secret, token)
+        server = state(request)
+        cached = server.tokens.principal(server.settings.jwt_secret, token)
         request.scope["ihanoi.principal"] = cached
     return cached
 

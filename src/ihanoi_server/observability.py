@@ -14,7 +14,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ihanoi_projections.read_side import status as projection_status
@@ -45,12 +45,10 @@ class Metrics:
 
 
 def route_name(scope: Scope) -> str:
-    """The route template (``/api/v1/reports/{id}``), never the raw path."""
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
-            return route.path
-    return "unmatched"
+    """The route template (``/api/v1/reports/{id}``) the router matched, never
+    the raw path (which holds ids)."""
+    route = scope.get("route")
+    return route.path if isinstance(route, Route) else "unmatched"
 
 
 class ObservabilityMiddleware:

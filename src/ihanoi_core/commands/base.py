@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Recording
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.case_cache import CaseCache
+from ihanoi_core.case_cache import CaseCache, CodeCache
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode, code_id
@@ -69,6 +69,7 @@ class CaseCommands:
     directory: Directory
     calendar: WorkingCalendar
     case_cache: CaseCache
+    code_cache: CodeCache
     save_listeners: list[Callable[[], None]]
     clock: Callable[[], datetime]
     timezone: ZoneInfo
@@ -125,11 +126,15 @@ class CaseCommands:
             return UUID(case)
         except ValueError:
             pass
+        code = case.strip().upper()
+        if (known := self.code_cache.get(code)) is not None:
+            return known
         try:
-            index: CaseCode = self._get(code_id(case))
+            index: CaseCode = self._get(code_id(code))
         except AggregateNotFoundError:
             raise CaseNotFoundError(case) from None
         assert isinstance(index, CaseCode)
+        self.code_cache.put(code, index.case_id)
         return index.case_id
 
     # -- commands -----------------------------------------------------------
