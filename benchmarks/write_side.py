@@ -131,9 +131,7 @@ def run() -> list[Figure]:
             app = Ihanoi(settings)
             ours = rate(functools.partial(ihanoi_mix, app))
             app.close()
-            plain_env = eventsourcing_env(
-                settings.with_changes(database_url=f"sqlite:///{path.with_name('plain.db')}")
-            )
+            plain_env = eventsourcing_env(settings.with_changes(database_url=f"sqlite:///{path.with_name('plain.db')}"))
             plain = PlainApplication(env=plain_env)
             theirs = rate(functools.partial(plain_mix, plain))
             plain.close()
@@ -187,9 +185,7 @@ def run() -> list[Figure]:
             "raw insert transactions/s",
             ceiling,
         ),
-        Figure(
-            "PostgreSQL ihanoi vs plain eventsourcing", ours, "cmd/s", "plain eventsourcing saves/s", theirs
-        ),
+        Figure("PostgreSQL ihanoi vs plain eventsourcing", ours, "cmd/s", "plain eventsourcing saves/s", theirs),
     ]
     print_figures("Write side", figures)
     return figures

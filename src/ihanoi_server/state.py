@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.auth import TokenCache
 
 
 @dataclass
@@ -14,3 +15,4 @@ class ServerState:
     settings: Settings
     app: Ihanoi
     read_side: ReadSide
+    tokens: TokenCache = field(default_factory=TokenCache)
