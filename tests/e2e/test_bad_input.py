@@ -1,0 +1,224 @@
+"""A catalogue of bad requests against the real server: each gets the right
+4xx as problem+json, and the event store stays byte-for-byte unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from ihanoi_core.domain.values import Role
+from ihanoi_core.persistence import postgres_env, sqlite_path
+from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
+
+VALID = {"category": "pothole", "description": "Ổ gà", "location": {"ward": "HOAN_KIEM"}}
+
+
+def store_fingerprint(database_url: str) -> str:
+    """SHA-256 over every stored event row, in log order."""
+    digest = hashlib.sha256()
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(sqlite_path(database_url)) as conn:
+            rows = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+            ).fetchall()
+    else:
+        env = postgres_env(database_url)
+        schema = env.get("POSTGRES_SCHEMA", "public")
+        with psycopg.connect(database_url.split("?")[0]) as conn:
+            rows = conn.execute(
+                f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".cases_events'
+                " ORDER BY notification_id"
+            ).fetchall()
+    for row in rows:
+        digest.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("bad-input")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'ihanoi.db'}"
+    else:
+        url = request.getfixturevalue("module_postgres_url")
+    live = start_server(url, folder / "server.log")
+    yield live
+    stop_server(live)
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_database: str) -> str:
+    import uuid
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{postgres_database}?schema={schema}"
+
+
+@pytest.fixture(scope="module")
+def case(server: LiveServer) -> dict[str, Any]:
+    """One report, acknowledged, to aim commands at."""
+    with server.client(Role.CITIZEN) as citizen:
+        created = citizen.post("/api/v1/reports", json=VALID).json()
+    agency = "UBND_HOAN_KIEM"
+    with server.client(Role.OFFICER, "officer-1", agency) as officer:
+        acknowledged = officer.post(f"/api/v1/reports/{created['id']}/acknowledge", json={})
+        assert acknowledged.status_code == 200, acknowledged.text
+    return {**created, "agency": agency, "version": acknowledged.json()["version"]}
+
+
+def forged_token() -> str:
+    from ihanoi_core.domain.values import Principal
+    from ihanoi_server.auth import issue_token
+
+    return issue_token("not-the-server-secret-not-the-server-secret", Principal("vneid:1", Role.CITIZEN))
+
+
+def expired_token() -> str:
+    from ihanoi_core.domain.values import Principal
+    from ihanoi_server.auth import issue_token
+
+    return issue_token(SECRET, Principal("vneid:1", Role.CITIZEN), ttl_seconds=60, now=time.time() - 3600)
+
+
+def json_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+# (name, method, path template, headers kind, body bytes or JSON, expected status, expected code)
+CATALOGUE: list[tuple[str, str, str, str, Any, int, str]] = [
+    ("malformed JSON", "POST", "/api/v1/reports", "citizen", b'{"category": "pothole",', 400, "malformed_json"),
+    ("not an object", "POST", "/api/v1/reports", "citizen", b"[1, 2, 3]", 422, "validation_error"),
+    ("wrong type", "POST", "/api/v1/reports", "citizen", {**VALID, "description": 12}, 422, "validation_error"),
+    ("missing field", "POST", "/api/v1/reports", "citizen", {"category": "pothole"}, 422, "validation_error"),
+    ("unknown field", "POST", "/api/v1/reports", "citizen", {**VALID, "is_admin": True}, 422, "validation_error"),
+    ("unknown category", "POST", "/api/v1/reports", "citizen", {**VALID, "category": "x"}, 422, "validation_error"),
+    ("unknown ward", "POST", "/api/v1/reports", "citizen", {**VALID, "location": {"ward": "NOWHERE"}}, 422,
+     "validation_error"),
+    ("latitude out of range", "POST", "/api/v1/reports", "citizen",
+     {**VALID, "location": {"ward": "HOAN_KIEM", "latitude": 123.0}}, 422, "validation_error"),
+    ("5,000-char string", "POST", "/api/v1/reports", "citizen", {**VALID, "description": "x" * 5000}, 422,
+     "validation_error"),
+    ("NUL character", "POST", "/api/v1/reports", "citizen", {**VALID, "description": "a\u0000b"}, 422,
+     "validation_error"),
+    ("invalid UTF-8", "POST", "/api/v1/reports", "citizen", b'{"category": "\xff\xfe"}', 400, "invalid_utf8"),
+    ("10 MB body", "POST", "/api/v1/reports", "citizen", b"{" + b" " * (10 * 1024 * 1024) + b"}", 413,
+     "body_too_large"),
+    ("wrong content type", "POST", "/api/v1/reports", "citizen-text", b"category=pothole", 415,
+     "unsupported_media_type"),
+    ("no token", "POST", "/api/v1/reports", "none", VALID, 401, "unauthenticated"),
+    ("forged token", "POST", "/api/v1/reports", "forged", VALID, 401, "unauthenticated"),
+    ("expired token", "POST", "/api/v1/reports", "expired", VALID, 401, "unauthenticated"),
+    ("garbage token", "POST", "/api/v1/reports", "garbage", VALID, 401, "unauthenticated"),
+    ("stars out of range", "POST", "/api/v1/reports/{id}/rate", "citizen", {"stars": 9}, 422, "validation_error"),
+    ("wrong state", "POST", "/api/v1/reports/{id}/close", "officer", {}, 409, "invalid_transition"),
+    ("stale If-Match", "POST", "/api/v1/reports/{id}/assign", "officer-stale", {"assignee": "a"}, 412,
+     "version_mismatch"),
+    ("bad If-Match", "POST", "/api/v1/reports/{id}/assign", "officer-bad-etag", {"assignee": "a"}, 400,
+     "bad_if_match"),
+    ("unknown case", "POST", "/api/v1/reports/PA-000000-000000/acknowledge", "officer", {}, 404, "case_not_found"),
+    ("other agency", "POST", "/api/v1/reports/{id}/assign", "other-officer", {"assignee": "a"}, 404,
+     "case_not_found"),
+    ("citizen may not resolve", "POST", "/api/v1/reports/{id}/resolve", "citizen", {"answer": "x"}, 403,
+     "forbidden"),
+    ("unknown route", "GET", "/api/v1/nothing-here", "citizen", None, 404, "no_such_route"),
+    ("wrong method", "DELETE", "/api/v1/reports", "citizen", None, 405, "method_not_allowed"),
+]  # fmt: skip
+
+# Text that must be stored and returned verbatim, never interpreted.
+INJECTIONS = [
+    "'; DROP TABLE stored_events; --",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "Robert'); DELETE FROM view_case_status WHERE ('1'='1",
+]
+
+
+def headers_for(kind: str, server: LiveServer, case: dict[str, Any]) -> dict[str, str]:
+    citizen = server.token(Role.CITIZEN, "vneid:001099012345")
+    officer = server.token(Role.OFFICER, "officer-1", case["agency"])
+    return {
+        "citizen": json_headers(citizen),
+        "citizen-text": {"Authorization": f"Bearer {citizen}", "Content-Type": "text/plain"},
+        "none": {"Content-Type": "application/json"},
+        "forged": json_headers(forged_token()),
+        "expired": json_headers(expired_token()),
+        "garbage": json_headers("not.a.jwt"),
+        "officer": json_headers(officer),
+        "officer-stale": {**json_headers(officer), "If-Match": '"1"'},
+        "officer-bad-etag": {**json_headers(officer), "If-Match": "yesterday"},
+        "other-officer": json_headers(server.token(Role.OFFICER, "officer-x", "SYT")),
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "path", "kind", "body", "status", "code"), CATALOGUE, ids=[row[0] for row in CATALOGUE]
+)
+def test_bad_input_gets_a_precise_problem_and_changes_nothing(
+    server: LiveServer,
+    case: dict[str, Any],
+    name: str,
+    method: str,
+    path: str,
+    kind: str,
+    body: Any,
+    status: int,
+    code: str,
+) -> None:
+    before = store_fingerprint(server.database_url)
+    content = body if isinstance(body, bytes) or body is None else httpx.Request("POST", "/", json=body).content
+    response = httpx.request(
+        method,
+        server.base_url + path.format(id=case["id"]),
+        headers=headers_for(kind, server, case),
+        content=content,
+        timeout=30,
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["code"] == code
+    assert "Traceback" not in response.text
+    assert store_fingerprint(server.database_url) == before
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_injection_text_is_stored_and_returned_verbatim(server: LiveServer, text: str) -> None:
+    with server.client(Role.CITIZEN) as citizen:
+        created = citizen.post("/api/v1/reports", json={**VALID, "description": text})
+        assert created.status_code == 201, created.text
+        read = citizen.get(f"/api/v1/reports/{created.json()['id']}")
+    assert read.json()["description"] == text
+    assert read.headers["content-type"] == "application/json"
+
+
+def test_vietnamese_text_is_normalised_to_nfc_and_round_trips(server: LiveServer) -> None:
+    decomposed = "Ô\u0302̉ ga\u0300 tru\u031bo\u031b\u0301c nha\u0300"  # typed with combining marks
+    import unicodedata
+
+    with server.client(Role.CITIZEN) as citizen:
+        created = citizen.post("/api/v1/reports", json={**VALID, "description": decomposed})
+        assert created.status_code == 201
+        read = citizen.get(f"/api/v1/reports/{created.json()['id']}").json()
+    assert read["description"] == unicodedata.normalize("NFC", decomposed)
+
+
+def test_server_log_holds_no_token_or_personal_data(server: LiveServer) -> None:
+    with server.client(Role.CITIZEN, "vneid:079123456789") as citizen:
+        citizen.post(
+            "/api/v1/reports",
+            json={**VALID, "contact": {"name": "Nguyễn Văn A", "phone": "0912345678", "email": "a@example.vn"}},
+        )
+        token = citizen.headers["Authorization"].split()[1]
+    log = Path(server.log_path).read_text(encoding="utf-8", errors="replace")
+    for secret in (token, "vneid:079123456789", "Nguyễn Văn A", "0912345678", "a@example.vn"):
+        assert secret not in log
