@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,10 +23,24 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
+from ihanoi_server.openapi import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
-from ihanoi_server.routes import reports
+from ihanoi_server.routes import (
+    audit,
+    complaints,
+    dashboard,
+    me,
+    open311,
+    procedures,
+    reports,
+    service_requests,
+    streams,
+    surveys,
+    worklist,
+)
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
@@ -36,7 +51,19 @@ def all_routes() -> list[BaseRoute]:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *openapi_routes,
+        # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
+        *streams.routes,
         *reports.routes,
+        *complaints.routes,
+        *service_requests.routes,
+        *surveys.routes,
+        *procedures.routes,
+        *me.routes,
+        *worklist.routes,
+        *dashboard.routes,
+        *audit.routes,
+        *open311.routes,
     ]
 
 
@@ -67,10 +94,13 @@ def create_app(settings: Settings) -> Starlette:
         ihanoi = Ihanoi(settings)
         read_side = ReadSide(ihanoi, settings)
         app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side)
+        # One tail of the log per server feeds every live stream (ihanoi_server.live).
+        app.state.live = LiveFeed(ihanoi, settings).start()
         log.info("started", store=settings.database_url.split(":", 1)[0])
         try:
             yield
         finally:
+            await run_in_threadpool(app.state.live.stop)
             read_side.close()
             ihanoi.close()
             log.info("stopped")

@@ -1,0 +1,54 @@
+"""``GET /api/v1/me/cases``: the calling citizen's cases (hồ sơ của tôi).
+
+Read from the ``case_status`` read model, most recently updated first, a page
+at a time (``?limit=`` 1–100, opaque ``?cursor=``). With ``?position=N`` —
+the ``position`` a write returned — the answer waits until the read model has
+applied that write, so a citizen always sees their own change. Only citizens
+have cases of their own; every other role is 403.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ihanoi_core.domain.values import Role
+from ihanoi_core.errors import ForbiddenError
+from ihanoi_projections.base import micros
+from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
+from ihanoi_server.http import json_response, principal, state, wait_for_position
+from ihanoi_server.openapi import document
+from ihanoi_server.routes.pagination import page, page_request
+
+LIST = "me_cases"
+
+
+class MyCasesPage(msgspec.Struct):
+    """A page of the citizen's cases, newest first; ``next_cursor`` is null on the last page."""
+
+    items: list[CaseStatus]
+    next_cursor: str | None
+
+
+def sort_key(row: CaseStatus) -> tuple[int, str]:
+    return micros(row.updated_at) or 0, str(row.case_id)
+
+
+async def my_cases(request: Request) -> Response:
+    """The citizen's cases, newest first. Roles: citizen."""
+    who = principal(request)
+    if who.role is not Role.CITIZEN:
+        raise ForbiddenError("list_my_cases", who.role.value)
+    limit, cursor = page_request(request, LIST)
+    await wait_for_position(request)
+    model = state(request).read_side.model(CaseStatusModel)
+    before = (cursor.key, cursor.id) if cursor else None
+    rows = await run_in_threadpool(model.list_for_owner, who.subject, limit=limit + 1, before=before)
+    return json_response(page(rows, limit, LIST, sort_key))
+
+
+routes = [Route("/api/v1/me/cases", my_cases, methods=["GET"], name="me:cases")]
+document("me:cases", response=MyCasesPage)

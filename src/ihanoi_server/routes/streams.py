@@ -1,0 +1,247 @@
+"""Live case streams (Server-Sent Events).
+
+``GET /api/v1/me/stream``: a citizen's own cases. ``GET /api/v1/worklist/stream``:
+the cases of an officer's or leader's agency. Each change is one event::
+
+    id: 1234
+    event: case
+    data: {"position":1234,"case_id":"…","code":"PA-261130-483920","kind":"report",
+           "event":"Acknowledged","status":"acknowledged","agency":"UBND_HOAN_KIEM",
+           "due_at":"…","public_note":null,"at":"…"}
+
+The data never names a person (no owner, contact or identity; for a
+denunciation never the denouncer). ``id`` is the log position: a client that
+reconnects with ``Last-Event-ID`` (or ``?last_event_id=``) first receives
+every change after it that it may see, in log order, then the live ones — none
+twice, none missing. Without either, the stream starts at the head of the log.
+
+A client that reads too slowly is sent ``event: reconnect`` and disconnected;
+it resumes with its last id. Pings (SSE comments) keep proxies from timing out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from uuid import UUID
+
+import anyio
+import msgspec
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import ForbiddenError
+from ihanoi_core.permissions import can_see
+from ihanoi_server.http import principal, state
+from ihanoi_server.live import Accepts, CaseChange, ChangeReader, LiveFeed, Subscription
+from ihanoi_server.openapi import Header, Query, document
+from ihanoi_server.problems import HttpProblem
+
+PING_SECONDS = 15
+SEND_TIMEOUT_SECONDS = 30
+SHUTDOWN_GRACE_SECONDS = 2.0
+RETRY_MILLISECONDS = 2000
+REPLAY_PAGE = 500
+SEP = "\n"
+
+
+class CaseEvent(msgspec.Struct):
+    """The ``data`` of an ``event: case`` (see module docstring)."""
+
+    position: int
+    case_id: UUID
+    code: str
+    kind: str
+    event: str
+    status: str
+    agency: str | None
+    due_at: datetime | None
+    public_note: str | None
+    at: datetime
+
+
+class ReconnectEvent(msgspec.Struct):
+    """The ``data`` of the final ``event: reconnect``: the client should
+    reconnect with ``Last-Event-ID: last_event_id``."""
+
+    reason: str
+    last_event_id: int
+    detail: str
+
+
+def own_cases(who: Principal) -> Accepts:
+    """A citizen's own cases (not every public survey they could read)."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(a.owner == who.subject and can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def agency_cases(who: Principal) -> Accepts:
+    """Cases routed to the staff member's agency, before or after the change."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def case_event(change: CaseChange) -> ServerSentEvent:
+    data = CaseEvent(
+        position=change.position,
+        case_id=change.case_id,
+        code=change.code,
+        kind=change.kind,
+        event=change.event,
+        status=change.status,
+        agency=change.agency,
+        due_at=change.due_at,
+        public_note=change.public_note,
+        at=change.at,
+    )
+    return ServerSentEvent(msgspec.json.encode(data).decode(), event="case", id=str(change.position), sep=SEP)
+
+
+def reconnect_event(reason: str, last_event_id: int, detail: str) -> ServerSentEvent:
+    data = ReconnectEvent(reason, last_event_id, detail)
+    return ServerSentEvent(msgspec.json.encode(data).decode(), event="reconnect", retry=RETRY_MILLISECONDS, sep=SEP)
+
+
+def last_event_id(request: Request) -> int | None:
+    """``Last-Event-ID`` (sent by EventSource on reconnect) over ``?last_event_id=``."""
+    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if raw is None or not raw.strip():
+        return None
+    if not raw.strip().isdigit() or len(raw.strip()) > 19:
+        raise HttpProblem(400, "bad_last_event_id", "Last-Event-ID must be a log position, e.g. 1234.")
+    return int(raw.strip())
+
+
+def feed(request: Request) -> LiveFeed:
+    live: LiveFeed = request.app.state.live
+    return live
+
+
+async def events(
+    request: Request, subscription: Subscription, accepts: Accepts, resume_after: int | None, head: int
+) -> AsyncIterator[ServerSentEvent]:
+    """Replay what was missed, then follow the subscription."""
+    live = feed(request)
+    try:
+        yield ServerSentEvent(comment="ihanoi case stream", retry=RETRY_MILLISECONDS, sep=SEP)
+        sent = head
+        if resume_after is not None and resume_after < head:
+            reader = ChangeReader(state(request).app)
+            sent = resume_after
+            while True:
+                changes, examined = await run_in_threadpool(reader.read, sent, REPLAY_PAGE, accepts)
+                for change in changes:
+                    yield case_event(change)
+                if examined == sent:
+                    break
+                sent = examined
+        while (live_change := await subscription.get()) is not None:
+            if live_change.position <= sent:
+                continue  # Already replayed from the store.
+            sent = live_change.position
+            yield case_event(live_change)
+        reason, detail = (
+            ("too_slow", "The stream fell too far behind; reconnect with your Last-Event-ID.")
+            if subscription.overflowed
+            else ("server_stopping", "The server is stopping; reconnect with your Last-Event-ID.")
+        )
+        yield reconnect_event(reason, sent, detail)
+    finally:
+        live.unsubscribe(subscription)
+
+
+async def open_stream(request: Request, accepts: Accepts) -> Response:
+    """Subscribe before anything is read, so the replay and the live changes meet."""
+    resume_after = last_event_id(request)
+    live = feed(request)
+    subscription = live.subscribe(accepts)
+    try:
+        head = await run_in_threadpool(live.head)
+    except BaseException:
+        live.unsubscribe(subscription)
+        raise
+    # A position beyond the head (a log that was reset) resumes from the head.
+    resume = min(resume_after, head) if resume_after is not None else None
+    stopping = anyio.Event()
+
+    async def end_on_shutdown() -> None:
+        # The server is stopping: end the subscription so the stream says
+        # goodbye and completes, rather than being cut off mid-response.
+        await stopping.wait()
+        subscription.end()
+
+    return EventSourceResponse(
+        events(request, subscription, accepts, resume, head),
+        ping=PING_SECONDS,
+        sep=SEP,
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        data_sender_callable=end_on_shutdown,
+        shutdown_event=stopping,
+        shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
+        background=BackgroundTask(live.unsubscribe, subscription),
+    )
+
+
+async def me_stream(request: Request) -> Response:
+    """Follow the changes of your own cases (citizens)."""
+    who = principal(request)
+    if who.role is not Role.CITIZEN:
+        raise ForbiddenError("follow_own_cases", who.role.value)
+    return await open_stream(request, own_cases(who))
+
+
+async def worklist_stream(request: Request) -> Response:
+    """Follow the changes of your agency's cases (officers and leaders)."""
+    who = principal(request)
+    if not who.is_staff:
+        raise ForbiddenError("follow_the_worklist", who.role.value)
+    return await open_stream(request, agency_cases(who))
+
+
+routes = [
+    Route("/api/v1/me/stream", me_stream, methods=["GET"], name="me:stream"),
+    Route("/api/v1/worklist/stream", worklist_stream, methods=["GET"], name="worklist:stream"),
+]
+
+STREAM_FORMAT = (
+    "Server-Sent Events. Each change: `id` = log position, `event: case`, `data` = a CaseEvent "
+    "(JSON, nothing personal). Reconnect with `Last-Event-ID` to receive exactly the missed "
+    "changes, in order; without it the stream starts at the head of the log. A too-slow client "
+    f"gets `event: reconnect` (a ReconnectEvent) and is disconnected. A comment every {PING_SECONDS} s "
+    "keeps the connection alive."
+)
+
+
+def document_stream(name: str, summary: str, who: str, roles: tuple[str, ...]) -> None:
+    document(
+        name,
+        summary=summary,
+        description=f"{who} {STREAM_FORMAT}",
+        query=[Query("last_event_id", int, "Resume after this log position (the Last-Event-ID header wins).")],
+        headers=[Header("Last-Event-ID", int, "The id of the last event you received: resume after it.")],
+        response={"type": "string", "description": "An endless text/event-stream."},
+        media_type="text/event-stream",
+        events={"case": CaseEvent, "reconnect": ReconnectEvent},
+        roles=roles,
+        problems=(400, 401, 403),
+    )
+
+
+document_stream("me:stream", "Follow the changes of your own cases", "Citizens: their own cases.", ("citizen",))
+document_stream(
+    "worklist:stream",
+    "Follow the changes of your agency's cases",
+    "Officers and leaders: cases routed to their agency, including the change that transfers one away.",
+    ("officer", "leader"),
+)

@@ -1,0 +1,70 @@
+"""``GET /api/v1/worklist``: the open work of the caller's agency, soonest due first.
+
+Read from the ``worklist`` read model. ``?assignee=me`` narrows it to the
+caller's own items, ``?assignee=<name>`` to a colleague's; ``?limit=`` and the
+opaque ``?cursor=`` page through it, ``?position=N`` waits for one's own
+write. Each item says whether it is ``overdue`` or ``near_due`` (within one
+working day) now — derived at read time, never stored. Officers and leaders
+only, and only their own agency's work; every other role is 403.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ihanoi_core.errors import ForbiddenError, ValidationError
+from ihanoi_projections.base import micros
+from ihanoi_projections.worklist import WorklistItem, WorklistModel
+from ihanoi_server.http import json_response, principal, state, wait_for_position
+from ihanoi_server.openapi import CURSOR, LIMIT, POSITION, Query, document
+from ihanoi_server.routes.pagination import page, page_request
+
+LIST = "worklist"
+MAX_ASSIGNEE = 200
+
+
+class WorklistPage(msgspec.Struct):
+    """A page of the agency's open items, soonest due first; ``next_cursor`` is null on the last page."""
+
+    items: list[WorklistItem]
+    next_cursor: str | None
+
+
+def sort_key(item: WorklistItem) -> tuple[int, str]:
+    return micros(item.due_at) or 0, str(item.case_id)
+
+
+async def worklist(request: Request) -> Response:
+    """The agency's open items. Roles: officer, leader."""
+    who = principal(request)
+    if not who.is_staff or who.agency is None:
+        raise ForbiddenError("read_worklist", who.role.value)
+    assignee = request.query_params.get("assignee")
+    if assignee is not None and not 0 < len(assignee.strip()) <= MAX_ASSIGNEE:
+        raise ValidationError({"assignee": f"must be 'me' or a name of 1 to {MAX_ASSIGNEE} characters"})
+    if assignee == "me":
+        assignee = who.subject
+    limit, cursor = page_request(request, LIST)
+    await wait_for_position(request)
+    server = state(request)
+    items = await run_in_threadpool(
+        server.read_side.model(WorklistModel).list_for_agency,
+        who.agency,
+        now=server.app.clock(),
+        assignee=assignee.strip() if assignee else None,
+        limit=limit + 1,
+        after=(cursor.key, cursor.id) if cursor else None,
+    )
+    return json_response(page(items, limit, LIST, sort_key))
+
+
+routes = [Route("/api/v1/worklist", worklist, methods=["GET"], name="worklist:read")]
+document(
+    "worklist:read",
+    response=WorklistPage,
+    query=[Query("assignee", str, "`me` for your own items, or an assignee's name."), LIMIT, CURSOR, POSITION],
+)
