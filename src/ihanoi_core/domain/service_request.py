@@ -656,7 +656,8 @@ class ServiceRequest(Case):
             )
 
     def _require_handling_agency(self, actor: Principal, command: str) -> None:
-        """A partner agency sees a forwarded dossier but only returns it."""
+        """A partner agency sees a forwarded dossier; it may comment on its part
+        and return it, but every other step belongs to the handling agency."""
         if actor.is_staff and actor.agency != self.agency:
             raise ForbiddenError(command, actor.role.value, self.id)
 
