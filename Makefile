@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the server with demo data on the embedded SQLite store (127.0.0.1:8000).
+## Development mode (a published signing key) unless IHANOI_ENV/IHANOI_SECRET_KEY say otherwise.
+serve: export IHANOI_ENV ?= development
 serve: $(STAMP)
 	$(BIN)/ihanoi demo --if-empty
 	$(BIN)/ihanoi serve --host 127.0.0.1 --port 8000

@@ -1,0 +1,136 @@
+"""``/openapi.json`` describes the real server's API as valid OpenAPI 3.1: every
+route, every command's body, roles and valid states, and shapes that match
+what the server really answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from openapi_schema_validator import validate as validate_instance
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from starlette.routing import BaseRoute, Mount, Route
+
+from ihanoi_core.domain.values import Role
+from ihanoi_server.app import all_routes
+from ihanoi_server.commands import CommandSpec
+from tests.e2e.conftest import LiveServer
+
+# The document does not depend on the store: one server is enough.
+pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+
+PROBLEM_STATUSES = {"400", "401", "403", "404", "409", "412", "413", "415", "422"}
+
+
+@pytest.fixture
+def document(live_server: LiveServer) -> dict[str, Any]:
+    with live_server.client() as anonymous:  # no token needed
+        response = anonymous.get("/openapi.json")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def routes_of(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str, Route]]:
+    for route in routes:
+        if isinstance(route, Mount):
+            yield from routes_of(route.routes, prefix + route.path)
+        elif isinstance(route, Route):
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                yield re.sub(r"\{(\w+)(?::\w+)?\}", r"{\1}", prefix + route.path), method.lower(), route
+
+
+def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        found: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            found = found[part]
+        node = found
+    return node
+
+
+def matches(document: dict[str, Any], instance: Any, schema: dict[str, Any]) -> None:
+    validate_instance(instance, {**schema, "components": document["components"]})
+
+
+def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    validate(document, cls=OpenAPIV31SpecValidator)
+    assert document["openapi"] == "3.1.0"
+    assert document["components"]["securitySchemes"]["bearer"]["bearerFormat"] == "JWT"
+
+
+def test_every_route_of_the_app_appears_with_its_path_parameters(document: dict[str, Any]) -> None:
+    expected = {(path, method) for path, method, _ in routes_of(all_routes())}
+    described = {(path, method) for path, operations in document["paths"].items() for method in operations}
+    assert described == expected
+    for path, method, _ in routes_of(all_routes()):
+        parameters = document["paths"][path][method].get("parameters", [])
+        path_parameters = {p["name"] for p in parameters if p["in"] == "path"}
+        assert path_parameters == set(re.findall(r"\{(\w+)\}", path)), path
+
+
+def test_every_command_route_has_a_body_schema_roles_valid_states_and_problems(document: dict[str, Any]) -> None:
+    commands = [(path, route) for path, _, route in routes_of(all_routes()) if hasattr(route.endpoint, "command_spec")]
+    assert len(commands) > 10
+    for path, route in commands:
+        spec: CommandSpec = getattr(route.endpoint, "command_spec")  # noqa: B009 - set by command_endpoint
+        operation = document["paths"][path]["post"]
+        body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert body["type"] == "object"
+        assert set(body.get("properties", {})) == set(spec.body.__struct_fields__), path
+        assert operation["x-roles"] == list(spec.roles)
+        assert operation["x-valid-from-states"] == list(spec.from_states)
+        assert spec.summary in operation["description"]
+        assert "If-Match" in {p["name"] for p in operation["parameters"]}
+        assert set(operation["responses"]) >= PROBLEM_STATUSES
+        conflict = resolve(document, operation["responses"]["409"])
+        assert "application/problem+json" in conflict["content"]
+
+
+def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> None:
+    operation = document["paths"]["/api/v1/reports"]["post"]
+    body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert {"category", "description", "location"} <= set(body["required"])
+    assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
+    assert {"201", "200", "415", "422"} <= set(operation["responses"])
+    assert "citizen" in operation["x-roles"]
+
+
+def test_the_streams_document_their_event_format(document: dict[str, Any]) -> None:
+    for path in ("/api/v1/me/stream", "/api/v1/worklist/stream"):
+        operation = document["paths"][path]["get"]
+        assert "text/event-stream" in operation["responses"]["200"]["content"]
+        assert {"Last-Event-ID", "last_event_id"} <= {p["name"] for p in operation["parameters"]}
+        case_event = resolve(document, operation["x-sse-events"]["case"])
+        assert {"position", "case_id", "event", "status", "at"} <= set(case_event["properties"])
+        assert not {"owner", "contact", "complainant"} & set(case_event["properties"])
+
+
+def test_what_the_server_answers_matches_the_described_shapes(
+    live_server: LiveServer, document: dict[str, Any]
+) -> None:
+    create = document["paths"]["/api/v1/reports"]["post"]["responses"]
+    read = document["paths"]["/api/v1/reports/{id}"]["get"]["responses"]
+    with live_server.client(Role.CITIZEN, "vneid:001099012345") as citizen:
+        # Step: a write answers the CaseWritten shape, a read the case shape.
+        created = citizen.post(
+            "/api/v1/reports",
+            json={"category": "pothole", "description": "Ổ gà", "location": {"ward": "HOAN_KIEM"}},
+        )
+        matches(document, created.json(), create["201"]["content"]["application/json"]["schema"])
+        got = citizen.get(f"/api/v1/reports/{created.json()['id']}")
+        matches(document, got.json(), read["200"]["content"]["application/json"]["schema"])
+
+        # Step: an invalid body answers the Problem shape with its field errors.
+        invalid = citizen.post("/api/v1/reports", json={"category": "pothole"})
+        assert invalid.headers["content-type"] == "application/problem+json"
+        problem_schema = resolve(document, create["422"])["content"]["application/problem+json"]["schema"]
+        matches(document, invalid.json(), problem_schema)
+    with httpx.Client(base_url=live_server.base_url) as anonymous:
+        unauthorized = anonymous.get(f"/api/v1/reports/{created.json()['id']}")
+        assert unauthorized.status_code == 401
+        matches(document, unauthorized.json(), problem_schema)

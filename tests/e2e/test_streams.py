@@ -1,0 +1,282 @@
+"""Live case streams (Server-Sent Events) against the real server on SQLite and
+PostgreSQL: who receives which change, in which order, and what a reconnect
+with ``Last-Event-ID`` delivers. The SSE lines are parsed here, by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_server.live import LiveFeed
+from tests.e2e.conftest import LiveServer, stop_server
+
+HOAN_KIEM = "UBND_HOAN_KIEM"
+BA_DINH = "UBND_BA_DINH"
+CITIZEN = "vneid:001099012345"
+OTHER_CITIZEN = "vneid:001099099999"
+EVENT_FIELDS = {"position", "case_id", "code", "kind", "event", "status", "agency", "due_at", "public_note", "at"}
+DENOUNCER = {"name": "Trần Thị Bình", "national_id": "001188076543", "phone": "0987654321",
+             "address": "Số 7 phố Lò Sũ"}  # fmt: skip
+
+
+@dataclass
+class Event:
+    id: str | None
+    event: str
+    data: dict[str, Any]
+    raw: str
+
+
+class Stream:
+    """An open SSE connection: ``next()`` is the next event, skipping comments
+    and field-only blocks (``retry:``); a read timeout fails the test."""
+
+    def __init__(self, client: httpx.Client, path: str, last_event_id: int | None = None) -> None:
+        headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
+        self._context = client.stream("GET", path, headers=headers)
+        self.response = self._context.__enter__()
+        assert self.response.status_code == 200, self.response.read()
+        assert self.response.headers["content-type"].startswith("text/event-stream")
+        self._lines = self.response.iter_lines()
+
+    def next(self) -> Event:
+        fields: dict[str, str] = {}
+        raw: list[str] = []
+        for line in self._lines:
+            if line == "":
+                if "data" in fields:
+                    data = json.loads(fields["data"])
+                    return Event(fields.get("id"), fields.get("event", "message"), data, "\n".join(raw))
+                fields.clear()
+                raw.clear()
+                continue
+            if line.startswith(":"):
+                continue
+            raw.append(line)
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = fields[name] + "\n" + value if name == "data" and "data" in fields else value
+        raise AssertionError("the stream ended")
+
+    def take(self, count: int) -> list[Event]:
+        return [self.next() for _ in range(count)]
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+@pytest.fixture
+def clients(live_server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
+    made = {
+        "citizen": live_server.client(Role.CITIZEN, CITIZEN),
+        "other_citizen": live_server.client(Role.CITIZEN, OTHER_CITIZEN),
+        "officer": live_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM),
+        "leader": live_server.client(Role.LEADER, "leader-hk-01", HOAN_KIEM),
+        "other_officer": live_server.client(Role.OFFICER, "officer-bd-01", BA_DINH),
+    }
+    yield made
+    for client in made.values():
+        client.close()
+
+
+def file_report(client: httpx.Client, ward: str = "HOAN_KIEM") -> dict[str, Any]:
+    response = client.post(
+        "/api/v1/reports",
+        json={"category": "pothole", "description": "Ổ gà trước số 12", "location": {"ward": ward}},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def act(client: httpx.Client, case_id: str, command: str, body: dict[str, Any] | None = None) -> int:
+    response = client.post(f"/api/v1/reports/{case_id}/{command}", json=body or {})
+    assert response.status_code == 200, response.text
+    position: int = response.json()["position"]
+    return position
+
+
+def test_a_citizen_follows_their_case_live_and_a_reconnect_delivers_exactly_what_was_missed(
+    clients: dict[str, httpx.Client],
+) -> None:
+    citizen, officer = clients["citizen"], clients["officer"]
+    # Step: the citizen, another citizen and both agencies' officers start following.
+    mine = Stream(citizen, "/api/v1/me/stream")
+    others = Stream(clients["other_citizen"], "/api/v1/me/stream")
+    worklist = Stream(officer, "/api/v1/worklist/stream")
+    elsewhere = Stream(clients["other_officer"], "/api/v1/worklist/stream")
+    with mine, others, worklist, elsewhere:
+        # Step: the citizen files a report; the ward officer acknowledges and assigns it.
+        case = file_report(citizen)
+        acknowledged = act(officer, case["id"], "acknowledge")
+        assigned = act(officer, case["id"], "assign", {"assignee": "officer-hk-01"})
+
+        # Step: the citizen receives each change, in order, with nothing personal in it.
+        submitted, ack, assign = mine.take(3)
+        assert [e.data["event"] for e in (submitted, ack, assign)] == ["Submitted", "Acknowledged", "Assigned"]
+        assert [e.data["status"] for e in (submitted, ack, assign)] == ["submitted", "acknowledged", "assigned"]
+        assert (ack.id, assign.id) == (str(acknowledged), str(assigned))
+        assert int(submitted.id or 0) < acknowledged
+        for event in (submitted, ack, assign):
+            assert event.event == "case"
+            assert set(event.data) == EVENT_FIELDS
+            assert event.data["position"] == int(event.id or 0)
+            assert (event.data["case_id"], event.data["code"]) == (case["id"], case["code"])
+            assert (event.data["kind"], event.data["agency"]) == ("report", HOAN_KIEM)
+            assert CITIZEN not in event.raw
+        last_seen = int(assign.id or 0)
+        mine.close()
+
+        # Step: while the citizen is away, work starts and a public note is added.
+        started = act(officer, case["id"], "start")
+        commented = act(officer, case["id"], "comment", {"note": "Đội duy tu đã có mặt"})
+
+        # Step: reconnecting with Last-Event-ID delivers exactly the two missed
+        # changes, then the live ones, with no repeat in between.
+        with Stream(citizen, "/api/v1/me/stream", last_event_id=last_seen) as resumed:
+            missed = resumed.take(2)
+            assert [(e.id, e.data["event"]) for e in missed] == [
+                (str(started), "Started"),
+                (str(commented), "Commented"),
+            ]
+            assert missed[1].data["public_note"] == "Đội duy tu đã có mặt"
+            resolved = act(officer, case["id"], "resolve", {"answer": "Đã vá ổ gà"})
+            live = resumed.next()
+            assert (live.id, live.data["event"], live.data["status"]) == (str(resolved), "Resolved", "resolved")
+
+        # Step: the handling agency's worklist stream saw every change of the case, in order.
+        names = [e.data["event"] for e in worklist.take(6)]
+        assert names == ["Submitted", "Acknowledged", "Assigned", "Started", "Commented", "Resolved"]
+
+        # Step: the other citizen and the other agency saw none of it: the first
+        # event each receives is their own new report, filed after everything above.
+        theirs = file_report(clients["other_citizen"], ward="BA_DINH")
+        first_of_other_citizen = others.next()
+        assert (first_of_other_citizen.data["case_id"], first_of_other_citizen.data["event"]) == (
+            theirs["id"],
+            "Submitted",
+        )
+        first_of_other_agency = elsewhere.next()
+        assert (first_of_other_agency.data["case_id"], first_of_other_agency.data["agency"]) == (theirs["id"], BA_DINH)
+
+
+def test_a_resume_through_the_query_string_replays_the_whole_history_after_that_position(
+    clients: dict[str, httpx.Client],
+) -> None:
+    citizen, officer = clients["citizen"], clients["officer"]
+    # Step: a report goes through three changes with nobody following.
+    case = file_report(citizen)
+    act(officer, case["id"], "acknowledge")
+    rejected = act(officer, case["id"], "reject", {"reason": "Trùng với phản ánh đã xử lý"})
+
+    # Step: `?last_event_id=0` replays everything of the citizen's, once, in log order.
+    with Stream(citizen, "/api/v1/me/stream?last_event_id=0") as replay:
+        events = replay.take(3)
+        assert [e.data["event"] for e in events] == ["Submitted", "Acknowledged", "Rejected"]
+        assert events[-1].id == str(rejected)
+        positions = [int(e.id or 0) for e in events]
+        assert positions == sorted(set(positions))
+
+    # Step: the Last-Event-ID header wins over the query string (EventSource
+    # keeps the URL it was opened with but sends the newest id it has seen).
+    with Stream(citizen, "/api/v1/me/stream?last_event_id=0", last_event_id=positions[1]) as resumed:
+        assert resumed.next().id == str(rejected)
+
+
+def test_a_denunciation_on_the_worklist_stream_never_names_the_denouncer(
+    clients: dict[str, httpx.Client],
+) -> None:
+    with Stream(clients["leader"], "/api/v1/worklist/stream") as worklist:
+        # Step: a citizen files a denunciation with the ward; its leader accepts it.
+        filed = clients["citizen"].post(
+            "/api/v1/complaints",
+            json={
+                "kind": "denunciation",
+                "subject": "Cán bộ địa chính nhận tiền",
+                "content": "Ông X nhận 20 triệu đồng để xác nhận hồ sơ.",
+                "respondent_agency": HOAN_KIEM,
+                "ward": "HOAN_KIEM",
+                "complainant": DENOUNCER,
+            },
+        )
+        assert filed.status_code == 201, filed.text
+        accepted = clients["leader"].post(f"/api/v1/complaints/{filed.json()['id']}/accept", json={})
+        assert accepted.status_code == 200, accepted.text
+
+        # Step: the leader's stream carries both changes and nothing that identifies the denouncer.
+        events = worklist.take(2)
+        assert [(e.data["kind"], e.data["event"]) for e in events] == [
+            ("denunciation", "Filed"),
+            ("denunciation", "Accepted"),
+        ]
+        for event in events:
+            assert set(event.data) == EVENT_FIELDS
+            for personal in (*DENOUNCER.values(), CITIZEN, "Người tố cáo"):
+                assert personal not in event.raw
+
+
+def test_streams_answer_problems_before_they_start(live_server: LiveServer) -> None:
+    with live_server.client() as anonymous:
+        missing = anonymous.get("/api/v1/me/stream")
+        assert (missing.status_code, missing.headers["content-type"]) == (401, "application/problem+json")
+    with live_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM) as officer:
+        assert officer.get("/api/v1/me/stream").json()["code"] == "forbidden"
+    with live_server.client(Role.CITIZEN, CITIZEN) as citizen:
+        assert citizen.get("/api/v1/worklist/stream").status_code == 403
+        bad = citizen.get("/api/v1/me/stream", headers={"Last-Event-ID": "yesterday"})
+        assert (bad.status_code, bad.json()["code"]) == (400, "bad_last_event_id")
+
+
+def test_open_streams_end_when_the_server_stops(live_server: LiveServer) -> None:
+    with live_server.client(Role.CITIZEN, CITIZEN) as citizen:
+        stream = Stream(citizen, "/api/v1/me/stream")
+        # Step: the server is stopped while a client follows; the stream ends
+        # (the read returns) instead of holding the shutdown.
+        stop_server(live_server)
+        # uvicorn re-raises the SIGTERM it handled; SIGKILL would mean it hung.
+        assert live_server.process.returncode in (0, -signal.SIGTERM), live_server.log()
+        farewell = stream.next()
+        assert (farewell.event, farewell.data["reason"]) == ("reconnect", "server_stopping")
+        with pytest.raises(AssertionError, match="the stream ended"):
+            stream.next()
+        stream.close()
+    assert "ASGI callable returned without completing response" not in live_server.log()
+
+
+# -- the fan-out in process: a slow subscriber ---------------------------------------------
+
+
+def test_a_subscriber_that_falls_too_far_behind_is_ended_and_told_to_reconnect() -> None:
+    app = Ihanoi()
+    citizen = Principal(CITIZEN, Role.CITIZEN)
+    feed = LiveFeed(app, app.settings, queue_size=2)
+
+    async def scenario() -> tuple[bool, object]:
+        subscription = feed.subscribe(lambda change: True)
+        # Step: three changes arrive for a buffer of two that nobody reads.
+        for _ in range(3):
+            app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+            feed.follow()
+        await asyncio.sleep(0)
+        return subscription.overflowed, await subscription.get()
+
+    overflowed, received = asyncio.run(scenario())
+    # Step: the subscription ended without delivering a partial, gapped sequence.
+    assert (overflowed, received) == (True, None)
+    app.close()
