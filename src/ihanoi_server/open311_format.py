@@ -1,0 +1,448 @@
+"""The Open311 GeoReport v2 wire format: documents out, parameters in.
+
+Out: each document of the spec is a ``msgspec.Struct`` whose fields are the
+spec's elements in the spec's order (open311/open311.github.io
+``GeoReport_v2/index.md`` and ``Service_Discovery.md``; notes/domain.md §1).
+``render`` writes one as JSON — the Spark convention: a list is an array and
+the root element is dropped, so every list document is a top-level array while
+the service definition and discovery are objects — or as schemaless XML
+without a namespace, ``<?xml version="1.0" encoding="utf-8"?>`` first, a list
+field wrapping one element per item (``services``/``service``,
+``attributes``/``attribute`` …), ``true``/``false`` for booleans and an empty
+element for null. Times are W3C ISO 8601 with the city's offset (``+07:00``).
+Characters XML 1.0 cannot carry (control characters) are dropped from XML text.
+
+In: ``read_params`` gathers the parameters of a call from the query string and,
+for a POST, the body — ``application/x-www-form-urlencoded`` as the spec says,
+but also ``multipart/form-data`` and a JSON object, because real clients send
+all three; file parts are ignored (the spec only knows ``media_url``). Text is
+UTF-8 unless the body says otherwise, normalised to Unicode NFC, and an empty
+value is the same as an absent one (the spec's "Optional Arguments").
+
+Errors: ``Open311Error`` carries an HTTP status and one or more descriptions,
+answered as ``errors``/``error`` with ``code`` and ``description``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from datetime import datetime, tzinfo
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ihanoi_core.directory import Attribute, Category
+from ihanoi_projections.public_reports import PublicReport
+from ihanoi_server.problems import HttpProblem
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+MEDIA_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+# The element of one item inside each list element of the spec.
+ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
+MAX_FORM_BYTES = 256 * 1024
+# Multipart bodies may carry a photo we ignore; they are still read whole, so cap them.
+MAX_MULTIPART_BYTES = 8 * 1024 * 1024
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?P<many>\[\])?")
+
+
+class Open311Error(HttpProblem):
+    """Raised by the Open311 routes when the spec answers with an error
+    document: 400 for a missing or invalid parameter, 403 for a missing or
+    wrong ``api_key``, 404 for an unknown service, request, token,
+    jurisdiction or format. ``descriptions`` holds one entry per problem."""
+
+    def __init__(self, status: int, *descriptions: str) -> None:
+        super().__init__(status, "open311_error", " ".join(descriptions), descriptions=list(descriptions))
+        self.descriptions = descriptions
+
+
+# -- documents, in the spec's field order ----------------------------------------------
+
+
+class Open311Service(msgspec.Struct):
+    """A request type (GET Service List)."""
+
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: str
+    keywords: str
+    group: str
+
+
+class Open311AttributeValue(msgspec.Struct):
+    """One choice of a list attribute."""
+
+    key: str
+    name: str
+
+
+class Open311Attribute(msgspec.Struct):
+    """One question of a service definition."""
+
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[Open311AttributeValue]
+
+
+class Open311ServiceDefinition(msgspec.Struct):
+    """GET Service Definition."""
+
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311ServiceRequest(msgspec.Struct):
+    """A service request as anyone may see it (GET Service Requests / Request)."""
+
+    service_request_id: str
+    status: str
+    status_notes: str | None
+    service_name: str | None
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class Open311CreatedRequest(msgspec.Struct):
+    """The answer to POST Service Request."""
+
+    service_request_id: str
+    service_notice: str | None
+    account_id: str | None
+
+
+class Open311Token(msgspec.Struct):
+    """GET service_request_id from a token."""
+
+    service_request_id: str
+    token: str
+
+
+class Open311Endpoint(msgspec.Struct):
+    """One API endpoint listed by service discovery."""
+
+    specification: str
+    url: str
+    changeset: str
+    type: str
+    formats: list[str]
+
+
+class Open311Discovery(msgspec.Struct):
+    """Service discovery."""
+
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311ErrorEntry(msgspec.Struct):
+    """One error of an error document."""
+
+    code: int
+    description: str
+
+
+Document = msgspec.Struct | Sequence[msgspec.Struct]
+
+
+# -- from the directory and the public feed ------------------------------------------------
+
+
+def w3_datetime(moment: datetime, zone: tzinfo) -> str:
+    """``2026-11-30T09:00:00+07:00``: W3C ISO 8601 in the city's time zone, with
+    the fraction of a second only when there is one (so it is the stored instant)."""
+    return moment.astimezone(zone).isoformat()
+
+
+def service(category: Category) -> Open311Service:
+    return Open311Service(
+        service_code=category.code,
+        service_name=category.name_vi,
+        description=category.description,
+        metadata=bool(category.attributes),
+        type="realtime",
+        keywords=", ".join(category.keywords),
+        group=category.group,
+    )
+
+
+def attribute(item: Attribute) -> Open311Attribute:
+    return Open311Attribute(
+        variable=item.variable,
+        code=item.code,
+        datatype=item.datatype,
+        required=item.required,
+        datatype_description=item.datatype_description or None,
+        order=item.order,
+        description=item.description,
+        values=[Open311AttributeValue(key=value.key, name=value.name) for value in item.values],
+    )
+
+
+def service_definition(category: Category) -> Open311ServiceDefinition:
+    return Open311ServiceDefinition(
+        service_code=category.code, attributes=[attribute(item) for item in category.attributes]
+    )
+
+
+def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest:
+    """A row of the public feed as an Open311 request. The feed holds no personal
+    data, so neither does this; ``address_id`` and ``zipcode`` are not kept by
+    ihanoi and always null."""
+    return Open311ServiceRequest(
+        service_request_id=report.code,
+        status=report.open311_status,
+        status_notes=report.status_notes,
+        service_name=report.service_name,
+        service_code=report.service_code,
+        description=report.description or None,
+        agency_responsible=report.agency_name,
+        service_notice=None,
+        requested_datetime=w3_datetime(report.requested_at, zone),
+        updated_datetime=w3_datetime(report.updated_at, zone),
+        expected_datetime=w3_datetime(report.expected_at, zone) if report.expected_at else None,
+        address=report.address,
+        address_id=None,
+        zipcode=None,
+        lat=report.latitude,
+        long=report.longitude,
+        media_url=report.media_urls[0] if report.media_urls else None,
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def render(fmt: str, root: str, document: Document) -> bytes:
+    """``document`` as ``fmt`` (``json`` or ``xml``); ``root`` names the XML root element."""
+    if fmt == "json":
+        return msgspec.json.encode(document)
+    return xml_document(root, document)
+
+
+def xml_document(root: str, document: Document) -> bytes:
+    element = ET.Element(root)
+    _fill(element, root, document)
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode("utf-8")
+
+
+def _fill(element: ET.Element, name: str, value: Any) -> None:
+    if isinstance(value, msgspec.Struct):
+        for field in value.__struct_fields__:
+            _fill(ET.SubElement(element, field), field, getattr(value, field))
+    elif isinstance(value, (list, tuple)):
+        item = ITEM_NAMES[name]
+        for entry in value:
+            _fill(ET.SubElement(element, item), item, entry)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        element.text = repr(value)
+    elif value is not None:
+        element.text = _NOT_XML.sub("", str(value))
+
+
+def response(fmt: str, root: str, document: Document, status: int = 200) -> Response:
+    return Response(render(fmt, root, document), status_code=status, media_type=MEDIA_TYPES[fmt])
+
+
+def error_response(fmt: str, status: int, descriptions: Iterable[str]) -> Response:
+    errors = [Open311ErrorEntry(code=status, description=text) for text in descriptions]
+    return response(fmt, "errors", errors, status)
+
+
+# -- parameters ----------------------------------------------------------------------------
+
+
+class Params:
+    """The parameters of one call, query string first, then body. ``get`` gives
+    the last non-blank value of a name, stripped, or ``None``."""
+
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+        self.items: list[tuple[str, str]] = []
+        for name, value in items:
+            if "\x00" in value:
+                raise Open311Error(400, f"{name} must not contain NUL characters.")
+            self.items.append((name.strip(), unicodedata.normalize("NFC", value)))
+
+    def get(self, name: str) -> str | None:
+        found = None
+        for key, value in self.items:
+            if key == name and value.strip():
+                found = value.strip()
+        return found
+
+    def get_all(self, name: str) -> list[str]:
+        return [value.strip() for key, value in self.items if key == name and value.strip()]
+
+    def attributes(self) -> dict[str, list[str]]:
+        """``attribute[CODE]=v`` and ``attribute[CODE][]=v1&attribute[CODE][]=v2``
+        as ``{CODE: [v, …]}``, blank values left out."""
+        found: dict[str, list[str]] = {}
+        for key, value in self.items:
+            if (m := _ATTRIBUTE_KEY.fullmatch(key)) and value.strip():
+                found.setdefault(m["code"].strip(), []).append(value.strip())
+        return found
+
+
+def split_list(value: str | None) -> list[str]:
+    """A comma-delimited parameter as its non-blank items, in order, without repeats."""
+    items = [item.strip() for item in (value or "").split(",")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def parse_w3_datetime(name: str, value: str, zone: tzinfo) -> datetime:
+    """A W3C ISO 8601 date or date-time; one without an offset is read in the city's time zone."""
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-11-30T09:00:00+07:00.") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+async def read_params(request: Request) -> Params:
+    """The parameters of ``request``: its query string and, for a POST, its body."""
+    items = list(request.query_params.multi_items())
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        media_type, _, _ = content_type.partition(";")
+        media_type = media_type.strip().lower()
+        multipart = media_type == "multipart/form-data"
+        body = await read_limited(request, MAX_MULTIPART_BYTES if multipart else MAX_FORM_BYTES)
+        if multipart:
+            items += multipart_items(body, content_type)
+        elif media_type == "application/json":
+            items += json_items(body)
+        elif body:
+            items += form_items(body, charset_of(content_type))
+    return Params(items)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    too_large = Open311Error(400, f"The body must be at most {limit // 1024} KiB.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def charset_of(content_type: str) -> str:
+    """The body's declared charset when Python knows it; UTF-8 otherwise (the spec's default)."""
+    match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", content_type, re.IGNORECASE)
+    if match:
+        try:
+            return codecs.lookup(match[1]).name
+        except LookupError:
+            raise Open311Error(400, f"Unknown charset {match[1]!r}; send UTF-8.") from None
+    return "utf-8"
+
+
+def decode(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise Open311Error(400, f"The body is not valid {charset}.") from None
+
+
+def form_items(body: bytes, charset: str = "utf-8") -> list[tuple[str, str]]:
+    """An ``application/x-www-form-urlencoded`` body (``+`` is a space)."""
+    text = decode(body, charset)
+    try:
+        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict")
+    except UnicodeDecodeError:
+        raise Open311Error(400, f"The body is not valid {charset}.") from None
+
+
+def multipart_items(body: bytes, content_type: str) -> list[tuple[str, str]]:
+    """The text fields of a ``multipart/form-data`` body; file parts are skipped."""
+    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not isinstance(message, EmailMessage) or not message.is_multipart():
+        raise Open311Error(400, "The multipart body is malformed.")
+    items: list[tuple[str, str]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            items.append((name, decode(payload, part.get_content_charset() or "utf-8")))
+    return items
+
+
+def json_items(body: bytes) -> list[tuple[str, str]]:
+    """A JSON object body: scalars as text, lists as repeated values and
+    ``{"attribute": {"CODE": value}}`` as ``attribute[CODE]``."""
+    try:
+        data = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        raise Open311Error(400, "The body is not well-formed JSON.") from None
+    if not isinstance(data, dict):
+        raise Open311Error(400, "A JSON body must be an object of parameters.")
+    items: list[tuple[str, str]] = []
+    for name, value in data.items():
+        if name == "attribute" and isinstance(value, dict):
+            for code, answer in value.items():
+                items += [(f"attribute[{code}][]", text) for text in json_texts(f"attribute[{code}]", answer)]
+        else:
+            items += [(name, text) for text in json_texts(name, value)]
+    return items
+
+
+def json_texts(name: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, (str, int, float)):
+        return [str(value)]
+    if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+        return [str(item) for item in value]
+    raise Open311Error(400, f"{name} must be text, a number or a list of them.")
