@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n1)
 
-.PHONY: serve test bench lint typecheck postgres clean
+.PHONY: serve test bench lint typecheck postgres browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ postgres:
 	fi
 	@pg_isready -h 127.0.0.1 -p 5432
 
+## Headless Chromium and its driver for the dashboard page tests (Debian's packages;
+## a test tool's own browser download cannot work on a machine without internet).
+browser:
+	@if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then \
+		if ! apt-cache show chromium-driver >/dev/null 2>&1; then apt-get update; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+	@/usr/bin/chromedriver --version
+
 ## The whole suite: lint, types, unit, integration (POPO, SQLite, PostgreSQL), e2e.
-test: $(STAMP) postgres
+test: $(STAMP) postgres browser
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
 	$(BIN)/pytest -q

@@ -1,0 +1,281 @@
+"""The leader dashboard's HTML pages and its weekly chart as SVG, rendered on the server.
+
+Pure functions from data to text: no request, no clock, no I/O. Everything
+put into HTML or SVG goes through ``html.escape`` (text and attributes alike),
+and the strings a page's script needs travel as JSON inside a
+``<script type="application/json">`` block with ``<``, ``>`` and ``&``
+written as ``\\u003c``…, so no value can close the block.
+
+The pages are shells: a city intranet may have no internet, so they load only
+the server's own ``/dashboard/static/`` CSS and script (``Content-Security-Policy``
+forbids anything else), and the script fetches the figures with the bearer
+token the user pasted (kept in ``sessionStorage``, sent as a header, never in
+an address).
+
+The chart (``weekly_chart_svg``) draws three bars per ISO week — received,
+resolved on time, resolved late — on one linear scale from 0, so a bar's
+height is exactly proportional to its value; each bar carries ``data-series``,
+``data-week`` and ``data-value`` and a ``<title>`` tooltip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from html import escape
+
+import orjson
+
+from ihanoi_projections.agency_dashboard import WeekFigures
+
+STATIC_PREFIX = "/dashboard/static"
+KINDS = ("report", "dossier", "complaint", "denunciation")
+# The KPIs on the page, in order: (figure name, unit string key or "").
+KPIS: tuple[tuple[str, str], ...] = (
+    ("on_time_rate", "unit.percent"),
+    ("overdue_now", "unit.cases"),
+    ("median_hours_to_resolve", "unit.hours"),
+    ("p90_hours_to_resolve", "unit.hours"),
+    ("average_rating", "unit.rating"),
+    ("reopen_rate", "unit.percent"),
+    ("received", "unit.cases"),
+    ("open", "unit.cases"),
+    ("resolved", "unit.cases"),
+)
+# Only these reach the script: its labels, never the whole table.
+SCRIPT_KEYS = (
+    "login.expired", "login.empty", "status.loading", "status.error", "status.ready", "value.none",
+    "number.decimal", "unit.percent", "scope.agency", "scope.all_agencies", "scope.period", "scope.as_of",
+    "overdue.more", "case.empty", "case.error", "case.loading", "case.not_found",
+)  # fmt: skip
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def e(value: object) -> str:
+    """Text or attribute value, escaped for HTML and XML (quotes included)."""
+    return escape(str(value), quote=True)
+
+
+def script_json(data: object) -> str:
+    """JSON safe inside a ``<script type="application/json">`` block."""
+    text = orjson.dumps(data).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script_strings(text: Mapping[str, str]) -> dict[str, str]:
+    strings = {key: text[key] for key in SCRIPT_KEYS}
+    strings.update({key: value for key, value in text.items() if key.startswith(("kind.", "status_name."))})
+    return strings
+
+
+def _page(lang: str, text: Mapping[str, str], title: str, page: str, main: str, data: Mapping[str, str]) -> str:
+    attributes = "".join(f' data-{e(name)}="{e(value)}"' for name, value in data.items())
+    other = text["lang.switch_code"]
+    return (
+        f'<!DOCTYPE html>\n<html lang="{e(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{e(title)} · {e(text['app.name'])}</title>\n"
+        f'<link rel="stylesheet" href="{STATIC_PREFIX}/dashboard.css">\n'
+        f'<script src="{STATIC_PREFIX}/dashboard.js" defer></script>\n</head>\n'
+        f'<body data-page="{e(page)}" data-state="starting"{attributes}>\n'
+        '<header class="bar">\n'
+        f'<div><p class="app-name">{e(text["app.name"])}</p><h1>{e(title)}</h1></div>\n'
+        "<nav>"
+        f'<a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
+        f"{e(text['lang.switch'])}</a> "
+        f'<button type="button" id="logout" hidden>{e(text["logout"])}</button>'
+        "</nav>\n</header>\n"
+        f"<main>\n{_login(text)}{main}</main>\n"
+        f'<script type="application/json" id="i18n">{script_json(_script_strings(text))}</script>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def _login(text: Mapping[str, str]) -> str:
+    # The token field has no ``name``: even without the script, a submitted
+    # form could not carry it into an address.
+    return (
+        '<section id="login" class="card" hidden>\n'
+        f"<h2>{e(text['login.title'])}</h2>\n"
+        '<form id="login-form" autocomplete="off">\n'
+        f'<label for="token">{e(text["login.label"])}</label>\n'
+        '<input id="token" type="password" autocomplete="off" spellcheck="false" required>\n'
+        f'<button type="submit" id="login-submit">{e(text["login.submit"])}</button>\n'
+        f'<p class="hint">{e(text["login.hint"])}</p>\n'
+        '<p id="login-error" class="error" role="alert" hidden></p>\n'
+        "</form>\n</section>\n"
+    )
+
+
+def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[str, str]]) -> str:
+    """``GET /dashboard``: the shell the script fills from ``/api/v1/dashboard``.
+    ``agencies`` (code, name) fill the agency filter, shown to auditors only."""
+    kinds = "".join(f'<option value="{e(kind)}">{e(text["kind." + kind])}</option>' for kind in KINDS)
+    agency_options = "".join(f'<option value="{e(code)}">{e(name)}</option>' for code, name in agencies)
+    kpis = "".join(
+        f'<div class="kpi"><h3 data-label="{e(name)}">{e(text["kpi." + name])}</h3>'
+        f'<p><span class="value" data-kpi="{e(name)}">{e(text["value.none"])}</span> '
+        f'<span class="unit">{e(text[unit])}</span></p></div>\n'
+        for name, unit in KPIS
+    )
+    main = (
+        '<section id="app" hidden>\n'
+        f'<form id="filters" class="card" aria-label="{e(text["filters.title"])}">\n'
+        f'<label>{e(text["filters.period_start"])} <input type="date" id="period_start"></label>\n'
+        f'<label>{e(text["filters.period_end"])} <input type="date" id="period_end"></label>\n'
+        f'<label>{e(text["filters.kind"])} <select id="kind"><option value="">{e(text["filters.all_kinds"])}'
+        f"</option>{kinds}</select></label>\n"
+        f'<label id="agency-filter" hidden>{e(text["filters.agency"])} <select id="agency">'
+        f'<option value="">{e(text["filters.all_agencies"])}</option>{agency_options}</select></label>\n'
+        f'<button type="submit" id="apply">{e(text["filters.apply"])}</button>\n'
+        "</form>\n"
+        '<p id="status" role="status"></p>\n'
+        '<p id="scope" class="scope"></p>\n'
+        f'<div class="kpis">\n{kpis}</div>\n'
+        f'<section class="card"><h2>{e(text["chart.title"])}</h2><div id="chart"></div></section>\n'
+        f'<section class="card" id="by-agency-section" hidden><h2>{e(text["by_agency.title"])}</h2>\n'
+        '<table id="by-agency"><thead><tr>'
+        f"<th>{e(text['column.agency'])}</th><th>{e(text['kpi.received'])}</th>"
+        f"<th>{e(text['kpi.on_time_rate'])}</th><th>{e(text['kpi.overdue_now'])}</th>"
+        f"<th>{e(text['kpi.median_hours_to_resolve'])}</th><th>{e(text['kpi.average_rating'])}</th>"
+        "</tr></thead><tbody></tbody></table></section>\n"
+        f'<section class="card"><h2>{e(text["overdue.title"])}</h2>\n'
+        '<table id="overdue"><thead><tr>'
+        f"<th>{e(text['column.code'])}</th><th>{e(text['column.kind'])}</th>"
+        f"<th>{e(text['column.agency'])}</th><th>{e(text['column.status'])}</th>"
+        f"<th>{e(text['column.due_at'])}</th>"
+        "</tr></thead><tbody></tbody></table>\n"
+        f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
+        '<p id="overdue-more" class="hint" hidden></p>\n'
+        "</section>\n"
+        f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
+        "</section>\n"
+    )
+    return _page(lang, text, text["dashboard.title"], "dashboard", main, {})
+
+
+def case_page(lang: str, text: Mapping[str, str], case_ref: str) -> str:
+    """``GET /dashboard/cases/{id}``: the shell that shows ``/api/v1/audit/{id}``."""
+    main = (
+        '<section id="app" hidden>\n'
+        f'<p><a id="back" href="/dashboard?lang={e(lang)}">{e(text["case.back"])}</a></p>\n'
+        f'<h2 id="case-ref">{e(case_ref)}</h2>\n'
+        '<p id="status" role="status"></p>\n'
+        '<table id="timeline" hidden><thead><tr>'
+        f"<th>{e(text['column.time'])}</th><th>{e(text['column.event'])}</th>"
+        f"<th>{e(text['column.actor'])}</th><th>{e(text['column.details'])}</th>"
+        "</tr></thead><tbody></tbody></table>\n"
+        "</section>\n"
+    )
+    return _page(lang, text, text["case.title"], "case", main, {"case": case_ref})
+
+
+# -- the weekly chart ------------------------------------------------------------------
+
+WIDTH, HEIGHT = 760, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 52, 48
+PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+SERIES: tuple[tuple[str, str, str], ...] = (
+    ("received", "chart.received", "#2563eb"),
+    ("resolved_on_time", "chart.on_time", "#15803d"),
+    ("resolved_late", "chart.late", "#dc2626"),
+)
+MAX_X_LABELS = 12
+
+
+def _n(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def nice_step(maximum: int, max_ticks: int = 5) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ step that covers ``maximum`` in at most
+    ``max_ticks`` steps."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if maximum <= step * max_ticks:
+                return step
+        magnitude *= 10
+
+
+def iso_week(week_start: date) -> str:
+    year, week, _ = week_start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_chart_svg(weeks: Sequence[WeekFigures], text: Mapping[str, str], *, caption: str = "") -> str:
+    """The weekly trend as a standalone SVG document (see module docstring)."""
+    title = text["chart.title"]
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" class="weekly-chart" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        'aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="12">',
+        f'<title id="chart-title">{e(title)}</title>',
+        f'<desc id="chart-desc">{e(caption)}</desc>',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+    ]
+    for index, (_, key, colour) in enumerate(SERIES):
+        x = LEFT + index * 190
+        parts.append(
+            f'<g class="legend"><rect x="{x}" y="14" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 18}" y="24" fill="#1f2937">{e(text[key])}</text></g>'
+        )
+    if not weeks:
+        parts.append(
+            f'<text class="no-data" x="{WIDTH / 2:.0f}" y="{TOP + PLOT_HEIGHT / 2:.0f}" text-anchor="middle" '
+            f'fill="#4b5563">{e(text["chart.no_data"])}</text>'
+        )
+        parts.append("</svg>")
+        return "\n".join(parts)
+    largest = max(max(week.received, week.resolved_on_time, week.resolved_late) for week in weeks)
+    step = nice_step(max(largest, 1))
+    top = step * math.ceil(max(largest, 1) / step)
+    scale = PLOT_HEIGHT / top
+    baseline = TOP + PLOT_HEIGHT
+    parts.append(f'<g class="axis" data-top="{top}">')
+    for tick in range(0, top + 1, step):
+        y = baseline - tick * scale
+        parts.append(
+            f'<line x1="{LEFT}" y1="{_n(y)}" x2="{WIDTH - RIGHT}" y2="{_n(y)}" stroke="#e5e7eb"/>'
+            f'<text x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end" fill="#4b5563">{tick}</text>'
+        )
+    parts.append(
+        f'<text x="14" y="{_n(TOP + PLOT_HEIGHT / 2)}" text-anchor="middle" fill="#4b5563" '
+        f'transform="rotate(-90 14 {_n(TOP + PLOT_HEIGHT / 2)})">{e(text["chart.axis"])}</text>'
+    )
+    parts.append("</g>")
+    group = PLOT_WIDTH / len(weeks)
+    bar = group * 0.8 / len(SERIES)
+    stride = math.ceil(len(weeks) / MAX_X_LABELS)
+    for index, week in enumerate(weeks):
+        x0 = LEFT + index * group + group * 0.1
+        label = iso_week(week.week_start)
+        parts.append(f'<g class="week" data-week="{e(week.week_start.isoformat())}">')
+        for offset, (series, key, colour) in enumerate(SERIES):
+            value: int = getattr(week, series)
+            height = value * scale
+            tooltip = f"{text['chart.week']} {label} ({week.week_start:%d/%m/%Y}) — {text[key]}: {value}"
+            parts.append(
+                f'<rect class="bar" data-series="{series}" data-week="{e(week.week_start.isoformat())}" '
+                f'data-value="{value}" x="{_n(x0 + offset * bar)}" y="{_n(baseline - height)}" '
+                f'width="{_n(bar)}" height="{_n(height)}" fill="{colour}"><title>{e(tooltip)}</title></rect>'
+            )
+        if index % stride == 0:
+            centre = LEFT + index * group + group / 2
+            parts.append(
+                f'<text class="week-label" x="{_n(centre)}" y="{baseline + 16}" text-anchor="middle" '
+                f'fill="#1f2937">{e(f"{week.week_start:%d/%m}")}</text>'
+                f'<text x="{_n(centre)}" y="{baseline + 30}" text-anchor="middle" fill="#6b7280">'
+                f"{e(label[5:])}</text>"
+            )
+        parts.append("</g>")
+    parts.append(f'<line x1="{LEFT}" y1="{baseline}" x2="{WIDTH - RIGHT}" y2="{baseline}" stroke="#9ca3af"/>')
+    parts.append("</svg>")
+    return "\n".join(parts)

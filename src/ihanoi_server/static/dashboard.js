@@ -1,0 +1,428 @@
+/*
+ * ihanoi leader dashboard: fills the server-rendered shells of /dashboard and
+ * /dashboard/cases/{id}. Self-contained (no libraries, no external requests).
+ *
+ * The pasted bearer token lives in sessionStorage (this tab only) and is sent
+ * as the Authorization header of every fetch; it is never put in an address.
+ * Every visible string comes from the page's i18n JSON block; every value from
+ * the API is written with textContent or as an attribute, never as markup.
+ * Numbers: rates as percentages and hours/ratings with one decimal, rounded
+ * half up (floor(x * 10 + 0.5)), with the language's decimal separator.
+ * body[data-state] says where the page is: login, loading, ready or error.
+ */
+(function () {
+  "use strict";
+
+  const TOKEN_KEY = "ihanoi.dashboard.token";
+  const FILTER_KEYS = ["period_start", "period_end", "kind", "agency"];
+  const T = JSON.parse(document.getElementById("i18n").textContent);
+  const LANG = document.documentElement.lang;
+  const body = document.body;
+  let sequence = 0;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function setState(state) {
+    body.dataset.state = state;
+  }
+
+  function say(text) {
+    $("status").textContent = text;
+  }
+
+  class AuthError extends Error {}
+
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super("HTTP " + status);
+      this.status = status;
+      this.problem = problem;
+    }
+
+    describe() {
+      const problem = this.problem || {};
+      let text = "HTTP " + this.status;
+      if (problem.detail) {
+        text += ": " + problem.detail;
+      }
+      return text;
+    }
+  }
+
+  async function api(path) {
+    const response = await fetch(path, {
+      headers: { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) },
+      cache: "no-store",
+      credentials: "omit",
+    });
+    if (response.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      throw new AuthError();
+    }
+    if (!response.ok) {
+      let problem = null;
+      try {
+        problem = await response.json();
+      } catch (ignored) {
+        problem = null;
+      }
+      throw new ApiError(response.status, problem);
+    }
+    return response;
+  }
+
+  // -- formatting --------------------------------------------------------------
+
+  function fixed1(value) {
+    const tenths = Math.floor(value * 10 + 0.5);
+    return Math.trunc(tenths / 10) + T["number.decimal"] + (tenths % 10);
+  }
+
+  function formatFigure(name, value) {
+    if (value === null || value === undefined) {
+      return T["value.none"];
+    }
+    if (name.endsWith("_rate")) {
+      return fixed1(value * 100);
+    }
+    if (name.includes("hours") || name === "average_rating") {
+      return fixed1(value);
+    }
+    return String(value);
+  }
+
+  function withUnit(text, unit) {
+    return text === T["value.none"] ? text : text + " " + unit;
+  }
+
+  function formatDay(iso) {
+    return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
+  }
+
+  function formatMoment(iso) {
+    // The server writes Hanoi time with its offset; show that wall-clock time.
+    return formatDay(iso) + " " + iso.slice(11, 16);
+  }
+
+  function dayBefore(day) {
+    const [year, month, date] = day.split("-").map(Number);
+    return new Date(Date.UTC(year, month - 1, date - 1)).toISOString().slice(0, 10);
+  }
+
+  function agencyName(agency) {
+    return LANG === "en" ? agency.name_en || agency.name : agency.name;
+  }
+
+  function agencyNameOf(code) {
+    // The agency filter lists every agency of the directory, named in the page's language.
+    for (const option of $("agency").options) {
+      if (option.value === code) {
+        return option.textContent;
+      }
+    }
+    return code;
+  }
+
+  function cell(row, text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) {
+      td.className = className;
+    }
+    row.appendChild(td);
+    return td;
+  }
+
+  // -- log in and out -----------------------------------------------------------
+
+  function showLogin(message) {
+    $("login").hidden = false;
+    $("app").hidden = true;
+    $("logout").hidden = true;
+    const error = $("login-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    setState("login");
+  }
+
+  function showApp() {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("logout").hidden = false;
+  }
+
+  function onFailure(error, prefix) {
+    if (error instanceof AuthError) {
+      showLogin(T["login.expired"]);
+      return;
+    }
+    const detail = error instanceof ApiError ? error.describe() : String(error);
+    say(prefix + " (" + detail + ")");
+    setState("error");
+  }
+
+  // -- the dashboard -----------------------------------------------------------------
+
+  function filterFromInputs() {
+    const params = new URLSearchParams();
+    for (const key of FILTER_KEYS) {
+      const value = $(key).value;
+      if (value && !(key === "agency" && $("agency-filter").hidden)) {
+        params.set(key, value);
+      }
+    }
+    return params;
+  }
+
+  function filterFromAddress() {
+    const given = new URLSearchParams(window.location.search);
+    const params = new URLSearchParams();
+    for (const key of FILTER_KEYS) {
+      const value = given.get(key);
+      if (value) {
+        params.set(key, value);
+        const input = $(key);
+        if (input.type !== "date" || /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+          input.value = value;
+        }
+      }
+    }
+    return params;
+  }
+
+  function remember(params) {
+    const here = new URLSearchParams(params);
+    here.set("lang", LANG);
+    window.history.replaceState(null, "", "?" + here.toString());
+    const switcher = $("lang-switch");
+    const there = new URLSearchParams(params);
+    there.set("lang", switcher.getAttribute("hreflang"));
+    switcher.setAttribute("href", "?" + there.toString());
+  }
+
+  function renderScope(data) {
+    const who = data.agency ? T["scope.agency"] + ": " + agencyName(data.agency) : T["scope.all_agencies"];
+    let end = data.period.end.slice(0, 10);
+    if (data.period.end.slice(11, 19) === "00:00:00") {
+      end = dayBefore(end);
+    }
+    $("scope").textContent =
+      who + " · " + T["scope.period"] + ": " + formatDay(data.period.start) + " – " + formatDay(end) +
+      " · " + T["scope.as_of"] + " " + formatMoment(data.as_of);
+    if (!$("period_start").value) {
+      $("period_start").value = data.period.start.slice(0, 10);
+    }
+    if (!$("period_end").value) {
+      $("period_end").value = end;
+    }
+  }
+
+  function renderKpis(figures) {
+    for (const element of document.querySelectorAll("[data-kpi]")) {
+      const name = element.dataset.kpi;
+      const value = figures[name];
+      element.textContent = formatFigure(name, value);
+      element.dataset.value = value === null || value === undefined ? "" : String(value);
+    }
+  }
+
+  function renderByAgency(data) {
+    const section = $("by-agency-section");
+    const rows = $("by-agency").tBodies[0];
+    rows.replaceChildren();
+    section.hidden = data.agency !== null;
+    for (const entry of data.by_agency) {
+      const row = document.createElement("tr");
+      row.dataset.agency = entry.agency.code;
+      cell(row, agencyName(entry.agency));
+      cell(row, formatFigure("received", entry.figures.received), "number");
+      cell(row, withUnit(formatFigure("on_time_rate", entry.figures.on_time_rate), T["unit.percent"]), "number");
+      cell(row, formatFigure("overdue_now", entry.figures.overdue_now), "number");
+      cell(row, formatFigure("median_hours_to_resolve", entry.figures.median_hours_to_resolve), "number");
+      cell(row, formatFigure("average_rating", entry.figures.average_rating), "number");
+      rows.appendChild(row);
+    }
+  }
+
+  function renderOverdue(overdue) {
+    const rows = $("overdue").tBodies[0];
+    rows.replaceChildren();
+    for (const item of overdue.items) {
+      const row = document.createElement("tr");
+      const link = document.createElement("a");
+      link.href = "/dashboard/cases/" + encodeURIComponent(item.id) + "?lang=" + encodeURIComponent(LANG);
+      link.textContent = item.code;
+      link.dataset.caseId = item.id;
+      link.className = "case-link";
+      row.appendChild(document.createElement("td")).appendChild(link);
+      cell(row, T["kind." + item.kind] || item.kind);
+      cell(row, item.agency ? agencyNameOf(item.agency) : T["value.none"]);
+      cell(row, T["status_name." + item.status] || item.status);
+      cell(row, formatMoment(item.due_at), "number");
+      rows.appendChild(row);
+    }
+    $("overdue-empty").hidden = overdue.items.length > 0;
+    $("overdue-more").hidden = !overdue.more;
+    $("overdue-more").textContent = overdue.more ? T["overdue.more"] : "";
+  }
+
+  function renderChart(svgText) {
+    const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+    const root = parsed.documentElement;
+    if (root.nodeName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
+      throw new Error("chart");
+    }
+    $("chart").replaceChildren(document.importNode(root, true));
+  }
+
+  async function loadDashboard(params) {
+    const mine = ++sequence;
+    setState("loading");
+    say(T["status.loading"]);
+    const query = params.toString();
+    try {
+      const data = await (await api("/api/v1/dashboard" + (query ? "?" + query : ""))).json();
+      if (mine !== sequence) {
+        return;
+      }
+      $("agency-filter").hidden = data.viewer.role !== "auditor";
+      renderScope(data);
+      renderKpis(data.figures);
+      renderByAgency(data);
+      renderOverdue(data.overdue);
+      // The chart is drawn for exactly the period the figures were read for.
+      const chart = new URLSearchParams({ period_start: data.period.start, period_end: data.period.end });
+      if (data.kind) {
+        chart.set("kind", data.kind);
+      }
+      if (data.agency && data.viewer.role === "auditor") {
+        chart.set("agency", data.agency.code);
+      }
+      chart.set("lang", LANG);
+      const svg = await (await api("/dashboard/chart.svg?" + chart.toString())).text();
+      if (mine !== sequence) {
+        return;
+      }
+      renderChart(svg);
+      remember(params);
+      body.dataset.query = query;
+      say(T["status.ready"]);
+      setState("ready");
+    } catch (error) {
+      if (mine === sequence) {
+        onFailure(error, T["status.error"]);
+      }
+    }
+  }
+
+  function startDashboard() {
+    $("filters").addEventListener("submit", function (event) {
+      event.preventDefault();
+      loadDashboard(filterFromInputs());
+    });
+    return function () {
+      loadDashboard(filterFromAddress());
+    };
+  }
+
+  // -- a case's history ---------------------------------------------------------------
+
+  const TIME_KEYS = ["at", "timestamp", "time", "recorded_at", "occurred_at"];
+  const EVENT_KEYS = ["event", "name", "type", "topic"];
+  const LIST_KEYS = ["events", "history", "timeline", "items", "entries"];
+
+  function firstOf(entry, keys) {
+    for (const key of keys) {
+      if (entry[key] !== undefined && entry[key] !== null) {
+        return entry[key];
+      }
+    }
+    return null;
+  }
+
+  function describeActor(actor) {
+    if (actor === null || actor === undefined) {
+      return T["value.none"];
+    }
+    if (typeof actor !== "object") {
+      return String(actor);
+    }
+    return [actor.subject, actor.role, actor.agency].filter(Boolean).join(" · ");
+  }
+
+  function renderTimeline(data) {
+    let entries = Array.isArray(data) ? data : null;
+    for (const key of LIST_KEYS) {
+      if (!entries && data && Array.isArray(data[key])) {
+        entries = data[key];
+      }
+    }
+    if (data && !Array.isArray(data) && data.code) {
+      $("case-ref").textContent = data.code;
+    }
+    entries = entries || [];
+    const rows = $("timeline").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of entries) {
+      const row = document.createElement("tr");
+      row.className = "event";
+      const when = firstOf(entry, TIME_KEYS);
+      cell(row, typeof when === "string" && when.length >= 16 ? formatMoment(when) : String(when ?? ""));
+      cell(row, String(firstOf(entry, EVENT_KEYS) ?? ""));
+      cell(row, describeActor(entry.actor ?? entry.principal));
+      const details = document.createElement("pre");
+      details.textContent = JSON.stringify(entry, null, 2);
+      row.appendChild(document.createElement("td")).appendChild(details);
+      rows.appendChild(row);
+    }
+    $("timeline").hidden = entries.length === 0;
+    say(entries.length ? "" : T["case.empty"]);
+  }
+
+  async function loadCase() {
+    setState("loading");
+    say(T["case.loading"]);
+    try {
+      const response = await api("/api/v1/audit/" + encodeURIComponent(body.dataset.case));
+      renderTimeline(await response.json());
+      setState("ready");
+    } catch (error) {
+      // A 404 from the route itself (no_such_route) is not a missing case.
+      const missing = error instanceof ApiError && error.status === 404 && (error.problem || {}).code !== "no_such_route";
+      const prefix = missing ? T["case.not_found"] : T["case.error"];
+      onFailure(error, prefix);
+    }
+  }
+
+  // -- start -------------------------------------------------------------------------
+
+  function start() {
+    const load = body.dataset.page === "case" ? loadCase : startDashboard();
+    $("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      const pasted = $("token").value.trim().replace(/^bearer\s+/i, "");
+      $("token").value = "";
+      if (!pasted) {
+        showLogin(T["login.empty"]);
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, pasted);
+      showApp();
+      load();
+    });
+    $("logout").addEventListener("click", function () {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showLogin("");
+    });
+    if (sessionStorage.getItem(TOKEN_KEY)) {
+      showApp();
+      load();
+    } else {
+      showLogin("");
+    }
+  }
+
+  start();
+})();

@@ -1,0 +1,289 @@
+"""The leader dashboard page in a real headless Chromium (Debian's ``chromium``
+and ``chromium-driver``; ``make browser`` installs them), driven by Selenium
+against the real server.
+
+The store holds the four reports of ``test_dashboard_api`` received on a
+working day D over a week ago, written through the library with its clock
+set back before the server starts, so two of them (B and C) are overdue in
+real time. The page must show exactly the figures ``GET /api/v1/dashboard``
+gives for the same filter, formatted as the page promises: rates as
+percentages and hours and ratings with one decimal, rounded half up, with a
+decimal comma in Vietnamese and a point in English.
+
+The page does not depend on the store, so one SQLite server serves the module.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from ihanoi_core.domain.values import Role
+from tests.e2e.conftest import LiveServer, start_server, stop_server
+from tests.e2e.test_dashboard_api import Seeded, seed_last_weeks_cases
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+# As the machine notes say: without the background-networking flags Chromium
+# keeps calling home, and this network refuses it.
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--window-size=1280,1900", "--lang=vi",
+)  # fmt: skip
+SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "dashboard.png"
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+TOKEN_KEY = "ihanoi.dashboard.token"
+KPIS = (
+    "on_time_rate", "overdue_now", "median_hours_to_resolve", "p90_hours_to_resolve", "average_rating",
+    "reopen_rate", "received", "open", "resolved",
+)  # fmt: skip
+WAIT_SECONDS = 20
+
+
+@pytest.fixture(scope="module")
+def seeded_page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seeded]]:
+    folder = tmp_path_factory.mktemp("dashboard-page")
+    url = f"sqlite:///{folder / 'ihanoi.db'}"
+    seeded = seed_last_weeks_cases(url)
+    server = start_server(url, folder / "server.log")
+    with server.client(Role.AUDITOR, "inspector-01") as auditor:  # the read models have the seeded cases
+        assert auditor.get("/api/v1/dashboard", params={"position": seeded.position}).status_code == 200
+    yield server, seeded
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Chromium and ChromeDriver are missing: run `make browser` (Debian chromium, chromium-driver).")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with tempfile.TemporaryDirectory(prefix="ihanoi-chromium-") as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def body_attribute(driver: WebDriver, name: str) -> str:
+    return driver.find_element(By.TAG_NAME, "body").get_attribute(name) or ""
+
+
+def wait_until(driver: WebDriver, condition: Any, message: str) -> None:
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: condition(d), message)
+
+
+def wait_for_state(driver: WebDriver, *states: str) -> str:
+    wait_until(driver, lambda d: body_attribute(d, "data-state") in states, f"page never reached {states}")
+    return body_attribute(driver, "data-state")
+
+
+def shown(name: str, value: float | None, decimal: str) -> str:
+    """What the page must show for the figure ``value``: the page's own rule,
+    floor(x × 10 + 0.5) tenths, in the same floating-point steps."""
+    if value is None:
+        return "—"
+    if name.endswith("_rate"):
+        number = value * 100
+    elif "hours" in name or name == "average_rating":
+        number = value
+    else:
+        return str(value)
+    tenths = math.floor(number * 10 + 0.5)
+    return f"{tenths // 10}{decimal}{tenths % 10}"
+
+
+def sign_in(driver: WebDriver, server: LiveServer, token: str, path: str = "/dashboard") -> None:
+    driver.get(server.base_url + path)
+    wait_for_state(driver, "login")
+    driver.find_element(By.ID, "token").send_keys(token)
+    driver.find_element(By.ID, "login-submit").click()
+
+
+def set_date(driver: WebDriver, element_id: str, value: str) -> None:
+    # Typing into a date input depends on the browser's locale; the value does not.
+    driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, element_id), value)
+
+
+def severe_console_entries(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
+    return [entry for entry in entries if entry["level"] == "SEVERE"]
+
+
+def assert_kpis_match(driver: WebDriver, figures: dict[str, Any], decimal: str) -> None:
+    for name in KPIS:
+        element = driver.find_element(By.CSS_SELECTOR, f'[data-kpi="{name}"]')
+        assert element.text == shown(name, figures[name], decimal), name
+        raw = element.get_attribute("data-value") or ""
+        assert (float(raw) if raw else None) == figures[name], name
+
+
+# -- the journey -------------------------------------------------------------------------------
+
+
+def test_a_leader_signs_in_filters_switches_language_and_opens_an_overdue_case(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: webdriver.Chrome
+) -> None:
+    server, seeded = seeded_page_server
+    token = server.token(Role.LEADER, "leader-hk", seeded.agency)
+    api = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    # Step: the page asks for a token; the pasted token stays in this tab's session, out of every address.
+    sign_in(browser, server, token)
+    wait_for_state(browser, "ready")
+    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") == token
+    assert token not in browser.current_url
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+    assert browser.find_element(By.ID, "agency-filter").is_displayed() is False  # leaders see their own agency
+
+    # Step: filter from the day before D to today, field reports only.
+    start = (seeded.day - timedelta(days=1)).isoformat()
+    end = datetime.now(HANOI).date().isoformat()
+    set_date(browser, "period_start", start)
+    set_date(browser, "period_end", end)
+    Select(browser.find_element(By.ID, "kind")).select_by_value("report")
+    browser.find_element(By.ID, "apply").click()
+    query = {"period_start": start, "period_end": end, "kind": "report"}
+    wait_until(
+        browser,
+        lambda d: body_attribute(d, "data-query") == urlencode(query) and body_attribute(d, "data-state") == "ready",
+        "the filtered figures never arrived",
+    )
+    assert token not in browser.current_url
+    assert dict(pair.split("=") for pair in urlsplit(browser.current_url).query.split("&")) == {**query, "lang": "vi"}
+
+    # Step: every KPI shows exactly what the API gives for the same filter.
+    expected = api.get("/api/v1/dashboard", params=query).json()
+    assert expected["figures"]["overdue_now"] == 2
+    assert_kpis_match(browser, expected["figures"], ",")
+    assert browser.find_element(By.CSS_SELECTOR, '[data-kpi="average_rating"]').text == "4,0"
+    assert browser.find_element(By.CSS_SELECTOR, '[data-kpi="on_time_rate"]').text == "50,0"
+
+    # Step: the weekly chart is the server's SVG, inlined: a bar per series and week, the API's values.
+    chart = browser.find_element(By.CSS_SELECTOR, "#chart svg")
+    root = ET.fromstring(chart.get_attribute("outerHTML") or "")
+    values = [int(bar.get("data-value", "-1")) for bar in root.iter() if bar.get("class") == "bar"]
+    assert values == [week[series] for week in expected["weekly"]
+                      for series in ("received", "resolved_on_time", "resolved_late")]  # fmt: skip
+    assert len(values) >= 6
+
+    # Step: the overdue list shows B then C, each linking to its history page.
+    links = browser.find_elements(By.CSS_SELECTOR, "#overdue a.case-link")
+    assert [link.text for link in links] == [item["code"] for item in expected["overdue"]["items"]]
+    assert [link.text for link in links] == [seeded.codes[seeded.overdue_urgent], seeded.codes[seeded.unacknowledged]]
+    assert severe_console_entries(browser) == []  # no script error, no blocked resource
+
+    # Step: a picture for people.
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+
+    # Step: switch to English; the filter stays, labels and decimal points change.
+    browser.find_element(By.ID, "lang-switch").click()
+    wait_until(
+        browser,
+        lambda d: (
+            d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+            and body_attribute(d, "data-state") == "ready"
+        ),
+        "the English page never loaded",
+    )
+    assert browser.find_element(By.CSS_SELECTOR, '[data-label="on_time_rate"]').text == "On-time rate"
+    assert browser.find_element(By.CSS_SELECTOR, '[data-label="reopen_rate"]').text == "Reopen rate"
+    assert browser.find_element(By.ID, "apply").text == "Apply"
+    assert Select(browser.find_element(By.ID, "kind")).first_selected_option.get_attribute("value") == "report"
+    assert body_attribute(browser, "data-query") == urlencode(query)
+    assert_kpis_match(browser, expected["figures"], ".")
+    assert "Resolved on time" in (browser.find_element(By.CSS_SELECTOR, "#chart svg").get_attribute("outerHTML") or "")
+
+    # Step: open the most overdue case: its history page reads /api/v1/audit/{id} and shows it, or its error.
+    browser.find_element(By.CSS_SELECTOR, "#overdue a.case-link").click()
+    wait_until(browser, lambda d: urlsplit(d.current_url).path == f"/dashboard/cases/{seeded.overdue_urgent}",
+               "the case link went elsewhere")  # fmt: skip
+    state = wait_for_state(browser, "ready", "error")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    audit = api.get(f"/api/v1/audit/{seeded.overdue_urgent}")
+    if audit.status_code == 200:
+        assert state == "ready"
+        assert browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr")
+    else:
+        assert state == "error"
+        assert f"HTTP {audit.status_code}" in browser.find_element(By.ID, "status").text
+    api.close()
+
+
+def test_a_bad_token_asks_again_and_signing_out_forgets_the_token(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: WebDriver
+) -> None:
+    server, seeded = seeded_page_server
+    browser.get(server.base_url + "/dashboard?lang=en")
+    browser.execute_script("sessionStorage.clear();")
+
+    # Step: a forged token is refused by the API; the page asks again and forgets it.
+    sign_in(browser, server, "not-a-token", "/dashboard?lang=en")
+    wait_until(browser, lambda d: d.find_element(By.ID, "login-error").is_displayed(), "no error for a bad token")
+    assert "invalid or has expired" in browser.find_element(By.ID, "login-error").text
+    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") is None
+
+    # Step: an auditor signs in and gets the agency filter; signing out forgets the token.
+    sign_in(browser, server, server.token(Role.AUDITOR, "inspector-01"), "/dashboard?lang=en")
+    wait_for_state(browser, "ready")
+    assert browser.find_element(By.ID, "agency-filter").is_displayed()
+    assert browser.find_element(By.ID, "by-agency-section").is_displayed()
+    Select(browser.find_element(By.ID, "agency")).select_by_value(seeded.agency)
+    browser.find_element(By.ID, "apply").click()
+    wait_until(browser, lambda d: f"agency={seeded.agency}" in body_attribute(d, "data-query")
+               and body_attribute(d, "data-state") == "ready", "the agency filter never applied")  # fmt: skip
+    assert browser.find_element(By.ID, "by-agency-section").is_displayed() is False
+    browser.find_element(By.ID, "logout").click()
+    wait_for_state(browser, "login")
+    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") is None
+
+
+# -- the pages as HTTP resources -----------------------------------------------------------------
+
+
+def test_the_pages_need_no_token_and_allow_only_their_own_resources(
+    seeded_page_server: tuple[LiveServer, Seeded],
+) -> None:
+    server, seeded = seeded_page_server
+    with httpx.Client(base_url=server.base_url, timeout=10) as anonymous:
+        for path in ("/dashboard", "/dashboard?lang=en", f"/dashboard/cases/{seeded.overdue_urgent}"):
+            page = anonymous.get(path)
+            assert page.status_code == 200, path
+            assert page.headers["content-type"] == "text/html; charset=utf-8"
+            policy = page.headers["content-security-policy"]
+            assert "default-src 'none'" in policy
+            assert "script-src 'self'" in policy
+            assert "connect-src 'self'" in policy
+        assert 'lang="en"' in anonymous.get("/dashboard?lang=en").text
+        assert 'lang="vi"' in anonymous.get("/dashboard?lang=xx").text
+        script = anonymous.get("/dashboard/static/dashboard.js")
+        assert script.status_code == 200
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert anonymous.get("/dashboard/static/dashboard.css").headers["content-type"].startswith("text/css")
+        assert anonymous.get("/dashboard/static/secrets.txt").status_code == 404
+        assert anonymous.get("/dashboard/cases/%3Cscript%3E").status_code == 404
