@@ -9,6 +9,7 @@ curl line are printed either way.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rich.console import Console
 
@@ -29,7 +30,6 @@ def seed_demo(settings: Settings, *, days: int, seed: int, if_empty: bool) -> in
     probe = Ihanoi(settings)
     try:
         existing = probe.recorder.max_notification_id() or 0
-        agency = probe.directory.route("pothole", "HOAN_KIEM").code
     finally:
         probe.close()
     if existing and if_empty:
@@ -44,26 +44,46 @@ def seed_demo(settings: Settings, *, days: int, seed: int, if_empty: bool) -> in
                 summary = simulate(
                     app, clock, seed=seed, days=days, reports_per_day=14, complaints_per_day=1.5,
                     dossiers_per_day=6, surveys=2, answers_per_survey=40,
-                    progress=lambda n: bar.advance(task, n),
+                    progress=lambda days_done: bar.update(task, completed=days_done),
                 )  # fmt: skip
             read_side.catch_up()
         finally:
             read_side.close()
             app.close()
-        console.print(f"Seeded {summary.commands} commands ({summary.last_position} events).")
-    print_tokens(settings, agency)
+        console.print(f"Seeded {summary.commands_issued} commands ({summary.events} events, {summary.errors} refused).")
+    app = Ihanoi(settings)
+    try:
+        citizen, agency = first_citizen_report(app)
+    finally:
+        app.close()
+    print_tokens(settings, citizen, agency)
     return OK
 
 
-def print_tokens(settings: Settings, agency: str) -> None:
+def first_citizen_report(app: Ihanoi) -> tuple[str, str]:
+    """A citizen who filed a report, and the agency it went to: the demo's
+    tokens then show real cases. Falls back to a fresh citizen and Hoàn Kiếm."""
+    start = 0
+    while batch := app.recorder.select_notifications(start=start, limit=500, inclusive_of_start=False):
+        for notification in batch:
+            if notification.topic.endswith("Report.Submitted"):
+                event: Any = app.mapper.to_domain_event(notification)
+                if event.actor.role is Role.CITIZEN and event.reporter:
+                    return event.reporter, event.agency
+        start = batch[-1].id
+    return DEMO_CITIZEN, app.directory.route("pothole", "HOAN_KIEM").code
+
+
+def print_tokens(settings: Settings, citizen: str, agency: str) -> None:
     secret = settings.jwt_secret
+    staff = agency.lower()  # the simulator's staff subjects, e.g. officer-1-ubnd_hoan_kiem
     tokens = {
-        "citizen": issue_token(secret, Principal(DEMO_CITIZEN, Role.CITIZEN), TOKEN_TTL),
-        "officer": issue_token(secret, Principal(f"officer-1-{agency}", Role.OFFICER, agency), TOKEN_TTL),
-        "leader": issue_token(secret, Principal(f"leader-{agency}", Role.LEADER, agency), TOKEN_TTL),
+        "citizen": issue_token(secret, Principal(citizen, Role.CITIZEN), TOKEN_TTL),
+        "officer": issue_token(secret, Principal(f"officer-1-{staff}", Role.OFFICER, agency), TOKEN_TTL),
+        "leader": issue_token(secret, Principal(f"leader-{staff}", Role.LEADER, agency), TOKEN_TTL),
         "auditor": issue_token(secret, Principal("inspector-01", Role.AUDITOR), TOKEN_TTL),
     }
-    print("\nTokens (valid 12 hours):")
+    print(f"\nTokens (valid 12 hours; citizen {citizen}, agency {agency}):")
     for role, token in tokens.items():
         print(f"  {role:<8} {token}")
     print("\nTry:")
