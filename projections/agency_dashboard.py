@@ -209,6 +209,7 @@ class AgencyDashboardModel(ReadModel):
         # case id -> the columns to write for it; current columns always, the
         # acknowledgement and resolution columns only when an event sets them.
         self._pending: dict[UUID, dict[str, Any]] = {}
+        self._latest: dict[UUID, Case] = {}
 
     def schema(self) -> Sequence[str]:
         return (
@@ -229,8 +230,10 @@ class AgencyDashboardModel(ReadModel):
         if not isinstance(case, Report | ServiceRequest | Grievance):
             return  # surveys and code indexes have no deadlines
         rules = RULES[case.kind]
+        # The case's current columns come from its state at the end of the
+        # batch (computed once in flush); only event facts are gathered here.
+        self._latest[case.id] = case
         row = self._pending.setdefault(case.id, {})
-        row.update(self._current(case, rules))
         name, when = change.event_name, change.event.timestamp
         due: datetime | None = change.before.get("due_at")
         if name == rules.acknowledged_by and change.before.get(rules.first_acknowledgement) is None:
@@ -285,7 +288,8 @@ class AgencyDashboardModel(ReadModel):
         # only those columns, so first acknowledgements and resolutions written
         # by earlier batches stay unless an event of this batch changed them.
         groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-        for row in self._pending.values():
+        for case_id, case in self._latest.items():
+            row = {**self._current(case, RULES[case.kind]), **self._pending.get(case_id, {})}
             columns = tuple(column for column in COLUMNS if column in row)
             groups[columns].append(tuple(row[column] for column in columns))
         for columns, rows in groups.items():
@@ -296,9 +300,11 @@ class AgencyDashboardModel(ReadModel):
                 rows,
             )
         self._pending.clear()
+        self._latest.clear()
 
     def discard(self) -> None:
         self._pending.clear()
+        self._latest.clear()
 
     # -- queries ---------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""Read-side figures: rebuilding every read model from zero (events/s), beside
+the raw ``SELECT`` rows/s of the same event table read the same way, in the
+same run, on SQLite. The log is a simulated city month (all four aggregates)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.common import Figure, print_figures, sqlite_file
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.persistence import sqlite_path
+from ihanoi_core.settings import Settings
+from ihanoi_core.simulation import SimulatedClock, simulate
+from ihanoi_projections.read_side import ReadSide
+
+DAYS = 20
+
+
+def populate(settings: Settings) -> int:
+    clock = SimulatedClock(datetime(2026, 10, 5, 1, 0, tzinfo=UTC))
+    app = Ihanoi(settings, clock=clock)
+    try:
+        summary = simulate(
+            app, clock, seed=11, days=DAYS, reports_per_day=60, complaints_per_day=10, dossiers_per_day=45,
+            surveys=2, answers_per_survey=200,
+        )  # fmt: skip
+        return summary.events
+    finally:
+        app.close()
+
+
+def raw_select_rate(path: Path, page: int = 2000) -> float:
+    """Rows/s reading the whole event table in pages, as the projector does."""
+    conn = sqlite3.connect(path)
+    try:
+        started = time.perf_counter()
+        rows = 0
+        last = 0
+        while batch := conn.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+            " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, page),
+        ).fetchall():
+            rows += len(batch)
+            last = batch[-1][0]
+        return rows / (time.perf_counter() - started)
+    finally:
+        conn.close()
+
+
+def rebuild_rate(settings: Settings) -> tuple[float, int]:
+    app = Ihanoi(settings)
+    read_side = ReadSide(app, settings, start=False)
+    try:
+        read_side.projector.reset()
+        started = time.perf_counter()
+        applied = read_side.catch_up()
+        return applied / (time.perf_counter() - started), applied
+    finally:
+        read_side.close()
+        app.close()
+
+
+def run() -> list[Figure]:
+    with sqlite_file() as path:
+        settings = Settings(database_url=f"sqlite:///{path}", env="test")
+        events = populate(settings)
+        raw = max(raw_select_rate(Path(sqlite_path(settings.database_url))) for _ in range(3))
+        rate, applied = max(rebuild_rate(settings) for _ in range(2))
+    figures = [
+        Figure(
+            f"SQLite rebuild, all read models ({applied:,} events)", rate, "events/s",
+            "raw SELECT rows/s of the event table", raw, 20000,
+        ),
+    ]  # fmt: skip
+    print_figures(f"Read side (a simulated {DAYS}-day month, {events:,} events)", figures)
+    return figures
+
+
+if __name__ == "__main__":
+    run()
