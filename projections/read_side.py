@@ -23,6 +23,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.persistence import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard import AgencyDashboardModel
+from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase, open_view_database
@@ -38,8 +39,11 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     PublicReportsModel.name: PublicReportsModel,
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
+    AuditChainModel.name: AuditChainModel,
 }
 M = TypeVar("M", bound=ReadModel)
+# Evidence, not a cache: `rebuild` without names leaves these alone.
+KEPT_ON_REBUILD = frozenset({AuditChainModel.name})
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -148,11 +152,14 @@ def rebuild(
     names: Sequence[str] | None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Empty the named read models (default: all) and re-apply the whole log."""
+    """Empty the named read models and re-apply the whole log. By default every
+    read model except the audit chain: re-chaining would absorb any tampering
+    since the chain was built, so it is rebuilt only when named explicitly."""
+    chosen = list(names) if names else [name for name in READ_MODELS if name not in KEPT_ON_REBUILD]
     database = open_view_database(settings)
     try:
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
-        projector = Projector(app, database, build_models(names, database, context))
+        projector = Projector(app, database, build_models(chosen, database, context))
         projector.reset()
         return projector.catch_up(progress)
     finally:

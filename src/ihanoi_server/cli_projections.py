@@ -21,7 +21,9 @@ def add_commands(commands: Any) -> None:
     status.set_defaults(handler=show_status)
 
     rebuild = sub.add_parser("rebuild", help="rebuild read models from zero")
-    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
+    rebuild.add_argument(
+        "names", nargs="*", metavar="NAME", help="projections to rebuild (default: all but the audit chain)"
+    )
     rebuild.set_defaults(handler=run_rebuild)
 
     run = sub.add_parser("run", help="run projection workers until SIGTERM (hot standby if one runs)")
@@ -56,7 +58,9 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     try:
         total = app.recorder.max_notification_id() or 0
         with progress_bar("rebuilding", total) as bar:
-            task = bar.add_task("rebuilding " + (", ".join(args.names) or "all read models"), total=total)
+            task = bar.add_task(
+                "rebuilding " + (", ".join(args.names) or "all read models but audit_chain"), total=total
+            )
             applied = read_side.rebuild(app, settings, args.names or None, lambda n: bar.advance(task, n))
     finally:
         app.close()

@@ -1,0 +1,432 @@
+"""``ihanoi audit history|show|verify|checkpoint|keygen|export|replay``.
+
+Thin: each command parses, calls ``ihanoi_core.audit`` or the read side's
+``audit_chain``/``replay`` modules, and renders. Reads run as an auditor unless
+``--as SUBJECT --role ROLE [--agency X]`` says otherwise. Exit codes: 0 ok,
+1 a problem was found (tampering, a read model that differs, a case not
+visible), 2 usage (bad arguments, missing key or checkpoint file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, TaskID
+from rich.table import Table
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit import (
+    AuditKeyError,
+    Checkpoint,
+    CheckpointFormatError,
+    VerifyReport,
+    case_history,
+    case_state,
+    export_events,
+    export_line,
+    generate_key,
+    load_signing_key,
+    parse_moment,
+    public_key_of,
+)
+from ihanoi_core.audit.history import AUDITOR, entries_as_rows, plain
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.settings import Settings
+from ihanoi_projections.audit_chain import make_checkpoint, verify_store
+from ihanoi_projections.database import open_view_database
+from ihanoi_projections.read_side import unknown
+from ihanoi_projections.replay import ReplayReport, replay_and_diff
+from ihanoi_server.cli import OK, PROBLEM, USAGE, progress_bar
+
+MAX_CELL = 90
+
+
+def add_commands(commands: Any) -> None:
+    group = commands.add_parser("audit", help="history, time travel, tamper evidence, export, replay")
+    sub = group.add_subparsers(title="audit commands", metavar="ACTION")
+
+    history = sub.add_parser("history", help="every event of a case with time, actor and changes")
+    history.add_argument("case", metavar="CASE", help="case id or code (PA-…, KN-…, TC-…, HS-…, KS-…)")
+    _reader_options(history)
+    history.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    history.set_defaults(handler=run_history)
+
+    show = sub.add_parser("show", help="a case exactly as it stood at a time or version")
+    show.add_argument("case", metavar="CASE")
+    when = show.add_mutually_exclusive_group(required=True)
+    when.add_argument("--as-of", metavar="TIME", help="ISO 8601 time; without an offset, Hanoi time")
+    when.add_argument("--version", type=int, metavar="N", help="the case's version N (1 = as filed)")
+    _reader_options(show)
+    show.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    show.set_defaults(handler=run_show)
+
+    verify = sub.add_parser("verify", help="recompute the hash chain from the stored events (exit 1 if tampered)")
+    verify.add_argument("--checkpoint", type=Path, metavar="FILE", help="also check this signed checkpoint")
+    verify.add_argument(
+        "--public-key", metavar="BASE64", help="the trusted public key (default: that of IHANOI_AUDIT_KEY)"
+    )
+    verify.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    verify.set_defaults(handler=run_verify)
+
+    checkpoint = sub.add_parser("checkpoint", help="chain up to the head and print a signed checkpoint")
+    checkpoint.add_argument("--output", type=Path, metavar="FILE", help="write it here instead of stdout")
+    checkpoint.set_defaults(handler=run_checkpoint)
+
+    keygen = sub.add_parser("keygen", help="print a new IHANOI_AUDIT_KEY and its public key")
+    keygen.add_argument("--json", action="store_true")
+    keygen.set_defaults(handler=run_keygen)
+
+    export = sub.add_parser("export", help="the log as JSON lines, redacted as for an auditor")
+    export.add_argument("--since", metavar="POS|TIME", help="after log position POS, or from ISO time TIME")
+    export.add_argument("--case", metavar="CASE", help="only this case's events")
+    export.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=run_export)
+
+    replay = sub.add_parser("replay", help="rebuild every read model from a copy of the log and diff (exit 1)")
+    replay.add_argument("names", nargs="*", metavar="NAME", help="read models to compare (default: all)")
+    replay.add_argument("--scratch-dir", type=Path, metavar="DIR", help="where to put the scratch store")
+    replay.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    replay.set_defaults(handler=run_replay)
+
+
+def _reader_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="subject", metavar="SUBJECT", help="read as this subject (default: an auditor)")
+    parser.add_argument("--role", choices=[r.value for r in Role if r is not Role.SYSTEM], help="the reader's role")
+    parser.add_argument("--agency", metavar="CODE", help="the reader's agency (officers and leaders)")
+
+
+def _reader(args: argparse.Namespace) -> Principal:
+    if args.subject is None and args.role is None and args.agency is None:
+        return AUDITOR
+    if args.subject is None or args.role is None:
+        raise ValueError("--as and --role go together (and --agency for officers and leaders)")
+    return Principal(args.subject, Role(args.role), args.agency)
+
+
+@contextmanager
+def _app(settings: Settings) -> Iterator[Ihanoi]:
+    app = Ihanoi(settings)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def _write_json(data: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+    sys.stdout.flush()
+
+
+def table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """A table whose cells are shown literally (stored text may contain
+    ``[brackets]``) and wrap rather than being cut."""
+    view = Table(title=escape(title))
+    for column in columns:
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*(escape("" if cell is None else str(cell)) for cell in row))
+    Console().print(view)
+
+
+def _say(text: str, style: str | None = None) -> None:
+    Console().print(text, style=style, markup=False, highlight=False)
+
+
+def _usage(message: str) -> int:
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+    return USAGE
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+# -- history and show ----------------------------------------------------------------
+
+
+def run_history(args: argparse.Namespace, settings: Settings) -> int:
+    reader = _reader(args)
+    with _app(settings) as app:
+        history = case_history(app, reader, args.case)
+        rows = entries_as_rows(history.entries, app.timezone)
+    if args.json:
+        for row in rows:
+            _write_json(row)
+        return OK
+    table(
+        f"{history.code} ({history.kind}) — history as seen by {reader.subject} ({reader.role.value})",
+        ("v", "time (Asia/Ho_Chi_Minh)", "actor", "event", "changes"),
+        [
+            (
+                row["version"],
+                row["time"][:19].replace("T", " "),
+                _actor_text(row["actor"]),
+                row["event"],
+                "\n".join(f"{name}: {_cell(value)}" for name, value in row["changes"].items()),
+            )
+            for row in rows
+        ],
+    )
+    return OK
+
+
+def _actor_text(actor: dict[str, Any] | None) -> str:
+    if actor is None:
+        return ""
+    where = f", {actor['agency']}" if actor.get("agency") else ""
+    return f"{actor['subject'] or '(redacted)'} ({actor['role']}{where})"
+
+
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    reader = _reader(args)
+    with _app(settings) as app:
+        as_of = parse_moment(args.as_of, app.timezone) if args.as_of is not None else None
+        found = case_state(app, reader, args.case, version=args.version, as_of=as_of)
+        state = plain(found.state, app.timezone)
+        recorded_at = found.recorded_at.isoformat()
+    if args.json:
+        _write_json(
+            {"case_id": str(found.case_id), "version": found.version, "recorded_at": recorded_at, "state": state}
+        )
+        return OK
+    table(
+        f"{state.get('code')} at version {found.version}, recorded {recorded_at}",
+        ("field", "value"),
+        [(name, _cell(value)) for name, value in state.items()],
+    )
+    return OK
+
+
+# -- tamper evidence -----------------------------------------------------------------
+
+
+def _trusted_key(args: argparse.Namespace, settings: Settings) -> str | None:
+    if args.public_key:
+        return str(args.public_key).strip()
+    if settings.audit_key:
+        return public_key_of(load_signing_key(settings.audit_key))
+    return None
+
+
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    checkpoint: Checkpoint | None = None
+    trusted: str | None = None
+    try:
+        if args.checkpoint is not None:
+            checkpoint = Checkpoint.from_json(args.checkpoint.read_bytes())
+            trusted = _trusted_key(args, settings)
+            if trusted is None:
+                raise AuditKeyError(
+                    "No trusted public key to check the checkpoint against: pass --public-key "
+                    "(the key the city published) or set IHANOI_AUDIT_KEY."
+                )
+    except OSError as error:
+        return _usage(f"cannot read the checkpoint: {error}")
+    except (AuditKeyError, CheckpointFormatError) as error:
+        return _usage(error.detail)
+    with _app(settings) as app:
+        database = open_view_database(settings)
+        try:
+            total = app.recorder.max_notification_id() or 0
+            with progress_bar("verifying", total) as bar:
+                task = bar.add_task("verifying the hash chain", total=total)
+                report = verify_store(
+                    app,
+                    database,
+                    checkpoint=checkpoint,
+                    trusted_public_key=trusted,
+                    jurisdiction=settings.jurisdiction,
+                    progress=lambda done: bar.advance(task, done),
+                )
+        finally:
+            database.close()
+    if args.json:
+        _write_json(_verify_json(report, checkpoint))
+    else:
+        _print_verify(report, checkpoint)
+    return OK if report.ok else PROBLEM
+
+
+def _verify_json(report: VerifyReport, checkpoint: Checkpoint | None) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "first_problem": asdict(report.first_problem) if report.first_problem else None,
+        "problems": [asdict(problem) for problem in report.problems],
+        "more_problems": report.more_problems,
+        "checked": report.checked,
+        "chain_head": report.chain_head,
+        "log_head": report.log_head,
+        "not_yet_chained": report.unchained,
+        "checkpoint_position": checkpoint.position if checkpoint else None,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None) -> None:
+    rate = report.checked / report.seconds if report.seconds > 0 else 0.0
+    _say(
+        f"Checked {report.checked} chained positions up to {report.chain_head} "
+        f"(log head {report.log_head}) in {report.seconds:.2f} s ({rate:,.0f} events/s)."
+    )
+    if report.unchained:
+        _say(f"{report.unchained} events after the chain head are not yet chained (not checked).")
+        if report.chain_head == 0:
+            _say("The chain has not run here yet: `ihanoi audit checkpoint` (or a running server) chains the log.")
+    if checkpoint is not None and report.ok:
+        _say(f"The signed checkpoint at position {checkpoint.position} ({checkpoint.created_at}) matches the log.")
+    if report.ok:
+        _say("INTACT: the stored log is exactly what was chained.", "green")
+        return
+    first = report.first_problem
+    assert first is not None
+    _say(f"TAMPERED: first problem at position {first.position} ({first.kind}): {first.detail}", "red")
+    table(
+        "Problems",
+        ("position", "kind", "detail"),
+        [(problem.position, problem.kind, problem.detail) for problem in report.problems],
+    )
+    if report.more_problems:
+        _say(f"… and {report.more_problems} more.")
+
+
+def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        key = load_signing_key(settings.audit_key)
+    except AuditKeyError as error:
+        return _usage(error.detail)
+    with _app(settings) as app:
+        database = open_view_database(settings)
+        try:
+            total = max(0, (app.recorder.max_notification_id() or 0) - database.position("audit_chain"))
+            with progress_bar("chaining", total) as bar:
+                task = bar.add_task("bringing the chain up to the head", total=total)
+                checkpoint = make_checkpoint(
+                    app,
+                    database,
+                    key,
+                    jurisdiction=settings.jurisdiction,
+                    progress=lambda done: bar.advance(task, done),
+                )
+        finally:
+            database.close()
+    if args.output is not None:
+        args.output.write_bytes(checkpoint.to_json())
+    else:
+        sys.stdout.buffer.write(checkpoint.to_json())
+        sys.stdout.flush()
+    return OK
+
+
+def run_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    private, public = generate_key()
+    if args.json:
+        _write_json({"audit_key": private, "public_key": public})
+    else:
+        print(f"IHANOI_AUDIT_KEY={private}")
+        print(f"public key: {public}")
+        print("Keep IHANOI_AUDIT_KEY secret; publish the public key with every checkpoint.", file=sys.stderr)
+    return OK
+
+
+# -- export and replay ---------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    with _app(settings) as app:
+        since_position, since_time = _since(args.since, app)
+        records = export_events(app, since_position=since_position, since_time=since_time, case=args.case)
+        with args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer) as out:
+            for record in records:
+                out.write(export_line(record))
+        sys.stdout.flush()
+    return OK
+
+
+def _since(text: str | None, app: Ihanoi) -> tuple[int, datetime | None]:
+    if text is None:
+        return 0, None
+    if text.strip().isdigit():
+        return int(text), None
+    return 0, parse_moment(text, app.timezone, "since")
+
+
+class _ReplayBar:
+    """Shows each phase of ``replay_and_diff`` as its own progress bar."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task: TaskID | None = None
+
+    def phase(self, description: str, total: int) -> None:
+        self.task = self.bar.add_task(description, total=total)
+
+    def advance(self, done: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, done)
+
+
+def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if missing := unknown(args.names):
+        return _usage(f"unknown read model(s): {', '.join(missing)}")
+    with _app(settings) as app, progress_bar("replaying", 0) as bar:
+        report = replay_and_diff(
+            app, settings, names=args.names or None, scratch_dir=args.scratch_dir, progress=_ReplayBar(bar)
+        )
+    if args.json:
+        _write_json(_replay_json(report))
+    else:
+        _print_replay(report)
+    return OK if report.ok else PROBLEM
+
+
+def _replay_json(report: ReplayReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "head": report.head,
+        "events": report.events,
+        "seconds": round(report.seconds, 3),
+        "models": [{**plain(asdict(model)), "same": model.same} for model in report.models],
+    }
+
+
+def _print_replay(report: ReplayReport) -> None:
+    table(
+        f"Read models rebuilt from {report.events} events (head {report.head}) vs live",
+        ("read model", "live rows", "rebuilt rows", "changed", "only live", "only rebuilt", "result"),
+        [
+            (
+                model.name,
+                model.live_rows,
+                model.replayed_rows,
+                model.changed,
+                model.only_live,
+                model.only_replayed,
+                "same" if model.same else "DIFFERENT",
+            )
+            for model in report.models
+        ],
+    )
+    for model in report.models:
+        for change in model.changes:
+            where = ", ".join(f"{name}={value}" for name, value in change.identity.items())
+            for column, (live, rebuilt) in change.columns.items():
+                _say(f"{model.name} [{where}] {column}: live {live!r}, rebuilt {rebuilt!r}")
+        for row in model.sample_live:
+            _say(f"{model.name}: only live: {_cell(plain(row))}")
+        for row in model.sample_replayed:
+            _say(f"{model.name}: only rebuilt: {_cell(plain(row))}")
+    if report.ok:
+        _say("SAME: every read model is exactly what the log rebuilds.", "green")
+    else:
+        _say("DIFFERENT: some read models hold rows the log does not explain.", "red")

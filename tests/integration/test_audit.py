@@ -1,0 +1,659 @@
+"""Audit and integrity (DESIGN §8) against real stores.
+
+History and time travel run on POPO, SQLite and PostgreSQL. Tamper evidence
+and replay run on SQLite and PostgreSQL, where the tests edit the stored rows
+directly with SQL — as someone with database access would — and ``verify``
+must name the position of each edit. The log is built with a few dozen
+commands through the application, under a controlled clock that starts on
+Monday 2026-11-30 09:00 in Hanoi.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import httpx
+import orjson
+import psycopg
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit import (
+    AUDITOR,
+    EXPORT_FIELDS,
+    VersionNotFoundError,
+    case_history,
+    case_state,
+    export_events,
+    generate_key,
+    load_signing_key,
+    public_key_of,
+)
+from ihanoi_core.commands.base import CommandResult
+from ihanoi_core.domain.complaint import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.values import Contact, Location, Principal, Role
+from ihanoi_core.errors import CaseNotFoundError
+from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.settings import Settings
+from ihanoi_projections.audit_chain import bring_chain_up_to_date, make_checkpoint, open_chain, verify_store
+from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.projector import Projector
+from ihanoi_projections.read_side import ReadSide
+from ihanoi_projections.replay import replay_and_diff
+from ihanoi_projections.runner import conninfo
+from ihanoi_server.app import create_app
+from ihanoi_server.auth import issue_token
+from tests.conftest import FakeClock, make_settings
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+AGENCY = "UBND_HOAN_KIEM"
+OFFICER = Principal("officer-hk-1", Role.OFFICER, AGENCY)
+LEADER = Principal("leader-hk", Role.LEADER, AGENCY)
+HANDLER = Principal("officer-hk-handler", Role.OFFICER, AGENCY)
+OTHER_AGENCY_OFFICER = Principal("officer-bd", Role.OFFICER, "UBND_BA_DINH")
+DENOUNCER = Principal("vneid:001099077777", Role.CITIZEN)
+IDENTITY = ComplainantIdentity(
+    name="Nguyễn Văn An", national_id="001099012345", phone="0912345678", address="Số 12 phố Hàng Bài"
+)
+CONTACT = Contact(name="Trần Thị Bình", phone="0988111222", email="binh@example.vn")
+
+
+def hanoi(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=HANOI)
+
+
+@dataclass
+class Scenario:
+    reports: list[CommandResult]
+    complaint: CommandResult
+    denunciation: CommandResult
+
+
+def populate(app: Ihanoi, clock: FakeClock) -> Scenario:
+    """Six reports (half taken to resolution and rated), a complaint and a
+    withdrawn denunciation: 26 commands, 38 events."""
+    reports = []
+    for n in range(6):
+        citizen = Principal(f"vneid:0010990000{n:02d}", Role.CITIZEN)
+        filed = app.submit_report(
+            citizen,
+            category="pothole",
+            description=f"Ổ gà số {n} trước nhà",
+            location=Location("HOAN_KIEM", address=f"Số {n} phố Hàng Bài"),
+            contact=CONTACT,
+        )
+        clock.advance(minutes=20)
+        app.acknowledge_report(OFFICER, filed.case_id)
+        if n % 2 == 0:
+            app.assign_report(OFFICER, filed.case_id, assignee=OFFICER.subject)
+            app.start_report(OFFICER, filed.case_id)
+            clock.advance(minutes=40)
+            app.resolve_report(OFFICER, filed.case_id, answer="Đã vá ổ gà.")
+            app.rate_report(citizen, filed.case_id, stars=4)
+        reports.append(filed)
+    complainant = Principal("vneid:001099066666", Role.CITIZEN)
+    complaint = app.file_complaint(
+        complainant,
+        kind=ComplaintKind.COMPLAINT,
+        subject="Quyết định thu hồi đất số 12/QĐ-UBND",
+        content="Mức bồi thường thấp hơn giá thị trường.",
+        respondent_agency=AGENCY,
+        ward="HOAN_KIEM",
+        complainant=replace(IDENTITY, name="Lê Văn Cường"),
+    )
+    app.accept_complaint(LEADER, complaint.case_id)
+    app.assign_complaint(LEADER, complaint.case_id, assignee=HANDLER.subject)
+    clock.advance(hours=1)
+    denunciation = file_denunciation(app)
+    app.assign_complaint(LEADER, denunciation.case_id, assignee=HANDLER.subject)
+    clock.advance(hours=1)
+    app.withdraw_complaint(DENOUNCER, denunciation.case_id, reason="Tôi rút đơn.")
+    return Scenario(reports, complaint, denunciation)
+
+
+def file_denunciation(app: Ihanoi) -> CommandResult:
+    return app.file_complaint(
+        DENOUNCER,
+        kind=ComplaintKind.DENUNCIATION,
+        subject="Cán bộ địa chính nhận tiền",
+        content="Ông X nhận 20 triệu đồng để xác nhận hồ sơ.",
+        respondent_agency=AGENCY,
+        ward="HOAN_KIEM",
+        complainant=IDENTITY,
+    )
+
+
+def pseudonym_of(case_id: UUID) -> str:
+    return f"Người tố cáo #{hashlib.sha256(f'{case_id}denouncer'.encode()).hexdigest()[:8]}"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
+    application = Ihanoi(settings, clock=clock)
+    yield application
+    application.close()
+
+
+# -- history -----------------------------------------------------------------------------
+
+
+def test_the_history_lists_every_event_with_hanoi_time_actor_and_changes(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: a citizen reports at 09:00; the officer acknowledges at 09:30.
+    filed = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"), contact=CONTACT
+    )
+    clock.advance(minutes=30)
+    app.acknowledge_report(OFFICER, filed.case_id)
+
+    # Step: the auditor reads the history by the case's code.
+    history = case_history(app, AUDITOR, filed.code)
+    assert (history.case_id, history.code, history.kind) == (filed.case_id, filed.code, "report")
+    submitted, acknowledged = history.entries
+    assert (submitted.version, submitted.event, submitted.time) == (1, "Submitted", hanoi(11, 30, 9))
+    assert submitted.time.tzinfo == HANOI
+    assert (acknowledged.version, acknowledged.event, acknowledged.time) == (2, "Acknowledged", hanoi(11, 30, 9, 30))
+    assert acknowledged.actor == {"subject": OFFICER.subject, "role": "officer", "agency": AGENCY}
+    assert acknowledged.changes["due_at"] == app.get_case(AUDITOR, filed.case_id)["due_at"]
+    assert submitted.changes["category"] == "pothole"
+
+
+def test_the_auditor_sees_personal_fields_and_citizen_subjects_redacted_the_reporter_sees_them(
+    app: Ihanoi, citizen: Principal
+) -> None:
+    filed = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"), contact=CONTACT
+    )
+    # Step: the auditor sees neither who reported nor how to reach them.
+    (submitted,) = case_history(app, AUDITOR, filed.case_id).entries
+    assert submitted.actor == {"subject": None, "role": "citizen", "agency": None}
+    assert (submitted.changes["contact"], submitted.changes["reporter"]) == (None, None)
+    assert citizen.subject not in repr(submitted)
+    assert CONTACT.phone not in repr(submitted)
+
+    # Step: the reporter reads their own case in full.
+    (own,) = case_history(app, citizen, filed.case_id).entries
+    assert own.actor is not None
+    assert own.actor["subject"] == citizen.subject
+    assert own.changes["contact"] == CONTACT
+
+
+def test_a_denouncer_appears_in_the_history_by_pseudonym_unless_the_reader_is_entitled(
+    app: Ihanoi, clock: FakeClock
+) -> None:
+    # Step: a denunciation is filed, assigned and withdrawn by the denouncer.
+    filed = file_denunciation(app)
+    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    app.withdraw_complaint(DENOUNCER, filed.case_id, reason="Tôi rút đơn.")
+    pseudonym = pseudonym_of(filed.case_id)
+
+    # Step: the auditor and another officer see the pseudonym as actor and as
+    # complainant, and nothing of the identity anywhere.
+    for outsider in (AUDITOR, OFFICER):
+        entries = case_history(app, outsider, filed.case_id).entries
+        assert [entry.event for entry in entries] == ["Filed", "Assigned", "Withdrawn"]
+        assert entries[0].actor == {"subject": pseudonym, "role": "citizen", "agency": None}
+        assert entries[2].actor == entries[0].actor
+        assert entries[0].changes["complainant"] == pseudonym
+        assert entries[0].changes["owner"] is None
+        shown = repr(entries)
+        for secret in (*(value for value in astuple(IDENTITY) if value), DENOUNCER.subject):
+            assert secret not in shown
+
+    # Step: the leader of the handling agency and the assigned handler read the identity.
+    for entitled in (LEADER, HANDLER):
+        entries = case_history(app, entitled, filed.case_id).entries
+        assert entries[0].changes["complainant"] == IDENTITY
+        assert entries[0].actor is not None
+        assert entries[0].actor["subject"] == DENOUNCER.subject
+
+
+def test_a_case_the_reader_may_not_see_has_no_history(
+    app: Ihanoi, citizen: Principal, other_citizen: Principal
+) -> None:
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    for outsider in (other_citizen, OTHER_AGENCY_OFFICER, Principal("ops", Role.ADMIN)):
+        with pytest.raises(CaseNotFoundError):
+            case_history(app, outsider, filed.case_id)
+    with pytest.raises(CaseNotFoundError):
+        case_history(app, AUDITOR, uuid4())
+    assert len(case_history(app, OFFICER, filed.case_id).entries) == 1
+
+
+# -- time travel -----------------------------------------------------------------------
+
+
+def test_the_state_as_of_a_time_is_the_state_the_case_had_then(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: Monday 09:00 submitted, 10:00 acknowledged, 11:00 assigned, 14:00
+    # started, Tuesday 15:00 resolved; the state is recorded after each step.
+    seen: dict[datetime, dict[str, Any]] = {}
+    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    seen[clock.now] = app.get_case(AUDITOR, filed.case_id)
+    steps = (
+        (hanoi(11, 30, 10), lambda: app.acknowledge_report(OFFICER, filed.case_id)),
+        (hanoi(11, 30, 11), lambda: app.assign_report(OFFICER, filed.case_id, assignee=OFFICER.subject)),
+        (hanoi(11, 30, 14), lambda: app.start_report(OFFICER, filed.case_id)),
+        (hanoi(12, 1, 15), lambda: app.resolve_report(OFFICER, filed.case_id, answer="Đã vá.")),
+    )
+    for moment, step in steps:
+        clock.set(moment)
+        step()
+        seen[moment] = app.get_case(AUDITOR, filed.case_id)
+
+    # Step: between two events, the state is the one after the earlier event.
+    then = case_state(app, AUDITOR, filed.code, as_of=hanoi(11, 30, 10, 30))
+    assert (then.version, then.state["status"]) == (2, "acknowledged")
+    assert then.state == seen[hanoi(11, 30, 10)]
+    assert then.recorded_at == hanoi(11, 30, 10)
+
+    # Step: at the very time of an event, that event counts; on Tuesday
+    # morning the case was still in progress.
+    assert case_state(app, AUDITOR, filed.case_id, as_of=hanoi(11, 30, 11)).state == seen[hanoi(11, 30, 11)]
+    assert case_state(app, AUDITOR, filed.case_id, as_of=hanoi(12, 1, 9)).state == seen[hanoi(11, 30, 14)]
+    assert case_state(app, AUDITOR, filed.case_id, as_of=hanoi(12, 2, 9)).state == seen[hanoi(12, 1, 15)]
+
+    # Step: by version, and the limits.
+    assert case_state(app, AUDITOR, filed.case_id, version=1).state["status"] == "submitted"
+    with pytest.raises(VersionNotFoundError):
+        case_state(app, AUDITOR, filed.case_id, as_of=hanoi(11, 30, 8, 59))
+    with pytest.raises(VersionNotFoundError):
+        case_state(app, AUDITOR, filed.case_id, version=6)
+
+
+def test_a_past_state_of_a_denunciation_keeps_the_denouncer_sealed(app: Ihanoi) -> None:
+    filed = file_denunciation(app)
+    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    assert case_state(app, AUDITOR, filed.case_id, version=1).state["complainant"] == pseudonym_of(filed.case_id)
+    assert case_state(app, LEADER, filed.case_id, version=1).state["complainant"] == IDENTITY
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+def test_the_export_lists_every_event_in_position_order_with_the_documented_fields(
+    app: Ihanoi, clock: FakeClock
+) -> None:
+    scenario = populate(app, clock)
+    records = list(export_events(app))
+    assert len(records) == 38
+    assert records[-1]["position"] == app.recorder.max_notification_id()
+    assert all(tuple(record) == EXPORT_FIELDS for record in records)
+    positions = [record["position"] for record in records]
+    assert positions == sorted(positions)
+    first = records[0]
+    assert (first["case_id"], first["version"], first["event"]) == (str(scenario.reports[0].case_id), 1, "Submitted")
+    assert first["timestamp"] == "2026-11-30T02:00:00+00:00"
+    assert first["topic"] == "ihanoi_core.domain.report:Report.Submitted"
+    assert first["data"]["contact"] is None
+    assert first["data"]["category"] == "pothole"
+    # Every line is JSON as written by export_line, and no personal data leaks.
+    text = b"".join(orjson.dumps(record) for record in records).decode()
+    for secret in (IDENTITY.national_id, IDENTITY.phone, CONTACT.phone, DENOUNCER.subject, "vneid:001099000000"):
+        assert secret is not None
+        assert secret not in text
+    assert pseudonym_of(scenario.denunciation.case_id) in text
+
+
+def test_the_export_of_one_case_and_since_a_position_or_time(app: Ihanoi, clock: FakeClock) -> None:
+    scenario = populate(app, clock)
+    denunciation = list(export_events(app, case=scenario.denunciation.case_id))
+    assert [record["event"] for record in denunciation] == ["Filed", "Registered", "Assigned", "Withdrawn"]
+    everything = list(export_events(app))
+    middle = everything[20]["position"]
+    assert list(export_events(app, since_position=middle)) == everything[21:]
+    late = list(export_events(app, since_time=clock.now))
+    assert [record["event"] for record in late] == ["Withdrawn"]
+
+
+# -- tamper evidence ---------------------------------------------------------------------
+
+
+class StoredLog:
+    """The event table, edited with SQL behind the application's back."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.kind = store_kind(settings)
+        if self.kind == "sqlite":
+            self.path = sqlite_path(settings.database_url)
+            self.table, self.position, self.mark = "stored_events", "rowid", "?"
+        else:
+            self.url = settings.database_url
+            schema = postgres_env(settings.database_url)["POSTGRES_SCHEMA"]
+            self.table, self.position, self.mark = f'"{schema}".cases_events', "notification_id", "%s"
+
+    def execute(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
+        if self.kind == "sqlite":
+            with sqlite3.connect(self.path) as conn:
+                for sql, params in statements:
+                    conn.execute(sql.replace("%s", "?"), params)
+        else:
+            with psycopg.connect(conninfo(self.url)) as conn:
+                for sql, params in statements:
+                    conn.execute(sql, params)  # type: ignore[arg-type]
+
+    def fetch(self, position: int) -> tuple[Any, ...]:
+        sql = f"SELECT originator_id, originator_version, topic, state FROM {self.table} WHERE {self.position} = "
+        if self.kind == "sqlite":
+            with sqlite3.connect(self.path) as conn:
+                row = conn.execute(sql + "?", (position,)).fetchone()
+        else:
+            with psycopg.connect(conninfo(self.url)) as conn:
+                row = conn.execute(sql + "%s", (position,)).fetchone()  # type: ignore[arg-type]
+        assert row is not None
+        return tuple(row)
+
+    def change_a_byte(self, position: int) -> None:
+        state = bytearray(self.fetch(position)[3])
+        state[len(state) // 2] ^= 0x01
+        self.execute((f"UPDATE {self.table} SET state = %s WHERE {self.position} = %s", (bytes(state), position)))
+
+    def delete(self, position: int) -> None:
+        self.execute((f"DELETE FROM {self.table} WHERE {self.position} = %s", (position,)))
+
+    def swap(self, first: int, second: int) -> None:
+        move = f"UPDATE {self.table} SET {self.position} = %s WHERE {self.position} = %s"
+        self.execute((move, (-first, first)), (move, (first, second)), (move, (second, -first)))
+
+    def insert_forged(self, position: int) -> None:
+        """Shift every event from ``position`` on one place up and slip a forged
+        event (a copy of the one there, under a new case id) into the hole."""
+        _, _, topic, state = self.fetch(position)
+        p = self.position
+        forged_id: Any = uuid4().hex if self.kind == "sqlite" else uuid4()
+        self.execute(
+            (f"UPDATE {self.table} SET {p} = -{p} - 1 WHERE {p} >= %s", (position,)),
+            (f"UPDATE {self.table} SET {p} = -{p} WHERE {p} < 0", ()),
+            (
+                f"INSERT INTO {self.table} (originator_id, originator_version, topic, state, {p}) "
+                "VALUES (%s, 1, %s, %s, %s)",
+                (forged_id, topic, state, position),
+            ),
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return make_settings(str(request.param), tmp_path, request)
+
+
+@dataclass
+class ChainedStore:
+    app: Ihanoi
+    database: ViewDatabase
+    log: StoredLog
+    scenario: Scenario
+    head: int
+
+
+@pytest.fixture
+def chained(durable_settings: Settings, clock: FakeClock) -> Iterator[ChainedStore]:
+    """A few dozen commands, then the chain brought up to the head by the read side."""
+    app = Ihanoi(durable_settings, clock=clock)
+    scenario = populate(app, clock)
+    read_side = ReadSide(app, names=["audit_chain"], start=False)
+    read_side.catch_up()
+    read_side.close()
+    database = open_view_database(durable_settings)
+    yield ChainedStore(app, database, StoredLog(durable_settings), scenario, app.recorder.max_notification_id())
+    database.close()
+    app.close()
+
+
+def problems(store: ChainedStore) -> list[tuple[int, str]]:
+    return [(problem.position, problem.kind) for problem in verify_store(store.app, store.database).problems]
+
+
+def test_an_untouched_log_verifies(chained: ChainedStore) -> None:
+    report = verify_store(chained.app, chained.database)
+    assert report.ok
+    assert (report.checked, report.chain_head, report.log_head, report.unchained) == (38, chained.head, chained.head, 0)
+
+
+def test_a_changed_payload_byte_is_caught_at_its_position(chained: ChainedStore) -> None:
+    chained.log.change_a_byte(17)
+    assert problems(chained) == [(17, "edited")]
+
+
+def test_a_deleted_event_is_caught_at_its_position(chained: ChainedStore) -> None:
+    chained.log.delete(23)
+    assert problems(chained) == [(23, "deleted")]
+
+
+def test_two_swapped_events_are_caught_as_reordered(chained: ChainedStore) -> None:
+    chained.log.swap(5, 30)
+    assert problems(chained) == [(5, "reordered"), (30, "reordered")]
+
+
+def test_a_forged_event_inserted_into_the_log_is_caught_at_its_position(chained: ChainedStore) -> None:
+    chained.log.insert_forged(12)
+    report = verify_store(chained.app, chained.database)
+    assert report.first_problem is not None
+    assert (report.first_problem.position, report.first_problem.kind) == (12, "inserted")
+    assert report.unchained == 1  # The last event was pushed past the chain head.
+
+
+def test_events_saved_after_the_chain_head_are_reported_as_not_yet_chained(
+    chained: ChainedStore, citizen: Principal
+) -> None:
+    chained.app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    report = verify_store(chained.app, chained.database)
+    assert report.ok
+    assert (report.unchained, report.chain_head) == (2, chained.head)
+
+
+def test_the_chain_is_kept_incrementally_exactly_once_and_equals_a_chain_built_at_once(
+    chained: ChainedStore, citizen: Principal
+) -> None:
+    # Step: more events, chained in small batches by a second projector.
+    for n in range(5):
+        chained.app.submit_report(citizen, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+    model = open_chain(chained.app, chained.database)
+    Projector(chained.app, chained.database, [model], batch_size=3).catch_up()
+    incremental = model.rows()
+
+    # Step: re-running the projector applies nothing twice; a rebuild from
+    # zero gives the very same rows.
+    assert Projector(chained.app, chained.database, [model]).catch_up() == 0
+    rebuilt = Projector(chained.app, chained.database, [model])
+    rebuilt.reset()
+    rebuilt.catch_up()
+    assert model.rows() == incremental
+    assert [row["position"] for row in incremental][-1] == chained.app.recorder.max_notification_id()
+    assert verify_store(chained.app, chained.database).ok
+
+
+def test_an_edited_chain_row_is_caught_as_chain_altered(chained: ChainedStore) -> None:
+    with chained.database.transaction() as cursor:
+        cursor.execute("UPDATE audit_chain SET link = ? WHERE position = 9", (b"\x00" * 32,))
+    assert problems(chained) == [(9, "chain_altered")]
+
+
+def test_rewriting_both_log_and_chain_passes_the_chain_but_fails_a_published_checkpoint(
+    chained: ChainedStore,
+) -> None:
+    # Step: the city signs and publishes a checkpoint.
+    seed, public = generate_key()
+    checkpoint = make_checkpoint(chained.app, chained.database, load_signing_key(seed), jurisdiction="hanoi.gov.vn")
+    assert (checkpoint.position, checkpoint.events) == (chained.head, 38)
+    intact = verify_store(
+        chained.app, chained.database, checkpoint=checkpoint, trusted_public_key=public, jurisdiction="hanoi.gov.vn"
+    )
+    assert intact.ok
+
+    # Step: someone edits an event and rebuilds the chain over the edited log.
+    chained.log.change_a_byte(7)
+    model = open_chain(chained.app, chained.database)
+    projector = Projector(chained.app, chained.database, [model])
+    projector.reset()
+    projector.catch_up()
+    assert verify_store(chained.app, chained.database).ok
+
+    # Step: the published checkpoint still catches it.
+    report = verify_store(
+        chained.app, chained.database, checkpoint=checkpoint, trusted_public_key=public, jurisdiction="hanoi.gov.vn"
+    )
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head, "checkpoint")]
+
+
+def test_a_checkpoint_with_a_forged_signature_is_rejected(chained: ChainedStore) -> None:
+    seed, public = generate_key()
+    checkpoint = make_checkpoint(chained.app, chained.database, load_signing_key(seed), jurisdiction="hanoi.gov.vn")
+    raw = bytearray(base64.b64decode(checkpoint.signature))
+    raw[-1] ^= 0x80
+    forged = replace(checkpoint, signature=base64.b64encode(bytes(raw)).decode())
+    report = verify_store(
+        chained.app, chained.database, checkpoint=forged, trusted_public_key=public, jurisdiction="hanoi.gov.vn"
+    )
+    assert report.first_problem is not None
+    assert report.first_problem.kind == "checkpoint"
+    assert "does not verify" in report.first_problem.detail
+    other = public_key_of(load_signing_key(generate_key()[0]))
+    report = verify_store(
+        chained.app, chained.database, checkpoint=checkpoint, trusted_public_key=other, jurisdiction="hanoi.gov.vn"
+    )
+    assert report.first_problem is not None
+    assert "not the trusted key" in report.first_problem.detail
+
+
+def test_bringing_the_chain_up_to_date_chains_only_what_is_new(chained: ChainedStore, citizen: Principal) -> None:
+    chained.app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    model = bring_chain_up_to_date(chained.app, chained.database)
+    assert model.head().events == 40
+    assert chained.database.position("audit_chain") == chained.app.recorder.max_notification_id()
+
+
+# -- replay ------------------------------------------------------------------------------
+
+
+def test_replay_finds_every_read_model_equal_to_its_rebuild_from_the_log(
+    durable_settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = Ihanoi(durable_settings, clock=clock)
+    try:
+        populate(app, clock)
+        # Step: the live read models are built incrementally by the read side.
+        read_side = ReadSide(app, start=False)
+        read_side.catch_up()
+        read_side.close()
+        report = replay_and_diff(app, durable_settings, scratch_dir=tmp_path)
+        assert report.ok, [model for model in report.models if not model.same]
+        assert (report.events, report.head) == (38, app.recorder.max_notification_id())
+        assert {model.name for model in report.models} >= {"case_status", "worklist", "audit_chain"}
+        assert next(model for model in report.models if model.name == "case_status").live_rows == 8
+    finally:
+        app.close()
+
+
+def test_replay_reports_a_read_model_row_altered_by_hand(
+    durable_settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = Ihanoi(durable_settings, clock=clock)
+    try:
+        scenario = populate(app, clock)
+        ReadSide(app, start=False).catch_up()
+        # Step: someone closes a case in the status view by hand.
+        database = open_view_database(durable_settings)
+        with database.transaction() as cursor:
+            cursor.execute(
+                "UPDATE view_case_status SET status = 'closed' WHERE case_id = ?", (str(scenario.reports[1].case_id),)
+            )
+        database.close()
+        report = replay_and_diff(app, durable_settings, scratch_dir=tmp_path)
+        assert not report.ok
+        (different,) = [model for model in report.models if not model.same]
+        assert different.name == "case_status"
+        (change,) = different.changes
+        assert change.identity == {"case_id": str(scenario.reports[1].case_id)}
+        assert change.columns == {"status": ("closed", "acknowledged")}
+    finally:
+        app.close()
+
+
+def test_replay_reports_the_chain_row_of_an_event_edited_after_it_was_chained(
+    chained: ChainedStore, tmp_path: Path
+) -> None:
+    chained.log.change_a_byte(21)
+    report = replay_and_diff(chained.app, chained.app.settings, names=["audit_chain"], scratch_dir=tmp_path)
+    (chain,) = report.models
+    assert (chain.live_rows, chain.replayed_rows, chain.only_live, chain.only_replayed) == (38, 38, 0, 0)
+    # Every link from 21 on differs; the first change is the edited event's digest and link.
+    assert chain.changed == 38 - 20
+    assert chain.changes[0].identity == {"position": 21}
+    assert set(chain.changes[0].columns) == {"digest", "link"}
+    assert set(chain.changes[1].columns) == {"link"}
+
+
+def test_the_replay_scratch_store_keeps_every_position(durable_settings: Settings, clock: FakeClock) -> None:
+    # On PostgreSQL, positions can have gaps; the copy must keep them as they are.
+    app = Ihanoi(durable_settings, clock=clock)
+    try:
+        populate(app, clock)
+        StoredLog(durable_settings).delete(9)  # a gap in the live log (a case-code registration)
+        ReadSide(app, start=False).catch_up()
+        report = replay_and_diff(app, durable_settings, names=["audit_chain"])
+        assert report.ok
+        assert (report.events, report.head) == (37, app.recorder.max_notification_id())
+    finally:
+        app.close()
+
+
+# -- the HTTP route ----------------------------------------------------------------------
+
+
+def test_the_audit_route_serves_history_and_time_travel_with_the_core_rules(tmp_path: Path, clock: FakeClock) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ihanoi.db'}", env="test")
+    writer = Ihanoi(settings, clock=clock)
+    filed = file_denunciation(writer)
+    clock.advance(hours=1)
+    writer.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    writer.close()
+
+    def headers(who: Principal) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(settings.jwt_secret, who)}"}
+
+    async def scenario() -> None:
+        server = create_app(settings)
+        transport = httpx.ASGITransport(app=server)
+        async with (
+            server.router.lifespan_context(server),
+            httpx.AsyncClient(transport=transport, base_url="http://ihanoi.test") as client,
+        ):
+            # Step: the auditor reads the history by code, the denouncer by pseudonym.
+            response = await client.get(f"/api/v1/audit/{filed.code}", headers=headers(AUDITOR))
+            assert response.status_code == 200
+            body = response.json()
+            assert [event["event"] for event in body["events"]] == ["Filed", "Assigned"]
+            assert body["events"][0]["time"] == "2026-11-30T09:00:00+07:00"
+            assert body["events"][0]["actor"]["subject"] == pseudonym_of(filed.case_id)
+            assert IDENTITY.name not in response.text
+
+            # Step: as of 09:30 Hanoi time the case was not yet assigned; by version too.
+            url = f"/api/v1/audit/{filed.case_id}"
+            then = (await client.get(f"{url}?as_of=2026-11-30T09:30", headers=headers(AUDITOR))).json()
+            assert (then["version"], then["case"]["assignee"]) == (1, None)
+            second = (await client.get(f"{url}?version=2", headers=headers(LEADER))).json()
+            assert (second["case"]["assignee"], second["case"]["complainant"]["name"]) == (
+                HANDLER.subject,
+                IDENTITY.name,
+            )
+
+            # Step: an officer of another agency gets 404, bad input 422, no token 401.
+            assert (await client.get(url, headers=headers(OTHER_AGENCY_OFFICER))).status_code == 404
+            assert (await client.get(f"{url}?version=0", headers=headers(AUDITOR))).status_code == 422
+            assert (await client.get(f"{url}?as_of=yesterday", headers=headers(AUDITOR))).status_code == 422
+            assert (await client.get(url)).status_code == 401
+
+    asyncio.run(scenario())
