@@ -44,7 +44,7 @@ browser:
 test: $(STAMP) postgres browser
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4
 
 typecheck: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../projections build/typecheck/ihanoi_projections
