@@ -19,12 +19,15 @@ production store.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteConnection,
@@ -62,6 +65,47 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"SELECT originator_version, topic, state FROM {self.events_table_name} "
             "WHERE originator_id=? AND originator_version>? ORDER BY originator_version"
         )
+        self._select_page = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE rowid>? AND rowid<=? ORDER BY rowid LIMIT ?"
+        )
+        # The hot paths below use connections of their own: one per reading
+        # thread and one writer behind a lock. They skip the pool's Python-level
+        # reader/writer interlocking, which WAL makes unnecessary for a file
+        # (readers never block the writer). In-memory databases keep the pool.
+        self._own_connections = not datastore.pool.is_sqlite_memory_mode
+        self._local = threading.local()
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+        weakref.finalize(self, _close_all, self._opened)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = self.datastore.pool._create_connection()._sqlite_conn
+        self._opened.append(connection)
+        return connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        if not self._own_connections:
+            with self.datastore.get_connection(commit=False) as pooled:
+                yield pooled._sqlite_conn
+            return
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        if not self._own_connections:
+            with self.datastore.get_connection(commit=True) as pooled:
+                yield pooled._sqlite_conn
+            return
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._connect()
+            yield self._writer
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         if self.datastore.originator_id_type == "uuid":
@@ -80,15 +124,35 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         if lte is not None or desc or limit is not None:
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
-        with self.datastore.get_connection(commit=False) as connection:
-            rows = connection._sqlite_conn.execute(self._select_after, (key, gt or 0)).fetchall()
+        with self._reading() as connection:
+            rows = connection.execute(self._select_after, (key, gt or 0)).fetchall()
         return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
 
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's query, as one statement (no BEGIN/ROLLBACK around a
+        single SELECT) for the common case of no topic filter: this is what
+        projections, streams and ``audit verify`` read the log with."""
+        if topics:
+            return super().select_notifications(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
+        low = (start or 0) - (1 if inclusive_of_start and start else 0)
+        high = stop if stop is not None else 2**63 - 1
+        with self._reading() as connection:
+            rows = connection.execute(self._select_page, (low, high, limit)).fetchall()
+        convert = self.convert_originator_id
+        return [Notification(convert(row[1]), row[2], row[3], row[4], row[0]) for row in rows]
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """One BEGIN … COMMIT with the pool's writer lock held, as the library
-        does, minus its layers of context managers on this hot path."""
-        with self.datastore.get_connection(commit=True) as connection:
-            conn = connection._sqlite_conn
+        """One BEGIN … COMMIT on the writer connection, as the library does,
+        minus its layers of context managers on this hot path."""
+        with self._writing() as conn:
             try:
                 conn.execute("BEGIN")
                 positions = [
@@ -114,6 +178,11 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 conn.rollback()
                 raise
         return [position for position in positions if position is not None]
+
+
+def _close_all(connections: list[sqlite3.Connection]) -> None:
+    for connection in connections:
+        connection.close()
 
 
 class IhanoiSQLiteFactory(SQLiteFactory):

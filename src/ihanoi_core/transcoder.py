@@ -89,14 +89,18 @@ _INT_MAX = 2**64 - 1
 _NO_TYPES: Mapping[str, type] = MappingProxyType({})
 
 
+_set = object.__setattr__
+_UNKNOWN_SAFETY = SafeUUID.unknown
+
+
 def uuid_from_hex(value: str) -> UUID:
     """``UUID(value)`` for the 32 lowercase hex digits this module writes, without
     the general parser's dash stripping and checks (a hot path when replaying)."""
     if len(value) != 32:
         return UUID(value)
     uuid = object.__new__(UUID)
-    object.__setattr__(uuid, "int", int(value, 16))
-    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    _set(uuid, "int", int(value, 16))
+    _set(uuid, "is_safe", _UNKNOWN_SAFETY)
     return uuid
 
 

@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Recording
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.case_cache import CaseCache, CodeCache
+from ihanoi_core.case_cache import CaseCache, CodeCache, clone
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode, code_id
@@ -112,6 +112,7 @@ class CaseCommands:
                 case = self._get(case_id)
             except AggregateNotFoundError:
                 raise CaseNotFoundError(case_id) from None
+            self.case_cache.put(clone(case))
         else:
             case = replay(case, self.events.get(case_id, gt=case.version))
         if not isinstance(case, kind):
