@@ -10,102 +10,24 @@ counted for the agency that has them now (a transferred report moves with its
 row). "Overdue now" is derived from the current ``due_at`` at query time, never
 stored.
 
-How each kind is measured (``RULES``)::
-
-    kind          acknowledged by       resolved by           closed without resolution
-    report        first Acknowledged    Resolved (a Reopened  rejected, duplicate,
-                                        withdraws it)         not_responsible
-    dossier       Received (tiếp nhận)  MarkedResultReady     rejected, withdrawn
-    complaint     Accepted (thụ lý)     Decided               refused, withdrawn
-    denunciation  Accepted (thụ lý)     Concluded             refused, withdrawn
-
-- Each step is judged against the deadline in force just before it
-  (``Change.before["due_at"]``): the acknowledgement, review or acceptance
-  clock for the first, the resolve clock or appointment date for the second.
-  On time means at or before that deadline. A report acknowledged again after
-  a transfer keeps its first acknowledgement.
-- Working seconds are office time from receipt (``office_seconds_between``),
-  paused dossier time included: the citizen waited through it.
-- A reopened report is open again: its resolution is withdrawn, and the next
-  Resolved is the one measured — time to resolve runs from receipt to that
-  final resolution, judged against the reopen's resolve clock. The reopen
-  itself counts against the agency in ``reopen_rate`` (reports reopened at
-  least once ÷ cases resolved at least once), so a case is always exactly one
-  of open, resolved or closed without resolution.
-- A dossier for which an apology was issued (phiếu xin lỗi và hẹn lại ngày trả
-  kết quả) is resolved late whatever its new appointment: the apology admits
-  the missed appointment (notes §4.3). It is also the only way a dossier can
-  be late: the aggregate refuses a result after the appointment until then.
-- Cases closed without resolution count as received, never in on-time figures.
+How events fill the rows, and how each kind of case is measured, is in
+``agency_dashboard_projection``; the figures, the model's queries and their
+SQL are here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.complaint import ComplaintStatus, Grievance
-from ihanoi_core.domain.report import Report, ReportStatus
-from ihanoi_core.domain.service_request import DossierStatus, ServiceRequest
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import Change, ReadModel, from_micros, micros
-from ihanoi_projections.database import Cursor, Row
-
-
-@dataclass(frozen=True, slots=True)
-class KindRules:
-    """How one kind of case is acknowledged, resolved and closed."""
-
-    acknowledged_by: str
-    # The attribute that is still None before the first acknowledgement, so a
-    # report acknowledged again after a transfer keeps its first time.
-    first_acknowledgement: str
-    resolved_by: str
-    unresolved_by: str | None
-    resolved: frozenset[str]
-    closed_unresolved: frozenset[str]
-
-    def is_open(self, status: str) -> bool:
-        return status not in self.resolved and status not in self.closed_unresolved
-
-
-_GRIEVANCE_CLOSED = frozenset({ComplaintStatus.REFUSED, ComplaintStatus.WITHDRAWN})
-RULES: Mapping[str, KindRules] = {
-    "report": KindRules(
-        "Acknowledged", "acknowledged_at", "Resolved", "Reopened",
-        frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED}),
-        frozenset({ReportStatus.REJECTED, ReportStatus.DUPLICATE, ReportStatus.NOT_RESPONSIBLE}),
-    ),
-    "dossier": KindRules(
-        "Received", "received_at", "MarkedResultReady", None,
-        frozenset({DossierStatus.RESULT_READY, DossierStatus.RESULT_RETURNED}),
-        frozenset({DossierStatus.REJECTED, DossierStatus.WITHDRAWN}),
-    ),
-    "complaint": KindRules(
-        "Accepted", "accepted_at", "Decided", None,
-        frozenset({ComplaintStatus.DECIDED, ComplaintStatus.CLOSED}), _GRIEVANCE_CLOSED,
-    ),
-    "denunciation": KindRules(
-        "Accepted", "accepted_at", "Concluded", None,
-        frozenset({ComplaintStatus.CONCLUDED, ComplaintStatus.CLOSED}), _GRIEVANCE_CLOSED,
-    ),
-}  # fmt: skip
-GRIEVANCE_KINDS = ("complaint", "denunciation")
-
-TABLE = "view_agency_dashboard"
-CURRENT = (
-    "case_id", "code", "kind", "agency", "category", "received_at", "status", "is_open",
-    "due_at", "reopen_count", "rating", "supplement_requests",
-)  # fmt: skip
-ACKNOWLEDGEMENT = ("acknowledged_at", "acknowledge_due_at", "acknowledge_seconds", "accepted_in_window")
-RESOLUTION = ("resolved_at", "resolve_due_at", "resolve_seconds", "resolved_on_time")
-COLUMNS = (*CURRENT, *ACKNOWLEDGEMENT, *RESOLUTION)
-
+from ihanoi_projections.agency_dashboard_projection import RULES, TABLE, AgencyDashboardProjection
+from ihanoi_projections.base import from_micros, micros
+from ihanoi_projections.database import Row
 
 # -- what queries return ---------------------------------------------------------
 
@@ -199,112 +121,9 @@ def _aware(name: str, moment: datetime) -> int:
 # -- the read model ------------------------------------------------------------------
 
 
-class AgencyDashboardModel(ReadModel):
-    name = "agency_dashboard"
-    kinds = (Case,)
-    tables = (TABLE,)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # case id -> the columns to write for it; current columns always, the
-        # acknowledgement and resolution columns only when an event sets them.
-        self._pending: dict[UUID, dict[str, Any]] = {}
-        self._latest: dict[UUID, Case] = {}
-
-    def schema(self) -> Sequence[str]:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-            "case_id TEXT PRIMARY KEY, code TEXT NOT NULL, kind TEXT NOT NULL, agency TEXT, category TEXT,"
-            " received_at BIGINT NOT NULL, status TEXT NOT NULL, is_open BIGINT NOT NULL, due_at BIGINT,"
-            " reopen_count BIGINT NOT NULL, rating BIGINT, supplement_requests BIGINT NOT NULL,"
-            " acknowledged_at BIGINT, acknowledge_due_at BIGINT, acknowledge_seconds BIGINT,"
-            " accepted_in_window BIGINT, resolved_at BIGINT, resolve_due_at BIGINT,"
-            " resolve_seconds BIGINT, resolved_on_time BIGINT)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_agency ON {TABLE} (agency, received_at)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_received ON {TABLE} (received_at)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (is_open, due_at)",
-        )
-
-    def apply(self, change: Change) -> None:
-        case = change.case
-        if not isinstance(case, Report | ServiceRequest | Grievance):
-            return  # surveys and code indexes have no deadlines
-        rules = RULES[case.kind]
-        # The case's current columns come from its state at the end of the
-        # batch (computed once in flush); only event facts are gathered here.
-        self._latest[case.id] = case
-        row = self._pending.setdefault(case.id, {})
-        name, when = change.event_name, change.event.timestamp
-        due: datetime | None = change.before.get("due_at")
-        if name == rules.acknowledged_by and change.before.get(rules.first_acknowledgement) is None:
-            row.update(self._acknowledgement(case, when, due))
-        if name == rules.resolved_by:
-            row.update(self._resolution(case, when, due))
-        elif name == rules.unresolved_by:
-            row.update(dict.fromkeys(RESOLUTION))
-
-    def _current(self, case: Case, rules: KindRules) -> dict[str, Any]:
-        if isinstance(case, Report):
-            category: str | None = case.category
-        else:
-            category = case.procedure if isinstance(case, ServiceRequest) else None
-        return {
-            "case_id": str(case.id),
-            "code": case.code,
-            "kind": case.kind,
-            "agency": case.agency,
-            "category": category,
-            "received_at": micros(case.created_on),
-            "status": str(case.status),
-            "is_open": int(rules.is_open(case.status)),
-            "due_at": micros(case.due_at),
-            "reopen_count": case.reopen_count if isinstance(case, Report) else 0,
-            "rating": getattr(case, "rating", None),
-            "supplement_requests": case.supplement_rounds if isinstance(case, ServiceRequest) else 0,
-        }
-
-    def _acknowledgement(self, case: Case, when: datetime, due: datetime | None) -> dict[str, Any]:
-        in_time = due is None or when <= due
-        return {
-            "acknowledged_at": micros(when),
-            "acknowledge_due_at": micros(due),
-            "acknowledge_seconds": self.context.calendar.office_seconds_between(case.created_on, when),
-            "accepted_in_window": int(in_time) if case.kind in GRIEVANCE_KINDS else None,
-        }
-
-    def _resolution(self, case: Case, when: datetime, due: datetime | None) -> dict[str, Any]:
-        # Every resolving step runs under a clock today; one that did not would
-        # have missed nothing, so it counts as on time.
-        apologised = isinstance(case, ServiceRequest) and case.apology_count > 0
-        return {
-            "resolved_at": micros(when),
-            "resolve_due_at": micros(due),
-            "resolve_seconds": self.context.calendar.office_seconds_between(case.created_on, when),
-            "resolved_on_time": int((due is None or when <= due) and not apologised),
-        }
-
-    def flush(self, cursor: Cursor) -> None:
-        # Rows setting the same columns share one statement; a conflict updates
-        # only those columns, so first acknowledgements and resolutions written
-        # by earlier batches stay unless an event of this batch changed them.
-        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-        for case_id, case in self._latest.items():
-            row = {**self._current(case, RULES[case.kind]), **self._pending.get(case_id, {})}
-            columns = tuple(column for column in COLUMNS if column in row)
-            groups[columns].append(tuple(row[column] for column in columns))
-        for columns, rows in groups.items():
-            updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
-            cursor.executemany(
-                f"INSERT INTO {TABLE} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
-                rows,
-            )
-        self._pending.clear()
-        self._latest.clear()
-
-    def discard(self) -> None:
-        self._pending.clear()
-        self._latest.clear()
+class AgencyDashboardModel(AgencyDashboardProjection):
+    """The agency dashboard: its rows (``AgencyDashboardProjection``) and the
+    figures a leader asks of them."""
 
     # -- queries ---------------------------------------------------------------------
 

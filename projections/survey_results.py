@@ -34,7 +34,8 @@ from uuid import UUID
 
 import orjson
 
-from ihanoi_core.domain.survey import CHOICE_TYPES, QuestionType, Survey, SurveyResponse
+from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
+from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_projections.base import Change, ReadModel
 from ihanoi_projections.database import Cursor, Row
 

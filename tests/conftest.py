@@ -102,3 +102,8 @@ def other_citizen() -> Principal:
 @pytest.fixture
 def auditor() -> Principal:
     return Principal("inspector-01", Role.AUDITOR)
+
+
+def staff(role: Role, agency: str) -> Principal:
+    """A staff member of ``agency`` named after both (``officer-ubnd_hoan_kiem``)."""
+    return Principal(f"{role.value}-{agency.lower()}", role, agency)

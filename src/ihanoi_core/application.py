@@ -31,6 +31,7 @@ from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
+from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
 from ihanoi_core.persistence import eventsourcing_env
 from ihanoi_core.settings import Settings
@@ -38,6 +39,9 @@ from ihanoi_core.snapshots import case_snapshot
 from ihanoi_core.transcoder import OrjsonTranscoder
 
 APPLICATION_NAME = "cases"
+
+# Before any event is read: those stored under a moved class's old topic must load.
+register_moved_topics()
 
 
 def utc_now() -> datetime:

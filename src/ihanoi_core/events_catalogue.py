@@ -16,10 +16,13 @@ from eventsourcing.utils import get_topic
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode
-from ihanoi_core.domain.complaint import Complaint, Denunciation, Grievance
+from ihanoi_core.domain.complaint import Complaint
+from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.survey import Survey, SurveyResponse
+from ihanoi_core.moved_topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
@@ -78,6 +81,13 @@ def catalogue() -> str:
             )
             version = getattr(event_class, "class_version", 1)
             lines.append(f"| {event_class.__name__} | {fields} | {version} | `{get_topic(event_class)}` |")
+    lines += [
+        "\n## Moved classes\n",
+        "Events stored before a class moved keep the topic they were stored under and",
+        "still load: each old class topic is registered (`ihanoi_core.moved_topics`), and",
+        "the topics of the events nested on it resolve through it.\n",
+        *(f"- `{old}` is now `{get_topic(moved)}`" for old, moved in MOVED_TOPICS.items()),
+    ]
     return "\n".join(lines) + "\n"
 
 

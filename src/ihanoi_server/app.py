@@ -26,7 +26,7 @@ from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
-from ihanoi_server.openapi import routes as openapi_routes
+from ihanoi_server.openapi_document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
 from ihanoi_server.routes import (
     audit,

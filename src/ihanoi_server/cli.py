@@ -10,19 +10,24 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from types import FrameType
+from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 
 OK, PROBLEM, USAGE = 0, 1, 2
+MAX_CELL = 90
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +83,51 @@ def progress_bar(description: str, total: int) -> Progress:
         console=Console(stderr=True),
         transient=False,
     )
+
+
+
+@contextmanager
+def open_app(settings: Settings) -> Iterator[Ihanoi]:
+    """The application for one command, closed when it is done."""
+    app = Ihanoi(settings)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def write_json(data: Any) -> None:
+    """One JSON document on its own line on stdout."""
+    sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
+    sys.stdout.flush()
+
+
+def literal_table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """A table whose cells are shown literally (stored text may contain
+    ``[brackets]``) and wrap rather than being cut."""
+    view = Table(title=escape(title))
+    for column in columns:
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*(escape("" if value is None else str(value)) for value in row))
+    Console().print(view)
+
+
+def say(text: str, style: str | None = None) -> None:
+    """Print ``text`` as it is: no markup, no highlighting."""
+    Console().print(text, style=style, markup=False, highlight=False)
+
+
+def usage_error(message: str) -> int:
+    """Say what is wrong with the call on stderr; the usage exit code."""
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+    return USAGE
+
+
+def cell(value: Any) -> str:
+    """A value as one table cell's text, cut to ``MAX_CELL`` characters."""
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def stop_on_signals() -> threading.Event:

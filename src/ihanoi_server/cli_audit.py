@@ -11,44 +11,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, TaskID
-from rich.table import Table
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.audit import (
-    AuditKeyError,
-    Checkpoint,
-    CheckpointFormatError,
-    VerifyReport,
-    case_history,
-    case_state,
-    export_events,
-    export_line,
-    generate_key,
-    load_signing_key,
-    parse_moment,
-    public_key_of,
-)
+from ihanoi_core.audit import case_history, case_state, export_events, export_line, parse_moment
 from ihanoi_core.audit.history import AUDITOR, entries_as_rows, plain
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_projections.audit_chain import make_checkpoint, verify_store
-from ihanoi_projections.database import open_view_database
 from ihanoi_projections.read_side import unknown
 from ihanoi_projections.replay import ReplayReport, replay_and_diff
-from ihanoi_server.cli import OK, PROBLEM, USAGE, progress_bar
-
-MAX_CELL = 90
+from ihanoi_server.cli import OK, PROBLEM, cell, literal_table, open_app, progress_bar, say, usage_error, write_json
+from ihanoi_server.cli_audit_chain import run_checkpoint, run_keygen, run_verify
 
 
 def add_commands(commands: Any) -> None:
@@ -113,58 +92,19 @@ def _reader(args: argparse.Namespace) -> Principal:
     return Principal(args.subject, Role(args.role), args.agency)
 
 
-@contextmanager
-def _app(settings: Settings) -> Iterator[Ihanoi]:
-    app = Ihanoi(settings)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
-def _write_json(data: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(data) + b"\n")
-    sys.stdout.flush()
-
-
-def table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """A table whose cells are shown literally (stored text may contain
-    ``[brackets]``) and wrap rather than being cut."""
-    view = Table(title=escape(title))
-    for column in columns:
-        view.add_column(column, overflow="fold")
-    for row in rows:
-        view.add_row(*(escape("" if cell is None else str(cell)) for cell in row))
-    Console().print(view)
-
-
-def _say(text: str, style: str | None = None) -> None:
-    Console().print(text, style=style, markup=False, highlight=False)
-
-
-def _usage(message: str) -> int:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
-    return USAGE
-
-
-def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
-
-
 # -- history and show ----------------------------------------------------------------
 
 
 def run_history(args: argparse.Namespace, settings: Settings) -> int:
     reader = _reader(args)
-    with _app(settings) as app:
+    with open_app(settings) as app:
         history = case_history(app, reader, args.case)
         rows = entries_as_rows(history.entries, app.timezone)
     if args.json:
         for row in rows:
-            _write_json(row)
+            write_json(row)
         return OK
-    table(
+    literal_table(
         f"{history.code} ({history.kind}) — history as seen by {reader.subject} ({reader.role.value})",
         ("v", "time (Asia/Ho_Chi_Minh)", "actor", "event", "changes"),
         [
@@ -173,7 +113,7 @@ def run_history(args: argparse.Namespace, settings: Settings) -> int:
                 row["time"][:19].replace("T", " "),
                 _actor_text(row["actor"]),
                 row["event"],
-                "\n".join(f"{name}: {_cell(value)}" for name, value in row["changes"].items()),
+                "\n".join(f"{name}: {cell(value)}" for name, value in row["changes"].items()),
             )
             for row in rows
         ],
@@ -190,152 +130,21 @@ def _actor_text(actor: dict[str, Any] | None) -> str:
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
     reader = _reader(args)
-    with _app(settings) as app:
+    with open_app(settings) as app:
         as_of = parse_moment(args.as_of, app.timezone) if args.as_of is not None else None
         found = case_state(app, reader, args.case, version=args.version, as_of=as_of)
         state = plain(found.state, app.timezone)
         recorded_at = found.recorded_at.isoformat()
     if args.json:
-        _write_json(
+        write_json(
             {"case_id": str(found.case_id), "version": found.version, "recorded_at": recorded_at, "state": state}
         )
         return OK
-    table(
+    literal_table(
         f"{state.get('code')} at version {found.version}, recorded {recorded_at}",
         ("field", "value"),
-        [(name, _cell(value)) for name, value in state.items()],
+        [(name, cell(value)) for name, value in state.items()],
     )
-    return OK
-
-
-# -- tamper evidence -----------------------------------------------------------------
-
-
-def _trusted_key(args: argparse.Namespace, settings: Settings) -> str | None:
-    if args.public_key:
-        return str(args.public_key).strip()
-    if settings.audit_key:
-        return public_key_of(load_signing_key(settings.audit_key))
-    return None
-
-
-def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    checkpoint: Checkpoint | None = None
-    trusted: str | None = None
-    try:
-        if args.checkpoint is not None:
-            checkpoint = Checkpoint.from_json(args.checkpoint.read_bytes())
-            trusted = _trusted_key(args, settings)
-            if trusted is None:
-                raise AuditKeyError(
-                    "No trusted public key to check the checkpoint against: pass --public-key "
-                    "(the key the city published) or set IHANOI_AUDIT_KEY."
-                )
-    except OSError as error:
-        return _usage(f"cannot read the checkpoint: {error}")
-    except (AuditKeyError, CheckpointFormatError) as error:
-        return _usage(error.detail)
-    with _app(settings) as app:
-        database = open_view_database(settings)
-        try:
-            total = app.recorder.max_notification_id() or 0
-            with progress_bar("verifying", total) as bar:
-                task = bar.add_task("verifying the hash chain", total=total)
-                report = verify_store(
-                    app,
-                    database,
-                    checkpoint=checkpoint,
-                    trusted_public_key=trusted,
-                    jurisdiction=settings.jurisdiction,
-                    progress=lambda done: bar.advance(task, done),
-                )
-        finally:
-            database.close()
-    if args.json:
-        _write_json(_verify_json(report, checkpoint))
-    else:
-        _print_verify(report, checkpoint)
-    return OK if report.ok else PROBLEM
-
-
-def _verify_json(report: VerifyReport, checkpoint: Checkpoint | None) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "first_problem": asdict(report.first_problem) if report.first_problem else None,
-        "problems": [asdict(problem) for problem in report.problems],
-        "more_problems": report.more_problems,
-        "checked": report.checked,
-        "chain_head": report.chain_head,
-        "log_head": report.log_head,
-        "not_yet_chained": report.unchained,
-        "checkpoint_position": checkpoint.position if checkpoint else None,
-        "seconds": round(report.seconds, 3),
-    }
-
-
-def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None) -> None:
-    rate = report.checked / report.seconds if report.seconds > 0 else 0.0
-    _say(
-        f"Checked {report.checked} chained positions up to {report.chain_head} "
-        f"(log head {report.log_head}) in {report.seconds:.2f} s ({rate:,.0f} events/s)."
-    )
-    if report.unchained:
-        _say(f"{report.unchained} events after the chain head are not yet chained (not checked).")
-        if report.chain_head == 0:
-            _say("The chain has not run here yet: `ihanoi audit checkpoint` (or a running server) chains the log.")
-    if checkpoint is not None and report.ok:
-        _say(f"The signed checkpoint at position {checkpoint.position} ({checkpoint.created_at}) matches the log.")
-    if report.ok:
-        _say("INTACT: the stored log is exactly what was chained.", "green")
-        return
-    first = report.first_problem
-    assert first is not None
-    _say(f"TAMPERED: first problem at position {first.position} ({first.kind}): {first.detail}", "red")
-    table(
-        "Problems",
-        ("position", "kind", "detail"),
-        [(problem.position, problem.kind, problem.detail) for problem in report.problems],
-    )
-    if report.more_problems:
-        _say(f"… and {report.more_problems} more.")
-
-
-def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        key = load_signing_key(settings.audit_key)
-    except AuditKeyError as error:
-        return _usage(error.detail)
-    with _app(settings) as app:
-        database = open_view_database(settings)
-        try:
-            total = max(0, (app.recorder.max_notification_id() or 0) - database.position("audit_chain"))
-            with progress_bar("chaining", total) as bar:
-                task = bar.add_task("bringing the chain up to the head", total=total)
-                checkpoint = make_checkpoint(
-                    app,
-                    database,
-                    key,
-                    jurisdiction=settings.jurisdiction,
-                    progress=lambda done: bar.advance(task, done),
-                )
-        finally:
-            database.close()
-    if args.output is not None:
-        args.output.write_bytes(checkpoint.to_json())
-    else:
-        sys.stdout.buffer.write(checkpoint.to_json())
-        sys.stdout.flush()
-    return OK
-
-
-def run_keygen(args: argparse.Namespace, settings: Settings) -> int:
-    private, public = generate_key()
-    if args.json:
-        _write_json({"audit_key": private, "public_key": public})
-    else:
-        print(f"IHANOI_AUDIT_KEY={private}")
-        print(f"public key: {public}")
-        print("Keep IHANOI_AUDIT_KEY secret; publish the public key with every checkpoint.", file=sys.stderr)
     return OK
 
 
@@ -343,7 +152,7 @@ def run_keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with open_app(settings) as app:
         since_position, since_time = _since(args.since, app)
         records = export_events(app, since_position=since_position, since_time=since_time, case=args.case)
         with args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer) as out:
@@ -378,13 +187,13 @@ class _ReplayBar:
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if missing := unknown(args.names):
-        return _usage(f"unknown read model(s): {', '.join(missing)}")
-    with _app(settings) as app, progress_bar("replaying", 0) as bar:
+        return usage_error(f"unknown read model(s): {', '.join(missing)}")
+    with open_app(settings) as app, progress_bar("replaying", 0) as bar:
         report = replay_and_diff(
             app, settings, names=args.names or None, scratch_dir=args.scratch_dir, progress=_ReplayBar(bar)
         )
     if args.json:
-        _write_json(_replay_json(report))
+        write_json(_replay_json(report))
     else:
         _print_replay(report)
     return OK if report.ok else PROBLEM
@@ -401,7 +210,7 @@ def _replay_json(report: ReplayReport) -> dict[str, Any]:
 
 
 def _print_replay(report: ReplayReport) -> None:
-    table(
+    literal_table(
         f"Read models rebuilt from {report.events} events (head {report.head}) vs live",
         ("read model", "live rows", "rebuilt rows", "changed", "only live", "only rebuilt", "result"),
         [
@@ -421,12 +230,12 @@ def _print_replay(report: ReplayReport) -> None:
         for change in model.changes:
             where = ", ".join(f"{name}={value}" for name, value in change.identity.items())
             for column, (live, rebuilt) in change.columns.items():
-                _say(f"{model.name} [{where}] {column}: live {live!r}, rebuilt {rebuilt!r}")
+                say(f"{model.name} [{where}] {column}: live {live!r}, rebuilt {rebuilt!r}")
         for row in model.sample_live:
-            _say(f"{model.name}: only live: {_cell(plain(row))}")
+            say(f"{model.name}: only live: {cell(plain(row))}")
         for row in model.sample_replayed:
-            _say(f"{model.name}: only rebuilt: {_cell(plain(row))}")
+            say(f"{model.name}: only rebuilt: {cell(plain(row))}")
     if report.ok:
-        _say("SAME: every read model is exactly what the log rebuilds.", "green")
+        say("SAME: every read model is exactly what the log rebuilds.", "green")
     else:
-        _say("DIFFERENT: some read models hold rows the log does not explain.", "red")
+        say("DIFFERENT: some read models hold rows the log does not explain.", "red")

@@ -1,4 +1,5 @@
-"""The real server, started as its own process on a free port.
+"""The real server, started as its own process on a free port, and the
+dashboard scenario some tests seed its store with.
 
 ``live_server`` runs ``ihanoi serve`` under uvicorn against a fresh SQLite file
 or a fresh PostgreSQL schema and yields a ``LiveServer`` with its base URL and
@@ -14,13 +15,20 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.settings import Settings
 from ihanoi_server.auth import issue_token
+from tests.conftest import FakeClock
 
 SECRET = "e2e-test-secret-key-that-is-long-enough-for-hs256"
 
@@ -101,3 +109,97 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live
     server = start_server(url, tmp_path / "server.log")
     yield server
     stop_server(server)
+
+
+# -- the dashboard scenario ---------------------------------------------------------------------
+# The server runs on the real clock and no route takes a "now", so a case
+# overdue *in real time* must have been received long enough ago. Before the
+# server starts, ``seed_last_weeks_cases`` writes four reports into its store
+# through the embedded library — the ``Ihanoi`` application with its ``clock``
+# set to a working day D at least eight days ago, exactly as ``ihanoi demo``
+# writes simulated weeks:
+#
+#     A  normal  received D 09:00, acknowledged 09:30, resolved 11:00, rated 4   on time, 2 working hours
+#     D  urgent  received D 09:00, acknowledged 09:00 (due 14:00),
+#                resolved D+1 15:00                                          late, 13 working hours
+#     B  urgent  received D 09:00, acknowledged 10:00 (due 15:00)            overdue since D 15:00
+#     C  normal  received D 09:00, never acknowledged (due D+1 09:00)        overdue since D+1 09:00
+#
+# (D and D+1 are working days; offices are open 08:00-12:00 and 13:00-17:00.)
+# test_dashboard_api and test_dashboard_page read them back.
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+CITIZEN = "vneid:001099012345"
+OFFICER = "officer-hk"
+WARD = "HOAN_KIEM"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What ``seed_last_weeks_cases`` wrote (see the scenario above)."""
+
+    agency: str
+    day: date
+    on_time: UUID
+    late: UUID
+    overdue_urgent: UUID
+    unacknowledged: UUID
+    codes: dict[UUID, str]
+    position: int
+
+
+def working_day_with_next(app: Ihanoi, today: date) -> date:
+    """The latest working day D, at least 8 days before ``today``, whose next day also is one."""
+    day = today - timedelta(days=8)
+    while not (app.calendar.is_working_day(day) and app.calendar.is_working_day(day + timedelta(days=1))):
+        day -= timedelta(days=1)
+    return day
+
+
+def seed_last_weeks_cases(database_url: str) -> Seeded:
+    """Write reports A, B, C and D of the scenario above into the store at ``database_url``."""
+    clock = FakeClock(datetime.now(UTC))
+    app = Ihanoi(Settings(database_url=database_url, env="test", postgres_pool_size=2), clock=clock)
+    try:
+        day = working_day_with_next(app, datetime.now(HANOI).date())
+
+        def at(hour: int, minute: int = 0, next_day: bool = False) -> None:
+            clock.set(datetime.combine(day + timedelta(days=int(next_day)), time_of_day(hour, minute), tzinfo=HANOI))
+
+        agency = app.directory.route("pothole", WARD).code
+        citizen = Principal(CITIZEN, Role.CITIZEN)
+        officer = Principal(OFFICER, Role.OFFICER, agency)
+
+        def file(priority: Priority) -> UUID:
+            return app.submit_report(
+                citizen, category="pothole", description="Ổ gà sâu trước số 12 Hàng Bài",
+                location=Location(ward=WARD), priority=priority,
+            ).case_id  # fmt: skip
+
+        def take_on(case_id: UUID) -> None:
+            app.acknowledge_report(officer, case_id)
+            app.assign_report(officer, case_id, assignee=OFFICER)
+            app.start_report(officer, case_id)
+
+        # Step: four reports arrive at 09:00 on day D.
+        at(9)
+        on_time, late = file(Priority.NORMAL), file(Priority.URGENT)
+        overdue_urgent, unacknowledged = file(Priority.URGENT), file(Priority.NORMAL)
+        # Step: the officer takes the urgent one at once, the normal one at 09:30,
+        # and acknowledges the second urgent one at 10:00 but does nothing more.
+        take_on(late)
+        at(9, 30)
+        take_on(on_time)
+        at(10)
+        app.acknowledge_report(officer, overdue_urgent)
+        # Step: the normal one is resolved at 11:00 and rated 4; the urgent one the next afternoon.
+        at(11)
+        app.resolve_report(officer, on_time, answer="Đã vá ổ gà.")
+        at(11, 30)
+        app.rate_report(citizen, on_time, stars=4)
+        at(15, next_day=True)
+        last = app.resolve_report(officer, late, answer="Đã xử lý.")
+        codes = {case: app.get_case(officer, case)["code"] for case in (on_time, late, overdue_urgent, unacknowledged)}
+        return Seeded(agency, day, on_time, late, overdue_urgent, unacknowledged, codes, last.position)
+    finally:
+        app.close()

@@ -2,22 +2,11 @@
 SQLite and PostgreSQL: who may read which agency, the filters, the 422s, and
 figures that match a small scenario exactly.
 
-How the overdue cases come about. The server runs on the real clock and no
-route takes a "now", so a case overdue *in real time* must have been received
-long enough ago. Before the server starts, ``seed_last_weeks_cases`` writes
-four reports into the server's store through the embedded library — the
-``Ihanoi`` application with its ``clock`` argument set to a working day D at
-least eight days ago, exactly as ``ihanoi demo`` writes simulated weeks:
-
-    A  normal  received D 09:00, acknowledged 09:30, resolved 11:00, rated 4   on time, 2 working hours
-    D  urgent  received D 09:00, acknowledged 09:00 (due 14:00),
-               resolved D+1 15:00                                          late, 13 working hours
-    B  urgent  received D 09:00, acknowledged 10:00 (due 15:00)            overdue since D 15:00
-    C  normal  received D 09:00, never acknowledged (due D+1 09:00)        overdue since D+1 09:00
-
-(D and D+1 are working days; offices are open 08:00-12:00 and 13:00-17:00.)
-The tests then add today's cases over HTTP: E filed, handled, resolved,
-reopened by the citizen, resolved again and rated 5; F filed and left alone.
+Before the server starts, ``seed_last_weeks_cases`` (``tests/e2e/conftest.py``)
+writes reports A, B, C and D, received on a working day D over a week ago, so
+that B and C are overdue in real time. The tests then add today's cases over
+HTTP: E filed, handled, resolved, reopened by the citizen, resolved again and
+rated 5; F filed and left alone.
 """
 
 from __future__ import annotations
@@ -25,100 +14,28 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Priority, Role
-from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
-from tests.e2e.conftest import LiveServer, start_server, stop_server
+from ihanoi_core.domain.values import Role
+from tests.e2e.conftest import (
+    CITIZEN,
+    HANOI,
+    OFFICER,
+    WARD,
+    LiveServer,
+    Seeded,
+    seed_last_weeks_cases,
+    start_server,
+    stop_server,
+)
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-CITIZEN = "vneid:001099012345"
-OFFICER = "officer-hk"
-WARD = "HOAN_KIEM"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-# -- the scenario -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Seeded:
-    """What ``seed_last_weeks_cases`` wrote (see the module docstring)."""
-
-    agency: str
-    day: date
-    on_time: UUID
-    late: UUID
-    overdue_urgent: UUID
-    unacknowledged: UUID
-    codes: dict[UUID, str]
-    position: int
-
-
-def working_day_with_next(app: Ihanoi, today: date) -> date:
-    """The latest working day D, at least 8 days before ``today``, whose next day also is one."""
-    day = today - timedelta(days=8)
-    while not (app.calendar.is_working_day(day) and app.calendar.is_working_day(day + timedelta(days=1))):
-        day -= timedelta(days=1)
-    return day
-
-
-def seed_last_weeks_cases(database_url: str) -> Seeded:
-    """Write reports A, B, C and D of the module docstring into the store at ``database_url``."""
-    clock = FakeClock(datetime.now(UTC))
-    app = Ihanoi(Settings(database_url=database_url, env="test", postgres_pool_size=2), clock=clock)
-    try:
-        day = working_day_with_next(app, datetime.now(HANOI).date())
-
-        def at(hour: int, minute: int = 0, next_day: bool = False) -> None:
-            clock.set(datetime.combine(day + timedelta(days=int(next_day)), time(hour, minute), tzinfo=HANOI))
-
-        agency = app.directory.route("pothole", WARD).code
-        citizen = Principal(CITIZEN, Role.CITIZEN)
-        officer = Principal(OFFICER, Role.OFFICER, agency)
-
-        def file(priority: Priority) -> UUID:
-            return app.submit_report(
-                citizen, category="pothole", description="Ổ gà sâu trước số 12 Hàng Bài",
-                location=Location(ward=WARD), priority=priority,
-            ).case_id  # fmt: skip
-
-        def take_on(case_id: UUID) -> None:
-            app.acknowledge_report(officer, case_id)
-            app.assign_report(officer, case_id, assignee=OFFICER)
-            app.start_report(officer, case_id)
-
-        # Step: four reports arrive at 09:00 on day D.
-        at(9)
-        on_time, late = file(Priority.NORMAL), file(Priority.URGENT)
-        overdue_urgent, unacknowledged = file(Priority.URGENT), file(Priority.NORMAL)
-        # Step: the officer takes the urgent one at once, the normal one at 09:30,
-        # and acknowledges the second urgent one at 10:00 but does nothing more.
-        take_on(late)
-        at(9, 30)
-        take_on(on_time)
-        at(10)
-        app.acknowledge_report(officer, overdue_urgent)
-        # Step: the normal one is resolved at 11:00 and rated 4; the urgent one the next afternoon.
-        at(11)
-        app.resolve_report(officer, on_time, answer="Đã vá ổ gà.")
-        at(11, 30)
-        app.rate_report(citizen, on_time, stars=4)
-        at(15, next_day=True)
-        last = app.resolve_report(officer, late, answer="Đã xử lý.")
-        codes = {case: app.get_case(officer, case)["code"] for case in (on_time, late, overdue_urgent, unacknowledged)}
-        return Seeded(agency, day, on_time, late, overdue_urgent, unacknowledged, codes, last.position)
-    finally:
-        app.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

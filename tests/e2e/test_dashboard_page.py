@@ -2,10 +2,10 @@
 and ``chromium-driver``; ``make browser`` installs them), driven by Selenium
 against the real server.
 
-The store holds the four reports of ``test_dashboard_api`` received on a
-working day D over a week ago, written through the library with its clock
-set back before the server starts, so two of them (B and C) are overdue in
-real time. The page must show exactly the figures ``GET /api/v1/dashboard``
+The store holds the four reports of the dashboard scenario
+(``tests/e2e/conftest.py``) received on a working day D over a week ago,
+written through the library with its clock set back before the server starts,
+so two of them (B and C) are overdue in real time. The page must show exactly the figures ``GET /api/v1/dashboard``
 gives for the same filter, formatted as the page promises: rates as
 percentages and hours and ratings with one decimal, rounded half up, with a
 decimal comma in Vietnamese and a point in English.
@@ -34,8 +34,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ihanoi_core.domain.values import Role
-from tests.e2e.conftest import LiveServer, start_server, stop_server
-from tests.e2e.test_dashboard_api import Seeded, seed_last_weeks_cases
+from tests.e2e.conftest import LiveServer, Seeded, seed_last_weeks_cases, start_server, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -29,7 +29,8 @@ import httpx
 import psycopg
 import pytest
 
-from ihanoi_core.domain.complaint import Complaint, Denunciation
+from ihanoi_core.domain.complaint import Complaint
+from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_server.commands import CommandSpec

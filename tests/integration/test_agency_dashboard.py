@@ -14,7 +14,7 @@ Code: the filing day is not counted; the period ends at 17:00).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -23,11 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.complaint import ComplainantIdentity, ComplaintKind
-from ihanoi_core.domain.service_request import ApplicantIdentity
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Document, Location, Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard import (
     AgencyDashboardModel,
     AgencyFigures,
@@ -35,10 +34,11 @@ from ihanoi_projections.agency_dashboard import (
     OverdueCase,
     WeekFigures,
 )
-from ihanoi_projections.base import ProjectionContext, micros
-from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.base import micros
+from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock
+from tests.integration.conftest import projection_context
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOAN_KIEM = "UBND_HOAN_KIEM"
@@ -57,22 +57,8 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
     return datetime(year, month, day, hour, minute, tzinfo=HANOI)
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def views(settings: Settings) -> Iterator[ViewDatabase]:
-    database = open_view_database(settings)
-    yield database
-    database.close()
-
-
 def dashboard_for(app: Ihanoi, views: ViewDatabase) -> AgencyDashboardModel:
-    return AgencyDashboardModel(views, ProjectionContext(app.directory, app.calendar, b"test-key"))
+    return AgencyDashboardModel(views, projection_context(app))
 
 
 def report(app: Ihanoi, citizen: Principal, ward: str = "HOAN_KIEM") -> UUID:

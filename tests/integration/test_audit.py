@@ -40,7 +40,7 @@ from ihanoi_core.audit import (
     public_key_of,
 )
 from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.complaint import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Contact, Location, Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
@@ -135,13 +135,6 @@ def file_denunciation(app: Ihanoi) -> CommandResult:
 
 def pseudonym_of(case_id: UUID) -> str:
     return f"Người tố cáo #{hashlib.sha256(f'{case_id}denouncer'.encode()).hexdigest()[:8]}"
-
-
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
 
 
 # -- history -----------------------------------------------------------------------------

@@ -3,38 +3,21 @@ exactly-once tracking and a rebuild equal to the incremental result."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
-from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase, open_view_database
+from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase
 from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock
+from tests.integration.conftest import projection_context
 
 HOAN_KIEM = Location(ward="HOAN_KIEM")
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def views(settings: Settings) -> Iterator[ViewDatabase]:
-    database = open_view_database(settings)
-    yield database
-    database.close()
-
-
 def model_for(app: Ihanoi, views: ViewDatabase) -> CaseStatusModel:
-    return CaseStatusModel(views, ProjectionContext(app.directory, app.calendar, b"test-key"))
+    return CaseStatusModel(views, projection_context(app))
 
 
 def test_case_status_follows_each_change_and_lists_a_citizens_cases(

@@ -7,17 +7,15 @@ when it is a day off; 2027-01-01 is a public holiday)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import astuple
 from datetime import date, datetime
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.complaint import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
@@ -27,8 +25,8 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
-from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
+from tests.integration.conftest import event_names
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 AGENCY = "UBND_HOAN_KIEM"
@@ -40,19 +38,8 @@ IDENTITY = ComplainantIdentity(
 )
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
 def at(year: int, month: int, day: int, hour: int = 17) -> datetime:
     return datetime(year, month, day, hour, tzinfo=HANOI)
-
-
-def event_names(app: Ihanoi, case_id: UUID) -> list[str]:
-    return [type(e).__name__ for e in app.events.get(case_id)]
 
 
 def log_position(app: Ihanoi) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.survey import Answer, Question, QuestionType
+from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_core.domain.values import Location, Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database

@@ -6,7 +6,6 @@ the incremental result."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,12 +15,11 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Channel, Contact, Location, Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext
-from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.public_reports import PublicReportsModel, bounding_box, haversine_m
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, staff
+from tests.integration.conftest import projection_context
 
 # The middle of Hồ Gươm (Hoàn Kiếm Lake).
 HO_GUOM = (21.0288, 105.8524)
@@ -39,31 +37,13 @@ def moved(north_m: float = 0.0, east_m: float = 0.0, start: tuple[float, float] 
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def views(settings: Settings) -> Iterator[ViewDatabase]:
-    database = open_view_database(settings)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def model(app: Ihanoi, views: ViewDatabase) -> PublicReportsModel:
-    return PublicReportsModel(views, ProjectionContext(app.directory, app.calendar, b"test-key"))
+    return PublicReportsModel(views, projection_context(app))
 
 
 @pytest.fixture
 def projector(app: Ihanoi, views: ViewDatabase, model: PublicReportsModel) -> Projector:
     return Projector(app, views, [model], batch_size=2)
-
-
-def staff(role: Role, agency: str) -> Principal:
-    return Principal(f"{role.value}-{agency.lower()}", role, agency)
 
 
 def ids(results: list[CommandResult]) -> list[UUID]:

@@ -3,7 +3,6 @@ a real SQLite file and the real PostgreSQL server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,33 +17,22 @@ from ihanoi_core.errors import (
     RuleViolationError,
     VersionMismatchError,
 )
-from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, staff
+from tests.integration.conftest import event_names
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOAN_KIEM = Location(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-def staff(app: Ihanoi, role: Role, category: str = "pothole", ward: str = "HOAN_KIEM") -> Principal:
-    agency = app.directory.route(category, ward).code
-    return Principal(f"{role.value}-{agency.lower()}", role, agency)
-
-
-def event_names(app: Ihanoi, case_id: object) -> list[str]:
-    return [type(e).__name__ for e in app.events.get(case_id)]  # type: ignore[arg-type]
+def routed_staff(app: Ihanoi, role: Role, category: str = "pothole", ward: str = "HOAN_KIEM") -> Principal:
+    """Staff of the agency a report of ``category`` in ``ward`` is routed to."""
+    return staff(role, app.directory.route(category, ward).code)
 
 
 def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer, leader = staff(app, Role.OFFICER), staff(app, Role.LEADER)
+    officer, leader = routed_staff(app, Role.OFFICER), routed_staff(app, Role.LEADER)
 
     # Step: a citizen files a pothole report on Monday 09:00; it is routed and due
     # for acknowledgement 8 working hours later, Tuesday 09:00.
@@ -105,7 +93,7 @@ def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
 def test_a_resolved_report_can_be_reopened_within_the_window_but_not_after(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = routed_staff(app, Role.OFFICER)
     filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     app.acknowledge_report(officer, filed.case_id)
     app.assign_report(officer, filed.case_id, assignee="a")
@@ -135,7 +123,7 @@ def test_a_resolved_report_can_be_reopened_within_the_window_but_not_after(
 def test_a_report_can_be_closed_without_action_with_a_reason(
     app: Ihanoi, citizen: Principal, command: str, kwargs: dict[str, str], status: str
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = routed_staff(app, Role.OFFICER)
     filed = app.submit_report(citizen, category="pothole", description="x", location=HOAN_KIEM)
     result = getattr(app, command)(officer, filed.case_id, **kwargs)
     assert result.status == status
@@ -147,7 +135,7 @@ def test_a_report_can_be_closed_without_action_with_a_reason(
 def test_a_duplicate_points_at_the_original_report(
     app: Ihanoi, citizen: Principal, other_citizen: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = routed_staff(app, Role.OFFICER)
     first = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     second = app.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
     result = app.mark_report_duplicate(officer, second.case_id, original=first.code)
@@ -160,7 +148,7 @@ def test_a_duplicate_points_at_the_original_report(
 def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(
     app: Ihanoi, citizen: Principal
 ) -> None:
-    leader = staff(app, Role.LEADER)
+    leader = routed_staff(app, Role.LEADER)
     filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     target = next(code for code in app.directory.agencies if code != leader.agency)
     app.transfer_report(leader, filed.case_id, to_agency=target, reason="Tuyến phố do Sở quản lý")
@@ -176,7 +164,7 @@ def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(
 def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
     app: Ihanoi, citizen: Principal, other_citizen: Principal, auditor: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = routed_staff(app, Role.OFFICER)
     filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     before = event_names(app, filed.case_id)
 
@@ -199,7 +187,7 @@ def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
 
 
 def test_illegal_transitions_raise_and_append_nothing(app: Ihanoi, citizen: Principal) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = routed_staff(app, Role.OFFICER)
     filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     with pytest.raises(InvalidTransitionError) as raised:
         app.resolve_report(officer, filed.case_id, answer="x")

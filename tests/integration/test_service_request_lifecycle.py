@@ -8,17 +8,15 @@ expected date was worked out by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.service_request import ApplicantIdentity
+from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document, Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
@@ -28,8 +26,8 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
-from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, staff
+from tests.integration.conftest import event_names
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 APPLICANT = ApplicantIdentity("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài, Hoàn Kiếm")
@@ -42,20 +40,9 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=HANOI)
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-def staff(app: Ihanoi, role: Role, procedure: str = "marriage_registration") -> Principal:
-    agency = app.directory.procedure_agency(procedure, "HOAN_KIEM").code
-    return Principal(f"{role.value}-{agency.lower()}", role, agency)
-
-
-def event_names(app: Ihanoi, case_id: UUID) -> list[str]:
-    return [type(e).__name__ for e in app.events.get(case_id)]
+def procedure_staff(app: Ihanoi, role: Role, procedure: str = "marriage_registration") -> Principal:
+    """Staff of the agency that decides ``procedure`` in Hoàn Kiếm."""
+    return staff(role, app.directory.procedure_agency(procedure, "HOAN_KIEM").code)
 
 
 def submit(
@@ -74,7 +61,7 @@ def submit(
 def test_a_dossier_goes_from_submission_to_result_returned_and_rating(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = procedure_staff(app, Role.OFFICER)
 
     # Step: the citizen files a marriage registration online on Monday 09:00; the
     # ward must review it within 8 working hours, by Tuesday 09:00.
@@ -137,7 +124,7 @@ def test_a_supplement_cycle_pauses_the_clock_and_asks_for_everything_at_once(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
     procedure = "business_household_registration"  # Three working days.
-    officer = staff(app, Role.OFFICER, procedure)
+    officer = procedure_staff(app, Role.OFFICER, procedure)
     filed = submit(app, citizen, procedure)
     clock.set(at(11, 30, 10))
     app.receive_dossier(officer, filed.case_id)
@@ -179,7 +166,7 @@ def test_a_payment_request_pauses_the_clock_until_staff_confirm_it(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
     procedure = "business_household_registration"
-    officer = staff(app, Role.OFFICER, procedure)
+    officer = procedure_staff(app, Role.OFFICER, procedure)
     filed = submit(app, citizen, procedure)
     assert app.get_case(citizen, filed.case_id)["fee"] == 100000
     clock.set(at(11, 30, 10))
@@ -211,7 +198,7 @@ def test_a_payment_request_pauses_the_clock_until_staff_confirm_it(
 def test_only_the_leader_suspends_and_resumes_a_dossier(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer, leader = staff(app, Role.OFFICER), staff(app, Role.LEADER)
+    officer, leader = procedure_staff(app, Role.OFFICER), procedure_staff(app, Role.LEADER)
     filed = submit(app, citizen)
     clock.set(at(11, 30, 10))
     app.receive_dossier(officer, filed.case_id)
@@ -242,7 +229,7 @@ def test_a_forwarded_dossier_is_seen_by_both_agencies_until_it_is_returned(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
     procedure = "land_use_certificate_first"  # Twenty working days, with the ward.
-    officer = staff(app, Role.OFFICER, procedure)
+    officer = procedure_staff(app, Role.OFFICER, procedure)
     partner = Principal("officer-snnmt", Role.OFFICER, "SNNMT")
     stranger = Principal("officer-syt", Role.OFFICER, "SYT")
     filed = submit(app, citizen, procedure)
@@ -294,7 +281,7 @@ def test_a_forwarded_dossier_is_seen_by_both_agencies_until_it_is_returned(
 def test_a_late_dossier_needs_the_leaders_apology_with_a_new_appointment_before_it_continues(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer, leader = staff(app, Role.OFFICER), staff(app, Role.LEADER)
+    officer, leader = procedure_staff(app, Role.OFFICER), procedure_staff(app, Role.LEADER)
     filed = submit(app, citizen)
     clock.set(at(11, 30, 10))
     app.receive_dossier(officer, filed.case_id)
@@ -333,7 +320,7 @@ def test_a_late_dossier_needs_the_leaders_apology_with_a_new_appointment_before_
 def test_a_dossier_rejected_at_receipt_is_closed_with_the_reason(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = procedure_staff(app, Role.OFFICER)
     filed = submit(app, citizen)
 
     # Step: the officer refuses it with reasons; the citizen reads them.
@@ -355,7 +342,7 @@ def test_a_dossier_rejected_at_receipt_is_closed_with_the_reason(
 def test_the_applicant_withdraws_a_dossier_before_its_result(
     app: Ihanoi, clock: FakeClock, citizen: Principal, other_citizen: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = procedure_staff(app, Role.OFFICER)
     filed = submit(app, citizen)
     clock.set(at(11, 30, 10))
     app.receive_dossier(officer, filed.case_id)
@@ -381,7 +368,7 @@ def test_the_applicant_withdraws_a_dossier_before_its_result(
 def test_personal_data_is_hidden_from_auditors_and_other_agencies_see_nothing(
     app: Ihanoi, citizen: Principal, other_citizen: Principal, auditor: Principal
 ) -> None:
-    officer = staff(app, Role.OFFICER)
+    officer = procedure_staff(app, Role.OFFICER)
     filed = submit(app, citizen)
 
     assert app.get_case(officer, filed.case_id)["applicant"] == APPLICANT
@@ -417,7 +404,7 @@ def test_a_dossier_needs_a_known_procedure_and_ward_and_a_citizen_to_file_it(
         )
     assert "ward" in raised.value.errors
     with pytest.raises(ForbiddenError):
-        submit(app, staff(app, Role.OFFICER))
+        submit(app, procedure_staff(app, Role.OFFICER))
 
 
 def test_the_same_idempotency_key_returns_the_first_dossier(app: Ihanoi, citizen: Principal) -> None:

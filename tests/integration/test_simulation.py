@@ -5,7 +5,6 @@ seed writes the same log; and it is fast enough to seed a demo."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,14 +88,8 @@ def run(app: Ihanoi, clock: SimulatedClock, seed: int = SEED, **options: Any) ->
 
 @pytest.fixture
 def clock() -> SimulatedClock:
+    # Overrides the FakeClock of tests/conftest.py: ``app`` runs on simulated time.
     return SimulatedClock(MONDAY)
-
-
-@pytest.fixture
-def app(settings: Settings, clock: SimulatedClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
 
 
 def memory_app(clock: SimulatedClock) -> Ihanoi:

@@ -5,17 +5,17 @@ survey visibility — on POPO, a real SQLite file and the real PostgreSQL server
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from uuid import UUID, uuid5
+from uuid import uuid5
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.commands.surveys import AlreadyAnsweredError
-from ihanoi_core.domain.survey import ANONYMOUS_RESPONDENT, Answer, Question, QuestionType
+from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
+from ihanoi_core.domain.survey import ANONYMOUS_RESPONDENT
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
@@ -26,8 +26,8 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
-from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
+from tests.integration.conftest import event_names
 
 AGENCY = "SXD"
 LEADER = Principal("leader-sxd", Role.LEADER, AGENCY)
@@ -51,23 +51,12 @@ def citizen_number(n: int) -> Principal:
     return Principal(f"vneid:0010990{n:05d}", Role.CITIZEN)
 
 
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
 def open_survey(app: Ihanoi, clock: FakeClock, *, anonymous: bool = False, days: int = 7) -> CommandResult:
     created = app.create_survey(
         LEADER, title="Khảo sát vỉa hè", description="", anonymous=anonymous, questions=QUESTIONS
     )
     closes_at = clock.now + timedelta(days=days)
     return app.publish_survey(LEADER, created.case_id, opens_at=clock.now, closes_at=closes_at)
-
-
-def event_names(app: Ihanoi, aggregate_id: UUID) -> list[str]:
-    return [type(e).__name__ for e in app.events.get(aggregate_id)]
 
 
 def stored_states(app: Ihanoi) -> list[bytes]:

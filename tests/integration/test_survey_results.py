@@ -5,21 +5,19 @@ result."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.survey import Answer, Question, QuestionType
+from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext
-from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.survey_results import OptionCount, QuestionResult, SurveyResultsModel
 from tests.conftest import FakeClock
+from tests.integration.conftest import projection_context
 
 LEADER = Principal("leader-sxd", Role.LEADER, "SXD")
 OFFICER = Principal("officer-sxd", Role.OFFICER, "SXD")
@@ -62,22 +60,8 @@ ANSWERS = (
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Ihanoi]:
-    application = Ihanoi(settings, clock=clock)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def views(settings: Settings) -> Iterator[ViewDatabase]:
-    database = open_view_database(settings)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def model(app: Ihanoi, views: ViewDatabase) -> SurveyResultsModel:
-    return SurveyResultsModel(views, ProjectionContext(app.directory, app.calendar, b"test-key"))
+    return SurveyResultsModel(views, projection_context(app))
 
 
 def open_survey(app: Ihanoi, clock: FakeClock, *, anonymous: bool = False) -> UUID:

@@ -15,13 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.domain.complaint import (
-    ComplainantIdentity,
-    Complaint,
-    ComplaintStatus,
-    Denunciation,
-    Grievance,
-)
+from ihanoi_core.domain.complaint import Complaint
+from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.grievance import Grievance
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintStatus
 from ihanoi_core.domain.values import DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 

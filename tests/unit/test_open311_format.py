@@ -30,7 +30,8 @@ from ihanoi_server.open311_format import (
     split_list,
     w3_datetime,
 )
-from ihanoi_server.routes.open311 import choose_ward, feed_query, folded, submission
+from ihanoi_server.open311_submission import choose_ward, folded, submission
+from ihanoi_server.routes.open311 import feed_query
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 DIRECTORY = Directory.load()

@@ -17,12 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.domain.service_request import (
-    VALUE_TYPES,
-    ApplicantIdentity,
-    DossierStatus,
-    ServiceRequest,
-)
+from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.service_request_values import VALUE_TYPES, ApplicantIdentity, DossierStatus
 from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Document, Principal, Role, TimeUnit
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError, ValidationError
 

@@ -12,18 +12,15 @@ from uuid import uuid4, uuid5
 import pytest
 
 from ihanoi_core.domain import VALUE_TYPES
-from ihanoi_core.domain.survey import (
-    ANONYMOUS_RESPONDENT,
+from ihanoi_core.domain.questionnaire import (
     MAX_FREE_TEXT,
     MAX_QUESTIONS,
     Answer,
     Question,
     QuestionType,
-    Survey,
-    SurveyResponse,
     check_questions,
-    response_id,
 )
+from ihanoi_core.domain.survey import ANONYMOUS_RESPONDENT, Survey, SurveyResponse, response_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 from ihanoi_core.transcoder import OrjsonTranscoder

@@ -41,13 +41,10 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ihanoi_core.commands.base import CaseCommands, CommandResult
-from ihanoi_core.domain.complaint import (
-    ComplainantIdentity,
-    Complaint,
-    ComplaintKind,
-    Denunciation,
-    Grievance,
-)
+from ihanoi_core.domain.complaint import Complaint
+from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.grievance import Grievance
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, authorize_create, can_see, register

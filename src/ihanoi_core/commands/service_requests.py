@@ -17,7 +17,8 @@ from decimal import Decimal
 from uuid import UUID
 
 from ihanoi_core.commands.base import CaseCommands, CommandResult
-from ihanoi_core.domain.service_request import ApplicantIdentity, ServiceRequest
+from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document, Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, register

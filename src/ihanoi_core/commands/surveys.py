@@ -23,7 +23,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.commands.base import CaseCommands, CommandResult
-from ihanoi_core.domain.survey import Answer, Question, Survey, SurveyResponse
+from ihanoi_core.domain.questionnaire import Answer, Question
+from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,

@@ -1,15 +1,30 @@
-"""The domain model: one aggregate per module, pure (no I/O, no clock)."""
+"""The domain model: one aggregate per module, pure (no I/O, no clock).
+
+Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
+``grievance``), ``service_request``, ``survey``; ``case`` is their base and
+``case_code`` the code index. The values an aggregate's events carry sit beside
+it (``grievance_values``, ``service_request_values``, ``questionnaire``), the
+values every aggregate uses in ``values``.
+"""
 
 from __future__ import annotations
 
-from ihanoi_core.domain import complaint, report, service_request, survey, values
+from ihanoi_core.domain import (
+    grievance_values,
+    questionnaire,
+    report,
+    service_request_values,
+    survey,
+    values,
+)
 
 # Every enum and value object that may travel inside an event, by the stable
-# name the transcoder stores. Each aggregate module declares its own.
+# name the transcoder stores. Each module declares its own.
 VALUE_TYPES: dict[str, type] = {
     **values.VALUE_TYPES,
     **report.VALUE_TYPES,
-    **complaint.VALUE_TYPES,
-    **service_request.VALUE_TYPES,
+    **grievance_values.VALUE_TYPES,
+    **service_request_values.VALUE_TYPES,
     **survey.VALUE_TYPES,
+    **questionnaire.VALUE_TYPES,
 }

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.complaint import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
 from ihanoi_server.http import command_response, idempotency_key, principal, read_body, state
 from ihanoi_server.routes.reports import AssignIn, NoteIn, ReasonIn, ShortText, Text

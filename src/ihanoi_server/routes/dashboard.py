@@ -40,7 +40,8 @@ from starlette.routing import Route
 from ihanoi_core.directory import Agency, Directory
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, ValidationError
-from ihanoi_projections.agency_dashboard import RULES, AgencyDashboardModel, DashboardFigures
+from ihanoi_projections.agency_dashboard import AgencyDashboardModel, DashboardFigures
+from ihanoi_projections.agency_dashboard_projection import RULES
 from ihanoi_server import dashboard_page
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
 from ihanoi_server.i18n import language, strings

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.service_request import ApplicantIdentity
+from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_server.commands import CommandSpec, Empty, command_routes

@@ -26,7 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.surveys import PUBLIC_READERS
-from ihanoi_core.domain.survey import PUBLIC_STATUSES, Answer, Question, QuestionType, SurveyStatus
+from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
+from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
 from ihanoi_projections.survey_results import SurveyResults, SurveyResultsModel

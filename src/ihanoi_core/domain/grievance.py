@@ -1,0 +1,391 @@
+"""Grievance: what a complaint (khiếu nại) and a denunciation (tố cáo) share.
+A citizen contests an administrative decision or act that affects them, or
+reports an official's breach of the law: one lifecycle with a rule policy per
+kind (DESIGN §3.2), the kinds in ``complaint`` and ``denunciation``.
+
+``Grievance`` holds the lifecycle both kinds share; every command checks the
+kind's ``TRANSITIONS`` table, so a step of one kind (a dialogue, a preliminary
+check) is an ``InvalidTransitionError`` on the other. The two concrete classes
+differ in their code (``KN-`` / ``TC-``), their creation event and their rules.
+
+Every deadline is computed when decided and stored in its event with the
+``Clock`` it came from; ``due_at`` is ``None`` when no clock runs.
+
+Events defined here are stored under this class's topic whichever kind
+triggers them (``…grievance:Grievance.Accepted``); those stored before it moved
+here from ``complaint`` still load (``ihanoi_core.moved_topics``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from eventsourcing.domain import event
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.grievance_values import (
+    MAX_TEXT,
+    ComplainantIdentity,
+    ComplaintKind,
+    ComplaintStatus,
+    Deadlines,
+)
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
+from ihanoi_core.errors import RuleViolationError
+
+S = ComplaintStatus
+
+
+class Grievance(Case):
+    """What complaints and denunciations share. Not instantiated itself."""
+
+    kind: ClassVar[str] = "grievance"
+    complaint_kind: ClassVar[ComplaintKind]
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REFUSED, S.WITHDRAWN})
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "complainant")
+    STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = ()
+    # command -> statuses it is valid from; a command missing here is not a
+    # step of this kind at all.
+    TRANSITIONS: ClassVar[Mapping[str, tuple[ComplaintStatus, ...]]] = {}
+
+    if TYPE_CHECKING:
+        subject: str
+        content: str
+        respondent_agency: str
+        ward: str
+        complainant: ComplainantIdentity
+        accepted_at: datetime | None
+        extension_count: int
+        preliminary_extended: bool
+        forward_due_at: datetime | None
+        refusal_reason: str | None
+        refusal_legal_basis: str | None
+        dialogue_summary: str | None
+        decision: str | None
+        decided_at: datetime | None
+        conclusion: str | None
+        concluded_at: datetime | None
+        withdrawal_reason: str | None
+
+    @classmethod
+    def _all_statuses(cls) -> Iterable[str]:
+        return cls.STATUSES
+
+    def _require_step(self, command: str) -> None:
+        self._require(command, *self.TRANSITIONS.get(command, ()))
+
+    def _require_approver(self, actor: Principal, command: str) -> None:
+        # Extensions are decisions of the head of the handling agency
+        # (Law on Complaints Art. 28, Law on Denunciations Art. 24, 30).
+        if actor.role is not Role.LEADER or actor.agency != self.agency:
+            raise RuleViolationError(
+                self.id, "approver", f"Only a leader of the handling agency may {command.replace('_', ' ')}."
+            )
+
+    def _running_clock(self) -> Clock:
+        if self.clock is None:  # every status an extension is valid from has a clock
+            raise AssertionError(f"case {self.id} in status {self.status} has no running clock")
+        return self.clock
+
+    def _receive(
+        self,
+        *,
+        code: str,
+        status: ComplaintStatus,
+        subject: str,
+        content: str,
+        respondent_agency: str,
+        ward: str,
+        complainant: ComplainantIdentity,
+        owner: str | None,
+        clock: Clock,
+        due_at: datetime,
+    ) -> None:
+        """What every Filed event assigns (called from the event bodies only)."""
+        self.code = code
+        self.status = status
+        self.subject = subject
+        self.content = content
+        self.respondent_agency = respondent_agency
+        self.agency = respondent_agency
+        self.ward = ward
+        self.complainant = complainant
+        self.owner = owner
+        self.clock = clock
+        self.due_at = due_at
+        self.assignee = None
+        self.public_note = None
+        self.accepted_at = None
+        self.extension_count = 0
+        self.preliminary_extended = False
+        self.forward_due_at = None
+        self.refusal_reason = None
+        self.refusal_legal_basis = None
+        self.dialogue_summary = None
+        self.decision = None
+        self.decided_at = None
+        self.conclusion = None
+        self.concluded_at = None
+        self.withdrawal_reason = None
+
+    # -- rule policy, per kind ------------------------------------------------
+
+    def _resolve_rule(self, deadlines: Deadlines, *, complex: bool) -> DeadlineRule:
+        """The period to resolve the case in, counted from acceptance."""
+        raise NotImplementedError
+
+    def _receipt_rule(self, deadlines: Deadlines) -> DeadlineRule:
+        """The period a receiving agency has before it must accept or refuse."""
+        raise NotImplementedError
+
+    def _forward_due(
+        self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime
+    ) -> datetime | None:
+        """By when a case received at ``received_at`` must be forwarded if the
+        agency is not competent; ``None`` when the law sets no such period."""
+        return None
+
+    def _extended_clock(self, deadlines: Deadlines) -> Clock:
+        """The resolve clock after one more extension, or ``RuleViolationError``."""
+        raise NotImplementedError
+
+    # -- staff commands -------------------------------------------------------
+
+    def accept(
+        self, actor: Principal, *, deadlines: Deadlines, calendar: DeadlineCalendar, timestamp: datetime
+    ) -> None:
+        """Accept the case for resolution (thụ lý); the resolve clock starts."""
+        self._require_step("accept")
+        clock = Clock(started_at=timestamp, rule=self._resolve_rule(deadlines, complex=False))
+        self._accept(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+
+    @event("Accepted")
+    def _accept(self, actor: Principal, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
+        self.status = S.ACCEPTED
+        self.accepted_at = timestamp
+        self.clock = clock
+        self.due_at = due_at
+
+    def refuse(self, actor: Principal, reason: str, legal_basis: str, *, timestamp: datetime) -> None:
+        """Refuse to accept, with the reason and the legal basis the complainant
+        is told (Law on Complaints Art. 11, 27; Law on Denunciations Art. 29)."""
+        self._require_step("refuse")
+        reason = self._require_text(self.id, "reason", reason)
+        legal_basis = self._require_text(self.id, "legal_basis", legal_basis, max_length=500)
+        self._refuse(actor=actor, reason=reason, legal_basis=legal_basis, timestamp=timestamp)
+
+    @event("Refused")
+    def _refuse(self, actor: Principal, reason: str, legal_basis: str, timestamp: datetime) -> None:
+        self.status = S.REFUSED
+        self.refusal_reason = reason
+        self.refusal_legal_basis = legal_basis
+        self.clock = None
+        self.due_at = None
+
+    def forward(
+        self,
+        actor: Principal,
+        to_agency: str,
+        reason: str,
+        *,
+        deadlines: Deadlines,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Forward to the competent agency (chuyển đơn), which receives it anew
+        with its own clock; the history stays with the case."""
+        self._require_step("forward")
+        if to_agency == self.agency:
+            raise RuleViolationError(self.id, "to_agency", "The case is already with that agency.")
+        reason = self._require_text(self.id, "reason", reason)
+        clock = Clock(started_at=timestamp, rule=self._receipt_rule(deadlines))
+        self._forward(
+            actor=actor,
+            from_agency=self.agency or "",
+            to_agency=to_agency,
+            reason=reason,
+            clock=clock,
+            due_at=calendar.due(clock),
+            forward_due_at=self._forward_due(deadlines, calendar, timestamp),
+            timestamp=timestamp,
+        )
+
+    @event("Forwarded")
+    def _forward(
+        self,
+        actor: Principal,
+        from_agency: str,
+        to_agency: str,
+        reason: str,
+        clock: Clock,
+        due_at: datetime,
+        forward_due_at: datetime | None,
+        timestamp: datetime,
+    ) -> None:
+        self.status = S.FORWARDED
+        self.agency = to_agency
+        self.assignee = None
+        self.clock = clock
+        self.due_at = due_at
+        self.forward_due_at = forward_due_at
+        self.preliminary_extended = False
+
+    def extend_preliminary_check(
+        self,
+        actor: Principal,
+        reason: str,
+        *,
+        deadlines: Deadlines,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Extend a denunciation's preliminary check once, from 7 to 10 working
+        days after receipt (Law on Denunciations Art. 24)."""
+        self._require_step("extend_preliminary_check")
+        self._require_approver(actor, "extend_preliminary_check")
+        if self.preliminary_extended:
+            raise RuleViolationError(
+                self.id, "preliminary_extension", "The preliminary check can be extended only once."
+            )
+        reason = self._require_text(self.id, "reason", reason)
+        clock = replace(self._running_clock(), rule=deadlines["denunciation_preliminary_extended"])
+        self._extend_preliminary_check(
+            actor=actor,
+            reason=reason,
+            approver=actor.subject,
+            clock=clock,
+            due_at=calendar.due(clock),
+            timestamp=timestamp,
+        )
+
+    @event("PreliminaryCheckExtended")
+    def _extend_preliminary_check(
+        self,
+        actor: Principal,
+        reason: str,
+        approver: str,
+        clock: Clock,
+        due_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.preliminary_extended = True
+        self.clock = clock
+        self.due_at = due_at
+
+    def start_verification(self, actor: Principal, *, timestamp: datetime) -> None:
+        """The assigned handler starts verifying the content (xác minh)."""
+        self._require_step("start_verification")
+        if self.assignee is None:
+            raise RuleViolationError(self.id, "assignee", "Assign a handler before verification starts.")
+        self._start_verification(actor=actor, timestamp=timestamp)
+
+    @event("VerificationStarted")
+    def _start_verification(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.VERIFYING
+
+    def hold_dialogue(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
+        """Record a dialogue with the complainant (đối thoại), held when their
+        requests and the verification results differ (Law on Complaints Art. 30)."""
+        self._require_step("hold_dialogue")
+        summary = self._require_text(self.id, "summary", summary, max_length=MAX_TEXT)
+        self._hold_dialogue(actor=actor, summary=summary, timestamp=timestamp)
+
+    @event("DialogueHeld")
+    def _hold_dialogue(self, actor: Principal, summary: str, timestamp: datetime) -> None:
+        self.status = S.DIALOGUE
+        self.dialogue_summary = summary
+
+    def extend(
+        self,
+        actor: Principal,
+        reason: str,
+        *,
+        deadlines: Deadlines,
+        calendar: DeadlineCalendar,
+        timestamp: datetime,
+    ) -> None:
+        """Extend the resolution period with the reason and the approving leader
+        on record: a complaint switches to the complex period, a denunciation
+        gains another extension period (at most twice)."""
+        self._require_step("extend")
+        self._require_approver(actor, "extend")
+        reason = self._require_text(self.id, "reason", reason)
+        clock = self._extended_clock(deadlines)
+        self._extend(
+            actor=actor,
+            reason=reason,
+            approver=actor.subject,
+            clock=clock,
+            due_at=calendar.due(clock),
+            timestamp=timestamp,
+        )
+
+    @event("Extended")
+    def _extend(
+        self,
+        actor: Principal,
+        reason: str,
+        approver: str,
+        clock: Clock,
+        due_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.extension_count += 1
+        self.clock = clock
+        self.due_at = due_at
+
+    def decide(self, actor: Principal, decision: str, *, timestamp: datetime) -> None:
+        """Issue the complaint decision (quyết định giải quyết khiếu nại)."""
+        self._require_step("decide")
+        decision = self._require_text(self.id, "decision", decision, max_length=MAX_TEXT)
+        self._decide(actor=actor, decision=decision, timestamp=timestamp)
+
+    @event("Decided")
+    def _decide(self, actor: Principal, decision: str, timestamp: datetime) -> None:
+        self.status = S.DECIDED
+        self.decision = decision
+        self.decided_at = timestamp
+        self.clock = None
+        self.due_at = None
+
+    def conclude(self, actor: Principal, conclusion: str, *, timestamp: datetime) -> None:
+        """Issue the conclusion on the denounced content (kết luận nội dung tố cáo)."""
+        self._require_step("conclude")
+        conclusion = self._require_text(self.id, "conclusion", conclusion, max_length=MAX_TEXT)
+        self._conclude(actor=actor, conclusion=conclusion, timestamp=timestamp)
+
+    @event("Concluded")
+    def _conclude(self, actor: Principal, conclusion: str, timestamp: datetime) -> None:
+        self.status = S.CONCLUDED
+        self.conclusion = conclusion
+        self.concluded_at = timestamp
+        self.clock = None
+        self.due_at = None
+
+    def close(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Close the file once the decision or conclusion is issued."""
+        self._require_step("close")
+        self._close(actor=actor, timestamp=timestamp)
+
+    @event("Closed")
+    def _close(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.CLOSED
+
+    # -- complainant commands -------------------------------------------------
+
+    def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
+        """The complainant withdraws (rút đơn) before the decision or conclusion;
+        resolution ends (Law on Complaints Art. 10)."""
+        self._require_step("withdraw")
+        reason = self._require_text(self.id, "reason", reason)
+        self._withdraw(actor=actor, reason=reason, timestamp=timestamp)
+
+    @event("Withdrawn")
+    def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
+        self.status = S.WITHDRAWN
+        self.withdrawal_reason = reason
+        self.clock = None
+        self.due_at = None

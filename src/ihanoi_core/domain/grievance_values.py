@@ -1,0 +1,85 @@
+"""The values complaints and denunciations share: their kind, status and the
+complainant's identity, and the directory's legal periods they are decided by.
+
+The enums and the identity travel inside events, so each is registered with the
+transcoder by a stable name (``VALUE_TYPES``); renaming a registered name is a
+stored-contract change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ihanoi_core.domain.values import DeadlineRule
+from ihanoi_core.errors import ValidationError
+
+
+class ComplaintKind(StrEnum):
+    """The two legal tracks: khiếu nại (complaint) and tố cáo (denunciation)."""
+
+    COMPLAINT = "complaint"
+    DENUNCIATION = "denunciation"
+
+
+class ComplaintStatus(StrEnum):
+    FILED = "filed"
+    PRELIMINARY_CHECK = "preliminary_check"
+    FORWARDED = "forwarded"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    VERIFYING = "verifying"
+    DIALOGUE = "dialogue"
+    DECIDED = "decided"
+    CONCLUDED = "concluded"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class ComplainantIdentity:
+    """Who complains or denounces. Personal data: redacted for those not
+    entitled to it, and sealed entirely for denunciations."""
+
+    name: str
+    national_id: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+VALUE_TYPES: dict[str, type] = {
+    "complaint_kind": ComplaintKind,
+    "complaint_status": ComplaintStatus,
+    "complainant_identity": ComplainantIdentity,
+}
+
+
+Deadlines = Mapping[str, DeadlineRule]
+"""The directory's legal periods by name (``complaint_accept`` …)."""
+
+MAX_TEXT = 20_000
+
+
+def checked_identity(identity: ComplainantIdentity, *, sealed: bool) -> ComplainantIdentity:
+    """The identity with its fields stripped; ``ValidationError`` naming each
+    missing one. A denunciation's (``sealed``) must identify the denouncer."""
+
+    def clean(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    name = (identity.name or "").strip()
+    national_id = clean(identity.national_id)
+    phone, address = clean(identity.phone), clean(identity.address)
+    errors: dict[str, str] = {}
+    if not name:
+        errors["complainant.name"] = "is required"
+    # Art. 25(2) Law on Denunciations: an unidentified sender's letter is not
+    # handled as a denunciation (anonymous tips are reports of category "tip").
+    if sealed and national_id is None:
+        errors["complainant.national_id"] = "is required: anonymous denunciations are not accepted"
+    if sealed and phone is None and address is None:
+        errors["complainant.contact"] = "a phone number or an address is required"
+    if errors:
+        raise ValidationError(errors)
+    return ComplainantIdentity(name=name, national_id=national_id, phone=phone, address=address)

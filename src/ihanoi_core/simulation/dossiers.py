@@ -1,0 +1,267 @@
+"""Online dossiers in the simulation (DESIGN §3.3): submitted, reviewed,
+received, processed — supplements, fees, suspensions, inter-agency steps,
+apologies for lateness — and the result returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from uuid import UUID
+
+from ihanoi_core.directory import Procedure
+from ihanoi_core.domain.service_request_values import ApplicantIdentity
+from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Document, Principal, TimeUnit
+from ihanoi_core.simulation.engine import Citizen, Engine, Process
+from ihanoi_core.simulation.texts import (
+    APOLOGIES,
+    DOSSIER_NOTES,
+    DOSSIER_REJECTIONS,
+    EXTRA_DOCUMENTS,
+    PARTNERS,
+    RATING_COMMENTS,
+    SUSPENSIONS,
+    WITHDRAW_DOSSIER,
+)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Dossier:
+    """What the simulation knows of a dossier as it moves."""
+
+    case_id: UUID
+    ident: str
+    citizen: Citizen
+    procedure: Procedure
+    agency: str
+    leader: Principal
+    missing: tuple[str, ...]
+    handler: Principal | None = None
+
+
+class DossierStories(Engine):
+    """The life of an online dossier, from submission to the result returned."""
+
+    def _dossier(self, ident: str) -> Process:
+        """An online dossier from submission to the result returned (DESIGN §3.3)."""
+        rng, app = self.rng, self.app
+        dossier = self._submit_dossier(ident)
+        if dossier is None:
+            return
+        case_id = dossier.case_id
+
+        # Review within 8 working hours: reject, ask for what is missing, or receive.
+        yield self._office(rng.uniform(0.2, 7) if rng.random() < 0.9 else rng.uniform(8.5, 14))
+        officer = self._officer(dossier.agency)
+        if rng.random() < 0.04:
+            self._run(partial(app.reject_dossier, officer, case_id, reason=rng.choice(DOSSIER_REJECTIONS)))
+            return
+        if dossier.missing and rng.random() < 0.4:
+            if not (yield from self._supplement(dossier, officer)):
+                return
+            yield self._office(rng.uniform(0.2, 4))
+        if self._run(partial(app.receive_dossier, officer, case_id)) is None:
+            return
+        dossier.handler = officer
+        if rng.random() < 0.3:
+            dossier.handler = self._officer(dossier.agency)
+            yield self._office(rng.uniform(0.1, 1))
+            assigned = partial(app.assign_dossier, officer, case_id, assignee=dossier.handler.subject)
+            if self._run(assigned) is None:
+                return
+        yield self._office(rng.uniform(0.1, 2))
+        if not (yield from self._on_time(dossier)):
+            return
+        if self._run(partial(app.start_processing, dossier.handler, case_id)) is None:
+            return
+        if not (yield from self._process_dossier(dossier)):
+            return
+
+        # The result: ~8 % after the appointment date, so only after an apology.
+        if rng.random() < 0.08:
+            due = self._due(dossier.leader, case_id)
+            if due is None:
+                return
+            yield self._office(rng.uniform(0.5, 6), due)
+        else:
+            yield self._before_due(dossier, 0.4, 0.9)
+        if not (yield from self._on_time(dossier)):
+            return
+        note = f"Đã có kết quả giải quyết thủ tục “{dossier.procedure.name}”; mời ông/bà nhận kết quả."
+        if self._run(partial(app.mark_result_ready, dossier.handler, case_id, note=note)) is None:
+            return
+        yield self._office(rng.uniform(1, 24))
+        if self._run(partial(app.return_result, self._officer(dossier.agency), case_id)) is None:
+            return
+        if rng.random() < 0.6:
+            yield self._citizen_time(1, 48)
+            stars = rng.choices((1, 2, 3, 4, 5), (1, 1, 2, 6, 10))[0]
+            comment = RATING_COMMENTS[stars] if rng.random() < 0.4 else None
+            self._run(partial(app.rate_dossier, dossier.citizen.principal, case_id, stars=stars, comment=comment))
+
+    def _submit_dossier(self, ident: str) -> _Dossier | None:
+        """A citizen files a dossier for a catalogue procedure; one in five
+        lacks a paper (forgotten, or one the officer will need besides)."""
+        rng = self.rng
+        citizen = self._citizen()
+        code = rng.choices(self.procedures, self.procedure_weights)[0]
+        procedure = self.directory.procedures[code]
+        agency = self.directory.procedure_agency(code, citizen.ward).code
+        papers = list(procedure.required_documents) or ["Đơn đề nghị"]
+        missing: tuple[str, ...] = ()
+        if rng.random() < 0.2:
+            if len(papers) > 1 and rng.random() < 0.6:
+                missing = (papers.pop(rng.randrange(len(papers))),)
+            else:
+                missing = (rng.choice(EXTRA_DOCUMENTS),)
+        applicant = ApplicantIdentity(
+            name=citizen.name, national_id=citizen.national_id, phone=citizen.phone, address=citizen.address
+        )
+        submitted = self._create(
+            "dossier",
+            partial(
+                self.app.submit_dossier,
+                citizen.principal,
+                procedure=code,
+                ward=citizen.ward,
+                applicant=applicant,
+                documents=self._documents(ident, papers),
+                channel=rng.choice((Channel.WEB, Channel.WEB, Channel.APP)),
+                idempotency_key=self._key(ident),
+            ),
+        )
+        if submitted is None:
+            return None
+        return _Dossier(
+            case_id=submitted.case_id,
+            ident=ident,
+            citizen=citizen,
+            procedure=procedure,
+            agency=agency,
+            leader=self._leader(agency),
+            missing=missing,
+        )
+
+    def _process_dossier(self, dossier: _Dossier) -> Generator[datetime, None, bool]:
+        """Processing before the result: the supplement still owed, a fee, now and
+        then a suspension or an inter-agency step, a note. Each step keeps to the
+        appointment date (or follows an apology); ``False`` if the story ends."""
+        rng, app, case_id = self.rng, self.app, dossier.case_id
+        handler, leader = dossier.handler, dossier.leader
+        assert handler is not None  # Set when the dossier was received.
+        if dossier.missing:
+            yield self._before_due(dossier, 0.1, 0.3)
+            if not (yield from self._on_time(dossier)) or not (yield from self._supplement(dossier, handler)):
+                return False
+        if dossier.procedure.fee > 0 and rng.random() < 0.35:
+            yield self._before_due(dossier, 0.1, 0.3)
+            if not (yield from self._on_time(dossier)):
+                return False
+            amount = dossier.procedure.fee * rng.choice((1, 1, 2, 3))
+            dong = f"{amount:,}".replace(",", ".")  # 150.000 đồng, as Vietnamese writes it.
+            note = f"Phí, lệ phí theo quy định: {dong} đồng."
+            if self._run(partial(app.request_payment, handler, case_id, amount=amount, note=note)) is None:
+                return False
+            yield self._office(rng.uniform(1, 12))
+            reference = f"VNPAY{rng.randrange(10**12):012d}"
+            if self._run(partial(app.confirm_payment, handler, case_id, reference=reference)) is None:
+                return False
+        if rng.random() < 0.03:
+            yield self._before_due(dossier, 0.1, 0.3)
+            if not (yield from self._on_time(dossier)):
+                return False
+            if self._run(partial(app.suspend_dossier, leader, case_id, reason=rng.choice(SUSPENSIONS))) is None:
+                return False
+            yield self._office_days(1, 3)
+            if self._run(partial(app.resume_dossier, leader, case_id, note="Đã có kết quả xác minh.")) is None:
+                return False
+        partner = PARTNERS.get(dossier.procedure.code, dossier.agency)
+        partner = self._ward_committee(dossier.citizen.ward) if partner == "ward" else partner
+        if partner in self.directory.agencies and partner != dossier.agency and rng.random() < 0.35:
+            yield self._before_due(dossier, 0.1, 0.25)
+            if not (yield from self._on_time(dossier)) or not (yield from self._forward(dossier, partner)):
+                return False
+        if rng.random() < 0.3:
+            yield self._before_due(dossier, 0.1, 0.4)
+            if self._run(partial(app.comment_dossier, handler, case_id, note=rng.choice(DOSSIER_NOTES))) is None:
+                return False
+        return True
+
+    def _documents(self, folder: str, names: Sequence[str]) -> tuple[Document, ...]:
+        """Scanned papers: a made-up storage URL and the SHA-256 of the paper's name."""
+        return tuple(
+            Document(
+                name=name,
+                url=f"https://storage.ihanoi.vn/sim/{self.seed}/{folder}/{index}.pdf",
+                sha256=hashlib.sha256(name.encode()).hexdigest(),
+            )
+            for index, name in enumerate(names, start=1)
+        )
+
+    def _supplement(self, dossier: _Dossier, officer: Principal) -> Generator[datetime, None, bool]:
+        """Ask once for everything missing; the applicant supplies it (or, one in
+        ten, withdraws). ``True`` when supplied."""
+        rng, app, case_id, missing = self.rng, self.app, dossier.case_id, dossier.missing
+        note = "Đề nghị bổ sung: " + "; ".join(missing)
+        if self._run(partial(app.request_supplement, officer, case_id, missing=missing, note=note)) is None:
+            return False
+        yield self._citizen_time(3, 72)
+        applicant = dossier.citizen.principal
+        if rng.random() < 0.1:
+            self._run(partial(app.withdraw_dossier, applicant, case_id, reason=rng.choice(WITHDRAW_DOSSIER)))
+            return False
+        documents = self._documents(f"{dossier.ident}/bo-sung", missing)
+        if self._run(partial(app.supplement_dossier, applicant, case_id, documents=documents)) is None:
+            return False
+        dossier.missing = ()
+        return True
+
+    def _forward(self, dossier: _Dossier, partner: str) -> Generator[datetime, None, bool]:
+        """Send the dossier to the partner agency for a step (liên thông) that
+        fits before the appointment date; the partner returns it in time."""
+        rng, app, case_id = self.rng, self.app, dossier.case_id
+        due = self._due(dossier.leader, case_id)
+        if due is None:
+            return False
+        for working_days in (3, 2, 1):
+            rule = DeadlineRule(working_days, TimeUnit.WORKING_DAYS, "liên thông")
+            if self.calendar.due(Clock(started_at=self._now(), rule=rule)) <= due:
+                break
+        else:
+            return True  # No time left for a partner step: the agency does without.
+        note = f"Chuyển {self.directory.agencies[partner].name} thực hiện bước liên thông."
+        handler = dossier.handler or dossier.leader
+        sent = partial(app.forward_dossier, handler, case_id, to_agency=partner, working_days=working_days, note=note)
+        if self._run(sent) is None:
+            return False
+        yield self._office(working_days * 8 * rng.uniform(0.3, 0.9))
+        back = partial(app.return_dossier, self._officer(partner), case_id, note="Đã hoàn thành bước liên thông.")
+        return self._run(back) is not None
+
+    def _before_due(self, dossier: _Dossier, low: float, high: float) -> datetime:
+        """A moment that fraction of the way from now to the appointment date."""
+        due = self._due(dossier.leader, dossier.case_id)
+        if due is None or due <= self._now():
+            return self._now()
+        return self._schedule(self._now(), due)(self.rng.uniform(low, high))
+
+    def _on_time(self, dossier: _Dossier) -> Generator[datetime, None, bool]:
+        """Past the appointment nothing moves until the leader apologises with a
+        new date (phiếu xin lỗi); the step then follows within the hour or two."""
+        due = self._due(dossier.leader, dossier.case_id)
+        if due is None or self._now() <= due:
+            return True
+        apology = partial(
+            self.app.apologize_for_delay,
+            dossier.leader,
+            dossier.case_id,
+            reason=self.rng.choice(APOLOGIES),
+            new_due=self._office_days(1, 3),
+        )
+        if self._run(apology) is None:
+            return False
+        yield self._office(self.rng.uniform(0.5, 2))
+        return True

@@ -1,0 +1,279 @@
+"""What an Open311 POST asks for: the report, checked against the directory,
+the partner that files it and the ward it is filed in.
+
+The contact fields become the report's private ``Contact`` (name =
+``last_name first_name``, the Vietnamese order); ``device_id`` is not kept and
+``account_id`` is only echoed. Attribute answers are checked against the
+service definition and, as the report has no field for them, appended to its
+description in words. Every problem is collected, so a 400 names them all.
+
+The ward, which decides the agency, is chosen in this order:
+
+1. ``ward`` (an ihanoi extension; also ``attribute[ward]`` when the service has
+   no such attribute): a ward code or name of the directory; unknown is 400;
+2. ``lat`` + ``long``: the ward whose approximate centre (``WARD_CENTRES``) is
+   nearest; a point farther than 50 km from every centre is outside the city (400);
+3. an ``address_string`` naming a ward ("Phường Cầu Giấy", "Cau Giay Ward");
+4. otherwise the city's central ward (Hoàn Kiếm; the directory's first ward
+   if it has none), whose committee transfers the report when it is not theirs.
+
+A directory without centres for its wards skips step 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC
+
+from ihanoi_core.directory import Category, Directory
+from ihanoi_core.domain.values import Contact, Location, Principal, Role
+from ihanoi_server.open311_format import Open311Error, Params, parse_w3_datetime, split_list
+
+MAX_DESCRIPTION = 4000
+MAX_ADDRESS = 500
+MAX_MEDIA = 10
+FARTHEST_FROM_A_WARD_M = 50_000
+CENTRAL_WARD = "HOAN_KIEM"
+EARTH_RADIUS_M = 6_371_008.8
+# Approximate centres (WGS84) of the sample directory's wards, as drawn since 01/07/2025.
+WARD_CENTRES: dict[str, tuple[float, float]] = {
+    "HOAN_KIEM": (21.0310, 105.8520),
+    "CUA_NAM": (21.0240, 105.8450),
+    "BA_DINH": (21.0400, 105.8390),
+    "NGOC_HA": (21.0400, 105.8200),
+    "GIANG_VO": (21.0270, 105.8170),
+    "HAI_BA_TRUNG": (21.0130, 105.8590),
+    "VINH_TUY": (20.9990, 105.8760),
+    "BACH_MAI": (20.9990, 105.8520),
+    "DONG_DA": (21.0150, 105.8230),
+    "KIM_LIEN": (21.0060, 105.8360),
+    "CAU_GIAY": (21.0360, 105.7950),
+    "TAY_HO": (21.0680, 105.8260),
+    "BA_VI": (21.0600, 105.3800),
+}
+PHONE = re.compile(r"\+?[0-9 ().-]{6,30}")
+EMAIL = re.compile(r"[^@\s]{1,100}@[^@\s]{1,100}")
+URL = re.compile(r"https?://\S{1,1990}")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a POST asks for, checked against the directory."""
+
+    description: str
+    location: Location
+    contact: Contact | None
+    media_urls: tuple[str, ...]
+    account_id: str | None
+
+
+def partner(api_key: str | None, keys: frozenset[str]) -> Principal:
+    """The partner app holding ``api_key``, named by a fingerprint (never the key); 403 otherwise."""
+    if api_key is None:
+        raise Open311Error(403, "api_key was not provided -- can't proceed with create_request.")
+    if not any(hmac.compare_digest(api_key.encode(), key.encode()) for key in keys):
+        raise Open311Error(403, "Invalid api_key received -- can't proceed with create_request.")
+    return Principal(f"open311:{hashlib.sha256(api_key.encode()).hexdigest()[:16]}", Role.PARTNER)
+
+
+def submission(params: Params, category: Category, directory: Directory) -> Submission:
+    """The report a POST asks for; 400 naming every problem at once."""
+    problems: list[str] = []
+    point = coordinates(params, problems)
+    address = bounded(params, "address_string", MAX_ADDRESS, problems)
+    address_id = bounded(params, "address_id", 200, problems)
+    answers = params.attributes()
+    named = params.get("ward") or (
+        answers["ward"][-1] if "ward" in answers and all(a.code != "ward" for a in category.attributes) else None
+    )
+    if not (point or address or address_id or named or params.get("lat") or params.get("long")):
+        problems.append("A location was not provided: send lat and long, address_string or address_id.")
+    ward = choose_ward(directory, named, point, address, problems)
+    description = described(params.get("description") or category.name_vi, category, answers, problems)
+    contact = contact_of(params, problems)
+    media_urls = params.get_all("media_url")
+    if len(media_urls) > MAX_MEDIA or not all(URL.fullmatch(url) for url in media_urls):
+        problems.append(f"media_url must be an http(s) URL (at most {MAX_MEDIA}).")
+    account_id = bounded(params, "account_id", 200, problems)
+    if problems:
+        raise Open311Error(400, *problems)
+    where = "; ".join(part for part in (address, f"address_id: {address_id}" if address_id else None) if part)
+    return Submission(
+        description=description,
+        location=Location(
+            ward=ward,
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
+            address=where or None,
+        ),
+        contact=contact,
+        media_urls=tuple(media_urls),
+        account_id=account_id,
+    )
+
+
+def bounded(params: Params, name: str, limit: int, problems: list[str]) -> str | None:
+    value = params.get(name)
+    if value is not None and len(value) > limit:
+        problems.append(f"{name} must be at most {limit} characters.")
+    return value
+
+
+def coordinates(params: Params, problems: list[str]) -> tuple[float, float] | None:
+    lat, long = params.get("lat"), params.get("long")
+    if lat is None and long is None:
+        return None
+    if lat is None or long is None:
+        problems.append("lat and long must be sent together.")
+        return None
+    try:
+        point = float(lat), float(long)
+    except ValueError:
+        point = math.nan, math.nan
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+        problems.append("lat and long must be WGS84 degrees (lat -90..90, long -180..180).")
+        return None
+    return point
+
+
+def described(text: str, category: Category, answers: dict[str, list[str]], problems: list[str]) -> str:
+    """The description with the attribute answers appended in words, after
+    checking them against the service definition."""
+    lines: list[str] = []
+    for item in category.attributes:
+        given = answers.get(item.code, []) if item.variable else []
+        if not given:
+            if item.required and item.variable:
+                problems.append(f"attribute[{item.code}] is required: {item.description}")
+            continue
+        names = {value.key: value.name for value in item.values}
+        keys = {value.name: value.key for value in item.values}
+        if item.datatype == "multivaluelist" and len(given) == 1 and given[0] not in names | keys:
+            given = split_list(given[0])  # "a,b" from clients that join the keys
+        given = [value if value in names else keys.get(value, value) for value in given]  # a name for its key
+        if item.datatype in ("singlevaluelist", "multivaluelist"):
+            unknown = [value for value in given if value not in names]
+            if unknown or (item.datatype == "singlevaluelist" and len(given) > 1):
+                one = "one of" if item.datatype == "singlevaluelist" else "keys among"
+                problems.append(f"attribute[{item.code}] must be {one}: {', '.join(names)}.")
+                continue
+            shown = ", ".join(names[value] for value in given)
+        elif len(given) > 1:
+            problems.append(f"attribute[{item.code}] takes one value.")
+            continue
+        else:
+            shown = given[0] if item.datatype == "text" else " ".join(given[0].split())
+            if item.datatype == "number" and not is_number(shown):
+                problems.append(f"attribute[{item.code}] must be a number.")
+            elif item.datatype == "datetime":
+                parse_w3_datetime(f"attribute[{item.code}]", shown, UTC)
+        lines.append(f"{item.description.rstrip('?: ')}: {shown}")
+    full = "\n\n".join([text, "\n".join(lines)]) if lines else text
+    if len(full) > MAX_DESCRIPTION:
+        problems.append(f"description (with the attribute answers) must be at most {MAX_DESCRIPTION} characters.")
+    return full
+
+
+def is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text.replace(",", ".")))
+    except ValueError:
+        return False
+
+
+def contact_of(params: Params, problems: list[str]) -> Contact | None:
+    """The submitter's contact, private to the agency: never in any GET."""
+    first, last = params.get("first_name"), params.get("last_name")
+    name = " ".join(part for part in (last, first) if part) or None
+    phone, email = params.get("phone"), params.get("email")
+    if name is not None and len(name) > 200:
+        problems.append("first_name and last_name must be at most 200 characters together.")
+    if phone is not None and not PHONE.fullmatch(phone):
+        problems.append("phone must be a phone number (digits, spaces, + - . ( )).")
+    if email is not None and not EMAIL.fullmatch(email):
+        problems.append("email must be an e-mail address.")
+    return Contact(name=name, phone=phone, email=email) if name or phone or email else None
+
+
+# -- choosing the ward --------------------------------------------------------------------
+
+
+def choose_ward(
+    directory: Directory,
+    named: str | None,
+    point: tuple[float, float] | None,
+    address: str | None,
+    problems: list[str],
+) -> str:
+    """The report's ward (see the module docstring for the order)."""
+    if named is not None:
+        ward = ward_named(directory, named)
+        if ward is None:
+            problems.append(f"ward {named!r} is not a ward of {directory.jurisdiction_name}.")
+        return ward or central_ward(directory)
+    if point is not None and (nearest := nearest_ward(directory, *point)) is not None:
+        code, distance = nearest
+        if distance > FARTHEST_FROM_A_WARD_M:
+            problems.append(f"lat and long are outside {directory.jurisdiction_name}.")
+        return code
+    if address is not None and (found := ward_in_address(directory, address)) is not None:
+        return found
+    return central_ward(directory)
+
+
+def central_ward(directory: Directory) -> str:
+    return CENTRAL_WARD if CENTRAL_WARD in directory.wards else next(iter(directory.wards))
+
+
+def nearest_ward(directory: Directory, latitude: float, longitude: float) -> tuple[str, float] | None:
+    distances = [
+        (distance_m(latitude, longitude, *WARD_CENTRES[code]), code) for code in directory.wards if code in WARD_CENTRES
+    ]
+    if not distances:
+        return None
+    distance, code = min(distances)
+    return code, distance
+
+
+def distance_m(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
+    """Haversine distance on the mean Earth sphere."""
+    phi1, phi2 = math.radians(latitude), math.radians(other_latitude)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(other_longitude - longitude) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def folded(text: str) -> str:
+    """Lower case without diacritics or punctuation: "Phường Cầu Giấy" → "phuong cau giay"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+def ward_named(directory: Directory, name: str) -> str | None:
+    """The ward whose code or name (with or without "Phường", "Xã", "Ward") is ``name``."""
+    wanted = folded(name)
+    for ward in directory.wards.values():
+        full_names = {folded(ward.code), folded(ward.name), folded(ward.name_en)}
+        short_names = {re.sub(r"^(phuong|xa|thi tran) |( ward| commune)$", "", n) for n in full_names}
+        if wanted in full_names | short_names:
+            return ward.code
+    return None
+
+
+def ward_in_address(directory: Directory, address: str) -> str | None:
+    """The ward an address names in full ("phường Cầu Giấy", "Cau Giay Ward"), if exactly one."""
+    words = f" {folded(address)} "
+    found = {
+        ward.code
+        for ward in directory.wards.values()
+        if any(f" {name} " in words for name in (folded(ward.name), folded(ward.name_en)) if name)
+    }
+    return found.pop() if len(found) == 1 else None
