@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from datetime import date, time
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from ihanoi_core.domain.values import DeadlineRule, Priority
 from ihanoi_core.errors import DirectoryError
@@ -87,6 +89,8 @@ class Ward(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
     name: str
     name_en: str = ""
     remote: bool = False
+    # Approximate centre (latitude, longitude): maps a reported point to a ward.
+    centre: tuple[Annotated[float, Meta(ge=-90, le=90)], Annotated[float, Meta(ge=-180, le=180)]] | None = None
 
 
 class Agency(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

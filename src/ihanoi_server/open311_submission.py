@@ -11,7 +11,7 @@ The ward, which decides the agency, is chosen in this order:
 
 1. ``ward`` (an ihanoi extension; also ``attribute[ward]`` when the service has
    no such attribute): a ward code or name of the directory; unknown is 400;
-2. ``lat`` + ``long``: the ward whose approximate centre (``WARD_CENTRES``) is
+2. ``lat`` + ``long``: the ward whose approximate centre (the directory's ``centre``) is
    nearest; a point farther than 50 km from every centre is outside the city (400);
 3. an ``address_string`` naming a ward ("Phường Cầu Giấy", "Cau Giay Ward");
 4. otherwise the city's central ward (Hoàn Kiếm; the directory's first ward
@@ -41,21 +41,6 @@ FARTHEST_FROM_A_WARD_M = 50_000
 CENTRAL_WARD = "HOAN_KIEM"
 EARTH_RADIUS_M = 6_371_008.8
 # Approximate centres (WGS84) of the sample directory's wards, as drawn since 01/07/2025.
-WARD_CENTRES: dict[str, tuple[float, float]] = {
-    "HOAN_KIEM": (21.0310, 105.8520),
-    "CUA_NAM": (21.0240, 105.8450),
-    "BA_DINH": (21.0400, 105.8390),
-    "NGOC_HA": (21.0400, 105.8200),
-    "GIANG_VO": (21.0270, 105.8170),
-    "HAI_BA_TRUNG": (21.0130, 105.8590),
-    "VINH_TUY": (20.9990, 105.8760),
-    "BACH_MAI": (20.9990, 105.8520),
-    "DONG_DA": (21.0150, 105.8230),
-    "KIM_LIEN": (21.0060, 105.8360),
-    "CAU_GIAY": (21.0360, 105.7950),
-    "TAY_HO": (21.0680, 105.8260),
-    "BA_VI": (21.0600, 105.3800),
-}
 PHONE = re.compile(r"\+?[0-9 ().-]{6,30}")
 EMAIL = re.compile(r"[^@\s]{1,100}@[^@\s]{1,100}")
 URL = re.compile(r"https?://\S{1,1990}")
@@ -232,7 +217,9 @@ def central_ward(directory: Directory) -> str:
 
 def nearest_ward(directory: Directory, latitude: float, longitude: float) -> tuple[str, float] | None:
     distances = [
-        (distance_m(latitude, longitude, *WARD_CENTRES[code]), code) for code in directory.wards if code in WARD_CENTRES
+        (distance_m(latitude, longitude, *ward.centre), code)
+        for code, ward in directory.wards.items()
+        if ward.centre is not None
     ]
     if not distances:
         return None

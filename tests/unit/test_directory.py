@@ -497,3 +497,12 @@ def test_an_unknown_default_priority_is_rejected(tmp_path: Path) -> None:
     error = load_error(tmp_path, variant('routing = "DEPT"', 'routing = "DEPT"\ndefault_priority = "high"'))
     assert error.key == "categories[1].default_priority"
     assert "unknown priority 'high'" in error.problem
+
+
+def test_every_sample_ward_has_a_centre_inside_hanoi() -> None:
+    directory = Directory.load()
+    for ward in directory.wards.values():
+        assert ward.centre is not None, ward.code
+        latitude, longitude = ward.centre
+        assert 20.5 < latitude < 21.4
+        assert 105.2 < longitude < 106.1

@@ -10,21 +10,6 @@ from collections.abc import Mapping
 from ihanoi_core.domain.values import Principal, Role
 
 # Approximate centres of the sample wards (WGS 84); reports fall within ~500 m.
-WARD_CENTRES: Mapping[str, tuple[float, float]] = {
-    "HOAN_KIEM": (21.0285, 105.8542),
-    "CUA_NAM": (21.0262, 105.8438),
-    "BA_DINH": (21.0368, 105.8347),
-    "NGOC_HA": (21.0382, 105.8236),
-    "GIANG_VO": (21.0268, 105.8203),
-    "HAI_BA_TRUNG": (21.0134, 105.8519),
-    "VINH_TUY": (21.0003, 105.8712),
-    "BACH_MAI": (21.0021, 105.8462),
-    "DONG_DA": (21.0179, 105.8293),
-    "KIM_LIEN": (21.0076, 105.8368),
-    "CAU_GIAY": (21.0329, 105.7941),
-    "TAY_HO": (21.0702, 105.8188),
-    "BA_VI": (21.0846, 105.3873),
-}
 HANOI_CENTRE = (21.0285, 105.8542)
 
 WARD_STREETS: Mapping[str, tuple[str, ...]] = {

@@ -17,7 +17,6 @@ from ihanoi_core.simulation.city import (
     HANOI_CENTRE,
     HOTLINE_AGENCY,
     PARTNER,
-    WARD_CENTRES,
     WARD_STREETS,
 )
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
@@ -230,7 +229,7 @@ class ReportStories(Engine):
     def _location(self, ward: str) -> tuple[Location, str]:
         """A spot within ~500 m of the ward's centre, and how a citizen names it."""
         rng = self.rng
-        latitude, longitude = WARD_CENTRES.get(ward, HANOI_CENTRE)
+        latitude, longitude = self.directory.wards[ward].centre or HANOI_CENTRE
         streets = WARD_STREETS.get(ward, DEFAULT_STREETS)
         street, house = rng.choice(streets), rng.randint(1, 220)
         places = [f"trước số nhà {house} {street}", f"ngõ {house} {street}", f"khu vực gần số {house} {street}"]
