@@ -52,6 +52,7 @@ typecheck: $(STAMP)
 
 ## Throughput figures beside the ceilings measured in the same run.
 bench: $(STAMP) postgres
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk)
 	$(BIN)/python -m benchmarks
 
 clean:

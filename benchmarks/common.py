@@ -21,6 +21,9 @@ import psycopg
 
 ADMIN_URL = os.environ.get("IHANOI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = float(os.environ.get("IHANOI_BENCH_SECONDS", "4"))
+# Run each operation this long before timing it: first calls fill caches (the
+# holiday calendar of a year, the case cache, SQLite's page cache, connections).
+WARMUP = float(os.environ.get("IHANOI_BENCH_WARMUP", "1"))
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ class Figure:
 
 def rate(operation: Callable[[], int], seconds: float = SECONDS) -> float:
     """Run ``operation`` (which returns how many units it did) until ``seconds``
-    have passed; return units per second."""
+    have passed, after a warm-up; return units per second."""
+    warm_until = time.perf_counter() + WARMUP
+    while time.perf_counter() < warm_until:
+        operation()
     done = 0
     started = time.perf_counter()
     while (elapsed := time.perf_counter() - started) < seconds:
@@ -53,7 +59,11 @@ def rate(operation: Callable[[], int], seconds: float = SECONDS) -> float:
 
 
 def concurrent_rate(worker: Callable[[], int], clients: int, seconds: float = SECONDS) -> float:
-    """``clients`` threads each repeat ``worker`` for ``seconds``; total units/s."""
+    """``clients`` threads each repeat ``worker`` for ``seconds`` (after a
+    warm-up); total units/s."""
+    warm_until = time.perf_counter() + WARMUP
+    while time.perf_counter() < warm_until:
+        worker()
     deadline = time.perf_counter() + seconds
 
     def loop() -> int:

@@ -35,6 +35,7 @@ log = structlog.get_logger("ihanoi.projections")
 
 EVENTS_CHANNEL = "cases_events"
 MAX_BACKOFF = 5.0
+GATHER_SECONDS = 0.005
 
 
 class ProjectionRunner:
@@ -91,6 +92,11 @@ class ProjectionRunner:
             backoff = self.poll_interval
             if not applied:
                 self._wakeup.wait(self.poll_interval)
+            elif applied < self.projector.batch_size:
+                # Under a stream of writes, wait a moment so the next batch
+                # carries many events: each batch costs a transaction and a
+                # flush per read model, whatever its size.
+                self._stopping.wait(GATHER_SECONDS)
 
     def __enter__(self) -> ProjectionRunner:
         return self.start()

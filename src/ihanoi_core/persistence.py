@@ -78,7 +78,9 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self._writer: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
-        weakref.finalize(self, _close_all, self._opened)
+        self._stopping = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        weakref.finalize(self, _close_all, self._opened, self._stopping)
 
     def _connect(self) -> sqlite3.Connection:
         connection: sqlite3.Connection = self.datastore.pool._create_connection()._sqlite_conn
@@ -105,6 +107,16 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         with self._write_lock:
             if self._writer is None:
                 self._writer = self._connect()
+                # Checkpoints move the WAL into the database file and sync it:
+                # done by a background thread, not inside a command's commit.
+                self._writer.execute("PRAGMA wal_autocheckpoint=0")
+                self._checkpointer = threading.Thread(
+                    target=_checkpoint_loop,
+                    args=(self._connect(), self._stopping),
+                    name="ihanoi-checkpoint",
+                    daemon=True,
+                )
+                self._checkpointer.start()
             yield self._writer
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
@@ -180,9 +192,23 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return [position for position in positions if position is not None]
 
 
-def _close_all(connections: list[sqlite3.Connection]) -> None:
+def _close_all(connections: list[sqlite3.Connection], stopping: threading.Event) -> None:
+    stopping.set()
     for connection in connections:
         connection.close()
+
+
+CHECKPOINT_INTERVAL = 0.5
+
+
+def _checkpoint_loop(connection: sqlite3.Connection, stopping: threading.Event) -> None:
+    """Checkpoint the WAL twice a second (PASSIVE: never waits for readers or
+    the writer, so commands are not held up by it)."""
+    while not stopping.wait(CHECKPOINT_INTERVAL):
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            return  # closed with the application
 
 
 class IhanoiSQLiteFactory(SQLiteFactory):

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_server.http import (
+    call_app,
     case_ref,
     command_response,
     expected_version,
@@ -65,7 +65,7 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
                 raise CaseNotFoundError(ref)
             return data
 
-        data = await run_in_threadpool(run)
+        data = await call_app(request, run)
         return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
     return read
@@ -99,7 +99,7 @@ def command_endpoint(spec: CommandSpec) -> Callable[[Request], Any]:
                 who, app.resolve_case_id(ref), expected_version=version, **kwargs
             )
 
-        return command_response(await run_in_threadpool(run))
+        return command_response(await call_app(request, run))
 
     endpoint.__name__ = f"{spec.method}_endpoint"
     endpoint.__doc__ = spec.summary

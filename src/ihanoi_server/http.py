@@ -10,6 +10,7 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -78,6 +79,20 @@ def command_response(result: CommandResult, status: int = 200) -> Response:
     }
     headers = {"ETag": f'"{result.version}"', "Ihanoi-Position": str(result.position)}
     return json_response(body, status=status, headers=headers)
+
+
+async def call_app(request: Request, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one short call of the application or a read model (a command or a read).
+
+    On SQLite (and in memory) it runs right here on the event loop: a command
+    or an indexed read on a local WAL file takes a few hundred microseconds at
+    most, SQLite has a single writer anyway, and a hop to the thread pool costs
+    about a hundred microseconds of its own (measured with ``make bench``:
+    reads went from about 1,400 to 2,600 requests/s). On PostgreSQL every call
+    is a network round trip, so it goes to the thread pool."""
+    if state(request).inline_calls:
+        return call(*args, **kwargs)
+    return await run_in_threadpool(call, *args, **kwargs)
 
 
 async def read_body(request: Request, schema: type[T]) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.persistence import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenCache
@@ -16,3 +17,8 @@ class ServerState:
     app: Ihanoi
     read_side: ReadSide
     tokens: TokenCache = field(default_factory=TokenCache)
+
+    @property
+    def inline_calls(self) -> bool:
+        """Whether application calls run on the event loop (see ``http.call_app``)."""
+        return store_kind(self.settings) in ("sqlite", "memory")

@@ -10,7 +10,6 @@ have cases of their own; every other role is 403.
 from __future__ import annotations
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +18,7 @@ from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
-from ihanoi_server.http import json_response, principal, state, wait_for_position
+from ihanoi_server.http import call_app, json_response, principal, state, wait_for_position
 from ihanoi_server.openapi import document
 from ihanoi_server.routes.pagination import page, page_request
 
@@ -46,7 +45,7 @@ async def my_cases(request: Request) -> Response:
     await wait_for_position(request)
     model = state(request).read_side.model(CaseStatusModel)
     before = (cursor.key, cursor.id) if cursor else None
-    rows = await run_in_threadpool(model.list_for_owner, who.subject, limit=limit + 1, before=before)
+    rows = await call_app(request, model.list_for_owner, who.subject, limit=limit + 1, before=before)
     return json_response(page(rows, limit, LIST, sort_key))
 
 

@@ -11,14 +11,13 @@ from typing import Annotated
 
 import msgspec
 from msgspec import Meta
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.domain.values import Channel, Contact, Location, Priority
 from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
-from ihanoi_server.http import command_response, idempotency_key, principal, read_body, state
+from ihanoi_server.http import call_app, command_response, idempotency_key, principal, read_body, state
 
 Text = Annotated[str, Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=500)]
@@ -123,7 +122,8 @@ async def create(request: Request) -> Response:
     body = await read_body(request, ReportIn)
     key = idempotency_key(request)
     contact = Contact(**msgspec.structs.asdict(body.contact)) if body.contact else None
-    result = await run_in_threadpool(
+    result = await call_app(
+        request,
         state(request).app.submit_report,
         who,
         category=body.category,
