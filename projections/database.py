@@ -26,10 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg_pool import ConnectionPool
 
-from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
 from ihanoi_core.settings import Settings
 
 Row = dict[str, Any]
@@ -144,9 +143,7 @@ class SQLiteViewDatabase(ViewDatabase):
         self.create(())
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.uri, uri=self.memory, isolation_level=None, check_same_thread=False, timeout=30
-        )
+        conn = sqlite3.connect(self.uri, uri=self.memory, isolation_level=None, check_same_thread=False, timeout=30)
         if not self.memory:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
@@ -191,15 +188,9 @@ class PostgresViewDatabase(ViewDatabase):
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
-        conninfo = psycopg.conninfo.make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            options=f"-c search_path={self.schema}",
+        self.pool = ConnectionPool(
+            postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views"
         )
-        self.pool = ConnectionPool(conninfo, min_size=1, max_size=pool_size, open=True, name="ihanoi-views")
         self.create(())
 
     @contextmanager
@@ -217,9 +208,7 @@ def open_view_database(settings: Settings) -> ViewDatabase:
     if kind == "memory":
         return SQLiteViewDatabase(":memory:")
     if kind == "sqlite":
-        return SQLiteViewDatabase(
-            str(views_path(sqlite_path(settings.database_url))), settings.sqlite_synchronous
-        )
+        return SQLiteViewDatabase(str(views_path(sqlite_path(settings.database_url))), settings.sqlite_synchronous)
     return PostgresViewDatabase(settings.database_url)
 
 

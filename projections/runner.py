@@ -26,7 +26,7 @@ from typing import IO
 import psycopg
 import structlog
 
-from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import AlreadyAppliedError, views_path
 from ihanoi_projections.projector import Projector
@@ -83,9 +83,7 @@ class ProjectionRunner:
                 continue
             except Exception as error:
                 self.failures += 1
-                log.error(
-                    "projection_batch_failed", error=type(error).__name__, position=self.projector.position
-                )
+                log.error("projection_batch_failed", error=type(error).__name__, position=self.projector.position)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
@@ -127,7 +125,7 @@ class PostgresWakeup:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(conninfo(self.database_url), autocommit=True) as conn:
+                with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn:
                     conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(self.channel)))
                     while not self._stopping.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
@@ -135,17 +133,6 @@ class PostgresWakeup:
             except psycopg.Error as error:
                 log.warning("listen_failed", error=type(error).__name__)
                 self._stopping.wait(1.0)
-
-
-def conninfo(database_url: str) -> str:
-    env = postgres_env(database_url)
-    return psycopg.conninfo.make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
 
 
 class ActiveLock:
@@ -169,7 +156,7 @@ class ActiveLock:
     def try_acquire(self) -> bool:
         if store_kind(self.settings) == "postgres":
             if self._conn is None:
-                self._conn = psycopg.connect(conninfo(self.settings.database_url), autocommit=True)
+                self._conn = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
             row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
             return bool(row and row[0])
         if self._file is None:

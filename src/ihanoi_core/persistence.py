@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -260,6 +261,22 @@ def postgres_env(database_url: str) -> dict[str, str]:
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
     return env
+
+
+def postgres_conninfo(database_url: str, **options: str) -> str:
+    """A libpq connection string for ``IHANOI_DATABASE_URL``, searching its
+    schema first (for the connections ihanoi opens beside the library's pool)."""
+    env = postgres_env(database_url)
+    schema = env.get("POSTGRES_SCHEMA", "public")
+    return psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        options=f"-c search_path={schema}",
+        **options,
+    )
 
 
 def store_kind(settings: Settings) -> str:
