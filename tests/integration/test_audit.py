@@ -43,14 +43,13 @@ from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Contact, Location, Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.persistence import postgres_env, sqlite_path, store_kind
+from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import bring_chain_up_to_date, make_checkpoint, open_chain, verify_store
 from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.replay import replay_and_diff
-from ihanoi_projections.runner import conninfo
 from ihanoi_server.app import create_app
 from ihanoi_server.auth import issue_token
 from tests.conftest import FakeClock, make_settings
@@ -333,7 +332,7 @@ class StoredLog:
                 for sql, params in statements:
                     conn.execute(sql.replace("%s", "?"), params)
         else:
-            with psycopg.connect(conninfo(self.url)) as conn:
+            with psycopg.connect(postgres_conninfo(self.url)) as conn:
                 for sql, params in statements:
                     conn.execute(sql, params)  # type: ignore[arg-type]
 
@@ -343,7 +342,7 @@ class StoredLog:
             with sqlite3.connect(self.path) as conn:
                 row = conn.execute(sql + "?", (position,)).fetchone()
         else:
-            with psycopg.connect(conninfo(self.url)) as conn:
+            with psycopg.connect(postgres_conninfo(self.url)) as conn:
                 row = conn.execute(sql + "%s", (position,)).fetchone()  # type: ignore[arg-type]
         assert row is not None
         return tuple(row)
