@@ -115,6 +115,10 @@ class LatestStateModel(ReadModel):
     columns: ClassVar[tuple[str, ...]]
     kinds: ClassVar[tuple[type[Aggregate], ...]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.tables = (cls.table,)
+
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, tuple[Any, int]] = {}

@@ -60,7 +60,6 @@ def summary_of(case: Case) -> str:
 
 class CaseStatusModel(LatestStateModel):
     name = "case_status"
-    tables = ("view_case_status",)
     table = "view_case_status"
     columns = COLUMNS
     kinds = (Case,)

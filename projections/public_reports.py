@@ -100,7 +100,6 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> tuple[fl
 
 class PublicReportsModel(LatestStateModel):
     name = "public_reports"
-    tables = ("view_public_reports",)
     table = "view_public_reports"
     columns = COLUMNS
     kinds = (Report,)

@@ -209,10 +209,3 @@ def run_worker(
     finally:
         for lock in locks:
             lock.release()
-
-
-def wait_caught_up(read_side: ReadSide, timeout: float = 10.0) -> bool:
-    """Wait until the read side has applied everything saved so far."""
-    head = read_side.app.recorder.max_notification_id() or 0
-    deadline = time.monotonic() + timeout
-    return read_side.wait(head, max(0.0, deadline - time.monotonic()))

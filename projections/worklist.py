@@ -54,7 +54,6 @@ class WorklistItem:
 
 class WorklistModel(LatestStateModel):
     name = "worklist"
-    tables = ("view_worklist",)
     table = "view_worklist"
     columns = COLUMNS
     kinds = (Case,)

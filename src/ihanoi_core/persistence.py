@@ -111,9 +111,11 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 # Checkpoints move the WAL into the database file and sync it:
                 # done by a background thread, not inside a command's commit.
                 self._writer.execute("PRAGMA wal_autocheckpoint=0")
+                # The thread owns its connection and closes it itself: closing a
+                # connection another thread is using crashes the interpreter.
                 self._checkpointer = threading.Thread(
                     target=_checkpoint_loop,
-                    args=(self._connect(), self._stopping),
+                    args=(self.datastore.pool._create_connection()._sqlite_conn, self._stopping),
                     name="ihanoi-checkpoint",
                     daemon=True,
                 )
@@ -205,11 +207,13 @@ CHECKPOINT_INTERVAL = 0.5
 def _checkpoint_loop(connection: sqlite3.Connection, stopping: threading.Event) -> None:
     """Checkpoint the WAL twice a second (PASSIVE: never waits for readers or
     the writer, so commands are not held up by it)."""
-    while not stopping.wait(CHECKPOINT_INTERVAL):
-        try:
+    try:
+        while not stopping.wait(CHECKPOINT_INTERVAL):
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:
-            return  # closed with the application
+    except sqlite3.Error:
+        pass  # the file went away with the application; nothing left to checkpoint
+    finally:
+        connection.close()
 
 
 class IhanoiSQLiteFactory(SQLiteFactory):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -108,5 +108,3 @@ class Settings:
                     ) from None
         return cls(**kwargs)  # type: ignore[arg-type]
 
-
-SETTING_NAMES = tuple(f"IHANOI_{f.name.upper()}" for f in fields(Settings))

@@ -67,11 +67,6 @@ class TokenCache:
         return principal
 
 
-def principal_from_token(secret: str, token: str) -> Principal:
-    """The principal a valid token names, or ``AuthenticationError``."""
-    return verify_token(secret, token)[0]
-
-
 def verify_token(secret: str, token: str) -> tuple[Principal, float]:
     """The principal a valid token names and when the token expires."""
     try:

@@ -7,6 +7,7 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase
 from ihanoi_projections.projector import Projector
@@ -49,7 +50,7 @@ def test_case_status_follows_each_change_and_lists_a_citizens_cases(
     # Step: "my cases" lists only the citizen's own cases, newest first, in pages.
     first_page = model.list_for_owner(citizen.subject, limit=2)
     assert first_page[0].case_id == mine[0].case_id
-    cursor = (int(first_page[-1].updated_at.timestamp() * 1_000_000), str(first_page[-1].case_id))
+    cursor = (micros(first_page[-1].updated_at), str(first_page[-1].case_id))
     second_page = model.list_for_owner(citizen.subject, limit=2, before=cursor)
     listed = {r.case_id for r in first_page + second_page}
     assert listed == {m.case_id for m in mine}
