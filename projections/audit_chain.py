@@ -56,6 +56,7 @@ class AuditChainModel(ReadModel):
     tables = (TABLE,)
     kinds = ()
     reads_raw: ClassVar[bool] = True
+    partitionable: ClassVar[bool] = False  # each link hashes the one before it
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)

@@ -30,9 +30,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
-    """One event and the case it changed. ``case`` is shared: read it, never change it."""
+    """One event and the case it changed. Shared by every read model of a
+    batch: read it, never change it (not frozen only because a frozen
+    dataclass is slower to build, and one is built per event)."""
 
     position: int
     event: Any
@@ -82,6 +84,10 @@ class ReadModel(ABC):
     # Models that need every stored notification as it is stored (the audit
     # hash chain) set this and implement ``apply_notification``.
     reads_raw: ClassVar[bool] = False
+    # Whether a parallel rebuild may split this model's events by aggregate:
+    # true when each aggregate's events only touch that aggregate's rows, or
+    # add to shared counters (sums do not depend on order).
+    partitionable: ClassVar[bool] = True
 
     @abstractmethod
     def apply(self, change: Change) -> None:
@@ -122,6 +128,7 @@ class LatestStateModel(ReadModel):
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, tuple[Any, int]] = {}
+        self._reads: dict[type, bool] = {}
         updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
         self._upsert = (
             f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
@@ -134,8 +141,14 @@ class LatestStateModel(ReadModel):
         """The row for this state, in ``columns`` order; None removes the row."""
 
     def apply(self, change: Change) -> None:
-        if isinstance(change.case, self.kinds):
-            self._latest[change.case.id] = (change.case, change.position)
+        case = change.case
+        # isinstance() against the aggregates' ABC metaclass is slow; the answer
+        # only depends on the class.
+        reads = self._reads.get(type(case))
+        if reads is None:
+            reads = self._reads[type(case)] = isinstance(case, self.kinds)
+        if reads:
+            self._latest[case.id] = (case, change.position)
 
     def flush(self, cursor: Cursor) -> None:
         upserts, deletes = [], []

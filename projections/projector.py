@@ -11,6 +11,11 @@ A batch is applied in one view transaction that also records each read
 model's new position. If anything fails, the transaction rolls back, pending
 rows and replicas are dropped, positions are re-read, and the next run starts
 again from the last recorded position: no event is skipped or applied twice.
+
+A projector can also own one ``Partition`` of the aggregates (a parallel
+rebuild runs one per core): it applies only the events of its aggregates and
+records its positions under the partition's own tracking names, which the
+rebuild folds into the read models' names once every partition is done.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -26,12 +32,40 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import replay
+from ihanoi_core.errors import IhanoiError
+from ihanoi_core.replaying import apply_event, replay
 from ihanoi_projections.base import Change, ReadModel
 from ihanoi_projections.database import ViewDatabase
 
 DEFAULT_BATCH = 2000
 DEFAULT_REPLICAS = 50_000
+
+
+class RebuildInterruptedError(IhanoiError):
+    """A parallel rebuild did not finish: its read models hold partition
+    positions, and applying events to them now could count some twice."""
+
+    code = "rebuild_interrupted"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Aggregates whose id, as an integer, is ``index`` modulo ``count``. Every
+    event of an aggregate falls in the same partition, and the read models a
+    partition may feed write rows of their own aggregates only (or commutative
+    sums), so partitions never touch each other's rows."""
+
+    index: int
+    count: int
+
+    def owns(self, aggregate_id: UUID) -> bool:
+        return aggregate_id.int % self.count == self.index
+
+    def tracking_name(self, name: str) -> str:
+        return f"{name}{PARTITION_MARK}{self.index}/{self.count}"
+
+
+PARTITION_MARK = "#"
 
 
 class Projector:
@@ -45,10 +79,16 @@ class Projector:
         *,
         batch_size: int = DEFAULT_BATCH,
         max_replicas: int = DEFAULT_REPLICAS,
+        partition: Partition | None = None,
     ) -> None:
         self.app = app
         self.database = database
         self.models = {model.name: model for model in read_models}
+        self.partition = partition
+        if partition is not None and (whole := [m.name for m in read_models if not m.partitionable]):
+            raise ValueError(f"Read models that need the whole log cannot be partitioned: {', '.join(whole)}")
+        # The name each model's position is recorded under.
+        self.tracking = {name: partition.tracking_name(name) if partition else name for name in self.models}
         self.batch_size = batch_size
         self.max_replicas = max_replicas
         self._replicas: OrderedDict[UUID, Aggregate] = OrderedDict()
@@ -63,7 +103,13 @@ class Projector:
 
     def _recorded_positions(self) -> dict[str, int]:
         recorded = self.database.positions()
-        return {name: recorded.get(name, (0, 0.0))[0] for name in self.models}
+        partitioned = {name.split(PARTITION_MARK)[0] for name in recorded if PARTITION_MARK in name}
+        if self.partition is None and (interrupted := partitioned & set(self.models)):
+            raise RebuildInterruptedError(
+                f"A parallel rebuild of {', '.join(sorted(interrupted))} did not finish; "
+                "run `ihanoi projections rebuild` again before running these projections."
+            )
+        return {name: recorded.get(self.tracking[name], (0, 0.0))[0] for name in self.models}
 
     @property
     def position(self) -> int:
@@ -84,34 +130,50 @@ class Projector:
 
     # -- applying ---------------------------------------------------------------
 
-    def run_batch(self) -> int:
-        """Apply the next batch; return how many notifications it held (0 when caught up)."""
+    def run_batch(self, stop: int | None = None) -> int:
+        """Apply the next batch (up to position ``stop`` if given); return how
+        many notifications it held (0 when caught up)."""
         with self._lock:
             start = self.position
+            if stop is not None and start >= stop:
+                return 0
             notifications = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
+                start=start, limit=self.batch_size, stop=stop, inclusive_of_start=False
             )
             if not notifications:
                 return 0
             last = notifications[-1].id
             behind = [model for name, model in self.models.items() if self.positions[name] < last]
             raw_readers = [model for model in behind if model.reads_raw]
+            # Models behind the whole batch take every change; a model that
+            # already applied part of it (another worker got there first) only
+            # the changes after its position.
+            first = notifications[0].id
+            appliers = [model.apply for model in behind if self.positions[model.name] < first]
+            partly = [(self.positions[m.name], m.apply) for m in behind if self.positions[m.name] >= first]
+            partition = self.partition
+            to_domain_event = self.app.mapper.to_domain_event
             try:
                 for notification in notifications:
+                    position = notification.id
                     for model in raw_readers:
-                        if notification.id > self.positions[model.name]:
+                        if position > self.positions[model.name]:
                             model.apply_notification(notification)
                     if not self._is_read(notification.topic):
                         continue
-                    change = self._change(notification.id, self.app.mapper.to_domain_event(notification))
-                    for model in behind:
-                        if notification.id > self.positions[model.name]:
-                            model.apply(change)
+                    if partition is not None and not partition.owns(notification.originator_id):  # type: ignore[arg-type]
+                        continue
+                    change = self._change(position, to_domain_event(notification))
+                    for apply in appliers:
+                        apply(change)
+                    for applied, apply in partly:
+                        if position > applied:
+                            apply(change)
                 now = time.time()
                 with self.database.transaction() as cursor:
                     for model in behind:
                         model.flush(cursor)
-                        cursor.record_position(model.name, last, now)
+                        cursor.record_position(self.tracking[model.name], last, now)
             except BaseException:
                 for model in behind:
                     model.discard()
@@ -124,10 +186,10 @@ class Projector:
                 self._applied.notify_all()
             return len(notifications)
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply batches until the read models are at the head of the log."""
+    def catch_up(self, progress: Callable[[int], None] | None = None, stop: int | None = None) -> int:
+        """Apply batches until the read models are at the head of the log (or at ``stop``)."""
         total = 0
-        while done := self.run_batch():
+        while done := self.run_batch(stop):
             total += done
             if progress is not None:
                 progress(done)
@@ -159,7 +221,7 @@ class Projector:
         if replica is None and version > 1:
             replica = self.app.repository.get(aggregate_id, version=version - 1, projector_func=replay)
         before = dict(vars(replica)) if replica is not None else {}
-        replica = event.mutate(replica)
+        replica = apply_event(event, replica)
         assert replica is not None
         self._replicas[aggregate_id] = replica
         if len(self._replicas) > self.max_replicas:
@@ -171,11 +233,20 @@ class Projector:
     def reset(self, names: Sequence[str] | None = None) -> None:
         """Empty the named read models and forget their positions, in one transaction."""
         with self._lock:
-            chosen = [self.models[name] for name in (names or list(self.models))]
-            with self.database.transaction() as cursor:
-                for model in chosen:
-                    model.clear(cursor)
-                    cursor.execute("DELETE FROM projection_tracking WHERE name = ?", (model.name,))
+            reset(self.database, [self.models[name] for name in (names or list(self.models))])
             self._replicas.clear()
             with self._applied:
                 self.positions = self._recorded_positions()
+
+
+def reset(database: ViewDatabase, models: Sequence[ReadModel]) -> None:
+    """Create the read models' tables if need be, empty them and forget their
+    positions (those of a parallel rebuild's partitions too), in one transaction."""
+    database.create([statement for model in models for statement in model.schema()])
+    with database.transaction() as cursor:
+        tracked = [row["name"] for row in cursor.execute("SELECT name FROM projection_tracking").fetchall()]
+        for model in models:
+            model.clear(cursor)
+            for name in tracked:
+                if name == model.name or name.startswith(f"{model.name}{PARTITION_MARK}"):
+                    cursor.execute("DELETE FROM projection_tracking WHERE name = ?", (name,))

@@ -6,7 +6,8 @@
 - ``run_worker``: one worker process per projection for PostgreSQL
   deployments (``ihanoi projections run NAME``); a second worker for the same
   projection waits as a hot standby.
-- ``status`` and ``rebuild``: what ``ihanoi projections status|rebuild`` print.
+- ``status``: what ``ihanoi projections status`` prints (``rebuild`` has its
+  own module).
 """
 
 from __future__ import annotations
@@ -56,9 +57,7 @@ def unknown(names: Sequence[str]) -> list[str]:
     return [name for name in names if name not in READ_MODELS]
 
 
-def build_models(
-    names: Sequence[str] | None, database: ViewDatabase, context: ProjectionContext
-) -> list[ReadModel]:
+def build_models(names: Sequence[str] | None, database: ViewDatabase, context: ProjectionContext) -> list[ReadModel]:
     chosen = list(names) if names else list(READ_MODELS)
     if missing := unknown(chosen):
         raise ValueError(f"Unknown projection(s): {', '.join(missing)}; known: {', '.join(READ_MODELS)}")
@@ -80,10 +79,14 @@ class ReadSide:
         self.settings = settings or app.settings
         self.database = open_view_database(self.settings)
         self.context = ProjectionContext(app.directory, app.calendar, pseudonym_key(self.settings))
-        self.models = {model.name: model for model in build_models(names, self.database, self.context)}
-        self.projector = Projector(
-            app, self.database, list(self.models.values()), batch_size=self.settings.projection_batch_size
-        )
+        try:
+            self.models = {model.name: model for model in build_models(names, self.database, self.context)}
+            self.projector = Projector(
+                app, self.database, list(self.models.values()), batch_size=self.settings.projection_batch_size
+            )
+        except BaseException:
+            self.database.close()
+            raise
         self.runner = ProjectionRunner(self.projector, poll_interval=self.settings.projection_poll_interval)
         app.save_listeners.append(self.runner.wake)
         if start:
@@ -132,9 +135,7 @@ def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
         if position < head:
             oldest = first_event_time_after(app, position)
             lag_seconds = max(0.0, now - oldest) if oldest is not None else 0.0
-        result.append(
-            ProjectionStatus(name, position, head, max(0, head - position), lag_seconds, updated_at)
-        )
+        result.append(ProjectionStatus(name, position, head, max(0, head - position), lag_seconds, updated_at))
     return result
 
 
@@ -144,26 +145,6 @@ def first_event_time_after(app: Ihanoi, position: int) -> float | None:
         return None
     event: Any = app.mapper.to_domain_event(notifications[0])
     return float(event.timestamp.timestamp())
-
-
-def rebuild(
-    app: Ihanoi,
-    settings: Settings,
-    names: Sequence[str] | None,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Empty the named read models and re-apply the whole log. By default every
-    read model except the audit chain: re-chaining would absorb any tampering
-    since the chain was built, so it is rebuilt only when named explicitly."""
-    chosen = list(names) if names else [name for name in READ_MODELS if name not in KEPT_ON_REBUILD]
-    database = open_view_database(settings)
-    try:
-        context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
-        projector = Projector(app, database, build_models(chosen, database, context))
-        projector.reset()
-        return projector.catch_up(progress)
-    finally:
-        database.close()
 
 
 def run_worker(
@@ -192,9 +173,7 @@ def run_worker(
         )
         runner = ProjectionRunner(projector, poll_interval=settings.projection_poll_interval).start()
         listener = (
-            PostgresWakeup(settings.database_url, runner.wake).start()
-            if store_kind(settings) == "postgres"
-            else None
+            PostgresWakeup(settings.database_url, runner.wake).start() if store_kind(settings) == "postgres" else None
         )
         try:
             while not stopping.wait(0.5):

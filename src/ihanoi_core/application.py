@@ -18,7 +18,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import Mapper, Transcoder
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.case_cache import CaseCache, CodeCache
@@ -31,6 +31,7 @@ from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
+from ihanoi_core.mapper import IhanoiMapper
 from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
 from ihanoi_core.persistence import eventsourcing_env
@@ -79,6 +80,11 @@ class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCo
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder(VALUE_TYPES)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self.factory.env.get(self.factory.MAPPER_TOPIC):
+            return super().construct_mapper()
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=IhanoiMapper)
 
     def _max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

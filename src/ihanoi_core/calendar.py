@@ -67,6 +67,7 @@ class WorkingCalendar:
         self._day_length = timedelta(seconds=self._day_seconds)
         self._holiday_years: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
         self._working_cache: dict[date, bool] = {}
+        self._periods_cache: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     @staticmethod
     def _checked_office_hours(periods: tuple[tuple[time, time], ...]) -> tuple[tuple[time, time], ...]:
@@ -131,14 +132,19 @@ class WorkingCalendar:
             raise ValueError(f"Datetime {at.isoformat()} is naive; pass a timezone-aware datetime")
         return at.astimezone(self._zone)
 
-    def _periods(self, d: date) -> list[tuple[datetime, datetime]]:
-        if not self.is_working_day(d):
-            return []
-        zone = self._zone
-        return [
-            (datetime.combine(d, s, tzinfo=zone), datetime.combine(d, e, tzinfo=zone))
-            for s, e in self._office_hours
-        ]
+    def _periods(self, d: date) -> tuple[tuple[datetime, datetime], ...]:
+        periods = self._periods_cache.get(d)
+        if periods is None:
+            zone = self._zone
+            periods = self._periods_cache[d] = (
+                tuple(
+                    (datetime.combine(d, s, tzinfo=zone), datetime.combine(d, e, tzinfo=zone))
+                    for s, e in self._office_hours
+                )
+                if self.is_working_day(d)
+                else ()
+            )
+        return periods
 
     def _close_of(self, d: date) -> datetime:
         return datetime.combine(d, self._office_hours[-1][1], tzinfo=self._zone)

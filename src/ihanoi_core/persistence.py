@@ -43,6 +43,21 @@ from ihanoi_core.settings import Settings
 from ihanoi_core.transcoder import uuid_from_hex
 
 
+def _notification(row: tuple[Any, ...], originator_id: UUID | str) -> Notification:
+    """A ``Notification`` from a row of ``_select_page``, without the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field): reading the
+    log for a replay builds one per event."""
+    notification = object.__new__(Notification)
+    fields = {"originator_id": originator_id, "originator_version": row[2], "topic": row[3], "state": row[4]}
+    fields["id"] = row[0]
+    object.__setattr__(notification, "__dict__", fields)
+    return notification
+
+
+# Originator ids remembered by ``select_notifications`` (about 100 bytes each).
+_MAX_IDS = 100_000
+
+
 class _SynchronousSQLiteConnectionPool(SQLiteConnectionPool):
     def __init__(self, *, synchronous: str, **kwargs: Any) -> None:
         self.synchronous = synchronous
@@ -79,6 +94,7 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self._writer: sqlite3.Connection | None = None
         self._write_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
+        self._ids: dict[str, UUID] = {}
         self._stopping = threading.Event()
         self._checkpointer: threading.Thread | None = None
         weakref.finalize(self, _close_all, self._opened, self._stopping)
@@ -161,8 +177,13 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         high = stop if stop is not None else 2**63 - 1
         with self._reading() as connection:
             rows = connection.execute(self._select_page, (low, high, limit)).fetchall()
-        convert = self.convert_originator_id
-        return [Notification(convert(row[1]), row[2], row[3], row[4], row[0]) for row in rows]
+        if self.datastore.originator_id_type != "uuid":
+            return [_notification(row, row[1]) for row in rows]
+        # A case's events share one id object: parsing hex costs more than a lookup.
+        ids = self._ids
+        if len(ids) > _MAX_IDS:
+            ids.clear()
+        return [_notification(row, ids.get(row[1]) or ids.setdefault(row[1], uuid_from_hex(row[1]))) for row in rows]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """One BEGIN … COMMIT on the writer connection, as the library does,

@@ -9,6 +9,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
 from ihanoi_projections.database import open_view_database
+from ihanoi_projections.rebuild import rebuild
 from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
 
 
@@ -23,6 +24,9 @@ def add_commands(commands: Any) -> None:
     rebuild = sub.add_parser("rebuild", help="rebuild read models from zero")
     rebuild.add_argument(
         "names", nargs="*", metavar="NAME", help="projections to rebuild (default: all but the audit chain)"
+    )
+    rebuild.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="processes sharing the work (default: one per core)"
     )
     rebuild.set_defaults(handler=run_rebuild)
 
@@ -61,7 +65,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
             task = bar.add_task(
                 "rebuilding " + (", ".join(args.names) or "all read models but audit_chain"), total=total
             )
-            applied = read_side.rebuild(app, settings, args.names or None, lambda n: bar.advance(task, n))
+            applied = rebuild(app, settings, args.names or None, lambda n: bar.advance(task, n), jobs=args.jobs)
     finally:
         app.close()
     print(f"rebuilt from {applied} events")

@@ -35,9 +35,9 @@ import structlog
 from eventsourcing.domain import Aggregate
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import replay
 from ihanoi_core.domain.case import Case
 from ihanoi_core.persistence import store_kind
+from ihanoi_core.replaying import replay
 from ihanoi_core.settings import Settings
 from ihanoi_projections.runner import PostgresWakeup
 

@@ -17,7 +17,7 @@ log position to wait for when reading one's own write.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,18 +36,12 @@ from ihanoi_core.domain.case_code import CaseCode, code_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ConflictError, ValidationError, VersionMismatchError
 from ihanoi_core.permissions import authorize, authorize_create
+from ihanoi_core.replaying import replay
 
 IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
 CODE_ATTEMPTS = 8
 MAX_IDEMPOTENCY_KEY = 200
 CaseT = TypeVar("CaseT", bound=Case)
-
-
-def replay(aggregate: Any, events: Iterable[Any]) -> Any:
-    """Apply stored events in order, starting from nothing or a snapshot."""
-    for domain_event in events:
-        aggregate = domain_event.mutate(aggregate)
-    return aggregate
 
 
 @dataclass(frozen=True, slots=True)
