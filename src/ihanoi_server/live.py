@@ -293,6 +293,18 @@ class LiveFeed:
     def follow(self) -> int:
         """Read the next batch and hand it to the subscribers; return how many
         notifications it held (0 when at the head)."""
+        with self._lock:
+            idle = not any(not s.ended for s in self._subscribers)
+        if idle:
+            # Nobody listens: move to the head without reading the events. The
+            # head is read after the subscriber list, so a stream that subscribes
+            # now reads a head at least as new, and the tail reads on from here.
+            head = self.head()
+            with self._lock:
+                idle = not any(not s.ended for s in self._subscribers)
+            if idle:
+                skipped, self.position = max(0, head - self.position), max(self.position, head)
+                return skipped
         notifications = self.app.recorder.select_notifications(
             start=self.position, limit=self.batch_size, inclusive_of_start=False
         )

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_server.live import LiveFeed
 from tests.e2e.conftest import LiveServer, stop_server
@@ -279,4 +280,39 @@ def test_a_subscriber_that_falls_too_far_behind_is_ended_and_told_to_reconnect()
     overflowed, received = asyncio.run(scenario())
     # Step: the subscription ended without delivering a partial, gapped sequence.
     assert (overflowed, received) == (True, None)
+    app.close()
+
+
+def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head_a_new_stream_read() -> None:
+    app = Ihanoi()
+    citizen = Principal(CITIZEN, Role.CITIZEN)
+    feed = LiveFeed(app, app.settings)
+
+    def report() -> CommandResult:
+        return app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+
+    async def scenario() -> tuple[int, list[tuple[int, str]], list[CommandResult]]:
+        # Step: with no subscriber the tail moves to the head without reading events.
+        report()
+        head = report().position
+        feed.follow()
+        assert feed.position == head
+        # Step: a stream subscribes, then reads the head (as open_stream does); the
+        # tail delivers exactly the changes after it.
+        subscription = feed.subscribe(lambda change: True)
+        assert feed.head() == head
+        later = [report(), report()]
+        while feed.follow():
+            pass
+        await asyncio.sleep(0)
+        received = []
+        while len(received) < len(later):
+            change = await asyncio.wait_for(subscription.get(), 5)
+            assert change is not None
+            received.append((change.position, str(change.case_id)))
+        return head, received, later
+
+    head, received, later = asyncio.run(scenario())
+    assert [case_id for _, case_id in received] == [str(filed.case_id) for filed in later]
+    assert all(head < position <= later[-1].position for position, _ in received)
     app.close()
