@@ -115,6 +115,8 @@ class AgencyDashboardProjection(ReadModel):
         # acknowledgement and resolution columns only when an event sets them.
         self._pending: dict[UUID, dict[str, Any]] = {}
         self._latest: dict[UUID, Case] = {}
+        # Rows prepared for the next flush, by the columns they set.
+        self._rows: defaultdict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
 
     def schema(self) -> Sequence[str]:
         return (
@@ -188,25 +190,29 @@ class AgencyDashboardProjection(ReadModel):
             "resolved_on_time": int((due is None or when <= due) and not apologised),
         }
 
-    def flush(self, cursor: Cursor) -> None:
+    def prepare(self) -> None:
         # Rows setting the same columns share one statement; a conflict updates
         # only those columns, so first acknowledgements and resolutions written
         # by earlier batches stay unless an event of this batch changed them.
-        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         for case_id, case in self._latest.items():
             row = {**self._current(case, RULES[case.kind]), **self._pending.get(case_id, {})}
             columns = tuple(column for column in COLUMNS if column in row)
-            groups[columns].append(tuple(row[column] for column in columns))
-        for columns, rows in groups.items():
+            self._rows[columns].append(tuple(row[column] for column in columns))
+        self._pending.clear()
+        self._latest.clear()
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()  # anything applied since prepare() was called
+        for columns, rows in self._rows.items():
             updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
             cursor.executemany(
                 f"INSERT INTO {TABLE} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
                 f" ON CONFLICT (case_id) DO UPDATE SET {updates}",
                 rows,
             )
-        self._pending.clear()
-        self._latest.clear()
+        self.discard()
 
     def discard(self) -> None:
         self._pending.clear()
         self._latest.clear()
+        self._rows.clear()

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from ihanoi_core.directory import Directory
 from ihanoi_projections.database import Cursor, ViewDatabase
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_SUBJECT_KEYS = 100_000
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
@@ -54,13 +55,21 @@ class ProjectionContext:
     directory: Directory
     calendar: WorkingCalendar
     pseudonym_key: bytes
+    # Citizens file many cases: each subject is hashed once (bounded).
+    _subject_keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def subject_key(self, subject: str | None) -> str | None:
         """A keyed hash of a subject id: lets "my cases" find a citizen's rows
         without storing who the citizen is."""
         if subject is None:
             return None
-        return hmac.new(self.pseudonym_key, subject.encode(), hashlib.sha256).hexdigest()[:32]
+        key = self._subject_keys.get(subject)
+        if key is None:
+            if len(self._subject_keys) >= MAX_SUBJECT_KEYS:
+                self._subject_keys.clear()
+            key = hmac.new(self.pseudonym_key, subject.encode(), hashlib.sha256).hexdigest()[:32]
+            self._subject_keys[subject] = key
+        return key
 
 
 class ReadModel(ABC):
@@ -97,6 +106,10 @@ class ReadModel(ABC):
         """Called with every notification, decoded or not, when ``reads_raw``."""
         raise NotImplementedError(f"{type(self).__name__} sets reads_raw but does not read notifications")
 
+    def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Turn the pending batch into rows, before the transaction that writes
+        them: work done here does not hold the view database's write lock."""
+
     @abstractmethod
     def flush(self, cursor: Cursor) -> None:
         """Write the pending batch inside the caller's transaction, then forget it."""
@@ -129,6 +142,8 @@ class LatestStateModel(ReadModel):
         super().__init__(database, context)
         self._latest: dict[Any, tuple[Any, int]] = {}
         self._reads: dict[type, bool] = {}
+        self._upserts: list[tuple[Any, ...]] = []
+        self._deletes: list[tuple[str]] = []
         updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
         self._upsert = (
             f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
@@ -150,20 +165,25 @@ class LatestStateModel(ReadModel):
         if reads:
             self._latest[case.id] = (case, change.position)
 
-    def flush(self, cursor: Cursor) -> None:
-        upserts, deletes = [], []
+    def prepare(self) -> None:
         for aggregate_id, (aggregate, position) in self._latest.items():
             row = self.row(aggregate, position)
             if row is None:
-                deletes.append((str(aggregate_id),))
+                self._deletes.append((str(aggregate_id),))
             else:
-                upserts.append(row)
-        cursor.executemany(self._delete, deletes)
-        cursor.executemany(self._upsert, upserts)
+                self._upserts.append(row)
         self._latest.clear()
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()  # anything applied since prepare() was called
+        cursor.executemany(self._delete, self._deletes)
+        cursor.executemany(self._upsert, self._upserts)
+        self.discard()
 
     def discard(self) -> None:
         self._latest.clear()
+        self._upserts.clear()
+        self._deletes.clear()
 
 
 def micros(moment: datetime | None) -> int | None:

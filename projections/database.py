@@ -185,6 +185,14 @@ class PostgresViewDatabase(ViewDatabase):
 
     dialect = "postgres"
 
+    def create(self, statements: Sequence[str]) -> None:
+        # Concurrent CREATE … IF NOT EXISTS can fail on the catalog ("tuple
+        # concurrently updated") when workers start together: one at a time.
+        with self.transaction() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ihanoi views schema'))")
+            for statement in (TRACKING_DDL, *statements):
+                cursor.execute(statement)
+
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")

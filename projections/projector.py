@@ -80,6 +80,7 @@ class Projector:
         batch_size: int = DEFAULT_BATCH,
         max_replicas: int = DEFAULT_REPLICAS,
         partition: Partition | None = None,
+        create_schema: bool = True,
     ) -> None:
         self.app = app
         self.database = database
@@ -95,8 +96,8 @@ class Projector:
         self._applied = threading.Condition()
         self._lock = threading.Lock()
         self._topics: dict[str, bool] = {}
-        statements = [statement for model in read_models for statement in model.schema()]
-        database.create(statements)
+        if create_schema:
+            database.create([statement for model in read_models for statement in model.schema()])
         self.positions = self._recorded_positions()
 
     # -- positions and waiting -------------------------------------------------
@@ -169,6 +170,8 @@ class Projector:
                     for applied, apply in partly:
                         if position > applied:
                             apply(change)
+                for model in behind:
+                    model.prepare()
                 now = time.time()
                 with self.database.transaction() as cursor:
                     for model in behind:

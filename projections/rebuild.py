@@ -33,6 +33,7 @@ from datetime import date
 from typing import Any
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.directory import Directory
 from ihanoi_core.persistence import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import ProjectionContext, ReadModel
@@ -74,7 +75,7 @@ def rebuild(
             # take longer to import than a small rebuild takes to run.
             app.calendar.is_working_day(date.today())
             database.close()
-            applied = _in_processes(settings, chosen, jobs, head, progress)
+            applied = _in_processes(app, settings, chosen, jobs, head, progress)
             database = open_view_database(settings)
             _fold_partitions(database, [model for model in models if model.partitionable], jobs, head)
         else:
@@ -87,7 +88,7 @@ def rebuild(
 
 
 def _in_processes(
-    settings: Settings, names: list[str], jobs: int, head: int, progress: Callable[[int], None] | None
+    app: Ihanoi, settings: Settings, names: list[str], jobs: int, head: int, progress: Callable[[int], None] | None
 ) -> int:
     """Run the partitions (and the whole-log models) in child processes up to
     ``head``; the number of events the processes read."""
@@ -103,7 +104,7 @@ def _in_processes(
     children = [
         fork.Process(
             target=_rebuild_part,
-            args=(settings, group, partition, head, applied, index),
+            args=(settings, app.directory, group, partition, head, applied, index),
             name=f"rebuild {', '.join(group)}" + (f" (partition {partition.index + 1} of {jobs})" if partition else ""),
         )
         for index, (group, partition) in enumerate(work)
@@ -142,14 +143,28 @@ def _report(applied: Any, reported: int, progress: Callable[[int], None] | None)
 
 
 def _rebuild_part(
-    settings: Settings, names: list[str], partition: Partition | None, head: int, applied: Any, index: int
+    settings: Settings,
+    directory: Directory,
+    names: list[str],
+    partition: Partition | None,
+    head: int,
+    applied: Any,
+    index: int,
 ) -> None:
-    app = Ihanoi(settings)
+    # The parent's directory, already loaded (a forked child shares it); the
+    # parent created every table, and concurrent CREATE … IF NOT EXISTS can fail
+    # on PostgreSQL ("tuple concurrently updated").
+    app = Ihanoi(settings, directory=directory, env={"CREATE_TABLE": "no"})
     database = open_view_database(settings)
     try:
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
         projector = Projector(
-            app, database, build_models(names, database, context), batch_size=REBUILD_BATCH, partition=partition
+            app,
+            database,
+            build_models(names, database, context),
+            batch_size=REBUILD_BATCH,
+            partition=partition,
+            create_schema=False,
         )
 
         def advance(count: int) -> None:
