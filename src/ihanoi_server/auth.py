@@ -54,17 +54,21 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def principal(self, secret: str, token: str) -> Principal:
+        return self.verify(secret, token)[0]
+
+    def verify(self, secret: str, token: str) -> tuple[Principal, float]:
+        """The principal and the token's expiry (seconds since the epoch)."""
         key = (secret, token)
         with self._lock:
             hit = self._items.get(key)
         if hit is not None and hit[1] > time.time():
-            return hit[0]
-        principal, expires = verify_token(secret, token)
+            return hit
+        verified = verify_token(secret, token)
         with self._lock:
-            self._items[key] = (principal, expires)
+            self._items[key] = verified
             while len(self._items) > self.max_size:
                 self._items.popitem(last=False)
-        return principal
+        return verified
 
 
 def verify_token(secret: str, token: str) -> tuple[Principal, float]:

@@ -44,9 +44,16 @@ def principal(request: Request) -> Principal:
     if cached is None:
         token = bearer_token(request.headers.get("authorization"))
         server = state(request)
-        cached = server.tokens.principal(server.settings.jwt_secret, token)
+        cached, expires = server.tokens.verify(server.settings.jwt_secret, token)
         request.scope["ihanoi.principal"] = cached
+        request.scope["ihanoi.token_expires"] = expires
     return cached
+
+
+def token_expires(request: Request) -> float | None:
+    """When the request's bearer token expires (after ``principal``)."""
+    expires: float | None = request.scope.get("ihanoi.token_expires")
+    return expires
 
 
 def _default(value: Any) -> Any:

@@ -150,6 +150,7 @@ class Subscription:
         self.accepts = accepts
         self.max_size = max_size
         self.overflowed = False
+        self.expired = False
         self.ended = False
         self._loop = loop
         self._items: deque[CaseChange] = deque()

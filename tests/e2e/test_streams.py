@@ -316,3 +316,22 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
     assert [case_id for _, case_id in received] == [str(filed.case_id) for filed in later]
     assert all(head < position <= later[-1].position for position, _ in received)
     app.close()
+
+
+def test_a_stream_ends_when_the_token_that_opened_it_expires(live_server: LiveServer) -> None:
+    token = live_server.token(Role.CITIZEN, "vneid:001099055555", ttl=3)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=10) as citizen:
+        filed = file_report(citizen)
+        stream = Stream(citizen, "/api/v1/me/stream", last_event_id=0)
+        first = stream.next()
+        assert first.data["case_id"] == filed["id"]
+        # Step: the token runs out while the stream is open: it says why and ends.
+        farewell = stream.next()
+        assert (farewell.event, farewell.data["reason"]) == ("reconnect", "token_expired")
+        assert farewell.data["last_event_id"] >= int(first.id or 0) > 0
+        with pytest.raises(AssertionError, match="the stream ended"):
+            stream.next()
+        stream.close()
+        # Step: the expired token opens nothing new.
+        assert citizen.get("/api/v1/me/stream").status_code == 401

@@ -15,12 +15,15 @@ reconnects with ``Last-Event-ID`` (or ``?last_event_id=``) first receives
 every change after it that it may see, in log order, then the live ones — none
 twice, none missing. Without either, the stream starts at the head of the log.
 
-A client that reads too slowly is sent ``event: reconnect`` and disconnected;
-it resumes with its last id. Pings (SSE comments) keep proxies from timing out.
+A client that reads too slowly, whose token expires, or whose server stops is
+sent ``event: reconnect`` (``too_slow``, ``token_expired``, ``server_stopping``)
+and the stream ends; it resumes with its last id (and, after expiry, a new
+token). Pings (SSE comments) keep proxies from timing out.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID
@@ -37,7 +40,7 @@ from starlette.routing import Route
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
-from ihanoi_server.http import principal, state
+from ihanoi_server.http import principal, state, token_expires
 from ihanoi_server.live import Accepts, CaseChange, ChangeReader, LiveFeed, Subscription
 from ihanoi_server.openapi import Header, Query, document
 from ihanoi_server.problems import HttpProblem
@@ -151,11 +154,12 @@ async def events(
                 continue  # Already replayed from the store.
             sent = live_change.position
             yield case_event(live_change)
-        reason, detail = (
-            ("too_slow", "The stream fell too far behind; reconnect with your Last-Event-ID.")
-            if subscription.overflowed
-            else ("server_stopping", "The server is stopping; reconnect with your Last-Event-ID.")
-        )
+        if subscription.overflowed:
+            reason, detail = "too_slow", "The stream fell too far behind; reconnect with your Last-Event-ID."
+        elif subscription.expired:
+            reason, detail = "token_expired", "Your token expired; reconnect with a new one and your Last-Event-ID."
+        else:
+            reason, detail = "server_stopping", "The server is stopping; reconnect with your Last-Event-ID."
         yield reconnect_event(reason, sent, detail)
     finally:
         live.unsubscribe(subscription)
@@ -175,10 +179,17 @@ async def open_stream(request: Request, accepts: Accepts) -> Response:
     resume = min(resume_after, head) if resume_after is not None else None
     stopping = anyio.Event()
 
-    async def end_on_shutdown() -> None:
-        # The server is stopping: end the subscription so the stream says
-        # goodbye and completes, rather than being cut off mid-response.
-        await stopping.wait()
+    expires = token_expires(request)
+
+    async def end_on_shutdown_or_expiry() -> None:
+        # The server is stopping, or the token that opened the stream expired:
+        # end the subscription so the stream says goodbye and completes, rather
+        # than being cut off mid-response (or following cases with a dead token).
+        with anyio.move_on_after(max(0.0, expires - time.time()) if expires is not None else None):
+            await stopping.wait()
+            subscription.end()
+            return
+        subscription.expired = True
         subscription.end()
 
     return EventSourceResponse(
@@ -186,7 +197,7 @@ async def open_stream(request: Request, accepts: Accepts) -> Response:
         ping=PING_SECONDS,
         sep=SEP,
         send_timeout=SEND_TIMEOUT_SECONDS,
-        data_sender_callable=end_on_shutdown,
+        data_sender_callable=end_on_shutdown_or_expiry,
         shutdown_event=stopping,
         shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
         background=BackgroundTask(live.unsubscribe, subscription),
