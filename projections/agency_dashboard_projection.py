@@ -108,6 +108,7 @@ class AgencyDashboardProjection(ReadModel):
     name = "agency_dashboard"
     kinds = (Case,)
     tables = (TABLE,)
+    reads_before = frozenset({"due_at", *(rules.first_acknowledgement for rules in RULES.values())})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,15 +141,16 @@ class AgencyDashboardProjection(ReadModel):
         # The case's current columns come from its state at the end of the
         # batch (computed once in flush); only event facts are gathered here.
         self._latest[case.id] = case
-        row = self._pending.setdefault(case.id, {})
-        name, when = change.event_name, change.event.timestamp
-        due: datetime | None = change.before.get("due_at")
+        name = change.event_name
         if name == rules.acknowledged_by and change.before.get(rules.first_acknowledgement) is None:
-            row.update(self._acknowledgement(case, when, due))
-        if name == rules.resolved_by:
-            row.update(self._resolution(case, when, due))
+            facts = self._acknowledgement(case, change.event.timestamp, change.before.get("due_at"))
+        elif name == rules.resolved_by:
+            facts = self._resolution(case, change.event.timestamp, change.before.get("due_at"))
         elif name == rules.unresolved_by:
-            row.update(dict.fromkeys(RESOLUTION))
+            facts = dict.fromkeys(RESOLUTION)
+        else:
+            return
+        self._pending.setdefault(case.id, {}).update(facts)
 
     def _current(self, case: Case, rules: KindRules) -> dict[str, Any]:
         if isinstance(case, Report):

@@ -39,8 +39,11 @@ class Change:
 
     position: int
     event: Any
+    # The attributes the read models declare in ``reads_before``, as they were
+    # just before the event (empty for the event that created the case).
     before: Mapping[str, Any]
     case: Aggregate
+    created: bool
 
     @property
     def event_name(self) -> str:
@@ -93,6 +96,9 @@ class ReadModel(ABC):
     # Models that need every stored notification as it is stored (the audit
     # hash chain) set this and implement ``apply_notification``.
     reads_raw: ClassVar[bool] = False
+    # The case attributes ``apply`` reads from ``Change.before`` (copying the
+    # whole state before every event would cost more than the models read).
+    reads_before: ClassVar[frozenset[str]] = frozenset()
     # Whether a parallel rebuild may split this model's events by aggregate:
     # true when each aggregate's events only touch that aggregate's rows, or
     # add to shared counters (sums do not depend on order).

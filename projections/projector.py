@@ -96,6 +96,7 @@ class Projector:
         self._applied = threading.Condition()
         self._lock = threading.Lock()
         self._topics: dict[str, bool] = {}
+        self._before = tuple(sorted({name for model in read_models for name in model.reads_before}))
         if create_schema:
             database.create([statement for model in read_models for statement in model.schema()])
         self.positions = self._recorded_positions()
@@ -223,13 +224,18 @@ class Projector:
             replica = None
         if replica is None and version > 1:
             replica = self.app.repository.get(aggregate_id, version=version - 1, projector_func=replay)
-        before = dict(vars(replica)) if replica is not None else {}
+        if replica is None:
+            before: dict[str, Any] = {}
+        else:
+            state = vars(replica)
+            before = {name: state.get(name) for name in self._before}
+        created = replica is None
         replica = apply_event(event, replica)
         assert replica is not None
         self._replicas[aggregate_id] = replica
         if len(self._replicas) > self.max_replicas:
             self._replicas.popitem(last=False)
-        return Change(position, event, before, replica)
+        return Change(position, event, before, replica, created)
 
     # -- rebuilding ---------------------------------------------------------------
 

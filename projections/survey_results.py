@@ -118,7 +118,7 @@ class SurveyResultsModel(ReadModel):
                 questions_json(case),
                 change.position,
             )
-        elif kind == SurveyResponse.kind and not change.before:
+        elif kind == SurveyResponse.kind and change.created:
             # Only a response's first event counts it; it has no other events yet.
             survey = str(case.survey_id)
             self._tallies[survey, WHOLE_SURVEY, ANSWERED] += 1
