@@ -319,7 +319,7 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
 
 
 def test_a_stream_ends_when_the_token_that_opened_it_expires(live_server: LiveServer) -> None:
-    token = live_server.token(Role.CITIZEN, "vneid:001099055555", ttl=3)
+    token = live_server.token(Role.CITIZEN, "vneid:001099055555", ttl=6)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=10) as citizen:
         filed = file_report(citizen)
