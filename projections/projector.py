@@ -29,10 +29,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.persistence import IhanoiSQLiteApplicationRecorder, partition_of
 from ihanoi_core.replaying import apply_event, replay
 from ihanoi_projections.base import Change, ReadModel
 from ihanoi_projections.database import ViewDatabase
@@ -50,8 +52,9 @@ class RebuildInterruptedError(IhanoiError):
 
 @dataclass(frozen=True)
 class Partition:
-    """Aggregates whose id, as an integer, is ``index`` modulo ``count``. Every
-    event of an aggregate falls in the same partition, and the read models a
+    """Aggregates whose id falls in partition ``index`` of ``count``
+    (``partition_of``). Every event of an aggregate falls in the same
+    partition, and the read models a
     partition may feed write rows of their own aggregates only (or commutative
     sums), so partitions never touch each other's rows."""
 
@@ -59,7 +62,7 @@ class Partition:
     count: int
 
     def owns(self, aggregate_id: UUID) -> bool:
-        return aggregate_id.int % self.count == self.index
+        return partition_of(aggregate_id, self.count) == self.index
 
     def tracking_name(self, name: str) -> str:
         return f"{name}{PARTITION_MARK}{self.index}/{self.count}"
@@ -134,17 +137,14 @@ class Projector:
 
     def run_batch(self, stop: int | None = None) -> int:
         """Apply the next batch (up to position ``stop`` if given); return how
-        many notifications it held (0 when caught up)."""
+        many notifications it covered (0 when caught up)."""
         with self._lock:
             start = self.position
             if stop is not None and start >= stop:
                 return 0
-            notifications = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=stop, inclusive_of_start=False
-            )
-            if not notifications:
+            notifications, last = self._select(start, stop)
+            if last <= start:
                 return 0
-            last = notifications[-1].id
             behind = [model for name, model in self.models.items() if self.positions[name] < last]
             raw_readers = [model for model in behind if model.reads_raw]
             # Models behind the whole batch take every change; a model that
@@ -188,7 +188,25 @@ class Projector:
                 for model in behind:
                     self.positions[model.name] = last
                 self._applied.notify_all()
-            return len(notifications)
+            return len(notifications) if self.partition is None else last - start
+
+    def _select(self, start: int, stop: int | None) -> tuple[Sequence[Notification], int]:
+        """The next batch's notifications, and the position applying them reaches."""
+        recorder = self.app.recorder
+        partition = self.partition
+        if (
+            partition is not None
+            and stop is not None
+            and isinstance(recorder, IhanoiSQLiteApplicationRecorder)
+            and recorder.can_select_partitions
+        ):
+            owned = recorder.select_partition(start, self.batch_size, stop, partition.index, partition.count)
+            # Less than a batch: this partition has nothing else up to ``stop``.
+            return owned, owned[-1].id if len(owned) == self.batch_size else stop
+        notifications = recorder.select_notifications(
+            start=start, limit=self.batch_size, stop=stop, inclusive_of_start=False
+        )
+        return notifications, notifications[-1].id if notifications else start
 
     def catch_up(self, progress: Callable[[int], None] | None = None, stop: int | None = None) -> int:
         """Apply batches until the read models are at the head of the log (or at ``stop``)."""

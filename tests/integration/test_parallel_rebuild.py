@@ -1,6 +1,7 @@
 """A parallel rebuild that dies half way leaves its read models fenced off
 until ``rebuild`` runs again, which starts them over and ends with the same
-rows as a rebuild in one process."""
+rows as a rebuild in one process; and SQLite hands each partition exactly the
+events the projector counts as its own."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.persistence import IhanoiSQLiteApplicationRecorder
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections import rebuild as rebuilding
-from ihanoi_projections.projector import Projector, RebuildInterruptedError
+from ihanoi_projections.projector import Partition, Projector, RebuildInterruptedError
 from ihanoi_projections.read_side import ReadSide
 
 
@@ -65,3 +67,25 @@ def _rows(app: Ihanoi, settings: Settings) -> dict[str, Any]:
         return {"positions": positions} | {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
     finally:
         read_side.close()
+
+
+def test_sqlite_selects_exactly_the_partition_the_projector_owns(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ihanoi.db'}", env="test")
+    clock = SimulatedClock(datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    app = Ihanoi(settings, clock=clock)
+    try:
+        simulate(app, clock, seed=4, days=1, reports_per_day=40, complaints_per_day=4, dossiers_per_day=20,
+                 surveys=0, answers_per_survey=0)  # fmt: skip
+        recorder = app.recorder
+        assert isinstance(recorder, IhanoiSQLiteApplicationRecorder)
+        head = recorder.max_notification_id() or 0
+        everything = recorder.select_notifications(start=0, limit=head, inclusive_of_start=False)
+        for count in (2, 3):
+            parts = [recorder.select_partition(0, head, head, index, count) for index in range(count)]
+            for index, part in enumerate(parts):
+                assert part, f"partition {index} of {count} is empty"
+                assert all(Partition(index, count).owns(n.originator_id) for n in part)  # type: ignore[arg-type]
+            merged = sorted((n for part in parts for n in part), key=lambda n: n.id)
+            assert [n.id for n in merged] == [n.id for n in everything]
+    finally:
+        app.close()
