@@ -54,9 +54,9 @@ class RebuildInterruptedError(IhanoiError):
 class Partition:
     """Aggregates whose id falls in partition ``index`` of ``count``
     (``partition_of``). Every event of an aggregate falls in the same
-    partition, and the read models a
-    partition may feed write rows of their own aggregates only (or commutative
-    sums), so partitions never touch each other's rows."""
+    partition, and the read models a partition may feed write rows of their
+    own aggregates only (or commutative sums), so partitions never touch each
+    other's rows."""
 
     index: int
     count: int
