@@ -42,10 +42,11 @@ from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.projector import Partition, Projector, RebuildInterruptedError, reset
 from ihanoi_projections.read_side import KEPT_ON_REBUILD, READ_MODELS, build_models, pseudonym_key
 
-# Events per view transaction: larger than the live runner's batches, since
-# nobody waits on a rebuild's read-your-writes, and each case's rows are then
-# written once per batch rather than once per small batch.
-REBUILD_BATCH = 10_000
+# Events per view transaction: far larger than the live runner's batches, since
+# nobody waits on a rebuild's read-your-writes, and a case's rows are written
+# once per batch it appears in (50,000 rebuilt about 8 % faster than 10,000 on
+# two simulated months; a batch holds some tens of megabytes).
+REBUILD_BATCH = 50_000
 # Below this many events, starting processes costs more than it saves.
 PARALLEL_MIN_EVENTS = 2_000
 # Garbage-collector thresholds while rebuilding. Replaying allocates millions
