@@ -58,6 +58,9 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
+    if args.jobs is not None and args.jobs < 1:
+        print(f"--jobs must be at least 1, got {args.jobs}")
+        return USAGE
     app = Ihanoi(settings)
     try:
         total = app.recorder.max_notification_id() or 0
