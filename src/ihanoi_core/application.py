@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, Transcoder
+from eventsourcing.postgres import PostgresRecorder
+from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.case_cache import CaseCache, CodeCache
@@ -34,7 +36,7 @@ from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.mapper import IhanoiMapper
 from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
-from ihanoi_core.persistence import eventsourcing_env
+from ihanoi_core.persistence import eventsourcing_env, postgres_ddl_lock, store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot
 from ihanoi_core.transcoder import OrjsonTranscoder
@@ -76,7 +78,18 @@ class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCo
         self.case_cache = CaseCache()
         self.code_cache = CodeCache()
         self.save_listeners = []
-        super().__init__(env={**eventsourcing_env(self.settings), **(env or {})})
+        library_env = {**eventsourcing_env(self.settings), **(env or {})}
+        # On PostgreSQL the tables are created under a lock (postgres_ddl_lock).
+        create_tables = store_kind(self.settings) == "postgres" and strtobool(library_env.get("CREATE_TABLE", "yes"))
+        if create_tables:
+            library_env["CREATE_TABLE"] = "no"
+        super().__init__(env=library_env)
+        if create_tables:
+            recorders = [self.recorder, self.snapshots.recorder if self.snapshots is not None else None]
+            with postgres_ddl_lock(self.settings.database_url):
+                for recorder in recorders:
+                    if isinstance(recorder, PostgresRecorder):
+                        recorder.create_table()
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder(VALUE_TYPES)

@@ -332,6 +332,21 @@ def postgres_conninfo(database_url: str, **options: str) -> str:
     )
 
 
+@contextmanager
+def postgres_ddl_lock(database_url: str) -> Iterator[None]:
+    """Let one process at a time create the schema's tables. Run by two sessions
+    at once, the library's ``CREATE OR REPLACE FUNCTION`` (and ``CREATE … IF NOT
+    EXISTS``) can fail with "tuple concurrently updated": servers and workers
+    starting together would crash."""
+    key = f"ihanoi ddl {postgres_env(database_url).get('POSTGRES_SCHEMA', 'public')}"
+    with psycopg.connect(postgres_conninfo(database_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+
 def store_kind(settings: Settings) -> str:
     """``memory``, ``sqlite`` or ``postgres``."""
     scheme = settings.database_url.split(":", 1)[0]

@@ -14,6 +14,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Location, Principal, Priority, Role
 from ihanoi_core.errors import ConflictError
+from ihanoi_core.settings import Settings
 from tests.conftest import make_settings
 
 ROUNDS = 10
@@ -102,3 +103,34 @@ def test_racing_retries_with_one_idempotency_key_create_one_case(
         assert len(app.recorder.select_notifications(start=None, limit=100)) == 2
     finally:
         app.close()
+
+
+def test_applications_starting_together_on_a_new_postgres_schema_all_start(postgres_url: str) -> None:
+    # Servers and workers of one deployment often start at the same moment; the
+    # library's CREATE OR REPLACE FUNCTION run by several sessions at once fails
+    # with "tuple concurrently updated" unless schema creation is serialised.
+    settings = Settings(database_url=postgres_url, env="test", postgres_pool_size=2)
+    starting = threading.Barrier(6)
+    apps: list[Ihanoi] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        starting.wait()
+        try:
+            apps.append(Ihanoi(settings))
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert errors == []
+        citizen = Principal("vneid:001099012345", Role.CITIZEN)
+        filed = apps[0].submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+        assert apps[-1].get_case(citizen, filed.case_id)["code"] == filed.code
+    finally:
+        for app in apps:
+            app.close()
