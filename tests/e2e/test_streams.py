@@ -287,6 +287,14 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
     app = Ihanoi()
     citizen = Principal(CITIZEN, Role.CITIZEN)
     feed = LiveFeed(app, app.settings)
+    reads: list[int | None] = []
+    select_notifications = app.recorder.select_notifications
+
+    def counted(start: int | None, *args: Any, **kwargs: Any) -> Any:
+        reads.append(start)
+        return select_notifications(start, *args, **kwargs)
+
+    app.recorder.select_notifications = counted  # type: ignore[method-assign]
 
     def report() -> CommandResult:
         return app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
@@ -297,6 +305,7 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
         head = report().position
         feed.follow()
         assert feed.position == head
+        assert reads == []
         # Step: a stream subscribes, then reads the head (as open_stream does); the
         # tail delivers exactly the changes after it.
         subscription = feed.subscribe(lambda change: True)
@@ -304,6 +313,7 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
         later = [report(), report()]
         while feed.follow():
             pass
+        assert reads[:1] == [head]  # read on from the head, not from the start
         await asyncio.sleep(0)
         received = []
         while len(received) < len(later):
