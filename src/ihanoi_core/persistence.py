@@ -368,8 +368,9 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         }
     else:
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            # One round trip per insert through the library's PL/pgSQL function.
+            "PERSISTENCE_MODULE": "ihanoi_core.postgres_store:IhanoiPostgresFactory",
+            # One round trip per insert through our PL/pgSQL function, which
+            # locks the table so commits follow positions (postgres_store).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.postgres_pool_size),

@@ -1,0 +1,73 @@
+"""The PostgreSQL event store: the library's recorder, with an insert that
+commits in position order.
+
+Positions (``notification_id``) come from a sequence. A sequence hands out
+numbers when a transaction asks, not when it commits, so two concurrent inserts
+can commit in the opposite order to their positions. A reader following the
+log that has moved past position *n* + 1 would then never see *n* when it
+commits a moment later: every read model would miss that event for good, and
+the audit chain would call the log tampered.
+
+The library prevents this by taking ``LOCK TABLE … IN EXCLUSIVE MODE`` before
+inserting, so writers take positions and commit one at a time. Its faster
+path, ``POSTGRES_ENABLE_DB_FUNCTIONS`` (one round trip through a PL/pgSQL
+function), leaves the lock out in eventsourcing 9.5.6 — which is what lost 3
+cases in 5,000 at 16 concurrent writers here. ``IhanoiPostgresApplicationRecorder``
+keeps the one round trip and puts the lock back: its own function takes the
+table lock, notifies listeners and inserts, all in the single statement's
+transaction. ``SELECT`` never waits for that lock, so readers are not held up.
+
+The cost is that commits of events are serialised (each holds the lock for
+its WAL flush); ``make bench`` prints the resulting command rate beside the
+raw-insert ceiling measured in the same run.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from psycopg.sql import SQL, Identifier
+
+
+class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """Inserts through ``ihanoi_insert_events_{uuid,text}``, which locks the
+    events table before taking positions (see the module docstring)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        # A name of our own: the library's function (created by earlier
+        # versions of ihanoi) stays as it was and is no longer called.
+        self.pg_function_name_insert_events = f"ihanoi_insert_events_{datastore.originator_id_type}"
+        schema = Identifier(datastore.schema)
+        function = Identifier(self.pg_function_name_insert_events)
+        table = Identifier(self.events_table_name)
+        self.sql_invoke_pg_function_insert_events = SQL("SELECT * FROM {0}.{1}((%s))").format(schema, function)
+        self.sql_create_pg_function_insert_events = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            # Held until this statement's transaction commits: positions are
+            # taken and committed by one writer at a time. SELECTs never wait.
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "RETURNING notification_id; "
+            "END; $BODY$"
+        ).format(
+            schema=schema,
+            function=function,
+            event=Identifier(self.stored_event_type_name),
+            table=table,
+            channel=Identifier(self.channel_name),
+            lock_timeout=datastore.lock_timeout,
+        )
+        self.sql_create_statements[self.create_insert_function_statement_index] = (
+            self.sql_create_pg_function_insert_events
+        )
+
+
+class IhanoiPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory with the ordered insert."""
+
+    application_recorder_class = IhanoiPostgresApplicationRecorder
