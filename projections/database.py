@@ -13,6 +13,13 @@ in the same transaction as the view rows it covers, with the same conditional
 upsert as the ``eventsourcing`` tracking recorders: it only moves forward, and
 an attempt to record a position already recorded fails and rolls the view
 writes back. That is what makes each event apply exactly once.
+
+The row also counts the events the projection has applied (``events``). A
+position says how far a projection has read; the count says whether it read
+everything up to there: had a reader ever passed over an event that committed
+late, the log would hold more events up to the position than the count
+(``ihanoi projections status``). A count is unknown (NULL) for rows written
+before it existed, until the next rebuild.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +43,27 @@ Row = dict[str, Any]
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
-    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL)"
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, events BIGINT)"
 )
 UPSERT_TRACKING = (
-    "INSERT INTO projection_tracking (name, position, updated_at) VALUES (?, ?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
+    "INSERT INTO projection_tracking (name, position, updated_at, events) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, "
+    "events = projection_tracking.events + excluded.events "
     "WHERE projection_tracking.position < excluded.position RETURNING position"
 )
+# Projectors on PostgreSQL announce each committed batch here, so that servers
+# following a read model another process runs see its new position at once.
+POSITIONS_CHANNEL = "ihanoi_projection_positions"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A projection's tracking row."""
+
+    position: int
+    updated_at: float
+    # Events applied up to ``position``; None where the row predates the count.
+    events: int | None
 
 
 class AlreadyAppliedError(Exception):
@@ -84,10 +106,11 @@ class Cursor:
         names = [column[0] for column in self._raw.description or ()]
         return dict(zip(names, row, strict=True))
 
-    def record_position(self, name: str, position: int, now: float) -> None:
-        """Move ``name`` to ``position`` in this transaction, or raise
-        ``AlreadyAppliedError`` (and so roll back) if it is not a step forward."""
-        if self.execute(UPSERT_TRACKING, (name, position, now)).fetchone() is None:
+    def record_position(self, name: str, position: int, now: float, events: int) -> None:
+        """Move ``name`` to ``position``, having applied ``events`` more events,
+        in this transaction; or raise ``AlreadyAppliedError`` (and so roll
+        back) if it is not a step forward."""
+        if self.execute(UPSERT_TRACKING, (name, position, now, events)).fetchone() is None:
             raise AlreadyAppliedError(name, position)
 
 
@@ -109,10 +132,27 @@ class ViewDatabase(ABC):
         with self.transaction() as cursor:
             for statement in (TRACKING_DDL, *statements):
                 cursor.execute(statement)
+            self._add_events_column(cursor)
+
+    @abstractmethod
+    def _add_events_column(self, cursor: Cursor) -> None:
+        """Add ``projection_tracking.events`` to a table created before it existed."""
+
+    def announce(self, cursor: Cursor) -> None:  # noqa: B027 - optional hook
+        """Tell other processes, when ``cursor``'s transaction commits, that
+        projection positions moved."""
 
     def positions(self) -> dict[str, tuple[int, float]]:
-        rows = self.query("SELECT name, position, updated_at FROM projection_tracking")
-        return {row["name"]: (int(row["position"]), float(row["updated_at"])) for row in rows}
+        return {name: (row.position, row.updated_at) for name, row in self.tracked().items()}
+
+    def tracked(self) -> dict[str, Tracked]:
+        rows = self.query("SELECT name, position, updated_at, events FROM projection_tracking")
+        return {
+            row["name"]: Tracked(
+                int(row["position"]), float(row["updated_at"]), None if row["events"] is None else int(row["events"])
+            )
+            for row in rows
+        }
 
     def position(self, name: str) -> int:
         rows = self.query("SELECT position FROM projection_tracking WHERE name = ?", (name,))
@@ -168,6 +208,11 @@ class SQLiteViewDatabase(ViewDatabase):
             raise
         conn.execute("COMMIT")
 
+    def _add_events_column(self, cursor: Cursor) -> None:
+        columns = {row["name"] for row in cursor.execute("PRAGMA table_info(projection_tracking)").fetchall()}
+        if "events" not in columns:
+            cursor.execute("ALTER TABLE projection_tracking ADD COLUMN events BIGINT")
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # A single SELECT is atomic on its own: no write lock needed.
         return Cursor(self._connection().execute(sql, params), translate=False).fetchall()
@@ -192,6 +237,13 @@ class PostgresViewDatabase(ViewDatabase):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ihanoi views schema'))")
             for statement in (TRACKING_DDL, *statements):
                 cursor.execute(statement)
+            self._add_events_column(cursor)
+
+    def _add_events_column(self, cursor: Cursor) -> None:
+        cursor.execute("ALTER TABLE projection_tracking ADD COLUMN IF NOT EXISTS events BIGINT")
+
+    def announce(self, cursor: Cursor) -> None:
+        cursor.execute(f"NOTIFY {POSITIONS_CHANNEL}")
 
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
         env = postgres_env(database_url)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,6 +104,10 @@ class Projector:
         if create_schema:
             database.create([statement for model in read_models for statement in model.schema()])
         self.positions = self._recorded_positions()
+        # The read models this projector applies events to. The others are
+        # applied by another process (``ActiveLock``); ``follow`` keeps their
+        # positions here up to date so that ``wait`` still works for them.
+        self.active = set(self.models)
 
     # -- positions and waiting -------------------------------------------------
 
@@ -118,8 +123,37 @@ class Projector:
 
     @property
     def position(self) -> int:
-        """The position every read model here has applied."""
-        return min(self.positions.values(), default=0)
+        """The position every read model this projector applies has reached."""
+        return min((self.positions[name] for name in self.active), default=0)
+
+    def activate(self, names: Sequence[str]) -> None:
+        """Start applying events to ``names`` (this process now holds their
+        lock), from the positions recorded by whoever applied them before."""
+        with self._lock:
+            recorded = self._recorded_positions()
+            with self._applied:
+                for name in names:
+                    self.positions[name] = recorded[name]
+                self.active.update(names)
+                self._applied.notify_all()
+
+    def deactivate(self, names: Sequence[str]) -> None:
+        """Stop applying events to ``names`` (another process applies them)."""
+        with self._lock:
+            self.active.difference_update(names)
+
+    def follow(self) -> None:
+        """Take the positions of the read models another process applies
+        from the database, waking whoever waits for them."""
+        followed = set(self.models) - self.active
+        if not followed:
+            return
+        recorded = self.database.positions()
+        with self._applied:
+            for name in followed:
+                position = recorded.get(self.tracking[name], (0, 0.0))[0]
+                self.positions[name] = position
+            self._applied.notify_all()
 
     def wait(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
         """Block until the named read models (default: all) have applied
@@ -145,7 +179,9 @@ class Projector:
             notifications, last = self._select(start, stop)
             if last <= start:
                 return 0
-            behind = [model for name, model in self.models.items() if self.positions[name] < last]
+            behind = [
+                model for name, model in self.models.items() if name in self.active and self.positions[name] < last
+            ]
             raw_readers = [model for model in behind if model.reads_raw]
             # Models behind the whole batch take every change; a model that
             # already applied part of it (another worker got there first) only
@@ -155,15 +191,19 @@ class Projector:
             partly = [(self.positions[m.name], m.apply) for m in behind if self.positions[m.name] >= first]
             partition = self.partition
             to_domain_event = self.app.mapper.to_domain_event
+            # The positions of the events this projector counts as applied: all
+            # of them, or those of its partition's aggregates.
+            counted: list[int] = []
             try:
                 for notification in notifications:
                     position = notification.id
                     for model in raw_readers:
                         if position > self.positions[model.name]:
                             model.apply_notification(notification)
-                    if not self._is_read(notification.topic):
-                        continue
                     if partition is not None and not partition.owns(notification.originator_id):  # type: ignore[arg-type]
+                        continue
+                    counted.append(position)
+                    if not self._is_read(notification.topic):
                         continue
                     change = self._change(position, to_domain_event(notification))
                     for apply in appliers:
@@ -177,7 +217,9 @@ class Projector:
                 with self.database.transaction() as cursor:
                     for model in behind:
                         model.flush(cursor)
-                        cursor.record_position(self.tracking[model.name], last, now)
+                        events = len(counted) - bisect_right(counted, self.positions[model.name])
+                        cursor.record_position(self.tracking[model.name], last, now, events)
+                    self.database.announce(cursor)
             except BaseException:
                 for model in behind:
                     model.discard()

@@ -1,8 +1,10 @@
 """The read side as a whole: which read models exist, and the ways to run them.
 
 - ``ReadSide``: embedded use (a program using the library, and ``ihanoi
-  serve`` on SQLite): every read model fed by one in-process runner thread,
-  woken by the application after each save.
+  serve``): every read model fed by one in-process runner thread, woken by the
+  application after each save (and on PostgreSQL by other processes' saves).
+  On a shared store it applies only the read models whose worker lock it gets;
+  the others it follows (``runner.Ownership``).
 - ``run_worker``: one worker process per projection for PostgreSQL
   deployments (``ihanoi projections run NAME``); a second worker for the same
   projection waits as a hot standby.
@@ -27,10 +29,11 @@ from ihanoi_projections.agency_dashboard import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import ViewDatabase, open_view_database
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.check import count_events
+from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_reports import PublicReportsModel
-from ihanoi_projections.runner import ActiveLock, PostgresWakeup, ProjectionRunner
+from ihanoi_projections.runner import EVENTS_CHANNEL, ActiveLock, Ownership, PostgresWakeup, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
@@ -77,6 +80,7 @@ class ReadSide:
     ) -> None:
         self.app = app
         self.settings = settings or app.settings
+        kind = store_kind(self.settings)
         self.database = open_view_database(self.settings)
         self.context = ProjectionContext(app.directory, app.calendar, pseudonym_key(self.settings))
         try:
@@ -87,9 +91,21 @@ class ReadSide:
         except BaseException:
             self.database.close()
             raise
-        self.runner = ProjectionRunner(self.projector, poll_interval=self.settings.projection_poll_interval)
+        # Only a running read side competes for the workers' locks: one built
+        # with ``start=False`` is driven by hand (rebuilds, tests) and applies all.
+        self.ownership = Ownership(self.settings, list(self.models)) if start and kind != "memory" else None
+        self.runner = ProjectionRunner(
+            self.projector, poll_interval=self.settings.projection_poll_interval, ownership=self.ownership
+        )
+        self.listener: PostgresWakeup | None = None
         app.save_listeners.append(self.runner.wake)
         if start:
+            if self.ownership is not None:
+                self.projector.deactivate(list(self.models))
+                self.projector.activate(self.ownership.claim())
+            if kind == "postgres":
+                channels = (EVENTS_CHANNEL, POSITIONS_CHANNEL)
+                self.listener = PostgresWakeup(self.settings.database_url, self.runner.wake, channels).start()
             self.runner.start()
 
     def model(self, kind: type[M]) -> M:
@@ -106,6 +122,10 @@ class ReadSide:
 
     def close(self) -> None:
         self.runner.stop()
+        if self.listener is not None:
+            self.listener.stop()
+        if self.ownership is not None:
+            self.ownership.release()
         if self.runner.wake in self.app.save_listeners:
             self.app.save_listeners.remove(self.runner.wake)
         self.database.close()
@@ -119,23 +139,56 @@ class ProjectionStatus:
     lag_events: int
     lag_seconds: float
     updated_at: float | None
+    # Events in the log up to ``position`` that the projection never applied
+    # (None: not known, the tracking row predates the count).
+    skipped: int | None = 0
+    # A parallel rebuild of it stopped half-way: it must be rebuilt before use.
+    fenced: bool = False
+
+    @property
+    def healthy(self) -> bool:
+        return not self.fenced and not self.skipped
 
 
 def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
-    """Position and lag of every projection. Lag in events is the distance to
-    the head of the log (an upper bound on PostgreSQL, whose ids can have gaps);
-    lag in seconds is the age of the oldest event not yet applied (0 when caught up)."""
+    """Position, lag and health of every projection. Lag in events is the
+    distance to the head of the log (an upper bound on PostgreSQL, whose ids can
+    have gaps); lag in seconds is the age of the oldest event not yet applied
+    (0 when caught up). ``skipped`` compares the events the log holds up to the
+    position with those the projection applied (``ihanoi_projections.check``)."""
     head = app.recorder.max_notification_id() or 0
-    recorded = database.positions()
+    tracked = database.tracked()
+    fenced = {name.split(PARTITION_MARK)[0] for name in tracked if PARTITION_MARK in name}
+    counts: dict[int, int] = {}
     now = time.time()
     result = []
     for name in READ_MODELS:
-        position, updated_at = recorded.get(name, (0, None))
+        row = tracked.get(name)
+        position = row.position if row else 0
         lag_seconds = 0.0
         if position < head:
             oldest = first_event_time_after(app, position)
             lag_seconds = max(0.0, now - oldest) if oldest is not None else 0.0
-        result.append(ProjectionStatus(name, position, head, max(0, head - position), lag_seconds, updated_at))
+        skipped: int | None = 0
+        if row is not None:
+            if row.events is None:
+                skipped = None
+            else:
+                if position not in counts:
+                    counts[position] = count_events(app, position)
+                skipped = counts[position] - row.events
+        result.append(
+            ProjectionStatus(
+                name,
+                position,
+                head,
+                max(0, head - position),
+                lag_seconds,
+                row.updated_at if row else None,
+                skipped,
+                name in fenced,
+            )
+        )
     return result
 
 

@@ -209,11 +209,12 @@ def _fold_partitions(database: ViewDatabase, models: Sequence[ReadModel], jobs: 
             position = recorded.get(name, (0, 0.0))[0]
             if position != head:
                 raise RebuildInterruptedError(f"Rebuild partition {name} stopped at {position}, not at {head}.")
+    tracked = database.tracked()
     with database.transaction() as cursor:
         for model in models:
+            events = 0
             for index in range(jobs):
-                cursor.execute(
-                    "DELETE FROM projection_tracking WHERE name = ?",
-                    (Partition(index, jobs).tracking_name(model.name),),
-                )
-            cursor.record_position(model.name, head, time.time())
+                name = Partition(index, jobs).tracking_name(model.name)
+                events += tracked[name].events or 0
+                cursor.execute("DELETE FROM projection_tracking WHERE name = ?", (name,))
+            cursor.record_position(model.name, head, time.time(), events)

@@ -10,7 +10,10 @@ batch is logged and retried with backoff; nothing is skipped.
 ``ActiveLock`` makes a second worker for the same projection a hot standby:
 on PostgreSQL a session advisory lock, on SQLite an exclusive file lock. Both
 are released by the operating system if the holder dies, so the standby takes
-over without anyone cleaning up.
+over without anyone cleaning up. A server's in-process runner takes the same
+locks (``Ownership``): of several servers and workers on one database, exactly
+one applies each read model, and the others follow its position (announced on
+PostgreSQL by NOTIFY, polled on SQLite) so read-your-writes still works.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -36,14 +40,22 @@ log = structlog.get_logger("ihanoi.projections")
 EVENTS_CHANNEL = "cases_events"
 MAX_BACKOFF = 5.0
 GATHER_SECONDS = 0.005
+# How often a runner tries for the locks of read models another process applies.
+CLAIM_INTERVAL = 0.5
 
 
 class ProjectionRunner:
-    """Runs one projector in a daemon thread until stopped."""
+    """Runs one projector in a daemon thread until stopped. With an
+    ``ownership``, it applies only the read models whose lock it holds, tries
+    for the others now and then, and follows their positions meanwhile."""
 
-    def __init__(self, projector: Projector, *, poll_interval: float = 0.02) -> None:
+    def __init__(
+        self, projector: Projector, *, poll_interval: float = 0.02, ownership: Ownership | None = None
+    ) -> None:
         self.projector = projector
         self.poll_interval = poll_interval
+        self.ownership = ownership
+        self._next_claim = 0.0
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,12 +84,24 @@ class ProjectionRunner:
     def wait(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
         return self.projector.wait(position, timeout, names)
 
+    def _claim(self) -> None:
+        """Take over the read models whose lock has become free."""
+        ownership = self.ownership
+        if ownership is None or ownership.complete or time.monotonic() < self._next_claim:
+            return
+        self._next_claim = time.monotonic() + CLAIM_INTERVAL
+        if taken := ownership.claim():
+            self.projector.activate(taken)
+            log.info("projections_taken_over", projections=taken)
+
     def _loop(self) -> None:
         backoff = self.poll_interval
         while not self._stopping.is_set():
             self._wakeup.clear()
             try:
-                applied = self.projector.run_batch()
+                self._claim()
+                self.projector.follow()
+                applied = self.projector.run_batch() if self.projector.active else 0
             except AlreadyAppliedError:
                 # Another worker applied this batch first; positions were re-read.
                 continue
@@ -105,12 +129,14 @@ class ProjectionRunner:
 
 class PostgresWakeup:
     """LISTENs on the event table's channel (the library NOTIFYs it on every
-    insert) and calls ``wake`` for each notification."""
+    insert), or the given channels, and calls ``wake`` for each notification."""
 
-    def __init__(self, database_url: str, wake: Callable[[], None], channel: str = EVENTS_CHANNEL) -> None:
+    def __init__(
+        self, database_url: str, wake: Callable[[], None], channels: Sequence[str] = (EVENTS_CHANNEL,)
+    ) -> None:
         self.database_url = database_url
         self.wake = wake
-        self.channel = channel
+        self.channels = tuple(channels)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="ihanoi-listen", daemon=True)
 
@@ -126,7 +152,8 @@ class PostgresWakeup:
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn:
-                    conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(self.channel)))
+                    for channel in self.channels:
+                        conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
                     while not self._stopping.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
                             self.wake()
@@ -195,3 +222,28 @@ class ActiveLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+class Ownership:
+    """The locks of a set of read models, held by this process for those it
+    applies. Another process (a worker, another server) may hold some: this
+    one then follows them until their holder stops."""
+
+    def __init__(self, settings: Settings, names: Sequence[str]) -> None:
+        self.locks = {name: ActiveLock(settings, name) for name in names}
+        self.held: set[str] = set()
+
+    @property
+    def complete(self) -> bool:
+        return len(self.held) == len(self.locks)
+
+    def claim(self) -> list[str]:
+        """Try for every lock not held yet; return the names newly held."""
+        taken = [name for name, lock in self.locks.items() if name not in self.held and lock.try_acquire()]
+        self.held.update(taken)
+        return taken
+
+    def release(self) -> None:
+        for lock in self.locks.values():
+            lock.release()
+        self.held.clear()

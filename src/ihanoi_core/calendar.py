@@ -237,9 +237,7 @@ class WorkingCalendar:
         if unit is TimeUnit.WORKING_DAYS:
             # A working day is one full office day of time, so a dossier received
             # at 10:00 is due at 10:00 the n-th working day after.
-            return self.add_office_seconds(
-                clock.started_at, amount * self._day_seconds + clock.paused_seconds
-            )
+            return self.add_office_seconds(clock.started_at, amount * self._day_seconds + clock.paused_seconds)
         if unit is TimeUnit.CALENDAR_DAYS:
             # Civil Code 2015 Art. 147(1): a period in days starts the day after
             # the event, so the start day is not counted. Art. 148: an act due at

@@ -169,9 +169,7 @@ class _Loader(DirectoryText):
         units = [unit.value for unit in TimeUnit]
         if raw.unit not in units:
             self.fail(f"{key}.unit", f"unknown unit {raw.unit!r}; expected one of {', '.join(units)}")
-        return DeadlineRule(
-            raw.amount, TimeUnit(raw.unit), self.non_blank(f"{key}.legal_basis", raw.legal_basis)
-        )
+        return DeadlineRule(raw.amount, TimeUnit(raw.unit), self.non_blank(f"{key}.legal_basis", raw.legal_basis))
 
     def time_of_day(self, key: str, value: str) -> time:
         if not (m := _HH_MM.fullmatch(value)):
@@ -204,9 +202,7 @@ class _Loader(DirectoryText):
             working_days=raw.working_days,
         )
 
-    def check_agencies(
-        self, raw: Iterable[Agency], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]
-    ) -> None:
+    def check_agencies(self, raw: Iterable[Agency], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]) -> None:
         committee_of: dict[str, str] = {}
         for index, agency in enumerate(raw):
             key = f"agencies[{index}]"
@@ -293,9 +289,7 @@ class _Loader(DirectoryText):
             codes.add(attribute.code)
             if attribute.datatype not in ATTRIBUTE_DATATYPES:
                 expected = ", ".join(ATTRIBUTE_DATATYPES)
-                self.fail(
-                    f"{key}.datatype", f"unknown datatype {attribute.datatype!r}; expected one of {expected}"
-                )
+                self.fail(f"{key}.datatype", f"unknown datatype {attribute.datatype!r}; expected one of {expected}")
             # Open311 requires a positive order, unique within the service.
             if attribute.order <= 0 or attribute.order in orders:
                 self.fail(
@@ -307,21 +301,15 @@ class _Loader(DirectoryText):
             if is_list and not attribute.values:
                 self.fail(f"{key}.values", f"a {attribute.datatype} attribute needs at least one value")
             if not is_list and attribute.values:
-                self.fail(
-                    f"{key}.values", f"only list attributes have values, this one is {attribute.datatype}"
-                )
+                self.fail(f"{key}.values", f"only list attributes have values, this one is {attribute.datatype}")
             keys = [value.key for value in attribute.values]
             for position, value_key in enumerate(keys):
                 if value_key in keys[:position]:
                     self.fail(f"{key}.values[{position}].key", f"duplicate value key {value_key!r}")
 
-    def procedures(
-        self, raw: Iterable[_RawProcedure], agencies: Mapping[str, Agency]
-    ) -> dict[str, Procedure]:
+    def procedures(self, raw: Iterable[_RawProcedure], agencies: Mapping[str, Agency]) -> dict[str, Procedure]:
         result: dict[str, Procedure] = {}
-        for index, item in enumerate(
-            self.unique("procedures", raw, lambda procedure: procedure.code).values()
-        ):
+        for index, item in enumerate(self.unique("procedures", raw, lambda procedure: procedure.code).values()):
             key = f"procedures[{index}]"
             if item.fee < 0:
                 self.fail(f"{key}.fee", f"must not be negative, got {item.fee}")

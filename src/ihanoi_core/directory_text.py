@@ -135,8 +135,6 @@ class DirectoryText:
                 continue
             block_end = next((h[0] for h in headers if h[0] >= start), end)
             assignment = re.compile(rf"\s*\"?{re.escape(name)}\"?\s*=")
-            found = next(
-                (i for i in range(start, min(block_end, end)) if assignment.match(self.lines[i])), found
-            )
+            found = next((i for i in range(start, min(block_end, end)) if assignment.match(self.lines[i])), found)
             break
         return found + 1 if found is not None else None

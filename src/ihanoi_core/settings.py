@@ -67,9 +67,7 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
         """Read ``IHANOI_*`` from ``environ`` (default: the process environment)
         over the values of a ``.env`` file (when it exists)."""
         values: dict[str, str] = {}
@@ -103,8 +101,5 @@ class Settings:
                 try:
                     kwargs[name] = convert(value)
                 except ValueError:
-                    raise ConfigurationError(
-                        f"IHANOI_{name.upper()} must be a number, not {value!r}."
-                    ) from None
+                    raise ConfigurationError(f"IHANOI_{name.upper()} must be a number, not {value!r}.") from None
         return cls(**kwargs)  # type: ignore[arg-type]
-

@@ -85,7 +85,6 @@ def progress_bar(description: str, total: int) -> Progress:
     )
 
 
-
 @contextmanager
 def open_app(settings: Settings) -> Iterator[Ihanoi]:
     """The application for one command, closed when it is done."""

@@ -1,4 +1,4 @@
-"""``ihanoi projections status|rebuild|run``."""
+"""``ihanoi projections status|check|rebuild|run``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
+from ihanoi_projections.check import check_read_models
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
 from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
@@ -20,6 +21,10 @@ def add_commands(commands: Any) -> None:
     status = sub.add_parser("status", help="position and lag of every projection")
     status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     status.set_defaults(handler=show_status)
+
+    check = sub.add_parser("check", help="compare every read model with the log; name the first difference")
+    check.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    check.set_defaults(handler=run_check)
 
     rebuild = sub.add_parser("rebuild", help="rebuild read models from zero")
     rebuild.add_argument(
@@ -48,10 +53,36 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     else:
         table(
             "Projections",
-            ("projection", "position", "head", "lag (events)", "lag (seconds)"),
-            [(r.name, r.position, r.head, r.lag_events, f"{r.lag_seconds:.1f}") for r in rows],
+            ("projection", "position", "head", "lag (events)", "lag (seconds)", "state"),
+            [(r.name, r.position, r.head, r.lag_events, f"{r.lag_seconds:.1f}", health(r)) for r in rows],
         )
-    return OK
+    return OK if all(r.healthy for r in rows) else PROBLEM
+
+
+def health(row: read_side.ProjectionStatus) -> str:
+    if row.fenced:
+        return "FENCED: rebuild did not finish"
+    if row.skipped:
+        return f"SKIPPED {row.skipped} events"
+    return "ok" if row.skipped == 0 else "ok (count unknown until rebuilt)"
+
+
+def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    app = Ihanoi(settings)
+    database = open_view_database(settings)
+    try:
+        report = check_read_models(app, database)
+    finally:
+        database.close()
+        app.close()
+    if args.json:
+        print_json_lines(report.differences or [{"ok": True, "compared": report.compared}])
+    elif report.ok:
+        print("CONSISTENT: " + ", ".join(f"{name} {count}" for name, count in report.compared.items()))
+    else:
+        for difference in report.differences:
+            print(f"DIFFERENT {difference.projection} ({difference.kind}): {difference.detail}")
+    return OK if report.ok else PROBLEM
 
 
 def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:

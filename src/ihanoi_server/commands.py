@@ -95,9 +95,7 @@ def command_endpoint(spec: CommandSpec) -> Callable[[Request], Any]:
         kwargs = spec.kwargs(body)
 
         def run() -> Any:
-            return getattr(app, spec.method)(
-                who, app.resolve_case_id(ref), expected_version=version, **kwargs
-            )
+            return getattr(app, spec.method)(who, app.resolve_case_id(ref), expected_version=version, **kwargs)
 
         return command_response(await call_app(request, run))
 

@@ -163,9 +163,7 @@ def expected_version(request: Request) -> int | None:
 def idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key.strip()) <= 200 and key.isprintable()):
-        raise HttpProblem(
-            400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters."
-        )
+        raise HttpProblem(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters.")
     return key.strip() if key else None
 
 
@@ -191,6 +189,4 @@ async def wait_for_position(request: Request) -> None:
     """Read-your-writes: with ``?position=N`` wait until the read models have applied N."""
     position = query_int(request, "position", 0)
     if position and not await run_in_threadpool(state(request).read_side.wait, position, MAX_WAIT_SECONDS):
-        raise HttpProblem(
-            503, "read_model_behind", f"The read models have not reached position {position} yet."
-        )
+        raise HttpProblem(503, "read_model_behind", f"The read models have not reached position {position} yet.")

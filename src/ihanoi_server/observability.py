@@ -107,6 +107,10 @@ async def readyz(request: Request) -> Response:
         statuses = await run_in_threadpool(check)
     except Exception as error:  # The store is unreachable: not ready, whatever the cause.
         return problem(503, "store_unreachable", f"The store did not answer ({type(error).__name__}).")
+    unhealthy = {s.name: "fenced" if s.fenced else f"skipped {s.skipped} events" for s in statuses if not s.healthy}
+    if unhealthy:
+        detail = "Read models disagree with the log; see `ihanoi projections check`."
+        return problem(503, "projections_inconsistent", detail, extra={"inconsistent": unhealthy})
     behind = {s.name: s.lag_events for s in statuses if s.lag_events > READY_LAG_EVENTS}
     if behind or not server.read_side.runner.running:
         return problem(503, "projections_behind", "Read models are not caught up.", extra={"behind": behind})

@@ -30,8 +30,7 @@ def test_case_status_follows_each_change_and_lists_a_citizens_cases(
 
     # Step: two citizens file reports; one is acknowledged and assigned.
     mine = [
-        app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=HOAN_KIEM)
-        for n in range(3)
+        app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=HOAN_KIEM) for n in range(3)
     ]
     theirs = app.submit_report(other_citizen, category="pothole", description="x", location=HOAN_KIEM)
     clock.advance(hours=1)

@@ -412,9 +412,7 @@ def test_a_complainants_identity_is_shown_to_agency_staff_but_not_to_the_auditor
     assert (case["complainant"], case["owner"]) == (None, None)
 
 
-def test_an_anonymous_denunciation_is_not_accepted_and_nothing_is_stored(
-    app: Ihanoi, citizen: Principal
-) -> None:
+def test_an_anonymous_denunciation_is_not_accepted_and_nothing_is_stored(app: Ihanoi, citizen: Principal) -> None:
     position = log_position(app)
     with pytest.raises(ValidationError) as raised:
         file_denunciation(app, citizen, complainant=ComplainantIdentity(name="Ẩn danh"))

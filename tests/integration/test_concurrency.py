@@ -59,9 +59,7 @@ def test_two_officers_acknowledging_at_once_one_wins_and_one_gets_a_conflict(
                     return error
 
             with ThreadPoolExecutor(max_workers=2) as pool:
-                outcomes = list(
-                    pool.map(acknowledge, zip(officers, (Priority.URGENT, Priority.COMPLEX), strict=True))
-                )
+                outcomes = list(pool.map(acknowledge, zip(officers, (Priority.URGENT, Priority.COMPLEX), strict=True)))
 
             # Step: exactly one succeeded, the other lost the race cleanly.
             wins = [o for o in outcomes if isinstance(o, CommandResult)]

@@ -6,7 +6,8 @@ out of position order, a reader that has moved past a position would never see
 the late commit: the case would exist in the log and be missing from every
 read model, and the audit chain would call the log tampered. After the run,
 every created case is in ``case_status``, every read model equals a rebuild
-from zero row for row, and the audit chain verifies.
+from zero row for row, the consistency probe finds nothing, and the audit chain
+verifies.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_projections.audit_chain import verify_store
+from ihanoi_projections.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
 from tests.conftest import make_settings
 
@@ -67,6 +69,11 @@ def test_sixteen_concurrent_writers_lose_no_case_from_any_read_model(
         projected = {row["case_id"] for row in live["case_status"]}
         missing = [case_id for case_id in created if str(case_id) not in projected]
         assert missing == [], f"{len(missing)} of {len(created)} cases never reached case_status"
+
+        # Step: the consistency probe compares the read models with the log.
+        report = check_read_models(app, read_side.database)
+        assert report.ok, report.differences
+        assert report.compared["case_status cases"] >= len(created)
 
         # Step: the audit chain over the same log verifies.
         assert verify_store(app, read_side.database).ok

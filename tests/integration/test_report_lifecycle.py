@@ -132,9 +132,7 @@ def test_a_report_can_be_closed_without_action_with_a_reason(
         app.acknowledge_report(officer, filed.case_id)
 
 
-def test_a_duplicate_points_at_the_original_report(
-    app: Ihanoi, citizen: Principal, other_citizen: Principal
-) -> None:
+def test_a_duplicate_points_at_the_original_report(app: Ihanoi, citizen: Principal, other_citizen: Principal) -> None:
     officer = routed_staff(app, Role.OFFICER)
     first = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     second = app.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
@@ -145,9 +143,7 @@ def test_a_duplicate_points_at_the_original_report(
     assert first.code in case["public_note"]
 
 
-def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(
-    app: Ihanoi, citizen: Principal
-) -> None:
+def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(app: Ihanoi, citizen: Principal) -> None:
     leader = routed_staff(app, Role.LEADER)
     filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
     target = next(code for code in app.directory.agencies if code != leader.agency)

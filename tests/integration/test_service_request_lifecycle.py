@@ -195,9 +195,7 @@ def test_a_payment_request_pauses_the_clock_until_staff_confirm_it(
     assert case["payment_reference"] == "VNPAY-20261201-0042"
 
 
-def test_only_the_leader_suspends_and_resumes_a_dossier(
-    app: Ihanoi, clock: FakeClock, citizen: Principal
-) -> None:
+def test_only_the_leader_suspends_and_resumes_a_dossier(app: Ihanoi, clock: FakeClock, citizen: Principal) -> None:
     officer, leader = procedure_staff(app, Role.OFFICER), procedure_staff(app, Role.LEADER)
     filed = submit(app, citizen)
     clock.set(at(11, 30, 10))
@@ -392,9 +390,7 @@ def test_personal_data_is_hidden_from_auditors_and_other_agencies_see_nothing(
     assert event_names(app, filed.case_id) == ["Submitted"]
 
 
-def test_a_dossier_needs_a_known_procedure_and_ward_and_a_citizen_to_file_it(
-    app: Ihanoi, citizen: Principal
-) -> None:
+def test_a_dossier_needs_a_known_procedure_and_ward_and_a_citizen_to_file_it(app: Ihanoi, citizen: Principal) -> None:
     with pytest.raises(ValidationError) as raised:
         submit(app, citizen, "no_such_procedure")
     assert "procedure" in raised.value.errors

@@ -96,9 +96,7 @@ def memory_app(clock: SimulatedClock) -> Ihanoi:
     return Ihanoi(Settings(database_url="memory://"), clock=clock)
 
 
-def test_a_ten_day_run_issues_only_valid_commands_and_walks_every_path(
-    app: Ihanoi, clock: SimulatedClock
-) -> None:
+def test_a_ten_day_run_issues_only_valid_commands_and_walks_every_path(app: Ihanoi, clock: SimulatedClock) -> None:
     # Step: ten simulated days at modest rates, from Monday 00:00 in Hanoi.
     summary = run(app, clock)
 

@@ -35,9 +35,7 @@ OFFICER = Principal("officer-sxd", Role.OFFICER, AGENCY)
 OTHER_LEADER = Principal("leader-syt", Role.LEADER, "SYT")
 PARTNER = Principal("partner-app", Role.PARTNER)
 
-DISTRICT = Question(
-    "district", "Quận?", QuestionType.SINGLE_CHOICE, required=True, options=("Ba Đình", "Hoàn Kiếm")
-)
+DISTRICT = Question("district", "Quận?", QuestionType.SINGLE_CHOICE, required=True, options=("Ba Đình", "Hoàn Kiếm"))
 SATISFACTION = Question("satisfaction", "Mức độ hài lòng với vỉa hè?", QuestionType.RATING, required=True)
 IDEAS = Question("ideas", "Góp ý", QuestionType.FREE_TEXT)
 QUESTIONS = (DISTRICT, SATISFACTION, IDEAS)
@@ -76,23 +74,17 @@ def test_a_survey_goes_from_draft_to_published_results_with_one_response_per_cit
 
     # Step: the leader publishes it for a week; every citizen can now read it.
     week = clock.now + timedelta(days=7)
-    published = app.publish_survey(
-        LEADER, created.case_id, opens_at=clock.now, closes_at=week, expected_version=3
-    )
+    published = app.publish_survey(LEADER, created.case_id, opens_at=clock.now, closes_at=week, expected_version=3)
     assert published.status == "published"
     seen = app.get_survey(citizen_number(0), created.code)
     assert (seen["status"], seen["accepting_answers"], seen["questions"]) == ("published", True, QUESTIONS)
 
     # Step: twenty citizens answer; each response is its own record keyed by survey and citizen.
     clock.advance(hours=2)
-    results = [
-        app.answer_survey(citizen_number(n), created.case_id, answers=answers(1 + n % 5)) for n in range(20)
-    ]
+    results = [app.answer_survey(citizen_number(n), created.case_id, answers=answers(1 + n % 5)) for n in range(20)]
     assert {r.kind for r in results} == {"survey_response"}
     assert {r.code for r in results} == {created.code}
-    assert [r.case_id for r in results] == [
-        uuid5(created.case_id, citizen_number(n).subject) for n in range(20)
-    ]
+    assert [r.case_id for r in results] == [uuid5(created.case_id, citizen_number(n).subject) for n in range(20)]
     assert results[-1].position > results[0].position > published.position
     (submitted,) = app.events.get(results[3].case_id)
     assert (submitted.survey_id, submitted.actor) == (created.case_id, citizen_number(3))  # type: ignore[attr-defined]
@@ -120,10 +112,20 @@ def test_a_survey_goes_from_draft_to_published_results_with_one_response_per_cit
     assert done.status == "results_published"
     assert app.get_survey(citizen_number(0), created.code)["results_summary"] == "20 ý kiến, trung bình 3/5"
     assert event_names(app, created.case_id) == [
-        "Drafted", "QuestionsSet", "QuestionsSet", "Published", "Closed", "ResultsPublished"
+        "Drafted",
+        "QuestionsSet",
+        "QuestionsSet",
+        "Published",
+        "Closed",
+        "ResultsPublished",
     ]
     assert [e.actor for e in app.events.get(created.case_id)] == [  # type: ignore[attr-defined]
-        LEADER, OFFICER, OFFICER, LEADER, LEADER, LEADER
+        LEADER,
+        OFFICER,
+        OFFICER,
+        LEADER,
+        LEADER,
+        LEADER,
     ]
 
 
@@ -139,9 +141,7 @@ def test_a_draft_survey_is_seen_only_by_its_agency_and_auditors(
     with pytest.raises(CaseNotFoundError):
         app.answer_survey(citizen, created.case_id, answers=answers())
     with pytest.raises(CaseNotFoundError):
-        app.publish_survey(
-            OTHER_LEADER, created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=1)
-        )
+        app.publish_survey(OTHER_LEADER, created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=1))
 
     # Step: the agency's staff and auditors see it.
     assert app.get_survey(OFFICER, created.case_id)["status"] == "draft"
@@ -192,9 +192,7 @@ def test_only_a_leader_of_a_known_agency_creates_a_survey_and_a_key_creates_it_o
         app.create_survey(Principal("leader-x", Role.LEADER, "NO_SUCH_AGENCY"), title="x", description="")
     assert list(raised.value.errors) == ["agency"]
     with pytest.raises(ValidationError) as raised:
-        app.create_survey(
-            LEADER, title="x", description="", questions=(replace(SATISFACTION, options=("a", "b")),)
-        )
+        app.create_survey(LEADER, title="x", description="", questions=(replace(SATISFACTION, options=("a", "b")),))
     assert list(raised.value.errors) == ["questions[0].options"]
     assert app.recorder.max_notification_id() in (None, 0)
 
@@ -205,9 +203,7 @@ def test_only_a_leader_of_a_known_agency_creates_a_survey_and_a_key_creates_it_o
     assert (first.created, again.created) == (True, False)
 
 
-def test_a_survey_without_questions_or_with_a_bad_window_is_not_published(
-    app: Ihanoi, clock: FakeClock
-) -> None:
+def test_a_survey_without_questions_or_with_a_bad_window_is_not_published(app: Ihanoi, clock: FakeClock) -> None:
     empty = app.create_survey(LEADER, title="Khảo sát", description="")
     with pytest.raises(RuleViolationError):
         app.publish_survey(LEADER, empty.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=1))
@@ -244,9 +240,7 @@ def test_answers_outside_the_window_or_breaking_a_rule_are_refused_and_not_store
                 Answer("q9", rating=1),
             ),
         )
-    assert set(raised.value.errors) == {
-        "answers.district", "answers.satisfaction", "answers.ideas", "answers.q9"
-    }
+    assert set(raised.value.errors) == {"answers.district", "answers.satisfaction", "answers.ideas", "answers.q9"}
     with pytest.raises(ValidationError):
         app.answer_survey(citizen, created.case_id, answers=answers(), respondent_token="not-anonymous")
 
@@ -289,9 +283,7 @@ def test_an_anonymous_survey_stores_no_subject_and_takes_one_response_per_token(
     assert other.created
 
 
-def test_racing_answers_of_one_citizen_save_exactly_one(
-    app: Ihanoi, clock: FakeClock, citizen: Principal
-) -> None:
+def test_racing_answers_of_one_citizen_save_exactly_one(app: Ihanoi, clock: FakeClock, citizen: Principal) -> None:
     survey = open_survey(app, clock)
     app.get_survey(citizen, survey.case_id)  # Warm the application up before the race.
     racers = 8

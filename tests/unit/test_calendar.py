@@ -53,9 +53,7 @@ def cal() -> WorkingCalendar:
 def test_tet_2027_closes_offices_from_thursday_4_to_wednesday_10_february(cal: WorkingCalendar) -> None:
     # Mùng 1 falls on a Saturday, so the package moves it to Thursday 4 (the
     # working day before the eve) and mùng 2 (Sunday) to Wednesday 10.
-    closed = {
-        d for d in (date(2027, 2, 1) + timedelta(days=i) for i in range(14)) if not cal.is_working_day(d)
-    }
+    closed = {d for d in (date(2027, 2, 1) + timedelta(days=i) for i in range(14)) if not cal.is_working_day(d)}
     assert closed == {
         date(2027, 2, 4),
         date(2027, 2, 5),

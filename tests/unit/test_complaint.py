@@ -327,9 +327,7 @@ def test_a_decided_complaint_can_no_longer_be_withdrawn() -> None:
     ],
     ids=["decide", "close", "start_verification", "hold_dialogue", "extend", "conclude", "extend_check"],
 )
-def test_illegal_complaint_transitions_raise_and_append_nothing(
-    command: Any, allowed_from: tuple[str, ...]
-) -> None:
+def test_illegal_complaint_transitions_raise_and_append_nothing(command: Any, allowed_from: tuple[str, ...]) -> None:
     complaint = file_complaint()
     with pytest.raises(InvalidTransitionError) as raised:
         command(complaint)

@@ -333,9 +333,7 @@ def test_a_missing_required_key_is_reported(tmp_path: Path) -> None:
         ('code = "DEPT"', 'code = "CITY"', "agencies[1].code"),
     ],
 )
-def test_a_duplicate_code_points_at_the_second_definition(
-    tmp_path: Path, old: str, new: str, key: str
-) -> None:
+def test_a_duplicate_code_points_at_the_second_definition(tmp_path: Path, old: str, new: str, key: str) -> None:
     text = variant(old, new)
     error = load_error(tmp_path, text)
     assert error.key == key

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_python_package_in_the_tree_is_packaged() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     listed = set(config["packages"])
-    found = {
-        ".".join(init.parent.relative_to(ROOT / "src").parts) for init in (ROOT / "src").rglob("__init__.py")
-    } | {"ihanoi_projections"}
+    found = {".".join(init.parent.relative_to(ROOT / "src").parts) for init in (ROOT / "src").rglob("__init__.py")} | {
+        "ihanoi_projections"
+    }
     assert found - listed == set()
     assert config["package-dir"]["ihanoi_projections"] == "projections"

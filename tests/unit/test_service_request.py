@@ -268,9 +268,7 @@ def test_a_supplement_request_must_list_everything_missing_at_once(cal: WorkingC
 
 
 @pytest.mark.parametrize("missing", [(), ("  ",), ("Ảnh", "Ảnh")])
-def test_a_supplement_request_names_each_missing_document_once(
-    cal: WorkingCalendar, missing: tuple[str, ...]
-) -> None:
+def test_a_supplement_request_names_each_missing_document_once(cal: WorkingCalendar, missing: tuple[str, ...]) -> None:
     dossier = processing(cal)
     with pytest.raises(RuleViolationError):
         dossier.request_supplement(OFFICER, missing, None, timestamp=at(2026, 12, 1, 10))
@@ -279,9 +277,7 @@ def test_a_supplement_request_names_each_missing_document_once(
 
 def test_the_applicant_must_supply_every_requested_document(cal: WorkingCalendar) -> None:
     dossier = processing(cal)
-    dossier.request_supplement(
-        OFFICER, ("Ảnh chân dung", CERTIFICATE.name), None, timestamp=at(2026, 12, 1, 10)
-    )
+    dossier.request_supplement(OFFICER, ("Ảnh chân dung", CERTIFICATE.name), None, timestamp=at(2026, 12, 1, 10))
     with pytest.raises(RuleViolationError) as raised:
         dossier.supplement(CITIZEN, (PHOTO,), calendar=cal, timestamp=at(2026, 12, 2, 10))
     assert CERTIFICATE.name in raised.value.detail
@@ -318,9 +314,7 @@ def test_a_payment_request_pauses_the_clock_until_staff_confirm_the_payment(cal:
     assert dossier.due_at == at(2026, 12, 7, 14)
 
 
-@pytest.mark.parametrize(
-    "amount", [0, -5000, Decimal("1500.5"), Decimal("NaN"), Decimal("Infinity"), True, 1.5]
-)
+@pytest.mark.parametrize("amount", [0, -5000, Decimal("1500.5"), Decimal("NaN"), Decimal("Infinity"), True, 1.5])
 def test_a_payment_request_is_a_positive_whole_number_of_dong(cal: WorkingCalendar, amount: Any) -> None:
     dossier = processing(cal)
     with pytest.raises(ValidationError):
@@ -381,9 +375,7 @@ def test_the_partner_agency_only_returns_a_forwarded_dossier(cal: WorkingCalenda
     with pytest.raises(ForbiddenError):
         dossier.assign(PARTNER, "officer-sxd-2", timestamp=at(2026, 12, 1, 10))
     with pytest.raises(ForbiddenError):
-        dossier.apologize(
-            PARTNER_LEADER, "Chậm", at(2026, 12, 9, 10), calendar=cal, timestamp=at(2026, 12, 1, 10)
-        )
+        dossier.apologize(PARTNER_LEADER, "Chậm", at(2026, 12, 9, 10), calendar=cal, timestamp=at(2026, 12, 1, 10))
     with pytest.raises(InvalidTransitionError):
         dossier.mark_result_ready(PARTNER, "Xong", timestamp=at(2026, 12, 1, 10))
     assert names(dossier)[-1] == "Forwarded"

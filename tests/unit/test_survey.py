@@ -85,8 +85,15 @@ def test_a_drafted_survey_belongs_to_the_agency_with_no_owner_and_no_deadline() 
 def test_a_survey_needs_a_title() -> None:
     with pytest.raises(RuleViolationError) as raised:
         Survey.draft(
-            id=uuid4(), code="KS-1", actor=LEADER, agency="SXD", title="  ", description="",
-            anonymous=False, questions=(), timestamp=NOW,
+            id=uuid4(),
+            code="KS-1",
+            actor=LEADER,
+            agency="SXD",
+            title="  ",
+            description="",
+            anonymous=False,
+            questions=(),
+            timestamp=NOW,
         )
     assert raised.value.rule == "title"
 
@@ -103,9 +110,7 @@ def test_publishing_opens_the_answer_window_and_freezes_the_questions() -> None:
     survey = draft()
     closes_at = NOW + timedelta(days=7)
     survey.publish(LEADER, opens_at=NOW + timedelta(hours=1), closes_at=closes_at, timestamp=NOW)
-    assert (survey.status, survey.opens_at, survey.closes_at) == (
-        "published", NOW + timedelta(hours=1), closes_at
-    )
+    assert (survey.status, survey.opens_at, survey.closes_at) == ("published", NOW + timedelta(hours=1), closes_at)
     assert survey.is_public
 
     # The questions are frozen from publication on.
@@ -166,7 +171,9 @@ def test_results_are_published_only_after_closing_and_end_the_survey() -> None:
         survey.publish_results(LEADER, "   ", timestamp=NOW)
     survey.publish_results(LEADER, " 78% hài lòng ", timestamp=NOW + timedelta(days=8))
     assert (survey.status, survey.results_summary, survey.public_note) == (
-        "results_published", "78% hài lòng", "78% hài lòng"
+        "results_published",
+        "78% hài lòng",
+        "78% hài lòng",
     )
     assert survey.is_final
     assert survey.is_public
@@ -216,9 +223,7 @@ def test_questions_are_stored_stripped_and_typed() -> None:
         (replace(IDEAS, required="yes"), "required", "must be true or false"),  # type: ignore[arg-type]
     ],
 )
-def test_a_malformed_question_is_refused_naming_its_field(
-    question: Question, field: str, problem: str
-) -> None:
+def test_a_malformed_question_is_refused_naming_its_field(question: Question, field: str, problem: str) -> None:
     with pytest.raises(ValidationError) as raised:
         draft(questions=(SATISFACTION, question))
     assert list(errors_of(raised)) == [f"questions[1].{field}"]
@@ -358,7 +363,9 @@ def test_a_citizens_response_is_keyed_by_survey_and_subject() -> None:
     (submitted,) = response.collect_events()
     assert type(submitted).__name__ == "Submitted"
     assert (submitted.survey_id, submitted.survey_code, submitted.actor) == (  # type: ignore[attr-defined]
-        survey.id, survey.code, CITIZEN
+        survey.id,
+        survey.code,
+        CITIZEN,
     )
     assert submitted.answers == GOOD_ANSWERS  # type: ignore[attr-defined]
     assert response.survey_id == survey.id

@@ -100,7 +100,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Accept a complete dossier; the appointment date is computed."""
         return self._act(
-            principal, case_id, ServiceRequest, "receive",
+            principal,
+            case_id,
+            ServiceRequest,
+            "receive",
             lambda dossier, now: dossier.receive(principal, calendar=self.calendar, timestamp=now),
             expected_version,
         )
@@ -110,7 +113,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Refuse to accept a dossier, with reasons."""
         return self._act(
-            principal, case_id, ServiceRequest, "reject",
+            principal,
+            case_id,
+            ServiceRequest,
+            "reject",
             lambda dossier, now: dossier.reject(principal, reason, timestamp=now),
             expected_version,
         )
@@ -120,7 +126,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Begin processing a received dossier."""
         return self._act(
-            principal, case_id, ServiceRequest, "start_processing",
+            principal,
+            case_id,
+            ServiceRequest,
+            "start_processing",
             lambda dossier, now: dossier.start_processing(principal, timestamp=now),
             expected_version,
         )
@@ -136,7 +145,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Ask for every missing document at once; the clock pauses."""
         return self._act(
-            principal, case_id, ServiceRequest, "request_supplement",
+            principal,
+            case_id,
+            ServiceRequest,
+            "request_supplement",
             lambda dossier, now: dossier.request_supplement(principal, tuple(missing), note, timestamp=now),
             expected_version,
         )
@@ -151,10 +163,11 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The applicant supplies the missing documents; the clock resumes."""
         return self._act(
-            principal, case_id, ServiceRequest, "supplement",
-            lambda dossier, now: dossier.supplement(
-                principal, tuple(documents), calendar=self.calendar, timestamp=now
-            ),
+            principal,
+            case_id,
+            ServiceRequest,
+            "supplement",
+            lambda dossier, now: dossier.supplement(principal, tuple(documents), calendar=self.calendar, timestamp=now),
             expected_version,
         )
 
@@ -169,7 +182,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Ask the applicant to pay fees or taxes; the clock pauses."""
         return self._act(
-            principal, case_id, ServiceRequest, "request_payment",
+            principal,
+            case_id,
+            ServiceRequest,
+            "request_payment",
             lambda dossier, now: dossier.request_payment(principal, amount, note, timestamp=now),
             expected_version,
         )
@@ -179,10 +195,11 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Record the payment; the clock resumes."""
         return self._act(
-            principal, case_id, ServiceRequest, "confirm_payment",
-            lambda dossier, now: dossier.confirm_payment(
-                principal, reference, calendar=self.calendar, timestamp=now
-            ),
+            principal,
+            case_id,
+            ServiceRequest,
+            "confirm_payment",
+            lambda dossier, now: dossier.confirm_payment(principal, reference, calendar=self.calendar, timestamp=now),
             expected_version,
         )
 
@@ -191,7 +208,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The leader stops processing, with a reason; the clock pauses."""
         return self._act(
-            principal, case_id, ServiceRequest, "suspend",
+            principal,
+            case_id,
+            ServiceRequest,
+            "suspend",
             lambda dossier, now: dossier.suspend(principal, reason, timestamp=now),
             expected_version,
         )
@@ -206,7 +226,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The leader resumes a suspended dossier; the clock resumes."""
         return self._act(
-            principal, case_id, ServiceRequest, "resume",
+            principal,
+            case_id,
+            ServiceRequest,
+            "resume",
             lambda dossier, now: dossier.resume(principal, note, calendar=self.calendar, timestamp=now),
             expected_version,
         )
@@ -225,7 +248,10 @@ class ServiceRequestCommands(CaseCommands):
         if self.directory.get_agency(to_agency) is None:
             raise ValidationError({"to_agency": f"unknown agency {to_agency!r}"})
         return self._act(
-            principal, case_id, ServiceRequest, "forward",
+            principal,
+            case_id,
+            ServiceRequest,
+            "forward",
             lambda dossier, now: dossier.forward(
                 principal, to_agency, working_days, note, calendar=self.calendar, timestamp=now
             ),
@@ -242,7 +268,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The partner agency hands the dossier back to the handling agency."""
         return self._act(
-            principal, case_id, ServiceRequest, "return",
+            principal,
+            case_id,
+            ServiceRequest,
+            "return",
             lambda dossier, now: dossier.return_from_forwarding(principal, note, timestamp=now),
             expected_version,
         )
@@ -258,10 +287,11 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The leader apologises for a delay and sets a new appointment date."""
         return self._act(
-            principal, case_id, ServiceRequest, "apologize",
-            lambda dossier, now: dossier.apologize(
-                principal, reason, new_due, calendar=self.calendar, timestamp=now
-            ),
+            principal,
+            case_id,
+            ServiceRequest,
+            "apologize",
+            lambda dossier, now: dossier.apologize(principal, reason, new_due, calendar=self.calendar, timestamp=now),
             expected_version,
         )
 
@@ -270,7 +300,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The result is ready for the applicant."""
         return self._act(
-            principal, case_id, ServiceRequest, "mark_result_ready",
+            principal,
+            case_id,
+            ServiceRequest,
+            "mark_result_ready",
             lambda dossier, now: dossier.mark_result_ready(principal, note, timestamp=now),
             expected_version,
         )
@@ -280,7 +313,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The applicant has received the result."""
         return self._act(
-            principal, case_id, ServiceRequest, "return_result",
+            principal,
+            case_id,
+            ServiceRequest,
+            "return_result",
             lambda dossier, now: dossier.return_result(principal, timestamp=now),
             expected_version,
         )
@@ -290,7 +326,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The applicant withdraws the dossier before its result."""
         return self._act(
-            principal, case_id, ServiceRequest, "withdraw",
+            principal,
+            case_id,
+            ServiceRequest,
+            "withdraw",
             lambda dossier, now: dossier.withdraw(principal, reason, timestamp=now),
             expected_version,
         )
@@ -306,7 +345,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """The applicant rates the service from 1 to 5."""
         return self._act(
-            principal, case_id, ServiceRequest, "rate",
+            principal,
+            case_id,
+            ServiceRequest,
+            "rate",
             lambda dossier, now: dossier.rate(principal, stars, comment, timestamp=now),
             expected_version,
         )
@@ -316,7 +358,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Name the officer who handles the dossier."""
         return self._act(
-            principal, case_id, ServiceRequest, "assign",
+            principal,
+            case_id,
+            ServiceRequest,
+            "assign",
             lambda dossier, now: dossier.assign(principal, assignee, timestamp=now),
             expected_version,
         )
@@ -326,7 +371,10 @@ class ServiceRequestCommands(CaseCommands):
     ) -> CommandResult:
         """Add a progress note the applicant can read."""
         return self._act(
-            principal, case_id, ServiceRequest, "comment",
+            principal,
+            case_id,
+            ServiceRequest,
+            "comment",
             lambda dossier, now: dossier.comment(principal, note, timestamp=now),
             expected_version,
         )

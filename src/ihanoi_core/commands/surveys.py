@@ -132,9 +132,7 @@ class SurveyCommands(CaseCommands):
             case_id,
             Survey,
             "publish",
-            lambda survey, now: survey.publish(
-                principal, opens_at=opens_at, closes_at=closes_at, timestamp=now
-            ),
+            lambda survey, now: survey.publish(principal, opens_at=opens_at, closes_at=closes_at, timestamp=now),
             expected_version,
         )
 
@@ -177,9 +175,7 @@ class SurveyCommands(CaseCommands):
         and the survey's code."""
         survey = self._load(self.resolve_case_id(survey_id), Survey)
         authorize(principal, survey, "answer", survey.id)
-        response = survey.respond(
-            principal, answers, respondent_token=respondent_token, timestamp=self.clock()
-        )
+        response = survey.respond(principal, answers, respondent_token=respondent_token, timestamp=self.clock())
         try:
             # Straight to the event store, not through ``_store``: responses are
             # written once and never loaded by a command, so caching them would

@@ -95,9 +95,7 @@ class Case(Aggregate):
         if not text:
             raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} must not be empty.")
         if len(text) > max_length:
-            raise RuleViolationError(
-                case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters."
-            )
+            raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
         return text
 
     @staticmethod

@@ -28,9 +28,7 @@ class CaseCode(Aggregate):
     """Maps one human code to one case id."""
 
     @event("Registered")
-    def __init__(
-        self, *, id: UUID, code: str, case_id: UUID, kind: str, actor: Principal, timestamp: datetime
-    ) -> None:
+    def __init__(self, *, id: UUID, code: str, case_id: UUID, kind: str, actor: Principal, timestamp: datetime) -> None:
         self.code = code
         self.case_id = case_id
         self.kind = kind

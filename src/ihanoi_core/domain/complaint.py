@@ -247,7 +247,5 @@ class Complaint(Grievance):
 
     def _extended_clock(self, deadlines: Deadlines) -> Clock:
         if self.extension_count:
-            raise RuleViolationError(
-                self.id, "extension", "The complaint already runs on the complex period."
-            )
+            raise RuleViolationError(self.id, "extension", "The complaint already runs on the complex period.")
         return replace(self._running_clock(), rule=self._resolve_rule(deadlines, complex=True))

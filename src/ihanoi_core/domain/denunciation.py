@@ -171,9 +171,7 @@ class Denunciation(Grievance):
         # The receiving agency runs its own preliminary check (Art. 24).
         return deadlines["denunciation_preliminary"]
 
-    def _forward_due(
-        self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime
-    ) -> datetime | None:
+    def _forward_due(self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime | None:
         return calendar.due(Clock(started_at=received_at, rule=deadlines["denunciation_forward"]))
 
     def _extended_clock(self, deadlines: Deadlines) -> Clock:

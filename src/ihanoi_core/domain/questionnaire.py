@@ -103,9 +103,7 @@ def check_questions(questions: Iterable[Question]) -> tuple[Question, ...]:
         options = tuple(o.strip() if isinstance(o, str) else "" for o in question.options)
         if problem := _options_problem(kind, options):
             errors[f"{key}.options"] = problem
-        checked.append(
-            Question(id=question.id, text=text, type=kind, required=question.required, options=options)
-        )
+        checked.append(Question(id=question.id, text=text, type=kind, required=question.required, options=options))
     if errors:
         raise ValidationError(errors)
     return tuple(checked)

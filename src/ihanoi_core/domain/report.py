@@ -61,9 +61,7 @@ class Report(Case):
 
     kind: ClassVar[str] = "report"
     code_prefix: ClassVar[str] = "PA"
-    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset(
-        {S.CLOSED, S.REJECTED, S.DUPLICATE, S.NOT_RESPONSIBLE}
-    )
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REJECTED, S.DUPLICATE, S.NOT_RESPONSIBLE})
     MAX_DESCRIPTION = 4000
 
     @classmethod
@@ -248,9 +246,7 @@ class Report(Case):
         self.public_note = reason
         self.due_at = None
 
-    def mark_duplicate(
-        self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime
-    ) -> None:
+    def mark_duplicate(self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime) -> None:
         """Close as a duplicate of an earlier report."""
         self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
         if original == self.id:
@@ -258,9 +254,7 @@ class Report(Case):
         self._mark_duplicate(actor=actor, original=original, original_code=original_code, timestamp=timestamp)
 
     @event("MarkedDuplicate")
-    def _mark_duplicate(
-        self, actor: Principal, original: UUID, original_code: str, timestamp: datetime
-    ) -> None:
+    def _mark_duplicate(self, actor: Principal, original: UUID, original_code: str, timestamp: datetime) -> None:
         self.status = S.DUPLICATE
         self.duplicate_of = original
         self.public_note = f"Trùng với phản ánh {original_code}"
@@ -337,17 +331,13 @@ class Report(Case):
         resolve clock. Only within the reopen window after resolution."""
         self._require("reopen", S.RESOLVED, S.CLOSED)
         if self.reopen_deadline is None or timestamp > self.reopen_deadline:
-            raise RuleViolationError(
-                self.id, "reopen_window", "The reopen window after resolution has ended."
-            )
+            raise RuleViolationError(self.id, "reopen_window", "The reopen window after resolution has ended.")
         reason = self._require_text(self.id, "reason", reason)
         clock = Clock(started_at=timestamp, rule=resolve_rule)
         self._reopen(actor=actor, reason=reason, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
 
     @event("Reopened")
-    def _reopen(
-        self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime
-    ) -> None:
+    def _reopen(self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
         self.status = S.IN_PROGRESS
         self.reopen_count += 1
         self.clock = clock

@@ -391,9 +391,7 @@ class ServiceRequest(Case):
     def _suspend(self, actor: Principal, reason: str, clock: Clock, timestamp: datetime) -> None:
         self._pause(S.SUSPENDED, clock)
 
-    def resume(
-        self, actor: Principal, note: str | None, *, calendar: DeadlineCalendar, timestamp: datetime
-    ) -> None:
+    def resume(self, actor: Principal, note: str | None, *, calendar: DeadlineCalendar, timestamp: datetime) -> None:
         """The leader resumes a suspended dossier; the clock resumes."""
         self._require("resume", S.SUSPENDED)
         note = self._optional_text("note", note)
@@ -484,9 +482,7 @@ class ServiceRequest(Case):
         if actor.is_staff and actor.agency != self.forwarded_to:
             raise ForbiddenError("return", actor.role.value, self.id)
         note = self._optional_text("note", note)
-        self._return_from_forwarding(
-            actor=actor, from_agency=self.forwarded_to or "", note=note, timestamp=timestamp
-        )
+        self._return_from_forwarding(actor=actor, from_agency=self.forwarded_to or "", note=note, timestamp=timestamp)
 
     @event("ReturnedFromForwarding")
     def _return_from_forwarding(

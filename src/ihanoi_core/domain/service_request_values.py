@@ -69,8 +69,7 @@ IN_HANDS = (S.RECEIVED, S.PROCESSING)
 BEFORE_RESULT = (S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.FORWARDED, *sorted(PAUSED_STATUSES))
 
 APOLOGY_BASIS = (
-    "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP): "
-    "phiếu xin lỗi và hẹn lại ngày trả kết quả"
+    "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP): phiếu xin lỗi và hẹn lại ngày trả kết quả"
 )
 FORWARD_BASIS = "Thời hạn liên thông do cơ quan chủ trì giao"
 

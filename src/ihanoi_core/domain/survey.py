@@ -97,9 +97,7 @@ class Survey(Case):
         title = cls._require_text(None, "title", title, cls.MAX_TITLE)
         description = description.strip()
         if len(description) > cls.MAX_DESCRIPTION:
-            raise RuleViolationError(
-                None, "description", f"description exceeds {cls.MAX_DESCRIPTION} characters."
-            )
+            raise RuleViolationError(None, "description", f"description exceeds {cls.MAX_DESCRIPTION} characters.")
         return cls(
             id=id,
             code=code,
@@ -156,16 +154,12 @@ class Survey(Case):
     def _set_questions(self, actor: Principal, questions: tuple[Question, ...], timestamp: datetime) -> None:
         self.questions = questions
 
-    def publish(
-        self, actor: Principal, *, opens_at: datetime, closes_at: datetime, timestamp: datetime
-    ) -> None:
+    def publish(self, actor: Principal, *, opens_at: datetime, closes_at: datetime, timestamp: datetime) -> None:
         """Publish for answers from ``opens_at`` until (excluding) ``closes_at``;
         the questions are frozen from now on."""
         self._require("publish", S.DRAFT)
         if not self.questions:
-            raise RuleViolationError(
-                self.id, "questions", "A survey needs at least one question to be published."
-            )
+            raise RuleViolationError(self.id, "questions", "A survey needs at least one question to be published.")
         errors = {
             name: "must include a time zone"
             for name, moment in (("opens_at", opens_at), ("closes_at", closes_at))
@@ -181,9 +175,7 @@ class Survey(Case):
         self._publish(actor=actor, opens_at=opens_at, closes_at=closes_at, timestamp=timestamp)
 
     @event("Published")
-    def _publish(
-        self, actor: Principal, opens_at: datetime, closes_at: datetime, timestamp: datetime
-    ) -> None:
+    def _publish(self, actor: Principal, opens_at: datetime, closes_at: datetime, timestamp: datetime) -> None:
         self.status = S.PUBLISHED
         self.opens_at = opens_at
         self.closes_at = closes_at
@@ -242,9 +234,7 @@ class Survey(Case):
         self._require("answer", S.PUBLISHED)
         if not self.accepts_answers_at(timestamp):
             window = f"{self.opens_at:%Y-%m-%d %H:%M %z} to {self.closes_at:%Y-%m-%d %H:%M %z}"
-            raise RuleViolationError(
-                self.id, "answer_window", f"The survey takes answers from {window} only."
-            )
+            raise RuleViolationError(self.id, "answer_window", f"The survey takes answers from {window} only.")
         respondent, recorded_actor = self._respondent(actor, respondent_token)
         return SurveyResponse(
             id=response_id(self.id, respondent),
@@ -259,9 +249,7 @@ class Survey(Case):
         """Who the response is unique for, and the actor recorded in its event."""
         if not self.anonymous:
             if token is not None:
-                raise ValidationError(
-                    {"respondent_token": "only an anonymous survey takes a respondent token"}
-                )
+                raise ValidationError({"respondent_token": "only an anonymous survey takes a respondent token"})
             return actor.subject, actor
         if not isinstance(token, str) or not token.strip() or len(token) > MAX_RESPONDENT_TOKEN:
             problem = f"an anonymous survey needs a token of 1 to {MAX_RESPONDENT_TOKEN} characters"

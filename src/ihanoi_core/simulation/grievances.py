@@ -57,9 +57,7 @@ class GrievanceStories(Engine):
         if agency not in self.directory.agencies:
             return
         denunciation = story.kind is ComplaintKind.DENUNCIATION
-        content = story.content.format(
-            n=rng.randint(10, 999), house=rng.randint(1, 180), street=citizen.street
-        )
+        content = story.content.format(n=rng.randint(10, 999), house=rng.randint(1, 180), street=citizen.street)
         decision_date = None
         if not denunciation and first is None:
             decision_date = (self._now().astimezone(self.zone) - timedelta(days=rng.randint(5, 60))).date()

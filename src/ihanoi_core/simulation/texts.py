@@ -165,6 +165,7 @@ CATEGORY_WEIGHTS: Mapping[str, float] = {
 
 # -- complaints and denunciations ------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class GrievanceStory:
     """A complaint or denunciation story: with whom it is filed ("ward" = the
