@@ -63,12 +63,12 @@ def populate(app: Ihanoi, clock: FakeClock, reports: int, answers: int) -> None:
 class Worker:
     """``ihanoi projections run`` as a child process, its stdout read by a thread."""
 
-    def __init__(self, settings: Settings, names: tuple[str, ...] = NAMES) -> None:
+    def __init__(self, settings: Settings, names: tuple[str, ...] = NAMES, secret: str = SECRET) -> None:
         env = {
             **os.environ,
             "IHANOI_DATABASE_URL": settings.database_url,
             "IHANOI_ENV": "test",
-            "IHANOI_SECRET_KEY": SECRET,
+            "IHANOI_SECRET_KEY": secret,
             "IHANOI_PROJECTION_BATCH_SIZE": "25",
             "IHANOI_LOG_LEVEL": "WARNING",
         }
