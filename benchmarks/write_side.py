@@ -176,7 +176,7 @@ def run() -> list[Figure]:
             "cmd/s",
             "raw insert transactions/s",
             ceiling,
-            800,
+            1200,
         ),
         Figure(
             f"PostgreSQL plain eventsourcing saves/s ({PG_CLIENTS} clients)",
