@@ -73,7 +73,7 @@ def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
     def apply_again() -> None:
         with views.transaction() as cursor:
             cursor.execute("DELETE FROM view_case_status")
-            cursor.record_position("case_status", position, 0.0)
+            cursor.record_position("case_status", position, 0.0, 0)
 
     with pytest.raises(AlreadyAppliedError):
         apply_again()
