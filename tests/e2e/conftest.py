@@ -59,8 +59,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str, log_path: Path, extra_env: dict[str, str] | None = None) -> LiveServer:
-    port = free_port()
+def start_server(
+    database_url: str, log_path: Path, extra_env: dict[str, str] | None = None, port: int | None = None
+) -> LiveServer:
+    port = port or free_port()
     env = {
         **os.environ,
         "IHANOI_DATABASE_URL": database_url,

@@ -30,9 +30,7 @@ REPORT = {"category": "pothole", "description": "Ổ gà", "location": {"ward": 
 WORKER_NAMES = ("case_status", "public_reports")
 
 
-def file_reports(
-    servers: list[LiveServer], client: int, until: float, created: list[str], failures: list[str]
-) -> None:
+def file_reports(servers: list[LiveServer], client: int, until: float, created: list[str], failures: list[str]) -> None:
     """Create reports on one server and read each back through the other,
     waiting for its position (read-your-writes across processes)."""
     subject = f"vneid:{client:012d}"
@@ -102,4 +100,3 @@ def test_two_servers_and_a_worker_share_the_read_models_without_a_failed_batch(
     finally:
         read_side.close()
         app.close()
-
