@@ -149,6 +149,15 @@ class ProjectionStatus:
     def healthy(self) -> bool:
         return not self.fenced and not self.skipped
 
+    @property
+    def health(self) -> str:
+        """In a few words, for people: what is wrong, if anything."""
+        if self.fenced:
+            return "fenced: a parallel rebuild did not finish"
+        if self.skipped:
+            return f"skipped {self.skipped} event{'s' if self.skipped != 1 else ''}"
+        return "ok" if self.skipped == 0 else "ok (event count unknown until rebuilt)"
+
 
 def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
     """Position, lag and health of every projection. Lag in events is the

@@ -54,17 +54,9 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
         table(
             "Projections",
             ("projection", "position", "head", "lag (events)", "lag (seconds)", "state"),
-            [(r.name, r.position, r.head, r.lag_events, f"{r.lag_seconds:.1f}", health(r)) for r in rows],
+            [(r.name, r.position, r.head, r.lag_events, f"{r.lag_seconds:.1f}", r.health) for r in rows],
         )
     return OK if all(r.healthy for r in rows) else PROBLEM
-
-
-def health(row: read_side.ProjectionStatus) -> str:
-    if row.fenced:
-        return "FENCED: rebuild did not finish"
-    if row.skipped:
-        return f"SKIPPED {row.skipped} events"
-    return "ok" if row.skipped == 0 else "ok (count unknown until rebuilt)"
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -107,7 +107,7 @@ async def readyz(request: Request) -> Response:
         statuses = await run_in_threadpool(check)
     except Exception as error:  # The store is unreachable: not ready, whatever the cause.
         return problem(503, "store_unreachable", f"The store did not answer ({type(error).__name__}).")
-    unhealthy = {s.name: "fenced" if s.fenced else f"skipped {s.skipped} events" for s in statuses if not s.healthy}
+    unhealthy = {s.name: s.health for s in statuses if not s.healthy}
     if unhealthy:
         detail = "Read models disagree with the log; see `ihanoi projections check`."
         return problem(503, "projections_inconsistent", detail, extra={"inconsistent": unhealthy})

@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -25,6 +26,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, status
 from tests.conftest import make_settings
+from tests.e2e.conftest import start_server, stop_server
 from tests.integration.test_projections_cli import ihanoi
 
 SECRET = "health-test-secret-key-health-test-secret"
@@ -100,6 +102,16 @@ def test_an_event_committed_behind_the_projections_shows_as_skipped_and_the_chec
     checked = ihanoi(env, "projections", "check")
     assert checked.returncode == 1, checked.stderr
     assert "DIFFERENT case_status (skipped)" in checked.stdout
+
+    # Step: a server on this store is not ready, and says why.
+    server = start_server(settings.database_url, tmp_path / "server.log", {"IHANOI_SECRET_KEY": SECRET})
+    try:
+        ready = httpx.get(f"{server.base_url}/readyz", timeout=10)
+    finally:
+        stop_server(server)
+    assert ready.status_code == 503
+    assert ready.json()["code"] == "projections_inconsistent"
+    assert ready.json()["inconsistent"]["case_status"] == "skipped 1 event"
 
     # Step: a rebuild applies the late event; everything agrees again.
     rebuilt = ihanoi(env, "projections", "rebuild", *READ_MODELS)
