@@ -162,13 +162,20 @@ class PostgresWakeup:
                 self._stopping.wait(1.0)
 
 
-class ActiveLock:
-    """Held by the one active worker of a projection; others wait as standbys."""
+Connection = psycopg.Connection[tuple[object, ...]]
 
-    def __init__(self, settings: Settings, name: str) -> None:
+
+class ActiveLock:
+    """Held by the one active worker of a projection; others wait as standbys.
+    On PostgreSQL the lock lives in a session: its own connection, or a
+    ``shared`` one that holds several locks (and that its owner closes)."""
+
+    def __init__(self, settings: Settings, name: str, shared: Connection | None = None) -> None:
         self.settings = settings
         self.name = name
-        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._conn: Connection | None = None
+        self._shared = shared
+        self._held = False
         self._file: IO[bytes] | None = None
         kind = store_kind(settings)
         if kind == "postgres":
@@ -182,10 +189,14 @@ class ActiveLock:
 
     def try_acquire(self) -> bool:
         if store_kind(self.settings) == "postgres":
-            if self._conn is None:
-                self._conn = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
-            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
-            return bool(row and row[0])
+            connection = self._shared
+            if connection is None:
+                if self._conn is None:
+                    self._conn = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
+                connection = self._conn
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+            self._held = bool(row and row[0])
+            return self._held
         if self._file is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "ab")  # noqa: SIM115 - held for the worker's lifetime
@@ -208,6 +219,9 @@ class ActiveLock:
         return False
 
     def release(self) -> None:
+        if self._shared is not None and self._held and not self._shared.closed:
+            self._shared.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        self._held = False
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -230,7 +244,11 @@ class Ownership:
     one then follows them until their holder stops."""
 
     def __init__(self, settings: Settings, names: Sequence[str]) -> None:
-        self.locks = {name: ActiveLock(settings, name) for name in names}
+        # On PostgreSQL one session holds all of this process's locks.
+        self._connection: Connection | None = None
+        if store_kind(settings) == "postgres":
+            self._connection = psycopg.connect(postgres_conninfo(settings.database_url), autocommit=True)
+        self.locks = {name: ActiveLock(settings, name, self._connection) for name in names}
         self.held: set[str] = set()
 
     @property
@@ -247,3 +265,5 @@ class Ownership:
         for lock in self.locks.values():
             lock.release()
         self.held.clear()
+        if self._connection is not None:
+            self._connection.close()
