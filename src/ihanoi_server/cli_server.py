@@ -21,7 +21,7 @@ def add_commands(commands: Any) -> None:
     token.add_argument("--sub", required=True, help="subject id, e.g. vneid:001099012345")
     token.add_argument("--agency", help="agency code (officers and leaders)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours)")
-    token.set_defaults(handler=run_token)
+    token.set_defaults(handler=run_token, opens_store=False)
 
     demo = commands.add_parser("demo", help="seed realistic Hanoi demo data into the configured store")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the store already has events")
