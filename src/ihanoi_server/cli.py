@@ -25,6 +25,7 @@ from rich.table import Table
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
+from ihanoi_core.settings_help import settings_epilog
 from ihanoi_core.store_probe import probe_store
 
 OK, PROBLEM, USAGE = 0, 1, 2
@@ -58,7 +59,12 @@ def print_error(message: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ihanoi", description="ihanoi: the digital-citizen case platform.")
+    parser = argparse.ArgumentParser(
+        prog="ihanoi",
+        description="ihanoi: the digital-citizen case platform.",
+        epilog=settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     from ihanoi_server import cli_audit, cli_projections, cli_server
