@@ -12,7 +12,6 @@ it before building the application.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import psycopg
@@ -25,6 +24,9 @@ from ihanoi_core.settings import Settings
 # library's pool gives up after 30 s). A server on a healthy network answers in
 # milliseconds.
 CONNECT_TIMEOUT = 5
+
+# The first 16 bytes of every SQLite 3 database file (https://sqlite.org/fileformat.html).
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def probe_store(settings: Settings) -> None:
@@ -87,13 +89,17 @@ def _probe_sqlite(path: str) -> None:
     # The -wal and -shm files and the read models' file are created beside it.
     if not os.access(directory, os.W_OK | os.X_OK):
         raise StoreUnavailableError(where, f"the directory {directory} is not writable")
-    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+    if not file.exists():
+        return  # created on first use, as any command would; the probe leaves no file behind
+    if not file.is_file():
+        raise StoreUnavailableError(where, "that is not a regular file")
+    if not os.access(file, os.R_OK | os.W_OK):
         raise StoreUnavailableError(where, "the file is not readable and writable")
     try:
-        connection = sqlite3.connect(path, uri=True)
-        try:
-            connection.execute("PRAGMA schema_version").fetchone()
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise StoreUnavailableError(where, str(error)) from None
+        with file.open("rb") as opened:
+            header = opened.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise StoreUnavailableError(where, error.strerror or str(error)) from None
+    # An empty file is an empty database to SQLite.
+    if header and header != SQLITE_HEADER:
+        raise StoreUnavailableError(where, "the file is not an SQLite database")

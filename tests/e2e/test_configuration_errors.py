@@ -126,7 +126,7 @@ def test_a_file_that_is_not_a_sqlite_database_is_named(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_text("these are notes, not a database\n" * 100)
     done, elapsed = ihanoi(tmp_path, f"sqlite:///{path}", "audit", "verify")
-    assert_one_clear_line(done, elapsed, str(path), "not a database")
+    assert_one_clear_line(done, elapsed, str(path), "not an SQLite database")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
