@@ -58,10 +58,10 @@ def _probe_postgres(database_url: str) -> None:
         raise StoreUnavailableError(where, f"no answer within {CONNECT_TIMEOUT} s") from None
     except psycopg.Error as error:
         password = postgres_env(database_url)["POSTGRES_PASSWORD"]
-        raise StoreUnavailableError(where, _libpq_reason(str(error), password)) from None
+        raise StoreUnavailableError(where, libpq_reason(str(error), password)) from None
 
 
-def _libpq_reason(message: str, password: str) -> str:
+def libpq_reason(message: str, password: str) -> str:
     """The cause in libpq's message, on one line: ``Connection refused``,
     ``database "x" does not exist``, ``failed to resolve host …``."""
     reason = message.strip().splitlines()[0] if message.strip() else "connection failed"
