@@ -12,7 +12,16 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
-from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
+from ihanoi_server.cli import (
+    OK,
+    PROBLEM,
+    USAGE,
+    print_error,
+    print_json_lines,
+    progress_bar,
+    stop_on_signals,
+    table,
+)
 from ihanoi_server.logging import configure_logging
 
 log = structlog.get_logger("ihanoi.projections")
@@ -95,6 +104,6 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
     try:
         read_side.run_worker(settings, args.names, stopping, on_active=on_active)
     except ValueError as error:
-        print(f"error: {error}")
+        print_error(str(error))
         return PROBLEM
     return OK
