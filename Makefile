@@ -16,12 +16,18 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## Run the server with demo data on the embedded SQLite store (127.0.0.1:8000).
+## Run the server with demo data on the embedded SQLite store, on HOST:PORT
+## (default 127.0.0.1:8000; e.g. `make serve PORT=8080`).
 ## Development mode (a published signing key) unless IHANOI_ENV/IHANOI_SECRET_KEY say otherwise.
+PORT ?= 8000
+# HOST only from the command line: some shells (tcsh) export the machine's name in it.
+ifneq ($(origin HOST),command line)
+HOST := 127.0.0.1
+endif
 serve: export IHANOI_ENV ?= development
 serve: $(STAMP)
-	$(BIN)/ihanoi demo --if-empty
-	$(BIN)/ihanoi serve --host 127.0.0.1 --port 8000
+	$(BIN)/ihanoi demo --if-empty --host $(HOST) --port $(PORT)
+	$(BIN)/ihanoi serve --host $(HOST) --port $(PORT)
 
 ## Make sure the local PostgreSQL is up (tests use it for real).
 postgres:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -97,11 +97,11 @@ class CaseStatusModel(LatestStateModel):
 
     def get(self, case_id: UUID) -> CaseStatus | None:
         rows = self.database.query("SELECT * FROM view_case_status WHERE case_id = ?", (str(case_id),))
-        return record(rows[0]) if rows else None
+        return record(rows[0], self.context.calendar.zone) if rows else None
 
     def get_by_code(self, code: str) -> CaseStatus | None:
         rows = self.database.query("SELECT * FROM view_case_status WHERE code = ?", (code.strip().upper(),))
-        return record(rows[0]) if rows else None
+        return record(rows[0], self.context.calendar.zone) if rows else None
 
     def list_for_owner(
         self, subject: str, *, limit: int = 50, before: tuple[int, str] | None = None
@@ -115,14 +115,18 @@ class CaseStatusModel(LatestStateModel):
             params += [before[0], before[0], before[1]]
         sql += " ORDER BY updated_at DESC, case_id DESC LIMIT ?"
         params.append(limit)
-        return [record(row) for row in self.database.query(sql, params)]
+        return [record(row, self.context.calendar.zone) for row in self.database.query(sql, params)]
 
     def rows(self) -> list[Row]:
         """Every row, ordered: for comparing a rebuild with the live table."""
         return self.database.query("SELECT * FROM view_case_status ORDER BY case_id")
 
 
-def record(row: Row) -> CaseStatus:
+def record(row: Row, zone: tzinfo) -> CaseStatus:
+    """A row as a ``CaseStatus``. The due time is given in ``zone``, the working
+    calendar's (+07:00 in Hanoi), as the case itself and its stream give it:
+    legal deadlines are local. The other times stay UTC."""
+    due_at = from_micros(row["due_at"])
     return CaseStatus(
         case_id=UUID(row["case_id"]),
         code=row["code"],
@@ -131,7 +135,7 @@ def record(row: Row) -> CaseStatus:
         summary=row["summary"],
         agency=row["agency"],
         assignee=row["assignee"],
-        due_at=from_micros(row["due_at"]),
+        due_at=due_at.astimezone(zone) if due_at is not None else None,
         created_at=from_micros(row["created_at"]),  # type: ignore[arg-type]
         updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
         public_note=row["public_note"],

@@ -110,8 +110,10 @@ class WorklistModel(LatestStateModel):
         return [self._item(row, now) for row in self.database.query(sql, params)]
 
     def _item(self, row: Row, now: datetime) -> WorklistItem:
-        due_at = from_micros(row["due_at"])
-        assert due_at is not None
+        stored_due_at = from_micros(row["due_at"])
+        assert stored_due_at is not None
+        # In the calendar's zone (+07:00 in Hanoi), like the case itself: legal deadlines are local.
+        due_at = stored_due_at.astimezone(self.context.calendar.zone)
         overdue = due_at < now
         near_due = not overdue and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
         return WorklistItem(

@@ -152,3 +152,19 @@ class ConfigurationError(IhanoiError):
     """Raised when an ``IHANOI_*`` setting is missing or invalid at start-up."""
 
     code = "configuration_error"
+
+
+class StoreUnavailableError(ConfigurationError):
+    """Raised at start-up when the event store that ``IHANOI_DATABASE_URL``
+    names cannot be opened: PostgreSQL refuses the connection or does not
+    answer within the connect timeout, or the SQLite file cannot be created or
+    opened. ``store`` says where (host, port, database and user, or the path;
+    never a password) and ``reason`` what went wrong."""
+
+    code = "store_unavailable"
+
+    def __init__(self, store: str, reason: str) -> None:
+        super().__init__(f"Cannot open the event store, {store}: {reason} (check IHANOI_DATABASE_URL).")
+        self.context.update(store=store, reason=reason)
+        self.store = store
+        self.reason = reason

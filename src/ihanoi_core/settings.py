@@ -47,7 +47,7 @@ class Settings:
         scheme = self.database_url.split(":", 1)[0]
         if scheme not in ("sqlite", "postgresql", "postgres", "memory"):
             raise ConfigurationError(
-                f"IHANOI_DATABASE_URL must start with sqlite:, postgresql: or memory:, not {scheme!r}."
+                f"IHANOI_DATABASE_URL must start with sqlite:, postgresql:, postgres: or memory:, not {scheme!r}."
             )
         if self.sqlite_synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ConfigurationError("IHANOI_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA.")

@@ -25,6 +25,8 @@ from rich.table import Table
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
+from ihanoi_core.settings_help import settings_epilog
+from ihanoi_core.store_probe import probe_store
 
 OK, PROBLEM, USAGE = 0, 1, 2
 MAX_CELL = 90
@@ -38,17 +40,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE
     try:
         settings = Settings.from_env()
+        if getattr(args, "opens_store", True):
+            # Fail in seconds, naming where, rather than in the library's pool
+            # 30 s later with a traceback.
+            probe_store(settings)
         return int(args.handler(args, settings))
     except IhanoiError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error.detail}")
+        print_error(error.detail)
         return PROBLEM
     except ValueError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        print_error(str(error))
         return USAGE
 
 
+def print_error(message: str) -> None:
+    """``error: message`` as one line on stderr, however long (never wrapped)."""
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ihanoi", description="ihanoi: the digital-citizen case platform.")
+    parser = argparse.ArgumentParser(
+        prog="ihanoi",
+        description="ihanoi: the digital-citizen case platform.",
+        epilog=settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     from ihanoi_server import cli_audit, cli_projections, cli_server

@@ -5,13 +5,27 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import structlog
+
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
-from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
+from ihanoi_server.cli import (
+    OK,
+    PROBLEM,
+    USAGE,
+    print_error,
+    print_json_lines,
+    progress_bar,
+    stop_on_signals,
+    table,
+)
+from ihanoi_server.logging import configure_logging
+
+log = structlog.get_logger("ihanoi.projections")
 
 
 def add_commands(commands: Any) -> None:
@@ -102,10 +116,17 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
+    configure_logging(settings.log_level)
     stopping = stop_on_signals()
+
+    def on_active() -> None:
+        # ``active`` alone on stdout is for supervisors and scripts waiting for it; logs go to stderr.
+        log.info("projection_active", projections=list(args.names))
+        print("active", flush=True)
+
     try:
-        read_side.run_worker(settings, args.names, stopping, on_active=lambda: print("active", flush=True))
+        read_side.run_worker(settings, args.names, stopping, on_active=on_active)
     except ValueError as error:
-        print(f"error: {error}")
+        print_error(str(error))
         return PROBLEM
     return OK

@@ -21,12 +21,14 @@ def add_commands(commands: Any) -> None:
     token.add_argument("--sub", required=True, help="subject id, e.g. vneid:001099012345")
     token.add_argument("--agency", help="agency code (officers and leaders)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours)")
-    token.set_defaults(handler=run_token)
+    token.set_defaults(handler=run_token, opens_store=False)
 
     demo = commands.add_parser("demo", help="seed realistic Hanoi demo data into the configured store")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when the store already has events")
     demo.add_argument("--days", type=int, default=28, help="simulated days (default 28)")
     demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--host", default="127.0.0.1", help="where `ihanoi serve` will listen, for the curl line printed")
+    demo.add_argument("--port", type=int, default=8000, help="its port (default 8000), for the curl line printed")
     demo.set_defaults(handler=run_demo)
 
 
@@ -67,4 +69,15 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_server.demo import seed_demo
 
-    return seed_demo(settings, days=args.days, seed=args.seed, if_empty=args.if_empty)
+    return seed_demo(
+        settings, days=args.days, seed=args.seed, if_empty=args.if_empty, base_url=server_url(args.host, args.port)
+    )
+
+
+def server_url(host: str, port: int) -> str:
+    """The URL a client on this machine reaches ``ihanoi serve --host HOST --port PORT`` at."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -25,7 +25,9 @@ DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600
 
 
-def seed_demo(settings: Settings, *, days: int, seed: int, if_empty: bool) -> int:
+def seed_demo(
+    settings: Settings, *, days: int, seed: int, if_empty: bool, base_url: str = "http://127.0.0.1:8000"
+) -> int:
     console = Console(stderr=True)
     probe = Ihanoi(settings)
     try:
@@ -56,7 +58,7 @@ def seed_demo(settings: Settings, *, days: int, seed: int, if_empty: bool) -> in
         citizen, agency = first_citizen_report(app)
     finally:
         app.close()
-    print_tokens(settings, citizen, agency)
+    print_tokens(settings, citizen, agency, base_url)
     return OK
 
 
@@ -74,7 +76,7 @@ def first_citizen_report(app: Ihanoi) -> tuple[str, str]:
     return DEMO_CITIZEN, app.directory.route("pothole", "HOAN_KIEM").code
 
 
-def print_tokens(settings: Settings, citizen: str, agency: str) -> None:
+def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -> None:
     secret = settings.jwt_secret
     staff = agency.lower()  # the simulator's staff subjects, e.g. officer-1-ubnd_hoan_kiem
     tokens = {
@@ -87,4 +89,4 @@ def print_tokens(settings: Settings, citizen: str, agency: str) -> None:
     for role, token in tokens.items():
         print(f"  {role:<8} {token}")
     print("\nTry:")
-    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' http://127.0.0.1:8000/api/v1/me/cases\n")
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' {base_url}/api/v1/me/cases\n")

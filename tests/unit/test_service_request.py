@@ -466,6 +466,15 @@ def test_the_new_appointment_must_be_a_later_aware_time(
     assert dossier.apology_count == 0
 
 
+def test_a_new_appointment_sent_in_utc_is_kept_in_hanoi_time_like_every_due_time(cal: WorkingCalendar) -> None:
+    dossier = processing(cal)
+    new_due_utc = at(2026, 12, 10, 16).astimezone(ZoneInfo("UTC"))
+    dossier.apologize(LEADER, "Chậm", new_due_utc, calendar=cal, timestamp=at(2026, 12, 7, 10, 30))
+    assert dossier.due_at == new_due_utc
+    assert dossier.due_at is not None
+    assert dossier.due_at.isoformat() == "2026-12-10T16:00:00+07:00"
+
+
 def test_an_apology_may_come_ahead_of_a_foreseen_delay(cal: WorkingCalendar) -> None:
     dossier = processing(cal)
     dossier.apologize(LEADER, "Dự kiến chậm", at(2026, 12, 9, 10), calendar=cal, timestamp=at(2026, 12, 4, 9))

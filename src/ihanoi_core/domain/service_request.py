@@ -516,6 +516,8 @@ class ServiceRequest(Case):
             raise RuleViolationError(
                 self.id, "new_due", "The new appointment date must be in the future and after the old one."
             )
+        # Sent with any offset, kept in the calendar's like every computed due time.
+        new_due = new_due.astimezone(calendar.zone)
         # The new appointment becomes the clock: a zero-length period ending on
         # that date, so a later pause still pushes it by the office time paused.
         clock = Clock(started_at=new_due, rule=DeadlineRule(0, TimeUnit.WORKING_HOURS, APOLOGY_BASIS))

@@ -8,7 +8,7 @@ class is fine, renaming its registered name is a stored-contract change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
@@ -77,6 +77,11 @@ class DeadlineCalendar(Protocol):
     The concrete calendar (holidays, office hours) lives outside the domain."""
 
     def due(self, clock: Clock) -> datetime: ...
+
+    @property
+    def zone(self) -> tzinfo:
+        """The zone due times are given in: legal deadlines are local."""
+        ...
 
     def pause_time(self, paused_at: datetime, resumed_at: datetime) -> tuple[int, int]:
         """Office seconds and calendar days between a pause and a resume."""

@@ -1,0 +1,68 @@
+"""What each ``IHANOI_*`` setting means, in a line: the reference ``ihanoi --help`` prints.
+
+The variables and their defaults come from the ``Settings`` dataclass itself,
+so a new setting appears in the help with its default the moment it is added;
+a unit test fails until its meaning is written here too. The longer story of
+each setting is ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import MISSING, fields
+
+from ihanoi_core.settings import Settings
+
+MEANINGS: dict[str, str] = {
+    "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
+    "(postgres:// too; ?schema=name), or memory://",
+    "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",
+    "secret_key": "signs bearer tokens (HS256) and keys the read models' pseudonyms",
+    "open311_api_keys": "comma-separated API keys of Open311 partner apps",
+    "jurisdiction": "the Open311 jurisdiction_id this server answers for",
+    "directory": "path to the directory TOML (wards, agencies, categories, deadlines, calendar)",
+    "cipher_key": "when set, events are encrypted at rest (AES-GCM; base64 key of 16, 24 or 32 bytes)",
+    "audit_key": "Ed25519 private key (base64) that signs audit checkpoints",
+    "log_level": "DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stderr",
+    "sqlite_synchronous": "SQLite durability: NORMAL survives a process crash, FULL also a power cut (slower)",
+    "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
+    "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
+    "projection_batch_size": "events a projection applies per transaction",
+}
+
+WIDTH = 79
+
+# Defaults a value cannot say by itself.
+DEFAULT_WORDS: dict[str, str] = {
+    "secret_key": "required unless IHANOI_ENV=development",
+    "directory": "the packaged Hanoi sample",
+    "open311_api_keys": "none",
+}
+
+
+def environment_variable(field_name: str) -> str:
+    """``database_url`` → ``IHANOI_DATABASE_URL``: the name ``Settings.from_env`` reads."""
+    return f"IHANOI_{field_name.upper()}"
+
+
+def settings_reference() -> list[tuple[str, str, str]]:
+    """``(variable, default, meaning)`` for every field of ``Settings``, in order."""
+    rows = []
+    for field in fields(Settings):
+        if field.name in DEFAULT_WORDS:
+            default = DEFAULT_WORDS[field.name]
+        elif field.default is MISSING or field.default is None:
+            default = "unset"
+        else:
+            default = str(field.default)
+        rows.append((environment_variable(field.name), default, MEANINGS.get(field.name, "")))
+    return rows
+
+
+def settings_epilog() -> str:
+    """The settings part of ``ihanoi --help``: each variable with its default, then its meaning."""
+    lines = ["settings (environment variables, also read from ./.env; see docs/configuration.md):"]
+    for variable, default, meaning in settings_reference():
+        lines.append(f"  {variable:<32} default: {default}")
+        lines.extend(textwrap.wrap(meaning, width=WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    return "\n".join(lines)
