@@ -473,6 +473,38 @@ def test_an_edited_chain_row_is_caught_as_chain_altered(chained: ChainedStore) -
     assert problems(chained) == [(9, "chain_altered")]
 
 
+def test_an_edited_chain_digest_is_caught_as_chain_altered(chained: ChainedStore) -> None:
+    # The link still follows from the log: only recomputing the digest finds this.
+    with chained.database.transaction() as cursor:
+        cursor.execute("UPDATE audit_chain SET digest = ? WHERE position = 9", (hashlib.sha256(b"x").digest(),))
+    assert problems(chained) == [(9, "chain_altered")]
+
+
+def test_a_chain_digest_that_is_not_a_hash_is_named_at_its_position_not_a_crash(
+    chained: ChainedStore, tmp_path: Path
+) -> None:
+    # SQLite stores text in a BLOB column as text; PostgreSQL casts it to 10 bytes.
+    with chained.database.transaction() as cursor:
+        cursor.execute("UPDATE audit_chain SET digest = ? WHERE position = 9", ("not a hash",))
+    report = verify_store(chained.app, chained.database)
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(9, "chain_altered")]
+    assert report.first_problem is not None
+    assert "digest at position 9 is" in report.first_problem.detail
+    assert "not a 32-byte SHA-256 hash" in report.first_problem.detail
+    # Step: replay compares the row instead of failing on it.
+    (chain,) = replay_and_diff(chained.app, chained.app.settings, names=["audit_chain"], scratch_dir=tmp_path).models
+    assert [change.identity for change in chain.changes] == [{"position": 9}]
+
+
+def test_a_deleted_chain_tail_is_caught_as_chain_truncated_not_as_inserted_events(chained: ChainedStore) -> None:
+    with chained.database.transaction() as cursor:
+        cursor.execute("DELETE FROM audit_chain WHERE position > ?", (chained.head - 3,))
+    report = verify_store(chained.app, chained.database)
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head - 2, "chain_truncated")]
+    assert report.first_problem is not None
+    assert "3 stored events after it are no longer in the chain" in report.first_problem.detail
+
+
 def test_rewriting_both_log_and_chain_passes_the_chain_but_fails_a_published_checkpoint(
     chained: ChainedStore,
 ) -> None:
