@@ -6,11 +6,22 @@ import argparse
 from typing import Any
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit import AuditKeyError, load_signing_key
 from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
+from ihanoi_projections.audit_chain import PeriodicCheckpoints
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
-from ihanoi_server.cli import OK, PROBLEM, USAGE, print_json_lines, progress_bar, stop_on_signals, table
+from ihanoi_server.cli import (
+    OK,
+    PROBLEM,
+    USAGE,
+    print_json_lines,
+    progress_bar,
+    stop_on_signals,
+    table,
+    usage_error,
+)
 
 
 def add_commands(commands: Any) -> None:
@@ -32,6 +43,13 @@ def add_commands(commands: Any) -> None:
 
     run = sub.add_parser("run", help="run projection workers until SIGTERM (hot standby if one runs)")
     run.add_argument("names", nargs="+", metavar="NAME", help="projections to run in this process")
+    run.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="with audit_chain: sign and record a checkpoint with IHANOI_AUDIT_KEY whenever N more events "
+        "have been chained",
+    )
     run.set_defaults(handler=run_workers)
 
 
@@ -79,10 +97,26 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
+    checkpoints: PeriodicCheckpoints | None = None
+    if args.checkpoint_every is not None:
+        if "audit_chain" not in args.names:
+            return usage_error("--checkpoint-every signs the audit chain: run it with audit_chain")
+        if args.checkpoint_every < 1:
+            return usage_error(f"--checkpoint-every must be at least 1, got {args.checkpoint_every}")
+        try:
+            key = load_signing_key(settings.audit_key)
+        except AuditKeyError as error:
+            return usage_error(error.detail)
+        checkpoints = PeriodicCheckpoints(settings, key, args.checkpoint_every)
     stopping = stop_on_signals()
     try:
-        read_side.run_worker(settings, args.names, stopping, on_active=lambda: print("active", flush=True))
+        read_side.run_worker(
+            settings, args.names, stopping, on_active=lambda: print("active", flush=True), on_tick=checkpoints
+        )
     except ValueError as error:
         print(f"error: {error}")
         return PROBLEM
+    finally:
+        if checkpoints is not None:
+            checkpoints.close()
     return OK
