@@ -237,9 +237,11 @@ def test_history_shows_every_event_with_hanoi_time_as_an_auditor_by_default(stor
 def test_show_gives_the_case_as_it_stood_at_a_time_or_version(store: Store) -> None:
     code = store.reports[0].code
     before = lines(store.run("show", code, "--as-of", "2026-11-30T09:15", "--json").stdout)[0]
-    assert (before["version"], before["state"]["status"]) == (1, "submitted")
+    # The same fields as GET /api/v1/audit/{id}?as_of=…: the case is under "case".
+    assert set(before) == {"case_id", "version", "recorded_at", "case"}
+    assert (before["version"], before["case"]["status"]) == (1, "submitted")
     after = lines(store.run("show", code, "--as-of", "2026-11-30T02:30:00+00:00", "--json").stdout)[0]
-    assert (after["version"], after["state"]["status"]) == (2, "acknowledged")
+    assert (after["version"], after["case"]["status"]) == (2, "acknowledged")
     by_version = store.run("show", code, "--version", "1")
     assert by_version.returncode == OK
     assert "submitted" in by_version.stdout
@@ -264,6 +266,41 @@ def test_export_writes_the_documented_json_lines(store: Store) -> None:
     assert [record["position"] for record in since] == [10, 11, 12]
     late = lines(store.run("export", "--since", "2026-11-30T12:30").stdout)
     assert [record["event"] for record in late] == ["Acknowledged"]
+
+
+def test_export_shows_progress_on_stderr_and_keeps_stdout_for_the_data(store: Store) -> None:
+    done = store.run("export")
+    assert "exporting the log" in done.stderr
+    assert "12/12" in done.stderr
+    assert len(lines(done.stdout)) == 12  # every stdout line is an export record
+    to_file = store.run("export", "--since", "6", "--output", "log.jsonl")
+    assert to_file.returncode == OK
+    assert (to_file.stdout, "6/6" in to_file.stderr) == ("", True)
+    assert len(lines((store.folder / "log.jsonl").read_text())) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("export", "--since", "yesterday"), "--since 'yesterday' is not a log position or an ISO 8601 time"),
+        (("export", "--since", "-3"), "--since '-3' is not a log position or an ISO 8601 time"),
+        (("show", "PA-000000-000000", "--as-of", "yesterday"), "--as-of 'yesterday' is not an ISO 8601 time"),
+        (("export", "--bogus"), "unrecognized arguments: --bogus"),
+        (("verify", "--public-key", "%%%"), "not valid base64"),
+        (("verify", "--checkpoint"), "expected one argument"),
+        (("history", "PA-000000-000000", "--as", "someone"), "--as and --role go together"),
+        (("history",), "the following arguments are required: CASE"),
+        (("show", "PA-000000-000000", "--version", "two"), "invalid int value"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line_saying_what_is_wrong(
+    store: Store, args: tuple[str, ...], message: str
+) -> None:
+    done = store.run(*args)
+    assert done.returncode == USAGE, done.stdout + done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_replay_finds_no_difference_until_a_read_model_row_is_edited(store: Store) -> None:
