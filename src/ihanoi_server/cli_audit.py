@@ -152,14 +152,15 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    with open_app(settings) as app:
+    try:
+        output = args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer)
+    except OSError as error:
+        return usage_error(f"cannot write {args.output}: {error.strerror}")
+    with output as out, open_app(settings) as app:
         since_position, since_time = _since(args.since, app)
         total = max(0, (app.recorder.max_notification_id() or 0) - since_position)
         # Progress goes to stderr: stdout carries the exported lines.
-        with (
-            progress_bar("exporting", total) as bar,
-            args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer) as out,
-        ):
+        with progress_bar("exporting", total) as bar:
             task = bar.add_task("exporting the log", total=total)
             records = export_events(
                 app,
@@ -211,6 +212,8 @@ class _ReplayBar:
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if missing := unknown(args.names):
         return usage_error(f"unknown read model(s): {', '.join(missing)}")
+    if args.scratch_dir is not None and not args.scratch_dir.is_dir():
+        return usage_error(f"--scratch-dir {args.scratch_dir} is not a directory")
     with open_app(settings) as app, progress_bar("replaying", 0) as bar:
         report = replay_and_diff(
             app, settings, names=args.names or None, scratch_dir=args.scratch_dir, progress=_ReplayBar(bar)

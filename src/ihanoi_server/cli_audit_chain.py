@@ -2,7 +2,7 @@
 
 ``verify`` recomputes the hash chain from the stored events (and checks a
 signed checkpoint against it); ``checkpoint`` chains the log up to its head and
-prints a checkpoint signed with ``IHANOI_AUDIT_KEY``; ``keygen`` makes such a
+records and prints a checkpoint signed with ``IHANOI_AUDIT_KEY``; ``keygen`` makes such a
 key. Exit codes as for every ``ihanoi audit`` command (see ``cli_audit``).
 """
 
@@ -156,6 +156,8 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
         key = load_signing_key(settings.audit_key)
     except AuditKeyError as error:
         return usage_error(error.detail)
+    if args.output is not None and not args.output.parent.is_dir():
+        return usage_error(f"cannot write {args.output}: {args.output.parent} is not a directory")
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:
@@ -172,7 +174,13 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             database.close()
     if args.output is not None:
-        args.output.write_bytes(checkpoint.to_json())
+        try:
+            args.output.write_bytes(checkpoint.to_json())
+        except OSError as error:
+            return usage_error(
+                f"the checkpoint at position {checkpoint.position} was signed and recorded "
+                f"but cannot be written to {args.output}: {error.strerror}"
+            )
     else:
         sys.stdout.buffer.write(checkpoint.to_json())
         sys.stdout.flush()

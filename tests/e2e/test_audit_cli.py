@@ -291,6 +291,9 @@ def test_export_shows_progress_on_stderr_and_keeps_stdout_for_the_data(store: St
         (("history", "PA-000000-000000", "--as", "someone"), "--as and --role go together"),
         (("history",), "the following arguments are required: CASE"),
         (("show", "PA-000000-000000", "--version", "two"), "invalid int value"),
+        (("export", "--output", "missing/log.jsonl"), "cannot write missing/log.jsonl: No such file or directory"),
+        (("checkpoint", "--output", "missing/checkpoint.json"), "missing is not a directory"),
+        (("replay", "--scratch-dir", "missing"), "--scratch-dir missing is not a directory"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_saying_what_is_wrong(
