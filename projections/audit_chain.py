@@ -8,8 +8,10 @@ chained exactly once; rows are plain INSERTs, so a second process chaining the
 same positions fails and rolls back rather than forking the chain.
 
 Also here, because they read this table: ``bring_chain_up_to_date``,
-``verify_store`` (``ihanoi audit verify``) and ``make_checkpoint``
-(``ihanoi audit checkpoint``).
+``verify_store`` (``ihanoi audit verify``), ``make_checkpoint`` (``ihanoi
+audit checkpoint``) and ``PeriodicCheckpoints`` (the worker's
+``--checkpoint-every``); the checkpoints they sign are recorded in
+``audit_checkpoints``.
 
 Note that rebuilding this model (``ihanoi projections rebuild audit_chain``)
 re-chains the log *as it is now*, absorbing any earlier tampering: only a
@@ -20,20 +22,33 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
 import psycopg
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.audit.chain import GENESIS, PAGE_SIZE, ChainRow, VerifyReport, chain, read_log, verify_chain
-from ihanoi_core.audit.checkpoint import Checkpoint, check_checkpoint, sign_checkpoint
+from ihanoi_core.audit.chain import GENESIS, PAGE_SIZE, ChainRow, chain, read_log
+from ihanoi_core.audit.checkpoint import (
+    Checkpoint,
+    CheckpointFormatError,
+    check_checkpoint,
+    public_key_of,
+    sign_checkpoint,
+)
+from ihanoi_core.audit.verify import Problem, VerifyReport, not_a_hash, verify_chain
+from ihanoi_core.errors import IhanoiError
+from ihanoi_core.settings import Settings
+from ihanoi_projections.audit_checkpoints import newest_checkpoint, record_checkpoint
 from ihanoi_projections.base import Change, ProjectionContext, ReadModel
-from ihanoi_projections.database import AlreadyAppliedError, Cursor, Row, ViewDatabase
+from ihanoi_projections.database import AlreadyAppliedError, Cursor, Row, ViewDatabase, open_view_database
 from ihanoi_projections.projector import Projector
+
+log = structlog.get_logger("ihanoi.audit")
 
 TABLE = "audit_chain"
 SELECT_ROWS = (
@@ -107,11 +122,7 @@ class AuditChainModel(ReadModel):
         return bytes(rows[0]["link"]) if rows else GENESIS
 
     def head(self) -> ChainHead:
-        rows = self.database.query(f"SELECT position, link FROM {TABLE} ORDER BY position DESC LIMIT 1")
-        if not rows:
-            return ChainHead(0, GENESIS, 0)
-        count = self.database.query(f"SELECT COUNT(*) AS n FROM {TABLE}")[0]["n"]
-        return ChainHead(int(rows[0]["position"]), bytes(rows[0]["link"]), int(count))
+        return chain_head(self.database)
 
     def chained(self, *, upto: int, after: int = 0, page_size: int = PAGE_SIZE) -> Iterator[ChainRow]:
         """The chain's rows after ``after`` up to ``upto``, in position order, in pages.
@@ -136,16 +147,51 @@ class AuditChainModel(ReadModel):
 
     def rows(self) -> list[Row]:
         """Every row, ordered, digests and links in hex: for comparing a rebuild with the live table."""
-        return [
-            {
-                "position": row.position,
-                "originator_id": row.originator_id,
-                "originator_version": row.originator_version,
-                "digest": row.digest.hex(),
-                "link": row.link.hex(),
-            }
-            for row in self.chained(upto=2**62)
-        ]
+        return [row_as_dict(row) for row in self.chained(upto=2**62)]
+
+
+class ChainTableError(IhanoiError):
+    """Raised when the chain's last row cannot be signed: its link is not a
+    32-byte hash (the ``audit_chain`` table was edited; ``verify`` says where)."""
+
+    code = "chain_table_error"
+
+    def __init__(self, position: int, what: str) -> None:
+        super().__init__(
+            f"The chain's link at position {position} is {what}, not a hash: the audit_chain table was edited; "
+            "run `ihanoi audit verify`.",
+            position=position,
+        )
+        self.position = position
+
+
+def chain_head(database: ViewDatabase) -> ChainHead:
+    """The chain's last row and the number of rows up to it (counted up to
+    that row, so rows a running worker commits meanwhile are not counted)."""
+    rows = database.query(f"SELECT position, link FROM {TABLE} ORDER BY position DESC LIMIT 1")
+    if not rows:
+        return ChainHead(0, GENESIS, 0)
+    position, link = int(rows[0]["position"]), rows[0]["link"]
+    if (what := not_a_hash(link)) is not None:
+        raise ChainTableError(position, what)
+    count = database.query(f"SELECT COUNT(*) AS n FROM {TABLE} WHERE position <= ?", (position,))[0]["n"]
+    return ChainHead(position, bytes(link), int(count))
+
+
+def row_as_dict(row: ChainRow) -> Row:
+    """A chain row for comparison, digest and link in hex (an edited row may
+    hold text or a number there: it is shown as it is, not a crash)."""
+
+    def hex_of(value: object) -> object:
+        return value.hex() if isinstance(value, bytes) else value
+
+    return {
+        "position": row.position,
+        "originator_id": row.originator_id,
+        "originator_version": row.originator_version,
+        "digest": hex_of(row.digest),
+        "link": hex_of(row.link),
+    }
 
 
 # -- running and checking the chain ------------------------------------------------------
@@ -191,30 +237,59 @@ def verify_store(
     page_size: int = PAGE_SIZE,
 ) -> VerifyReport:
     """Recompute the chain from the stored events and compare it with the
-    chained rows (and with ``checkpoint``, against ``trusted_public_key``).
-    Reads only: events not chained yet are counted, never chained here."""
+    chained rows; with a ``trusted_public_key``, also check ``checkpoint`` (a
+    published one) and the newest checkpoint recorded with that key against
+    the log. The report's ``signed_position`` is the newest of them that
+    matched, and ``unsigned`` counts the stored events after it (all of them
+    without a trusted key). Reads only: events not chained yet are counted,
+    never chained here."""
+    if checkpoint is not None and trusted_public_key is None:
+        raise ValueError("A checkpoint can only be checked against a trusted public key.")
     model = open_chain(app, database)
-    chain_head = database.position(model.name)
+    head = database.position(model.name)
+    problems: list[Problem] = []
+    candidates = [checkpoint] if checkpoint is not None else []
+    if trusted_public_key is not None:
+        try:
+            recorded = newest_checkpoint(database, trusted_public_key)
+        except CheckpointFormatError as error:
+            recorded = None
+            problems.append(Problem(int(error.context["position"]), "checkpoint", error.detail))
+        if recorded is not None and recorded != checkpoint:
+            candidates.append(recorded)
     report = verify_chain(
         read_log(app.recorder, page_size=page_size),
-        model.chained(upto=chain_head, page_size=page_size),
-        chain_head=chain_head,
+        model.chained(upto=head, page_size=page_size),
+        chain_head=head,
         locate=model.locate,
         summary_at=checkpoint.position if checkpoint is not None else None,
+        summaries_at=[candidate.position for candidate in candidates],
         progress=progress,
     )
-    if checkpoint is None:
+    newest: Checkpoint | None = None
+    for candidate in candidates:
+        assert trusted_public_key is not None
+        found = check_checkpoint(
+            candidate,
+            report.summaries.get(candidate.position),
+            trusted_public_key=trusted_public_key,
+            jurisdiction=jurisdiction,
+            log_head=report.log_head,
+        )
+        if candidate is not checkpoint:
+            found = [replace(problem, detail=f"the recorded checkpoint: {problem.detail}") for problem in found]
+        problems.extend(found)
+        if not found and (newest is None or candidate.position > newest.position):
+            newest = candidate
+    report = report.with_problems(problems)
+    if newest is None:
         return report
-    if trusted_public_key is None:
-        raise ValueError("A checkpoint can only be checked against a trusted public key.")
-    problems = check_checkpoint(
-        checkpoint,
-        report.at_position,
-        trusted_public_key=trusted_public_key,
-        jurisdiction=jurisdiction,
-        log_head=report.log_head,
+    return replace(
+        report,
+        signed_position=newest.position,
+        signed_events=report.summaries[newest.position].events,
+        signed_created_at=newest.created_at,
     )
-    return report.with_problems(problems)
 
 
 def make_checkpoint(
@@ -226,9 +301,18 @@ def make_checkpoint(
     created_at: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Checkpoint:
-    """Bring the chain up to the head of the log and sign where it stands."""
-    head = bring_chain_up_to_date(app, database, progress).head()
-    return sign_checkpoint(
+    """Bring the chain up to the head of the log, sign where it stands and
+    record the checkpoint (``audit_checkpoints``)."""
+    bring_chain_up_to_date(app, database, progress)
+    return sign_chain_head(database, key, jurisdiction=jurisdiction, created_at=created_at)
+
+
+def sign_chain_head(
+    database: ViewDatabase, key: Ed25519PrivateKey, *, jurisdiction: str, created_at: datetime | None = None
+) -> Checkpoint:
+    """Sign the chain's last row as it stands and record the checkpoint."""
+    head = chain_head(database)
+    checkpoint = sign_checkpoint(
         key,
         jurisdiction=jurisdiction,
         position=head.position,
@@ -236,3 +320,67 @@ def make_checkpoint(
         events=head.events,
         created_at=created_at,
     )
+    record_checkpoint(database, checkpoint)
+    return checkpoint
+
+
+class PeriodicCheckpoints:
+    """Signs and records a checkpoint whenever at least ``every`` events have
+    been chained since the newest checkpoint recorded with this key, so that
+    few events are ever covered by the chain table alone. The projection
+    worker calls it between its waits (``run_worker(on_tick=…)``, ``ihanoi
+    projections run audit_chain --checkpoint-every N``); it reads the chain,
+    never writes it."""
+
+    def __init__(self, settings: Settings, key: Ed25519PrivateKey, every: int) -> None:
+        if every < 1:
+            raise ValueError(f"--checkpoint-every must be at least 1, got {every}")
+        self.settings = settings
+        self.key = key
+        self.every = every
+        self.public_key = public_key_of(key)
+        self._database: ViewDatabase | None = None
+        self._since: int | None = None  # the position of the newest checkpoint
+
+    def __call__(self) -> Checkpoint | None:
+        """The checkpoint signed now, or None. A failure is logged and tried
+        again at the next call: the chain goes on meanwhile."""
+        try:
+            return self._tick()
+        except (sqlite3.Error, psycopg.Error, ChainTableError) as error:
+            log.error("audit_checkpoint_failed", error=type(error).__name__, detail=str(error))
+            return None
+
+    def _tick(self) -> Checkpoint | None:
+        if self._database is None:
+            self._database = open_view_database(self.settings)
+        database = self._database
+        if self._since is None:
+            try:
+                newest = newest_checkpoint(database, self.public_key)
+            except CheckpointFormatError:
+                newest = None  # an unreadable row: sign afresh (verify reports the row)
+            self._since = newest.position if newest is not None else 0
+        # Positions are distinct integers, so the last one bounds the count:
+        # the count (a range scan) runs only once the bound is reached.
+        (top,) = database.query(f"SELECT MAX(position) AS top FROM {TABLE}")
+        if top["top"] is None or int(top["top"]) - self._since < self.every:
+            return None
+        (new,) = database.query(f"SELECT COUNT(*) AS n FROM {TABLE} WHERE position > ?", (self._since,))
+        if int(new["n"]) < self.every:
+            return None
+        checkpoint = sign_chain_head(database, self.key, jurisdiction=self.settings.jurisdiction)
+        self._since = checkpoint.position
+        log.info(
+            "audit_checkpoint_signed",
+            position=checkpoint.position,
+            events=checkpoint.events,
+            link=checkpoint.link,
+            created_at=checkpoint.created_at,
+        )
+        return checkpoint
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None

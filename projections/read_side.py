@@ -215,9 +215,12 @@ def run_worker(
     stopping: threading.Event,
     *,
     on_active: Callable[[], None] | None = None,
+    on_tick: Callable[[], object] | None = None,
 ) -> None:
     """Run the named projections in this process until ``stopping`` is set.
-    Waits as a hot standby while another worker holds any of them."""
+    Waits as a hot standby while another worker holds any of them. While
+    active, ``on_tick`` is called about every half second (the audit chain's
+    periodic checkpoints: ``audit_chain.PeriodicCheckpoints``)."""
     if store_kind(settings) == "memory":
         raise ValueError("A projection worker needs a SQLite file or PostgreSQL store.")
     locks = [ActiveLock(settings, name) for name in names]
@@ -241,6 +244,8 @@ def run_worker(
             while not stopping.wait(0.5):
                 if not runner.running:
                     break
+                if on_tick is not None:
+                    on_tick()
         finally:
             runner.stop()
             if listener is not None:

@@ -28,10 +28,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.audit.chain import PAGE_SIZE, ChainRow, read_log
+from ihanoi_core.audit.chain import PAGE_SIZE, read_log
 from ihanoi_core.persistence import sqlite_path
 from ihanoi_core.settings import Settings
-from ihanoi_projections.audit_chain import AuditChainModel
+from ihanoi_projections.audit_chain import AuditChainModel, row_as_dict
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.database import AlreadyAppliedError, Row, ViewDatabase, open_view_database
 from ihanoi_projections.projector import Projector
@@ -168,16 +168,6 @@ def diff_rows(name: str, live: Sequence[Row], replayed: Sequence[Row]) -> ModelD
     )
 
 
-def _chain_row(row: ChainRow) -> Row:
-    return {
-        "position": row.position,
-        "originator_id": row.originator_id,
-        "originator_version": row.originator_version,
-        "digest": row.digest.hex(),
-        "link": row.link.hex(),
-    }
-
-
 def diff_chains(live: AuditChainModel, replayed: AuditChainModel, *, upto: int) -> ModelDiff:
     """``diff_rows`` for the hash chain, streamed page by page: one row per
     event is too many to hold in memory on a large log."""
@@ -192,19 +182,19 @@ def diff_chains(live: AuditChainModel, replayed: AuditChainModel, *, upto: int) 
             assert mine is not None
             counts["live"] += 1
             counts["only_live"] += 1
-            only_live.append(_chain_row(mine))
+            only_live.append(row_as_dict(mine))
             mine = next(live_rows, None)
         elif mine is None or theirs.position < mine.position:
             counts["replayed"] += 1
             counts["only_replayed"] += 1
-            only_replayed.append(_chain_row(theirs))
+            only_replayed.append(row_as_dict(theirs))
             theirs = next(replayed_rows, None)
         else:
             counts["live"] += 1
             counts["replayed"] += 1
             if mine != theirs:
                 counts["changed"] += 1
-                a, b = _chain_row(mine), _chain_row(theirs)
+                a, b = row_as_dict(mine), row_as_dict(theirs)
                 columns = {name: (value, b[name]) for name, value in a.items() if value != b[name]}
                 changes.append(RowChange({"position": mine.position}, columns))
             mine, theirs = next(live_rows, None), next(replayed_rows, None)

@@ -23,6 +23,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit import case_history, case_state, export_events, export_line, parse_moment
 from ihanoi_core.audit.history import AUDITOR, entries_as_rows, plain
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import unknown
 from ihanoi_projections.replay import ReplayReport, replay_and_diff
@@ -131,14 +132,13 @@ def _actor_text(actor: dict[str, Any] | None) -> str:
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
     reader = _reader(args)
     with open_app(settings) as app:
-        as_of = parse_moment(args.as_of, app.timezone) if args.as_of is not None else None
+        as_of = _moment(args.as_of, app, "--as-of") if args.as_of is not None else None
         found = case_state(app, reader, args.case, version=args.version, as_of=as_of)
         state = plain(found.state, app.timezone)
         recorded_at = found.recorded_at.isoformat()
     if args.json:
-        write_json(
-            {"case_id": str(found.case_id), "version": found.version, "recorded_at": recorded_at, "state": state}
-        )
+        # The same fields as GET /api/v1/audit/{id}?version=N (docs/http-api.md).
+        write_json({"case_id": str(found.case_id), "version": found.version, "recorded_at": recorded_at, "case": state})
         return OK
     literal_table(
         f"{state.get('code')} at version {found.version}, recorded {recorded_at}",
@@ -152,13 +152,26 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    with open_app(settings) as app:
+    try:
+        output = args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer)
+    except OSError as error:
+        return usage_error(f"cannot write {args.output}: {error.strerror}")
+    with output as out, open_app(settings) as app:
         since_position, since_time = _since(args.since, app)
-        records = export_events(app, since_position=since_position, since_time=since_time, case=args.case)
-        with args.output.open("wb") if args.output is not None else nullcontext(sys.stdout.buffer) as out:
+        total = max(0, (app.recorder.max_notification_id() or 0) - since_position)
+        # Progress goes to stderr: stdout carries the exported lines.
+        with progress_bar("exporting", total) as bar:
+            task = bar.add_task("exporting the log", total=total)
+            records = export_events(
+                app,
+                since_position=since_position,
+                since_time=since_time,
+                case=args.case,
+                progress=lambda done: bar.advance(task, done),
+            )
             for record in records:
                 out.write(export_line(record))
-        sys.stdout.flush()
+            out.flush()
     return OK
 
 
@@ -167,7 +180,18 @@ def _since(text: str | None, app: Ihanoi) -> tuple[int, datetime | None]:
         return 0, None
     if text.strip().isdigit():
         return int(text), None
-    return 0, parse_moment(text, app.timezone, "since")
+    return 0, _moment(text, app, "--since", "a log position or ")
+
+
+def _moment(text: str, app: Ihanoi, option: str, alternative: str = "") -> datetime:
+    """``parse_moment`` for a command-line option: a bad value is a usage
+    error (exit 2), not a problem found in the store."""
+    try:
+        return parse_moment(text, app.timezone)
+    except ValidationError:
+        raise ValueError(
+            f"{option} {text!r} is not {alternative}an ISO 8601 time (e.g. 2026-12-01T09:30 or 2026-12-01)"
+        ) from None
 
 
 class _ReplayBar:
@@ -188,6 +212,8 @@ class _ReplayBar:
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if missing := unknown(args.names):
         return usage_error(f"unknown read model(s): {', '.join(missing)}")
+    if args.scratch_dir is not None and not args.scratch_dir.is_dir():
+        return usage_error(f"--scratch-dir {args.scratch_dir} is not a directory")
     with open_app(settings) as app, progress_bar("replaying", 0) as bar:
         report = replay_and_diff(
             app, settings, names=args.names or None, scratch_dir=args.scratch_dir, progress=_ReplayBar(bar)

@@ -2,7 +2,7 @@
 
 ``verify`` recomputes the hash chain from the stored events (and checks a
 signed checkpoint against it); ``checkpoint`` chains the log up to its head and
-prints a checkpoint signed with ``IHANOI_AUDIT_KEY``; ``keygen`` makes such a
+records and prints a checkpoint signed with ``IHANOI_AUDIT_KEY``; ``keygen`` makes such a
 key. Exit codes as for every ``ihanoi audit`` command (see ``cli_audit``).
 """
 
@@ -22,6 +22,7 @@ from ihanoi_core.audit import (
     load_signing_key,
     public_key_of,
 )
+from ihanoi_core.audit.checkpoint import load_public_key
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import make_checkpoint, verify_store
 from ihanoi_projections.database import open_view_database
@@ -29,7 +30,10 @@ from ihanoi_server.cli import OK, PROBLEM, literal_table, open_app, progress_bar
 
 
 def _trusted_key(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The public key checkpoints are checked against: ``--public-key``, or
+    that of ``IHANOI_AUDIT_KEY``. Raises ``AuditKeyError`` if it is malformed."""
     if args.public_key:
+        load_public_key(args.public_key)
         return str(args.public_key).strip()
     if settings.audit_key:
         return public_key_of(load_signing_key(settings.audit_key))
@@ -38,11 +42,10 @@ def _trusted_key(args: argparse.Namespace, settings: Settings) -> str | None:
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     checkpoint: Checkpoint | None = None
-    trusted: str | None = None
     try:
+        trusted = _trusted_key(args, settings)
         if args.checkpoint is not None:
             checkpoint = Checkpoint.from_json(args.checkpoint.read_bytes())
-            trusted = _trusted_key(args, settings)
             if trusted is None:
                 raise AuditKeyError(
                     "No trusted public key to check the checkpoint against: pass --public-key "
@@ -71,11 +74,12 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         write_json(_verify_json(report, checkpoint))
     else:
-        _print_verify(report, checkpoint)
+        _print_verify(report, checkpoint, trusted)
     return OK if report.ok else PROBLEM
 
 
 def _verify_json(report: VerifyReport, checkpoint: Checkpoint | None) -> dict[str, Any]:
+    signed = report.signed_position
     return {
         "ok": report.ok,
         "first_problem": asdict(report.first_problem) if report.first_problem else None,
@@ -86,11 +90,16 @@ def _verify_json(report: VerifyReport, checkpoint: Checkpoint | None) -> dict[st
         "log_head": report.log_head,
         "not_yet_chained": report.unchained,
         "checkpoint_position": checkpoint.position if checkpoint else None,
+        "events": report.events,
+        "signed_checkpoint": (
+            {"position": signed, "created_at": report.signed_created_at} if signed is not None else None
+        ),
+        "not_covered_by_signature": report.unsigned,
         "seconds": round(report.seconds, 3),
     }
 
 
-def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None) -> None:
+def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None, trusted: str | None) -> None:
     rate = report.checked / report.seconds if report.seconds > 0 else 0.0
     say(
         f"Checked {report.checked} chained positions up to {report.chain_head} "
@@ -102,6 +111,7 @@ def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None) -> None:
             say("The chain has not run here yet: `ihanoi audit checkpoint` (or a running server) chains the log.")
     if checkpoint is not None and report.ok:
         say(f"The signed checkpoint at position {checkpoint.position} ({checkpoint.created_at}) matches the log.")
+    say(_coverage(report, trusted))
     if report.ok:
         say("INTACT: the stored log is exactly what was chained.", "green")
         return
@@ -117,11 +127,37 @@ def _print_verify(report: VerifyReport, checkpoint: Checkpoint | None) -> None:
         say(f"… and {report.more_problems} more.")
 
 
+def _coverage(report: VerifyReport, trusted: str | None) -> str:
+    """How many stored events no signed checkpoint covers: the window in
+    which an event forged at the end of the log would be chained unnoticed."""
+    uncovered = f"{report.unsigned} of {report.events} stored events"
+    if report.signed_position is not None:
+        after = (
+            "1 stored event after it is" if report.unsigned == 1 else f"{report.unsigned} stored events after it are"
+        )
+        return (
+            f"Signed: the newest checkpoint signed with the trusted key is at position {report.signed_position} "
+            f"({report.signed_created_at}) and matches the log; {after} not covered by any signature."
+        )
+    if trusted is None:
+        return (
+            f"Not signed: {uncovered} are not covered by any signature (no trusted key to check checkpoints "
+            "with: pass --public-key or set IHANOI_AUDIT_KEY)."
+        )
+    return (
+        f"Not signed: {uncovered} are not covered by any signature (no checkpoint signed with the trusted key "
+        "matches the log; sign one with `ihanoi audit checkpoint` or `ihanoi projections run audit_chain "
+        "--checkpoint-every N`)."
+    )
+
+
 def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     try:
         key = load_signing_key(settings.audit_key)
     except AuditKeyError as error:
         return usage_error(error.detail)
+    if args.output is not None and not args.output.parent.is_dir():
+        return usage_error(f"cannot write {args.output}: {args.output.parent} is not a directory")
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:
@@ -138,7 +174,13 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             database.close()
     if args.output is not None:
-        args.output.write_bytes(checkpoint.to_json())
+        try:
+            args.output.write_bytes(checkpoint.to_json())
+        except OSError as error:
+            return usage_error(
+                f"the checkpoint at position {checkpoint.position} was signed and recorded "
+                f"but cannot be written to {args.output}: {error.strerror}"
+            )
     else:
         sys.stdout.buffer.write(checkpoint.to_json())
         sys.stdout.flush()

@@ -8,8 +8,10 @@ from typing import Any
 import structlog
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit import AuditKeyError, load_signing_key
 from ihanoi_core.settings import Settings
 from ihanoi_projections import read_side
+from ihanoi_projections.audit_chain import PeriodicCheckpoints
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
@@ -22,6 +24,7 @@ from ihanoi_server.cli import (
     progress_bar,
     stop_on_signals,
     table,
+    usage_error,
 )
 from ihanoi_server.logging import configure_logging
 
@@ -51,6 +54,13 @@ def add_commands(commands: Any) -> None:
 
     run = sub.add_parser("run", help="run projection workers until SIGTERM (hot standby if one runs)")
     run.add_argument("names", nargs="+", metavar="NAME", help="projections to run in this process")
+    run.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="with audit_chain: sign and record a checkpoint with IHANOI_AUDIT_KEY whenever N more events "
+        "have been chained",
+    )
     run.set_defaults(handler=run_workers)
 
 
@@ -117,6 +127,17 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
     configure_logging(settings.log_level)
+    checkpoints: PeriodicCheckpoints | None = None
+    if args.checkpoint_every is not None:
+        if "audit_chain" not in args.names:
+            return usage_error("--checkpoint-every signs the audit chain: run it with audit_chain")
+        if args.checkpoint_every < 1:
+            return usage_error(f"--checkpoint-every must be at least 1, got {args.checkpoint_every}")
+        try:
+            key = load_signing_key(settings.audit_key)
+        except AuditKeyError as error:
+            return usage_error(error.detail)
+        checkpoints = PeriodicCheckpoints(settings, key, args.checkpoint_every)
     stopping = stop_on_signals()
 
     def on_active() -> None:
@@ -125,8 +146,11 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
         print("active", flush=True)
 
     try:
-        read_side.run_worker(settings, args.names, stopping, on_active=on_active)
+        read_side.run_worker(settings, args.names, stopping, on_active=on_active, on_tick=checkpoints)
     except ValueError as error:
         print_error(str(error))
         return PROBLEM
+    finally:
+        if checkpoints is not None:
+            checkpoints.close()
     return OK

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import orjson
 import pytest
@@ -40,7 +44,7 @@ class Store:
     public_key: str
     reports: list[CommandResult]
 
-    def run(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
+    def env(self, audit_key: str | None = "default") -> dict[str, str]:
         env = {
             **{name: value for name, value in os.environ.items() if not name.startswith("IHANOI_")},
             "IHANOI_DATABASE_URL": self.url,
@@ -51,14 +55,31 @@ class Store:
         key = self.audit_key if audit_key == "default" else audit_key
         if key is not None:
             env["IHANOI_AUDIT_KEY"] = key
+        return env
+
+    def run(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
+        return self.ihanoi("audit", *args, audit_key=audit_key)
+
+    def ihanoi(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "ihanoi_server.cli", "audit", *args],
-            env=env,
+            [sys.executable, "-m", "ihanoi_server.cli", *args],
+            env=self.env(audit_key),
             cwd=self.folder,  # no stray .env file
             capture_output=True,
             text=True,
             timeout=120,
         )
+
+    def app(self) -> Ihanoi:
+        return Ihanoi(Settings(database_url=self.url, env="test", secret_key=SECRET))
+
+    def chain(self) -> None:
+        """Chain what is new, as a running server or worker would."""
+        app = self.app()
+        read_side = ReadSide(app, names=["audit_chain"], start=False)
+        read_side.catch_up()
+        read_side.close()
+        app.close()
 
     def sql(self, database: str, statement: str, params: tuple[Any, ...] = ()) -> None:
         with sqlite3.connect(self.folder / database) as conn:
@@ -216,9 +237,11 @@ def test_history_shows_every_event_with_hanoi_time_as_an_auditor_by_default(stor
 def test_show_gives_the_case_as_it_stood_at_a_time_or_version(store: Store) -> None:
     code = store.reports[0].code
     before = lines(store.run("show", code, "--as-of", "2026-11-30T09:15", "--json").stdout)[0]
-    assert (before["version"], before["state"]["status"]) == (1, "submitted")
+    # The same fields as GET /api/v1/audit/{id}?as_of=…: the case is under "case".
+    assert set(before) == {"case_id", "version", "recorded_at", "case"}
+    assert (before["version"], before["case"]["status"]) == (1, "submitted")
     after = lines(store.run("show", code, "--as-of", "2026-11-30T02:30:00+00:00", "--json").stdout)[0]
-    assert (after["version"], after["state"]["status"]) == (2, "acknowledged")
+    assert (after["version"], after["case"]["status"]) == (2, "acknowledged")
     by_version = store.run("show", code, "--version", "1")
     assert by_version.returncode == OK
     assert "submitted" in by_version.stdout
@@ -245,6 +268,44 @@ def test_export_writes_the_documented_json_lines(store: Store) -> None:
     assert [record["event"] for record in late] == ["Acknowledged"]
 
 
+def test_export_shows_progress_on_stderr_and_keeps_stdout_for_the_data(store: Store) -> None:
+    done = store.run("export")
+    assert "exporting the log" in done.stderr
+    assert "12/12" in done.stderr
+    assert len(lines(done.stdout)) == 12  # every stdout line is an export record
+    to_file = store.run("export", "--since", "6", "--output", "log.jsonl")
+    assert to_file.returncode == OK
+    assert (to_file.stdout, "6/6" in to_file.stderr) == ("", True)
+    assert len(lines((store.folder / "log.jsonl").read_text())) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("export", "--since", "yesterday"), "--since 'yesterday' is not a log position or an ISO 8601 time"),
+        (("export", "--since", "-3"), "--since '-3' is not a log position or an ISO 8601 time"),
+        (("show", "PA-000000-000000", "--as-of", "yesterday"), "--as-of 'yesterday' is not an ISO 8601 time"),
+        (("export", "--bogus"), "unrecognized arguments: --bogus"),
+        (("verify", "--public-key", "%%%"), "not valid base64"),
+        (("verify", "--checkpoint"), "expected one argument"),
+        (("history", "PA-000000-000000", "--as", "someone"), "--as and --role go together"),
+        (("history",), "the following arguments are required: CASE"),
+        (("show", "PA-000000-000000", "--version", "two"), "invalid int value"),
+        (("export", "--output", "missing/log.jsonl"), "cannot write missing/log.jsonl: No such file or directory"),
+        (("checkpoint", "--output", "missing/checkpoint.json"), "missing is not a directory"),
+        (("replay", "--scratch-dir", "missing"), "--scratch-dir missing is not a directory"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line_saying_what_is_wrong(
+    store: Store, args: tuple[str, ...], message: str
+) -> None:
+    done = store.run(*args)
+    assert done.returncode == USAGE, done.stdout + done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
 def test_replay_finds_no_difference_until_a_read_model_row_is_edited(store: Store) -> None:
     same = store.run("replay")
     assert same.returncode == OK, same.stdout + same.stderr
@@ -261,3 +322,114 @@ def test_replay_finds_no_difference_until_a_read_model_row_is_edited(store: Stor
     assert [model["name"] for model in report["models"] if not model["same"]] == ["case_status"]
     human = store.run("replay")
     assert "status: live 'closed', rebuilt 'acknowledged'" in human.stdout
+
+
+def test_verify_says_how_many_events_no_signature_covers_where_a_forged_tail_would_hide(store: Store) -> None:
+    # Step: the city signs a checkpoint at position 12; it is recorded beside the chain.
+    assert store.run("checkpoint", "--output", "checkpoint.json").returncode == OK
+
+    # Step: someone appends a forged event to the log and the chain picks it up.
+    with sqlite3.connect(store.folder / "ihanoi.db") as conn:
+        topic, state = conn.execute("SELECT topic, state FROM stored_events WHERE rowid = 12").fetchone()
+        conn.execute(
+            "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+            "VALUES (13, ?, 1, ?, ?)",
+            (uuid4().hex, topic, state),
+        )
+    store.chain()
+
+    # Step: the chain is intact, and verify names the window the forged event sits in.
+    human = store.run("verify")
+    assert human.returncode == OK, human.stdout + human.stderr
+    assert "INTACT" in human.stdout
+    assert "newest checkpoint signed with the trusted key is at position 12" in human.stdout
+    assert "1 stored event after it is not covered by any signature" in human.stdout
+    report = lines(store.run("verify", "--json").stdout)[0]
+    assert report["signed_checkpoint"]["position"] == 12
+    assert (report["not_covered_by_signature"], report["events"]) == (1, 13)
+
+    # Step: without a trusted key, no checkpoint counts.
+    keyless = store.run("verify", audit_key=None)
+    assert "Not signed: 13 of 13 stored events are not covered by any signature" in keyless.stdout
+    assert lines(store.run("verify", "--json", audit_key=None).stdout)[0]["not_covered_by_signature"] == 13
+
+
+def test_an_edited_or_non_hash_chain_digest_exits_1_naming_the_position_without_a_traceback(store: Store) -> None:
+    store.sql("ihanoi.views.db", "UPDATE audit_chain SET digest = ? WHERE position = 4", ("abc",))
+    store.sql("ihanoi.views.db", "UPDATE audit_chain SET digest = ? WHERE position = 7", (b"\x00" * 32,))
+    for args in (("verify",), ("verify", "--json"), ("replay",)):
+        done = store.run(*args)
+        assert done.returncode == PROBLEM, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+    human = store.run("verify")
+    assert "TAMPERED: first problem at position 4 (chain_altered)" in human.stdout
+    assert "digest at position 4 is the text 'abc'" in human.stdout
+    report = lines(store.run("verify", "--json").stdout)[0]
+    assert [(problem["position"], problem["kind"]) for problem in report["problems"]] == [
+        (4, "chain_altered"),
+        (7, "chain_altered"),
+    ]
+
+
+def test_a_deleted_chain_tail_exits_1_as_chain_truncated(store: Store) -> None:
+    store.sql("ihanoi.views.db", "DELETE FROM audit_chain WHERE position > 10")
+    done = store.run("verify", "--json")
+    assert done.returncode == PROBLEM
+    report = lines(done.stdout)[0]
+    assert [(problem["position"], problem["kind"]) for problem in report["problems"]] == [(11, "chain_truncated")]
+
+
+def test_the_chain_worker_signs_a_checkpoint_every_n_chained_events(store: Store) -> None:
+    # Step: wrong uses of --checkpoint-every are usage errors.
+    for args, key, message in (
+        (("audit_chain", "--checkpoint-every", "0"), "default", "at least 1"),
+        (("case_status", "--checkpoint-every", "5"), "default", "audit_chain"),
+        (("audit_chain", "--checkpoint-every", "5"), None, "IHANOI_AUDIT_KEY is not set"),
+    ):
+        done = store.ihanoi("projections", "run", *args, audit_key=key)
+        assert done.returncode == USAGE, done.stdout + done.stderr
+        assert message in done.stderr
+
+    # Step: the worker starts; 12 events are chained and none signed, so it signs at once.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ihanoi_server.cli", "projections", "run", "audit_chain", "--checkpoint-every", "5"],
+        env=store.env(),
+        cwd=store.folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: recorded_positions(store) == [12])
+        # Step: three more reports (6 events) are chained and signed; two more (4) are not yet.
+        app = store.app()
+        for n in range(3):
+            app.submit_report(CITIZEN, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+        assert wait_for(lambda: recorded_positions(store) == [12, 18])
+        for n in range(2):
+            app.submit_report(CITIZEN, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+        app.close()
+        assert wait_for(lambda: store.run("verify", "--json").stdout.count('"not_covered_by_signature":4') == 1)
+        assert recorded_positions(store) == [12, 18]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    assert worker.returncode == OK, out + err
+
+
+def recorded_positions(store: Store) -> list[int]:
+    with sqlite3.connect(store.folder / "ihanoi.views.db") as conn:
+        try:
+            rows = conn.execute("SELECT position FROM audit_checkpoints ORDER BY position").fetchall()
+        except sqlite3.OperationalError:
+            return []  # not created yet
+    return [position for (position,) in rows]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()

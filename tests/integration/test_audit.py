@@ -45,7 +45,13 @@ from ihanoi_core.domain.values import Contact, Location, Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
 from ihanoi_core.settings import Settings
-from ihanoi_projections.audit_chain import bring_chain_up_to_date, make_checkpoint, open_chain, verify_store
+from ihanoi_projections.audit_chain import (
+    PeriodicCheckpoints,
+    bring_chain_up_to_date,
+    make_checkpoint,
+    open_chain,
+    verify_store,
+)
 from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.read_side import ReadSide
@@ -375,6 +381,20 @@ class StoredLog:
             ),
         )
 
+    def append_forged(self, after: int) -> int:
+        """Store a forged event (a copy of the last one, under a new case id)
+        at the end of the log, as someone with write access to the table could."""
+        _, _, topic, state = self.fetch(after)
+        forged_id: Any = uuid4().hex if self.kind == "sqlite" else uuid4()
+        self.execute(
+            (
+                f"INSERT INTO {self.table} (originator_id, originator_version, topic, state, {self.position}) "
+                "VALUES (%s, 1, %s, %s, %s)",
+                (forged_id, topic, state, after + 1),
+            )
+        )
+        return after + 1
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def durable_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
@@ -473,6 +493,38 @@ def test_an_edited_chain_row_is_caught_as_chain_altered(chained: ChainedStore) -
     assert problems(chained) == [(9, "chain_altered")]
 
 
+def test_an_edited_chain_digest_is_caught_as_chain_altered(chained: ChainedStore) -> None:
+    # The link still follows from the log: only recomputing the digest finds this.
+    with chained.database.transaction() as cursor:
+        cursor.execute("UPDATE audit_chain SET digest = ? WHERE position = 9", (hashlib.sha256(b"x").digest(),))
+    assert problems(chained) == [(9, "chain_altered")]
+
+
+def test_a_chain_digest_that_is_not_a_hash_is_named_at_its_position_not_a_crash(
+    chained: ChainedStore, tmp_path: Path
+) -> None:
+    # SQLite stores text in a BLOB column as text; PostgreSQL casts it to 10 bytes.
+    with chained.database.transaction() as cursor:
+        cursor.execute("UPDATE audit_chain SET digest = ? WHERE position = 9", ("not a hash",))
+    report = verify_store(chained.app, chained.database)
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(9, "chain_altered")]
+    assert report.first_problem is not None
+    assert "digest at position 9 is" in report.first_problem.detail
+    assert "not a 32-byte SHA-256 hash" in report.first_problem.detail
+    # Step: replay compares the row instead of failing on it.
+    (chain,) = replay_and_diff(chained.app, chained.app.settings, names=["audit_chain"], scratch_dir=tmp_path).models
+    assert [change.identity for change in chain.changes] == [{"position": 9}]
+
+
+def test_a_deleted_chain_tail_is_caught_as_chain_truncated_not_as_inserted_events(chained: ChainedStore) -> None:
+    with chained.database.transaction() as cursor:
+        cursor.execute("DELETE FROM audit_chain WHERE position > ?", (chained.head - 3,))
+    report = verify_store(chained.app, chained.database)
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head - 2, "chain_truncated")]
+    assert report.first_problem is not None
+    assert "3 stored events after it are no longer in the chain" in report.first_problem.detail
+
+
 def test_rewriting_both_log_and_chain_passes_the_chain_but_fails_a_published_checkpoint(
     chained: ChainedStore,
 ) -> None:
@@ -498,6 +550,96 @@ def test_rewriting_both_log_and_chain_passes_the_chain_but_fails_a_published_che
         chained.app, chained.database, checkpoint=checkpoint, trusted_public_key=public, jurisdiction="hanoi.gov.vn"
     )
     assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head, "checkpoint")]
+
+
+def test_a_forged_event_appended_and_chained_after_the_newest_checkpoint_is_counted_as_not_signed(
+    chained: ChainedStore,
+) -> None:
+    # Step: the city signs a checkpoint at the head; it is recorded beside the chain.
+    seed, public = generate_key()
+    make_checkpoint(chained.app, chained.database, load_signing_key(seed), jurisdiction="hanoi.gov.vn")
+
+    # Step: someone appends a forged event, and the chain (a running worker) chains it like any other.
+    forged = chained.log.append_forged(chained.head)
+    bring_chain_up_to_date(chained.app, chained.database)
+
+    # Step: the chain cannot tell; verify says the event lies outside every signature.
+    report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+    assert report.ok
+    assert (report.chain_head, report.events) == (forged, 39)
+    assert (report.signed_position, report.unsigned) == (chained.head, 1)
+    # Step: without a trusted key no checkpoint counts, so nothing is signed.
+    unsigned = verify_store(chained.app, chained.database)
+    assert (unsigned.signed_position, unsigned.unsigned) == (None, 39)
+
+
+def test_the_recorded_checkpoint_catches_a_rewrite_of_log_and_chain_without_a_published_file(
+    chained: ChainedStore,
+) -> None:
+    seed, public = generate_key()
+    make_checkpoint(chained.app, chained.database, load_signing_key(seed), jurisdiction="hanoi.gov.vn")
+    # Step: an event is edited and the chain rebuilt over the edited log.
+    chained.log.change_a_byte(7)
+    projector = Projector(chained.app, chained.database, [open_chain(chained.app, chained.database)])
+    projector.reset()
+    projector.catch_up()
+    report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head, "checkpoint")]
+    assert report.first_problem is not None
+    assert report.first_problem.detail.startswith("the recorded checkpoint: ")
+    assert (report.signed_position, report.unsigned) == (None, 38)
+
+
+def test_a_recorded_checkpoint_of_another_key_is_not_counted_and_an_unreadable_one_is_a_problem(
+    chained: ChainedStore,
+) -> None:
+    public = generate_key()[1]
+    # Step: a checkpoint signed with another key (a rotated one, an impostor's) is recorded.
+    make_checkpoint(chained.app, chained.database, load_signing_key(generate_key()[0]), jurisdiction="hanoi.gov.vn")
+    report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+    assert report.ok
+    assert (report.signed_position, report.unsigned) == (None, 38)
+    # Step: a row naming the trusted key that is not a checkpoint at all.
+    with chained.database.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_checkpoints (position, public_key, created_at, document) VALUES (?, ?, ?, ?)",
+            (chained.head, public, "2026-12-01T00:00:00Z", "{not json"),
+        )
+    report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+    assert [(problem.position, problem.kind) for problem in report.problems] == [(chained.head, "checkpoint")]
+    assert report.first_problem is not None
+    assert "is not a checkpoint" in report.first_problem.detail
+
+
+def test_periodic_checkpoints_sign_whenever_n_more_events_are_chained(
+    chained: ChainedStore, citizen: Principal
+) -> None:
+    seed, public = generate_key()
+    every = PeriodicCheckpoints(chained.app.settings, load_signing_key(seed), 10)
+    try:
+        # Step: 38 chained events and no checkpoint yet: one is signed at the head, then none.
+        first = every()
+        assert first is not None
+        assert (first.position, first.events) == (chained.head, 38)
+        assert every() is None
+        # Step: 8 more events chained (four reports) are fewer than 10: nothing is signed.
+        for n in range(4):
+            chained.app.submit_report(citizen, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+        bring_chain_up_to_date(chained.app, chained.database)
+        assert every() is None
+        report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+        assert (report.signed_position, report.unsigned) == (chained.head, 8)
+        # Step: the fifth report makes 10: a checkpoint at the new head.
+        chained.app.submit_report(citizen, category="pothole", description="#5", location=Location("HOAN_KIEM"))
+        bring_chain_up_to_date(chained.app, chained.database)
+        second = every()
+        assert second is not None
+        assert (second.position, second.events) == (chained.app.recorder.max_notification_id(), 48)
+        report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
+        assert report.ok
+        assert (report.signed_position, report.unsigned) == (second.position, 0)
+    finally:
+        every.close()
 
 
 def test_a_checkpoint_with_a_forged_signature_is_rejected(chained: ChainedStore) -> None:

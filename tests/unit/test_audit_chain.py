@@ -12,15 +12,7 @@ from uuid import UUID, uuid5
 import pytest
 from eventsourcing.persistence import Notification
 
-from ihanoi_core.audit.chain import (
-    GENESIS,
-    ChainRow,
-    VerifyReport,
-    chain,
-    chain_link,
-    event_digest,
-    verify_chain,
-)
+from ihanoi_core.audit.chain import GENESIS, ChainRow, chain, chain_link, event_digest
 from ihanoi_core.audit.checkpoint import (
     AuditKeyError,
     Checkpoint,
@@ -31,6 +23,7 @@ from ihanoi_core.audit.checkpoint import (
     public_key_of,
     sign_checkpoint,
 )
+from ihanoi_core.audit.verify import VerifyReport, verify_chain
 
 NAMESPACE = UUID("00000000-0000-0000-0000-00000000a0d1")
 TOPIC = "ihanoi_core.domain.report:Report.Submitted"
@@ -195,10 +188,62 @@ def test_an_edited_link_in_the_chain_table_is_reported_as_chain_altered() -> Non
     assert kinds(verify(log, rows)) == [(4, "chain_altered")]
 
 
-def test_a_chain_whose_recorded_head_has_no_row_is_reported_as_truncated() -> None:
+def test_an_edited_digest_in_the_chain_table_is_reported_as_chain_altered() -> None:
+    # The link still follows from the log; only the digest column was changed.
     log = log_of(10)
     rows = list(chain(GENESIS, log))
-    assert kinds(verify(log, rows[:8], chain_head=10)) == [(9, "inserted"), (10, "inserted"), (10, "chain_truncated")]
+    rows[3] = replace(rows[3], digest=hashlib.sha256(b"forged").digest())
+    report = verify(log, rows)
+    assert kinds(report) == [(4, "chain_altered")]
+    assert report.first_problem is not None
+    assert "digest at position 4" in report.first_problem.detail
+
+
+@pytest.mark.parametrize("column", ["digest", "link"])
+@pytest.mark.parametrize("value", ["abc", 7, None, b"\x01\x02"], ids=["text", "integer", "null", "2 bytes"])
+def test_a_digest_or_link_that_is_not_a_32_byte_hash_is_named_at_its_position(column: str, value: object) -> None:
+    log = log_of(10)
+    rows = list(chain(GENESIS, log))
+    rows[3] = replace(rows[3], **{column: value})
+    # An edited event after it must still be checked against a usable previous link.
+    log[6] = replace(log[6], state=b'{"n":"edited"}')
+    report = verify(log, rows)
+    assert kinds(report) == [(4, "chain_altered"), (7, "edited")]
+    assert report.first_problem is not None
+    assert f"{column} at position 4 is" in report.first_problem.detail
+    assert "not a 32-byte SHA-256" in report.first_problem.detail
+
+
+def test_an_edited_event_whose_chain_digest_was_rewritten_to_match_is_still_caught() -> None:
+    log = log_of(10)
+    rows = list(chain(GENESIS, log))
+    log[4] = replace(log[4], state=b'{"n":"edited"}')
+    rows[4] = replace(rows[4], digest=event_digest(log[4].originator_id, 1, TOPIC, log[4].state))
+    assert kinds(verify(log, rows)) == [(5, "chain_altered")]
+
+
+def test_a_chain_whose_last_rows_were_deleted_is_reported_as_truncated_not_as_inserted_events() -> None:
+    log = log_of(10)
+    rows = list(chain(GENESIS, log))
+    report = verify(log, rows[:8], chain_head=10)
+    assert kinds(report) == [(9, "chain_truncated")]
+    assert report.first_problem is not None
+    assert "last row is at position 8" in report.first_problem.detail
+    assert "2 stored events" in report.first_problem.detail
+
+
+def test_an_event_inserted_below_the_last_chain_row_is_still_inserted_when_the_tail_is_also_cut() -> None:
+    log = [event for event in log_of(10) if event.id != 4]
+    rows = list(chain(GENESIS, log))
+    forged = notification(4, case=999)
+    report = verify(sorted([*log, forged], key=lambda event: event.id), rows[:7], chain_head=10)
+    assert kinds(report) == [(4, "inserted"), (9, "chain_truncated")]
+
+
+def test_a_truncated_chain_with_no_stored_event_after_its_last_row_is_named_at_its_head() -> None:
+    log = log_of(10)
+    rows = list(chain(GENESIS, log))
+    assert kinds(verify(log[:8], rows[:8], chain_head=10)) == [(10, "chain_truncated")]
 
 
 def test_problems_beyond_the_limit_are_counted_not_listed() -> None:
@@ -223,6 +268,19 @@ def test_the_summary_reaches_past_the_chain_head_when_asked() -> None:
     summary = verify(log, rows[:10], chain_head=10, summary_at=15).at_position
     assert summary is not None
     assert summary.link == rows[14].link
+
+
+def test_summaries_at_several_positions_and_the_count_of_stored_events() -> None:
+    log = [event for event in log_of(20) if event.id != 6]
+    rows = list(chain(GENESIS, log))
+    report = verify(log, rows[:10], chain_head=rows[9].position, summaries_at=(6, 12, 25))
+    assert report.events == 19
+    assert {position: (summary.events, summary.present) for position, summary in report.summaries.items()} == {
+        6: (5, False),
+        12: (11, True),
+        25: (19, False),
+    }
+    assert report.summaries[12].link == rows[10].link
 
 
 # -- checkpoints -------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 - ``history``: a case's events with actor and time; its state at any version
   or moment (``case_history``, ``case_state``).
-- ``chain``: the hash chain over the notification log and its verification
-  (``chain``, ``chain_link``, ``verify_chain``).
+- ``chain``: the hash chain over the notification log (``chain``, ``chain_link``).
+- ``verify``: the stored log checked against the chained rows (``verify_chain``).
 - ``checkpoint``: Ed25519-signed checkpoints of the chain (``sign_checkpoint``,
   ``check_checkpoint``).
 - ``export``: the log as stable JSON lines, redacted as for an auditor.
@@ -15,18 +15,7 @@ notifications; the chain's stored rows live on the read side
 
 from __future__ import annotations
 
-from ihanoi_core.audit.chain import (
-    GENESIS,
-    ChainRow,
-    LogSummary,
-    Problem,
-    VerifyReport,
-    chain,
-    chain_link,
-    event_digest,
-    read_log,
-    verify_chain,
-)
+from ihanoi_core.audit.chain import GENESIS, ChainRow, chain, chain_link, event_digest, read_log
 from ihanoi_core.audit.checkpoint import (
     AuditKeyError,
     Checkpoint,
@@ -48,6 +37,7 @@ from ihanoi_core.audit.history import (
     case_state,
     parse_moment,
 )
+from ihanoi_core.audit.verify import LogSummary, Problem, VerifyReport, verify_chain
 
 __all__ = [
     "AUDITOR",

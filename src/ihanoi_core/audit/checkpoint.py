@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ihanoi_core.audit.chain import LogSummary, Problem
+from ihanoi_core.audit.verify import LogSummary, Problem
 from ihanoi_core.errors import ConfigurationError, IhanoiError
 
 SIGNING_CONTEXT = b"ihanoi-audit-checkpoint-v1\n"

@@ -20,7 +20,7 @@ denouncer's identity is the pseudonym.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -38,6 +38,7 @@ from ihanoi_core.errors import CaseNotFoundError
 if TYPE_CHECKING:
     from ihanoi_core.application import Ihanoi
 
+PROGRESS_EVERY = 1000
 EXPORT_FIELDS = ("position", "case_id", "version", "event", "topic", "timestamp", "actor", "data")
 
 
@@ -76,10 +77,13 @@ def export_events(
     since_time: datetime | None = None,
     case: UUID | str | None = None,
     page_size: int = PAGE_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The stored events after position ``since_position``, optionally only
     those recorded at or after ``since_time`` and only those of ``case`` (its
-    own events and its case-code registration), as export records."""
+    own events and its case-code registration), as export records.
+    ``progress`` is called with the number of stored events read (exported or
+    not) since its last call."""
     wanted: set[UUID] | None = None
     if case is not None:
         case_id = app.resolve_case_id(case)
@@ -91,7 +95,12 @@ def export_events(
             raise CaseNotFoundError(case)
         wanted = {case_id, code_id(current.code)}
     redactions = _Redactions(app)
+    read = 0
     for notification in read_log(app.recorder, after=since_position, page_size=page_size):
+        read += 1
+        if progress is not None and read == PROGRESS_EVERY:
+            progress(read)
+            read = 0
         if wanted is not None and notification.originator_id not in wanted:
             continue
         event: Any = app.mapper.to_domain_event(notification)
@@ -108,6 +117,8 @@ def export_events(
             "actor": redaction.actor(getattr(event, "actor", None)),
             "data": plain(redaction.fields(event), UTC),
         }
+    if progress is not None and read:
+        progress(read)
 
 
 def export_line(record: dict[str, Any]) -> bytes:
