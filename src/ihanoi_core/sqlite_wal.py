@@ -19,10 +19,11 @@ A ``WalKeeper`` thread per database file fixes that, in rounds every
   bulk, then, holding the process's writer lock so that no commit slips in,
   a TRUNCATE checkpoint copies the rest, waits for readers still reading old
   frames (readers starting meanwhile read the database file and are not waited
-  for) and truncates the log to zero bytes. It waits at most ``BUSY_MS``, or
-  ``PATIENT_BUSY_MS`` once the log is past half the limit, so commands stall
-  for milliseconds at most, and only in the rare round that needs patience
-  (after a patient round that failed, the next waits ``RETRY_AFTER``);
+  for) and truncates the log to zero bytes. It waits at most ``BUSY_MS``
+  (``PATIENT_BUSY_MS`` once the log is past half the limit), so a command
+  waits a few milliseconds at most, up to a second only in a round that needs
+  patience; after a patient round that failed the keeper leaves commands
+  alone for ``RETRY_AFTER``;
 - on ``close`` the keeper truncates the log one last time.
 
 The bound therefore holds as long as no reader keeps a read transaction open
