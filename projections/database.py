@@ -17,9 +17,11 @@ writes back. That is what makes each event apply exactly once.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -149,21 +151,17 @@ class SQLiteViewDatabase(ViewDatabase):
         self._keeper = self._connect()
         self.create(())
         if not self.memory:
-            # Its own connection, opened and closed by the keeper's thread.
+            # Its own connection, opened and closed by the keeper's thread. The
+            # keeper holds no reference to this object, and stops (truncating
+            # the log) when it is closed or collected.
+            connect = functools.partial(_open_sqlite, path, False, synchronous, wal_limit_bytes)
             self.wal_keeper = WalKeeper(
-                path, self._connect_unlisted, self._write_lock, wal_limit_bytes, name="ihanoi-views-wal-keeper"
+                path, connect, self._write_lock, wal_limit_bytes, name="ihanoi-views-wal-keeper"
             ).start()
-
-    def _connect_unlisted(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.uri, uri=self.memory, isolation_level=None, check_same_thread=False, timeout=30)
-        if not self.memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            limit_connection(conn, self.wal_limit_bytes)
-        return conn
+            weakref.finalize(self, self.wal_keeper.close)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = self._connect_unlisted()
+        conn = _open_sqlite(self.uri, self.memory, self.synchronous, self.wal_limit_bytes)
         with self._lock:
             self._all.append(conn)
         return conn
@@ -198,6 +196,15 @@ class SQLiteViewDatabase(ViewDatabase):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _open_sqlite(uri: str, memory: bool, synchronous: str, wal_limit_bytes: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=memory, isolation_level=None, check_same_thread=False, timeout=30)
+    if not memory:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        limit_connection(conn, wal_limit_bytes)
+    return conn
 
 
 class PostgresViewDatabase(ViewDatabase):

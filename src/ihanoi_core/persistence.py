@@ -163,12 +163,12 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 # done by a background thread, not inside a command's commit.
                 self._writer.execute("PRAGMA wal_autocheckpoint=0")
                 # The keeper's thread owns its connection and closes it itself:
-                # closing a connection another thread is using crashes the interpreter.
+                # closing a connection another thread is using crashes the
+                # interpreter. It holds no reference to the recorder, whose
+                # finalizer stops it.
+                pool = self.datastore.pool
                 keeper = WalKeeper(
-                    self.datastore.pool.db_name,
-                    lambda: self.datastore.pool._create_connection()._sqlite_conn,
-                    self._write_lock,
-                    self.wal_limit_bytes,
+                    pool.db_name, lambda: pool._create_connection()._sqlite_conn, self._write_lock, self.wal_limit_bytes
                 )
                 self._wal_keepers.append(keeper.start())
             yield self._writer
