@@ -133,17 +133,24 @@ class WalKeeper:
                 size = wal_size(self.database)
                 self.high_water = max(self.high_water, size)
                 now = time.monotonic()
-                if size >= self.trigger_bytes and now >= retry_after:
-                    patient = size >= self.limit_bytes // 2
-                    if not self._truncate(connection, PATIENT_BUSY_MS if patient else BUSY_MS) and patient:
-                        retry_after = now + RETRY_AFTER
-                    last_passive = time.monotonic()
-                elif size and now - last_passive >= PASSIVE_INTERVAL:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    last_passive = time.monotonic()
+                try:
+                    if size >= self.trigger_bytes and now >= retry_after:
+                        patient = size >= self.limit_bytes // 2
+                        if not self._truncate(connection, PATIENT_BUSY_MS if patient else BUSY_MS) and patient:
+                            retry_after = now + RETRY_AFTER
+                        last_passive = time.monotonic()
+                    elif size and now - last_passive >= PASSIVE_INTERVAL:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        last_passive = time.monotonic()
+                except sqlite3.Error as error:
+                    if not os.path.exists(self.database):
+                        return  # the file went away with the application: nothing left to keep
+                    # A keeper that stopped here would leave the log unbounded again: try on.
+                    log.warning("sqlite_wal_checkpoint_failed", database=self.database, error=str(error))
+                    retry_after = time.monotonic() + RETRY_AFTER
             self._truncate(connection, CLOSING_BUSY_MS)
         except sqlite3.Error:
-            pass  # the file went away with the application: nothing left to keep
+            pass  # at close: the next start's first truncation will do
         finally:
             connection.close()
 

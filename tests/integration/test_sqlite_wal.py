@@ -23,6 +23,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.settings import Settings
+from ihanoi_core.sqlite_wal import WalKeeper
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.read_side import ReadSide
@@ -151,6 +152,43 @@ def test_a_reader_holding_a_transaction_open_delays_the_truncation_until_it_lets
     assert wal_size(store) < 1 * MB
     reader.close()
     app.close()
+
+
+class FailingTwice(sqlite3.Connection):
+    """A connection whose first two checkpoints fail, as a disk error would."""
+
+    failures = 0
+
+    def execute(self, sql: str, parameters: object = (), /) -> sqlite3.Cursor:
+        if "wal_checkpoint" in sql and FailingTwice.failures < 2:
+            FailingTwice.failures += 1
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().execute(sql, parameters)  # type: ignore[arg-type]
+
+
+def test_a_failed_checkpoint_does_not_stop_the_keeper(tmp_path: Path) -> None:
+    database = tmp_path / "table.db"
+    writer = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE blobs (data BLOB)")
+    lock = threading.Lock()
+    keeper = WalKeeper(
+        str(database), lambda: sqlite3.connect(database, factory=FailingTwice), lock, 4 * MB
+    ).start()
+    # Step: a writer grows the log past the truncation threshold while the first checkpoints fail.
+    for _ in range(40):
+        with lock:
+            writer.execute("INSERT INTO blobs VALUES (randomblob(65536))")
+    assert wal_size(database) > 1 * MB
+    # Step: the keeper tries again after its pause and truncates the log.
+    deadline = time.monotonic() + 5
+    while keeper.truncations == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert FailingTwice.failures == 2
+    assert keeper.truncations >= 1
+    keeper.close()
+    writer.close()
 
 
 def test_the_wal_limit_is_read_from_the_environment_and_must_be_at_least_4_mb() -> None:
