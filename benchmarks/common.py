@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,8 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 import psycopg
+
+from ihanoi_core.settings import Settings
+from ihanoi_core.sqlite_wal import MB, wal_size
 
 ADMIN_URL = os.environ.get("IHANOI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = float(os.environ.get("IHANOI_BENCH_SECONDS", "4"))
@@ -100,3 +105,40 @@ def print_figures(title: str, figures: list[Figure]) -> None:
     print(f"\n## {title}")
     for figure in figures:
         print(figure.row())
+
+
+class WalHighWater:
+    """The largest size the write-ahead logs of some SQLite files reach while
+    a benchmark runs (sampled every 10 ms with ``stat``, so it sees a server
+    process's files too): ``with WalHighWater(db, views) as wal: …``."""
+
+    def __init__(self, *databases: Path) -> None:
+        self.databases = databases
+        self.high_water = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="wal-high-water", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.high_water = max(self.high_water, *(wal_size(str(database)) for database in self.databases))
+
+    def __enter__(self) -> WalHighWater:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def figure(self, name: str) -> Figure:
+        """The high-water mark in MB beside the documented bound (the default
+        ``IHANOI_SQLITE_WAL_LIMIT_MB``); the ratio must stay below 1."""
+        return Figure(
+            f"{name} WAL high-water",
+            self.high_water / MB,
+            "MB",
+            "bound (IHANOI_SQLITE_WAL_LIMIT_MB) MB",
+            Settings().sqlite_wal_limit_mb,
+        )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import Figure, print_figures
+from benchmarks.common import Figure, WalHighWater, print_figures
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_core.settings import Settings
@@ -162,10 +162,11 @@ def run() -> list[Figure]:
     script = folder / "create.lua"
     script.write_text(CREATE_LUA, encoding="utf-8")
     try:
-        ceiling, ceiling_p50, ceiling_p99 = wrk(f"{base}/healthz", None)
-        read, read_p50, read_p99 = wrk(f"{base}/api/v1/reports/{cases[0].code}", citizen_token)
-        create, create_p50, create_p99 = wrk(f"{base}/api/v1/reports", citizen_token, script)
-        latencies = sse_latencies(base, citizen_token, officer_token, [str(c.case_id) for c in cases])
+        with WalHighWater(folder / "bench.db", folder / "bench.views.db") as wal:
+            ceiling, ceiling_p50, ceiling_p99 = wrk(f"{base}/healthz", None)
+            read, read_p50, read_p99 = wrk(f"{base}/api/v1/reports/{cases[0].code}", citizen_token)
+            create, create_p50, create_p99 = wrk(f"{base}/api/v1/reports", citizen_token, script)
+            latencies = sse_latencies(base, citizen_token, officer_token, [str(c.case_id) for c in cases])
     finally:
         server.terminate()
         server.wait(20)
@@ -176,6 +177,7 @@ def run() -> list[Figure]:
         Figure(f"HTTP create req/s ({CONNECTIONS} conns)", create, "req/s", "GET /healthz req/s", ceiling, 600),
         Figure("HTTP create p50 / p99 ms", create_p50, "ms p50", "p99 ms (target ≤ 80)", create_p99),
         Figure("healthz p50 / p99 ms", ceiling_p50, "ms p50", "p99 ms", ceiling_p99),
+        wal.figure("HTTP server (event store, views)"),
     ]
     if latencies:
         latencies.sort()

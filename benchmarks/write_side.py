@@ -21,7 +21,15 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from benchmarks.common import Figure, concurrent_rate, postgres_database, print_figures, rate, sqlite_file
+from benchmarks.common import (
+    Figure,
+    WalHighWater,
+    concurrent_rate,
+    postgres_database,
+    print_figures,
+    rate,
+    sqlite_file,
+)
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_core.persistence import eventsourcing_env
@@ -129,7 +137,8 @@ def run() -> list[Figure]:
             ceiling = sqlite_raw_inserts(path.with_name("raw.db"), synchronous)
             settings = Settings(database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous)  # type: ignore[arg-type]
             app = Ihanoi(settings)
-            ours = rate(functools.partial(ihanoi_mix, app))
+            with WalHighWater(path) as wal:
+                ours = rate(functools.partial(ihanoi_mix, app))
             app.close()
             plain_env = eventsourcing_env(settings.with_changes(database_url=f"sqlite:///{path.with_name('plain.db')}"))
             plain = PlainApplication(env=plain_env)
@@ -159,6 +168,7 @@ def run() -> list[Figure]:
                 "plain eventsourcing saves/s",
                 theirs,
             ),
+            wal.figure(f"SQLite {synchronous}: ihanoi commands"),
         ]
     with postgres_database() as url:
         ceiling = postgres_raw_inserts(url, PG_CLIENTS)

@@ -24,9 +24,11 @@ before it existed, until the next rebuild.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import uuid
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +40,7 @@ from psycopg_pool import ConnectionPool
 
 from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
 from ihanoi_core.settings import Settings
+from ihanoi_core.sqlite_wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
 
 Row = dict[str, Any]
 
@@ -166,27 +169,39 @@ class SQLiteViewDatabase(ViewDatabase):
     """Views in an SQLite file (or shared in-memory database), WAL mode.
 
     Each thread gets its own connection; writes take ``BEGIN IMMEDIATE`` so
-    two writers never deadlock on a lock upgrade."""
+    two writers never deadlock on a lock upgrade. A file's write-ahead log is
+    kept under ``wal_limit_bytes`` by a ``WalKeeper`` (truncated on ``close``)."""
 
     dialect = "sqlite"
 
-    def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: str, synchronous: str = "NORMAL", wal_limit_bytes: int = DEFAULT_LIMIT_MB * MB) -> None:
         self.path = path
         self.memory = path == ":memory:"
         self.uri = f"file:ihanoi-views-{uuid.uuid4().hex}?mode=memory&cache=shared" if self.memory else path
         self.synchronous = synchronous
+        self.wal_limit_bytes = wal_limit_bytes
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # This process's writers, one at a time (SQLite would serialise them
+        # anyway): the WAL keeper holds it to truncate between two commits.
+        self._write_lock = threading.Lock()
+        self.wal_keeper: WalKeeper | None = None
         # An in-memory database lives as long as one connection to it is open.
         self._keeper = self._connect()
         self.create(())
+        if not self.memory:
+            # Its own connection, opened and closed by the keeper's thread. The
+            # keeper holds no reference to this object, and stops (truncating
+            # the log) when it is closed or collected.
+            connect = functools.partial(_open_sqlite, path, False, synchronous, wal_limit_bytes)
+            self.wal_keeper = WalKeeper(
+                path, connect, self._write_lock, wal_limit_bytes, name="ihanoi-views-wal-keeper"
+            ).start()
+            weakref.finalize(self, self.wal_keeper.close)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.uri, uri=self.memory, isolation_level=None, check_same_thread=False, timeout=30)
-        if not self.memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn = _open_sqlite(self.uri, self.memory, self.synchronous, self.wal_limit_bytes)
         with self._lock:
             self._all.append(conn)
         return conn
@@ -200,13 +215,14 @@ class SQLiteViewDatabase(ViewDatabase):
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield Cursor(conn.cursor(), translate=False)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Cursor(conn.cursor(), translate=False)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def _add_events_column(self, cursor: Cursor) -> None:
         columns = {row["name"] for row in cursor.execute("PRAGMA table_info(projection_tracking)").fetchall()}
@@ -218,11 +234,22 @@ class SQLiteViewDatabase(ViewDatabase):
         return Cursor(self._connection().execute(sql, params), translate=False).fetchall()
 
     def close(self) -> None:
+        if self.wal_keeper is not None:
+            self.wal_keeper.close()
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _open_sqlite(uri: str, memory: bool, synchronous: str, wal_limit_bytes: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=memory, isolation_level=None, check_same_thread=False, timeout=30)
+    if not memory:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        limit_connection(conn, wal_limit_bytes)
+    return conn
 
 
 class PostgresViewDatabase(ViewDatabase):
@@ -268,7 +295,11 @@ def open_view_database(settings: Settings) -> ViewDatabase:
     if kind == "memory":
         return SQLiteViewDatabase(":memory:")
     if kind == "sqlite":
-        return SQLiteViewDatabase(str(views_path(sqlite_path(settings.database_url))), settings.sqlite_synchronous)
+        return SQLiteViewDatabase(
+            str(views_path(sqlite_path(settings.database_url))),
+            settings.sqlite_synchronous,
+            settings.sqlite_wal_limit_mb * MB,
+        )
     return PostgresViewDatabase(settings.database_url)
 
 

@@ -2,7 +2,8 @@
 
 Three stores: POPO (in memory, unit tests), an SQLite file (the embedded
 default) and PostgreSQL (production). The SQLite factory below adds what the
-library leaves out: an explicit ``PRAGMA synchronous`` on every connection.
+library leaves out: an explicit ``PRAGMA synchronous`` on every connection,
+and a write-ahead log kept under a bound (``ihanoi_core.sqlite_wal``).
 
 Durability choice for SQLite: WAL with ``synchronous=NORMAL`` (our default).
 In WAL mode NORMAL never corrupts the database and loses nothing when the
@@ -28,7 +29,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteConnection,
@@ -40,6 +47,7 @@ from eventsourcing.utils import Environment
 
 from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.settings import Settings
+from ihanoi_core.sqlite_wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
 from ihanoi_core.transcoder import uuid_from_hex
 
 
@@ -65,15 +73,19 @@ def partition_of(originator_id: UUID, count: int) -> int:
 _MAX_IDS = 100_000
 
 
-class _SynchronousSQLiteConnectionPool(SQLiteConnectionPool):
-    def __init__(self, *, synchronous: str, **kwargs: Any) -> None:
+class _IhanoiSQLiteConnectionPool(SQLiteConnectionPool):
+    """Connections with the chosen ``synchronous`` level and a WAL size limit."""
+
+    def __init__(self, *, synchronous: str, wal_limit_bytes: int, **kwargs: Any) -> None:
         self.synchronous = synchronous
+        self.wal_limit_bytes = wal_limit_bytes
         super().__init__(**kwargs)
 
     def _create_connection(self) -> SQLiteConnection:
         connection = super()._create_connection()
         if not self.is_sqlite_memory_mode:
             connection._sqlite_conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            limit_connection(connection._sqlite_conn, self.wal_limit_bytes)
         return connection
 
 
@@ -102,9 +114,25 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self._write_lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
         self._ids: dict[str, UUID] = {}
-        self._stopping = threading.Event()
-        self._checkpointer: threading.Thread | None = None
-        weakref.finalize(self, _close_all, self._opened, self._stopping)
+        pool = datastore.pool
+        self.wal_limit_bytes = (
+            pool.wal_limit_bytes if isinstance(pool, _IhanoiSQLiteConnectionPool) else DEFAULT_LIMIT_MB * MB
+        )
+        # Started with the writer: a process that only reads grows no log.
+        self._wal_keepers: list[WalKeeper] = []
+        weakref.finalize(self, _close_all, self._opened, self._wal_keepers)
+
+    @property
+    def wal_keeper(self) -> WalKeeper | None:
+        """What keeps the write-ahead log bounded, once this process has written."""
+        return self._wal_keepers[0] if self._wal_keepers else None
+
+    def close(self) -> None:
+        """Stop keeping the log, after truncating it (called by the factory's
+        ``close``, so by ``Application.close``). Connections stay open until
+        the recorder is collected: other threads may still hold them."""
+        for keeper in self._wal_keepers:
+            keeper.close()
 
     def _connect(self) -> sqlite3.Connection:
         connection: sqlite3.Connection = self.datastore.pool._create_connection()._sqlite_conn
@@ -134,15 +162,15 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 # Checkpoints move the WAL into the database file and sync it:
                 # done by a background thread, not inside a command's commit.
                 self._writer.execute("PRAGMA wal_autocheckpoint=0")
-                # The thread owns its connection and closes it itself: closing a
-                # connection another thread is using crashes the interpreter.
-                self._checkpointer = threading.Thread(
-                    target=_checkpoint_loop,
-                    args=(self.datastore.pool._create_connection()._sqlite_conn, self._stopping),
-                    name="ihanoi-checkpoint",
-                    daemon=True,
+                # The keeper's thread owns its connection and closes it itself:
+                # closing a connection another thread is using crashes the
+                # interpreter. It holds no reference to the recorder, whose
+                # finalizer stops it.
+                pool = self.datastore.pool
+                keeper = WalKeeper(
+                    pool.db_name, lambda: pool._create_connection()._sqlite_conn, self._write_lock, self.wal_limit_bytes
                 )
-                self._checkpointer.start()
+                self._wal_keepers.append(keeper.start())
             yield self._writer
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
@@ -244,46 +272,50 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return [position for position in positions if position is not None]
 
 
-def _close_all(connections: list[sqlite3.Connection], stopping: threading.Event) -> None:
-    stopping.set()
+def _close_all(connections: list[sqlite3.Connection], keepers: list[WalKeeper]) -> None:
+    for keeper in keepers:
+        keeper.close()
     for connection in connections:
         connection.close()
 
 
-CHECKPOINT_INTERVAL = 0.5
-
-
-def _checkpoint_loop(connection: sqlite3.Connection, stopping: threading.Event) -> None:
-    """Checkpoint the WAL twice a second (PASSIVE: never waits for readers or
-    the writer, so commands are not held up by it)."""
-    try:
-        while not stopping.wait(CHECKPOINT_INTERVAL):
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    except sqlite3.Error:
-        pass  # the file went away with the application; nothing left to checkpoint
-    finally:
-        connection.close()
-
-
 class IhanoiSQLiteFactory(SQLiteFactory):
-    """The library's SQLite factory with a chosen ``synchronous`` level and
-    the lean application recorder."""
+    """The library's SQLite factory with a chosen ``synchronous`` level, a
+    bounded write-ahead log (``SQLITE_WAL_LIMIT_MB``) and the lean application
+    recorder, whose log it truncates on ``close``."""
 
     application_recorder_class = IhanoiSQLiteApplicationRecorder
 
     SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
+    SQLITE_WAL_LIMIT_MB = "SQLITE_WAL_LIMIT_MB"
 
     def __init__(self, env: Environment | dict[str, str] | None) -> None:
         super().__init__(env)
         synchronous = (self.env.get(self.SQLITE_SYNCHRONOUS) or "NORMAL").upper()
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ConfigurationError(f"Unknown SQLite synchronous level {synchronous!r}.")
+        limit = self.env.get(self.SQLITE_WAL_LIMIT_MB) or str(DEFAULT_LIMIT_MB)
+        if not limit.isdigit() or int(limit) < 1:
+            raise ConfigurationError(f"SQLite WAL limit must be a whole number of megabytes, not {limit!r}.")
         datastore = self.datastore
-        datastore.pool = _SynchronousSQLiteConnectionPool(
+        datastore.pool = _IhanoiSQLiteConnectionPool(
             synchronous=synchronous,
+            wal_limit_bytes=int(limit) * MB,
             db_name=datastore.pool.db_name,
             lock_timeout=datastore.pool.lock_timeout,
         )
+        self._recorders: list[IhanoiSQLiteApplicationRecorder] = []
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        if isinstance(recorder, IhanoiSQLiteApplicationRecorder):
+            self._recorders.append(recorder)
+        return recorder
+
+    def close(self) -> None:
+        for recorder in self._recorders:
+            recorder.close()
+        super().close()
 
 
 def sqlite_path(database_url: str) -> str:
@@ -364,6 +396,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "PERSISTENCE_MODULE": f"{IhanoiSQLiteFactory.__module__}:{IhanoiSQLiteFactory.__qualname__}",
             "SQLITE_DBNAME": sqlite_path(settings.database_url),
             "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
+            "SQLITE_WAL_LIMIT_MB": str(settings.sqlite_wal_limit_mb),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     else:

@@ -39,6 +39,7 @@ class Settings:
     audit_key: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     sqlite_synchronous: SQLiteSynchronous = "NORMAL"
+    sqlite_wal_limit_mb: int = 64
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
     projection_batch_size: int = 2000
@@ -51,6 +52,8 @@ class Settings:
             )
         if self.sqlite_synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ConfigurationError("IHANOI_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA.")
+        if self.sqlite_wal_limit_mb < 4:
+            raise ConfigurationError("IHANOI_SQLITE_WAL_LIMIT_MB must be at least 4 (megabytes).")
         if self.env not in ("development", "production", "test"):
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
 
@@ -93,6 +96,7 @@ class Settings:
             kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
         numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
             ("postgres_pool_size", int),
+            ("sqlite_wal_limit_mb", int),
             ("projection_poll_interval", float),
             ("projection_batch_size", int),
         )

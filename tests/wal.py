@@ -1,0 +1,54 @@
+"""A sampler of SQLite write-ahead log sizes, for the tests that bound them.
+
+``WalSampler`` reads the size of each ``<database>-wal`` file every few
+milliseconds in a thread of its own (``os.stat``, so it works for a database
+another process writes) and keeps the largest size seen per file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from types import TracebackType
+
+MB = 2**20
+
+
+def wal_size(database: Path) -> int:
+    """The size of ``database``'s WAL file in bytes, 0 when there is none."""
+    try:
+        return os.stat(f"{database}-wal").st_size
+    except FileNotFoundError:
+        return 0
+
+
+class WalSampler:
+    """``with WalSampler(db, views) as sampler: …`` then ``sampler.high_water``."""
+
+    def __init__(self, *databases: Path, every: float = 0.01) -> None:
+        self.databases = databases
+        self.every = every
+        self.high_water = dict.fromkeys(databases, 0)
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="wal-sampler", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            for database in self.databases:
+                self.high_water[database] = max(self.high_water[database], wal_size(database))
+            self.samples += 1
+
+    def __enter__(self) -> WalSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self) -> str:
+        return ", ".join(f"{path.name}-wal ≤ {size / MB:.1f} MB" for path, size in self.high_water.items())
