@@ -94,6 +94,8 @@ class ReadSide:
         # Only a running read side competes for the workers' locks: one built
         # with ``start=False`` is driven by hand (rebuilds, tests) and applies all.
         self.ownership = Ownership(self.settings, list(self.models)) if start and kind != "memory" else None
+        if self.ownership is not None and self.settings.in_process_projections == "follow":
+            self.ownership.claiming = False
         self.runner = ProjectionRunner(
             self.projector, poll_interval=self.settings.projection_poll_interval, ownership=self.ownership
         )

@@ -87,7 +87,7 @@ class ProjectionRunner:
     def _claim(self) -> None:
         """Take over the read models whose lock has become free."""
         ownership = self.ownership
-        if ownership is None or ownership.complete or time.monotonic() < self._next_claim:
+        if ownership is None or ownership.complete or not ownership.claiming or time.monotonic() < self._next_claim:
             return
         self._next_claim = time.monotonic() + CLAIM_INTERVAL
         if taken := ownership.claim():
@@ -250,6 +250,8 @@ class Ownership:
             self._connection = psycopg.connect(postgres_conninfo(settings.database_url), autocommit=True)
         self.locks = {name: ActiveLock(settings, name, self._connection) for name in names}
         self.held: set[str] = set()
+        # False: apply nothing, only follow (IHANOI_IN_PROCESS_PROJECTIONS=follow).
+        self.claiming = True
 
     @property
     def complete(self) -> bool:
@@ -257,6 +259,8 @@ class Ownership:
 
     def claim(self) -> list[str]:
         """Try for every lock not held yet; return the names newly held."""
+        if not self.claiming:
+            return []
         taken = [name for name, lock in self.locks.items() if name not in self.held and lock.try_acquire()]
         self.held.update(taken)
         return taken

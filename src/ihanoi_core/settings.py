@@ -43,6 +43,10 @@ class Settings:
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
     projection_batch_size: int = 2000
+    # ``apply``: a running read side (``ihanoi serve``) applies every read model
+    # whose worker lock it gets; ``follow``: it applies none and follows the
+    # dedicated workers (``ihanoi projections run``).
+    in_process_projections: Literal["apply", "follow"] = "apply"
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -54,6 +58,8 @@ class Settings:
             raise ConfigurationError("IHANOI_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA.")
         if self.sqlite_wal_limit_mb < 4:
             raise ConfigurationError("IHANOI_SQLITE_WAL_LIMIT_MB must be at least 4 (megabytes).")
+        if self.in_process_projections not in ("apply", "follow"):
+            raise ConfigurationError("IHANOI_IN_PROCESS_PROJECTIONS must be apply or follow.")
         if self.env not in ("development", "production", "test"):
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
 
@@ -88,6 +94,8 @@ class Settings:
                 kwargs[name] = value
         if (value := get("LOG_LEVEL")) is not None:
             kwargs["log_level"] = value.upper()
+        if (value := get("IN_PROCESS_PROJECTIONS")) is not None:
+            kwargs["in_process_projections"] = value.lower()
         if (value := get("SQLITE_SYNCHRONOUS")) is not None:
             kwargs["sqlite_synchronous"] = value.upper()
         if (value := get("DIRECTORY")) is not None:

@@ -209,3 +209,38 @@ def test_a_standby_worker_takes_over_when_the_active_one_is_killed(
 def test_every_projection_name_can_run_in_a_worker() -> None:
     assert set(NAMES) <= set(READ_MODELS)
     assert pseudonym_key(Settings(env="test", secret_key=SECRET)) != pseudonym_key(Settings(env="test"))
+
+
+@pytest.mark.parametrize("mode", ["apply", "follow"])
+def test_a_running_read_side_follows_a_worker_and_takes_over_only_when_it_may_apply(
+    populated: Ihanoi, store_settings: Settings, mode: str
+) -> None:
+    # Step: a worker runs three projections; then a server-style read side starts.
+    worker = Worker(store_settings)
+    assert worker.saw("active", timeout=30)
+    settings = store_settings.with_changes(in_process_projections=mode)
+    read_side = ReadSide(populated, settings)
+    try:
+        assert read_side.ownership is not None
+        held_at_start = set(read_side.ownership.held)
+        assert not held_at_start & set(NAMES), "the worker's projections are not applied twice"
+        assert held_at_start == (set(READ_MODELS) - set(NAMES) if mode == "apply" else set())
+
+        # Step: a new report; the read side sees the worker's position (read-your-writes).
+        citizen, here = Principal("vneid:888888888888", Role.CITIZEN), Location("HOAN_KIEM")
+        filed = populated.submit_report(citizen, category="pothole", description="Mới", location=here)
+        assert read_side.wait(filed.position, timeout=60, names=NAMES)
+
+        # Step: the worker stops; a read side that may apply takes its projections over.
+        assert worker.stop() == 0
+        if mode == "apply":
+            assert wait_for(lambda: set(NAMES) <= read_side.ownership.held, timeout=10)  # type: ignore[union-attr]
+            later = populated.submit_report(
+                citizen, category="pothole", description="Sau", location=Location("HOAN_KIEM")
+            )
+            assert read_side.wait(later.position, timeout=30)
+        else:
+            time.sleep(1.5)
+            assert read_side.ownership.held == set()
+    finally:
+        read_side.close()
