@@ -9,6 +9,7 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -167,6 +168,14 @@ def idempotency_key(request: Request) -> str | None:
             400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters."
         )
     return key.strip() if key else None
+
+
+def fingerprint(request_data: object) -> str:
+    """The digest kept with an ``Idempotency-Key`` to recognise a retry of the
+    same request: the body *as decoded* (text NFC, defaults filled in) encoded
+    with sorted keys, so whitespace, key order or a default spelt out do not
+    make two retries differ, while any change of meaning does."""
+    return hashlib.sha256(msgspec.json.encode(request_data, order="sorted")).hexdigest()
 
 
 def case_ref(request: Request) -> UUID | str:

@@ -65,8 +65,13 @@ IF_MATCH = Header(
     'The ETag of the case as you last read it, e.g. `"3"`: the command is '
     "refused with 412 if the case has changed since.",
 )
-IDEMPOTENCY_KEY = Header("Idempotency-Key", str, "1 to 200 printable characters. Retrying with the same "
-                         "key returns the case the first request created instead of creating another.")  # fmt: skip
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    str,
+    "1 to 200 printable characters. Retrying with the same key and body returns the case the first "
+    "request created instead of creating another (200); the same key with another body is refused "
+    "(422 `idempotency_key_reused`).",
+)
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,32 @@ def test_server_log_holds_no_token_or_personal_data(server: LiveServer) -> None:
     log = Path(server.log_path).read_text(encoding="utf-8", errors="replace")
     for secret in (token, "vneid:079123456789", "Nguyễn Văn A", "0912345678", "a@example.vn"):
         assert secret not in log
+
+
+def test_an_idempotency_key_reused_with_another_body_is_refused_and_changes_nothing(server: LiveServer) -> None:
+    with server.client(Role.CITIZEN, "vneid:001099077777") as citizen:
+        # Step: the first request creates a case.
+        first = citizen.post("/api/v1/reports", json=VALID, headers={"Idempotency-Key": "reuse-1"})
+        assert first.status_code == 201, first.text
+        # Step: the same key with another body is refused, and nothing is stored.
+        before = store_fingerprint(server.database_url)
+        other = citizen.post(
+            "/api/v1/reports", json={**VALID, "description": "Đèn hỏng"}, headers={"Idempotency-Key": "reuse-1"}
+        )
+        assert other.status_code == 422, other.text
+        assert other.headers["content-type"].startswith("application/problem+json")
+        assert other.json()["code"] == "idempotency_key_reused"
+        assert store_fingerprint(server.database_url) == before
+        # Step: the same body again, spelt differently (key order, whitespace, a
+        # default written out), is a retry: it answers the first case.
+        respelt = '{"location": {"ward": "HOAN_KIEM"},  "priority": "normal", "description": "Ổ gà", ' + (
+            '"category": "pothole"}'
+        )
+        retry = citizen.post(
+            "/api/v1/reports",
+            content=respelt.encode(),
+            headers={"Idempotency-Key": "reuse-1", "Content-Type": "application/json"},
+        )
+        assert retry.status_code == 200, retry.text
+        assert retry.json()["id"] == first.json()["id"]
+        assert store_fingerprint(server.database_url) == before

@@ -36,7 +36,7 @@ from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
 from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
-from ihanoi_server.http import MAX_WAIT_SECONDS, idempotency_key, state, wait_for_position
+from ihanoi_server.http import MAX_WAIT_SECONDS, fingerprint, idempotency_key, state, wait_for_position
 from ihanoi_server.open311_format import (
     MEDIA_TYPES,
     SPECIFICATION,
@@ -280,6 +280,7 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         contact=filed.contact,
         media_urls=filed.media_urls,
         idempotency_key=idempotency_key(request),
+        request_fingerprint=fingerprint(asked(params)),
     )
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
     await run_in_threadpool(server.read_side.wait, result.position, MAX_WAIT_SECONDS)
@@ -292,6 +293,16 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         service_request_id=result.code, service_notice=notice + ".", account_id=filed.account_id
     )
     return response(fmt, "service_requests", [created])
+
+
+def asked(params: Params) -> list[tuple[str, str]]:
+    """What a POST asks for, in a canonical order: not who asks (the api_key,
+    already in the partner's identity) nor where (one jurisdiction is served)."""
+    return sorted(
+        (name, value.strip())
+        for name, value in params.items
+        if value.strip() and name not in ("api_key", "jurisdiction_id")
+    )
 
 
 # -- routes and their description --------------------------------------------------------
