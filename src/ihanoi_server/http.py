@@ -10,6 +10,7 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,6 +32,11 @@ from ihanoi_server.state import ServerState
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_WAIT_SECONDS = 5.0
+# The largest version an ``If-Match`` can name: the largest integer JSON keeps
+# exact, far beyond any case's history (a larger one could not be rendered back).
+MAX_VERSION = 2**53 - 1
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
+ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
 
 
@@ -151,14 +157,24 @@ def field_error(message: str) -> dict[str, str]:
 
 
 def expected_version(request: Request) -> int | None:
-    """The version named by ``If-Match: "N"`` (``*`` or absent: none)."""
+    """The version named by ``If-Match: "N"`` (``*`` or absent: none).
+
+    RFC 9110 §13.1.1 compares strongly, so a weak ETag (``W/"3"``) matches no
+    version, and neither does a well-formed ETag that is not one of ours
+    (``"abc"``, a number past any version): 412, before the case is read.
+    A header that is not one entity-tag (or ``*``) is 400."""
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HttpProblem(400, "bad_if_match", 'If-Match must be an ETag of this API, e.g. "3".')
-    return int(value)
+    match = ENTITY_TAG.fullmatch(header.strip())
+    if match is None:
+        raise HttpProblem(400, "bad_if_match", 'If-Match must be one ETag of this API, e.g. "3", or *.')
+    weak, opaque = match.groups()
+    if weak:
+        raise HttpProblem(412, "version_mismatch", "If-Match compares strongly: a weak ETag never matches.")
+    if not (opaque.isascii() and opaque.isdigit() and int(opaque) <= MAX_VERSION):
+        raise HttpProblem(412, "version_mismatch", f"No case is at the version If-Match names ({opaque[:40]!r}).")
+    return int(opaque)
 
 
 def idempotency_key(request: Request) -> str | None:

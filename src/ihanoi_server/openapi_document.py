@@ -62,7 +62,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "Your role may not do this."),
     404: ("NotFound", "No such case visible to you (existence is not revealed)."),
     409: ("Conflict", "The case's status does not allow this, a rule refuses it, or a concurrent change won."),
-    412: ("PreconditionFailed", "If-Match names a version the case is no longer at."),
+    412: ("PreconditionFailed", "If-Match names a version the case is no longer at, or a weak or "
+          "foreign ETag (compared strongly, they never match)."),
     413: ("ContentTooLarge", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."),
     415: ("UnsupportedMediaType", "The body is not application/json in UTF-8."),
     422: ("UnprocessableContent", "Well-formed but invalid input; `errors` names each field."),
