@@ -139,10 +139,23 @@ def decode_json(body: bytes, schema: type[T]) -> T:
     if "\\u0000" in text.lower():
         raise ValidationError({"(body)": "text must not contain NUL characters"})
     text = unicodedata.normalize("NFC", text)
+    data = text.encode()
     try:
-        return msgspec.json.decode(text.encode(), type=schema, strict=True)
+        return msgspec.json.decode(data, type=schema, strict=True)
     except msgspec.ValidationError as error:
+        # Typed decoding stops at the first wrong field, which may come before
+        # the body breaks off (``{"broken": ``): a body that is not JSON at all
+        # is 400, whatever its first key. Checked only here, off the fast path.
+        well_formed(data)
         raise ValidationError(field_error(str(error))) from None
+    except msgspec.DecodeError:
+        raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
+
+
+def well_formed(data: bytes) -> None:
+    """Raise the 400 ``malformed_json`` problem unless ``data`` is one JSON document."""
+    try:
+        msgspec.json.decode(data)
     except msgspec.DecodeError:
         raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
 

@@ -97,6 +97,12 @@ def json_headers(token: str) -> dict[str, str]:
 # (name, method, path template, headers kind, body bytes or JSON, expected status, expected code)
 CATALOGUE: list[tuple[str, str, str, str, Any, int, str]] = [
     ("malformed JSON", "POST", "/api/v1/reports", "citizen", b'{"category": "pothole",', 400, "malformed_json"),
+    ("truncated JSON, unknown first key", "POST", "/api/v1/reports", "citizen", b'{"broken": ', 400,
+     "malformed_json"),
+    ("truncated JSON, wrong first value", "POST", "/api/v1/reports", "citizen", b'{"category": 12, ', 400,
+     "malformed_json"),
+    ("truncated JSON to a command", "POST", "/api/v1/reports/{id}/assign", "officer", b'{"nobody": [', 400,
+     "malformed_json"),
     ("not an object", "POST", "/api/v1/reports", "citizen", b"[1, 2, 3]", 422, "validation_error"),
     ("wrong type", "POST", "/api/v1/reports", "citizen", {**VALID, "description": 12}, 422, "validation_error"),
     ("missing field", "POST", "/api/v1/reports", "citizen", {"category": "pothole"}, 422, "validation_error"),
