@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
@@ -77,7 +77,21 @@ async def on_ihanoi_error(request: Request, error: Exception) -> Response:
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = {404: "no_such_route", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-    return problem(error.status_code, code, str(error.detail))
+    response = problem(error.status_code, code, str(error.detail))
+    if error.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110 §15.5.6: a 405
+    lists them in ``Allow``). Starlette names only the first route that matched
+    the path, but one path may have a route per method (Open311's requests)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def on_unexpected_error(request: Request, error: Exception) -> Response:

@@ -269,3 +269,25 @@ def test_an_idempotency_key_reused_with_another_body_is_refused_and_changes_noth
         assert retry.status_code == 200, retry.text
         assert retry.json()["id"] == first.json()["id"]
         assert store_fingerprint(server.database_url) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/reports", "POST"),
+        ("PUT", "/api/v1/reports/{id}", "GET, HEAD"),
+        ("GET", "/api/v1/reports/{id}/acknowledge", "POST"),
+        ("DELETE", "/open311/v2/requests.json", "GET, HEAD, POST"),
+        ("OPTIONS", "/openapi.json", "GET, HEAD"),
+    ],
+)
+def test_a_method_not_allowed_lists_the_allowed_ones(
+    server: LiveServer, case: dict[str, Any], method: str, path: str, allowed: str
+) -> None:
+    before = store_fingerprint(server.database_url)
+    response = httpx.request(method, server.base_url + path.format(id=case["id"]), timeout=10)
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "method_not_allowed"
+    assert response.headers["allow"] == allowed
+    assert store_fingerprint(server.database_url) == before
