@@ -35,6 +35,8 @@ MAX_WAIT_SECONDS = 5.0
 # The largest version an ``If-Match`` can name: the largest integer JSON keeps
 # exact, far beyond any case's history (a larger one could not be rendered back).
 MAX_VERSION = 2**53 - 1
+# Visible ASCII, inner spaces allowed: what every HTTP stack carries unchanged.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e])?")
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
@@ -191,12 +193,16 @@ def expected_version(request: Request) -> int | None:
 
 
 def idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key``: 1 to 200 visible ASCII characters (spaces inside)."""
     key = request.headers.get("idempotency-key")
-    if key is not None and not (0 < len(key.strip()) <= 200 and key.isprintable()):
+    if key is None:
+        return None
+    key = key.strip()
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
         raise HttpProblem(
-            400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters."
+            400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters."
         )
-    return key.strip() if key else None
+    return key
 
 
 def fingerprint(request_data: object) -> str:

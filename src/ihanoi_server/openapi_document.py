@@ -194,7 +194,7 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
     if doc.description:
         result["description"] = doc.description
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": param_schema,
+        {"name": name, "in": "path", "required": True, "schema": (doc.path or {}).get(name, param_schema),
          **({"description": "The case id (UUID) or its code, e.g. PA-261130-483920."} if name == "id" else {})}
         for name, param_schema in op.path_params.items()
     ]  # fmt: skip
@@ -231,7 +231,10 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
     media_type = doc.media_type or "application/json"
     success: dict[str, Any] = {
         "description": "Created." if status == 201 else "OK.",
-        "content": {media_type: {"schema": schema(doc.response)}},
+        "content": {
+            media_type: {"schema": schema(doc.response)},
+            **{other: {"schema": schema(shape)} for other, shape in (doc.alternatives or {}).items()},
+        },
     }
     if doc.response is CaseWritten:
         success["headers"] = {
@@ -245,6 +248,8 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
             result[str(extra)] = {**success, "description": described}
     for code in problems_of(op, auth):
         result[str(code)] = {"$ref": f"#/components/responses/{PROBLEMS[code][0]}"}
+    for code, answer in (doc.responses or {}).items():
+        result[str(code)] = answer
     return result
 
 

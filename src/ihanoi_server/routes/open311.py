@@ -66,6 +66,7 @@ from ihanoi_server.problems import HttpProblem
 API = "/open311/v2"
 MAX_RANGE = timedelta(days=90)  # the spec's widest start_date..end_date window
 MAX_PAGE_SIZE = 200
+MAX_PAGE_NUMBER = 10**9  # page and page_size beyond are refused, not read
 MAX_IDS = 200
 
 Handler = Callable[[Request, str, Params], Awaitable[Response]]
@@ -253,8 +254,8 @@ def whole_number(params: Params, name: str, default: int, problems: list[str]) -
     value = params.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= 10**9:
-        problems.append(f"{name} must be a whole number from 1.")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE_NUMBER:
+        problems.append(f"{name} must be a whole number from 1 to {MAX_PAGE_NUMBER}.")
         return default
     return int(value)
 
@@ -317,6 +318,27 @@ routes: list[BaseRoute] = [
     open311_route("/tokens/{token}.{format}", token, "GET", "open311:token"),
 ]
 
+XML_DOCUMENT = {"type": "string", "description": "The same document as the spec's XML."}
+OPEN311_ERRORS = {
+    status: {
+        "description": description + " The spec's error document, in the format asked for (XML if unknown).",
+        "content": {
+            "application/json": {"schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                    "required": ["code", "description"],
+                },
+            }},
+            "text/xml": {"schema": XML_DOCUMENT},
+        },
+    }
+    for status, description in (
+        (400, "Invalid input."), (403, "No or an unknown api_key."), (404, "No such service, request, "
+         "token, jurisdiction_id or format."),
+    )
+}  # fmt: skip
 JURISDICTION = Query("jurisdiction_id", str, "Optional; when given it must be this server's (else 404).")
 FORMATS_NOTE = (
     "`{format}` is `xml` or `json` (`text/xml` / `application/json`, UTF-8); the JSON shape is shown. "
@@ -334,8 +356,9 @@ for route_name, shape, query in (
         Query("start_date", str, "ISO 8601; with end_date at most 90 days apart (default: the last 90 days)."),
         Query("end_date", str, "ISO 8601."),
         Query("status", str, "`open`, `closed` or both, comma-delimited."),
-        Query("page", int, "Page number from 1."),
-        Query("page_size", int, f"Requests per page, at most {MAX_PAGE_SIZE} (the default)."),
+        Query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}, "Page number from 1."),
+        Query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+              f"Requests per page (default {MAX_PAGE_SIZE}); a larger page_size is read as {MAX_PAGE_SIZE}."),
         POSITION,
     )),
     ("open311:requests:create", list[Open311CreatedRequest], tuple(
@@ -351,12 +374,16 @@ for route_name, shape, query in (
         )
     )),
 ):  # fmt: skip
+    creates = route_name.endswith(":create")
     document(
         route_name,
         description=FORMATS_NOTE + (" Parameters may also come in a form body (urlencoded or multipart)."
-                                    if route_name.endswith(":create") else ""),
+                                    if creates else ""),
         response=shape,
+        alternatives={"text/xml": XML_DOCUMENT},
         query=[JURISDICTION, *query],
         problems=(),
-        auth="api_key" if route_name.endswith(":create") else "none",
+        auth="api_key" if creates else "none",
+        path={"format": {"type": "string", "enum": sorted(MEDIA_TYPES)}},
+        responses={status: OPEN311_ERRORS[status] for status in ((400, 403, 404) if creates else (400, 404))},
     )  # fmt: skip
