@@ -25,6 +25,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.auth import TokenRules
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
@@ -112,7 +113,8 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ihanoi = Ihanoi(settings)
         read_side = ReadSide(ihanoi, settings)
-        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side)
+        rules = TokenRules(settings.jwt_secret, settings.token_max_ttl, frozenset(ihanoi.directory.agencies))
+        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side, token_rules=rules)
         # One tail of the log per server feeds every live stream (ihanoi_server.live).
         app.state.live = LiveFeed(ihanoi, settings).start()
         # The first deadline of a year loads its holiday tables: not on the first request.

@@ -53,7 +53,7 @@ def principal(request: Request) -> Principal:
     if cached is None:
         token = bearer_token(request.headers.get("authorization"))
         server = state(request)
-        cached, expires = server.tokens.verify(server.settings.jwt_secret, token)
+        cached, expires = server.tokens.verify(server.token_rules, token)
         request.scope["ihanoi.principal"] = cached
         request.scope["ihanoi.token_expires"] = expires
     return cached

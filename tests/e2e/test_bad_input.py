@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import psycopg
 import pytest
 
@@ -125,6 +129,9 @@ CATALOGUE: list[tuple[str, str, str, str, Any, int, str]] = [
     ("forged token", "POST", "/api/v1/reports", "forged", VALID, 401, "unauthenticated"),
     ("expired token", "POST", "/api/v1/reports", "expired", VALID, 401, "unauthenticated"),
     ("garbage token", "POST", "/api/v1/reports", "garbage", VALID, 401, "unauthenticated"),
+    ("token valid until 10^30", "POST", "/api/v1/reports", "everlasting", VALID, 401, "token_lifetime_too_long"),
+    ("officer of an unknown agency", "POST", "/api/v1/reports/{id}/assign", "unknown-agency-officer",
+     {"assignee": "a"}, 401, "unknown_agency"),
     ("stars out of range", "POST", "/api/v1/reports/{id}/rate", "citizen", {"stars": 9}, 422, "validation_error"),
     ("wrong state", "POST", "/api/v1/reports/{id}/close", "officer", {}, 409, "invalid_transition"),
     ("stale If-Match", "POST", "/api/v1/reports/{id}/assign", "officer-stale", {"assignee": "a"}, 412,
@@ -166,6 +173,10 @@ def headers_for(kind: str, server: LiveServer, case: dict[str, Any]) -> dict[str
         "forged": json_headers(forged_token()),
         "expired": json_headers(expired_token()),
         "garbage": json_headers("not.a.jwt"),
+        "everlasting": json_headers(
+            jwt.encode({"sub": "vneid:1", "role": "citizen", "exp": 10**30}, SECRET, algorithm="HS256")
+        ),
+        "unknown-agency-officer": json_headers(server.token(Role.OFFICER, "officer-x", "NO_SUCH_AGENCY")),
         "officer": json_headers(officer),
         "officer-stale": {**json_headers(officer), "If-Match": '"1"'},
         "officer-bad-etag": {**json_headers(officer), "If-Match": "yesterday"},
@@ -291,3 +302,28 @@ def test_a_method_not_allowed_lists_the_allowed_ones(
     assert response.json()["code"] == "method_not_allowed"
     assert response.headers["allow"] == allowed
     assert store_fingerprint(server.database_url) == before
+
+
+def test_a_server_outside_development_refuses_to_start_with_a_short_secret_key(tmp_path: Path) -> None:
+    env = {**os.environ, "IHANOI_DATABASE_URL": f"sqlite:///{tmp_path / 'ihanoi.db'}", "IHANOI_ENV": "production",
+           "IHANOI_SECRET_KEY": "abc"}  # fmt: skip
+    started = subprocess.run(
+        [sys.executable, "-m", "ihanoi_server.cli", "serve", "--port", "0"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert started.returncode != 0
+    assert "IHANOI_SECRET_KEY must be at least 32 bytes" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+def test_ihanoi_token_refuses_a_lifetime_past_the_maximum() -> None:
+    env = {**os.environ, "IHANOI_ENV": "test", "IHANOI_SECRET_KEY": SECRET, "IHANOI_TOKEN_MAX_TTL": "3600"}
+
+    def token(ttl: int) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ihanoi_server.cli", "token", "--role", "citizen", "--sub", "vneid:1"]
+        return subprocess.run([*command, "--ttl", str(ttl)], env=env, capture_output=True, text=True, timeout=60)
+
+    refused = token(3601)
+    assert refused.returncode == 2
+    assert "IHANOI_TOKEN_MAX_TTL" in refused.stderr
+    assert token(3600).returncode == 0
