@@ -32,6 +32,7 @@ from ihanoi_server.state import ServerState
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_WAIT_SECONDS = 5.0
+MAX_POSITION = 10**12
 # The largest version an ``If-Match`` can name: the largest integer JSON keeps
 # exact, far beyond any case's history (a larger one could not be rendered back).
 MAX_VERSION = 2**53 - 1
@@ -121,7 +122,7 @@ async def read_body(request: Request, schema: type[T]) -> T:
     if parameters.strip() and charset not in ("utf-8", "utf8"):
         raise HttpProblem(415, "unsupported_media_type", "The body must be UTF-8.")
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+    if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY_BYTES):
         raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
     chunks: list[bytes] = []
     size = 0
@@ -148,16 +149,35 @@ def decode_json(body: bytes, schema: type[T]) -> T:
         # Typed decoding stops at the first wrong field, which may come before
         # the body breaks off (``{"broken": ``): a body that is not JSON at all
         # is 400, whatever its first key. Checked only here, off the fast path.
-        well_formed(data)
-        raise ValidationError(field_error(str(error))) from None
+        message = str(error)
+        document, integral_floats = well_formed(data)
+        if integral_floats:
+            # JSON has one number type: ``4.0`` is the integer 4 (JSON Schema says
+            # so too), but msgspec's strict decoding wants ``4``. Try again with
+            # such numbers as integers; a float field still takes an integer.
+            try:
+                return msgspec.convert(document, type=schema, strict=True)
+            except msgspec.ValidationError as again:
+                message = str(again)
+        raise ValidationError(field_error(message)) from None
     except msgspec.DecodeError:
         raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
 
 
-def well_formed(data: bytes) -> None:
-    """Raise the 400 ``malformed_json`` problem unless ``data`` is one JSON document."""
+def well_formed(data: bytes) -> tuple[Any, bool]:
+    """``data`` decoded with integral numbers (``4.0``) as integers, and whether
+    there were any; the 400 ``malformed_json`` problem unless it is one JSON document."""
+    found: list[str] = []
+
+    def number(text: str) -> int | float:
+        value = float(text)
+        if value.is_integer() and abs(value) < 2**63:
+            found.append(text)
+            return int(value)
+        return value
+
     try:
-        msgspec.json.decode(data)
+        return msgspec.json.Decoder(float_hook=number).decode(data), bool(found)
     except msgspec.DecodeError:
         raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
 
@@ -226,15 +246,27 @@ def query_int(request: Request, name: str, default: int, *, low: int = 0, high: 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ValidationError({name: f"must be a whole number from {low} to {high}"})
     return int(raw)
 
 
 async def wait_for_position(request: Request) -> None:
     """Read-your-writes: with ``?position=N`` wait until the read models have applied N."""
-    position = query_int(request, "position", 0)
-    if position and not await run_in_threadpool(state(request).read_side.wait, position, MAX_WAIT_SECONDS):
+    position = query_int(request, "position", 0, high=MAX_POSITION)
+    read_side = state(request).read_side
+    if not position or read_side.wait(position, 0):  # applied already: no waiting, no log look-up
+        return
+    # A write is committed before it is answered, so a position past the log's
+    # head names no write: waiting would not help.
+    if position > await run_in_threadpool(log_head, state(request)):
+        raise ValidationError({"position": "is past the newest write; pass the position a write returned"})
+    if not await run_in_threadpool(read_side.wait, position, MAX_WAIT_SECONDS):
         raise HttpProblem(
             503, "read_model_behind", f"The read models have not reached position {position} yet."
         )
+
+
+def log_head(server: ServerState) -> int:
+    """The position of the newest write in the log."""
+    return server.app.recorder.max_notification_id() or 0

@@ -25,7 +25,7 @@ from uuid import UUID
 
 import msgspec
 
-from ihanoi_server.http import IDEMPOTENCY_KEY_PATTERN, MAX_WAIT_SECONDS
+from ihanoi_server.http import IDEMPOTENCY_KEY_PATTERN, MAX_POSITION, MAX_WAIT_SECONDS
 
 AUTH_KINDS = ("bearer", "none", "api_key")
 REF = "#/components/schemas/{name}"
@@ -51,13 +51,14 @@ class Header(Param):
     location = "header"
 
 
+POSITION_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_POSITION}
 POSITION = Query(
     "position",
-    int,
+    POSITION_SCHEMA,
     f"Read-your-writes: wait (at most {MAX_WAIT_SECONDS:g} s) until the read "
     "models have applied this log position, the `position` a write returned; 503 otherwise.",
 )
-LIMIT = Query("limit", int, "Page size, 1 to 100 (default 20).")
+LIMIT = Query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size, 1 to 100 (default 20).")
 CURSOR = Query("cursor", str, "The `next_cursor` of the previous page (opaque).")
 IF_MATCH = Header(
     "If-Match",

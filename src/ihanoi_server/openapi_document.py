@@ -299,6 +299,7 @@ public-service dossiers and surveys — every case event-sourced.
   to see your own write. Commands take `If-Match` (the ETag), creates take
   `Idempotency-Key`.
 * **Errors** are `application/problem+json` with a stable `code`.
+* **Text** must not contain NUL (U+0000): such a request is 422 (400 on Open311).
 * **Streams** (`/me/stream`, `/worklist/stream`) are Server-Sent Events that
   resume with `Last-Event-ID`. `x-roles` and `x-valid-from-states` say who may
   call a command and when.

@@ -152,6 +152,16 @@ CATALOGUE: list[tuple[str, str, str, str, Any, int, str]] = [
     ("citizen may not resolve", "POST", "/api/v1/reports/{id}/resolve", "citizen", {"answer": "x"}, 403,
      "forbidden"),
     ("unknown route", "GET", "/api/v1/nothing-here", "citizen", None, 404, "no_such_route"),
+    ("an integral float is an integer", "POST", "/api/v1/reports/{id}/rate", "citizen", b'{"stars": 4.0}', 409,
+     "invalid_transition"),
+    ("a superscript digit as a number", "GET", "/api/v1/me/cases?limit=%C2%B2", "citizen", None, 422,
+     "validation_error"),
+    ("a position past the newest write", "GET", "/api/v1/me/cases?position=9420249142", "citizen", None, 422,
+     "validation_error"),
+    ("a negative Last-Event-ID", "GET", "/api/v1/me/stream", "citizen-negative-last-event", None, 400,
+     "bad_last_event_id"),
+    ("a bad last_event_id beside a good Last-Event-ID", "GET", "/api/v1/me/stream?last_event_id=null",
+     "citizen-last-event-0", None, 400, "bad_last_event_id"),
     ("wrong method", "DELETE", "/api/v1/reports", "citizen", None, 405, "method_not_allowed"),
 ]  # fmt: skip
 
@@ -169,6 +179,8 @@ def headers_for(kind: str, server: LiveServer, case: dict[str, Any]) -> dict[str
     return {
         "citizen": json_headers(citizen),
         "citizen-text": {"Authorization": f"Bearer {citizen}", "Content-Type": "text/plain"},
+        "citizen-negative-last-event": {"Authorization": f"Bearer {citizen}", "Last-Event-ID": "-560848"},
+        "citizen-last-event-0": {"Authorization": f"Bearer {citizen}", "Last-Event-ID": "0"},
         "none": {"Content-Type": "application/json"},
         "forged": json_headers(forged_token()),
         "expired": json_headers(expired_token()),
