@@ -172,10 +172,11 @@ async def list_requests(request: Request, fmt: str, params: Params) -> Response:
     server = state(request)
     model = server.read_side.model(PublicReportsModel)
     ids = split_list(params.get("service_request_id"))
-    if ids:  # The spec: service_request_id overrides every other argument.
+    # Malformed filters are 400 even beside service_request_id, which overrides them (the spec).
+    query = feed_query(params, server.app.clock(), server.app.timezone)
+    if ids:
         found = await run_in_threadpool(find_reports, model, ids[:MAX_IDS])
     else:
-        query = feed_query(params, server.app.clock(), server.app.timezone)
         found = await run_in_threadpool(functools.partial(model.search, **query))
     return response(fmt, "service_requests", [service_request(report, server.app.timezone) for report in found])
 
@@ -251,6 +252,10 @@ def feed_query(params: Params, now: datetime, zone: tzinfo) -> dict[str, Any]:
 
 
 def whole_number(params: Params, name: str, default: int, problems: list[str]) -> int:
+    given = params.get_all(name)
+    if len(given) > 1:
+        problems.append(f"{name} must be given once.")
+        return default
     value = params.get(name)
     if value is None:
         return default
