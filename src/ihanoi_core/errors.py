@@ -133,6 +133,21 @@ class ValidationError(IhanoiError):
         self.errors = dict(errors)
 
 
+class IdempotencyKeyReusedError(ValidationError):
+    """Raised when a create names an idempotency key that an earlier request
+    with a different body used: answering with the earlier case would silently
+    drop this request (the IETF Idempotency-Key draft answers 422)."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(
+            {"idempotency_key": "was already used with a different request; use a new key for a new request"}
+        )
+        self.context.update(case_id=str(case_id))
+        self.case_id = case_id
+
+
 class DirectoryError(IhanoiError):
     """Raised when the directory TOML cannot be loaded: names the file, the key
     path (and line when known) and the problem."""

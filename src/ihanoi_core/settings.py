@@ -22,6 +22,10 @@ from ihanoi_core.errors import ConfigurationError
 # IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
 DEVELOPMENT_SECRET_KEY = "ihanoi-development-only-secret-key-do-not-use-in-production"
 
+# HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
+MIN_SECRET_KEY_BYTES = 32
+DEFAULT_TOKEN_MAX_TTL = 24 * 3600
+
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 
@@ -47,6 +51,7 @@ class Settings:
     # whose worker lock it gets; ``follow``: it applies none and follows the
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
+    token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -62,6 +67,19 @@ class Settings:
             raise ConfigurationError("IHANOI_IN_PROCESS_PROJECTIONS must be apply or follow.")
         if self.env not in ("development", "production", "test"):
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
+        if self.token_max_ttl <= 0:
+            raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
+        # Development keeps working with any key: it signs with a published one anyway.
+        if (
+            self.secret_key
+            and self.env != "development"
+            and len(self.secret_key.encode("utf-8")) < MIN_SECRET_KEY_BYTES
+        ):
+            raise ConfigurationError(
+                f"IHANOI_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes unless IHANOI_ENV=development "
+                f"(it has {len(self.secret_key.encode('utf-8'))}); e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`."
+            )
 
     @property
     def jwt_secret(self) -> str:
@@ -107,6 +125,7 @@ class Settings:
             ("sqlite_wal_limit_mb", int),
             ("projection_poll_interval", float),
             ("projection_batch_size", int),
+            ("token_max_ttl", int),
         )
         for name, convert in numbers:
             if (value := get(name.upper())) is not None:

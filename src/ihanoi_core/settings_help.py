@@ -27,6 +27,7 @@ MEANINGS: dict[str, str] = {
     "sqlite_synchronous": "SQLite durability: NORMAL survives a process crash, FULL also a power cut (slower)",
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "
     "follow: it leaves them all to `ihanoi projections run` workers",
+    "token_max_ttl": "the longest lifetime in seconds a bearer token may have (its exp beyond that is refused)",
     "sqlite_wal_limit_mb": "the size in MB each SQLite write-ahead log is kept under (checkpoints truncate it)",
     "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",

@@ -19,12 +19,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.auth import TokenRules
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
@@ -77,7 +78,21 @@ async def on_ihanoi_error(request: Request, error: Exception) -> Response:
 async def on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = {404: "no_such_route", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-    return problem(error.status_code, code, str(error.detail))
+    response = problem(error.status_code, code, str(error.detail))
+    if error.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110 §15.5.6: a 405
+    lists them in ``Allow``). Starlette names only the first route that matched
+    the path, but one path may have a route per method (Open311's requests)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def on_unexpected_error(request: Request, error: Exception) -> Response:
@@ -98,7 +113,8 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ihanoi = Ihanoi(settings)
         read_side = ReadSide(ihanoi, settings)
-        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side)
+        rules = TokenRules(settings.jwt_secret, settings.token_max_ttl, frozenset(ihanoi.directory.agencies))
+        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side, token_rules=rules)
         # One tail of the log per server feeds every live stream (ihanoi_server.live).
         app.state.live = LiveFeed(ihanoi, settings).start()
         # The first deadline of a year loads its holiday tables: not on the first request.

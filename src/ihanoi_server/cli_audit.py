@@ -178,7 +178,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 def _since(text: str | None, app: Ihanoi) -> tuple[int, datetime | None]:
     if text is None:
         return 0, None
-    if text.strip().isdigit():
+    if text.strip().isascii() and text.strip().isdigit():
         return int(text), None
     return 0, _moment(text, app, "--since", "a log position or ")
 

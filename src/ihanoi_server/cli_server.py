@@ -7,7 +7,7 @@ from typing import Any
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.cli import OK, USAGE
+from ihanoi_server.cli import OK, usage_error
 
 
 def add_commands(commands: Any) -> None:
@@ -20,7 +20,9 @@ def add_commands(commands: Any) -> None:
     token.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
     token.add_argument("--sub", required=True, help="subject id, e.g. vneid:001099012345")
     token.add_argument("--agency", help="agency code (officers and leaders)")
-    token.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours)")
+    token.add_argument(
+        "--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours, at most IHANOI_TOKEN_MAX_TTL)"
+    )
     token.set_defaults(handler=run_token, opens_store=False)
 
     demo = commands.add_parser("demo", help="seed realistic Hanoi demo data into the configured store")
@@ -56,11 +58,10 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
 
     role = Role(args.role)
     if role in (Role.OFFICER, Role.LEADER) and not args.agency:
-        print("officers and leaders need --agency")
-        return USAGE
-    if args.ttl <= 0:
-        print("--ttl must be positive")
-        return USAGE
+        return usage_error("officers and leaders need --agency")
+    if not 0 < args.ttl <= settings.token_max_ttl:
+        # The server would refuse a longer-lived token (token_lifetime_too_long).
+        return usage_error(f"--ttl must be from 1 to {settings.token_max_ttl} seconds (IHANOI_TOKEN_MAX_TTL)")
     principal = Principal(args.sub, role, args.agency if role in (Role.OFFICER, Role.LEADER) else None)
     print(issue_token(settings.jwt_secret, principal, args.ttl))
     return OK

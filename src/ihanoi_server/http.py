@@ -9,6 +9,8 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -30,6 +32,14 @@ from ihanoi_server.state import ServerState
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_WAIT_SECONDS = 5.0
+MAX_POSITION = 10**12
+# The largest version an ``If-Match`` can name: the largest integer JSON keeps
+# exact, far beyond any case's history (a larger one could not be rendered back).
+MAX_VERSION = 2**53 - 1
+# Visible ASCII, inner spaces allowed: what every HTTP stack carries unchanged.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e])?")
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
+ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
 
 
@@ -44,7 +54,7 @@ def principal(request: Request) -> Principal:
     if cached is None:
         token = bearer_token(request.headers.get("authorization"))
         server = state(request)
-        cached, expires = server.tokens.verify(server.settings.jwt_secret, token)
+        cached, expires = server.tokens.verify(server.token_rules, token)
         request.scope["ihanoi.principal"] = cached
         request.scope["ihanoi.token_expires"] = expires
     return cached
@@ -112,7 +122,7 @@ async def read_body(request: Request, schema: type[T]) -> T:
     if parameters.strip() and charset not in ("utf-8", "utf8"):
         raise HttpProblem(415, "unsupported_media_type", "The body must be UTF-8.")
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+    if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY_BYTES):
         raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
     chunks: list[bytes] = []
     size = 0
@@ -132,10 +142,42 @@ def decode_json(body: bytes, schema: type[T]) -> T:
     if "\\u0000" in text.lower():
         raise ValidationError({"(body)": "text must not contain NUL characters"})
     text = unicodedata.normalize("NFC", text)
+    data = text.encode()
     try:
-        return msgspec.json.decode(text.encode(), type=schema, strict=True)
+        return msgspec.json.decode(data, type=schema, strict=True)
     except msgspec.ValidationError as error:
-        raise ValidationError(field_error(str(error))) from None
+        # Typed decoding stops at the first wrong field, which may come before
+        # the body breaks off (``{"broken": ``): a body that is not JSON at all
+        # is 400, whatever its first key. Checked only here, off the fast path.
+        message = str(error)
+        document, integral_floats = well_formed(data)
+        if integral_floats:
+            # JSON has one number type: ``4.0`` is the integer 4 (JSON Schema says
+            # so too), but msgspec's strict decoding wants ``4``. Try again with
+            # such numbers as integers; a float field still takes an integer.
+            try:
+                return msgspec.convert(document, type=schema, strict=True)
+            except msgspec.ValidationError as again:
+                message = str(again)
+        raise ValidationError(field_error(message)) from None
+    except msgspec.DecodeError:
+        raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
+
+
+def well_formed(data: bytes) -> tuple[Any, bool]:
+    """``data`` decoded with integral numbers (``4.0``) as integers, and whether
+    there were any; the 400 ``malformed_json`` problem unless it is one JSON document."""
+    found: list[str] = []
+
+    def number(text: str) -> int | float:
+        value = float(text)
+        if value.is_integer() and abs(value) < 2**63:
+            found.append(text)
+            return int(value)
+        return value
+
+    try:
+        return msgspec.json.Decoder(float_hook=number).decode(data), bool(found)
     except msgspec.DecodeError:
         raise HttpProblem(400, "malformed_json", "The body is not well-formed JSON.") from None
 
@@ -150,21 +192,43 @@ def field_error(message: str) -> dict[str, str]:
 
 
 def expected_version(request: Request) -> int | None:
-    """The version named by ``If-Match: "N"`` (``*`` or absent: none)."""
+    """The version named by ``If-Match: "N"`` (``*`` or absent: none).
+
+    RFC 9110 §13.1.1 compares strongly, so a weak ETag (``W/"3"``) matches no
+    version, and neither does a well-formed ETag that is not one of ours
+    (``"abc"``, a number past any version): 412, before the case is read.
+    A header that is not one entity-tag (or ``*``) is 400."""
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HttpProblem(400, "bad_if_match", 'If-Match must be an ETag of this API, e.g. "3".')
-    return int(value)
+    match = ENTITY_TAG.fullmatch(header.strip())
+    if match is None:
+        raise HttpProblem(400, "bad_if_match", 'If-Match must be one ETag of this API, e.g. "3", or *.')
+    weak, opaque = match.groups()
+    if weak:
+        raise HttpProblem(412, "version_mismatch", "If-Match compares strongly: a weak ETag never matches.")
+    if not (opaque.isascii() and opaque.isdigit() and int(opaque) <= MAX_VERSION):
+        raise HttpProblem(412, "version_mismatch", f"No case is at the version If-Match names ({opaque[:40]!r}).")
+    return int(opaque)
 
 
 def idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key``: 1 to 200 visible ASCII characters (spaces inside)."""
     key = request.headers.get("idempotency-key")
-    if key is not None and not (0 < len(key.strip()) <= 200 and key.isprintable()):
-        raise HttpProblem(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 printable characters.")
-    return key.strip() if key else None
+    if key is None:
+        return None
+    key = key.strip()
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise HttpProblem(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters.")
+    return key
+
+
+def fingerprint(request_data: object) -> str:
+    """The digest kept with an ``Idempotency-Key`` to recognise a retry of the
+    same request: the body *as decoded* (text NFC, defaults filled in) encoded
+    with sorted keys, so whitespace, key order or a default spelt out do not
+    make two retries differ, while any change of meaning does."""
+    return hashlib.sha256(msgspec.json.encode(request_data, order="sorted")).hexdigest()
 
 
 def case_ref(request: Request) -> UUID | str:
@@ -180,13 +244,25 @@ def query_int(request: Request, name: str, default: int, *, low: int = 0, high: 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ValidationError({name: f"must be a whole number from {low} to {high}"})
     return int(raw)
 
 
 async def wait_for_position(request: Request) -> None:
     """Read-your-writes: with ``?position=N`` wait until the read models have applied N."""
-    position = query_int(request, "position", 0)
-    if position and not await run_in_threadpool(state(request).read_side.wait, position, MAX_WAIT_SECONDS):
+    position = query_int(request, "position", 0, high=MAX_POSITION)
+    read_side = state(request).read_side
+    if not position or read_side.wait(position, 0):  # applied already: no waiting, no log look-up
+        return
+    # A write is committed before it is answered, so a position past the log's
+    # head names no write: waiting would not help.
+    if position > await run_in_threadpool(log_head, state(request)):
+        raise ValidationError({"position": "is past the newest write; pass the position a write returned"})
+    if not await run_in_threadpool(read_side.wait, position, MAX_WAIT_SECONDS):
         raise HttpProblem(503, "read_model_behind", f"The read models have not reached position {position} yet.")
+
+
+def log_head(server: ServerState) -> int:
+    """The position of the newest write in the log."""
+    return server.app.recorder.max_notification_id() or 0

@@ -361,7 +361,7 @@ async def read_params(request: Request) -> Params:
 async def read_limited(request: Request, limit: int) -> bytes:
     too_large = Open311Error(400, f"The body must be at most {limit // 1024} KiB.")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0

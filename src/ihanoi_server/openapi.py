@@ -25,7 +25,7 @@ from uuid import UUID
 
 import msgspec
 
-from ihanoi_server.http import MAX_WAIT_SECONDS
+from ihanoi_server.http import IDEMPOTENCY_KEY_PATTERN, MAX_POSITION, MAX_WAIT_SECONDS
 
 AUTH_KINDS = ("bearer", "none", "api_key")
 REF = "#/components/schemas/{name}"
@@ -51,22 +51,29 @@ class Header(Param):
     location = "header"
 
 
+POSITION_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_POSITION}
 POSITION = Query(
     "position",
-    int,
+    POSITION_SCHEMA,
     f"Read-your-writes: wait (at most {MAX_WAIT_SECONDS:g} s) until the read "
     "models have applied this log position, the `position` a write returned; 503 otherwise.",
 )
-LIMIT = Query("limit", int, "Page size, 1 to 100 (default 20).")
+LIMIT = Query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size, 1 to 100 (default 20).")
 CURSOR = Query("cursor", str, "The `next_cursor` of the previous page (opaque).")
 IF_MATCH = Header(
     "If-Match",
-    str,
-    'The ETag of the case as you last read it, e.g. `"3"`: the command is '
-    "refused with 412 if the case has changed since.",
+    {"type": "string", "pattern": r'^(\*|"[0-9]{1,15}")$'},
+    'The ETag of the case as you last read it, e.g. `"3"`, or `*`: the command is '
+    "refused with 412 if the case has changed since. Compared strongly: a weak ETag "
+    '(`W/"3"`) never matches (412); a header that is not an ETag is 400.',
 )
-IDEMPOTENCY_KEY = Header("Idempotency-Key", str, "1 to 200 printable characters. Retrying with the same "
-                         "key returns the case the first request created instead of creating another.")  # fmt: skip
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    {"type": "string", "pattern": f"^{IDEMPOTENCY_KEY_PATTERN.pattern}$"},
+    "1 to 200 visible ASCII characters (spaces inside). Retrying with the same key and body returns the case the first "
+    "request created instead of creating another (200); the same key with another body is refused "
+    "(422 `idempotency_key_reused`).",
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,9 @@ class RouteDoc:
     auth: str | None = None
     events: Mapping[str, Any] | None = None
     extra_statuses: tuple[int, ...] | None = None
+    path: Mapping[str, dict[str, Any]] | None = None
+    alternatives: Mapping[str, Any] | None = None
+    responses: Mapping[int, dict[str, Any]] | None = None
 
 
 DOCS: dict[str, RouteDoc] = {}
@@ -106,6 +116,9 @@ def document(
     roles: Sequence[str] | None = None,
     auth: str | None = None,
     events: Mapping[str, Any] | None = None,
+    path: Mapping[str, dict[str, Any]] | None = None,
+    alternatives: Mapping[str, Any] | None = None,
+    responses: Mapping[int, dict[str, Any]] | None = None,
 ) -> None:
     """Describe the route named ``name`` (e.g. ``"complaints:create"``) beyond
     what can be inferred. ``body``/``response``: a msgspec type (a Struct,
@@ -114,8 +127,12 @@ def document(
     parameters (they replace the inferred ones); ``problems``: the error
     statuses (default inferred); ``roles``: for ``x-roles``; ``auth``:
     ``"bearer"`` (default), ``"none"`` or ``"api_key"`` (Open311 ``api_key``);
-    ``events``: SSE event name → data type. Raises ``ValueError`` for an
-    unknown ``auth``. A second call for the same name replaces the first."""
+    ``events``: SSE event name → data type; ``path``: path parameter → JSON
+    Schema, where the route's convertor says less (an enum); ``alternatives``:
+    other media types the success answer comes in → their schema;
+    ``responses``: answers that are not problem+json, status → OpenAPI
+    Response Object (Open311's own error documents). Raises ``ValueError`` for
+    an unknown ``auth``. A second call for the same name replaces the first."""
     if auth is not None and auth not in AUTH_KINDS:
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {auth!r}")
     DOCS[name] = RouteDoc(
@@ -131,6 +148,9 @@ def document(
         roles=tuple(roles) if roles is not None else None,
         auth=auth,
         events=events,
+        path=path,
+        alternatives=alternatives,
+        responses=responses,
     )
 
 

@@ -62,7 +62,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "Your role may not do this."),
     404: ("NotFound", "No such case visible to you (existence is not revealed)."),
     409: ("Conflict", "The case's status does not allow this, a rule refuses it, or a concurrent change won."),
-    412: ("PreconditionFailed", "If-Match names a version the case is no longer at."),
+    412: ("PreconditionFailed", "If-Match names a version the case is no longer at, or a weak or "
+          "foreign ETag (compared strongly, they never match)."),
     413: ("ContentTooLarge", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."),
     415: ("UnsupportedMediaType", "The body is not application/json in UTF-8."),
     422: ("UnprocessableContent", "Well-formed but invalid input; `errors` names each field."),
@@ -193,7 +194,7 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
     if doc.description:
         result["description"] = doc.description
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": param_schema,
+        {"name": name, "in": "path", "required": True, "schema": (doc.path or {}).get(name, param_schema),
          **({"description": "The case id (UUID) or its code, e.g. PA-261130-483920."} if name == "id" else {})}
         for name, param_schema in op.path_params.items()
     ]  # fmt: skip
@@ -230,7 +231,10 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
     media_type = doc.media_type or "application/json"
     success: dict[str, Any] = {
         "description": "Created." if status == 201 else "OK.",
-        "content": {media_type: {"schema": schema(doc.response)}},
+        "content": {
+            media_type: {"schema": schema(doc.response)},
+            **{other: {"schema": schema(shape)} for other, shape in (doc.alternatives or {}).items()},
+        },
     }
     if doc.response is CaseWritten:
         success["headers"] = {
@@ -244,6 +248,8 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
             result[str(extra)] = {**success, "description": described}
     for code in problems_of(op, auth):
         result[str(code)] = {"$ref": f"#/components/responses/{PROBLEMS[code][0]}"}
+    for code, answer in (doc.responses or {}).items():
+        result[str(code)] = answer
     return result
 
 
@@ -293,6 +299,7 @@ public-service dossiers and surveys — every case event-sourced.
   to see your own write. Commands take `If-Match` (the ETag), creates take
   `Idempotency-Key`.
 * **Errors** are `application/problem+json` with a stable `code`.
+* **Text** must not contain NUL (U+0000): such a request is 422 (400 on Open311).
 * **Streams** (`/me/stream`, `/worklist/stream`) are Server-Sent Events that
   resume with `Last-Event-ID`. `x-roles` and `x-valid-from-states` say who may
   call a command and when.

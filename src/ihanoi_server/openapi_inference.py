@@ -22,6 +22,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from ihanoi_server.commands import CommandSpec, case_reader
+from ihanoi_server.http import query_int
 from ihanoi_server.openapi import (
     CURSOR,
     IDEMPOTENCY_KEY,
@@ -36,6 +37,7 @@ from ihanoi_server.openapi import (
     RouteDoc,
 )
 
+DEFAULT_HIGH = inspect.signature(query_int).parameters["high"].default
 ROLES = re.compile(r"\bRoles: (.+?)\.(?:\s|$)")
 CASE_READER_CODE = case_reader(frozenset()).__code__
 
@@ -79,7 +81,9 @@ def infer(endpoint: Callable[..., Any]) -> RouteDoc:
         elif called == "page_request":
             query += [LIMIT, CURSOR]
         elif called == "query_int" and text:
-            query.append(Query(text[0], int))
+            bounds = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            query.append(Query(text[0], {"type": "integer", "minimum": bounds.get("low", 0),
+                                         "maximum": bounds.get("high", DEFAULT_HIGH)}))  # fmt: skip
         elif called == "get" and text and is_query_params(node.func):
             query.append(Query(text[0], str))
         elif called == "command_response":

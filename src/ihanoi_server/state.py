@@ -8,7 +8,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.persistence import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.auth import TokenCache
+from ihanoi_server.auth import TokenCache, TokenRules
 
 
 @dataclass
@@ -16,6 +16,7 @@ class ServerState:
     settings: Settings
     app: Ihanoi
     read_side: ReadSide
+    token_rules: TokenRules
     tokens: TokenCache = field(default_factory=TokenCache)
 
     @property

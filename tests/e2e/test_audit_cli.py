@@ -29,7 +29,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
 
-SECRET = "audit-cli-test-secret-key"
+SECRET = "audit-cli-test-secret-key-audit-cli-test"
 AGENCY = "UBND_HOAN_KIEM"
 OFFICER = Principal("officer-hk-1", Role.OFFICER, AGENCY)
 CITIZEN = Principal("vneid:001099012345", Role.CITIZEN)

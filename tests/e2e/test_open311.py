@@ -389,6 +389,8 @@ ERRORS = [
     ("GET", "/requests", {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, 400),
     ("GET", "/requests", {"status": "pending"}, 400),
     ("GET", "/requests", {"page": "0"}, 400),
+    ("GET", "/requests", {"service_request_id": "PA-000000-000000", "page_size": "x"}, 400),
+    ("GET", "/requests", [("page_size", "1"), ("page_size", "2")], 400),
     ("GET", "/requests", {"jurisdiction_id": "sfgov.org"}, 404),
     ("GET", "/requests/PA-000000-000000", {}, 404),
     ("GET", "/tokens/no-such-token", {}, 404),
@@ -400,7 +402,7 @@ ERRORS = [
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize(("method", "path", "params", "status"), ERRORS)
 def test_errors_answer_the_spec_error_document_with_its_status(
-    client: httpx.Client, fmt: str, method: str, path: str, params: dict[str, str], status: int
+    client: httpx.Client, fmt: str, method: str, path: str, params: Any, status: int
 ) -> None:
     if method == "POST":
         response = client.post(f"{path}.{fmt}", data=params)

@@ -100,6 +100,39 @@ def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> No
     assert "citizen" in operation["x-roles"]
 
 
+def test_the_headers_and_open311_formats_are_described_as_the_server_reads_them(
+    document: dict[str, Any], live_server: LiveServer
+) -> None:
+    def parameter(path: str, method: str, name: str) -> dict[str, Any]:
+        found = [p for p in document["paths"][path][method]["parameters"] if p["name"] == name]
+        assert len(found) == 1, (path, name)
+        return found[0]["schema"]
+
+    # Step: If-Match and Idempotency-Key have the shapes the server accepts.
+    if_match = re.compile(parameter("/api/v1/reports/{id}/resolve", "post", "If-Match")["pattern"])
+    assert [bool(if_match.search(value)) for value in ('"3"', "*", 'W/"3"', "3")] == [True, True, False, False]
+    key = re.compile(parameter("/api/v1/reports", "post", "Idempotency-Key")["pattern"])
+    assert [bool(key.search(value)) for value in ("6f1c2d-retry 1", "", "k" * 201)] == [True, False, False]
+    assert parameter("/open311/v2/requests.{format}", "post", "Idempotency-Key") is not None
+    # Step: every Open311 path names its two formats and answers in both, errors included.
+    open311 = {path: item for path, item in document["paths"].items() if path.startswith("/open311/")}
+    assert len(open311) == 6
+    for path, item in open311.items():
+        for method, operation in item.items():
+            assert parameter(path, method, "format") == {"type": "string", "enum": ["json", "xml"]}
+            for status in ("200", "400", "404"):
+                assert {"application/json", "text/xml"} <= set(resolve(document, operation["responses"][status])
+                                                                ["content"]), (path, status)  # fmt: skip
+    # Step: a page_size past the cap is read as the cap; past the schema's maximum it is 400.
+    page_size = parameter("/open311/v2/requests.{format}", "get", "page_size")
+    with live_server.client() as anonymous:
+        capped = anonymous.get("/open311/v2/requests.json", params={"page_size": "100000000"})
+        refused = anonymous.get("/open311/v2/requests.json", params={"page_size": str(page_size["maximum"] + 1)})
+    assert capped.status_code == 200, capped.text
+    assert refused.status_code == 400
+    assert refused.json()[0]["code"] == 400
+
+
 def test_the_streams_document_their_event_format(document: dict[str, Any]) -> None:
     for path in ("/api/v1/me/stream", "/api/v1/worklist/stream"):
         operation = document["paths"][path]["get"]

@@ -26,7 +26,7 @@ from ihanoi_projections.database import open_view_database
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, pseudonym_key
 from tests.conftest import FakeClock, make_settings
 
-SECRET = "worker-test-secret"
+SECRET = "worker-test-secret-worker-test-secret"
 NAMES = ("case_status", "survey_results", "worklist")
 
 

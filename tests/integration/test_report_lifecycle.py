@@ -7,16 +7,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.case_code import CaseCode, code_id
 from ihanoi_core.domain.values import Location, Principal, Priority, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
     ForbiddenError,
+    IdempotencyKeyReusedError,
     InvalidTransitionError,
     RuleViolationError,
     VersionMismatchError,
 )
+from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock, staff
 from tests.integration.conftest import event_names
 
@@ -212,3 +216,61 @@ def test_the_same_idempotency_key_returns_the_first_case(
     assert not again.created
     assert theirs.case_id != first.case_id
     assert app.get_case(citizen, first.code)["id"] == first.case_id
+
+
+def test_the_same_idempotency_key_with_another_request_is_refused_and_stores_nothing(
+    app: Ihanoi, citizen: Principal
+) -> None:
+    # Step: the first request creates the case and keeps its fingerprint.
+    first = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
+        idempotency_key="k-2", request_fingerprint="body-a",
+    )  # fmt: skip
+    log_head = app.recorder.max_notification_id()
+    # Step: another request under the same key is refused; nothing is stored.
+    with pytest.raises(IdempotencyKeyReusedError) as refused:
+        app.submit_report(
+            citizen, category="street_light_out", description="Đèn hỏng", location=HOAN_KIEM,
+            idempotency_key="k-2", request_fingerprint="body-b",
+        )  # fmt: skip
+    assert refused.value.case_id == first.case_id
+    assert set(refused.value.errors) == {"idempotency_key"}
+    assert app.recorder.max_notification_id() == log_head
+    # Step: a retry of the first request still answers the first case.
+    again = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
+        idempotency_key="k-2", request_fingerprint="body-a",
+    )  # fmt: skip
+    assert (again.case_id, again.created) == (first.case_id, False)
+
+
+def test_a_code_registered_before_fingerprints_were_kept_loads_and_answers_any_retry(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: a report filed under a key is copied into the store under test with
+    # its code's registration in the version 1 shape (no fingerprint).
+    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
+    first = scratch.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-old"
+    )
+    stored = []
+    for event in [*scratch.events.get(first.case_id), *scratch.events.get(code_id(first.code))]:
+        record = app.mapper.to_stored_event(event)
+        if isinstance(event, CaseCode.Registered):
+            state = app.mapper.transcoder.decode(record.state)
+            assert state.pop("class_version") == 2
+            del state["request_fingerprint"]
+            record = StoredEvent(record.originator_id, record.originator_version, record.topic,
+                                 app.mapper.transcoder.encode(state))  # fmt: skip
+        stored.append(record)
+    app.recorder.insert_events(stored)
+    scratch.close()
+    # Step: the old registration loads, with no fingerprint.
+    index = app.repository.get(code_id(first.code))
+    assert (index.case_id, index.request_fingerprint) == (first.case_id, None)
+    # Step: a retry with a fingerprint finds the first case: there is nothing to compare it with.
+    again = app.submit_report(
+        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
+        idempotency_key="k-old", request_fingerprint="body-a",
+    )  # fmt: skip
+    assert (again.case_id, again.created) == (first.case_id, False)

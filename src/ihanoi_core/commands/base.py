@@ -34,7 +34,13 @@ from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode, code_id
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import CaseNotFoundError, ConflictError, ValidationError, VersionMismatchError
+from ihanoi_core.errors import (
+    CaseNotFoundError,
+    ConflictError,
+    IdempotencyKeyReusedError,
+    ValidationError,
+    VersionMismatchError,
+)
 from ihanoi_core.permissions import authorize, authorize_create
 from ihanoi_core.replaying import replay
 
@@ -161,37 +167,57 @@ class CaseCommands:
         allowed: frozenset[Role],
         idempotency_key: str | None,
         build: Callable[[UUID, str, datetime], CaseT],
+        request_fingerprint: str | None = None,
     ) -> CommandResult:
         """Create a case once. With an idempotency key the case id is derived
         from (kind, principal, key), so a retry finds the first case instead of
-        making a second one — also when two retries race."""
+        making a second one — also when two retries race. ``request_fingerprint``
+        (a digest of the request, e.g. its canonical body) is kept with the
+        case's code: a later request with the same key and another fingerprint
+        raises ``IdempotencyKeyReusedError`` rather than answering with a case
+        it did not ask for."""
         authorize_create(principal, kind.kind, allowed)
         case_id = self._new_case_id(principal, kind.kind, idempotency_key)
-        if idempotency_key is not None and (existing := self._existing(case_id, kind)) is not None:
+        if idempotency_key is not None and (
+            existing := self._existing(case_id, kind, request_fingerprint)
+        ) is not None:
             return existing
         now = self.clock()
         for attempt in range(CODE_ATTEMPTS):
             code = self._make_code(kind.code_prefix, now, case_id, attempt)
             case = build(case_id, code, now)
             index = CaseCode(
-                id=code_id(code), code=code, case_id=case_id, kind=kind.kind, actor=principal, timestamp=now
+                id=code_id(code),
+                code=code,
+                case_id=case_id,
+                kind=kind.kind,
+                actor=principal,
+                timestamp=now,
+                request_fingerprint=request_fingerprint if idempotency_key is not None else None,
             )
             try:
                 recordings = self._store(case, index)
             except IntegrityError:
-                if (existing := self._existing(case_id, kind)) is not None:
+                if (existing := self._existing(case_id, kind, request_fingerprint)) is not None:
                     return existing
                 continue  # The code was taken by another case: try the next one.
             return self._result(case, recordings[-1].notification.id, created=True)
         raise ConflictError(case_id, "Could not allocate a unique case code; retry.")
 
-    def _existing(self, case_id: UUID, kind: type[CaseT]) -> CommandResult | None:
+    def _existing(self, case_id: UUID, kind: type[CaseT], request_fingerprint: str | None) -> CommandResult | None:
+        """The case an earlier request with the same key created, if any. Its
+        fingerprint must match this request's; a case created before
+        fingerprints were kept (or without one) matches any request."""
         try:
             case: Case = self._get(case_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(case, kind):
             raise ValidationError({"idempotency_key": "was already used for a different kind of case"})
+        if request_fingerprint is not None:
+            index: CaseCode = self._get(code_id(case.code))
+            if index.request_fingerprint not in (None, request_fingerprint):
+                raise IdempotencyKeyReusedError(case_id)
         return self._result(case, self._max_position())
 
     @staticmethod

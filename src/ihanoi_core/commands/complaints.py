@@ -84,6 +84,7 @@ class ComplaintCommands(CaseCommands):
         decision_date: date | None = None,
         first_case: UUID | str | None = None,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
     ) -> CommandResult:
         """File a complaint (``KN-``) or a denunciation (``TC-``) with the
         agency ``respondent_agency``. A complaint about a decision dated
@@ -147,7 +148,7 @@ class ComplaintCommands(CaseCommands):
                 timestamp=now,
             )
 
-        return self._create(principal, case_class, CAN_FILE, idempotency_key, build)
+        return self._create(principal, case_class, CAN_FILE, idempotency_key, build, request_fingerprint)
 
     def _first_complaint(self, principal: Principal, first_case: UUID | str) -> Complaint:
         """The first-time complaint a second-time one is about: the filer's own."""

@@ -53,6 +53,7 @@ class ReportCommands(CaseCommands):
         media_urls: tuple[str, ...] = (),
         anonymous: bool = False,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
     ) -> CommandResult:
         """File a report; it is routed by category and ward and the 8-working-hour
         acknowledgement clock starts. Citizens own their reports; a partner or
@@ -84,7 +85,7 @@ class ReportCommands(CaseCommands):
                 timestamp=now,
             )
 
-        return self._create(principal, Report, CAN_SUBMIT_REPORT, idempotency_key, build)
+        return self._create(principal, Report, CAN_SUBMIT_REPORT, idempotency_key, build, request_fingerprint)
 
     def acknowledge_report(
         self,

@@ -63,6 +63,7 @@ class ServiceRequestCommands(CaseCommands):
         documents: tuple[Document, ...],
         channel: Channel = Channel.WEB,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
     ) -> CommandResult:
         """File a dossier for a procedure in a ward; the 8-working-hour review
         clock starts. The citizen filing it owns it."""
@@ -93,7 +94,7 @@ class ServiceRequestCommands(CaseCommands):
                 timestamp=now,
             )
 
-        return self._create(principal, ServiceRequest, CAN_SUBMIT_DOSSIER, idempotency_key, build)
+        return self._create(principal, ServiceRequest, CAN_SUBMIT_DOSSIER, idempotency_key, build, request_fingerprint)
 
     def receive_dossier(
         self, principal: Principal, case_id: UUID, *, expected_version: int | None = None

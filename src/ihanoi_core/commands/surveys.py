@@ -76,6 +76,7 @@ class SurveyCommands(CaseCommands):
         anonymous: bool = False,
         questions: tuple[Question, ...] = (),
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
     ) -> CommandResult:
         """Draft a survey owned by the leader's agency. An anonymous survey
         never records who answered; it takes one answer per respondent token."""
@@ -97,7 +98,7 @@ class SurveyCommands(CaseCommands):
                 timestamp=now,
             )
 
-        return self._create(principal, Survey, CAN_CREATE_SURVEY, idempotency_key, build)
+        return self._create(principal, Survey, CAN_CREATE_SURVEY, idempotency_key, build, request_fingerprint)
 
     def set_survey_questions(
         self,

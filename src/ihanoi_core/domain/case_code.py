@@ -5,11 +5,18 @@ must be unique and resolvable to a case without a read model. Each code is an
 aggregate whose id is ``uuid5(CODE_NAMESPACE, code)``, saved in the same
 atomic transaction as the case it names: the store's own uniqueness of
 ``(originator_id, version)`` then rejects a second case with the same code.
+
+A case created under an idempotency key also keeps, here, the fingerprint of
+the request that created it, so a later request with the same key but another
+body is refused instead of answered with the first case (the IETF
+Idempotency-Key draft, §2.6). Registrations stored before fingerprints were
+kept load with none.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -27,8 +34,33 @@ def code_id(code: str) -> UUID:
 class CaseCode(Aggregate):
     """Maps one human code to one case id."""
 
-    @event("Registered")
-    def __init__(self, *, id: UUID, code: str, case_id: UUID, kind: str, actor: Principal, timestamp: datetime) -> None:
+    class Registered(Aggregate.Created):
+        """Version 2 added ``request_fingerprint``."""
+
+        class_version = 2
+        code: str
+        case_id: UUID
+        kind: str
+        actor: Principal
+        request_fingerprint: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["request_fingerprint"] = None
+
+    @event(Registered)
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        code: str,
+        case_id: UUID,
+        kind: str,
+        actor: Principal,
+        timestamp: datetime,
+        request_fingerprint: str | None = None,
+    ) -> None:
         self.code = code
         self.case_id = case_id
         self.kind = kind
+        self.request_fingerprint = request_fingerprint

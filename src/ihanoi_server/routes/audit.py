@@ -79,7 +79,8 @@ async def read(request: Request) -> Response:
     as_of = parse_moment(as_of_text, app.timezone) if as_of_text is not None else None
     version: int | None = None
     if version_text is not None:
-        if not version_text.isdigit() or int(version_text) < 1:
+        # ASCII digits only: "²".isdigit() holds, but int("²") fails.
+        if not (version_text.isascii() and version_text.isdigit()) or int(version_text) < 1:
             raise ValidationError({"version": "must be a whole number from 1"})
         version = int(version_text)
 
@@ -110,7 +111,7 @@ document(
     response={"oneOf": [HISTORY, STATE]},
     query=[
         Query("as_of", str, "ISO 8601 time (Hanoi time without an offset): the case as it stood then."),
-        Query("version", int, "The case after its N-th event (1 = as filed)."),
+        Query("version", {"type": "integer", "minimum": 1}, "The case after its N-th event (1 = as filed)."),
     ],
     roles=("auditor", "officer", "leader", "citizen (cases they can see)"),
     problems=(401, 404, 422),

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
-from ihanoi_server.http import command_response, idempotency_key, principal, read_body, state
+from ihanoi_server.http import command_response, fingerprint, idempotency_key, principal, read_body, state
 from ihanoi_server.routes.reports import AssignIn, NoteIn, ReasonIn, ShortText, Text
 
 Code = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -134,6 +134,7 @@ async def create(request: Request) -> Response:
         decision_date=body.decision_date,
         first_case=body.first_case,
         idempotency_key=key,
+        request_fingerprint=fingerprint(body),
     )
     response = command_response(result, status=201 if result.created else 200)
     response.headers["Location"] = f"/api/v1/complaints/{result.case_id}"

@@ -36,7 +36,7 @@ from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
 from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
-from ihanoi_server.http import MAX_WAIT_SECONDS, idempotency_key, state, wait_for_position
+from ihanoi_server.http import MAX_WAIT_SECONDS, fingerprint, idempotency_key, state, wait_for_position
 from ihanoi_server.open311_format import (
     MEDIA_TYPES,
     SPECIFICATION,
@@ -66,6 +66,7 @@ from ihanoi_server.problems import HttpProblem
 API = "/open311/v2"
 MAX_RANGE = timedelta(days=90)  # the spec's widest start_date..end_date window
 MAX_PAGE_SIZE = 200
+MAX_PAGE_NUMBER = 10**9  # page and page_size beyond are refused, not read
 MAX_IDS = 200
 
 Handler = Callable[[Request, str, Params], Awaitable[Response]]
@@ -171,10 +172,11 @@ async def list_requests(request: Request, fmt: str, params: Params) -> Response:
     server = state(request)
     model = server.read_side.model(PublicReportsModel)
     ids = split_list(params.get("service_request_id"))
-    if ids:  # The spec: service_request_id overrides every other argument.
+    # Malformed filters are 400 even beside service_request_id, which overrides them (the spec).
+    query = feed_query(params, server.app.clock(), server.app.timezone)
+    if ids:
         found = await run_in_threadpool(find_reports, model, ids[:MAX_IDS])
     else:
-        query = feed_query(params, server.app.clock(), server.app.timezone)
         found = await run_in_threadpool(functools.partial(model.search, **query))
     return response(fmt, "service_requests", [service_request(report, server.app.timezone) for report in found])
 
@@ -250,11 +252,15 @@ def feed_query(params: Params, now: datetime, zone: tzinfo) -> dict[str, Any]:
 
 
 def whole_number(params: Params, name: str, default: int, problems: list[str]) -> int:
+    given = params.get_all(name)
+    if len(given) > 1:
+        problems.append(f"{name} must be given once.")
+        return default
     value = params.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= 10**9:
-        problems.append(f"{name} must be a whole number from 1.")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE_NUMBER:
+        problems.append(f"{name} must be a whole number from 1 to {MAX_PAGE_NUMBER}.")
         return default
     return int(value)
 
@@ -280,6 +286,7 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         contact=filed.contact,
         media_urls=filed.media_urls,
         idempotency_key=idempotency_key(request),
+        request_fingerprint=fingerprint(asked(params)),
     )
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
     await run_in_threadpool(server.read_side.wait, result.position, MAX_WAIT_SECONDS)
@@ -294,6 +301,16 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
     return response(fmt, "service_requests", [created])
 
 
+def asked(params: Params) -> list[tuple[str, str]]:
+    """What a POST asks for, in a canonical order: not who asks (the api_key,
+    already in the partner's identity) nor where (one jurisdiction is served)."""
+    return sorted(
+        (name, value.strip())
+        for name, value in params.items
+        if value.strip() and name not in ("api_key", "jurisdiction_id")
+    )
+
+
 # -- routes and their description --------------------------------------------------------
 
 routes: list[BaseRoute] = [
@@ -306,6 +323,27 @@ routes: list[BaseRoute] = [
     open311_route("/tokens/{token}.{format}", token, "GET", "open311:token"),
 ]
 
+XML_DOCUMENT = {"type": "string", "description": "The same document as the spec's XML."}
+OPEN311_ERRORS = {
+    status: {
+        "description": description + " The spec's error document, in the format asked for (XML if unknown).",
+        "content": {
+            "application/json": {"schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                    "required": ["code", "description"],
+                },
+            }},
+            "text/xml": {"schema": XML_DOCUMENT},
+        },
+    }
+    for status, description in (
+        (400, "Invalid input."), (403, "No or an unknown api_key."), (404, "No such service, request, "
+         "token, jurisdiction_id or format."),
+    )
+}  # fmt: skip
 JURISDICTION = Query("jurisdiction_id", str, "Optional; when given it must be this server's (else 404).")
 FORMATS_NOTE = (
     "`{format}` is `xml` or `json` (`text/xml` / `application/json`, UTF-8); the JSON shape is shown. "
@@ -323,8 +361,9 @@ for route_name, shape, query in (
         Query("start_date", str, "ISO 8601; with end_date at most 90 days apart (default: the last 90 days)."),
         Query("end_date", str, "ISO 8601."),
         Query("status", str, "`open`, `closed` or both, comma-delimited."),
-        Query("page", int, "Page number from 1."),
-        Query("page_size", int, f"Requests per page, at most {MAX_PAGE_SIZE} (the default)."),
+        Query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}, "Page number from 1."),
+        Query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+              f"Requests per page (default {MAX_PAGE_SIZE}); a larger page_size is read as {MAX_PAGE_SIZE}."),
         POSITION,
     )),
     ("open311:requests:create", list[Open311CreatedRequest], tuple(
@@ -340,12 +379,16 @@ for route_name, shape, query in (
         )
     )),
 ):  # fmt: skip
+    creates = route_name.endswith(":create")
     document(
         route_name,
         description=FORMATS_NOTE + (" Parameters may also come in a form body (urlencoded or multipart)."
-                                    if route_name.endswith(":create") else ""),
+                                    if creates else ""),
         response=shape,
+        alternatives={"text/xml": XML_DOCUMENT},
         query=[JURISDICTION, *query],
         problems=(),
-        auth="api_key" if route_name.endswith(":create") else "none",
+        auth="api_key" if creates else "none",
+        path={"format": {"type": "string", "enum": sorted(MEDIA_TYPES)}},
+        responses={status: OPEN311_ERRORS[status] for status in ((400, 403, 404) if creates else (400, 404))},
     )  # fmt: skip

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ihanoi_core.domain.values import Channel, Contact, Location, Priority
 from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
-from ihanoi_server.http import call_app, command_response, idempotency_key, principal, read_body, state
+from ihanoi_server.http import call_app, command_response, fingerprint, idempotency_key, principal, read_body, state
 
 Text = Annotated[str, Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=500)]
@@ -135,6 +135,7 @@ async def create(request: Request) -> Response:
         media_urls=tuple(body.media_urls),
         anonymous=body.anonymous,
         idempotency_key=key,
+        request_fingerprint=fingerprint(body),
     )
     response = command_response(result, status=201 if result.created else 200)
     response.headers["Location"] = f"/api/v1/reports/{result.case_id}"

@@ -31,7 +31,16 @@ from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_server.commands import CommandSpec, Empty, command_routes
-from ihanoi_server.http import case_ref, command_response, idempotency_key, json_response, principal, read_body, state
+from ihanoi_server.http import (
+    case_ref,
+    command_response,
+    fingerprint,
+    idempotency_key,
+    json_response,
+    principal,
+    read_body,
+    state,
+)
 from ihanoi_server.openapi import CaseView, document
 from ihanoi_server.routes.complaints import Code, NationalId, Phone
 from ihanoi_server.routes.reports import AssignIn, NoteIn, RateIn, ReasonIn, ShortText, Text, Url
@@ -179,6 +188,7 @@ async def create(request: Request) -> Response:
         documents=documents(body.documents),
         channel=body.channel,
         idempotency_key=key,
+        request_fingerprint=fingerprint(body),
     )
     response = command_response(result, status=201 if result.created else 200)
     response.headers["Location"] = f"/api/v1/service-requests/{result.case_id}"

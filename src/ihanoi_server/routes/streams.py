@@ -40,9 +40,9 @@ from starlette.routing import Route
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
-from ihanoi_server.http import principal, state, token_expires
+from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
 from ihanoi_server.live import Accepts, CaseChange, ChangeReader, LiveFeed, Subscription
-from ihanoi_server.openapi import Header, Query, document
+from ihanoi_server.openapi import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
 
 PING_SECONDS = 15
@@ -117,13 +117,17 @@ def reconnect_event(reason: str, last_event_id: int, detail: str) -> ServerSentE
 
 
 def last_event_id(request: Request) -> int | None:
-    """``Last-Event-ID`` (sent by EventSource on reconnect) over ``?last_event_id=``."""
-    raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
-    if raw is None or not raw.strip():
-        return None
-    if not raw.strip().isdigit() or len(raw.strip()) > 19:
-        raise HttpProblem(400, "bad_last_event_id", "Last-Event-ID must be a log position, e.g. 1234.")
-    return int(raw.strip())
+    """``Last-Event-ID`` (sent by EventSource on reconnect) over ``?last_event_id=``;
+    each, when given, must be a log position (also the one that loses)."""
+    given = [
+        raw.strip()
+        for raw in (request.headers.get("last-event-id"), *request.query_params.getlist("last_event_id"))
+        if raw is not None and raw.strip()
+    ]
+    for raw in given:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_POSITION:
+            raise HttpProblem(400, "bad_last_event_id", "Last-Event-ID must be a log position, e.g. 1234.")
+    return int(given[0]) if given else None
 
 
 def feed(request: Request) -> LiveFeed:
@@ -239,8 +243,8 @@ def document_stream(name: str, summary: str, who: str, roles: tuple[str, ...]) -
         name,
         summary=summary,
         description=f"{who} {STREAM_FORMAT}",
-        query=[Query("last_event_id", int, "Resume after this log position (the Last-Event-ID header wins).")],
-        headers=[Header("Last-Event-ID", int, "The id of the last event you received: resume after it.")],
+        query=[Query("last_event_id", POSITION_SCHEMA, "Resume after this log position (Last-Event-ID wins).")],
+        headers=[Header("Last-Event-ID", POSITION_SCHEMA, "The id of the last event you received: resume after it.")],
         response={"type": "string", "description": "An endless text/event-stream."},
         media_type="text/event-stream",
         events={"case": CaseEvent, "reconnect": ReconnectEvent},

@@ -35,6 +35,7 @@ from ihanoi_server.commands import CommandSpec, Empty, command_routes
 from ihanoi_server.http import (
     case_ref,
     command_response,
+    fingerprint,
     idempotency_key,
     json_response,
     principal,
@@ -125,6 +126,7 @@ async def create(request: Request) -> Response:
         anonymous=body.anonymous,
         questions=questions(body.questions),
         idempotency_key=key,
+        request_fingerprint=fingerprint(body),
     )
     response = command_response(result, status=201 if result.created else 200)
     response.headers["Location"] = f"/api/v1/surveys/{result.case_id}"
