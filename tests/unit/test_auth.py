@@ -50,7 +50,7 @@ def test_a_staff_token_naming_an_agency_unknown_to_the_directory_is_refused() ->
 
 def test_a_citizen_token_needs_no_agency_and_any_agency_claim_is_ignored() -> None:
     token = jwt.encode(
-        {"sub": "vneid:1", "role": "citizen", "agency": "NO_SUCH_AGENCY", "exp": NOW + 60}, SECRET, algorithm="HS256"
+        {"sub": "vneid:1", "role": "citizen", "agency": "NO_SUCH_AGENCY", "exp": NOW + 3600}, SECRET, algorithm="HS256"
     )
     assert verify_token(RULES, token, now=NOW)[0] == Principal("vneid:1", Role.CITIZEN)
 
