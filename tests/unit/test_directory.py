@@ -285,7 +285,9 @@ def test_a_calendar_override_with_a_blank_issuer_is_refused(tmp_path: Path) -> N
 
 
 def test_bare_dates_without_a_notice_are_refused_with_what_to_write_instead(tmp_path: Path) -> None:
-    text = BASE.replace('timezone = "Asia/Ho_Chi_Minh"\n', 'timezone = "Asia/Ho_Chi_Minh"\ndays_off = [2027-02-11]\n', 1)
+    text = BASE.replace(
+        'timezone = "Asia/Ho_Chi_Minh"\n', 'timezone = "Asia/Ho_Chi_Minh"\ndays_off = [2027-02-11]\n', 1
+    )
     error = load_error(tmp_path, text)
     assert error.key == "calendar.days_off"
     assert "a bare date has no source" in error.problem
