@@ -12,6 +12,7 @@ the file's order (Open311 lists services in that order). How a file is checked
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from datetime import date, time
 from importlib import resources
@@ -141,10 +142,10 @@ class CalendarOverride(msgspec.Struct, frozen=True, kw_only=True):
     — because a wrong day off moves every deadline around it (DESIGN §10:
     nothing invented ships as the default)."""
 
-    date: date
+    date: _dt.date
     working: bool
     notice: str
-    notice_date: date
+    notice_date: _dt.date
     issuer: str
     note: str = ""
 

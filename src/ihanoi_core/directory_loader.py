@@ -14,6 +14,7 @@ amounts. ``Directory.load`` and ``Directory.from_toml`` call ``parse_directory``
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -70,10 +71,10 @@ class _RawJurisdiction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
 
 
 class _RawOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    date: date
+    date: _dt.date
     working: bool
     notice: str
-    notice_date: date
+    notice_date: _dt.date
     issuer: str
     note: str = ""
 
