@@ -12,6 +12,7 @@ the file's order (Open311 lists services in that order). How a file is checked
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from datetime import date, time
 from importlib import resources
@@ -32,6 +33,7 @@ __all__ = [
     "Agency",
     "Attribute",
     "AttributeValue",
+    "CalendarOverride",
     "CalendarSettings",
     "Category",
     "Directory",
@@ -131,14 +133,44 @@ class Attribute(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     values: tuple[AttributeValue, ...] = ()
 
 
+class CalendarOverride(msgspec.Struct, frozen=True, kw_only=True):
+    """One day the Government's notice makes differ from the ``holidays``
+    package: a day off (``working = False``, e.g. a bridge day) or a make-up
+    working day (``working = True``, e.g. a Saturday worked in exchange).
+
+    Every override names the notice that made it — its number, date and issuer
+    — because a wrong day off moves every deadline around it (DESIGN §10:
+    nothing invented ships as the default)."""
+
+    date: _dt.date
+    working: bool
+    notice: str
+    notice_date: _dt.date
+    issuer: str
+    note: str = ""
+
+    @property
+    def source(self) -> str:
+        """The notice in one line: number, date and issuer."""
+        return f"{self.notice} ngày {self.notice_date.strftime('%d/%m/%Y')} của {self.issuer}"
+
+
 class CalendarSettings(msgspec.Struct, frozen=True, kw_only=True):
     """What the working calendar needs: office hours in local wall-clock time,
-    the time zone, and the override tables for late government notices."""
+    the time zone, and the overrides of late government notices with their
+    sources; ``days_off`` and ``working_days`` are the overrides' dates."""
 
     office_hours: tuple[tuple[time, time], ...]
     timezone: str
-    days_off: tuple[date, ...]
-    working_days: tuple[date, ...]
+    overrides: tuple[CalendarOverride, ...] = ()
+
+    @property
+    def days_off(self) -> tuple[date, ...]:
+        return tuple(override.date for override in self.overrides if not override.working)
+
+    @property
+    def working_days(self) -> tuple[date, ...]:
+        return tuple(override.date for override in self.overrides if override.working)
 
 
 class Category(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,6 +14,7 @@ amounts. ``Directory.load`` and ``Directory.from_toml`` call ``parse_directory``
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +32,7 @@ from ihanoi_core.directory import (
     ROUTE_TO_WARD,
     Agency,
     Attribute,
+    CalendarOverride,
     CalendarSettings,
     Category,
     Directory,
@@ -68,11 +70,23 @@ class _RawJurisdiction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     name_en: str = ""
 
 
+class _RawOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    date: _dt.date
+    working: bool
+    notice: str
+    notice_date: _dt.date
+    issuer: str
+    note: str = ""
+
+
 class _RawCalendar(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     office_hours: tuple[tuple[str, str], ...] = (("08:00", "12:00"), ("13:00", "17:00"))
     timezone: str = "Asia/Ho_Chi_Minh"
-    days_off: tuple[date, ...] = ()
-    working_days: tuple[date, ...] = ()
+    overrides: tuple[_RawOverride, ...] = ()
+    # The old bare-date tables, read only to refuse them with a message that
+    # says what to write instead: a date without its notice has no source.
+    days_off: tuple[Any, ...] = ()
+    working_days: tuple[Any, ...] = ()
 
 
 class _RawCategory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -192,15 +206,41 @@ class _Loader(DirectoryText):
             ZoneInfo(raw.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             self.fail("calendar.timezone", f'unknown time zone {raw.timezone!r} (e.g. "Asia/Ho_Chi_Minh")')
-        for index, day in enumerate(raw.working_days):
-            if day in raw.days_off:
-                self.fail(f"calendar.working_days[{index}]", f"{day} is also listed in calendar.days_off")
+        for table in ("days_off", "working_days"):
+            if getattr(raw, table):
+                self.fail(
+                    f"calendar.{table}",
+                    "a bare date has no source; list each day as a [[calendar.overrides]] entry "
+                    "with date, working, notice (the notice's number), notice_date and issuer",
+                )
         return CalendarSettings(
             office_hours=tuple(periods),
             timezone=raw.timezone,
-            days_off=raw.days_off,
-            working_days=raw.working_days,
+            overrides=self.overrides(raw.overrides),
         )
+
+    def overrides(self, raw: tuple[_RawOverride, ...]) -> tuple[CalendarOverride, ...]:
+        seen: dict[date, int] = {}
+        result: list[CalendarOverride] = []
+        for index, item in enumerate(raw):
+            key = f"calendar.overrides[{index}]"
+            if item.date in seen:
+                self.fail(f"{key}.date", f"{item.date} is already overridden at calendar.overrides[{seen[item.date]}]")
+            seen[item.date] = index
+            # An override comes from a notice issued before the day it changes.
+            if item.notice_date > item.date:
+                self.fail(f"{key}.notice_date", f"{item.notice_date} is after the day it changes ({item.date})")
+            result.append(
+                CalendarOverride(
+                    date=item.date,
+                    working=item.working,
+                    notice=self.non_blank(f"{key}.notice", item.notice),
+                    notice_date=item.notice_date,
+                    issuer=self.non_blank(f"{key}.issuer", item.issuer),
+                    note=item.note,
+                )
+            )
+        return tuple(sorted(result, key=lambda override: override.date))
 
     def check_agencies(self, raw: Iterable[Agency], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]) -> None:
         committee_of: dict[str, str] = {}

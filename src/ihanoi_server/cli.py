@@ -67,11 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    from ihanoi_server import cli_audit, cli_projections, cli_server
+    from ihanoi_server import cli_audit, cli_legal, cli_projections, cli_server
 
     cli_server.add_commands(commands)
     cli_projections.add_commands(commands)
     cli_audit.add_commands(commands)
+    cli_legal.add_commands(commands)
     return parser
 
 

@@ -187,8 +187,13 @@ def test_a_denunciation_runs_to_its_conclusion_with_the_denouncer_sealed(people:
     # Step: verification; the leader extends twice, and a third time is refused.
     act(people.officer, f"{case}/start-verification")
     for _ in range(2):
-        act(people.leader, f"{case}/extend", {"reason": "Vụ việc đặc biệt phức tạp."})
-    third = people.leader.post(f"{case}/extend", json={"reason": "Lần thứ ba."})
+        # Law on Denunciations Art. 30(3): twice only when especially complex.
+        act(
+            people.leader,
+            f"{case}/extend",
+            {"reason": "Vụ việc đặc biệt phức tạp.", "complexity": "especially_complex"},
+        )
+    third = people.leader.post(f"{case}/extend", json={"reason": "Lần thứ ba.", "complexity": "especially_complex"})
     assert problem(third, 409)["code"] == "rule_violation"
 
     # Step: the leader concludes, the file is closed, and the citizen sees it.

@@ -266,10 +266,14 @@ def test_a_second_time_complaint_within_the_window_is_linked_to_the_first_decisi
     # Acceptance within 10 days: Saturday 9 January moves to Monday 11 January.
     assert case["due_at"] == at(2027, 1, 11)
 
-    # Step: accepted on 31 December 10:00 with the second-time period, 45 days:
-    # Sunday 14 February, then Monday 15 February.
+    # Step: the ward's decision is complained about a second time to the level
+    # above it, the city People's Committee (the directory's parent).
+    assert case["agency"] == "UBND_TP"
+
+    # Step: accepted on 31 December 10:00 by the city's leader with the
+    # second-time period, 45 days: Sunday 14 February, then Monday 15 February.
     clock.advance(days=1)
-    app.accept_complaint(LEADER, second.case_id)
+    app.accept_complaint(Principal("leader-tp", Role.LEADER, "UBND_TP"), second.case_id)
     assert app.get_case(citizen, second.case_id)["due_at"] == at(2027, 2, 15)
 
 
@@ -321,16 +325,18 @@ def test_a_denunciation_is_checked_accepted_verified_extended_twice_and_conclude
     app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
     app.start_verification(HANDLER, filed.case_id)
 
-    # Step: two extensions of 30 days: Sunday 31 January → Monday 1 February,
-    # then 90 days, Tuesday 2 March.
-    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc phức tạp")
+    # Step: two extensions of 30 days of an especially complex case (Law on
+    # Denunciations Art. 30(3)): Sunday 31 January → Monday 1 February, then
+    # 90 days, Tuesday 2 March.
+    especially = "especially_complex"
+    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially)
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 2, 1)
-    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc đặc biệt phức tạp")
+    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially)
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 3, 2)
 
     # Step: the third extension is refused and changes nothing.
     with pytest.raises(RuleViolationError) as raised:
-        app.extend_complaint(LEADER, filed.case_id, reason="Cần thêm thời gian")
+        app.extend_complaint(LEADER, filed.case_id, reason="Cần thêm thời gian", complexity=especially)
     assert raised.value.rule == "extension"
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 3, 2)
 

@@ -270,3 +270,46 @@ def test_a_60_working_day_deadline_is_computed_in_well_under_a_millisecond(cal: 
     for _ in range(runs):
         cal.due(long_clock)
     assert (clock_time.perf_counter() - began) / runs < 0.001
+
+
+# The shipped Hanoi calendar: the package plus the sourced overrides
+
+
+@pytest.fixture
+def hanoi_cal() -> WorkingCalendar:
+    from ihanoi_core.directory import Directory
+
+    settings = Directory.load().calendar
+    return WorkingCalendar(days_off=settings.days_off, working_days=settings.working_days)
+
+
+def test_friday_2_january_2026_is_off_and_saturday_10_january_is_worked_per_12729_vpcp_kgvx(
+    hanoi_cal: WorkingCalendar,
+) -> None:
+    # Official Letter 12729/VPCP-KGVX of 25/12/2025: New Year 2026 off from
+    # Thursday 1 to Sunday 4 January, Friday 2 swapped for Saturday 10.
+    assert not hanoi_cal.is_working_day(date(2026, 1, 2))
+    assert hanoi_cal.is_working_day(date(2026, 1, 10))
+    # Wednesday 31/12/2025 10:00 + 1 working day skips Thursday to Sunday.
+    assert hanoi_cal.due(clock(at(2025, 12, 31, 10), 1, TimeUnit.WORKING_DAYS)) == at(2026, 1, 5, 10)
+    # Friday 9/1/2026 10:00 + 1 working day lands on the worked Saturday.
+    assert hanoi_cal.due(clock(at(2026, 1, 9, 10), 1, TimeUnit.WORKING_DAYS)) == at(2026, 1, 10, 10)
+
+
+def test_ten_calendar_days_from_friday_29_january_2027_end_on_thursday_11_february(
+    hanoi_cal: WorkingCalendar,
+) -> None:
+    # Day 10 is Monday 8 February, inside Tết (4-10 February), so the period
+    # ends at the close of the next working day, Thursday 11 — not a day later,
+    # as it did while the sample invented 11 February as a bridge day.
+    assert hanoi_cal.due(clock(at(2027, 1, 29, 9), 10, TimeUnit.CALENDAR_DAYS)) == at(2027, 2, 11, 17)
+
+
+def test_tuesday_24_november_2026_vietnamese_culture_day_is_off_and_no_swap_is_shipped(
+    hanoi_cal: WorkingCalendar,
+) -> None:
+    # The day itself comes from the package (Resolution 28/2026/QH16, in force
+    # 01/07/2026); no swap around it was found approved, so Monday 23 works.
+    assert not hanoi_cal.is_working_day(date(2026, 11, 24))
+    assert hanoi_cal.is_working_day(date(2026, 11, 23))
+    assert not hanoi_cal.is_working_day(date(2026, 11, 28))

@@ -18,7 +18,7 @@ from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintStatus
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintStatus, Complexity
 from ihanoi_core.domain.values import DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 
@@ -86,6 +86,9 @@ def file_complaint(
         "calendar": CALENDAR,
         "timestamp": timestamp,
     }
+    if first is not None:
+        # The resolver of a second complaint is the level above the first decider.
+        arguments["second_time_resolver"] = "UBND_TP"
     return Complaint.file(**{**arguments, **overrides})
 
 
@@ -111,8 +114,15 @@ def accept(case: Grievance, timestamp: datetime) -> None:
     case.accept(LEADER, deadlines=DEADLINES, calendar=CALENDAR, timestamp=timestamp)
 
 
-def extend(case: Grievance, timestamp: datetime, actor: Principal = LEADER) -> None:
-    case.extend(actor, "Vụ việc phức tạp", deadlines=DEADLINES, calendar=CALENDAR, timestamp=timestamp)
+def extend(
+    case: Grievance,
+    timestamp: datetime,
+    actor: Principal = LEADER,
+    complexity: Complexity = Complexity.COMPLEX,
+) -> None:
+    case.extend(
+        actor, "Vụ việc phức tạp", complexity=complexity, deadlines=DEADLINES, calendar=CALENDAR, timestamp=timestamp
+    )
 
 
 def forward(case: Grievance, to_agency: str, timestamp: datetime) -> None:
@@ -381,7 +391,7 @@ def test_a_second_time_complaint_within_thirty_days_of_the_first_decision_uses_s
     accept(second, at(1, 4, 9))
     # Second time: 45 days after 4 January is Thursday 18 February.
     assert second.due_at == at(2, 18, 17)
-    extend(second, at(1, 5))
+    extend(second, at(1, 5), actor=Principal("leader-tp", Role.LEADER, "UBND_TP"))
     # Complex second time: 60 days after 4 January is Friday 5 March.
     assert second.due_at == at(3, 5, 17)
 
@@ -485,22 +495,75 @@ def test_an_unidentified_denunciation_is_not_accepted(identity: ComplainantIdent
     assert field in raised.value.errors
 
 
-def test_a_denunciation_is_resolved_within_thirty_days_extended_at_most_twice() -> None:
+def test_an_especially_complex_denunciation_is_extended_twice_and_never_a_third_time() -> None:
+    # Law on Denunciations 2018 Art. 30(3): especially complex, twice, 30 days each.
     denunciation = file_denunciation()
     verifying(denunciation, at(12, 1, 10))
     assert denunciation.due_at == at(12, 31, 17)
-    extend(denunciation, at(12, 15))
+    extend(denunciation, at(12, 15), complexity=Complexity.ESPECIALLY_COMPLEX)
     # 60 days: Saturday 30 January → Monday 1 February.
     assert denunciation.due_at == at(2, 1, 17)
-    extend(denunciation, at(1, 20))
+    extend(denunciation, at(1, 20), complexity=Complexity.ESPECIALLY_COMPLEX)
     # 90 days after 1 December: Monday 1 March 2027.
     assert denunciation.due_at == at(3, 1, 17)
     assert denunciation.extension_count == 2
     with pytest.raises(RuleViolationError) as raised:
-        extend(denunciation, at(2, 20))
+        extend(denunciation, at(2, 20), complexity=Complexity.ESPECIALLY_COMPLEX)
     assert raised.value.rule == "extension"
     assert names(denunciation).count("Extended") == 2
     assert denunciation.due_at == at(3, 1, 17)
+
+
+def test_a_complex_denunciation_is_extended_once_and_its_second_extension_is_refused() -> None:
+    # Law on Denunciations 2018 Art. 30(2): a complex case, once, at most 30 days.
+    denunciation = file_denunciation()
+    verifying(denunciation, at(12, 1, 10))
+    extend(denunciation, at(12, 15))
+    assert denunciation.due_at == at(2, 1, 17)
+    assert denunciation.pending_events[-1].complexity is Complexity.COMPLEX  # type: ignore[attr-defined]
+    with pytest.raises(RuleViolationError) as raised:
+        extend(denunciation, at(1, 20))
+    assert raised.value.rule == "extension"
+    assert "Điều 30" in str(raised.value)
+    assert denunciation.due_at == at(2, 1, 17)
+
+
+def test_an_extension_event_stored_without_its_complexity_still_loads() -> None:
+    # Extended events stored before the complexity was recorded lack the
+    # field; they load, keep the due time decided then, and count.
+    denunciation = file_denunciation()
+    verifying(denunciation, at(12, 1, 10))
+    extend(denunciation, at(12, 15))
+    extended = denunciation.pending_events[-1]
+    del extended.__dict__["complexity"]
+    rebuilt = replayed(denunciation)
+    assert rebuilt.extension_count == 1
+    assert rebuilt.due_at == at(2, 1, 17)
+
+
+def test_a_complaint_is_not_extended_as_especially_complex() -> None:
+    # The Law on Complaints (Art. 28, 37) knows complex cases only.
+    complaint = file_complaint()
+    accept(complaint, at(12, 1, 10))
+    with pytest.raises(RuleViolationError) as raised:
+        extend(complaint, at(12, 2), complexity=Complexity.ESPECIALLY_COMPLEX)
+    assert raised.value.rule == "complexity"
+
+
+def test_a_second_time_complaint_is_handled_by_the_agency_above_the_first_decider() -> None:
+    # Law on Complaints, second-time competence: the level above the first decider.
+    first = decided_complaint(at(12, 1, 10))
+    second = file_complaint(first=first, timestamp=at(12, 2))
+    assert (second.agency, second.respondent_agency) == ("UBND_TP", AGENCY)
+    with pytest.raises(RuleViolationError) as raised:
+        file_complaint(first=first, timestamp=at(12, 2), second_time_resolver=AGENCY)
+    assert raised.value.rule == "second_time_resolver"
+
+
+def test_a_complaint_filed_before_second_time_routing_loads_with_the_respondent_as_handler() -> None:
+    complaint = file_complaint()
+    del complaint.pending_events[0].__dict__["handling_agency"]
+    assert replayed(complaint).agency == AGENCY
 
 
 def test_a_denunciation_goes_from_verification_to_conclusion_and_closure() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ihanoi_core.directory import REQUIRED_DEADLINES, ROUTE_TO_WARD, Directory
-from ihanoi_core.domain.values import DeadlineRule, Priority, TimeUnit
+from ihanoi_core.domain.values import Priority, TimeUnit
 from ihanoi_core.errors import DirectoryError
 
 _DEADLINES = "\n".join(
@@ -30,8 +30,20 @@ name = "Thành phố Thử"
 [calendar]
 office_hours = [["08:00", "12:00"], ["13:00", "17:00"]]
 timezone = "Asia/Ho_Chi_Minh"
-days_off = [2027-02-11]
-working_days = [2027-02-20]
+
+[[calendar.overrides]]
+date = 2027-02-11
+working = false
+notice = "Thông báo số 1/TB-TEST"
+notice_date = 2026-12-01
+issuer = "Bộ Thử nghiệm"
+
+[[calendar.overrides]]
+date = 2027-02-20
+working = true
+notice = "Thông báo số 1/TB-TEST"
+notice_date = 2026-12-01
+issuer = "Bộ Thử nghiệm"
 
 [[wards]]
 code = "W1"
@@ -168,10 +180,12 @@ def test_a_ward_procedure_is_decided_by_the_ward_and_a_department_procedure_by_t
     hanoi: Directory,
 ) -> None:
     assert hanoi.procedure_agency("birth_registration", "DONG_DA").code == "UBND_DONG_DA"
-    assert hanoi.procedure_agency("criminal_record_certificate", "DONG_DA").code == "STP"
+    # Criminal record certificates are issued by the police since 01/03/2025.
+    assert hanoi.procedure_agency("criminal_record_certificate", "DONG_DA").code == "CATP"
     birth = hanoi.procedures["birth_registration"]
     assert birth.national_code == "1.001193"
-    assert birth.processing == DeadlineRule(1, TimeUnit.WORKING_DAYS, "Luật Hộ tịch 2014, Điều 16")
+    assert (birth.processing.amount, birth.processing.unit) == (1, TimeUnit.WORKING_DAYS)
+    assert "60/2014/QH13" in birth.processing.legal_basis
     assert birth.required_documents
 
 
@@ -196,9 +210,9 @@ def test_get_lookups_answer_none_for_unknown_codes(hanoi: Directory) -> None:
 
 
 def test_deadlines_are_rules_with_a_unit_and_a_legal_basis(hanoi: Directory) -> None:
-    assert hanoi.deadline("report_acknowledge") == DeadlineRule(
-        8, TimeUnit.WORKING_HOURS, "QĐ 1207/QĐ-UBND ngày 28/02/2025 của UBND TP Hà Nội"
-    )
+    acknowledge = hanoi.deadline("report_acknowledge")
+    assert (acknowledge.amount, acknowledge.unit) == (8, TimeUnit.WORKING_HOURS)
+    assert "1207/QĐ-UBND" in acknowledge.legal_basis
     assert hanoi.deadline("complaint_accept").amount == 10
     assert hanoi.deadline("complaint_accept").unit is TimeUnit.CALENDAR_DAYS
     assert "Điều 27" in hanoi.deadline("complaint_accept").legal_basis
@@ -234,8 +248,52 @@ def test_categories_keep_the_file_order_and_carry_open311_attributes(hanoi: Dire
 def test_the_calendar_settings_are_parsed_into_times_and_dates(hanoi: Directory) -> None:
     assert hanoi.calendar.office_hours == ((time(8), time(12)), (time(13), time(17)))
     assert hanoi.calendar.timezone == "Asia/Ho_Chi_Minh"
-    assert hanoi.calendar.days_off == (date(2027, 2, 11),)
-    assert hanoi.calendar.working_days == (date(2027, 2, 20),)
+    assert hanoi.calendar.days_off == (date(2026, 1, 2),)
+    assert hanoi.calendar.working_days == (date(2026, 1, 10),)
+
+
+def test_the_shipped_calendar_carries_the_new_year_2026_swap_of_official_letter_12729_vpcp_kgvx(
+    hanoi: Directory,
+) -> None:
+    # Official Letter 12729/VPCP-KGVX of 25/12/2025 (Government Office): Friday
+    # 02/01/2026 off, Saturday 10/01/2026 worked; nothing else is overridden.
+    assert [(o.date, o.working, o.notice, o.notice_date, o.issuer) for o in hanoi.calendar.overrides] == [
+        (date(2026, 1, 2), False, "Công văn số 12729/VPCP-KGVX", date(2025, 12, 25), "Văn phòng Chính phủ"),
+        (date(2026, 1, 10), True, "Công văn số 12729/VPCP-KGVX", date(2025, 12, 25), "Văn phòng Chính phủ"),
+    ]
+    assert hanoi.calendar.overrides[0].source == "Công văn số 12729/VPCP-KGVX ngày 25/12/2025 của Văn phòng Chính phủ"
+
+
+def test_the_shipped_calendar_invents_no_day_of_2027(hanoi: Directory) -> None:
+    # The sample once shipped 2027-02-11 off and 2027-02-20 worked "as an
+    # example": no notice set them, so they are gone.
+    assert all(override.date.year != 2027 for override in hanoi.calendar.overrides)
+
+
+@pytest.mark.parametrize("field", ["notice", "notice_date", "issuer"])
+def test_a_calendar_override_without_its_notice_is_refused(tmp_path: Path, field: str) -> None:
+    line = {"notice": 'notice = "Thông báo số 1/TB-TEST"', "notice_date": "notice_date = 2026-12-01"}.get(
+        field, 'issuer = "Bộ Thử nghiệm"'
+    )
+    error = load_error(tmp_path, BASE.replace(line + "\n", "", 1))
+    assert error.key == f"calendar.overrides[0].{field}"
+    assert "missing" in error.problem
+
+
+def test_a_calendar_override_with_a_blank_issuer_is_refused(tmp_path: Path) -> None:
+    error = load_error(tmp_path, BASE.replace('issuer = "Bộ Thử nghiệm"', 'issuer = "  "', 1))
+    assert error.key == "calendar.overrides[0].issuer"
+    assert "must not be empty" in error.problem
+
+
+def test_bare_dates_without_a_notice_are_refused_with_what_to_write_instead(tmp_path: Path) -> None:
+    text = BASE.replace(
+        'timezone = "Asia/Ho_Chi_Minh"\n', 'timezone = "Asia/Ho_Chi_Minh"\ndays_off = [2027-02-11]\n', 1
+    )
+    error = load_error(tmp_path, text)
+    assert error.key == "calendar.days_off"
+    assert "a bare date has no source" in error.problem
+    assert "[[calendar.overrides]]" in error.problem
 
 
 def test_the_directory_cannot_be_changed(hanoi: Directory) -> None:
@@ -465,9 +523,9 @@ def test_an_unknown_time_zone_is_rejected(tmp_path: Path) -> None:
 
 
 def test_a_date_cannot_be_both_a_day_off_and_a_working_day(tmp_path: Path) -> None:
-    error = load_error(tmp_path, variant("working_days = [2027-02-20]", "working_days = [2027-02-11]"))
-    assert error.key == "calendar.working_days[0]"
-    assert "also listed in calendar.days_off" in error.problem
+    error = load_error(tmp_path, variant("date = 2027-02-20", "date = 2027-02-11"))
+    assert error.key == "calendar.overrides[1].date"
+    assert "already overridden at calendar.overrides[0]" in error.problem
 
 
 def test_an_unknown_attribute_datatype_is_rejected(tmp_path: Path) -> None:

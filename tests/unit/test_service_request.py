@@ -18,9 +18,10 @@ import pytest
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.domain.service_request import ServiceRequest
-from ihanoi_core.domain.service_request_values import VALUE_TYPES, ApplicantIdentity, DossierStatus
+from ihanoi_core.domain.service_request_values import APOLOGY_BASIS, VALUE_TYPES, ApplicantIdentity, DossierStatus
 from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Document, Principal, Role, TimeUnit
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError, ValidationError
+from ihanoi_core.legal_basis import BasisKind, basis_kind, source_problem
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = 3600
@@ -402,6 +403,10 @@ def test_a_forward_goes_elsewhere_and_fits_in_the_dossiers_time(
 
 
 LATE = at(2026, 12, 7, 10, 1)
+# The basis every ApologyIssued carried until Decree 118/2025 was named.
+OLD_APOLOGY_BASIS = (
+    "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP): phiếu xin lỗi và hẹn lại ngày trả kết quả"
+)
 
 LATE_COMMANDS: list[tuple[str, Callable[[ServiceRequest, WorkingCalendar], None]]] = [
     ("mark_result_ready", lambda d, cal: d.mark_result_ready(OFFICER, "Xong", timestamp=LATE)),
@@ -488,6 +493,58 @@ def test_a_pause_after_the_apology_pushes_the_new_appointment(cal: WorkingCalend
     # Tuesday 16:00-17:00 and Wednesday 08:00-09:00 paused: Thursday 16:00 + 2 h = Friday 09:00.
     dossier.supplement(CITIZEN, (PHOTO,), calendar=cal, timestamp=at(2026, 12, 9, 9))
     assert dossier.due_at == at(2026, 12, 11, 9)
+
+
+def test_a_dossier_late_again_after_its_apology_is_apologised_for_again_and_never_stuck(
+    cal: WorkingCalendar,
+) -> None:
+    # Whether Decree 118/2025/NĐ-CP requires the apology before the appointment
+    # and limits how often the date is re-set could not be read (APOLOGY_BASIS,
+    # docs/legal-basis.md), so neither limit is enforced. Whatever limit comes
+    # later must keep this path open: past its appointment a dossier moves
+    # only after an apology, so a refused late apology would strand it.
+    dossier = processing(cal)
+
+    # Step: the appointment (Monday 07/12 10:00) passes; the leader apologises late.
+    dossier.apologize(LEADER, "Chờ xác minh", at(2026, 12, 8, 10), calendar=cal, timestamp=LATE)
+
+    # Step: the new date passes too; nothing moves until a second apology.
+    with pytest.raises(RuleViolationError, match="apology"):
+        dossier.mark_result_ready(OFFICER, "Xong", timestamp=at(2026, 12, 8, 11))
+    dossier.apologize(LEADER, "Chờ ý kiến Sở", at(2026, 12, 10, 10), calendar=cal, timestamp=at(2026, 12, 8, 11))
+
+    # Step: the result is ready within the second new date.
+    dossier.mark_result_ready(OFFICER, "Xong", timestamp=at(2026, 12, 9, 9))
+    assert dossier.apology_count == 2
+    assert names(dossier)[-3:] == ["ApologyIssued", "ApologyIssued", "MarkedResultReady"]
+    assert replayed(dossier).apology_count == 2
+
+
+def test_a_new_apology_records_decree_118_2025_as_its_unverified_basis(cal: WorkingCalendar) -> None:
+    dossier = processing(cal)
+    dossier.apologize(LEADER, "Chậm", at(2026, 12, 9, 10), calendar=cal, timestamp=LATE)
+    basis = last_event(dossier).clock.rule.legal_basis
+    assert basis == APOLOGY_BASIS
+    assert "118/2025/NĐ-CP" in basis
+    assert basis_kind(basis) is BasisKind.UNVERIFIED
+    assert source_problem(basis) is None
+
+
+def test_an_apology_recorded_under_decree_61_2018_keeps_its_basis_and_due_time_on_replay(
+    cal: WorkingCalendar,
+) -> None:
+    # Deadlines are decided once: an ApologyIssued stored before the basis was
+    # corrected replays with the basis and the date it was issued with.
+    dossier = processing(cal)
+    dossier.apologize(LEADER, "Chậm", at(2026, 12, 9, 10), calendar=cal, timestamp=LATE)
+    stored = last_event(dossier)
+    old_rule = DeadlineRule(0, TimeUnit.WORKING_HOURS, OLD_APOLOGY_BASIS)
+    object.__setattr__(stored, "clock", Clock(started_at=at(2026, 12, 9, 10), rule=old_rule))
+
+    rebuilt = replayed(dossier)
+
+    assert rebuilt.clock == Clock(started_at=at(2026, 12, 9, 10), rule=old_rule)
+    assert rebuilt.due_at == at(2026, 12, 9, 10)
 
 
 # Result, rating, withdrawal

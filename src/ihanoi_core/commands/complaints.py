@@ -44,7 +44,7 @@ from ihanoi_core.commands.base import CaseCommands, CommandResult
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, authorize_create, can_see, register
@@ -111,6 +111,7 @@ class ComplaintCommands(CaseCommands):
             raise ValidationError(errors)
         assert ward_record is not None
         first = self._first_complaint(principal, first_case) if first_case is not None else None
+        resolver = self._second_time_resolver(first) if first is not None else None
         owner = principal.subject if principal.role is Role.CITIZEN else None
         deadlines = self.directory.deadlines
 
@@ -146,9 +147,25 @@ class ComplaintCommands(CaseCommands):
                 deadlines=deadlines,
                 calendar=self.calendar,
                 timestamp=now,
+                second_time_resolver=resolver,
             )
 
         return self._create(principal, case_class, CAN_FILE, idempotency_key, build, request_fingerprint)
+
+    def _second_time_resolver(self, first: Complaint) -> str:
+        """The agency that resolves a complaint about ``first``'s decision: the
+        one above the agency that decided it (``parent`` in the directory). The
+        Law on Complaints gives second-time competence to the next level up, e.g.
+        the city People's Committee for a ward's or a department's decision."""
+        decider = self.directory.get_agency(first.agency or "")
+        if decider is None or decider.parent is None:
+            raise ValidationError(
+                {
+                    "first_case": f"the agency above {first.agency} is outside this directory; "
+                    "file the second-time complaint with it directly"
+                }
+            )
+        return decider.parent
 
     def _first_complaint(self, principal: Principal, first_case: UUID | str) -> Complaint:
         """The first-time complaint a second-time one is about: the filer's own."""
@@ -206,16 +223,33 @@ class ComplaintCommands(CaseCommands):
         )
 
     def extend_complaint(
-        self, principal: Principal, case_id: UUID, *, reason: str, expected_version: int | None = None
+        self,
+        principal: Principal,
+        case_id: UUID,
+        *,
+        reason: str,
+        complexity: Complexity | str = Complexity.COMPLEX,
+        expected_version: int | None = None,
     ) -> CommandResult:
-        """Extend the resolution period: a complaint switches to the complex
-        period; a denunciation gains one extension period (at most twice)."""
+        """Extend the resolution period of a case the leader finds ``complex``
+        (or, for a denunciation, ``especially_complex``): a complaint switches to
+        the complex period; a denunciation gains one extension period, a second
+        one only when especially complex (Law on Denunciations Art. 30)."""
+        try:
+            complexity = Complexity(complexity)
+        except ValueError:
+            raise ValidationError({"complexity": f"must be one of {', '.join(Complexity)}"}) from None
         return self._grievance(
             principal,
             case_id,
             "extend",
             lambda case, now: case.extend(
-                principal, reason, deadlines=self.directory.deadlines, calendar=self.calendar, timestamp=now
+                principal,
+                reason,
+                complexity=complexity,
+                deadlines=self.directory.deadlines,
+                calendar=self.calendar,
+                timestamp=now,
             ),
             expected_version,
         )

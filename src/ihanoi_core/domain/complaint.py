@@ -27,6 +27,7 @@ from ihanoi_core.domain.grievance_values import (
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
+    Complexity,
     Deadlines,
     checked_identity,
 )
@@ -108,11 +109,14 @@ class Complaint(Grievance):
         deadlines: Deadlines,
         calendar: GrievanceCalendar,
         timestamp: datetime,
+        second_time_resolver: str | None = None,
     ) -> Complaint:
         """File a complaint against ``respondent_agency``'s decision or act; the
         acceptance clock starts. With ``first``, a second-time complaint about
-        that case's decision. Raises ``RuleViolationError`` (and creates nothing)
-        outside the filing window."""
+        that case's decision, handled by ``second_time_resolver``: the agency
+        above the one that decided the first time (Law on Complaints, second-time
+        competence), which the caller looks up in the directory. Raises
+        ``RuleViolationError`` (and creates nothing) outside the filing window."""
         subject = cls._require_text(None, "subject", subject, max_length=500)
         content = cls._require_text(None, "content", content, max_length=MAX_TEXT)
         complainant = checked_identity(complainant, sealed=False)
@@ -120,6 +124,12 @@ class Complaint(Grievance):
             raise ValidationError({"decision_date": "must not be in the future"})
         if first is not None:
             cls._check_second_filing_window(first, remote, deadlines, calendar, timestamp)
+            if second_time_resolver is None or second_time_resolver == first.agency:
+                raise RuleViolationError(
+                    first.id,
+                    "second_time_resolver",
+                    "A second-time complaint is resolved by the agency above the one that decided the first time.",
+                )
         elif decision_date is not None:
             cls._check_filing_window(decision_date, deadlines, calendar, timestamp)
         accept_rule = cls._acceptance_rule(deadlines, second_time=first is not None)
@@ -140,6 +150,7 @@ class Complaint(Grievance):
             first_case_code=first.code if first else None,
             clock=clock,
             due_at=calendar.due(clock),
+            handling_agency=second_time_resolver if first is not None else None,
             timestamp=timestamp,
         )
 
@@ -210,6 +221,9 @@ class Complaint(Grievance):
         clock: Clock,
         due_at: datetime,
         timestamp: datetime,
+        # Since second-time complaints are routed up the directory; events
+        # stored before then have none: the respondent handled the case.
+        handling_agency: str | None = None,
     ) -> None:
         self._receive(
             code=code,
@@ -223,6 +237,8 @@ class Complaint(Grievance):
             clock=clock,
             due_at=due_at,
         )
+        if handling_agency is not None:
+            self.agency = handling_agency
         self.remote = remote
         self.decision_date = decision_date
         self.first_case = first_case
@@ -245,7 +261,12 @@ class Complaint(Grievance):
         names = ("complaint_second_accept",) if second_time else ()
         return _rule(deadlines, *names, "complaint_accept")
 
-    def _extended_clock(self, deadlines: Deadlines) -> Clock:
+    def _extended_clock(self, deadlines: Deadlines, complexity: Complexity) -> Clock:
+        # The Law on Complaints knows complex cases only (Art. 28, 37).
+        if complexity is not Complexity.COMPLEX:
+            raise RuleViolationError(
+                self.id, "complexity", "A complaint is extended as complex; 'especially complex' is for denunciations."
+            )
         if self.extension_count:
             raise RuleViolationError(self.id, "extension", "The complaint already runs on the complex period.")
         return replace(self._running_clock(), rule=self._resolve_rule(deadlines, complex=True))

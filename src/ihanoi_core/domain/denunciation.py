@@ -5,8 +5,9 @@ under the Law on Denunciations 2018. The lifecycle it shares with complaints is
 ``filed`` opens a preliminary check (7 working days, extendable once to 10;
 forward within 5 if not competent, Art. 24) ``→ accepted | refused |
 forwarded → verifying → concluded → closed``, plus ``withdrawn``; resolution
-30 days after acceptance, extended at most twice by 30 days with a leader's
-approval (Art. 30). The denouncer's identity is sealed (Art. 8, 9): only the
+30 days after acceptance, extended by 30 days with a leader's approval once
+when the case is complex and a second time only when it is especially complex
+(Art. 30). The denouncer's identity is sealed (Art. 8, 9): only the
 assigned handler, the handling agency's leader and the denouncer read it;
 everyone else sees a stable pseudonym.
 
@@ -31,6 +32,7 @@ from ihanoi_core.domain.grievance_values import (
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
+    Complexity,
     Deadlines,
     checked_identity,
 )
@@ -50,8 +52,8 @@ class Denunciation(Grievance):
     kind: ClassVar[str] = "denunciation"
     code_prefix: ClassVar[str] = "TC"
     complaint_kind: ClassVar[ComplaintKind] = ComplaintKind.DENUNCIATION
-    # Art. 30: once if complex, twice if especially complex.
-    MAX_EXTENSIONS: ClassVar[int] = 2
+    # Art. 30(2)-(3): once if complex, twice if especially complex.
+    MAX_EXTENSIONS: ClassVar[Mapping[Complexity, int]] = {Complexity.COMPLEX: 1, Complexity.ESPECIALLY_COMPLEX: 2}
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = (
         *(S.PRELIMINARY_CHECK, S.FORWARDED, S.ACCEPTED, S.REFUSED),
         *(S.VERIFYING, S.CONCLUDED, S.CLOSED, S.WITHDRAWN),
@@ -174,13 +176,15 @@ class Denunciation(Grievance):
     def _forward_due(self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime | None:
         return calendar.due(Clock(started_at=received_at, rule=deadlines["denunciation_forward"]))
 
-    def _extended_clock(self, deadlines: Deadlines) -> Clock:
+    def _extended_clock(self, deadlines: Deadlines, complexity: Complexity) -> Clock:
         extension = deadlines["denunciation_extension"]
-        if self.extension_count >= self.MAX_EXTENSIONS:
+        allowed = self.MAX_EXTENSIONS[complexity]
+        if self.extension_count >= allowed:
             raise RuleViolationError(
                 self.id,
                 "extension",
-                f"A denunciation is extended at most {self.MAX_EXTENSIONS} times ({extension.legal_basis}).",
+                "A complex denunciation is extended once; only an especially complex one a second time, "
+                f"and never a third ({extension.legal_basis}).",
             )
         clock = self._running_clock()
         if extension.unit is not clock.rule.unit:

@@ -31,6 +31,7 @@ from ihanoi_core.domain.grievance_values import (
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
+    Complexity,
     Deadlines,
 )
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
@@ -146,8 +147,9 @@ class Grievance(Case):
         agency is not competent; ``None`` when the law sets no such period."""
         return None
 
-    def _extended_clock(self, deadlines: Deadlines) -> Clock:
-        """The resolve clock after one more extension, or ``RuleViolationError``."""
+    def _extended_clock(self, deadlines: Deadlines, complexity: Complexity) -> Clock:
+        """The resolve clock after one more extension of a case this complex,
+        or ``RuleViolationError``."""
         raise NotImplementedError
 
     # -- staff commands -------------------------------------------------------
@@ -301,23 +303,26 @@ class Grievance(Case):
         actor: Principal,
         reason: str,
         *,
+        complexity: Complexity = Complexity.COMPLEX,
         deadlines: Deadlines,
         calendar: DeadlineCalendar,
         timestamp: datetime,
     ) -> None:
-        """Extend the resolution period with the reason and the approving leader
-        on record: a complaint switches to the complex period, a denunciation
-        gains another extension period (at most twice)."""
+        """Extend the resolution period with the reason, the approving leader and
+        how complex the case is on record: a complaint switches to the complex
+        period; a denunciation gains another extension period, once when complex
+        and twice only when especially complex (Law on Denunciations Art. 30)."""
         self._require_step("extend")
         self._require_approver(actor, "extend")
         reason = self._require_text(self.id, "reason", reason)
-        clock = self._extended_clock(deadlines)
+        clock = self._extended_clock(deadlines, Complexity(complexity))
         self._extend(
             actor=actor,
             reason=reason,
             approver=actor.subject,
             clock=clock,
             due_at=calendar.due(clock),
+            complexity=Complexity(complexity),
             timestamp=timestamp,
         )
 
@@ -330,6 +335,9 @@ class Grievance(Case):
         clock: Clock,
         due_at: datetime,
         timestamp: datetime,
+        # Recorded since the extension says how complex the case is; events
+        # stored before then have none and load with None.
+        complexity: Complexity | None = None,
     ) -> None:
         self.extension_count += 1
         self.clock = clock

@@ -37,6 +37,15 @@ class ComplaintStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Complexity(StrEnum):
+    """How complex a case is, as its extension decision says: phức tạp, or
+    (denunciations only) đặc biệt phức tạp. Law on Denunciations 2018 Art. 30:
+    a complex case may be extended once, an especially complex one twice."""
+
+    COMPLEX = "complex"
+    ESPECIALLY_COMPLEX = "especially_complex"
+
+
 @dataclass(frozen=True, slots=True)
 class ComplainantIdentity:
     """Who complains or denounces. Personal data: redacted for those not
@@ -52,6 +61,7 @@ VALUE_TYPES: dict[str, type] = {
     "complaint_kind": ComplaintKind,
     "complaint_status": ComplaintStatus,
     "complainant_identity": ComplainantIdentity,
+    "complexity": Complexity,
 }
 
 

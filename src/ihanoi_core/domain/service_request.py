@@ -256,8 +256,9 @@ class ServiceRequest(Case):
         """Ask the applicant for every missing document at once (phiếu yêu cầu bổ
         sung, hoàn thiện hồ sơ); the running clock pauses."""
         if self.status == S.SUPPLEMENT_REQUESTED:
-            # Decree 61/2018: the request is one-time and lists everything, so the
-            # applicant is never sent back twice for the same round.
+            # Decree 61/2018 (replaced by Decree 118/2025 from 01/07/2025, whose
+            # wording was not read here): the request is one-time and lists
+            # everything, so the applicant is never sent back twice for the same round.
             raise RuleViolationError(
                 self.id,
                 "supplement_once",
@@ -506,7 +507,11 @@ class ServiceRequest(Case):
     ) -> None:
         """Apologise for the delay and set a new appointment date (phiếu xin lỗi
         và hẹn lại ngày trả kết quả). Allowed once late, or ahead of a delay
-        the agency foresees."""
+        the agency foresees, and as often as needed: whether Decree 118/2025
+        requires the letter before the appointment or limits how often the
+        date is re-set could not be read (``APOLOGY_BASIS``). Either limit
+        must keep a late dossier movable, since nothing else moves it past
+        its appointment (``_require_on_time``)."""
         self._require("apologize", *IN_HANDS, S.FORWARDED)
         self._require_handling_agency(actor, "apologize")
         reason = self._require_text(self.id, "reason", reason)

@@ -68,8 +68,14 @@ PAUSED_STATUSES = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_PAYMENT, S.SUSPE
 IN_HANDS = (S.RECEIVED, S.PROCESSING)
 BEFORE_RESULT = (S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.FORWARDED, *sorted(PAUSED_STATUSES))
 
+# Stored in every ApologyIssued event's clock: dossiers apologised for before
+# this change keep the basis they were decided under (61/2018).
 APOLOGY_BASIS = (
-    "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP): phiếu xin lỗi và hẹn lại ngày trả kết quả"
+    "unverified: the article on the apology letter (whether it must be issued before the appointment date, "
+    "how many times the return date may be re-set) could not be read here, so the rules kept are those "
+    "recorded under Decree 61/2018/NĐ-CP as amended by 107/2021/NĐ-CP, and neither limit is enforced; "
+    "see docs/legal-basis.md — Nghị định số 118/2025/NĐ-CP ngày 09/06/2025 của Chính phủ (hiệu lực "
+    "01/07/2025, thay thế Nghị định 61/2018/NĐ-CP): phiếu xin lỗi và hẹn lại ngày trả kết quả"
 )
 FORWARD_BASIS = "Thời hạn liên thông do cơ quan chủ trì giao"
 

@@ -143,10 +143,13 @@ class GrievanceStories(Engine):
             if self._run(partial(app.hold_dialogue, handler, case_id, summary=summary)) is None:
                 return
         extensions = (rng.random() < 0.2) + (rng.random() < 0.05) if denunciation else int(rng.random() < 0.12)
+        # A denunciation extended twice is especially complex (Art. 30(3)).
+        complexity = "especially_complex" if extensions == 2 else "complex"
         for _ in range(extensions):
             yield at(rng.uniform(0.65, 0.85))
             reason = rng.choice(EXTENSION_REASONS)
-            if self._run(partial(app.extend_complaint, leader, case_id, reason=reason)) is None:
+            extend = partial(app.extend_complaint, leader, case_id, reason=reason, complexity=complexity)
+            if self._run(extend) is None:
                 return
             due = self._due(leader, case_id)
             if due is None:

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity
 from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
 from ihanoi_server.http import command_response, fingerprint, idempotency_key, principal, read_body, state
 from ihanoi_server.routes.reports import AssignIn, NoteIn, ReasonIn, ShortText, Text
@@ -64,6 +64,12 @@ class ForwardIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Text
 
 
+class ExtendIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Text
+    # Law on Denunciations Art. 30: "especially_complex" allows a second extension.
+    complexity: Complexity = Complexity.COMPLEX
+
+
 class DialogueIn(msgspec.Struct, forbid_unknown_fields=True):
     summary: LongText
 
@@ -96,10 +102,11 @@ COMMANDS = (
                 "The assigned handler starts verifying (xác minh); needs an assignee."),
     CommandSpec("hold-dialogue", "hold_dialogue", DialogueIn, ("complaint: officer, leader",),
                 ("complaint: verifying, dialogue",), "Record a dialogue with the complainant (complaints only)."),
-    CommandSpec("extend", "extend_complaint", ReasonIn, ("leader",),
+    CommandSpec("extend", "extend_complaint", ExtendIn, ("leader",),
                 ("complaint: accepted, verifying, dialogue", "denunciation: accepted, verifying"),
-                "Extend the resolve period: a complaint once to the complex period, "
-                "a denunciation at most twice. The handling agency's leader approves."),
+                "Extend the resolve period, saying how complex the case is: a complaint once to the complex "
+                "period; a denunciation once when complex, twice when especially complex (Law on Denunciations "
+                "Art. 30). The handling agency's leader approves."),
     CommandSpec("extend-preliminary-check", "extend_preliminary_check", ReasonIn, ("denunciation: leader",),
                 ("denunciation: preliminary_check, forwarded",),
                 "Extend a denunciation's preliminary check once, 7 to 10 working days."),
