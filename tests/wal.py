@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -52,3 +53,27 @@ class WalSampler:
 
     def report(self) -> str:
         return ", ".join(f"{path.name}-wal ≤ {size / MB:.1f} MB" for path, size in self.high_water.items())
+
+
+def run_for(seconds: float, *workers: Callable[[threading.Event], None]) -> None:
+    """Run each worker in a thread until ``seconds`` have passed; re-raise the
+    first error a worker met."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def guarded(worker: Callable[[threading.Event], None]) -> None:
+        try:
+            worker(stop)
+        except BaseException as error:
+            errors.append(error)
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

@@ -20,7 +20,7 @@ import pytest
 
 from ihanoi_core.domain.values import Role
 from tests.e2e.conftest import LiveServer, start_server, stop_server
-from tests.wal import MB, WalSampler, wal_size
+from tests.wal import MB, WalSampler, run_for, wal_size
 
 pytestmark = pytest.mark.slow
 
@@ -29,28 +29,6 @@ CREATING_CLIENTS = 16
 # A quarter of the default limit, set through the environment as an operator would.
 LIMIT_MB = 16
 REPORT = {"category": "pothole", "description": "Ổ gà trước số 12 Hàng Bài", "location": {"ward": "HOAN_KIEM"}}
-
-
-def run_for(seconds: float, workers: list[Callable[[threading.Event], None]]) -> None:
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def guarded(worker: Callable[[threading.Event], None]) -> None:
-        try:
-            worker(stop)
-        except BaseException as error:
-            errors.append(error)
-            stop.set()
-
-    threads = [threading.Thread(target=guarded, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def test_a_loaded_server_keeps_both_write_ahead_logs_bounded_and_truncates_them_on_stop(tmp_path: Path) -> None:
@@ -86,7 +64,7 @@ def test_a_loaded_server_keeps_both_write_ahead_logs_bounded_and_truncates_them_
     try:
         # Step: sixteen clients create reports and two read theirs back, while the logs are sampled.
         with WalSampler(store, views) as sampler:
-            run_for(SECONDS, [creating(n) for n in range(CREATING_CLIENTS)] + [read, read])
+            run_for(SECONDS, *(creating(n) for n in range(CREATING_CLIENTS)), read, read)
             # Step: a clean stop (SIGTERM) ends the server's lifespan.
             stop_server(server)
     except BaseException:

@@ -27,7 +27,7 @@ from ihanoi_core.sqlite_wal import WalKeeper
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.read_side import ReadSide
-from tests.wal import MB, WalSampler, wal_size
+from tests.wal import MB, WalSampler, run_for, wal_size
 
 pytestmark = pytest.mark.slow
 
@@ -38,30 +38,6 @@ BOUND = Settings().sqlite_wal_limit_mb * MB  # the documented default, 64 MB
 
 def citizen(n: int) -> Principal:
     return Principal(f"vneid:0010990{n:05d}", Role.CITIZEN)
-
-
-def run_for(seconds: float, *workers: Callable[[threading.Event], None]) -> None:
-    """Run each worker in a thread until ``seconds`` have passed; re-raise the
-    first error a worker met."""
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def guarded(worker: Callable[[threading.Event], None]) -> None:
-        try:
-            worker(stop)
-        except BaseException as error:
-            errors.append(error)
-            stop.set()
-
-    threads = [threading.Thread(target=guarded, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def creating(app: Ihanoi, n: int, created: list[int]) -> Callable[[threading.Event], None]:
@@ -173,9 +149,7 @@ def test_a_failed_checkpoint_does_not_stop_the_keeper(tmp_path: Path) -> None:
     writer.execute("PRAGMA wal_autocheckpoint=0")
     writer.execute("CREATE TABLE blobs (data BLOB)")
     lock = threading.Lock()
-    keeper = WalKeeper(
-        str(database), lambda: sqlite3.connect(database, factory=FailingTwice), lock, 4 * MB
-    ).start()
+    keeper = WalKeeper(str(database), lambda: sqlite3.connect(database, factory=FailingTwice), lock, 4 * MB).start()
     # Step: a writer grows the log past the truncation threshold while the first checkpoints fail.
     for _ in range(40):
         with lock:
