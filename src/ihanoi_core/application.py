@@ -28,7 +28,7 @@ from ihanoi_core.commands.complaints import ComplaintCommands
 from ihanoi_core.commands.reports import ReportCommands
 from ihanoi_core.commands.service_requests import ServiceRequestCommands
 from ihanoi_core.commands.surveys import SurveyCommands
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
@@ -65,7 +65,7 @@ class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCo
         env: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings or Settings(database_url="memory://")
-        self.directory = directory or Directory.load(self.settings.directory)
+        self.directory = directory or load_directory(self.settings.directory)
         calendar = self.directory.calendar
         self.timezone = ZoneInfo(calendar.timezone)
         self.calendar = WorkingCalendar(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import load_directory
 from ihanoi_core.legal_tables import CALENDAR_YEARS, UNIT_NAMES, list_calendar_days, list_rules
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli import OK, PROBLEM, literal_table, print_json_lines
@@ -49,7 +49,7 @@ def calendar_year(text: str) -> int:
 
 
 def run_calendar_show(args: argparse.Namespace, settings: Settings) -> int:
-    directory = Directory.load(settings.directory)
+    directory = load_directory(settings.directory)
     days = list_calendar_days(directory, args.year)
     if args.json:
         print_json_lines(days)
@@ -75,7 +75,7 @@ def run_calendar_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_rules_show(args: argparse.Namespace, settings: Settings) -> int:
-    directory = Directory.load(settings.directory)
+    directory = load_directory(settings.directory)
     rules = list_rules(directory)
     if args.json:
         print_json_lines(rules)

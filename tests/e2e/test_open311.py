@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Role
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -31,7 +31,7 @@ API_KEY = "partner-key-1"  # IHANOI_OPEN311_API_KEYS of the e2e server
 JURISDICTION = "hanoi.gov.vn"
 API = "/open311/v2"
 CAU_GIAY = {"lat": "21.0362", "long": "105.7953"}  # by the Cầu Giấy ward office
-DIRECTORY = Directory.load()
+DIRECTORY = load_directory()
 
 # The spec's element names, in the spec's order (GeoReport_v2/index.md).
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]

@@ -10,7 +10,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import load_directory
 
 ENV = {"IHANOI_ENV": "test", "IHANOI_SECRET_KEY": "cli-test-secret-key-cli-test-secret"}
 
@@ -72,7 +72,7 @@ def test_every_rule_line_carries_a_period_a_unit_and_its_basis() -> None:
     assert shown.returncode == 0, shown.stderr
     rows = [json.loads(line) for line in shown.stdout.splitlines()]
 
-    hanoi = Directory.load()
+    hanoi = load_directory()
     expected = (
         len(hanoi.deadlines)
         + sum(len(category.deadlines) for category in hanoi.categories.values())

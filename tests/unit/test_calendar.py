@@ -277,9 +277,9 @@ def test_a_60_working_day_deadline_is_computed_in_well_under_a_millisecond(cal: 
 
 @pytest.fixture
 def hanoi_cal() -> WorkingCalendar:
-    from ihanoi_core.directory import Directory
+    from ihanoi_core.directory import load_directory
 
-    settings = Directory.load().calendar
+    settings = load_directory().calendar
     return WorkingCalendar(days_off=settings.days_off, working_days=settings.working_days)
 
 

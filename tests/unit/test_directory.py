@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ihanoi_core.directory import REQUIRED_DEADLINES, ROUTE_TO_WARD, Directory
+from ihanoi_core.directory import REQUIRED_DEADLINES, ROUTE_TO_WARD, Directory, load_directory
 from ihanoi_core.domain.values import Priority, TimeUnit
 from ihanoi_core.errors import DirectoryError
 
@@ -126,7 +126,7 @@ def load_error(tmp_path: Path, text: str) -> DirectoryError:
     path = tmp_path / "directory.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DirectoryError) as caught:
-        Directory.load(path)
+        load_directory(path)
     error = caught.value
     # Every message names the file, the key and the problem.
     assert str(path) in str(error)
@@ -137,7 +137,7 @@ def load_error(tmp_path: Path, text: str) -> DirectoryError:
 
 @pytest.fixture(scope="module")
 def hanoi() -> Directory:
-    return Directory.load()
+    return load_directory()
 
 
 # -- the Hanoi sample ------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_a_remote_ward_is_flagged(hanoi: Directory) -> None:
 def test_a_minimal_directory_file_loads_from_a_path(tmp_path: Path) -> None:
     path = tmp_path / "directory.toml"
     path.write_text(BASE, encoding="utf-8")
-    directory = Directory.load(str(path))
+    directory = load_directory(str(path))
     assert directory.source == str(path)
     assert directory.route("pothole", "W2").code == "UBND_W2"
     assert directory.route("flooding", "W2").code == "DEPT"
@@ -326,7 +326,7 @@ def test_a_minimal_directory_file_loads_from_a_path(tmp_path: Path) -> None:
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "absent.toml"
     with pytest.raises(DirectoryError) as caught:
-        Directory.load(path)
+        load_directory(path)
     assert str(path) in str(caught.value)
     assert "cannot be read" in caught.value.problem
 
@@ -556,7 +556,7 @@ def test_an_unknown_default_priority_is_rejected(tmp_path: Path) -> None:
 
 
 def test_every_sample_ward_has_a_centre_inside_hanoi() -> None:
-    directory = Directory.load()
+    directory = load_directory()
     for ward in directory.wards.values():
         assert ward.centre is not None, ward.code
         latitude, longitude = ward.centre

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.legal_basis import BasisKind, basis_kind, source_problem
 
 
 def _shipped_rules() -> list[tuple[str, DeadlineRule]]:
-    hanoi = Directory.load()
+    hanoi = load_directory()
     rules = [(f"deadlines.{name}", rule) for name, rule in hanoi.deadlines.items()]
     rules += [
         (f"categories.{category.code}.deadlines.{name}", rule)
@@ -56,13 +56,13 @@ def test_a_project_default_must_say_why_no_text_sets_it() -> None:
 
 
 def test_the_report_periods_for_normal_and_complex_reports_are_declared_project_defaults() -> None:
-    hanoi = Directory.load()
+    hanoi = load_directory()
     for name in ("report_resolve_normal", "report_resolve_complex", "report_reopen_window"):
         assert basis_kind(hanoi.deadlines[name].legal_basis) is BasisKind.PROJECT_DEFAULT
 
 
 def test_complaint_and_denunciation_bases_name_the_2025_amending_law() -> None:
-    hanoi = Directory.load()
+    hanoi = load_directory()
     for name, rule in hanoi.deadlines.items():
         if name.startswith(("complaint_", "denunciation_")):
             assert "136/2025/QH15" in rule.legal_basis, name

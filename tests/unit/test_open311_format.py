@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from ihanoi_core.directory import Directory
+from ihanoi_core.directory import load_directory
 from ihanoi_projections.public_reports import PublicReport
 from ihanoi_server.open311_format import (
     Open311CreatedRequest,
@@ -34,7 +34,7 @@ from ihanoi_server.open311_submission import choose_ward, folded, submission
 from ihanoi_server.routes.open311 import feed_query
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-DIRECTORY = Directory.load()
+DIRECTORY = load_directory()
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",

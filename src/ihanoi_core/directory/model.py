@@ -2,12 +2,10 @@
 deadlines of a city, loaded from one TOML file (DESIGN §3.6).
 
 The result of loading is immutable: frozen structs and read-only maps that keep
-the file's order (Open311 lists services in that order). How a file is checked
-— and how a mistake in it is reported with its file, key and line — is
-``directory_loader``'s.
-
-``Directory.load()`` without a path loads the Hanoi sample shipped in
-``ihanoi_core/data/hanoi.toml``.
+the file's order (Open311 lists services in that order). How a file is read and
+checked — and how a mistake in it is reported with its file, key and line — is
+``loader``'s: ``load_directory()`` without a path loads the Hanoi sample
+shipped in ``ihanoi_core/data/hanoi.toml``.
 """
 
 from __future__ import annotations
@@ -15,15 +13,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from datetime import date, time
-from importlib import resources
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
 from ihanoi_core.domain.values import DeadlineRule, Priority
-from ihanoi_core.errors import DirectoryError
 
 __all__ = [
     "AGENCY_LEVELS",
@@ -74,8 +69,6 @@ REQUIRED_DEADLINES = (
     "dossier_review",
 )
 """Deadline names the aggregates look up; a directory without one cannot run."""
-
-_PACKAGED_SAMPLE = "hanoi.toml"
 
 
 # -- public records ----------------------------------------------------------
@@ -222,30 +215,6 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     categories: Mapping[str, Category]
     procedures: Mapping[str, Procedure]
     deadlines: Mapping[str, DeadlineRule]
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> Directory:
-        """Load and validate a directory file; ``None`` loads the packaged
-        Hanoi sample. Raises ``DirectoryError`` naming the file, key and line."""
-        if path is None:
-            resource = resources.files("ihanoi_core.data").joinpath(_PACKAGED_SAMPLE)
-            return cls.from_toml(resource.read_text(encoding="utf-8"), source=str(resource))
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DirectoryError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise DirectoryError(source, "(file)", "is not UTF-8 text") from None
-        return cls.from_toml(text, source=source)
-
-    @classmethod
-    def from_toml(cls, text: str, *, source: str = "<string>") -> Directory:
-        """Validate directory TOML held in memory; ``source`` names it in errors."""
-        # The loader builds this module's records, so it is imported when used.
-        from ihanoi_core.directory_loader import parse_directory
-
-        return parse_directory(text, source)
 
     # -- lookups ---------------------------------------------------------------
 

@@ -9,7 +9,8 @@ against the private schema structs here (unknown keys are errors, so a misspelt
 key never silently falls back to a default), and the checks here cover what a
 schema cannot: unique codes, references between tables, each ward served by
 exactly one ward People's Committee, deadlines with known units and positive
-amounts. ``Directory.load`` and ``Directory.from_toml`` call ``parse_directory``.
+amounts. ``load_directory`` reads a file (the packaged Hanoi sample by default),
+``directory_from_toml`` text held in memory.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, time
+from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from ihanoi_core.directory import (
+from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
     ATTRIBUTE_DATATYPES,
     REQUIRED_DEADLINES,
@@ -39,8 +42,9 @@ from ihanoi_core.directory import (
     Procedure,
     Ward,
 )
-from ihanoi_core.directory_text import DirectoryText
+from ihanoi_core.directory.text import DirectoryText
 from ihanoi_core.domain.values import DeadlineRule, Priority, TimeUnit
+from ihanoi_core.errors import DirectoryError
 
 _S = TypeVar("_S")
 
@@ -123,6 +127,30 @@ class _RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     procedures: tuple[_RawProcedure, ...] = ()
     # Converted entry by entry, so that an error path can name the deadline.
     deadlines: dict[str, Any]
+
+
+PACKAGED_SAMPLE = "hanoi.toml"
+
+
+def load_directory(path: str | Path | None = None) -> Directory:
+    """Load and validate a directory file; ``None`` loads the packaged
+    Hanoi sample. Raises ``DirectoryError`` naming the file, key and line."""
+    if path is None:
+        resource = resources.files("ihanoi_core.data").joinpath(PACKAGED_SAMPLE)
+        return parse_directory(resource.read_text(encoding="utf-8"), str(resource))
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DirectoryError(source, "(file)", f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DirectoryError(source, "(file)", "is not UTF-8 text") from None
+    return parse_directory(text, source)
+
+
+def directory_from_toml(text: str, *, source: str = "<string>") -> Directory:
+    """Validate directory TOML held in memory; ``source`` names it in errors."""
+    return parse_directory(text, source)
 
 
 def parse_directory(text: str, source: str) -> Directory:
