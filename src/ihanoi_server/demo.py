@@ -19,7 +19,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
-from ihanoi_server.cli import OK, progress_bar
+from ihanoi_server.cli.output import OK, progress_bar
 
 DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600

@@ -1,14 +1,15 @@
 """The dependency rule of DESIGN §1, enforced on the source text.
 
-domain → only the standard library, ``eventsourcing.domain`` and its own
-errors/values; core → never the server or a web framework; projections → the
-core's events, never the server.
+domain → only the standard-library modules listed here, ``eventsourcing.domain``
+and its own errors/values (no clock, no I/O); core → never the read side, the
+server or a web framework; projections → the core, never the server. And no
+import cycles anywhere, counting imports inside functions (a cycle hidden in a
+function is still a cycle, only a later one).
 """
 
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +39,22 @@ def violations(folder: Path, allowed: object) -> list[str]:
     return found
 
 
+# What the domain may use from the standard library: values, dates and text.
+# No os, io, time, random, logging, socket…: time and ids come in as arguments.
+DOMAIN_STDLIB = frozenset(
+    {"__future__", "collections", "dataclasses", "datetime", "decimal", "enum", "hashlib", "re", "typing", "uuid"}
+)
+PACKAGES = {
+    "ihanoi_core": ROOT / "src" / "ihanoi_core",
+    "ihanoi_server": ROOT / "src" / "ihanoi_server",
+    "ihanoi_projections": PROJECTIONS,
+}
+
+
 def is_domain_import(module: str) -> bool:
     top = module.split(".")[0]
     return (
-        top in sys.stdlib_module_names
+        top in DOMAIN_STDLIB
         or module == "eventsourcing.domain"
         or module.startswith("ihanoi_core.domain")
         or module == "ihanoi_core.errors"
@@ -52,6 +65,10 @@ def test_the_domain_imports_only_the_standard_library_eventsourcing_domain_and_i
     assert violations(CORE / "domain", is_domain_import) == []
 
 
+def test_the_core_never_imports_the_read_side() -> None:
+    assert violations(CORE, lambda module: not module.startswith("ihanoi_projections")) == []
+
+
 @pytest.mark.parametrize("folder", [CORE, PROJECTIONS], ids=["core", "projections"])
 def test_core_and_projections_never_import_the_server_or_web_framework(folder: Path) -> None:
     assert violations(folder, lambda module: not module.startswith(WEB)) == []
@@ -60,4 +77,94 @@ def test_core_and_projections_never_import_the_server_or_web_framework(folder: P
 def test_the_rule_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom starlette.requests import Request\nfrom holidays import VN\n")
-    assert [m for _, m in imports(bad) if not is_domain_import(m)] == ["starlette.requests", "holidays"]
+    assert [m for _, m in imports(bad) if not is_domain_import(m)] == ["os", "starlette.requests", "holidays"]
+
+
+def module_files() -> dict[str, Path]:
+    """Every module of our three packages, by dotted name."""
+    found = {}
+    for package, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            parts = [package, *path.relative_to(folder).with_suffix("").parts]
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def import_graph(files: dict[str, Path]) -> dict[str, set[str]]:
+    """Which of our modules each module imports when it runs: imports at any
+    depth (functions included), relative ones resolved, ``if TYPE_CHECKING:``
+    blocks left out. ``from package import module`` is an edge to the module;
+    to the package only for names that are not modules."""
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+            for statement in node.body
+            for inner in ast.walk(statement)
+        }
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        edges: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*package[: len(package) - node.level + 1], *([base] if base else [])])
+                for alias in node.names:
+                    edges.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base)
+        graph[name] = {edge for edge in edges if edge in files and edge != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph[module]):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while (member := stack.pop()) != module:
+                group.append(member)
+            if group:
+                found.append(sorted([module, *group]))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    assert cycles(import_graph(module_files())) == []
+
+
+def test_the_cycle_finder_sees_a_cycle_closed_inside_a_function(tmp_path: Path) -> None:
+    sources = {
+        "pkg.a": "from pkg import b\n",
+        "pkg.b": "def later():\n    from pkg.a import thing\n",
+        "pkg.c": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n",
+    }
+    files = {}
+    for name, text in sources.items():
+        files[name] = tmp_path / f"{name}.py"
+        files[name].write_text(text)
+    files["pkg"] = tmp_path / "__init__.py"
+    files["pkg"].write_text("")
+    assert cycles(import_graph(files)) == [["pkg.a", "pkg.b"]]

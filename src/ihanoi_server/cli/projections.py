@@ -15,7 +15,7 @@ from ihanoi_projections.audit_chain import PeriodicCheckpoints
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.rebuild import rebuild
-from ihanoi_server.cli import (
+from ihanoi_server.cli.output import (
     OK,
     PROBLEM,
     USAGE,

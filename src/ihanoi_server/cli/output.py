@@ -1,4 +1,5 @@
-"""The ``ihanoi`` command: a thin entrypoint over the core and the read side.
+"""What every ``ihanoi`` command shares: exit codes, tables, JSON lines,
+progress bars, one-line errors and clean shutdown on a signal.
 
 Exit codes: 0 ok, 1 a problem was found (or the command failed), 2 usage.
 Human tables by default, ``--json`` for machines; long work shows a progress bar.
@@ -6,7 +7,6 @@ Human tables by default, ``--json`` for machines; long work shows a progress bar
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
@@ -23,57 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
-from ihanoi_core.settings_help import settings_epilog
-from ihanoi_core.store_probe import probe_store
 
 OK, PROBLEM, USAGE = 0, 1, 2
 MAX_CELL = 90
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return USAGE
-    try:
-        settings = Settings.from_env()
-        if getattr(args, "opens_store", True):
-            # Fail in seconds, naming where, rather than in the library's pool
-            # 30 s later with a traceback.
-            probe_store(settings)
-        return int(args.handler(args, settings))
-    except IhanoiError as error:
-        print_error(error.detail)
-        return PROBLEM
-    except ValueError as error:
-        print_error(str(error))
-        return USAGE
-
-
 def print_error(message: str) -> None:
     """``error: message`` as one line on stderr, however long (never wrapped)."""
     Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ihanoi",
-        description="ihanoi: the digital-citizen case platform.",
-        epilog=settings_epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-
-    from ihanoi_server import cli_audit, cli_legal, cli_projections, cli_server
-
-    cli_server.add_commands(commands)
-    cli_projections.add_commands(commands)
-    cli_audit.add_commands(commands)
-    cli_legal.add_commands(commands)
-    return parser
 
 
 def print_json_lines(rows: Sequence[object]) -> None:
@@ -156,7 +114,3 @@ def stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
     return stopping
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

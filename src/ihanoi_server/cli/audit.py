@@ -27,8 +27,18 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import unknown
 from ihanoi_projections.replay import ReplayReport, replay_and_diff
-from ihanoi_server.cli import OK, PROBLEM, cell, literal_table, open_app, progress_bar, say, usage_error, write_json
-from ihanoi_server.cli_audit_chain import run_checkpoint, run_keygen, run_verify
+from ihanoi_server.cli.audit_chain import run_checkpoint, run_keygen, run_verify
+from ihanoi_server.cli.output import (
+    OK,
+    PROBLEM,
+    cell,
+    literal_table,
+    open_app,
+    progress_bar,
+    say,
+    usage_error,
+    write_json,
+)
 
 
 def add_commands(commands: Any) -> None:

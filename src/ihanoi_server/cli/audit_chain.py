@@ -26,7 +26,7 @@ from ihanoi_core.audit.checkpoint import load_public_key
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import make_checkpoint, verify_store
 from ihanoi_projections.database import open_view_database
-from ihanoi_server.cli import OK, PROBLEM, literal_table, open_app, progress_bar, say, usage_error, write_json
+from ihanoi_server.cli.output import OK, PROBLEM, literal_table, open_app, progress_bar, say, usage_error, write_json
 
 
 def _trusted_key(args: argparse.Namespace, settings: Settings) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.cli import OK, usage_error
+from ihanoi_server.cli.output import OK, usage_error
 
 
 def add_commands(commands: Any) -> None:
