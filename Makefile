@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# Branch coverage of ihanoi_core below which `make test` fails.
+COVERAGE_FLOOR := 90
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n1)
 
 .PHONY: serve test bench lint typecheck postgres browser clean
@@ -50,7 +52,7 @@ browser:
 test: $(STAMP) postgres browser
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest -q -n 4
+	$(BIN)/pytest -q -n 4 --cov --cov-fail-under=$(COVERAGE_FLOOR)
 
 typecheck: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../projections build/typecheck/ihanoi_projections
