@@ -24,9 +24,9 @@ from rich.table import Table
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.eventstore.probe import probe_store
 from ihanoi_core.settings import Settings
 from ihanoi_core.settings_help import settings_epilog
-from ihanoi_core.store_probe import probe_store
 
 OK, PROBLEM, USAGE = 0, 1, 2
 MAX_CELL = 90
