@@ -87,6 +87,7 @@ class CaseCommands:
         per-event runtime-protocol checks (slow on Python 3.11)."""
         return self.repository.get(aggregate_id, projector_func=replay)
 
+    # Bypass (``Application.save``): skips its per-save protocol checks; no `make bench` figure recorded for it yet.
     def _store(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
         """Save the pending events of ``aggregates`` in one atomic transaction.
         Equivalent to ``Application.save`` without its runtime-protocol checks,
