@@ -46,7 +46,7 @@ from ihanoi_core.domain.values import (
     Role,
     TimeUnit,
 )
-from ihanoi_core.transcoder import OrjsonTranscoder
+from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 
 ICT = timezone(timedelta(hours=7))
 

@@ -21,8 +21,8 @@ from types import TracebackType
 
 import psycopg
 
+from ihanoi_core.eventstore.wal import MB, wal_size
 from ihanoi_core.settings import Settings
-from ihanoi_core.sqlite_wal import MB, wal_size
 
 ADMIN_URL = os.environ.get("IHANOI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = float(os.environ.get("IHANOI_BENCH_SECONDS", "4"))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from benchmarks.common import Figure, print_figures, sqlite_file
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.persistence import sqlite_path
-from ihanoi_core.replaying import apply_event
+from ihanoi_core.eventstore.mutate import apply_event
+from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.read_side import READ_MODELS

@@ -32,7 +32,7 @@ from benchmarks.common import (
 )
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
-from ihanoi_core.persistence import eventsourcing_env
+from ihanoi_core.eventstore.settings_env import eventsourcing_env
 from ihanoi_core.settings import Settings
 
 PG_CLIENTS = 8

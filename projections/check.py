@@ -30,7 +30,7 @@ from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.case import Case
-from ihanoi_core.persistence import IhanoiSQLiteApplicationRecorder
+from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import PARTITION_MARK

@@ -38,9 +38,10 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
+from ihanoi_core.eventstore.wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
 from ihanoi_core.settings import Settings
-from ihanoi_core.sqlite_wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
 
 Row = dict[str, Any]
 

@@ -35,8 +35,8 @@ from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
-from ihanoi_core.persistence import IhanoiSQLiteApplicationRecorder, partition_of
-from ihanoi_core.replaying import apply_event, replay
+from ihanoi_core.eventstore.mutate import apply_event, replay
+from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder, partition_of
 from ihanoi_projections.base import Change, ReadModel
 from ihanoi_projections.database import ViewDatabase
 

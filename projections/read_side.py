@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.persistence import store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel

@@ -35,7 +35,7 @@ from typing import Any
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.directory import Directory
-from ihanoi_core.persistence import store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.database import ViewDatabase, open_view_database

@@ -29,7 +29,7 @@ from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit.chain import PAGE_SIZE, read_log
-from ihanoi_core.persistence import sqlite_path
+from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import AuditChainModel, row_as_dict
 from ihanoi_projections.base import ProjectionContext, ReadModel

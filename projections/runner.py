@@ -30,7 +30,8 @@ from typing import IO
 import psycopg
 import structlog
 
-from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import AlreadyAppliedError, views_path
 from ihanoi_projections.projector import Projector

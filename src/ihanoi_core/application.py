@@ -23,7 +23,6 @@ from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.case_cache import CaseCache, CodeCache
 from ihanoi_core.commands.complaints import ComplaintCommands
 from ihanoi_core.commands.reports import ReportCommands
 from ihanoi_core.commands.service_requests import ServiceRequestCommands
@@ -33,13 +32,15 @@ from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.mapper import IhanoiMapper
+from ihanoi_core.eventstore.cache import CaseCache, CodeCache
+from ihanoi_core.eventstore.mapper import IhanoiMapper
+from ihanoi_core.eventstore.postgres import postgres_ddl_lock
+from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
+from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
-from ihanoi_core.persistence import eventsourcing_env, postgres_ddl_lock, store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot
-from ihanoi_core.transcoder import OrjsonTranscoder
 
 APPLICATION_NAME = "cases"
 

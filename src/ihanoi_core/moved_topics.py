@@ -9,6 +9,11 @@ registered here under its old topic. ``resolve_topic`` looks a nested topic up
 by its ``module:Class`` prefix before the event's name, so one entry covers the
 class and every event nested on it.
 
+The same holds for the event-store factories that ``PERSISTENCE_MODULE``
+names by topic (``eventstore/settings_env.py``): ihanoi computes that string
+rather than storing it, but a deployment's environment or a caller's ``env``
+may still carry one written before the event-store layer became a package.
+
 The application registers these when it is imported: every reader of the
 store (commands, the projector, the audit tools) goes through it.
 """
@@ -21,11 +26,16 @@ from eventsourcing.utils import register_topic
 
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
+from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
+from ihanoi_core.eventstore.sqlite import IhanoiSQLiteFactory
 
 MOVED_TOPICS: Mapping[str, type] = {
     # Split out of the complaint module, which kept Complaint itself.
     "ihanoi_core.domain.complaint:Grievance": Grievance,
     "ihanoi_core.domain.complaint:Denunciation": Denunciation,
+    # The event-store factories, before they moved into ``ihanoi_core.eventstore``.
+    "ihanoi_core.postgres_store:IhanoiPostgresFactory": IhanoiPostgresFactory,
+    "ihanoi_core.persistence:IhanoiSQLiteFactory": IhanoiSQLiteFactory,
 }
 
 

@@ -36,8 +36,8 @@ from eventsourcing.domain import Aggregate
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.case import Case
-from ihanoi_core.persistence import store_kind
-from ihanoi_core.replaying import replay
+from ihanoi_core.eventstore.mutate import replay
+from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.runner import PostgresWakeup
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.persistence import store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenCache, TokenRules

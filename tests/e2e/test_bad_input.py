@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from ihanoi_core.domain.values import Role
-from ihanoi_core.persistence import postgres_env, sqlite_path
+from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 
 VALID = {"category": "pothole", "description": "Ổ gà", "location": {"ward": "HOAN_KIEM"}}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ihanoi_core.store_probe import CONNECT_TIMEOUT
+from ihanoi_core.eventstore.probe import CONNECT_TIMEOUT
 from tests.e2e.conftest import free_port
 
 # A process start (imports) takes one to three seconds on this shared machine; the rest is the probe.

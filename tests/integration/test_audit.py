@@ -43,7 +43,8 @@ from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Contact, Location, Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import (
     PeriodicCheckpoints,

@@ -10,7 +10,7 @@ from eventsourcing.cryptography import AESCipher
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
-from ihanoi_core.persistence import sqlite_path
+from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 
 SECRET_TEXT = "Ổ gà rất sâu trước nhà số 7"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.persistence import IhanoiSQLiteApplicationRecorder
+from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections import rebuild as rebuilding

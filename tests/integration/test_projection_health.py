@@ -21,7 +21,7 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
-from ihanoi_core.persistence import postgres_conninfo, sqlite_path
+from ihanoi_core.eventstore.urls import postgres_conninfo, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, status

@@ -12,8 +12,8 @@ from typing import Any
 from eventsourcing.persistence import Mapper
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.mapper import IhanoiMapper
-from ihanoi_core.replaying import apply_event
+from ihanoi_core.eventstore.mapper import IhanoiMapper
+from ihanoi_core.eventstore.mutate import apply_event
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 

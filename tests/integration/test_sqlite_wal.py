@@ -22,8 +22,8 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Location, Principal, Role
 from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.eventstore.wal import WalKeeper
 from ihanoi_core.settings import Settings
-from ihanoi_core.sqlite_wal import WalKeeper
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.read_side import ReadSide

@@ -1,15 +1,18 @@
 """The dependency rule of DESIGN §1, enforced on the source text.
 
 domain → only the standard-library modules listed here, ``eventsourcing.domain``
-and its own errors/values (no clock, no I/O); core → never the read side, the
-server or a web framework; projections → the core, never the server. And no
-import cycles anywhere, counting imports inside functions (a cycle hidden in a
-function is still a cycle, only a later one).
+and its own errors/values (no clock, no I/O), never the event-store layer;
+event store → the library's persistence, never the domain, the commands, the
+read side or the server; core → never the read side, the server or a web
+framework; projections → the core, never the server. And no import cycles
+anywhere, counting imports inside functions (a cycle hidden in a function is
+still a cycle, only a later one).
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "src" / "ihanoi_core"
+EVENTSTORE = CORE / "eventstore"
 PROJECTIONS = ROOT / "projections"
 WEB = ("ihanoi_server", "starlette", "uvicorn", "sse_starlette", "jwt")
 
@@ -67,6 +71,36 @@ def test_the_domain_imports_only_the_standard_library_eventsourcing_domain_and_i
 
 def test_the_core_never_imports_the_read_side() -> None:
     assert violations(CORE, lambda module: not module.startswith("ihanoi_projections")) == []
+
+
+def test_the_domain_may_not_import_the_event_store_layer() -> None:
+    assert not is_domain_import("ihanoi_core.eventstore")
+    assert not is_domain_import("ihanoi_core.eventstore.mutate")
+    assert not [v for v in violations(CORE / "domain", lambda module: True) if "eventstore" in v]
+
+
+# What the event-store layer sits on: the library, the drivers, and of ihanoi
+# only its settings, its errors and the layer itself. It knows no aggregate:
+# a store that imported the domain could not be tested against the library alone.
+EVENTSTORE_MAY_IMPORT = (
+    "eventsourcing",
+    "psycopg",
+    "orjson",
+    "structlog",
+    "ihanoi_core.eventstore",
+    "ihanoi_core.errors",
+    "ihanoi_core.settings",
+)
+
+
+def is_eventstore_import(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names or module.startswith(EVENTSTORE_MAY_IMPORT)
+
+
+def test_the_event_store_layer_imports_only_the_library_drivers_settings_and_errors() -> None:
+    assert violations(EVENTSTORE, is_eventstore_import) == []
+    # The rule itself refuses the layers above and below.
+    assert not any(map(is_eventstore_import, ["ihanoi_core.domain.case", "ihanoi_core.commands", "ihanoi_projections"]))
 
 
 @pytest.mark.parametrize("folder", [CORE, PROJECTIONS], ids=["core", "projections"])

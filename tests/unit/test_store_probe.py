@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ihanoi_core.store_probe import describe_postgres, libpq_reason
+from ihanoi_core.eventstore.probe import describe_postgres, libpq_reason
 
 
 def test_a_url_is_described_by_host_port_database_and_user_without_its_password() -> None:
@@ -17,8 +17,7 @@ def test_libpq_messages_are_cut_to_their_cause_on_one_line() -> None:
     )
     assert libpq_reason(refused, "") == "Connection refused"
     missing = (
-        'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
-        'FATAL:  database "x" does not exist'
+        'connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "x" does not exist'
     )
     assert libpq_reason(missing, "") == 'database "x" does not exist'
     assert libpq_reason("", "") == "connection failed"

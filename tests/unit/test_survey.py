@@ -23,7 +23,7 @@ from ihanoi_core.domain.questionnaire import (
 from ihanoi_core.domain.survey import ANONYMOUS_RESPONDENT, Survey, SurveyResponse, response_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
-from ihanoi_core.transcoder import OrjsonTranscoder
+from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 LEADER = Principal("leader-sxd", Role.LEADER, "SXD")

@@ -40,7 +40,7 @@ from ihanoi_core.domain.values import (
     Role,
     TimeUnit,
 )
-from ihanoi_core.transcoder import OrjsonTranscoder
+from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 
 ICT = timezone(timedelta(hours=7))
 U1 = UUID("6f1c1c4e-3b8a-4d3e-9a55-0c1d2e3f4a5b")

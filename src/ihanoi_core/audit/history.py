@@ -27,8 +27,8 @@ from uuid import UUID
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, NotFoundError, ValidationError
+from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.permissions import can_see
-from ihanoi_core.replaying import replay
 from ihanoi_core.snapshots import REDACTED, case_snapshot
 
 if TYPE_CHECKING:

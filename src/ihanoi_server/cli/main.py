@@ -8,9 +8,9 @@ import argparse
 from collections.abc import Sequence
 
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.eventstore.probe import probe_store
 from ihanoi_core.settings import Settings
 from ihanoi_core.settings_help import settings_epilog
-from ihanoi_core.store_probe import probe_store
 from ihanoi_server.cli import audit, legal, projections, server
 from ihanoi_server.cli.output import PROBLEM, USAGE, print_error
 

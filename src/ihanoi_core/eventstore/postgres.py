@@ -24,8 +24,14 @@ raw-insert ceiling measured in the same run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg.sql import SQL, Identifier
+
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env
 
 
 class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -71,3 +77,18 @@ class IhanoiPostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory with the ordered insert."""
 
     application_recorder_class = IhanoiPostgresApplicationRecorder
+
+
+@contextmanager
+def postgres_ddl_lock(database_url: str) -> Iterator[None]:
+    """Let one process at a time create the schema's tables. Run by two sessions
+    at once, the library's ``CREATE OR REPLACE FUNCTION`` (and ``CREATE … IF NOT
+    EXISTS``) can fail with "tuple concurrently updated": servers and workers
+    starting together would crash."""
+    key = f"ihanoi ddl {postgres_env(database_url).get('POSTGRES_SCHEMA', 'public')}"
+    with psycopg.connect(postgres_conninfo(database_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))

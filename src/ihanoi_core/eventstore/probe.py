@@ -17,7 +17,8 @@ from pathlib import Path
 import psycopg
 
 from ihanoi_core.errors import StoreUnavailableError
-from ihanoi_core.persistence import postgres_conninfo, postgres_env, sqlite_path, store_kind
+from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 
 # Seconds to wait for PostgreSQL to answer (libpq's own default is forever; the

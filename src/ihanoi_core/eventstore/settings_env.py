@@ -1,0 +1,54 @@
+"""How ihanoi's settings become an ``eventsourcing`` persistence environment.
+
+Three stores: POPO (in memory, unit tests), an SQLite file (the embedded
+default, ``sqlite.py``) and PostgreSQL (production, ``postgres.py``). The
+mapping names each store's factory by topic; those topics are only ever
+computed here, never stored, and the ones older versions computed stay
+registered (``ihanoi_core.moved_topics``).
+"""
+
+from __future__ import annotations
+
+from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
+from ihanoi_core.eventstore.sqlite import IhanoiSQLiteFactory
+from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
+from ihanoi_core.settings import Settings
+
+
+def store_kind(settings: Settings) -> str:
+    """``memory``, ``sqlite`` or ``postgres``."""
+    scheme = settings.database_url.split(":", 1)[0]
+    return {"postgresql": "postgres"}.get(scheme, scheme)
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The ``env`` mapping for an ``eventsourcing`` Application or view factory."""
+    kind = store_kind(settings)
+    env: dict[str, str]
+    if kind == "memory":
+        env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    elif kind == "sqlite":
+        env = {
+            "PERSISTENCE_MODULE": f"{IhanoiSQLiteFactory.__module__}:{IhanoiSQLiteFactory.__qualname__}",
+            "SQLITE_DBNAME": sqlite_path(settings.database_url),
+            "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
+            "SQLITE_WAL_LIMIT_MB": str(settings.sqlite_wal_limit_mb),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    else:
+        env = {
+            "PERSISTENCE_MODULE": f"{IhanoiPostgresFactory.__module__}:{IhanoiPostgresFactory.__qualname__}",
+            # One round trip per insert through our PL/pgSQL function, which
+            # locks the table so commits follow positions (postgres.py).
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.postgres_pool_size),
+            # Writers queue on the table lock; give up after a bound rather than forever.
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
+            **postgres_env(settings.database_url),
+        }
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    return env
