@@ -56,7 +56,7 @@ test: $(STAMP) postgres browser
 
 typecheck: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../projections build/typecheck/ihanoi_projections
-	$(BIN)/mypy -p ihanoi_core -p ihanoi_server -p ihanoi_projections
+	$(BIN)/mypy -p ihanoi_core -p ihanoi_server -p ihanoi_projections -p tests -p benchmarks
 
 ## Throughput figures beside the ceilings measured in the same run.
 bench: $(STAMP) postgres

@@ -11,10 +11,11 @@ from pathlib import Path
 from benchmarks.common import Figure, print_figures, sqlite_file
 from benchmarks.read_side import raw_select_rate
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit.chain import PAGE_SIZE
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
-from ihanoi_projections.audit_chain import PAGE_SIZE, bring_chain_up_to_date, verify_store
+from ihanoi_projections.audit_chain import bring_chain_up_to_date, verify_store
 from ihanoi_projections.database import open_view_database
 
 DAYS = 40

@@ -135,7 +135,7 @@ def run() -> list[Figure]:
     for synchronous in ("NORMAL", "FULL"):
         with sqlite_file() as path:
             ceiling = sqlite_raw_inserts(path.with_name("raw.db"), synchronous)
-            settings = Settings(database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous)  # type: ignore[arg-type]
+            settings = Settings(database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous)
             app = Ihanoi(settings)
             with WalHighWater(path) as wal:
                 ours = rate(functools.partial(ihanoi_mix, app))

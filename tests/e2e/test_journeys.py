@@ -72,7 +72,8 @@ def my_case(citizen: httpx.Client, write: dict[str, Any]) -> dict[str, Any]:
     rows = [row for row in page["items"] if row["case_id"] == write["id"]]
     assert len(rows) == 1, page
     assert rows[0]["version"] == write["version"]
-    return rows[0]
+    row: dict[str, Any] = rows[0]
+    return row
 
 
 def moment(text: str) -> datetime:

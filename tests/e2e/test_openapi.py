@@ -106,7 +106,8 @@ def test_the_headers_and_open311_formats_are_described_as_the_server_reads_them(
     def parameter(path: str, method: str, name: str) -> dict[str, Any]:
         found = [p for p in document["paths"][path][method]["parameters"] if p["name"] == name]
         assert len(found) == 1, (path, name)
-        return found[0]["schema"]
+        schema: dict[str, Any] = found[0]["schema"]
+        return schema
 
     # Step: If-Match and Idempotency-Key have the shapes the server accepts.
     if_match = re.compile(parameter("/api/v1/reports/{id}/resolve", "post", "If-Match")["pattern"])

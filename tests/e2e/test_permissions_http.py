@@ -479,7 +479,7 @@ SPECS: tuple[tuple[str, CommandSpec], ...] = (
 def test_each_command_documents_the_roles_the_core_enforces(kind: str, spec: CommandSpec) -> None:
     command = CORE_COMMAND.get(spec.name, spec.name.replace("-", "_"))
     enforced = {role.value for role in PERMISSIONS.get((kind, command), frozenset())}
-    assert documented(spec.roles, kind) == enforced
+    assert documented(list(spec.roles), kind) == enforced
 
 
 @pytest.mark.parametrize("aggregate", [Complaint, Denunciation], ids=["complaint", "denunciation"])
@@ -492,4 +492,4 @@ def test_each_grievance_command_documents_the_states_the_aggregate_enforces(
         enforced = {str(status) for status in aggregate.STATUSES} - aggregate.FINAL_STATUSES
     else:
         enforced = {str(status) for status in aggregate.TRANSITIONS.get(command, ())}
-    assert documented(spec.from_states, aggregate.kind) == enforced
+    assert documented(list(spec.from_states), aggregate.kind) == enforced

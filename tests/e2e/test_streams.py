@@ -315,7 +315,7 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
             pass
         assert reads[:1] == [head]  # read on from the head, not from the start
         await asyncio.sleep(0)
-        received = []
+        received: list[Any] = []
         while len(received) < len(later):
             change = await asyncio.wait_for(subscription.get(), 5)
             assert change is not None

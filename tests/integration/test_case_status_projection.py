@@ -49,7 +49,9 @@ def test_case_status_follows_each_change_and_lists_a_citizens_cases(
     # Step: "my cases" lists only the citizen's own cases, newest first, in pages.
     first_page = model.list_for_owner(citizen.subject, limit=2)
     assert first_page[0].case_id == mine[0].case_id
-    cursor = (micros(first_page[-1].updated_at), str(first_page[-1].case_id))
+    updated = micros(first_page[-1].updated_at)
+    assert updated is not None
+    cursor = (updated, str(first_page[-1].case_id))
     second_page = model.list_for_owner(citizen.subject, limit=2, before=cursor)
     listed = {r.case_id for r in first_page + second_page}
     assert listed == {m.case_id for m in mine}

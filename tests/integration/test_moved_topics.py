@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from uuid import UUID
 
-from eventsourcing.domain import DomainEvent
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
@@ -96,7 +96,7 @@ def write_every_grievance_event(app: Ihanoi, clock: FakeClock, citizen: Principa
     return [decided, refused, withdrawn, concluded]
 
 
-def stored_as_before_the_move(app: Ihanoi, event: DomainEvent) -> StoredEvent:
+def stored_as_before_the_move(app: Ihanoi, event: DomainEventProtocol[UUID]) -> StoredEvent:
     """``event`` as the store held it when the moved classes were in ``complaint``:
     its topic and, for a creation, its ``originator_topic`` name the old module."""
     old_topic_of = {get_topic(moved): old for old, moved in OLD_CLASS_TOPICS.items()}
@@ -116,12 +116,12 @@ def stored_as_before_the_move(app: Ihanoi, event: DomainEvent) -> StoredEvent:
 def test_every_old_topic_resolves_to_the_class_that_moved(app: Ihanoi) -> None:
     for old, moved in OLD_CLASS_TOPICS.items():
         assert resolve_topic(old) is moved
-        for event_class in declared_events(moved):  # type: ignore[arg-type]
+        for event_class in declared_events(moved):
             assert resolve_topic(f"{old}.{event_class.__name__}") is event_class
     declared = {
         f"{old}.{event_class.__name__}"
         for old, moved in OLD_CLASS_TOPICS.items()
-        for event_class in declared_events(moved)  # type: ignore[arg-type]
+        for event_class in declared_events(moved)
     }
     assert declared == OLD_EVENT_TOPICS
 

@@ -44,7 +44,7 @@ def insert_at(app: Ihanoi, position: int, originator_id: uuid.UUID, version: int
         return
     with psycopg.connect(postgres_conninfo(url), autocommit=True) as conn:
         sql = f"INSERT INTO {table} (notification_id, {columns}) VALUES (%s, %s, %s, %s, %s)"
-        conn.execute(sql, (position, originator_id, version, topic, state))  # type: ignore[arg-type]
+        conn.execute(sql, (position, originator_id, version, topic, state))
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])

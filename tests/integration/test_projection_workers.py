@@ -159,7 +159,7 @@ def view_rows(app: Ihanoi, settings: Settings) -> dict[str, Any]:
 def test_a_worker_killed_mid_catch_up_resumes_and_applies_every_event_exactly_once(
     populated: Ihanoi, store_settings: Settings
 ) -> None:
-    head = populated.recorder.max_notification_id()
+    head = populated.recorder.max_notification_id() or 0
     assert head > 3000
 
     # Step: the first worker starts catching up in small batches; kill it hard midway.
@@ -234,7 +234,7 @@ def test_a_running_read_side_follows_a_worker_and_takes_over_only_when_it_may_ap
         # Step: the worker stops; a read side that may apply takes its projections over.
         assert worker.stop() == 0
         if mode == "apply":
-            assert wait_for(lambda: set(NAMES) <= read_side.ownership.held, timeout=10)  # type: ignore[union-attr]
+            assert wait_for(lambda: set(NAMES) <= read_side.ownership.held, timeout=10)
             later = populated.submit_report(
                 citizen, category="pothole", description="Sau", location=Location("HOAN_KIEM")
             )

@@ -266,7 +266,7 @@ def test_a_code_registered_before_fingerprints_were_kept_loads_and_answers_any_r
     app.recorder.insert_events(stored)
     scratch.close()
     # Step: the old registration loads, with no fingerprint.
-    index = app.repository.get(code_id(first.code))
+    index: CaseCode = app.repository.get(code_id(first.code))
     assert (index.case_id, index.request_fingerprint) == (first.case_id, None)
     # Step: a retry with a fingerprint finds the first case: there is nothing to compare it with.
     again = app.submit_report(

@@ -19,7 +19,7 @@ from ihanoi_core.simulation import SimulatedClock, SimulationSummary, simulate
 
 # Monday 2026-11-30 00:00 in Hanoi (UTC+7).
 MONDAY = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-MODEST = {"reports_per_day": 30.0, "complaints_per_day": 6.0, "dossiers_per_day": 16.0}
+MODEST: dict[str, Any] = {"reports_per_day": 30.0, "complaints_per_day": 6.0, "dossiers_per_day": 16.0}
 SEED = 2026
 
 

@@ -204,7 +204,7 @@ def test_an_edited_digest_in_the_chain_table_is_reported_as_chain_altered() -> N
 def test_a_digest_or_link_that_is_not_a_32_byte_hash_is_named_at_its_position(column: str, value: object) -> None:
     log = log_of(10)
     rows = list(chain(GENESIS, log))
-    rows[3] = replace(rows[3], **{column: value})
+    rows[3] = replace(rows[3], **{column: value})  # type: ignore[arg-type]  # the wrong type on purpose
     # An edited event after it must still be checked against a usable previous link.
     log[6] = replace(log[6], state=b'{"n":"edited"}')
     report = verify(log, rows)
