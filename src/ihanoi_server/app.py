@@ -29,6 +29,7 @@ from ihanoi_server.auth import TokenRules
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
+from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi_document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
 from ihanoi_server.routes import (
@@ -36,7 +37,6 @@ from ihanoi_server.routes import (
     complaints,
     dashboard,
     me,
-    open311,
     procedures,
     reports,
     service_requests,

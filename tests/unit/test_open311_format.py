@@ -14,7 +14,7 @@ import pytest
 
 from ihanoi_core.directory import load_directory
 from ihanoi_projections.public_reports import PublicReport
-from ihanoi_server.open311_format import (
+from ihanoi_server.open311.format import (
     Open311CreatedRequest,
     Open311Error,
     Params,
@@ -30,8 +30,8 @@ from ihanoi_server.open311_format import (
     split_list,
     w3_datetime,
 )
-from ihanoi_server.open311_submission import choose_ward, folded, submission
-from ihanoi_server.routes.open311 import feed_query
+from ihanoi_server.open311.routes import feed_query
+from ihanoi_server.open311.submission import choose_ward, folded, submission
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 DIRECTORY = load_directory()

@@ -4,8 +4,8 @@ Every method of the spec, each in ``.xml`` and ``.json``: ``discovery``,
 ``services``, ``services/{service_code}``, ``requests`` (GET and POST),
 ``requests/{service_request_id}`` and ``tokens/{token}``. The wire format —
 field order, XML shapes, error documents, parameter parsing — lives in
-``ihanoi_server.open311_format``, what a POST asks for and the ward it is filed
-in in ``ihanoi_server.open311_submission``; this module maps them to the
+``ihanoi_server.open311.format``, what a POST asks for and the ward it is filed
+in in ``ihanoi_server.open311.submission``; this module maps them to the
 directory, the ``public_reports`` read model and ``submit_report``. There is no
 Bearer auth here: reads are the public, PII-free feed and a POST carries a
 partner ``api_key`` (``IHANOI_OPEN311_API_KEYS``). One jurisdiction is served
@@ -37,7 +37,7 @@ from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
 from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
 from ihanoi_server.http import MAX_WAIT_SECONDS, fingerprint, idempotency_key, state, wait_for_position
-from ihanoi_server.open311_format import (
+from ihanoi_server.open311.format import (
     MEDIA_TYPES,
     SPECIFICATION,
     Open311CreatedRequest,
@@ -59,7 +59,7 @@ from ihanoi_server.open311_format import (
     split_list,
     w3_datetime,
 )
-from ihanoi_server.open311_submission import partner, submission
+from ihanoi_server.open311.submission import partner, submission
 from ihanoi_server.openapi import POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
 
