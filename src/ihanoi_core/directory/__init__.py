@@ -4,6 +4,7 @@ and legal deadlines, read from one TOML file (DESIGN §3.6).
 - ``model``: the immutable records and the lookups (``Directory.route``, …);
 - ``loader``: reading and checking a file (``load_directory``), every mistake
   reported with its file, key and line;
+- ``schema``: the shape and types of the file's tables;
 - ``text``: how those mistakes are worded.
 """
 

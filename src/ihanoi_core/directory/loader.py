@@ -15,7 +15,6 @@ amounts. ``load_directory`` reads a file (the packaged Hanoi sample by default),
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -25,8 +24,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import msgspec
 
 from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
@@ -42,6 +39,15 @@ from ihanoi_core.directory.model import (
     Procedure,
     Ward,
 )
+from ihanoi_core.directory.schema import (
+    RawCalendar,
+    RawCategory,
+    RawDirectory,
+    RawOverride,
+    RawProcedure,
+    RawReportDeadlines,
+    RawRule,
+)
 from ihanoi_core.directory.text import DirectoryText
 from ihanoi_core.domain.values import DeadlineRule, Priority, TimeUnit
 from ihanoi_core.errors import DirectoryError
@@ -50,83 +56,6 @@ _S = TypeVar("_S")
 
 _LIST_DATATYPES = frozenset({"singlevaluelist", "multivaluelist"})
 _HH_MM = re.compile(r"(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)")
-
-
-# -- the file's schema ---------------------------------------------------------
-
-
-class _RawRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    amount: int
-    unit: str
-    legal_basis: str
-
-
-class _RawReportDeadlines(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    acknowledge: _RawRule | None = None
-    urgent: _RawRule | None = None
-    normal: _RawRule | None = None
-    complex: _RawRule | None = None
-
-
-class _RawJurisdiction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    id: str
-    name: str
-    name_en: str = ""
-
-
-class _RawOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    date: _dt.date
-    working: bool
-    notice: str
-    notice_date: _dt.date
-    issuer: str
-    note: str = ""
-
-
-class _RawCalendar(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    office_hours: tuple[tuple[str, str], ...] = (("08:00", "12:00"), ("13:00", "17:00"))
-    timezone: str = "Asia/Ho_Chi_Minh"
-    overrides: tuple[_RawOverride, ...] = ()
-    # The old bare-date tables, read only to refuse them with a message that
-    # says what to write instead: a date without its notice has no source.
-    days_off: tuple[Any, ...] = ()
-    working_days: tuple[Any, ...] = ()
-
-
-class _RawCategory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    code: str
-    name_vi: str
-    name_en: str
-    group: str
-    description: str = ""
-    routing: str
-    keywords: tuple[str, ...] = ()
-    default_priority: str = "normal"
-    deadlines: _RawReportDeadlines = _RawReportDeadlines()
-    attributes: tuple[Attribute, ...] = ()
-
-
-class _RawProcedure(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    code: str
-    national_code: str | None = None
-    name: str
-    name_en: str = ""
-    agency: str
-    processing: _RawRule
-    fee: int = 0
-    fee_note: str = ""
-    required_documents: tuple[str, ...] = ()
-
-
-class _RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    jurisdiction: _RawJurisdiction
-    calendar: _RawCalendar = _RawCalendar()
-    wards: tuple[Ward, ...]
-    agencies: tuple[Agency, ...]
-    categories: tuple[_RawCategory, ...]
-    procedures: tuple[_RawProcedure, ...] = ()
-    # Converted entry by entry, so that an error path can name the deadline.
-    deadlines: dict[str, Any]
 
 
 PACKAGED_SAMPLE = "hanoi.toml"
@@ -167,7 +96,7 @@ class _Loader(DirectoryText):
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
             self.fail_syntax(str(exc))
-        raw = self.convert(data, _RawDirectory)
+        raw = self.convert(data, RawDirectory)
         wards = self.unique("wards", raw.wards, lambda ward: ward.code)
         agencies = self.unique("agencies", raw.agencies, lambda agency: agency.code)
         self.check_agencies(raw.agencies, agencies, wards)
@@ -205,7 +134,7 @@ class _Loader(DirectoryText):
             first[code] = index
         return by_code
 
-    def rule(self, key: str, raw: _RawRule) -> DeadlineRule:
+    def rule(self, key: str, raw: RawRule) -> DeadlineRule:
         if raw.amount <= 0:
             self.fail(f"{key}.amount", f"must be a positive whole number, got {raw.amount}")
         units = [unit.value for unit in TimeUnit]
@@ -218,7 +147,7 @@ class _Loader(DirectoryText):
             self.fail(key, f'{value!r} is not a time of day in HH:MM form (e.g. "08:00")')
         return time(int(m["hour"]), int(m["minute"]))
 
-    def calendar(self, raw: _RawCalendar) -> CalendarSettings:
+    def calendar(self, raw: RawCalendar) -> CalendarSettings:
         if not raw.office_hours:
             self.fail("calendar.office_hours", "needs at least one [opening, closing] period")
         periods: list[tuple[time, time]] = []
@@ -247,7 +176,7 @@ class _Loader(DirectoryText):
             overrides=self.overrides(raw.overrides),
         )
 
-    def overrides(self, raw: tuple[_RawOverride, ...]) -> tuple[CalendarOverride, ...]:
+    def overrides(self, raw: tuple[RawOverride, ...]) -> tuple[CalendarOverride, ...]:
         seen: dict[date, int] = {}
         result: list[CalendarOverride] = []
         for index, item in enumerate(raw):
@@ -317,7 +246,7 @@ class _Loader(DirectoryText):
             self.fail(key, f'unknown agency {value!r}; expected "{ROUTE_TO_WARD}" or an agency code')
         return value
 
-    def categories(self, raw: Iterable[_RawCategory], agencies: Mapping[str, Agency]) -> dict[str, Category]:
+    def categories(self, raw: Iterable[RawCategory], agencies: Mapping[str, Agency]) -> dict[str, Category]:
         priorities = [priority.value for priority in Priority]
         result: dict[str, Category] = {}
         for index, item in enumerate(self.unique("categories", raw, lambda category: category.code).values()):
@@ -329,7 +258,7 @@ class _Loader(DirectoryText):
                 )
             overrides = {
                 name: self.rule(f"{key}.deadlines.{name}", rule)
-                for name in _RawReportDeadlines.__struct_fields__
+                for name in RawReportDeadlines.__struct_fields__
                 if (rule := getattr(item.deadlines, name)) is not None
             }
             self.check_attributes(key, item.attributes)
@@ -375,7 +304,7 @@ class _Loader(DirectoryText):
                 if value_key in keys[:position]:
                     self.fail(f"{key}.values[{position}].key", f"duplicate value key {value_key!r}")
 
-    def procedures(self, raw: Iterable[_RawProcedure], agencies: Mapping[str, Agency]) -> dict[str, Procedure]:
+    def procedures(self, raw: Iterable[RawProcedure], agencies: Mapping[str, Agency]) -> dict[str, Procedure]:
         result: dict[str, Procedure] = {}
         for index, item in enumerate(self.unique("procedures", raw, lambda procedure: procedure.code).values()):
             key = f"procedures[{index}]"
@@ -396,7 +325,7 @@ class _Loader(DirectoryText):
 
     def deadlines(self, raw: Mapping[str, Any]) -> dict[str, DeadlineRule]:
         rules = {
-            name: self.rule(f"deadlines.{name}", self.convert(value, _RawRule, f"deadlines.{name}"))
+            name: self.rule(f"deadlines.{name}", self.convert(value, RawRule, f"deadlines.{name}"))
             for name, value in raw.items()
         }
         for name in REQUIRED_DEADLINES:
