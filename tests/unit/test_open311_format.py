@@ -17,19 +17,14 @@ from ihanoi_projections.public_reports import PublicReport
 from ihanoi_server.open311.format import (
     Open311CreatedRequest,
     Open311Error,
-    Params,
     error_response,
-    form_items,
-    json_items,
-    multipart_items,
-    parse_w3_datetime,
     render,
     service,
     service_definition,
     service_request,
-    split_list,
     w3_datetime,
 )
+from ihanoi_server.open311.params import Params, form_items, json_items, multipart_items, parse_w3_datetime, split_list
 from ihanoi_server.open311.routes import feed_query
 from ihanoi_server.open311.submission import choose_ward, folded, submission
 

@@ -1,6 +1,7 @@
-"""The Open311 GeoReport v2 wire format: documents out, parameters in.
+"""The Open311 GeoReport v2 wire format going out (what comes in is
+``params``'s).
 
-Out: each document of the spec is a ``msgspec.Struct`` whose fields are the
+Each document of the spec is a ``msgspec.Struct`` whose fields are the
 spec's elements in the spec's order (open311/open311.github.io
 ``GeoReport_v2/index.md`` and ``Service_Discovery.md``; notes/domain.md §1).
 ``render`` writes one as JSON — the Spark convention: a list is an array and
@@ -12,34 +13,19 @@ field wrapping one element per item (``services``/``service``,
 element for null. Times are W3C ISO 8601 with the city's offset (``+07:00``).
 Characters XML 1.0 cannot carry (control characters) are dropped from XML text.
 
-In: ``read_params`` gathers the parameters of a call from the query string and,
-for a POST, the body — ``application/x-www-form-urlencoded`` as the spec says,
-but also ``multipart/form-data`` and a JSON object, because real clients send
-all three; file parts are ignored (the spec only knows ``media_url``). Text is
-UTF-8 unless the body says otherwise, normalised to Unicode NFC, and an empty
-value is the same as an absent one (the spec's "Optional Arguments").
-
 Errors: ``Open311Error`` carries an HTTP status and one or more descriptions,
 answered as ``errors``/``error`` with ``code`` and ``description``.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
 
 import msgspec
-import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 
 from ihanoi_core.directory import Attribute, Category
@@ -59,11 +45,7 @@ ITEM_NAMES = {
     "endpoints": "endpoint",
     "formats": "format",
 }
-MAX_FORM_BYTES = 256 * 1024
-# Multipart bodies may carry a photo we ignore; they are still read whole, so cap them.
-MAX_MULTIPART_BYTES = 8 * 1024 * 1024
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?P<many>\[\])?")
 
 
 class Open311Error(HttpProblem):
@@ -289,160 +271,3 @@ def response(fmt: str, root: str, document: Document, status: int = 200) -> Resp
 def error_response(fmt: str, status: int, descriptions: Iterable[str]) -> Response:
     errors = [Open311ErrorEntry(code=status, description=text) for text in descriptions]
     return response(fmt, "errors", errors, status)
-
-
-# -- parameters ----------------------------------------------------------------------------
-
-
-class Params:
-    """The parameters of one call, query string first, then body. ``get`` gives
-    the last non-blank value of a name, stripped, or ``None``."""
-
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self.items: list[tuple[str, str]] = []
-        for name, value in items:
-            if "\x00" in value:
-                raise Open311Error(400, f"{name} must not contain NUL characters.")
-            self.items.append((name.strip(), unicodedata.normalize("NFC", value)))
-
-    def get(self, name: str) -> str | None:
-        found = None
-        for key, value in self.items:
-            if key == name and value.strip():
-                found = value.strip()
-        return found
-
-    def get_all(self, name: str) -> list[str]:
-        return [value.strip() for key, value in self.items if key == name and value.strip()]
-
-    def attributes(self) -> dict[str, list[str]]:
-        """``attribute[CODE]=v`` and ``attribute[CODE][]=v1&attribute[CODE][]=v2``
-        as ``{CODE: [v, …]}``, blank values left out."""
-        found: dict[str, list[str]] = {}
-        for key, value in self.items:
-            if (m := _ATTRIBUTE_KEY.fullmatch(key)) and value.strip():
-                found.setdefault(m["code"].strip(), []).append(value.strip())
-        return found
-
-
-def split_list(value: str | None) -> list[str]:
-    """A comma-delimited parameter as its non-blank items, in order, without repeats."""
-    items = [item.strip() for item in (value or "").split(",")]
-    return list(dict.fromkeys(item for item in items if item))
-
-
-def parse_w3_datetime(name: str, value: str, zone: tzinfo) -> datetime:
-    """A W3C ISO 8601 date or date-time; one without an offset is read in the city's time zone."""
-    try:
-        moment = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-11-30T09:00:00+07:00.") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
-async def read_params(request: Request) -> Params:
-    """The parameters of ``request``: its query string and, for a POST, its body."""
-    items = list(request.query_params.multi_items())
-    if request.method == "POST":
-        content_type = request.headers.get("content-type", "")
-        media_type, _, _ = content_type.partition(";")
-        media_type = media_type.strip().lower()
-        multipart = media_type == "multipart/form-data"
-        body = await read_limited(request, MAX_MULTIPART_BYTES if multipart else MAX_FORM_BYTES)
-        if multipart:
-            items += multipart_items(body, content_type)
-        elif media_type == "application/json":
-            items += json_items(body)
-        elif body:
-            items += form_items(body, charset_of(content_type))
-    return Params(items)
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    too_large = Open311Error(400, f"The body must be at most {limit // 1024} KiB.")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def charset_of(content_type: str) -> str:
-    """The body's declared charset when Python knows it; UTF-8 otherwise (the spec's default)."""
-    match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", content_type, re.IGNORECASE)
-    if match:
-        try:
-            return codecs.lookup(match[1]).name
-        except LookupError:
-            raise Open311Error(400, f"Unknown charset {match[1]!r}; send UTF-8.") from None
-    return "utf-8"
-
-
-def decode(data: bytes, charset: str) -> str:
-    try:
-        return data.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        raise Open311Error(400, f"The body is not valid {charset}.") from None
-
-
-def form_items(body: bytes, charset: str = "utf-8") -> list[tuple[str, str]]:
-    """An ``application/x-www-form-urlencoded`` body (``+`` is a space)."""
-    text = decode(body, charset)
-    try:
-        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict")
-    except UnicodeDecodeError:
-        raise Open311Error(400, f"The body is not valid {charset}.") from None
-
-
-def multipart_items(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    """The text fields of a ``multipart/form-data`` body; file parts are skipped."""
-    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
-    message = BytesParser(policy=HTTP).parsebytes(head + body)
-    if not isinstance(message, EmailMessage) or not message.is_multipart():
-        raise Open311Error(400, "The multipart body is malformed.")
-    items: list[tuple[str, str]] = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or part.get_filename() is not None:
-            continue
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            items.append((name, decode(payload, part.get_content_charset() or "utf-8")))
-    return items
-
-
-def json_items(body: bytes) -> list[tuple[str, str]]:
-    """A JSON object body: scalars as text, lists as repeated values and
-    ``{"attribute": {"CODE": value}}`` as ``attribute[CODE]``."""
-    try:
-        data = orjson.loads(body or b"{}")
-    except orjson.JSONDecodeError:
-        raise Open311Error(400, "The body is not well-formed JSON.") from None
-    if not isinstance(data, dict):
-        raise Open311Error(400, "A JSON body must be an object of parameters.")
-    items: list[tuple[str, str]] = []
-    for name, value in data.items():
-        if name == "attribute" and isinstance(value, dict):
-            for code, answer in value.items():
-                items += [(f"attribute[{code}][]", text) for text in json_texts(f"attribute[{code}]", answer)]
-        else:
-            items += [(name, text) for text in json_texts(name, value)]
-    return items
-
-
-def json_texts(name: str, value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    if isinstance(value, (str, int, float)):
-        return [str(value)]
-    if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
-        return [str(item) for item in value]
-    raise Open311Error(400, f"{name} must be text, a number or a list of them.")

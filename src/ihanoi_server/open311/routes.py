@@ -48,17 +48,14 @@ from ihanoi_server.open311.format import (
     Open311ServiceDefinition,
     Open311ServiceRequest,
     Open311Token,
-    Params,
     error_response,
-    parse_w3_datetime,
-    read_params,
     response,
     service,
     service_definition,
     service_request,
-    split_list,
     w3_datetime,
 )
+from ihanoi_server.open311.params import Params, parse_w3_datetime, read_params, split_list
 from ihanoi_server.open311.submission import partner, submission
 from ihanoi_server.openapi import POSITION, Query, document
 from ihanoi_server.problems import HttpProblem

@@ -32,7 +32,8 @@ from datetime import UTC
 
 from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Contact, Location, Principal, Role
-from ihanoi_server.open311.format import Open311Error, Params, parse_w3_datetime, split_list
+from ihanoi_server.open311.format import Open311Error
+from ihanoi_server.open311.params import Params, parse_w3_datetime, split_list
 
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
