@@ -156,6 +156,8 @@ class ProjectionStatus:
         """In a few words, for people: what is wrong, if anything."""
         if self.fenced:
             return "fenced: a parallel rebuild did not finish"
+        if self.skipped and self.skipped < 0:
+            return f"counted {-self.skipped} more events than the log holds up to its position"
         if self.skipped:
             return f"skipped {self.skipped} event{'s' if self.skipped != 1 else ''}"
         return "ok" if self.skipped == 0 else "ok (event count unknown until rebuilt)"
