@@ -4,6 +4,7 @@ a real SQLite file and the real PostgreSQL server."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -274,3 +275,45 @@ def test_a_code_registered_before_fingerprints_were_kept_loads_and_answers_any_r
         idempotency_key="k-old", request_fingerprint="body-a",
     )  # fmt: skip
     assert (again.case_id, again.created) == (first.case_id, False)
+
+
+def test_closing_notes_stored_before_events_carried_them_load_with_the_words_they_had(
+    app: Ihanoi, clock: FakeClock, citizen: Principal, other_citizen: Principal
+) -> None:
+    # Step: on a scratch store, one report is marked a duplicate and another
+    # declared not ours; today's events carry the note the command wrote.
+    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
+    officer = routed_staff(scratch, Role.OFFICER)
+    first = scratch.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    second = scratch.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
+    third = scratch.submit_report(other_citizen, category="pothole", description="Cột điện", location=HOAN_KIEM)
+    scratch.mark_report_duplicate(officer, second.case_id, original=first.code)
+    scratch.declare_report_not_responsible(officer, third.case_id, responsible="EVN Hà Nội")
+    closing: list[Any] = [list(scratch.events.get(case_id))[-1] for case_id in (second.case_id, third.case_id)]
+    assert [event.public_note for event in closing] == [
+        f"Trùng với phản ánh {first.code}",
+        "Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: EVN Hà Nội",
+    ]
+
+    # Step: the events are copied into the store under test in their version 1
+    # shape, which had no note: the event body composed it.
+    stored = []
+    for case_id in (first.case_id, second.case_id, third.case_id):
+        for event in scratch.events.get(case_id):
+            record = app.mapper.to_stored_event(event)
+            if event in closing:
+                state = app.mapper.transcoder.decode(record.state)
+                assert state.pop("class_version") == 2
+                del state["public_note"]
+                record = StoredEvent(record.originator_id, record.originator_version, record.topic,
+                                     app.mapper.transcoder.encode(state))  # fmt: skip
+            stored.append(record)
+    app.recorder.insert_events(stored)
+    scratch.close()
+
+    # Step: the old events load with the notes they were shown with.
+    assert app.get_case(other_citizen, second.case_id)["public_note"] == f"Trùng với phản ánh {first.code}"
+    assert (
+        app.get_case(other_citizen, third.case_id)["public_note"]
+        == "Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: EVN Hà Nội"
+    )

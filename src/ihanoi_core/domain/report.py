@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -251,13 +251,36 @@ class Report(Case):
         self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
         if original == self.id:
             raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
-        self._mark_duplicate(actor=actor, original=original, original_code=original_code, timestamp=timestamp)
+        self._mark_duplicate(
+            actor=actor,
+            original=original,
+            original_code=original_code,
+            public_note=f"Trùng với phản ánh {original_code}",  # "A duplicate of report …"
+            timestamp=timestamp,
+        )
 
-    @event("MarkedDuplicate")
-    def _mark_duplicate(self, actor: Principal, original: UUID, original_code: str, timestamp: datetime) -> None:
+    class MarkedDuplicate(Case.Event):
+        """Version 2 carries the public note the command wrote: composed in the
+        event body before, a rewording would have rewritten past notes on replay."""
+
+        class_version = 2
+        actor: Principal
+        original: UUID
+        original_code: str
+        public_note: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The wording version-1 events were shown with: never change it.
+            state["public_note"] = f"Trùng với phản ánh {state['original_code']}"
+
+    @event(MarkedDuplicate)
+    def _mark_duplicate(
+        self, actor: Principal, original: UUID, original_code: str, public_note: str, timestamp: datetime
+    ) -> None:
         self.status = S.DUPLICATE
         self.duplicate_of = original
-        self.public_note = f"Trùng với phản ánh {original_code}"
+        self.public_note = public_note
         self.due_at = None
 
     def transfer(
@@ -307,13 +330,34 @@ class Report(Case):
         """Close because another body is responsible, and say which."""
         self._require("declare_not_responsible", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
         responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
-        self._declare_not_responsible(actor=actor, responsible=responsible, timestamp=timestamp)
+        self._declare_not_responsible(
+            actor=actor,
+            responsible=responsible,
+            # "Not within our competence; the body responsible: …"
+            public_note=f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}",
+            timestamp=timestamp,
+        )
 
-    @event("DeclaredNotResponsible")
-    def _declare_not_responsible(self, actor: Principal, responsible: str, timestamp: datetime) -> None:
+    class DeclaredNotResponsible(Case.Event):
+        """Version 2 carries the public note the command wrote (see ``MarkedDuplicate``)."""
+
+        class_version = 2
+        actor: Principal
+        responsible: str
+        public_note: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The wording version-1 events were shown with: never change it.
+            state["public_note"] = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {state['responsible']}"
+
+    @event(DeclaredNotResponsible)
+    def _declare_not_responsible(
+        self, actor: Principal, responsible: str, public_note: str, timestamp: datetime
+    ) -> None:
         self.status = S.NOT_RESPONSIBLE
         self.responsible = responsible
-        self.public_note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
+        self.public_note = public_note
         self.due_at = None
 
     # -- reporter commands --------------------------------------------------
