@@ -92,7 +92,13 @@ class ProjectionRunner:
             return
         self._next_claim = time.monotonic() + CLAIM_INTERVAL
         if taken := ownership.claim():
-            self.projector.activate(taken)
+            try:
+                self.projector.activate(taken)
+            except BaseException:
+                # Not applied here after all (e.g. a rebuild fenced them): let go,
+                # so that this process, or another, claims them again later.
+                ownership.give_up(taken)
+                raise
             log.info("projections_taken_over", projections=taken)
 
     def _loop(self) -> None:
@@ -265,6 +271,12 @@ class Ownership:
         taken = [name for name, lock in self.locks.items() if name not in self.held and lock.try_acquire()]
         self.held.update(taken)
         return taken
+
+    def give_up(self, names: Sequence[str]) -> None:
+        """Release the locks of ``names``, held until now."""
+        for name in names:
+            self.locks[name].release()
+            self.held.discard(name)
 
     def release(self) -> None:
         for lock in self.locks.values():

@@ -24,6 +24,7 @@ from ihanoi_core.domain.values import Location, Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, pseudonym_key
+from ihanoi_projections.runner import Ownership
 from tests.conftest import FakeClock, make_settings
 
 SECRET = "worker-test-secret-worker-test-secret"
@@ -244,3 +245,22 @@ def test_a_running_read_side_follows_a_worker_and_takes_over_only_when_it_may_ap
             assert read_side.ownership.held == set()
     finally:
         read_side.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_locks_given_up_by_one_process_can_be_claimed_by_another(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = make_settings(store, tmp_path, request)
+    first, second = Ownership(settings, NAMES), Ownership(settings, NAMES)
+    try:
+        # Step: the first takes every lock; the second gets none.
+        assert sorted(first.claim()) == sorted(NAMES)
+        assert second.claim() == []
+        # Step: the first gives one up (it could not apply it); the second takes it.
+        first.give_up(["worklist"])
+        assert second.claim() == ["worklist"]
+        assert first.held == set(NAMES) - {"worklist"}
+    finally:
+        first.release()
+        second.release()
