@@ -44,6 +44,13 @@ import structlog
 
 log = structlog.get_logger("ihanoi.sqlite")
 
+# Keeper threads call into SQLite only while holding this lock, and a fork
+# waits for it. A child forked while another thread is inside SQLite can
+# inherit SQLite's internal mutexes locked and hang on its first query; the
+# parallel rebuild forks its workers while the parent's keepers run.
+_IN_SQLITE = threading.Lock()
+os.register_at_fork(before=_IN_SQLITE.acquire, after_in_parent=_IN_SQLITE.release, after_in_child=_IN_SQLITE.release)
+
 MB = 2**20
 DEFAULT_LIMIT_MB = 64  # the default of IHANOI_SQLITE_WAL_LIMIT_MB (Settings.sqlite_wal_limit_mb)
 # Seconds between looks at the log's size (a stat call): at the fastest rate
@@ -124,7 +131,8 @@ class WalKeeper:
 
     def _run(self) -> None:
         try:
-            connection = self._connect()
+            with _IN_SQLITE:
+                connection = self._connect()
         except sqlite3.Error:
             return
         try:
@@ -140,7 +148,8 @@ class WalKeeper:
                             retry_after = now + RETRY_AFTER
                         last_passive = time.monotonic()
                     elif size and now - last_passive >= PASSIVE_INTERVAL:
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        with _IN_SQLITE:
+                            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                         last_passive = time.monotonic()
                 except sqlite3.Error as error:
                     if not os.path.exists(self.database):
@@ -152,13 +161,15 @@ class WalKeeper:
         except sqlite3.Error:
             pass  # at close: the next start's first truncation will do
         finally:
-            connection.close()
+            with _IN_SQLITE:
+                connection.close()
 
     def _truncate(self, connection: sqlite3.Connection, busy_ms: int) -> bool:
         """Copy every frame into the database and truncate the log; False when
         readers (or another process's writer) held it up beyond ``busy_ms``."""
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        with self._write_lock:
+        with _IN_SQLITE:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._write_lock, _IN_SQLITE:
             connection.execute(f"PRAGMA busy_timeout={busy_ms}").fetchall()
             busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
