@@ -273,7 +273,7 @@ def test_a_subscriber_that_falls_too_far_behind_is_ended_and_told_to_reconnect()
         # Step: three changes arrive for a buffer of two that nobody reads.
         for _ in range(3):
             app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
-            feed.follow()
+            feed.tail.follow()
         await asyncio.sleep(0)
         return subscription.overflowed, await subscription.get()
 
@@ -303,15 +303,15 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
         # Step: with no subscriber the tail moves to the head without reading events.
         report()
         head = report().position
-        feed.follow()
-        assert feed.position == head
+        feed.tail.follow()
+        assert feed.tail.position == head
         assert reads == []
         # Step: a stream subscribes, then reads the head (as open_stream does); the
         # tail delivers exactly the changes after it.
         subscription = feed.subscribe(lambda change: True)
         assert feed.head() == head
         later = [report(), report()]
-        while feed.follow():
+        while feed.tail.follow():
             pass
         assert reads[:1] == [head]  # read on from the head, not from the start
         await asyncio.sleep(0)
