@@ -47,7 +47,8 @@ from ihanoi_core.domain.grievance_values import ComplaintStatus
 from ihanoi_core.domain.report import Report, ReportStatus
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import DossierStatus
-from ihanoi_projections.base import Change, ReadModel, micros
+from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor
 
 

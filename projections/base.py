@@ -1,12 +1,11 @@
 """What a read model is: a projection of case changes into SQL tables.
 
-The projector replays every event of the notification log onto an in-memory
-replica of its case (the same event classes the write side uses), and hands
-each read model a ``Change``: the position, the event, the case's state just
-before it, and the case after it. A read model turns changes into rows. It
-accumulates them in memory during a batch and writes them in ``flush``, inside
-the transaction that also records its new position — so a batch of events is
-applied exactly once, all or nothing.
+The projector hands each read model a ``Change`` (``ihanoi_projections.changes``):
+the position, the event, the case's state just before it, and the case after
+it. A read model turns changes into rows. It accumulates them in memory
+during a batch and writes them in ``flush``, inside the transaction that also
+records its new position — so a batch of events is applied exactly once, all
+or nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -24,30 +23,12 @@ from eventsourcing.persistence import Notification
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.directory import Directory
+from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, ViewDatabase
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_SUBJECT_KEYS = 100_000
 ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-@dataclass(slots=True)
-class Change:
-    """One event and the case it changed. Shared by every read model of a
-    batch: read it, never change it (not frozen only because a frozen
-    dataclass is slower to build, and one is built per event)."""
-
-    position: int
-    event: Any
-    # The attributes the read models declare in ``reads_before``, as they were
-    # just before the event (empty for the event that created the case).
-    before: Mapping[str, Any]
-    case: Aggregate
-    created: bool
-
-    @property
-    def event_name(self) -> str:
-        return type(self.event).__name__
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,9 @@
 """The projector: reads the notification log in batches and applies each batch
 to its read models exactly once.
 
-For every event it keeps an in-memory replica of the event's aggregate (built
-with the write side's own event classes), so read models receive the case's
-state before and after the event and never re-derive domain rules. Replicas
-are a cache: on a miss the aggregate is loaded from the store at the version
-just before the event.
+Each event becomes a ``Change`` (``ihanoi_projections.changes``): the case's
+state before and after the event, from in-memory replicas built with the
+write side's own event classes, so read models never re-derive domain rules.
 
 A batch is applied in one view transaction that also records each read
 model's new position. If anything fails, the transaction rolls back, pending
@@ -23,21 +21,18 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
-from ihanoi_core.eventstore.mutate import apply_event, replay
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder, partition_of
-from ihanoi_projections.base import Change, ReadModel
+from ihanoi_projections.base import ReadModel
+from ihanoi_projections.changes import ChangeReader, attributes
 from ihanoi_projections.database import ViewDatabase
 
 DEFAULT_BATCH = 2000
@@ -95,12 +90,11 @@ class Projector:
         # The name each model's position is recorded under.
         self.tracking = {name: partition.tracking_name(name) if partition else name for name in self.models}
         self.batch_size = batch_size
-        self.max_replicas = max_replicas
-        self._replicas: OrderedDict[UUID, Aggregate] = OrderedDict()
+        reads_before = {name for model in read_models for name in model.reads_before}
+        self.reader = ChangeReader(app, max_replicas=max_replicas, before=attributes(reads_before))
         self._applied = threading.Condition()
         self._lock = threading.Lock()
         self._topics: dict[str, bool] = {}
-        self._before = tuple(sorted({name for model in read_models for name in model.reads_before}))
         if create_schema:
             database.create([statement for model in read_models for statement in model.schema()])
         self.positions = self._recorded_positions()
@@ -191,6 +185,7 @@ class Projector:
             partly = [(self.positions[m.name], m.apply) for m in behind if self.positions[m.name] >= first]
             partition = self.partition
             to_domain_event = self.app.mapper.to_domain_event
+            change_of = self.reader.change
             # The positions of the events this projector counts as applied: all
             # of them, or those of its partition's aggregates.
             counted: list[int] = []
@@ -205,7 +200,7 @@ class Projector:
                     counted.append(position)
                     if not self._is_read(notification.topic):
                         continue
-                    change = self._change(position, to_domain_event(notification))
+                    change = change_of(position, to_domain_event(notification))
                     for apply in appliers:
                         apply(change)
                     for applied, apply in partly:
@@ -223,7 +218,7 @@ class Projector:
             except BaseException:
                 for model in behind:
                     model.discard()
-                self._replicas.clear()
+                self.reader.clear()
                 self.positions = self._recorded_positions()
                 raise
             with self._applied:
@@ -276,34 +271,13 @@ class Projector:
             self._topics[topic] = read
         return read
 
-    def _change(self, position: int, event: Any) -> Change:
-        aggregate_id: UUID = event.originator_id
-        version: int = event.originator_version
-        replica = self._replicas.pop(aggregate_id, None)
-        if replica is not None and replica.version != version - 1:
-            replica = None
-        if replica is None and version > 1:
-            replica = self.app.repository.get(aggregate_id, version=version - 1, projector_func=replay)
-        if replica is None:
-            before: dict[str, Any] = {}
-        else:
-            state = vars(replica)
-            before = {name: state.get(name) for name in self._before}
-        created = replica is None
-        replica = apply_event(event, replica)
-        assert replica is not None
-        self._replicas[aggregate_id] = replica
-        if len(self._replicas) > self.max_replicas:
-            self._replicas.popitem(last=False)
-        return Change(position, event, before, replica, created)
-
     # -- rebuilding ---------------------------------------------------------------
 
     def reset(self, names: Sequence[str] | None = None) -> None:
         """Empty the named read models and forget their positions, in one transaction."""
         with self._lock:
             reset(self.database, [self.models[name] for name in (names or list(self.models))])
-            self._replicas.clear()
+            self.reader.clear()
             with self._applied:
                 self.positions = self._recorded_positions()
 

@@ -31,9 +31,10 @@ from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_reports import PublicReportsModel
-from ihanoi_projections.runner import EVENTS_CHANNEL, ActiveLock, Ownership, PostgresWakeup, ProjectionRunner
+from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 

@@ -1,11 +1,10 @@
-"""Running projectors: a supervised background thread, live wake-ups, and the
+"""Running projectors: a supervised background thread and the
 single-active-worker lock.
 
-``ProjectionRunner`` catches up, then follows the log: it is woken at once by
-the application after each save in the same process, by PostgreSQL
-LISTEN/NOTIFY across processes (``PostgresWakeup``), and otherwise polls at a
-short interval (SQLite has no notifications between processes). A failing
-batch is logged and retried with backoff; nothing is skipped.
+``ProjectionRunner`` catches up, then follows the log: a ``Follower``
+(``ihanoi_projections.following``), woken after each save, by PostgreSQL
+LISTEN/NOTIFY or by polling. A failing batch is logged with its traceback
+and retried with backoff; nothing is skipped.
 
 ``ActiveLock`` makes a second worker for the same projection a hot standby:
 on PostgreSQL a session advisory lock, on SQLite an exclusive file lock. Both
@@ -22,7 +21,7 @@ import fcntl
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -34,53 +33,35 @@ from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import AlreadyAppliedError, views_path
+from ihanoi_projections.following import Follower
 from ihanoi_projections.projector import Projector
 
 log = structlog.get_logger("ihanoi.projections")
 
-EVENTS_CHANNEL = "cases_events"
-MAX_BACKOFF = 5.0
 GATHER_SECONDS = 0.005
 # How often a runner tries for the locks of read models another process applies.
 CLAIM_INTERVAL = 0.5
 
 
-class ProjectionRunner:
+class ProjectionRunner(Follower):
     """Runs one projector in a daemon thread until stopped. With an
     ``ownership``, it applies only the read models whose lock it holds, tries
     for the others now and then, and follows their positions meanwhile."""
 
+    thread_name = "ihanoi-projections"
+    failure_event = "projection_batch_failed"
+
     def __init__(
         self, projector: Projector, *, poll_interval: float = 0.02, ownership: Ownership | None = None
     ) -> None:
+        super().__init__(poll_interval)
         self.projector = projector
-        self.poll_interval = poll_interval
         self.ownership = ownership
         self._next_claim = 0.0
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.failures = 0
-
-    def start(self) -> ProjectionRunner:
-        self._thread = threading.Thread(target=self._loop, name="ihanoi-projections", daemon=True)
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """New events were saved: look now rather than at the next poll."""
-        self._wakeup.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current batch, then stop."""
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def position(self) -> int:
+        return self.projector.position
 
     def wait(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
         return self.projector.wait(position, timeout, names)
@@ -101,72 +82,27 @@ class ProjectionRunner:
                 raise
             log.info("projections_taken_over", projections=taken)
 
-    def _loop(self) -> None:
-        backoff = self.poll_interval
-        while not self._stopping.is_set():
-            self._wakeup.clear()
-            try:
-                self._claim()
-                self.projector.follow()
-                applied = self.projector.run_batch() if self.projector.active else 0
-            except AlreadyAppliedError:
-                # Another worker applied this batch first; positions were re-read.
-                continue
-            except Exception as error:
-                self.failures += 1
-                log.error("projection_batch_failed", error=type(error).__name__, position=self.projector.position)
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                continue
-            backoff = self.poll_interval
-            if not applied:
-                self._wakeup.wait(self.poll_interval)
-            elif applied < self.projector.batch_size:
-                # Under a stream of writes, wait a moment so the next batch
-                # carries many events: each batch costs a transaction and a
-                # flush per read model, whatever its size.
-                self._stopping.wait(GATHER_SECONDS)
+    def step(self) -> None:
+        self._claim()
+        self.projector.follow()
+        try:
+            applied = self.projector.run_batch() if self.projector.active else 0
+        except AlreadyAppliedError:
+            # Another worker applied this batch first; positions were re-read.
+            return
+        if not applied:
+            self.idle()
+        elif applied < self.projector.batch_size:
+            # Under a stream of writes, wait a moment so the next batch
+            # carries many events: each batch costs a transaction and a
+            # flush per read model, whatever its size.
+            self.pause(GATHER_SECONDS)
 
     def __enter__(self) -> ProjectionRunner:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class PostgresWakeup:
-    """LISTENs on the event table's channel (the library NOTIFYs it on every
-    insert), or the given channels, and calls ``wake`` for each notification."""
-
-    def __init__(
-        self, database_url: str, wake: Callable[[], None], channels: Sequence[str] = (EVENTS_CHANNEL,)
-    ) -> None:
-        self.database_url = database_url
-        self.wake = wake
-        self.channels = tuple(channels)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="ihanoi-listen", daemon=True)
-
-    def start(self) -> PostgresWakeup:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(5)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn:
-                    for channel in self.channels:
-                        conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
-                    while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self.wake()
-            except psycopg.Error as error:
-                log.warning("listen_failed", error=type(error).__name__)
-                self._stopping.wait(1.0)
 
 
 Connection = psycopg.Connection[tuple[object, ...]]

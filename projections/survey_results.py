@@ -36,7 +36,8 @@ import orjson
 
 from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
 from ihanoi_core.domain.survey import Survey, SurveyResponse
-from ihanoi_projections.base import Change, ReadModel
+from ihanoi_projections.base import ReadModel
+from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 
 RATINGS = ("1", "2", "3", "4", "5")

@@ -14,10 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_projections.live_tail import CaseChange
 from ihanoi_server.live import LiveFeed
 from tests.e2e.conftest import LiveServer, stop_server
 
@@ -273,13 +275,40 @@ def test_a_subscriber_that_falls_too_far_behind_is_ended_and_told_to_reconnect()
         # Step: three changes arrive for a buffer of two that nobody reads.
         for _ in range(3):
             app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
-            feed.follow()
+            feed.tail.follow()
         await asyncio.sleep(0)
         return subscription.overflowed, await subscription.get()
 
     overflowed, received = asyncio.run(scenario())
     # Step: the subscription ended without delivering a partial, gapped sequence.
     assert (overflowed, received) == (True, None)
+    app.close()
+
+
+def test_a_subscriber_whose_filter_fails_is_ended_with_the_error_logged_and_the_others_still_receive() -> None:
+    app = Ihanoi()
+    citizen = Principal(CITIZEN, Role.CITIZEN)
+    feed = LiveFeed(app, app.settings)
+
+    def broken(change: CaseChange) -> bool:
+        raise KeyError(change.code)
+
+    async def scenario() -> tuple[bool, CaseChange | None, object]:
+        failing, healthy = feed.subscribe(broken), feed.subscribe(lambda change: True)
+        # Step: a case is filed and the tail reads it while one filter raises.
+        app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+        feed.tail.follow()
+        await asyncio.sleep(0)
+        return failing.ended, await asyncio.wait_for(healthy.get(), 5), await failing.get()
+
+    with capture_logs() as logs:
+        ended, received, after_end = asyncio.run(scenario())
+    # Step: the broken stream ended; the other one got the change; the error is logged with its traceback.
+    assert (ended, after_end) == (True, None)
+    assert received is not None
+    assert received.event == "Submitted"
+    [failure] = [entry for entry in logs if entry["event"] == "live_filter_failed"]
+    assert failure["exc_info"] is True
     app.close()
 
 
@@ -303,15 +332,15 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
         # Step: with no subscriber the tail moves to the head without reading events.
         report()
         head = report().position
-        feed.follow()
-        assert feed.position == head
+        feed.tail.follow()
+        assert feed.tail.position == head
         assert reads == []
         # Step: a stream subscribes, then reads the head (as open_stream does); the
         # tail delivers exactly the changes after it.
         subscription = feed.subscribe(lambda change: True)
         assert feed.head() == head
         later = [report(), report()]
-        while feed.follow():
+        while feed.tail.follow():
             pass
         assert reads[:1] == [head]  # read on from the head, not from the start
         await asyncio.sleep(0)

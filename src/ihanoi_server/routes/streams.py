@@ -40,8 +40,9 @@ from starlette.routing import Route
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
+from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
-from ihanoi_server.live import Accepts, CaseChange, ChangeReader, LiveFeed, Subscription
+from ihanoi_server.live import LiveFeed, Subscription
 from ihanoi_server.openapi import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
 
@@ -144,7 +145,7 @@ async def events(
         yield ServerSentEvent(comment="ihanoi case stream", retry=RETRY_MILLISECONDS, sep=SEP)
         sent = head
         if resume_after is not None and resume_after < head:
-            reader = ChangeReader(state(request).app)
+            reader = CaseChanges(state(request).app)
             sent = resume_after
             while True:
                 changes, examined = await run_in_threadpool(reader.read, sent, REPLAY_PAGE, accepts)
