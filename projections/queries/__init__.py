@@ -142,14 +142,20 @@ class Queries:
     def _scoped(self, principal: Principal, wanted: DashboardFilter | None) -> DashboardFilter:
         """``wanted`` (default: the last 30 days) narrowed to what ``principal``
         may see: staff their own agency whatever the filter says, auditors the
-        agency named or the whole city."""
+        agency named or the whole city. Its bounds are given in the city's
+        zone (a time without one is taken to be in it)."""
         if wanted is None:
             return self.dashboard_filter(principal)
         code = authorize_agency(principal, DASHBOARD, wanted.agency.code if wanted.agency else None)
-        if code is None or (wanted.agency is not None and wanted.agency.code == code):
-            return wanted
-        agency = self.app.directory.get_agency(code) or Agency(code=code, name=code)
-        return DashboardFilter(wanted.period_start, wanted.period_end, agency, wanted.kind)
+        agency = wanted.agency
+        if code is not None and (agency is None or agency.code != code):
+            agency = self.app.directory.get_agency(code) or Agency(code=code, name=code)
+        zone = self.app.timezone
+        start, end = (
+            (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(zone)
+            for moment in (wanted.period_start, wanted.period_end)
+        )
+        return DashboardFilter(start, end, agency, wanted.kind)
 
     def dashboard(self, principal: Principal, wanted: DashboardFilter | None = None) -> DashboardView:
         """The dashboard of an agency (or, for an auditor, the whole city) for a period."""
