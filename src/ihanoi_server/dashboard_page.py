@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date
 from html import escape
 
 import orjson
 
 from ihanoi_projections.agency_dashboard import WeekFigures
+from ihanoi_projections.queries.dashboard import iso_week
 
 STATIC_PREFIX = "/dashboard/static"
 KINDS = ("report", "dossier", "complaint", "denunciation")
@@ -203,11 +203,6 @@ def nice_step(maximum: int, max_ticks: int = 5) -> int:
             if maximum <= step * max_ticks:
                 return step
         magnitude *= 10
-
-
-def iso_week(week_start: date) -> str:
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def weekly_chart_svg(weeks: Sequence[WeekFigures], text: Mapping[str, str], *, caption: str = "") -> str:

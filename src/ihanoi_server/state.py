@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenCache, TokenRules
 
@@ -18,6 +19,11 @@ class ServerState:
     read_side: ReadSide
     token_rules: TokenRules
     tokens: TokenCache = field(default_factory=TokenCache)
+
+    @property
+    def queries(self) -> Queries:
+        """The application's queries, each checked against its access rule."""
+        return Queries(self.app, self.read_side)
 
     @property
     def inline_calls(self) -> bool:

@@ -33,6 +33,7 @@ from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
+from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
 from ihanoi_server.commands import CommandSpec
 from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
 from tests.e2e.conftest import LiveServer, start_server, stop_server
@@ -410,10 +411,24 @@ def test_only_the_roles_design_names_create_a_case(world: World, kind: str, allo
     assert seen == expected(allowed, EVERYONE)
 
 
+def admitted(rule: QueryRule) -> frozenset[str]:
+    """The personas whose role a query's access rule admits (every persona
+    here that is staff has an agency); what each then sees is its scope."""
+    return frozenset(persona for persona, (role, _, _) in PERSONAS.items() if role in rule.roles)
+
+
+def test_the_query_rules_admit_whom_design_names() -> None:
+    # DESIGN §2: citizens list their own cases; staff their agency's work; the dashboard is staff's and auditors'.
+    assert admitted(MY_CASES) == CITIZENS
+    assert admitted(WORKLIST) == STAFF | {"foreign_officer"}
+    assert admitted(DASHBOARD) == STAFF | {"foreign_officer", "auditor"}
+
+
 LISTS = (
-    ("/api/v1/me/cases", CITIZENS),
-    ("/api/v1/worklist", STAFF | {"foreign_officer"}),
-    ("/api/v1/worklist?assignee=me", STAFF | {"foreign_officer"}),
+    ("/api/v1/me/cases", admitted(MY_CASES)),
+    ("/api/v1/worklist", admitted(WORKLIST)),
+    ("/api/v1/worklist?assignee=me", admitted(WORKLIST)),
+    ("/api/v1/dashboard", admitted(DASHBOARD)),
     ("/api/v1/procedures", EVERYONE),
     ("/api/v1/procedures/birth_registration", EVERYONE),
 )

@@ -1,7 +1,7 @@
 """The directory file as text, for error messages that point at the mistake:
 the line a key path such as ``categories[3].attributes[0].datatype`` is on,
 the key path a syntax error's line is in, and ``msgspec``'s and ``tomllib``'s
-complaints in plain words. ``directory_loader`` checks the file on top of it.
+complaints in plain words. ``loader`` checks the file on top of it.
 """
 
 from __future__ import annotations

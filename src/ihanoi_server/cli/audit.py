@@ -1,7 +1,8 @@
 """``ihanoi audit history|show|verify|checkpoint|keygen|export|replay``.
 
-Thin: each command parses, calls ``ihanoi_core.audit`` or the read side's
-``audit_chain``/``replay`` modules, and renders. Reads run as an auditor unless
+Thin: each command parses, calls the application's queries
+(``ihanoi_projections.queries``, for history and show), ``ihanoi_core.audit``
+or the read side's ``audit_chain``/``replay`` modules, and renders. Reads run as an auditor unless
 ``--as SUBJECT --role ROLE [--agency X]`` says otherwise. Exit codes: 0 ok,
 1 a problem was found (tampering, a read model that differs, a case not
 visible), 2 usage (bad arguments, missing key or checkpoint file).
@@ -20,11 +21,12 @@ from typing import Any
 from rich.progress import Progress, TaskID
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.audit import case_history, case_state, export_events, export_line, parse_moment
+from ihanoi_core.audit import export_events, export_line, parse_moment
 from ihanoi_core.audit.history import AUDITOR, entries_as_rows, plain
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import unknown
 from ihanoi_projections.replay import ReplayReport, replay_and_diff
 from ihanoi_server.cli.audit_chain import run_checkpoint, run_keygen, run_verify
@@ -109,7 +111,7 @@ def _reader(args: argparse.Namespace) -> Principal:
 def run_history(args: argparse.Namespace, settings: Settings) -> int:
     reader = _reader(args)
     with open_app(settings) as app:
-        history = case_history(app, reader, args.case)
+        history = Queries(app).case_history(reader, args.case)
         rows = entries_as_rows(history.entries, app.timezone)
     if args.json:
         for row in rows:
@@ -143,7 +145,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     reader = _reader(args)
     with open_app(settings) as app:
         as_of = _moment(args.as_of, app, "--as-of") if args.as_of is not None else None
-        found = case_state(app, reader, args.case, version=args.version, as_of=as_of)
+        found = Queries(app).case_state(reader, args.case, version=args.version, as_of=as_of)
         state = plain(found.state, app.timezone)
         recorded_at = found.recorded_at.isoformat()
     if args.json:

@@ -7,7 +7,8 @@
 
 Auditors read every case; staff and citizens the cases they can see; anyone
 else gets 404. Personal data and a denouncer's identity are redacted unless the
-caller is entitled to them (``ihanoi_core.audit.history``).
+caller is entitled to them (``Queries.case_history`` and ``case_state`` in
+``ihanoi_projections.queries``, over ``ihanoi_core.audit.history``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ihanoi_core.audit.history import case_history, case_state, entries_as_rows, parse_moment
+from ihanoi_core.audit.history import entries_as_rows, parse_moment
 from ihanoi_core.errors import ValidationError
 from ihanoi_server.http import case_ref, json_response, principal, state
 from ihanoi_server.openapi import Query, document
@@ -70,7 +71,8 @@ async def read(request: Request) -> Response:
     """A case's history; with ``as_of`` or ``version``, its state then. Roles:
     auditor (every case), officer, leader, citizen (cases they can see)."""
     who = principal(request)
-    app = state(request).app
+    queries = state(request).queries
+    app = queries.app
     ref = case_ref(request)
     as_of_text = request.query_params.get("as_of")
     version_text = request.query_params.get("version")
@@ -86,14 +88,14 @@ async def read(request: Request) -> Response:
 
     def run() -> dict[str, Any]:
         if as_of is None and version is None:
-            history = case_history(app, who, ref)
+            history = queries.case_history(who, ref)
             return {
                 "case_id": history.case_id,
                 "code": history.code,
                 "kind": history.kind,
                 "events": entries_as_rows(history.entries, app.timezone),
             }
-        found = case_state(app, who, ref, version=version, as_of=as_of)
+        found = queries.case_state(who, ref, version=version, as_of=as_of)
         return {
             "case_id": found.case_id,
             "version": found.version,

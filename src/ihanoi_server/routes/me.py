@@ -4,7 +4,8 @@ Read from the ``case_status`` read model, most recently updated first, a page
 at a time (``?limit=`` 1–100, opaque ``?cursor=``). With ``?position=N`` —
 the ``position`` a write returned — the answer waits until the read model has
 applied that write, so a citizen always sees their own change. Only citizens
-have cases of their own; every other role is 403.
+have cases of their own; every other role is 403 (the ``list_my_cases`` rule
+of ``ihanoi_projections.queries.access``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.values import Role
-from ihanoi_core.errors import ForbiddenError
 from ihanoi_projections.base import micros
-from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
+from ihanoi_projections.case_status import CaseStatus
+from ihanoi_projections.queries.access import MY_CASES
 from ihanoi_server.http import call_app, json_response, principal, state, wait_for_position
 from ihanoi_server.openapi import document
 from ihanoi_server.routes.pagination import page, page_request
@@ -39,13 +39,12 @@ def sort_key(row: CaseStatus) -> tuple[int, str]:
 async def my_cases(request: Request) -> Response:
     """The citizen's cases, newest first. Roles: citizen."""
     who = principal(request)
-    if who.role is not Role.CITIZEN:
-        raise ForbiddenError("list_my_cases", who.role.value)
+    queries = state(request).queries
+    queries.authorize(who, MY_CASES)
     limit, cursor = page_request(request, LIST)
     await wait_for_position(request)
-    model = state(request).read_side.model(CaseStatusModel)
     before = (cursor.key, cursor.id) if cursor else None
-    rows = await call_app(request, model.list_for_owner, who.subject, limit=limit + 1, before=before)
+    rows = await call_app(request, queries.my_cases, who, limit=limit + 1, before=before)
     return json_response(page(rows, limit, LIST, sort_key))
 
 

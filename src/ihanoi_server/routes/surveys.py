@@ -9,7 +9,8 @@ answer is 409 ``already_answered``). ``GET /surveys/{id}/results`` reads the
 ``survey_results`` read model: the agency's staff and auditors at any time,
 everyone authenticated once the results are published; it accepts
 ``?position=N`` to wait for one's own write, and judges access by the status
-the read model has reached, so the results shown and the status match.
+the read model has reached, so the results shown and the status match
+(``Queries.survey_results`` in ``ihanoi_projections.queries``).
 """
 
 from __future__ import annotations
@@ -25,12 +26,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.commands.surveys import PUBLIC_READERS
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
-from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
-from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
-from ihanoi_projections.survey_results import SurveyResults, SurveyResultsModel
+from ihanoi_projections.survey_results import SurveyResults
 from ihanoi_server.commands import CommandSpec, Empty, command_routes
 from ihanoi_server.http import (
     case_ref,
@@ -157,33 +154,13 @@ async def answer(request: Request) -> Response:
     return command_response(result, status=201)
 
 
-def check_results_access(who: Principal, results: SurveyResults) -> None:
-    """404 unless the survey is visible to ``who``; 403 if visible but its
-    results are not (yet) for ``who``."""
-    own_agency = who.role is Role.AUDITOR or (who.is_staff and who.agency == results.agency)
-    if own_agency or results.status == SurveyStatus.RESULTS_PUBLISHED:
-        return
-    if results.status in PUBLIC_STATUSES and who.role in PUBLIC_READERS:
-        raise ForbiddenError("read_survey_results", who.role.value, results.survey_id)
-    raise CaseNotFoundError(results.survey_id)
-
-
 async def results(request: Request) -> Response:
     """Response counts and per-question tallies. Roles: officer, leader (own
     agency), auditor; everyone once the results are published."""
     who = principal(request)
     ref = case_ref(request)
     await wait_for_position(request)
-    server = state(request)
-
-    def run() -> SurveyResults:
-        found = server.read_side.model(SurveyResultsModel).results(server.app.resolve_case_id(ref))
-        if found is None:
-            raise CaseNotFoundError(ref)
-        check_results_access(who, found)
-        return found
-
-    return json_response(await run_in_threadpool(run))
+    return json_response(await run_in_threadpool(state(request).queries.survey_results, who, ref))
 
 
 routes = [

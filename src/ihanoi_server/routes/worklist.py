@@ -5,7 +5,8 @@ caller's own items, ``?assignee=<name>`` to a colleague's; ``?limit=`` and the
 opaque ``?cursor=`` page through it, ``?position=N`` waits for one's own
 write. Each item says whether it is ``overdue`` or ``near_due`` (within one
 working day) now — derived at read time, never stored. Officers and leaders
-only, and only their own agency's work; every other role is 403.
+only, and only their own agency's work; every other role is 403 (the
+``read_worklist`` rule of ``ihanoi_projections.queries.access``).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_projections.base import micros
-from ihanoi_projections.worklist import WorklistItem, WorklistModel
+from ihanoi_projections.queries.access import WORKLIST
+from ihanoi_projections.worklist import WorklistItem
 from ihanoi_server.http import json_response, principal, state, wait_for_position
 from ihanoi_server.openapi import CURSOR, LIMIT, POSITION, Query, document
 from ihanoi_server.routes.pagination import page, page_request
 
 LIST = "worklist"
-MAX_ASSIGNEE = 200
 
 
 class WorklistPage(msgspec.Struct):
@@ -41,21 +41,14 @@ def sort_key(item: WorklistItem) -> tuple[int, str]:
 async def worklist(request: Request) -> Response:
     """The agency's open items. Roles: officer, leader."""
     who = principal(request)
-    if not who.is_staff or who.agency is None:
-        raise ForbiddenError("read_worklist", who.role.value)
-    assignee = request.query_params.get("assignee")
-    if assignee is not None and not 0 < len(assignee.strip()) <= MAX_ASSIGNEE:
-        raise ValidationError({"assignee": f"must be 'me' or a name of 1 to {MAX_ASSIGNEE} characters"})
-    if assignee == "me":
-        assignee = who.subject
+    queries = state(request).queries
+    queries.authorize(who, WORKLIST)
     limit, cursor = page_request(request, LIST)
     await wait_for_position(request)
-    server = state(request)
     items = await run_in_threadpool(
-        server.read_side.model(WorklistModel).list_for_agency,
-        who.agency,
-        now=server.app.clock(),
-        assignee=assignee.strip() if assignee else None,
+        queries.worklist,
+        who,
+        assignee=request.query_params.get("assignee"),
         limit=limit + 1,
         after=(cursor.key, cursor.id) if cursor else None,
     )

@@ -1,0 +1,96 @@
+"""Who may run each query of the read side (DESIGN §2), declared as data.
+
+Every query that reads a read model as a principal has one ``QueryRule`` in
+``ACCESS``: the roles that may run it and the scope of what they see. The
+``Queries`` methods check it before they read, so the HTTP API, the CLI and a
+program embedding the library are refused alike; the permission tests derive
+the expected answers from the same table.
+
+A refused role is ``ForbiddenError`` naming the rule. A case or survey the
+principal may not see is not found, never forbidden, so existence does not
+leak (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
+from ihanoi_core.permissions import PUBLIC_READERS
+from ihanoi_projections.survey_results import SurveyResults
+
+
+class Scope(Enum):
+    """What of a read model a permitted principal sees."""
+
+    OWN_CASES = "the principal's own cases"
+    OWN_AGENCY = "the principal's agency; an auditor any agency or the whole city"
+    VISIBLE_CASE = "a case the principal can see (ihanoi_core.permissions.can_see)"
+    SURVEY_RESULTS = "the survey's agency and auditors; citizens and partners once results are published"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRule:
+    """The access rule of one query: its name (as ``ForbiddenError`` reports
+    it), the roles that may run it and the scope of what they see."""
+
+    name: str
+    roles: frozenset[Role]
+    scope: Scope
+
+
+CITIZEN = frozenset({Role.CITIZEN})
+STAFF = frozenset({Role.OFFICER, Role.LEADER})
+# Every role reaches these queries; what each principal sees is decided per case or survey.
+EVERY_ROLE = frozenset(Role)
+
+MY_CASES = QueryRule("list_my_cases", CITIZEN, Scope.OWN_CASES)
+WORKLIST = QueryRule("read_worklist", STAFF, Scope.OWN_AGENCY)
+DASHBOARD = QueryRule("read_dashboard", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+SURVEY_RESULTS = QueryRule("read_survey_results", EVERY_ROLE, Scope.SURVEY_RESULTS)
+# Who may read a case's history is decided per case by ``can_see`` (in the core,
+# ``ihanoi_core.audit.history``): every role reaches the query, not every case.
+CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
+
+ACCESS: dict[str, QueryRule] = {
+    rule.name: rule for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY)
+}
+
+
+def authorize(principal: Principal, rule: QueryRule) -> None:
+    """Raise ``ForbiddenError`` unless the principal's role may run the query.
+    Staff need an agency for a query scoped to their own agency."""
+    allowed = principal.role in rule.roles
+    if allowed and rule.scope is Scope.OWN_AGENCY and principal.is_staff:
+        allowed = principal.agency is not None
+    if not allowed:
+        raise ForbiddenError(rule.name, principal.role.value)
+
+
+def authorize_agency(principal: Principal, rule: QueryRule, agency: str | None) -> str | None:
+    """The agency whose figures ``principal`` reads when asking for ``agency``:
+    staff always their own (asking for another's is ``ForbiddenError``), an
+    auditor the one named, or the whole city (``None``)."""
+    authorize(principal, rule)
+    if principal.role is Role.AUDITOR:
+        return agency
+    if agency is not None and agency != principal.agency:
+        raise ForbiddenError(f"read_another_agency_{rule.name.removeprefix('read_')}", principal.role.value)
+    return principal.agency
+
+
+def authorize_survey_results(principal: Principal, results: SurveyResults) -> None:
+    """Survey results by the status the read model has reached: the survey's
+    agency staff and auditors at any time, everyone once the results are
+    published. A public survey whose results are not is ``ForbiddenError`` to
+    citizens and partners; a survey the principal cannot see is not found."""
+    authorize(principal, SURVEY_RESULTS)
+    own_agency = principal.role is Role.AUDITOR or (principal.is_staff and principal.agency == results.agency)
+    if own_agency or results.status == SurveyStatus.RESULTS_PUBLISHED:
+        return
+    if results.status in PUBLIC_STATUSES and principal.role in PUBLIC_READERS:
+        raise ForbiddenError(SURVEY_RESULTS.name, principal.role.value, results.survey_id)
+    raise CaseNotFoundError(results.survey_id)
