@@ -251,12 +251,9 @@ class Report(Case):
         self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
         if original == self.id:
             raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
+        note = f"Trùng với phản ánh {original_code}"  # "A duplicate of report …"
         self._mark_duplicate(
-            actor=actor,
-            original=original,
-            original_code=original_code,
-            public_note=f"Trùng với phản ánh {original_code}",  # "A duplicate of report …"
-            timestamp=timestamp,
+            actor=actor, original=original, original_code=original_code, public_note=note, timestamp=timestamp
         )
 
     class MarkedDuplicate(Case.Event):
@@ -330,13 +327,9 @@ class Report(Case):
         """Close because another body is responsible, and say which."""
         self._require("declare_not_responsible", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
         responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
-        self._declare_not_responsible(
-            actor=actor,
-            responsible=responsible,
-            # "Not within our competence; the body responsible: …"
-            public_note=f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}",
-            timestamp=timestamp,
-        )
+        # "Not within our competence; the body responsible: …"
+        note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
+        self._declare_not_responsible(actor=actor, responsible=responsible, public_note=note, timestamp=timestamp)
 
     class DeclaredNotResponsible(Case.Event):
         """Version 2 carries the public note the command wrote (see ``MarkedDuplicate``)."""
