@@ -29,7 +29,9 @@ import httpx
 
 from benchmarks.common import Figure, WalHighWater, print_figures
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.auth import issue_token
 
@@ -149,9 +151,11 @@ def run() -> list[Figure]:
     officer = Principal("officer-bench", Role.OFFICER, agency)
     cases = []
     for n in range(50):
-        filed = app.submit_report(CITIZEN, category="pothole", description=f"Ổ gà {n}", location=Location("HOAN_KIEM"))
-        app.acknowledge_report(officer, filed.case_id)
-        app.assign_report(officer, filed.case_id, assignee="officer-bench")
+        filed = app.handle(
+            CITIZEN, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=LocationIn("HOAN_KIEM"))
+        )
+        app.handle(officer, AcknowledgeReport(case=filed.case_id))
+        app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-bench"))
         cases.append(filed)
     app.close()
     port = free_port()

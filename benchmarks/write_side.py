@@ -31,13 +31,15 @@ from benchmarks.common import (
     sqlite_file,
 )
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, ResolveReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.eventstore.settings_env import eventsourcing_env
 from ihanoi_core.settings import Settings
 
 PG_CLIENTS = 8
 CITIZEN = Principal("vneid:bench", Role.CITIZEN)
-LOCATION = Location(ward="HOAN_KIEM", latitude=21.03, longitude=105.85)
+LOCATION = LocationIn(ward="HOAN_KIEM", latitude=21.03, longitude=105.85)
 
 
 class PlainReport(Aggregate):
@@ -68,10 +70,10 @@ class PlainApplication(Application[uuid.UUID]):
 
 def ihanoi_mix(app: Ihanoi) -> int:
     officer = Principal("officer-bench", Role.OFFICER, app.directory.route("pothole", "HOAN_KIEM").code)
-    filed = app.submit_report(CITIZEN, category="pothole", description="Ổ gà trước số 12", location=LOCATION)
-    app.acknowledge_report(officer, filed.case_id)
-    app.assign_report(officer, filed.case_id, assignee="officer-bench")
-    app.resolve_report(officer, filed.case_id, answer="Đã vá")
+    filed = app.handle(CITIZEN, SubmitReport(category="pothole", description="Ổ gà trước số 12", location=LOCATION))
+    app.handle(officer, AcknowledgeReport(case=filed.case_id))
+    app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-bench"))
+    app.handle(officer, ResolveReport(case=filed.case_id, answer="Đã vá"))
     return 4
 
 

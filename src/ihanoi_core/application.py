@@ -1,12 +1,12 @@
 """The ``Ihanoi`` application: one ``eventsourcing`` Application for all cases.
 
-Build it with settings (store, directory) and use its commands with a
-``Principal``; every command checks permissions, decides, saves atomically and
-returns a ``CommandResult`` with the log position. Queries return plain dicts,
-never aggregates.
+Build it with settings (store, directory) and hand it commands
+(``ihanoi_core.commands``) with a ``Principal``; every command checks
+permissions, decides, saves atomically and returns a ``CommandResult`` with
+the log position. Queries return plain dicts, never aggregates.
 
     app = Ihanoi(Settings(database_url="sqlite:///./ihanoi.db"))
-    result = app.submit_report(citizen, category="pothole", ...)
+    result = app.handle(citizen, SubmitReport(category="pothole", ...))
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.complaints import ComplaintCommands
-from ihanoi_core.commands.reports import ReportCommands
 from ihanoi_core.commands.service_requests import ServiceRequestCommands
 from ihanoi_core.commands.surveys import SurveyCommands
 from ihanoi_core.directory import Directory, load_directory
@@ -37,6 +36,8 @@ from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
+from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler module registers its handlers
+from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
@@ -52,7 +53,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ReportCommands, ComplaintCommands, ServiceRequestCommands, SurveyCommands, Application[UUID]):
+class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME

@@ -23,9 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_server.auth import bearer_token
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.state import ServerState

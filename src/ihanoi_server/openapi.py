@@ -90,6 +90,7 @@ class RouteDoc:
     headers: tuple[Header, ...] | None = None
     problems: tuple[int, ...] | None = None
     roles: tuple[str, ...] | None = None
+    states: tuple[str, ...] | None = None
     auth: str | None = None
     events: Mapping[str, Any] | None = None
     extra_statuses: tuple[int, ...] | None = None

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ihanoi_server.commands import CommandSpec, Empty
+from ihanoi_core.commands.command import CaseCommand
+from ihanoi_server.commands import CommandSpec
 from ihanoi_server.http import MAX_BODY_BYTES, render
 from ihanoi_server.openapi import (
     DOCS,
@@ -35,7 +36,7 @@ from ihanoi_server.openapi import (
     RouteDoc,
     document,
 )
-from ihanoi_server.openapi_inference import command_doc, infer, merge
+from ihanoi_server.openapi_inference import case_command_doc, command_doc, create_command_doc, infer, merge
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -100,7 +101,13 @@ def operations(routes: Iterable[BaseRoute]) -> list[Operation]:
     found: list[Operation] = []
     for path, route in walk(routes):
         spec: CommandSpec | None = getattr(route.endpoint, "command_spec", None)
-        base = infer(route.endpoint) if spec is None else command_doc(spec)
+        command_type = getattr(route.endpoint, "command_type", None)
+        if command_type is not None and issubclass(command_type, CaseCommand):
+            base = case_command_doc(command_type)
+        elif command_type is not None:
+            base = create_command_doc(command_type)
+        else:
+            base = infer(route.endpoint) if spec is None else command_doc(spec)
         doc = merge(base, DOCS.get(route.name, RouteDoc()))
         params = {
             name: next((s for kind, s in CONVERTOR_SCHEMAS if isinstance(convertor, kind)), {"type": "string"})
@@ -208,7 +215,9 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
         result["parameters"] = parameters
     if doc.body is not None:
         result["requestBody"] = {
-            "required": doc.body is not Empty,
+            "required": not (
+                isinstance(doc.body, type) and issubclass(doc.body, msgspec.Struct) and not doc.body.__struct_fields__
+            ),
             "content": {"application/json": {"schema": schema(doc.body)}},
         }
     result["responses"] = responses(op, schema, auth)
@@ -218,8 +227,8 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
         result["security"] = [{"api_key": []}]
     if doc.roles is not None:
         result["x-roles"] = list(doc.roles)
-    if op.command is not None:
-        result["x-valid-from-states"] = list(op.command.from_states)
+    if doc.states is not None:
+        result["x-valid-from-states"] = list(doc.states)
     if doc.events:
         result["x-sse-events"] = {name: schema(shape) for name, shape in doc.events.items()}
     return result

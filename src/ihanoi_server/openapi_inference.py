@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from ihanoi_server.commands import CommandSpec, case_reader
+from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_server.commands import CommandSpec, case_reader, documented_roles, documented_states
 from ihanoi_server.http import query_int
 from ihanoi_server.openapi import (
     CURSOR,
@@ -151,6 +152,7 @@ def command_doc(spec: CommandSpec) -> RouteDoc:
         response=CaseWritten,
         headers=(IF_MATCH,),
         roles=tuple(spec.roles),
+        states=tuple(spec.from_states),
         problems=(400, 401, 403, 404, 409, 412, 413, 415, 422),
     )
 
@@ -162,3 +164,37 @@ def merge(*docs: RouteDoc) -> RouteDoc:
         changes = {f.name: getattr(doc, f.name) for f in fields(doc) if getattr(doc, f.name) is not None}
         merged = replace(merged, **changes)
     return merged
+
+
+def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
+    """A command route, from its command type: body, roles and valid states."""
+    roles = documented_roles(command_type)
+    states = documented_states(command_type)
+    summary = command_type.summary()
+    return RouteDoc(
+        summary=summary,
+        description=f"{summary}\n\nRoles: {', '.join(roles)}. Valid from: {', '.join(states)}.\n\nSend `If-Match` "
+        "with the ETag of your last read to refuse the command if the case changed meanwhile (412).",
+        body=command_type.body(),
+        response=CaseWritten,
+        headers=(IF_MATCH,),
+        roles=tuple(roles),
+        states=tuple(states),
+        problems=(400, 401, 403, 404, 409, 412, 413, 415, 422),
+    )
+
+
+def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
+    """A create route, from its command type: body, roles, idempotency."""
+    from_roles = [str(role) for role in command_type.roles]
+    return RouteDoc(
+        summary=command_type.summary().split(". ")[0].rstrip("."),
+        description=f"{command_type.summary()}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
+        body=command_type,
+        response=CaseWritten,
+        status=201,
+        extra_statuses=(200, 201),
+        headers=(IDEMPOTENCY_KEY,),
+        roles=tuple(from_roles),
+        problems=(400, 401, 403, 409, 413, 415, 422),
+    )

@@ -25,7 +25,16 @@ import httpx
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    RateReport,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+)
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.auth import issue_token
 from tests.conftest import FakeClock
@@ -173,15 +182,20 @@ def seed_last_weeks_cases(database_url: str) -> Seeded:
         officer = Principal(OFFICER, Role.OFFICER, agency)
 
         def file(priority: Priority) -> UUID:
-            return app.submit_report(
-                citizen, category="pothole", description="Ổ gà sâu trước số 12 Hàng Bài",
-                location=Location(ward=WARD), priority=priority,
-            ).case_id  # fmt: skip
+            return app.handle(
+                citizen,
+                SubmitReport(
+                    category="pothole",
+                    description="Ổ gà sâu trước số 12 Hàng Bài",
+                    location=LocationIn(ward=WARD),
+                    priority=priority,
+                ),
+            ).case_id
 
         def take_on(case_id: UUID) -> None:
-            app.acknowledge_report(officer, case_id)
-            app.assign_report(officer, case_id, assignee=OFFICER)
-            app.start_report(officer, case_id)
+            app.handle(officer, AcknowledgeReport(case=case_id))
+            app.handle(officer, AssignReport(case=case_id, assignee=OFFICER))
+            app.handle(officer, StartReport(case=case_id))
 
         # Step: four reports arrive at 09:00 on day D.
         at(9)
@@ -193,14 +207,14 @@ def seed_last_weeks_cases(database_url: str) -> Seeded:
         at(9, 30)
         take_on(on_time)
         at(10)
-        app.acknowledge_report(officer, overdue_urgent)
+        app.handle(officer, AcknowledgeReport(case=overdue_urgent))
         # Step: the normal one is resolved at 11:00 and rated 4; the urgent one the next afternoon.
         at(11)
-        app.resolve_report(officer, on_time, answer="Đã vá ổ gà.")
+        app.handle(officer, ResolveReport(case=on_time, answer="Đã vá ổ gà."))
         at(11, 30)
-        app.rate_report(citizen, on_time, stars=4)
+        app.handle(citizen, RateReport(case=on_time, stars=4))
         at(15, next_day=True)
-        last = app.resolve_report(officer, late, answer="Đã xử lý.")
+        last = app.handle(officer, ResolveReport(case=late, answer="Đã xử lý."))
         codes = {case: app.get_case(officer, case)["code"] for case in (on_time, late, overdue_urgent, unacknowledged)}
         return Seeded(agency, day, on_time, late, overdue_urgent, unacknowledged, codes, last.position)
     finally:

@@ -23,8 +23,10 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit import EXPORT_FIELDS, generate_key
-from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.values import Contact, Location, Principal, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
@@ -96,15 +98,17 @@ def store(tmp_path: Path) -> Store:
     app = Ihanoi(settings, clock=clock)
     reports = []
     for n in range(4):
-        filed = app.submit_report(
+        filed = app.handle(
             CITIZEN,
-            category="pothole",
-            description=f"Ổ gà số {n}",
-            location=Location("HOAN_KIEM"),
-            contact=Contact(name="Trần Thị Bình", phone="0988111222"),
+            SubmitReport(
+                category="pothole",
+                description=f"Ổ gà số {n}",
+                location=LocationIn("HOAN_KIEM"),
+                contact=ContactIn(name="Trần Thị Bình", phone="0988111222"),
+            ),
         )
         clock.advance(minutes=30)
-        app.acknowledge_report(OFFICER, filed.case_id)
+        app.handle(OFFICER, AcknowledgeReport(case=filed.case_id))
         clock.advance(minutes=30)
         reports.append(filed)
     read_side = ReadSide(app, start=False)
@@ -169,7 +173,7 @@ def test_new_events_are_not_yet_chained_and_a_deleted_event_exits_1(store: Store
     # Step: the chain reaches position 12; a report is filed afterwards.
     assert store.run("checkpoint").returncode == OK
     app = Ihanoi(Settings(database_url=store.url, env="test", secret_key=SECRET))
-    app.submit_report(CITIZEN, category="pothole", description="Ổ gà mới", location=Location("HOAN_KIEM"))
+    app.handle(CITIZEN, SubmitReport(category="pothole", description="Ổ gà mới", location=LocationIn("HOAN_KIEM")))
     app.close()
     fresh = store.run("verify")
     assert fresh.returncode == OK
@@ -404,10 +408,10 @@ def test_the_chain_worker_signs_a_checkpoint_every_n_chained_events(store: Store
         # Step: three more reports (6 events) are chained and signed; two more (4) are not yet.
         app = store.app()
         for n in range(3):
-            app.submit_report(CITIZEN, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+            app.handle(CITIZEN, SubmitReport(category="pothole", description=f"#{n}", location=LocationIn("HOAN_KIEM")))
         assert wait_for(lambda: recorded_positions(store) == [12, 18])
         for n in range(2):
-            app.submit_report(CITIZEN, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+            app.handle(CITIZEN, SubmitReport(category="pothole", description=f"#{n}", location=LocationIn("HOAN_KIEM")))
         app.close()
         assert wait_for(lambda: store.run("verify", "--json").stdout.count('"not_covered_by_signature":4') == 1)
         assert recorded_positions(store) == [12, 18]

@@ -17,8 +17,10 @@ import pytest
 from structlog.testing import capture_logs
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_projections.live_tail import CaseChange
 from ihanoi_server.live import LiveFeed
 from tests.e2e.conftest import LiveServer, stop_server
@@ -274,7 +276,9 @@ def test_a_subscriber_that_falls_too_far_behind_is_ended_and_told_to_reconnect()
         subscription = feed.subscribe(lambda change: True)
         # Step: three changes arrive for a buffer of two that nobody reads.
         for _ in range(3):
-            app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+            app.handle(
+                citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn(ward="HOAN_KIEM"))
+            )
             feed.tail.follow()
         await asyncio.sleep(0)
         return subscription.overflowed, await subscription.get()
@@ -296,7 +300,7 @@ def test_a_subscriber_whose_filter_fails_is_ended_with_the_error_logged_and_the_
     async def scenario() -> tuple[bool, CaseChange | None, object]:
         failing, healthy = feed.subscribe(broken), feed.subscribe(lambda change: True)
         # Step: a case is filed and the tail reads it while one filter raises.
-        app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+        app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn(ward="HOAN_KIEM")))
         feed.tail.follow()
         await asyncio.sleep(0)
         return failing.ended, await asyncio.wait_for(healthy.get(), 5), await failing.get()
@@ -326,7 +330,9 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
     app.recorder.select_notifications = counted  # type: ignore[method-assign]
 
     def report() -> CommandResult:
-        return app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location(ward="HOAN_KIEM"))
+        return app.handle(
+            citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn(ward="HOAN_KIEM"))
+        )
 
     async def scenario() -> tuple[int, list[tuple[int, str]], list[CommandResult]]:
         # Step: with no subscriber the tail moves to the head without reading events.

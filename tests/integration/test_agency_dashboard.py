@@ -23,9 +23,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    RateReport,
+    RejectReport,
+    ReopenReport,
+    ResolveReport,
+    SubmitReport,
+    TransferReport,
+)
+from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
-from ihanoi_core.domain.values import Document, Location, Principal, Role
+from ihanoi_core.domain.values import Document, Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard import (
     AgencyDashboardModel,
@@ -62,14 +73,14 @@ def dashboard_for(app: Ihanoi, views: ViewDatabase) -> AgencyDashboardModel:
 
 
 def report(app: Ihanoi, citizen: Principal, ward: str = "HOAN_KIEM") -> UUID:
-    return app.submit_report(
-        citizen, category="pothole", description="Ổ gà sâu giữa đường", location=Location(ward=ward)
+    return app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà sâu giữa đường", location=LocationIn(ward=ward))
     ).case_id
 
 
 def take_on(app: Ihanoi, case_id: UUID, officer: Principal = OFFICER) -> None:
-    app.acknowledge_report(officer, case_id)
-    app.assign_report(officer, case_id, assignee=officer.subject)
+    app.handle(officer, AcknowledgeReport(case=case_id))
+    app.handle(officer, AssignReport(case=case_id, assignee=officer.subject))
 
 
 def dossier(app: Ihanoi, citizen: Principal, procedure: str = "marriage_registration") -> UUID:
@@ -134,7 +145,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     app.receive_dossier(OFFICER, d1)  # appointment Tue 01/12 09:00
     app.accept_complaint(LEADER, c1)  # resolve by Wed 23/12 17:00
     clock.set(at(11, 23, 10))
-    app.reject_report(OFFICER, r4, reason="Không thuộc phạm vi tiếp nhận")
+    app.handle(OFFICER, RejectReport(case=r4, reason="Không thuộc phạm vi tiếp nhận"))
     app.start_processing(OFFICER, d1)
     app.assign_complaint(LEADER, c1, assignee=OFFICER.subject)
     app.start_verification(OFFICER, c1)
@@ -145,9 +156,9 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 23, 15))
     app.reject_dossier(OFFICER, d2, reason="Sai thẩm quyền")
     clock.set(at(11, 23, 16))
-    app.resolve_report(OFFICER, r3, answer="Đã vá")
+    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá"))
     clock.set(at(11, 23, 16, 30))
-    app.rate_report(citizen, r3, stars=3)
+    app.handle(citizen, RateReport(case=r3, stars=3))
     after_each_day()
 
     # Step: Wednesday 25/11, after the holiday — R2 acknowledged late, R3
@@ -155,12 +166,12 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 25, 8, 30))
     take_on(app, r2)  # resolve by Wed 02/12 08:30
     clock.set(at(11, 25, 9))
-    app.reopen_report(citizen, r3, reason="Vẫn còn ổ gà")  # resolve by Wed 02/12 09:00
+    app.handle(citizen, ReopenReport(case=r3, reason="Vẫn còn ổ gà"))  # resolve by Wed 02/12 09:00
     clock.set(at(11, 25, 10))
     app.request_supplement(OFFICER, d1, missing=("Ảnh chân dung",))
-    app.resolve_report(OFFICER, r1, answer="Đã vá")
+    app.handle(OFFICER, ResolveReport(case=r1, answer="Đã vá"))
     clock.set(at(11, 25, 10, 30))
-    app.rate_report(citizen, r1, stars=5)
+    app.handle(citizen, RateReport(case=r1, stars=5))
     after_each_day()
 
     # Step: Thursday 26/11 — the supplement arrives after 8 office hours paused
@@ -171,7 +182,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Friday 27/11 — R3 resolved again.
     clock.set(at(11, 27, 11))
-    app.resolve_report(OFFICER, r3, answer="Đã vá lại")
+    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá lại"))
     after_each_day()
 
     # Step: Monday 30/11 at midnight, the first instant after the cohort — another report.
@@ -195,7 +206,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Thursday 03/12 — R2 resolved, past its Wed 02/12 08:30 deadline.
     clock.set(at(12, 3, 10))
-    app.resolve_report(OFFICER, r2, answer="Đã vá")
+    app.handle(OFFICER, ResolveReport(case=r2, answer="Đã vá"))
     after_each_day()
     return Scenario(r1, r2, r3, r4, r5, r7, d1, d2, c1, c2)
 
@@ -384,11 +395,11 @@ def test_a_transferred_report_counts_for_the_agency_it_is_with_and_other_agencie
     clock.set(at(11, 30, 10, 30))
     take_on(app, moved, BA_DINH_OFFICER)
     clock.set(at(11, 30, 11))
-    app.transfer_report(BA_DINH_LEADER, moved, to_agency=HOAN_KIEM, reason="Thuộc địa bàn Hoàn Kiếm")
+    app.handle(BA_DINH_LEADER, TransferReport(case=moved, to_agency=HOAN_KIEM, reason="Thuộc địa bàn Hoàn Kiếm"))
     clock.set(at(11, 30, 14))
     take_on(app, moved)
     clock.set(at(12, 1, 10))
-    app.resolve_report(OFFICER, moved, answer="Đã vá")
+    app.handle(OFFICER, ResolveReport(case=moved, answer="Đã vá"))
     projector.catch_up()
     noon = at(12, 1, 12)
     ba_dinh = dashboard.figures(agency=BA_DINH, now=noon, period_start=WEEK_START, period_end=WEEK_END)
@@ -421,7 +432,7 @@ def test_a_transferred_report_counts_for_the_agency_it_is_with_and_other_agencie
     clock.set(at(12, 1, 13))
     take_on(app, local)
     clock.set(at(12, 1, 15))
-    app.resolve_report(OFFICER, local, answer="Đã vá")
+    app.handle(OFFICER, ResolveReport(case=local, answer="Đã vá"))
     projector.catch_up()
     assert dashboard.figures(agency=BA_DINH, now=noon, period_start=WEEK_START, period_end=WEEK_END) == ba_dinh
     after = dashboard.figures(agency=HOAN_KIEM, now=at(12, 1, 16), period_start=WEEK_START, period_end=WEEK_END)
@@ -446,8 +457,8 @@ def test_a_reopened_report_is_open_again_until_resolved_anew(
     clock.set(at(11, 30, 10))
     take_on(app, case_id)
     clock.set(at(11, 30, 11))
-    app.resolve_report(OFFICER, case_id, answer="Đã vá")
-    app.rate_report(citizen, case_id, stars=2)
+    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá"))
+    app.handle(citizen, RateReport(case=case_id, stars=2))
     projector.catch_up()
     first = dashboard.figures(agency=HOAN_KIEM, now=at(11, 30, 12), period_start=WEEK_START, period_end=WEEK_END)
     assert (first.open, first.resolved, first.reopened, first.reopen_rate) == (0, 1, 0, 0.0)
@@ -456,7 +467,7 @@ def test_a_reopened_report_is_open_again_until_resolved_anew(
     # Step: the reporter reopens it on Tuesday 09:00: open again, no resolution,
     # no rating, and the reopen counts against the agency.
     clock.set(at(12, 1, 9))
-    app.reopen_report(citizen, case_id, reason="Vẫn còn ổ gà")
+    app.handle(citizen, ReopenReport(case=case_id, reason="Vẫn còn ổ gà"))
     projector.catch_up()
     reopened = dashboard.figures(agency=HOAN_KIEM, now=at(12, 1, 10), period_start=WEEK_START, period_end=WEEK_END)
     assert (reopened.open, reopened.resolved, reopened.resolved_on_time, reopened.on_time_rate) == (1, 0, 0, None)
@@ -466,7 +477,7 @@ def test_a_reopened_report_is_open_again_until_resolved_anew(
     # Step: resolved again Tuesday 14:00; time to resolve runs from receipt to
     # this final resolution: Mon 9-12, 13-17 (7) + Tue 8-12, 13-14 (5) = 12 hours.
     clock.set(at(12, 1, 14))
-    app.resolve_report(OFFICER, case_id, answer="Đã vá lại")
+    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá lại"))
     projector.catch_up()
     final = dashboard.figures(agency=HOAN_KIEM, now=at(12, 1, 15), period_start=WEEK_START, period_end=WEEK_END)
     assert (final.open, final.resolved, final.resolved_on_time, final.reopen_rate) == (0, 1, 1, 1.0)

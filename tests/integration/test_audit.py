@@ -39,12 +39,21 @@ from ihanoi_core.audit import (
     load_signing_key,
     public_key_of,
 )
-from ihanoi_core.commands.base import CommandResult
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    RateReport,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+)
+from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
-from ihanoi_core.domain.values import Contact, Location, Principal, Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import (
     PeriodicCheckpoints,
@@ -71,7 +80,7 @@ DENOUNCER = Principal("vneid:001099077777", Role.CITIZEN)
 IDENTITY = ComplainantIdentity(
     name="Nguyễn Văn An", national_id="001099012345", phone="0912345678", address="Số 12 phố Hàng Bài"
 )
-CONTACT = Contact(name="Trần Thị Bình", phone="0988111222", email="binh@example.vn")
+CONTACT = ContactIn(name="Trần Thị Bình", phone="0988111222", email="binh@example.vn")
 
 
 def hanoi(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -91,21 +100,23 @@ def populate(app: Ihanoi, clock: FakeClock) -> Scenario:
     reports = []
     for n in range(6):
         citizen = Principal(f"vneid:0010990000{n:02d}", Role.CITIZEN)
-        filed = app.submit_report(
+        filed = app.handle(
             citizen,
-            category="pothole",
-            description=f"Ổ gà số {n} trước nhà",
-            location=Location("HOAN_KIEM", address=f"Số {n} phố Hàng Bài"),
-            contact=CONTACT,
+            SubmitReport(
+                category="pothole",
+                description=f"Ổ gà số {n} trước nhà",
+                location=LocationIn("HOAN_KIEM", address=f"Số {n} phố Hàng Bài"),
+                contact=CONTACT,
+            ),
         )
         clock.advance(minutes=20)
-        app.acknowledge_report(OFFICER, filed.case_id)
+        app.handle(OFFICER, AcknowledgeReport(case=filed.case_id))
         if n % 2 == 0:
-            app.assign_report(OFFICER, filed.case_id, assignee=OFFICER.subject)
-            app.start_report(OFFICER, filed.case_id)
+            app.handle(OFFICER, AssignReport(case=filed.case_id, assignee=OFFICER.subject))
+            app.handle(OFFICER, StartReport(case=filed.case_id))
             clock.advance(minutes=40)
-            app.resolve_report(OFFICER, filed.case_id, answer="Đã vá ổ gà.")
-            app.rate_report(citizen, filed.case_id, stars=4)
+            app.handle(OFFICER, ResolveReport(case=filed.case_id, answer="Đã vá ổ gà."))
+            app.handle(citizen, RateReport(case=filed.case_id, stars=4))
         reports.append(filed)
     complainant = Principal("vneid:001099066666", Role.CITIZEN)
     complaint = app.file_complaint(
@@ -150,11 +161,11 @@ def test_the_history_lists_every_event_with_hanoi_time_actor_and_changes(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
     # Step: a citizen reports at 09:00; the officer acknowledges at 09:30.
-    filed = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"), contact=CONTACT
+    filed = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"), contact=CONTACT)
     )
     clock.advance(minutes=30)
-    app.acknowledge_report(OFFICER, filed.case_id)
+    app.handle(OFFICER, AcknowledgeReport(case=filed.case_id))
 
     # Step: the auditor reads the history by the case's code.
     history = case_history(app, AUDITOR, filed.code)
@@ -171,8 +182,8 @@ def test_the_history_lists_every_event_with_hanoi_time_actor_and_changes(
 def test_the_auditor_sees_personal_fields_and_citizen_subjects_redacted_the_reporter_sees_them(
     app: Ihanoi, citizen: Principal
 ) -> None:
-    filed = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"), contact=CONTACT
+    filed = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"), contact=CONTACT)
     )
     # Step: the auditor sees neither who reported nor how to reach them.
     (submitted,) = case_history(app, AUDITOR, filed.case_id).entries
@@ -186,7 +197,7 @@ def test_the_auditor_sees_personal_fields_and_citizen_subjects_redacted_the_repo
     (own,) = case_history(app, citizen, filed.case_id).entries
     assert own.actor is not None
     assert own.actor["subject"] == citizen.subject
-    assert own.changes["contact"] == CONTACT
+    assert own.changes["contact"] == CONTACT.value()
 
 
 def test_a_denouncer_appears_in_the_history_by_pseudonym_unless_the_reader_is_entitled(
@@ -222,7 +233,7 @@ def test_a_denouncer_appears_in_the_history_by_pseudonym_unless_the_reader_is_en
 def test_a_case_the_reader_may_not_see_has_no_history(
     app: Ihanoi, citizen: Principal, other_citizen: Principal
 ) -> None:
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
     for outsider in (other_citizen, OTHER_AGENCY_OFFICER, Principal("ops", Role.ADMIN)):
         with pytest.raises(CaseNotFoundError):
             case_history(app, outsider, filed.case_id)
@@ -240,13 +251,13 @@ def test_the_state_as_of_a_time_is_the_state_the_case_had_then(
     # Step: Monday 09:00 submitted, 10:00 acknowledged, 11:00 assigned, 14:00
     # started, Tuesday 15:00 resolved; the state is recorded after each step.
     seen: dict[datetime, dict[str, Any]] = {}
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
     seen[clock.now] = app.get_case(AUDITOR, filed.case_id)
     steps: tuple[tuple[datetime, Callable[[], object]], ...] = (
-        (hanoi(11, 30, 10), lambda: app.acknowledge_report(OFFICER, filed.case_id)),
-        (hanoi(11, 30, 11), lambda: app.assign_report(OFFICER, filed.case_id, assignee=OFFICER.subject)),
-        (hanoi(11, 30, 14), lambda: app.start_report(OFFICER, filed.case_id)),
-        (hanoi(12, 1, 15), lambda: app.resolve_report(OFFICER, filed.case_id, answer="Đã vá.")),
+        (hanoi(11, 30, 10), lambda: app.handle(OFFICER, AcknowledgeReport(case=filed.case_id))),
+        (hanoi(11, 30, 11), lambda: app.handle(OFFICER, AssignReport(case=filed.case_id, assignee=OFFICER.subject))),
+        (hanoi(11, 30, 14), lambda: app.handle(OFFICER, StartReport(case=filed.case_id))),
+        (hanoi(12, 1, 15), lambda: app.handle(OFFICER, ResolveReport(case=filed.case_id, answer="Đã vá."))),
     )
     for moment, step in steps:
         clock.set(moment)
@@ -462,7 +473,7 @@ def test_a_forged_event_inserted_into_the_log_is_caught_at_its_position(chained:
 def test_events_saved_after_the_chain_head_are_reported_as_not_yet_chained(
     chained: ChainedStore, citizen: Principal
 ) -> None:
-    chained.app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    chained.app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
     report = verify_store(chained.app, chained.database)
     assert report.ok
     assert (report.unchained, report.chain_head) == (2, chained.head)
@@ -473,7 +484,9 @@ def test_the_chain_is_kept_incrementally_exactly_once_and_equals_a_chain_built_a
 ) -> None:
     # Step: more events, chained in small batches by a second projector.
     for n in range(5):
-        chained.app.submit_report(citizen, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+        chained.app.handle(
+            citizen, SubmitReport(category="pothole", description=f"#{n}", location=LocationIn("HOAN_KIEM"))
+        )
     model = open_chain(chained.app, chained.database)
     Projector(chained.app, chained.database, [model], batch_size=3).catch_up()
     incremental = model.rows()
@@ -626,13 +639,17 @@ def test_periodic_checkpoints_sign_whenever_n_more_events_are_chained(
         assert every() is None
         # Step: 8 more events chained (four reports) are fewer than 10: nothing is signed.
         for n in range(4):
-            chained.app.submit_report(citizen, category="pothole", description=f"#{n}", location=Location("HOAN_KIEM"))
+            chained.app.handle(
+                citizen, SubmitReport(category="pothole", description=f"#{n}", location=LocationIn("HOAN_KIEM"))
+            )
         bring_chain_up_to_date(chained.app, chained.database)
         assert every() is None
         report = verify_store(chained.app, chained.database, trusted_public_key=public, jurisdiction="hanoi.gov.vn")
         assert (report.signed_position, report.unsigned) == (chained.head, 8)
         # Step: the fifth report makes 10: a checkpoint at the new head.
-        chained.app.submit_report(citizen, category="pothole", description="#5", location=Location("HOAN_KIEM"))
+        chained.app.handle(
+            citizen, SubmitReport(category="pothole", description="#5", location=LocationIn("HOAN_KIEM"))
+        )
         bring_chain_up_to_date(chained.app, chained.database)
         second = every()
         assert second is not None
@@ -665,7 +682,7 @@ def test_a_checkpoint_with_a_forged_signature_is_rejected(chained: ChainedStore)
 
 
 def test_bringing_the_chain_up_to_date_chains_only_what_is_new(chained: ChainedStore, citizen: Principal) -> None:
-    chained.app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    chained.app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
     model = bring_chain_up_to_date(chained.app, chained.database)
     assert model.head().events == 40
     assert chained.database.position("audit_chain") == chained.app.recorder.max_notification_id()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase
@@ -14,7 +16,7 @@ from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context
 
-HOAN_KIEM = Location(ward="HOAN_KIEM")
+HOAN_KIEM = LocationIn(ward="HOAN_KIEM")
 
 
 def model_for(app: Ihanoi, views: ViewDatabase) -> CaseStatusModel:
@@ -30,12 +32,13 @@ def test_case_status_follows_each_change_and_lists_a_citizens_cases(
 
     # Step: two citizens file reports; one is acknowledged and assigned.
     mine = [
-        app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=HOAN_KIEM) for n in range(3)
+        app.handle(citizen, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=HOAN_KIEM))
+        for n in range(3)
     ]
-    theirs = app.submit_report(other_citizen, category="pothole", description="x", location=HOAN_KIEM)
+    theirs = app.handle(other_citizen, SubmitReport(category="pothole", description="x", location=HOAN_KIEM))
     clock.advance(hours=1)
-    app.acknowledge_report(officer, mine[0].case_id)
-    last = app.assign_report(officer, mine[0].case_id, assignee="o-1")
+    app.handle(officer, AcknowledgeReport(case=mine[0].case_id))
+    last = app.handle(officer, AssignReport(case=mine[0].case_id, assignee="o-1"))
 
     # Step: the projector catches up in small batches and reaches the last position.
     assert projector.catch_up() > 0
@@ -64,7 +67,7 @@ def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
     app: Ihanoi, views: ViewDatabase, citizen: Principal
 ) -> None:
     for n in range(7):
-        app.submit_report(citizen, category="pothole", description=f"{n}", location=HOAN_KIEM)
+        app.handle(citizen, SubmitReport(category="pothole", description=f"{n}", location=HOAN_KIEM))
     model = model_for(app, views)
     projector = Projector(app, views, [model], batch_size=4)
     projector.catch_up()

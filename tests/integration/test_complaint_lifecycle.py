@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
@@ -25,6 +24,7 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
+from ihanoi_core.handlers.bus import CommandResult
 from tests.conftest import FakeClock
 from tests.integration.conftest import event_names
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.errors import ConflictError
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from tests.conftest import make_settings
 
@@ -43,18 +45,18 @@ def test_two_officers_acknowledging_at_once_one_wins_and_one_gets_a_conflict(
     try:
         agency = app.directory.route("pothole", "HOAN_KIEM").code
         officers = [Principal(f"officer-{n}", Role.OFFICER, agency) for n in (1, 2)]
-        location = Location(ward="HOAN_KIEM")
+        location = LocationIn(ward="HOAN_KIEM")
         for _ in range(ROUNDS):
             # Step: a report exists; both officers then acknowledge it at once,
             # with different priorities.
             clock.armed = False
-            filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=location)
+            filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=location))
             clock.armed = True
 
             def acknowledge(args: tuple[Principal, Priority], case_id: object = filed.case_id) -> object:
                 officer, priority = args
                 try:
-                    return app.acknowledge_report(officer, case_id, priority=priority)  # type: ignore[arg-type]
+                    return app.handle(officer, AcknowledgeReport(case=case_id, priority=priority))  # type: ignore[arg-type]
                 except ConflictError as error:
                     return error
 
@@ -85,11 +87,13 @@ def test_racing_retries_with_one_idempotency_key_create_one_case(
 ) -> None:
     app = Ihanoi(make_settings(store, tmp_path, request))
     try:
-        location = Location(ward="HOAN_KIEM")
+        location = LocationIn(ward="HOAN_KIEM")
 
         def submit(_: int) -> CommandResult:
-            return app.submit_report(
-                citizen, category="pothole", description="Ổ gà", location=location, idempotency_key="retry-1"
+            return app.handle(
+                citizen,
+                SubmitReport(category="pothole", description="Ổ gà", location=location),
+                idempotency_key="retry-1",
             )
 
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -127,7 +131,9 @@ def test_applications_starting_together_on_a_new_postgres_schema_all_start(postg
     try:
         assert errors == []
         citizen = Principal("vneid:001099012345", Role.CITIZEN)
-        filed = apps[0].submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+        filed = apps[0].handle(
+            citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"))
+        )
         assert apps[-1].get_case(citizen, filed.case_id)["code"] == filed.code
     finally:
         for app in apps:

@@ -20,7 +20,9 @@ from uuid import UUID
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.audit_chain import verify_store
 from ihanoi_projections.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
@@ -32,10 +34,10 @@ SECONDS = 6.0
 
 def write_for(app: Ihanoi, writer: int, until: float, created: list[UUID], errors: list[BaseException]) -> None:
     citizen = Principal(f"vneid:{writer:012d}", Role.CITIZEN)
-    location = Location(ward="HOAN_KIEM", latitude=21.0245, longitude=105.8530)
+    location = LocationIn(ward="HOAN_KIEM", latitude=21.0245, longitude=105.8530)
     try:
         while time.monotonic() < until:
-            filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=location)
+            filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=location))
             created.append(filed.case_id)
     except BaseException as error:
         errors.append(error)

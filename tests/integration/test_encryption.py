@@ -9,7 +9,9 @@ from pathlib import Path
 from eventsourcing.cryptography import AESCipher
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 
@@ -24,7 +26,9 @@ def stored_states(settings: Settings) -> list[bytes]:
 def file_one(settings: Settings) -> tuple[Ihanoi, object]:
     app = Ihanoi(settings)
     citizen = Principal("vneid:1", Role.CITIZEN)
-    filed = app.submit_report(citizen, category="pothole", description=SECRET_TEXT, location=Location("HOAN_KIEM"))
+    filed = app.handle(
+        citizen, SubmitReport(category="pothole", description=SECRET_TEXT, location=LocationIn("HOAN_KIEM"))
+    )
     return app, filed.case_id
 
 

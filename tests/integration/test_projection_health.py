@@ -20,7 +20,9 @@ import psycopg
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.eventstore.urls import postgres_conninfo, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.check import check_read_models
@@ -56,9 +58,11 @@ def test_an_event_committed_behind_the_projections_shows_as_skipped_and_the_chec
     read_side = ReadSide(app, settings, start=False)
     try:
         # Step: a report is filed and acknowledged; the read models catch up and are healthy.
-        filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+        filed = app.handle(
+            citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"))
+        )
         agency = app.directory.route("pothole", "HOAN_KIEM").code
-        app.acknowledge_report(Principal("officer-1", Role.OFFICER, agency), filed.case_id)
+        app.handle(Principal("officer-1", Role.OFFICER, agency), AcknowledgeReport(case=filed.case_id))
         read_side.catch_up()
         assert all(row.healthy and row.skipped == 0 for row in status(app, read_side.database))
         assert check_read_models(app, read_side.database).ok
@@ -129,7 +133,9 @@ def test_a_case_row_that_lags_its_case_is_named_by_the_check(
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, start=False)
     try:
-        filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+        filed = app.handle(
+            citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"))
+        )
         read_side.catch_up()
         # Step: someone with database access winds a row back a version.
         with read_side.database.transaction() as cursor:
@@ -148,7 +154,7 @@ def test_a_half_finished_parallel_rebuild_shows_as_fenced(tmp_path: Path, citize
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, start=False)
     try:
-        app.submit_report(citizen, category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+        app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
         read_side.catch_up()
         # Step: a rebuild on two processes died after one partition recorded its position.
         with read_side.database.transaction() as cursor:

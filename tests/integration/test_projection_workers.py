@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
-from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, pseudonym_key
@@ -49,9 +51,11 @@ def populate(app: Ihanoi, clock: FakeClock, reports: int, answers: int) -> None:
     app.publish_survey(leader, survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=30))
     for n in range(reports):
         citizen = Principal(f"vneid:{n:012d}", Role.CITIZEN)
-        filed = app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=Location("HOAN_KIEM"))
+        filed = app.handle(
+            citizen, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=LocationIn("HOAN_KIEM"))
+        )
         if n % 2:
-            app.acknowledge_report(officer, filed.case_id, priority=Priority.NORMAL)
+            app.handle(officer, AcknowledgeReport(case=filed.case_id, priority=Priority.NORMAL))
     for n in range(answers):
         citizen = Principal(f"vneid:{n:012d}", Role.CITIZEN)
         app.answer_survey(
@@ -202,7 +206,9 @@ def test_a_standby_worker_takes_over_when_the_active_one_is_killed(
     active.kill()
     assert standby.saw("active", timeout=30)
     citizen = Principal("vneid:999999999999", Role.CITIZEN)
-    last = populated.submit_report(citizen, category="pothole", description="Mới", location=Location("HOAN_KIEM"))
+    last = populated.handle(
+        citizen, SubmitReport(category="pothole", description="Mới", location=LocationIn("HOAN_KIEM"))
+    )
     assert wait_for(lambda: all(positions(store_settings).get(n, 0) >= last.position for n in NAMES), timeout=60)
     assert standby.stop() == 0
 
@@ -228,16 +234,16 @@ def test_a_running_read_side_follows_a_worker_and_takes_over_only_when_it_may_ap
         assert held_at_start == (set(READ_MODELS) - set(NAMES) if mode == "apply" else set())
 
         # Step: a new report; the read side sees the worker's position (read-your-writes).
-        citizen, here = Principal("vneid:888888888888", Role.CITIZEN), Location("HOAN_KIEM")
-        filed = populated.submit_report(citizen, category="pothole", description="Mới", location=here)
+        citizen, here = Principal("vneid:888888888888", Role.CITIZEN), LocationIn("HOAN_KIEM")
+        filed = populated.handle(citizen, SubmitReport(category="pothole", description="Mới", location=here))
         assert read_side.wait(filed.position, timeout=60, names=NAMES)
 
         # Step: the worker stops; a read side that may apply takes its projections over.
         assert worker.stop() == 0
         if mode == "apply":
             assert wait_for(lambda: set(NAMES) <= read_side.ownership.held, timeout=10)
-            later = populated.submit_report(
-                citizen, category="pothole", description="Sau", location=Location("HOAN_KIEM")
+            later = populated.handle(
+                citizen, SubmitReport(category="pothole", description="Sau", location=LocationIn("HOAN_KIEM"))
             )
             assert read_side.wait(later.position, timeout=30)
         else:

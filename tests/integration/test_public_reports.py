@@ -12,9 +12,23 @@ from uuid import UUID
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
-from ihanoi_core.domain.values import Channel, Contact, Location, Principal, Role
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    CloseReport,
+    CommentReport,
+    DeclareReportNotResponsible,
+    MarkReportDuplicate,
+    RejectReport,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+    TransferReport,
+)
+from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.values import Channel, Principal, Role
 from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.public_reports import PublicReportsModel, bounding_box, haversine_m
@@ -29,11 +43,11 @@ MEAN_RADIUS_M = 6_371_008.8
 HOAN_KIEM_COMMITTEE = "UBND_HOAN_KIEM"
 
 
-def moved(north_m: float = 0.0, east_m: float = 0.0, start: tuple[float, float] = HO_GUOM) -> Location:
+def moved(north_m: float = 0.0, east_m: float = 0.0, start: tuple[float, float] = HO_GUOM) -> LocationIn:
     """A place in Hoàn Kiếm ``north_m`` north and ``east_m`` east of ``start``."""
     latitude = start[0] + math.degrees(north_m / MEAN_RADIUS_M)
     longitude = start[1] + math.degrees(east_m / (MEAN_RADIUS_M * math.cos(math.radians(latitude))))
-    return Location(ward="HOAN_KIEM", latitude=latitude, longitude=longitude)
+    return LocationIn(ward="HOAN_KIEM", latitude=latitude, longitude=longitude)
 
 
 @pytest.fixture
@@ -54,11 +68,13 @@ def test_a_reports_status_flows_into_the_feed_until_it_is_closed_with_the_public
     app: Ihanoi, model: PublicReportsModel, projector: Projector, citizen: Principal, clock: FakeClock
 ) -> None:
     officer, leader = staff(Role.OFFICER, HOAN_KIEM_COMMITTEE), staff(Role.LEADER, HOAN_KIEM_COMMITTEE)
-    place = Location("HOAN_KIEM", 21.0245, 105.8537, "Trước số 12 Hàng Bài")
+    place = LocationIn("HOAN_KIEM", 21.0245, 105.8537, "Trước số 12 Hàng Bài")
     photos = ("https://media.ihanoi.vn/a.jpg", "https://media.ihanoi.vn/b.jpg")
 
     # Step: a citizen files a pothole report; it appears open with the directory's names.
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà lớn", location=place, media_urls=photos)
+    filed = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà lớn", location=place, media_urls=photos)
+    )
     projector.catch_up()
     row = model.get(filed.case_id)
     assert row is not None
@@ -75,10 +91,10 @@ def test_a_reports_status_flows_into_the_feed_until_it_is_closed_with_the_public
 
     # Step: acknowledged, assigned, started and commented: still open, the comment is the note.
     clock.advance(hours=1)
-    app.acknowledge_report(officer, filed.case_id)
-    app.assign_report(officer, filed.case_id, assignee="officer-a")
-    app.start_report(officer, filed.case_id)
-    app.comment_report(officer, filed.case_id, note="Đội duy tu đã có mặt")
+    app.handle(officer, AcknowledgeReport(case=filed.case_id))
+    app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-a"))
+    app.handle(officer, StartReport(case=filed.case_id))
+    app.handle(officer, CommentReport(case=filed.case_id, note="Đội duy tu đã có mặt"))
     projector.catch_up()
     row = model.get(filed.case_id)
     assert row is not None
@@ -88,7 +104,7 @@ def test_a_reports_status_flows_into_the_feed_until_it_is_closed_with_the_public
 
     # Step: resolved with a public answer: closed for Open311, nothing expected any more.
     clock.advance(hours=2)
-    app.resolve_report(officer, filed.case_id, answer="Đã vá ổ gà")
+    app.handle(officer, ResolveReport(case=filed.case_id, answer="Đã vá ổ gà"))
     projector.catch_up()
     row = model.get(filed.case_id)
     assert row is not None
@@ -96,7 +112,7 @@ def test_a_reports_status_flows_into_the_feed_until_it_is_closed_with_the_public
     assert (row.expected_at, row.updated_at) == (None, clock.now)
 
     # Step: closed by the leader: the answer stays the note; the code finds it too.
-    closed = app.close_report(leader, filed.case_id)
+    closed = app.handle(leader, CloseReport(case=filed.case_id))
     projector.catch_up()
     row = model.get_by_code(f" {filed.code.lower()} ")
     assert row is not None
@@ -108,10 +124,10 @@ def test_a_transferred_report_shows_its_new_agency_and_a_rejected_one_its_reason
     app: Ihanoi, model: PublicReportsModel, projector: Projector, citizen: Principal
 ) -> None:
     leader, officer = staff(Role.LEADER, HOAN_KIEM_COMMITTEE), staff(Role.OFFICER, HOAN_KIEM_COMMITTEE)
-    moved_on = app.submit_report(citizen, category="pothole", description="Sụt lún", location=moved())
-    refused = app.submit_report(citizen, category="pothole", description="Quảng cáo", location=moved())
-    app.transfer_report(leader, moved_on.case_id, to_agency="SXD", reason="Đường do Sở quản lý")
-    app.reject_report(officer, refused.case_id, reason="Không phải phản ánh hiện trường")
+    moved_on = app.handle(citizen, SubmitReport(category="pothole", description="Sụt lún", location=moved()))
+    refused = app.handle(citizen, SubmitReport(category="pothole", description="Quảng cáo", location=moved()))
+    app.handle(leader, TransferReport(case=moved_on.case_id, to_agency="SXD", reason="Đường do Sở quản lý"))
+    app.handle(officer, RejectReport(case=refused.case_id, reason="Không phải phản ánh hiện trường"))
     projector.catch_up()
 
     transferred, rejected = model.get(moved_on.case_id), model.get(refused.case_id)
@@ -131,21 +147,21 @@ def test_the_feed_filters_by_each_criterion_and_lists_newest_first(
     start = clock.now
 
     # Step: five reports an hour apart, in four wards, three categories and three agencies.
-    def submit(category: str, location: Location) -> CommandResult:
-        result = app.submit_report(citizen, category=category, description="x", location=location)
+    def submit(category: str, location: LocationIn) -> CommandResult:
+        result = app.handle(citizen, SubmitReport(category=category, description="x", location=location))
         clock.advance(hours=1)
         return result
 
     lake = submit("pothole", moved())
-    square = submit("flooding", Location("BA_DINH", 21.0368, 105.8347))
-    park = submit("uncollected_waste", Location("CAU_GIAY", 21.0362, 105.7906))
-    no_place = submit("pothole", Location("DONG_DA", address="Ngõ 46 Phạm Ngọc Thạch"))
+    square = submit("flooding", LocationIn("BA_DINH", 21.0368, 105.8347))
+    park = submit("uncollected_waste", LocationIn("CAU_GIAY", 21.0362, 105.7906))
+    no_place = submit("pothole", LocationIn("DONG_DA", address="Ngõ 46 Phạm Ngọc Thạch"))
     bank = submit("pothole", moved(north_m=-400))
-    app.acknowledge_report(staff(Role.OFFICER, "UBND_CAU_GIAY"), park.case_id)
-    app.acknowledge_report(dong_da_officer, no_place.case_id)
-    app.assign_report(dong_da_officer, no_place.case_id, assignee="officer-b")
-    app.resolve_report(dong_da_officer, no_place.case_id, answer="Đã xử lý")
-    app.reject_report(ward_officer, bank.case_id, reason="Trùng nội dung")
+    app.handle(staff(Role.OFFICER, "UBND_CAU_GIAY"), AcknowledgeReport(case=park.case_id))
+    app.handle(dong_da_officer, AcknowledgeReport(case=no_place.case_id))
+    app.handle(dong_da_officer, AssignReport(case=no_place.case_id, assignee="officer-b"))
+    app.handle(dong_da_officer, ResolveReport(case=no_place.case_id, answer="Đã xử lý"))
+    app.handle(ward_officer, RejectReport(case=bank.case_id, reason="Trùng nội dung"))
     projector.catch_up()
     newest_first = [bank, no_place, park, square, lake]
 
@@ -180,7 +196,7 @@ def test_the_feed_filters_by_each_criterion_and_lists_newest_first(
     assert model.count(service_codes=("pothole",)) == 3
 
     # Step: reports filed at the same instant are ordered by case id, highest first.
-    twins = [app.submit_report(citizen, category="flooding", description="x", location=moved()) for _ in "ab"]
+    twins = [app.handle(citizen, SubmitReport(category="flooding", description="x", location=moved())) for _ in "ab"]
     projector.catch_up()
     assert found(requested_from=clock.now) == sorted(ids(twins), key=str, reverse=True)
 
@@ -210,8 +226,8 @@ def test_near_suggests_open_reports_of_the_category_nearest_first_with_their_dis
     # Step: potholes 50 m north, 300 m east, 2 km south and 400 m north-east twice
     # (566 m: inside the 500 m search box, outside its circle); a rejected pothole
     # 100 m west, a flooding 20 m south and a pothole known by its address only.
-    def pothole(location: Location, category: str = "pothole") -> CommandResult:
-        return app.submit_report(citizen, category=category, description="x", location=location)
+    def pothole(location: LocationIn, category: str = "pothole") -> CommandResult:
+        return app.handle(citizen, SubmitReport(category=category, description="x", location=location))
 
     north_50 = pothole(moved(north_m=50))
     east_300 = pothole(moved(east_m=300))
@@ -219,8 +235,8 @@ def test_near_suggests_open_reports_of_the_category_nearest_first_with_their_dis
     corner_566 = pothole(moved(north_m=400, east_m=400))
     west_100 = pothole(moved(east_m=-100))
     flooding_20 = pothole(moved(north_m=-20), category="flooding")
-    pothole(Location("HOAN_KIEM", address="Phố Đinh Tiên Hoàng"))
-    app.reject_report(officer, west_100.case_id, reason="Đã xử lý trước đó")
+    pothole(LocationIn("HOAN_KIEM", address="Phố Đinh Tiên Hoàng"))
+    app.handle(officer, RejectReport(case=west_100.case_id, reason="Đã xử lý trước đó"))
     projector.catch_up()
 
     def near(
@@ -275,25 +291,29 @@ def test_the_feed_holds_nothing_that_identifies_who_filed_a_report(
     officer = staff(Role.OFFICER, HOAN_KIEM_COMMITTEE)
     partner = Principal("partner-app", Role.PARTNER)
     hotline = staff(Role.OFFICER, "SXD")
-    contact = Contact(name="Nguyễn Thị Lan", phone="0912345678", email="lan.nguyen@example.vn")
-    caller = Contact(name="Trần Văn Bình", phone="0987654321", email="binh.tran@example.vn")
+    contact = ContactIn(name="Nguyễn Thị Lan", phone="0912345678", email="lan.nguyen@example.vn")
+    caller = ContactIn(name="Trần Văn Bình", phone="0987654321", email="binh.tran@example.vn")
 
     # Step: a citizen (with contact details), a partner app and the hotline file reports;
     # they are acknowledged and answered, so every row is written more than once.
     filed = [
-        app.submit_report(citizen, category="pothole", description="Ổ gà", location=moved(), contact=contact),
-        app.submit_report(
-            partner, category="pothole", description="Ổ gà", location=moved(), contact=contact,
-            channel=Channel.OPEN311,
+        app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=moved(), contact=contact)),
+        app.handle(
+            partner,
+            SubmitReport(
+                category="pothole", description="Ổ gà", location=moved(), contact=contact, channel=Channel.OPEN311
+            ),
         ),
-        app.submit_report(
-            hotline, category="flooding", description="Ngập", location=moved(), contact=caller,
-            channel=Channel.HOTLINE,
+        app.handle(
+            hotline,
+            SubmitReport(
+                category="flooding", description="Ngập", location=moved(), contact=caller, channel=Channel.HOTLINE
+            ),
         ),
-        app.submit_report(citizen, category="pothole", description="x", location=moved(), anonymous=True),
-    ]  # fmt: skip
-    app.acknowledge_report(officer, filed[0].case_id)
-    app.comment_report(officer, filed[0].case_id, note="Đã tiếp nhận")
+        app.handle(citizen, SubmitReport(category="pothole", description="x", location=moved(), anonymous=True)),
+    ]
+    app.handle(officer, AcknowledgeReport(case=filed[0].case_id))
+    app.handle(officer, CommentReport(case=filed[0].case_id, note="Đã tiếp nhận"))
     projector.catch_up()
 
     # Step: no value of any row holds the citizen's subject (or its keyed hash), a name, phone or email.
@@ -317,19 +337,19 @@ def test_the_feed_built_in_small_batches_equals_a_rebuild_from_zero(
 
     # Step: reports and their changes, with the projector catching up between steps.
     filed = [
-        app.submit_report(citizen, category="pothole", description=f"Ổ gà {n}", location=moved(east_m=n * 10))
+        app.handle(citizen, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=moved(east_m=n * 10)))
         for n in range(5)
     ]
     projector.catch_up()
     clock.advance(hours=1)
     for result in filed[:3]:
-        app.acknowledge_report(officer, result.case_id)
-    app.assign_report(officer, filed[0].case_id, assignee="officer-a")
+        app.handle(officer, AcknowledgeReport(case=result.case_id))
+    app.handle(officer, AssignReport(case=filed[0].case_id, assignee="officer-a"))
     projector.catch_up()
-    app.resolve_report(officer, filed[0].case_id, answer="Đã vá")
-    app.transfer_report(leader, filed[1].case_id, to_agency="SXD", reason="Đường chính")
-    app.mark_report_duplicate(officer, filed[2].case_id, original=filed[0].case_id)
-    app.declare_report_not_responsible(officer, filed[3].case_id, responsible="EVN Hà Nội")
+    app.handle(officer, ResolveReport(case=filed[0].case_id, answer="Đã vá"))
+    app.handle(leader, TransferReport(case=filed[1].case_id, to_agency="SXD", reason="Đường chính"))
+    app.handle(officer, MarkReportDuplicate(case=filed[2].case_id, original=str(filed[0].case_id)))
+    app.handle(officer, DeclareReportNotResponsible(case=filed[3].case_id, responsible="EVN Hà Nội"))
     projector.catch_up()
     incremental = model.rows()
     assert len(incremental) == len(filed)

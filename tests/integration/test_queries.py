@@ -11,14 +11,16 @@ from uuid import UUID
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.questionnaire import Question, QuestionType
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
 from ihanoi_projections.queries import DashboardFilter, Queries
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
 
-HOAN_KIEM = Location(ward="HOAN_KIEM")
+HOAN_KIEM = LocationIn(ward="HOAN_KIEM")
 FOREIGN = "SXD"
 SURVEY_LEADER = Principal("leader-sxd", Role.LEADER, FOREIGN)
 RATING = Question("satisfaction", "Mức độ hài lòng?", QuestionType.RATING, required=True)
@@ -43,7 +45,9 @@ def handling(app: Ihanoi) -> str:
 
 
 def report(app: Ihanoi, citizen: Principal) -> UUID:
-    return app.submit_report(citizen, category="pothole", description="Ổ gà trước số 5", location=HOAN_KIEM).case_id
+    return app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà trước số 5", location=HOAN_KIEM)
+    ).case_id
 
 
 def test_a_citizen_sees_only_their_own_cases_and_no_one_else_has_my_cases(

@@ -11,8 +11,25 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    CloseReport,
+    CommentReport,
+    DeclareReportNotResponsible,
+    MarkReportDuplicate,
+    RateReport,
+    RejectReport,
+    ReopenReport,
+    ReportCommand,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+    TransferReport,
+)
+from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.case_code import CaseCode, code_id
-from ihanoi_core.domain.values import Location, Principal, Priority, Role
+from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
     ForbiddenError,
@@ -26,7 +43,7 @@ from tests.conftest import FakeClock, staff
 from tests.integration.conftest import event_names
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-HOAN_KIEM = Location(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")
+HOAN_KIEM = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")
 
 
 def routed_staff(app: Ihanoi, role: Role, category: str = "pothole", ward: str = "HOAN_KIEM") -> Principal:
@@ -41,8 +58,8 @@ def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
 
     # Step: a citizen files a pothole report on Monday 09:00; it is routed and due
     # for acknowledgement 8 working hours later, Tuesday 09:00.
-    filed = app.submit_report(
-        citizen, category="pothole", description="Ổ gà lớn trước số 12 Hàng Bài", location=HOAN_KIEM
+    filed = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà lớn trước số 12 Hàng Bài", location=HOAN_KIEM)
     )
     assert filed.code.startswith("PA-261130-")
     assert filed.status == "submitted"
@@ -53,20 +70,20 @@ def test_a_report_goes_from_submission_to_closure_with_every_actor_recorded(
     # Step: the officer acknowledges at 10:30 as urgent: due 4 working hours later
     # (lunch excluded), 15:30.
     clock.advance(hours=1.5)
-    app.acknowledge_report(officer, filed.case_id, priority=Priority.URGENT)
+    app.handle(officer, AcknowledgeReport(case=filed.case_id, priority=Priority.URGENT))
     assert app.get_case(officer, filed.case_id)["due_at"] == datetime(2026, 11, 30, 15, 30, tzinfo=HANOI)
 
     # Step: assign, start, comment, resolve.
-    app.assign_report(officer, filed.case_id, assignee="officer-nguyen-van-a")
-    app.start_report(officer, filed.case_id)
-    app.comment_report(officer, filed.case_id, note="Đội duy tu đã có mặt tại hiện trường")
+    app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-nguyen-van-a"))
+    app.handle(officer, StartReport(case=filed.case_id))
+    app.handle(officer, CommentReport(case=filed.case_id, note="Đội duy tu đã có mặt tại hiện trường"))
     clock.advance(hours=3)
-    resolved = app.resolve_report(officer, filed.case_id, answer="Đã vá ổ gà")
+    resolved = app.handle(officer, ResolveReport(case=filed.case_id, answer="Đã vá ổ gà"))
     assert resolved.status == "resolved"
 
     # Step: the citizen rates it, then the leader closes it.
-    app.rate_report(citizen, filed.case_id, stars=5, comment="Nhanh, cảm ơn")
-    closed = app.close_report(leader, filed.case_id)
+    app.handle(citizen, RateReport(case=filed.case_id, stars=5, comment="Nhanh, cảm ơn"))
+    closed = app.handle(leader, CloseReport(case=filed.case_id))
     assert closed.status == "closed"
     assert closed.position > filed.position
 
@@ -99,49 +116,49 @@ def test_a_resolved_report_can_be_reopened_within_the_window_but_not_after(
     app: Ihanoi, clock: FakeClock, citizen: Principal
 ) -> None:
     officer = routed_staff(app, Role.OFFICER)
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
-    app.acknowledge_report(officer, filed.case_id)
-    app.assign_report(officer, filed.case_id, assignee="a")
-    app.resolve_report(officer, filed.case_id, answer="Đã xử lý")
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    app.handle(officer, AcknowledgeReport(case=filed.case_id))
+    app.handle(officer, AssignReport(case=filed.case_id, assignee="a"))
+    app.handle(officer, ResolveReport(case=filed.case_id, answer="Đã xử lý"))
 
     # Step: three days later the citizen reopens: back in progress, counted.
     clock.advance(days=3)
-    reopened = app.reopen_report(citizen, filed.case_id, reason="Vẫn còn ổ gà")
+    reopened = app.handle(citizen, ReopenReport(case=filed.case_id, reason="Vẫn còn ổ gà"))
     assert reopened.status == "in_progress"
     assert app.get_case(citizen, filed.case_id)["reopen_count"] == 1
 
     # Step: resolved again, then twenty days later the window has passed.
-    app.resolve_report(officer, filed.case_id, answer="Đã vá lại")
+    app.handle(officer, ResolveReport(case=filed.case_id, answer="Đã vá lại"))
     clock.advance(days=20)
     with pytest.raises(RuleViolationError):
-        app.reopen_report(citizen, filed.case_id, reason="Lại hỏng")
+        app.handle(citizen, ReopenReport(case=filed.case_id, reason="Lại hỏng"))
     assert event_names(app, filed.case_id)[-1] == "Resolved"
 
 
 @pytest.mark.parametrize(
     ("command", "kwargs", "status"),
     [
-        ("reject_report", {"reason": "Thuộc kênh khiếu nại"}, "rejected"),
-        ("declare_report_not_responsible", {"responsible": "EVN Hà Nội"}, "not_responsible"),
+        (RejectReport, {"reason": "Thuộc kênh khiếu nại"}, "rejected"),
+        (DeclareReportNotResponsible, {"responsible": "EVN Hà Nội"}, "not_responsible"),
     ],
 )
 def test_a_report_can_be_closed_without_action_with_a_reason(
-    app: Ihanoi, citizen: Principal, command: str, kwargs: dict[str, str], status: str
+    app: Ihanoi, citizen: Principal, command: type[ReportCommand], kwargs: dict[str, str], status: str
 ) -> None:
     officer = routed_staff(app, Role.OFFICER)
-    filed = app.submit_report(citizen, category="pothole", description="x", location=HOAN_KIEM)
-    result = getattr(app, command)(officer, filed.case_id, **kwargs)
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="x", location=HOAN_KIEM))
+    result = app.handle(officer, command(case=filed.case_id, **kwargs))
     assert result.status == status
     assert app.get_case(citizen, filed.case_id)["due_at"] is None
     with pytest.raises(InvalidTransitionError):
-        app.acknowledge_report(officer, filed.case_id)
+        app.handle(officer, AcknowledgeReport(case=filed.case_id))
 
 
 def test_a_duplicate_points_at_the_original_report(app: Ihanoi, citizen: Principal, other_citizen: Principal) -> None:
     officer = routed_staff(app, Role.OFFICER)
-    first = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
-    second = app.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
-    result = app.mark_report_duplicate(officer, second.case_id, original=first.code)
+    first = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    second = app.handle(other_citizen, SubmitReport(category="pothole", description="Ổ gà nữa", location=HOAN_KIEM))
+    result = app.handle(officer, MarkReportDuplicate(case=second.case_id, original=first.code))
     assert result.status == "duplicate"
     case = app.get_case(other_citizen, second.case_id)
     assert case["duplicate_of"] == first.case_id
@@ -150,15 +167,15 @@ def test_a_duplicate_points_at_the_original_report(app: Ihanoi, citizen: Princip
 
 def test_a_transferred_report_moves_to_the_new_agency_and_keeps_its_history(app: Ihanoi, citizen: Principal) -> None:
     leader = routed_staff(app, Role.LEADER)
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
     target = next(code for code in app.directory.agencies if code != leader.agency)
-    app.transfer_report(leader, filed.case_id, to_agency=target, reason="Tuyến phố do Sở quản lý")
+    app.handle(leader, TransferReport(case=filed.case_id, to_agency=target, reason="Tuyến phố do Sở quản lý"))
 
     # The old agency loses sight of it; the new one must acknowledge it.
     with pytest.raises(CaseNotFoundError):
         app.get_case(leader, filed.case_id)
     new_officer = Principal("officer-new", Role.OFFICER, target)
-    assert app.acknowledge_report(new_officer, filed.case_id).status == "acknowledged"
+    assert app.handle(new_officer, AcknowledgeReport(case=filed.case_id)).status == "acknowledged"
     assert event_names(app, filed.case_id) == ["Submitted", "Transferred", "Acknowledged"]
 
 
@@ -166,21 +183,21 @@ def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
     app: Ihanoi, citizen: Principal, other_citizen: Principal, auditor: Principal
 ) -> None:
     officer = routed_staff(app, Role.OFFICER)
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
     before = event_names(app, filed.case_id)
 
     # Another citizen and another agency's officer cannot even see it.
     with pytest.raises(CaseNotFoundError):
         app.get_case(other_citizen, filed.case_id)
     with pytest.raises(CaseNotFoundError):
-        app.acknowledge_report(Principal("x", Role.OFFICER, "SYT"), filed.case_id)
+        app.handle(Principal("x", Role.OFFICER, "SYT"), AcknowledgeReport(case=filed.case_id))
     # The owner may see it but not acknowledge it; an officer may not transfer; an auditor may not act.
     with pytest.raises(ForbiddenError):
-        app.acknowledge_report(citizen, filed.case_id)
+        app.handle(citizen, AcknowledgeReport(case=filed.case_id))
     with pytest.raises(ForbiddenError):
-        app.transfer_report(officer, filed.case_id, to_agency="SXD", reason="x")
+        app.handle(officer, TransferReport(case=filed.case_id, to_agency="SXD", reason="x"))
     with pytest.raises(ForbiddenError):
-        app.acknowledge_report(auditor, filed.case_id)
+        app.handle(auditor, AcknowledgeReport(case=filed.case_id))
     # The auditor sees the case with personal data redacted.
     assert app.get_case(auditor, filed.case_id)["owner"] is None
     assert app.get_case(citizen, filed.case_id)["owner"] == citizen.subject
@@ -189,28 +206,28 @@ def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
 
 def test_illegal_transitions_raise_and_append_nothing(app: Ihanoi, citizen: Principal) -> None:
     officer = routed_staff(app, Role.OFFICER)
-    filed = app.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
+    filed = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
     with pytest.raises(InvalidTransitionError) as raised:
-        app.resolve_report(officer, filed.case_id, answer="x")
+        app.handle(officer, ResolveReport(case=filed.case_id, answer="x"))
     assert raised.value.status == "submitted"
     with pytest.raises(InvalidTransitionError):
-        app.rate_report(citizen, filed.case_id, stars=5)
+        app.handle(citizen, RateReport(case=filed.case_id, stars=5))
     with pytest.raises(VersionMismatchError):
-        app.acknowledge_report(officer, filed.case_id, expected_version=7)
+        app.handle(officer, AcknowledgeReport(case=filed.case_id), expected_version=7)
     assert event_names(app, filed.case_id) == ["Submitted"]
 
 
 def test_the_same_idempotency_key_returns_the_first_case(
     app: Ihanoi, citizen: Principal, other_citizen: Principal
 ) -> None:
-    first = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    first = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-1"
     )
-    again = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    again = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-1"
     )
-    theirs = app.submit_report(
-        other_citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-1"
+    theirs = app.handle(
+        other_citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-1"
     )
     assert (again.case_id, again.code) == (first.case_id, first.code)
     assert first.created
@@ -223,25 +240,24 @@ def test_the_same_idempotency_key_with_another_request_is_refused_and_stores_not
     app: Ihanoi, citizen: Principal
 ) -> None:
     # Step: the first request creates the case and keeps its fingerprint.
-    first = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
-        idempotency_key="k-2", request_fingerprint="body-a",
-    )  # fmt: skip
+    first = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-2"
+    )
     log_head = app.recorder.max_notification_id()
     # Step: another request under the same key is refused; nothing is stored.
     with pytest.raises(IdempotencyKeyReusedError) as refused:
-        app.submit_report(
-            citizen, category="street_light_out", description="Đèn hỏng", location=HOAN_KIEM,
-            idempotency_key="k-2", request_fingerprint="body-b",
-        )  # fmt: skip
+        app.handle(
+            citizen,
+            SubmitReport(category="street_light_out", description="Đèn hỏng", location=HOAN_KIEM),
+            idempotency_key="k-2",
+        )
     assert refused.value.case_id == first.case_id
     assert set(refused.value.errors) == {"idempotency_key"}
     assert app.recorder.max_notification_id() == log_head
     # Step: a retry of the first request still answers the first case.
-    again = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
-        idempotency_key="k-2", request_fingerprint="body-a",
-    )  # fmt: skip
+    again = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-2"
+    )
     assert (again.case_id, again.created) == (first.case_id, False)
 
 
@@ -251,8 +267,8 @@ def test_a_code_registered_before_fingerprints_were_kept_loads_and_answers_any_r
     # Step: a report filed under a key is copied into the store under test with
     # its code's registration in the version 1 shape (no fingerprint).
     scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
-    first = scratch.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM, idempotency_key="k-old"
+    first = scratch.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-old"
     )
     stored = []
     for event in [*scratch.events.get(first.case_id), *scratch.events.get(code_id(first.code))]:
@@ -270,10 +286,9 @@ def test_a_code_registered_before_fingerprints_were_kept_loads_and_answers_any_r
     index: CaseCode = app.repository.get(code_id(first.code))
     assert (index.case_id, index.request_fingerprint) == (first.case_id, None)
     # Step: a retry with a fingerprint finds the first case: there is nothing to compare it with.
-    again = app.submit_report(
-        citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM,
-        idempotency_key="k-old", request_fingerprint="body-a",
-    )  # fmt: skip
+    again = app.handle(
+        citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM), idempotency_key="k-old"
+    )
     assert (again.case_id, again.created) == (first.case_id, False)
 
 
@@ -284,11 +299,11 @@ def test_closing_notes_stored_before_events_carried_them_load_with_the_words_the
     # declared not ours; today's events carry the note the command wrote.
     scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
     officer = routed_staff(scratch, Role.OFFICER)
-    first = scratch.submit_report(citizen, category="pothole", description="Ổ gà", location=HOAN_KIEM)
-    second = scratch.submit_report(other_citizen, category="pothole", description="Ổ gà nữa", location=HOAN_KIEM)
-    third = scratch.submit_report(other_citizen, category="pothole", description="Cột điện", location=HOAN_KIEM)
-    scratch.mark_report_duplicate(officer, second.case_id, original=first.code)
-    scratch.declare_report_not_responsible(officer, third.case_id, responsible="EVN Hà Nội")
+    first = scratch.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    second = scratch.handle(other_citizen, SubmitReport(category="pothole", description="Ổ gà nữa", location=HOAN_KIEM))
+    third = scratch.handle(other_citizen, SubmitReport(category="pothole", description="Cột điện", location=HOAN_KIEM))
+    scratch.handle(officer, MarkReportDuplicate(case=second.case_id, original=first.code))
+    scratch.handle(officer, DeclareReportNotResponsible(case=third.case_id, responsible="EVN Hà Nội"))
     closing: list[Any] = [list(scratch.events.get(case_id))[-1] for case_id in (second.case_id, third.case_id)]
     assert [event.public_note for event in closing] == [
         f"Trùng với phản ánh {first.code}",

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document, Principal, Role
 from ihanoi_core.errors import (
@@ -26,6 +25,7 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
+from ihanoi_core.handlers.bus import CommandResult
 from tests.conftest import FakeClock, staff
 from tests.integration.conftest import event_names
 

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.values import Location, Principal, Role
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.eventstore.wal import WalKeeper
 from ihanoi_core.settings import Settings
@@ -43,8 +45,11 @@ def citizen(n: int) -> Principal:
 def creating(app: Ihanoi, n: int, created: list[int]) -> Callable[[threading.Event], None]:
     def create(stop: threading.Event) -> None:
         while not stop.is_set():
-            app.submit_report(
-                citizen(n), category="pothole", description="Ổ gà trước số 12 Hàng Bài", location=Location("HOAN_KIEM")
+            app.handle(
+                citizen(n),
+                SubmitReport(
+                    category="pothole", description="Ổ gà trước số 12 Hàng Bài", location=LocationIn("HOAN_KIEM")
+                ),
             )
             created[n] += 1
 
@@ -105,7 +110,7 @@ def test_a_reader_holding_a_transaction_open_delays_the_truncation_until_it_lets
     store = tmp_path / "ihanoi.db"
     app = Ihanoi(Settings(database_url=f"sqlite:///{store}", env="test", sqlite_wal_limit_mb=4))
     create = creating(app, 0, [0])
-    app.submit_report(citizen(0), category="pothole", description="Ổ gà", location=Location("HOAN_KIEM"))
+    app.handle(citizen(0), SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM")))
     # Step: another connection opens a read transaction on the log as it is now, and keeps it.
     reader = sqlite3.connect(store, isolation_level=None)
     reader.execute("BEGIN")

@@ -12,7 +12,6 @@ from uuid import uuid5
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.commands.surveys import AlreadyAnsweredError
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_core.domain.survey import ANONYMOUS_RESPONDENT
@@ -26,6 +25,7 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
+from ihanoi_core.handlers.bus import CommandResult
 from tests.conftest import FakeClock
 from tests.integration.conftest import event_names
 

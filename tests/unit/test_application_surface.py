@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CaseCommands
+from ihanoi_core.handlers.bus import CommandBus
 
 
 def test_no_public_command_name_is_defined_by_two_mixins() -> None:
-    mixins = [cls for cls in Ihanoi.__bases__ if issubclass(cls, CaseCommands)]
+    mixins = [cls for cls in Ihanoi.__bases__ if issubclass(cls, CommandBus)]
     names = Counter(
         name for cls in mixins for name in vars(cls) if not name.startswith("_") and callable(vars(cls)[name])
     )

@@ -1,1 +1,6 @@
-"""Application commands, one module per kind of case, mixed into ``Ihanoi``."""
+"""Commands as data: one module of command types per kind of case.
+
+``command`` holds the bases (``CaseCommand``, ``CreateCommand``) and what a
+command type declares; ``values`` the input shapes commands share. Handlers
+live in ``ihanoi_core.handlers``.
+"""

@@ -40,13 +40,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from ihanoi_core.commands.base import CaseCommands, CommandResult
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, authorize_create, can_see, register
 
 CAN_FILE = CITIZEN
@@ -68,7 +68,7 @@ register(
 )
 
 
-class ComplaintCommands(CaseCommands):
+class ComplaintCommands(CommandBus):
     """Complaint and denunciation commands of the ``Ihanoi`` application."""
 
     def file_complaint(

@@ -16,11 +16,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from ihanoi_core.commands.base import CaseCommands, CommandResult
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document, Principal
 from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, register
 
 CAN_SUBMIT_DOSSIER = CITIZEN
@@ -50,7 +50,7 @@ register(
 )
 
 
-class ServiceRequestCommands(CaseCommands):
+class ServiceRequestCommands(CommandBus):
     """Dossier commands of the ``Ihanoi`` application."""
 
     def submit_dossier(

@@ -22,7 +22,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from ihanoi_core.commands.base import CaseCommands, CommandResult
 from ihanoi_core.domain.questionnaire import Answer, Question
 from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal, Role
@@ -31,6 +30,7 @@ from ihanoi_core.errors import (
     ConflictError,
     ValidationError,
 )
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF, authorize, authorize_create, can_see, register
 from ihanoi_core.snapshots import case_snapshot
 
@@ -64,7 +64,7 @@ class AlreadyAnsweredError(ConflictError):
         self.response_id = response_id
 
 
-class SurveyCommands(CaseCommands):
+class SurveyCommands(CommandBus):
     """Survey commands and the survey query of the ``Ihanoi`` application."""
 
     def create_survey(

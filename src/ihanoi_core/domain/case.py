@@ -13,7 +13,7 @@ application's clock — no clock reads here).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
@@ -33,6 +33,10 @@ class Case(Aggregate):
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset()
     # Attributes holding personal data, hidden from principals not entitled to it.
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "contact")
+    # step -> the statuses it is valid from. A step missing here is not a step
+    # of this kind, except those valid until the case is final (UNTIL_FINAL).
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset({"comment", "assign"})
 
     if TYPE_CHECKING:
         # Set by each subclass's creation event. Declared here for type checkers
@@ -75,18 +79,29 @@ class Case(Aggregate):
 
     # -- shared checks --------------------------------------------------
 
+    @classmethod
+    def valid_from(cls, step: str) -> tuple[str, ...]:
+        """The statuses ``step`` may be taken from (empty: not a step of this kind)."""
+        if step in cls.TRANSITIONS:
+            return tuple(cls.TRANSITIONS[step])
+        if step in cls.UNTIL_FINAL:
+            return tuple(status for status in cls.all_statuses() if status not in cls.FINAL_STATUSES)
+        return ()
+
     def _require(self, command: str, *allowed: str) -> None:
-        """Raise ``InvalidTransitionError`` unless the status is one of ``allowed``."""
+        """Raise ``InvalidTransitionError`` unless the status is one of
+        ``allowed`` (by default: the step's row of ``TRANSITIONS``)."""
+        allowed = allowed or self.valid_from(command)
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
 
     def _require_not_final(self, command: str) -> None:
         if self.is_final:
-            allowed = tuple(sorted(set(self._all_statuses()) - self.FINAL_STATUSES))
+            allowed = tuple(sorted(set(self.all_statuses()) - self.FINAL_STATUSES))
             raise InvalidTransitionError(self.id, command, self.status, allowed)
 
     @classmethod
-    def _all_statuses(cls) -> Iterable[str]:
+    def all_statuses(cls) -> Iterable[str]:
         return ()
 
     @staticmethod

@@ -72,11 +72,8 @@ class Grievance(Case):
         withdrawal_reason: str | None
 
     @classmethod
-    def _all_statuses(cls) -> Iterable[str]:
+    def all_statuses(cls) -> Iterable[str]:
         return cls.STATUSES
-
-    def _require_step(self, command: str) -> None:
-        self._require(command, *self.TRANSITIONS.get(command, ()))
 
     def _require_approver(self, actor: Principal, command: str) -> None:
         # Extensions are decisions of the head of the handling agency
@@ -158,7 +155,7 @@ class Grievance(Case):
         self, actor: Principal, *, deadlines: Deadlines, calendar: DeadlineCalendar, timestamp: datetime
     ) -> None:
         """Accept the case for resolution (thụ lý); the resolve clock starts."""
-        self._require_step("accept")
+        self._require("accept")
         clock = Clock(started_at=timestamp, rule=self._resolve_rule(deadlines, complex=False))
         self._accept(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
 
@@ -172,7 +169,7 @@ class Grievance(Case):
     def refuse(self, actor: Principal, reason: str, legal_basis: str, *, timestamp: datetime) -> None:
         """Refuse to accept, with the reason and the legal basis the complainant
         is told (Law on Complaints Art. 11, 27; Law on Denunciations Art. 29)."""
-        self._require_step("refuse")
+        self._require("refuse")
         reason = self._require_text(self.id, "reason", reason)
         legal_basis = self._require_text(self.id, "legal_basis", legal_basis, max_length=500)
         self._refuse(actor=actor, reason=reason, legal_basis=legal_basis, timestamp=timestamp)
@@ -197,7 +194,7 @@ class Grievance(Case):
     ) -> None:
         """Forward to the competent agency (chuyển đơn), which receives it anew
         with its own clock; the history stays with the case."""
-        self._require_step("forward")
+        self._require("forward")
         if to_agency == self.agency:
             raise RuleViolationError(self.id, "to_agency", "The case is already with that agency.")
         reason = self._require_text(self.id, "reason", reason)
@@ -244,7 +241,7 @@ class Grievance(Case):
     ) -> None:
         """Extend a denunciation's preliminary check once, from 7 to 10 working
         days after receipt (Law on Denunciations Art. 24)."""
-        self._require_step("extend_preliminary_check")
+        self._require("extend_preliminary_check")
         self._require_approver(actor, "extend_preliminary_check")
         if self.preliminary_extended:
             raise RuleViolationError(
@@ -277,7 +274,7 @@ class Grievance(Case):
 
     def start_verification(self, actor: Principal, *, timestamp: datetime) -> None:
         """The assigned handler starts verifying the content (xác minh)."""
-        self._require_step("start_verification")
+        self._require("start_verification")
         if self.assignee is None:
             raise RuleViolationError(self.id, "assignee", "Assign a handler before verification starts.")
         self._start_verification(actor=actor, timestamp=timestamp)
@@ -289,7 +286,7 @@ class Grievance(Case):
     def hold_dialogue(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
         """Record a dialogue with the complainant (đối thoại), held when their
         requests and the verification results differ (Law on Complaints Art. 30)."""
-        self._require_step("hold_dialogue")
+        self._require("hold_dialogue")
         summary = self._require_text(self.id, "summary", summary, max_length=MAX_TEXT)
         self._hold_dialogue(actor=actor, summary=summary, timestamp=timestamp)
 
@@ -312,7 +309,7 @@ class Grievance(Case):
         how complex the case is on record: a complaint switches to the complex
         period; a denunciation gains another extension period, once when complex
         and twice only when especially complex (Law on Denunciations Art. 30)."""
-        self._require_step("extend")
+        self._require("extend")
         self._require_approver(actor, "extend")
         reason = self._require_text(self.id, "reason", reason)
         clock = self._extended_clock(deadlines, Complexity(complexity))
@@ -345,7 +342,7 @@ class Grievance(Case):
 
     def decide(self, actor: Principal, decision: str, *, timestamp: datetime) -> None:
         """Issue the complaint decision (quyết định giải quyết khiếu nại)."""
-        self._require_step("decide")
+        self._require("decide")
         decision = self._require_text(self.id, "decision", decision, max_length=MAX_TEXT)
         self._decide(actor=actor, decision=decision, timestamp=timestamp)
 
@@ -359,7 +356,7 @@ class Grievance(Case):
 
     def conclude(self, actor: Principal, conclusion: str, *, timestamp: datetime) -> None:
         """Issue the conclusion on the denounced content (kết luận nội dung tố cáo)."""
-        self._require_step("conclude")
+        self._require("conclude")
         conclusion = self._require_text(self.id, "conclusion", conclusion, max_length=MAX_TEXT)
         self._conclude(actor=actor, conclusion=conclusion, timestamp=timestamp)
 
@@ -373,7 +370,7 @@ class Grievance(Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close the file once the decision or conclusion is issued."""
-        self._require_step("close")
+        self._require("close")
         self._close(actor=actor, timestamp=timestamp)
 
     @event("Closed")
@@ -385,7 +382,7 @@ class Grievance(Case):
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The complainant withdraws (rút đơn) before the decision or conclusion;
         resolution ends (Law on Complaints Art. 10)."""
-        self._require_step("withdraw")
+        self._require("withdraw")
         reason = self._require_text(self.id, "reason", reason)
         self._withdraw(actor=actor, reason=reason, timestamp=timestamp)
 

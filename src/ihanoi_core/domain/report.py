@@ -14,7 +14,7 @@ event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -62,10 +62,23 @@ class Report(Case):
     kind: ClassVar[str] = "report"
     code_prefix: ClassVar[str] = "PA"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REJECTED, S.DUPLICATE, S.NOT_RESPONSIBLE})
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "acknowledge": AWAITING_ACKNOWLEDGEMENT,
+        "assign": (S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS),
+        "start": (S.ASSIGNED,),
+        "resolve": (S.ASSIGNED, S.IN_PROGRESS),
+        "close": (S.RESOLVED,),
+        "reject": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED),
+        "mark_duplicate": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED),
+        "transfer": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS),
+        "declare_not_responsible": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED),
+        "reopen": (S.RESOLVED, S.CLOSED),
+        "rate": (S.RESOLVED, S.CLOSED),
+    }
     MAX_DESCRIPTION = 4000
 
     @classmethod
-    def _all_statuses(cls) -> Iterable[str]:
+    def all_statuses(cls) -> Iterable[str]:
         return tuple(ReportStatus)
 
     # -- creation ---------------------------------------------------------
@@ -166,7 +179,7 @@ class Report(Case):
         timestamp: datetime,
     ) -> None:
         """Receive the report for the agency (tiếp nhận) and start the resolve clock."""
-        self._require("acknowledge", *AWAITING_ACKNOWLEDGEMENT)
+        self._require("acknowledge")
         clock = Clock(started_at=timestamp, rule=resolve_rule)
         self._acknowledge(
             actor=actor,
@@ -188,7 +201,7 @@ class Report(Case):
             self.acknowledged_at = timestamp
 
     def _require_assignable(self) -> None:
-        self._require("assign", S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
+        self._require("assign")
 
     def _status_after_assign(self) -> None:
         if self.status == S.ACKNOWLEDGED:
@@ -196,7 +209,7 @@ class Report(Case):
 
     def start(self, actor: Principal, *, timestamp: datetime) -> None:
         """The assignee starts work on site."""
-        self._require("start", S.ASSIGNED)
+        self._require("start")
         self._start(actor=actor, timestamp=timestamp)
 
     @event("Started")
@@ -213,7 +226,7 @@ class Report(Case):
         timestamp: datetime,
     ) -> None:
         """Resolve with a public answer; the reporter may reopen until the window ends."""
-        self._require("resolve", S.ASSIGNED, S.IN_PROGRESS)
+        self._require("resolve")
         answer = self._require_text(self.id, "answer", answer)
         reopen_deadline = calendar.due(Clock(started_at=timestamp, rule=reopen_window))
         self._resolve(actor=actor, answer=answer, reopen_deadline=reopen_deadline, timestamp=timestamp)
@@ -228,7 +241,7 @@ class Report(Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close a resolved report (after the citizen's rating or the reopen window)."""
-        self._require("close", S.RESOLVED)
+        self._require("close")
         self._close(actor=actor, timestamp=timestamp)
 
     @event("Closed")
@@ -237,7 +250,7 @@ class Report(Case):
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse: out of scope, spam, or belongs to the complaint channel."""
-        self._require("reject", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
+        self._require("reject")
         self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
 
     @event("Rejected")
@@ -248,7 +261,7 @@ class Report(Case):
 
     def mark_duplicate(self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime) -> None:
         """Close as a duplicate of an earlier report."""
-        self._require("mark_duplicate", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED)
+        self._require("mark_duplicate")
         if original == self.id:
             raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
         note = f"Trùng với phản ánh {original_code}"  # "A duplicate of report …"
@@ -291,7 +304,7 @@ class Report(Case):
         timestamp: datetime,
     ) -> None:
         """Hand over to another agency, which must acknowledge it anew; history stays."""
-        self._require("transfer", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
+        self._require("transfer")
         if to_agency == self.agency:
             raise RuleViolationError(self.id, "to_agency", "The report is already with that agency.")
         reason = self._require_text(self.id, "reason", reason)
@@ -325,7 +338,7 @@ class Report(Case):
 
     def declare_not_responsible(self, actor: Principal, responsible: str, *, timestamp: datetime) -> None:
         """Close because another body is responsible, and say which."""
-        self._require("declare_not_responsible", *AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED)
+        self._require("declare_not_responsible")
         responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
         # "Not within our competence; the body responsible: …"
         note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
@@ -366,7 +379,7 @@ class Report(Case):
     ) -> None:
         """The reporter says it is not fixed: back to ``in_progress`` with a new
         resolve clock. Only within the reopen window after resolution."""
-        self._require("reopen", S.RESOLVED, S.CLOSED)
+        self._require("reopen")
         if self.reopen_deadline is None or timestamp > self.reopen_deadline:
             raise RuleViolationError(self.id, "reopen_window", "The reopen window after resolution has ended.")
         reason = self._require_text(self.id, "reason", reason)
@@ -385,7 +398,7 @@ class Report(Case):
 
     def rate(self, actor: Principal, stars: int, comment: str | None, *, timestamp: datetime) -> None:
         """The reporter rates the result, 1–5, once per resolution."""
-        self._require("rate", S.RESOLVED, S.CLOSED)
+        self._require("rate")
         if not 1 <= stars <= 5:
             raise RuleViolationError(self.id, "stars", "A rating is a whole number from 1 to 5.")
         if self.rating is not None:

@@ -63,7 +63,7 @@ class ServiceRequest(Case):
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "applicant", "documents")
 
     @classmethod
-    def _all_statuses(cls) -> Iterable[str]:
+    def all_statuses(cls) -> Iterable[str]:
         return tuple(DossierStatus)
 
     @property

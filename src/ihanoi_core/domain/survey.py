@@ -28,7 +28,7 @@ Questions, answers and their checks are in ``questionnaire``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
@@ -69,12 +69,19 @@ class Survey(Case):
     kind: ClassVar[str] = "survey"
     code_prefix: ClassVar[str] = "KS"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RESULTS_PUBLISHED})
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "set_questions": (S.DRAFT,),
+        "publish": (S.DRAFT,),
+        "close": (S.PUBLISHED,),
+        "publish_results": (S.CLOSED,),
+        "answer": (S.PUBLISHED,),
+    }
     MAX_TITLE = 300
     MAX_DESCRIPTION = 4000
     MAX_SUMMARY = 4000
 
     @classmethod
-    def _all_statuses(cls) -> Iterable[str]:
+    def all_statuses(cls) -> Iterable[str]:
         return tuple(SurveyStatus)
 
     # -- creation ---------------------------------------------------------
@@ -147,7 +154,7 @@ class Survey(Case):
 
     def set_questions(self, actor: Principal, questions: Iterable[Question], *, timestamp: datetime) -> None:
         """Replace the question list (to add, change, remove or reorder); draft only."""
-        self._require("set_questions", S.DRAFT)
+        self._require("set_questions")
         self._set_questions(actor=actor, questions=check_questions(questions), timestamp=timestamp)
 
     @event("QuestionsSet")
@@ -157,7 +164,7 @@ class Survey(Case):
     def publish(self, actor: Principal, *, opens_at: datetime, closes_at: datetime, timestamp: datetime) -> None:
         """Publish for answers from ``opens_at`` until (excluding) ``closes_at``;
         the questions are frozen from now on."""
-        self._require("publish", S.DRAFT)
+        self._require("publish")
         if not self.questions:
             raise RuleViolationError(self.id, "questions", "A survey needs at least one question to be published.")
         errors = {
@@ -183,7 +190,7 @@ class Survey(Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Stop taking answers (before or after ``closes_at``)."""
-        self._require("close", S.PUBLISHED)
+        self._require("close")
         self._close(actor=actor, timestamp=timestamp)
 
     @event("Closed")
@@ -194,7 +201,7 @@ class Survey(Case):
     def publish_results(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
         """Publish the summary of a closed survey's results (the tallies are the
         ``survey_results`` read model's)."""
-        self._require("publish_results", S.CLOSED)
+        self._require("publish_results")
         summary = self._require_text(self.id, "summary", summary, self.MAX_SUMMARY)
         self._publish_results(actor=actor, summary=summary, timestamp=timestamp)
 
@@ -231,7 +238,7 @@ class Survey(Case):
         """A new response of ``actor`` (or, anonymous by design, of the token's
         holder) with the answers checked against the questions. Saving it fails
         on the store's uniqueness when this respondent has answered before."""
-        self._require("answer", S.PUBLISHED)
+        self._require("answer")
         if not self.accepts_answers_at(timestamp):
             window = f"{self.opens_at:%Y-%m-%d %H:%M %z} to {self.closes_at:%Y-%m-%d %H:%M %z}"
             raise RuleViolationError(self.id, "answer_window", f"The survey takes answers from {window} only.")

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.base import CommandResult
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.simulation.city import (
     DEFAULT_STREETS,
     FAMILY_NAMES,

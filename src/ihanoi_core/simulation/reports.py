@@ -11,7 +11,23 @@ from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
-from ihanoi_core.domain.values import Channel, Contact, Location, Principal, Priority, Role
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    CloseReport,
+    CommentReport,
+    DeclareReportNotResponsible,
+    MarkReportDuplicate,
+    RateReport,
+    RejectReport,
+    ReopenReport,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+    TransferReport,
+)
+from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.values import Channel, Principal, Priority, Role
 from ihanoi_core.simulation.city import (
     DEFAULT_STREETS,
     HANOI_CENTRE,
@@ -45,7 +61,7 @@ class ReportState:
     category: str
     group: str
     ward: str
-    location: Location
+    location: LocationIn
     issue: str
     place: str
     owner: Principal | None
@@ -73,7 +89,7 @@ class ReportStories(Engine):
             # Not fixed, says the reporter, within the 7-day reopen window.
             yield self._citizen_time(6, 96)
             reason = rng.choice(REOPEN_REASONS)
-            if self._run(partial(app.reopen_report, owner, case_id, reason=reason)) is None:
+            if self._run(partial(app.handle, owner, ReopenReport(case=case_id, reason=reason))) is None:
                 return
             if not (yield from self._resolve_report(report)):
                 return
@@ -81,7 +97,7 @@ class ReportStories(Engine):
             yield self._citizen_time(1, 48)
             stars = rng.choices((1, 2, 3, 4, 5), (3, 4, 3, 1, 1) if report.late else (1, 1, 2, 5, 8))[0]
             comment = RATING_COMMENTS[stars] if rng.random() < 0.5 else None
-            if self._run(partial(app.rate_report, owner, case_id, stars=stars, comment=comment)) is None:
+            if self._run(partial(app.handle, owner, RateReport(case=case_id, stars=stars, comment=comment))) is None:
                 return
             yield self._office(rng.uniform(0.5, 12))
         elif owner is not None:
@@ -93,7 +109,7 @@ class ReportStories(Engine):
         else:
             # Nobody can reopen a report filed for a caller or anonymously.
             yield self._office(rng.uniform(0.5, 6))
-        self._run(partial(app.close_report, self._staff(report.agency), case_id))
+        self._run(partial(app.handle, self._staff(report.agency), CloseReport(case=case_id)))
 
     def _file_report(self, ident: str) -> ReportState | None:
         """A citizen (or the hotline, or a partner app) files a report; now and
@@ -118,18 +134,20 @@ class ReportStories(Engine):
         filed = self._create(
             "report",
             partial(
-                self.app.submit_report,
+                self.app.handle,
                 filer,
-                category=category,
-                description=description,
-                location=location,
-                priority=self.directory.categories[category].default_priority,
-                channel=channel,
-                contact=contact,
-                media_urls=tuple(
-                    f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
+                SubmitReport(
+                    category=category,
+                    description=description,
+                    location=location,
+                    priority=self.directory.categories[category].default_priority,
+                    channel=channel,
+                    contact=contact,
+                    media_urls=tuple(
+                        f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
+                    ),
+                    anonymous=anonymous,
                 ),
-                anonymous=anonymous,
                 idempotency_key=self._key(ident),
             ),
         )
@@ -159,26 +177,29 @@ class ReportStories(Engine):
         officer = report.officer
         original = report.original
         if original is not None and original.agency == report.agency:
-            self._run(partial(app.mark_report_duplicate, officer, case_id, original=original.case_id))
+            self._run(partial(app.handle, officer, MarkReportDuplicate(case=case_id, original=str(original.case_id))))
             return False
         outcome = rng.random()
         if outcome < 0.035:
-            self._run(partial(app.reject_report, officer, case_id, reason=rng.choice(REJECT_REASONS)))
+            self._run(partial(app.handle, officer, RejectReport(case=case_id, reason=rng.choice(REJECT_REASONS))))
             return False
         if outcome < 0.065:
             responsible = RESPONSIBLE_BODIES.get(report.group, DEFAULT_RESPONSIBLE)
-            self._run(partial(app.declare_report_not_responsible, officer, case_id, responsible=responsible))
+            self._run(partial(app.handle, officer, DeclareReportNotResponsible(case=case_id, responsible=responsible)))
             return False
         if outcome < 0.10 and (target := self._transfer_target(report)) is not None:
             reason = f"Nội dung thuộc thẩm quyền của {self.directory.agencies[target].name}."
             leader = self._leader(report.agency)
-            if self._run(partial(app.transfer_report, leader, case_id, to_agency=target, reason=reason)) is None:
+            if (
+                self._run(partial(app.handle, leader, TransferReport(case=case_id, to_agency=target, reason=reason)))
+                is None
+            ):
                 return False
             report.agency, report.officer = target, self._officer(target)
             yield self._office(rng.uniform(0.3, 7))
         # The officer may judge it more urgent, or more complex, than filed.
         priority = rng.choice((Priority.URGENT, Priority.COMPLEX)) if rng.random() < 0.08 else None
-        if self._run(partial(app.acknowledge_report, report.officer, case_id, priority=priority)) is None:
+        if self._run(partial(app.handle, report.officer, AcknowledgeReport(case=case_id, priority=priority))) is None:
             return False
         report.acknowledged_at = self._now()
         self.recent_reports.append(report)
@@ -198,26 +219,32 @@ class ReportStories(Engine):
         if report.handler is None:
             handler = self._officer(report.agency)
             yield at(rng.uniform(0.02, 0.12))
-            if self._run(partial(app.assign_report, report.officer, case_id, assignee=handler.subject)) is None:
+            if (
+                self._run(partial(app.handle, report.officer, AssignReport(case=case_id, assignee=handler.subject)))
+                is None
+            ):
                 return False
             yield at(rng.uniform(0.12, 0.25))
-            if self._run(partial(app.start_report, handler, case_id)) is None:
+            if self._run(partial(app.handle, handler, StartReport(case=case_id))) is None:
                 return False
             report.handler = handler
         handler = report.handler
         if report.late or rng.random() < 0.4:
             yield at(rng.uniform(0.25, 0.5))
-            if self._run(partial(app.comment_report, handler, case_id, note=rng.choice(PROGRESS_NOTES))) is None:
+            if (
+                self._run(partial(app.handle, handler, CommentReport(case=case_id, note=rng.choice(PROGRESS_NOTES))))
+                is None
+            ):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
-        return self._run(partial(app.resolve_report, handler, case_id, answer=answer)) is not None
+        return self._run(partial(app.handle, handler, ResolveReport(case=case_id, answer=answer))) is not None
 
-    def _report_filer(self, citizen: Citizen) -> tuple[Principal, Channel, Contact | None, bool]:
+    def _report_filer(self, citizen: Citizen) -> tuple[Principal, Channel, ContactIn | None, bool]:
         """Who files: the citizen in the app or on the web, the 1022 hotline for a
         caller, a partner app (Open311), or the citizen anonymously."""
         draw = self.rng.random()
-        contact = Contact(name=citizen.name, phone=citizen.phone)
+        contact = ContactIn(name=citizen.name, phone=citizen.phone)
         if draw < 0.07 and HOTLINE_AGENCY in self.directory.agencies:
             return self._officer(HOTLINE_AGENCY), Channel.HOTLINE, contact, False
         if draw < 0.11:
@@ -226,7 +253,7 @@ class ReportStories(Engine):
             return citizen.principal, Channel.APP, None, True
         return citizen.principal, Channel.APP if draw < 0.85 else Channel.WEB, None, False
 
-    def _location(self, ward: str) -> tuple[Location, str]:
+    def _location(self, ward: str) -> tuple[LocationIn, str]:
         """A spot within ~500 m of the ward's centre, and how a citizen names it."""
         rng = self.rng
         latitude, longitude = self.directory.wards[ward].centre or HANOI_CENTRE
@@ -235,7 +262,7 @@ class ReportStories(Engine):
         places = [f"trước số nhà {house} {street}", f"ngõ {house} {street}", f"khu vực gần số {house} {street}"]
         if crossing := [other for other in streets if other != street]:
             places.append(f"đoạn giao cắt {street} với {rng.choice(crossing)}")
-        location = Location(
+        location = LocationIn(
             ward=ward,
             latitude=round(latitude + rng.uniform(-0.0045, 0.0045), 6),
             longitude=round(longitude + rng.uniform(-0.0045, 0.0045), 6),

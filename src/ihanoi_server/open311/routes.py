@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -32,11 +33,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
 from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
-from ihanoi_server.http import MAX_WAIT_SECONDS, fingerprint, idempotency_key, state, wait_for_position
+from ihanoi_server.http import MAX_WAIT_SECONDS, idempotency_key, state, wait_for_position
 from ihanoi_server.open311.format import (
     MEDIA_TYPES,
     SPECIFICATION,
@@ -272,9 +274,7 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
     directory = server.app.directory
     category = category_of(params.get("service_code"), directory)
     filed = submission(params, category, directory)
-    result = await run_in_threadpool(
-        server.app.submit_report,
-        who,
+    command = SubmitReport(
         category=category.code,
         description=filed.description,
         location=filed.location,
@@ -282,9 +282,8 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         channel=Channel.OPEN311,
         contact=filed.contact,
         media_urls=filed.media_urls,
-        idempotency_key=idempotency_key(request),
-        request_fingerprint=fingerprint(asked(params)),
     )
+    result = await run_in_threadpool(partial(server.app.handle, who, command, idempotency_key=idempotency_key(request)))
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
     await run_in_threadpool(server.read_side.wait, result.position, MAX_WAIT_SECONDS)
     public = await run_in_threadpool(server.read_side.model(PublicReportsModel).get, result.case_id)
@@ -296,16 +295,6 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         service_request_id=result.code, service_notice=notice + ".", account_id=filed.account_id
     )
     return response(fmt, "service_requests", [created])
-
-
-def asked(params: Params) -> list[tuple[str, str]]:
-    """What a POST asks for, in a canonical order: not who asks (the api_key,
-    already in the partner's identity) nor where (one jurisdiction is served)."""
-    return sorted(
-        (name, value.strip())
-        for name, value in params.items
-        if value.strip() and name not in ("api_key", "jurisdiction_id")
-    )
 
 
 # -- routes and their description --------------------------------------------------------

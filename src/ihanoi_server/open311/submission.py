@@ -30,8 +30,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC
 
+from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.directory import Category, Directory
-from ihanoi_core.domain.values import Contact, Location, Principal, Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_server.open311.format import Open311Error
 from ihanoi_server.open311.params import Params, parse_w3_datetime, split_list
 
@@ -52,8 +53,8 @@ class Submission:
     """What a POST asks for, checked against the directory."""
 
     description: str
-    location: Location
-    contact: Contact | None
+    location: LocationIn
+    contact: ContactIn | None
     media_urls: tuple[str, ...]
     account_id: str | None
 
@@ -91,7 +92,7 @@ def submission(params: Params, category: Category, directory: Directory) -> Subm
     where = "; ".join(part for part in (address, f"address_id: {address_id}" if address_id else None) if part)
     return Submission(
         description=description,
-        location=Location(
+        location=LocationIn(
             ward=ward,
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
@@ -172,7 +173,7 @@ def is_number(text: str) -> bool:
         return False
 
 
-def contact_of(params: Params, problems: list[str]) -> Contact | None:
+def contact_of(params: Params, problems: list[str]) -> ContactIn | None:
     """The submitter's contact, private to the agency: never in any GET."""
     first, last = params.get("first_name"), params.get("last_name")
     name = " ".join(part for part in (last, first) if part) or None
@@ -183,7 +184,7 @@ def contact_of(params: Params, problems: list[str]) -> Contact | None:
         problems.append("phone must be a phone number (digits, spaces, + - . ( )).")
     if email is not None and not EMAIL.fullmatch(email):
         problems.append("email must be an e-mail address.")
-    return Contact(name=name, phone=phone, email=email) if name or phone or email else None
+    return ContactIn(name=name, phone=phone, email=email) if name or phone or email else None
 
 
 # -- choosing the ward --------------------------------------------------------------------

@@ -26,9 +26,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity
-from ihanoi_server.commands import CommandSpec, Empty, case_reader, command_routes
+from ihanoi_server.commands import CommandSpec, Empty, case_reader
+from ihanoi_server.commands import legacy_command_routes as command_routes
 from ihanoi_server.http import command_response, fingerprint, idempotency_key, principal, read_body, state
-from ihanoi_server.routes.reports import AssignIn, NoteIn, ReasonIn, ShortText, Text
+from ihanoi_server.routes.legacy_inputs import AssignIn, NoteIn, ReasonIn, ShortText, Text
 
 Code = Annotated[str, Meta(min_length=1, max_length=64)]
 LongText = Annotated[str, Meta(min_length=1, max_length=20_000)]

@@ -30,7 +30,8 @@ from starlette.routing import Route
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_server.commands import CommandSpec, Empty, command_routes
+from ihanoi_server.commands import CommandSpec, Empty
+from ihanoi_server.commands import legacy_command_routes as command_routes
 from ihanoi_server.http import (
     case_ref,
     command_response,
@@ -43,7 +44,7 @@ from ihanoi_server.http import (
 )
 from ihanoi_server.openapi import CaseView, document
 from ihanoi_server.routes.complaints import Code, NationalId, Phone
-from ihanoi_server.routes.reports import AssignIn, NoteIn, RateIn, ReasonIn, ShortText, Text, Url
+from ihanoi_server.routes.legacy_inputs import AssignIn, NoteIn, RateIn, ReasonIn, ShortText, Text, Url
 
 KIND = "dossier"
 MONEY_FIELDS = ("fee", "amount_due")

@@ -28,7 +28,8 @@ from starlette.routing import Route
 
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_projections.survey_results import SurveyResults
-from ihanoi_server.commands import CommandSpec, Empty, command_routes
+from ihanoi_server.commands import CommandSpec, Empty
+from ihanoi_server.commands import legacy_command_routes as command_routes
 from ihanoi_server.http import (
     case_ref,
     command_response,

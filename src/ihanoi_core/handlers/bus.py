@@ -1,7 +1,8 @@
-"""The machinery every command shares: load, authorise, decide, save once.
+"""The command bus: ``handle(principal, command)`` and what every command shares.
 
-``CaseCommands`` is mixed into the ``Ihanoi`` application together with one
-command mixin per kind of case. A command
+``CommandBus`` is the write side of the ``Ihanoi`` application. ``handle``
+looks the command's type up in the handler table (``handlers.table``) and runs
+it. A command on a case
 
 1. loads the case (``CaseNotFoundError`` when it does not exist),
 2. checks that the principal may see it and run the command (DESIGN §2),
@@ -10,8 +11,10 @@ command mixin per kind of case. A command
 5. saves all new events in one atomic transaction; losing a race to another
    writer raises ``ConflictError`` and saves nothing.
 
-It returns a ``CommandResult``: the case id, code, status, version and the
-log position to wait for when reading one's own write.
+A command that creates a case is authorised by its role list, checked by its
+handler, and saved with the case's code index (``_create``: idempotency keys,
+code allotment). ``handle`` returns a ``CommandResult``: the case id, code,
+status, version and the log position to wait for when reading one's own write.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4, uuid5
 from zoneinfo import ZoneInfo
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Recording
 
 from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode, code_id
@@ -42,7 +47,8 @@ from ihanoi_core.errors import (
 )
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache, clone
 from ihanoi_core.eventstore.mutate import replay
-from ihanoi_core.permissions import authorize, authorize_create
+from ihanoi_core.handlers.table import HANDLERS, Build, Context
+from ihanoi_core.permissions import authorize, authorize_create, can_see
 
 IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
 CODE_ATTEMPTS = 8
@@ -63,8 +69,8 @@ class CommandResult:
     created: bool = False
 
 
-class CaseCommands:
-    """Shared command machinery; see the module docstring."""
+class CommandBus:
+    """The write side of the application; see the module docstring."""
 
     directory: Directory
     calendar: WorkingCalendar
@@ -120,6 +126,15 @@ class CaseCommands:
             raise CaseNotFoundError(case_id)
         return case
 
+    def load_visible(self, principal: Principal, case: UUID | str, kind: type[CaseT]) -> CaseT | None:
+        """Another case a command refers to (an original, a first complaint),
+        if it exists, is a ``kind`` and the principal may see it; else None."""
+        try:
+            found = self._load(self.resolve_case_id(case), kind)
+        except CaseNotFoundError:
+            return None
+        return found if can_see(principal, found) else None
+
     def resolve_case_id(self, case: UUID | str) -> UUID:
         """A case id from an id or a human code (``PA-261128-483920``)."""
         if isinstance(case, UUID):
@@ -140,6 +155,67 @@ class CaseCommands:
         return index.case_id
 
     # -- commands -----------------------------------------------------------
+
+    def handle(
+        self,
+        principal: Principal,
+        command: Command,
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Run ``command`` as ``principal``. ``expected_version`` (a case
+        command) refuses it if the case changed since that version;
+        ``idempotency_key`` (a command that creates a case) makes a retry
+        return the first case. Raises ``TypeError`` for an object that is not
+        a command this application handles."""
+        handler = HANDLERS.get(type(command))
+        if handler is None:
+            raise TypeError(f"{type(command).__name__} is not a command this application handles")
+        if handler.shape == "handles":
+            result: CommandResult = handler.function(self, principal, command, expected_version)
+            return result
+        if isinstance(command, CreateCommand):
+            if expected_version is not None:
+                raise TypeError("a command that creates a case has no version to expect")
+            return self._create_case(principal, command, handler.function, idempotency_key)
+        assert isinstance(command, CaseCommand)
+        if idempotency_key is not None:
+            raise TypeError("idempotency keys are for commands that create a case")
+        decide = handler.function
+        return self._act(
+            principal,
+            self.resolve_case_id(command.case),
+            command.family,
+            command.step(),
+            lambda case, now: decide(case, command, Context(principal, now, self)),
+            expected_version,
+        )
+
+    def _create_case(
+        self,
+        principal: Principal,
+        command: CreateCommand,
+        handler: Callable[[CreateCommand, Context], Build],
+        idempotency_key: str | None,
+    ) -> CommandResult:
+        """Authorise, let the handler check the input, then create once. The
+        fingerprint kept with an idempotency key is the command's digest (its
+        fields in sorted-key JSON), so a retry must carry the same input."""
+        case_type = command.case_type()
+        authorize_create(principal, case_type.kind, command.roles)
+        now = self.clock()
+        build = handler(command, Context(principal, now, self))
+        fingerprint = hashlib.sha256(msgspec.json.encode(command, order="sorted")).hexdigest()
+        return self._create(
+            principal,
+            case_type,
+            command.roles,
+            idempotency_key,
+            lambda case_id, code, _now: build(case_id, code),
+            fingerprint,
+            now=now,
+        )
 
     def _act(
         self,
@@ -169,6 +245,7 @@ class CaseCommands:
         idempotency_key: str | None,
         build: Callable[[UUID, str, datetime], CaseT],
         request_fingerprint: str | None = None,
+        now: datetime | None = None,
     ) -> CommandResult:
         """Create a case once. With an idempotency key the case id is derived
         from (kind, principal, key), so a retry finds the first case instead of
@@ -181,7 +258,7 @@ class CaseCommands:
         case_id = self._new_case_id(principal, kind.kind, idempotency_key)
         if idempotency_key is not None and (existing := self._existing(case_id, kind, request_fingerprint)) is not None:
             return existing
-        now = self.clock()
+        now = now or self.clock()
         for attempt in range(CODE_ATTEMPTS):
             code = self._make_code(kind.code_prefix, now, case_id, attempt)
             case = build(case_id, code, now)

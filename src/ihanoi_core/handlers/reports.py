@@ -1,0 +1,152 @@
+"""Handlers of the field-report commands (``ihanoi_core.commands.reports``).
+
+Routing and deadlines come from the directory: category + ward → agency;
+acknowledge within ``report_acknowledge``; resolve within the category's (or
+the default) period for the priority; reopen within ``report_reopen_window``.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ihanoi_core.commands.reports import (
+    AcknowledgeReport,
+    AssignReport,
+    CloseReport,
+    CommentReport,
+    DeclareReportNotResponsible,
+    MarkReportDuplicate,
+    RateReport,
+    RejectReport,
+    ReopenReport,
+    ResolveReport,
+    StartReport,
+    SubmitReport,
+    TransferReport,
+)
+from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.values import Role
+from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.table import Build, Context, creates, decides
+
+
+@creates(SubmitReport)
+def submit(command: SubmitReport, ctx: Context) -> Build:
+    directory = ctx.directory
+    if directory.categories.get(command.category) is None:
+        raise ValidationError({"category": f"unknown report category {command.category!r}"})
+    location = command.location.value()
+    if directory.wards.get(location.ward) is None:
+        raise ValidationError({"location.ward": f"unknown ward {location.ward!r}"})
+    principal = ctx.principal
+    agency = directory.route(command.category, location.ward).code
+    reporter = principal.subject if principal.role is Role.CITIZEN and not command.anonymous else None
+    acknowledge_rule = directory.deadline("report_acknowledge")
+    contact = command.contact.value() if command.contact is not None else None
+
+    def build(case_id: UUID, code: str) -> Report:
+        return Report.submit(
+            id=case_id,
+            code=code,
+            actor=principal,
+            category=command.category,
+            description=command.description,
+            location=location,
+            agency=agency,
+            priority=command.priority,
+            channel=command.channel,
+            reporter=reporter,
+            contact=contact,
+            media_urls=tuple(command.media_urls),
+            acknowledge_rule=acknowledge_rule,
+            calendar=ctx.calendar,
+            timestamp=ctx.now,
+        )
+
+    return build
+
+
+@decides(AcknowledgeReport)
+def acknowledge(report: Report, command: AcknowledgeReport, ctx: Context) -> None:
+    priority = command.priority or report.priority
+    report.acknowledge(
+        ctx.principal,
+        priority=priority,
+        resolve_rule=ctx.directory.report_deadline(report.category, priority),
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+    )
+
+
+@decides(AssignReport)
+def assign(report: Report, command: AssignReport, ctx: Context) -> None:
+    report.assign(ctx.principal, command.assignee, timestamp=ctx.now)
+
+
+@decides(StartReport)
+def start(report: Report, command: StartReport, ctx: Context) -> None:
+    report.start(ctx.principal, timestamp=ctx.now)
+
+
+@decides(CommentReport)
+def comment(report: Report, command: CommentReport, ctx: Context) -> None:
+    report.comment(ctx.principal, command.note, timestamp=ctx.now)
+
+
+@decides(ResolveReport)
+def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
+    window = ctx.directory.deadline("report_reopen_window")
+    report.resolve(ctx.principal, command.answer, reopen_window=window, calendar=ctx.calendar, timestamp=ctx.now)
+
+
+@decides(CloseReport)
+def close(report: Report, command: CloseReport, ctx: Context) -> None:
+    report.close(ctx.principal, timestamp=ctx.now)
+
+
+@decides(RejectReport)
+def reject(report: Report, command: RejectReport, ctx: Context) -> None:
+    report.reject(ctx.principal, command.reason, timestamp=ctx.now)
+
+
+@decides(MarkReportDuplicate)
+def mark_duplicate(report: Report, command: MarkReportDuplicate, ctx: Context) -> None:
+    original = ctx.bus.load_visible(ctx.principal, command.original, Report)
+    if original is None:
+        raise ValidationError({"original": "no such report is visible to you"})
+    report.mark_duplicate(ctx.principal, original.id, original.code, timestamp=ctx.now)
+
+
+@decides(TransferReport)
+def transfer(report: Report, command: TransferReport, ctx: Context) -> None:
+    if ctx.directory.agencies.get(command.to_agency) is None:
+        raise ValidationError({"to_agency": f"unknown agency {command.to_agency!r}"})
+    report.transfer(
+        ctx.principal,
+        command.to_agency,
+        command.reason,
+        acknowledge_rule=ctx.directory.deadline("report_acknowledge"),
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+    )
+
+
+@decides(DeclareReportNotResponsible)
+def declare_not_responsible(report: Report, command: DeclareReportNotResponsible, ctx: Context) -> None:
+    report.declare_not_responsible(ctx.principal, command.responsible, timestamp=ctx.now)
+
+
+@decides(ReopenReport)
+def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
+    report.reopen(
+        ctx.principal,
+        command.reason,
+        resolve_rule=ctx.directory.report_deadline(report.category, report.priority),
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+    )
+
+
+@decides(RateReport)
+def rate(report: Report, command: RateReport, ctx: Context) -> None:
+    report.rate(ctx.principal, command.stars, command.comment, timestamp=ctx.now)
