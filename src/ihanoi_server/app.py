@@ -26,6 +26,7 @@ from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenRules
+from ihanoi_server.dashboard import routes as dashboard
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
@@ -35,7 +36,6 @@ from ihanoi_server.problems import problem, problem_for
 from ihanoi_server.routes import (
     audit,
     complaints,
-    dashboard,
     me,
     procedures,
     reports,

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pytest
 
 from ihanoi_projections.agency_dashboard import WeekFigures
-from ihanoi_server import dashboard_page
-from ihanoi_server.dashboard_page import case_page, nice_step, script_json, weekly_chart_svg
-from ihanoi_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, language, strings
+from ihanoi_server.dashboard import pages as dashboard_page
+from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, language, strings
+from ihanoi_server.dashboard.pages import case_page, nice_step, script_json, weekly_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = date(2026, 11, 2)

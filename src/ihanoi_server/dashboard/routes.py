@@ -35,9 +35,9 @@ from starlette.routing import Route
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.queries.dashboard import DEFAULT_DAYS, DashboardFilter, DashboardView
-from ihanoi_server import dashboard_page
+from ihanoi_server.dashboard import pages as dashboard_page
+from ihanoi_server.dashboard.i18n import language, strings
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
-from ihanoi_server.i18n import language, strings
 from ihanoi_server.openapi import POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
 
@@ -124,7 +124,7 @@ async def case_history(request: Request) -> Response:
 
 @cache
 def static_file(name: str) -> bytes:
-    return resources.files("ihanoi_server").joinpath("static", name).read_bytes()
+    return resources.files("ihanoi_server.dashboard").joinpath("static", name).read_bytes()
 
 
 async def static(request: Request) -> Response:
