@@ -1,10 +1,13 @@
 """The domain model: one aggregate per module, pure (no I/O, no clock).
 
 Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
-``grievance``), ``service_request``, ``survey``; ``case`` is their base and
-``case_code`` the code index. The values an aggregate's events carry sit beside
-it (``grievance_values``, ``service_request_values``, ``questionnaire``), the
-values every aggregate uses in ``values``.
+``grievance``), ``service_request`` (its steps in the plain mixins
+``service_request_pauses``, ``service_request_forwarding`` and
+``service_request_apology``, on ``service_request_steps``), ``survey``;
+``case`` is their base and ``case_code`` the code index. The values an
+aggregate's events carry sit beside it (``grievance_values``,
+``service_request_values``, ``questionnaire``), the values every aggregate
+uses in ``values``.
 """
 
 from __future__ import annotations
