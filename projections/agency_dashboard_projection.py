@@ -44,7 +44,8 @@ from uuid import UUID
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.grievance_values import ComplaintStatus
-from ihanoi_core.domain.report import Report, ReportStatus
+from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import DossierStatus
 from ihanoi_projections.base import ReadModel, micros

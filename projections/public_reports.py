@@ -27,7 +27,8 @@ from uuid import UUID
 
 import orjson
 
-from ihanoi_core.domain.report import OPEN_STATUSES, Report, ReportStatus
+from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.report_values import OPEN_STATUSES, ReportStatus
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.base import LatestStateModel, from_micros, micros
 from ihanoi_projections.database import Row

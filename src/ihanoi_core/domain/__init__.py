@@ -5,7 +5,7 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``;
 ``case`` is their base and ``case_code`` the code index. The values an
-aggregate's events carry sit beside it (``grievance_values``,
+aggregate's events carry sit beside it (``report_values``, ``grievance_values``,
 ``service_request_values``, ``questionnaire``), the values every aggregate
 uses in ``values``.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 from ihanoi_core.domain import (
     grievance_values,
     questionnaire,
-    report,
+    report_values,
     service_request_values,
     survey,
     values,
@@ -25,7 +25,7 @@ from ihanoi_core.domain import (
 # name the transcoder stores. Each module declares its own.
 VALUE_TYPES: dict[str, type] = {
     **values.VALUE_TYPES,
-    **report.VALUE_TYPES,
+    **report_values.VALUE_TYPES,
     **grievance_values.VALUE_TYPES,
     **service_request_values.VALUE_TYPES,
     **survey.VALUE_TYPES,

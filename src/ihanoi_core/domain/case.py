@@ -85,7 +85,7 @@ class Case(Aggregate):
         if step in cls.TRANSITIONS:
             return tuple(cls.TRANSITIONS[step])
         if step in cls.UNTIL_FINAL:
-            return tuple(status for status in cls.all_statuses() if status not in cls.FINAL_STATUSES)
+            return tuple(sorted(set(cls.all_statuses()) - cls.FINAL_STATUSES))
         return ()
 
     def _require(self, command: str, *allowed: str) -> None:
@@ -94,11 +94,6 @@ class Case(Aggregate):
         allowed = allowed or self.valid_from(command)
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
-
-    def _require_not_final(self, command: str) -> None:
-        if self.is_final:
-            allowed = tuple(sorted(set(self.all_statuses()) - self.FINAL_STATUSES))
-            raise InvalidTransitionError(self.id, command, self.status, allowed)
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
@@ -121,7 +116,7 @@ class Case(Aggregate):
 
     def comment(self, actor: Principal, note: str, *, timestamp: datetime) -> None:
         """Add a public answer note (visible to the citizen and, for reports, the public)."""
-        self._require_not_final("comment")
+        self._require("comment")
         self._comment(actor=actor, note=self._require_text(self.id, "note", note), timestamp=timestamp)
 
     @event("Commented")
@@ -130,12 +125,9 @@ class Case(Aggregate):
 
     def assign(self, actor: Principal, assignee: str, *, timestamp: datetime) -> None:
         """Name the officer who handles the case (rõ người)."""
-        self._require_assignable()
+        self._require("assign")
         assignee = self._require_text(self.id, "assignee", assignee, max_length=200)
         self._assign(actor=actor, assignee=assignee, timestamp=timestamp)
-
-    def _require_assignable(self) -> None:
-        self._require_not_final("assign")
 
     @event("Assigned")
     def _assign(self, actor: Principal, assignee: str, timestamp: datetime) -> None:

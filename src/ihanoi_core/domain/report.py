@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.report_values import AWAITING_ACKNOWLEDGEMENT, ReportStatus
+from ihanoi_core.domain.report_values import ReportStatus as S
 from ihanoi_core.domain.values import (
     Channel,
     Clock,
@@ -34,26 +35,6 @@ from ihanoi_core.domain.values import (
     Priority,
 )
 from ihanoi_core.errors import RuleViolationError
-
-
-class ReportStatus(StrEnum):
-    SUBMITTED = "submitted"
-    ACKNOWLEDGED = "acknowledged"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-    TRANSFERRED = "transferred"
-    NOT_RESPONSIBLE = "not_responsible"
-
-
-VALUE_TYPES: dict[str, type] = {"report_status": ReportStatus}
-
-S = ReportStatus
-AWAITING_ACKNOWLEDGEMENT = (S.SUBMITTED, S.TRANSFERRED)
-OPEN_STATUSES = (S.SUBMITTED, S.TRANSFERRED, S.ACKNOWLEDGED, S.ASSIGNED, S.IN_PROGRESS)
 
 
 class Report(Case):
@@ -200,9 +181,6 @@ class Report(Case):
         if self.acknowledged_at is None:
             self.acknowledged_at = timestamp
 
-    def _require_assignable(self) -> None:
-        self._require("assign")
-
     def _status_after_assign(self) -> None:
         if self.status == S.ACKNOWLEDGED:
             self.status = S.ASSIGNED
@@ -259,14 +237,15 @@ class Report(Case):
         self.public_note = reason
         self.due_at = None
 
-    def mark_duplicate(self, actor: Principal, original: UUID, original_code: str, *, timestamp: datetime) -> None:
-        """Close as a duplicate of an earlier report."""
+    def mark_duplicate(
+        self, actor: Principal, original: UUID, original_code: str, public_note: str, *, timestamp: datetime
+    ) -> None:
+        """Close as a duplicate of an earlier report, with the note the public reads."""
         self._require("mark_duplicate")
         if original == self.id:
             raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
-        note = f"Trùng với phản ánh {original_code}"  # "A duplicate of report …"
         self._mark_duplicate(
-            actor=actor, original=original, original_code=original_code, public_note=note, timestamp=timestamp
+            actor=actor, original=original, original_code=original_code, public_note=public_note, timestamp=timestamp
         )
 
     class MarkedDuplicate(Case.Event):
@@ -336,13 +315,15 @@ class Report(Case):
         self.clock = clock
         self.due_at = due_at
 
-    def declare_not_responsible(self, actor: Principal, responsible: str, *, timestamp: datetime) -> None:
-        """Close because another body is responsible, and say which."""
+    def declare_not_responsible(
+        self, actor: Principal, responsible: str, public_note: str, *, timestamp: datetime
+    ) -> None:
+        """Close because another body is responsible, saying which, with the note the public reads."""
         self._require("declare_not_responsible")
         responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
-        # "Not within our competence; the body responsible: …"
-        note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
-        self._declare_not_responsible(actor=actor, responsible=responsible, public_note=note, timestamp=timestamp)
+        self._declare_not_responsible(
+            actor=actor, responsible=responsible, public_note=public_note, timestamp=timestamp
+        )
 
     class DeclaredNotResponsible(Case.Event):
         """Version 2 carries the public note the command wrote (see ``MarkedDuplicate``)."""

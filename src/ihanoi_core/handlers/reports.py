@@ -114,7 +114,8 @@ def mark_duplicate(report: Report, command: MarkReportDuplicate, ctx: Context) -
     original = ctx.bus.load_visible(ctx.principal, command.original, Report)
     if original is None:
         raise ValidationError({"original": "no such report is visible to you"})
-    report.mark_duplicate(ctx.principal, original.id, original.code, timestamp=ctx.now)
+    note = f"Trùng với phản ánh {original.code}"  # "A duplicate of report …"
+    report.mark_duplicate(ctx.principal, original.id, original.code, note, timestamp=ctx.now)
 
 
 @decides(TransferReport)
@@ -133,7 +134,10 @@ def transfer(report: Report, command: TransferReport, ctx: Context) -> None:
 
 @decides(DeclareReportNotResponsible)
 def declare_not_responsible(report: Report, command: DeclareReportNotResponsible, ctx: Context) -> None:
-    report.declare_not_responsible(ctx.principal, command.responsible, timestamp=ctx.now)
+    responsible = command.responsible.strip()
+    # "Not within our competence; the body responsible: …"
+    note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
+    report.declare_not_responsible(ctx.principal, responsible, note, timestamp=ctx.now)
 
 
 @decides(ReopenReport)
