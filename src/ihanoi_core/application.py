@@ -31,6 +31,7 @@ from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
+from ihanoi_core.events.topics import register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
 from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
@@ -38,7 +39,6 @@ from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler module registers its handlers
 from ihanoi_core.handlers.bus import CommandBus
-from ihanoi_core.moved_topics import register_moved_topics
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot

@@ -334,7 +334,7 @@ def test_every_excluded_library_case_still_exists() -> None:
 def test_the_factory_topics_written_before_the_eventstore_package_still_resolve(
     old_topic: str, factory_class: type
 ) -> None:
-    # The application registers them when it is imported (moved_topics).
+    # The application registers them when it is imported (events/topics).
     assert resolve_topic(old_topic) is factory_class
 
 

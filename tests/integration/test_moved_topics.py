@@ -5,7 +5,7 @@ on POPO, a real SQLite file and the real PostgreSQL server.
 before each got a module of its own, so a store may hold complaint and
 denunciation events named ``ihanoi_core.domain.complaint:Grievance.Accepted`` or
 ``ihanoi_core.domain.complaint:Denunciation.Filed``. The old topics are spelt out
-here, not derived from ``ihanoi_core.moved_topics``: they are what was stored.
+here, not derived from ``ihanoi_core.events.topics``: they are what was stored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.events_catalogue import declared_events
+from ihanoi_core.events.catalogue import declared_events
 from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase

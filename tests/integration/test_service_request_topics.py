@@ -29,7 +29,7 @@ from ihanoi_core.domain.service_request_pauses import DossierPauses
 from ihanoi_core.domain.service_request_steps import DossierSteps
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Document, Principal, Role
-from ihanoi_core.events_catalogue import declared_events
+from ihanoi_core.events.catalogue import declared_events
 from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase

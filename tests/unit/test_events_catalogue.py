@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ihanoi_core.events_catalogue import catalogue
+from ihanoi_core.events.catalogue import catalogue
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 
 def test_the_events_catalogue_in_docs_matches_the_code() -> None:
     assert DOC.read_text(encoding="utf-8") == catalogue(), (
-        "docs/events.md is stale: run `python -m ihanoi_core.events_catalogue > docs/events.md`"
+        "docs/events.md is stale: run `python -m ihanoi_core.events.catalogue > docs/events.md`"
     )
 
 

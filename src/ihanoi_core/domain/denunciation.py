@@ -12,7 +12,7 @@ assigned handler, the handling agency's leader and the denouncer read it;
 everyone else sees a stable pseudonym.
 
 Events stored before this class moved here name ``ihanoi_core.domain.complaint``
-and still load (``ihanoi_core.moved_topics``).
+and still load (``ihanoi_core.events.topics``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Every deadline is computed when decided and stored in its event with the
 
 Events defined here are stored under this class's topic whichever kind
 triggers them (``…grievance:Grievance.Accepted``); those stored before it moved
-here from ``complaint`` still load (``ihanoi_core.moved_topics``).
+here from ``complaint`` still load (``ihanoi_core.events.topics``).
 """
 
 from __future__ import annotations

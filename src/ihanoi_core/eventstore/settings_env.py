@@ -4,7 +4,7 @@ Three stores: POPO (in memory, unit tests), an SQLite file (the embedded
 default, ``sqlite.py``) and PostgreSQL (production, ``postgres.py``). The
 mapping names each store's factory by topic; those topics are only ever
 computed here, never stored, and the ones older versions computed stay
-registered (``ihanoi_core.moved_topics``).
+registered (``ihanoi_core.events.topics``).
 """
 
 from __future__ import annotations
