@@ -20,22 +20,6 @@ from msgspec import Meta
 
 from ihanoi_core.domain.values import DeadlineRule, Priority
 
-__all__ = [
-    "AGENCY_LEVELS",
-    "ATTRIBUTE_DATATYPES",
-    "REQUIRED_DEADLINES",
-    "ROUTE_TO_WARD",
-    "Agency",
-    "Attribute",
-    "AttributeValue",
-    "CalendarOverride",
-    "CalendarSettings",
-    "Category",
-    "Directory",
-    "Procedure",
-    "Ward",
-]
-
 ROUTE_TO_WARD = "ward"
 """The routing of a category (or agency of a procedure) that means "the People's
 Committee of the ward where it happened", instead of a fixed agency code."""
