@@ -38,7 +38,7 @@ from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKi
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Document, Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.agency_dashboard import (
+from ihanoi_projections.agency_dashboard.figures import (
     AgencyDashboardModel,
     AgencyFigures,
     DashboardFigures,
