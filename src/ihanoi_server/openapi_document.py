@@ -69,7 +69,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "The body is not application/json in UTF-8."),
     422: ("UnprocessableContent", "Well-formed but invalid input; `errors` names each field."),
     503: ("ServiceUnavailable", "Not ready: the read models did not reach `?position=` in time (retry), "
-          "or the store is unreachable."),
+          "the store is unreachable, or the identity provider's signing keys cannot be fetched "
+          "(`identity_provider_unavailable`, with Retry-After)."),
 }  # fmt: skip
 CONVERTOR_SCHEMAS: tuple[tuple[type, dict[str, Any]], ...] = (
     (IntegerConvertor, {"type": "integer", "minimum": 0}),
@@ -263,9 +264,15 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
 
 
 def problems_of(op: Operation, auth: str) -> list[int]:
+    codes = problems_for(op, auth)
+    # Where a token is verified, the identity provider's keys may be out of reach (503).
+    return sorted(codes | {503} if 401 in codes else codes)
+
+
+def problems_for(op: Operation, auth: str) -> set[int]:
     doc = op.doc
     if doc.problems is not None:
-        return sorted(code for code in set(doc.problems) if code in PROBLEMS)
+        return {code for code in doc.problems if code in PROBLEMS}
     codes: set[int] = set()
     if auth != "none":
         codes |= {401, 403}
@@ -282,7 +289,7 @@ def problems_of(op: Operation, auth: str) -> list[int]:
         codes |= {400, 409, 412}
     if IDEMPOTENCY_KEY in headers:
         codes.add(400)
-    return sorted(codes)
+    return codes
 
 
 def tag_of(path: str) -> str:
