@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.command import CaseCommand, CreateCommand, summary_of
 from ihanoi_server.commands import CommandSpec, case_reader, documented_roles, documented_states
 from ihanoi_server.http import query_int
 from ihanoi_server.openapi import (
@@ -170,7 +170,7 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
     """A command route, from its command type: body, roles and valid states."""
     roles = documented_roles(command_type)
     states = documented_states(command_type)
-    summary = command_type.summary()
+    summary = summary_of(command_type)
     return RouteDoc(
         summary=summary,
         description=f"{summary}\n\nRoles: {', '.join(roles)}. Valid from: {', '.join(states)}.\n\nSend `If-Match` "
@@ -188,8 +188,8 @@ def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
     """A create route, from its command type: body, roles, idempotency."""
     from_roles = [str(role) for role in command_type.roles]
     return RouteDoc(
-        summary=command_type.summary().split(". ")[0].rstrip("."),
-        description=f"{command_type.summary()}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
+        summary=summary_of(command_type).split(". ")[0].rstrip("."),
+        description=f"{summary_of(command_type)}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
         body=command_type,
         response=CaseWritten,
         status=201,

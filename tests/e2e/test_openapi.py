@@ -14,9 +14,11 @@ from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from starlette.routing import BaseRoute, Mount, Route
 
+from ihanoi_core.commands.command import summary_of
+from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
 from ihanoi_core.domain.values import Role
 from ihanoi_server.app import all_routes
-from ihanoi_server.commands import CommandSpec
+from ihanoi_server.commands import CommandSpec, documented_roles, documented_states, family_commands
 from tests.e2e.conftest import LiveServer
 
 # The document does not depend on the store: one server is enough.
@@ -89,6 +91,29 @@ def test_every_command_route_has_a_body_schema_roles_valid_states_and_problems(d
         assert set(operation["responses"]) >= PROBLEM_STATUSES
         conflict = resolve(document, operation["responses"]["409"])
         assert "application/problem+json" in conflict["content"]
+
+
+def test_every_complaint_command_route_is_described_from_its_command_type(document: dict[str, Any]) -> None:
+    commands = family_commands(GrievanceCommand)
+    assert len(commands) == 13
+    for command in commands:
+        operation = document["paths"][f"/api/v1/complaints/{{id}}/{command.name}"]["post"]
+        body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert set(body.get("properties", {})) == set(command.body().__struct_fields__), command.name
+        assert operation["x-roles"] == documented_roles(command)
+        assert operation["x-valid-from-states"] == documented_states(command)
+        assert summary_of(command) in operation["description"]
+        assert "If-Match" in {p["name"] for p in operation["parameters"]}
+        assert set(operation["responses"]) >= PROBLEM_STATUSES
+    # Per-kind roles and states read as before the commands were types.
+    assign = document["paths"]["/api/v1/complaints/{id}/assign"]["post"]
+    assert assign["x-roles"] == ["complaint: officer, leader", "denunciation: leader"]
+    close = document["paths"]["/api/v1/complaints/{id}/close"]["post"]
+    assert close["x-valid-from-states"] == ["complaint: decided", "denunciation: concluded"]
+    create = document["paths"]["/api/v1/complaints"]["post"]
+    body = resolve(document, create["requestBody"]["content"]["application/json"]["schema"])
+    assert set(body["properties"]) == set(FileComplaint.__struct_fields__)
+    assert create["x-roles"] == ["citizen"]
 
 
 def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> None:

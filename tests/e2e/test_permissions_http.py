@@ -29,12 +29,14 @@ import httpx
 import psycopg
 import pytest
 
+from ihanoi_core.commands.command import CaseCommand
+from ihanoi_core.commands.grievances import GrievanceCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.commands import CommandSpec
+from ihanoi_server.commands import CommandSpec, documented_roles, documented_states, family_commands
 from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -256,6 +258,7 @@ GRIEVANCE_BODIES: dict[str, Body] = {
     "withdraw": REASON,
     "comment": NOTE,
 }
+GRIEVANCE_COMMANDS = family_commands(GrievanceCommand)
 # command: (state, who may) for a complaint, then for a denunciation; a step of the other kind only is nobody's.
 GRIEVANCE_TABLE: dict[str, tuple[tuple[str, frozenset[str]], tuple[str, frozenset[str]]]] = {
     "accept": (("filed", LEADER), ("preliminary_check", LEADER)),
@@ -331,12 +334,12 @@ def test_every_command_route_has_a_row_in_the_table() -> None:
     routed = {
         (collection, spec.name)
         for collection, specs in (
-            ("complaints", complaints.COMMANDS),
             ("service-requests", service_requests.COMMANDS),
             ("surveys", surveys.COMMANDS),
         )
         for spec in specs
     } | {("surveys", "responses")}
+    routed |= {("complaints", command.name) for command in GRIEVANCE_COMMANDS}
     assert tabled == routed
 
 
@@ -469,7 +472,7 @@ CORE_COMMAND = {"questions": "set_questions"}
 
 
 def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
-    """The roles or states a CommandSpec lists for ``kind``: ``"leader"``
+    """The roles or states a command documents for ``kind``: ``"leader"``
     applies to every kind, ``"denunciation: leader"`` to one; a parenthesis
     (``"citizen (own)"``) qualifies, it does not change the role."""
     found: set[str] = set()
@@ -484,7 +487,6 @@ def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
 
 
 SPECS: tuple[tuple[str, CommandSpec], ...] = (
-    *((kind, spec) for spec in complaints.COMMANDS for kind in ("complaint", "denunciation")),
     *(("dossier", spec) for spec in service_requests.COMMANDS),
     *(("survey", spec) for spec in surveys.COMMANDS),
 )
@@ -497,14 +499,23 @@ def test_each_command_documents_the_roles_the_core_enforces(kind: str, spec: Com
     assert documented(list(spec.roles), kind) == enforced
 
 
+@pytest.mark.parametrize("kind", ["complaint", "denunciation"])
+@pytest.mark.parametrize("command", GRIEVANCE_COMMANDS, ids=[command.name for command in GRIEVANCE_COMMANDS])
+def test_each_grievance_command_documents_the_roles_the_core_enforces(kind: str, command: type[CaseCommand]) -> None:
+    enforced = {role.value for role in PERMISSIONS.get((kind, command.step()), frozenset())}
+    _, allowed = GRIEVANCE_TABLE[command.name][("complaint", "denunciation").index(kind)]
+    designed = {PERSONAS[persona][0].value for persona in allowed}
+    assert documented(documented_roles(command), kind) == enforced == designed
+
+
 @pytest.mark.parametrize("aggregate", [Complaint, Denunciation], ids=["complaint", "denunciation"])
-@pytest.mark.parametrize("spec", complaints.COMMANDS, ids=[spec.name for spec in complaints.COMMANDS])
+@pytest.mark.parametrize("command", GRIEVANCE_COMMANDS, ids=[command.name for command in GRIEVANCE_COMMANDS])
 def test_each_grievance_command_documents_the_states_the_aggregate_enforces(
-    aggregate: type[Complaint] | type[Denunciation], spec: CommandSpec
+    aggregate: type[Complaint] | type[Denunciation], command: type[CaseCommand]
 ) -> None:
-    command = spec.name.replace("-", "_")
-    if command in ("assign", "comment"):  # valid until the case is final
+    step = command.step()
+    if step in ("assign", "comment"):  # valid until the case is final
         enforced = {str(status) for status in aggregate.STATUSES} - aggregate.FINAL_STATUSES
     else:
-        enforced = {str(status) for status in aggregate.TRANSITIONS.get(command, ())}
-    assert documented(list(spec.from_states), aggregate.kind) == enforced
+        enforced = {str(status) for status in aggregate.TRANSITIONS.get(step, ())}
+    assert documented(documented_states(command), aggregate.kind) == enforced

@@ -23,6 +23,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    ComplainantIn,
+    ConcludeDenunciation,
+    DecideComplaint,
+    FileComplaint,
+    StartVerification,
+)
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
@@ -34,7 +43,7 @@ from ihanoi_core.commands.reports import (
     TransferReport,
 )
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplaintKind
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Document, Principal, Role
 from ihanoi_core.errors import ValidationError
@@ -61,7 +70,7 @@ BA_DINH_LEADER = Principal("leader-bd", Role.LEADER, BA_DINH)
 APPLICANT = ApplicantIdentity("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài")
 FORM = Document("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
 PHOTO = Document("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
-COMPLAINANT = ComplainantIdentity("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
+COMPLAINANT = ComplainantIn("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -90,14 +99,16 @@ def dossier(app: Ihanoi, citizen: Principal, procedure: str = "marriage_registra
 
 
 def complaint(app: Ihanoi, citizen: Principal) -> UUID:
-    return app.file_complaint(
+    return app.handle(
         citizen,
-        kind=ComplaintKind.COMPLAINT,
-        subject="Quyết định xử phạt số 7/QĐ-XPHC",
-        content="Mức phạt không đúng quy định.",
-        respondent_agency=HOAN_KIEM,
-        ward="HOAN_KIEM",
-        complainant=COMPLAINANT,
+        FileComplaint(
+            kind=ComplaintKind.COMPLAINT,
+            subject="Quyết định xử phạt số 7/QĐ-XPHC",
+            content="Mức phạt không đúng quy định.",
+            respondent_agency=HOAN_KIEM,
+            ward="HOAN_KIEM",
+            complainant=COMPLAINANT,
+        ),
     ).case_id
 
 
@@ -143,12 +154,12 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 23, 9))
     take_on(app, r1)  # resolve by Tue 01/12 09:00
     app.receive_dossier(OFFICER, d1)  # appointment Tue 01/12 09:00
-    app.accept_complaint(LEADER, c1)  # resolve by Wed 23/12 17:00
+    app.handle(LEADER, AcceptComplaint(case=c1))  # resolve by Wed 23/12 17:00
     clock.set(at(11, 23, 10))
     app.handle(OFFICER, RejectReport(case=r4, reason="Không thuộc phạm vi tiếp nhận"))
     app.start_processing(OFFICER, d1)
-    app.assign_complaint(LEADER, c1, assignee=OFFICER.subject)
-    app.start_verification(OFFICER, c1)
+    app.handle(LEADER, AssignComplaint(case=c1, assignee=OFFICER.subject))
+    app.handle(OFFICER, StartVerification(case=c1))
     clock.set(at(11, 23, 11))
     take_on(app, r5)  # resolve by Tue 01/12 11:00
     clock.set(at(11, 23, 14))
@@ -192,7 +203,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Tuesday 01/12 — C2 accepted a day late; D1's result is ready and rated.
     clock.set(at(12, 1, 9))
-    app.accept_complaint(LEADER, c2)  # resolve by Thu 31/12 17:00
+    app.handle(LEADER, AcceptComplaint(case=c2))  # resolve by Thu 31/12 17:00
     clock.set(at(12, 1, 15))
     app.mark_result_ready(OFFICER, d1, note="Giấy chứng nhận kết hôn đã sẵn sàng")
     clock.set(at(12, 1, 15, 30))
@@ -201,7 +212,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Wednesday 02/12 — C1 decided.
     clock.set(at(12, 2, 10))
-    app.decide_complaint(LEADER, c1, decision="Giữ nguyên quyết định xử phạt")
+    app.handle(LEADER, DecideComplaint(case=c1, decision="Giữ nguyên quyết định xử phạt"))
     after_each_day()
 
     # Step: Thursday 03/12 — R2 resolved, past its Wed 02/12 08:30 deadline.
@@ -521,21 +532,23 @@ def test_a_denunciation_is_measured_from_filing_to_conclusion_and_its_row_names_
     # 09:00), accepted Tuesday 09:00 (8 working hours), concluded Wednesday 10:00
     # (Mon 9-12, 13-17 + Tue 8 + Wed 8-10 = 17 working hours; due Thu 31/12 17:00).
     clock.set(at(11, 30, 9))
-    case_id = app.file_complaint(
+    case_id = app.handle(
         citizen,
-        kind=ComplaintKind.DENUNCIATION,
-        subject="Cán bộ nhận tiền",
-        content="Ông X nhận tiền để xác nhận hồ sơ.",
-        respondent_agency=HOAN_KIEM,
-        ward="HOAN_KIEM",
-        complainant=COMPLAINANT,
+        FileComplaint(
+            kind=ComplaintKind.DENUNCIATION,
+            subject="Cán bộ nhận tiền",
+            content="Ông X nhận tiền để xác nhận hồ sơ.",
+            respondent_agency=HOAN_KIEM,
+            ward="HOAN_KIEM",
+            complainant=COMPLAINANT,
+        ),
     ).case_id
     clock.set(at(12, 1, 9))
-    app.accept_complaint(LEADER, case_id)
-    app.assign_complaint(LEADER, case_id, assignee=OFFICER.subject)
-    app.start_verification(OFFICER, case_id)
+    app.handle(LEADER, AcceptComplaint(case=case_id))
+    app.handle(LEADER, AssignComplaint(case=case_id, assignee=OFFICER.subject))
+    app.handle(OFFICER, StartVerification(case=case_id))
     clock.set(at(12, 2, 10))
-    app.conclude_denunciation(LEADER, case_id, conclusion="Tố cáo đúng một phần")
+    app.handle(LEADER, ConcludeDenunciation(case=case_id, conclusion="Tố cáo đúng một phần"))
     projector.catch_up()
 
     # Step: accepted within its window and concluded on time.

@@ -21,6 +21,7 @@ Code = Annotated[str, Meta(min_length=1, max_length=64)]
 Url = Annotated[str, Meta(max_length=2000, pattern=r"^https?://\S+$")]
 Phone = Annotated[str, Meta(max_length=30, pattern=r"^\+?[0-9 .-]{6,30}$")]
 Email = Annotated[str, Meta(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]
+NationalId = Annotated[str, Meta(pattern=r"^[0-9]{9}([0-9]{3})?$")]
 
 
 class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.commands.values import Code, NationalId, Phone
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
 from ihanoi_core.domain.values import Channel, Document
 from ihanoi_core.errors import CaseNotFoundError
@@ -43,7 +44,6 @@ from ihanoi_server.http import (
     state,
 )
 from ihanoi_server.openapi import CaseView, document
-from ihanoi_server.routes.complaints import Code, NationalId, Phone
 from ihanoi_server.routes.legacy_inputs import AssignIn, NoteIn, RateIn, ReasonIn, ShortText, Text, Url
 
 KIND = "dossier"
