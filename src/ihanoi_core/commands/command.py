@@ -133,9 +133,11 @@ class CaseCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True
 
 def _concrete(family: type[Case]) -> list[type[Case]]:
     """The aggregates of a family that have statuses: itself, or its subclasses
-    (a ``Grievance`` is a ``Complaint`` or a ``Denunciation``)."""
+    (a ``Grievance`` is a ``Complaint`` or a ``Denunciation``), by kind: not in
+    the order their modules happened to be imported, which would reorder what
+    the API description says per kind."""
     found = [family] if any(True for _ in family.all_statuses()) else []
-    for sub in family.__subclasses__():
+    for sub in sorted(family.__subclasses__(), key=lambda sub: sub.kind):
         found += _concrete(sub)
     return found
 
