@@ -24,7 +24,6 @@ from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.complaints import ComplaintCommands
-from ihanoi_core.commands.service_requests import ServiceRequestCommands
 from ihanoi_core.commands.surveys import SurveyCommands
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
@@ -37,7 +36,10 @@ from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
-from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler module registers its handlers
+from ihanoi_core.handlers import (
+    reports,  # noqa: F401 - importing a handler module registers its handlers
+    service_requests,  # noqa: F401
+)
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
@@ -53,7 +55,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandBus, Application[UUID]):
+class Ihanoi(ComplaintCommands, SurveyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME

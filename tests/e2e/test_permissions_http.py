@@ -29,12 +29,14 @@ import httpx
 import psycopg
 import pytest
 
+from ihanoi_core.commands.service_requests import DossierCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.commands import CommandSpec
+from ihanoi_server.commands import CommandSpec, documented_roles, documented_states, family_commands
 from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -332,7 +334,7 @@ def test_every_command_route_has_a_row_in_the_table() -> None:
         (collection, spec.name)
         for collection, specs in (
             ("complaints", complaints.COMMANDS),
-            ("service-requests", service_requests.COMMANDS),
+            ("service-requests", family_commands(DossierCommand)),
             ("surveys", surveys.COMMANDS),
         )
         for spec in specs
@@ -485,7 +487,6 @@ def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
 
 SPECS: tuple[tuple[str, CommandSpec], ...] = (
     *((kind, spec) for spec in complaints.COMMANDS for kind in ("complaint", "denunciation")),
-    *(("dossier", spec) for spec in service_requests.COMMANDS),
     *(("survey", spec) for spec in surveys.COMMANDS),
 )
 
@@ -495,6 +496,18 @@ def test_each_command_documents_the_roles_the_core_enforces(kind: str, spec: Com
     command = CORE_COMMAND.get(spec.name, spec.name.replace("-", "_"))
     enforced = {role.value for role in PERMISSIONS.get((kind, command), frozenset())}
     assert documented(list(spec.roles), kind) == enforced
+
+
+DOSSIER_COMMANDS = family_commands(DossierCommand)
+
+
+@pytest.mark.parametrize("command_type", DOSSIER_COMMANDS, ids=[t.name for t in DOSSIER_COMMANDS])
+def test_each_dossier_command_documents_the_roles_and_states_the_core_enforces(
+    command_type: type[DossierCommand],
+) -> None:
+    enforced = {role.value for role in PERMISSIONS.get(("dossier", command_type.step()), frozenset())}
+    assert documented(documented_roles(command_type), "dossier") == enforced
+    assert set(documented_states(command_type)) == set(ServiceRequest.valid_from(command_type.step()))
 
 
 @pytest.mark.parametrize("aggregate", [Complaint, Denunciation], ids=["complaint", "denunciation"])
