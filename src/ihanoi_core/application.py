@@ -23,7 +23,6 @@ from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.commands.service_requests import ServiceRequestCommands
 from ihanoi_core.commands.surveys import SurveyCommands
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
@@ -36,7 +35,11 @@ from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
-from ihanoi_core.handlers import grievances, reports  # noqa: F401 - importing a handler module registers its handlers
+from ihanoi_core.handlers import (  # importing a handler module registers its handlers
+    grievances,  # noqa: F401
+    reports,  # noqa: F401
+    service_requests,  # noqa: F401
+)
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
@@ -52,7 +55,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ServiceRequestCommands, SurveyCommands, CommandBus, Application[UUID]):
+class Ihanoi(SurveyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME

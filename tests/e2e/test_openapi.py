@@ -14,8 +14,9 @@ from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from starlette.routing import BaseRoute, Mount, Route
 
-from ihanoi_core.commands.command import summary_of
+from ihanoi_core.commands.command import CaseCommand, summary_of
 from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
+from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.domain.values import Role
 from ihanoi_server.app import all_routes
 from ihanoi_server.commands import CommandSpec, documented_roles, documented_states, family_commands
@@ -114,6 +115,29 @@ def test_every_complaint_command_route_is_described_from_its_command_type(docume
     body = resolve(document, create["requestBody"]["content"]["application/json"]["schema"])
     assert set(body["properties"]) == set(FileComplaint.__struct_fields__)
     assert create["x-roles"] == ["citizen"]
+
+
+def test_every_command_type_route_is_described_from_its_type(document: dict[str, Any]) -> None:
+    commands = [(path, getattr(route.endpoint, "command_type", None)) for path, _, route in routes_of(all_routes())]
+    described = {path: command_type for path, command_type in commands if isinstance(command_type, type)}
+    case_commands = {path: t for path, t in described.items() if issubclass(t, CaseCommand)}
+    routed = {path.rsplit("/", 1)[1] for path in case_commands if path.startswith("/api/v1/service-requests/")}
+    assert routed == {command_type.name for command_type in family_commands(DossierCommand)}
+    assert described["/api/v1/service-requests"] is SubmitDossier
+    create = document["paths"]["/api/v1/service-requests"]["post"]
+    filing = resolve(document, create["requestBody"]["content"]["application/json"]["schema"])
+    assert set(filing["required"]) == {"procedure", "ward", "applicant", "documents"}
+    assert create["x-roles"] == ["citizen"]
+    for path, command_type in case_commands.items():
+        operation = document["paths"][path]["post"]
+        body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert body["type"] == "object"
+        assert set(body.get("properties", {})) == set(command_type.body().__struct_fields__), path
+        assert operation["x-roles"] == documented_roles(command_type)
+        assert operation["x-valid-from-states"] == documented_states(command_type)
+        assert summary_of(command_type) in operation["description"]
+        assert "If-Match" in {p["name"] for p in operation["parameters"]}
+        assert set(operation["responses"]) >= PROBLEM_STATUSES
 
 
 def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> None:

@@ -42,10 +42,21 @@ from ihanoi_core.commands.reports import (
     SubmitReport,
     TransferReport,
 )
-from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.commands.service_requests import (
+    ApologizeForDossierDelay,
+    ApplicantIn,
+    MarkDossierResultReady,
+    RateDossier,
+    ReceiveDossier,
+    RejectDossier,
+    RequestDossierSupplement,
+    StartDossierProcessing,
+    SubmitDossier,
+    SupplementDossier,
+)
+from ihanoi_core.commands.values import DocumentIn, LocationIn
 from ihanoi_core.domain.grievance_values import ComplaintKind
-from ihanoi_core.domain.service_request_values import ApplicantIdentity
-from ihanoi_core.domain.values import Document, Principal, Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.figures import (
     AgencyDashboardModel,
@@ -67,9 +78,9 @@ OFFICER = Principal("officer-hk", Role.OFFICER, HOAN_KIEM)
 LEADER = Principal("leader-hk", Role.LEADER, HOAN_KIEM)
 BA_DINH_OFFICER = Principal("officer-bd", Role.OFFICER, BA_DINH)
 BA_DINH_LEADER = Principal("leader-bd", Role.LEADER, BA_DINH)
-APPLICANT = ApplicantIdentity("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài")
-FORM = Document("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
-PHOTO = Document("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
+APPLICANT = ApplicantIn("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài")
+FORM = DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
+PHOTO = DocumentIn("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
 COMPLAINANT = ComplainantIn("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
 
 
@@ -93,8 +104,8 @@ def take_on(app: Ihanoi, case_id: UUID, officer: Principal = OFFICER) -> None:
 
 
 def dossier(app: Ihanoi, citizen: Principal, procedure: str = "marriage_registration") -> UUID:
-    return app.submit_dossier(
-        citizen, procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,)
+    return app.handle(
+        citizen, SubmitDossier(procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,))
     ).case_id
 
 
@@ -153,11 +164,11 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     take_on(app, r3)  # resolve by Mon 30/11 17:00
     clock.set(at(11, 23, 9))
     take_on(app, r1)  # resolve by Tue 01/12 09:00
-    app.receive_dossier(OFFICER, d1)  # appointment Tue 01/12 09:00
+    app.handle(OFFICER, ReceiveDossier(case=d1))  # appointment Tue 01/12 09:00
     app.handle(LEADER, AcceptComplaint(case=c1))  # resolve by Wed 23/12 17:00
     clock.set(at(11, 23, 10))
     app.handle(OFFICER, RejectReport(case=r4, reason="Không thuộc phạm vi tiếp nhận"))
-    app.start_processing(OFFICER, d1)
+    app.handle(OFFICER, StartDossierProcessing(case=d1))
     app.handle(LEADER, AssignComplaint(case=c1, assignee=OFFICER.subject))
     app.handle(OFFICER, StartVerification(case=c1))
     clock.set(at(11, 23, 11))
@@ -165,7 +176,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 23, 14))
     d2 = dossier(app, citizen)
     clock.set(at(11, 23, 15))
-    app.reject_dossier(OFFICER, d2, reason="Sai thẩm quyền")
+    app.handle(OFFICER, RejectDossier(case=d2, reason="Sai thẩm quyền"))
     clock.set(at(11, 23, 16))
     app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá"))
     clock.set(at(11, 23, 16, 30))
@@ -179,7 +190,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 25, 9))
     app.handle(citizen, ReopenReport(case=r3, reason="Vẫn còn ổ gà"))  # resolve by Wed 02/12 09:00
     clock.set(at(11, 25, 10))
-    app.request_supplement(OFFICER, d1, missing=("Ảnh chân dung",))
+    app.handle(OFFICER, RequestDossierSupplement(case=d1, missing=("Ảnh chân dung",)))
     app.handle(OFFICER, ResolveReport(case=r1, answer="Đã vá"))
     clock.set(at(11, 25, 10, 30))
     app.handle(citizen, RateReport(case=r1, stars=5))
@@ -188,7 +199,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     # Step: Thursday 26/11 — the supplement arrives after 8 office hours paused
     # (Wed 10-12, 13-17, Thu 8-10): the appointment moves to Wed 02/12 09:00.
     clock.set(at(11, 26, 10))
-    app.supplement_dossier(citizen, d1, documents=(PHOTO,))
+    app.handle(citizen, SupplementDossier(case=d1, documents=(PHOTO,)))
     after_each_day()
 
     # Step: Friday 27/11 — R3 resolved again.
@@ -205,9 +216,9 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(12, 1, 9))
     app.handle(LEADER, AcceptComplaint(case=c2))  # resolve by Thu 31/12 17:00
     clock.set(at(12, 1, 15))
-    app.mark_result_ready(OFFICER, d1, note="Giấy chứng nhận kết hôn đã sẵn sàng")
+    app.handle(OFFICER, MarkDossierResultReady(case=d1, note="Giấy chứng nhận kết hôn đã sẵn sàng"))
     clock.set(at(12, 1, 15, 30))
-    app.rate_dossier(citizen, d1, stars=4)
+    app.handle(citizen, RateDossier(case=d1, stars=4))
     after_each_day()
 
     # Step: Wednesday 02/12 — C1 decided.
@@ -506,13 +517,13 @@ def test_a_dossier_resolved_after_an_apology_counts_as_late(
     # Thursday 17:00, and the result is ready on Wednesday 10:00.
     clock.set(at(11, 30, 9))
     case_id = dossier(app, citizen, procedure="birth_registration")
-    app.receive_dossier(OFFICER, case_id)
+    app.handle(OFFICER, ReceiveDossier(case=case_id))
     clock.set(at(11, 30, 10))
-    app.start_processing(OFFICER, case_id)
+    app.handle(OFFICER, StartDossierProcessing(case=case_id))
     clock.set(at(12, 1, 10))
-    app.apologize_for_delay(LEADER, case_id, reason="Chờ xác minh", new_due=at(12, 3, 17))
+    app.handle(LEADER, ApologizeForDossierDelay(case=case_id, reason="Chờ xác minh", new_due=at(12, 3, 17)))
     clock.set(at(12, 2, 10))
-    app.mark_result_ready(OFFICER, case_id, note="Đã có kết quả")
+    app.handle(OFFICER, MarkDossierResultReady(case=case_id, note="Đã có kết quả"))
     projector.catch_up()
 
     # Step: before the new date, yet late: the apology admits the missed appointment.

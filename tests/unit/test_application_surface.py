@@ -14,5 +14,5 @@ def test_no_public_command_name_is_defined_by_two_mixins() -> None:
     names = Counter(
         name for cls in mixins for name in vars(cls) if not name.startswith("_") and callable(vars(cls)[name])
     )
-    assert len(mixins) == 3  # the bus, dossiers and surveys (complaints and reports are command types now)
+    assert len(mixins) == 2  # the bus and surveys (the other kinds are command types now)
     assert [name for name, count in names.items() if count > 1] == []
