@@ -92,7 +92,7 @@ def command_endpoint(command_type: type[CaseCommand]) -> Callable[[Request], Any
         return command_response(await call_app(request, app.handle, who, command, expected_version=version))
 
     endpoint.__name__ = f"{command_type.__name__}_endpoint"
-    endpoint.__doc__ = command_type.summary()
+    endpoint.__doc__ = command_type.doc_summary()
     endpoint.command_type = command_type  # type: ignore[attr-defined]
     return endpoint
 
@@ -111,7 +111,7 @@ def create_route(collection: str, command_type: type[CreateCommand]) -> Route:
         return response
 
     create.__name__ = f"{command_type.__name__}_endpoint"
-    create.__doc__ = command_type.summary()
+    create.__doc__ = command_type.doc_summary()
     create.command_type = command_type  # type: ignore[attr-defined]
     return Route(f"/api/v1/{collection}", create, methods=["POST"], name=f"{collection}:create")
 

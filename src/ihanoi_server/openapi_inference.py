@@ -170,7 +170,7 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
     """A command route, from its command type: body, roles and valid states."""
     roles = documented_roles(command_type)
     states = documented_states(command_type)
-    summary = command_type.summary()
+    summary = command_type.doc_summary()
     return RouteDoc(
         summary=summary,
         description=f"{summary}\n\nRoles: {', '.join(roles)}. Valid from: {', '.join(states)}.\n\nSend `If-Match` "
@@ -187,9 +187,10 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
 def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
     """A create route, from its command type: body, roles, idempotency."""
     from_roles = [str(role) for role in command_type.roles]
+    summary = command_type.doc_summary()
     return RouteDoc(
-        summary=command_type.summary().split(". ")[0].rstrip("."),
-        description=f"{command_type.summary()}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
+        summary=summary.split(". ")[0].rstrip("."),
+        description=f"{summary}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
         body=command_type,
         response=CaseWritten,
         status=201,

@@ -41,8 +41,9 @@ class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     roles: ClassVar[frozenset[Role]] = frozenset()
 
     @classmethod
-    def summary(cls) -> str:
-        """The first paragraph of the docstring, on one line."""
+    def doc_summary(cls) -> str:
+        """The first paragraph of the docstring, on one line. (Not ``summary``:
+        a command may take a field of that name, which would hide it.)"""
         doc = inspect.getdoc(cls) or cls.__name__
         return " ".join(doc.split("\n\n", 1)[0].split())
 
@@ -120,7 +121,7 @@ class CaseCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True
             forbid_unknown_fields=True,
             frozen=True,
             module=cls.__module__,
-            namespace={"__doc__": cls.summary()},
+            namespace={"__doc__": cls.doc_summary()},
         )
 
 
