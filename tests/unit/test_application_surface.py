@@ -14,5 +14,5 @@ def test_no_public_command_name_is_defined_by_two_mixins() -> None:
     names = Counter(
         name for cls in mixins for name in vars(cls) if not name.startswith("_") and callable(vars(cls)[name])
     )
-    assert len(mixins) == 4
+    assert mixins[-1] is CommandBus  # the families not yet declared as command types come before it
     assert [name for name, count in names.items() if count > 1] == []
