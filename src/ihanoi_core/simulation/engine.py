@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.command import Command
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.handlers.bus import CommandResult
@@ -263,8 +264,11 @@ class Engine:
     # -- commands ------------------------------------------------------------------------
 
     def _run(self, command: partial[CommandResult]) -> CommandResult | None:
-        """Issue one command; a refusal is counted, not raised."""
-        name = getattr(command.func, "__name__", "command")
+        """Issue one command; a refusal is counted, not raised. It is counted
+        by its type (``CloseSurvey``), or by the method's name for a family
+        that still has methods."""
+        given = next((arg for arg in command.args if isinstance(arg, Command)), None)
+        name = type(given).__name__ if given is not None else getattr(command.func, "__name__", "command")
         self.commands[name] += 1
         try:
             return command()
