@@ -10,8 +10,7 @@ which states all come from the command types (``ihanoi_core.commands``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -143,60 +142,3 @@ def documented_states(command_type: type[CaseCommand]) -> list[str]:
     kinds = command_type.applies_to()
     lists = {kind: [str(status) for status in command_type.valid_from(kind)] for kind in kinds}
     return per_kind(kinds, lists, command_type.family_kinds())
-
-
-# -- the hand-written specs of the families not yet declared as command types (to go) --
-
-
-class Empty(msgspec.Struct, forbid_unknown_fields=True):
-    """A command that takes no input (an empty JSON object, or no body)."""
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    method: str
-    body: type[msgspec.Struct] = Empty
-    roles: Sequence[str] = ()
-    from_states: Sequence[str] = ()
-    summary: str = ""
-    to_kwargs: Callable[[Any], dict[str, Any]] | None = field(default=None)
-
-    def kwargs(self, body: msgspec.Struct) -> dict[str, Any]:
-        if self.to_kwargs is not None:
-            return self.to_kwargs(body)
-        return {name: getattr(body, name) for name in body.__struct_fields__}
-
-
-def legacy_command_routes(collection: str, specs: Sequence[CommandSpec]) -> list[Route]:
-    """One route per command, so each is documented on its own."""
-    return [
-        Route(
-            f"/api/v1/{collection}/{{id}}/{spec.name}",
-            endpoint=legacy_command_endpoint(spec),
-            methods=["POST"],
-            name=f"{collection}:{spec.name}",
-        )
-        for spec in specs
-    ]
-
-
-def legacy_command_endpoint(spec: CommandSpec) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
-        who = principal(request)
-        has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
-        body = await read_body(request, spec.body) if has_body or spec.body is not Empty else Empty()
-        version = expected_version(request)
-        app = state(request).app
-        ref = case_ref(request)
-        kwargs = spec.kwargs(body)
-
-        def run() -> Any:
-            return getattr(app, spec.method)(who, app.resolve_case_id(ref), expected_version=version, **kwargs)
-
-        return command_response(await call_app(request, run))
-
-    endpoint.__name__ = f"{spec.method}_endpoint"
-    endpoint.__doc__ = spec.summary
-    endpoint.command_spec = spec  # type: ignore[attr-defined]
-    return endpoint

@@ -23,7 +23,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ihanoi_core.commands.command import CaseCommand
-from ihanoi_server.commands import CommandSpec
 from ihanoi_server.http import MAX_BODY_BYTES, render
 from ihanoi_server.openapi import (
     DOCS,
@@ -36,7 +35,7 @@ from ihanoi_server.openapi import (
     RouteDoc,
     document,
 )
-from ihanoi_server.openapi_inference import case_command_doc, command_doc, create_command_doc, infer, merge
+from ihanoi_server.openapi_inference import case_command_doc, create_command_doc, infer, merge
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -87,7 +86,6 @@ class Operation:
     name: str
     path_params: dict[str, dict[str, Any]]
     doc: RouteDoc
-    command: CommandSpec | None
 
 
 def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
@@ -101,14 +99,13 @@ def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, R
 def operations(routes: Iterable[BaseRoute]) -> list[Operation]:
     found: list[Operation] = []
     for path, route in walk(routes):
-        spec: CommandSpec | None = getattr(route.endpoint, "command_spec", None)
         command_type = getattr(route.endpoint, "command_type", None)
         if command_type is not None and issubclass(command_type, CaseCommand):
             base = case_command_doc(command_type)
         elif command_type is not None:
             base = create_command_doc(command_type)
         else:
-            base = infer(route.endpoint) if spec is None else command_doc(spec)
+            base = infer(route.endpoint)
         doc = merge(base, DOCS.get(route.name, RouteDoc()))
         params = {
             name: next((s for kind, s in CONVERTOR_SCHEMAS if isinstance(convertor, kind)), {"type": "string"})
@@ -117,7 +114,7 @@ def operations(routes: Iterable[BaseRoute]) -> list[Operation]:
         methods = sorted((route.methods or {"GET"}) - {"HEAD"})
         for method in methods:
             name = route.name if len(methods) == 1 else f"{route.name}:{method.lower()}"
-            found.append(Operation(PATH_PARAM.sub(r"{\1}", path), method.lower(), name, params, doc, spec))
+            found.append(Operation(PATH_PARAM.sub(r"{\1}", path), method.lower(), name, params, doc))
     return found
 
 

@@ -32,13 +32,15 @@ import pytest
 from ihanoi_core.commands.command import CaseCommand
 from ihanoi_core.commands.grievances import GrievanceCommand
 from ihanoi_core.commands.service_requests import DossierCommand
+from ihanoi_core.commands.surveys import AnswerSurvey, SurveyCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.commands import CommandSpec, documented_roles, documented_states, family_commands
+from ihanoi_server.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -298,6 +300,8 @@ DOSSIER_ROWS = (
     Row("dossier", "assign", "submitted", STAFF, ASSIGNEE),
     Row("dossier", "comment", "submitted", STAFF, NOTE),
 )
+# The survey's commands are declared as types; answering is one with a route of its own.
+SURVEY_COMMANDS: list[type[CaseCommand]] = [*family_commands(SurveyCommand), AnswerSurvey]
 SURVEY_ROWS = (
     Row("survey", "questions", "draft", STAFF, {"questions": [QUESTION]}, DRAFT_VISIBLE),
     Row("survey", "publish", "draft", LEADER, publish_window, DRAFT_VISIBLE),
@@ -334,14 +338,14 @@ def test_each_command_runs_for_the_roles_design_allows_and_is_refused_or_hidden_
 def test_every_command_route_has_a_row_in_the_table() -> None:
     tabled = {(COLLECTION[row.kind], row.command) for row in COMMAND_ROWS}
     routed = {
-        (collection, spec.name)
-        for collection, specs in (
+        (collection, command.name)
+        for collection, commands in (
+            ("complaints", GRIEVANCE_COMMANDS),
             ("service-requests", family_commands(DossierCommand)),
-            ("surveys", surveys.COMMANDS),
+            ("surveys", SURVEY_COMMANDS),
         )
-        for spec in specs
-    } | {("surveys", "responses")}
-    routed |= {("complaints", command.name) for command in GRIEVANCE_COMMANDS}
+        for command in commands
+    }
     assert tabled == routed
 
 
@@ -470,8 +474,6 @@ def test_every_route_answers_401_without_a_token(world: World) -> None:
 
 # -- the documentation says what the core enforces -----------------------------------
 
-CORE_COMMAND = {"questions": "set_questions"}
-
 
 def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
     """The roles or states a command documents for ``kind``: ``"leader"``
@@ -486,16 +488,6 @@ def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
         else:
             found.add(entry)
     return {re.sub(r" \(.*\)$", "", item) for item in found}
-
-
-SPECS: tuple[tuple[str, CommandSpec], ...] = (*(("survey", spec) for spec in surveys.COMMANDS),)
-
-
-@pytest.mark.parametrize(("kind", "spec"), SPECS, ids=[f"{kind}-{spec.name}" for kind, spec in SPECS])
-def test_each_command_documents_the_roles_the_core_enforces(kind: str, spec: CommandSpec) -> None:
-    command = CORE_COMMAND.get(spec.name, spec.name.replace("-", "_"))
-    enforced = {role.value for role in PERMISSIONS.get((kind, command), frozenset())}
-    assert documented(list(spec.roles), kind) == enforced
 
 
 @pytest.mark.parametrize("kind", ["complaint", "denunciation"])
@@ -517,6 +509,14 @@ def test_each_dossier_command_documents_the_roles_and_states_the_core_enforces(
     enforced = {role.value for role in PERMISSIONS.get(("dossier", command_type.step()), frozenset())}
     assert documented(documented_roles(command_type), "dossier") == enforced
     assert set(documented_states(command_type)) == set(ServiceRequest.valid_from(command_type.step()))
+
+
+@pytest.mark.parametrize("command_type", SURVEY_COMMANDS, ids=[t.name for t in SURVEY_COMMANDS])
+def test_each_survey_command_documents_the_roles_and_states_the_core_enforces(command_type: type[CaseCommand]) -> None:
+    enforced = {role.value for role in PERMISSIONS.get(("survey", command_type.step()), frozenset())}
+    assert documented(documented_roles(command_type), "survey") == enforced
+    valid_from = {str(status) for status in Survey.TRANSITIONS[command_type.step()]}
+    assert documented(documented_states(command_type), "survey") == valid_from
 
 
 @pytest.mark.parametrize("aggregate", [Complaint, Denunciation], ids=["complaint", "denunciation"])

@@ -7,6 +7,7 @@ by a library caller); handlers turn them into the domain's values
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -23,6 +24,8 @@ Phone = Annotated[str, Meta(max_length=30, pattern=r"^\+?[0-9 .-]{6,30}$")]
 Email = Annotated[str, Meta(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]
 NationalId = Annotated[str, Meta(pattern=r"^[0-9]{9}([0-9]{3})?$")]
 Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+# A moment with its time zone (RFC 3339 with an offset): a naive one is refused.
+AwareDatetime = Annotated[datetime, Meta(tz=True)]
 
 
 class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

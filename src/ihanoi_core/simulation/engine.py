@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.command import Command
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IdempotencyKeyReusedError, IhanoiError
 from ihanoi_core.handlers.bus import CommandResult
@@ -265,8 +266,10 @@ class Engine:
     def _run(
         self, command: partial[CommandResult], reraise: tuple[type[IhanoiError], ...] = ()
     ) -> CommandResult | None:
-        """Issue one command; a refusal is counted, not raised (unless of a ``reraise`` type)."""
-        name = type(command.args[1]).__name__ if command.args[1:] else getattr(command.func, "__name__", "command")
+        """Issue one command, counted by its type (``CloseSurvey``); a refusal
+        is counted, not raised (unless of a ``reraise`` type)."""
+        given = next((arg for arg in command.args if isinstance(arg, Command)), None)
+        name = type(given).__name__ if given is not None else getattr(command.func, "__name__", "command")
         self.commands[name] += 1
         try:
             return command()
