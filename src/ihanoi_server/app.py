@@ -25,16 +25,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.auth import TokenRules
-from ihanoi_server.dashboard import routes as dashboard
-from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
-from ihanoi_server.live import LiveFeed
-from ihanoi_server.logging import configure_logging
-from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
-from ihanoi_server.open311 import routes as open311
-from ihanoi_server.openapi_document import routes as openapi_routes
-from ihanoi_server.problems import problem, problem_for
-from ihanoi_server.routes import (
+from ihanoi_server.api import (
     audit,
     complaints,
     me,
@@ -45,6 +36,15 @@ from ihanoi_server.routes import (
     surveys,
     worklist,
 )
+from ihanoi_server.auth import TokenRules
+from ihanoi_server.dashboard import routes as dashboard
+from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
+from ihanoi_server.live import LiveFeed
+from ihanoi_server.logging import configure_logging
+from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
+from ihanoi_server.open311 import routes as open311
+from ihanoi_server.openapi.document import routes as openapi_routes
+from ihanoi_server.problems import problem, problem_for
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")

@@ -18,8 +18,8 @@ from ihanoi_core.commands.command import CaseCommand, summary_of
 from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
 from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.domain.values import Role
+from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.app import all_routes
-from ihanoi_server.commands import documented_roles, documented_states, family_commands
 from tests.e2e.conftest import LiveServer
 
 # The document does not depend on the store: one server is enough.

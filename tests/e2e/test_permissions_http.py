@@ -40,8 +40,8 @@ from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.commands import documented_roles, documented_states, family_commands
-from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
+from ihanoi_server.api import complaints, me, procedures, service_requests, surveys, worklist
+from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 HANDLING = "UBND_HOAN_KIEM"

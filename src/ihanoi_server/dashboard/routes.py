@@ -38,7 +38,7 @@ from ihanoi_projections.queries.dashboard import DEFAULT_DAYS, DashboardFilter, 
 from ihanoi_server.dashboard import pages as dashboard_page
 from ihanoi_server.dashboard.i18n import language, strings
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
-from ihanoi_server.openapi import POSITION, Query, document
+from ihanoi_server.openapi.describe import POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
 
 CASE_REF = re.compile(r"^[A-Za-z0-9-]{1,64}$")

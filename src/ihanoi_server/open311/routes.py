@@ -59,7 +59,7 @@ from ihanoi_server.open311.format import (
 )
 from ihanoi_server.open311.params import Params, parse_w3_datetime, read_params, split_list
 from ihanoi_server.open311.submission import partner, submission
-from ihanoi_server.openapi import POSITION, Query, document
+from ihanoi_server.openapi.describe import IDEMPOTENCY_KEY, POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
 
 API = "/open311/v2"
@@ -373,6 +373,7 @@ for route_name, shape, query in (
         response=shape,
         alternatives={"text/xml": XML_DOCUMENT},
         query=[JURISDICTION, *query],
+        headers=[IDEMPOTENCY_KEY] if creates else None,
         problems=(),
         auth="api_key" if creates else "none",
         path={"format": {"type": "string", "enum": sorted(MEDIA_TYPES)}},

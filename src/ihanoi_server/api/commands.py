@@ -53,6 +53,7 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
         data = await call_app(request, run)
         return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
+    read.reads_case = True  # type: ignore[attr-defined]
     return read
 
 

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from ihanoi_core.audit.history import entries_as_rows, parse_moment
 from ihanoi_core.errors import ValidationError
 from ihanoi_server.http import case_ref, json_response, principal, state
-from ihanoi_server.openapi import Query, document
+from ihanoi_server.openapi.describe import Query, document
 
 ACTOR = {
     "type": ["object", "null"],

@@ -25,9 +25,9 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_server.commands import command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route
 from ihanoi_server.http import call_app, case_ref, json_response, principal, state
-from ihanoi_server.openapi import CaseView, document
+from ihanoi_server.openapi.describe import CaseView, document
 
 KIND = "dossier"
 MONEY_FIELDS = ("fee", "amount_due")

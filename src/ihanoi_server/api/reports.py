@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ihanoi_core.commands.reports import ReportCommand, SubmitReport
-from ihanoi_server.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import case_reader, command_routes, create_route
 
 routes = [
     create_route("reports", SubmitReport),

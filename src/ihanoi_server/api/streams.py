@@ -43,7 +43,7 @@ from ihanoi_core.permissions import can_see
 from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
 from ihanoi_server.live import LiveFeed, Subscription
-from ihanoi_server.openapi import POSITION_SCHEMA, Header, Query, document
+from ihanoi_server.openapi.describe import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
 
 PING_SECONDS = 15

@@ -1,15 +1,15 @@
 """Describing routes for the OpenAPI 3.1 document of the HTTP API.
 
-``GET /openapi.json`` (``openapi_document``) walks ``app.routes`` when it is
+``GET /openapi.json`` (``openapi.document``) walks ``app.routes`` when it is
 first asked and describes every route it finds, from two sources, the second
 winning:
 
-1. **Inference** (``openapi_inference``): a command route gives its body, roles
-   and valid states, a case reader the case shape, any other endpoint the
-   helpers it calls and its docstring.
+1. **What the route is** (``openapi.derive``): a command route's command type
+   gives its body, roles and valid states, a case reader the case shape, any
+   other endpoint its docstring (summary, and roles after "Roles:").
 2. **``document(name, ...)``**, here, called by the module that defines the
-   route (route names look like ``"complaints:create"``), for what cannot be
-   inferred: the response shape, query parameters read indirectly, roles.
+   route (route names look like ``"surveys:results"``), for the rest: the
+   response shape, query parameters and headers, the body, the status.
 
 Request and response shapes are msgspec types (Structs, dataclasses, lists of
 them); this module also holds the parameters and shapes many routes share.

@@ -18,9 +18,9 @@ from starlette.routing import Route
 from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatus
 from ihanoi_projections.queries.access import MY_CASES
+from ihanoi_server.api.pagination import page, page_request
 from ihanoi_server.http import call_app, json_response, principal, state, wait_for_position
-from ihanoi_server.openapi import document
-from ihanoi_server.routes.pagination import page, page_request
+from ihanoi_server.openapi.describe import CURSOR, LIMIT, POSITION, document
 
 LIST = "me_cases"
 
@@ -49,4 +49,4 @@ async def my_cases(request: Request) -> Response:
 
 
 routes = [Route("/api/v1/me/cases", my_cases, methods=["GET"], name="me:cases")]
-document("me:cases", response=MyCasesPage)
+document("me:cases", response=MyCasesPage, query=[LIMIT, CURSOR, POSITION])

@@ -19,7 +19,7 @@ from ihanoi_core.directory import ROUTE_TO_WARD, Directory, Procedure
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.errors import NotFoundError
 from ihanoi_server.http import json_response, principal, state
-from ihanoi_server.openapi import document
+from ihanoi_server.openapi.describe import document
 
 
 class ProcedureNotFoundError(NotFoundError):

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
-from ihanoi_server.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import case_reader, command_routes, create_route
 
 routes = [
     create_route("complaints", FileComplaint),

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from ihanoi_core.commands.command import command_from_body
 from ihanoi_core.commands.surveys import AnswerSurvey, CreateSurvey, SurveyCommand
 from ihanoi_projections.survey_results import SurveyResults
-from ihanoi_server.commands import command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route
 from ihanoi_server.http import (
     call_app,
     case_ref,
@@ -35,7 +35,7 @@ from ihanoi_server.http import (
     state,
     wait_for_position,
 )
-from ihanoi_server.openapi import CaseView, document
+from ihanoi_server.openapi.describe import POSITION, CaseView, CaseWritten, document
 
 AnswerBody = AnswerSurvey.body()
 
@@ -73,4 +73,5 @@ routes = [
     *command_routes("surveys", SurveyCommand),
 ]
 document("surveys:read", response=CaseView)
-document("surveys:results", response=SurveyResults)
+document("surveys:results", response=SurveyResults, query=[POSITION])
+document("surveys:answer", body=AnswerBody, response=CaseWritten, status=201)

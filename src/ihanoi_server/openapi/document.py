@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of the HTTP API, generated from the app's routes,
 and ``GET /openapi.json`` that serves it.
 
-Each route is described by what it says about itself (``openapi_inference``)
-merged with what its module registered (``openapi.document``). Request and
+Each route is described by what it is (``openapi.derive``) merged with what
+its module registered (``openapi.describe.document``). Request and
 response shapes become ``components.schemas`` through
 ``msgspec.json.schema_components``; every error is an
 ``application/problem+json`` ``Problem``.
@@ -24,7 +24,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from ihanoi_core.commands.command import CaseCommand
 from ihanoi_server.http import MAX_BODY_BYTES, render
-from ihanoi_server.openapi import (
+from ihanoi_server.openapi.derive import case_command_doc, create_command_doc, infer, merge
+from ihanoi_server.openapi.describe import (
     DOCS,
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -35,7 +36,6 @@ from ihanoi_server.openapi import (
     RouteDoc,
     document,
 )
-from ihanoi_server.openapi_inference import case_command_doc, create_command_doc, infer, merge
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

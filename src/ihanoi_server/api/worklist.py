@@ -20,9 +20,9 @@ from starlette.routing import Route
 from ihanoi_projections.base import micros
 from ihanoi_projections.queries.access import WORKLIST
 from ihanoi_projections.worklist import WorklistItem
+from ihanoi_server.api.pagination import page, page_request
 from ihanoi_server.http import json_response, principal, state, wait_for_position
-from ihanoi_server.openapi import CURSOR, LIMIT, POSITION, Query, document
-from ihanoi_server.routes.pagination import page, page_request
+from ihanoi_server.openapi.describe import CURSOR, LIMIT, POSITION, Query, document
 
 LIST = "worklist"
 
