@@ -23,6 +23,7 @@ from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
+from ihanoi_core.case_views import case_view
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
@@ -44,7 +45,6 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
-from ihanoi_core.snapshots import case_snapshot
 
 APPLICATION_NAME = "cases"
 
@@ -115,7 +115,7 @@ class Ihanoi(CommandBus, Application[UUID]):
         aggregate = self._load(case_id, Case)
         if not can_see(principal, aggregate):
             raise CaseNotFoundError(case_id)
-        return case_snapshot(aggregate, principal)
+        return case_view(aggregate, principal)
 
     def get_survey(self, principal: Principal, survey: UUID | str) -> dict[str, Any]:
         """A survey as the principal may see it, with whether it takes answers now
@@ -124,6 +124,6 @@ class Ihanoi(CommandBus, Application[UUID]):
         aggregate = self._load(case_id, Survey)
         if not can_see(principal, aggregate):
             raise CaseNotFoundError(case_id)
-        data = case_snapshot(aggregate, principal)
+        data = case_view(aggregate, principal)
         data["accepting_answers"] = aggregate.accepts_answers_at(self.clock())
         return data

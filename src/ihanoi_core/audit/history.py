@@ -24,12 +24,12 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ihanoi_core.case_views import REDACTED, case_view
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, NotFoundError, ValidationError
 from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.permissions import can_see
-from ihanoi_core.snapshots import REDACTED, case_snapshot
 
 if TYPE_CHECKING:
     from ihanoi_core.application import Ihanoi
@@ -229,7 +229,7 @@ def case_state(
         raise VersionNotFoundError(case_id, f"Case {current.code} has versions 1 to {current.version}, not {version}.")
     # Versions run 1, 2, 3 … with no gaps: the first ``version`` events are the case then.
     then = replay(None, events[:version])
-    state = case_snapshot(then, principal)
+    state = case_view(then, principal)
     if not current.can_read_personal(principal):
         state = _redacted(state, current)
     return CaseState(

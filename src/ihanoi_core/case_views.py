@@ -17,7 +17,7 @@ from ihanoi_core.domain.values import Principal
 REDACTED = None
 
 
-def case_snapshot(case: Case, principal: Principal) -> dict[str, Any]:
+def case_view(case: Case, principal: Principal) -> dict[str, Any]:
     """The case's public attributes, redacted for ``principal``."""
     data: dict[str, Any] = {
         "id": case.id,
