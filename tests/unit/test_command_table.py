@@ -67,14 +67,14 @@ def test_a_create_command_names_who_may_create_and_what(command_type: type[Creat
     assert command_type.creates
 
 
-class CloseReportWithNote(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CloseReportWithNote(ReportCommand, frozen=True, kw_only=True):
     """Not a real command: ``Report.close`` takes no note."""
 
     name: ClassVar[str] = "close-with-note"
     note: Text
 
 
-class ResolveReportPlainly(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ResolveReportPlainly(ReportCommand, frozen=True, kw_only=True):
     """Not a real command: ``Report.resolve`` also needs a reopen window."""
 
     name: ClassVar[str] = "resolve-plainly"
