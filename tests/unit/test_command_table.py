@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import inspect
 from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, ClassVar, cast
 
 import pytest
 
 import ihanoi_core.application  # noqa: F401 - registers every handler module
 from ihanoi_core.commands import grievances, reports, service_requests, surveys
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
-from ihanoi_core.domain.values import Role
-from ihanoi_core.handlers.table import HANDLERS
+from ihanoi_core.commands.reports import ReportCommand
+from ihanoi_core.commands.service_requests import ConfirmDossierPayment
+from ihanoi_core.commands.values import Text
+from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.survey import Survey
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.handlers.table import HANDLERS, Context, decides_by
 from ihanoi_core.permissions import PERMISSIONS
 
 MODULES = (grievances, reports, service_requests, surveys)
@@ -57,3 +65,59 @@ def test_a_case_command_is_a_step_of_its_kinds_and_its_roles_are_the_permission_
 def test_a_create_command_names_who_may_create_and_what(command_type: type[CreateCommand]) -> None:
     assert command_type.roles
     assert command_type.creates
+
+
+class CloseReportWithNote(ReportCommand, frozen=True, kw_only=True):
+    """Not a real command: ``Report.close`` takes no note."""
+
+    name: ClassVar[str] = "close-with-note"
+    note: Text
+
+
+class ResolveReportPlainly(ReportCommand, frozen=True, kw_only=True):
+    """Not a real command: ``Report.resolve`` also needs a reopen window."""
+
+    name: ClassVar[str] = "resolve-plainly"
+    answer: Text
+
+
+def test_a_pass_through_step_with_a_field_the_method_does_not_take_is_refused_when_registered() -> None:
+    with pytest.raises(TypeError, match="input field note is not a parameter"):
+        decides_by(CloseReportWithNote, Report.close)
+    assert CloseReportWithNote not in HANDLERS
+
+
+def test_a_pass_through_step_whose_method_needs_more_than_the_command_and_context_is_refused() -> None:
+    with pytest.raises(TypeError, match="no input field or context for reopen_window"):
+        decides_by(ResolveReportPlainly, Report.resolve)
+    assert ResolveReportPlainly not in HANDLERS
+
+
+def test_a_pass_through_step_must_name_a_method_of_the_commands_family() -> None:
+    with pytest.raises(TypeError, match="not a method of its family Report"):
+        decides_by(ResolveReportPlainly, Survey.publish_results)
+
+
+class RecordingCase:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def confirm_payment(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append(("confirm_payment", args, kwargs))
+
+
+class FakeBus:
+    calendar = object()
+
+
+def test_a_pass_through_handler_gives_the_method_the_fields_the_calendar_the_principal_and_the_time() -> None:
+    principal = Principal("officer-1", Role.OFFICER, "UBND_HOAN_KIEM")
+    now = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    ctx = Context(principal, now, cast(CommandBus, FakeBus()))
+    case = RecordingCase()
+    handler = HANDLERS[ConfirmDossierPayment]
+    assert handler.shape == "decides"
+    handler.function(case, ConfirmDossierPayment(case="HS-1", reference="BL-42"), ctx)
+    assert case.calls == [
+        ("confirm_payment", (principal,), {"reference": "BL-42", "calendar": FakeBus.calendar, "timestamp": now})
+    ]

@@ -39,7 +39,13 @@ from ihanoi_core.domain.values import Role
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Base of every command (see the module docstring)."""
+    """Base of every command (see the module docstring).
+
+    A subclass inherits ``forbid_unknown_fields``. It says ``frozen=True``
+    again for the type checker (which does not know msgspec inherits it) and
+    ``kw_only=True`` again because msgspec applies it only to the fields a
+    class declares itself (so fields stay in declaration order, passed by
+    name)."""
 
     name: ClassVar[str]
     roles: ClassVar[frozenset[Role]] = frozenset()
@@ -54,7 +60,7 @@ def summary_of(command_type: type[Command]) -> str:
     return " ".join(doc.split("\n\n", 1)[0].split())
 
 
-class CreateCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CreateCommand(Command, frozen=True, kw_only=True):
     """A command that makes a new case. With an idempotency key, a retry of
     the same command returns the first case (see ``Ihanoi.handle``)."""
 
@@ -65,7 +71,7 @@ class CreateCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=Tr
         return self.creates[0]
 
 
-class CaseCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CaseCommand(Command, frozen=True, kw_only=True):
     """A command on one existing case, named by id or code."""
 
     case: UUID | str

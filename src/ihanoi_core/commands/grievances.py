@@ -40,11 +40,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, ClassVar
 
-import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, Name, NationalId, Phone, ShortText, Text
+from ihanoi_core.commands.values import Code, Input, Name, NationalId, Phone, ShortText, Text
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
@@ -57,7 +56,7 @@ from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 LongText = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]
 
 
-class ComplainantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ComplainantIn(Input, frozen=True):
     """Who complains or denounces: personal data, sealed for a denunciation, which needs it in full."""
 
     name: Name
@@ -69,7 +68,7 @@ class ComplainantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return ComplainantIdentity(name=self.name, national_id=self.national_id, phone=self.phone, address=self.address)
 
 
-class FileComplaint(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class FileComplaint(CreateCommand, frozen=True, kw_only=True):
     """File a complaint (khiếu nại) or a denunciation (tố cáo), as its kind says.
     It goes to ``respondent_agency``: the agency whose decision or act it
     contests, or which manages the denounced official. A complaint about a
@@ -101,21 +100,21 @@ class FileComplaint(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fie
         return Denunciation if self.complaint_kind() is ComplaintKind.DENUNCIATION else Complaint
 
 
-class GrievanceCommand(CaseCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class GrievanceCommand(CaseCommand, frozen=True, kw_only=True):
     """A command on a complaint or a denunciation."""
 
     family: ClassVar[type[Case]] = Grievance
     roles: ClassVar[frozenset[Role]] = STAFF
 
 
-class AcceptComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AcceptComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Accept for resolution (thụ lý); the resolve clock starts."""
 
     name: ClassVar[str] = "accept"
     roles: ClassVar[frozenset[Role]] = LEADER
 
 
-class RefuseComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RefuseComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Refuse to accept, with the reason and its legal basis."""
 
     name: ClassVar[str] = "refuse"
@@ -124,7 +123,7 @@ class RefuseComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknow
     legal_basis: ShortText
 
 
-class ForwardComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ForwardComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Forward to the competent agency, which receives it with a new clock."""
 
     name: ClassVar[str] = "forward"
@@ -132,7 +131,7 @@ class ForwardComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unkno
     reason: Text
 
 
-class AssignComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AssignComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Name the handler (for a denunciation, the one who may read the denouncer's identity)."""
 
     name: ClassVar[str] = "assign"
@@ -141,13 +140,13 @@ class AssignComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknow
     assignee: Name
 
 
-class StartVerification(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class StartVerification(GrievanceCommand, frozen=True, kw_only=True):
     """The assigned handler starts verifying (xác minh); needs an assignee."""
 
     name: ClassVar[str] = "start-verification"
 
 
-class HoldDialogue(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class HoldDialogue(GrievanceCommand, frozen=True, kw_only=True):
     """Record a dialogue with the complainant (complaints only)."""
 
     name: ClassVar[str] = "hold-dialogue"
@@ -155,7 +154,7 @@ class HoldDialogue(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_f
     summary: LongText
 
 
-class ExtendComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ExtendComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Extend the resolve period, saying how complex the case is: a complaint
     once to the complex period; a denunciation once when complex, twice when
     especially complex (Law on Denunciations Art. 30). The handling agency's
@@ -168,7 +167,7 @@ class ExtendComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknow
     complexity: Complexity = Complexity.COMPLEX
 
 
-class ExtendPreliminaryCheck(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ExtendPreliminaryCheck(GrievanceCommand, frozen=True, kw_only=True):
     """Extend a denunciation's preliminary check once, 7 to 10 working days."""
 
     name: ClassVar[str] = "extend-preliminary-check"
@@ -177,7 +176,7 @@ class ExtendPreliminaryCheck(GrievanceCommand, frozen=True, kw_only=True, forbid
     reason: Text
 
 
-class DecideComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class DecideComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Issue the decision on a complaint."""
 
     name: ClassVar[str] = "decide"
@@ -186,7 +185,7 @@ class DecideComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknow
     decision: LongText
 
 
-class ConcludeDenunciation(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ConcludeDenunciation(GrievanceCommand, frozen=True, kw_only=True):
     """Issue the conclusion on a denunciation."""
 
     name: ClassVar[str] = "conclude"
@@ -195,13 +194,13 @@ class ConcludeDenunciation(GrievanceCommand, frozen=True, kw_only=True, forbid_u
     conclusion: LongText
 
 
-class CloseComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CloseComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Close the file after the decision or conclusion."""
 
     name: ClassVar[str] = "close"
 
 
-class WithdrawComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WithdrawComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """The complainant or denouncer withdraws before the decision or conclusion."""
 
     name: ClassVar[str] = "withdraw"
@@ -209,7 +208,7 @@ class WithdrawComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unkn
     reason: Text
 
 
-class CommentComplaint(GrievanceCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CommentComplaint(GrievanceCommand, frozen=True, kw_only=True):
     """Add a progress note for the filer."""
 
     name: ClassVar[str] = "comment"

@@ -12,14 +12,14 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, ShortText, Text, Url
+from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, RatingComment, ShortText, Stars, Text, Url
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Channel, Priority, Role
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 
 
-class SubmitReport(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     """File a report; it is routed by category and ward and the acknowledgement
     clock starts. Citizens own their reports; a partner or hotline officer files
     on behalf of the contact given; ``anonymous`` keeps the reporter unrecorded."""
@@ -38,68 +38,68 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fiel
     anonymous: bool = False
 
 
-class ReportCommand(CaseCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ReportCommand(CaseCommand, frozen=True, kw_only=True):
     """A command on a field report."""
 
     family: ClassVar[type[Case]] = Report
     roles: ClassVar[frozenset[Role]] = STAFF
 
 
-class AcknowledgeReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AcknowledgeReport(ReportCommand, frozen=True, kw_only=True):
     """Receive the report for the agency; starts the resolve clock (optionally at another priority)."""
 
     name: ClassVar[str] = "acknowledge"
     priority: Priority | None = None
 
 
-class AssignReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AssignReport(ReportCommand, frozen=True, kw_only=True):
     """Name the officer who handles it."""
 
     name: ClassVar[str] = "assign"
     assignee: Name
 
 
-class StartReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class StartReport(ReportCommand, frozen=True, kw_only=True):
     """Work starts."""
 
     name: ClassVar[str] = "start"
 
 
-class CommentReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CommentReport(ReportCommand, frozen=True, kw_only=True):
     """Add a public note."""
 
     name: ClassVar[str] = "comment"
     note: Text
 
 
-class ResolveReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ResolveReport(ReportCommand, frozen=True, kw_only=True):
     """Resolve with a public answer; opens the reopen window."""
 
     name: ClassVar[str] = "resolve"
     answer: Text
 
 
-class CloseReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CloseReport(ReportCommand, frozen=True, kw_only=True):
     """Close a resolved report."""
 
     name: ClassVar[str] = "close"
 
 
-class RejectReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RejectReport(ReportCommand, frozen=True, kw_only=True):
     """Refuse with a reason (out of scope, spam, belongs to the complaint channel)."""
 
     name: ClassVar[str] = "reject"
     reason: Text
 
 
-class MarkReportDuplicate(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class MarkReportDuplicate(ReportCommand, frozen=True, kw_only=True):
     """Close as a duplicate of another report the same staff can see."""
 
     name: ClassVar[str] = "mark-duplicate"
     original: Code
 
 
-class TransferReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class TransferReport(ReportCommand, frozen=True, kw_only=True):
     """Hand over to another agency, which must acknowledge it anew."""
 
     name: ClassVar[str] = "transfer"
@@ -108,14 +108,14 @@ class TransferReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fi
     reason: Text
 
 
-class DeclareReportNotResponsible(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class DeclareReportNotResponsible(ReportCommand, frozen=True, kw_only=True):
     """Close because another body is responsible, naming it."""
 
     name: ClassVar[str] = "declare-not-responsible"
     responsible: ShortText
 
 
-class ReopenReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ReopenReport(ReportCommand, frozen=True, kw_only=True):
     """The reporter reopens a resolved report that is not fixed, within the reopen window."""
 
     name: ClassVar[str] = "reopen"
@@ -123,10 +123,10 @@ class ReopenReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fiel
     reason: Text
 
 
-class RateReport(ReportCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RateReport(ReportCommand, frozen=True, kw_only=True):
     """The reporter rates the result from 1 to 5."""
 
     name: ClassVar[str] = "rate"
     roles: ClassVar[frozenset[Role]] = CITIZEN
-    stars: Annotated[int, Meta(ge=1, le=5)]
-    comment: Annotated[str, Meta(min_length=1, max_length=1000)] | None = None
+    stars: Stars
+    comment: RatingComment | None = None

@@ -15,14 +15,24 @@ Money is a whole number of đồng (the đồng has no minor unit in use).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, ClassVar
 
-import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, DocumentIn, Name, NationalId, Phone, ShortText, Text
+from ihanoi_core.commands.values import (
+    AwareDatetime,
+    Code,
+    DocumentIn,
+    Input,
+    Name,
+    NationalId,
+    Phone,
+    RatingComment,
+    ShortText,
+    Stars,
+    Text,
+)
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import ApplicantIdentity
@@ -32,7 +42,7 @@ from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 Documents = Annotated[tuple[DocumentIn, ...], Meta(min_length=1, max_length=50)]
 
 
-class ApplicantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ApplicantIn(Input, frozen=True):
     """Who the dossier is for (personal data: the applicant and the handling staff see it)."""
 
     name: Name
@@ -44,7 +54,7 @@ class ApplicantIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return ApplicantIdentity(name=self.name, national_id=self.national_id, phone=self.phone, address=self.address)
 
 
-class SubmitDossier(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SubmitDossier(CreateCommand, frozen=True, kw_only=True):
     """File a dossier for a procedure of the catalogue in a ward; the review clock
     (8 working hours) starts. The citizen filing it owns it."""
 
@@ -59,33 +69,33 @@ class SubmitDossier(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fie
     channel: Channel = Channel.WEB
 
 
-class DossierCommand(CaseCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class DossierCommand(CaseCommand, frozen=True, kw_only=True):
     """A command on a dossier."""
 
     family: ClassVar[type[Case]] = ServiceRequest
     roles: ClassVar[frozenset[Role]] = STAFF
 
 
-class ReceiveDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ReceiveDossier(DossierCommand, frozen=True, kw_only=True):
     """Accept a complete dossier; the appointment date is computed."""
 
     name: ClassVar[str] = "receive"
 
 
-class RejectDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RejectDossier(DossierCommand, frozen=True, kw_only=True):
     """Refuse to accept, with reasons."""
 
     name: ClassVar[str] = "reject"
     reason: Text
 
 
-class StartDossierProcessing(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class StartDossierProcessing(DossierCommand, frozen=True, kw_only=True):
     """Begin processing (on time); the caller becomes the assignee unless one was named."""
 
     name: ClassVar[str] = "start-processing"
 
 
-class RequestDossierSupplement(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RequestDossierSupplement(DossierCommand, frozen=True, kw_only=True):
     """Ask for every missing document at once (on time); the clock pauses."""
 
     name: ClassVar[str] = "request-supplement"
@@ -93,7 +103,7 @@ class RequestDossierSupplement(DossierCommand, frozen=True, kw_only=True, forbid
     note: Text | None = None
 
 
-class SupplementDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SupplementDossier(DossierCommand, frozen=True, kw_only=True):
     """Supply every requested document; the clock resumes."""
 
     name: ClassVar[str] = "supplement"
@@ -101,7 +111,7 @@ class SupplementDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknow
     documents: Documents
 
 
-class RequestDossierPayment(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RequestDossierPayment(DossierCommand, frozen=True, kw_only=True):
     """Ask for fees or taxes in whole đồng (on time); the clock pauses."""
 
     name: ClassVar[str] = "request-payment"
@@ -109,14 +119,14 @@ class RequestDossierPayment(DossierCommand, frozen=True, kw_only=True, forbid_un
     note: Text | None = None
 
 
-class ConfirmDossierPayment(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ConfirmDossierPayment(DossierCommand, frozen=True, kw_only=True):
     """Record the payment reference; the clock resumes."""
 
     name: ClassVar[str] = "confirm-payment"
     reference: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class SuspendDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SuspendDossier(DossierCommand, frozen=True, kw_only=True):
     """Stop processing with a reason (on time); the clock pauses."""
 
     name: ClassVar[str] = "suspend"
@@ -124,7 +134,7 @@ class SuspendDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_f
     reason: Text
 
 
-class ResumeDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ResumeDossier(DossierCommand, frozen=True, kw_only=True):
     """Resume a suspended dossier; the clock resumes."""
 
     name: ClassVar[str] = "resume"
@@ -132,7 +142,7 @@ class ResumeDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fi
     note: Text | None = None
 
 
-class ForwardDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ForwardDossier(DossierCommand, frozen=True, kw_only=True):
     """Send to a partner agency for its step (liên thông, on time), within the appointment date."""
 
     name: ClassVar[str] = "forward"
@@ -141,7 +151,7 @@ class ForwardDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_f
     note: Text
 
 
-class ReturnDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ReturnDossier(DossierCommand, frozen=True, kw_only=True):
     """The partner agency hands the dossier back (only the staff of the agency it
     was forwarded to)."""
 
@@ -149,30 +159,30 @@ class ReturnDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fi
     note: Text | None = None
 
 
-class ApologizeForDossierDelay(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ApologizeForDossierDelay(DossierCommand, frozen=True, kw_only=True):
     """Apologise for a delay with a new, later appointment date (phiếu xin lỗi;
     the leader of the handling agency)."""
 
     name: ClassVar[str] = "apologize"
     roles: ClassVar[frozenset[Role]] = LEADER
     reason: Text
-    new_due: Annotated[datetime, Meta(tz=True)]
+    new_due: AwareDatetime
 
 
-class MarkDossierResultReady(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class MarkDossierResultReady(DossierCommand, frozen=True, kw_only=True):
     """The result is ready for the applicant (on time); the clock stops."""
 
     name: ClassVar[str] = "mark-result-ready"
     note: Text
 
 
-class ReturnDossierResult(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ReturnDossierResult(DossierCommand, frozen=True, kw_only=True):
     """The applicant has received the result."""
 
     name: ClassVar[str] = "return-result"
 
 
-class WithdrawDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WithdrawDossier(DossierCommand, frozen=True, kw_only=True):
     """The applicant withdraws the dossier before its result."""
 
     name: ClassVar[str] = "withdraw"
@@ -180,23 +190,23 @@ class WithdrawDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_
     reason: Text
 
 
-class RateDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RateDossier(DossierCommand, frozen=True, kw_only=True):
     """Rate the service 1–5, once."""
 
     name: ClassVar[str] = "rate"
     roles: ClassVar[frozenset[Role]] = CITIZEN
-    stars: Annotated[int, Meta(ge=1, le=5)]
-    comment: Annotated[str, Meta(min_length=1, max_length=1000)] | None = None
+    stars: Stars
+    comment: RatingComment | None = None
 
 
-class AssignDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AssignDossier(DossierCommand, frozen=True, kw_only=True):
     """Name the officer who handles the dossier (staff of the handling agency)."""
 
     name: ClassVar[str] = "assign"
     assignee: Name
 
 
-class CommentDossier(DossierCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CommentDossier(DossierCommand, frozen=True, kw_only=True):
     """Add a note the applicant can read."""
 
     name: ClassVar[str] = "comment"

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import AwareDatetime, Text
+from ihanoi_core.commands.values import AwareDatetime, Input, Text
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_core.domain.survey import Survey
@@ -36,7 +35,7 @@ from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 Option = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-class QuestionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class QuestionIn(Input, frozen=True):
     """One question: a short stable ``id`` answers refer to, its text, its
     type, and for a choice question its options."""
 
@@ -60,7 +59,7 @@ class QuestionIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         )
 
 
-class AnswerIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class AnswerIn(Input, frozen=True):
     """One answer: ``choices`` for a choice question, ``rating`` (1–5) for a
     rating question, ``text`` for a free-text question."""
 
@@ -82,7 +81,7 @@ class AnswerIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 Questions = Annotated[tuple[QuestionIn, ...], Meta(max_length=100)]
 
 
-class CreateSurvey(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CreateSurvey(CreateCommand, frozen=True, kw_only=True):
     """Draft a survey for the caller's agency. Its staff set the questions until
     it is published; an anonymous survey never records who answered and takes
     one answer per respondent token."""
@@ -97,14 +96,14 @@ class CreateSurvey(CreateCommand, frozen=True, kw_only=True, forbid_unknown_fiel
     questions: Questions = ()
 
 
-class SurveyCommand(CaseCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SurveyCommand(CaseCommand, frozen=True, kw_only=True):
     """A command on a survey (its lifecycle; answering is ``AnswerSurvey``)."""
 
     family: ClassVar[type[Case]] = Survey
     roles: ClassVar[frozenset[Role]] = LEADER
 
 
-class SetSurveyQuestions(SurveyCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SetSurveyQuestions(SurveyCommand, frozen=True, kw_only=True):
     """Replace the draft's questions."""
 
     name: ClassVar[str] = "questions"
@@ -113,7 +112,7 @@ class SetSurveyQuestions(SurveyCommand, frozen=True, kw_only=True, forbid_unknow
     questions: Questions
 
 
-class PublishSurvey(SurveyCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PublishSurvey(SurveyCommand, frozen=True, kw_only=True):
     """Publish for answers from opens_at until closes_at; the questions freeze."""
 
     name: ClassVar[str] = "publish"
@@ -121,20 +120,20 @@ class PublishSurvey(SurveyCommand, frozen=True, kw_only=True, forbid_unknown_fie
     closes_at: AwareDatetime
 
 
-class CloseSurvey(SurveyCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CloseSurvey(SurveyCommand, frozen=True, kw_only=True):
     """Stop taking answers."""
 
     name: ClassVar[str] = "close"
 
 
-class PublishSurveyResults(SurveyCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PublishSurveyResults(SurveyCommand, frozen=True, kw_only=True):
     """Publish the summary of a closed survey's results."""
 
     name: ClassVar[str] = "publish-results"
     summary: Text
 
 
-class AnswerSurvey(CaseCommand, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AnswerSurvey(CaseCommand, frozen=True, kw_only=True):
     """Answer a published survey, once: the result names the new response
     (kind ``survey_response``) and the survey's code.
 

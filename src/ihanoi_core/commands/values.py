@@ -26,9 +26,18 @@ NationalId = Annotated[str, Meta(pattern=r"^[0-9]{9}([0-9]{3})?$")]
 Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
 # A moment with its time zone (RFC 3339 with an offset): a naive one is refused.
 AwareDatetime = Annotated[datetime, Meta(tz=True)]
+# A rating of a case's handling and what the rater adds to it.
+Stars = Annotated[int, Meta(ge=1, le=5)]
+RatingComment = Annotated[str, Meta(min_length=1, max_length=1000)]
 
 
-class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Input(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Base of a command's nested input (a location, a document …): frozen, and
+    refused when a body gives a field it does not declare. Unlike a command's,
+    its fields may also be given by position."""
+
+
+class LocationIn(Input, frozen=True):
     """Where: the ward, and coordinates and/or a street address."""
 
     ward: Code
@@ -40,7 +49,7 @@ class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return Location(ward=self.ward, latitude=self.latitude, longitude=self.longitude, address=self.address)
 
 
-class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ContactIn(Input, frozen=True):
     """How to reach the person who filed (personal data, never public)."""
 
     name: Annotated[str, Meta(max_length=200)] | None = None
@@ -51,7 +60,7 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return Contact(name=self.name, phone=self.phone, email=self.email)
 
 
-class DocumentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class DocumentIn(Input, frozen=True):
     """A paper handed in: its name, where the scan is stored and its SHA-256."""
 
     name: ShortText

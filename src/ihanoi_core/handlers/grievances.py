@@ -33,7 +33,7 @@ from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
 
 
 @creates(FileComplaint)
@@ -122,14 +122,8 @@ def _second_time_resolver(ctx: Context, first: Complaint) -> str:
     return decider.parent
 
 
-@decides(AcceptComplaint)
-def accept(case: Grievance, command: AcceptComplaint, ctx: Context) -> None:
-    case.accept(ctx.principal, deadlines=ctx.directory.deadlines, calendar=ctx.calendar, timestamp=ctx.now)
-
-
-@decides(RefuseComplaint)
-def refuse(case: Grievance, command: RefuseComplaint, ctx: Context) -> None:
-    case.refuse(ctx.principal, command.reason, command.legal_basis, timestamp=ctx.now)
+decides_by(AcceptComplaint, Grievance.accept)
+decides_by(RefuseComplaint, Grievance.refuse)
 
 
 @decides(ForwardComplaint)
@@ -146,19 +140,9 @@ def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
     )
 
 
-@decides(AssignComplaint)
-def assign(case: Grievance, command: AssignComplaint, ctx: Context) -> None:
-    case.assign(ctx.principal, command.assignee, timestamp=ctx.now)
-
-
-@decides(StartVerification)
-def start_verification(case: Grievance, command: StartVerification, ctx: Context) -> None:
-    case.start_verification(ctx.principal, timestamp=ctx.now)
-
-
-@decides(HoldDialogue)
-def hold_dialogue(case: Grievance, command: HoldDialogue, ctx: Context) -> None:
-    case.hold_dialogue(ctx.principal, command.summary, timestamp=ctx.now)
+decides_by(AssignComplaint, Grievance.assign)
+decides_by(StartVerification, Grievance.start_verification)
+decides_by(HoldDialogue, Grievance.hold_dialogue)
 
 
 @decides(ExtendComplaint)
@@ -177,33 +161,9 @@ def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
     )
 
 
-@decides(ExtendPreliminaryCheck)
-def extend_preliminary_check(case: Grievance, command: ExtendPreliminaryCheck, ctx: Context) -> None:
-    case.extend_preliminary_check(
-        ctx.principal, command.reason, deadlines=ctx.directory.deadlines, calendar=ctx.calendar, timestamp=ctx.now
-    )
-
-
-@decides(DecideComplaint)
-def decide(case: Grievance, command: DecideComplaint, ctx: Context) -> None:
-    case.decide(ctx.principal, command.decision, timestamp=ctx.now)
-
-
-@decides(ConcludeDenunciation)
-def conclude(case: Grievance, command: ConcludeDenunciation, ctx: Context) -> None:
-    case.conclude(ctx.principal, command.conclusion, timestamp=ctx.now)
-
-
-@decides(CloseComplaint)
-def close(case: Grievance, command: CloseComplaint, ctx: Context) -> None:
-    case.close(ctx.principal, timestamp=ctx.now)
-
-
-@decides(WithdrawComplaint)
-def withdraw(case: Grievance, command: WithdrawComplaint, ctx: Context) -> None:
-    case.withdraw(ctx.principal, command.reason, timestamp=ctx.now)
-
-
-@decides(CommentComplaint)
-def comment(case: Grievance, command: CommentComplaint, ctx: Context) -> None:
-    case.comment(ctx.principal, command.note, timestamp=ctx.now)
+decides_by(ExtendPreliminaryCheck, Grievance.extend_preliminary_check)
+decides_by(DecideComplaint, Grievance.decide)
+decides_by(ConcludeDenunciation, Grievance.conclude)
+decides_by(CloseComplaint, Grievance.close)
+decides_by(WithdrawComplaint, Grievance.withdraw)
+decides_by(CommentComplaint, Grievance.comment)

@@ -27,7 +27,7 @@ from ihanoi_core.commands.reports import (
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
 
 
 @creates(SubmitReport)
@@ -78,19 +78,9 @@ def acknowledge(report: Report, command: AcknowledgeReport, ctx: Context) -> Non
     )
 
 
-@decides(AssignReport)
-def assign(report: Report, command: AssignReport, ctx: Context) -> None:
-    report.assign(ctx.principal, command.assignee, timestamp=ctx.now)
-
-
-@decides(StartReport)
-def start(report: Report, command: StartReport, ctx: Context) -> None:
-    report.start(ctx.principal, timestamp=ctx.now)
-
-
-@decides(CommentReport)
-def comment(report: Report, command: CommentReport, ctx: Context) -> None:
-    report.comment(ctx.principal, command.note, timestamp=ctx.now)
+decides_by(AssignReport, Report.assign)
+decides_by(StartReport, Report.start)
+decides_by(CommentReport, Report.comment)
 
 
 @decides(ResolveReport)
@@ -99,14 +89,8 @@ def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
     report.resolve(ctx.principal, command.answer, reopen_window=window, calendar=ctx.calendar, timestamp=ctx.now)
 
 
-@decides(CloseReport)
-def close(report: Report, command: CloseReport, ctx: Context) -> None:
-    report.close(ctx.principal, timestamp=ctx.now)
-
-
-@decides(RejectReport)
-def reject(report: Report, command: RejectReport, ctx: Context) -> None:
-    report.reject(ctx.principal, command.reason, timestamp=ctx.now)
+decides_by(CloseReport, Report.close)
+decides_by(RejectReport, Report.reject)
 
 
 @decides(MarkReportDuplicate)
@@ -151,6 +135,4 @@ def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
     )
 
 
-@decides(RateReport)
-def rate(report: Report, command: RateReport, ctx: Context) -> None:
-    report.rate(ctx.principal, command.stars, command.comment, timestamp=ctx.now)
+decides_by(RateReport, Report.rate)

@@ -32,7 +32,7 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
 
 
 @creates(SubmitDossier)
@@ -70,19 +70,9 @@ def submit(command: SubmitDossier, ctx: Context) -> Build:
     return build
 
 
-@decides(ReceiveDossier)
-def receive(dossier: ServiceRequest, command: ReceiveDossier, ctx: Context) -> None:
-    dossier.receive(ctx.principal, calendar=ctx.calendar, timestamp=ctx.now)
-
-
-@decides(RejectDossier)
-def reject(dossier: ServiceRequest, command: RejectDossier, ctx: Context) -> None:
-    dossier.reject(ctx.principal, command.reason, timestamp=ctx.now)
-
-
-@decides(StartDossierProcessing)
-def start_processing(dossier: ServiceRequest, command: StartDossierProcessing, ctx: Context) -> None:
-    dossier.start_processing(ctx.principal, timestamp=ctx.now)
+decides_by(ReceiveDossier, ServiceRequest.receive)
+decides_by(RejectDossier, ServiceRequest.reject)
+decides_by(StartDossierProcessing, ServiceRequest.start_processing)
 
 
 @decides(RequestDossierSupplement)
@@ -96,24 +86,10 @@ def supplement(dossier: ServiceRequest, command: SupplementDossier, ctx: Context
     dossier.supplement(ctx.principal, documents, calendar=ctx.calendar, timestamp=ctx.now)
 
 
-@decides(RequestDossierPayment)
-def request_payment(dossier: ServiceRequest, command: RequestDossierPayment, ctx: Context) -> None:
-    dossier.request_payment(ctx.principal, command.amount, command.note, timestamp=ctx.now)
-
-
-@decides(ConfirmDossierPayment)
-def confirm_payment(dossier: ServiceRequest, command: ConfirmDossierPayment, ctx: Context) -> None:
-    dossier.confirm_payment(ctx.principal, command.reference, calendar=ctx.calendar, timestamp=ctx.now)
-
-
-@decides(SuspendDossier)
-def suspend(dossier: ServiceRequest, command: SuspendDossier, ctx: Context) -> None:
-    dossier.suspend(ctx.principal, command.reason, timestamp=ctx.now)
-
-
-@decides(ResumeDossier)
-def resume(dossier: ServiceRequest, command: ResumeDossier, ctx: Context) -> None:
-    dossier.resume(ctx.principal, command.note, calendar=ctx.calendar, timestamp=ctx.now)
+decides_by(RequestDossierPayment, ServiceRequest.request_payment)
+decides_by(ConfirmDossierPayment, ServiceRequest.confirm_payment)
+decides_by(SuspendDossier, ServiceRequest.suspend)
+decides_by(ResumeDossier, ServiceRequest.resume)
 
 
 @decides(ForwardDossier)
@@ -125,41 +101,11 @@ def forward(dossier: ServiceRequest, command: ForwardDossier, ctx: Context) -> N
     )
 
 
-@decides(ReturnDossier)
-def return_from_forwarding(dossier: ServiceRequest, command: ReturnDossier, ctx: Context) -> None:
-    dossier.return_from_forwarding(ctx.principal, command.note, timestamp=ctx.now)
-
-
-@decides(ApologizeForDossierDelay)
-def apologize(dossier: ServiceRequest, command: ApologizeForDossierDelay, ctx: Context) -> None:
-    dossier.apologize(ctx.principal, command.reason, command.new_due, calendar=ctx.calendar, timestamp=ctx.now)
-
-
-@decides(MarkDossierResultReady)
-def mark_result_ready(dossier: ServiceRequest, command: MarkDossierResultReady, ctx: Context) -> None:
-    dossier.mark_result_ready(ctx.principal, command.note, timestamp=ctx.now)
-
-
-@decides(ReturnDossierResult)
-def return_result(dossier: ServiceRequest, command: ReturnDossierResult, ctx: Context) -> None:
-    dossier.return_result(ctx.principal, timestamp=ctx.now)
-
-
-@decides(WithdrawDossier)
-def withdraw(dossier: ServiceRequest, command: WithdrawDossier, ctx: Context) -> None:
-    dossier.withdraw(ctx.principal, command.reason, timestamp=ctx.now)
-
-
-@decides(RateDossier)
-def rate(dossier: ServiceRequest, command: RateDossier, ctx: Context) -> None:
-    dossier.rate(ctx.principal, command.stars, command.comment, timestamp=ctx.now)
-
-
-@decides(AssignDossier)
-def assign(dossier: ServiceRequest, command: AssignDossier, ctx: Context) -> None:
-    dossier.assign(ctx.principal, command.assignee, timestamp=ctx.now)
-
-
-@decides(CommentDossier)
-def comment(dossier: ServiceRequest, command: CommentDossier, ctx: Context) -> None:
-    dossier.comment(ctx.principal, command.note, timestamp=ctx.now)
+decides_by(ReturnDossier, ServiceRequest.return_from_forwarding)
+decides_by(ApologizeForDossierDelay, ServiceRequest.apologize)
+decides_by(MarkDossierResultReady, ServiceRequest.mark_result_ready)
+decides_by(ReturnDossierResult, ServiceRequest.return_result)
+decides_by(WithdrawDossier, ServiceRequest.withdraw)
+decides_by(RateDossier, ServiceRequest.rate)
+decides_by(AssignDossier, ServiceRequest.assign)
+decides_by(CommentDossier, ServiceRequest.comment)

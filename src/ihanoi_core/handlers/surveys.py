@@ -25,7 +25,7 @@ from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import AlreadyAnsweredError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
 from ihanoi_core.permissions import authorize
 
 
@@ -58,19 +58,9 @@ def set_questions(survey: Survey, command: SetSurveyQuestions, ctx: Context) -> 
     survey.set_questions(ctx.principal, tuple(question.value() for question in command.questions), timestamp=ctx.now)
 
 
-@decides(PublishSurvey)
-def publish(survey: Survey, command: PublishSurvey, ctx: Context) -> None:
-    survey.publish(ctx.principal, opens_at=command.opens_at, closes_at=command.closes_at, timestamp=ctx.now)
-
-
-@decides(CloseSurvey)
-def close(survey: Survey, command: CloseSurvey, ctx: Context) -> None:
-    survey.close(ctx.principal, timestamp=ctx.now)
-
-
-@decides(PublishSurveyResults)
-def publish_results(survey: Survey, command: PublishSurveyResults, ctx: Context) -> None:
-    survey.publish_results(ctx.principal, command.summary, timestamp=ctx.now)
+decides_by(PublishSurvey, Survey.publish)
+decides_by(CloseSurvey, Survey.close)
+decides_by(PublishSurveyResults, Survey.publish_results)
 
 
 @handles(AnswerSurvey)

@@ -5,6 +5,11 @@ A handler module registers one function per command type with a decorator:
 - ``@decides(CommandType)``: ``(case, command, ctx) -> None`` lets the loaded,
   authorised case decide (the aggregate raises and appends nothing if it
   refuses); the bus saves what it appended.
+- ``decides_by(CommandType, Aggregate.method)``: the same for a step with
+  nothing to look up or compose, whose input fields are the method's own
+  parameters by name: the handler passes them through, with the principal,
+  the time and what the method takes from the context (``calendar``,
+  ``deadlines``). The names are checked when the handler module is imported.
 - ``@creates(CommandType)``: ``(command, ctx) -> build`` checks the input and
   returns ``build(case_id, code)``, which makes the new case; the bus allots
   the id (idempotency) and the code, and saves it with its code index.
@@ -18,11 +23,14 @@ each kind it is a step of), so roles are declared once, on the command type.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from uuid import UUID
+
+import msgspec
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
@@ -86,6 +94,78 @@ def decides(
         return function
 
     return decorate
+
+
+# What a method may take from the context rather than the command, by its
+# parameter's name: the application's one calendar and the directory's legal
+# periods. The principal (the method's ``actor``) and ``timestamp`` always come
+# from the context.
+FROM_CONTEXT: dict[str, Callable[[Context], Any]] = {
+    "calendar": lambda ctx: ctx.calendar,
+    "deadlines": lambda ctx: ctx.directory.deadlines,
+}
+
+
+def decides_by(command_type: type[CaseCommand], method: Callable[..., None]) -> None:
+    """Register the handler that calls ``method`` on the case with the
+    command's input fields as keyword arguments (see the module docstring).
+
+    ``method`` is named on the command's family (``Report.close``) and called on
+    the loaded case by its name, so a kind that overrides it is honoured.
+    Raises ``TypeError`` at registration, so at import, unless the family and
+    every kind of it that defines the method take ``(actor, <the fields>,
+    <context names>, *, timestamp)``: no field may go unused, no parameter
+    unfilled."""
+    name: str = method.__name__
+    if getattr(command_type.family, name, None) is not method:
+        family = command_type.family.__name__
+        raise TypeError(f"{command_type.__name__}: {method.__qualname__} is not a method of its family {family}")
+    fields = tuple(field.name for field in msgspec.structs.fields(command_type) if field.name != "case")
+    from_context = tuple(
+        parameter
+        for parameter in _parameters_after_actor(command_type, method)
+        if parameter not in fields and parameter != "timestamp"
+    )
+    for aggregate in _family_tree(command_type.family):
+        if name in vars(aggregate):
+            _parameters_after_actor(command_type, vars(aggregate)[name])
+
+    def decide(case: Case, command: CaseCommand, ctx: Context) -> None:
+        arguments = {field: getattr(command, field) for field in fields}
+        arguments.update((parameter, FROM_CONTEXT[parameter](ctx)) for parameter in from_context)
+        getattr(case, name)(ctx.principal, **arguments, timestamp=ctx.now)
+
+    decide.__name__ = decide.__qualname__ = name
+    decide.__doc__ = f"{command_type.__name__} → {method.__qualname__} (by ``decides_by``)."
+    _register(command_type, Handler("decides", decide))
+
+
+def _parameters_after_actor(command_type: type[CaseCommand], method: Callable[..., None]) -> tuple[str, ...]:
+    """The names ``method`` takes after ``self`` and the actor, checked against
+    the command's fields and ``FROM_CONTEXT``; ``TypeError`` on a mismatch."""
+    parameters = list(inspect.signature(method).parameters.values())
+    problems = [] if len(parameters) > 1 and parameters[1].kind is parameters[1].POSITIONAL_OR_KEYWORD else ["no actor"]
+    parameters = parameters[2:]
+    names = tuple(parameter.name for parameter in parameters)
+    fields = {field.name for field in msgspec.structs.fields(command_type)} - {"case"}
+    problems += [
+        f"{parameter.name} cannot be passed by name"
+        for parameter in parameters
+        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    ]
+    fillable = fields | set(FROM_CONTEXT) | {"timestamp"}
+    problems += [f"no input field or context for {name}" for name in names if name not in fillable]
+    problems += [f"input field {field} is not a parameter" for field in sorted(fields - set(names))]
+    if "timestamp" not in names:
+        problems.append("it takes no timestamp")
+    if problems:
+        raise TypeError(f"{command_type.__name__} cannot be decided by {method.__qualname__}: {'; '.join(problems)}")
+    return names
+
+
+def _family_tree(family: type[Case]) -> list[type[Case]]:
+    """The family's class and all its subclasses."""
+    return [family, *(sub for direct in family.__subclasses__() for sub in _family_tree(direct))]
 
 
 def creates(

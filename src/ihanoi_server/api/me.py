@@ -15,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.domain.values import Principal
 from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatus
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import MY_CASES
-from ihanoi_server.api.pagination import page, page_request
-from ihanoi_server.http import call_app, json_response, principal, state, wait_for_position
+from ihanoi_server.api.pagination import read_page
 from ihanoi_server.openapi.describe import CURSOR, LIMIT, POSITION, document
 
 LIST = "me_cases"
@@ -36,16 +37,13 @@ def sort_key(row: CaseStatus) -> tuple[int, str]:
     return micros(row.updated_at) or 0, str(row.case_id)
 
 
+def read(queries: Queries, who: Principal, limit: int, before: tuple[int, str] | None) -> list[CaseStatus]:
+    return queries.my_cases(who, limit=limit, before=before)
+
+
 async def my_cases(request: Request) -> Response:
     """The citizen's cases, newest first. Roles: citizen."""
-    who = principal(request)
-    queries = state(request).queries
-    queries.authorize(who, MY_CASES)
-    limit, cursor = page_request(request, LIST)
-    await wait_for_position(request)
-    before = (cursor.key, cursor.id) if cursor else None
-    rows = await call_app(request, queries.my_cases, who, limit=limit + 1, before=before)
-    return json_response(page(rows, limit, LIST, sort_key))
+    return await read_page(request, LIST, MY_CASES, read, sort_key)
 
 
 routes = [Route("/api/v1/me/cases", my_cases, methods=["GET"], name="me:cases")]

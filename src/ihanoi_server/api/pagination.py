@@ -8,6 +8,7 @@ releases. A cursor that does not decode, or belongs to another list, is 422.
 
 Pages are read with one row more than asked for, so ``next_cursor`` is null
 exactly when there is nothing after the page (no empty last page).
+``read_page`` is a whole paged list endpoint but for its query.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import Meta
 from starlette.requests import Request
+from starlette.responses import Response
 
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
-from ihanoi_server.http import query_int
+from ihanoi_projections.queries import Queries
+from ihanoi_projections.queries.access import QueryRule
+from ihanoi_server.http import call_app, json_response, principal, query_int, state, wait_for_position
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -73,3 +78,23 @@ def page(rows: Sequence[T], limit: int, list_name: str, sort_key: Callable[[T], 
         key, case_id = sort_key(items[-1])
         next_cursor = encode_cursor(Cursor(of=list_name, key=key, id=case_id))
     return {"items": items, "next_cursor": next_cursor}
+
+
+# A list's query: (queries, principal, limit, the previous page's last sort key) -> rows.
+ReadRows = Callable[[Queries, Principal, int, tuple[int, str] | None], Sequence[T]]
+
+
+async def read_page(
+    request: Request, list_name: str, rule: QueryRule, read: ReadRows[T], sort_key: Callable[[T], tuple[int, str]]
+) -> Response:
+    """A page of the list ``list_name``: the caller is checked against ``rule``
+    before the paging parameters are (a refused caller is 403 whatever they
+    asked), the answer waits for ``?position=``, and ``read`` is asked for one
+    row more than the page."""
+    who = principal(request)
+    queries = state(request).queries
+    queries.authorize(who, rule)
+    limit, cursor = page_request(request, list_name)
+    await wait_for_position(request)
+    rows = await call_app(request, read, queries, who, limit + 1, (cursor.key, cursor.id) if cursor else None)
+    return json_response(page(rows, limit, list_name, sort_key))

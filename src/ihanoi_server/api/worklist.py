@@ -12,16 +12,16 @@ only, and only their own agency's work; every other role is 403 (the
 from __future__ import annotations
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.domain.values import Principal
 from ihanoi_projections.base import micros
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import WORKLIST
 from ihanoi_projections.worklist import WorklistItem
-from ihanoi_server.api.pagination import page, page_request
-from ihanoi_server.http import json_response, principal, state, wait_for_position
+from ihanoi_server.api.pagination import read_page
 from ihanoi_server.openapi.describe import CURSOR, LIMIT, POSITION, Query, document
 
 LIST = "worklist"
@@ -40,19 +40,12 @@ def sort_key(item: WorklistItem) -> tuple[int, str]:
 
 async def worklist(request: Request) -> Response:
     """The agency's open items. Roles: officer, leader."""
-    who = principal(request)
-    queries = state(request).queries
-    queries.authorize(who, WORKLIST)
-    limit, cursor = page_request(request, LIST)
-    await wait_for_position(request)
-    items = await run_in_threadpool(
-        queries.worklist,
-        who,
-        assignee=request.query_params.get("assignee"),
-        limit=limit + 1,
-        after=(cursor.key, cursor.id) if cursor else None,
-    )
-    return json_response(page(items, limit, LIST, sort_key))
+    assignee = request.query_params.get("assignee")
+
+    def read(queries: Queries, who: Principal, limit: int, after: tuple[int, str] | None) -> list[WorklistItem]:
+        return queries.worklist(who, assignee=assignee, limit=limit, after=after)
+
+    return await read_page(request, LIST, WORKLIST, read, sort_key)
 
 
 routes = [Route("/api/v1/worklist", worklist, methods=["GET"], name="worklist:read")]
