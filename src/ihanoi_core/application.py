@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -33,13 +33,17 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.events.topics import register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
+from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
-from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
+from ihanoi_core.eventstore.sealing import Sealer
+from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler module registers its handlers
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
+from ihanoi_core.privacy.erasure import PrivacyCommands
+from ihanoi_core.privacy.export import SubjectAccess
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot
 
@@ -53,10 +57,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandBus, Application[UUID]):
+class Ihanoi(
+    ComplaintCommands,
+    ServiceRequestCommands,
+    SurveyCommands,
+    PrivacyCommands,
+    SubjectAccess,
+    CommandBus,
+    Application[UUID],
+):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME
+    # Whether personal fields are sealed (docs/privacy.md); off only to measure its cost.
+    seals_personal_data: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -65,7 +79,11 @@ class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandB
         directory: Directory | None = None,
         clock: Callable[[], datetime] = utc_now,
         env: dict[str, str] | None = None,
+        personal_keys: KeyStore | None = None,
     ) -> None:
+        """``personal_keys``: another application's data keys, to read its
+        events from a copy of its log (``audit replay``); by default this
+        store's own (``personal_key_store``)."""
         self.settings = settings or Settings(database_url="memory://")
         self.directory = directory or load_directory(self.settings.directory)
         calendar = self.directory.calendar
@@ -80,6 +98,8 @@ class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandB
         self.case_cache = CaseCache()
         self.code_cache = CodeCache()
         self.save_listeners = []
+        self._owns_keys = personal_keys is None
+        self.personal_keys = personal_keys or personal_key_store(self.settings)
         library_env = {**eventsourcing_env(self.settings), **(env or {})}
         # On PostgreSQL the tables are created under a lock (postgres_ddl_lock).
         create_tables = store_kind(self.settings) == "postgres" and strtobool(library_env.get("CREATE_TABLE", "yes"))
@@ -92,6 +112,8 @@ class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandB
                 for recorder in recorders:
                     if isinstance(recorder, PostgresRecorder):
                         recorder.create_table()
+                if self._owns_keys:
+                    self.personal_keys.table.create()
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder(VALUE_TYPES)
@@ -99,7 +121,15 @@ class Ihanoi(ComplaintCommands, ServiceRequestCommands, SurveyCommands, CommandB
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.env.get(self.factory.MAPPER_TOPIC):
             return super().construct_mapper()
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=IhanoiMapper)
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=IhanoiMapper)
+        if isinstance(mapper, IhanoiMapper) and self.seals_personal_data:
+            mapper.sealer = Sealer(self.personal_keys, mapper.transcoder)
+        return mapper
+
+    def close(self) -> None:
+        super().close()
+        if self._owns_keys:
+            self.personal_keys.close()
 
     def _max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

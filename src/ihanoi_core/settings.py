@@ -8,6 +8,8 @@ kept out of ``repr`` so they never reach a log line.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -21,6 +23,12 @@ from ihanoi_core.errors import ConfigurationError
 # Only ever used when IHANOI_ENV=development; a production start without
 # IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
 DEVELOPMENT_SECRET_KEY = "ihanoi-development-only-secret-key-do-not-use-in-production"
+
+# Likewise only in development and test: wraps the data keys that seal personal
+# fields (docs/privacy.md). Published, so it protects nothing; a production
+# start without IHANOI_PII_MASTER_KEY fails instead.
+DEVELOPMENT_PII_MASTER_KEY = base64.b64encode(b"ihanoi-development-only-pii-key!").decode()
+PII_MASTER_KEY_BYTES = 32
 
 # HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
 MIN_SECRET_KEY_BYTES = 32
@@ -52,6 +60,9 @@ class Settings:
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
     token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
+    # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
+    # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
+    pii_master_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -69,6 +80,8 @@ class Settings:
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
+        if self.pii_master_key is not None:
+            self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         # Development keeps working with any key: it signs with a published one anyway.
         if (
             self.secret_key
@@ -90,6 +103,30 @@ class Settings:
             return DEVELOPMENT_SECRET_KEY
         raise ConfigurationError("IHANOI_SECRET_KEY is required unless IHANOI_ENV=development.")
 
+    @property
+    def pii_master_keys(self) -> tuple[bytes, ...]:
+        """The master keys that wrap personal-data keys, current first; the
+        published development key only in development/test, and none (an
+        in-memory store makes its own for the process) otherwise."""
+        if not self.pii_master_key:
+            if self.env in ("development", "test"):
+                return (base64.b64decode(DEVELOPMENT_PII_MASTER_KEY),)
+            return ()
+        keys = []
+        for part in self.pii_master_key.split(","):
+            try:
+                key = base64.b64decode(part.strip(), validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) != PII_MASTER_KEY_BYTES:
+                raise ConfigurationError(
+                    f"IHANOI_PII_MASTER_KEY must be base64 keys of {PII_MASTER_KEY_BYTES} bytes, comma-separated "
+                    "(current first); e.g. `python -c 'import base64, os; "
+                    "print(base64.b64encode(os.urandom(32)).decode())'`."
+                )
+            keys.append(key)
+        return tuple(keys)
+
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -107,7 +144,7 @@ class Settings:
             return value.strip() if value is not None and value.strip() else None
 
         kwargs: dict[str, object] = {}
-        for name in ("database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key"):
+        for name in ("database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key"):
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value
         if (value := get("LOG_LEVEL")) is not None:

@@ -41,6 +41,8 @@ from ihanoi_core.domain.service_request_forwarding import DossierForwarding
 from ihanoi_core.domain.service_request_pauses import DossierPauses
 from ihanoi_core.domain.service_request_values import (
     BEFORE_RESULT,
+    ERASED_STATE,
+    PERSONAL_DATA,
     ApplicantIdentity,
     DossierStatus,
     check_applicant,
@@ -59,6 +61,8 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     code_prefix: ClassVar[str] = "HS"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.REJECTED, S.WITHDRAWN, S.RESULT_RETURNED})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "applicant", "documents")
+    PERSONAL_DATA = PERSONAL_DATA
+    ERASED_STATE = ERASED_STATE
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
