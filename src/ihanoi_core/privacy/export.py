@@ -55,8 +55,8 @@ class SubjectAccess(CommandBus):
         key = self.personal_keys.subject_key(subject)
         streams = [] if key is None else self.personal_keys.streams(key.id)
         records = [record for stream in streams if (record := self._stream_record(stream)) is not None]
+        # The subject id is not echoed: once erased, nothing held names them.
         return {
-            "subject": subject,
             "exported_at": self.clock().isoformat(),
             "data_key": None if key is None else {"id": key.id, "created_at": key.created_at.isoformat()},
             "records": records,

@@ -113,7 +113,6 @@ class DataKeyView(msgspec.Struct):
 class MyData(msgspec.Struct):
     """Everything held about you, machine-readable."""
 
-    subject: str
     exported_at: str
     data_key: DataKeyView | None
     records: list[DataRecord]
