@@ -43,7 +43,6 @@ from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler mod
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.erasure import PrivacyCommands
-from ihanoi_core.privacy.export import SubjectAccess
 from ihanoi_core.settings import Settings
 from ihanoi_core.snapshots import case_snapshot
 
@@ -62,7 +61,6 @@ class Ihanoi(
     ServiceRequestCommands,
     SurveyCommands,
     PrivacyCommands,
-    SubjectAccess,
     CommandBus,
     Application[UUID],
 ):

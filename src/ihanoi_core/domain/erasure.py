@@ -149,4 +149,7 @@ REQUESTED_PERSONAL_DATA: Mapping[str, Personal] = {
     "subject": Personal("the data subject", None, names_subject=True),
     "actor": ACTOR,
 }
-declare_personal_data(ErasureRequest, {"Requested": REQUESTED_PERSONAL_DATA})
+declare_personal_data(
+    ErasureRequest,
+    {"Requested": REQUESTED_PERSONAL_DATA, "Refused": {"actor": ACTOR}, "SubjectErased": {"actor": ACTOR}},
+)

@@ -43,6 +43,7 @@ from ihanoi_core.errors import (
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.sealing import stream_subject
 from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.privacy.export import personal_data_export
 from ihanoi_core.privacy.holds import Hold, holds_on, refusal_basis, refusal_reason
 
 # Who decides erasure requests and may read a subject's data for it (DESIGN §10).
@@ -62,7 +63,8 @@ class ErasureOutcome:
 
 
 class PrivacyCommands(CommandBus):
-    """Erasure requests and their decisions (see module docstring)."""
+    """Erasure requests and their decisions (see module docstring), and the
+    export of what is held about a subject (``export``)."""
 
     personal_keys: KeyStore
 
@@ -95,6 +97,19 @@ class PrivacyCommands(CommandBus):
         )
         self._put(request)
         return self._erase(principal, request, reason, legal_basis)
+
+    def export_personal_data(self, principal: Principal, subject: str | None = None) -> dict[str, Any]:
+        """Every personal datum held about ``subject`` and every case it appears
+        in (``export``); a citizen may ask only about themselves."""
+        if principal.role is Role.CITIZEN:
+            if subject not in (None, principal.subject):
+                raise ForbiddenError("export_personal_data", principal.role)
+            subject = principal.subject
+        else:
+            self._require_decider(principal, "export_personal_data")
+        if not subject or not subject.strip():
+            raise ValidationError({"subject": "name the data subject whose data to export"})
+        return personal_data_export(self.events, self.personal_keys, subject, self.clock())
 
     def get_erasure_request(self, principal: Principal, request_id: UUID) -> dict[str, Any]:
         """The request as its requester or a decider may read it."""

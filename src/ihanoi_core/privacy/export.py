@@ -8,24 +8,23 @@ each declared personal field with its value, whose data it is, and the case
 (kind, code, status) it belongs to. Plain JSON-ready data (str, int, lists,
 dicts), the same for ``GET /api/v1/me/data`` and ``ihanoi privacy export``.
 
-A citizen exports their own data; the data protection officer (or the admin,
-or the command line) any subject's, for a request received another way.
+``PrivacyCommands.export_personal_data`` decides who may ask: a citizen for
+themselves; the data protection officer (or the admin, or the command line)
+for any subject, on a request received another way.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
+from eventsourcing.persistence import EventStore
 
 from ihanoi_core.domain.personal import personal_fields
-from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mutate import replay
-from ihanoi_core.handlers.bus import CommandBus
-from ihanoi_core.privacy.erasure import DECIDERS
 
 # What else holds something of a subject, outside the sealed fields.
 ALSO_HELD = (
@@ -37,56 +36,44 @@ ALSO_HELD = (
 )
 
 
-class SubjectAccess(CommandBus):
-    """The right of access (see module docstring)."""
+def personal_data_export(events: EventStore[UUID], keys: KeyStore, subject: str, now: datetime) -> dict[str, Any]:
+    """What is held about ``subject`` (see module docstring); the caller checks who may ask."""
+    key = keys.subject_key(subject)
+    streams = [] if key is None else keys.streams(key.id)
+    records = [record for stream in streams if (record := _stream_record(events, stream)) is not None]
+    # The subject id is not echoed: once erased, nothing held names them.
+    return {
+        "exported_at": now.isoformat(),
+        "data_key": None if key is None else {"id": key.id, "created_at": key.created_at.isoformat()},
+        "records": records,
+        "also_held": list(ALSO_HELD),
+    }
 
-    personal_keys: KeyStore
 
-    def export_personal_data(self, principal: Principal, subject: str | None = None) -> dict[str, Any]:
-        """What is held about ``subject`` (a citizen: always themselves)."""
-        if principal.role is Role.CITIZEN:
-            if subject not in (None, principal.subject):
-                raise ForbiddenError("export_personal_data", principal.role)
-            subject = principal.subject
-        elif principal.role not in DECIDERS:
-            raise ForbiddenError("export_personal_data", principal.role)
-        if not subject or not subject.strip():
-            raise ValidationError({"subject": "name the data subject whose data to export"})
-        key = self.personal_keys.subject_key(subject)
-        streams = [] if key is None else self.personal_keys.streams(key.id)
-        records = [record for stream in streams if (record := self._stream_record(stream)) is not None]
-        # The subject id is not echoed: once erased, nothing held names them.
-        return {
-            "exported_at": self.clock().isoformat(),
-            "data_key": None if key is None else {"id": key.id, "created_at": key.created_at.isoformat()},
-            "records": records,
-            "also_held": list(ALSO_HELD),
+def _stream_record(events: EventStore[UUID], stream_id: UUID) -> dict[str, Any] | None:
+    stored = list(events.get(stream_id))
+    if not stored:
+        return None
+    aggregate = replay(None, stored)
+    personal = [
+        {
+            "event": type(event).__name__,
+            "version": event.originator_version,
+            "at": event.__dict__["timestamp"].isoformat(),
+            "field": name,
+            "of": field.of,
+            "value": msgspec.to_builtins(event.__dict__[name]),
         }
-
-    def _stream_record(self, stream_id: UUID) -> dict[str, Any] | None:
-        events = list(self.events.get(stream_id))
-        if not events:
-            return None
-        aggregate = replay(None, events)
-        personal = [
-            {
-                "event": type(event).__name__,
-                "version": event.originator_version,
-                "at": event.__dict__["timestamp"].isoformat(),
-                "field": name,
-                "of": field.of,
-                "value": msgspec.to_builtins(event.__dict__[name]),
-            }
-            for event in events
-            for name, field in personal_fields(type(event)).items()
-            if field.applies_to(event.__dict__.get(name))
-        ]
-        status = getattr(aggregate, "status", None)
-        return {
-            "id": str(stream_id),
-            "type": type(aggregate).__name__,
-            "kind": getattr(type(aggregate), "kind", None),
-            "code": getattr(aggregate, "code", None),
-            "status": None if status is None else str(status),
-            "personal_data": personal,
-        }
+        for event in stored
+        for name, field in personal_fields(type(event)).items()
+        if field.applies_to(event.__dict__.get(name))
+    ]
+    status = getattr(aggregate, "status", None)
+    return {
+        "id": str(stream_id),
+        "type": type(aggregate).__name__,
+        "kind": getattr(type(aggregate), "kind", None),
+        "code": getattr(aggregate, "code", None),
+        "status": None if status is None else str(status),
+        "personal_data": personal,
+    }
