@@ -18,7 +18,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Transcoder
+from eventsourcing.persistence import EventStore, Mapper, Transcoder
 from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
@@ -34,7 +34,7 @@ from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.events.topics import register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
 from ihanoi_core.eventstore.keys import KeyStore
-from ihanoi_core.eventstore.mapper import IhanoiMapper
+from ihanoi_core.eventstore.mapper import IhanoiMapper, SealingEventStore
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.sealing import Sealer
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
@@ -123,6 +123,9 @@ class Ihanoi(
         if isinstance(mapper, IhanoiMapper) and self.seals_personal_data:
             mapper.sealer = Sealer(self.personal_keys, mapper.transcoder)
         return mapper
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return SealingEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def close(self) -> None:
         super().close()

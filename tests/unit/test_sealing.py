@@ -48,6 +48,7 @@ def sealer(table: MemoryKeyTable | None = None, *masters: bytes, clock: Clock | 
 
 def sealed_state(seal: Sealer, stream: Any, **state: Any) -> dict[str, Any]:
     seal.seal(stream, state, FIELDS)
+    seal.flush()
     return state
 
 

@@ -94,7 +94,7 @@ class KeyTable(Protocol):
     def find_subject(self, subject_hash: str) -> str | None: ...
     def insert(self, row: KeyRow, subject_hash: str | None) -> str: ...
     def stream_key(self, stream_id: str) -> str | None: ...
-    def bind(self, stream_id: str, key_id: str) -> str: ...
+    def bind(self, bindings: Sequence[tuple[str, str]]) -> None: ...
     def streams(self, key_id: str) -> list[str]: ...
     def destroy(self, key_id: str, at: int) -> None: ...
     def live(self) -> list[KeyRow]: ...
@@ -191,16 +191,27 @@ class KeyStore:
             self._remember(self._streams, stream, known)
         return known
 
-    def key_for_stream(self, stream_id: UUID | str, subject: str) -> str:
-        """The stream's key, chosen now if it has none: ``subject``'s live key,
-        made when the subject has none (new, or erased before)."""
-        if (known := self.stream_key(stream_id)) is not None:
-            return known
+    def subject_key_id(self, subject: str) -> str:
+        """``subject``'s live key, made now if they have none (new, or erased before)."""
         key_id = self._subject_key(subject, create=True)
         assert key_id is not None
-        bound = self.table.bind(str(stream_id), key_id)
-        self._remember(self._streams, str(stream_id), bound)
-        return bound
+        return key_id
+
+    def remember_stream(self, stream_id: UUID | str, key_id: str) -> None:
+        """Seal ``stream_id`` with ``key_id`` from now on, in this process;
+        ``bind`` stores it (before the events sealed with it)."""
+        self._remember(self._streams, str(stream_id), key_id)
+
+    def bind(self, bindings: Sequence[tuple[UUID | str, str]]) -> None:
+        """Store which key seals each stream, in one transaction. On failure
+        the streams are forgotten here too, so a retry binds them again."""
+        try:
+            self.table.bind([(str(stream), key_id) for stream, key_id in bindings])
+        except BaseException:
+            with self._lock:
+                for stream, _ in bindings:
+                    self._streams.pop(str(stream), None)
+            raise
 
     def subject_key(self, subject: str) -> DataKey | None:
         """``subject``'s live data key, if they have one."""
@@ -309,9 +320,10 @@ class MemoryKeyTable:
     def stream_key(self, stream_id: str) -> str | None:
         return self._streams.get(stream_id)
 
-    def bind(self, stream_id: str, key_id: str) -> str:
+    def bind(self, bindings: Sequence[tuple[str, str]]) -> None:
         with self._lock:
-            return self._streams.setdefault(stream_id, key_id)
+            for stream_id, key_id in bindings:
+                self._streams.setdefault(stream_id, key_id)
 
     def streams(self, key_id: str) -> list[str]:
         return [stream for stream, key in self._streams.items() if key == key_id]

@@ -2,9 +2,10 @@
 (the events' schema). What the tables hold is described in ``keys``.
 
 Both are written outside the events' transactions, before the events that
-need them: a key or a stream's binding is committed before anything is sealed
+need them: a key or a stream's binding is committed before the events sealed
 with it, so no stored event names a key that was never stored. A key made for
-a save that then fails stays unused.
+a save that then fails stays unused. Those commits do not wait for the disk:
+the events' own commit, later in the same write-ahead log, flushes them too.
 
 SQLite writes them with ``secure_delete`` on, so a destroyed wrapped key is
 overwritten in the file rather than left in a free page, and truncates the
@@ -46,8 +47,11 @@ class SQLKeyTable:
     statements: tuple[str, ...] = ()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        """A cursor (or connection) inside one write transaction."""
+    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
+        """A cursor (or connection) inside one write transaction. One that is
+        not ``durable`` may skip waiting for its flush: it writes what events
+        about to be committed need, and their own durable commit flushes the
+        log up to and past it."""
         raise NotImplementedError
         yield
 
@@ -74,7 +78,7 @@ class SQLKeyTable:
         return str(rows[0][0]) if rows else None
 
     def insert(self, row: KeyRow, subject_hash: str | None) -> str:
-        with self._transaction() as cursor:
+        with self._transaction(durable=False) as cursor:
             cursor.execute(
                 self._sql(
                     f"INSERT INTO {KEYS} (key_id, subject_hash, master_key, wrapped_key, created_at) "
@@ -93,15 +97,13 @@ class SQLKeyTable:
         rows = self._fetch(f"SELECT key_id FROM {STREAMS} WHERE stream_id = ?", (stream_id,))
         return str(rows[0][0]) if rows else None
 
-    def bind(self, stream_id: str, key_id: str) -> str:
-        with self._transaction() as cursor:
-            cursor.execute(
-                self._sql(f"INSERT INTO {STREAMS} (stream_id, key_id) VALUES (?, ?) ON CONFLICT DO NOTHING"),
-                (stream_id, key_id),
-            )
-        bound = self.stream_key(stream_id)
-        assert bound is not None
-        return bound
+    def bind(self, bindings: Sequence[tuple[str, str]]) -> None:
+        with self._transaction(durable=False) as cursor:
+            for stream_id, key_id in bindings:
+                cursor.execute(
+                    self._sql(f"INSERT INTO {STREAMS} (stream_id, key_id) VALUES (?, ?) ON CONFLICT DO NOTHING"),
+                    (stream_id, key_id),
+                )
 
     def streams(self, key_id: str) -> list[str]:
         return [str(row[0]) for row in self._fetch(f"SELECT stream_id FROM {STREAMS} WHERE key_id = ?", (key_id,))]
@@ -156,6 +158,7 @@ class SQLiteKeyTable(SQLKeyTable):
         self._connection = sqlite3.connect(path, timeout=timeout, check_same_thread=False, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute(f"PRAGMA synchronous={synchronous}")
+        self.synchronous = synchronous
         # A destroyed key's bytes are zeroed in the file, not left in free space.
         self._connection.execute("PRAGMA secure_delete=ON")
         self._lock = threading.Lock()
@@ -165,16 +168,25 @@ class SQLiteKeyTable(SQLKeyTable):
             return self._connection.execute(sql, params).fetchall()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
         with self._lock:
             connection = self._connection
-            connection.execute("BEGIN IMMEDIATE")
+            # NORMAL at most when not durable: the write-ahead log is one file,
+            # so the events' later synced commit makes this one durable too.
+            relaxed = not durable and self.synchronous in ("FULL", "EXTRA")
+            if relaxed:
+                connection.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield connection
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            finally:
+                if relaxed:
+                    connection.execute(f"PRAGMA synchronous={self.synchronous}")
 
     def destroy(self, key_id: str, at: int) -> None:
         super().destroy(key_id, at)
@@ -211,9 +223,14 @@ class PostgresKeyTable(SQLKeyTable):
             return connection.execute(self._sql(sql), params).fetchall()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
         with self._pool.connection() as connection, connection.transaction():
-            yield connection.cursor()
+            cursor = connection.cursor()
+            if not durable:
+                # Its commit record precedes the events' in the WAL, which the
+                # events' own commit flushes: no wait of its own.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            yield cursor
 
     def create(self) -> None:
         with self._pool.connection() as connection:

@@ -14,12 +14,20 @@ and opened on the way back (``sealing``), before any upcaster runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, find_id_convertor
+from eventsourcing.persistence import (
+    EventStore,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    Recording,
+    StoredEvent,
+    find_id_convertor,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ihanoi_core.eventstore.sealing import NO_FIELDS, SEALED_TAG, Fields, Sealed, Sealer, declared_fields
@@ -107,3 +115,22 @@ class IhanoiMapper(Mapper[UUID]):
         event: Any = _new(cls)
         _set(event, "__dict__", event_state)
         return cast("DomainEventProtocol[UUID]", event)
+
+
+class SealingEventStore(EventStore[UUID]):
+    """The library's ``EventStore.put``, storing the keys of the save's new
+    streams (``Sealer.flush``) after encoding its events and before inserting
+    them."""
+
+    def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> list[Recording[UUID]]:
+        stored_events = list(map(self.mapper.to_stored_event, domain_events))
+        sealer = getattr(self.mapper, "sealer", None)
+        if sealer is not None:
+            sealer.flush()
+        positions = self.recorder.insert_events(stored_events, **kwargs)
+        if not positions:
+            return []
+        return [
+            Recording(event, Notification(s.originator_id, s.originator_version, s.topic, s.state, position))
+            for event, s, position in zip(domain_events, stored_events, positions, strict=True)
+        ]

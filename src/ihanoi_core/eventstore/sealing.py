@@ -19,11 +19,15 @@ opens with its key; once the key is destroyed it reads as the declared
 sealed empty: erased from the start.
 
 Values stored before sealing existed are plain and pass through unchanged.
+A new stream's key is stored by ``flush`` — ``SealingEventStore.put`` calls it
+between encoding a save's events and inserting them — in one transaction for
+all the new streams of the save.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -83,6 +87,16 @@ class Sealer:
     def __init__(self, keys: KeyStore, transcoder: Transcoder) -> None:
         self.keys = keys
         self.transcoder = transcoder
+        # Streams given a key while encoding one save, bound by ``flush``
+        # (one transaction for the save's new cases) before they are stored.
+        self._pending = threading.local()
+
+    def flush(self) -> None:
+        """Store the keys chosen for new streams since the last flush (this thread's)."""
+        pending: list[tuple[UUID, str]] | None = getattr(self._pending, "bindings", None)
+        if pending:
+            self._pending.bindings = []
+            self.keys.bind(pending)
 
     def seal(self, stream_id: UUID, state: dict[str, Any], fields: Fields) -> None:
         """Replace each personal value of ``state`` by its ``Sealed``, in place."""
@@ -91,7 +105,12 @@ class Sealer:
             return
         key_id = self.keys.stream_key(stream_id)
         if key_id is None:
-            key_id = self.keys.key_for_stream(stream_id, self._subject(stream_id, state, fields))
+            key_id = self.keys.subject_key_id(self._subject(stream_id, state, fields))
+            self.keys.remember_stream(stream_id, key_id)
+            pending = getattr(self._pending, "bindings", None)
+            if pending is None:
+                pending = self._pending.bindings = []
+            pending.append((stream_id, key_id))
         cipher = self.keys.cipher(key_id)
         for name in personal:
             if cipher is None:
