@@ -37,7 +37,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
@@ -167,7 +167,9 @@ class KeyStore:
         # key id -> (cipher, or None once destroyed; when to ask the table again)
         self._ciphers: OrderedDict[str, tuple[AESGCM | None, float]] = OrderedDict()
         self._streams: OrderedDict[str, str] = OrderedDict()
+        self._hashes: OrderedDict[str, str] = OrderedDict()
         self._pepper: bytes | None = None
+        self._hmac: hmac.HMAC | None = None
 
     # -- lookups ---------------------------------------------------------------
 
@@ -208,10 +210,14 @@ class KeyStore:
         try:
             self.table.bind([(str(stream), key_id) for stream, key_id in bindings])
         except BaseException:
-            with self._lock:
-                for stream, _ in bindings:
-                    self._streams.pop(str(stream), None)
+            self.forget_streams(stream for stream, _ in bindings)
             raise
+
+    def forget_streams(self, streams: Iterable[UUID | str]) -> None:
+        """Forget streams remembered here whose binding was not stored after all."""
+        with self._lock:
+            for stream in streams:
+                self._streams.pop(str(stream), None)
 
     def subject_key(self, subject: str) -> DataKey | None:
         """``subject``'s live data key, if they have one."""
@@ -260,7 +266,15 @@ class KeyStore:
     # -- inside ----------------------------------------------------------------
 
     def subject_hash(self, subject: str) -> str:
-        return hmac.new(self._subject_pepper(), subject.encode(), hashlib.sha256).hexdigest()
+        if (known := self._hashes.get(subject)) is not None:
+            return known
+        if self._hmac is None:
+            self._hmac = hmac.new(self._subject_pepper(), digestmod=hashlib.sha256)
+        keyed = self._hmac.copy()
+        keyed.update(subject.encode())
+        found = keyed.hexdigest()
+        self._remember(self._hashes, subject, found)
+        return found
 
     def _subject_key(self, subject: str, *, create: bool) -> str | None:
         subject_hash = self.subject_hash(subject)

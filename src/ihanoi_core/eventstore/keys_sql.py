@@ -1,11 +1,13 @@
 """The data-key tables in SQL: SQLite (the events' own file) and PostgreSQL
 (the events' schema). What the tables hold is described in ``keys``.
 
-Both are written outside the events' transactions, before the events that
-need them: a key or a stream's binding is committed before the events sealed
-with it, so no stored event names a key that was never stored. A key made for
-a save that then fails stays unused. Those commits do not wait for the disk:
-the events' own commit, later in the same write-ahead log, flushes them too.
+A key is written before the events sealed with it, in a transaction of its
+own, so no stored event names a key that was never stored; a key made for a
+save that then fails stays unused. A save's new stream bindings go into the
+events' own transaction on SQLite (``STREAM_BINDINGS``) and, on PostgreSQL,
+into one transaction just before it. Those commits of their own do not wait
+for the disk: the events' commit, later in the same write-ahead log, flushes
+them too.
 
 SQLite writes them with ``secure_delete`` on, so a destroyed wrapped key is
 overwritten in the file rather than left in a free page, and truncates the
@@ -29,6 +31,9 @@ from ihanoi_core.eventstore.keys import KeyRow
 
 KEYS = "personal_data_keys"
 STREAMS = "personal_data_streams"
+# The keyword argument of ``insert_events`` that carries a save's new bindings
+# to a recorder that writes them in the events' transaction (SQLite's).
+STREAM_BINDINGS = "personal_data_streams"
 
 
 def ddl(blob: str, integer: str) -> tuple[str, ...]:

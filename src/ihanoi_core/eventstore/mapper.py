@@ -30,6 +30,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ihanoi_core.eventstore.keys_sql import STREAM_BINDINGS
 from ihanoi_core.eventstore.sealing import NO_FIELDS, SEALED_TAG, Fields, Sealed, Sealer, declared_fields
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 
@@ -77,7 +78,7 @@ class IhanoiMapper(Mapper[UUID]):
         if class_version > 1:
             event_state["class_version"] = class_version
         if fields and self.sealer is not None:
-            self.sealer.seal(originator_id, event_state, fields)
+            self.sealer.seal(originator_id, event_state, fields, first=originator_version == 1)
         stored_state = self.transcoder.encode(event_state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
@@ -119,15 +120,25 @@ class IhanoiMapper(Mapper[UUID]):
 
 class SealingEventStore(EventStore[UUID]):
     """The library's ``EventStore.put``, storing the keys of the save's new
-    streams (``Sealer.flush``) after encoding its events and before inserting
-    them."""
+    streams between encoding its events and inserting them: in the insert's
+    own transaction when the recorder ``binds_streams`` (SQLite), else in one
+    transaction just before (``Sealer.flush``)."""
 
     def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> list[Recording[UUID]]:
         stored_events = list(map(self.mapper.to_stored_event, domain_events))
-        sealer = getattr(self.mapper, "sealer", None)
-        if sealer is not None:
-            sealer.flush()
-        positions = self.recorder.insert_events(stored_events, **kwargs)
+        sealer: Sealer | None = getattr(self.mapper, "sealer", None)
+        pending = sealer.take() if sealer is not None else []
+        with_events = bool(pending) and getattr(self.recorder, "binds_streams", False)
+        if with_events:
+            kwargs[STREAM_BINDINGS] = pending
+        elif pending and sealer is not None:
+            sealer.keys.bind(pending)
+        try:
+            positions = self.recorder.insert_events(stored_events, **kwargs)
+        except BaseException:
+            if with_events and sealer is not None:
+                sealer.keys.forget_streams(stream for stream, _ in pending)
+            raise
         if not positions:
             return []
         return [

@@ -19,9 +19,9 @@ opens with its key; once the key is destroyed it reads as the declared
 sealed empty: erased from the start.
 
 Values stored before sealing existed are plain and pass through unchanged.
-A new stream's key is stored by ``flush`` — ``SealingEventStore.put`` calls it
-between encoding a save's events and inserting them — in one transaction for
-all the new streams of the save.
+A new stream's key is stored by ``SealingEventStore.put`` with the save (see
+``keys_sql``), taken from here (``take``) between encoding its events and
+inserting them.
 """
 
 from __future__ import annotations
@@ -91,21 +91,28 @@ class Sealer:
         # (one transaction for the save's new cases) before they are stored.
         self._pending = threading.local()
 
+    def take(self) -> list[tuple[UUID, str]]:
+        """The keys chosen for new streams since the last ``take`` (this
+        thread's), for the caller to store before or with the events."""
+        pending: list[tuple[UUID, str]] = getattr(self._pending, "bindings", None) or []
+        self._pending.bindings = []
+        self._pending.subjects = {}
+        return pending
+
     def flush(self) -> None:
-        """Store the keys chosen for new streams since the last flush (this thread's)."""
-        pending: list[tuple[UUID, str]] | None = getattr(self._pending, "bindings", None)
-        if pending:
-            self._pending.bindings = []
+        """Store the keys chosen for new streams since the last ``take``."""
+        if pending := self.take():
             self.keys.bind(pending)
 
-    def seal(self, stream_id: UUID, state: dict[str, Any], fields: Fields) -> None:
-        """Replace each personal value of ``state`` by its ``Sealed``, in place."""
+    def seal(self, stream_id: UUID, state: dict[str, Any], fields: Fields, *, first: bool = False) -> None:
+        """Replace each personal value of ``state`` by its ``Sealed``, in place.
+        ``first``: the stream's first event, which no key can be bound to yet."""
         personal = [name for name, field in fields if field.applies_to(state.get(name))]
         if not personal:
             return
-        key_id = self.keys.stream_key(stream_id)
+        key_id = None if first else self.keys.stream_key(stream_id)
         if key_id is None:
-            key_id = self.keys.subject_key_id(self._subject(stream_id, state, fields))
+            key_id = self._subject_key(self._subject(stream_id, state, fields))
             self.keys.remember_stream(stream_id, key_id)
             pending = getattr(self._pending, "bindings", None)
             if pending is None:
@@ -138,6 +145,15 @@ class Sealer:
         except InvalidTag:
             raise ValueError(f"the sealed field {name!r} does not open with its key: edited or moved") from None
         return self.transcoder.decode(plain)
+
+    def _subject_key(self, subject: str) -> str:
+        # A save that creates a case and its code index asks twice: once is enough.
+        known: dict[str, str] | None = getattr(self._pending, "subjects", None)
+        if known is None:
+            known = self._pending.subjects = {}
+        if (key_id := known.get(subject)) is None:
+            key_id = known[subject] = self.keys.subject_key_id(subject)
+        return key_id
 
     @staticmethod
     def _subject(stream_id: UUID, state: dict[str, Any], fields: Fields) -> str:
