@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
-from ihanoi_projections.agency_dashboard import AgencyDashboardModel
+from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel

@@ -28,7 +28,7 @@ from ihanoi_core.audit.history import case_state as read_case_state
 from ihanoi_core.directory import Agency
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
-from ihanoi_projections.agency_dashboard import AgencyDashboardModel, WeekFigures
+from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
 from ihanoi_projections.queries.access import (

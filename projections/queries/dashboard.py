@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 from ihanoi_core.directory import Agency, Directory
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.agency_dashboard import AgencyDashboardModel, DashboardFigures
-from ihanoi_projections.agency_dashboard_projection import RULES as KINDS
+from ihanoi_projections.agency_dashboard.facts import RULES as KINDS
+from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, DashboardFigures
 from ihanoi_projections.queries.access import DASHBOARD, authorize, authorize_agency
 
 DEFAULT_DAYS = 30

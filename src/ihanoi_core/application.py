@@ -23,12 +23,10 @@ from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.commands.complaints import ComplaintCommands
-from ihanoi_core.commands.service_requests import ServiceRequestCommands
-from ihanoi_core.commands.surveys import SurveyCommands
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.events.topics import register_moved_topics
@@ -39,7 +37,12 @@ from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.sealing import Sealer
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
-from ihanoi_core.handlers import reports  # noqa: F401 - importing a handler module registers its handlers
+from ihanoi_core.handlers import (  # importing a handler module registers its handlers
+    grievances,  # noqa: F401
+    reports,  # noqa: F401
+    service_requests,  # noqa: F401
+    surveys,  # noqa: F401
+)
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.erasure import PrivacyCommands
@@ -56,14 +59,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(
-    ComplaintCommands,
-    ServiceRequestCommands,
-    SurveyCommands,
-    PrivacyCommands,
-    CommandBus,
-    Application[UUID],
-):
+class Ihanoi(PrivacyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME
@@ -144,3 +140,14 @@ class Ihanoi(
         if not can_see(principal, aggregate):
             raise CaseNotFoundError(case_id)
         return case_snapshot(aggregate, principal)
+
+    def get_survey(self, principal: Principal, survey: UUID | str) -> dict[str, Any]:
+        """A survey as the principal may see it, with whether it takes answers now
+        (``accepting_answers``); ``CaseNotFoundError`` for any other kind of case."""
+        case_id = self.resolve_case_id(survey)
+        aggregate = self._load(case_id, Survey)
+        if not can_see(principal, aggregate):
+            raise CaseNotFoundError(case_id)
+        data = case_snapshot(aggregate, principal)
+        data["accepting_answers"] = aggregate.accepts_answers_at(self.clock())
+        return data

@@ -133,6 +133,20 @@ class VersionMismatchError(ConflictError):
         self.actual = actual
 
 
+class AlreadyAnsweredError(ConflictError):
+    """Raised when a survey's respondent (the citizen, or the token of an
+    anonymous survey) has already answered it — also when two answers raced
+    and the other one was saved first. Nothing is saved."""
+
+    code = "already_answered"
+
+    def __init__(self, survey_id: UUID, response_id: UUID) -> None:
+        super().__init__(survey_id, f"Survey {survey_id} has already been answered by this respondent.")
+        self.context.update(response_id=str(response_id))
+        self.survey_id = survey_id
+        self.response_id = response_id
+
+
 class ValidationError(IhanoiError):
     """Raised when command input is malformed: each problem is named by field."""
 

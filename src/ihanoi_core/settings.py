@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ConfigurationError
 
 # Only ever used when IHANOI_ENV=development; a production start without
@@ -33,6 +35,13 @@ PII_MASTER_KEY_BYTES = 32
 # HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
 MIN_SECRET_KEY_BYTES = 32
 DEFAULT_TOKEN_MAX_TTL = 24 * 3600
+# What an identity provider may sign with: public-key algorithms only, so a
+# token can never be verified with a key the server also publishes (no HS*, no none).
+IDENTITY_PROVIDER_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+# Where a key set may be fetched over plain HTTP in production: this machine only.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -60,6 +69,24 @@ class Settings:
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
     token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
+    # The city's identity provider (OpenID Connect). When ``oidc_issuer`` is set,
+    # tokens signed with ``oidc_algorithms`` are verified against the key set at
+    # ``oidc_jwks_url`` (docs/operations.md, "Identity provider").
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    oidc_role_claim: str = "role"
+    oidc_agency_claim: str = "agency"
+    # (value in the identity provider's role claim, our role name); empty: the values are our role names.
+    oidc_role_map: tuple[tuple[str, str], ...] = ()
+    oidc_leeway: int = 60
+    oidc_max_token_age: int = 24 * 3600
+    oidc_jwks_max_age: int = 600
+    oidc_jwks_refetch_interval: int = 30
+    oidc_jwks_timeout: float = 5.0
+    # None: HS256 tokens are refused in production once an issuer is set, accepted in development and test.
+    oidc_allow_hs256: bool | None = None
     # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
     # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
     pii_master_key: str | None = field(default=None, repr=False)
@@ -82,6 +109,7 @@ class Settings:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
+        self._check_identity_provider()
         # Development keeps working with any key: it signs with a published one anyway.
         if (
             self.secret_key
@@ -93,6 +121,60 @@ class Settings:
                 f"(it has {len(self.secret_key.encode('utf-8'))}); e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'`."
             )
+
+    def _check_identity_provider(self) -> None:
+        given = {
+            "IHANOI_OIDC_ISSUER": self.oidc_issuer,
+            "IHANOI_OIDC_AUDIENCE": self.oidc_audience,
+            "IHANOI_OIDC_JWKS_URL": self.oidc_jwks_url,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if len(missing) not in (0, 3):
+            raise ConfigurationError(
+                "IHANOI_OIDC_ISSUER, IHANOI_OIDC_AUDIENCE and IHANOI_OIDC_JWKS_URL go together; "
+                f"missing: {', '.join(missing)}."
+            )
+        if self.oidc_jwks_url:
+            url = urlsplit(self.oidc_jwks_url)
+            if url.scheme not in ("https", "http") or not url.hostname:
+                raise ConfigurationError("IHANOI_OIDC_JWKS_URL must be an https:// URL.")
+            # Over plain HTTP anyone on the path could hand the server their own keys.
+            if url.scheme == "http" and self.env == "production" and url.hostname not in LOOPBACK_HOSTS:
+                raise ConfigurationError("IHANOI_OIDC_JWKS_URL must be https:// in production (http only on loopback).")
+        refused = sorted(set(self.oidc_algorithms) - IDENTITY_PROVIDER_ALGORITHMS)
+        if refused or not self.oidc_algorithms:
+            allowed = ", ".join(sorted(IDENTITY_PROVIDER_ALGORITHMS))
+            raise ConfigurationError(
+                f"IHANOI_OIDC_ALGORITHMS must name public-key algorithms ({allowed}), "
+                f"not {', '.join(refused) or 'none'}."
+            )
+        if not self.oidc_role_claim or not self.oidc_agency_claim:
+            raise ConfigurationError("IHANOI_OIDC_ROLE_CLAIM and IHANOI_OIDC_AGENCY_CLAIM must name a claim.")
+        ours = {role.value for role in Role if role is not Role.SYSTEM}
+        for value, role in self.oidc_role_map:
+            if not value or role not in ours:
+                raise ConfigurationError(
+                    f"IHANOI_OIDC_ROLE_MAP maps {value!r} to {role!r}; each entry must be value=role with a role of "
+                    f"{', '.join(sorted(ours))} (system is never taken from a token)."
+                )
+        if len({value for value, _ in self.oidc_role_map}) != len(self.oidc_role_map):
+            raise ConfigurationError("IHANOI_OIDC_ROLE_MAP maps a value twice.")
+        if self.oidc_leeway < 0 or self.oidc_leeway > 600:
+            raise ConfigurationError("IHANOI_OIDC_LEEWAY must be from 0 to 600 seconds.")
+        for name in ("oidc_max_token_age", "oidc_jwks_max_age", "oidc_jwks_refetch_interval", "oidc_jwks_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number of seconds.")
+
+    @property
+    def hs256_tokens_accepted(self) -> bool:
+        """Whether tokens signed with the secret key (HS256) are accepted: always
+        without an identity provider; with one, as ``oidc_allow_hs256`` says, by
+        default only in development and test."""
+        if not self.oidc_issuer:
+            return True
+        if self.oidc_allow_hs256 is not None:
+            return self.oidc_allow_hs256
+        return self.env in ("development", "test")
 
     @property
     def jwt_secret(self) -> str:
@@ -144,7 +226,10 @@ class Settings:
             return value.strip() if value is not None and value.strip() else None
 
         kwargs: dict[str, object] = {}
-        for name in ("database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key"):
+        for name in (
+            "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
+            "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
+        ):  # fmt: skip
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value
         if (value := get("LOG_LEVEL")) is not None:
@@ -157,12 +242,25 @@ class Settings:
             kwargs["directory"] = Path(value)
         if (value := get("OPEN311_API_KEYS")) is not None:
             kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
+        if (value := get("OIDC_ALGORITHMS")) is not None:
+            kwargs["oidc_algorithms"] = tuple(a.strip() for a in value.split(",") if a.strip())
+        if (value := get("OIDC_ROLE_MAP")) is not None:
+            kwargs["oidc_role_map"] = role_map(value)
+        if (value := get("OIDC_ALLOW_HS256")) is not None:
+            if value.lower() not in BOOLEANS:
+                raise ConfigurationError(f"IHANOI_OIDC_ALLOW_HS256 must be true or false, not {value!r}.")
+            kwargs["oidc_allow_hs256"] = BOOLEANS[value.lower()]
         numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
             ("postgres_pool_size", int),
             ("sqlite_wal_limit_mb", int),
             ("projection_poll_interval", float),
             ("projection_batch_size", int),
             ("token_max_ttl", int),
+            ("oidc_leeway", int),
+            ("oidc_max_token_age", int),
+            ("oidc_jwks_max_age", int),
+            ("oidc_jwks_refetch_interval", int),
+            ("oidc_jwks_timeout", float),
         )
         for name, convert in numbers:
             if (value := get(name.upper())) is not None:
@@ -171,3 +269,19 @@ class Settings:
                 except ValueError:
                     raise ConfigurationError(f"IHANOI_{name.upper()} must be a number, not {value!r}.") from None
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def role_map(text: str) -> tuple[tuple[str, str], ...]:
+    """``hanoi-officer=officer, hanoi-leader=leader`` → pairs (``IHANOI_OIDC_ROLE_MAP``)."""
+    pairs = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        value, equals, role = entry.rpartition("=")
+        if not equals or not value.strip():
+            raise ConfigurationError(f"IHANOI_OIDC_ROLE_MAP entries are value=role, not {entry!r}.")
+        pairs.append((value.strip(), role.strip()))
+    return tuple(pairs)

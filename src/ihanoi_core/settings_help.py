@@ -34,6 +34,25 @@ MEANINGS: dict[str, str] = {
     "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
     "projection_batch_size": "events a projection applies per transaction",
+    "oidc_issuer": "the identity provider's issuer (its tokens' iss); with IHANOI_OIDC_AUDIENCE and "
+    "IHANOI_OIDC_JWKS_URL, tokens it signs are accepted",
+    "oidc_audience": "the audience (aud) the identity provider's tokens must name: this server's client id",
+    "oidc_jwks_url": "where the identity provider publishes its signing keys (JWKS); https:// in production",
+    "oidc_algorithms": "comma-separated public-key algorithms accepted from the identity provider",
+    "oidc_role_claim": "the claim holding the role (a string or a list; a dotted path reaches into objects, "
+    "e.g. realm_access.roles)",
+    "oidc_agency_claim": "the claim holding a staff member's agency code (a dotted path too)",
+    "oidc_role_map": "comma-separated idp-value=role pairs mapping role-claim values to citizen, officer, leader, "
+    "auditor, admin or partner; without it the values must be those names",
+    "oidc_leeway": "seconds of clock skew allowed on the identity provider's exp, nbf and iat",
+    "oidc_max_token_age": "the oldest an identity provider's token may be, in seconds since its iat",
+    "oidc_jwks_max_age": "seconds the identity provider's key set is used before it is fetched again "
+    "(kept while a fetch fails)",
+    "oidc_jwks_refetch_interval": "the fewest seconds between two fetches of the key set (an unknown key id "
+    "fetches it at most this often)",
+    "oidc_jwks_timeout": "seconds a fetch of the key set may take",
+    "oidc_allow_hs256": "true or false: whether tokens signed with IHANOI_SECRET_KEY are still accepted when "
+    "IHANOI_OIDC_ISSUER is set",
 }
 
 WIDTH = 79
@@ -44,6 +63,9 @@ DEFAULT_WORDS: dict[str, str] = {
     "pii_master_key": "required unless IHANOI_ENV=development",
     "directory": "the packaged Hanoi sample",
     "open311_api_keys": "none",
+    "oidc_algorithms": "RS256,ES256",
+    "oidc_role_map": "none (role values are our role names)",
+    "oidc_allow_hs256": "false in production, true in development and test",
 }
 
 

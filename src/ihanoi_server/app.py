@@ -27,6 +27,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenRules
 from ihanoi_server.dashboard import routes as dashboard
+from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
@@ -110,12 +111,22 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     configure_logging(settings.log_level)
     settings.jwt_secret  # noqa: B018 - fail at start-up, not on the first request, without a key
     metrics_registry = Metrics()
+    # Its keys are fetched by the middleware, in a worker thread, never on the event loop.
+    identity_provider = IdentityProvider.from_settings(settings, fetch_on_lookup=False)
+    middleware = [Middleware(ObservabilityMiddleware, metrics=metrics_registry)]
+    if identity_provider is not None:
+        middleware.append(Middleware(KeyFetchMiddleware, provider=identity_provider))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ihanoi = Ihanoi(settings)
         read_side = ReadSide(ihanoi, settings)
-        rules = TokenRules(settings.jwt_secret, settings.token_max_ttl, frozenset(ihanoi.directory.agencies))
+        rules = TokenRules(
+            settings.jwt_secret if settings.hs256_tokens_accepted else None,
+            settings.token_max_ttl,
+            frozenset(ihanoi.directory.agencies),
+            identity_provider,
+        )
         app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side, token_rules=rules)
         # One tail of the log per server feeds every live stream (ihanoi_server.live).
         app.state.live = LiveFeed(ihanoi, settings).start()
@@ -127,7 +138,12 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
             # milliseconds on each, measured with `make bench`).
             gc.collect()
             gc.freeze()
-        log.info("started", store=settings.database_url.split(":", 1)[0])
+        log.info(
+            "started",
+            store=settings.database_url.split(":", 1)[0],
+            identity_provider=settings.oidc_issuer,
+            hs256_tokens=settings.hs256_tokens_accepted,
+        )
         try:
             yield
         finally:
@@ -139,7 +155,7 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     app = Starlette(
         routes=all_routes(),
         lifespan=lifespan,
-        middleware=[Middleware(ObservabilityMiddleware, metrics=metrics_registry)],
+        middleware=middleware,
         exception_handlers={
             IhanoiError: on_ihanoi_error,
             HTTPException: on_http_error,

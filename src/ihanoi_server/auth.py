@@ -1,15 +1,27 @@
 """Bearer tokens: who is calling.
 
-A token is a JWT signed with ``IHANOI_SECRET_KEY`` (HS256) carrying ``sub``,
-``role``, ``agency`` (staff) and ``exp``. ``ihanoi token`` issues them for
-development; in production the city's identity provider does. A token that is
-missing, malformed, forged or expired is the same 401 ``unauthenticated`` to
-the client (the reason goes to the log, never the token). A *genuine* token
-that breaks a rule of this server says which, since only the key's holder can
-make one: ``token_lifetime_too_long`` when its ``exp`` lies further ahead than
-``IHANOI_TOKEN_MAX_TTL`` (a stolen token must not stay valid for years), and
-``unknown_agency`` when a staff token names an agency the directory does not
-know (it would see no cases, or some other agency's after a directory change).
+A token is a JWT, and its header's ``alg`` picks who verifies it:
+
+* ``HS256``: signed with ``IHANOI_SECRET_KEY``, carrying ``sub``, ``role``,
+  ``agency`` (staff) and ``exp``. ``ihanoi token`` issues them for development
+  and tests. Once an identity provider is configured they are refused in
+  production unless ``IHANOI_OIDC_ALLOW_HS256`` says otherwise
+  (``TokenRules.secret`` is then None).
+* the identity provider's public-key algorithms (RS256, ES256 …) when
+  ``IHANOI_OIDC_ISSUER`` is set: verified against its published keys and its
+  claims mapped to our roles (``identity_provider.py``).
+
+Each verifier accepts only its own algorithms, so an HS256 token "signed" with
+the provider's public key never meets that key, and ``none`` meets no verifier.
+
+A token that is missing, malformed, forged or expired is the same 401
+``unauthenticated`` to the client (the reason goes to the log, never the
+token). A *genuine* token that breaks a rule of this server says which, since
+only the key's holder can make one: ``token_lifetime_too_long`` when its
+``exp`` lies further ahead than ``IHANOI_TOKEN_MAX_TTL`` (a stolen token must
+not stay valid for years), and ``unknown_agency`` when a staff token names an
+agency the directory does not know (it would see no cases, or some other
+agency's after a directory change).
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 
@@ -66,14 +78,40 @@ class UnknownAgencyError(AuthenticationError):
 
 
 @dataclass(frozen=True)
-class TokenRules:
-    """What a token must satisfy besides its signature: signed with ``secret``,
-    expiring at most ``max_lifetime`` seconds from now, and naming (staff) one
-    of ``agencies``."""
+class VerifiedClaims:
+    """What a verifier vouches for, before this server's own rules are applied."""
 
-    secret: str = field(repr=False)
+    subject: object
+    role: Role
+    agency: object
+    # The token's ``exp``, and when this server stops accepting it (sooner under a maximum age).
+    expires: float
+    accepted_until: float
+
+
+class TokenVerifier(Protocol):
+    """Verifies tokens someone else signs: ``identity_provider.IdentityProvider``."""
+
+    @property
+    def algorithms(self) -> frozenset[str]:
+        """The header ``alg`` values it verifies."""
+        ...
+
+    def verify(self, token: str, header: dict[str, Any], now: float) -> VerifiedClaims:
+        """The claims of a token it verifies, or ``AuthenticationError``."""
+        ...
+
+
+@dataclass(frozen=True)
+class TokenRules:
+    """What a token must satisfy besides its signature: signed with ``secret``
+    (HS256; None refuses those) or by the ``identity_provider``, expiring at most
+    ``max_lifetime`` seconds from now, and naming (staff) one of ``agencies``."""
+
+    secret: str | None = field(repr=False)
     max_lifetime: int
     agencies: Container[str]
+    identity_provider: TokenVerifier | None = None
 
 
 def issue_token(secret: str, principal: Principal, ttl_seconds: int = 3600, now: float | None = None) -> str:
@@ -97,14 +135,14 @@ class TokenCache:
 
     def __init__(self, max_size: int = 10_000) -> None:
         self.max_size = max_size
-        self._items: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+        self._items: OrderedDict[tuple[str | None, str], tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def principal(self, rules: TokenRules, token: str) -> Principal:
         return self.verify(rules, token)[0]
 
     def verify(self, rules: TokenRules, token: str) -> tuple[Principal, float]:
-        """The principal and the token's expiry (seconds since the epoch)."""
+        """The principal and when the token stops being accepted (seconds since the epoch)."""
         key = (rules.secret, token)
         with self._lock:
             hit = self._items.get(key)
@@ -119,29 +157,55 @@ class TokenCache:
 
 
 def verify_token(rules: TokenRules, token: str, now: float | None = None) -> tuple[Principal, float]:
-    """The principal a valid token names and when the token expires."""
+    """The principal a valid token names and when the token stops being accepted
+    (its ``exp``, or sooner under the identity provider's maximum token age)."""
+    now = time.time() if now is None else now
     try:
-        claims = jwt.decode(token, rules.secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]})
+        header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
         raise AuthenticationError(f"Invalid bearer token ({type(error).__name__}).") from None
-    expires = float(claims["exp"])  # PyJWT checked it is a number in the future
-    if expires > (time.time() if now is None else now) + rules.max_lifetime + CLOCK_SKEW_SECONDS:
-        raise TokenLifetimeError(expires, rules.max_lifetime)
-    subject, role_name, agency = claims.get("sub"), claims.get("role"), claims.get("agency")
-    if not isinstance(subject, str) or not subject or len(subject) > 200:
-        raise AuthenticationError("Invalid bearer token (subject).")
+    algorithm = header.get("alg")
+    provider = rules.identity_provider
+    if algorithm == ALGORITHM and rules.secret is not None:
+        claims = verify_signed_here(rules.secret, token)
+    elif provider is not None and isinstance(algorithm, str) and algorithm in provider.algorithms:
+        claims = provider.verify(token, header, now)
+    else:
+        raise AuthenticationError("Invalid bearer token (its algorithm is not accepted here).")
+    if claims.expires > now + rules.max_lifetime + CLOCK_SKEW_SECONDS:
+        raise TokenLifetimeError(claims.expires, rules.max_lifetime)
+    return principal_of(claims, rules.agencies), claims.accepted_until
+
+
+def verify_signed_here(secret: str, token: str) -> VerifiedClaims:
+    """The claims of a token signed with this server's secret key (HS256)."""
     try:
-        role = Role(str(role_name))
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "role", "exp"]})
+    except jwt.PyJWTError as error:
+        raise AuthenticationError(f"Invalid bearer token ({type(error).__name__}).") from None
+    try:
+        role = Role(str(claims.get("role")))
     except ValueError:
         raise AuthenticationError("Invalid bearer token (role).") from None
+    expires = float(claims["exp"])  # PyJWT checked it is a number in the future
+    return VerifiedClaims(claims.get("sub"), role, claims.get("agency"), expires, expires)
+
+
+def principal_of(claims: VerifiedClaims, agencies: Container[str]) -> Principal:
+    """The principal verified claims name, under this server's rules: a subject
+    of at most 200 characters, never the system role, staff of a known agency."""
+    subject, role, agency = claims.subject, claims.role, claims.agency
+    if not isinstance(subject, str) or not subject or len(subject) > 200:
+        raise AuthenticationError("Invalid bearer token (subject).")
     if role is Role.SYSTEM:
         raise AuthenticationError("Invalid bearer token (role).")
-    if role in STAFF_ROLES:
-        if not isinstance(agency, str):
-            raise AuthenticationError("Invalid bearer token (staff without agency).")
-        if agency not in rules.agencies:
-            raise UnknownAgencyError(agency)
-    return Principal(subject, role, agency if role in STAFF_ROLES else None), expires
+    if role not in STAFF_ROLES:
+        return Principal(subject, role)
+    if not isinstance(agency, str):
+        raise AuthenticationError("Invalid bearer token (staff without agency).")
+    if agency not in agencies:
+        raise UnknownAgencyError(agency)
+    return Principal(subject, role, agency)
 
 
 def bearer_token(authorization: str | None) -> str:

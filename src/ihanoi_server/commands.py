@@ -10,8 +10,7 @@ which states all come from the command types (``ihanoi_core.commands``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.command import CaseCommand, CreateCommand, summary_of
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.table import command_types
@@ -92,7 +91,7 @@ def command_endpoint(command_type: type[CaseCommand]) -> Callable[[Request], Any
         return command_response(await call_app(request, app.handle, who, command, expected_version=version))
 
     endpoint.__name__ = f"{command_type.__name__}_endpoint"
-    endpoint.__doc__ = command_type.summary()
+    endpoint.__doc__ = summary_of(command_type)
     endpoint.command_type = command_type  # type: ignore[attr-defined]
     return endpoint
 
@@ -111,7 +110,7 @@ def create_route(collection: str, command_type: type[CreateCommand]) -> Route:
         return response
 
     create.__name__ = f"{command_type.__name__}_endpoint"
-    create.__doc__ = command_type.summary()
+    create.__doc__ = summary_of(command_type)
     create.command_type = command_type  # type: ignore[attr-defined]
     return Route(f"/api/v1/{collection}", create, methods=["POST"], name=f"{collection}:create")
 
@@ -143,60 +142,3 @@ def documented_states(command_type: type[CaseCommand]) -> list[str]:
     kinds = command_type.applies_to()
     lists = {kind: [str(status) for status in command_type.valid_from(kind)] for kind in kinds}
     return per_kind(kinds, lists, command_type.family_kinds())
-
-
-# -- the hand-written specs of the families not yet declared as command types (to go) --
-
-
-class Empty(msgspec.Struct, forbid_unknown_fields=True):
-    """A command that takes no input (an empty JSON object, or no body)."""
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    method: str
-    body: type[msgspec.Struct] = Empty
-    roles: Sequence[str] = ()
-    from_states: Sequence[str] = ()
-    summary: str = ""
-    to_kwargs: Callable[[Any], dict[str, Any]] | None = field(default=None)
-
-    def kwargs(self, body: msgspec.Struct) -> dict[str, Any]:
-        if self.to_kwargs is not None:
-            return self.to_kwargs(body)
-        return {name: getattr(body, name) for name in body.__struct_fields__}
-
-
-def legacy_command_routes(collection: str, specs: Sequence[CommandSpec]) -> list[Route]:
-    """One route per command, so each is documented on its own."""
-    return [
-        Route(
-            f"/api/v1/{collection}/{{id}}/{spec.name}",
-            endpoint=legacy_command_endpoint(spec),
-            methods=["POST"],
-            name=f"{collection}:{spec.name}",
-        )
-        for spec in specs
-    ]
-
-
-def legacy_command_endpoint(spec: CommandSpec) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
-        who = principal(request)
-        has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
-        body = await read_body(request, spec.body) if has_body or spec.body is not Empty else Empty()
-        version = expected_version(request)
-        app = state(request).app
-        ref = case_ref(request)
-        kwargs = spec.kwargs(body)
-
-        def run() -> Any:
-            return getattr(app, spec.method)(who, app.resolve_case_id(ref), expected_version=version, **kwargs)
-
-        return command_response(await call_app(request, run))
-
-    endpoint.__name__ = f"{spec.method}_endpoint"
-    endpoint.__doc__ = spec.summary
-    endpoint.command_spec = spec  # type: ignore[attr-defined]
-    return endpoint

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import msgspec
 import orjson
+import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +27,7 @@ from starlette.responses import Response
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.bus import CommandResult
-from ihanoi_server.auth import bearer_token
+from ihanoi_server.auth import AuthenticationError, bearer_token
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.state import ServerState
 
@@ -41,6 +42,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e]
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
+log = structlog.get_logger("ihanoi.auth")
 
 
 def state(request: Request) -> ServerState:
@@ -52,9 +54,14 @@ def principal(request: Request) -> Principal:
     """The authenticated principal (401 otherwise)."""
     cached: Principal | None = request.scope.get("ihanoi.principal")
     if cached is None:
-        token = bearer_token(request.headers.get("authorization"))
         server = state(request)
-        cached, expires = server.tokens.verify(server.token_rules, token)
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            cached, expires = server.tokens.verify(server.token_rules, token)
+        except AuthenticationError as error:
+            # The reason, for whoever answers "why was I logged out?"; never the token.
+            log.info("token_refused", code=error.code, reason=error.detail)
+            raise
         request.scope["ihanoi.principal"] = cached
         request.scope["ihanoi.token_expires"] = expires
     return cached

@@ -23,7 +23,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ihanoi_core.commands.command import CaseCommand
-from ihanoi_server.commands import CommandSpec
 from ihanoi_server.http import MAX_BODY_BYTES, render
 from ihanoi_server.openapi import (
     DOCS,
@@ -36,7 +35,7 @@ from ihanoi_server.openapi import (
     RouteDoc,
     document,
 )
-from ihanoi_server.openapi_inference import case_command_doc, command_doc, create_command_doc, infer, merge
+from ihanoi_server.openapi_inference import case_command_doc, create_command_doc, infer, merge
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -69,7 +68,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "The body is not application/json in UTF-8."),
     422: ("UnprocessableContent", "Well-formed but invalid input; `errors` names each field."),
     503: ("ServiceUnavailable", "Not ready: the read models did not reach `?position=` in time (retry), "
-          "or the store is unreachable."),
+          "the store is unreachable, or the identity provider's signing keys cannot be fetched "
+          "(`identity_provider_unavailable`, with Retry-After)."),
 }  # fmt: skip
 CONVERTOR_SCHEMAS: tuple[tuple[type, dict[str, Any]], ...] = (
     (IntegerConvertor, {"type": "integer", "minimum": 0}),
@@ -86,7 +86,6 @@ class Operation:
     name: str
     path_params: dict[str, dict[str, Any]]
     doc: RouteDoc
-    command: CommandSpec | None
 
 
 def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
@@ -100,14 +99,13 @@ def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, R
 def operations(routes: Iterable[BaseRoute]) -> list[Operation]:
     found: list[Operation] = []
     for path, route in walk(routes):
-        spec: CommandSpec | None = getattr(route.endpoint, "command_spec", None)
         command_type = getattr(route.endpoint, "command_type", None)
         if command_type is not None and issubclass(command_type, CaseCommand):
             base = case_command_doc(command_type)
         elif command_type is not None:
             base = create_command_doc(command_type)
         else:
-            base = infer(route.endpoint) if spec is None else command_doc(spec)
+            base = infer(route.endpoint)
         doc = merge(base, DOCS.get(route.name, RouteDoc()))
         params = {
             name: next((s for kind, s in CONVERTOR_SCHEMAS if isinstance(convertor, kind)), {"type": "string"})
@@ -116,7 +114,7 @@ def operations(routes: Iterable[BaseRoute]) -> list[Operation]:
         methods = sorted((route.methods or {"GET"}) - {"HEAD"})
         for method in methods:
             name = route.name if len(methods) == 1 else f"{route.name}:{method.lower()}"
-            found.append(Operation(PATH_PARAM.sub(r"{\1}", path), method.lower(), name, params, doc, spec))
+            found.append(Operation(PATH_PARAM.sub(r"{\1}", path), method.lower(), name, params, doc))
     return found
 
 
@@ -263,9 +261,15 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
 
 
 def problems_of(op: Operation, auth: str) -> list[int]:
+    codes = problems_for(op, auth)
+    # Where a token is verified, the identity provider's keys may be out of reach (503).
+    return sorted(codes | {503} if 401 in codes else codes)
+
+
+def problems_for(op: Operation, auth: str) -> set[int]:
     doc = op.doc
     if doc.problems is not None:
-        return sorted(code for code in set(doc.problems) if code in PROBLEMS)
+        return {code for code in doc.problems if code in PROBLEMS}
     codes: set[int] = set()
     if auth != "none":
         codes |= {401, 403}
@@ -282,7 +286,7 @@ def problems_of(op: Operation, auth: str) -> list[int]:
         codes |= {400, 409, 412}
     if IDEMPOTENCY_KEY in headers:
         codes.add(400)
-    return sorted(codes)
+    return codes
 
 
 def tag_of(path: str) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_server.commands import CommandSpec, case_reader, documented_roles, documented_states
+from ihanoi_core.commands.command import CaseCommand, CreateCommand, summary_of
+from ihanoi_server.commands import case_reader, documented_roles, documented_states
 from ihanoi_server.http import query_int
 from ihanoi_server.openapi import (
     CURSOR,
@@ -141,22 +141,6 @@ def unique(params: Iterable[Param]) -> list[Any]:
     return list(seen.values())
 
 
-def command_doc(spec: CommandSpec) -> RouteDoc:
-    roles = ", ".join(spec.roles) or "see the command"
-    states = ", ".join(spec.from_states) or "any"
-    return RouteDoc(
-        summary=spec.summary or spec.name,
-        description=f"{spec.summary}\n\nRoles: {roles}. Valid from: {states}.\n\nSend `If-Match` with the "
-        "ETag of your last read to refuse the command if the case changed meanwhile (412).",
-        body=spec.body,
-        response=CaseWritten,
-        headers=(IF_MATCH,),
-        roles=tuple(spec.roles),
-        states=tuple(spec.from_states),
-        problems=(400, 401, 403, 404, 409, 412, 413, 415, 422),
-    )
-
-
 def merge(*docs: RouteDoc) -> RouteDoc:
     """Later docs win, field by field, where they say something."""
     merged = RouteDoc()
@@ -170,7 +154,7 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
     """A command route, from its command type: body, roles and valid states."""
     roles = documented_roles(command_type)
     states = documented_states(command_type)
-    summary = command_type.summary()
+    summary = summary_of(command_type)
     return RouteDoc(
         summary=summary,
         description=f"{summary}\n\nRoles: {', '.join(roles)}. Valid from: {', '.join(states)}.\n\nSend `If-Match` "
@@ -187,9 +171,10 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
 def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
     """A create route, from its command type: body, roles, idempotency."""
     from_roles = [str(role) for role in command_type.roles]
+    summary = summary_of(command_type)
     return RouteDoc(
-        summary=command_type.summary().split(". ")[0].rstrip("."),
-        description=f"{command_type.summary()}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
+        summary=summary.split(". ")[0].rstrip("."),
+        description=f"{summary}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
         body=command_type,
         response=CaseWritten,
         status=201,

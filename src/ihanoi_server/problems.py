@@ -24,6 +24,7 @@ from ihanoi_core.errors import (
     VersionMismatchError,
 )
 from ihanoi_server.auth import AuthenticationError
+from ihanoi_server.jwks import IdentityProviderUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://ihanoi.dev/problems/"
@@ -42,6 +43,7 @@ class HttpProblem(IhanoiError):
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
     (AuthenticationError, 401, "Unauthorized"),
+    (IdentityProviderUnavailableError, 503, "Service Unavailable"),
     (ValidationError, 422, "Unprocessable Content"),
     (NotFoundError, 404, "Not Found"),
     (ForbiddenError, 403, "Forbidden"),
@@ -84,5 +86,8 @@ def problem_for(error: IhanoiError) -> Response:
                 extra.update(status_now=error.status, allowed_from=list(error.allowed_from))
             elif isinstance(error, VersionMismatchError):
                 extra.update(expected_version=error.expected, current_version=error.actual)
-            return problem(status, error.code, error.detail, title=title, extra=extra)
+            response = problem(status, error.code, error.detail, title=title, extra=extra)
+            if isinstance(error, IdentityProviderUnavailableError):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
     return problem(400, error.code, error.detail)

@@ -14,9 +14,12 @@ from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from starlette.routing import BaseRoute, Mount, Route
 
+from ihanoi_core.commands.command import CaseCommand, summary_of
+from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
+from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.domain.values import Role
 from ihanoi_server.app import all_routes
-from ihanoi_server.commands import CommandSpec
+from ihanoi_server.commands import documented_roles, documented_states, family_commands
 from tests.e2e.conftest import LiveServer
 
 # The document does not depend on the store: one server is enough.
@@ -73,22 +76,50 @@ def test_every_route_of_the_app_appears_with_its_path_parameters(document: dict[
         assert path_parameters == set(re.findall(r"\{(\w+)\}", path)), path
 
 
-def test_every_command_route_has_a_body_schema_roles_valid_states_and_problems(document: dict[str, Any]) -> None:
-    commands = [(path, route) for path, _, route in routes_of(all_routes()) if hasattr(route.endpoint, "command_spec")]
-    assert len(commands) > 10
-    for path, route in commands:
-        spec: CommandSpec = getattr(route.endpoint, "command_spec")  # noqa: B009 - set by command_endpoint
+def test_every_complaint_command_route_is_described_from_its_command_type(document: dict[str, Any]) -> None:
+    commands = family_commands(GrievanceCommand)
+    assert len(commands) == 13
+    for command in commands:
+        operation = document["paths"][f"/api/v1/complaints/{{id}}/{command.name}"]["post"]
+        body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert set(body.get("properties", {})) == set(command.body().__struct_fields__), command.name
+        assert operation["x-roles"] == documented_roles(command)
+        assert operation["x-valid-from-states"] == documented_states(command)
+        assert summary_of(command) in operation["description"]
+        assert "If-Match" in {p["name"] for p in operation["parameters"]}
+        assert set(operation["responses"]) >= PROBLEM_STATUSES
+    # Per-kind roles and states read as before the commands were types.
+    assign = document["paths"]["/api/v1/complaints/{id}/assign"]["post"]
+    assert assign["x-roles"] == ["complaint: officer, leader", "denunciation: leader"]
+    close = document["paths"]["/api/v1/complaints/{id}/close"]["post"]
+    assert close["x-valid-from-states"] == ["complaint: decided", "denunciation: concluded"]
+    create = document["paths"]["/api/v1/complaints"]["post"]
+    body = resolve(document, create["requestBody"]["content"]["application/json"]["schema"])
+    assert set(body["properties"]) == set(FileComplaint.__struct_fields__)
+    assert create["x-roles"] == ["citizen"]
+
+
+def test_every_command_type_route_is_described_from_its_type(document: dict[str, Any]) -> None:
+    commands = [(path, getattr(route.endpoint, "command_type", None)) for path, _, route in routes_of(all_routes())]
+    described = {path: command_type for path, command_type in commands if isinstance(command_type, type)}
+    case_commands = {path: t for path, t in described.items() if issubclass(t, CaseCommand)}
+    routed = {path.rsplit("/", 1)[1] for path in case_commands if path.startswith("/api/v1/service-requests/")}
+    assert routed == {command_type.name for command_type in family_commands(DossierCommand)}
+    assert described["/api/v1/service-requests"] is SubmitDossier
+    create = document["paths"]["/api/v1/service-requests"]["post"]
+    filing = resolve(document, create["requestBody"]["content"]["application/json"]["schema"])
+    assert set(filing["required"]) == {"procedure", "ward", "applicant", "documents"}
+    assert create["x-roles"] == ["citizen"]
+    for path, command_type in case_commands.items():
         operation = document["paths"][path]["post"]
         body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
         assert body["type"] == "object"
-        assert set(body.get("properties", {})) == set(spec.body.__struct_fields__), path
-        assert operation["x-roles"] == list(spec.roles)
-        assert operation["x-valid-from-states"] == list(spec.from_states)
-        assert spec.summary in operation["description"]
+        assert set(body.get("properties", {})) == set(command_type.body().__struct_fields__), path
+        assert operation["x-roles"] == documented_roles(command_type)
+        assert operation["x-valid-from-states"] == documented_states(command_type)
+        assert summary_of(command_type) in operation["description"]
         assert "If-Match" in {p["name"] for p in operation["parameters"]}
         assert set(operation["responses"]) >= PROBLEM_STATUSES
-        conflict = resolve(document, operation["responses"]["409"])
-        assert "application/problem+json" in conflict["content"]
 
 
 def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> None:

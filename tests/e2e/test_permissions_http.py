@@ -29,12 +29,18 @@ import httpx
 import psycopg
 import pytest
 
+from ihanoi_core.commands.command import CaseCommand
+from ihanoi_core.commands.grievances import GrievanceCommand
+from ihanoi_core.commands.service_requests import DossierCommand
+from ihanoi_core.commands.surveys import AnswerSurvey, SurveyCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
 from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.commands import CommandSpec
+from ihanoi_server.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.routes import complaints, me, procedures, service_requests, surveys, worklist
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -256,6 +262,7 @@ GRIEVANCE_BODIES: dict[str, Body] = {
     "withdraw": REASON,
     "comment": NOTE,
 }
+GRIEVANCE_COMMANDS = family_commands(GrievanceCommand)
 # command: (state, who may) for a complaint, then for a denunciation; a step of the other kind only is nobody's.
 GRIEVANCE_TABLE: dict[str, tuple[tuple[str, frozenset[str]], tuple[str, frozenset[str]]]] = {
     "accept": (("filed", LEADER), ("preliminary_check", LEADER)),
@@ -293,6 +300,8 @@ DOSSIER_ROWS = (
     Row("dossier", "assign", "submitted", STAFF, ASSIGNEE),
     Row("dossier", "comment", "submitted", STAFF, NOTE),
 )
+# The survey's commands are declared as types; answering is one with a route of its own.
+SURVEY_COMMANDS: list[type[CaseCommand]] = [*family_commands(SurveyCommand), AnswerSurvey]
 SURVEY_ROWS = (
     Row("survey", "questions", "draft", STAFF, {"questions": [QUESTION]}, DRAFT_VISIBLE),
     Row("survey", "publish", "draft", LEADER, publish_window, DRAFT_VISIBLE),
@@ -329,14 +338,14 @@ def test_each_command_runs_for_the_roles_design_allows_and_is_refused_or_hidden_
 def test_every_command_route_has_a_row_in_the_table() -> None:
     tabled = {(COLLECTION[row.kind], row.command) for row in COMMAND_ROWS}
     routed = {
-        (collection, spec.name)
-        for collection, specs in (
-            ("complaints", complaints.COMMANDS),
-            ("service-requests", service_requests.COMMANDS),
-            ("surveys", surveys.COMMANDS),
+        (collection, command.name)
+        for collection, commands in (
+            ("complaints", GRIEVANCE_COMMANDS),
+            ("service-requests", family_commands(DossierCommand)),
+            ("surveys", SURVEY_COMMANDS),
         )
-        for spec in specs
-    } | {("surveys", "responses")}
+        for command in commands
+    }
     assert tabled == routed
 
 
@@ -465,11 +474,9 @@ def test_every_route_answers_401_without_a_token(world: World) -> None:
 
 # -- the documentation says what the core enforces -----------------------------------
 
-CORE_COMMAND = {"questions": "set_questions"}
-
 
 def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
-    """The roles or states a CommandSpec lists for ``kind``: ``"leader"``
+    """The roles or states a command documents for ``kind``: ``"leader"``
     applies to every kind, ``"denunciation: leader"`` to one; a parenthesis
     (``"citizen (own)"``) qualifies, it does not change the role."""
     found: set[str] = set()
@@ -483,28 +490,43 @@ def documented(entries: tuple[str, ...] | list[str], kind: str) -> set[str]:
     return {re.sub(r" \(.*\)$", "", item) for item in found}
 
 
-SPECS: tuple[tuple[str, CommandSpec], ...] = (
-    *((kind, spec) for spec in complaints.COMMANDS for kind in ("complaint", "denunciation")),
-    *(("dossier", spec) for spec in service_requests.COMMANDS),
-    *(("survey", spec) for spec in surveys.COMMANDS),
-)
+@pytest.mark.parametrize("kind", ["complaint", "denunciation"])
+@pytest.mark.parametrize("command", GRIEVANCE_COMMANDS, ids=[command.name for command in GRIEVANCE_COMMANDS])
+def test_each_grievance_command_documents_the_roles_the_core_enforces(kind: str, command: type[CaseCommand]) -> None:
+    enforced = {role.value for role in PERMISSIONS.get((kind, command.step()), frozenset())}
+    _, allowed = GRIEVANCE_TABLE[command.name][("complaint", "denunciation").index(kind)]
+    designed = {PERSONAS[persona][0].value for persona in allowed}
+    assert documented(documented_roles(command), kind) == enforced == designed
 
 
-@pytest.mark.parametrize(("kind", "spec"), SPECS, ids=[f"{kind}-{spec.name}" for kind, spec in SPECS])
-def test_each_command_documents_the_roles_the_core_enforces(kind: str, spec: CommandSpec) -> None:
-    command = CORE_COMMAND.get(spec.name, spec.name.replace("-", "_"))
-    enforced = {role.value for role in PERMISSIONS.get((kind, command), frozenset())}
-    assert documented(list(spec.roles), kind) == enforced
+DOSSIER_COMMANDS = family_commands(DossierCommand)
+
+
+@pytest.mark.parametrize("command_type", DOSSIER_COMMANDS, ids=[t.name for t in DOSSIER_COMMANDS])
+def test_each_dossier_command_documents_the_roles_and_states_the_core_enforces(
+    command_type: type[DossierCommand],
+) -> None:
+    enforced = {role.value for role in PERMISSIONS.get(("dossier", command_type.step()), frozenset())}
+    assert documented(documented_roles(command_type), "dossier") == enforced
+    assert set(documented_states(command_type)) == set(ServiceRequest.valid_from(command_type.step()))
+
+
+@pytest.mark.parametrize("command_type", SURVEY_COMMANDS, ids=[t.name for t in SURVEY_COMMANDS])
+def test_each_survey_command_documents_the_roles_and_states_the_core_enforces(command_type: type[CaseCommand]) -> None:
+    enforced = {role.value for role in PERMISSIONS.get(("survey", command_type.step()), frozenset())}
+    assert documented(documented_roles(command_type), "survey") == enforced
+    valid_from = {str(status) for status in Survey.TRANSITIONS[command_type.step()]}
+    assert documented(documented_states(command_type), "survey") == valid_from
 
 
 @pytest.mark.parametrize("aggregate", [Complaint, Denunciation], ids=["complaint", "denunciation"])
-@pytest.mark.parametrize("spec", complaints.COMMANDS, ids=[spec.name for spec in complaints.COMMANDS])
+@pytest.mark.parametrize("command", GRIEVANCE_COMMANDS, ids=[command.name for command in GRIEVANCE_COMMANDS])
 def test_each_grievance_command_documents_the_states_the_aggregate_enforces(
-    aggregate: type[Complaint] | type[Denunciation], spec: CommandSpec
+    aggregate: type[Complaint] | type[Denunciation], command: type[CaseCommand]
 ) -> None:
-    command = spec.name.replace("-", "_")
-    if command in ("assign", "comment"):  # valid until the case is final
+    step = command.step()
+    if step in ("assign", "comment"):  # valid until the case is final
         enforced = {str(status) for status in aggregate.STATUSES} - aggregate.FINAL_STATUSES
     else:
-        enforced = {str(status) for status in aggregate.TRANSITIONS.get(command, ())}
-    assert documented(list(spec.from_states), aggregate.kind) == enforced
+        enforced = {str(status) for status in aggregate.TRANSITIONS.get(step, ())}
+    assert documented(documented_states(command), aggregate.kind) == enforced

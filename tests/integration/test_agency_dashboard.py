@@ -23,6 +23,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    ComplainantIn,
+    ConcludeDenunciation,
+    DecideComplaint,
+    FileComplaint,
+    StartVerification,
+)
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
@@ -33,12 +42,23 @@ from ihanoi_core.commands.reports import (
     SubmitReport,
     TransferReport,
 )
-from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
-from ihanoi_core.domain.service_request_values import ApplicantIdentity
-from ihanoi_core.domain.values import Document, Principal, Role
+from ihanoi_core.commands.service_requests import (
+    ApologizeForDossierDelay,
+    ApplicantIn,
+    MarkDossierResultReady,
+    RateDossier,
+    ReceiveDossier,
+    RejectDossier,
+    RequestDossierSupplement,
+    StartDossierProcessing,
+    SubmitDossier,
+    SupplementDossier,
+)
+from ihanoi_core.commands.values import DocumentIn, LocationIn
+from ihanoi_core.domain.grievance_values import ComplaintKind
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.agency_dashboard import (
+from ihanoi_projections.agency_dashboard.figures import (
     AgencyDashboardModel,
     AgencyFigures,
     DashboardFigures,
@@ -58,10 +78,10 @@ OFFICER = Principal("officer-hk", Role.OFFICER, HOAN_KIEM)
 LEADER = Principal("leader-hk", Role.LEADER, HOAN_KIEM)
 BA_DINH_OFFICER = Principal("officer-bd", Role.OFFICER, BA_DINH)
 BA_DINH_LEADER = Principal("leader-bd", Role.LEADER, BA_DINH)
-APPLICANT = ApplicantIdentity("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài")
-FORM = Document("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
-PHOTO = Document("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
-COMPLAINANT = ComplainantIdentity("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
+APPLICANT = ApplicantIn("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài")
+FORM = DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
+PHOTO = DocumentIn("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
+COMPLAINANT = ComplainantIn("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -84,20 +104,22 @@ def take_on(app: Ihanoi, case_id: UUID, officer: Principal = OFFICER) -> None:
 
 
 def dossier(app: Ihanoi, citizen: Principal, procedure: str = "marriage_registration") -> UUID:
-    return app.submit_dossier(
-        citizen, procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,)
+    return app.handle(
+        citizen, SubmitDossier(procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,))
     ).case_id
 
 
 def complaint(app: Ihanoi, citizen: Principal) -> UUID:
-    return app.file_complaint(
+    return app.handle(
         citizen,
-        kind=ComplaintKind.COMPLAINT,
-        subject="Quyết định xử phạt số 7/QĐ-XPHC",
-        content="Mức phạt không đúng quy định.",
-        respondent_agency=HOAN_KIEM,
-        ward="HOAN_KIEM",
-        complainant=COMPLAINANT,
+        FileComplaint(
+            kind=ComplaintKind.COMPLAINT,
+            subject="Quyết định xử phạt số 7/QĐ-XPHC",
+            content="Mức phạt không đúng quy định.",
+            respondent_agency=HOAN_KIEM,
+            ward="HOAN_KIEM",
+            complainant=COMPLAINANT,
+        ),
     ).case_id
 
 
@@ -142,19 +164,19 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     take_on(app, r3)  # resolve by Mon 30/11 17:00
     clock.set(at(11, 23, 9))
     take_on(app, r1)  # resolve by Tue 01/12 09:00
-    app.receive_dossier(OFFICER, d1)  # appointment Tue 01/12 09:00
-    app.accept_complaint(LEADER, c1)  # resolve by Wed 23/12 17:00
+    app.handle(OFFICER, ReceiveDossier(case=d1))  # appointment Tue 01/12 09:00
+    app.handle(LEADER, AcceptComplaint(case=c1))  # resolve by Wed 23/12 17:00
     clock.set(at(11, 23, 10))
     app.handle(OFFICER, RejectReport(case=r4, reason="Không thuộc phạm vi tiếp nhận"))
-    app.start_processing(OFFICER, d1)
-    app.assign_complaint(LEADER, c1, assignee=OFFICER.subject)
-    app.start_verification(OFFICER, c1)
+    app.handle(OFFICER, StartDossierProcessing(case=d1))
+    app.handle(LEADER, AssignComplaint(case=c1, assignee=OFFICER.subject))
+    app.handle(OFFICER, StartVerification(case=c1))
     clock.set(at(11, 23, 11))
     take_on(app, r5)  # resolve by Tue 01/12 11:00
     clock.set(at(11, 23, 14))
     d2 = dossier(app, citizen)
     clock.set(at(11, 23, 15))
-    app.reject_dossier(OFFICER, d2, reason="Sai thẩm quyền")
+    app.handle(OFFICER, RejectDossier(case=d2, reason="Sai thẩm quyền"))
     clock.set(at(11, 23, 16))
     app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá"))
     clock.set(at(11, 23, 16, 30))
@@ -168,7 +190,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 25, 9))
     app.handle(citizen, ReopenReport(case=r3, reason="Vẫn còn ổ gà"))  # resolve by Wed 02/12 09:00
     clock.set(at(11, 25, 10))
-    app.request_supplement(OFFICER, d1, missing=("Ảnh chân dung",))
+    app.handle(OFFICER, RequestDossierSupplement(case=d1, missing=("Ảnh chân dung",)))
     app.handle(OFFICER, ResolveReport(case=r1, answer="Đã vá"))
     clock.set(at(11, 25, 10, 30))
     app.handle(citizen, RateReport(case=r1, stars=5))
@@ -177,7 +199,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     # Step: Thursday 26/11 — the supplement arrives after 8 office hours paused
     # (Wed 10-12, 13-17, Thu 8-10): the appointment moves to Wed 02/12 09:00.
     clock.set(at(11, 26, 10))
-    app.supplement_dossier(citizen, d1, documents=(PHOTO,))
+    app.handle(citizen, SupplementDossier(case=d1, documents=(PHOTO,)))
     after_each_day()
 
     # Step: Friday 27/11 — R3 resolved again.
@@ -192,16 +214,16 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Tuesday 01/12 — C2 accepted a day late; D1's result is ready and rated.
     clock.set(at(12, 1, 9))
-    app.accept_complaint(LEADER, c2)  # resolve by Thu 31/12 17:00
+    app.handle(LEADER, AcceptComplaint(case=c2))  # resolve by Thu 31/12 17:00
     clock.set(at(12, 1, 15))
-    app.mark_result_ready(OFFICER, d1, note="Giấy chứng nhận kết hôn đã sẵn sàng")
+    app.handle(OFFICER, MarkDossierResultReady(case=d1, note="Giấy chứng nhận kết hôn đã sẵn sàng"))
     clock.set(at(12, 1, 15, 30))
-    app.rate_dossier(citizen, d1, stars=4)
+    app.handle(citizen, RateDossier(case=d1, stars=4))
     after_each_day()
 
     # Step: Wednesday 02/12 — C1 decided.
     clock.set(at(12, 2, 10))
-    app.decide_complaint(LEADER, c1, decision="Giữ nguyên quyết định xử phạt")
+    app.handle(LEADER, DecideComplaint(case=c1, decision="Giữ nguyên quyết định xử phạt"))
     after_each_day()
 
     # Step: Thursday 03/12 — R2 resolved, past its Wed 02/12 08:30 deadline.
@@ -495,13 +517,13 @@ def test_a_dossier_resolved_after_an_apology_counts_as_late(
     # Thursday 17:00, and the result is ready on Wednesday 10:00.
     clock.set(at(11, 30, 9))
     case_id = dossier(app, citizen, procedure="birth_registration")
-    app.receive_dossier(OFFICER, case_id)
+    app.handle(OFFICER, ReceiveDossier(case=case_id))
     clock.set(at(11, 30, 10))
-    app.start_processing(OFFICER, case_id)
+    app.handle(OFFICER, StartDossierProcessing(case=case_id))
     clock.set(at(12, 1, 10))
-    app.apologize_for_delay(LEADER, case_id, reason="Chờ xác minh", new_due=at(12, 3, 17))
+    app.handle(LEADER, ApologizeForDossierDelay(case=case_id, reason="Chờ xác minh", new_due=at(12, 3, 17)))
     clock.set(at(12, 2, 10))
-    app.mark_result_ready(OFFICER, case_id, note="Đã có kết quả")
+    app.handle(OFFICER, MarkDossierResultReady(case=case_id, note="Đã có kết quả"))
     projector.catch_up()
 
     # Step: before the new date, yet late: the apology admits the missed appointment.
@@ -521,21 +543,23 @@ def test_a_denunciation_is_measured_from_filing_to_conclusion_and_its_row_names_
     # 09:00), accepted Tuesday 09:00 (8 working hours), concluded Wednesday 10:00
     # (Mon 9-12, 13-17 + Tue 8 + Wed 8-10 = 17 working hours; due Thu 31/12 17:00).
     clock.set(at(11, 30, 9))
-    case_id = app.file_complaint(
+    case_id = app.handle(
         citizen,
-        kind=ComplaintKind.DENUNCIATION,
-        subject="Cán bộ nhận tiền",
-        content="Ông X nhận tiền để xác nhận hồ sơ.",
-        respondent_agency=HOAN_KIEM,
-        ward="HOAN_KIEM",
-        complainant=COMPLAINANT,
+        FileComplaint(
+            kind=ComplaintKind.DENUNCIATION,
+            subject="Cán bộ nhận tiền",
+            content="Ông X nhận tiền để xác nhận hồ sơ.",
+            respondent_agency=HOAN_KIEM,
+            ward="HOAN_KIEM",
+            complainant=COMPLAINANT,
+        ),
     ).case_id
     clock.set(at(12, 1, 9))
-    app.accept_complaint(LEADER, case_id)
-    app.assign_complaint(LEADER, case_id, assignee=OFFICER.subject)
-    app.start_verification(OFFICER, case_id)
+    app.handle(LEADER, AcceptComplaint(case=case_id))
+    app.handle(LEADER, AssignComplaint(case=case_id, assignee=OFFICER.subject))
+    app.handle(OFFICER, StartVerification(case=case_id))
     clock.set(at(12, 2, 10))
-    app.conclude_denunciation(LEADER, case_id, conclusion="Tố cáo đúng một phần")
+    app.handle(LEADER, ConcludeDenunciation(case=case_id, conclusion="Tố cáo đúng một phần"))
     projector.catch_up()
 
     # Step: accepted within its window and concluded on time.

@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import httpx
+import msgspec
 import orjson
 import psycopg
 import pytest
@@ -39,6 +40,13 @@ from ihanoi_core.audit import (
     load_signing_key,
     public_key_of,
 )
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    ComplainantIn,
+    FileComplaint,
+    WithdrawComplaint,
+)
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
@@ -48,7 +56,7 @@ from ihanoi_core.commands.reports import (
     SubmitReport,
 )
 from ihanoi_core.commands.values import ContactIn, LocationIn
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.eventstore.settings_env import store_kind
@@ -77,9 +85,10 @@ LEADER = Principal("leader-hk", Role.LEADER, AGENCY)
 HANDLER = Principal("officer-hk-handler", Role.OFFICER, AGENCY)
 OTHER_AGENCY_OFFICER = Principal("officer-bd", Role.OFFICER, "UBND_BA_DINH")
 DENOUNCER = Principal("vneid:001099077777", Role.CITIZEN)
-IDENTITY = ComplainantIdentity(
+COMPLAINANT = ComplainantIn(
     name="Nguyễn Văn An", national_id="001099012345", phone="0912345678", address="Số 12 phố Hàng Bài"
 )
+IDENTITY = COMPLAINANT.value()
 CONTACT = ContactIn(name="Trần Thị Bình", phone="0988111222", email="binh@example.vn")
 
 
@@ -119,34 +128,38 @@ def populate(app: Ihanoi, clock: FakeClock) -> Scenario:
             app.handle(citizen, RateReport(case=filed.case_id, stars=4))
         reports.append(filed)
     complainant = Principal("vneid:001099066666", Role.CITIZEN)
-    complaint = app.file_complaint(
+    complaint = app.handle(
         complainant,
-        kind=ComplaintKind.COMPLAINT,
-        subject="Quyết định thu hồi đất số 12/QĐ-UBND",
-        content="Mức bồi thường thấp hơn giá thị trường.",
-        respondent_agency=AGENCY,
-        ward="HOAN_KIEM",
-        complainant=replace(IDENTITY, name="Lê Văn Cường"),
+        FileComplaint(
+            kind=ComplaintKind.COMPLAINT,
+            subject="Quyết định thu hồi đất số 12/QĐ-UBND",
+            content="Mức bồi thường thấp hơn giá thị trường.",
+            respondent_agency=AGENCY,
+            ward="HOAN_KIEM",
+            complainant=msgspec.structs.replace(COMPLAINANT, name="Lê Văn Cường"),
+        ),
     )
-    app.accept_complaint(LEADER, complaint.case_id)
-    app.assign_complaint(LEADER, complaint.case_id, assignee=HANDLER.subject)
+    app.handle(LEADER, AcceptComplaint(case=complaint.case_id))
+    app.handle(LEADER, AssignComplaint(case=complaint.case_id, assignee=HANDLER.subject))
     clock.advance(hours=1)
     denunciation = file_denunciation(app)
-    app.assign_complaint(LEADER, denunciation.case_id, assignee=HANDLER.subject)
+    app.handle(LEADER, AssignComplaint(case=denunciation.case_id, assignee=HANDLER.subject))
     clock.advance(hours=1)
-    app.withdraw_complaint(DENOUNCER, denunciation.case_id, reason="Tôi rút đơn.")
+    app.handle(DENOUNCER, WithdrawComplaint(case=denunciation.case_id, reason="Tôi rút đơn."))
     return Scenario(reports, complaint, denunciation)
 
 
 def file_denunciation(app: Ihanoi) -> CommandResult:
-    return app.file_complaint(
+    return app.handle(
         DENOUNCER,
-        kind=ComplaintKind.DENUNCIATION,
-        subject="Cán bộ địa chính nhận tiền",
-        content="Ông X nhận 20 triệu đồng để xác nhận hồ sơ.",
-        respondent_agency=AGENCY,
-        ward="HOAN_KIEM",
-        complainant=IDENTITY,
+        FileComplaint(
+            kind=ComplaintKind.DENUNCIATION,
+            subject="Cán bộ địa chính nhận tiền",
+            content="Ông X nhận 20 triệu đồng để xác nhận hồ sơ.",
+            respondent_agency=AGENCY,
+            ward="HOAN_KIEM",
+            complainant=COMPLAINANT,
+        ),
     )
 
 
@@ -205,8 +218,8 @@ def test_a_denouncer_appears_in_the_history_by_pseudonym_unless_the_reader_is_en
 ) -> None:
     # Step: a denunciation is filed, assigned and withdrawn by the denouncer.
     filed = file_denunciation(app)
-    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
-    app.withdraw_complaint(DENOUNCER, filed.case_id, reason="Tôi rút đơn.")
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
+    app.handle(DENOUNCER, WithdrawComplaint(case=filed.case_id, reason="Tôi rút đơn."))
     pseudonym = pseudonym_of(filed.case_id)
 
     # Step: the auditor and another officer see the pseudonym as actor and as
@@ -286,7 +299,7 @@ def test_the_state_as_of_a_time_is_the_state_the_case_had_then(
 
 def test_a_past_state_of_a_denunciation_keeps_the_denouncer_sealed(app: Ihanoi) -> None:
     filed = file_denunciation(app)
-    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
     assert case_state(app, AUDITOR, filed.case_id, version=1).state["complainant"] == pseudonym_of(filed.case_id)
     assert case_state(app, LEADER, filed.case_id, version=1).state["complainant"] == IDENTITY
 
@@ -771,7 +784,7 @@ def test_the_audit_route_serves_history_and_time_travel_with_the_core_rules(tmp_
     writer = Ihanoi(settings, clock=clock)
     filed = file_denunciation(writer)
     clock.advance(hours=1)
-    writer.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    writer.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
     writer.close()
 
     def headers(who: Principal) -> dict[str, str]:

@@ -14,7 +14,24 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    CloseComplaint,
+    CommentComplaint,
+    ComplainantIn,
+    ConcludeDenunciation,
+    DecideComplaint,
+    ExtendComplaint,
+    ExtendPreliminaryCheck,
+    FileComplaint,
+    ForwardComplaint,
+    HoldDialogue,
+    RefuseComplaint,
+    StartVerification,
+    WithdrawComplaint,
+)
+from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
@@ -33,9 +50,10 @@ AGENCY = "UBND_HOAN_KIEM"
 LEADER = Principal("leader-hoan-kiem", Role.LEADER, AGENCY)
 HANDLER = Principal("officer-handler", Role.OFFICER, AGENCY)
 OTHER_OFFICER = Principal("officer-other", Role.OFFICER, AGENCY)
-IDENTITY = ComplainantIdentity(
+COMPLAINANT = ComplainantIn(
     name="Nguyễn Văn An", national_id="001099012345", phone="0912345678", address="Số 12 phố Hàng Bài"
 )
+IDENTITY = COMPLAINANT.value()
 
 
 def at(year: int, month: int, day: int, hour: int = 17) -> datetime:
@@ -46,36 +64,41 @@ def log_position(app: Ihanoi) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-def file_complaint(app: Ihanoi, citizen: Principal, **overrides: object) -> CommandResult:
+def file_complaint(
+    app: Ihanoi, citizen: Principal, *, idempotency_key: str | None = None, **overrides: object
+) -> CommandResult:
     arguments: dict[str, object] = {
         "kind": ComplaintKind.COMPLAINT,
         "subject": "Quyết định thu hồi đất số 12/QĐ-UBND",
         "content": "Mức bồi thường thấp hơn giá thị trường.",
         "respondent_agency": AGENCY,
         "ward": "HOAN_KIEM",
-        "complainant": IDENTITY,
+        "complainant": COMPLAINANT,
     }
-    return app.file_complaint(citizen, **{**arguments, **overrides})  # type: ignore[arg-type]
+    command = FileComplaint(**{**arguments, **overrides})  # type: ignore[arg-type]
+    return app.handle(citizen, command, idempotency_key=idempotency_key)
 
 
-def file_denunciation(app: Ihanoi, citizen: Principal, **overrides: object) -> CommandResult:
+def file_denunciation(
+    app: Ihanoi, citizen: Principal, *, idempotency_key: str | None = None, **overrides: object
+) -> CommandResult:
     overrides = {
         "kind": ComplaintKind.DENUNCIATION,
         "subject": "Cán bộ địa chính nhận tiền",
         "content": "Ông X nhận 20 triệu đồng để xác nhận hồ sơ.",
         **overrides,
     }
-    return file_complaint(app, citizen, **overrides)
+    return file_complaint(app, citizen, idempotency_key=idempotency_key, **overrides)
 
 
 def decide_first_complaint(app: Ihanoi, clock: FakeClock, citizen: Principal) -> CommandResult:
     """File a complaint on Monday 09:00 and decide it on Tuesday 1 December 10:00."""
     first = file_complaint(app, citizen)
     clock.advance(days=1, hours=1)
-    app.accept_complaint(LEADER, first.case_id)
-    app.assign_complaint(LEADER, first.case_id, assignee=HANDLER.subject)
-    app.start_verification(HANDLER, first.case_id)
-    return app.decide_complaint(LEADER, first.case_id, decision="Giữ nguyên quyết định thu hồi đất")
+    app.handle(LEADER, AcceptComplaint(case=first.case_id))
+    app.handle(LEADER, AssignComplaint(case=first.case_id, assignee=HANDLER.subject))
+    app.handle(HANDLER, StartVerification(case=first.case_id))
+    return app.handle(LEADER, DecideComplaint(case=first.case_id, decision="Giữ nguyên quyết định thu hồi đất"))
 
 
 # -- complaints ------------------------------------------------------------------------
@@ -98,29 +121,29 @@ def test_a_complaint_goes_from_filing_to_decision_and_closure_with_every_actor_r
     # Step: on Tuesday 10:00 the leader accepts it: resolve within 30 days,
     # Thursday 31 December 17:00.
     clock.advance(days=1, hours=1)
-    accepted = app.accept_complaint(LEADER, filed.case_id)
+    accepted = app.handle(LEADER, AcceptComplaint(case=filed.case_id))
     assert accepted.status == "accepted"
     assert app.get_case(HANDLER, filed.case_id)["due_at"] == at(2026, 12, 31)
 
     # Step: the leader names a handler, who verifies, tells the complainant and
     # holds a dialogue.
-    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
-    app.start_verification(HANDLER, filed.case_id)
-    app.comment_complaint(HANDLER, filed.case_id, note="Đã xác minh hiện trạng thửa đất")
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
+    app.handle(HANDLER, StartVerification(case=filed.case_id))
+    app.handle(HANDLER, CommentComplaint(case=filed.case_id, note="Đã xác minh hiện trạng thửa đất"))
     clock.advance(days=7)
-    dialogue = app.hold_dialogue(HANDLER, filed.case_id, summary="Người khiếu nại giữ nguyên yêu cầu")
+    dialogue = app.handle(HANDLER, HoldDialogue(case=filed.case_id, summary="Người khiếu nại giữ nguyên yêu cầu"))
     assert dialogue.status == "dialogue"
 
     # Step: the leader decides; the clock stops; the officer closes the file.
     clock.advance(days=7)
-    decided = app.decide_complaint(LEADER, filed.case_id, decision="Công nhận một phần nội dung khiếu nại")
+    decided = app.handle(LEADER, DecideComplaint(case=filed.case_id, decision="Công nhận một phần nội dung khiếu nại"))
     case = app.get_case(citizen, filed.case_id)
     assert (case["status"], case["due_at"], case["decision"]) == (
         "decided",
         None,
         "Công nhận một phần nội dung khiếu nại",
     )
-    closed = app.close_complaint(HANDLER, filed.case_id)
+    closed = app.handle(HANDLER, CloseComplaint(case=filed.case_id))
     assert closed.status == "closed"
     assert closed.position > decided.position > filed.position
 
@@ -160,14 +183,14 @@ def test_a_complex_complaint_in_a_remote_commune_is_extended_once_by_the_leader(
     # 45 days, Friday 15 January 2027.
     filed = file_complaint(app, citizen, respondent_agency="UBND_BA_VI", ward="BA_VI")
     clock.advance(days=1, hours=1)
-    app.accept_complaint(leader, filed.case_id)
+    app.handle(leader, AcceptComplaint(case=filed.case_id))
     assert app.get_case(officer, filed.case_id)["due_at"] == at(2027, 1, 15)
 
     # Step: an officer may not extend; the leader does, with a reason: 60 days
     # end on Saturday 30 January, so Monday 1 February.
     with pytest.raises(ForbiddenError):
-        app.extend_complaint(officer, filed.case_id, reason="Phức tạp")
-    app.extend_complaint(leader, filed.case_id, reason="Nhiều hộ liên quan, cần đo đạc lại")
+        app.handle(officer, ExtendComplaint(case=filed.case_id, reason="Phức tạp"))
+    app.handle(leader, ExtendComplaint(case=filed.case_id, reason="Nhiều hộ liên quan, cần đo đạc lại"))
     assert app.get_case(officer, filed.case_id)["due_at"] == at(2027, 2, 1)
     extended = list(app.events.get(filed.case_id))[-1]
     assert extended.approver == leader.subject  # type: ignore[attr-defined]
@@ -175,7 +198,7 @@ def test_a_complex_complaint_in_a_remote_commune_is_extended_once_by_the_leader(
 
     # Step: there is no second extension of a complaint.
     with pytest.raises(RuleViolationError):
-        app.extend_complaint(leader, filed.case_id, reason="Thêm thời gian")
+        app.handle(leader, ExtendComplaint(case=filed.case_id, reason="Thêm thời gian"))
     assert event_names(app, filed.case_id) == ["Filed", "Accepted", "Extended"]
 
 
@@ -200,53 +223,58 @@ def test_a_complaint_is_refused_with_its_legal_basis_or_forwarded_to_the_compete
 ) -> None:
     # Step: the leader refuses one complaint, with the reason and legal basis.
     refused = file_complaint(app, citizen)
-    result = app.refuse_complaint(
-        LEADER, refused.case_id, reason="Đã có bản án của Tòa án", legal_basis="Luật Khiếu nại 2011, Điều 11"
+    result = app.handle(
+        LEADER,
+        RefuseComplaint(
+            case=refused.case_id, reason="Đã có bản án của Tòa án", legal_basis="Luật Khiếu nại 2011, Điều 11"
+        ),
     )
     assert result.status == "refused"
     case = app.get_case(citizen, refused.case_id)
     assert (case["refusal_legal_basis"], case["due_at"]) == ("Luật Khiếu nại 2011, Điều 11", None)
     with pytest.raises(InvalidTransitionError):
-        app.accept_complaint(LEADER, refused.case_id)
+        app.handle(LEADER, AcceptComplaint(case=refused.case_id))
 
     # Step: an officer forwards another one to the Department of Construction;
     # the ward loses sight of it and the department accepts it.
     forwarded = file_complaint(app, citizen)
-    app.forward_complaint(HANDLER, forwarded.case_id, to_agency="SXD", reason="Thuộc thẩm quyền Sở Xây dựng")
+    app.handle(
+        HANDLER, ForwardComplaint(case=forwarded.case_id, to_agency="SXD", reason="Thuộc thẩm quyền Sở Xây dựng")
+    )
     with pytest.raises(CaseNotFoundError):
         app.get_case(LEADER, forwarded.case_id)
     department_leader = Principal("leader-sxd", Role.LEADER, "SXD")
     case = app.get_case(department_leader, forwarded.case_id)
     assert (case["status"], case["agency"], case["respondent_agency"]) == ("forwarded", "SXD", AGENCY)
-    assert app.accept_complaint(department_leader, forwarded.case_id).status == "accepted"
+    assert app.handle(department_leader, AcceptComplaint(case=forwarded.case_id)).status == "accepted"
     assert event_names(app, forwarded.case_id) == ["Filed", "Forwarded", "Accepted"]
     with pytest.raises(ValidationError):
-        app.forward_complaint(department_leader, forwarded.case_id, to_agency="NO_SUCH_AGENCY", reason="x")
+        app.handle(department_leader, ForwardComplaint(case=forwarded.case_id, to_agency="NO_SUCH_AGENCY", reason="x"))
 
 
 def test_only_the_complainant_withdraws_and_only_before_the_decision(
     app: Ihanoi, clock: FakeClock, citizen: Principal, other_citizen: Principal
 ) -> None:
     filed = file_complaint(app, citizen)
-    app.accept_complaint(LEADER, filed.case_id)
+    app.handle(LEADER, AcceptComplaint(case=filed.case_id))
 
     # Step: neither another citizen nor the handler can withdraw it.
     with pytest.raises(CaseNotFoundError):
-        app.withdraw_complaint(other_citizen, filed.case_id, reason="x")
+        app.handle(other_citizen, WithdrawComplaint(case=filed.case_id, reason="x"))
     with pytest.raises(ForbiddenError):
-        app.withdraw_complaint(HANDLER, filed.case_id, reason="x")
+        app.handle(HANDLER, WithdrawComplaint(case=filed.case_id, reason="x"))
 
     # Step: the complainant withdraws; the case ends and its clock stops.
-    withdrawn = app.withdraw_complaint(citizen, filed.case_id, reason="Đã được giải thích thỏa đáng")
+    withdrawn = app.handle(citizen, WithdrawComplaint(case=filed.case_id, reason="Đã được giải thích thỏa đáng"))
     assert withdrawn.status == "withdrawn"
     assert app.get_case(citizen, filed.case_id)["due_at"] is None
     with pytest.raises(InvalidTransitionError):
-        app.start_verification(HANDLER, filed.case_id)
+        app.handle(HANDLER, StartVerification(case=filed.case_id))
 
     # Step: a decided complaint can no longer be withdrawn.
     decided = decide_first_complaint(app, clock, citizen)
     with pytest.raises(InvalidTransitionError):
-        app.withdraw_complaint(citizen, decided.case_id, reason="Rút đơn")
+        app.handle(citizen, WithdrawComplaint(case=decided.case_id, reason="Rút đơn"))
     assert event_names(app, decided.case_id)[-1] == "Decided"
 
 
@@ -273,7 +301,7 @@ def test_a_second_time_complaint_within_the_window_is_linked_to_the_first_decisi
     # Step: accepted on 31 December 10:00 by the city's leader with the
     # second-time period, 45 days: Sunday 14 February, then Monday 15 February.
     clock.advance(days=1)
-    app.accept_complaint(Principal("leader-tp", Role.LEADER, "UBND_TP"), second.case_id)
+    app.handle(Principal("leader-tp", Role.LEADER, "UBND_TP"), AcceptComplaint(case=second.case_id))
     assert app.get_case(citizen, second.case_id)["due_at"] == at(2027, 2, 15)
 
 
@@ -284,13 +312,13 @@ def test_a_second_time_complaint_after_the_window_is_refused_and_nothing_is_stor
 
     # Step: someone else cannot build on the citizen's case.
     with pytest.raises(ValidationError):
-        file_complaint(app, other_citizen, first_case=first.case_id)
+        file_complaint(app, other_citizen, first_case=str(first.case_id))
 
     # Step: the window ended Thursday 31 December 17:00; at 17:30 it is too late.
     clock.set(at(2026, 12, 31, 17).replace(minute=30))
     position = log_position(app)
     with pytest.raises(RuleViolationError) as raised:
-        file_complaint(app, citizen, first_case=first.case_id)
+        file_complaint(app, citizen, first_case=str(first.case_id))
     assert raised.value.rule == "second_filing_window"
     assert log_position(app) == position
 
@@ -312,37 +340,37 @@ def test_a_denunciation_is_checked_accepted_verified_extended_twice_and_conclude
 
     # Step: the leader extends the check to 10 working days: Monday 14 December 09:00.
     clock.advance(days=1)
-    app.extend_preliminary_check(LEADER, filed.case_id, reason="Nội dung liên quan nhiều địa điểm")
+    app.handle(LEADER, ExtendPreliminaryCheck(case=filed.case_id, reason="Nội dung liên quan nhiều địa điểm"))
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2026, 12, 14, 9)
 
     # Step: accepted on Wednesday 2 December 10:00: 30 days end on Friday 1
     # January, a public holiday, so Monday 4 January.
     clock.advance(days=1, hours=1)
-    app.accept_complaint(LEADER, filed.case_id)
+    app.handle(LEADER, AcceptComplaint(case=filed.case_id))
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 1, 4)
 
     # Step: the leader assigns the handler, who starts verifying.
-    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
-    app.start_verification(HANDLER, filed.case_id)
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
+    app.handle(HANDLER, StartVerification(case=filed.case_id))
 
     # Step: two extensions of 30 days of an especially complex case (Law on
     # Denunciations Art. 30(3)): Sunday 31 January → Monday 1 February, then
     # 90 days, Tuesday 2 March.
-    especially = "especially_complex"
-    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially)
+    especially = Complexity.ESPECIALLY_COMPLEX
+    app.handle(LEADER, ExtendComplaint(case=filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially))
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 2, 1)
-    app.extend_complaint(LEADER, filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially)
+    app.handle(LEADER, ExtendComplaint(case=filed.case_id, reason="Vụ việc đặc biệt phức tạp", complexity=especially))
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 3, 2)
 
     # Step: the third extension is refused and changes nothing.
     with pytest.raises(RuleViolationError) as raised:
-        app.extend_complaint(LEADER, filed.case_id, reason="Cần thêm thời gian", complexity=especially)
+        app.handle(LEADER, ExtendComplaint(case=filed.case_id, reason="Cần thêm thời gian", complexity=especially))
     assert raised.value.rule == "extension"
     assert app.get_case(LEADER, filed.case_id)["due_at"] == at(2027, 3, 2)
 
     # Step: the leader concludes; the officer closes the file.
-    app.conclude_denunciation(LEADER, filed.case_id, conclusion="Tố cáo đúng một phần")
-    assert app.close_complaint(HANDLER, filed.case_id).status == "closed"
+    app.handle(LEADER, ConcludeDenunciation(case=filed.case_id, conclusion="Tố cáo đúng một phần"))
+    assert app.handle(HANDLER, CloseComplaint(case=filed.case_id)).status == "closed"
     assert event_names(app, filed.case_id) == [
         "Filed",
         "PreliminaryCheckExtended",
@@ -363,13 +391,13 @@ def test_a_denunciation_is_forwarded_with_a_new_preliminary_check_or_withdrawn(
     # Tuesday 10:00; they get 7 working days, to Thursday 10 December 10:00.
     filed = file_denunciation(app, citizen)
     clock.advance(days=1, hours=1)
-    app.forward_complaint(HANDLER, filed.case_id, to_agency="CATP", reason="Có dấu hiệu tội phạm")
+    app.handle(HANDLER, ForwardComplaint(case=filed.case_id, to_agency="CATP", reason="Có dấu hiệu tội phạm"))
     police = Principal("leader-catp", Role.LEADER, "CATP")
     case = app.get_case(police, filed.case_id)
     assert (case["status"], case["agency"], case["due_at"]) == ("forwarded", "CATP", at(2026, 12, 10, 10))
 
     # Step: the denouncer withdraws; the clock stops.
-    app.withdraw_complaint(citizen, filed.case_id, reason="Rút đơn tố cáo")
+    app.handle(citizen, WithdrawComplaint(case=filed.case_id, reason="Rút đơn tố cáo"))
     assert app.get_case(citizen, filed.case_id)["due_at"] is None
     assert event_names(app, filed.case_id) == ["Filed", "Forwarded", "Withdrawn"]
 
@@ -378,7 +406,7 @@ def test_the_denouncers_identity_is_sealed_from_everyone_but_the_handler_and_the
     app: Ihanoi, citizen: Principal, auditor: Principal
 ) -> None:
     filed = file_denunciation(app, citizen)
-    app.assign_complaint(LEADER, filed.case_id, assignee=HANDLER.subject)
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=HANDLER.subject))
     digest = hashlib.sha256(f"{filed.case_id}denouncer".encode()).hexdigest()[:8]
     pseudonym = f"Người tố cáo #{digest}"
 
@@ -400,11 +428,11 @@ def test_the_denouncers_identity_is_sealed_from_everyone_but_the_handler_and_the
 
     # Step: an officer may not assign a denunciation (and so unseal it for themselves).
     with pytest.raises(ForbiddenError):
-        app.assign_complaint(OTHER_OFFICER, filed.case_id, assignee=OTHER_OFFICER.subject)
+        app.handle(OTHER_OFFICER, AssignComplaint(case=filed.case_id, assignee=OTHER_OFFICER.subject))
     assert app.get_case(OTHER_OFFICER, filed.case_id)["complainant"] == pseudonym
 
     # Step: reassigned by the leader, the former handler loses access.
-    app.assign_complaint(LEADER, filed.case_id, assignee=OTHER_OFFICER.subject)
+    app.handle(LEADER, AssignComplaint(case=filed.case_id, assignee=OTHER_OFFICER.subject))
     assert app.get_case(OTHER_OFFICER, filed.case_id)["complainant"] == IDENTITY
     assert app.get_case(HANDLER, filed.case_id)["complainant"] == pseudonym
 
@@ -421,11 +449,30 @@ def test_a_complainants_identity_is_shown_to_agency_staff_but_not_to_the_auditor
 def test_an_anonymous_denunciation_is_not_accepted_and_nothing_is_stored(app: Ihanoi, citizen: Principal) -> None:
     position = log_position(app)
     with pytest.raises(ValidationError) as raised:
-        file_denunciation(app, citizen, complainant=ComplainantIdentity(name="Ẩn danh"))
+        file_denunciation(app, citizen, complainant=ComplainantIn(name="Ẩn danh"))
     assert set(raised.value.errors) == {"complainant.national_id", "complainant.contact"}
     with pytest.raises(ValidationError):
         file_denunciation(app, citizen, decision_date=date(2026, 11, 1))
     assert log_position(app) == position
+
+
+def test_a_library_caller_gets_a_validation_error_for_a_kind_or_complexity_outside_the_enum(
+    app: Ihanoi, citizen: Principal
+) -> None:
+    # HTTP decoding refuses these strings (422); a command built in Python is not
+    # decoded, so its handler checks them and nothing is stored.
+    position = log_position(app)
+    with pytest.raises(ValidationError) as raised:
+        file_complaint(app, citizen, kind="appeal")
+    assert set(raised.value.errors) == {"kind"}
+    assert log_position(app) == position
+    filed = file_denunciation(app, citizen)
+    app.handle(LEADER, AcceptComplaint(case=filed.case_id))
+    extend = ExtendComplaint(case=filed.case_id, reason="Phức tạp", complexity="very")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as raised:
+        app.handle(LEADER, extend)
+    assert set(raised.value.errors) == {"complexity"}
+    assert event_names(app, filed.case_id) == ["Filed", "Accepted"]
 
 
 # -- access and concurrency ----------------------------------------------------------
@@ -442,25 +489,25 @@ def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
     with pytest.raises(CaseNotFoundError):
         app.get_case(other_citizen, complaint.case_id)
     with pytest.raises(CaseNotFoundError):
-        app.accept_complaint(Principal("leader-sxd", Role.LEADER, "SXD"), denunciation.case_id)
+        app.handle(Principal("leader-sxd", Role.LEADER, "SXD"), AcceptComplaint(case=denunciation.case_id))
     # Acceptance and decisions are the leader's; auditors and citizens do not act.
     for principal, command in [
-        (HANDLER, app.accept_complaint),
-        (citizen, app.accept_complaint),
-        (auditor, app.accept_complaint),
-        (citizen, app.close_complaint),
+        (HANDLER, AcceptComplaint(case=complaint.case_id)),
+        (citizen, AcceptComplaint(case=complaint.case_id)),
+        (auditor, AcceptComplaint(case=complaint.case_id)),
+        (citizen, CloseComplaint(case=complaint.case_id)),
     ]:
         with pytest.raises(ForbiddenError):
-            command(principal, complaint.case_id)
+            app.handle(principal, command)
     with pytest.raises(ForbiddenError):
-        app.decide_complaint(HANDLER, complaint.case_id, decision="x")
+        app.handle(HANDLER, DecideComplaint(case=complaint.case_id, decision="x"))
     # A step of the other kind is nobody's to take.
     with pytest.raises(ForbiddenError):
-        app.decide_complaint(LEADER, denunciation.case_id, decision="x")
+        app.handle(LEADER, DecideComplaint(case=denunciation.case_id, decision="x"))
     with pytest.raises(ForbiddenError):
-        app.conclude_denunciation(LEADER, complaint.case_id, conclusion="x")
+        app.handle(LEADER, ConcludeDenunciation(case=complaint.case_id, conclusion="x"))
     with pytest.raises(ForbiddenError):
-        app.hold_dialogue(HANDLER, denunciation.case_id, summary="x")
+        app.handle(HANDLER, HoldDialogue(case=denunciation.case_id, summary="x"))
     # Only citizens file.
     with pytest.raises(ForbiddenError):
         file_complaint(app, HANDLER)
@@ -470,14 +517,14 @@ def test_permissions_hide_other_peoples_cases_and_forbid_wrong_roles(
 def test_illegal_transitions_and_stale_versions_append_nothing(app: Ihanoi, citizen: Principal) -> None:
     filed = file_complaint(app, citizen)
     with pytest.raises(InvalidTransitionError) as raised:
-        app.decide_complaint(LEADER, filed.case_id, decision="x")
+        app.handle(LEADER, DecideComplaint(case=filed.case_id, decision="x"))
     assert raised.value.status == "filed"
     with pytest.raises(InvalidTransitionError):
-        app.close_complaint(LEADER, filed.case_id)
+        app.handle(LEADER, CloseComplaint(case=filed.case_id))
     with pytest.raises(VersionMismatchError):
-        app.accept_complaint(LEADER, filed.case_id, expected_version=5)
+        app.handle(LEADER, AcceptComplaint(case=filed.case_id), expected_version=5)
     assert event_names(app, filed.case_id) == ["Filed"]
-    assert app.accept_complaint(LEADER, filed.case_id, expected_version=1).version == 2
+    assert app.handle(LEADER, AcceptComplaint(case=filed.case_id), expected_version=1).version == 2
 
 
 def test_the_same_idempotency_key_returns_the_first_case(app: Ihanoi, citizen: Principal) -> None:

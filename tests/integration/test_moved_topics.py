@@ -18,9 +18,25 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    CloseComplaint,
+    ComplainantIn,
+    ConcludeDenunciation,
+    DecideComplaint,
+    ExtendComplaint,
+    ExtendPreliminaryCheck,
+    FileComplaint,
+    ForwardComplaint,
+    HoldDialogue,
+    RefuseComplaint,
+    StartVerification,
+    WithdrawComplaint,
+)
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.domain.grievance_values import ComplaintKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.events.catalogue import declared_events
 from ihanoi_core.settings import Settings
@@ -48,20 +64,22 @@ WARD_LEADER = Principal("leader-hk", Role.LEADER, "UBND_HOAN_KIEM")
 WARD_HANDLER = Principal("officer-hk", Role.OFFICER, "UBND_HOAN_KIEM")
 POLICE_LEADER = Principal("leader-catp", Role.LEADER, "CATP")
 POLICE_HANDLER = Principal("officer-catp", Role.OFFICER, "CATP")
-IDENTITY = ComplainantIdentity(
+IDENTITY = ComplainantIn(
     name="Nguyễn Văn An", national_id="001099012345", phone="0912345678", address="Số 12 phố Hàng Bài"
 )
 
 
 def file(app: Ihanoi, citizen: Principal, kind: ComplaintKind) -> UUID:
-    return app.file_complaint(
+    return app.handle(
         citizen,
-        kind=kind,
-        subject="Cán bộ địa chính nhận tiền" if kind is ComplaintKind.DENUNCIATION else "Quyết định số 12/QĐ-UBND",
-        content="Nội dung đơn.",
-        respondent_agency=WARD_LEADER.agency or "",
-        ward="HOAN_KIEM",
-        complainant=IDENTITY,
+        FileComplaint(
+            kind=kind,
+            subject="Cán bộ địa chính nhận tiền" if kind is ComplaintKind.DENUNCIATION else "Quyết định số 12/QĐ-UBND",
+            content="Nội dung đơn.",
+            respondent_agency=WARD_LEADER.agency or "",
+            ward="HOAN_KIEM",
+            complainant=IDENTITY,
+        ),
     ).case_id
 
 
@@ -70,29 +88,29 @@ def write_every_grievance_event(app: Ihanoi, clock: FakeClock, citizen: Principa
     # Step: a complaint accepted, verified, talked over, extended, decided and closed.
     decided = file(app, citizen, ComplaintKind.COMPLAINT)
     clock.advance(hours=1)
-    app.accept_complaint(WARD_LEADER, decided)
-    app.assign_complaint(WARD_LEADER, decided, assignee=WARD_HANDLER.subject)
-    app.start_verification(WARD_HANDLER, decided)
-    app.hold_dialogue(WARD_HANDLER, decided, summary="Hai bên trình bày ý kiến.")
-    app.extend_complaint(WARD_LEADER, decided, reason="Vụ việc phức tạp")
-    app.decide_complaint(WARD_LEADER, decided, decision="Giữ nguyên quyết định.")
-    app.close_complaint(WARD_HANDLER, decided)
+    app.handle(WARD_LEADER, AcceptComplaint(case=decided))
+    app.handle(WARD_LEADER, AssignComplaint(case=decided, assignee=WARD_HANDLER.subject))
+    app.handle(WARD_HANDLER, StartVerification(case=decided))
+    app.handle(WARD_HANDLER, HoldDialogue(case=decided, summary="Hai bên trình bày ý kiến."))
+    app.handle(WARD_LEADER, ExtendComplaint(case=decided, reason="Vụ việc phức tạp"))
+    app.handle(WARD_LEADER, DecideComplaint(case=decided, decision="Giữ nguyên quyết định."))
+    app.handle(WARD_HANDLER, CloseComplaint(case=decided))
     # Step: a complaint refused, and one withdrawn.
     refused = file(app, citizen, ComplaintKind.COMPLAINT)
-    app.refuse_complaint(WARD_LEADER, refused, reason="Đã quá thời hiệu.", legal_basis="Điều 11")
+    app.handle(WARD_LEADER, RefuseComplaint(case=refused, reason="Đã quá thời hiệu.", legal_basis="Điều 11"))
     withdrawn = file(app, citizen, ComplaintKind.COMPLAINT)
-    app.withdraw_complaint(citizen, withdrawn, reason="Các bên đã tự hòa giải được.")
+    app.handle(citizen, WithdrawComplaint(case=withdrawn, reason="Các bên đã tự hòa giải được."))
     # Step: a denunciation checked longer, forwarded to the police, accepted,
     # verified, extended, concluded and closed there.
     concluded = file(app, citizen, ComplaintKind.DENUNCIATION)
-    app.extend_preliminary_check(WARD_LEADER, concluded, reason="Nội dung liên quan nhiều địa điểm")
-    app.forward_complaint(WARD_HANDLER, concluded, to_agency="CATP", reason="Có dấu hiệu tội phạm")
-    app.accept_complaint(POLICE_LEADER, concluded)
-    app.assign_complaint(POLICE_LEADER, concluded, assignee=POLICE_HANDLER.subject)
-    app.start_verification(POLICE_HANDLER, concluded)
-    app.extend_complaint(POLICE_LEADER, concluded, reason="Vụ việc đặc biệt phức tạp")
-    app.conclude_denunciation(POLICE_LEADER, concluded, conclusion="Tố cáo đúng một phần.")
-    app.close_complaint(POLICE_HANDLER, concluded)
+    app.handle(WARD_LEADER, ExtendPreliminaryCheck(case=concluded, reason="Nội dung liên quan nhiều địa điểm"))
+    app.handle(WARD_HANDLER, ForwardComplaint(case=concluded, to_agency="CATP", reason="Có dấu hiệu tội phạm"))
+    app.handle(POLICE_LEADER, AcceptComplaint(case=concluded))
+    app.handle(POLICE_LEADER, AssignComplaint(case=concluded, assignee=POLICE_HANDLER.subject))
+    app.handle(POLICE_HANDLER, StartVerification(case=concluded))
+    app.handle(POLICE_LEADER, ExtendComplaint(case=concluded, reason="Vụ việc đặc biệt phức tạp"))
+    app.handle(POLICE_LEADER, ConcludeDenunciation(case=concluded, conclusion="Tố cáo đúng một phần."))
+    app.handle(POLICE_HANDLER, CloseComplaint(case=concluded))
     return [decided, refused, withdrawn, concluded]
 
 

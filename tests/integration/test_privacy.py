@@ -22,15 +22,18 @@ import psycopg
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.grievances import ComplainantIn, FileComplaint, WithdrawComplaint
 from ihanoi_core.commands.reports import SubmitReport
-from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.commands.service_requests import ApplicantIn, SubmitDossier, WithdrawDossier
+from ihanoi_core.commands.surveys import AnswerIn, AnswerSurvey, CreateSurvey, PublishSurvey, QuestionIn
+from ihanoi_core.commands.values import ContactIn, DocumentIn, LocationIn
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.directory.model import RetentionRule
 from ihanoi_core.domain.grievance_values import ERASED_COMPLAINANT, ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.personal import ERASED_PRINCIPAL
-from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
-from ihanoi_core.domain.service_request_values import ERASED_APPLICANT, ApplicantIdentity
-from ihanoi_core.domain.values import Channel, Document, Principal, Role
+from ihanoi_core.domain.questionnaire import QuestionType
+from ihanoi_core.domain.service_request_values import ERASED_APPLICANT
+from ihanoi_core.domain.values import Channel, Principal, Role
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
@@ -77,37 +80,38 @@ def report(description: str, **fields: Any) -> SubmitReport:
 def file_everywhere(app: Ihanoi, clock: FakeClock, who: Principal, name: str, phone: str, email: str) -> Filed:
     """``who`` files on every aggregate and channel (the library calls in one place)."""
     contact = ContactIn(name=name, phone=phone, email=email)
-    identity = ComplainantIdentity(name=name, national_id=who.subject.removeprefix("vneid:"), phone=phone)
+    national_id = who.subject.removeprefix("vneid:")
+    identity = ComplainantIn(name=name, national_id=national_id, phone=phone)
     own = [
         app.handle(who, report("Ổ gà trước nhà", contact=contact)),
         app.handle(who, report("Ổ gà đầu ngõ", contact=contact, anonymous=True)),
-        app.file_complaint(
-            who, kind=ComplaintKind.COMPLAINT, subject="Khiếu nại quyết định", content=f"Tôi là {name}, {phone}.",
+        app.handle(who, FileComplaint(
+            kind=ComplaintKind.COMPLAINT, subject="Khiếu nại quyết định", content=f"Tôi là {name}, {phone}.",
             respondent_agency=AGENCY, ward="HOAN_KIEM", complainant=identity,
-        ),
-        app.file_complaint(
-            who, kind=ComplaintKind.DENUNCIATION, subject="Tố cáo cán bộ", content="Nội dung tố cáo.",
+        )),
+        app.handle(who, FileComplaint(
+            kind=ComplaintKind.DENUNCIATION, subject="Tố cáo cán bộ", content="Nội dung tố cáo.",
             respondent_agency=AGENCY, ward="HOAN_KIEM", complainant=identity,
-        ),
-        app.submit_dossier(
-            who, procedure="land_use_certificate_first", ward="HOAN_KIEM",
-            applicant=ApplicantIdentity(name, identity.national_id or "", phone, "12 Hàng Bài"),
-            documents=(Document(f"CCCD {identity.national_id}.pdf", "https://files.example/cccd.pdf", "a" * 64),),
-        ),
+        )),
+        app.handle(who, SubmitDossier(
+            procedure="land_use_certificate_first", ward="HOAN_KIEM",
+            applicant=ApplicantIn(name=name, national_id=national_id, phone=phone, address="12 Hàng Bài"),
+            documents=(DocumentIn(f"CCCD {national_id}.pdf", "https://files.example/cccd.pdf", "a" * 64),),
+        )),
     ]  # fmt: skip
     without_account = [
         app.handle(OFFICER, report("Gọi đường dây nóng", contact=contact, channel=Channel.HOTLINE)),
         app.handle(PARTNER, report("Từ ứng dụng đối tác", contact=contact, channel=Channel.OPEN311)),
     ]
-    survey = app.create_survey(
-        LEADER, title="Hài lòng", description="", questions=(Question("q1", "Hài lòng?", QuestionType.RATING),)
+    survey = app.handle(
+        LEADER, CreateSurvey(title="Hài lòng", questions=(QuestionIn("q1", "Hài lòng?", QuestionType.RATING),))
     )
-    app.publish_survey(LEADER, survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7))
-    app.answer_survey(who, survey.case_id, answers=(Answer("q1", rating=4),))
+    app.handle(LEADER, PublishSurvey(case=survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7)))
+    app.handle(who, AnswerSurvey(case=survey.case_id, answers=(AnswerIn("q1", rating=4),)))
     # Every case of theirs final, so only the rules of the test's directory decide.
-    app.withdraw_complaint(who, own[2].case_id, reason="Đã được giải thích")
-    app.withdraw_complaint(who, own[3].case_id, reason="Rút đơn")
-    app.withdraw_dossier(who, own[4].case_id, reason="Nộp lại sau")
+    app.handle(who, WithdrawComplaint(case=own[2].case_id, reason="Đã được giải thích"))
+    app.handle(who, WithdrawComplaint(case=own[3].case_id, reason="Rút đơn"))
+    app.handle(who, WithdrawDossier(case=own[4].case_id, reason="Nộp lại sau"))
     return Filed(own, without_account, survey)
 
 
@@ -215,10 +219,11 @@ def test_a_denouncer_with_an_open_file_is_refused_with_the_rule_named(settings: 
     app = Ihanoi(settings, clock=clock)  # the shipped Hanoi rules
     try:
         identity = ComplainantIdentity(name=NAME, national_id=NATIONAL_ID, phone=PHONE)
-        filed = app.file_complaint(
-            CANARY, kind=ComplaintKind.DENUNCIATION, subject="Tố cáo cán bộ", content="Nội dung tố cáo.",
-            respondent_agency=AGENCY, ward="HOAN_KIEM", complainant=identity,
-        )  # fmt: skip
+        filed = app.handle(CANARY, FileComplaint(
+            kind=ComplaintKind.DENUNCIATION, subject="Tố cáo cán bộ", content="Nội dung tố cáo.",
+            respondent_agency=AGENCY, ward="HOAN_KIEM",
+            complainant=ComplainantIn(name=NAME, national_id=NATIONAL_ID, phone=PHONE),
+        ))  # fmt: skip
         request = app.request_erasure(CANARY, "Xin xoá dữ liệu")
         outcome = app.decide_erasure(
             DPO, request.request_id, grant=True, reason="Yêu cầu", legal_basis="Luật 91/2025/QH15"

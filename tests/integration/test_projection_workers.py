@@ -20,8 +20,9 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.surveys import AnswerIn, AnswerSurvey, CreateSurvey, PublishSurvey, QuestionIn
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
+from ihanoi_core.domain.questionnaire import QuestionType
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
@@ -39,16 +40,20 @@ def populate(app: Ihanoi, clock: FakeClock, reports: int, answers: int) -> None:
     agency = app.directory.route("pothole", "HOAN_KIEM").code
     officer = Principal("officer-1", Role.OFFICER, agency)
     leader = Principal("leader-1", Role.LEADER, agency)
-    survey = app.create_survey(
+    survey = app.handle(
         leader,
-        title="Mức độ hài lòng",
-        description="Khảo sát",
-        questions=(
-            Question(id="q1", text="Hài lòng?", type=QuestionType.RATING, required=True),
-            Question(id="q2", text="Kênh", type=QuestionType.SINGLE_CHOICE, required=True, options=("app", "web")),
+        CreateSurvey(
+            title="Mức độ hài lòng",
+            description="Khảo sát",
+            questions=(
+                QuestionIn(id="q1", text="Hài lòng?", type=QuestionType.RATING, required=True),
+                QuestionIn(
+                    id="q2", text="Kênh", type=QuestionType.SINGLE_CHOICE, required=True, options=("app", "web")
+                ),
+            ),
         ),
     )
-    app.publish_survey(leader, survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=30))
+    app.handle(leader, PublishSurvey(case=survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=30)))
     for n in range(reports):
         citizen = Principal(f"vneid:{n:012d}", Role.CITIZEN)
         filed = app.handle(
@@ -58,10 +63,12 @@ def populate(app: Ihanoi, clock: FakeClock, reports: int, answers: int) -> None:
             app.handle(officer, AcknowledgeReport(case=filed.case_id, priority=Priority.NORMAL))
     for n in range(answers):
         citizen = Principal(f"vneid:{n:012d}", Role.CITIZEN)
-        app.answer_survey(
+        app.handle(
             citizen,
-            survey.case_id,
-            answers=(Answer(question_id="q1", rating=1 + n % 5), Answer(question_id="q2", choices=("app",))),
+            AnswerSurvey(
+                case=survey.case_id,
+                answers=(AnswerIn(question_id="q1", rating=1 + n % 5), AnswerIn(question_id="q2", choices=("app",))),
+            ),
         )
 
 

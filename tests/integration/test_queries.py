@@ -12,8 +12,9 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.surveys import CloseSurvey, CreateSurvey, PublishSurvey, PublishSurveyResults, QuestionIn
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.questionnaire import Question, QuestionType
+from ihanoi_core.domain.questionnaire import QuestionType
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
 from ihanoi_projections.queries import DashboardFilter, Queries
@@ -23,7 +24,7 @@ from tests.conftest import FakeClock
 HOAN_KIEM = LocationIn(ward="HOAN_KIEM")
 FOREIGN = "SXD"
 SURVEY_LEADER = Principal("leader-sxd", Role.LEADER, FOREIGN)
-RATING = Question("satisfaction", "Mức độ hài lòng?", QuestionType.RATING, required=True)
+RATING = QuestionIn("satisfaction", "Mức độ hài lòng?", QuestionType.RATING, required=True)
 
 
 @pytest.fixture
@@ -125,8 +126,12 @@ def test_survey_results_are_the_agencys_until_published(
     app: Ihanoi, queries: Queries, read_side: ReadSide, citizen: Principal, auditor: Principal, clock: FakeClock
 ) -> None:
     # Step: a leader drafts and publishes a survey.
-    survey = app.create_survey(SURVEY_LEADER, title="Vỉa hè", description="", anonymous=False, questions=(RATING,))
-    app.publish_survey(SURVEY_LEADER, survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7))
+    survey = app.handle(
+        SURVEY_LEADER, CreateSurvey(title="Vỉa hè", description="", anonymous=False, questions=(RATING,))
+    )
+    app.handle(
+        SURVEY_LEADER, PublishSurvey(case=survey.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7))
+    )
     read_side.catch_up()
 
     # Step: the agency and auditors read its results; a citizen sees the survey, not yet its results.
@@ -139,8 +144,8 @@ def test_survey_results_are_the_agencys_until_published(
         queries.survey_results(Principal("officer-hk", Role.OFFICER, handling(app)), survey.case_id)
 
     # Step: once its results are published, everyone reads them.
-    app.close_survey(SURVEY_LEADER, survey.case_id)
-    app.publish_survey_results(SURVEY_LEADER, survey.case_id, summary="Đa số hài lòng.")
+    app.handle(SURVEY_LEADER, CloseSurvey(case=survey.case_id))
+    app.handle(SURVEY_LEADER, PublishSurveyResults(case=survey.case_id, summary="Đa số hài lòng."))
     read_side.catch_up()
     assert queries.survey_results(citizen, survey.case_id).status == "results_published"
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 from datetime import datetime
-from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -22,13 +21,33 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.service_requests import (
+    ApologizeForDossierDelay,
+    ApplicantIn,
+    ConfirmDossierPayment,
+    ForwardDossier,
+    MarkDossierResultReady,
+    RateDossier,
+    ReceiveDossier,
+    RejectDossier,
+    RequestDossierPayment,
+    RequestDossierSupplement,
+    ResumeDossier,
+    ReturnDossier,
+    ReturnDossierResult,
+    StartDossierProcessing,
+    SubmitDossier,
+    SupplementDossier,
+    SuspendDossier,
+    WithdrawDossier,
+)
+from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_apology import DossierApology
 from ihanoi_core.domain.service_request_forwarding import DossierForwarding
 from ihanoi_core.domain.service_request_pauses import DossierPauses
 from ihanoi_core.domain.service_request_steps import DossierSteps
-from ihanoi_core.domain.service_request_values import ApplicantIdentity
-from ihanoi_core.domain.values import Document, Principal, Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.events.catalogue import declared_events
 from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
@@ -51,9 +70,9 @@ STEP_MIXINS = (DossierSteps, DossierPauses, DossierForwarding, DossierApology)
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCEDURE = "land_use_certificate_first"  # Twenty working days, forwarded to the department.
 PARTNER = Principal("officer-snnmt", Role.OFFICER, "SNNMT")
-APPLICANT = ApplicantIdentity("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài, Hoàn Kiếm")
-FORM = Document("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
-PLAN = Document("Sơ đồ thửa đất", "https://files.example/so-do.pdf", "b" * 64)
+APPLICANT = ApplicantIn("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài, Hoàn Kiếm")
+FORM = DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
+PLAN = DocumentIn("Sơ đồ thửa đất", "https://files.example/so-do.pdf", "b" * 64)
 
 
 def at(year: int, month: int, day: int, hour: int) -> datetime:
@@ -61,8 +80,8 @@ def at(year: int, month: int, day: int, hour: int) -> datetime:
 
 
 def submit(app: Ihanoi, citizen: Principal) -> UUID:
-    return app.submit_dossier(
-        citizen, procedure=PROCEDURE, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,)
+    return app.handle(
+        citizen, SubmitDossier(procedure=PROCEDURE, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,))
     ).case_id
 
 
@@ -74,32 +93,34 @@ def write_every_dossier_event(app: Ihanoi, clock: FakeClock, citizen: Principal)
     # Step: a dossier received and taken through every pause, forwarded and returned.
     done = submit(app, citizen)
     clock.set(at(2026, 11, 30, 10))
-    app.receive_dossier(officer, done)
-    app.start_processing(officer, done)
+    app.handle(officer, ReceiveDossier(case=done))
+    app.handle(officer, StartDossierProcessing(case=done))
     clock.set(at(2026, 11, 30, 14))
-    app.request_supplement(officer, done, missing=(PLAN.name,))
+    app.handle(officer, RequestDossierSupplement(case=done, missing=(PLAN.name,)))
     clock.set(at(2026, 12, 1, 9))
-    app.supplement_dossier(citizen, done, documents=(PLAN,))
-    app.request_payment(officer, done, amount=Decimal("100000"))
+    app.handle(citizen, SupplementDossier(case=done, documents=(PLAN,)))
+    app.handle(officer, RequestDossierPayment(case=done, amount=100000))
     clock.set(at(2026, 12, 1, 11))
-    app.confirm_payment(officer, done, reference="VNPAY-20261201-0042")
-    app.suspend_dossier(leader, done, reason="Chờ kết quả xác minh của cơ quan công an")
+    app.handle(officer, ConfirmDossierPayment(case=done, reference="VNPAY-20261201-0042"))
+    app.handle(leader, SuspendDossier(case=done, reason="Chờ kết quả xác minh của cơ quan công an"))
     clock.set(at(2026, 12, 1, 15))
-    app.resume_dossier(leader, done, note="Đã có kết quả xác minh")
-    app.forward_dossier(officer, done, to_agency=PARTNER.agency or "", working_days=5, note="Đo đạc ranh giới")
+    app.handle(leader, ResumeDossier(case=done, note="Đã có kết quả xác minh"))
+    app.handle(
+        officer, ForwardDossier(case=done, to_agency=PARTNER.agency or "", working_days=5, note="Đo đạc ranh giới")
+    )
     clock.set(at(2026, 12, 3, 9))
-    app.return_dossier(PARTNER, done, note="Đã đo đạc")
+    app.handle(PARTNER, ReturnDossier(case=done, note="Đã đo đạc"))
     # Step: its appointment passes; the leader apologises and the result is handed back and rated.
     clock.set(at(2027, 1, 11, 9))
-    app.apologize_for_delay(leader, done, reason="Cần xác minh thêm", new_due=at(2027, 1, 13, 17))
-    app.mark_result_ready(officer, done, note="Đã cấp giấy chứng nhận")
-    app.return_result(officer, done)
-    app.rate_dossier(citizen, done, stars=4, comment=None)
+    app.handle(leader, ApologizeForDossierDelay(case=done, reason="Cần xác minh thêm", new_due=at(2027, 1, 13, 17)))
+    app.handle(officer, MarkDossierResultReady(case=done, note="Đã cấp giấy chứng nhận"))
+    app.handle(officer, ReturnDossierResult(case=done))
+    app.handle(citizen, RateDossier(case=done, stars=4, comment=None))
     # Step: one dossier rejected at receipt, one withdrawn by the applicant.
     rejected = submit(app, citizen)
-    app.reject_dossier(officer, rejected, reason="Thiếu giấy tờ chứng minh quyền sử dụng đất")
+    app.handle(officer, RejectDossier(case=rejected, reason="Thiếu giấy tờ chứng minh quyền sử dụng đất"))
     withdrawn = submit(app, citizen)
-    app.withdraw_dossier(citizen, withdrawn, reason="Không còn nhu cầu")
+    app.handle(citizen, WithdrawDossier(case=withdrawn, reason="Không còn nhu cầu"))
     return [done, rejected, withdrawn]
 
 

@@ -11,7 +11,17 @@ from uuid import UUID, uuid4
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
+from ihanoi_core.commands.surveys import (
+    AnswerIn,
+    AnswerSurvey,
+    CloseSurvey,
+    CreateSurvey,
+    PublishSurvey,
+    PublishSurveyResults,
+    QuestionIn,
+    SetSurveyQuestions,
+)
+from ihanoi_core.domain.questionnaire import QuestionType
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.projector import Projector
@@ -22,16 +32,16 @@ from tests.integration.conftest import projection_context
 LEADER = Principal("leader-sxd", Role.LEADER, "SXD")
 OFFICER = Principal("officer-sxd", Role.OFFICER, "SXD")
 
-WARD = Question(
+WARD = QuestionIn(
     "ward", "Bạn sống ở phường nào?", QuestionType.SINGLE_CHOICE, required=True,
     options=("Ba Đình", "Hoàn Kiếm", "Tây Hồ"),
 )  # fmt: skip
-TRANSPORT = Question(
+TRANSPORT = QuestionIn(
     "transport", "Bạn đi lại bằng gì?", QuestionType.MULTIPLE_CHOICE,
     options=("Xe buýt", "Xe máy", "Đi bộ", "Ô tô"),
 )  # fmt: skip
-SATISFACTION = Question("satisfaction", "Mức độ hài lòng với vỉa hè?", QuestionType.RATING, required=True)
-IDEAS = Question("ideas", "Góp ý của bạn", QuestionType.FREE_TEXT)
+SATISFACTION = QuestionIn("satisfaction", "Mức độ hài lòng với vỉa hè?", QuestionType.RATING, required=True)
+IDEAS = QuestionIn("ideas", "Góp ý của bạn", QuestionType.FREE_TEXT)
 QUESTIONS = (WARD, TRANSPORT, SATISFACTION, IDEAS)
 
 
@@ -39,12 +49,12 @@ def citizen_number(n: int) -> Principal:
     return Principal(f"vneid:0010990{n:05d}", Role.CITIZEN)
 
 
-def answers(ward: str, transport: tuple[str, ...], stars: int, idea: str | None = None) -> tuple[Answer, ...]:
-    given = [Answer("ward", choices=(ward,)), Answer("satisfaction", rating=stars)]
+def answers(ward: str, transport: tuple[str, ...], stars: int, idea: str | None = None) -> tuple[AnswerIn, ...]:
+    given = [AnswerIn("ward", choices=(ward,)), AnswerIn("satisfaction", rating=stars)]
     if transport:
-        given.append(Answer("transport", choices=transport))
+        given.append(AnswerIn("transport", choices=transport))
     if idea is not None:
-        given.append(Answer("ideas", text=idea))
+        given.append(AnswerIn("ideas", text=idea))
     return tuple(given)
 
 
@@ -65,10 +75,10 @@ def model(app: Ihanoi, views: ViewDatabase) -> SurveyResultsModel:
 
 
 def open_survey(app: Ihanoi, clock: FakeClock, *, anonymous: bool = False) -> UUID:
-    created = app.create_survey(
-        LEADER, title="Khảo sát vỉa hè", description="", anonymous=anonymous, questions=QUESTIONS
+    created = app.handle(
+        LEADER, CreateSurvey(title="Khảo sát vỉa hè", description="", anonymous=anonymous, questions=QUESTIONS)
     )
-    app.publish_survey(LEADER, created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7))
+    app.handle(LEADER, PublishSurvey(case=created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7)))
     return created.case_id
 
 
@@ -78,8 +88,8 @@ def test_results_count_responses_and_tally_each_question_in_option_order(
     projector = Projector(app, views, [model], batch_size=2)
 
     # Step: a leader drafts a survey with one question, then an officer sets all four.
-    created = app.create_survey(LEADER, title="Khảo sát vỉa hè", description="", questions=(IDEAS,))
-    app.set_survey_questions(OFFICER, created.case_id, questions=QUESTIONS)
+    created = app.handle(LEADER, CreateSurvey(title="Khảo sát vỉa hè", description="", questions=(IDEAS,)))
+    app.handle(OFFICER, SetSurveyQuestions(case=created.case_id, questions=QUESTIONS))
     projector.catch_up()
     draft = model.results(created.case_id)
     assert draft is not None
@@ -94,9 +104,9 @@ def test_results_count_responses_and_tally_each_question_in_option_order(
     assert (draft.questions[2].distribution, draft.questions[2].average) == ((0, 0, 0, 0, 0), None)
 
     # Step: it is published and six citizens answer, the projector catching up halfway.
-    app.publish_survey(LEADER, created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7))
+    app.handle(LEADER, PublishSurvey(case=created.case_id, opens_at=clock.now, closes_at=clock.now + timedelta(days=7)))
     for n, given in enumerate(ANSWERS):
-        app.answer_survey(citizen_number(n), created.case_id, answers=given)
+        app.handle(citizen_number(n), AnswerSurvey(case=created.case_id, answers=given))
         if n == 2:
             projector.catch_up()
     projector.catch_up()
@@ -128,8 +138,8 @@ def test_results_count_responses_and_tally_each_question_in_option_order(
     )  # fmt: skip
 
     # Step: closing and publishing the summary move the status; the tallies stay.
-    app.close_survey(LEADER, created.case_id)
-    published = app.publish_survey_results(LEADER, created.case_id, summary="Đa số hài lòng")
+    app.handle(LEADER, CloseSurvey(case=created.case_id))
+    published = app.handle(LEADER, PublishSurveyResults(case=created.case_id, summary="Đa số hài lòng"))
     projector.catch_up()
     final = model.results(created.case_id)
     assert final is not None
@@ -144,7 +154,7 @@ def test_results_store_neither_answer_texts_nor_who_answered(
     projector = Projector(app, views, [model], batch_size=4)
     survey_id = open_survey(app, clock)
     for n, given in enumerate(ANSWERS):
-        app.answer_survey(citizen_number(n), survey_id, answers=given)
+        app.handle(citizen_number(n), AnswerSurvey(case=survey_id, answers=given))
     projector.catch_up()
 
     rows = model.rows()
@@ -166,11 +176,11 @@ def test_tallies_built_in_small_batches_equal_a_rebuild_from_zero(
     anonymous = open_survey(app, clock, anonymous=True)
     projector.catch_up()
     for n, given in enumerate(ANSWERS):
-        app.answer_survey(citizen_number(n), named, answers=given)
-        app.answer_survey(citizen_number(n), anonymous, answers=given, respondent_token=f"invitation-{n}")
+        app.handle(citizen_number(n), AnswerSurvey(case=named, answers=given))
+        app.handle(citizen_number(n), AnswerSurvey(case=anonymous, answers=given, respondent_token=f"invitation-{n}"))
         if n % 2:
             projector.catch_up()
-    app.close_survey(LEADER, named)
+    app.handle(LEADER, CloseSurvey(case=named))
     projector.catch_up()
     incremental = model.rows()
     named_results, anonymous_results = model.results(named), model.results(anonymous)

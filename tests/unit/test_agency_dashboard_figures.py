@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ihanoi_projections.agency_dashboard import nearest_rank
-from ihanoi_projections.agency_dashboard_projection import RULES
+from ihanoi_projections.agency_dashboard.facts import RULES
+from ihanoi_projections.agency_dashboard.figures import nearest_rank
 
 
 def test_the_median_of_an_odd_count_is_the_middle_value() -> None:

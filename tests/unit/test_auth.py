@@ -60,3 +60,18 @@ def test_a_forged_token_is_the_plain_unauthenticated_error() -> None:
     with pytest.raises(AuthenticationError) as refused:
         verify_token(RULES, token, now=NOW)
     assert refused.value.code == "unauthenticated"
+
+
+def test_hs256_tokens_are_refused_when_the_rules_have_no_secret() -> None:
+    token = issue_token(SECRET, Principal("vneid:1", Role.CITIZEN), now=NOW)
+    without_secret = TokenRules(None, max_lifetime=24 * 3600, agencies=frozenset())
+    with pytest.raises(AuthenticationError, match="algorithm is not accepted"):
+        verify_token(without_secret, token, now=NOW)
+
+
+@pytest.mark.parametrize("algorithm", ["none", "RS256", "HS512"])
+def test_a_token_of_another_algorithm_meets_no_verifier_without_an_identity_provider(algorithm: str) -> None:
+    header = jwt.utils.base64url_encode(f'{{"alg":"{algorithm}","typ":"JWT"}}'.encode()).decode()
+    payload = jwt.utils.base64url_encode(b'{"sub":"vneid:1","role":"citizen","exp":9999999999}').decode()
+    with pytest.raises(AuthenticationError, match="algorithm is not accepted"):
+        verify_token(RULES, f"{header}.{payload}.", now=NOW)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ihanoi_projections.agency_dashboard import WeekFigures
+from ihanoi_projections.agency_dashboard.figures import WeekFigures
 from ihanoi_server.dashboard import pages as dashboard_page
 from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, language, strings
 from ihanoi_server.dashboard.pages import case_page, nice_step, script_json, weekly_chart_svg

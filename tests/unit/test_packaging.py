@@ -13,7 +13,8 @@ def test_every_python_package_in_the_tree_is_packaged() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     listed = set(config["packages"])
     found = {".".join(init.parent.relative_to(ROOT / "src").parts) for init in (ROOT / "src").rglob("__init__.py")} | {
-        "ihanoi_projections"
+        ".".join(("ihanoi_projections", *init.parent.relative_to(ROOT / "projections").parts))
+        for init in (ROOT / "projections").rglob("__init__.py")
     }
     assert found - listed == set()
     assert config["package-dir"]["ihanoi_projections"] == "projections"

@@ -31,3 +31,103 @@ def test_the_maximum_token_lifetime_defaults_to_a_day_and_is_read_from_the_envir
         Settings.from_env({"IHANOI_TOKEN_MAX_TTL": "0", "IHANOI_ENV": "test"}, dotenv=None)
     with pytest.raises(ConfigurationError, match="IHANOI_TOKEN_MAX_TTL"):
         Settings.from_env({"IHANOI_TOKEN_MAX_TTL": "a day", "IHANOI_ENV": "test"}, dotenv=None)
+
+
+IDP = {
+    "IHANOI_OIDC_ISSUER": "https://id.hanoi.gov.vn/realms/citizens",
+    "IHANOI_OIDC_AUDIENCE": "ihanoi-api",
+    "IHANOI_OIDC_JWKS_URL": "https://id.hanoi.gov.vn/realms/citizens/protocol/openid-connect/certs",
+}
+
+
+def from_env(**values: str) -> Settings:
+    return Settings.from_env({"IHANOI_ENV": "production", "IHANOI_SECRET_KEY": LONG_ENOUGH, **values}, dotenv=None)
+
+
+def test_the_identity_provider_is_read_from_the_environment() -> None:
+    settings = from_env(
+        **IDP,
+        IHANOI_OIDC_ALGORITHMS="RS256, PS256",
+        IHANOI_OIDC_ROLE_CLAIM="realm_access.roles",
+        IHANOI_OIDC_AGENCY_CLAIM="https://hanoi.gov.vn/agency",
+        IHANOI_OIDC_ROLE_MAP="hanoi-citizen=citizen, hanoi-officer = officer,",
+        IHANOI_OIDC_LEEWAY="30",
+        IHANOI_OIDC_MAX_TOKEN_AGE="3600",
+        IHANOI_OIDC_JWKS_MAX_AGE="900",
+        IHANOI_OIDC_JWKS_REFETCH_INTERVAL="60",
+        IHANOI_OIDC_JWKS_TIMEOUT="2.5",
+        IHANOI_OIDC_ALLOW_HS256="yes",
+    )
+    assert (settings.oidc_issuer, settings.oidc_audience) == (IDP["IHANOI_OIDC_ISSUER"], "ihanoi-api")
+    assert settings.oidc_algorithms == ("RS256", "PS256")
+    assert (settings.oidc_role_claim, settings.oidc_agency_claim) == (
+        "realm_access.roles",
+        "https://hanoi.gov.vn/agency",
+    )
+    assert settings.oidc_role_map == (("hanoi-citizen", "citizen"), ("hanoi-officer", "officer"))
+    assert (settings.oidc_leeway, settings.oidc_max_token_age) == (30, 3600)
+    assert (settings.oidc_jwks_max_age, settings.oidc_jwks_refetch_interval, settings.oidc_jwks_timeout) == (
+        900,
+        60,
+        2.5,
+    )
+    assert settings.oidc_allow_hs256 is True
+
+
+@pytest.mark.parametrize("left_out", sorted(IDP))
+def test_issuer_audience_and_key_set_url_go_together(left_out: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"missing: {left_out}"):
+        from_env(**{name: value for name, value in IDP.items() if name != left_out})
+
+
+def test_the_key_set_is_fetched_over_https_in_production_or_over_loopback() -> None:
+    with pytest.raises(ConfigurationError, match="https:// in production"):
+        from_env(**{**IDP, "IHANOI_OIDC_JWKS_URL": "http://id.hanoi.gov.vn/certs"})
+    assert from_env(**{**IDP, "IHANOI_OIDC_JWKS_URL": "http://127.0.0.1:8080/certs"}).oidc_jwks_url
+    with pytest.raises(ConfigurationError, match="https://"):
+        from_env(**{**IDP, "IHANOI_OIDC_JWKS_URL": "file:///etc/passwd"})
+    assert Settings(env="test", oidc_jwks_url="http://idp:8080/certs", oidc_issuer="i", oidc_audience="a")
+
+
+@pytest.mark.parametrize("algorithms", ["HS256", "RS256,none", "RS256,HS512", ","])
+def test_only_public_key_algorithms_are_accepted_from_the_identity_provider(algorithms: str) -> None:
+    with pytest.raises(ConfigurationError, match="IHANOI_OIDC_ALGORITHMS"):
+        from_env(**IDP, IHANOI_OIDC_ALGORITHMS=algorithms)
+
+
+@pytest.mark.parametrize(
+    ("role_map", "message"),
+    [
+        ("robot=system", "system is never taken from a token"),
+        ("hanoi-boss=mayor", "each entry must be value=role"),
+        ("hanoi-officer", "entries are value=role"),
+        ("=officer", "entries are value=role"),
+        ("staff=officer, staff=leader", "maps a value twice"),
+    ],
+)
+def test_the_role_map_names_our_roles_other_than_system_once_each(role_map: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        from_env(**IDP, IHANOI_OIDC_ROLE_MAP=role_map)
+
+
+def test_with_an_identity_provider_hs256_tokens_are_refused_in_production_unless_allowed() -> None:
+    assert from_env().hs256_tokens_accepted
+    assert not from_env(**IDP).hs256_tokens_accepted
+    assert from_env(**IDP, IHANOI_OIDC_ALLOW_HS256="true").hs256_tokens_accepted
+    assert Settings(env="test", oidc_issuer="i", oidc_audience="a", oidc_jwks_url="https://i/c").hs256_tokens_accepted
+    assert not Settings(
+        env="development", oidc_issuer="i", oidc_audience="a", oidc_jwks_url="https://i/c", oidc_allow_hs256=False
+    ).hs256_tokens_accepted
+    with pytest.raises(ConfigurationError, match="true or false"):
+        from_env(**IDP, IHANOI_OIDC_ALLOW_HS256="sometimes")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["OIDC_LEEWAY", "OIDC_MAX_TOKEN_AGE", "OIDC_JWKS_MAX_AGE", "OIDC_JWKS_REFETCH_INTERVAL", "OIDC_JWKS_TIMEOUT"],
+)
+def test_the_identity_provider_durations_must_be_sensible(name: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"IHANOI_{name}"):
+        from_env(**IDP, **{f"IHANOI_{name}": "-1"})
+    with pytest.raises(ConfigurationError, match=f"IHANOI_{name}"):
+        from_env(**IDP, **{f"IHANOI_{name}": "soon"})

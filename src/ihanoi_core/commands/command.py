@@ -11,7 +11,11 @@ Its class attributes say the rest:
 - ``roles``: who may run it once the case is visible to them (DESIGN §2),
   with ``roles_by_kind`` overriding them for one kind of case and ``kinds``
   limiting which kinds of the family it applies to;
-- the docstring: its summary, for the API description.
+- the docstring: its summary (``summary_of``), for the API description.
+
+Fields and class attributes share one namespace, so an input may not be
+called like one of the class attributes or classmethods here (``name``,
+``roles``, ``kinds``, ``step`` …).
 
 The states a command is valid from are the aggregate's own (``valid_from``):
 the domain enforces them, the command only reports them. A ``CaseCommand``
@@ -40,11 +44,14 @@ class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     name: ClassVar[str]
     roles: ClassVar[frozenset[Role]] = frozenset()
 
-    @classmethod
-    def summary(cls) -> str:
-        """The first paragraph of the docstring, on one line."""
-        doc = inspect.getdoc(cls) or cls.__name__
-        return " ".join(doc.split("\n\n", 1)[0].split())
+
+def summary_of(command_type: type[Command]) -> str:
+    """The first paragraph of a command type's docstring, on one line. A
+    function, not a classmethod: a command may take an input called
+    ``summary`` (a dialogue's, a survey's results'), and a field hides a class
+    attribute of the same name."""
+    doc = inspect.getdoc(command_type) or command_type.__name__
+    return " ".join(doc.split("\n\n", 1)[0].split())
 
 
 class CreateCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -120,15 +127,17 @@ class CaseCommand(Command, frozen=True, kw_only=True, forbid_unknown_fields=True
             forbid_unknown_fields=True,
             frozen=True,
             module=cls.__module__,
-            namespace={"__doc__": cls.summary()},
+            namespace={"__doc__": summary_of(cls)},
         )
 
 
 def _concrete(family: type[Case]) -> list[type[Case]]:
     """The aggregates of a family that have statuses: itself, or its subclasses
-    (a ``Grievance`` is a ``Complaint`` or a ``Denunciation``)."""
+    (a ``Grievance`` is a ``Complaint`` or a ``Denunciation``), by kind: not in
+    the order their modules happened to be imported, which would reorder what
+    the API description says per kind."""
     found = [family] if any(True for _ in family.all_statuses()) else []
-    for sub in family.__subclasses__():
+    for sub in sorted(family.__subclasses__(), key=lambda sub: sub.kind):
         found += _concrete(sub)
     return found
 

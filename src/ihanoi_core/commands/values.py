@@ -7,12 +7,13 @@ by a library caller); handlers turn them into the domain's values
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
-from ihanoi_core.domain.values import Contact, Location
+from ihanoi_core.domain.values import Contact, Document, Location
 
 Text = Annotated[str, Meta(min_length=1, max_length=4000)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=500)]
@@ -21,6 +22,10 @@ Code = Annotated[str, Meta(min_length=1, max_length=64)]
 Url = Annotated[str, Meta(max_length=2000, pattern=r"^https?://\S+$")]
 Phone = Annotated[str, Meta(max_length=30, pattern=r"^\+?[0-9 .-]{6,30}$")]
 Email = Annotated[str, Meta(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]
+NationalId = Annotated[str, Meta(pattern=r"^[0-9]{9}([0-9]{3})?$")]
+Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+# A moment with its time zone (RFC 3339 with an offset): a naive one is refused.
+AwareDatetime = Annotated[datetime, Meta(tz=True)]
 
 
 class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -44,3 +49,14 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def value(self) -> Contact:
         return Contact(name=self.name, phone=self.phone, email=self.email)
+
+
+class DocumentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A paper handed in: its name, where the scan is stored and its SHA-256."""
+
+    name: ShortText
+    url: Url
+    sha256: Sha256
+
+    def value(self) -> Document:
+        return Document(name=self.name, url=self.url, sha256=self.sha256)

@@ -27,7 +27,7 @@ and declares every event, so all of them are stored under its topic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
@@ -42,6 +42,7 @@ from ihanoi_core.domain.service_request_pauses import DossierPauses
 from ihanoi_core.domain.service_request_values import (
     BEFORE_RESULT,
     ERASED_STATE,
+    IN_HANDS,
     PERSONAL_DATA,
     ApplicantIdentity,
     DossierStatus,
@@ -63,6 +64,25 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "applicant", "documents")
     PERSONAL_DATA = PERSONAL_DATA
     ERASED_STATE = ERASED_STATE
+    # The steps of the mixins too; assign and comment are valid until final (Case.UNTIL_FINAL).
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "receive": (S.SUBMITTED,),
+        "reject": (S.SUBMITTED,),
+        "start_processing": (S.RECEIVED,),
+        "request_supplement": (S.SUBMITTED, *IN_HANDS),
+        "supplement": (S.SUPPLEMENT_REQUESTED,),
+        "request_payment": IN_HANDS,
+        "confirm_payment": (S.AWAITING_PAYMENT,),
+        "suspend": IN_HANDS,
+        "resume": (S.SUSPENDED,),
+        "forward": (S.PROCESSING,),
+        "return": (S.FORWARDED,),
+        "apologize": (*IN_HANDS, S.FORWARDED),
+        "mark_result_ready": (S.PROCESSING,),
+        "return_result": (S.RESULT_READY,),
+        "withdraw": BEFORE_RESULT,
+        "rate": (S.RESULT_READY, S.RESULT_RETURNED),
+    }
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
@@ -178,7 +198,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     def receive(self, actor: Principal, *, calendar: DeadlineCalendar, timestamp: datetime) -> None:
         """Accept a complete dossier (tiếp nhận): the processing clock starts and
         its due time is the appointment date on the receipt."""
-        self._require("receive", S.SUBMITTED)
+        self._require("receive")
         clock = Clock(started_at=timestamp, rule=self.processing_rule)
         self._receive(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
 
@@ -192,7 +212,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse to accept the dossier, with reasons (phiếu từ chối tiếp nhận)."""
-        self._require("reject", S.SUBMITTED)
+        self._require("reject")
         self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
 
     @event("Rejected")
@@ -206,7 +226,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     def start_processing(self, actor: Principal, *, timestamp: datetime) -> None:
         """Begin the work; the officer starting it becomes the assignee unless
         one was named (rõ người)."""
-        self._require("start_processing", S.RECEIVED)
+        self._require("start_processing")
         self._require_on_time("start_processing", timestamp)
         self._start_processing(actor=actor, assignee=self.assignee or actor.subject, timestamp=timestamp)
 
@@ -222,7 +242,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def mark_result_ready(self, actor: Principal, note: str, *, timestamp: datetime) -> None:
         """The result is ready at the one-stop desk (đã xử lý xong); the clock stops."""
-        self._require("mark_result_ready", S.PROCESSING)
+        self._require("mark_result_ready")
         self._require_on_time("mark_result_ready", timestamp)
         note = self._require_text(self.id, "note", note)
         self._mark_result_ready(actor=actor, note=note, timestamp=timestamp)
@@ -237,7 +257,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def return_result(self, actor: Principal, *, timestamp: datetime) -> None:
         """The applicant has received the result (đã trả kết quả)."""
-        self._require("return_result", S.RESULT_READY)
+        self._require("return_result")
         self._return_result(actor=actor, timestamp=timestamp)
 
     @event("ResultReturned")
@@ -266,7 +286,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The applicant withdraws the dossier before its result (rút hồ sơ)."""
-        self._require("withdraw", *BEFORE_RESULT)
+        self._require("withdraw")
         self._withdraw(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
 
     @event("Withdrawn")
@@ -280,7 +300,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def rate(self, actor: Principal, stars: int, comment: str | None, *, timestamp: datetime) -> None:
         """The applicant rates the service, 1-5, once the result is ready."""
-        self._require("rate", S.RESULT_READY, S.RESULT_RETURNED)
+        self._require("rate")
         if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
             raise RuleViolationError(self.id, "stars", "A rating is a whole number from 1 to 5.")
         if self.rating is not None:

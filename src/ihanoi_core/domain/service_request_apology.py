@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ihanoi_core.domain.service_request_steps import DossierSteps
-from ihanoi_core.domain.service_request_values import APOLOGY_BASIS, IN_HANDS, DossierStatus
+from ihanoi_core.domain.service_request_values import APOLOGY_BASIS
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, TimeUnit
 from ihanoi_core.errors import RuleViolationError, ValidationError
-
-S = DossierStatus
 
 
 class DossierApology(DossierSteps):
@@ -41,7 +39,7 @@ class DossierApology(DossierSteps):
         date is re-set could not be read (``APOLOGY_BASIS``). Either limit
         must keep a late dossier movable, since nothing else moves it past
         its appointment (``_require_on_time``)."""
-        self._require("apologize", *IN_HANDS, S.FORWARDED)
+        self._require("apologize")
         self._require_handling_agency(actor, "apologize")
         reason = self._require_text(self.id, "reason", reason)
         if new_due.tzinfo is None or new_due.utcoffset() is None:

@@ -39,7 +39,7 @@ class DossierForwarding(DossierSteps):
     ) -> None:
         """Send the dossier to another agency for its step, due within
         ``working_days``; the dossier's own clock keeps running."""
-        self._require("forward", S.PROCESSING)
+        self._require("forward")
         self._require_on_time("forward", timestamp)
         if to_agency == self.agency:
             raise RuleViolationError(self.id, "to_agency", "The dossier is already with that agency.")
@@ -86,7 +86,7 @@ class DossierForwarding(DossierSteps):
 
     def return_from_forwarding(self, actor: Principal, note: str | None, *, timestamp: datetime) -> None:
         """The partner agency hands the dossier back to the handling agency."""
-        self._require("return", S.FORWARDED)
+        self._require("return")
         if actor.is_staff and actor.agency != self.forwarded_to:
             raise ForbiddenError("return", actor.role.value, self.id)
         note = self._optional_text("note", note)

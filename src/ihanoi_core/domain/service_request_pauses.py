@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ihanoi_core.domain.service_request_steps import DossierSteps
-from ihanoi_core.domain.service_request_values import IN_HANDS, DossierStatus, checked_documents
+from ihanoi_core.domain.service_request_values import DossierStatus, checked_documents
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, Document, Principal
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
@@ -49,7 +49,7 @@ class DossierPauses(DossierSteps):
                 "A supplement request must list everything missing at once; the applicant "
                 f"has not yet answered the request for: {'; '.join(self.missing_documents)}.",
             )
-        self._require("request_supplement", S.SUBMITTED, *IN_HANDS)
+        self._require("request_supplement")
         self._require_on_time("request_supplement", timestamp)
         names = tuple(self._require_text(self.id, "missing", name, max_length=500) for name in missing)
         if not names:
@@ -80,7 +80,7 @@ class DossierPauses(DossierSteps):
     ) -> None:
         """The applicant supplies every missing document; the clock resumes with
         the time it had left."""
-        self._require("supplement", S.SUPPLEMENT_REQUESTED)
+        self._require("supplement")
         documents = checked_documents("documents", documents)
         supplied = {document.name.strip() for document in documents}
         still_missing = [name for name in self.missing_documents if name not in supplied]
@@ -115,7 +115,7 @@ class DossierPauses(DossierSteps):
         self, actor: Principal, amount: Decimal | int, note: str | None, *, timestamp: datetime
     ) -> None:
         """Ask the applicant to pay fees or taxes (nghĩa vụ tài chính); the clock pauses."""
-        self._require("request_payment", *IN_HANDS)
+        self._require("request_payment")
         self._require_on_time("request_payment", timestamp)
         # The đồng has no minor unit in use, so an amount is a whole number.
         whole = isinstance(amount, int) or (
@@ -139,7 +139,7 @@ class DossierPauses(DossierSteps):
         self, actor: Principal, reference: str, *, calendar: DeadlineCalendar, timestamp: datetime
     ) -> None:
         """Staff confirm the payment (receipt or transaction reference); the clock resumes."""
-        self._require("confirm_payment", S.AWAITING_PAYMENT)
+        self._require("confirm_payment")
         reference = self._require_text(self.id, "reference", reference, max_length=200)
         clock, due_at = self._resumed_clock(calendar, timestamp)
         self._confirm_payment(
@@ -167,7 +167,7 @@ class DossierPauses(DossierSteps):
     def suspend(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The leader stops processing for a reason outside the agency's control
         (dừng xử lý); the clock pauses."""
-        self._require("suspend", *IN_HANDS)
+        self._require("suspend")
         self._require_on_time("suspend", timestamp)
         reason = self._require_text(self.id, "reason", reason)
         self._suspend(actor=actor, reason=reason, clock=self._paused_clock(timestamp), timestamp=timestamp)
@@ -178,7 +178,7 @@ class DossierPauses(DossierSteps):
 
     def resume(self, actor: Principal, note: str | None, *, calendar: DeadlineCalendar, timestamp: datetime) -> None:
         """The leader resumes a suspended dossier; the clock resumes."""
-        self._require("resume", S.SUSPENDED)
+        self._require("resume")
         note = self._optional_text("note", note)
         clock, due_at = self._resumed_clock(calendar, timestamp)
         self._resume_processing(

@@ -173,6 +173,8 @@ class CommandBus:
         if handler is None:
             raise TypeError(f"{type(command).__name__} is not a command this application handles")
         if handler.shape == "handles":
+            if idempotency_key is not None:  # A whole-command handler is not given one.
+                raise TypeError(f"{type(command).__name__} takes no idempotency key")
             result: CommandResult = handler.function(self, principal, command, expected_version)
             return result
         if isinstance(command, CreateCommand):

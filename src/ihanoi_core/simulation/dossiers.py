@@ -12,9 +12,31 @@ from datetime import datetime
 from functools import partial
 from uuid import UUID
 
+from ihanoi_core.commands.service_requests import (
+    ApologizeForDossierDelay,
+    ApplicantIn,
+    AssignDossier,
+    CommentDossier,
+    ConfirmDossierPayment,
+    ForwardDossier,
+    MarkDossierResultReady,
+    RateDossier,
+    ReceiveDossier,
+    RejectDossier,
+    RequestDossierPayment,
+    RequestDossierSupplement,
+    ResumeDossier,
+    ReturnDossier,
+    ReturnDossierResult,
+    StartDossierProcessing,
+    SubmitDossier,
+    SupplementDossier,
+    SuspendDossier,
+    WithdrawDossier,
+)
+from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.directory import Procedure
-from ihanoi_core.domain.service_request_values import ApplicantIdentity
-from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Document, Principal, TimeUnit
+from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Principal, TimeUnit
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
 from ihanoi_core.simulation.texts import (
     APOLOGIES,
@@ -57,25 +79,25 @@ class DossierStories(Engine):
         yield self._office(rng.uniform(0.2, 7) if rng.random() < 0.9 else rng.uniform(8.5, 14))
         officer = self._officer(dossier.agency)
         if rng.random() < 0.04:
-            self._run(partial(app.reject_dossier, officer, case_id, reason=rng.choice(DOSSIER_REJECTIONS)))
+            self._run(partial(app.handle, officer, RejectDossier(case=case_id, reason=rng.choice(DOSSIER_REJECTIONS))))
             return
         if dossier.missing and rng.random() < 0.4:
             if not (yield from self._supplement(dossier, officer)):
                 return
             yield self._office(rng.uniform(0.2, 4))
-        if self._run(partial(app.receive_dossier, officer, case_id)) is None:
+        if self._run(partial(app.handle, officer, ReceiveDossier(case=case_id))) is None:
             return
         dossier.handler = officer
         if rng.random() < 0.3:
             dossier.handler = self._officer(dossier.agency)
             yield self._office(rng.uniform(0.1, 1))
-            assigned = partial(app.assign_dossier, officer, case_id, assignee=dossier.handler.subject)
+            assigned = partial(app.handle, officer, AssignDossier(case=case_id, assignee=dossier.handler.subject))
             if self._run(assigned) is None:
                 return
         yield self._office(rng.uniform(0.1, 2))
         if not (yield from self._on_time(dossier)):
             return
-        if self._run(partial(app.start_processing, dossier.handler, case_id)) is None:
+        if self._run(partial(app.handle, dossier.handler, StartDossierProcessing(case=case_id))) is None:
             return
         if not (yield from self._process_dossier(dossier)):
             return
@@ -91,16 +113,17 @@ class DossierStories(Engine):
         if not (yield from self._on_time(dossier)):
             return
         note = f"Đã có kết quả giải quyết thủ tục “{dossier.procedure.name}”; mời ông/bà nhận kết quả."
-        if self._run(partial(app.mark_result_ready, dossier.handler, case_id, note=note)) is None:
+        if self._run(partial(app.handle, dossier.handler, MarkDossierResultReady(case=case_id, note=note))) is None:
             return
         yield self._office(rng.uniform(1, 24))
-        if self._run(partial(app.return_result, self._officer(dossier.agency), case_id)) is None:
+        if self._run(partial(app.handle, self._officer(dossier.agency), ReturnDossierResult(case=case_id))) is None:
             return
         if rng.random() < 0.6:
             yield self._citizen_time(1, 48)
             stars = rng.choices((1, 2, 3, 4, 5), (1, 1, 2, 6, 10))[0]
             comment = RATING_COMMENTS[stars] if rng.random() < 0.4 else None
-            self._run(partial(app.rate_dossier, dossier.citizen.principal, case_id, stars=stars, comment=comment))
+            rating = RateDossier(case=case_id, stars=stars, comment=comment)
+            self._run(partial(app.handle, dossier.citizen.principal, rating))
 
     def _submit_dossier(self, ident: str) -> _Dossier | None:
         """A citizen files a dossier for a catalogue procedure; one in five
@@ -117,19 +140,21 @@ class DossierStories(Engine):
                 missing = (papers.pop(rng.randrange(len(papers))),)
             else:
                 missing = (rng.choice(EXTRA_DOCUMENTS),)
-        applicant = ApplicantIdentity(
+        applicant = ApplicantIn(
             name=citizen.name, national_id=citizen.national_id, phone=citizen.phone, address=citizen.address
         )
         submitted = self._create(
             "dossier",
             partial(
-                self.app.submit_dossier,
+                self.app.handle,
                 citizen.principal,
-                procedure=code,
-                ward=citizen.ward,
-                applicant=applicant,
-                documents=self._documents(ident, papers),
-                channel=rng.choice((Channel.WEB, Channel.WEB, Channel.APP)),
+                SubmitDossier(
+                    procedure=code,
+                    ward=citizen.ward,
+                    applicant=applicant,
+                    documents=self._documents(ident, papers),
+                    channel=rng.choice((Channel.WEB, Channel.WEB, Channel.APP)),
+                ),
                 idempotency_key=self._key(ident),
             ),
         )
@@ -163,20 +188,24 @@ class DossierStories(Engine):
             amount = dossier.procedure.fee * rng.choice((1, 1, 2, 3))
             dong = f"{amount:,}".replace(",", ".")  # 150.000 đồng, as Vietnamese writes it.
             note = f"Phí, lệ phí theo quy định: {dong} đồng."
-            if self._run(partial(app.request_payment, handler, case_id, amount=amount, note=note)) is None:
+            payment = RequestDossierPayment(case=case_id, amount=amount, note=note)
+            if self._run(partial(app.handle, handler, payment)) is None:
                 return False
             yield self._office(rng.uniform(1, 12))
             reference = f"VNPAY{rng.randrange(10**12):012d}"
-            if self._run(partial(app.confirm_payment, handler, case_id, reference=reference)) is None:
+            paid = ConfirmDossierPayment(case=case_id, reference=reference)
+            if self._run(partial(app.handle, handler, paid)) is None:
                 return False
         if rng.random() < 0.03:
             yield self._before_due(dossier, 0.1, 0.3)
             if not (yield from self._on_time(dossier)):
                 return False
-            if self._run(partial(app.suspend_dossier, leader, case_id, reason=rng.choice(SUSPENSIONS))) is None:
+            suspension = SuspendDossier(case=case_id, reason=rng.choice(SUSPENSIONS))
+            if self._run(partial(app.handle, leader, suspension)) is None:
                 return False
             yield self._office_days(1, 3)
-            if self._run(partial(app.resume_dossier, leader, case_id, note="Đã có kết quả xác minh.")) is None:
+            resumption = ResumeDossier(case=case_id, note="Đã có kết quả xác minh.")
+            if self._run(partial(app.handle, leader, resumption)) is None:
                 return False
         partner = PARTNERS.get(dossier.procedure.code, dossier.agency)
         partner = self._ward_committee(dossier.citizen.ward) if partner == "ward" else partner
@@ -186,14 +215,15 @@ class DossierStories(Engine):
                 return False
         if rng.random() < 0.3:
             yield self._before_due(dossier, 0.1, 0.4)
-            if self._run(partial(app.comment_dossier, handler, case_id, note=rng.choice(DOSSIER_NOTES))) is None:
+            comment = CommentDossier(case=case_id, note=rng.choice(DOSSIER_NOTES))
+            if self._run(partial(app.handle, handler, comment)) is None:
                 return False
         return True
 
-    def _documents(self, folder: str, names: Sequence[str]) -> tuple[Document, ...]:
+    def _documents(self, folder: str, names: Sequence[str]) -> tuple[DocumentIn, ...]:
         """Scanned papers: a made-up storage URL and the SHA-256 of the paper's name."""
         return tuple(
-            Document(
+            DocumentIn(
                 name=name,
                 url=f"https://storage.ihanoi.vn/sim/{self.seed}/{folder}/{index}.pdf",
                 sha256=hashlib.sha256(name.encode()).hexdigest(),
@@ -206,15 +236,17 @@ class DossierStories(Engine):
         ten, withdraws). ``True`` when supplied."""
         rng, app, case_id, missing = self.rng, self.app, dossier.case_id, dossier.missing
         note = "Đề nghị bổ sung: " + "; ".join(missing)
-        if self._run(partial(app.request_supplement, officer, case_id, missing=missing, note=note)) is None:
+        request = RequestDossierSupplement(case=case_id, missing=missing, note=note)
+        if self._run(partial(app.handle, officer, request)) is None:
             return False
         yield self._citizen_time(3, 72)
         applicant = dossier.citizen.principal
         if rng.random() < 0.1:
-            self._run(partial(app.withdraw_dossier, applicant, case_id, reason=rng.choice(WITHDRAW_DOSSIER)))
+            withdrawal = WithdrawDossier(case=case_id, reason=rng.choice(WITHDRAW_DOSSIER))
+            self._run(partial(app.handle, applicant, withdrawal))
             return False
         documents = self._documents(f"{dossier.ident}/bo-sung", missing)
-        if self._run(partial(app.supplement_dossier, applicant, case_id, documents=documents)) is None:
+        if self._run(partial(app.handle, applicant, SupplementDossier(case=case_id, documents=documents))) is None:
             return False
         dossier.missing = ()
         return True
@@ -234,11 +266,13 @@ class DossierStories(Engine):
             return True  # No time left for a partner step: the agency does without.
         note = f"Chuyển {self.directory.agencies[partner].name} thực hiện bước liên thông."
         handler = dossier.handler or dossier.leader
-        sent = partial(app.forward_dossier, handler, case_id, to_agency=partner, working_days=working_days, note=note)
+        forward = ForwardDossier(case=case_id, to_agency=partner, working_days=working_days, note=note)
+        sent = partial(app.handle, handler, forward)
         if self._run(sent) is None:
             return False
         yield self._office(working_days * 8 * rng.uniform(0.3, 0.9))
-        back = partial(app.return_dossier, self._officer(partner), case_id, note="Đã hoàn thành bước liên thông.")
+        returned = ReturnDossier(case=case_id, note="Đã hoàn thành bước liên thông.")
+        back = partial(app.handle, self._officer(partner), returned)
         return self._run(back) is not None
 
     def _before_due(self, dossier: _Dossier, low: float, high: float) -> datetime:
@@ -255,11 +289,11 @@ class DossierStories(Engine):
         if due is None or self._now() <= due:
             return True
         apology = partial(
-            self.app.apologize_for_delay,
+            self.app.handle,
             dossier.leader,
-            dossier.case_id,
-            reason=self.rng.choice(APOLOGIES),
-            new_due=self._office_days(1, 3),
+            ApologizeForDossierDelay(
+                case=dossier.case_id, reason=self.rng.choice(APOLOGIES), new_due=self._office_days(1, 3)
+            ),
         )
         if self._run(apology) is None:
             return False

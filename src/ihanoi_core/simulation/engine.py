@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.command import Command
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import IhanoiError
+from ihanoi_core.errors import IdempotencyKeyReusedError, IhanoiError
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.simulation.city import (
     DEFAULT_STREETS,
@@ -262,18 +263,33 @@ class Engine:
 
     # -- commands ------------------------------------------------------------------------
 
-    def _run(self, command: partial[CommandResult]) -> CommandResult | None:
-        """Issue one command; a refusal is counted, not raised."""
-        name = getattr(command.func, "__name__", "command")
+    def _run(
+        self, command: partial[CommandResult], reraise: tuple[type[IhanoiError], ...] = ()
+    ) -> CommandResult | None:
+        """Issue one command, counted by its type (``CloseSurvey``); a refusal
+        is counted, not raised (unless of a ``reraise`` type)."""
+        given = next((arg for arg in command.args if isinstance(arg, Command)), None)
+        name = type(given).__name__ if given is not None else getattr(command.func, "__name__", "command")
         self.commands[name] += 1
         try:
             return command()
+        except reraise:
+            raise
         except IhanoiError as error:
             self._record_error(name, error)
             return None
 
     def _create(self, kind: str, command: partial[CommandResult]) -> CommandResult | None:
-        result = self._run(command)
+        """Create a case once per story: a story filed by an earlier run (its
+        idempotency key is taken) is counted as reused and not followed again.
+        A rerun may tell a story differently (a re-report needs the earlier
+        report it repeats, which a rerun does not follow), so a key already
+        used for another request counts as reused too."""
+        try:
+            result = self._run(command, reraise=(IdempotencyKeyReusedError,))
+        except IdempotencyKeyReusedError:
+            self.reused += 1
+            return None
         if result is None:
             return None
         if not result.created:

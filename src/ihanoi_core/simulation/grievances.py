@@ -10,7 +10,25 @@ from datetime import timedelta
 from functools import partial
 from uuid import UUID
 
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    CloseComplaint,
+    CommentComplaint,
+    ComplainantIn,
+    ConcludeDenunciation,
+    DecideComplaint,
+    ExtendComplaint,
+    ExtendPreliminaryCheck,
+    FileComplaint,
+    ForwardComplaint,
+    GrievanceCommand,
+    HoldDialogue,
+    RefuseComplaint,
+    StartVerification,
+    WithdrawComplaint,
+)
+from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
 from ihanoi_core.simulation.engine import NEVER, Citizen, Engine, Process
 from ihanoi_core.simulation.texts import (
     COMPLAINT_REFUSALS,
@@ -61,22 +79,24 @@ class GrievanceStories(Engine):
         decision_date = None
         if not denunciation and first is None:
             decision_date = (self._now().astimezone(self.zone) - timedelta(days=rng.randint(5, 60))).date()
-        identity = ComplainantIdentity(
+        identity = ComplainantIn(
             name=citizen.name, national_id=citizen.national_id, phone=citizen.phone, address=citizen.address
         )
         filed = self._create(
             story.kind.value,
             partial(
-                app.file_complaint,
+                app.handle,
                 citizen.principal,
-                kind=story.kind,
-                subject=subject,
-                content=content,
-                respondent_agency=agency,
-                ward=citizen.ward,
-                complainant=identity,
-                decision_date=decision_date,
-                first_case=first.case_id if first is not None else None,
+                FileComplaint(
+                    kind=story.kind,
+                    subject=subject,
+                    content=content,
+                    respondent_agency=agency,
+                    ward=citizen.ward,
+                    complainant=identity,
+                    decision_date=decision_date,
+                    first_case=str(first.case_id) if first is not None else None,
+                ),
                 idempotency_key=self._key(ident),
             ),
         )
@@ -91,14 +111,15 @@ class GrievanceStories(Engine):
             yield self._office_days(1, 5)
             reason, basis = rng.choice(refusals)
             leader = self._leader(agency)
-            self._run(partial(app.refuse_complaint, leader, case_id, reason=reason, legal_basis=basis))
+            self._run(partial(app.handle, leader, RefuseComplaint(case=case_id, reason=reason, legal_basis=basis)))
             return
         if outcome < 0.18 and story.forward_to != agency and story.forward_to in self.directory.agencies:
             yield self._office_days(1, 4)
             target = story.forward_to
             reason = f"Chuyển đơn đến {self.directory.agencies[target].name} để giải quyết theo thẩm quyền."
             officer = self._officer(agency)
-            if self._run(partial(app.forward_complaint, officer, case_id, to_agency=target, reason=reason)) is None:
+            forward = ForwardComplaint(case=case_id, to_agency=target, reason=reason)
+            if self._run(partial(app.handle, officer, forward)) is None:
                 return
             agency = story.forward_to
         leader = self._leader(agency)
@@ -106,12 +127,12 @@ class GrievanceStories(Engine):
             # Preliminary check extended from 7 to 10 working days (Law on Denunciations Art. 24).
             yield self._office_days(5, 6.5)
             reason = rng.choice(EXTENSION_REASONS)
-            if self._run(partial(app.extend_preliminary_check, leader, case_id, reason=reason)) is None:
+            if self._run(partial(app.handle, leader, ExtendPreliminaryCheck(case=case_id, reason=reason))) is None:
                 return
             yield self._office_days(1.5, 3)
         else:
             yield self._office_days(0.5, 6) if rng.random() < 0.9 else self._office_days(7.5, 9.5)
-        if self._run(partial(app.accept_complaint, leader, case_id)) is None:
+        if self._run(partial(app.handle, leader, AcceptComplaint(case=case_id))) is None:
             return
         due = self._due(leader, case_id)
         if due is None:
@@ -122,34 +143,34 @@ class GrievanceStories(Engine):
         handler = self._officer(agency)
         yield at(rng.uniform(0.02, 0.08))
         assigner = leader if denunciation else self._officer(agency)
-        if self._run(partial(app.assign_complaint, assigner, case_id, assignee=handler.subject)) is None:
+        if self._run(partial(app.handle, assigner, AssignComplaint(case=case_id, assignee=handler.subject))) is None:
             return
         yield at(rng.uniform(0.08, 0.2))
-        if self._run(partial(app.start_verification, handler, case_id)) is None:
+        if self._run(partial(app.handle, handler, StartVerification(case=case_id))) is None:
             return
         if rng.random() < 0.05:
             yield self._citizen_time(24, 120)
             reason = rng.choice(WITHDRAWAL_REASONS)
-            self._run(partial(app.withdraw_complaint, citizen.principal, case_id, reason=reason))
+            self._run(partial(app.handle, citizen.principal, WithdrawComplaint(case=case_id, reason=reason)))
             return
         if rng.random() < 0.5:
             yield at(rng.uniform(0.2, 0.35))
             note = rng.choice(GRIEVANCE_NOTES)
-            if self._run(partial(app.comment_complaint, handler, case_id, note=note)) is None:
+            if self._run(partial(app.handle, handler, CommentComplaint(case=case_id, note=note))) is None:
                 return
         if not denunciation and rng.random() < 0.4:
             yield at(rng.uniform(0.35, 0.6))
             summary = rng.choice(DIALOGUES)
-            if self._run(partial(app.hold_dialogue, handler, case_id, summary=summary)) is None:
+            if self._run(partial(app.handle, handler, HoldDialogue(case=case_id, summary=summary))) is None:
                 return
         extensions = (rng.random() < 0.2) + (rng.random() < 0.05) if denunciation else int(rng.random() < 0.12)
         # A denunciation extended twice is especially complex (Art. 30(3)).
-        complexity = "especially_complex" if extensions == 2 else "complex"
+        complexity = Complexity.ESPECIALLY_COMPLEX if extensions == 2 else Complexity.COMPLEX
         for _ in range(extensions):
             yield at(rng.uniform(0.65, 0.85))
             reason = rng.choice(EXTENSION_REASONS)
-            extend = partial(app.extend_complaint, leader, case_id, reason=reason, complexity=complexity)
-            if self._run(extend) is None:
+            extend = ExtendComplaint(case=case_id, reason=reason, complexity=complexity)
+            if self._run(partial(app.handle, leader, extend)) is None:
                 return
             due = self._due(leader, case_id)
             if due is None:
@@ -159,10 +180,10 @@ class GrievanceStories(Engine):
         # The decision or conclusion, ~10 % late, then the file is closed.
         yield at(rng.uniform(1.02, 1.3) if rng.random() < 0.1 else rng.uniform(0.5, 0.95))
         if denunciation:
-            decided = partial(app.conclude_denunciation, leader, case_id, conclusion=rng.choice(CONCLUSIONS))
+            decided: GrievanceCommand = ConcludeDenunciation(case=case_id, conclusion=rng.choice(CONCLUSIONS))
         else:
-            decided = partial(app.decide_complaint, leader, case_id, decision=rng.choice(DECISIONS))
-        if self._run(decided) is None:
+            decided = DecideComplaint(case=case_id, decision=rng.choice(DECISIONS))
+        if self._run(partial(app.handle, leader, decided)) is None:
             return
         if not denunciation and first is None and rng.random() < 0.15:
             # Not satisfied: a second-time complaint within 30 days (Art. 33).
@@ -170,4 +191,4 @@ class GrievanceStories(Engine):
             again = f"{ident}-second"
             self._spawn(self._citizen_time(48, 400), self._now(), NEVER, again, self._grievance(again, second))
         yield self._office_days(0.5, 4)
-        self._run(partial(app.close_complaint, self._officer(agency), case_id))
+        self._run(partial(app.handle, self._officer(agency), CloseComplaint(case=case_id)))

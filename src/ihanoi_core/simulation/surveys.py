@@ -10,6 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
+from ihanoi_core.commands.surveys import (
+    AnswerIn,
+    AnswerSurvey,
+    CloseSurvey,
+    CreateSurvey,
+    PublishSurvey,
+    PublishSurveyResults,
+    QuestionIn,
+    SetSurveyQuestions,
+)
 from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
 from ihanoi_core.simulation.engine import NEVER, Citizen, Engine, Process
 from ihanoi_core.simulation.texts import IMPROVEMENTS, SATISFACTION, SUGGESTION_TEXTS, SUGGESTIONS, SURVEY_TOPICS
@@ -50,11 +60,9 @@ class SurveyStories(Engine):
         created = self._create(
             "survey",
             partial(
-                app.create_survey,
+                app.handle,
                 leader,
-                title=title,
-                description=description,
-                anonymous=anonymous,
+                CreateSurvey(title=title, description=description, anonymous=anonymous),
                 idempotency_key=self._key(f"survey-{index}"),
             ),
         )
@@ -64,13 +72,14 @@ class SurveyStories(Engine):
         questions = (first_question, SATISFACTION, IMPROVEMENTS, SUGGESTIONS)
         yield self._office(rng.uniform(0.5, 4))
         staff = self._officer(agency)
-        if self._run(partial(app.set_survey_questions, staff, case_id, questions=questions)) is None:
+        given = tuple(QuestionIn.of(question) for question in questions)
+        if self._run(partial(app.handle, staff, SetSurveyQuestions(case=case_id, questions=given))) is None:
             return
         yield self._office(rng.uniform(0.5, 8))
         opens_at = self._now()
         closes_local = opens_at.astimezone(self.zone) + timedelta(days=window_days)
         closes_at = closes_local.replace(hour=17, minute=0, second=0, microsecond=0).astimezone(UTC)
-        published = partial(app.publish_survey, leader, case_id, opens_at=opens_at, closes_at=closes_at)
+        published = partial(app.handle, leader, PublishSurvey(case=case_id, opens_at=opens_at, closes_at=closes_at))
         if self._run(published) is None:
             return
         survey = _Survey(case_id, questions, anonymous, closes_at)
@@ -82,11 +91,11 @@ class SurveyStories(Engine):
             answer = f"survey-{index}-answer-{number}"
             self._spawn(when, opens_at, NEVER, answer, self._answer(survey, citizen, self._key(answer)))
         yield self._office(rng.uniform(0.1, 2), closes_at)
-        if self._run(partial(app.close_survey, leader, case_id)) is None:
+        if self._run(partial(app.handle, leader, CloseSurvey(case=case_id))) is None:
             return
         yield self._office(rng.uniform(2, 16))
         summary = self._survey_summary(survey)
-        self._run(partial(app.publish_survey_results, leader, case_id, summary=summary))
+        self._run(partial(app.handle, leader, PublishSurveyResults(case=case_id, summary=summary)))
 
     def _answer(self, survey: _Survey, citizen: Citizen, token: str) -> Process:
         """One citizen's answers: mostly satisfied, a free-text remark now and then."""
@@ -102,13 +111,12 @@ class SurveyStories(Engine):
                 answers.append(Answer(question.id, rating=rng.choices((1, 2, 3, 4, 5), (3, 7, 20, 40, 30))[0]))
             elif rng.random() < 0.4:
                 answers.append(Answer(question.id, text=rng.choice(SUGGESTION_TEXTS)))
-        answered = partial(
-            self.app.answer_survey,
-            citizen.principal,
-            survey.case_id,
-            answers=tuple(answers),
+        command = AnswerSurvey(
+            case=survey.case_id,
+            answers=tuple(AnswerIn.of(answer) for answer in answers),
             respondent_token=token if survey.anonymous else None,
         )
+        answered = partial(self.app.handle, citizen.principal, command)
         if self._create("survey_response", answered) is not None:
             survey.answered.append(tuple(answers))
         yield from ()  # A process of one step.

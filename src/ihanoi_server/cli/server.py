@@ -57,6 +57,12 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_server.auth import issue_token
 
     role = Role(args.role)
+    if not settings.hs256_tokens_accepted:
+        # The server would refuse it: only the identity provider's tokens are accepted.
+        return usage_error(
+            "this server accepts only the identity provider's tokens (IHANOI_OIDC_ISSUER is set in production); "
+            "set IHANOI_OIDC_ALLOW_HS256=true to accept development tokens too"
+        )
     if role in (Role.OFFICER, Role.LEADER) and not args.agency:
         return usage_error("officers and leaders need --agency")
     if not 0 < args.ttl <= settings.token_max_ttl:

@@ -26,7 +26,7 @@ from html import escape
 
 import orjson
 
-from ihanoi_projections.agency_dashboard import WeekFigures
+from ihanoi_projections.agency_dashboard.figures import WeekFigures
 from ihanoi_projections.queries.dashboard import iso_week
 
 STATIC_PREFIX = "/dashboard/static"

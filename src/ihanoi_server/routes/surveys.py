@@ -10,31 +10,25 @@ answer is 409 ``already_answered``). ``GET /surveys/{id}/results`` reads the
 everyone authenticated once the results are published; it accepts
 ``?position=N`` to wait for one's own write, and judges access by the status
 the read model has reached, so the results shown and the status match
-(``Queries.survey_results`` in ``ihanoi_projections.queries``).
+(``Queries.survey_results`` in ``ihanoi_projections.queries``). The commands
+are those of ``ihanoi_core.commands.surveys``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated, Any
-
-import msgspec
-from msgspec import Meta
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.questionnaire import Answer, Question, QuestionType
+from ihanoi_core.commands.command import command_from_body
+from ihanoi_core.commands.surveys import AnswerSurvey, CreateSurvey, SurveyCommand
 from ihanoi_projections.survey_results import SurveyResults
-from ihanoi_server.commands import CommandSpec, Empty
-from ihanoi_server.commands import legacy_command_routes as command_routes
+from ihanoi_server.commands import command_routes, create_route
 from ihanoi_server.http import (
+    call_app,
     case_ref,
     command_response,
-    fingerprint,
-    idempotency_key,
     json_response,
     principal,
     read_body,
@@ -43,92 +37,7 @@ from ihanoi_server.http import (
 )
 from ihanoi_server.openapi import CaseView, document
 
-AwareDatetime = Annotated[datetime, Meta(tz=True)]
-Option = Annotated[str, Meta(min_length=1, max_length=200)]
-
-
-class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
-    id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
-    text: Annotated[str, Meta(min_length=1, max_length=1000)]
-    type: QuestionType
-    required: bool = False
-    options: Annotated[list[Option], Meta(max_length=50)] = []
-
-
-Questions = Annotated[list[QuestionIn], Meta(max_length=100)]
-
-
-class SurveyIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: Annotated[str, Meta(min_length=1, max_length=300)]
-    description: Annotated[str, Meta(max_length=4000)] = ""
-    anonymous: bool = False
-    questions: Questions = []
-
-
-class QuestionsIn(msgspec.Struct, forbid_unknown_fields=True):
-    questions: Questions
-
-
-class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
-
-
-class SummaryIn(msgspec.Struct, forbid_unknown_fields=True):
-    summary: Annotated[str, Meta(min_length=1, max_length=4000)]
-
-
-class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
-    question_id: Annotated[str, Meta(min_length=1, max_length=32)]
-    choices: Annotated[list[Option], Meta(max_length=50)] = []
-    rating: int | None = None
-    text: Annotated[str, Meta(max_length=2000)] | None = None
-
-
-class ResponseIn(msgspec.Struct, forbid_unknown_fields=True):
-    answers: Annotated[list[AnswerIn], Meta(max_length=100)]
-    respondent_token: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
-
-
-def questions(items: Sequence[QuestionIn]) -> tuple[Question, ...]:
-    return tuple(
-        Question(id=q.id, text=q.text, type=q.type, required=q.required, options=tuple(q.options)) for q in items
-    )
-
-
-def questions_kwargs(body: QuestionsIn) -> dict[str, Any]:
-    return {"questions": questions(body.questions)}
-
-
-COMMANDS = (
-    CommandSpec("questions", "set_survey_questions", QuestionsIn, ("officer", "leader"), ("draft",),
-                "Replace the draft's questions.", questions_kwargs),
-    CommandSpec("publish", "publish_survey", PublishIn, ("leader",), ("draft",),
-                "Publish for answers from opens_at until closes_at; the questions freeze."),
-    CommandSpec("close", "close_survey", Empty, ("leader",), ("published",), "Stop taking answers."),
-    CommandSpec("publish-results", "publish_survey_results", SummaryIn, ("leader",), ("closed",),
-                "Publish the summary of a closed survey's results."),
-)  # fmt: skip
-
-
-async def create(request: Request) -> Response:
-    """Draft a survey for the caller's agency. Roles: leader. Idempotent with ``Idempotency-Key``."""
-    who = principal(request)
-    body = await read_body(request, SurveyIn)
-    key = idempotency_key(request)
-    result = await run_in_threadpool(
-        state(request).app.create_survey,
-        who,
-        title=body.title,
-        description=body.description,
-        anonymous=body.anonymous,
-        questions=questions(body.questions),
-        idempotency_key=key,
-        request_fingerprint=fingerprint(body),
-    )
-    response = command_response(result, status=201 if result.created else 200)
-    response.headers["Location"] = f"/api/v1/surveys/{result.case_id}"
-    return response
+AnswerBody = AnswerSurvey.body()
 
 
 async def read(request: Request) -> Response:
@@ -141,17 +50,9 @@ async def read(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     """Answer a published survey, once. Roles: citizen."""
     who = principal(request)
-    body = await read_body(request, ResponseIn)
-    answers = tuple(
-        Answer(question_id=a.question_id, choices=tuple(a.choices), rating=a.rating, text=a.text) for a in body.answers
-    )
-    result = await run_in_threadpool(
-        state(request).app.answer_survey,
-        who,
-        case_ref(request),
-        answers=answers,
-        respondent_token=body.respondent_token,
-    )
+    body = await read_body(request, AnswerBody)
+    command = command_from_body(AnswerSurvey, case_ref(request), body)
+    result = await call_app(request, state(request).app.handle, who, command)
     return command_response(result, status=201)
 
 
@@ -165,11 +66,11 @@ async def results(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/v1/surveys", create, methods=["POST"], name="surveys:create"),
+    create_route("surveys", CreateSurvey),
     Route("/api/v1/surveys/{id}", read, methods=["GET"], name="surveys:read"),
     Route("/api/v1/surveys/{id}/responses", answer, methods=["POST"], name="surveys:answer"),
     Route("/api/v1/surveys/{id}/results", results, methods=["GET"], name="surveys:results"),
-    *command_routes("surveys", COMMANDS),
+    *command_routes("surveys", SurveyCommand),
 ]
 document("surveys:read", response=CaseView)
 document("surveys:results", response=SurveyResults)

@@ -11,7 +11,7 @@ row). "Overdue now" is derived from the current ``due_at`` at query time, never
 stored.
 
 How events fill the rows, and how each kind of case is measured, is in
-``agency_dashboard_projection``; the figures, the model's queries and their
+``agency_dashboard.facts``; the figures, the model's queries and their
 SQL are here.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.agency_dashboard_projection import RULES, TABLE, AgencyDashboardProjection
+from ihanoi_projections.agency_dashboard.facts import RULES, TABLE, AgencyDashboardProjection
 from ihanoi_projections.base import from_micros, micros
 from ihanoi_projections.database import Row
 

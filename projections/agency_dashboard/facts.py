@@ -2,7 +2,7 @@
 ``view_agency_dashboard`` with what happened to it, its current columns from
 the case's state at the end of each batch and the acknowledgement and
 resolution columns from the events that set them. The queries over the rows
-are ``agency_dashboard``'s.
+are ``agency_dashboard.figures``'.
 
 How each kind is measured (``RULES``)::
 

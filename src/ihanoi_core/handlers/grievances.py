@@ -1,0 +1,209 @@
+"""Handlers of the complaint and denunciation commands (``ihanoi_core.commands.grievances``).
+
+The legal periods come from the directory (``directory.deadlines``), the agency
+that resolves a second-time complaint from its ``parent`` links; which period
+applies is the aggregate's rule policy. Enum inputs are checked here too, so a
+library caller who builds a command with a string outside the enum gets a
+``ValidationError`` as an HTTP caller gets a 422.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ihanoi_core.commands.grievances import (
+    AcceptComplaint,
+    AssignComplaint,
+    CloseComplaint,
+    CommentComplaint,
+    ConcludeDenunciation,
+    DecideComplaint,
+    ExtendComplaint,
+    ExtendPreliminaryCheck,
+    FileComplaint,
+    ForwardComplaint,
+    HoldDialogue,
+    RefuseComplaint,
+    StartVerification,
+    WithdrawComplaint,
+)
+from ihanoi_core.domain.complaint import Complaint
+from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.grievance import Grievance
+from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
+from ihanoi_core.domain.values import Role
+from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.table import Build, Context, creates, decides
+
+
+@creates(FileComplaint)
+def file(command: FileComplaint, ctx: Context) -> Build:
+    kind = command.complaint_kind()
+    directory = ctx.directory
+    errors: dict[str, str] = {}
+    if directory.get_agency(command.respondent_agency) is None:
+        errors["respondent_agency"] = f"unknown agency {command.respondent_agency!r}"
+    if (ward := directory.get_ward(command.ward)) is None:
+        errors["ward"] = f"unknown ward {command.ward!r}"
+    if kind is ComplaintKind.DENUNCIATION:
+        if command.decision_date is not None:
+            errors["decision_date"] = "applies to complaints only"
+        if command.first_case is not None:
+            errors["first_case"] = "applies to complaints only"
+    if errors:
+        raise ValidationError(errors)
+    assert ward is not None
+    principal = ctx.principal
+    first = _first_complaint(ctx, command.first_case) if command.first_case is not None else None
+    resolver = _second_time_resolver(ctx, first) if first is not None else None
+    owner = principal.subject if principal.role is Role.CITIZEN else None
+    complainant = command.complainant.value()
+    deadlines = directory.deadlines
+
+    def build(case_id: UUID, code: str) -> Grievance:
+        if kind is ComplaintKind.DENUNCIATION:
+            return Denunciation.file(
+                id=case_id,
+                code=code,
+                actor=principal,
+                subject=command.subject,
+                content=command.content,
+                respondent_agency=command.respondent_agency,
+                ward=command.ward,
+                complainant=complainant,
+                owner=owner,
+                deadlines=deadlines,
+                calendar=ctx.calendar,
+                timestamp=ctx.now,
+            )
+        return Complaint.file(
+            id=case_id,
+            code=code,
+            actor=principal,
+            subject=command.subject,
+            content=command.content,
+            respondent_agency=command.respondent_agency,
+            ward=command.ward,
+            remote=ward.remote,
+            complainant=complainant,
+            owner=owner,
+            decision_date=command.decision_date,
+            first=first,
+            deadlines=deadlines,
+            calendar=ctx.calendar,
+            timestamp=ctx.now,
+            second_time_resolver=resolver,
+        )
+
+    return build
+
+
+def _first_complaint(ctx: Context, first_case: str) -> Complaint:
+    """The first-time complaint a second-time one is about: the filer's own."""
+    first = ctx.bus.load_visible(ctx.principal, first_case, Complaint)
+    if first is None:
+        raise ValidationError({"first_case": "no such complaint of yours"})
+    return first
+
+
+def _second_time_resolver(ctx: Context, first: Complaint) -> str:
+    """The agency that resolves a complaint about ``first``'s decision: the one
+    above the agency that decided it (``parent`` in the directory). The Law on
+    Complaints gives second-time competence to the next level up, e.g. the city
+    People's Committee for a ward's or a department's decision."""
+    decider = ctx.directory.get_agency(first.agency or "")
+    if decider is None or decider.parent is None:
+        raise ValidationError(
+            {
+                "first_case": f"the agency above {first.agency} is outside this directory; "
+                "file the second-time complaint with it directly"
+            }
+        )
+    return decider.parent
+
+
+@decides(AcceptComplaint)
+def accept(case: Grievance, command: AcceptComplaint, ctx: Context) -> None:
+    case.accept(ctx.principal, deadlines=ctx.directory.deadlines, calendar=ctx.calendar, timestamp=ctx.now)
+
+
+@decides(RefuseComplaint)
+def refuse(case: Grievance, command: RefuseComplaint, ctx: Context) -> None:
+    case.refuse(ctx.principal, command.reason, command.legal_basis, timestamp=ctx.now)
+
+
+@decides(ForwardComplaint)
+def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
+    if ctx.directory.get_agency(command.to_agency) is None:
+        raise ValidationError({"to_agency": f"unknown agency {command.to_agency!r}"})
+    case.forward(
+        ctx.principal,
+        command.to_agency,
+        command.reason,
+        deadlines=ctx.directory.deadlines,
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+    )
+
+
+@decides(AssignComplaint)
+def assign(case: Grievance, command: AssignComplaint, ctx: Context) -> None:
+    case.assign(ctx.principal, command.assignee, timestamp=ctx.now)
+
+
+@decides(StartVerification)
+def start_verification(case: Grievance, command: StartVerification, ctx: Context) -> None:
+    case.start_verification(ctx.principal, timestamp=ctx.now)
+
+
+@decides(HoldDialogue)
+def hold_dialogue(case: Grievance, command: HoldDialogue, ctx: Context) -> None:
+    case.hold_dialogue(ctx.principal, command.summary, timestamp=ctx.now)
+
+
+@decides(ExtendComplaint)
+def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
+    try:
+        complexity = Complexity(command.complexity)
+    except ValueError:
+        raise ValidationError({"complexity": f"must be one of {', '.join(Complexity)}"}) from None
+    case.extend(
+        ctx.principal,
+        command.reason,
+        complexity=complexity,
+        deadlines=ctx.directory.deadlines,
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+    )
+
+
+@decides(ExtendPreliminaryCheck)
+def extend_preliminary_check(case: Grievance, command: ExtendPreliminaryCheck, ctx: Context) -> None:
+    case.extend_preliminary_check(
+        ctx.principal, command.reason, deadlines=ctx.directory.deadlines, calendar=ctx.calendar, timestamp=ctx.now
+    )
+
+
+@decides(DecideComplaint)
+def decide(case: Grievance, command: DecideComplaint, ctx: Context) -> None:
+    case.decide(ctx.principal, command.decision, timestamp=ctx.now)
+
+
+@decides(ConcludeDenunciation)
+def conclude(case: Grievance, command: ConcludeDenunciation, ctx: Context) -> None:
+    case.conclude(ctx.principal, command.conclusion, timestamp=ctx.now)
+
+
+@decides(CloseComplaint)
+def close(case: Grievance, command: CloseComplaint, ctx: Context) -> None:
+    case.close(ctx.principal, timestamp=ctx.now)
+
+
+@decides(WithdrawComplaint)
+def withdraw(case: Grievance, command: WithdrawComplaint, ctx: Context) -> None:
+    case.withdraw(ctx.principal, command.reason, timestamp=ctx.now)
+
+
+@decides(CommentComplaint)
+def comment(case: Grievance, command: CommentComplaint, ctx: Context) -> None:
+    case.comment(ctx.principal, command.note, timestamp=ctx.now)

@@ -1,0 +1,102 @@
+"""Handlers of the survey commands (``ihanoi_core.commands.surveys``).
+
+A survey belongs to the agency of the leader who drafts it. An answer is not
+an event on the survey: ``Survey.respond`` checks it and makes a
+``SurveyResponse`` of its own, saved once per respondent (its id is derived
+from the survey and the respondent, so the store refuses a second one:
+``AlreadyAnsweredError``).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from ihanoi_core.commands.surveys import (
+    AnswerSurvey,
+    CloseSurvey,
+    CreateSurvey,
+    PublishSurvey,
+    PublishSurveyResults,
+    SetSurveyQuestions,
+)
+from ihanoi_core.domain.survey import Survey, SurveyResponse
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import AlreadyAnsweredError, ValidationError
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
+from ihanoi_core.handlers.table import Build, Context, creates, decides, handles
+from ihanoi_core.permissions import authorize
+
+
+@creates(CreateSurvey)
+def create(command: CreateSurvey, ctx: Context) -> Build:
+    principal = ctx.principal
+    agency = principal.agency
+    if agency is None or ctx.directory.get_agency(agency) is None:
+        raise ValidationError({"agency": "a survey belongs to its creator's agency; yours is unknown"})
+    questions = tuple(question.value() for question in command.questions)
+
+    def build(case_id: UUID, code: str) -> Survey:
+        return Survey.draft(
+            id=case_id,
+            code=code,
+            actor=principal,
+            agency=agency,
+            title=command.title,
+            description=command.description,
+            anonymous=command.anonymous,
+            questions=questions,
+            timestamp=ctx.now,
+        )
+
+    return build
+
+
+@decides(SetSurveyQuestions)
+def set_questions(survey: Survey, command: SetSurveyQuestions, ctx: Context) -> None:
+    survey.set_questions(ctx.principal, tuple(question.value() for question in command.questions), timestamp=ctx.now)
+
+
+@decides(PublishSurvey)
+def publish(survey: Survey, command: PublishSurvey, ctx: Context) -> None:
+    survey.publish(ctx.principal, opens_at=command.opens_at, closes_at=command.closes_at, timestamp=ctx.now)
+
+
+@decides(CloseSurvey)
+def close(survey: Survey, command: CloseSurvey, ctx: Context) -> None:
+    survey.close(ctx.principal, timestamp=ctx.now)
+
+
+@decides(PublishSurveyResults)
+def publish_results(survey: Survey, command: PublishSurveyResults, ctx: Context) -> None:
+    survey.publish_results(ctx.principal, command.summary, timestamp=ctx.now)
+
+
+@handles(AnswerSurvey)
+def answer(bus: CommandBus, principal: Principal, command: AnswerSurvey, expected_version: int | None) -> CommandResult:
+    """Load and authorise the survey, let it check the answers, save the
+    response. The result names the response and the survey's code."""
+    if expected_version is not None:
+        raise TypeError("an answer makes a response of its own; it has no version to expect")
+    survey = bus._load(bus.resolve_case_id(command.case), Survey)
+    authorize(principal, survey, AnswerSurvey.step(), survey.id)
+    answers = tuple(given.value() for given in command.answers)
+    response = survey.respond(principal, answers, respondent_token=command.respondent_token, timestamp=bus.clock())
+    try:
+        # Straight to the event store, not through ``_store``: responses are
+        # written once and never loaded by a command, so caching them would
+        # only evict the cases that are.
+        recordings = bus.events.put(response.collect_events())
+    except IntegrityError:
+        raise AlreadyAnsweredError(survey.id, response.id) from None
+    bus._announce_saved()
+    return CommandResult(
+        case_id=response.id,
+        code=survey.code,
+        kind=SurveyResponse.kind,
+        status=SurveyResponse.status,
+        version=response.version,
+        position=recordings[-1].notification.id,
+        created=True,
+    )
