@@ -6,15 +6,19 @@ A denouncer with an open file is refused, with the rule named."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from ihanoi_core.domain.values import Role
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import SECRET, LiveServer
 
 AGENCY = "UBND_HOAN_KIEM"
 NAME, PHONE, NATIONAL_ID, EMAIL = "Canarino Vàng", "0987001234", "079301234567", "canarino@example.vn"
@@ -112,3 +116,24 @@ def test_a_denouncer_with_an_open_file_is_refused_with_the_rule_named(clients: d
     assert [hold["rule"] for hold in refused["holds"]] == ["denunciation_file"]
     assert "25/2018/QH14" in refused["holds"][0]["legal_basis"]
     assert ok(canary.get(f"/api/v1/erasure-requests/{asked['id']}"))["rules"] == ["denunciation_file"]
+
+
+def test_a_production_server_without_a_master_key_refuses_to_start_in_one_line(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "IHANOI_DATABASE_URL": f"sqlite:///{tmp_path / 'ihanoi.db'}",
+        "IHANOI_ENV": "production",
+        "IHANOI_SECRET_KEY": SECRET,
+    }
+    env.pop("IHANOI_PII_MASTER_KEY", None)
+    started = subprocess.run(
+        [sys.executable, "-m", "ihanoi_server.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 1
+    assert started.stderr.strip().splitlines() == [
+        "error: IHANOI_PII_MASTER_KEY is required unless IHANOI_ENV=development or test (see docs/privacy.md)."
+    ]

@@ -59,16 +59,25 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def master_keys(settings: Settings) -> MasterKeys:
+    """The master keys of personal fields: ``ConfigurationError`` when a store
+    that outlives the process has none (production without IHANOI_PII_MASTER_KEY);
+    an in-memory store makes one for the process."""
+    masters = settings.pii_master_keys
+    if not masters and store_kind(settings) == "memory":
+        masters = (os.urandom(KEY_BYTES),)
+    return MasterKeys(masters)
+
+
 def personal_key_store(settings: Settings) -> KeyStore:
     """The data keys of this store's personal fields, wrapped by the configured
     master keys. An in-memory store, gone with the process, may run on a key
     of its own when none is configured; the others refuse to start without one.
     PostgreSQL's tables are created by the application, under its DDL lock."""
     kind = store_kind(settings)
-    masters = settings.pii_master_keys
+    master = master_keys(settings)
     if kind == "memory":
-        return KeyStore(MemoryKeyTable(), MasterKeys(masters or (os.urandom(KEY_BYTES),)))
-    master = MasterKeys(masters)
+        return KeyStore(MemoryKeyTable(), master)
     if kind == "sqlite":
         table = SQLiteKeyTable(sqlite_path(settings.database_url), synchronous=settings.sqlite_synchronous)
         table.create()
