@@ -22,6 +22,7 @@ import psycopg
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.audit import export_events
 from ihanoi_core.commands.grievances import ComplainantIn, FileComplaint, WithdrawComplaint
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.service_requests import ApplicantIn, SubmitDossier, WithdrawDossier
@@ -236,6 +237,9 @@ def test_a_denouncer_with_an_open_file_is_refused_with_the_rule_named(settings: 
         assert record["rules"] == ["denunciation_file"]
         assert "denunciation_file" in record["decision_reason"]
         assert "25/2018/QH14" in record["legal_basis"]
+
+        # Step: the auditor's export of the log names neither the denouncer nor who asked.
+        assert [value for value in CANARY_BYTES if value in str(list(export_events(app))).encode()] == []
 
         # Step: nothing was erased: the denouncer's identity still reads.
         assert app.get_case(CANARY, filed.case_id)["complainant"] == identity
