@@ -7,6 +7,7 @@ little on their own.
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 import threading
@@ -26,6 +27,8 @@ from ihanoi_core.settings import Settings
 
 ADMIN_URL = os.environ.get("IHANOI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = float(os.environ.get("IHANOI_BENCH_SECONDS", "4"))
+# Production settings need a master key for personal fields; the benchmarks make one per run.
+MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
 # Run each operation this long before timing it: first calls fill caches (the
 # holiday calendar of a year, the case cache, SQLite's page cache, connections).
 WARMUP = float(os.environ.get("IHANOI_BENCH_WARMUP", "1"))

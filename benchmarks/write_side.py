@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Recording
 
 from benchmarks.common import (
+    MASTER_KEY,
     Figure,
     WalHighWater,
     concurrent_rate,
@@ -150,7 +151,9 @@ def run() -> list[Figure]:
     for synchronous in ("NORMAL", "FULL"):
         with sqlite_file() as path:
             ceiling = sqlite_raw_inserts(path.with_name("raw.db"), synchronous)
-            settings = Settings(database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous)
+            settings = Settings(
+                database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous, pii_master_key=MASTER_KEY
+            )
             app = Ihanoi(settings)
             with WalHighWater(path) as wal:
                 ours = rate(functools.partial(ihanoi_mix, app))
@@ -197,7 +200,7 @@ def run() -> list[Figure]:
         ]
     with postgres_database() as url:
         ceiling = postgres_raw_inserts(url, PG_CLIENTS)
-        settings = Settings(database_url=url, postgres_pool_size=PG_CLIENTS)
+        settings = Settings(database_url=url, postgres_pool_size=PG_CLIENTS, pii_master_key=MASTER_KEY)
         app = Ihanoi(settings)
         ours = concurrent_rate(lambda: ihanoi_mix(app), PG_CLIENTS)
         app.close()

@@ -285,7 +285,8 @@ def replay_and_diff(
         scratch_settings = settings.with_changes(
             database_url=f"sqlite:///{Path(folder) / 'replay.db'}", sqlite_synchronous="OFF"
         )
-        scratch_app = Ihanoi(scratch_settings, directory=app.directory)
+        # The copy's personal fields open with the live store's data keys.
+        scratch_app = Ihanoi(scratch_settings, directory=app.directory, personal_keys=app.personal_keys)
         live_db = open_view_database(settings)
         scratch_db = open_view_database(scratch_settings)
         try:

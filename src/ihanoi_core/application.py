@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Transcoder
+from eventsourcing.persistence import EventStore, Mapper, Transcoder
 from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
@@ -32,9 +32,11 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.events.topics import register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
-from ihanoi_core.eventstore.mapper import IhanoiMapper
+from ihanoi_core.eventstore.keys import KeyStore
+from ihanoi_core.eventstore.mapper import IhanoiMapper, SealingEventStore
 from ihanoi_core.eventstore.postgres import postgres_ddl_lock
-from ihanoi_core.eventstore.settings_env import eventsourcing_env, store_kind
+from ihanoi_core.eventstore.sealing import Sealer
+from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import (  # importing a handler module registers its handlers
     grievances,  # noqa: F401
@@ -44,6 +46,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
 )
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.permissions import can_see
+from ihanoi_core.privacy.erasure import PrivacyCommands
 from ihanoi_core.settings import Settings
 
 APPLICATION_NAME = "cases"
@@ -56,10 +59,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(CommandBus, Application[UUID]):
+class Ihanoi(PrivacyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME
+    # Whether personal fields are sealed (docs/privacy.md); off only to measure its cost.
+    seals_personal_data: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -68,7 +73,11 @@ class Ihanoi(CommandBus, Application[UUID]):
         directory: Directory | None = None,
         clock: Callable[[], datetime] = utc_now,
         env: dict[str, str] | None = None,
+        personal_keys: KeyStore | None = None,
     ) -> None:
+        """``personal_keys``: another application's data keys, to read its
+        events from a copy of its log (``audit replay``); by default this
+        store's own (``personal_key_store``)."""
         self.settings = settings or Settings(database_url="memory://")
         self.directory = directory or load_directory(self.settings.directory)
         calendar = self.directory.calendar
@@ -83,6 +92,8 @@ class Ihanoi(CommandBus, Application[UUID]):
         self.case_cache = CaseCache()
         self.code_cache = CodeCache()
         self.save_listeners = []
+        self._owns_keys = personal_keys is None
+        self.personal_keys = personal_keys or personal_key_store(self.settings)
         library_env = {**eventsourcing_env(self.settings), **(env or {})}
         # On PostgreSQL the tables are created under a lock (postgres_ddl_lock).
         create_tables = store_kind(self.settings) == "postgres" and strtobool(library_env.get("CREATE_TABLE", "yes"))
@@ -95,6 +106,8 @@ class Ihanoi(CommandBus, Application[UUID]):
                 for recorder in recorders:
                     if isinstance(recorder, PostgresRecorder):
                         recorder.create_table()
+                if self._owns_keys:
+                    self.personal_keys.table.create()
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder(VALUE_TYPES)
@@ -102,7 +115,18 @@ class Ihanoi(CommandBus, Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.env.get(self.factory.MAPPER_TOPIC):
             return super().construct_mapper()
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=IhanoiMapper)
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=IhanoiMapper)
+        if isinstance(mapper, IhanoiMapper) and self.seals_personal_data:
+            mapper.sealer = Sealer(self.personal_keys, mapper.transcoder)
+        return mapper
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return SealingEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    def close(self) -> None:
+        super().close()
+        if self._owns_keys:
+            self.personal_keys.close()
 
     def _max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -41,6 +41,17 @@ class CaseNotFoundError(NotFoundError):
         self.case = case
 
 
+class ErasureRequestNotFoundError(NotFoundError):
+    """Raised when no erasure request with the given id is visible to the
+    principal (only its requester and the data protection officer see one)."""
+
+    code = "erasure_request_not_found"
+
+    def __init__(self, request: UUID | str) -> None:
+        super().__init__(f"No erasure request {request} is visible to you.", request=str(request))
+        self.request = request
+
+
 class ForbiddenError(IhanoiError):
     """Raised when the principal may see a case (or resource) but not perform
     the requested command on it, e.g. a citizen trying to resolve a report."""

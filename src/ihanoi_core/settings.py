@@ -8,6 +8,8 @@ kept out of ``repr`` so they never reach a log line.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +25,12 @@ from ihanoi_core.errors import ConfigurationError
 # Only ever used when IHANOI_ENV=development; a production start without
 # IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
 DEVELOPMENT_SECRET_KEY = "ihanoi-development-only-secret-key-do-not-use-in-production"
+
+# Likewise only in development and test: wraps the data keys that seal personal
+# fields (docs/privacy.md). Published, so it protects nothing; a production
+# start without IHANOI_PII_MASTER_KEY fails instead.
+DEVELOPMENT_PII_MASTER_KEY = base64.b64encode(b"ihanoi-development-only-pii-key!").decode()
+PII_MASTER_KEY_BYTES = 32
 
 # HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
 MIN_SECRET_KEY_BYTES = 32
@@ -79,6 +87,9 @@ class Settings:
     oidc_jwks_timeout: float = 5.0
     # None: HS256 tokens are refused in production once an issuer is set, accepted in development and test.
     oidc_allow_hs256: bool | None = None
+    # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
+    # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
+    pii_master_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -96,6 +107,8 @@ class Settings:
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
+        if self.pii_master_key is not None:
+            self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_identity_provider()
         # Development keeps working with any key: it signs with a published one anyway.
         if (
@@ -172,6 +185,30 @@ class Settings:
             return DEVELOPMENT_SECRET_KEY
         raise ConfigurationError("IHANOI_SECRET_KEY is required unless IHANOI_ENV=development.")
 
+    @property
+    def pii_master_keys(self) -> tuple[bytes, ...]:
+        """The master keys that wrap personal-data keys, current first; the
+        published development key only in development/test, and none (an
+        in-memory store makes its own for the process) otherwise."""
+        if not self.pii_master_key:
+            if self.env in ("development", "test"):
+                return (base64.b64decode(DEVELOPMENT_PII_MASTER_KEY),)
+            return ()
+        keys = []
+        for part in self.pii_master_key.split(","):
+            try:
+                key = base64.b64decode(part.strip(), validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) != PII_MASTER_KEY_BYTES:
+                raise ConfigurationError(
+                    f"IHANOI_PII_MASTER_KEY must be base64 keys of {PII_MASTER_KEY_BYTES} bytes, comma-separated "
+                    "(current first); e.g. `python -c 'import base64, os; "
+                    "print(base64.b64encode(os.urandom(32)).decode())'`."
+                )
+            keys.append(key)
+        return tuple(keys)
+
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -190,7 +227,7 @@ class Settings:
 
         kwargs: dict[str, object] = {}
         for name in (
-            "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key",
+            "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
             "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
         ):  # fmt: skip
             if (value := get(name.upper())) is not None:

@@ -23,6 +23,8 @@ MEANINGS: dict[str, str] = {
     "directory": "path to the directory TOML (wards, agencies, categories, deadlines, calendar)",
     "cipher_key": "when set, events are encrypted at rest (AES-GCM; base64 key of 16, 24 or 32 bytes)",
     "audit_key": "Ed25519 private key (base64) that signs audit checkpoints",
+    "pii_master_key": "wraps the per-person keys that seal personal fields (base64, 32 bytes; comma-separated, "
+    "current first, while rotating); required unless IHANOI_ENV=development or test",
     "log_level": "DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stderr",
     "sqlite_synchronous": "SQLite durability: NORMAL survives a process crash, FULL also a power cut (slower)",
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "
@@ -58,6 +60,7 @@ WIDTH = 79
 # Defaults a value cannot say by itself.
 DEFAULT_WORDS: dict[str, str] = {
     "secret_key": "required unless IHANOI_ENV=development",
+    "pii_master_key": "required unless IHANOI_ENV=development",
     "directory": "the packaged Hanoi sample",
     "open311_api_keys": "none",
     "oidc_algorithms": "RS256,ES256",

@@ -23,12 +23,14 @@ from starlette.routing import BaseRoute, Match, Route
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
     audit,
     complaints,
     me,
+    privacy,
     procedures,
     reports,
     service_requests,
@@ -64,6 +66,7 @@ def all_routes() -> list[BaseRoute]:
         *surveys.routes,
         *procedures.routes,
         *me.routes,
+        *privacy.routes,
         *worklist.routes,
         *dashboard.routes,
         *audit.routes,
@@ -108,6 +111,7 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     choice, for the process that runs only this app."""
     configure_logging(settings.log_level)
     settings.jwt_secret  # noqa: B018 - fail at start-up, not on the first request, without a key
+    master_keys(settings)  # likewise without the master key of personal fields
     metrics_registry = Metrics()
     # Its keys are fetched by the middleware, in a worker thread, never on the event loop.
     identity_provider = IdentityProvider.from_settings(settings, fetch_on_lookup=False)

@@ -307,7 +307,9 @@ def test_in_production_with_a_provider_tokens_signed_with_the_secret_key_are_ref
     keys: Keys, tmp_path: Path
 ) -> None:
     idp = FakeIdentityProvider(keys.ec)
-    env = idp.settings_env(**MAPPING, IHANOI_ENV="production")
+    # Production also needs the master key of personal fields (docs/privacy.md).
+    master_key = base64.b64encode(os.urandom(32)).decode()
+    env = idp.settings_env(**MAPPING, IHANOI_ENV="production", IHANOI_PII_MASTER_KEY=master_key)
     server = start_server(database(tmp_path), tmp_path / "server.log", env)
     try:
         # Step: a genuine HS256 token signed with IHANOI_SECRET_KEY is refused.

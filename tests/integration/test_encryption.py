@@ -33,7 +33,7 @@ def file_one(settings: Settings) -> tuple[Ihanoi, object]:
 
 
 def test_payloads_are_encrypted_at_rest_and_read_back_exactly(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", cipher_key=AESCipher.create_key(32))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", env="test", cipher_key=AESCipher.create_key(32))
     app, case_id = file_one(settings)
     app.close()
     assert all(SECRET_TEXT.encode() not in state for state in stored_states(settings))
@@ -43,7 +43,7 @@ def test_payloads_are_encrypted_at_rest_and_read_back_exactly(tmp_path: Path) ->
 
 
 def test_without_a_cipher_key_payloads_are_readable_json(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", env="test")
     app, _ = file_one(settings)
     app.close()
     assert any(SECRET_TEXT.encode() in state for state in stored_states(settings))

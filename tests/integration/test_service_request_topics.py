@@ -173,7 +173,8 @@ def test_dossiers_stored_under_the_spelt_out_topics_load_and_project_as_before(
 ) -> None:
     # Step: the dossiers are written on a scratch store; their new events carry
     # the topics dossier events have always had, and so does their creation.
-    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
+    # (with the data keys of the store under test: the copies' personal fields open there).
+    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock, personal_keys=app.personal_keys)
     case_ids = write_every_dossier_event(scratch, clock, citizen)
     written = [event for case_id in case_ids for event in scratch.recorder.select_events(case_id)]
     assert {event.topic for event in written} >= set(STORED_TOPICS.values())

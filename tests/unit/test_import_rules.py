@@ -82,11 +82,13 @@ def test_the_domain_may_not_import_the_event_store_layer() -> None:
 # What the event-store layer sits on: the library, the drivers, and of ihanoi
 # only its settings, its errors and the layer itself. It knows no aggregate:
 # a store that imported the domain could not be tested against the library alone.
+# ``cryptography`` seals personal fields (AES-GCM).
 EVENTSTORE_MAY_IMPORT = (
     "eventsourcing",
     "psycopg",
     "orjson",
     "structlog",
+    "cryptography",
     "ihanoi_core.eventstore",
     "ihanoi_core.errors",
     "ihanoi_core.settings",

@@ -67,6 +67,8 @@ class _Redactions:
                 case: Any = self.app.repository.get(event.originator_id)
                 return Redaction.for_case(case, entitled=False)
             return Redaction(entitled=False, personal=personal_event_fields(aggregate_class))
+        if isinstance(aggregate_class, type):
+            return Redaction(entitled=False, personal=personal_event_fields(aggregate_class))
         return Redaction(entitled=False)
 
 

@@ -26,6 +26,7 @@ from uuid import UUID
 
 from ihanoi_core.case_views import REDACTED, case_view
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.personal import personal_fields
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, NotFoundError, ValidationError
 from ihanoi_core.eventstore.mutate import replay
@@ -58,8 +59,13 @@ class VersionNotFoundError(NotFoundError):
 
 
 def personal_event_fields(aggregate_class: type) -> frozenset[str]:
-    """The event fields that hold personal data of an aggregate of this class."""
+    """The event fields that hold personal data of an aggregate of this class:
+    a case's ``PERSONAL_FIELDS``; for any other aggregate (an erasure request),
+    what its events declare personal (``domain.personal``), the actor aside."""
     personal = frozenset(getattr(aggregate_class, "PERSONAL_FIELDS", ()))
+    if not issubclass(aggregate_class, Case):
+        events = [value for value in vars(aggregate_class).values() if isinstance(value, type)]
+        personal |= {name for event in events for name in personal_fields(event)} - {"actor"}
     return personal | {name for name, attribute in EVENT_FIELD_ALIASES.items() if attribute in personal}
 
 

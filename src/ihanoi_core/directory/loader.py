@@ -29,6 +29,8 @@ from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
     ATTRIBUTE_DATATYPES,
     REQUIRED_DEADLINES,
+    RETENTION_HELD,
+    RETENTION_KINDS,
     ROUTE_TO_WARD,
     Agency,
     Attribute,
@@ -37,6 +39,7 @@ from ihanoi_core.directory.model import (
     Category,
     Directory,
     Procedure,
+    RetentionRule,
     Ward,
 )
 from ihanoi_core.directory.schema import (
@@ -46,6 +49,7 @@ from ihanoi_core.directory.schema import (
     RawOverride,
     RawProcedure,
     RawReportDeadlines,
+    RawRetention,
     RawRule,
 )
 from ihanoi_core.directory.text import DirectoryText
@@ -111,6 +115,7 @@ class _Loader(DirectoryText):
             categories=MappingProxyType(self.categories(raw.categories, agencies)),
             procedures=MappingProxyType(self.procedures(raw.procedures, agencies)),
             deadlines=MappingProxyType(self.deadlines(raw.deadlines)),
+            retention=self.retention(raw.retention),
         )
 
     # -- checks ----------------------------------------------------------------
@@ -332,3 +337,29 @@ class _Loader(DirectoryText):
             if name not in rules:
                 self.fail(f"deadlines.{name}", "this required deadline is missing")
         return rules
+
+    def retention(self, raw: tuple[RawRetention, ...]) -> tuple[RetentionRule, ...]:
+        self.unique("retention", raw, lambda rule: rule.code)
+        rules = []
+        for index, item in enumerate(raw):
+            key = f"retention[{index}]"
+            for kind in item.kinds:
+                if kind not in RETENTION_KINDS:
+                    self.fail(f"{key}.kinds", f"unknown kind {kind!r}; expected one of {', '.join(RETENTION_KINDS)}")
+            if not item.kinds:
+                self.fail(f"{key}.kinds", "must name at least one kind of case")
+            if item.held not in RETENTION_HELD:
+                self.fail(f"{key}.held", f"must be one of {', '.join(RETENTION_HELD)}, got {item.held!r}")
+            if (item.held == "years_after_final") != (item.years > 0):
+                self.fail(f"{key}.years", 'a positive number of years goes with held = "years_after_final" only')
+            rules.append(
+                RetentionRule(
+                    code=item.code,
+                    kinds=item.kinds,
+                    held=item.held,
+                    years=item.years,
+                    legal_basis=self.non_blank(f"{key}.legal_basis", item.legal_basis),
+                    description=item.description,
+                )
+            )
+        return tuple(rules)

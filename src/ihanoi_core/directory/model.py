@@ -54,6 +54,13 @@ REQUIRED_DEADLINES = (
 )
 """Deadline names the aggregates look up; a directory without one cannot run."""
 
+RETENTION_KINDS = ("report", "complaint", "denunciation", "dossier")
+"""The kinds of case a retention rule may hold."""
+
+RETENTION_HELD = ("while_open", "years_after_final", "always")
+"""How long a retention rule holds a case: until it is final, for ``years``
+after it became final, or until the city configures a period."""
+
 
 # -- public records ----------------------------------------------------------
 # Structs read straight from the file forbid unknown fields, so a misspelt key
@@ -182,6 +189,34 @@ class Procedure(msgspec.Struct, frozen=True, kw_only=True):
     required_documents: tuple[str, ...]
 
 
+class RetentionRule(msgspec.Struct, frozen=True, kw_only=True):
+    """A legal hold on personal data: while it holds one of a data subject's
+    cases, an erasure request of theirs is refused, naming this rule (Law
+    91/2025/QH15 lets other law require data to be kept). ``held`` is one of
+    ``RETENTION_HELD``; ``years`` counts from the case's last change once final."""
+
+    code: str
+    kinds: tuple[str, ...]
+    held: str
+    years: int = 0
+    legal_basis: str
+    description: str = ""
+
+    def holds(self, kind: str, is_final: bool, final_since: _dt.datetime, now: _dt.datetime) -> bool:
+        """Whether this rule holds a case of ``kind`` at ``now``."""
+        if kind not in self.kinds:
+            return False
+        if self.held == "always" or not is_final:
+            return True
+        if self.held == "while_open":
+            return False
+        try:
+            until = final_since.replace(year=final_since.year + self.years)
+        except ValueError:  # 29 February: the period ends on 1 March
+            until = final_since.replace(year=final_since.year + self.years, month=3, day=1)
+        return now < until
+
+
 # -- the directory -------------------------------------------------------------
 
 
@@ -199,6 +234,7 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     categories: Mapping[str, Category]
     procedures: Mapping[str, Procedure]
     deadlines: Mapping[str, DeadlineRule]
+    retention: tuple[RetentionRule, ...] = ()
 
     # -- lookups ---------------------------------------------------------------
 

@@ -76,6 +76,15 @@ class RawProcedure(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     required_documents: tuple[str, ...] = ()
 
 
+class RawRetention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    code: str
+    kinds: tuple[str, ...]
+    held: str
+    years: int = 0
+    legal_basis: str
+    description: str = ""
+
+
 class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     jurisdiction: RawJurisdiction
     calendar: RawCalendar = RawCalendar()
@@ -85,3 +94,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     procedures: tuple[RawProcedure, ...] = ()
     # Converted entry by entry, so that an error path can name the deadline.
     deadlines: dict[str, Any]
+    retention: tuple[RawRetention, ...] = ()

@@ -4,7 +4,9 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``grievance``), ``service_request`` (its steps in the plain mixins
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``;
-``case`` is their base and ``case_code`` the code index. The values an
+``case`` is their base and ``case_code`` the code index; ``erasure`` holds the
+requests to erase a data subject's personal data, and ``personal`` the
+declarations of which event fields are personal. The values an
 aggregate's events carry sit beside it (``report_values``, ``grievance_values``,
 ``service_request_values``, ``questionnaire``), the values every aggregate
 uses in ``values``.
@@ -13,6 +15,7 @@ uses in ``values``.
 from __future__ import annotations
 
 from ihanoi_core.domain import (
+    erasure,
     grievance_values,
     questionnaire,
     report_values,
@@ -30,4 +33,5 @@ VALUE_TYPES: dict[str, type] = {
     **service_request_values.VALUE_TYPES,
     **survey.VALUE_TYPES,
     **questionnaire.VALUE_TYPES,
+    **erasure.VALUE_TYPES,
 }

@@ -9,6 +9,12 @@ Rules of this package: commands (public methods) check and compute, then call
 a private ``@event`` method that only assigns. Every event carries ``actor``
 (who acted: subject, role, agency) and ``timestamp`` (when, passed in by the
 application's clock — no clock reads here).
+
+Each aggregate declares its events' personal fields in ``PERSONAL_DATA`` (see
+``personal``) and what its state holds of them in ``ERASED_STATE``: when the
+case's data subject is erased, ``PersonalDataErased`` sets those attributes to
+what a replay of the sealed events now gives, so a case kept in memory and one
+loaded afresh agree.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
 
@@ -37,6 +44,22 @@ class Case(Aggregate):
     # of this kind, except those valid until the case is final (UNTIL_FINAL).
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset({"comment", "assign"})
+    # event name -> its personal fields (only those the class declares itself;
+    # every event's ``actor`` is added by ``Event``).
+    PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {}
+    # attribute -> what it reads as once the case's data subject is erased.
+    ERASED_STATE: ClassVar[Mapping[str, object]] = {"owner": None}
+
+    class Event(Aggregate.Event):
+        """Base of every case event: its ``actor`` is personal when a citizen acted."""
+
+        personal_data: ClassVar[Mapping[str, Personal]] = {"actor": ACTOR}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        # After the library has made the event classes of the subclass's
+        # ``@event`` methods: only then can their declarations be attached.
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        declare_personal_data(cls, cls.__dict__.get("PERSONAL_DATA", {}))
 
     if TYPE_CHECKING:
         # Set by each subclass's creation event. Declared here for type checkers
@@ -136,3 +159,15 @@ class Case(Aggregate):
 
     def _status_after_assign(self) -> None:
         """Subclasses move their status here when assigning implies it."""
+
+    def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
+        """Record that the personal data of this case's data subject was erased
+        by the erasure ``erasure`` (its key destroyed): whatever the case holds
+        of it reads as erased from now on. Valid in every status, final ones too."""
+        self._erase_personal_data(actor=actor, erasure=erasure, timestamp=timestamp)
+
+    @event("PersonalDataErased")
+    def _erase_personal_data(self, actor: Principal, erasure: UUID, timestamp: datetime) -> None:
+        for name, erased in self.ERASED_STATE.items():
+            if getattr(self, name, None) is not None:
+                setattr(self, name, erased)

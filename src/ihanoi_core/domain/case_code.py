@@ -15,12 +15,14 @@ kept load with none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.personal import ACTOR, Personal
 from ihanoi_core.domain.values import Principal
 
 CODE_NAMESPACE = UUID("3f1b8a4e-4f5e-4c59-9a55-6f1a2d7c8e01")
@@ -38,6 +40,8 @@ class CaseCode(Aggregate):
         """Version 2 added ``request_fingerprint``."""
 
         class_version = 2
+        # The citizen who filed the case, when one did (see ``personal``).
+        personal_data: ClassVar[Mapping[str, Personal]] = {"actor": ACTOR}
         code: str
         case_id: UUID
         kind: str

@@ -23,6 +23,7 @@ from eventsourcing.domain import event
 
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
+    FILED_PERSONAL_DATA,
     MAX_TEXT,
     ComplainantIdentity,
     ComplaintKind,
@@ -31,6 +32,7 @@ from ihanoi_core.domain.grievance_values import (
     Deadlines,
     checked_identity,
 )
+from ihanoi_core.domain.personal import Personal
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
@@ -64,6 +66,7 @@ class Complaint(Grievance):
     kind: ClassVar[str] = "complaint"
     code_prefix: ClassVar[str] = "KN"
     complaint_kind: ClassVar[ComplaintKind] = ComplaintKind.COMPLAINT
+    PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {"Filed": FILED_PERSONAL_DATA}
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = (
         *(S.FILED, S.FORWARDED, S.ACCEPTED, S.REFUSED, S.VERIFYING),
         *(S.DIALOGUE, S.DECIDED, S.CLOSED, S.WITHDRAWN),

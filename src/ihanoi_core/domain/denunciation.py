@@ -28,6 +28,7 @@ from eventsourcing.domain import event
 
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
+    FILED_PERSONAL_DATA,
     MAX_TEXT,
     ComplainantIdentity,
     ComplaintKind,
@@ -36,6 +37,7 @@ from ihanoi_core.domain.grievance_values import (
     Deadlines,
     checked_identity,
 )
+from ihanoi_core.domain.personal import Personal
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
 from ihanoi_core.errors import RuleViolationError
 
@@ -52,6 +54,7 @@ class Denunciation(Grievance):
     kind: ClassVar[str] = "denunciation"
     code_prefix: ClassVar[str] = "TC"
     complaint_kind: ClassVar[ComplaintKind] = ComplaintKind.DENUNCIATION
+    PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {"Filed": FILED_PERSONAL_DATA}
     # Art. 30(2)-(3): once if complex, twice if especially complex.
     MAX_EXTENSIONS: ClassVar[Mapping[Complexity, int]] = {Complexity.COMPLEX: 1, Complexity.ESPECIALLY_COMPLEX: 2}
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = (

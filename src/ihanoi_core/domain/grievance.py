@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
     MAX_TEXT,
     ComplainantIdentity,
@@ -47,6 +48,7 @@ class Grievance(Case):
     complaint_kind: ClassVar[ComplaintKind]
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REFUSED, S.WITHDRAWN})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "complainant")
+    ERASED_STATE = GRIEVANCE_ERASED_STATE
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = ()
     # command -> statuses it is valid from; a command missing here is not a
     # step of this kind at all.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ihanoi_core.domain.personal import ERASED, OWNER, Personal
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.errors import ValidationError
 
@@ -64,6 +65,17 @@ VALUE_TYPES: dict[str, type] = {
     "complexity": Complexity,
 }
 
+
+# Who complains or denounces, and their letter: the denouncer's identity is
+# sealed by law (Law on Denunciations Art. 8, 9), the letter narrates the
+# complainant's own situation. The title (``subject``) is shown in worklists.
+ERASED_COMPLAINANT = ComplainantIdentity(name=ERASED)
+FILED_PERSONAL_DATA: Mapping[str, Personal] = {
+    "owner": OWNER,
+    "complainant": Personal("complainant", ERASED_COMPLAINANT),
+    "content": Personal("complainant", ERASED),
+}
+ERASED_STATE: Mapping[str, object] = {"owner": None, "complainant": ERASED_COMPLAINANT, "content": ERASED}
 
 Deadlines = Mapping[str, DeadlineRule]
 """The directory's legal periods by name (``complaint_accept`` …)."""

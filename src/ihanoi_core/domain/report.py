@@ -22,7 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.report_values import AWAITING_ACKNOWLEDGEMENT, ReportStatus
+from ihanoi_core.domain.report_values import AWAITING_ACKNOWLEDGEMENT, ERASED_STATE, PERSONAL_DATA, ReportStatus
 from ihanoi_core.domain.report_values import ReportStatus as S
 from ihanoi_core.domain.values import (
     Channel,
@@ -57,6 +57,8 @@ class Report(Case):
         "rate": (S.RESOLVED, S.CLOSED),
     }
     MAX_DESCRIPTION = 4000
+    PERSONAL_DATA = PERSONAL_DATA
+    ERASED_STATE = ERASED_STATE
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:

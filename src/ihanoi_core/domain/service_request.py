@@ -41,7 +41,9 @@ from ihanoi_core.domain.service_request_forwarding import DossierForwarding
 from ihanoi_core.domain.service_request_pauses import DossierPauses
 from ihanoi_core.domain.service_request_values import (
     BEFORE_RESULT,
+    ERASED_STATE,
     IN_HANDS,
+    PERSONAL_DATA,
     ApplicantIdentity,
     DossierStatus,
     check_applicant,
@@ -60,6 +62,8 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     code_prefix: ClassVar[str] = "HS"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.REJECTED, S.WITHDRAWN, S.RESULT_RETURNED})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "applicant", "documents")
+    PERSONAL_DATA = PERSONAL_DATA
+    ERASED_STATE = ERASED_STATE
     # The steps of the mixins too; assign and comment are valid until final (Case.UNTIL_FINAL).
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "receive": (S.SUBMITTED,),

@@ -12,9 +12,11 @@ name (``VALUE_TYPES``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ihanoi_core.domain.personal import ERASED, OWNER, Personal
 from ihanoi_core.domain.values import Document
 from ihanoi_core.errors import ValidationError
 
@@ -90,6 +92,15 @@ class ApplicantIdentity:
     phone: str | None = None
     address: str | None = None
 
+
+# The applicant and the documents they hand in (ID scans, certificates).
+ERASED_APPLICANT = ApplicantIdentity(name=ERASED, national_id=ERASED)
+DOCUMENTS = Personal("applicant", ())
+PERSONAL_DATA: Mapping[str, Mapping[str, Personal]] = {
+    "Submitted": {"owner": OWNER, "applicant": Personal("applicant", ERASED_APPLICANT), "documents": DOCUMENTS},
+    "Supplemented": {"documents": DOCUMENTS},
+}
+ERASED_STATE: Mapping[str, object] = {"owner": None, "applicant": ERASED_APPLICANT, "documents": ()}
 
 VALUE_TYPES: dict[str, type] = {
     "dossier_status": DossierStatus,

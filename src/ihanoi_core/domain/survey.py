@@ -37,8 +37,9 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.personal import ACTOR, declare_personal_data
 from ihanoi_core.domain.questionnaire import Answer, Question, check_answer, check_questions
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import ANONYMOUS_SUBJECT, Principal, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
 
@@ -55,7 +56,7 @@ S = SurveyStatus
 PUBLIC_STATUSES = frozenset({S.PUBLISHED, S.CLOSED, S.RESULTS_PUBLISHED})
 MAX_RESPONDENT_TOKEN = 200
 # Recorded as the actor of an anonymous survey's responses instead of the citizen.
-ANONYMOUS_RESPONDENT = Principal("anonymous", Role.CITIZEN)
+ANONYMOUS_RESPONDENT = Principal(ANONYMOUS_SUBJECT, Role.CITIZEN)
 
 
 def response_id(survey_id: UUID, respondent: str) -> UUID:
@@ -316,3 +317,7 @@ class SurveyResponse(Aggregate):
         self.survey_id = survey_id
         self.survey_code = survey_code
         self.answers = answers
+
+
+# The respondent's own subject (the actor); an anonymous survey's stand-in is no person.
+declare_personal_data(SurveyResponse, {"Submitted": {"actor": ACTOR}})

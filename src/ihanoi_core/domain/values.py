@@ -14,7 +14,8 @@ from typing import Protocol
 
 
 class Role(StrEnum):
-    """Who a principal is to the platform (DESIGN §2)."""
+    """Who a principal is to the platform (DESIGN §2; ``dpo``, the data
+    protection officer who decides erasure requests, from DESIGN §10)."""
 
     CITIZEN = "citizen"
     OFFICER = "officer"
@@ -23,6 +24,12 @@ class Role(StrEnum):
     ADMIN = "admin"
     PARTNER = "partner"
     SYSTEM = "system"
+    DPO = "dpo"
+
+
+# The subject of the one principal that stands for every respondent of an
+# anonymous survey: not a person, never a data subject.
+ANONYMOUS_SUBJECT = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from ihanoi_core.errors import StoreUnavailableError
+from ihanoi_core.errors import ConfigurationError, StoreUnavailableError
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
@@ -32,8 +32,14 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 def probe_store(settings: Settings) -> None:
     """Open the event store once and close it again; raise
-    ``StoreUnavailableError`` (one line, naming where) when that fails."""
+    ``StoreUnavailableError`` (one line, naming where) when that fails, and
+    ``ConfigurationError`` when a lasting store has no master key for its
+    personal fields (``IHANOI_PII_MASTER_KEY``)."""
     kind = store_kind(settings)
+    if kind != "memory" and not settings.pii_master_keys:
+        raise ConfigurationError(
+            "IHANOI_PII_MASTER_KEY is required unless IHANOI_ENV=development or test (see docs/privacy.md)."
+        )
     if kind == "postgres":
         _probe_postgres(settings.database_url)
     elif kind == "sqlite":

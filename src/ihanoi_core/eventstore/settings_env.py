@@ -4,14 +4,19 @@ Three stores: POPO (in memory, unit tests), an SQLite file (the embedded
 default, ``sqlite.py``) and PostgreSQL (production, ``postgres.py``). The
 mapping names each store's factory by topic; those topics are only ever
 computed here, never stored, and the ones older versions computed stay
-registered (``ihanoi_core.events.topics``).
+registered (``ihanoi_core.events.topics``). ``personal_key_store`` opens the
+data keys that seal personal fields, beside the events (``keys``).
 """
 
 from __future__ import annotations
 
+import os
+
+from ihanoi_core.eventstore.keys import KEY_BYTES, KeyStore, MasterKeys, MemoryKeyTable
+from ihanoi_core.eventstore.keys_sql import PostgresKeyTable, SQLiteKeyTable
 from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteFactory
-from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 
 
@@ -52,3 +57,29 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
     return env
+
+
+def master_keys(settings: Settings) -> MasterKeys:
+    """The master keys of personal fields: ``ConfigurationError`` when a store
+    that outlives the process has none (production without IHANOI_PII_MASTER_KEY);
+    an in-memory store makes one for the process."""
+    masters = settings.pii_master_keys
+    if not masters and store_kind(settings) == "memory":
+        masters = (os.urandom(KEY_BYTES),)
+    return MasterKeys(masters)
+
+
+def personal_key_store(settings: Settings) -> KeyStore:
+    """The data keys of this store's personal fields, wrapped by the configured
+    master keys. An in-memory store, gone with the process, may run on a key
+    of its own when none is configured; the others refuse to start without one.
+    PostgreSQL's tables are created by the application, under its DDL lock."""
+    kind = store_kind(settings)
+    master = master_keys(settings)
+    if kind == "memory":
+        return KeyStore(MemoryKeyTable(), master)
+    if kind == "sqlite":
+        table = SQLiteKeyTable(sqlite_path(settings.database_url), synchronous=settings.sqlite_synchronous)
+        table.create()
+        return KeyStore(table, master)
+    return KeyStore(PostgresKeyTable(postgres_conninfo(settings.database_url)), master)

@@ -43,6 +43,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment
 
 from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.eventstore.keys_sql import STREAM_BINDINGS, STREAMS
 from ihanoi_core.eventstore.transcoder import uuid_from_hex
 from ihanoi_core.eventstore.wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
 
@@ -90,7 +91,12 @@ class _IhanoiSQLiteConnectionPool(SQLiteConnectionPool):
 class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     """The library's recorder with a lean path for the hottest read: the
     events of one case after a version. A single SELECT is atomic on its own,
-    so it runs without the explicit BEGIN/ROLLBACK of the general path."""
+    so it runs without the explicit BEGIN/ROLLBACK of the general path.
+
+    An insert may carry the keys of its new streams (``STREAM_BINDINGS``, see
+    ``keys_sql``): they are written in the events' own transaction."""
+
+    binds_streams = True
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
@@ -267,6 +273,11 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                     ).lastrowid
                     for e in stored_events
                 ]
+                if bindings := kwargs.get(STREAM_BINDINGS):
+                    conn.executemany(
+                        f"INSERT INTO {STREAMS} (stream_id, key_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        [(str(stream), key_id) for stream, key_id in bindings],
+                    )
                 conn.commit()
             except sqlite3.IntegrityError as error:
                 conn.rollback()

@@ -1,0 +1,98 @@
+"""The data-key tables on a real SQLite file and the real PostgreSQL server:
+keys outlive the process, a destroyed key's bytes leave the SQLite file, and a
+master-key rotation moves every key without a personal field going dark."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.values import Contact, Principal, Role
+from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.eventstore.settings_env import personal_key_store
+from ihanoi_core.eventstore.urls import sqlite_path
+from ihanoi_core.settings import Settings
+from tests.conftest import make_settings
+
+CITIZEN = Principal("vneid:079301234567", Role.CITIZEN)
+OFFICER = Principal("officer-1", Role.OFFICER, "UBND_HOAN_KIEM")
+CONTACT = ContactIn(name="Canarino Vàng", phone="0987001234", email="canarino@example.vn")
+
+
+def file_report(app: Ihanoi) -> object:
+    filed = app.handle(
+        CITIZEN, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"), contact=CONTACT)
+    )
+    return filed.case_id
+
+
+def master() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return make_settings(str(request.param), tmp_path, request).with_changes(env="production", pii_master_key=master())
+
+
+def test_keys_outlive_the_process_and_a_rotation_keeps_every_field_readable(durable: Settings) -> None:
+    app = Ihanoi(durable)
+    case_id = file_report(app)
+    app.close()
+
+    # Step: a new master key in front of the old one; the rotation rewraps all.
+    old = durable.pii_master_key
+    rotating = durable.with_changes(pii_master_key=f"{master()},{old}")
+    app = Ihanoi(rotating)
+    assert app.get_case(OFFICER, case_id)["contact"] == Contact(CONTACT.name, CONTACT.phone, CONTACT.email)  # type: ignore[arg-type]
+    assert app.personal_keys.rewrap() == 2
+    app.close()
+
+    # Step: the old key gone, a fresh process reads everything.
+    assert rotating.pii_master_key is not None
+    rotated = durable.with_changes(pii_master_key=rotating.pii_master_key.split(",")[0])
+    app = Ihanoi(rotated)
+    try:
+        assert app.get_case(OFFICER, case_id)["contact"].email == CONTACT.email  # type: ignore[arg-type]
+    finally:
+        app.close()
+
+    # Step: with only the old key the store says which master key it needs.
+    app = Ihanoi(durable)
+    try:
+        with pytest.raises(ConfigurationError, match="does not hold"):
+            app.personal_keys.subject_key(CITIZEN.subject)
+    finally:
+        app.close()
+
+
+def test_a_production_store_without_a_master_key_refuses_to_start(durable: Settings) -> None:
+    with pytest.raises(ConfigurationError, match="IHANOI_PII_MASTER_KEY is required"):
+        personal_key_store(durable.with_changes(pii_master_key=None))
+
+
+def test_a_destroyed_key_leaves_no_trace_of_its_wrapped_bytes_in_the_sqlite_file(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ihanoi.db'}", env="test")
+    app = Ihanoi(settings)
+    file_report(app)
+    key = app.personal_keys.subject_key(CITIZEN.subject)
+    assert key is not None
+    row = app.personal_keys.table.get(key.id)
+    assert row is not None
+    assert row.wrapped_key is not None
+    path = Path(sqlite_path(settings.database_url))
+    wal = Path(f"{path}-wal")
+
+    def on_disk() -> bytes:
+        return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+    assert row.wrapped_key in on_disk()
+    app.personal_keys.destroy(key.id)
+    app.close()
+    assert row.wrapped_key not in on_disk()
