@@ -29,6 +29,7 @@ from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
     audit,
     complaints,
+    consent,
     me,
     privacy,
     procedures,
@@ -67,6 +68,7 @@ def all_routes() -> list[BaseRoute]:
         *procedures.routes,
         *me.routes,
         *privacy.routes,
+        *consent.routes,
         *worklist.routes,
         *dashboard.routes,
         *audit.routes,

@@ -5,7 +5,8 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``;
 ``case`` is their base and ``case_code`` the code index; ``erasure`` holds the
-requests to erase a data subject's personal data, and ``personal`` the
+requests to erase a data subject's personal data, ``consent`` a data
+subject's consent to each purpose beyond case handling, and ``personal`` the
 declarations of which event fields are personal. The values an
 aggregate's events carry sit beside it (``report_values``, ``grievance_values``,
 ``service_request_values``, ``questionnaire``), the values every aggregate
@@ -15,6 +16,7 @@ uses in ``values``.
 from __future__ import annotations
 
 from ihanoi_core.domain import (
+    consent,
     erasure,
     grievance_values,
     questionnaire,
@@ -34,4 +36,5 @@ VALUE_TYPES: dict[str, type] = {
     **survey.VALUE_TYPES,
     **questionnaire.VALUE_TYPES,
     **erasure.VALUE_TYPES,
+    **consent.VALUE_TYPES,
 }

@@ -11,7 +11,8 @@ Granting runs ``_erase``:
 3. otherwise save, in one transaction, ``SubjectErased`` on the request and
    ``PersonalDataErased`` on each of the subject's cases — so every read model
    drops what it held of the subject through its usual projection, and a
-   rebuild from the log gives the same rows;
+   rebuild from the log gives the same rows — and ``Consent.Withdrawn`` on
+   each consent of theirs still given (an erased person consents to nothing);
 4. then destroy the key: every sealed field of the subject reads as erased in
    every event, copy and backup of the log. The events themselves and the
    audit chain over their stored bytes stay as they were.
@@ -30,6 +31,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.consent import Consent
 from ihanoi_core.domain.erasure import ErasureRequest, ErasureStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
@@ -49,6 +51,8 @@ from ihanoi_core.privacy.holds import Hold, holds_on, refusal_basis, refusal_rea
 # Who decides erasure requests and may read a subject's data for it (DESIGN §10).
 DECIDERS = frozenset({Role.DPO, Role.ADMIN, Role.SYSTEM})
 CASE_SUBJECT = "case:"
+# Why an erasure withdraws a consent (sealed like any reason: it reads as erased after).
+ERASURE_WITHDRAWAL = "the data subject's personal data was erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +177,12 @@ class PrivacyCommands(CommandBus):
             return self._outcome(request, self._put(request), holds)
         for case in cases:
             case.erase_personal_data(principal, request.id, timestamp=now)
+        consents = self._given_consents(streams)
+        for consent in consents:
+            consent.withdraw(principal, reason=ERASURE_WITHDRAWAL, timestamp=now)
         request.record_erasure(principal, reason, legal_basis, key=key.id if key else "", cases=codes, timestamp=now)
         try:
-            recordings = self._store(*cases, request)
+            recordings = self._store(*cases, *consents, request)
         except IntegrityError:
             raise ConflictError(request.id, "A case of the subject changed meanwhile; decide again.") from None
         if key is not None:
@@ -191,6 +198,17 @@ class PrivacyCommands(CommandBus):
                 continue
             cases.append(aggregate)
         return cases
+
+    def _given_consents(self, streams: list[UUID]) -> list[Consent]:
+        loaded = []
+        for stream in streams:
+            try:
+                aggregate = self._get(stream)
+            except AggregateNotFoundError:
+                continue
+            if isinstance(aggregate, Consent) and aggregate.is_given:
+                loaded.append(aggregate)
+        return loaded
 
     def _erasure_request(self, request_id: UUID) -> ErasureRequest:
         try:

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from ihanoi_core.errors import ErasureRequestNotFoundError
 from ihanoi_core.privacy.erasure import ErasureOutcome
+from ihanoi_server.api.consent import ConsentView
 from ihanoi_server.http import call_app, json_response, principal, read_body, state
 from ihanoi_server.openapi.describe import document
 
@@ -116,6 +117,7 @@ class MyData(msgspec.Struct):
     exported_at: str
     data_key: DataKeyView | None
     records: list[DataRecord]
+    consents: list[ConsentView]
     also_held: list[str]
 
 
