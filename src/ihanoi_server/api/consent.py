@@ -124,4 +124,5 @@ document(
     roles=("citizen",),
     path=PURPOSE_PATH,
     query=(Query("reason", str, "Why you withdraw (optional; kept with the withdrawal, sealed like your data)."),),
+    problems=(401, 403, 404, 409, 422, 503),
 )
