@@ -18,6 +18,7 @@ still exists in the library, so an exclusion never outlives what it excluded.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -106,7 +107,14 @@ class FactoryOwner:
         self.factories.append(factory)
         return factory.application_recorder()
 
-    def close_factories(self) -> None:
+    def close_factories(self, threads_before: set[threading.Thread]) -> None:
+        # The library's concurrency cases tell their reader threads to stop but
+        # never join them: one may still be inside ``select_notifications``
+        # when the test ends. Closing its connection under it crashes the
+        # interpreter (it did once in CI, under load), so wait for them first.
+        for thread in set(threading.enumerate()) - threads_before - {threading.current_thread()}:
+            if not thread.daemon:
+                thread.join(timeout=10)
         for factory in self.factories:
             factory.close()
 
@@ -146,8 +154,9 @@ class TestIhanoiSQLiteApplicationRecorderOnAFile(
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
         self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> IhanoiSQLiteApplicationRecorder:
         recorder = self.build_recorder()
@@ -165,8 +174,9 @@ class TestIhanoiSQLiteApplicationRecorderInMemory(
         # A name of its own: shared-cache memory databases live while any connection does.
         self.settings = sqlite_settings(f"file:{uuid.uuid4().hex}?mode=memory&cache=shared")
         self.factories = []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> IhanoiSQLiteApplicationRecorder:
         recorder = self.build_recorder()
@@ -181,8 +191,9 @@ class TestIhanoiSQLiteRecorderAsAnAggregateRecorder(FactoryOwner, library.Aggreg
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
         self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> AggregateRecorder:
         return cast(AggregateRecorder, SeenAsAnAggregateRecorder(self.build_recorder()))
@@ -192,8 +203,9 @@ class TestIhanoiSQLiteNotificationIdsDoNotInterleave(FactoryOwner, library.NonIn
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
         self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.build_recorder()
@@ -235,8 +247,9 @@ class TestIhanoiPostgresApplicationRecorder(
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
         self.settings, self.factories = postgres_settings(postgres_url), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> IhanoiPostgresApplicationRecorder:
         recorder = self.build_recorder()
@@ -249,8 +262,9 @@ class TestIhanoiPostgresRecorderAsAnAggregateRecorder(FactoryOwner, library.Aggr
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
         self.settings, self.factories = postgres_settings(postgres_url), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> AggregateRecorder:
         return cast(AggregateRecorder, SeenAsAnAggregateRecorder(self.build_recorder()))
@@ -261,8 +275,9 @@ class TestIhanoiPostgresNotificationIdsDoNotInterleave(FactoryOwner, library.Non
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
         self.settings, self.factories = postgres_settings(postgres_url), []
+        threads = set(threading.enumerate())
         yield
-        self.close_factories()
+        self.close_factories(threads)
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.build_recorder()
