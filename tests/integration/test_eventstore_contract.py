@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -107,11 +108,17 @@ class FactoryOwner:
         self.factories.append(factory)
         return factory.application_recorder()
 
-    def close_factories(self, threads_before: set[threading.Thread]) -> None:
-        # The library's concurrency cases tell their reader threads to stop but
-        # never join them: one may still be inside ``select_notifications``
-        # when the test ends. Closing its connection under it crashes the
-        # interpreter (it did once in CI, under load), so wait for them first.
+    @contextmanager
+    def owning(self, settings: Settings) -> Iterator[None]:
+        """Build recorders on ``settings`` during the test; afterwards close
+        every factory. The library's concurrency cases tell their reader
+        threads to stop but never join them: one may still be inside
+        ``select_notifications`` when the test ends, and closing its
+        connection under it crashes the interpreter (it did once in CI, under
+        load), so those threads are waited for first."""
+        self.settings, self.factories = settings, []
+        threads_before = set(threading.enumerate())
+        yield
         for thread in set(threading.enumerate()) - threads_before - {threading.current_thread()}:
             if not thread.daemon:
                 thread.join(timeout=10)
@@ -153,10 +160,8 @@ class TestIhanoiSQLiteApplicationRecorderOnAFile(
 
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
-        self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(sqlite_settings(tmp_path / "ihanoi.db")):
+            yield
 
     def create_recorder(self) -> IhanoiSQLiteApplicationRecorder:
         recorder = self.build_recorder()
@@ -172,11 +177,8 @@ class TestIhanoiSQLiteApplicationRecorderInMemory(
     @pytest.fixture(autouse=True)
     def _store(self) -> Iterator[None]:
         # A name of its own: shared-cache memory databases live while any connection does.
-        self.settings = sqlite_settings(f"file:{uuid.uuid4().hex}?mode=memory&cache=shared")
-        self.factories = []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(sqlite_settings(f"file:{uuid.uuid4().hex}?mode=memory&cache=shared")):
+            yield
 
     def create_recorder(self) -> IhanoiSQLiteApplicationRecorder:
         recorder = self.build_recorder()
@@ -190,10 +192,8 @@ class TestIhanoiSQLiteRecorderAsAnAggregateRecorder(FactoryOwner, library.Aggreg
 
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
-        self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(sqlite_settings(tmp_path / "ihanoi.db")):
+            yield
 
     def create_recorder(self) -> AggregateRecorder:
         return cast(AggregateRecorder, SeenAsAnAggregateRecorder(self.build_recorder()))
@@ -202,10 +202,8 @@ class TestIhanoiSQLiteRecorderAsAnAggregateRecorder(FactoryOwner, library.Aggreg
 class TestIhanoiSQLiteNotificationIdsDoNotInterleave(FactoryOwner, library.NonInterleavingNotificationIDsBaseCase):
     @pytest.fixture(autouse=True)
     def _store(self, tmp_path: Path) -> Iterator[None]:
-        self.settings, self.factories = sqlite_settings(tmp_path / "ihanoi.db"), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(sqlite_settings(tmp_path / "ihanoi.db")):
+            yield
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.build_recorder()
@@ -246,10 +244,8 @@ class TestIhanoiPostgresApplicationRecorder(
 
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
-        self.settings, self.factories = postgres_settings(postgres_url), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(postgres_settings(postgres_url)):
+            yield
 
     def create_recorder(self) -> IhanoiPostgresApplicationRecorder:
         recorder = self.build_recorder()
@@ -261,10 +257,8 @@ class TestIhanoiPostgresApplicationRecorder(
 class TestIhanoiPostgresRecorderAsAnAggregateRecorder(FactoryOwner, library.AggregateRecorderTestCase):
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
-        self.settings, self.factories = postgres_settings(postgres_url), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(postgres_settings(postgres_url)):
+            yield
 
     def create_recorder(self) -> AggregateRecorder:
         return cast(AggregateRecorder, SeenAsAnAggregateRecorder(self.build_recorder()))
@@ -274,10 +268,8 @@ class TestIhanoiPostgresRecorderAsAnAggregateRecorder(FactoryOwner, library.Aggr
 class TestIhanoiPostgresNotificationIdsDoNotInterleave(FactoryOwner, library.NonInterleavingNotificationIDsBaseCase):
     @pytest.fixture(autouse=True)
     def _store(self, postgres_url: str) -> Iterator[None]:
-        self.settings, self.factories = postgres_settings(postgres_url), []
-        threads = set(threading.enumerate())
-        yield
-        self.close_factories(threads)
+        with self.owning(postgres_settings(postgres_url)):
+            yield
 
     def create_recorder(self) -> ApplicationRecorder:
         return self.build_recorder()

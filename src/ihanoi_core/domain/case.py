@@ -114,7 +114,7 @@ class Case(Aggregate):
     def _require(self, command: str, *allowed: str) -> None:
         """Raise ``InvalidTransitionError`` unless the status is one of
         ``allowed`` (by default: the step's row of ``TRANSITIONS``)."""
-        allowed = allowed or self.valid_from(command)
+        allowed = allowed or self.TRANSITIONS.get(command) or self.valid_from(command)
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
 

@@ -209,7 +209,9 @@ class CommandBus:
         authorize_create(principal, case_type.kind, command.roles)
         now = self.clock()
         build = handler(command, Context(principal, now, self))
-        fingerprint = hashlib.sha256(msgspec.json.encode(command, order="sorted")).hexdigest()
+        fingerprint = None
+        if idempotency_key is not None:  # kept only with a key: a request without one is never retried as the same
+            fingerprint = hashlib.sha256(msgspec.json.encode(command, order="sorted")).hexdigest()
         return self._create(
             principal,
             case_type,

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.commands.command import CaseCommand, CreateCommand, summary_of
+from ihanoi_core.commands.command import CaseCommand, CreateCommand, command_from_body, summary_of
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.table import command_types
@@ -87,7 +87,7 @@ def command_endpoint(command_type: type[CaseCommand]) -> Callable[[Request], Any
         has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
         body = await read_body(request, body_type) if has_body or takes_input(body_type) else body_type()
         version = expected_version(request)
-        command = command_type(case=case_ref(request), **msgspec.structs.asdict(body))
+        command = command_from_body(command_type, case_ref(request), body)
         app = state(request).app
         return command_response(await call_app(request, app.handle, who, command, expected_version=version))
 
