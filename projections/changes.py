@@ -16,7 +16,7 @@ derives the case changes that streams follow.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -37,7 +37,9 @@ Capture = Callable[[Aggregate], Mapping[str, Any]]
 class Change:
     """One event and the aggregate it changed. Shared by every reader of a
     batch: read it, never change it (not frozen only because a frozen
-    dataclass is slower to build, and one is built per event)."""
+    dataclass is slower to build, and one is built per event). ``case`` is
+    the reader's replica, which the next event of the same aggregate changes
+    in place: read a change before asking for the next one."""
 
     position: int
     event: Any
@@ -92,10 +94,12 @@ class ChangeReader:
             self._replicas.popitem(last=False)
         return Change(position, event, before, replica, created)
 
-    def changes(self, notifications: Sequence[Notification]) -> list[Change]:
-        """The change each notification records, in log order."""
+    def changes(self, notifications: Sequence[Notification]) -> Iterator[Change]:
+        """The change each notification records, in log order, one at a time:
+        each is valid until the next is produced (see ``Change``)."""
         to_domain_event = self.app.mapper.to_domain_event
-        return [self.change(notification.id, to_domain_event(notification)) for notification in notifications]
+        for notification in notifications:
+            yield self.change(notification.id, to_domain_event(notification))
 
     def clear(self) -> None:
         """Forget every replica (after a failed batch, or a rebuild)."""
