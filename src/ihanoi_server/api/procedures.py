@@ -1,8 +1,9 @@
 """``/api/v1/procedures``: the catalogue of administrative procedures (thủ tục hành chính).
 
 Configuration data from the directory, the same for every authenticated role:
-code, national code, names, the deciding agency (an agency code, or ``ward``
-for the People's Committee of the ward the dossier is filed in), the
+code, national code, names, the deciding agency (an agency code, ``ward`` for
+the People's Committee of the ward the dossier is filed in, or ``ward_police``
+for that ward's police), the
 processing period as data, the fee in whole đồng and the documents to bring.
 The catalogue is a few dozen entries held in memory, so the list is one page
 (``next_cursor`` is always null) and no thread is needed.
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.directory import ROUTE_TO_WARD, Directory, Procedure
+from ihanoi_core.directory import WARD_ROUTING_LEVELS, Directory, Procedure
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.errors import NotFoundError
 from ihanoi_server.http import json_response, principal, state
@@ -35,9 +36,9 @@ class ProcedureNotFoundError(NotFoundError):
 
 class ProcedureView(msgspec.Struct):
     """A procedure of the catalogue. ``agency`` is the deciding agency's code,
-    or ``ward`` (``decided_by_ward``) for the People's Committee of the ward the
-    dossier is filed in; ``processing`` is the legal period as data; ``fee`` is
-    in whole đồng."""
+    or ``ward`` / ``ward_police`` (``decided_by_ward``) for the People's
+    Committee / the police of the ward the dossier is filed in; ``processing``
+    is the legal period as data; ``fee`` is in whole đồng."""
 
     code: str
     national_code: str | None
@@ -68,7 +69,7 @@ def describe(procedure: Procedure, directory: Directory) -> ProcedureView:
         name_en=procedure.name_en,
         agency=procedure.agency,
         agency_name=agency.name if agency else None,
-        decided_by_ward=procedure.agency == ROUTE_TO_WARD,
+        decided_by_ward=procedure.agency in WARD_ROUTING_LEVELS,
         processing=procedure.processing,
         fee=procedure.fee,
         fee_note=procedure.fee_note,
