@@ -8,7 +8,7 @@ import time) and closed on shutdown.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -107,10 +107,18 @@ async def on_unexpected_error(request: Request, error: Exception) -> Response:
     return problem(500, "internal_error", f"Something went wrong on our side; quote request id {request_id}.")
 
 
-def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    freeze_startup_objects: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
     """The server. ``freeze_startup_objects`` (``ihanoi serve``) moves what start-up
     built out of the garbage collector's reach (``gc.freeze``): a process-wide
-    choice, for the process that runs only this app."""
+    choice, for the process that runs only this app. ``clock`` is the time the
+    application decides with (received, due, overdue), for an embedding program
+    or a test that replays a day on a chosen calendar; tokens are always checked
+    against the real time."""
     configure_logging(settings.log_level)
     settings.jwt_secret  # noqa: B018 - fail at start-up, not on the first request, without a key
     master_keys(settings)  # likewise without the master key of personal fields
@@ -123,7 +131,7 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ihanoi = Ihanoi(settings)
+        ihanoi = Ihanoi(settings) if clock is None else Ihanoi(settings, clock=clock)
         read_side = ReadSide(ihanoi, settings)
         rules = TokenRules(
             settings.jwt_secret if settings.hs256_tokens_accepted else None,
