@@ -143,8 +143,7 @@ class PublicResultsProjection(ReadModel):
             self._resolution_rows,
         )
         cursor.executemany(
-            f"INSERT INTO {TIMELINE} ({', '.join(TIMELINE_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(TIMELINE_COLUMNS))})",
+            f"INSERT INTO {TIMELINE} ({', '.join(TIMELINE_COLUMNS)}) VALUES ({', '.join('?' * len(TIMELINE_COLUMNS))})",
             self._steps,
         )
         self.discard()

@@ -157,12 +157,14 @@ def test_a_partner_report_reads_back_open_with_its_due_time_and_agency_then_clos
             assert request["media_url"] == "https://photos.example/pothole.jpg"
             assert request["description"] == "Ổ gà sâu giữa đường, xe máy dễ ngã."  # answers kept apart
         assert as_json["attributes"] == [
-            {"code": "road_type", "values": ["main_road"]}, {"code": "size", "values": ["large"]}
+            {"code": "road_type", "values": ["main_road"]},
+            {"code": "size", "values": ["large"]},
         ]
         answers = xml_of(client.get(f"/requests/{code}.xml"))[0].find("attributes")
         assert answers is not None
         assert [(a.findtext("code"), [v.text for v in a.iter("value")]) for a in answers] == [
-            ("road_type", ["main_road"]), ("size", ["large"])
+            ("road_type", ["main_road"]),
+            ("size", ["large"]),
         ]
         assert case.json()["attributes"] == {"road_type": "main_road", "size": "large"}  # the report's JSON too
         assert (as_json["lat"], as_json["long"]) == (21.0362, 105.7953)
@@ -273,7 +275,8 @@ def test_posts_are_read_from_multipart_bodies_and_the_query_string_too(client: h
     assert request["agency_responsible"] == agency_name("UBND_HAI_BA_TRUNG")  # the ward the address names
     assert request["address"] == "12 Phố Huế, phường Hai Bà Trưng"
     assert request["attributes"] == [
-        {"code": "waste_type", "values": ["bulky", "household"]}, {"code": "days_uncollected", "values": ["3"]}
+        {"code": "waste_type", "values": ["bulky", "household"]},
+        {"code": "days_uncollected", "values": ["3"]},
     ]
     assert (request["lat"], request["long"], request["media_url"]) == (None, None, None)
 

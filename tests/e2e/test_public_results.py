@@ -151,7 +151,7 @@ def assert_csv_equals_json(as_json: dict[str, Any], rows: list[dict[str, str]]) 
 def test_the_statistics_are_the_same_as_json_and_as_csv(page_server: tuple[LiveServer, PageSeed]) -> None:
     server, seeded = page_server
     day = seeded.dashboard.day.isoformat()
-    query = {"from": day, "to": day, "group_by": "ward", "position": seeded.position}
+    query: dict[str, str | int] = {"from": day, "to": day, "group_by": "ward", "position": seeded.position}
     with httpx.Client(base_url=server.base_url, timeout=10) as anyone:  # no token
         as_json = anyone.get("/public/stats", params=query)
         assert as_json.status_code == 200, as_json.text
@@ -159,7 +159,8 @@ def test_the_statistics_are_the_same_as_json_and_as_csv(page_server: tuple[LiveS
         # Step: six reports of Hoàn Kiếm that day: three resolved (one late), one rated 4.
         assert figures["min_count"] == 2
         [hoan_kiem] = figures["groups"]
-        assert hoan_kiem["key"] == WARD and hoan_kiem["figures"]["received"] == 6
+        assert hoan_kiem["key"] == WARD
+        assert hoan_kiem["figures"]["received"] == 6
         assert (hoan_kiem["figures"]["resolved"], hoan_kiem["figures"]["resolved_on_time"]) == (3, 2)
         assert hoan_kiem["figures"]["average_rating"] is None  # one rating is fewer than two
         assert figures["total"] == hoan_kiem["figures"]
@@ -224,7 +225,11 @@ def test_a_reports_public_page_reads_in_vietnamese_and_english_with_nothing_run_
     assert photo.get_attribute("alt") == f"Ảnh 1 của phản ánh {seeded.marked_up}"
     steps = browser.find_elements(By.CSS_SELECTOR, ".timeline li")
     assert [step.get_attribute("data-step") for step in steps] == [
-        "submitted", "acknowledged", "assigned", "in_progress", "resolved"
+        "submitted",
+        "acknowledged",
+        "assigned",
+        "in_progress",
+        "resolved",
     ]
     assert all(step.find_element(By.TAG_NAME, "time").get_attribute("datetime") for step in steps)
     assert all(private not in browser.page_source for private in PRIVATE)
@@ -237,9 +242,14 @@ def test_a_reports_public_page_reads_in_vietnamese_and_english_with_nothing_run_
         f"Photo 1 of report {seeded.marked_up}"
     )
     assert [h.text for h in browser.find_elements(By.TAG_NAME, "h2")] == [
-        "Summary", "What was reported", "The agency's answer", "Photos", "Timeline"
+        "Summary",
+        "What was reported",
+        "The agency's answer",
+        "Photos",
+        "Timeline",
     ]
-    assert [entry for entry in severe_console_entries(browser) if "photos.example.invalid" not in entry["message"]] == []
+    unresolvable_photo = "photos.example.invalid"
+    assert [entry for entry in severe_console_entries(browser) if unresolvable_photo not in entry["message"]] == []
 
 
 def test_a_rejected_reports_page_withholds_its_text_and_photos_and_an_unknown_code_is_404(

@@ -143,9 +143,7 @@ def figures(received: int, resolved: int, on_time: int, rate: float | None, medi
 def test_the_figures_are_those_computed_by_hand_in_working_hours(
     app: Ihanoi, views: ViewDatabase, scripted: Scripted
 ) -> None:
-    stats = model(app, views).stats(
-        period_start=NOVEMBER[0], period_end=NOVEMBER[1], group_by="ward", min_count=1
-    )
+    stats = model(app, views).stats(period_start=NOVEMBER[0], period_end=NOVEMBER[1], group_by="ward", min_count=1)
     assert stats.total == figures(6, 5, 4, 0.8, 5.0, 14.0, 4, 3.25)
     by_ward = {group.key: group for group in stats.groups}
     assert by_ward["HOAN_KIEM"].figures == figures(5, 4, 3, 0.75, 5.0, 14.0, 3, 4.0)
@@ -178,9 +176,11 @@ def test_a_group_below_the_minimum_volume_is_suppressed_and_cannot_be_derived_fr
     # Kiếm alone would then give it away (total − Hoàn Kiếm), so it is too.
     stats = results.stats(period_start=NOVEMBER[0], period_end=NOVEMBER[1], group_by="ward", min_count=3)
     assert [(group.key, group.figures) for group in stats.groups] == [
-        ("BA_DINH", SUPPRESSED), ("HOAN_KIEM", SUPPRESSED)
+        ("BA_DINH", SUPPRESSED),
+        ("HOAN_KIEM", SUPPRESSED),
     ]
-    assert SUPPRESSED.received is None and SUPPRESSED.suppressed  # suppressed, not zero
+    assert SUPPRESSED.received is None
+    assert SUPPRESSED.suppressed
     assert stats.total == figures(6, 5, 4, 0.8, 5.0, 14.0, 4, 3.25)
     # Step: with 5, Hoàn Kiếm's 4 ratings and 4 resolutions are too few to judge it on.
     stats = results.stats(period_start=NOVEMBER[0], period_end=NOVEMBER[1], group_by="channel", min_count=5)
@@ -224,7 +224,8 @@ def test_a_rebuild_equals_the_incremental_tables(
     scripted = script(app, clock, citizen)
     projector.catch_up()
     live = results.rows()
-    assert len(live) > 0 and projector.position == scripted.position
+    assert len(live) > 0
+    assert projector.position == scripted.position
     # Step: a rebuild from zero in one batch gives the same rows.
     projector.reset()
     Projector(app, views, [results], batch_size=2000).catch_up()

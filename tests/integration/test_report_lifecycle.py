@@ -335,9 +335,7 @@ def test_closing_notes_stored_before_events_carried_them_load_with_the_words_the
     )
 
 
-def test_attribute_answers_are_kept_as_structured_attributes_in_canonical_form(
-    app: Ihanoi, citizen: Principal
-) -> None:
+def test_attribute_answers_are_kept_as_structured_attributes_in_canonical_form(app: Ihanoi, citizen: Principal) -> None:
     # Step: a citizen answers the waste category's questions, one list choice by its name.
     filed = app.handle(
         citizen,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
+import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
@@ -43,7 +44,9 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     anonymous: bool = False
     # Answers to the category's extra questions (its Open311 service definition
     # attributes): code → a value, or several keys of a multiple-choice list.
-    attributes: Annotated[dict[AttributeCode, AttributeAnswer], Meta(max_length=MAX_ANSWERS)] = {}
+    attributes: Annotated[dict[AttributeCode, AttributeAnswer], Meta(max_length=MAX_ANSWERS)] = msgspec.field(
+        default_factory=dict
+    )
 
 
 class ReportCommand(CaseCommand, frozen=True, kw_only=True):

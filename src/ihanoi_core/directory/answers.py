@@ -34,9 +34,7 @@ Answer = str | tuple[str, ...]
 Answers = dict[str, Answer]
 
 
-def check_answers(
-    category: Category, given: Mapping[str, str | Sequence[str]], *, require: bool = False
-) -> Answers:
+def check_answers(category: Category, given: Mapping[str, str | Sequence[str]], *, require: bool = False) -> Answers:
     """``given`` in canonical form (keys for list values, numbers and text
     stripped) in the category's order; ``ValidationError`` naming every bad
     answer as ``attributes.<code>``."""

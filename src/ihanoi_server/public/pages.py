@@ -85,7 +85,7 @@ def report_page(
         f'<nav><a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
         f"{e(text['lang.switch'])}</a></nav>\n</header>\n"
         f'<main id="main">\n<h1>{e(title)}</h1>\n{main}</main>\n'
-        f'<footer><p>{e(text["report.footer"])}</p></footer>\n'
+        f"<footer><p>{e(text['report.footer'])}</p></footer>\n"
         "</body>\n</html>\n"
     )
 
@@ -106,7 +106,8 @@ def _summary(lang: str, text: Mapping[str, str], report: PublicReport, directory
         ("report.updated", _time(report.updated_at, zone, text), "updated"),
     ]
     items = "".join(f'<dt>{e(text[label])}</dt><dd data-field="{name}">{value}</dd>\n' for label, value, name in rows)
-    return f'<section aria-labelledby="summary">\n<h2 id="summary">{e(text["report.summary"])}</h2>\n<dl>\n{items}</dl>\n</section>\n'
+    heading = f'<h2 id="summary">{e(text["report.summary"])}</h2>\n'
+    return f'<section aria-labelledby="summary">\n{heading}<dl>\n{items}</dl>\n</section>\n'
 
 
 def _description(text: Mapping[str, str], report: PublicReport, directory: Directory) -> str:
@@ -131,7 +132,9 @@ def _answers(text: Mapping[str, str], report: PublicReport, directory: Directory
         names = {value.key: value.name for value in item.values} if item else {}
         values = [answer] if isinstance(answer, str) else list(answer)
         shown = ", ".join(names.get(value, value) for value in values)
-        items.append(f'<dt>{e(item.description if item else code)}</dt><dd data-attribute="{e(code)}">{e(shown)}</dd>\n')
+        items.append(
+            f'<dt>{e(item.description if item else code)}</dt><dd data-attribute="{e(code)}">{e(shown)}</dd>\n'
+        )
     return f'<h3>{e(text["report.answers"])}</h3>\n<dl class="answers">\n{"".join(items)}</dl>\n'
 
 
@@ -147,9 +150,10 @@ def _answer(text: Mapping[str, str], report: PublicReport) -> str:
 
 def _photos(text: Mapping[str, str], report: PublicReport) -> str:
     heading = f'<h2 id="photos">{e(text["report.photos"])}</h2>\n'
-    urls = [] if report.status == ReportStatus.REJECTED else photo_urls(report)
+    rejected = report.status == ReportStatus.REJECTED
+    urls = [] if rejected else photo_urls(report)
     if not urls:
-        body = f'<p>{e(text["report.no_photos"] if report.status != ReportStatus.REJECTED else text["report.withheld"])}</p>\n'
+        body = f"<p>{e(text['report.withheld' if rejected else 'report.no_photos'])}</p>\n"
     else:
         figures = "".join(
             f'<li><figure><img src="{e(url)}" alt="{e(text["report.photo_alt"].format(number=n, code=report.code))}"'

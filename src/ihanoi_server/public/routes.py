@@ -233,7 +233,8 @@ def stylesheet() -> bytes:
 
 async def static_css(request: Request) -> Response:
     """The public pages' stylesheet (no CDN)."""
-    return Response(stylesheet(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"})
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return Response(stylesheet(), media_type="text/css; charset=utf-8", headers=headers)
 
 
 routes = [
@@ -252,7 +253,8 @@ QUERY = (
     Query("agency", str, "Only reports of this agency (a directory code)."),
     Query("ward", str, "Only reports of this ward (a directory code)."),
     Query("category", str, "Only reports of this category (an Open311 service_code)."),
-    Query("channel", {"type": "string", "enum": [channel.value for channel in Channel]}, "Only reports that came this way."),
+    Query("channel", {"type": "string", "enum": [channel.value for channel in Channel]},
+          "Only reports that came this way."),
     POSITION,
 )  # fmt: skip
 CSV_SCHEMA = {"type": "string", "description": f"CSV with the header row {','.join(CSV_COLUMNS)}."}
