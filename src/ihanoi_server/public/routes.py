@@ -11,7 +11,7 @@
 
 Query of the statistics: ``period`` — ``YYYY-MM`` (a month) or ``YYYY`` (a
 year) — or ``from`` and ``to``, dates (inclusive, Hanoi time) at most 366 days
-apart; by default the current month. ``group_by`` (default ``agency``);
+apart; by default the 30 days up to today. ``group_by`` (default ``agency``);
 ``agency``, ``ward``, ``category``, ``channel`` narrow the cohort (codes of the
 directory; an unknown one is 422). A bad parameter is 422 naming it.
 """
@@ -46,6 +46,7 @@ from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
 
 MAX_DAYS = 366
+DEFAULT_DAYS = 30
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
 STATS_HEADERS = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
@@ -82,10 +83,10 @@ register_url_convertor("report_code", ReportCodeConvertor())
 
 def period_of(params: Any, zone: ZoneInfo, today: date, errors: dict[str, str]) -> tuple[datetime, datetime]:
     """``[start, end)`` in the city's zone, from ``period`` or ``from``/``to``
-    (one of them alone: a month from or up to it; neither: the current month)."""
+    (one of them alone: the 30 days from or up to it; neither: the 30 days up to today)."""
     period, first, last = params.get("period"), params.get("from"), params.get("to")
-    month = date(today.year, today.month, 1)
-    start, end = month, next_month(month)
+    end = today + timedelta(days=1)
+    start = end - timedelta(days=DEFAULT_DAYS)
     if period is not None:
         if first is not None or last is not None:
             errors["period"] = "give period, or from and to, not both"
@@ -99,8 +100,8 @@ def period_of(params: Any, zone: ZoneInfo, today: date, errors: dict[str, str]) 
     elif first is not None or last is not None:
         begin = _date("from", first, errors) if first is not None else None
         to = _date("to", last, errors) if last is not None else None
-        end = to + timedelta(days=1) if to else (begin + timedelta(days=31) if begin else end)
-        start = begin or end - timedelta(days=31)
+        end = to + timedelta(days=1) if to else (begin + timedelta(days=DEFAULT_DAYS) if begin else end)
+        start = begin or end - timedelta(days=DEFAULT_DAYS)
         if not errors and end <= start:
             errors["to"] = "must not be before from"
         elif not errors and (end - start).days > MAX_DAYS:
@@ -246,7 +247,7 @@ routes = [
 
 QUERY = (
     Query("period", {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},
-          "A month (`2026-11`) or a year (`2026`); default the current month. Not with from/to."),
+          "A month (`2026-11`) or a year (`2026`); default the 30 days up to today. Not with from/to."),
     Query("from", {"type": "string", "format": "date"}, "First day (Hanoi time), with or without `to`."),
     Query("to", {"type": "string", "format": "date"}, f"Last day, inclusive; at most {MAX_DAYS} days after `from`."),
     Query("group_by", {"type": "string", "enum": list(GROUPINGS)}, "How to group the reports; default agency."),
