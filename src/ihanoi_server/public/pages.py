@@ -11,9 +11,9 @@ What it shows is what the public feed (``public_reports``) and the public
 timeline (``public_results``) hold: never who filed the report or who acted on
 it. A rejected report shows neither its text, its answers nor its photos.
 
-Photos: the report's ``media_urls`` as they were given, and — once the
-public feed carries them — uploaded photos as a ``photos`` list of sha256
-digests, served at ``/public/photos/{sha256}``.
+Photos: uploaded photos the public may see, named by their sha256 digests
+and served at ``/public/photos/{sha256}`` (the route hands them in, see
+``routes.public_photos``), then the report's ``media_urls`` as they were given.
 """
 
 from __future__ import annotations
@@ -49,10 +49,9 @@ def _time(moment: datetime | None, zone: tzinfo, text: Mapping[str, str]) -> str
     return f'<time datetime="{e(local.isoformat())}">{local:%H:%M %d/%m/%Y}</time>'
 
 
-def photo_urls(report: PublicReport) -> list[str]:
-    """The report's photos: uploaded ones (``photos``, when the feed has them) first, then its media URLs."""
-    uploaded: Sequence[str] = getattr(report, "photos", ())
-    return [PHOTO_PATH.format(sha256=digest) for digest in uploaded] + list(report.media_urls)
+def photo_urls(report: PublicReport, photos: Sequence[str]) -> list[str]:
+    """The report's photos: uploaded ones (sha256 digests) first, then its media URLs."""
+    return [PHOTO_PATH.format(sha256=digest) for digest in photos] + list(report.media_urls)
 
 
 def report_page(
@@ -62,15 +61,17 @@ def report_page(
     timeline: Sequence[TimelineStep],
     directory: Directory,
     zone: tzinfo,
+    photos: Sequence[str] = (),
 ) -> str:
-    """``GET /public/reports/{code}``: the whole page."""
+    """``GET /public/reports/{code}``: the whole page; ``photos`` are the
+    sha256 digests of the uploaded photos the public may see."""
     title = text["report.title"].format(code=report.code)
     other = text["lang.switch_code"]
     main = "".join((
         _summary(lang, text, report, directory, zone),
         _description(text, report, directory),
         _answer(text, report),
-        _photos(text, report),
+        _photos(text, report, photos),
         _timeline(lang, text, timeline, directory, zone),
     ))  # fmt: skip
     return (
@@ -148,10 +149,10 @@ def _answer(text: Mapping[str, str], report: PublicReport) -> str:
     return f'<section aria-labelledby="answer">\n<h2 id="answer">{e(text["report.answer"])}</h2>\n{body}</section>\n'
 
 
-def _photos(text: Mapping[str, str], report: PublicReport) -> str:
+def _photos(text: Mapping[str, str], report: PublicReport, photos: Sequence[str]) -> str:
     heading = f'<h2 id="photos">{e(text["report.photos"])}</h2>\n'
     rejected = report.status == ReportStatus.REJECTED
-    urls = [] if rejected else photo_urls(report)
+    urls = [] if rejected else photo_urls(report, photos)
     if not urls:
         body = f"<p>{e(text['report.withheld' if rejected else 'report.no_photos'])}</p>\n"
     else:
