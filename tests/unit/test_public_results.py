@@ -41,7 +41,8 @@ def test_both_languages_have_the_same_strings() -> None:
 def test_a_report_page_shows_uploaded_photos_first_and_escapes_everything() -> None:
     when = datetime(2026, 11, 30, 2, tzinfo=UTC)
     report = PublicReport(
-        case_id=uuid4(), code="PA-261130-000001", service_code="pothole", service_name="Ổ gà", service_name_en="Pothole",
+        case_id=uuid4(), code="PA-261130-000001", service_code="pothole", service_name="Ổ gà",
+        service_name_en="Pothole",
         status="submitted", open311_status="open", status_notes=None, description='<b onclick="x()">hố</b>',
         agency=None, agency_name=None, ward="HOAN_KIEM", latitude=None, longitude=None, address=None,
         media_urls=("https://p.example/1.jpg",), requested_at=when, updated_at=when, expected_at=None, position=1,
