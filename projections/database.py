@@ -25,6 +25,7 @@ before it existed, until the next rebuild.
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import threading
 import uuid
@@ -55,6 +56,9 @@ UPSERT_TRACKING = (
     "events = projection_tracking.events + excluded.events "
     "WHERE projection_tracking.position < excluded.position RETURNING position"
 )
+# A column added to a read model's table after it was first created (see
+# ``SQLiteViewDatabase._schema_statement``).
+ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (.+)", re.IGNORECASE | re.DOTALL)
 # Projectors on PostgreSQL announce each committed batch here, so that servers
 # following a read model another process runs see its new position at once.
 POSITIONS_CHANNEL = "ihanoi_projection_positions"
@@ -135,8 +139,11 @@ class ViewDatabase(ABC):
     def create(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:
             for statement in (TRACKING_DDL, *statements):
-                cursor.execute(statement)
+                self._schema_statement(cursor, statement)
             self._add_events_column(cursor)
+
+    def _schema_statement(self, cursor: Cursor, statement: str) -> None:
+        cursor.execute(statement)
 
     @abstractmethod
     def _add_events_column(self, cursor: Cursor) -> None:
@@ -224,6 +231,19 @@ class SQLiteViewDatabase(ViewDatabase):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _schema_statement(self, cursor: Cursor, statement: str) -> None:
+        # A column added to a read model after its table was first created is
+        # declared ``ALTER TABLE t ADD COLUMN IF NOT EXISTS c …``, which
+        # PostgreSQL runs as it is and SQLite does not know: add it here unless present.
+        added = ADD_COLUMN.fullmatch(statement)
+        if added is None:
+            cursor.execute(statement)
+            return
+        table, column, definition = added.groups()
+        columns = {row["name"] for row in cursor.execute(f"PRAGMA table_info({table})").fetchall()}
+        if column not in columns:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _add_events_column(self, cursor: Cursor) -> None:
         columns = {row["name"] for row in cursor.execute("PRAGMA table_info(projection_tracking)").fetchall()}

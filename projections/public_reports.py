@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -42,7 +42,7 @@ CLOSED = "closed"
 COLUMNS = (
     "case_id", "code", "service_code", "service_name", "service_name_en", "status", "open311_status",
     "status_notes", "description", "agency", "agency_name", "ward", "latitude", "longitude", "address",
-    "media_urls", "requested_at", "updated_at", "expected_at", "position",
+    "media_urls", "requested_at", "updated_at", "expected_at", "position", "attributes",
 )  # fmt: skip
 
 
@@ -70,6 +70,8 @@ class PublicReport:
     updated_at: datetime
     expected_at: datetime | None
     position: int
+    # Answers to the category's extra questions (code → value or keys).
+    attributes: dict[str, str | list[str]] = field(default_factory=dict)
 
 
 def open311_status_of(status: str) -> str:
@@ -121,6 +123,9 @@ class PublicReportsModel(LatestStateModel):
             "CREATE INDEX IF NOT EXISTS view_public_reports_place ON view_public_reports (latitude, longitude)",
             "CREATE INDEX IF NOT EXISTS view_public_reports_service_place"
             " ON view_public_reports (service_code, latitude, longitude)",
+            # Added after the table: a view database made before gets the column
+            # (ViewDatabase.create), and the rows their answers on a rebuild.
+            "ALTER TABLE view_public_reports ADD COLUMN IF NOT EXISTS attributes TEXT NOT NULL DEFAULT '{}'",
         )
 
     def row(self, report: Report, position: int) -> tuple[Any, ...]:
@@ -130,7 +135,7 @@ class PublicReportsModel(LatestStateModel):
         location = report.location
         status = str(report.status)
         # A rejected report may be spam or abuse: it stays in the feed as closed,
-        # with the refusal reason, but its text and photos are withheld.
+        # with the refusal reason, but its text, answers and photos are withheld.
         withheld = status == ReportStatus.REJECTED
         return (
             str(report.id),
@@ -153,6 +158,7 @@ class PublicReportsModel(LatestStateModel):
             micros(report.modified_on),
             micros(report.due_at),
             position,
+            "{}" if withheld else orjson.dumps(report.attributes).decode(),
         )
 
     # -- queries ------------------------------------------------------------
@@ -333,4 +339,5 @@ def record(row: Row) -> PublicReport:
         updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
         expected_at=from_micros(row["expected_at"]),
         position=int(row["position"]),
+        attributes=orjson.loads(row["attributes"]),
     )

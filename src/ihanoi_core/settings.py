@@ -64,6 +64,9 @@ class Settings:
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
     projection_batch_size: int = 2000
+    # The fewest reports a group of the public statistics needs to be shown
+    # (``/public/stats``): smaller groups are suppressed (mysociety/fixmystreet#1957).
+    public_stats_min_count: int = 10
     # ``apply``: a running read side (``ihanoi serve``) applies every read model
     # whose worker lock it gets; ``follow``: it applies none and follows the
     # dedicated workers (``ihanoi projections run``).
@@ -107,6 +110,8 @@ class Settings:
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
+        if self.public_stats_min_count < 1:
+            raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_identity_provider()
@@ -255,6 +260,7 @@ class Settings:
             ("sqlite_wal_limit_mb", int),
             ("projection_poll_interval", float),
             ("projection_batch_size", int),
+            ("public_stats_min_count", int),
             ("token_max_ttl", int),
             ("oidc_leeway", int),
             ("oidc_max_token_age", int),

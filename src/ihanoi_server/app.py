@@ -48,6 +48,7 @@ from ihanoi_server.observability import Metrics, ObservabilityMiddleware, health
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.public import routes as public
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
@@ -73,6 +74,7 @@ def all_routes() -> list[BaseRoute]:
         *dashboard.routes,
         *audit.routes,
         *open311.routes,
+        *public.routes,
     ]
 
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
+import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
 from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, RatingComment, ShortText, Stars, Text, Url
+from ihanoi_core.directory.answers import MAX_ANSWER_LENGTH, MAX_ANSWERS, MAX_VALUES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Channel, Priority, Role
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
+
+AttributeCode = Annotated[str, Meta(min_length=1, max_length=100)]
+AttributeValue = Annotated[str, Meta(max_length=MAX_ANSWER_LENGTH)]
+AttributeAnswer = AttributeValue | Annotated[list[AttributeValue], Meta(max_length=MAX_VALUES)]
 
 
 class SubmitReport(CreateCommand, frozen=True, kw_only=True):
@@ -36,6 +42,11 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     contact: ContactIn | None = None
     media_urls: Annotated[tuple[Url, ...], Meta(max_length=10)] = ()
     anonymous: bool = False
+    # Answers to the category's extra questions (its Open311 service definition
+    # attributes): code → a value, or several keys of a multiple-choice list.
+    attributes: Annotated[dict[AttributeCode, AttributeAnswer], Meta(max_length=MAX_ANSWERS)] = msgspec.field(
+        default_factory=dict
+    )
 
 
 class ReportCommand(CaseCommand, frozen=True, kw_only=True):

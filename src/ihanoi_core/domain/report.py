@@ -85,8 +85,11 @@ class Report(Case):
         acknowledge_rule: DeadlineRule,
         calendar: DeadlineCalendar,
         timestamp: datetime,
+        attributes: Mapping[str, str | tuple[str, ...]] | None = None,
     ) -> Report:
-        """File a report routed to ``agency``; the acknowledgement clock starts now."""
+        """File a report routed to ``agency``; the acknowledgement clock starts now.
+        ``attributes`` are the answers to its category's extra questions (Open311
+        service definition attributes), checked by the caller against the directory."""
         description = cls._require_text(None, "description", description, cls.MAX_DESCRIPTION)
         clock = Clock(started_at=timestamp, rule=acknowledge_rule)
         return cls(
@@ -102,12 +105,38 @@ class Report(Case):
             reporter=reporter,
             contact=contact,
             media_urls=media_urls,
+            attributes=dict(attributes or {}),
             clock=clock,
             due_at=calendar.due(clock),
             timestamp=timestamp,
         )
 
-    @event("Submitted")
+    class Submitted(Case.Created):
+        """Version 2 added ``attributes``, the answers to the category's extra
+        questions; version 1 had none (Open311 answers were written into the
+        description), so its events load with none."""
+
+        class_version = 2
+        code: str
+        actor: Principal
+        category: str
+        description: str
+        location: Location
+        agency: str
+        priority: Priority
+        channel: Channel
+        reporter: str | None
+        contact: Contact | None
+        media_urls: tuple[str, ...]
+        attributes: dict[str, str | tuple[str, ...]]
+        clock: Clock
+        due_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["attributes"] = {}
+
+    @event(Submitted)
     def __init__(
         self,
         *,
@@ -123,6 +152,7 @@ class Report(Case):
         reporter: str | None,
         contact: Contact | None,
         media_urls: tuple[str, ...],
+        attributes: dict[str, str | tuple[str, ...]],
         clock: Clock,
         due_at: datetime,
         timestamp: datetime,
@@ -138,6 +168,7 @@ class Report(Case):
         self.owner = reporter
         self.contact = contact
         self.media_urls = media_urls
+        self.attributes = attributes
         self.clock = clock
         self.due_at = due_at
         self.assignee = None

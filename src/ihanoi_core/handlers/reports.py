@@ -24,6 +24,7 @@ from ihanoi_core.commands.reports import (
     SubmitReport,
     TransferReport,
 )
+from ihanoi_core.directory.answers import check_answers
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
@@ -33,8 +34,10 @@ from ihanoi_core.handlers.table import Build, Context, creates, decides, decides
 @creates(SubmitReport)
 def submit(command: SubmitReport, ctx: Context) -> Build:
     directory = ctx.directory
-    if directory.categories.get(command.category) is None:
+    category = directory.categories.get(command.category)
+    if category is None:
         raise ValidationError({"category": f"unknown report category {command.category!r}"})
+    attributes = check_answers(category, command.attributes)
     location = command.location.value()
     if directory.wards.get(location.ward) is None:
         raise ValidationError({"location.ward": f"unknown ward {location.ward!r}"})
@@ -58,6 +61,7 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
             reporter=reporter,
             contact=contact,
             media_urls=tuple(command.media_urls),
+            attributes=attributes,
             acknowledge_rule=acknowledge_rule,
             calendar=ctx.calendar,
             timestamp=ctx.now,

@@ -101,8 +101,19 @@ class Open311ServiceDefinition(msgspec.Struct):
     attributes: list[Open311Attribute]
 
 
+class Open311AttributeAnswer(msgspec.Struct):
+    """An answer to one attribute of the service definition (an ihanoi
+    extension of GET Service Requests): its code and the value given, or the
+    keys chosen of a ``multivaluelist``."""
+
+    code: str
+    values: list[str]
+
+
 class Open311ServiceRequest(msgspec.Struct):
-    """A service request as anyone may see it (GET Service Requests / Request)."""
+    """A service request as anyone may see it (GET Service Requests / Request).
+    ``attributes``, after the spec's fields, is an ihanoi extension: the
+    answers the request was filed with (``attribute[CODE]`` of the POST)."""
 
     service_request_id: str
     status: str
@@ -121,6 +132,7 @@ class Open311ServiceRequest(msgspec.Struct):
     lat: float | None
     long: float | None
     media_url: str | None
+    attributes: list[Open311AttributeAnswer] = []
 
 
 class Open311CreatedRequest(msgspec.Struct):
@@ -229,6 +241,10 @@ def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest
         lat=report.latitude,
         long=report.longitude,
         media_url=report.media_urls[0] if report.media_urls else None,
+        attributes=[
+            Open311AttributeAnswer(code=code, values=[value] if isinstance(value, str) else list(value))
+            for code, value in report.attributes.items()
+        ],
     )
 
 

@@ -282,6 +282,7 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         channel=Channel.OPEN311,
         contact=filed.contact,
         media_urls=filed.media_urls,
+        attributes={code: value if isinstance(value, str) else list(value) for code, value in filed.attributes.items()},
     )
     result = await run_in_threadpool(partial(server.app.handle, who, command, idempotency_key=idempotency_key(request)))
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
