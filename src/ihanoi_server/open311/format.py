@@ -121,6 +121,8 @@ class Open311ServiceRequest(msgspec.Struct):
     lat: float | None
     long: float | None
     media_url: str | None
+    # ihanoi extensions, after the spec's fields (clients ignore what they do not know).
+    support_count: int = 0
 
 
 class Open311CreatedRequest(msgspec.Struct):
@@ -229,6 +231,7 @@ def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest
         lat=report.latitude,
         long=report.longitude,
         media_url=report.media_urls[0] if report.media_urls else None,
+        support_count=report.support_count,
     )
 
 
