@@ -44,8 +44,8 @@ from ihanoi_server.auth import TokenRules
 from ihanoi_server.dashboard import routes as dashboard
 from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
-from ihanoi_server.map import routes as public_map
 from ihanoi_server.logging import configure_logging
+from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes

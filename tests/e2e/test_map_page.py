@@ -166,7 +166,8 @@ def test_the_map_shows_every_report_clustered_without_a_basemap_and_filters_them
 
     # Step: a marker's popup says what the public may know, with the support count.
     browser.execute_script(
-        "var m = document.querySelector('path.report-marker'); if (m) { m.dispatchEvent(new MouseEvent('click', {bubbles: true})); }"
+        "var m = document.querySelector('path.report-marker');"
+        " if (m) { m.dispatchEvent(new MouseEvent('click', {bubbles: true})); }"
     )
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
@@ -193,6 +194,7 @@ def test_the_page_speaks_english_and_its_policy_allows_images_only_from_itself_a
     policy = httpx.get(f"{server.base_url}/map").headers["content-security-policy"]
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(tiles))
     assert f"img-src 'self' data: {origin};" in policy
-    assert "connect-src 'self'" in policy and "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy
+    assert "script-src 'self'" in policy
     assert httpx.get(f"{server.base_url}/map/static/leaflet.js").status_code == 200
     assert httpx.get(f"{server.base_url}/map/static/../routes.py").status_code == 404

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geojson
+import geojson  # type: ignore[import-untyped]
 import httpx
 import psycopg
 import pytest
@@ -57,7 +57,9 @@ class World:
         return {feature["id"] for feature in self.features(**params)}
 
 
-def file(client: httpx.Client, category: str, ward: str, place: tuple[float, float] | None, **extra: Any) -> dict[str, Any]:
+def file(
+    client: httpx.Client, category: str, ward: str, place: tuple[float, float] | None, **extra: Any
+) -> dict[str, Any]:
     location: dict[str, Any] = {"ward": ward, "address": "Phố Hàng Bài"}
     if place is not None:
         location.update(latitude=place[0], longitude=place[1])
@@ -80,7 +82,11 @@ def module_postgres_url(postgres_database: str) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("public-map")
-    url = f"sqlite:///{folder / 'ihanoi.db'}" if request.param == "sqlite" else request.getfixturevalue("module_postgres_url")
+    url = (
+        f"sqlite:///{folder / 'ihanoi.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("module_postgres_url")
+    )
     server = start_server(url, Path(folder / "server.log"))
     codes: dict[str, str] = {}
     with server.client(Role.CITIZEN, OWNER) as owner, server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as hk:
@@ -135,7 +141,8 @@ def test_the_feed_filters_by_bbox_ward_category_status_and_date(world: World) ->
 
 def test_the_feed_is_paged_with_a_bounded_limit(world: World) -> None:
     first = world.get("/public/reports.geojson", limit=2).json()
-    assert first["numberReturned"] == 2 and first["next"]
+    assert first["numberReturned"] == 2
+    assert first["next"]
     following = httpx.get(f"{world.server.base_url}{first['next']}", timeout=10).json()
     assert {f["id"] for f in first["features"]}.isdisjoint({f["id"] for f in following["features"]})
     assert world.get("/public/reports.geojson", limit=5001).status_code == 422
@@ -206,7 +213,10 @@ def test_open311_honours_lat_long_radius_bbox_and_ward(world: World) -> None:
 
 def test_supporting_counts_each_citizen_once_and_the_count_is_public(world: World) -> None:
     code = world.codes["forty"]
-    with world.server.client(Role.CITIZEN, NEIGHBOUR) as neighbour, world.server.client(Role.CITIZEN, PASSER_BY) as other:
+    with (
+        world.server.client(Role.CITIZEN, NEIGHBOUR) as neighbour,
+        world.server.client(Role.CITIZEN, PASSER_BY) as other,
+    ):
         first = neighbour.post(f"/api/v1/reports/{code}/support")
         again = neighbour.post(f"/api/v1/reports/{code}/support")
         third = other.post(f"/api/v1/reports/{code}/support")

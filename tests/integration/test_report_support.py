@@ -68,7 +68,8 @@ def test_each_citizen_supports_a_report_once_and_only_the_count_is_shown(app: Ih
 
     # Step: the owner reading the history sees neither supporter either.
     history = str(case_history(app, citizen, case_id)) + str(case_history(app, AUDITOR, case_id))
-    assert NEIGHBOUR.subject not in history and PASSER_BY.subject not in history
+    assert NEIGHBOUR.subject not in history
+    assert PASSER_BY.subject not in history
 
 
 def test_a_citizen_may_not_support_their_own_report(app: Ihanoi, citizen: Principal) -> None:
@@ -123,15 +124,19 @@ def test_the_support_count_is_public_and_feeds_the_dashboard(
 
     # Step: the public feed shows the count, and nothing of who supported.
     row = public.get(UUID(supported))
-    assert row is not None and row.support_count == 2
+    assert row is not None
+    assert row.support_count == 2
     assert public.get(UUID(quiet)).support_count == 0  # type: ignore[union-attr]
     text = str(public.rows())
-    assert NEIGHBOUR.subject not in text and PASSER_BY.subject not in text
+    assert NEIGHBOUR.subject not in text
+    assert PASSER_BY.subject not in text
 
     # Step: the agency's dashboard counts the supports and lists the report first.
     agency = app.directory.route("pothole", "HOAN_KIEM").code
     now = clock()
-    figures = dashboard.figures(agency=agency, period_start=now - timedelta(days=1), period_end=now + timedelta(hours=1), now=now)
+    figures = dashboard.figures(
+        agency=agency, period_start=now - timedelta(days=1), period_end=now + timedelta(hours=1), now=now
+    )
     assert (figures.supports, figures.supported_reports) == (2, 1)
     assert [(r.code, r.support_count) for r in dashboard.most_supported(agency=agency)] == [(row.code, 2)]
 
@@ -141,7 +146,8 @@ def test_a_public_reports_table_from_before_supports_gains_the_column_at_zero(vi
     with views.transaction() as cursor:
         cursor.execute("DROP TABLE IF EXISTS view_public_reports")
         cursor.execute(
-            "CREATE TABLE view_public_reports (case_id TEXT PRIMARY KEY, code TEXT NOT NULL, service_code TEXT NOT NULL,"
+            "CREATE TABLE view_public_reports (case_id TEXT PRIMARY KEY, code TEXT NOT NULL,"
+            " service_code TEXT NOT NULL,"
             " service_name TEXT NOT NULL, service_name_en TEXT NOT NULL, status TEXT NOT NULL,"
             " open311_status TEXT NOT NULL, status_notes TEXT, description TEXT NOT NULL, agency TEXT,"
             " agency_name TEXT, ward TEXT NOT NULL, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,"

@@ -6,7 +6,6 @@ resolve deadline and answers; the reporter reopens or rates, and staff close.
 from __future__ import annotations
 
 import random
-
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta

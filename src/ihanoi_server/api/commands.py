@@ -137,7 +137,9 @@ def per_kind(kinds: tuple[str, ...], lists: dict[str, list[str]], every: tuple[s
 
 def documented_roles(command_type: type[CaseCommand]) -> list[str]:
     kinds = command_type.applies_to()
-    lists = {kind: role_names(command_type.roles_for(kind), on_public_feed=command_type.on_public_feed) for kind in kinds}
+    lists = {
+        kind: role_names(command_type.roles_for(kind), on_public_feed=command_type.on_public_feed) for kind in kinds
+    }
     return per_kind(kinds, lists, command_type.family_kinds())
 
 

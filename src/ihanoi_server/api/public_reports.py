@@ -166,7 +166,8 @@ def properties(report: PublicReport, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def feature(report: PublicReport, zone: ZoneInfo, **extra: Any) -> dict[str, Any]:
-    assert report.latitude is not None and report.longitude is not None
+    assert report.latitude is not None
+    assert report.longitude is not None
     return {
         "type": "Feature",
         "id": report.code,
@@ -236,7 +237,8 @@ async def reports_near(request: Request) -> Response:
     limit = whole(request, "limit", errors, DEFAULT_NEAR_LIMIT, 1, MAX_NEAR_LIMIT)
     if errors:
         raise ValidationError(errors)
-    assert latitude is not None and longitude is not None
+    assert latitude is not None
+    assert longitude is not None
     await wait_for_position(request)
     model = server.read_side.model(PublicReportsModel)
     found = await run_in_threadpool(
@@ -335,7 +337,8 @@ document(
         Query("status", str, "iHanoi statuses and/or `open`, `closed`, comma-delimited: any of them."),
         Query("from", str, "Filed at or after: ISO date or date-time (Hanoi time without an offset)."),
         Query("to", str, "Filed at or before: ISO date (to the end of that day) or date-time."),
-        Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"Page size (default {DEFAULT_LIMIT})."),
+        Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+              f"Page size (default {DEFAULT_LIMIT})."),
         Query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "Features to skip."),
         POSITION,
     ],
@@ -367,4 +370,3 @@ document(
     auth="none",
     problems=(422, 503),
 )  # fmt: skip
-

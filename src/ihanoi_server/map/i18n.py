@@ -90,9 +90,7 @@ _EN: dict[str, str] = {
     "map.label": "Map of the reports",
 }
 
-STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)}
-)
+STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})
 
 
 def strings(lang: str) -> Mapping[str, str]:

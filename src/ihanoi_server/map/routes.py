@@ -106,6 +106,6 @@ routes = [
     Route("/map/static/{name:path}", static, methods=["GET"], name="map:static"),
 ]
 
-document("map:page", media_type="text/html", response={"type": "string"}, query=[Query("lang", str, "vi (default) or en.")],
-         auth="none", problems=())  # fmt: skip
+LANG = Query("lang", str, "vi (default) or en.")
+document("map:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=())
 document("map:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,))

@@ -286,7 +286,7 @@ def geo_filters(params: Params, problems: list[str]) -> dict[str, Any]:
     radius = coordinate(params, "radius", 1, MAX_RADIUS_M, problems)
     if (params.get("lat") is None) != (params.get("long") is None):
         problems.append("lat and long go together.")
-    elif radius is not None and latitude is None:
+    elif radius is not None and (latitude is None or longitude is None):
         problems.append("radius needs lat and long.")
     bbox = None
     if (raw := params.get("bbox")) is not None:
@@ -294,8 +294,10 @@ def geo_filters(params: Params, problems: list[str]) -> dict[str, Any]:
             values = [float(part) for part in raw.split(",")]
         except ValueError:
             values = []
-        if len(values) == 4 and all(math.isfinite(v) for v in values) and (
-            -180 <= values[0] <= values[2] <= 180 and -90 <= values[1] <= values[3] <= 90
+        if (
+            len(values) == 4
+            and all(math.isfinite(v) for v in values)
+            and (-180 <= values[0] <= values[2] <= 180 and -90 <= values[1] <= values[3] <= 90)
         ):
             bbox = (values[1], values[0], values[3], values[2])
         else:
