@@ -2,7 +2,11 @@
 
 Read models are written in one portable subset of SQL (``?`` placeholders,
 ``INSERT … ON CONFLICT … DO UPDATE``, ``BIGINT``/``TEXT``/``DOUBLE PRECISION``)
-that SQLite and PostgreSQL both run; ``ViewDatabase`` hides the rest. With the
+that SQLite and PostgreSQL both run; ``ViewDatabase`` hides the rest. A read
+model that gains a column lists ``ALTER TABLE t ADD COLUMN IF NOT EXISTS c …``
+after its ``CREATE TABLE``: PostgreSQL runs it as it is, SQLite (which has no
+``IF NOT EXISTS`` there) only when the column is missing; a column whose
+default is right for every existing row needs no rebuild. With the
 SQLite store the views live in their own file beside the event store (so view
 writes never queue behind command writes on SQLite's single writer lock); with
 PostgreSQL they live in the event store's schema; the in-memory store uses an
@@ -236,7 +240,7 @@ class SQLiteViewDatabase(ViewDatabase):
         # A column added to a read model after its table was first created is
         # declared ``ALTER TABLE t ADD COLUMN IF NOT EXISTS c …``, which
         # PostgreSQL runs as it is and SQLite does not know: add it here unless present.
-        added = ADD_COLUMN.fullmatch(statement)
+        added = ADD_COLUMN.fullmatch(statement.strip())
         if added is None:
             cursor.execute(statement)
             return

@@ -43,6 +43,12 @@ IDENTITY_PROVIDER_ALGORITHMS = frozenset(
 # Where a key set may be fetched over plain HTTP in production: this machine only.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
+# OpenStreetMap's own tiles (https://operations.osmfoundation.org/policies/tiles/):
+# fine for a demonstration and light use; a city deployment points at its own tile server.
+DEFAULT_MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+MAX_TILE_ATTRIBUTION = 300
+
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 
@@ -93,6 +99,11 @@ class Settings:
     # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
     # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
     pii_master_key: str | None = field(default=None, repr=False)
+    # The public map's basemap (``/map``): a tile URL template with {z}, {x}, {y}
+    # (and optionally {s}, {r}); empty for no basemap. Its host is the only
+    # place the page may load images from besides this server.
+    map_tile_url: str = DEFAULT_MAP_TILE_URL
+    map_tile_attribution: str = DEFAULT_MAP_TILE_ATTRIBUTION
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -115,6 +126,7 @@ class Settings:
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_identity_provider()
+        self._check_map_tiles()
         # Development keeps working with any key: it signs with a published one anyway.
         if (
             self.secret_key
@@ -126,6 +138,19 @@ class Settings:
                 f"(it has {len(self.secret_key.encode('utf-8'))}); e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'`."
             )
+
+    def _check_map_tiles(self) -> None:
+        if self.map_tile_url:
+            url = urlsplit(self.map_tile_url)
+            placeholders = all(part in self.map_tile_url for part in ("{z}", "{x}", "{y}"))
+            host = (url.hostname or "").replace("{s}", "a")
+            if url.scheme not in ("https", "http") or not host or not placeholders or url.username or url.password:
+                raise ConfigurationError(
+                    "IHANOI_MAP_TILE_URL must be an http(s):// tile URL template with {z}, {x} and {y} "
+                    "(e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png), or empty for no basemap."
+                )
+        if len(self.map_tile_attribution) > MAX_TILE_ATTRIBUTION:
+            raise ConfigurationError(f"IHANOI_MAP_TILE_ATTRIBUTION must be at most {MAX_TILE_ATTRIBUTION} characters.")
 
     def _check_identity_provider(self) -> None:
         given = {
@@ -234,9 +259,13 @@ class Settings:
         for name in (
             "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
             "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
+            "map_tile_attribution",
         ):  # fmt: skip
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value
+        # Set but empty means "no basemap", unlike the other settings.
+        if (tiles := values.get("IHANOI_MAP_TILE_URL")) is not None:
+            kwargs["map_tile_url"] = tiles.strip()
         if (value := get("LOG_LEVEL")) is not None:
             kwargs["log_level"] = value.upper()
         if (value := get("IN_PROCESS_PROJECTIONS")) is not None:

@@ -25,6 +25,9 @@ MEANINGS: dict[str, str] = {
     "audit_key": "Ed25519 private key (base64) that signs audit checkpoints",
     "pii_master_key": "wraps the per-person keys that seal personal fields (base64, 32 bytes; comma-separated, "
     "current first, while rotating); required unless IHANOI_ENV=development or test",
+    "map_tile_url": "the public map's basemap tiles, a URL template with {z}, {x}, {y}; set empty for no basemap "
+    "(markers and filters still work); the page may load images only from this host and the server",
+    "map_tile_attribution": "the basemap's attribution line shown on the map (plain text)",
     "log_level": "DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stderr",
     "sqlite_synchronous": "SQLite durability: NORMAL survives a process crash, FULL also a power cut (slower)",
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "

@@ -33,6 +33,7 @@ from ihanoi_server.api import (
     me,
     privacy,
     procedures,
+    public_reports,
     reports,
     service_requests,
     streams,
@@ -44,6 +45,7 @@ from ihanoi_server.dashboard import routes as dashboard
 from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
+from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
@@ -63,6 +65,7 @@ def all_routes() -> list[BaseRoute]:
         # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
         *streams.routes,
         *reports.routes,
+        *public_reports.routes,
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,
@@ -72,6 +75,7 @@ def all_routes() -> list[BaseRoute]:
         *consent.routes,
         *worklist.routes,
         *dashboard.routes,
+        *public_map.routes,
         *audit.routes,
         *open311.routes,
         *public.routes,

@@ -33,7 +33,7 @@ API = "/open311/v2"
 CAU_GIAY = {"lat": "21.0362", "long": "105.7953"}  # by the Cầu Giấy ward office
 DIRECTORY = load_directory()
 
-# The spec's element names, in the spec's order (GeoReport_v2/index.md).
+# The spec's element names, in the spec's order (GeoReport_v2/index.md), then ihanoi's extension (support_count).
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 ATTRIBUTE_FIELDS = [
     "variable", "code", "datatype", "required", "datatype_description", "order", "description", "values",
@@ -41,7 +41,7 @@ ATTRIBUTE_FIELDS = [
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes",
+    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes", "support_count",
 ]  # fmt: skip
 CREATED_FIELDS = ["service_request_id", "service_notice", "account_id"]
 DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]

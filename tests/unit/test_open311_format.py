@@ -33,7 +33,7 @@ DIRECTORY = load_directory()
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes",
+    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes", "support_count",
 ]  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
 Staff (officers and leaders of the agency the report is routed to) run its
 lifecycle; only a leader hands it to another agency; the reporter reopens and
-rates it. The statuses each step is valid from are ``Report.TRANSITIONS``.
+rates it; any other citizen may support an open report ("tôi cũng gặp"),
+which the public feed shows them. The statuses each step is valid from are ``Report.TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -141,3 +142,17 @@ class RateReport(ReportCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = CITIZEN
     stars: Stars
     comment: RatingComment | None = None
+
+
+class SupportReport(ReportCommand, frozen=True, kw_only=True):
+    """Support an open report of someone else ("tôi cũng gặp") instead of filing a duplicate.
+
+    Any citizen may run it on any report of the public feed, not only their
+    own (``on_public_feed``); each citizen counts once (a repeat changes
+    nothing) and is recorded only as a keyed pseudonym; the public sees the
+    count. Refused on one's own report (409 ``rule_violation``) and on a report
+    that is no longer open (409 ``invalid_transition``)."""
+
+    name: ClassVar[str] = "support"
+    roles: ClassVar[frozenset[Role]] = CITIZEN
+    on_public_feed: ClassVar[bool] = True

@@ -3,6 +3,7 @@
 Routing and deadlines come from the directory: category + ward → agency;
 acknowledge within ``report_acknowledge``; resolve within the category's (or
 the default) period for the priority; reopen within ``report_reopen_window``.
+A supporter is recorded by their pseudonym for the report (``CommandBus.pseudonym``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ihanoi_core.commands.reports import (
     ResolveReport,
     StartReport,
     SubmitReport,
+    SupportReport,
     TransferReport,
 )
 from ihanoi_core.directory.answers import check_answers
@@ -140,3 +142,9 @@ def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
 
 
 decides_by(RateReport, Report.rate)
+
+
+@decides(SupportReport)
+def support(report: Report, command: SupportReport, ctx: Context) -> None:
+    supporter = ctx.bus.pseudonym(report.id, ctx.principal.subject)
+    report.support(ctx.principal, supporter, timestamp=ctx.now)

@@ -112,8 +112,9 @@ class Open311AttributeAnswer(msgspec.Struct):
 
 class Open311ServiceRequest(msgspec.Struct):
     """A service request as anyone may see it (GET Service Requests / Request).
-    ``attributes``, after the spec's fields, is an ihanoi extension: the
-    answers the request was filed with (``attribute[CODE]`` of the POST)."""
+    Two ihanoi extensions follow the spec's fields: ``attributes``, the answers
+    the request was filed with (``attribute[CODE]`` of the POST), and
+    ``support_count``, how many other citizens said "me too"."""
 
     service_request_id: str
     status: str
@@ -132,7 +133,9 @@ class Open311ServiceRequest(msgspec.Struct):
     lat: float | None
     long: float | None
     media_url: str | None
+    # ihanoi extensions, after the spec's fields (clients ignore what they do not know).
     attributes: list[Open311AttributeAnswer] = []
+    support_count: int = 0
 
 
 class Open311CreatedRequest(msgspec.Struct):
@@ -245,6 +248,7 @@ def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest
             Open311AttributeAnswer(code=code, values=[value] if isinstance(value, str) else list(value))
             for code, value in report.attributes.items()
         ],
+        support_count=report.support_count,
     )
 
 
