@@ -32,10 +32,8 @@ and opens nothing but that stream. A bearer token in an address is never read.
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 import structlog
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ihanoi_core.errors import IhanoiError
@@ -49,7 +47,6 @@ from ihanoi_server.sessions import (
     SessionError,
     StreamTicketError,
     csrf_matches,
-    read_session,
     read_ticket,
 )
 from ihanoi_server.state import ServerState
@@ -100,7 +97,7 @@ class SessionCookieMiddleware:
 async def authenticate(request: Request, server: ServerState, value: str) -> Session:
     """The session of a same-origin request's cookie, or why not (module docstring)."""
     check_same_origin(request)
-    session = read_session(server.keys, value, server.token_rules.agencies)
+    session = server.sessions.read(server.keys, value, server.token_rules.agencies)
     given = request.headers.get(CSRF_HEADER)
     if request.method not in SAFE_METHODS and not csrf_matches(server.keys, session.session_id, given):
         raise CrossSiteRequestError(
@@ -136,16 +133,11 @@ def origin_host(origin: str) -> str | None:
 
 
 def session_cookie(request: Request, name: str) -> str | None:
-    """The session cookie's value, or None (a malformed Cookie header has none)."""
+    """The session cookie's value, or None (Starlette's lenient parser, as browsers send cookies)."""
     header = request.headers.get("cookie")
     if header is None or name not in header:
         return None
-    try:
-        cookies = SimpleCookie(header)
-    except CookieError:
-        return None
-    morsel = cookies.get(name)
-    return morsel.value if morsel is not None and morsel.value else None
+    return cookie_parser(header).get(name) or None
 
 
 def refused(request: Request) -> IhanoiError | None:

@@ -14,7 +14,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenCache, TokenRules
-from ihanoi_server.sessions import CookieRules, SessionKeys
+from ihanoi_server.sessions import CookieRules, SessionCache, SessionKeys
 from ihanoi_server.spent import SpentCredentials
 
 T = TypeVar("T")
@@ -30,6 +30,7 @@ class ServerState:
     cookies: CookieRules
     spent: SpentCredentials
     tokens: TokenCache = field(default_factory=TokenCache)
+    sessions: SessionCache = field(default_factory=SessionCache)
 
     @property
     def queries(self) -> Queries:
