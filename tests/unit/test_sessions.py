@@ -116,7 +116,7 @@ def test_an_insecure_cookie_is_refused_in_production_and_the_settings_are_read_f
     for bad in ({"session_cookie_name": "__Host-x"}, {"session_cookie_name": "a b"}, {"session_max_age": 0},
                 {"stream_ticket_ttl": 301}):  # fmt: skip
         with pytest.raises(ConfigurationError):
-            Settings(env="test", **bad)  # type: ignore[arg-type]
+            Settings(env="test", **bad)
 
 
 @pytest.mark.parametrize(
