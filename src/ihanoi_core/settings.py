@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,9 @@ PII_MASTER_KEY_BYTES = 32
 # HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
 MIN_SECRET_KEY_BYTES = 32
 DEFAULT_TOKEN_MAX_TTL = 24 * 3600
+# A browser session lasts a working day at most (and never beyond its token).
+DEFAULT_SESSION_MAX_AGE = 8 * 3600
+DEFAULT_STREAM_TICKET_TTL = 30
 # What an identity provider may sign with: public-key algorithms only, so a
 # token can never be verified with a key the server also publishes (no HS*, no none).
 IDENTITY_PROVIDER_ALGORITHMS = frozenset(
@@ -48,6 +52,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 DEFAULT_MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
 MAX_TILE_ATTRIBUTION = 300
+# A cookie name that needs no quoting anywhere (RFC 6265 token, narrowed).
+COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -78,6 +84,13 @@ class Settings:
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
     token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
+    # Browser sessions (docs/sessions.md): the cookie's name (``__Host-`` is put
+    # in front of it when it is ``Secure``), whether it is ``Secure`` (None: yes
+    # except in development), its longest life, and a stream ticket's.
+    session_cookie_name: str = "ihanoi_session"
+    session_cookie_secure: bool | None = None
+    session_max_age: int = DEFAULT_SESSION_MAX_AGE
+    stream_ticket_ttl: int = DEFAULT_STREAM_TICKET_TTL
     # The city's identity provider (OpenID Connect). When ``oidc_issuer`` is set,
     # tokens signed with ``oidc_algorithms`` are verified against the key set at
     # ``oidc_jwks_url`` (docs/operations.md, "Identity provider").
@@ -123,6 +136,7 @@ class Settings:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
         if self.public_stats_min_count < 1:
             raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
+        self._check_sessions()
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_identity_provider()
@@ -151,6 +165,30 @@ class Settings:
                 )
         if len(self.map_tile_attribution) > MAX_TILE_ATTRIBUTION:
             raise ConfigurationError(f"IHANOI_MAP_TILE_ATTRIBUTION must be at most {MAX_TILE_ATTRIBUTION} characters.")
+
+    def _check_sessions(self) -> None:
+        if not COOKIE_NAME.fullmatch(self.session_cookie_name) or self.session_cookie_name.startswith("__"):
+            raise ConfigurationError(
+                "IHANOI_SESSION_COOKIE_NAME must be 1 to 64 letters, digits, '_' or '-', not starting with '__' "
+                "(the server adds __Host- itself when the cookie is Secure)."
+            )
+        # A cookie without Secure travels in clear text: only on a developer's own plain-http server.
+        if self.session_cookie_secure is False and self.env == "production":
+            raise ConfigurationError(
+                "IHANOI_SESSION_COOKIE_SECURE=false is for plain-http development only, not IHANOI_ENV=production."
+            )
+        if self.session_max_age <= 0:
+            raise ConfigurationError("IHANOI_SESSION_MAX_AGE must be a positive number of seconds.")
+        if not 1 <= self.stream_ticket_ttl <= 300:
+            raise ConfigurationError("IHANOI_STREAM_TICKET_TTL must be from 1 to 300 seconds.")
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        """Whether the session cookie is ``Secure``: as set, by default
+        everywhere but development (``make serve`` on plain http)."""
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.env != "development"
 
     def _check_identity_provider(self) -> None:
         given = {
@@ -284,6 +322,12 @@ class Settings:
             if value.lower() not in BOOLEANS:
                 raise ConfigurationError(f"IHANOI_OIDC_ALLOW_HS256 must be true or false, not {value!r}.")
             kwargs["oidc_allow_hs256"] = BOOLEANS[value.lower()]
+        if (value := get("SESSION_COOKIE_NAME")) is not None:
+            kwargs["session_cookie_name"] = value
+        if (value := get("SESSION_COOKIE_SECURE")) is not None:
+            if value.lower() not in BOOLEANS:
+                raise ConfigurationError(f"IHANOI_SESSION_COOKIE_SECURE must be true or false, not {value!r}.")
+            kwargs["session_cookie_secure"] = BOOLEANS[value.lower()]
         numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
             ("postgres_pool_size", int),
             ("sqlite_wal_limit_mb", int),
@@ -291,6 +335,8 @@ class Settings:
             ("projection_batch_size", int),
             ("public_stats_min_count", int),
             ("token_max_ttl", int),
+            ("session_max_age", int),
+            ("stream_ticket_ttl", int),
             ("oidc_leeway", int),
             ("oidc_max_token_age", int),
             ("oidc_jwks_max_age", int),

@@ -33,6 +33,11 @@ MEANINGS: dict[str, str] = {
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "
     "follow: it leaves them all to `ihanoi projections run` workers",
     "token_max_ttl": "the longest lifetime in seconds a bearer token may have (its exp beyond that is refused)",
+    "session_cookie_name": "the browser session cookie's name (sent as __Host-<name> when Secure)",
+    "session_cookie_secure": "true or false: whether the session cookie is Secure (HTTPS only); false is refused "
+    "in production and meant for plain-http development",
+    "session_max_age": "the longest a browser session lasts, in seconds; never beyond the token that opened it",
+    "stream_ticket_ttl": "seconds a single-use stream ticket may wait before it opens a stream (1 to 300)",
     "sqlite_wal_limit_mb": "the size in MB each SQLite write-ahead log is kept under (checkpoints truncate it)",
     "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
@@ -71,6 +76,7 @@ DEFAULT_WORDS: dict[str, str] = {
     "oidc_algorithms": "RS256,ES256",
     "oidc_role_map": "none (role values are our role names)",
     "oidc_allow_hs256": "false in production, true in development and test",
+    "session_cookie_secure": "true, except in development",
 }
 
 
