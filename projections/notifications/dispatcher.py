@@ -306,9 +306,9 @@ def run_dispatcher(
     of the store (a second waits as a hot standby)."""
     from ihanoi_core.eventstore.settings_env import store_kind
     from ihanoi_core.notifications.senders import build_senders
+    from ihanoi_projections.base import ProjectionContext
     from ihanoi_projections.database import open_view_database
     from ihanoi_projections.read_side import build_models, pseudonym_key
-    from ihanoi_projections.base import ProjectionContext
     from ihanoi_projections.runner import ActiveLock
 
     if store_kind(settings) == "memory":

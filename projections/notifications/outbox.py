@@ -161,10 +161,12 @@ class OutboxModel(ReadModel):
             self._case(change, aggregate)
         elif isinstance(aggregate, Contactability):
             self._contactability(change, aggregate)
-        elif isinstance(aggregate, Consent):
-            if aggregate.purpose is Purpose.NOTIFICATIONS and aggregate.subject is not None:
-                key = self._key(aggregate.subject)
-                self._batch.steps.append((key, {"consent": aggregate.is_given}))
+        elif (
+            isinstance(aggregate, Consent)
+            and aggregate.purpose is Purpose.NOTIFICATIONS
+            and aggregate.subject is not None
+        ):
+            self._batch.steps.append((self._key(aggregate.subject), {"consent": aggregate.is_given}))
 
     def _key(self, subject: str) -> str:
         key = self.context.subject_key(subject)

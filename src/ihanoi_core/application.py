@@ -45,8 +45,8 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     surveys,  # noqa: F401
 )
 from ihanoi_core.handlers.bus import CommandBus
-from ihanoi_core.permissions import can_see
 from ihanoi_core.notifications.preferences import NotificationSettingsCommands
+from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.consent import ConsentCommands
 from ihanoi_core.privacy.erasure import PrivacyCommands
 from ihanoi_core.settings import Settings

@@ -24,6 +24,7 @@ from ihanoi_core.domain.contactability import ChannelNotFoundError, Verification
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.handlers.notifications import WrongCodeError
+from ihanoi_core.notifications.channels import Sender
 from ihanoi_core.notifications.email import SmtpSender
 from ihanoi_core.notifications.gateway import HttpGatewaySender
 from ihanoi_core.settings import Settings
@@ -46,7 +47,7 @@ class Rig:
         self.app, self.clock, self.mailbox, self.gateway = app, clock, mailbox, gateway
         self.read_side = ReadSide(app, settings, start=False)
         self.settings = settings.with_changes(notify_backoff_seconds=60.0)
-        self.senders = {
+        self.senders: dict[str, Sender] = {
             "email": SmtpSender(smtp_url, "iHanoi <no-reply@ihanoi.local>"),
             "sms": HttpGatewaySender(gateway_url, GATEWAY_TOKEN, {"dossier_apology": "ZNS-APOLOGY"}),
         }
@@ -77,7 +78,8 @@ class Rig:
         sms = list(self.gateway.delivered.values())[calls:]
         assert [message["to"] for message in sms] == ["+84912345678"]
         sms_code = CODE.search(sms[0]["text"])
-        assert email_code and sms_code
+        assert email_code
+        assert sms_code
         self.app.change_notification_settings(citizen, VerifyChannel(channel="email", code=email_code.group(1)))
         self.app.change_notification_settings(citizen, VerifyChannel(channel="sms", code=sms_code.group(1)))
         if consent:
@@ -132,14 +134,17 @@ def test_a_late_dossiers_applicant_receives_the_apology_by_email_and_sms_with_th
     assert "Ngày hẹn trả kết quả mới: 17:00 09/12/2026." in text
     # The HTML part says the same, escaped.
     html = apology.get_body(preferencelist=("html",))
-    assert html is not None and "17:00 09/12/2026" in html.get_content()  # type: ignore[attr-defined]
+    assert html is not None
+    assert "17:00 09/12/2026" in html.get_content()
     (sms,) = list(rig.gateway.delivered.values())[calls:]
     assert sms["to"] == "+84912345678"
     assert sms["template_id"] == "ZNS-APOLOGY"
     assert "17:00 09/12/2026" in sms["text"]
     assert sms["params"]["code"] == filed.code
     # No one else's data: neither the applicant's name nor their national id travels.
-    assert "Nguyễn" not in text and "001099012345" not in text and "Nguyễn" not in str(sms)
+    assert "Nguyễn" not in text
+    assert "001099012345" not in text
+    assert "Nguyễn" not in str(sms)
     assert rig.gateway.unauthorised == 0
 
 
@@ -207,12 +212,12 @@ def test_failures_are_retried_with_backoff_and_dead_lettered_after_the_last_atte
     rig.deliver()
     (sms,) = [row for row in rig.outbox() if row["channel"] == "sms" and row["kind"] == "case_status"]
     assert (sms["state"], sms["attempts"], sms["last_error"]) == ("pending", 1, "gateway answered 503")
-    assert sms["next_attempt_at"] == micros(clock()) + 60_000_000
+    assert sms["next_attempt_at"] == (micros(clock()) or 0) + 60_000_000
     clock.advance(seconds=61)
     rig.dispatcher.drain()
     (sms,) = [row for row in rig.outbox() if row["channel"] == "sms" and row["kind"] == "case_status"]
     assert (sms["state"], sms["attempts"]) == ("pending", 2)
-    assert sms["next_attempt_at"] == micros(clock()) + 120_000_000
+    assert sms["next_attempt_at"] == (micros(clock()) or 0) + 120_000_000
     clock.advance(seconds=121)
     rig.dispatcher.drain()
     (sms,) = [row for row in rig.outbox() if row["channel"] == "sms" and row["kind"] == "case_status"]

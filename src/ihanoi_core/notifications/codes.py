@@ -41,7 +41,9 @@ def code_hash(key: bytes, contactability: UUID, channel: str, challenge: str, co
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def matches(expected_hash: str | None, key: bytes, contactability: UUID, channel: str, challenge: str, code: str) -> bool:
+def matches(
+    expected_hash: str | None, key: bytes, contactability: UUID, channel: str, challenge: str, code: str
+) -> bool:
     if not expected_hash:
         return False
     return hmac.compare_digest(expected_hash, code_hash(key, contactability, channel, challenge, code))

@@ -15,6 +15,7 @@ retried message from a new one.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -79,12 +80,10 @@ class SmtpSender:
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             raise DeliveryError(f"SMTP connection failed: {type(error).__name__}") from None
-        return mail["Message-ID"]
+        return str(mail["Message-ID"])
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self._smtp = None

@@ -31,9 +31,7 @@ RETRIED = frozenset({408, 425, 429})
 class HttpGatewaySender:
     """Sends ``sms`` and ``zalo`` messages through one HTTP gateway (module docstring)."""
 
-    def __init__(
-        self, url: str, token: str | None, templates: Mapping[str, str], *, timeout: float = TIMEOUT
-    ) -> None:
+    def __init__(self, url: str, token: str | None, templates: Mapping[str, str], *, timeout: float = TIMEOUT) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
         self.templates = dict(templates)
