@@ -280,7 +280,7 @@ class Dispatcher:
             if not undo:
                 cursor.execute(
                     f"INSERT INTO {ATTEMPTS} (notification_id, attempt, channel, started_at, finished_at, outcome,"
-                    " detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id, attempt) DO NOTHING",
+                    " detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id, started_at) DO NOTHING",
                     (row["notification_id"], row["attempts"], row["channel"], started, finished, outcome, detail),
                 )
         latency = (finished - row["created_at"]) / MICROS if outcome == "sent" else None

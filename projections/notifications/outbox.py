@@ -147,7 +147,7 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {ATTEMPTS} ("
             "notification_id TEXT NOT NULL, attempt INTEGER NOT NULL, channel TEXT NOT NULL,"
             " started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, outcome TEXT NOT NULL, detail TEXT,"
-            " PRIMARY KEY (notification_id, attempt))",
+            " PRIMARY KEY (notification_id, started_at))",
             f"CREATE TABLE IF NOT EXISTS {RECIPIENTS} ("
             "subject_key TEXT PRIMARY KEY, contactability TEXT, channels TEXT NOT NULL, opted_out TEXT NOT NULL,"
             " consent INTEGER NOT NULL)",

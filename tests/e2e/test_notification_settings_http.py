@@ -45,9 +45,10 @@ def the_code(database_url: str) -> str:
 
 
 def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live_server: LiveServer) -> None:
-    with live_server.client(Role.CITIZEN, SUBJECT) as citizen, live_server.client(
-        Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM"
-    ) as officer:
+    with (
+        live_server.client(Role.CITIZEN, SUBJECT) as citizen,
+        live_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
+    ):
         empty = ok(citizen.get(PATH))
         assert (empty["channels"], empty["language"], empty["consent"]) == ([], "vi", False)
         assert problem(officer.get(PATH), 403) == "forbidden"
