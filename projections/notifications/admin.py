@@ -47,8 +47,14 @@ def outbox_status(database: ViewDatabase, now: float | None = None) -> list[Chan
     return [
         ChannelStatus(
             channel,
-            *(by_state.get(state, 0) for state in STATES),
-            max(0.0, (now_us - oldest[channel]) / 1_000_000) if oldest.get(channel) is not None else 0.0,
+            pending=by_state.get("pending", 0),
+            sending=by_state.get("sending", 0),
+            sent=by_state.get("sent", 0),
+            dead=by_state.get("dead", 0),
+            cancelled=by_state.get("cancelled", 0),
+            oldest_due_seconds=(
+                max(0.0, (now_us - oldest[channel]) / 1_000_000) if oldest.get(channel) is not None else 0.0
+            ),
         )
         for channel, by_state in sorted(counts.items())
     ]
