@@ -69,7 +69,13 @@ def run() -> None:
             started = time.perf_counter()
             delivered = dispatcher.drain(timeout=300)
             dispatch = delivered / (time.perf_counter() - started)
-            body: dict[str, object] = {"channel": "sms", "to": "+84900000000", "template_id": None, "params": {}, "text": "x"}
+            body: dict[str, object] = {
+                "channel": "sms",
+                "to": "+84900000000",
+                "template_id": None,
+                "params": {},
+                "text": "x",
+            }
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {GATEWAY_TOKEN}"}) as client:
                 started = time.perf_counter()
                 for _ in range(NOTICES):
