@@ -18,6 +18,7 @@ and a new one starts if the person comes back.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from ihanoi_core.commands.notifications import NotificationSettingsCommand
 from ihanoi_core.domain.consent import Purpose
 from ihanoi_core.domain.contactability import CHANNELS, MAX_ATTEMPTS, Contactability, contactability_id
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import ConflictError, ForbiddenError
+from ihanoi_core.errors import ConfigurationError, ConflictError, ForbiddenError
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.handlers.notifications import SETTINGS_HANDLERS, SettingsContext
@@ -84,7 +85,19 @@ class NotificationSettingsCommands(CommandBus):
 
     @property
     def code_key(self) -> bytes:
-        return verification_key(self.settings.jwt_secret)
+        """The key one-time codes are derived with: from ``IHANOI_SECRET_KEY``;
+        an in-memory store without one makes its own for the process (its
+        codes die with it anyway)."""
+        key: bytes | None = self.__dict__.get("_code_key")
+        if key is None:
+            try:
+                key = verification_key(self.settings.jwt_secret)
+            except ConfigurationError:
+                if not self.settings.database_url.startswith("memory:"):
+                    raise
+                key = os.urandom(32)
+            self.__dict__["_code_key"] = key
+        return key
 
     def change_notification_settings(
         self, principal: Principal, command: NotificationSettingsCommand

@@ -40,7 +40,6 @@ from typing import Any
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.simulation.dossiers import DossierStories
 from ihanoi_core.simulation.engine import SimulatedClock, SimulationSummary
-from ihanoi_core.simulation import notifications
 from ihanoi_core.simulation.grievances import GrievanceStories
 from ihanoi_core.simulation.reports import ReportStories
 from ihanoi_core.simulation.surveys import SurveyStories
@@ -116,7 +115,6 @@ class _Simulation(ReportStories, GrievanceStories, DossierStories, SurveyStories
         start = self.clock()
         end = start + timedelta(days=days)
         first_position = self.app.recorder.max_notification_id() or 0
-        notifications.enrol(self.app, [citizen.principal for citizen in self.citizens])
         first_day = start.astimezone(self.zone).date()
         self.rng = self.arrival_rng
         self._plan_surveys(first_day, days, start)
