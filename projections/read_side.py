@@ -32,6 +32,7 @@ from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
@@ -47,6 +48,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AgencyDashboardModel.name: AgencyDashboardModel,
     PublicResultsModel.name: PublicResultsModel,
     AuditChainModel.name: AuditChainModel,
+    OutboxModel.name: OutboxModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.
