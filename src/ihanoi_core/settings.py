@@ -131,6 +131,9 @@ class Settings:
     notify_rate_per_second: float = 20.0
     notify_lease_seconds: float = 60.0
     notify_batch_size: int = 50
+    # The deadline watcher (issue #16, docs/deadlines.md).
+    deadline_poll_seconds: float = 30.0
+    deadline_batch_size: int = 500
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -215,6 +218,10 @@ class Settings:
         for name in ("notify_backoff_seconds", "notify_rate_per_second", "notify_lease_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number.")
+        if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
+            raise ConfigurationError(
+                "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."
+            )
 
     def _check_identity_provider(self) -> None:
         given = {
@@ -376,6 +383,8 @@ class Settings:
             ("notify_rate_per_second", float),
             ("notify_lease_seconds", float),
             ("notify_batch_size", int),
+            ("deadline_poll_seconds", float),
+            ("deadline_batch_size", int),
         )
         for name, convert in numbers:
             if (value := get(name.upper())) is not None:

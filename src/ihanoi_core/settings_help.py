@@ -26,6 +26,8 @@ MEANINGS: dict[str, str] = {
     "notify_rate_per_second": "notices the dispatcher sends per second on each channel, at most",
     "notify_lease_seconds": "how long a claimed notice is the dispatcher's before another may claim it",
     "notify_batch_size": "notices the dispatcher claims at a time",
+    "deadline_poll_seconds": "the longest the deadline watcher sleeps between rounds (it wakes at the next threshold)",
+    "deadline_batch_size": "running clocks the deadline watcher reads per pass",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

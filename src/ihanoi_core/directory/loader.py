@@ -37,6 +37,7 @@ from ihanoi_core.directory.model import (
     CalendarOverride,
     CalendarSettings,
     Category,
+    DeadlineWatch,
     Directory,
     Procedure,
     RetentionRule,
@@ -45,6 +46,7 @@ from ihanoi_core.directory.model import (
 from ihanoi_core.directory.schema import (
     RawCalendar,
     RawCategory,
+    RawDeadlineWatch,
     RawDirectory,
     RawOverride,
     RawProcedure,
@@ -117,6 +119,7 @@ class _Loader(DirectoryText):
             procedures=MappingProxyType(self.procedures(raw.procedures, agencies, wards)),
             deadlines=MappingProxyType(self.deadlines(raw.deadlines)),
             retention=self.retention(raw.retention),
+            deadline_watch=self.deadline_watch(raw.deadline_watch),
         )
 
     # -- checks ----------------------------------------------------------------
@@ -353,6 +356,15 @@ class _Loader(DirectoryText):
             if name not in rules:
                 self.fail(f"deadlines.{name}", "this required deadline is missing")
         return rules
+
+    def deadline_watch(self, raw: RawDeadlineWatch) -> DeadlineWatch:
+        if not 0 < raw.reminder_share_percent < 100:
+            self.fail(
+                "deadline_watch.reminder_share_percent",
+                f"must be a whole percentage between 1 and 99, got {raw.reminder_share_percent}",
+            )
+        basis = self.non_blank("deadline_watch.reminder_share_basis", raw.reminder_share_basis)
+        return DeadlineWatch(reminder_share_percent=raw.reminder_share_percent, reminder_share_basis=basis)
 
     def retention(self, raw: tuple[RawRetention, ...]) -> tuple[RetentionRule, ...]:
         self.unique("retention", raw, lambda rule: rule.code)

@@ -206,6 +206,15 @@ class Procedure(msgspec.Struct, frozen=True, kw_only=True):
     required_documents: tuple[str, ...]
 
 
+class DeadlineWatch(msgspec.Struct, frozen=True, kw_only=True):
+    """What the deadline watcher does besides the rules in ``deadlines``
+    (``watch_*``): the share of a deadline's office time after which the
+    assignee and their leader are reminded, with its basis (issue #16)."""
+
+    reminder_share_percent: int = 75
+    reminder_share_basis: str = "project default, configurable: no text sets when a reminder is due"
+
+
 class RetentionRule(msgspec.Struct, frozen=True, kw_only=True):
     """A legal hold on personal data: while it holds one of a data subject's
     cases, an erasure request of theirs is refused, naming this rule (Law
@@ -252,6 +261,7 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     procedures: Mapping[str, Procedure]
     deadlines: Mapping[str, DeadlineRule]
     retention: tuple[RetentionRule, ...] = ()
+    deadline_watch: DeadlineWatch = DeadlineWatch()
 
     # -- lookups ---------------------------------------------------------------
 

@@ -85,6 +85,11 @@ class RawRetention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     description: str = ""
 
 
+class RawDeadlineWatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    reminder_share_percent: int = 75
+    reminder_share_basis: str = "project default, configurable: no text sets when a reminder is due"
+
+
 class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     jurisdiction: RawJurisdiction
     calendar: RawCalendar = RawCalendar()
@@ -95,3 +100,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     # Converted entry by entry, so that an error path can name the deadline.
     deadlines: dict[str, Any]
     retention: tuple[RawRetention, ...] = ()
+    deadline_watch: RawDeadlineWatch = RawDeadlineWatch()

@@ -72,6 +72,14 @@ class Case(Aggregate):
         clock: Clock | None
         due_at: datetime | None
         public_note: str | None
+        # Deadline watcher (issue #16): thresholds already recorded, and the
+        # agencies above that became co-owners when the case was escalated.
+        deadline_marks: tuple[str, ...]
+        escalated_to: tuple[str, ...]
+    else:
+        # Class defaults, so cases stored before the watcher existed load with none.
+        deadline_marks = ()
+        escalated_to = ()
 
     @property
     def is_final(self) -> bool:
@@ -79,8 +87,26 @@ class Case(Aggregate):
 
     @property
     def agencies(self) -> tuple[str, ...]:
-        """Agencies whose staff may see this case now."""
-        return (self.agency,) if self.agency else ()
+        """Agencies whose staff may see this case now: the responsible one and
+        any agency above it the case was escalated to (a co-owner; the case
+        stays one case, "xuyên suốt")."""
+        own = (self.agency,) if self.agency else ()
+        return own + tuple(code for code in self.escalated_to if code not in own)
+
+    @property
+    def clock_key(self) -> str | None:
+        """Which running deadline this is, for the watcher's deterministic
+        threshold marks: its start and its due time. An extension or a resume
+        gives a new due time, so a new key and fresh thresholds; ``None`` when
+        no clock runs (final, paused, waiting on nobody)."""
+        clock = getattr(self, "clock", None)
+        if self.is_final or self.due_at is None or clock is None:
+            return None
+        return f"{clock.started_at.isoformat()}/{self.due_at.isoformat()}"
+
+    def is_late(self, at: datetime) -> bool:
+        """Whether the running deadline has passed at ``at``."""
+        return self.due_at is not None and at > self.due_at
 
     @property
     def is_public(self) -> bool:
@@ -159,6 +185,115 @@ class Case(Aggregate):
 
     def _status_after_assign(self) -> None:
         """Subclasses move their status here when assigning implies it."""
+
+    # -- the deadline watcher's facts (issue #16) ---------------------------
+
+    def _require_mark(self, clock_key: str, threshold: str) -> str:
+        """The mark of ``threshold`` on the running clock ``clock_key``; raises
+        ``RuleViolationError`` when that clock no longer runs (the case moved
+        on since the watcher read it), and returns ``""`` when the mark is
+        already recorded (a second watcher, a retried round): the command is
+        then a no-op, which is what makes each threshold fire once."""
+        if self.clock_key != clock_key:
+            raise RuleViolationError(self.id, "deadline_clock", f"the clock {clock_key} no longer runs on this case")
+        mark = f"{clock_key}#{threshold}"
+        return "" if mark in self.deadline_marks else mark
+
+    def remind_deadline(
+        self, actor: Principal, clock_key: str, threshold: str, at: datetime, *, timestamp: datetime
+    ) -> None:
+        """Record that the assignee and their leader were reminded at ``at``
+        (a share of the time used, or the last working hour), once per clock."""
+        if mark := self._require_mark(clock_key, threshold):
+            self._remind_deadline(
+                actor=actor,
+                mark=mark,
+                threshold=threshold,
+                at=at,
+                due_at=self.due_at,
+                agency=self.agency,
+                assignee=self.assignee,
+                timestamp=timestamp,
+            )
+
+    @event("DeadlineReminded")
+    def _remind_deadline(
+        self,
+        actor: Principal,
+        mark: str,
+        threshold: str,
+        at: datetime,
+        due_at: datetime | None,
+        agency: str | None,
+        assignee: str | None,
+        timestamp: datetime,
+    ) -> None:
+        self.deadline_marks = (*self.deadline_marks, mark)
+
+    def record_deadline_missed(self, actor: Principal, clock_key: str, *, timestamp: datetime) -> None:
+        """Record that the running deadline passed unmet, with who held the case
+        then (agency and assignee): "rõ trách nhiệm". Once per clock."""
+        if mark := self._require_mark(clock_key, "missed"):
+            self._record_deadline_missed(
+                actor=actor,
+                mark=mark,
+                due_at=self.due_at,
+                agency=self.agency,
+                assignee=self.assignee,
+                timestamp=timestamp,
+            )
+
+    @event("DeadlineMissed")
+    def _record_deadline_missed(
+        self,
+        actor: Principal,
+        mark: str,
+        due_at: datetime | None,
+        agency: str | None,
+        assignee: str | None,
+        timestamp: datetime,
+    ) -> None:
+        self.deadline_marks = (*self.deadline_marks, mark)
+
+    def escalate_for_overdue(
+        self,
+        actor: Principal,
+        clock_key: str,
+        to_agency: str,
+        at: datetime,
+        escalation_due_at: datetime,
+        *,
+        timestamp: datetime,
+    ) -> None:
+        """Escalate the overdue case to the agency above (``to_agency``), which
+        becomes a co-owner with its own deadline ``escalation_due_at``. Once per clock."""
+        if mark := self._require_mark(clock_key, "escalation"):
+            self._escalate_for_overdue(
+                actor=actor,
+                mark=mark,
+                from_agency=self.agency,
+                to_agency=to_agency,
+                assignee=self.assignee,
+                at=at,
+                escalation_due_at=escalation_due_at,
+                timestamp=timestamp,
+            )
+
+    @event("EscalatedForOverdue")
+    def _escalate_for_overdue(
+        self,
+        actor: Principal,
+        mark: str,
+        from_agency: str | None,
+        to_agency: str,
+        assignee: str | None,
+        at: datetime,
+        escalation_due_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.deadline_marks = (*self.deadline_marks, mark)
+        if to_agency not in self.escalated_to:
+            self.escalated_to = (*self.escalated_to, to_agency)
 
     def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
         """Record that the personal data of this case's data subject was erased

@@ -191,6 +191,7 @@ class Report(Case):
         self.acknowledged_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.reopen_deadline: datetime | None = None
+        self.late_explanation: str | None = None
         self.reopen_count = 0
         self.rating: int | None = None
         self.duplicate_of: UUID | None = None
@@ -254,17 +255,58 @@ class Report(Case):
         reopen_window: DeadlineRule,
         calendar: DeadlineCalendar,
         timestamp: datetime,
+        late_explanation: str | None = None,
     ) -> None:
-        """Resolve with a public answer; the reporter may reopen until the window ends."""
+        """Resolve with a public answer; the reporter may reopen until the window ends.
+        Past its due time the resolver must explain the delay (giải trình,
+        issue #16): the explanation is recorded and shown to the citizen."""
         self._require("resolve")
         answer = self._require_text(self.id, "answer", answer)
+        explanation = None
+        if self.is_late(timestamp):
+            if late_explanation is None or not late_explanation.strip():
+                raise RuleViolationError(
+                    self.id,
+                    "late_explanation",
+                    f"This report was due at {self.due_at.isoformat() if self.due_at else ''}: "
+                    "resolving it late needs a late explanation (giải trình).",
+                )
+            explanation = self._require_text(self.id, "late_explanation", late_explanation)
         reopen_deadline = calendar.due(Clock(started_at=timestamp, rule=reopen_window))
-        self._resolve(actor=actor, answer=answer, reopen_deadline=reopen_deadline, timestamp=timestamp)
+        self._resolve(
+            actor=actor,
+            answer=answer,
+            reopen_deadline=reopen_deadline,
+            late_explanation=explanation,
+            timestamp=timestamp,
+        )
 
-    @event("Resolved")
-    def _resolve(self, actor: Principal, answer: str, reopen_deadline: datetime, timestamp: datetime) -> None:
+    class Resolved(Case.Event):
+        """Version 2 carries the late explanation (giải trình) of a report
+        resolved past its due time; earlier events had none."""
+
+        class_version = 2
+        actor: Principal
+        answer: str
+        reopen_deadline: datetime
+        late_explanation: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["late_explanation"] = None
+
+    @event(Resolved)
+    def _resolve(
+        self,
+        actor: Principal,
+        answer: str,
+        reopen_deadline: datetime,
+        late_explanation: str | None,
+        timestamp: datetime,
+    ) -> None:
         self.status = S.RESOLVED
         self.public_note = answer
+        self.late_explanation = late_explanation
         self.resolved_at = timestamp
         self.reopen_deadline = reopen_deadline
         self.due_at = None
@@ -426,6 +468,7 @@ class Report(Case):
         self.clock = clock
         self.due_at = due_at
         self.resolved_at = None
+        self.late_explanation = None
         self.reopen_deadline = None
         self.rating = None
 

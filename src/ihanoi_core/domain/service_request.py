@@ -90,9 +90,10 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     @property
     def agencies(self) -> tuple[str, ...]:
-        """The handling agency, and while forwarded the agency working on it."""
-        own = (self.agency,) if self.agency else ()
-        return (*own, self.forwarded_to) if self.forwarded_to else own
+        """The handling agency, while forwarded the agency working on it, and
+        any agency it was escalated to for being overdue."""
+        own = super().agencies
+        return (*own, self.forwarded_to) if self.forwarded_to and self.forwarded_to not in own else own
 
     # -- creation ---------------------------------------------------------------
 

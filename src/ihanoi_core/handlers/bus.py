@@ -69,6 +69,9 @@ class CommandResult:
     version: int
     position: int
     created: bool = False
+    # False when the case decided nothing changes (a repeated support, a
+    # deadline threshold already recorded): nothing was saved.
+    changed: bool = True
 
 
 class CommandBus:
@@ -254,7 +257,7 @@ class CommandBus:
             raise VersionMismatchError(case_id, expected_version, case.version)
         decide(case, self.clock())
         if not case.pending_events:  # The case decided nothing changes (a repeated support).
-            return self._result(case, self._max_position())
+            return self._result(case, self._max_position(), changed=False)
         try:
             recordings = self._store(case)
         except IntegrityError:
@@ -335,7 +338,7 @@ class CommandBus:
         return f"{prefix}-{now.astimezone(self.timezone):%y%m%d}-{number:06d}"
 
     @staticmethod
-    def _result(case: Case, position: int, *, created: bool = False) -> CommandResult:
+    def _result(case: Case, position: int, *, created: bool = False, changed: bool = True) -> CommandResult:
         return CommandResult(
             case_id=case.id,
             code=case.code,
@@ -344,4 +347,5 @@ class CommandBus:
             version=case.version,
             position=position,
             created=created,
+            changed=changed,
         )

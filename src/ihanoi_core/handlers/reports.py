@@ -92,7 +92,14 @@ decides_by(CommentReport, Report.comment)
 @decides(ResolveReport)
 def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
     window = ctx.directory.deadline("report_reopen_window")
-    report.resolve(ctx.principal, command.answer, reopen_window=window, calendar=ctx.calendar, timestamp=ctx.now)
+    report.resolve(
+        ctx.principal,
+        command.answer,
+        reopen_window=window,
+        calendar=ctx.calendar,
+        timestamp=ctx.now,
+        late_explanation=command.late_explanation,
+    )
 
 
 decides_by(CloseReport, Report.close)

@@ -75,6 +75,11 @@ class ReportState:
     late: bool = False
 
 
+LATE_EXPLANATION = (
+    "Chậm do phải chờ vật tư và phối hợp với đơn vị thi công."  # "Late: waited for materials and the contractor."
+)
+
+
 class ReportStories(Engine):
     """The life of a field report, from filing to closure."""
 
@@ -254,7 +259,9 @@ class ReportStories(Engine):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
-        return self._run(partial(app.handle, handler, ResolveReport(case=case_id, answer=answer))) is not None
+        # A late resolution must explain the delay (giải trình); on time the explanation is not recorded.
+        resolve = ResolveReport(case=case_id, answer=answer, late_explanation=LATE_EXPLANATION)
+        return self._run(partial(app.handle, handler, resolve)) is not None
 
     def _report_filer(self, citizen: Citizen) -> tuple[Principal, Channel, ContactIn | None, bool]:
         """Who files: the citizen in the app or on the web, the 1022 hotline for a
