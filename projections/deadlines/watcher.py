@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -88,7 +88,7 @@ def pending(row: Row, until: datetime) -> list[Due]:
                 at,
                 UUID(row["case_id"]),
                 row["code"],
-                cast(Threshold, name),
+                name,
                 row["clock_key"],
                 row["agency"],
                 row["assignee"],

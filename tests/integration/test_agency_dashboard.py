@@ -83,6 +83,9 @@ FORM = DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
 PHOTO = DocumentIn("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
 COMPLAINANT = ComplainantIn("Trần Thị Bình", "001199012345", "0987654321", "5 Tràng Tiền")
 
+# Resolving past the due time needs a late explanation (issue #16); one given on time is not recorded.
+LATE = "Chậm do chờ vật tư."
+
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=HANOI)
@@ -178,7 +181,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     clock.set(at(11, 23, 15))
     app.handle(OFFICER, RejectDossier(case=d2, reason="Sai thẩm quyền"))
     clock.set(at(11, 23, 16))
-    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá", late_explanation=LATE))
     clock.set(at(11, 23, 16, 30))
     app.handle(citizen, RateReport(case=r3, stars=3))
     after_each_day()
@@ -191,7 +194,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
     app.handle(citizen, ReopenReport(case=r3, reason="Vẫn còn ổ gà"))  # resolve by Wed 02/12 09:00
     clock.set(at(11, 25, 10))
     app.handle(OFFICER, RequestDossierSupplement(case=d1, missing=("Ảnh chân dung",)))
-    app.handle(OFFICER, ResolveReport(case=r1, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=r1, answer="Đã vá", late_explanation=LATE))
     clock.set(at(11, 25, 10, 30))
     app.handle(citizen, RateReport(case=r1, stars=5))
     after_each_day()
@@ -204,7 +207,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Friday 27/11 — R3 resolved again.
     clock.set(at(11, 27, 11))
-    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá lại"))
+    app.handle(OFFICER, ResolveReport(case=r3, answer="Đã vá lại", late_explanation=LATE))
     after_each_day()
 
     # Step: Monday 30/11 at midnight, the first instant after the cohort — another report.
@@ -228,7 +231,7 @@ def play_scenario(app: Ihanoi, clock: FakeClock, citizen: Principal, after_each_
 
     # Step: Thursday 03/12 — R2 resolved, past its Wed 02/12 08:30 deadline.
     clock.set(at(12, 3, 10))
-    app.handle(OFFICER, ResolveReport(case=r2, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=r2, answer="Đã vá", late_explanation=LATE))
     after_each_day()
     return Scenario(r1, r2, r3, r4, r5, r7, d1, d2, c1, c2)
 
@@ -421,7 +424,7 @@ def test_a_transferred_report_counts_for_the_agency_it_is_with_and_other_agencie
     clock.set(at(11, 30, 14))
     take_on(app, moved)
     clock.set(at(12, 1, 10))
-    app.handle(OFFICER, ResolveReport(case=moved, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=moved, answer="Đã vá", late_explanation=LATE))
     projector.catch_up()
     noon = at(12, 1, 12)
     ba_dinh = dashboard.figures(agency=BA_DINH, now=noon, period_start=WEEK_START, period_end=WEEK_END)
@@ -454,7 +457,7 @@ def test_a_transferred_report_counts_for_the_agency_it_is_with_and_other_agencie
     clock.set(at(12, 1, 13))
     take_on(app, local)
     clock.set(at(12, 1, 15))
-    app.handle(OFFICER, ResolveReport(case=local, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=local, answer="Đã vá", late_explanation=LATE))
     projector.catch_up()
     assert dashboard.figures(agency=BA_DINH, now=noon, period_start=WEEK_START, period_end=WEEK_END) == ba_dinh
     after = dashboard.figures(agency=HOAN_KIEM, now=at(12, 1, 16), period_start=WEEK_START, period_end=WEEK_END)
@@ -479,7 +482,7 @@ def test_a_reopened_report_is_open_again_until_resolved_anew(
     clock.set(at(11, 30, 10))
     take_on(app, case_id)
     clock.set(at(11, 30, 11))
-    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá"))
+    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá", late_explanation=LATE))
     app.handle(citizen, RateReport(case=case_id, stars=2))
     projector.catch_up()
     first = dashboard.figures(agency=HOAN_KIEM, now=at(11, 30, 12), period_start=WEEK_START, period_end=WEEK_END)
@@ -499,7 +502,7 @@ def test_a_reopened_report_is_open_again_until_resolved_anew(
     # Step: resolved again Tuesday 14:00; time to resolve runs from receipt to
     # this final resolution: Mon 9-12, 13-17 (7) + Tue 8-12, 13-14 (5) = 12 hours.
     clock.set(at(12, 1, 14))
-    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá lại"))
+    app.handle(OFFICER, ResolveReport(case=case_id, answer="Đã vá lại", late_explanation=LATE))
     projector.catch_up()
     final = dashboard.figures(agency=HOAN_KIEM, now=at(12, 1, 15), period_start=WEEK_START, period_end=WEEK_END)
     assert (final.open, final.resolved, final.resolved_on_time, final.reopen_rate) == (0, 1, 1, 1.0)

@@ -59,6 +59,9 @@ BA_DINH_OFFICER = Principal("officer-bd", Role.OFFICER, "UBND_BA_DINH")
 CONTACT = ContactIn(name="Nguyễn Văn Riêng", phone="0912 345 678", email="rieng@example.vn")
 NOVEMBER = (datetime(2026, 11, 1, tzinfo=HANOI), datetime(2026, 12, 1, tzinfo=HANOI))
 
+# Resolving past the due time needs a late explanation (issue #16); one given on time is not recorded.
+LATE = "Chậm do chờ vật tư."
+
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=HANOI)
@@ -99,7 +102,7 @@ def script(app: Ihanoi, clock: FakeClock, citizen: Principal) -> Scripted:
 
     def resolve(name: str, day: int, hour: int, minute: int = 0, stars: int | None = None) -> None:
         officer = BA_DINH_OFFICER if name == "R5" else HOAN_KIEM_OFFICER
-        act(officer, ResolveReport(case=ids[name], answer=f"Đã vá {name}."), day, hour, minute)
+        act(officer, ResolveReport(case=ids[name], answer=f"Đã vá {name}.", late_explanation=LATE), day, hour, minute)
         if stars is not None:
             act(citizen, RateReport(case=ids[name], stars=stars), day, hour, minute + 1)
 

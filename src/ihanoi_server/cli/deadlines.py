@@ -1,0 +1,133 @@
+"""``ihanoi deadlines run|simulate|status``: the deadline watcher (issue #16, docs/deadlines.md)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.settings import Settings
+from ihanoi_projections.base import from_micros
+from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+from ihanoi_projections.deadlines.watcher import Watcher, run_watcher
+from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.cli.output import OK, PROBLEM, USAGE, print_error, print_json_lines, stop_on_signals, table
+from ihanoi_server.logging import configure_logging
+
+log = structlog.get_logger("ihanoi.deadlines")
+
+
+def add_commands(commands: Any) -> None:
+    group = commands.add_parser("deadlines", help="the deadline watcher: reminders, missed deadlines, escalation")
+    sub = group.add_subparsers(title="deadline commands", metavar="ACTION")
+
+    run = sub.add_parser("run", help="fire thresholds as they pass until SIGTERM (hot standby if a watcher runs)")
+    run.set_defaults(handler=run_worker)
+
+    simulate = sub.add_parser("simulate", help="print what would fire by a time, without firing it")
+    simulate.add_argument("--until", required=True, help="an ISO time, e.g. 2026-12-08T14:00+07:00 (local if no offset)")
+    simulate.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    simulate.set_defaults(handler=run_simulate)
+
+    status = sub.add_parser("status", help="the running clocks, soonest next threshold first")
+    status.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    status.set_defaults(handler=show_status)
+
+
+@contextmanager
+def _watcher(settings: Settings) -> Iterator[Watcher]:
+    """A watcher over clocks brought up to the end of the log (applied here
+    unless another process holds the read model's lock)."""
+    app = Ihanoi(settings)
+    read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name], start=store_kind(settings) != "memory")
+    try:
+        read_side.catch_up() if store_kind(settings) == "memory" else read_side.wait(app._max_position(), 60.0)
+        model = read_side.model(DeadlineClocksModel)
+        refresh: Callable[[int], object] = lambda position: read_side.wait(position, 10.0)  # noqa: E731
+        yield Watcher(app, model, refresh, batch_size=settings.deadline_batch_size)
+    finally:
+        read_side.close()
+        app.close()
+
+
+def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        until = datetime.fromisoformat(args.until)
+    except ValueError:
+        print_error(f"--until: {args.until!r} is not an ISO time (e.g. 2026-12-08T14:00+07:00)")
+        return USAGE
+    with _watcher(settings) as watcher:
+        zone = watcher.app.calendar.zone
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=zone)
+        planned = watcher.simulate(until)
+    rows = [
+        {
+            "at": due.at.astimezone(zone).isoformat(),
+            "threshold": due.threshold,
+            "code": due.code,
+            "case_id": str(due.case_id),
+            "agency": due.agency,
+            "assignee": due.assignee,
+        }
+        for due in planned
+    ]
+    if args.json:
+        print_json_lines(rows)
+    else:
+        columns = ("at", "threshold", "code", "agency", "assignee")
+        table(f"Would fire by {until.isoformat()} (nothing fired)", columns, [[r[c] for c in columns] for r in rows])
+    return OK
+
+
+def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    with _watcher(settings) as watcher:
+        zone = watcher.app.calendar.zone
+        found = watcher.clocks.all()[: args.limit]
+
+    def local(value: int | None) -> str | None:
+        moment = from_micros(value)
+        return moment.astimezone(zone).isoformat() if moment is not None else None
+
+    rows = [
+        {
+            "code": row["code"],
+            "agency": row["agency"],
+            "assignee": row["assignee"],
+            "due_at": local(row["due_at"]),
+            "next_threshold": row["next_threshold"],
+            "next_at": local(row["next_at"]),
+            "missed": bool(row["missed"]),
+            "escalated_to": row["escalated_to"],
+        }
+        for row in found
+    ]
+    if args.json:
+        print_json_lines(rows)
+    else:
+        columns = ("code", "agency", "assignee", "due_at", "next_threshold", "next_at", "missed", "escalated_to")
+        table("Running clocks", columns, [[r[c] for c in columns] for r in rows])
+    return OK
+
+
+def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    configure_logging(settings.log_level)
+    stopping = stop_on_signals()
+
+    def on_active() -> None:
+        log.info("deadline_watcher_active")
+        print("active", flush=True)
+
+    try:
+        run_watcher(settings, stopping, on_active=on_active)
+    except ValueError as error:
+        print_error(str(error))
+        return PROBLEM
+    return OK
