@@ -45,6 +45,9 @@ log = structlog.get_logger("ihanoi.deadlines")
 WATCHER = Principal("system:deadline-watcher", Role.SYSTEM)
 LOCK_NAME = "deadline-watcher"
 MAX_PASSES = 16
+# The shortest sleep between rounds: a threshold whose command keeps failing
+# (its row not yet refreshed) is retried, not spun on.
+MIN_SLEEP_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +163,9 @@ class Watcher:
                         at=due.at.isoformat(),
                         agency=due.agency,
                     )
-                position = max(position, result.position)
-                progressed = True
-            if not progressed:
+                    position = max(position, result.position)
+                    progressed = True
+            if not progressed:  # Nothing new recorded: the rest waits for the next round.
                 break
             self.refresh(position)
         return fired
@@ -213,7 +216,7 @@ def run_watcher(
             while not stopping.is_set():
                 try:
                     watcher.run_once()
-                    stopping.wait(watcher.seconds_to_next(settings.deadline_poll_seconds))
+                    stopping.wait(max(MIN_SLEEP_SECONDS, watcher.seconds_to_next(settings.deadline_poll_seconds)))
                 except Exception:
                     log.exception("deadline_round_failed")
                     stopping.wait(settings.deadline_poll_seconds)

@@ -12,6 +12,7 @@ escalation 8 h of office time after due.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -257,3 +258,51 @@ def test_resolving_a_late_report_needs_a_late_explanation_shown_to_the_citizen(
     # Step: with one it is resolved, and the citizen reads the explanation.
     app.handle(officer, ResolveReport(case=case_id, answer="Đã vá", late_explanation="Chờ nhựa đường"))
     assert app.get_case(citizen, case_id)["late_explanation"] == "Chờ nhựa đường"
+
+
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+def test_two_watchers_racing_on_postgresql_record_each_threshold_once(
+    app: Ihanoi, settings: Settings, clock: FakeClock, citizen: Principal, read_side: ReadSide
+) -> None:
+    # Step: twelve reports filed Monday 2026-11-30 from 08:00, ten minutes apart.
+    cases = []
+    for minute in range(0, 120, 10):
+        clock.set(hanoi(2026, 11, 30, 8 + minute // 60, minute % 60))
+        cases.append(file_report(app, citizen, read_side))
+
+    # Step: two watchers of two processes' applications (own caches, same
+    # store) wake together on Friday: every threshold of every clock has passed.
+    clock.set(hanoi(2026, 12, 4, 16))
+    other = Ihanoi(settings, clock=clock)
+    try:
+        model = read_side.model(DeadlineClocksModel)
+        watchers = [Watcher(application, model, lambda _p: None, clock=clock) for application in (app, other)]
+        start = threading.Barrier(2)
+        fired: list[list[Due]] = [[], []]
+
+        def run(index: int) -> None:
+            start.wait()
+            for _ in range(4):  # Rounds on stale rows: each finds the marks already recorded.
+                fired[index] += watchers[index].run_once()
+
+        threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        other.close()
+
+    # Step: together they recorded each of the 48 thresholds exactly once, and
+    # each case holds its four facts once, in order.
+    recorded = [(d.case_id, d.threshold) for d in fired[0] + fired[1]]
+    assert len(recorded) == len(set(recorded)) == 48
+    for case_id in cases:
+        assert [name for name, _ in watch_events(app, case_id)] == [
+            "DeadlineReminded",
+            "DeadlineReminded",
+            "DeadlineMissed",
+            "EscalatedForOverdue",
+        ]
+    read_side.catch_up()
+    assert all(row["next_at"] is None for row in read_side.model(DeadlineClocksModel).all())
