@@ -31,7 +31,9 @@ def add_commands(commands: Any) -> None:
     run.set_defaults(handler=run_worker)
 
     simulate = sub.add_parser("simulate", help="print what would fire by a time, without firing it")
-    simulate.add_argument("--until", required=True, help="an ISO time, e.g. 2026-12-08T14:00+07:00 (local if no offset)")
+    simulate.add_argument(
+        "--until", required=True, help="an ISO time, e.g. 2026-12-08T14:00+07:00 (local without an offset)"
+    )
     simulate.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     simulate.set_defaults(handler=run_simulate)
 
