@@ -20,6 +20,7 @@ from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_deadlines import seed_deadlines
 from ihanoi_server.demo_notifications import seed_notifications
 
 DEMO_CITIZEN = "vneid:001099000001"
@@ -61,6 +62,9 @@ def seed_demo(
             seed_notifications(app, citizen)
     finally:
         app.close()
+    if not (existing and if_empty):
+        fired = seed_deadlines(settings, citizen)
+        console.print(f"The deadline watcher recorded {fired} reminders, missed deadlines and escalations.")
     print_tokens(settings, citizen, agency, base_url)
     return OK
 
