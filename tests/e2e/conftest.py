@@ -214,7 +214,8 @@ def seed_last_weeks_cases(database_url: str) -> Seeded:
         at(11, 30)
         app.handle(citizen, RateReport(case=on_time, stars=4))
         at(15, next_day=True)
-        last = app.handle(officer, ResolveReport(case=late, answer="Đã xử lý."))
+        # Late: resolving it needs a late explanation (giải trình, issue #16).
+        last = app.handle(officer, ResolveReport(case=late, answer="Đã xử lý.", late_explanation="Chờ vật tư."))
         codes = {case: app.get_case(officer, case)["code"] for case in (on_time, late, overdue_urgent, unacknowledged)}
         return Seeded(agency, day, on_time, late, overdue_urgent, unacknowledged, codes, last.position)
     finally:
