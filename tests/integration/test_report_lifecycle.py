@@ -397,3 +397,31 @@ def test_a_report_submitted_before_answers_were_kept_loads_with_none(
     # Step: it loads, with no answers.
     report = app.get_case(citizen, first.case_id)
     assert (report["description"], report["attributes"]) == ("Ổ gà", {})
+
+
+def test_a_resolution_stored_before_late_explanations_loads_with_none(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: a resolved report's events are copied into the store under test,
+    # its Resolved event in the version 1 shape, which had no late explanation.
+    officer = routed_staff(app, Role.OFFICER)
+    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
+    filed = scratch.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    scratch.handle(officer, AcknowledgeReport(case=filed.case_id, priority=Priority.NORMAL))
+    scratch.handle(officer, AssignReport(case=filed.case_id, assignee="officer-a"))
+    scratch.handle(officer, ResolveReport(case=filed.case_id, answer="Đã vá"))
+    stored = []
+    for event in [*scratch.events.get(filed.case_id), *scratch.events.get(code_id(filed.code))]:
+        record = app.mapper.to_stored_event(event)
+        if type(event).__name__ == "Resolved":
+            state = app.mapper.transcoder.decode(record.state)
+            assert state.pop("class_version") == 2
+            del state["late_explanation"]
+            record = StoredEvent(record.originator_id, record.originator_version, record.topic,
+                                 app.mapper.transcoder.encode(state))  # fmt: skip
+        stored.append(record)
+    app.recorder.insert_events(stored)
+    scratch.close()
+    # Step: it loads, resolved, with no late explanation.
+    report = app.get_case(citizen, filed.case_id)
+    assert (report["status"], report["public_note"], report["late_explanation"]) == ("resolved", "Đã vá", None)

@@ -66,3 +66,13 @@ def test_complaint_and_denunciation_bases_name_the_2025_amending_law() -> None:
     for name, rule in hanoi.deadlines.items():
         if name.startswith(("complaint_", "denunciation_")):
             assert "136/2025/QH15" in rule.legal_basis, name
+
+
+def test_the_deadline_watchers_rules_are_declared_project_defaults() -> None:
+    hanoi = load_directory()
+    for name in ("watch_reminder_before_due", "watch_escalation_grace", "watch_escalated_resolve"):
+        assert basis_kind(hanoi.deadlines[name].legal_basis) is BasisKind.PROJECT_DEFAULT, name
+    share = hanoi.deadline_watch
+    assert share.reminder_share_percent == 75
+    assert source_problem(share.reminder_share_basis) is None
+    assert basis_kind(share.reminder_share_basis) is BasisKind.PROJECT_DEFAULT
