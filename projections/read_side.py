@@ -31,6 +31,7 @@ from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.notifications.outbox import OutboxModel
@@ -51,6 +52,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AuditChainModel.name: AuditChainModel,
     OutboxModel.name: OutboxModel,
     DeadlineClocksModel.name: DeadlineClocksModel,
+    AccountabilityModel.name: AccountabilityModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

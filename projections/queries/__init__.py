@@ -32,8 +32,11 @@ from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
+from ihanoi_projections.database import Row
+from ihanoi_projections.deadlines.accountability import AccountabilityModel, Figures
 from ihanoi_projections.queries.access import (
     ACCESS,
+    ACCOUNTABILITY,
     CASE_HISTORY,
     DASHBOARD,
     MY_CASES,
@@ -115,6 +118,25 @@ class Queries:
             limit=limit,
             after=after,
         )
+
+    # -- deadline accountability (issue #16) --------------------------------------
+
+    def _accountable_agency(self, principal: Principal, agency: str | None) -> str:
+        chosen = authorize_agency(principal, ACCOUNTABILITY, agency)
+        if chosen is None:
+            raise ValidationError({"agency": "an auditor names the agency whose figures to read"})
+        return chosen
+
+    def accountability(self, principal: Principal, agency: str | None = None) -> list[Figures]:
+        """Deadline figures of an agency (first, ``official`` empty) and of each
+        official in it: leaders of that agency and auditors only."""
+        chosen = self._accountable_agency(principal, agency)
+        return self._model(AccountabilityModel).figures(chosen, self.app.clock())
+
+    def long_delayed(self, principal: Principal, agency: str | None = None, working_days: int = 5) -> list[Row]:
+        """The agency's cases overdue by more than ``working_days`` working days, oldest first."""
+        chosen = self._accountable_agency(principal, agency)
+        return self._model(AccountabilityModel).long_delayed(chosen, self.app.clock(), working_days)
 
     def dashboard_filter(
         self,

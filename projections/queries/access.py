@@ -52,6 +52,8 @@ EVERY_ROLE = frozenset(Role)
 MY_CASES = QueryRule("list_my_cases", CITIZEN, Scope.OWN_CASES)
 WORKLIST = QueryRule("read_worklist", STAFF, Scope.OWN_AGENCY)
 DASHBOARD = QueryRule("read_dashboard", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+# Deadline figures per official (issue #16): leaders of the agency and auditors, never citizens or officers.
+ACCOUNTABILITY = QueryRule("read_accountability", frozenset({Role.LEADER, Role.AUDITOR}), Scope.OWN_AGENCY)
 SURVEY_RESULTS = QueryRule("read_survey_results", EVERY_ROLE, Scope.SURVEY_RESULTS)
 # Who may read a case's history is decided per case by ``can_see`` (in the core,
 # ``ihanoi_core.audit.history``): every role reaches the query, not every case.
@@ -60,7 +62,8 @@ CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
 OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SURVEYS)
 
 ACCESS: dict[str, QueryRule] = {
-    rule.name: rule for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY, OPEN_SURVEYS)
+    rule.name: rule
+    for rule in (MY_CASES, WORKLIST, DASHBOARD, ACCOUNTABILITY, SURVEY_RESULTS, CASE_HISTORY, OPEN_SURVEYS)
 }
 
 

@@ -29,10 +29,12 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn, LocationIn
 from ihanoi_core.domain.values import Principal, Priority, Role
-from ihanoi_core.errors import CaseNotFoundError, RuleViolationError
+from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
 from ihanoi_core.settings import Settings
+from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Due, Watcher
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock, staff
 from tests.integration.test_service_request_lifecycle import APPLICANT, FORM
@@ -306,3 +308,67 @@ def test_two_watchers_racing_on_postgresql_record_each_threshold_once(
         ]
     read_side.catch_up()
     assert all(row["next_at"] is None for row in read_side.model(DeadlineClocksModel).all())
+
+
+def test_accountability_figures_are_those_counted_by_hand_and_only_for_leaders_and_auditors(
+    app: Ihanoi, settings: Settings, clock: FakeClock, citizen: Principal
+) -> None:
+    side = ReadSide(app, settings, names=[DeadlineClocksModel.name, AccountabilityModel.name], start=False)
+    try:
+        refresh = lambda _position: side.catch_up()  # noqa: E731
+        watcher = Watcher(app, side.model(DeadlineClocksModel), refresh, clock=clock)
+        officer = staff(Role.OFFICER, "UBND_HOAN_KIEM")
+
+        # Step: Monday 2026-11-30 09:00, R1 and R2 acknowledged (5 working days:
+        # due Monday 12-07 09:00) and assigned to An and Bình; 14:00, R3 filed
+        # (acknowledgement due Tuesday 12-01 14:00) and left alone.
+        clock.set(hanoi(2026, 11, 30, 9))
+        r1, r2 = file_report(app, citizen, side), file_report(app, citizen, side)
+        for case_id, official in ((r1, "officer-an"), (r2, "officer-binh")):
+            app.handle(officer, AcknowledgeReport(case=case_id, priority=Priority.NORMAL))
+            app.handle(officer, AssignReport(case=case_id, assignee=official))
+        clock.set(hanoi(2026, 11, 30, 14))
+        file_report(app, citizen, side)
+
+        # Step: An resolves R1 on Tuesday 10:00, on time. A week later, Tuesday
+        # 12-08 10:00, the watcher records R2's miss (Monday 09:00) and
+        # escalation (8 working hours later, Tuesday 09:00), and R3's (Tuesday
+        # 12-01 14:00 and Wednesday 14:00); then Bình resolves R2, late.
+        clock.set(hanoi(2026, 12, 1, 10))
+        app.handle(officer, ResolveReport(case=r1, answer="Đã vá"))
+        clock.set(hanoi(2026, 12, 8, 10))
+        watcher.run_once()
+        app.handle(officer, ResolveReport(case=r2, answer="Đã vá", late_explanation="Chờ vật tư"))
+        side.catch_up()
+
+        # Step: the figures. Agency: 2 missed, 2 escalations caused, 1 on time
+        # and 1 late (rate 0.5), 1 overdue now (R3). Per official: An 1 on time
+        # (1.0); Bình 1 missed, 1 caused, 1 late (0.0); nobody held R3.
+        queries = Queries(app, side)
+        leader = staff(Role.LEADER, "UBND_HOAN_KIEM")
+        figures = {f.official: f for f in queries.accountability(leader)}
+        total = figures[""]
+        assert (total.missed, total.escalations_caused, total.resolved_on_time, total.resolved_late) == (2, 2, 1, 1)
+        assert (total.on_time_rate, total.overdue_now) == (0.5, 1)
+        assert (figures["officer-an"].on_time_rate, figures["officer-an"].missed) == (1.0, 0)
+        binh = figures["officer-binh"]
+        assert (binh.missed, binh.escalations_caused, binh.resolved_late, binh.on_time_rate) == (1, 1, 1, 0.0)
+        nobody = figures["(unassigned)"]
+        assert (nobody.missed, nobody.escalations_caused, nobody.overdue_now, nobody.on_time_rate) == (1, 1, 1, None)
+        auditor = Principal("auditor-1", Role.AUDITOR)
+        assert queries.accountability(auditor, "UBND_TP")[0].escalations_received == 2
+
+        # Step: R3 is overdue by 37 working hours (Tuesday 14–17 3 h, Wednesday
+        # to Friday 24 h, Monday 8 h, Tuesday 8–10 2 h): long delayed beyond 2
+        # working days, not beyond 5.
+        assert len(queries.long_delayed(leader, working_days=2)) == 1
+        assert queries.long_delayed(leader, working_days=5) == []
+
+        # Step: citizens, officers and another agency's leader are refused.
+        for refused in (citizen, officer):
+            with pytest.raises(ForbiddenError):
+                queries.accountability(refused)
+        with pytest.raises(ForbiddenError):
+            queries.accountability(staff(Role.LEADER, "UBND_BA_DINH"), "UBND_HOAN_KIEM")
+    finally:
+        side.close()

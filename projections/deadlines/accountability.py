@@ -1,0 +1,147 @@
+"""accountability: deadline figures per agency and per official (issue #16).
+
+For leaders and auditors only (``queries.access.ACCOUNTABILITY``): how many
+deadlines each official and each agency missed, escalations caused and
+received, reports resolved on time and late (on time: resolved no later than
+the due time running just before), and, read at query time from
+``deadline_clocks``, the work overdue now and the long-delayed list. Counters
+are sums, so the model is rebuildable and partitionable. The official is the
+assignee holding the case when the fact happened (``""`` rows are the agency's
+totals, ``"(unassigned)"`` a case nobody held).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ihanoi_core.domain.case import Case
+from ihanoi_projections.base import ReadModel
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+
+COUNTERS = ("missed", "escalations_caused", "escalations_received", "resolved_on_time", "resolved_late")
+AGENCY_TOTAL = ""
+UNASSIGNED = "(unassigned)"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One official's (or, with ``official`` empty, one agency's) figures."""
+
+    agency: str
+    official: str
+    missed: int
+    escalations_caused: int
+    escalations_received: int
+    resolved_on_time: int
+    resolved_late: int
+    overdue_now: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Resolved on time over resolved, or None before anything was resolved."""
+        resolved = self.resolved_on_time + self.resolved_late
+        return round(self.resolved_on_time / resolved, 4) if resolved else None
+
+
+class AccountabilityModel(ReadModel):
+    name = "accountability"
+    tables = ("view_accountability",)
+    kinds = (Case,)
+    reads_before = frozenset({"due_at"})
+
+    def __init__(self, database: Any, context: Any) -> None:
+        super().__init__(database, context)
+        self._pending: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
+        columns = ", ".join(COUNTERS)
+        updates = ", ".join(f"{c} = view_accountability.{c} + excluded.{c}" for c in COUNTERS)
+        marks = ", ".join("?" * len(COUNTERS))
+        self._upsert = (
+            f"INSERT INTO view_accountability (agency, official, {columns}) VALUES (?, ?, {marks})"
+            f" ON CONFLICT (agency, official) DO UPDATE SET {updates}"
+        )
+
+    def schema(self) -> Sequence[str]:
+        counters = ", ".join(f"{c} INTEGER NOT NULL" for c in COUNTERS)
+        return (
+            f"CREATE TABLE IF NOT EXISTS view_accountability (agency TEXT NOT NULL, official TEXT NOT NULL, {counters},"
+            " PRIMARY KEY (agency, official))",
+        )
+
+    def _add(self, agency: str | None, official: str | None, counter: str) -> None:
+        if agency is None:
+            return
+        index = COUNTERS.index(counter)
+        self._pending[(agency, AGENCY_TOTAL)][index] += 1
+        self._pending[(agency, official or UNASSIGNED)][index] += 1
+
+    def apply(self, change: Change) -> None:
+        event, name = change.event, change.event_name
+        if name == "DeadlineMissed":
+            self._add(event.agency, event.assignee, "missed")
+        elif name == "EscalatedForOverdue":
+            self._add(event.from_agency, event.assignee, "escalations_caused")
+            index = COUNTERS.index("escalations_received")
+            self._pending[(event.to_agency, AGENCY_TOTAL)][index] += 1
+        elif name == "Resolved" and getattr(change.case, "kind", None) == "report":
+            due_at = change.before.get("due_at")
+            if due_at is not None:
+                case: Any = change.case
+                late = event.timestamp > due_at
+                self._add(case.agency, case.assignee, "resolved_late" if late else "resolved_on_time")
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(
+            self._upsert, [(agency, official, *counts) for (agency, official), counts in self._pending.items()]
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._pending.clear()
+
+    # -- queries ------------------------------------------------------------
+
+    def figures(self, agency: str, now: datetime) -> list[Figures]:
+        """The agency's totals first, then each official's, by name."""
+        rows = self.database.query("SELECT * FROM view_accountability WHERE agency = ? ORDER BY official", [agency])
+        overdue = self._overdue_now(agency, now)
+        return [
+            Figures(
+                agency=row["agency"],
+                official=row["official"],
+                **{c: int(row[c]) for c in COUNTERS},
+                overdue_now=overdue.get(row["official"], 0),
+            )
+            for row in rows
+        ] or [Figures(agency, AGENCY_TOTAL, 0, 0, 0, 0, 0, overdue.get(AGENCY_TOTAL, 0))]
+
+    def _overdue_now(self, agency: str, now: datetime) -> dict[str, int]:
+        from ihanoi_projections.base import micros
+
+        found: dict[str, int] = defaultdict(int)
+        for row in self.database.query(
+            "SELECT assignee FROM view_deadline_clocks WHERE agency = ? AND due_at < ?", [agency, micros(now)]
+        ):
+            found[AGENCY_TOTAL] += 1
+            found[row["assignee"] or UNASSIGNED] += 1
+        return found
+
+    def long_delayed(self, agency: str, now: datetime, working_days: int) -> list[Row]:
+        """The agency's cases overdue by more than ``working_days`` working days, oldest first."""
+        from ihanoi_projections.base import from_micros, micros
+
+        calendar = self.context.calendar
+        rows = self.database.query(
+            "SELECT case_id, code, kind, assignee, due_at FROM view_deadline_clocks WHERE agency = ? AND due_at < ?"
+            " ORDER BY due_at",
+            [agency, micros(now)],
+        )
+        limit = working_days * calendar.office_day_seconds
+        return [row for row in rows if calendar.office_seconds_between(from_micros(row["due_at"]), now) > limit]  # type: ignore[arg-type]
+
+    def rows(self) -> list[Row]:
+        return self.database.query("SELECT * FROM view_accountability ORDER BY agency, official")
