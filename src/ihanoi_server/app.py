@@ -27,6 +27,7 @@ from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
+    accountability,
     audit,
     complaints,
     consent,
@@ -81,6 +82,7 @@ def all_routes() -> list[BaseRoute]:
         *consent.routes,
         *notifications.routes,
         *worklist.routes,
+        *accountability.routes,
         *dashboard.routes,
         *public_map.routes,
         *audit.routes,
