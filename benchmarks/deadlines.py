@@ -30,6 +30,7 @@ from ihanoi_projections.base import micros
 from ihanoi_projections.deadlines.clocks import COLUMNS, DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_server.logging import configure_logging
 
 CLOCKS = 100_000
 CASES = 500
@@ -107,6 +108,7 @@ def firing() -> tuple[float, float]:
 
 
 def run() -> None:
+    configure_logging("WARNING")  # not one line per threshold fired
     planned, scan_ceiling = planning()
     fired, fire_ceiling = firing()
     print_figures(

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ihanoi_core.deadline_rules import plan
+from ihanoi_core.deadline_rules import Planned, plan
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import LatestStateModel, micros
-from ihanoi_projections.database import Row
+from ihanoi_projections.base import LatestStateModel, ProjectionContext, micros
+from ihanoi_projections.database import Row, ViewDatabase
 
+MAX_PLANS = 50_000
 COLUMNS = (
     "case_id",
     "kind",
@@ -55,11 +56,24 @@ class DeadlineClocksModel(LatestStateModel):
             "CREATE INDEX IF NOT EXISTS view_deadline_clocks_next ON view_deadline_clocks (next_at, case_id)",
         )
 
+    def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
+        super().__init__(database, context)
+        # A clock's thresholds depend only on its key and agency; most changes
+        # of a case (assign, comment, a reminder) keep both.
+        self._plans: dict[tuple[str, str], list[Planned]] = {}
+
     def row(self, case: Case, position: int) -> tuple[Any, ...] | None:
         key = case.clock_key
         if key is None or case.agency is None or case.due_at is None or case.clock is None:
             return None
-        planned = plan(case.clock.started_at, case.due_at, case.agency, self.context.calendar, self.context.directory)
+        planned = self._plans.get((key, case.agency))
+        if planned is None:
+            if len(self._plans) >= MAX_PLANS:
+                self._plans.clear()
+            planned = plan(
+                case.clock.started_at, case.due_at, case.agency, self.context.calendar, self.context.directory
+            )
+            self._plans[(key, case.agency)] = planned
         at = {p.threshold: p.at for p in planned}
         pending = [p for p in planned if f"{key}#{p.threshold}" not in case.deadline_marks]
         upcoming = pending[0] if pending else None
