@@ -90,6 +90,11 @@ class Settings:
     # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
     # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
     pii_master_key: str | None = field(default=None, repr=False)
+    # Photos (docs/photos.md): where they are kept and what an upload may be.
+    media_dir: Path | None = None
+    media_max_bytes: int = 10 * 1024 * 1024
+    media_max_pixels: int = 40_000_000
+    media_max_per_report: int = 10
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -105,6 +110,12 @@ class Settings:
             raise ConfigurationError("IHANOI_IN_PROCESS_PROJECTIONS must be apply or follow.")
         if self.env not in ("development", "production", "test"):
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
+        if self.media_max_bytes < 1024:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_BYTES must be at least 1024 (bytes).")
+        if self.media_max_pixels < 10_000:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_PIXELS must be at least 10000.")
+        if not 1 <= self.media_max_per_report <= 100:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_PER_REPORT must be from 1 to 100.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
         if self.pii_master_key is not None:
@@ -240,6 +251,8 @@ class Settings:
             kwargs["sqlite_synchronous"] = value.upper()
         if (value := get("DIRECTORY")) is not None:
             kwargs["directory"] = Path(value)
+        if (value := get("MEDIA_DIR")) is not None:
+            kwargs["media_dir"] = Path(value)
         if (value := get("OPEN311_API_KEYS")) is not None:
             kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
         if (value := get("OIDC_ALGORITHMS")) is not None:
@@ -261,6 +274,9 @@ class Settings:
             ("oidc_jwks_max_age", int),
             ("oidc_jwks_refetch_interval", int),
             ("oidc_jwks_timeout", float),
+            ("media_max_bytes", int),
+            ("media_max_pixels", int),
+            ("media_max_per_report", int),
         )
         for name, convert in numbers:
             if (value := get(name.upper())) is not None:
