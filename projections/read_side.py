@@ -33,6 +33,7 @@ from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.projector import PARTITION_MARK, Projector
+from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
@@ -42,6 +43,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     CaseStatusModel.name: CaseStatusModel,
     WorklistModel.name: WorklistModel,
     PublicReportsModel.name: PublicReportsModel,
+    PublicPhotosModel.name: PublicPhotosModel,
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
     AuditChainModel.name: AuditChainModel,

@@ -45,6 +45,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     surveys,  # noqa: F401
 )
 from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.consent import ConsentCommands
 from ihanoi_core.privacy.erasure import PrivacyCommands
@@ -90,6 +91,8 @@ class Ihanoi(ConsentCommands, PrivacyCommands, CommandBus, Application[UUID]):
             timezone=calendar.timezone,
         )
         self.clock = clock
+        # Photos are stored by hash beside the event store; events carry the hash only.
+        self.photos = PhotoLibrary.from_settings(self.settings)
         self.case_cache = CaseCache()
         self.code_cache = CodeCache()
         self.save_listeners = []

@@ -3,6 +3,11 @@
 Staff (officers and leaders of the agency the report is routed to) run its
 lifecycle; only a leader hands it to another agency; the reporter reopens and
 rates it. The statuses each step is valid from are ``Report.TRANSITIONS``.
+
+Photos are uploaded first (``PhotoLibrary.add``; ``POST /api/v1/media``) and
+named here by their sha256: on filing (``photos``), or later
+(``AttachReportPhoto``, by the reporter or the agency's staff); staff hide one
+from public view with a reason (``HideReportPhoto``).
 """
 
 from __future__ import annotations
@@ -12,9 +17,21 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, RatingComment, ShortText, Stars, Text, Url
+from ihanoi_core.commands.values import (
+    Code,
+    ContactIn,
+    LocationIn,
+    Name,
+    RatingComment,
+    Sha256,
+    ShortText,
+    Stars,
+    Text,
+    Url,
+)
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Channel, Priority, Role
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 
@@ -35,6 +52,8 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     channel: Channel = Channel.APP
     contact: ContactIn | None = None
     media_urls: Annotated[tuple[Url, ...], Meta(max_length=10)] = ()
+    # Photos uploaded beforehand, by their sha256 (at most IHANOI_MEDIA_MAX_PER_REPORT).
+    photos: Annotated[tuple[Sha256, ...], Meta(max_length=100)] = ()
     anonymous: bool = False
 
 
@@ -130,3 +149,22 @@ class RateReport(ReportCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = CITIZEN
     stars: Stars
     comment: RatingComment | None = None
+
+
+class AttachReportPhoto(ReportCommand, frozen=True, kw_only=True):
+    """Attach an uploaded photo, named by its sha256: the reporter's evidence,
+    or the agency's photos of the site before and after the work."""
+
+    name: ClassVar[str] = "attach-photo"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN, Role.OFFICER, Role.LEADER})
+    photo: Sha256
+    stage: PhotoStage = PhotoStage.EVIDENCE
+
+
+class HideReportPhoto(ReportCommand, frozen=True, kw_only=True):
+    """Take a photo out of public view for good (a face, a licence plate), with
+    the reason on the record; staff still see it."""
+
+    name: ClassVar[str] = "hide-photo"
+    photo: Sha256
+    reason: ShortText

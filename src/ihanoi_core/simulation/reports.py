@@ -36,6 +36,7 @@ from ihanoi_core.simulation.city import (
     WARD_STREETS,
 )
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
+from ihanoi_core.simulation.photos import generated_photo
 from ihanoi_core.simulation.texts import (
     ANSWERS,
     CLOSERS,
@@ -146,6 +147,7 @@ class ReportStories(Engine):
                     media_urls=tuple(
                         f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
                     ),
+                    photos=self._photos(ident, location) if photos else (),
                     anonymous=anonymous,
                 ),
                 idempotency_key=self._key(ident),
@@ -252,6 +254,13 @@ class ReportStories(Engine):
         if draw < 0.14:
             return citizen.principal, Channel.APP, None, True
         return citizen.principal, Channel.APP if draw < 0.85 else Channel.WEB, None, False
+
+    def _photos(self, ident: str, location: LocationIn) -> tuple[str, ...]:
+        """One photo taken on the spot, uploaded as the app would before filing
+        (drawn from ``ident``: no draw from the random sequence, so adding
+        photos changed no other choice of the simulation)."""
+        data = generated_photo(f"{self.seed}/{ident}", location.latitude, location.longitude)
+        return (self.app.photos.add(data).sha256,)
 
     def _location(self, ward: str) -> tuple[LocationIn, str]:
         """A spot within ~500 m of the ward's centre, and how a citizen names it."""
