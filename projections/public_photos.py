@@ -103,7 +103,9 @@ class PublicPhotosModel(ReadModel):
 
     def is_public(self, sha256: str) -> bool:
         """Whether anyone may see the photo ``sha256`` (on at least one report)."""
-        return bool(self.database.query("SELECT 1 AS found FROM view_public_photos WHERE sha256 = ? LIMIT 1", (sha256,)))
+        return bool(
+            self.database.query("SELECT 1 AS found FROM view_public_photos WHERE sha256 = ? LIMIT 1", (sha256,))
+        )
 
     def for_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[PublicPhoto]]:
         """The public photos of each report, in the order they were attached."""

@@ -31,6 +31,7 @@ from ihanoi_server.api import (
     complaints,
     consent,
     me,
+    photos,
     privacy,
     procedures,
     reports,
@@ -62,6 +63,7 @@ def all_routes() -> list[BaseRoute]:
         # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
         *streams.routes,
         *reports.routes,
+        *photos.routes,
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,

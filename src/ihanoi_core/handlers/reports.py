@@ -52,7 +52,8 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
     if len(set(command.photos)) != len(command.photos):
         raise ValidationError({"photos": "each photo may be named once"})
     photos = [
-        stored_photo(ctx, sha256, PhotoStage.EVIDENCE, f"photos[{index}]") for index, sha256 in enumerate(command.photos)
+        stored_photo(ctx, sha256, PhotoStage.EVIDENCE, f"photos[{index}]")
+        for index, sha256 in enumerate(command.photos)
     ]
 
     def build(case_id: UUID, code: str) -> Report:
@@ -108,9 +109,7 @@ def attach_photo(report: Report, command: AttachReportPhoto, ctx: Context) -> No
     stage = PhotoStage(command.stage)
     check_stage(ctx.principal, stage)
     photo = stored_photo(ctx, command.photo, stage, "photo")
-    report.attach_photo(
-        ctx.principal, photo, max_photos=ctx.bus.settings.media_max_per_report, timestamp=ctx.now
-    )
+    report.attach_photo(ctx.principal, photo, max_photos=ctx.bus.settings.media_max_per_report, timestamp=ctx.now)
 
 
 decides_by(HideReportPhoto, Report.hide_photo)

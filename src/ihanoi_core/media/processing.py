@@ -162,7 +162,7 @@ def gps_location(image: Image) -> tuple[float, float] | None:
 
     try:
         gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    except Exception:  # noqa: BLE001 - a malformed EXIF block only means no suggestion
+    except Exception:
         return None
     latitude = degrees(gps.get(GPS_LATITUDE), gps.get(GPS_LATITUDE_REF), "S")
     longitude = degrees(gps.get(GPS_LONGITUDE), gps.get(GPS_LONGITUDE_REF), "W")
