@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -47,6 +48,26 @@ class Upload:
         return [data for part, data in self.files if part == name]
 
 
+class CappedMultiPartParser(MultiPartParser):
+    """Starlette's parser, refusing a file part as soon as it passes
+    ``max_file_bytes`` (rather than after spooling the whole body to disk)."""
+
+    def __init__(self, *args: Any, max_file_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_file_bytes = max_file_bytes
+        self.part_bytes = 0
+
+    def on_part_begin(self) -> None:
+        super().on_part_begin()
+        self.part_bytes = 0
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self.part_bytes += end - start
+        if self._current_part.file is not None and self.part_bytes > self.max_file_bytes:
+            raise PhotoTooLargeError(None, self.max_file_bytes)
+        super().on_part_data(data, start, end)
+
+
 def is_multipart(request: Request) -> bool:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     return media_type == "multipart/form-data"
@@ -54,7 +75,7 @@ def is_multipart(request: Request) -> bool:
 
 async def read_upload(request: Request, *, max_files: int, max_file_bytes: int) -> Upload:
     """The multipart body of ``request``: 415 unless it is multipart, 413 past
-    ``max_files × max_file_bytes`` (plus framing) or a file past ``max_file_bytes``,
+    ``max_files × max_file_bytes`` (plus framing) or a file past ``max_file_bytes`` (as soon as it does),
     400 when malformed or with more than ``max_files`` files."""
     if not is_multipart(request):
         raise HttpProblem(415, "unsupported_media_type", "Send the photos as multipart/form-data.")
@@ -71,12 +92,19 @@ async def read_upload(request: Request, *, max_files: int, max_file_bytes: int) 
                 raise PhotoTooLargeError(None, max_file_bytes)
             yield chunk
 
-    parser = MultiPartParser(
-        request.headers, capped(), max_files=max_files, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
+    parser = CappedMultiPartParser(
+        request.headers,
+        capped(),
+        max_files=max_files,
+        max_fields=MAX_FIELDS,
+        max_part_size=MAX_FIELD_BYTES,
+        max_file_bytes=max_file_bytes,
     )
     try:
         form = await parser.parse()
     except MultiPartException as error:
+        if isinstance(error.__cause__, PhotoTooLargeError):
+            raise error.__cause__ from None
         raise HttpProblem(400, "malformed_multipart", f"The multipart body is malformed: {error.message}") from None
     upload = Upload()
     try:
