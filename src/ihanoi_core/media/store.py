@@ -5,7 +5,7 @@ its thumbnail beside it (``<sha>.thumb.jpg``); events carry the hash, never
 the bytes. The same photo uploaded twice is stored once.
 
 ``PhotoStore`` is the protocol (``put``/``get``/``exists``/``delete``, and
-``names`` for the operator's ``ihanoi media check``):
+``names``/``modified`` for the operator's ``ihanoi media check|gc``):
 
 - ``LocalPhotoStore``: a directory (``IHANOI_MEDIA_DIR``; by default beside the
   SQLite file, ``<db name>-media/``, or ``./ihanoi-media`` with PostgreSQL),
@@ -29,6 +29,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,9 @@ class PhotoStore(Protocol):
 
     def names(self) -> Iterator[str]:
         """Every stored name, in no particular order."""
+
+    def modified(self, name: str) -> float | None:
+        """When ``name`` was stored (seconds since the epoch), or ``None``."""
 
 
 def photo_name(sha256: str, *, thumbnail: bool = False) -> str:
@@ -108,6 +112,12 @@ class LocalPhotoStore:
     def delete(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
 
+    def modified(self, name: str) -> float | None:
+        try:
+            return self.path(name).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def names(self) -> Iterator[str]:
         if not self.root.is_dir():
             return
@@ -121,11 +131,17 @@ class MemoryPhotoStore:
 
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
+        self._stored_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def put(self, name: str, data: bytes) -> None:
         with self._lock:
-            self._data.setdefault(name, data)
+            if name not in self._data:
+                self._data[name] = data
+                self._stored_at[name] = time.time()
+
+    def modified(self, name: str) -> float | None:
+        return self._stored_at.get(name)
 
     def get(self, name: str) -> bytes | None:
         return self._data.get(name)
@@ -136,6 +152,7 @@ class MemoryPhotoStore:
     def delete(self, name: str) -> None:
         with self._lock:
             self._data.pop(name, None)
+            self._stored_at.pop(name, None)
 
     def names(self) -> Iterator[str]:
         yield from list(self._data)
