@@ -3,7 +3,7 @@ ceiling measured in the same run, as a ratio."""
 
 from __future__ import annotations
 
-from benchmarks import audit, http, privacy, read_side, write_side
+from benchmarks import audit, http, photos, privacy, read_side, write_side
 
 if __name__ == "__main__":
     write_side.run()
@@ -11,3 +11,4 @@ if __name__ == "__main__":
     audit.run()
     privacy.run()
     http.run()
+    photos.run()
