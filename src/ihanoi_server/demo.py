@@ -2,7 +2,9 @@
 
 The simulator replays weeks of city life through the real application with a
 simulated clock (so deadlines, lateness and reopen windows are real), ending
-now. With ``--if-empty`` an existing store is left as it is; the tokens and a
+now. Reports carry photos drawn with Pillow on the spot (``simulation.photos``:
+the citizen's, with GPS EXIF that the upload strips, and some crews' "after"
+photos), stored in ``IHANOI_MEDIA_DIR``. With ``--if-empty`` an existing store is left as it is; the tokens and a
 curl line are printed either way.
 """
 

@@ -12,7 +12,8 @@ import hashlib
 import io
 from typing import Any
 
-PHOTO_SIZE = (480, 360)
+# Small: the simulation files thousands of reports, and what matters is that they carry photos.
+PHOTO_SIZE = (200, 150)
 
 
 def rational_degrees(value: float) -> tuple[float, float, float]:
@@ -49,11 +50,10 @@ def generated_photo(label: str, latitude: float | None = None, longitude: float 
     image = Image.new("RGB", PHOTO_SIZE, (road, road, road + digest[1] % 20))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, width, height // 3), fill=(120 + digest[2] % 100, 170 + digest[3] % 60, 220))
-    for lane in range(0, width, 60):
-        draw.rectangle((lane + digest[4] % 20, height * 2 // 3, lane + 30, height * 2 // 3 + 6), fill=(235, 235, 220))
-    x, y = 80 + digest[5] % (width - 200), height // 3 + 30 + digest[6] % (height // 3)
-    draw.ellipse((x, y, x + 60 + digest[7] % 80, y + 25 + digest[8] % 40), fill=(40, 35, 30))
-    draw.text((10, height - 20), label[:60], fill=(255, 255, 255))
+    for lane in range(0, width, 40):
+        draw.rectangle((lane + digest[4] % 10, height * 2 // 3, lane + 20, height * 2 // 3 + 4), fill=(235, 235, 220))
+    x, y = 20 + digest[5] % (width - 90), height // 3 + 10 + digest[6] % (height // 3)
+    draw.ellipse((x, y, x + 30 + digest[7] % 40, y + 12 + digest[8] % 20), fill=(40, 35, 30))
     out = io.BytesIO()
     if latitude is not None and longitude is not None:
         image.save(out, "JPEG", quality=80, exif=gps_exif(latitude, longitude))

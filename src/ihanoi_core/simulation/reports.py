@@ -14,6 +14,7 @@ from uuid import UUID
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
+    AttachReportPhoto,
     CloseReport,
     CommentReport,
     DeclareReportNotResponsible,
@@ -27,6 +28,7 @@ from ihanoi_core.commands.reports import (
     TransferReport,
 )
 from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Channel, Principal, Priority, Role
 from ihanoi_core.simulation.city import (
     DEFAULT_STREETS,
@@ -240,6 +242,13 @@ class ReportStories(Engine):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
+        if case_id.int % 4 == 0:  # a quarter of the crews photograph the repair (no random draw: see _photos)
+            after = self.app.photos.add(generated_photo(f"{self.seed}/{case_id}/after"))
+            self._run(
+                partial(
+                    app.handle, handler, AttachReportPhoto(case=case_id, photo=after.sha256, stage=PhotoStage.AFTER)
+                )
+            )
         return self._run(partial(app.handle, handler, ResolveReport(case=case_id, answer=answer))) is not None
 
     def _report_filer(self, citizen: Citizen) -> tuple[Principal, Channel, ContactIn | None, bool]:
