@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -17,6 +18,7 @@ from PIL import Image
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AttachReportPhoto, HideReportPhoto, RejectReport, SubmitReport
 from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     PhotoRefusedError,
@@ -96,7 +98,7 @@ def test_photos_on_a_report_hidden_and_withheld_by_the_public_read_model(setting
         assert second.suggested_location is None
         # Step: filed with one photo; the officer attaches an "after" photo.
         case = app.handle(citizen, report((first.sha256,))).case_id
-        app.handle(officer, AttachReportPhoto(case=case, photo=second.sha256, stage="after"))
+        app.handle(officer, AttachReportPhoto(case=case, photo=second.sha256, stage=PhotoStage.AFTER))
         with pytest.raises(RuleViolationError):  # attached already
             app.handle(officer, AttachReportPhoto(case=case, photo=second.sha256))
         with pytest.raises(ValidationError):  # never uploaded
@@ -116,7 +118,7 @@ def test_photos_on_a_report_hidden_and_withheld_by_the_public_read_model(setting
         read_side.catch_up()
         assert not model.is_public(second.sha256)
         # Step: the citizen's photo event seals who attached it; the photo's role stays plain.
-        attached = next(e for e in app.events.get(case) if type(e).__name__ == "PhotoAttached")
+        attached: Any = next(e for e in app.events.get(case) if type(e).__name__ == "PhotoAttached")
         assert attached.photo.uploaded_by is Role.CITIZEN
         stored = app.recorder.select_events(case)
         assert all(b"vneid:001099012345" not in record.state for record in stored)

@@ -19,7 +19,8 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.report import Report
 from ihanoi_core.media.store import photo_name
 
-PHOTO_ATTACHED = f"{Report.PhotoAttached.__module__}:{Report.PhotoAttached.__qualname__}"
+# The stored topic of ``Report.PhotoAttached`` (a class ``@event`` makes, unknown to type checkers).
+PHOTO_ATTACHED = f"{Report.__module__}:{Report.__qualname__}.PhotoAttached"
 BATCH = 1000
 
 
