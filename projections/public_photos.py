@@ -1,13 +1,15 @@
 """public_photos: which photos anyone may see, for ``GET /public/photos/{sha}``.
 
-One row per photo of a report that the public may see: attached (``PhotoAttached``),
-not hidden by staff (``PhotoHidden``), and on a report whose content the public
-feed shows — a rejected report (possibly spam or abuse) keeps its photos
-withheld, as ``public_reports`` withholds its text. Only reports carry photos
-in this table: complaints and denunciations never do, so a denunciation's
-evidence can never be served publicly.
+One row per photo attached to a report (``PhotoAttached``), saying whether
+staff hid it (``PhotoHidden``) and whether its report is shown: a rejected
+report (possibly spam or abuse) keeps its photos withheld, as
+``public_reports`` withholds its text. A photo is public when some shown
+report carries it and **no** report hid it: the same bytes are one file, so a
+face hidden on one report is not served through another. Only reports carry
+photos: complaints and denunciations never do, so a denunciation's evidence
+can never be served publicly.
 
-The server serves a photo publicly only when its hash has a row here; the
+The server serves a photo publicly only when ``is_public`` says so; the
 public feed and Open311 name them per report (``for_cases``). The table holds
 no personal data: the hash, the report, what the photo shows and its size —
 not who attached it.
@@ -29,7 +31,7 @@ from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 
-COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal")
+COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal", "hidden", "shown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class PublicPhotosModel(ReadModel):
             "CREATE TABLE IF NOT EXISTS view_public_photos ("
             "case_id TEXT NOT NULL, sha256 TEXT NOT NULL, code TEXT NOT NULL, stage TEXT NOT NULL,"
             " width BIGINT NOT NULL, height BIGINT NOT NULL, ordinal BIGINT NOT NULL,"
-            " PRIMARY KEY (case_id, sha256))",
+            " hidden BIGINT NOT NULL, shown BIGINT NOT NULL, PRIMARY KEY (case_id, sha256))",
             # Serving a photo asks by hash alone.
             "CREATE INDEX IF NOT EXISTS view_public_photos_sha ON view_public_photos (sha256)",
         )
@@ -78,12 +80,13 @@ class PublicPhotosModel(ReadModel):
 
     @staticmethod
     def rows_of(report: Report) -> list[tuple[Any, ...]]:
-        if report.status == ReportStatus.REJECTED:
-            return []
+        shown = int(report.status != ReportStatus.REJECTED)
+        hidden = report.hidden_photo_hashes
         return [
-            (str(report.id), photo.sha256, report.code, str(photo.stage), photo.width, photo.height, ordinal)
-            for ordinal, photo in enumerate(report.public_photos)
-        ]
+            (str(report.id), photo.sha256, report.code, str(photo.stage), photo.width, photo.height, ordinal,
+             int(photo.sha256 in hidden), shown)
+            for ordinal, photo in enumerate(report.photos)
+        ]  # fmt: skip
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
@@ -102,10 +105,12 @@ class PublicPhotosModel(ReadModel):
     # -- queries ------------------------------------------------------------
 
     def is_public(self, sha256: str) -> bool:
-        """Whether anyone may see the photo ``sha256`` (on at least one report)."""
-        return bool(
-            self.database.query("SELECT 1 AS found FROM view_public_photos WHERE sha256 = ? LIMIT 1", (sha256,))
+        """Whether anyone may see the photo ``sha256``: a shown report carries
+        it and no report hid it."""
+        rows = self.database.query(
+            "SELECT MAX(hidden) AS hidden, MAX(shown) AS shown FROM view_public_photos WHERE sha256 = ?", (sha256,)
         )
+        return bool(rows) and rows[0]["shown"] == 1 and rows[0]["hidden"] == 0
 
     def for_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[PublicPhoto]]:
         """The public photos of each report, in the order they were attached."""
@@ -113,6 +118,7 @@ class PublicPhotosModel(ReadModel):
             return {}
         rows = self.database.query(
             f"SELECT * FROM view_public_photos WHERE case_id IN ({', '.join('?' * len(case_ids))})"
+            " AND shown = 1 AND sha256 NOT IN (SELECT sha256 FROM view_public_photos WHERE hidden = 1)"
             " ORDER BY case_id, ordinal",
             [str(case_id) for case_id in case_ids],
         )

@@ -111,6 +111,11 @@ def test_photos_on_a_report_hidden_and_withheld_by_the_public_read_model(setting
         read_side.catch_up()
         assert not model.is_public(first.sha256)
         assert model.is_public(second.sha256)
+        # Step: the same bytes on another report stay hidden: one file, one decision.
+        other = app.handle(citizen, report((first.sha256,))).case_id
+        read_side.catch_up()
+        assert not model.is_public(first.sha256)
+        assert other not in model.for_cases([other])
         history = [type(e).__name__ for e in app.events.get(case)]
         assert history == ["Submitted", "PhotoAttached", "PhotoAttached", "PhotoHidden"]
         # Step: a rejected report withholds every photo.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cached_property, partial
 from uuid import UUID
 
 from ihanoi_core.commands.reports import (
@@ -149,7 +149,7 @@ class ReportStories(Engine):
                     media_urls=tuple(
                         f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
                     ),
-                    photos=self._photos(ident, location) if photos else (),
+                    photos=(self._photo(f"{category}/{ward}", location),) if photos else (),
                     anonymous=anonymous,
                 ),
                 idempotency_key=self._key(ident),
@@ -243,11 +243,9 @@ class ReportStories(Engine):
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
         if case_id.int % 4 == 0:  # a quarter of the crews photograph the repair (no random draw: see _photos)
-            after = self.app.photos.add(generated_photo(f"{self.seed}/{case_id}/after"))
+            after = self._photo(f"{report.category}/{report.ward}/after")
             self._run(
-                partial(
-                    app.handle, handler, AttachReportPhoto(case=case_id, photo=after.sha256, stage=PhotoStage.AFTER)
-                )
+                partial(app.handle, handler, AttachReportPhoto(case=case_id, photo=after, stage=PhotoStage.AFTER))
             )
         return self._run(partial(app.handle, handler, ResolveReport(case=case_id, answer=answer))) is not None
 
@@ -264,12 +262,23 @@ class ReportStories(Engine):
             return citizen.principal, Channel.APP, None, True
         return citizen.principal, Channel.APP if draw < 0.85 else Channel.WEB, None, False
 
-    def _photos(self, ident: str, location: LocationIn) -> tuple[str, ...]:
-        """One photo taken on the spot, uploaded as the app would before filing
-        (drawn from ``ident``: no draw from the random sequence, so adding
-        photos changed no other choice of the simulation)."""
-        data = generated_photo(f"{self.seed}/{ident}", location.latitude, location.longitude)
-        return (self.app.photos.add(data).sha256,)
+    @cached_property
+    def _photo_hashes(self) -> dict[str, str]:
+        """Photos drawn so far, by label (``_photo``)."""
+        return {}
+
+    def _photo(self, label: str, location: LocationIn | None = None) -> str:
+        """The hash of a photo uploaded as the app would before filing, drawn
+        for ``label`` (a category and ward) with the location's GPS. No draw
+        from the random sequence, so adding photos changed no other choice of
+        the simulation; drawn and processed once per label, then reused (a
+        month of reports would otherwise spend most of its time in Pillow)."""
+        sha256 = self._photo_hashes.get(label)
+        if sha256 is None:
+            latitude, longitude = (location.latitude, location.longitude) if location else (None, None)
+            data = generated_photo(f"{self.seed}/{label}", latitude, longitude)
+            sha256 = self._photo_hashes[label] = self.app.photos.add(data).sha256
+        return sha256
 
     def _location(self, ward: str) -> tuple[LocationIn, str]:
         """A spot within ~500 m of the ward's centre, and how a citizen names it."""
