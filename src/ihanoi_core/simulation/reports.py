@@ -149,7 +149,9 @@ class ReportStories(Engine):
                     media_urls=tuple(
                         f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
                     ),
-                    photos=(self._photo(f"{category}/{ward}", location),) if photos else (),
+                    # Those with several media links also upload a photo (not every report:
+                    # each attach is an event more for every simulated month).
+                    photos=(self._photo(f"{category}/{ward}", location),) if photos >= 2 else (),
                     anonymous=anonymous,
                 ),
                 idempotency_key=self._key(ident),
@@ -242,7 +244,7 @@ class ReportStories(Engine):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
-        if case_id.int % 4 == 0:  # a quarter of the crews photograph the repair (no random draw: see _photos)
+        if case_id.int % 8 == 0:  # an eighth of the crews photograph the repair (no random draw: see _photo)
             after = self._photo(f"{report.category}/{report.ward}/after")
             self._run(
                 partial(app.handle, handler, AttachReportPhoto(case=case_id, photo=after, stage=PhotoStage.AFTER))
