@@ -3,12 +3,27 @@ ceiling measured in the same run, as a ratio."""
 
 from __future__ import annotations
 
-from benchmarks import audit, http, photos, privacy, read_side, write_side
+from benchmarks import (
+    audit,
+    http,
+    notifications,
+    photos,
+    privacy,
+    public_map,
+    public_results,
+    read_side,
+    sessions,
+    write_side,
+)
 
 if __name__ == "__main__":
     write_side.run()
     read_side.run()
+    public_results.run()
     audit.run()
     privacy.run()
+    public_map.run()
     http.run()
+    sessions.run()
+    notifications.run()
     photos.run()

@@ -32,9 +32,11 @@ from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
+from ihanoi_projections.public_results.figures import PublicResultsModel
 from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
@@ -46,7 +48,9 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     PublicPhotosModel.name: PublicPhotosModel,
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
+    PublicResultsModel.name: PublicResultsModel,
     AuditChainModel.name: AuditChainModel,
+    OutboxModel.name: OutboxModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

@@ -8,7 +8,7 @@ import time) and closed on shutdown.
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -31,11 +31,14 @@ from ihanoi_server.api import (
     complaints,
     consent,
     me,
+    notifications,
     photos,
     privacy,
     procedures,
+    public_reports,
     reports,
     service_requests,
+    session,
     streams,
     surveys,
     worklist,
@@ -45,10 +48,15 @@ from ihanoi_server.dashboard import routes as dashboard
 from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
+from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.public import routes as public
+from ihanoi_server.session_auth import SessionCookieMiddleware
+from ihanoi_server.sessions import CookieRules, SessionKeys
+from ihanoi_server.spent import SpentCredentials
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
@@ -60,10 +68,12 @@ def all_routes() -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *openapi_routes,
+        *session.routes,
         # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
         *streams.routes,
         *reports.routes,
         *photos.routes,
+        *public_reports.routes,
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,
@@ -71,10 +81,13 @@ def all_routes() -> list[BaseRoute]:
         *me.routes,
         *privacy.routes,
         *consent.routes,
+        *notifications.routes,
         *worklist.routes,
         *dashboard.routes,
+        *public_map.routes,
         *audit.routes,
         *open311.routes,
+        *public.routes,
     ]
 
 
@@ -109,10 +122,18 @@ async def on_unexpected_error(request: Request, error: Exception) -> Response:
     return problem(500, "internal_error", f"Something went wrong on our side; quote request id {request_id}.")
 
 
-def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    freeze_startup_objects: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
     """The server. ``freeze_startup_objects`` (``ihanoi serve``) moves what start-up
     built out of the garbage collector's reach (``gc.freeze``): a process-wide
-    choice, for the process that runs only this app."""
+    choice, for the process that runs only this app. ``clock`` is the time the
+    application decides with (received, due, overdue), for an embedding program
+    or a test that replays a day on a chosen calendar; tokens are always checked
+    against the real time."""
     configure_logging(settings.log_level)
     settings.jwt_secret  # noqa: B018 - fail at start-up, not on the first request, without a key
     master_keys(settings)  # likewise without the master key of personal fields
@@ -122,10 +143,12 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
     middleware = [Middleware(ObservabilityMiddleware, metrics=metrics_registry)]
     if identity_provider is not None:
         middleware.append(Middleware(KeyFetchMiddleware, provider=identity_provider))
+    # Inside the observability middleware, so a refused cookie is logged with its request id.
+    middleware.append(Middleware(SessionCookieMiddleware))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ihanoi = Ihanoi(settings)
+        ihanoi = Ihanoi(settings) if clock is None else Ihanoi(settings, clock=clock)
         read_side = ReadSide(ihanoi, settings)
         rules = TokenRules(
             settings.jwt_secret if settings.hs256_tokens_accepted else None,
@@ -133,7 +156,15 @@ def create_app(settings: Settings, *, freeze_startup_objects: bool = False) -> S
             frozenset(ihanoi.directory.agencies),
             identity_provider,
         )
-        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side, token_rules=rules)
+        app.state.ihanoi = ServerState(
+            settings=settings,
+            app=ihanoi,
+            read_side=read_side,
+            token_rules=rules,
+            keys=SessionKeys.from_secret(settings.jwt_secret),
+            cookies=CookieRules.from_settings(settings),
+            spent=SpentCredentials(read_side.database),
+        )
         # One tail of the log per server feeds every live stream (ihanoi_server.live).
         app.state.live = LiveFeed(ihanoi, settings).start()
         # The first deadline of a year loads its holiday tables: not on the first request.

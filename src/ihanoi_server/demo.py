@@ -22,6 +22,7 @@ from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_notifications import seed_notifications
 
 DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600
@@ -58,6 +59,8 @@ def seed_demo(
     app = Ihanoi(settings)
     try:
         citizen, agency = first_citizen_report(app)
+        if not (existing and if_empty):
+            seed_notifications(app, citizen)
     finally:
         app.close()
     print_tokens(settings, citizen, agency, base_url)
@@ -91,4 +94,8 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     for role, token in tokens.items():
         print(f"  {role:<8} {token}")
     print("\nTry:")
-    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' {base_url}/api/v1/me/cases\n")
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' {base_url}/api/v1/me/cases")
+    # No token: the public statistics of the last 30 days (about 300 reports, so
+    # most agencies and wards pass the minimum volume) and their CSV.
+    print(f"  curl -s '{base_url}/public/stats?group_by=ward'")
+    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'\n")

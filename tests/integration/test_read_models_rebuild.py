@@ -36,7 +36,10 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
         assert {"report", "complaint", "denunciation", "dossier", "survey", "survey_response"} <= set(summary.cases)
         assert read_side.wait(summary.last_position, timeout=120)
         live = {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
-        assert all(live[name] for name in READ_MODELS), "every read model holds rows"
+        # The simulation enrols nobody for notifications (a code's challenge is
+        # random, its logs must repeat): the outbox's rebuild is
+        # tests/integration/test_notifications.py's.
+        assert all(live[name] for name in READ_MODELS if name != "notifications"), "every read model holds rows"
     finally:
         read_side.close()
 

@@ -176,6 +176,57 @@ def test_a_department_routed_category_goes_to_the_department_in_any_ward(hanoi: 
     assert hanoi.route("food_safety", "BA_VI").code == "SYT"
 
 
+def test_residence_is_registered_by_the_police_of_the_citizens_ward(hanoi: Directory) -> None:
+    # Law on Residence 68/2020/QH14, Art. 2(4): the residence registration body
+    # is the police of the commune or ward, under the City Police.
+    assert hanoi.procedures["residence_registration"].agency == "ward_police"
+    for ward in hanoi.wards:
+        police = hanoi.procedure_agency("residence_registration", ward)
+        assert (police.level, police.wards, police.parent) == ("ward_police", (ward,), "CATP")
+        assert police.name.startswith("Công an ")
+    assert hanoi.procedure_agency("residence_registration", "DONG_DA").code == "CA_DONG_DA"
+    assert hanoi.procedure_agency("residence_registration", "BA_VI").name == "Công an xã Ba Vì"
+    # The ward's People's Committee is still the one reports routed "ward" reach.
+    assert hanoi.ward_committee("DONG_DA").code == "UBND_DONG_DA"
+
+
+POTHOLE = '\n[[categories]]\ncode = "pothole"'
+WARD_POLICE = """
+[[agencies]]
+code = "CA_W1"
+name = "Công an phường Một"
+level = "ward_police"
+parent = "CITY"
+wards = ["W1"]
+"""
+
+
+def test_a_procedure_routed_to_the_ward_police_needs_one_in_every_ward(tmp_path: Path) -> None:
+    routed = variant('agency = "ward"', 'agency = "ward_police"')
+    error = load_error(tmp_path, routed)
+    assert error.key == "procedures[0].agency"
+    assert error.problem == (
+        "routes to each ward's ward police, but no agency with level = 'ward_police' serves W1, W2"
+    )
+    error = load_error(tmp_path, variant(POTHOLE, WARD_POLICE + POTHOLE, routed))
+    assert "serves W2" in error.problem
+    both = WARD_POLICE + WARD_POLICE.replace("W1", "W2").replace("Một", "Hai")
+    directory_path = tmp_path / "complete.toml"
+    directory_path.write_text(variant(POTHOLE, both + POTHOLE, routed), encoding="utf-8")
+    directory = load_directory(directory_path)
+    assert directory.procedure_agency("birth_registration", "W2").code == "CA_W2"
+
+
+def test_a_ward_is_served_by_one_police_and_the_police_lists_its_wards(tmp_path: Path) -> None:
+    twice = WARD_POLICE + WARD_POLICE.replace("CA_W1", "CA_W1_BIS")
+    error = load_error(tmp_path, variant(POTHOLE, twice + POTHOLE))
+    assert error.key == "agencies[5].wards[0]"
+    assert error.problem == "ward 'W1' is already served by the ward police 'CA_W1'; each ward must have exactly one"
+    no_wards = WARD_POLICE.replace('wards = ["W1"]\n', "")
+    error = load_error(tmp_path, variant(POTHOLE, no_wards + POTHOLE))
+    assert (error.key, error.problem) == ("agencies[4].wards", "a ward police must list the wards it serves")
+
+
 def test_a_ward_procedure_is_decided_by_the_ward_and_a_department_procedure_by_the_department(
     hanoi: Directory,
 ) -> None:
@@ -403,7 +454,7 @@ def test_a_category_routed_to_an_unknown_agency_is_rejected(tmp_path: Path) -> N
     text = variant('routing = "DEPT"', 'routing = "SXDD"')
     error = load_error(tmp_path, text)
     assert error.key == "categories[1].routing"
-    assert error.problem == "unknown agency 'SXDD'; expected \"ward\" or an agency code"
+    assert error.problem == 'unknown agency \'SXDD\'; expected "ward", "ward_police" or an agency code'
     assert error.line == line_of(text, 'routing = "SXDD"')
 
 

@@ -31,7 +31,7 @@ from ihanoi_core.directory.model import (
     REQUIRED_DEADLINES,
     RETENTION_HELD,
     RETENTION_KINDS,
-    ROUTE_TO_WARD,
+    WARD_ROUTING_LEVELS,
     Agency,
     Attribute,
     CalendarOverride,
@@ -59,6 +59,7 @@ from ihanoi_core.errors import DirectoryError
 _S = TypeVar("_S")
 
 _LIST_DATATYPES = frozenset({"singlevaluelist", "multivaluelist"})
+_LEVEL_NAMES = {"ward": "ward People's Committee", "ward_police": "ward police"}
 _HH_MM = re.compile(r"(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)")
 
 
@@ -112,8 +113,8 @@ class _Loader(DirectoryText):
             calendar=self.calendar(raw.calendar),
             wards=MappingProxyType(wards),
             agencies=MappingProxyType(agencies),
-            categories=MappingProxyType(self.categories(raw.categories, agencies)),
-            procedures=MappingProxyType(self.procedures(raw.procedures, agencies)),
+            categories=MappingProxyType(self.categories(raw.categories, agencies, wards)),
+            procedures=MappingProxyType(self.procedures(raw.procedures, agencies, wards)),
             deadlines=MappingProxyType(self.deadlines(raw.deadlines)),
             retention=self.retention(raw.retention),
         )
@@ -205,7 +206,8 @@ class _Loader(DirectoryText):
         return tuple(sorted(result, key=lambda override: override.date))
 
     def check_agencies(self, raw: Iterable[Agency], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]) -> None:
-        committee_of: dict[str, str] = {}
+        # (level, ward) -> the ward-tier body of that level serving the ward.
+        served_by: dict[tuple[str, str], str] = {}
         for index, agency in enumerate(raw):
             key = f"agencies[{index}]"
             if agency.level not in AGENCY_LEVELS:
@@ -218,19 +220,19 @@ class _Loader(DirectoryText):
             for position, ward in enumerate(agency.wards):
                 if ward not in wards:
                     self.fail(f"{key}.wards[{position}]", f"unknown ward {ward!r}")
-                if agency.is_ward_committee and ward in committee_of:
+                if agency.serves_wards and (agency.level, ward) in served_by:
                     self.fail(
                         f"{key}.wards[{position}]",
-                        f"ward {ward!r} is already served by the ward People's Committee "
-                        f"{committee_of[ward]!r}; each ward must have exactly one",
+                        f"ward {ward!r} is already served by the {_LEVEL_NAMES[agency.level]} "
+                        f"{served_by[agency.level, ward]!r}; each ward must have exactly one",
                     )
-                if agency.is_ward_committee:
-                    committee_of[ward] = agency.code
-            if agency.is_ward_committee and not agency.wards:
-                self.fail(f"{key}.wards", "a ward People's Committee must list the wards it serves")
+                if agency.serves_wards:
+                    served_by[agency.level, ward] = agency.code
+            if agency.serves_wards and not agency.wards:
+                self.fail(f"{key}.wards", f"a {_LEVEL_NAMES[agency.level]} must list the wards it serves")
             self.check_no_parent_cycle(key, agency, agencies)
         for index, ward_code in enumerate(wards):
-            if ward_code not in committee_of:
+            if ("ward", ward_code) not in served_by:
                 self.fail(
                     f"wards[{index}].code",
                     f"ward {ward_code!r} is served by no ward People's Committee "
@@ -246,12 +248,24 @@ class _Loader(DirectoryText):
             seen.append(parent)
             parent = agencies[parent].parent
 
-    def target(self, key: str, value: str, agencies: Mapping[str, Agency]) -> str:
-        if value != ROUTE_TO_WARD and value not in agencies:
-            self.fail(key, f'unknown agency {value!r}; expected "{ROUTE_TO_WARD}" or an agency code')
+    def target(self, key: str, value: str, agencies: Mapping[str, Agency], wards: Mapping[str, Ward]) -> str:
+        level = WARD_ROUTING_LEVELS.get(value)
+        if level is None and value not in agencies:
+            expected = ", ".join(f'"{routing}"' for routing in WARD_ROUTING_LEVELS)
+            self.fail(key, f"unknown agency {value!r}; expected {expected} or an agency code")
+        if level is not None:
+            served = {ward for agency in agencies.values() if agency.level == level for ward in agency.wards}
+            if missing := [ward for ward in wards if ward not in served]:
+                self.fail(
+                    key,
+                    f"routes to each ward's {_LEVEL_NAMES[level]}, but no agency with "
+                    f"level = {level!r} serves {', '.join(missing)}",
+                )
         return value
 
-    def categories(self, raw: Iterable[RawCategory], agencies: Mapping[str, Agency]) -> dict[str, Category]:
+    def categories(
+        self, raw: Iterable[RawCategory], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]
+    ) -> dict[str, Category]:
         priorities = [priority.value for priority in Priority]
         result: dict[str, Category] = {}
         for index, item in enumerate(self.unique("categories", raw, lambda category: category.code).values()):
@@ -273,7 +287,7 @@ class _Loader(DirectoryText):
                 name_en=item.name_en,
                 group=item.group,
                 description=item.description,
-                routing=self.target(f"{key}.routing", item.routing, agencies),
+                routing=self.target(f"{key}.routing", item.routing, agencies, wards),
                 keywords=item.keywords,
                 default_priority=Priority(item.default_priority),
                 deadlines=MappingProxyType(overrides),
@@ -309,7 +323,9 @@ class _Loader(DirectoryText):
                 if value_key in keys[:position]:
                     self.fail(f"{key}.values[{position}].key", f"duplicate value key {value_key!r}")
 
-    def procedures(self, raw: Iterable[RawProcedure], agencies: Mapping[str, Agency]) -> dict[str, Procedure]:
+    def procedures(
+        self, raw: Iterable[RawProcedure], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]
+    ) -> dict[str, Procedure]:
         result: dict[str, Procedure] = {}
         for index, item in enumerate(self.unique("procedures", raw, lambda procedure: procedure.code).values()):
             key = f"procedures[{index}]"
@@ -320,7 +336,7 @@ class _Loader(DirectoryText):
                 national_code=item.national_code,
                 name=self.non_blank(f"{key}.name", item.name),
                 name_en=item.name_en,
-                agency=self.target(f"{key}.agency", item.agency, agencies),
+                agency=self.target(f"{key}.agency", item.agency, agencies, wards),
                 processing=self.rule(f"{key}.processing", item.processing),
                 fee=item.fee,
                 fee_note=item.fee_note,

@@ -24,8 +24,18 @@ ROUTE_TO_WARD = "ward"
 """The routing of a category (or agency of a procedure) that means "the People's
 Committee of the ward where it happened", instead of a fixed agency code."""
 
-AGENCY_LEVELS = ("city", "ward")
-"""``ward`` is the commune tier (phường, xã) of the two-tier local government."""
+ROUTE_TO_WARD_POLICE = "ward_police"
+"""The routing of a procedure that means "the police of the ward where the
+citizen files" (Công an xã, phường): the residence registration body under the
+Law on Residence 68/2020/QH14, Art. 2(4)."""
+
+AGENCY_LEVELS = ("city", "ward", "ward_police")
+"""``ward`` is the People's Committee of a ward or commune (phường, xã), the
+commune tier of the two-tier local government; ``ward_police`` is the police of
+a ward or commune. Both list the wards they serve."""
+
+WARD_ROUTING_LEVELS = {ROUTE_TO_WARD: "ward", ROUTE_TO_WARD_POLICE: "ward_police"}
+"""Each routing value that names a ward's body, and the agency level it resolves to."""
 
 ATTRIBUTE_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 """The datatypes of an Open311 GeoReport v2 service attribute."""
@@ -81,8 +91,9 @@ class Ward(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
 
 class Agency(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A body that receives and handles cases: the city People's Committee, a
-    department, the police, or the People's Committee of a ward (``level =
-    "ward"``), which lists the wards it serves."""
+    department, the police, the People's Committee of a ward (``level =
+    "ward"``) or the police of a ward (``level = "ward_police"``); the last two
+    list the wards they serve."""
 
     code: str
     name: str
@@ -94,6 +105,11 @@ class Agency(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     @property
     def is_ward_committee(self) -> bool:
         return self.level == "ward"
+
+    @property
+    def serves_wards(self) -> bool:
+        """A ward-tier body (committee or police), as opposed to a city one."""
+        return self.level != "city"
 
 
 class AttributeValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -176,7 +192,8 @@ class Category(msgspec.Struct, frozen=True, kw_only=True):
 
 class Procedure(msgspec.Struct, frozen=True, kw_only=True):
     """An administrative procedure of the one-stop shop (thủ tục hành chính).
-    ``agency`` is an agency code or ``ROUTE_TO_WARD``; ``fee`` is in VND."""
+    ``agency`` is an agency code, ``ROUTE_TO_WARD`` or ``ROUTE_TO_WARD_POLICE``;
+    ``fee`` is in VND."""
 
     code: str
     national_code: str | None
@@ -271,11 +288,17 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     def ward_committee(self, ward_code: str) -> Agency:
         """The People's Committee of a ward; ``KeyError`` for an unknown ward.
         Loading guarantees there is exactly one per ward."""
+        return self.ward_agency("ward", ward_code)
+
+    def ward_agency(self, level: str, ward_code: str) -> Agency:
+        """The body of this ward-tier ``level`` serving a ward; ``KeyError`` for
+        an unknown ward or when none serves it. Loading guarantees at most one
+        per level and ward, and one wherever a routing needs it."""
         self._require_ward(ward_code)
         for agency in self.agencies.values():
-            if agency.is_ward_committee and ward_code in agency.wards:
+            if agency.level == level and ward_code in agency.wards:
                 return agency
-        raise KeyError(f"no ward People's Committee serves {ward_code!r}")
+        raise KeyError(f"no agency of level {level!r} serves ward {ward_code!r}")
 
     def route(self, category_code: str, ward_code: str) -> Agency:
         """The agency responsible for a report of this category in this ward.
@@ -288,8 +311,9 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
         return self._resolve(self.procedures[procedure_code].agency, ward_code)
 
     def _resolve(self, routing: str, ward_code: str) -> Agency:
-        if routing == ROUTE_TO_WARD:
-            return self.ward_committee(ward_code)
+        level = WARD_ROUTING_LEVELS.get(routing)
+        if level is not None:
+            return self.ward_agency(level, ward_code)
         self._require_ward(ward_code)
         return self.agencies[routing]
 
