@@ -284,6 +284,11 @@ def test_hidden_photos_and_the_count_limit(clients: Clients, live_server: LiveSe
     assert own.status_code == 200
     assert own.headers["cache-control"].startswith("private")
     assert public.get(f"/public/photos/{'0' * 64}").status_code == 404
+    # The report's public page shows the photo still public and never the hidden one.
+    page = public.get(f"/public/reports/{code}")
+    assert page.status_code == 200, page.text
+    assert f"/public/photos/{photos[1]}" in page.text
+    assert photos[0] not in page.text
 
     # Step: the count limit: ten photos per report; the eleventh is refused, nothing stored for it.
     more = [p["sha256"] for p in upload(citizen, *(png((i, 2 * i, 3 * i, 255)) for i in range(1, 9))).json()["photos"]]
