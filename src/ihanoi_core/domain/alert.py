@@ -134,9 +134,10 @@ class Alert(Case):
         self.approver = actor.subject
         self.status = S.APPROVED if not self.messages else S.REVISION_APPROVED
 
-    def issue(self, actor: Principal, *, identifier: str, sender: str, timestamp: datetime) -> None:
+    def issue(self, actor: Principal, *, identifier: str, sender: str, sent: datetime, timestamp: datetime) -> None:
         """Issue the approved content as the next CAP message: ``Alert`` the
-        first time, then ``Update`` referencing every earlier message."""
+        first time, then ``Update`` referencing every earlier message. ``sent``
+        is ``timestamp`` as the message states it (whole seconds, local offset)."""
         self._require("issue")
         if self.content.expires <= timestamp:
             raise RuleViolationError(self.id, "expires", "The alert would expire before it is issued: revise it.")
@@ -144,7 +145,7 @@ class Alert(Case):
             actor=actor,
             identifier=identifier,
             sender=sender,
-            sent=timestamp.replace(microsecond=0),
+            sent=sent,
             msg_type=MsgType.UPDATE if self.messages else MsgType.ALERT,
             references=tuple(message.reference for message in self.messages),
             wards=self.content.wards,
@@ -167,7 +168,9 @@ class Alert(Case):
         self.messages = (*self.messages, message)
         self.status = S.ISSUED
 
-    def cancel(self, actor: Principal, reason: str, *, identifier: str, sender: str, timestamp: datetime) -> None:
+    def cancel(
+        self, actor: Principal, reason: str, *, identifier: str, sender: str, sent: datetime, timestamp: datetime
+    ) -> None:
         """Withdraw an issued alert with a reason: a CAP ``Cancel`` message
         referencing every earlier message."""
         self._require("cancel")
@@ -177,7 +180,7 @@ class Alert(Case):
             reason=reason,
             identifier=identifier,
             sender=sender,
-            sent=timestamp.replace(microsecond=0),
+            sent=sent,
             references=tuple(message.reference for message in self.messages),
             wards=self.issued.content.wards,
             timestamp=timestamp,
