@@ -31,8 +31,10 @@ from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.projector import PARTITION_MARK, Projector
+from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
@@ -45,6 +47,8 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
     AuditChainModel.name: AuditChainModel,
+    PublicAlertsModel.name: PublicAlertsModel,
+    FloodHotspotsModel.name: FloodHotspotsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

@@ -61,5 +61,6 @@ def assert_valid_atom(document: bytes) -> etree._Element:
     from datetime import datetime
 
     for updated in root.iter(f"{ATOM}updated", f"{ATOM}published"):
-        assert updated.text is not None and datetime.fromisoformat(updated.text).utcoffset() is not None
+        assert updated.text is not None
+        assert datetime.fromisoformat(updated.text).utcoffset() is not None
     return root

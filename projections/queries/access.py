@@ -44,6 +44,7 @@ class QueryRule:
 
 CITIZEN = frozenset({Role.CITIZEN})
 STAFF = frozenset({Role.OFFICER, Role.LEADER})
+LEADER = frozenset({Role.LEADER})
 # Every role reaches these queries; what each principal sees is decided per case or survey.
 EVERY_ROLE = frozenset(Role)
 
@@ -55,8 +56,11 @@ SURVEY_RESULTS = QueryRule("read_survey_results", EVERY_ROLE, Scope.SURVEY_RESUL
 # ``ihanoi_core.audit.history``): every role reaches the query, not every case.
 CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
 
+# Flood hotspots suggest a warning to the leader of the agency the reports go to.
+FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
+
 ACCESS: dict[str, QueryRule] = {
-    rule.name: rule for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY)
+    rule.name: rule for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY, FLOOD_SUGGESTIONS)
 }
 
 

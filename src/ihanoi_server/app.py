@@ -27,12 +27,14 @@ from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
+    alerts,
     audit,
     complaints,
     consent,
     me,
     privacy,
     procedures,
+    public_alerts,
     reports,
     service_requests,
     streams,
@@ -65,6 +67,8 @@ def all_routes() -> list[BaseRoute]:
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,
+        *alerts.routes,
+        *public_alerts.routes,
         *procedures.routes,
         *me.routes,
         *privacy.routes,

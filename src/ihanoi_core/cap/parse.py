@@ -69,7 +69,7 @@ def parse_cap(data: bytes) -> ET.Element:
     if len(data) > MAX_CAP_BYTES:
         raise CapRefusedError({"cap": f"the document is larger than {MAX_CAP_BYTES} bytes"})
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: ET.Element = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise CapRefusedError({"cap": f"refused: {type(error).__name__} (no DTD or entity is accepted)"}) from None
     except ET.ParseError as error:
@@ -123,9 +123,7 @@ def _language(info: ET.Element) -> str | None:
     return None
 
 
-def draft_from_cap(
-    data: bytes, *, wards: Mapping[str, str], extra_wards: Iterable[str] = ()
-) -> DraftAlert:
+def draft_from_cap(data: bytes, *, wards: Mapping[str, str], extra_wards: Iterable[str] = ()) -> DraftAlert:
     """The draft a CAP 1.2 document asks for. ``wards`` maps each ward code of
     the directory to its name (``areaDesc`` may name a ward); ``extra_wards``
     are added to every area (the importer names them when the upstream
@@ -137,7 +135,9 @@ def draft_from_cap(
     if msg_type not in IMPORTED_TYPES:
         raise CapRefusedError({"msgType": f"{msg_type[:20]!r}: only Alert and Update messages are drafted"})
     source = SourceIn(
-        sender=_required(alert, "sender", ""), identifier=_required(alert, "identifier", ""), sent=_required(alert, "sent", "")
+        sender=_required(alert, "sender", ""),
+        identifier=_required(alert, "identifier", ""),
+        sent=_required(alert, "sent", ""),
     )
     infos = {language: info for info in alert.findall(_q("info")) if (language := _language(info)) is not None}
     main = infos.get(VIETNAMESE)
@@ -207,9 +207,7 @@ def _area(area: ET.Element, wards: Mapping[str, str], names: Mapping[str, str], 
     by_name = [names[part.strip().casefold()] for part in description.split(",") if part.strip().casefold() in names]
     found = tuple(dict.fromkeys([*named, *by_name, *extra]))
     if not found:
-        raise CapRefusedError(
-            {"area": f"{description[:80]!r} names no ward of the directory: name them with --ward"}
-        )
+        raise CapRefusedError({"area": f"{description[:80]!r} names no ward of the directory: name them with --ward"})
     polygons = [_polygon(text) for polygon in area.findall(_q("polygon")) if (text := polygon.text)]
     circles = tuple(_circle(text) for circle in area.findall(_q("circle")) if (text := circle.text))
     return AreaIn(wards=found, description=description[:200], polygon=polygons[0] if polygons else (), circles=circles)

@@ -107,7 +107,9 @@ class _Loader(DirectoryText):
         agencies = self.unique("agencies", raw.agencies, lambda agency: agency.code)
         self.check_agencies(raw.agencies, agencies, wards)
         categories = self.categories(raw.categories, agencies, wards)
-        for key, problem in alert_problems(raw.alerts, {c.code: tuple(a.code for a in c.attributes) for c in categories.values()}):
+        for key, problem in alert_problems(
+            raw.alerts, {c.code: tuple(a.code for a in c.attributes) for c in categories.values()}
+        ):
             self.fail(key, problem)
         return Directory(
             source=self.source,

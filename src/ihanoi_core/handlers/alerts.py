@@ -68,7 +68,9 @@ def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def compose(command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: Directory, now: datetime) -> AlertContent:
+def compose(
+    command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: Directory, now: datetime
+) -> AlertContent:
     """``base`` overlaid with what ``command`` gives, checked (``ValidationError``
     naming every missing or bad field)."""
     fields = dict(base)
@@ -79,7 +81,9 @@ def compose(command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: 
         fields["texts"] = tuple(text.value() for text in command.texts)
     if command.areas:
         fields["areas"] = tuple(area.value() for area in command.areas)
-    missing = {name: "is required (or give a template)" for name in (*REQUIRED, "texts", "areas") if not fields.get(name)}
+    missing = {
+        name: "is required (or give a template)" for name in (*REQUIRED, "texts", "areas") if not fields.get(name)
+    }
     if missing:
         raise ValidationError(missing)
     content = AlertContent(
@@ -139,7 +143,9 @@ def draft(command: DraftAlert, ctx: Context) -> Build:
 
 @decides(ReviseAlert)
 def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
-    alert.revise(ctx.principal, compose(command, content_fields(alert.content), ctx.directory, ctx.now), timestamp=ctx.now)
+    alert.revise(
+        ctx.principal, compose(command, content_fields(alert.content), ctx.directory, ctx.now), timestamp=ctx.now
+    )
 
 
 decides_by(ApproveAlert, Alert.approve)
