@@ -37,12 +37,8 @@ class FeedEntry:
     categories: tuple[str, ...] = ()
 
 
-def _q(name: str) -> str:
-    return f"{{{ATOM_NAMESPACE}}}{name}"
-
-
 def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, _q(name), attributes)
+    element = ET.SubElement(parent, name, attributes)
     element.text = text
     return element
 
@@ -52,7 +48,9 @@ def render_atom(
 ) -> bytes:
     """The feed (UTF-8, with an XML declaration). ``updated`` is the newest
     change the feed reflects (RFC 3339 with an offset)."""
-    feed = ET.Element(_q("feed"))
+    # Plain names under an ``xmlns`` declaration: ElementTree's default_namespace
+    # option refuses the unqualified attributes (rel, href) Atom uses.
+    feed = ET.Element("feed", {"xmlns": ATOM_NAMESPACE})
     _add(feed, "id", feed_id)
     _add(feed, "title", title)
     _add(feed, "updated", updated.isoformat(timespec="seconds"))
@@ -71,6 +69,4 @@ def render_atom(
         for term in item.categories:
             _add(entry, "category", term=term)
         _add(entry, "link", rel="alternate", type=CAP_MEDIA_TYPE, href=item.cap_url)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-        feed, encoding="unicode", default_namespace=ATOM_NAMESPACE
-    ).encode("utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(feed, encoding="unicode").encode("utf-8")
