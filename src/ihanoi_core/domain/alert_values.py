@@ -12,7 +12,6 @@ circle a centre and a radius in kilometres.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -316,8 +315,13 @@ def _areas(areas: tuple[AlertArea, ...], wards: frozenset[str], errors: dict[str
     return tuple(checked)
 
 
+def finite(number: float) -> bool:
+    """Neither infinite nor NaN (``x - x`` is NaN for both)."""
+    return number - number == 0
+
+
 def point_problem(latitude: float, longitude: float) -> str | None:
-    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+    if not (finite(latitude) and finite(longitude)):
         return "coordinates must be finite numbers"
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return "latitude must be -90..90 and longitude -180..180 (WGS 84)"
@@ -344,6 +348,6 @@ def polygon_problem(points: tuple[tuple[float, float], ...]) -> str | None:
 def circle_problem(circle: Circle) -> str | None:
     if problem := point_problem(circle.latitude, circle.longitude):
         return problem
-    if not (math.isfinite(circle.radius_km) and 0 < circle.radius_km <= MAX_RADIUS_KM):
+    if not (finite(circle.radius_km) and 0 < circle.radius_km <= MAX_RADIUS_KM):
         return f"the radius must be more than 0 and at most {MAX_RADIUS_KM:g} km"
     return None
