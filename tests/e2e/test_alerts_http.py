@@ -94,7 +94,7 @@ def test_the_walk_through_draft_approve_issue_fetch_update_cancel(
     cancel = ok(leader.post(f"/api/v1/alerts/{code}/cancel", json={"reason": "Nước đã rút."}))
     ended = ok(public.get(f"/public/alerts/{code}", params={"position": cancel["position"]}))
     assert (ended["status"], ended["active"], len(ended["messages"])) == ("cancelled", False, 3)
-    references = []
+    references: list[str] = []
     for number, path in enumerate(ended["messages"], start=1):
         document = public.get(path)
         root = assert_valid_cap(document.content)
