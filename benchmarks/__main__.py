@@ -3,12 +3,15 @@ ceiling measured in the same run, as a ratio."""
 
 from __future__ import annotations
 
-from benchmarks import alerts, audit, http, privacy, read_side, write_side
+from benchmarks import alerts, audit, http, privacy, public_map, public_results, read_side, sessions, write_side
 
 if __name__ == "__main__":
     write_side.run()
     read_side.run()
+    public_results.run()
     audit.run()
     privacy.run()
     alerts.run()
+    public_map.run()
     http.run()
+    sessions.run()

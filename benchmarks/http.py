@@ -54,11 +54,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wrk(url: str, token: str | None, script: Path | None = None) -> tuple[float, float, float]:
+def wrk(
+    url: str, token: str | None, script: Path | None = None, headers: tuple[str, ...] = ()
+) -> tuple[float, float, float]:
     """requests/s, p50 ms, p99 ms."""
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    for header in headers:
+        command[1:1] = ["-H", header]
     if script:
         command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout

@@ -2,7 +2,11 @@
 
 Read models are written in one portable subset of SQL (``?`` placeholders,
 ``INSERT … ON CONFLICT … DO UPDATE``, ``BIGINT``/``TEXT``/``DOUBLE PRECISION``)
-that SQLite and PostgreSQL both run; ``ViewDatabase`` hides the rest. With the
+that SQLite and PostgreSQL both run; ``ViewDatabase`` hides the rest. A read
+model that gains a column lists ``ALTER TABLE t ADD COLUMN IF NOT EXISTS c …``
+after its ``CREATE TABLE``: PostgreSQL runs it as it is, SQLite (which has no
+``IF NOT EXISTS`` there) only when the column is missing; a column whose
+default is right for every existing row needs no rebuild. With the
 SQLite store the views live in their own file beside the event store (so view
 writes never queue behind command writes on SQLite's single writer lock); with
 PostgreSQL they live in the event store's schema; the in-memory store uses an
@@ -25,6 +29,7 @@ before it existed, until the next rebuild.
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import threading
 import uuid
@@ -55,6 +60,9 @@ UPSERT_TRACKING = (
     "events = projection_tracking.events + excluded.events "
     "WHERE projection_tracking.position < excluded.position RETURNING position"
 )
+# A column added to a read model's table after it was first created (see
+# ``SQLiteViewDatabase._schema_statement``).
+ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (.+)", re.IGNORECASE | re.DOTALL)
 # Projectors on PostgreSQL announce each committed batch here, so that servers
 # following a read model another process runs see its new position at once.
 POSITIONS_CHANNEL = "ihanoi_projection_positions"
@@ -135,8 +143,11 @@ class ViewDatabase(ABC):
     def create(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:
             for statement in (TRACKING_DDL, *statements):
-                cursor.execute(statement)
+                self._schema_statement(cursor, statement)
             self._add_events_column(cursor)
+
+    def _schema_statement(self, cursor: Cursor, statement: str) -> None:
+        cursor.execute(statement)
 
     @abstractmethod
     def _add_events_column(self, cursor: Cursor) -> None:
@@ -224,6 +235,19 @@ class SQLiteViewDatabase(ViewDatabase):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _schema_statement(self, cursor: Cursor, statement: str) -> None:
+        # A column added to a read model after its table was first created is
+        # declared ``ALTER TABLE t ADD COLUMN IF NOT EXISTS c …``, which
+        # PostgreSQL runs as it is and SQLite does not know: add it here unless present.
+        added = ADD_COLUMN.fullmatch(statement.strip())
+        if added is None:
+            cursor.execute(statement)
+            return
+        table, column, definition = added.groups()
+        columns = {row["name"] for row in cursor.execute(f"PRAGMA table_info({table})").fetchall()}
+        if column not in columns:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _add_events_column(self, cursor: Cursor) -> None:
         columns = {row["name"] for row in cursor.execute("PRAGMA table_info(projection_tracking)").fetchall()}

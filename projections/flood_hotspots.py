@@ -5,11 +5,11 @@ One row per open report of the directory's hotspot category (``flooding``
 in the Hanoi sample, ``[alerts.flood_hotspots]``): its ward, agency, the
 clock hour it was filed in and the depth it reported, if any. A report
 leaves the table when it is no longer open (resolved, rejected, duplicate …).
-Reports filed through Open311 carry the category's attributes as lines of
-their description (``Độ sâu ngập ước tính (cm): 40``, as
-``ihanoi_server.open311.submission`` writes them); the depth is read from
-the line of the threshold's ``depth_attribute``. The JSON API takes no
-attributes, so its reports count without a depth.
+The depth is the report's answer to the threshold's ``depth_attribute``
+(``depth_cm``, a structured attribute of the report since its event's
+version 2); for a report filed before that, the line Open311 wrote into its
+description (``Độ sâu ngập ước tính (cm): 40``). A report without either
+counts without a depth.
 
 ``hotspots`` groups the rows by ward and hour within the threshold's window
 and keeps the groups that cross it: at least ``reports_per_hour`` open
@@ -101,15 +101,23 @@ class FloodHotspotsModel(LatestStateModel):
             report.agency,
             micros(hour_of(report.created_on)),
             micros(report.created_on),
-            self.depth(report.description),
+            self.depth(report),
             position,
         )
 
-    def depth(self, description: str) -> float | None:
-        """The depth a report's attribute line gives, in centimetres, if any."""
+    def depth(self, report: Report) -> float | None:
+        """The depth a report gives, in centimetres, if any (see module docstring)."""
+        assert self.threshold is not None
+        code = self.threshold.depth_attribute
+        answer = getattr(report, "attributes", {}).get(code) if code is not None else None
+        if isinstance(answer, str):
+            try:
+                return float(answer.replace(",", "."))
+            except ValueError:
+                return None
         if self._depth_line is None:
             return None
-        found = self._depth_line.search(description)
+        found = self._depth_line.search(report.description)
         return float(found.group(1).replace(",", ".")) if found else None
 
     # -- queries ------------------------------------------------------------

@@ -4,12 +4,21 @@ One row per report with what Open311 GeoReport v2 publishes about a service
 request (notes/domain.md §1.7): category as ``service_code`` with its names
 from the directory, the iHanoi status and its Open311 ``open``/``closed``
 (notes §6.2), the latest public answer as ``status_notes``, description,
-responsible agency, place, media, and the requested/updated/expected times.
+responsible agency, place, media, the requested/updated/expected times, and
+how many other citizens support it ("tôi cũng gặp": a count, never who).
 The table never holds who filed a report: no owner, contact, reporter, actor
 or keyed hash of any of them, so the whole table may be served to anyone.
 
 Directory names are copied when a report changes; after renaming a category
 or agency in the directory, rebuild this model to refresh old rows.
+
+``support_count`` was added after the table first shipped: an older table
+gains it (``ADD COLUMN IF NOT EXISTS``) at 0, right for every report filed
+before supports existed, so no rebuild is needed.
+
+``search`` with a ``bbox`` is the map's query: the ``(latitude, longitude)``
+index narrows the rows on both SQLite and PostgreSQL (``benchmarks/public_map``
+checks the plan and times it).
 
 ``near`` finds open reports of a category around a point, for "is this already
 reported?" suggestions while filing: a bounding box narrows the rows in SQL
@@ -20,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -42,7 +51,7 @@ CLOSED = "closed"
 COLUMNS = (
     "case_id", "code", "service_code", "service_name", "service_name_en", "status", "open311_status",
     "status_notes", "description", "agency", "agency_name", "ward", "latitude", "longitude", "address",
-    "media_urls", "requested_at", "updated_at", "expected_at", "position",
+    "media_urls", "requested_at", "updated_at", "expected_at", "position", "attributes", "support_count",
 )  # fmt: skip
 
 
@@ -70,6 +79,9 @@ class PublicReport:
     updated_at: datetime
     expected_at: datetime | None
     position: int
+    # Answers to the category's extra questions (code → value or keys).
+    attributes: dict[str, str | list[str]] = field(default_factory=dict)
+    support_count: int = 0
 
 
 def open311_status_of(status: str) -> str:
@@ -114,6 +126,7 @@ class PublicReportsModel(LatestStateModel):
             " agency_name TEXT, ward TEXT NOT NULL, latitude DOUBLE PRECISION, longitude DOUBLE PRECISION,"
             " address TEXT, media_urls TEXT NOT NULL, requested_at BIGINT NOT NULL,"
             " updated_at BIGINT NOT NULL, expected_at BIGINT, position BIGINT NOT NULL)",
+            "ALTER TABLE view_public_reports ADD COLUMN IF NOT EXISTS support_count BIGINT NOT NULL DEFAULT 0",
             "CREATE UNIQUE INDEX IF NOT EXISTS view_public_reports_code ON view_public_reports (code)",
             # The feed's order (newest first) and its date-range filter.
             "CREATE INDEX IF NOT EXISTS view_public_reports_requested ON view_public_reports (requested_at, case_id)",
@@ -121,6 +134,9 @@ class PublicReportsModel(LatestStateModel):
             "CREATE INDEX IF NOT EXISTS view_public_reports_place ON view_public_reports (latitude, longitude)",
             "CREATE INDEX IF NOT EXISTS view_public_reports_service_place"
             " ON view_public_reports (service_code, latitude, longitude)",
+            # Added after the table: a view database made before gets the column
+            # (ViewDatabase.create), and the rows their answers on a rebuild.
+            "ALTER TABLE view_public_reports ADD COLUMN IF NOT EXISTS attributes TEXT NOT NULL DEFAULT '{}'",
         )
 
     def row(self, report: Report, position: int) -> tuple[Any, ...]:
@@ -130,7 +146,7 @@ class PublicReportsModel(LatestStateModel):
         location = report.location
         status = str(report.status)
         # A rejected report may be spam or abuse: it stays in the feed as closed,
-        # with the refusal reason, but its text and photos are withheld.
+        # with the refusal reason, but its text, answers and photos are withheld.
         withheld = status == ReportStatus.REJECTED
         return (
             str(report.id),
@@ -153,6 +169,8 @@ class PublicReportsModel(LatestStateModel):
             micros(report.modified_on),
             micros(report.due_at),
             position,
+            "{}" if withheld else orjson.dumps(report.attributes).decode(),
+            report.support_count,
         )
 
     # -- queries ------------------------------------------------------------
@@ -177,13 +195,15 @@ class PublicReportsModel(LatestStateModel):
         requested_to: datetime | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         ids: Sequence[UUID] = (),
+        located: bool = False,
         limit: int = 50,
         offset: int = 0,
     ) -> list[PublicReport]:
         """Reports matching every filter given, newest first (by request time,
         then case id). Empty sequences and ``None`` do not filter; the request
         time range and ``bbox`` (min_lat, min_lon, max_lat, max_lon) include
-        their bounds; ``ids`` is one more filter, not an override."""
+        their bounds; ``ids`` is one more filter, not an override; ``located``
+        keeps only reports with coordinates (a ``bbox`` implies it)."""
         errors: dict[str, str] = {}
         if limit < 1:
             errors["limit"] = "must be at least 1"
@@ -192,7 +212,7 @@ class PublicReportsModel(LatestStateModel):
         if errors:
             raise ValidationError(errors)
         where, params = ReportFilters(
-            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids
+            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids, located
         ).where()
         rows = self.database.query(
             f"SELECT * FROM view_public_reports{where} ORDER BY requested_at DESC, case_id DESC LIMIT ? OFFSET ?",
@@ -212,10 +232,11 @@ class PublicReportsModel(LatestStateModel):
         requested_to: datetime | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         ids: Sequence[UUID] = (),
+        located: bool = False,
     ) -> int:
         """How many reports ``search`` with the same filters finds in all its pages."""
         where, params = ReportFilters(
-            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids
+            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids, located
         ).where()
         rows = self.database.query(f"SELECT COUNT(*) AS n FROM view_public_reports{where}", params)
         return int(rows[0]["n"])
@@ -276,6 +297,7 @@ class ReportFilters:
     requested_to: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
     ids: Sequence[UUID] = ()
+    located: bool = False
 
     def where(self) -> tuple[str, list[Any]]:
         """The WHERE clause (with its leading space, or empty) and its parameters;
@@ -308,6 +330,8 @@ class ReportFilters:
                 raise ValidationError({"bbox": "must be (min_lat, min_lon, max_lat, max_lon) with min ≤ max"})
             clauses.append("latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?")
             params.extend((min_lat, max_lat, min_lon, max_lon))
+        elif self.located:
+            clauses.append("latitude IS NOT NULL AND longitude IS NOT NULL")
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -333,4 +357,6 @@ def record(row: Row) -> PublicReport:
         updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
         expected_at=from_micros(row["expected_at"]),
         position=int(row["position"]),
+        attributes=orjson.loads(row["attributes"]),
+        support_count=int(row["support_count"]),
     )

@@ -36,6 +36,7 @@ from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_reports import PublicReportsModel
+from ihanoi_projections.public_results.figures import PublicResultsModel
 from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
@@ -46,6 +47,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     PublicReportsModel.name: PublicReportsModel,
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
+    PublicResultsModel.name: PublicResultsModel,
     AuditChainModel.name: AuditChainModel,
     PublicAlertsModel.name: PublicAlertsModel,
     FloodHotspotsModel.name: FloodHotspotsModel,

@@ -29,14 +29,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 
 from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
-from ihanoi_core.domain.survey import Survey, SurveyResponse
-from ihanoi_projections.base import ReadModel
+from ihanoi_core.domain.survey import Survey, SurveyResponse, SurveyStatus
+from ihanoi_projections.base import ReadModel, from_micros, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 
@@ -44,7 +45,23 @@ RATINGS = ("1", "2", "3", "4", "5")
 WHOLE_SURVEY = ""  # the question id of the response counter
 ANSWERED = ""  # the answer of a question's "answered at all" counter
 
-SURVEY_COLUMNS = ("survey_id", "code", "title", "status", "agency", "questions", "position")
+SURVEY_COLUMNS = (
+    "survey_id", "code", "title", "status", "agency", "questions", "position", "opens_at", "closes_at", "anonymous",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSurvey:
+    """A published survey taking answers now (``GET /api/v1/surveys``)."""
+
+    survey_id: UUID
+    code: str
+    title: str
+    agency: str | None
+    anonymous: bool
+    opens_at: datetime
+    closes_at: datetime
+    questions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +121,11 @@ class SurveyResultsModel(ReadModel):
             "CREATE TABLE IF NOT EXISTS view_survey_tallies ("
             "survey_id TEXT NOT NULL, question_id TEXT NOT NULL, answer TEXT NOT NULL,"
             " tally BIGINT NOT NULL, PRIMARY KEY (survey_id, question_id, answer))",
+            # The answer window, added after the table: an older view database
+            # gets the columns, and its surveys their windows on a rebuild.
+            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS opens_at BIGINT",
+            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS closes_at BIGINT",
+            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS anonymous BIGINT",
         )
 
     def apply(self, change: Change) -> None:
@@ -118,6 +140,9 @@ class SurveyResultsModel(ReadModel):
                 case.agency,
                 questions_json(case),
                 change.position,
+                micros(case.opens_at),
+                micros(case.closes_at),
+                int(case.anonymous),
             )
         elif kind == SurveyResponse.kind and change.created:
             # Only a response's first event counts it; it has no other events yet.
@@ -178,6 +203,27 @@ class SurveyResultsModel(ReadModel):
             questions=tuple(question_result(question, tallies) for question in orjson.loads(survey["questions"])),
             position=int(survey["position"]),
         )
+
+    def open_surveys(self, now: datetime) -> list[OpenSurvey]:
+        """Published surveys whose answer window holds ``now``, closing soonest first."""
+        rows = self.database.query(
+            "SELECT survey_id, code, title, agency, anonymous, opens_at, closes_at, questions FROM view_survey_results"
+            " WHERE status = ? AND opens_at <= ? AND closes_at > ? ORDER BY closes_at, code",
+            (str(SurveyStatus.PUBLISHED), micros(now), micros(now)),
+        )
+        return [
+            OpenSurvey(
+                survey_id=UUID(row["survey_id"]),
+                code=row["code"],
+                title=row["title"],
+                agency=row["agency"],
+                anonymous=bool(row["anonymous"]),
+                opens_at=from_micros(row["opens_at"]),  # type: ignore[arg-type]
+                closes_at=from_micros(row["closes_at"]),  # type: ignore[arg-type]
+                questions=len(orjson.loads(row["questions"])),
+            )
+            for row in rows
+        ]
 
     def rows(self) -> list[Row]:
         """Every row of both tables, ordered: for comparing a rebuild with the live tables."""

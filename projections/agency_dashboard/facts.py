@@ -31,6 +31,10 @@ How each kind is measured (``RULES``)::
   the missed appointment (notes §4.3). It is also the only way a dossier can
   be late: the aggregate refuses a result after the appointment until then.
 - Cases closed without resolution count as received, never in on-time figures.
+- A report's ``support_count`` is how many other citizens support it ("tôi
+  cũng gặp"): the weight of the problem, not a deadline fact. The column came
+  after the table: an older table gains it at 0, right for every report filed
+  before supports existed.
 """
 
 from __future__ import annotations
@@ -96,7 +100,7 @@ GRIEVANCE_KINDS = ("complaint", "denunciation")
 TABLE = "view_agency_dashboard"
 CURRENT = (
     "case_id", "code", "kind", "agency", "category", "received_at", "status", "is_open",
-    "due_at", "reopen_count", "rating", "supplement_requests",
+    "due_at", "reopen_count", "rating", "supplement_requests", "support_count",
 )  # fmt: skip
 ACKNOWLEDGEMENT = ("acknowledged_at", "acknowledge_due_at", "acknowledge_seconds", "accepted_in_window")
 RESOLUTION = ("resolved_at", "resolve_due_at", "resolve_seconds", "resolved_on_time")
@@ -130,7 +134,9 @@ class AgencyDashboardProjection(ReadModel):
             " acknowledged_at BIGINT, acknowledge_due_at BIGINT, acknowledge_seconds BIGINT,"
             " accepted_in_window BIGINT, resolved_at BIGINT, resolve_due_at BIGINT,"
             " resolve_seconds BIGINT, resolved_on_time BIGINT)",
+            f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS support_count BIGINT NOT NULL DEFAULT 0",
             f"CREATE INDEX IF NOT EXISTS {TABLE}_agency ON {TABLE} (agency, received_at)",
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_supported ON {TABLE} (is_open, support_count)",
             f"CREATE INDEX IF NOT EXISTS {TABLE}_received ON {TABLE} (received_at)",
             f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (is_open, due_at)",
         )
@@ -172,6 +178,7 @@ class AgencyDashboardProjection(ReadModel):
             "reopen_count": case.reopen_count if isinstance(case, Report) else 0,
             "rating": getattr(case, "rating", None),
             "supplement_requests": case.supplement_rounds if isinstance(case, ServiceRequest) else 0,
+            "support_count": case.support_count if isinstance(case, Report) else 0,
         }
 
     def _acknowledgement(self, case: Case, when: datetime, due: datetime | None) -> dict[str, Any]:

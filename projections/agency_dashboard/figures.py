@@ -58,6 +58,22 @@ class DashboardFigures:
     complaints_accepted: int
     complaints_accepted_in_window: int
     complaints_accepted_in_window_rate: float | None
+    # Citizens' supports ("tôi cũng gặp") of the cohort's reports, and how many reports have one.
+    supports: int = 0
+    supported_reports: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SupportedReport:
+    """An open report other citizens support, with how many do."""
+
+    case_id: UUID
+    code: str
+    agency: str | None
+    category: str | None
+    status: str
+    support_count: int
+    due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +243,31 @@ class AgencyDashboardModel(AgencyDashboardProjection):
             for row in rows
         ]
 
+    def most_supported(self, *, agency: str | None, limit: int = 10) -> list[SupportedReport]:
+        """Open reports with at least one support, most supported first (then
+        the soonest due): the problems most citizens are waiting on today."""
+        sql = (
+            f"SELECT case_id, code, agency, category, status, support_count, due_at FROM {TABLE}"
+            " WHERE is_open = 1 AND support_count > 0"
+        )
+        params: list[Any] = []
+        if agency is not None:
+            sql += " AND agency = ?"
+            params.append(agency)
+        rows = self.database.query(f"{sql} ORDER BY support_count DESC, due_at, case_id LIMIT ?", [*params, limit])
+        return [
+            SupportedReport(
+                case_id=UUID(row["case_id"]),
+                code=row["code"],
+                agency=row["agency"],
+                category=row["category"],
+                status=row["status"],
+                support_count=int(row["support_count"]),
+                due_at=from_micros(row["due_at"]),
+            )
+            for row in rows
+        ]
+
     def rows(self) -> list[Row]:
         """Every fact row, ordered: for comparing a rebuild with the live table."""
         return self.database.query(f"SELECT * FROM {TABLE} ORDER BY case_id")
@@ -260,6 +301,9 @@ _COUNTS = ", ".join(
         f"{_count('supplement_requests > 0')} AS supplemented",
         f"{_count(f'{_GRIEVANCE} AND acknowledged_at IS NOT NULL')} AS accepted",
         f"{_count('accepted_in_window = 1')} AS accepted_in_window",
+        # A SUM of BIGINT is NUMERIC on PostgreSQL: read back with int().
+        "SUM(support_count) AS supports",
+        f"{_count('support_count > 0')} AS supported_reports",
     )
 )
 
@@ -308,4 +352,6 @@ def _figures(counts: Row, durations: Sequence[Row]) -> DashboardFigures:
         complaints_accepted=count("accepted"),
         complaints_accepted_in_window=count("accepted_in_window"),
         complaints_accepted_in_window_rate=_ratio(count("accepted_in_window"), count("accepted")),
+        supports=count("supports"),
+        supported_reports=count("supported_reports"),
     )

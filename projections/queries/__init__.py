@@ -26,6 +26,7 @@ from ihanoi_core.audit.history import CaseHistory, CaseState
 from ihanoi_core.audit.history import case_history as read_case_history
 from ihanoi_core.audit.history import case_state as read_case_state
 from ihanoi_core.directory import Agency
+from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
@@ -36,6 +37,7 @@ from ihanoi_projections.queries.access import (
     CASE_HISTORY,
     DASHBOARD,
     MY_CASES,
+    OPEN_SURVEYS,
     WORKLIST,
     QueryRule,
     Scope,
@@ -45,7 +47,7 @@ from ihanoi_projections.queries.access import (
 )
 from ihanoi_projections.queries.dashboard import DashboardFilter, DashboardView, dashboard_filter, read_dashboard
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_projections.survey_results import SurveyResults, SurveyResultsModel
+from ihanoi_projections.survey_results import OpenSurvey, SurveyResults, SurveyResultsModel
 from ihanoi_projections.worklist import WorklistItem, WorklistModel
 
 __all__ = ["ACCESS", "DashboardFilter", "DashboardView", "Queries", "QueryRule", "Scope"]
@@ -185,6 +187,18 @@ class Queries:
             raise CaseNotFoundError(survey)
         authorize_survey_results(principal, found)
         return found
+
+    def open_surveys(self, principal: Principal) -> list[OpenSurvey]:
+        """The surveys ``principal`` may answer now: published, within their
+        answer window, and — unless anonymous by design, where only the
+        respondent's token says who answered — not answered by them yet."""
+        authorize(principal, OPEN_SURVEYS)
+        found = self._model(SurveyResultsModel).open_surveys(self.app.clock())
+        return [
+            survey
+            for survey in found
+            if survey.anonymous or response_id(survey.survey_id, principal.subject) not in self.app.repository
+        ]
 
     # -- a case's history (from the event log) ---------------------------------------
 

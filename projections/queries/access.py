@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ihanoi_core.commands.surveys import AnswerSurvey
 from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
@@ -30,6 +31,7 @@ class Scope(Enum):
     OWN_AGENCY = "the principal's agency; an auditor any agency or the whole city"
     VISIBLE_CASE = "a case the principal can see (ihanoi_core.permissions.can_see)"
     SURVEY_RESULTS = "the survey's agency and auditors; citizens and partners once results are published"
+    OPEN_SURVEYS = "published surveys taking answers now that the principal has not answered yet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +57,15 @@ SURVEY_RESULTS = QueryRule("read_survey_results", EVERY_ROLE, Scope.SURVEY_RESUL
 # Who may read a case's history is decided per case by ``can_see`` (in the core,
 # ``ihanoi_core.audit.history``): every role reaches the query, not every case.
 CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
+# The surveys one may answer: whoever may answer one (``AnswerSurvey.roles``, declared once on the command).
+OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SURVEYS)
 
 # Flood hotspots suggest a warning to the leader of the agency the reports go to.
 FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
 
 ACCESS: dict[str, QueryRule] = {
-    rule.name: rule for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY, FLOOD_SUGGESTIONS)
+    rule.name: rule
+    for rule in (MY_CASES, WORKLIST, DASHBOARD, SURVEY_RESULTS, CASE_HISTORY, OPEN_SURVEYS, FLOOD_SUGGESTIONS)
 }
 
 

@@ -35,6 +35,7 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 MIN_YEAR, MAX_YEAR = 1970, 9998
 OVERDUE_LIMIT = 20
+MOST_SUPPORTED_LIMIT = 10
 # ``overdue()`` has no kind filter: with a kind this many are scanned.
 OVERDUE_SCAN = 1000
 ISO_HINT = "must be an ISO date (2026-11-01) or date-time (2026-11-01T08:00:00+07:00)"
@@ -100,6 +101,20 @@ class OverdueList:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportedView:
+    """An open report citizens support ("tôi cũng gặp"), with how many do."""
+
+    id: UUID
+    code: str
+    agency: str | None
+    category: str | None
+    status: str
+    support_count: int
+    due_at: datetime | None
+    history_url: str
+
+
+@dataclass(frozen=True, slots=True)
 class ViewerView:
     role: str
     agency: str | None
@@ -119,6 +134,8 @@ class DashboardView:
     by_agency: list[AgencyFiguresView]
     weekly: list[WeekView]
     overdue: OverdueList
+    # The open reports most citizens support now, whatever their receipt date.
+    most_supported: list[SupportedView]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +259,13 @@ def read_dashboard(
                     f"/api/v1/audit/{case.case_id}", f"/dashboard/cases/{case.case_id}")
         for case in overdue[:OVERDUE_LIMIT]
     ]  # fmt: skip
+    most_supported = [
+        SupportedView(report.case_id, report.code, report.agency, report.category, report.status,
+                      report.support_count, report.due_at.astimezone(zone) if report.due_at else None,
+                      f"/dashboard/cases/{report.case_id}")
+        for report in (model.most_supported(agency=code, limit=MOST_SUPPORTED_LIMIT)
+                       if wanted.kind in (None, "report") else [])
+    ]  # fmt: skip
     return DashboardView(
         period=PeriodView(wanted.period_start, wanted.period_end, str(zone)),
         as_of=now.astimezone(zone),
@@ -252,4 +276,5 @@ def read_dashboard(
         by_agency=by_agency,
         weekly=weekly,
         overdue=OverdueList(items, OVERDUE_LIMIT, len(overdue) > OVERDUE_LIMIT),
+        most_supported=most_supported,
     )

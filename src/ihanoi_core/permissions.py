@@ -49,6 +49,8 @@ def register(kind: str, rows: Mapping[str, frozenset[Role]]) -> None:
 
 
 PUBLIC_READERS = frozenset({Role.CITIZEN, Role.PARTNER})
+# The kinds of case the public feed (``public_reports``, Open311) shows, every one of them, without personal data.
+PUBLIC_FEED_KINDS = frozenset({"report"})
 
 
 def can_see(principal: Principal, case: VisibleCase) -> bool:
@@ -67,10 +69,15 @@ def can_see(principal: Principal, case: VisibleCase) -> bool:
     return False
 
 
-def authorize(principal: Principal, case: VisibleCase, command: str, case_id: UUID) -> None:
+def authorize(
+    principal: Principal, case: VisibleCase, command: str, case_id: UUID, *, on_public_feed: bool = False
+) -> None:
     """Raise ``CaseNotFoundError`` if the case is invisible to the principal,
-    ``ForbiddenError`` if the role may not run ``command`` on it."""
-    if not can_see(principal, case):
+    ``ForbiddenError`` if the role may not run ``command`` on it. A command
+    ``on_public_feed`` (supporting a report) needs only a case the public feed
+    shows, which every citizen and partner may read there."""
+    visible = on_public_feed and case.kind in PUBLIC_FEED_KINDS and principal.role in PUBLIC_READERS
+    if not visible and not can_see(principal, case):
         raise CaseNotFoundError(case_id)
     if principal.role is Role.SYSTEM:
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,9 @@ PII_MASTER_KEY_BYTES = 32
 # HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
 MIN_SECRET_KEY_BYTES = 32
 DEFAULT_TOKEN_MAX_TTL = 24 * 3600
+# A browser session lasts a working day at most (and never beyond its token).
+DEFAULT_SESSION_MAX_AGE = 8 * 3600
+DEFAULT_STREAM_TICKET_TTL = 30
 # What an identity provider may sign with: public-key algorithms only, so a
 # token can never be verified with a key the server also publishes (no HS*, no none).
 IDENTITY_PROVIDER_ALGORITHMS = frozenset(
@@ -42,6 +46,14 @@ IDENTITY_PROVIDER_ALGORITHMS = frozenset(
 )
 # Where a key set may be fetched over plain HTTP in production: this machine only.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+# OpenStreetMap's own tiles (https://operations.osmfoundation.org/policies/tiles/):
+# fine for a demonstration and light use; a city deployment points at its own tile server.
+DEFAULT_MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+MAX_TILE_ATTRIBUTION = 300
+# A cookie name that needs no quoting anywhere (RFC 6265 token, narrowed).
+COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -64,11 +76,21 @@ class Settings:
     postgres_pool_size: int = 8
     projection_poll_interval: float = 0.02
     projection_batch_size: int = 2000
+    # The fewest reports a group of the public statistics needs to be shown
+    # (``/public/stats``): smaller groups are suppressed (mysociety/fixmystreet#1957).
+    public_stats_min_count: int = 10
     # ``apply``: a running read side (``ihanoi serve``) applies every read model
     # whose worker lock it gets; ``follow``: it applies none and follows the
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
     token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
+    # Browser sessions (docs/sessions.md): the cookie's name (``__Host-`` is put
+    # in front of it when it is ``Secure``), whether it is ``Secure`` (None: yes
+    # except in development), its longest life, and a stream ticket's.
+    session_cookie_name: str = "ihanoi_session"
+    session_cookie_secure: bool | None = None
+    session_max_age: int = DEFAULT_SESSION_MAX_AGE
+    stream_ticket_ttl: int = DEFAULT_STREAM_TICKET_TTL
     # The city's identity provider (OpenID Connect). When ``oidc_issuer`` is set,
     # tokens signed with ``oidc_algorithms`` are verified against the key set at
     # ``oidc_jwks_url`` (docs/operations.md, "Identity provider").
@@ -90,6 +112,11 @@ class Settings:
     # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
     # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
     pii_master_key: str | None = field(default=None, repr=False)
+    # The public map's basemap (``/map``): a tile URL template with {z}, {x}, {y}
+    # (and optionally {s}, {r}); empty for no basemap. Its host is the only
+    # place the page may load images from besides this server.
+    map_tile_url: str = DEFAULT_MAP_TILE_URL
+    map_tile_attribution: str = DEFAULT_MAP_TILE_ATTRIBUTION
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -107,9 +134,13 @@ class Settings:
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
+        if self.public_stats_min_count < 1:
+            raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
+        self._check_sessions()
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_identity_provider()
+        self._check_map_tiles()
         # Development keeps working with any key: it signs with a published one anyway.
         if (
             self.secret_key
@@ -121,6 +152,43 @@ class Settings:
                 f"(it has {len(self.secret_key.encode('utf-8'))}); e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'`."
             )
+
+    def _check_map_tiles(self) -> None:
+        if self.map_tile_url:
+            url = urlsplit(self.map_tile_url)
+            placeholders = all(part in self.map_tile_url for part in ("{z}", "{x}", "{y}"))
+            host = (url.hostname or "").replace("{s}", "a")
+            if url.scheme not in ("https", "http") or not host or not placeholders or url.username or url.password:
+                raise ConfigurationError(
+                    "IHANOI_MAP_TILE_URL must be an http(s):// tile URL template with {z}, {x} and {y} "
+                    "(e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png), or empty for no basemap."
+                )
+        if len(self.map_tile_attribution) > MAX_TILE_ATTRIBUTION:
+            raise ConfigurationError(f"IHANOI_MAP_TILE_ATTRIBUTION must be at most {MAX_TILE_ATTRIBUTION} characters.")
+
+    def _check_sessions(self) -> None:
+        if not COOKIE_NAME.fullmatch(self.session_cookie_name) or self.session_cookie_name.startswith("__"):
+            raise ConfigurationError(
+                "IHANOI_SESSION_COOKIE_NAME must be 1 to 64 letters, digits, '_' or '-', not starting with '__' "
+                "(the server adds __Host- itself when the cookie is Secure)."
+            )
+        # A cookie without Secure travels in clear text: only on a developer's own plain-http server.
+        if self.session_cookie_secure is False and self.env == "production":
+            raise ConfigurationError(
+                "IHANOI_SESSION_COOKIE_SECURE=false is for plain-http development only, not IHANOI_ENV=production."
+            )
+        if self.session_max_age <= 0:
+            raise ConfigurationError("IHANOI_SESSION_MAX_AGE must be a positive number of seconds.")
+        if not 1 <= self.stream_ticket_ttl <= 300:
+            raise ConfigurationError("IHANOI_STREAM_TICKET_TTL must be from 1 to 300 seconds.")
+
+    @property
+    def session_cookie_is_secure(self) -> bool:
+        """Whether the session cookie is ``Secure``: as set, by default
+        everywhere but development (``make serve`` on plain http)."""
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.env != "development"
 
     def _check_identity_provider(self) -> None:
         given = {
@@ -229,9 +297,13 @@ class Settings:
         for name in (
             "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
             "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
+            "map_tile_attribution",
         ):  # fmt: skip
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value
+        # Set but empty means "no basemap", unlike the other settings.
+        if (tiles := values.get("IHANOI_MAP_TILE_URL")) is not None:
+            kwargs["map_tile_url"] = tiles.strip()
         if (value := get("LOG_LEVEL")) is not None:
             kwargs["log_level"] = value.upper()
         if (value := get("IN_PROCESS_PROJECTIONS")) is not None:
@@ -250,12 +322,21 @@ class Settings:
             if value.lower() not in BOOLEANS:
                 raise ConfigurationError(f"IHANOI_OIDC_ALLOW_HS256 must be true or false, not {value!r}.")
             kwargs["oidc_allow_hs256"] = BOOLEANS[value.lower()]
+        if (value := get("SESSION_COOKIE_NAME")) is not None:
+            kwargs["session_cookie_name"] = value
+        if (value := get("SESSION_COOKIE_SECURE")) is not None:
+            if value.lower() not in BOOLEANS:
+                raise ConfigurationError(f"IHANOI_SESSION_COOKIE_SECURE must be true or false, not {value!r}.")
+            kwargs["session_cookie_secure"] = BOOLEANS[value.lower()]
         numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
             ("postgres_pool_size", int),
             ("sqlite_wal_limit_mb", int),
             ("projection_poll_interval", float),
             ("projection_batch_size", int),
+            ("public_stats_min_count", int),
             ("token_max_ttl", int),
+            ("session_max_age", int),
+            ("stream_ticket_ttl", int),
             ("oidc_leeway", int),
             ("oidc_max_token_age", int),
             ("oidc_jwks_max_age", int),

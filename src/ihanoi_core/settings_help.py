@@ -25,15 +25,25 @@ MEANINGS: dict[str, str] = {
     "audit_key": "Ed25519 private key (base64) that signs audit checkpoints",
     "pii_master_key": "wraps the per-person keys that seal personal fields (base64, 32 bytes; comma-separated, "
     "current first, while rotating); required unless IHANOI_ENV=development or test",
+    "map_tile_url": "the public map's basemap tiles, a URL template with {z}, {x}, {y}; set empty for no basemap "
+    "(markers and filters still work); the page may load images only from this host and the server",
+    "map_tile_attribution": "the basemap's attribution line shown on the map (plain text)",
     "log_level": "DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stderr",
     "sqlite_synchronous": "SQLite durability: NORMAL survives a process crash, FULL also a power cut (slower)",
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "
     "follow: it leaves them all to `ihanoi projections run` workers",
     "token_max_ttl": "the longest lifetime in seconds a bearer token may have (its exp beyond that is refused)",
+    "session_cookie_name": "the browser session cookie's name (sent as __Host-<name> when Secure)",
+    "session_cookie_secure": "true or false: whether the session cookie is Secure (HTTPS only); false is refused "
+    "in production and meant for plain-http development",
+    "session_max_age": "the longest a browser session lasts, in seconds; never beyond the token that opened it",
+    "stream_ticket_ttl": "seconds a single-use stream ticket may wait before it opens a stream (1 to 300)",
     "sqlite_wal_limit_mb": "the size in MB each SQLite write-ahead log is kept under (checkpoints truncate it)",
     "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
     "projection_batch_size": "events a projection applies per transaction",
+    "public_stats_min_count": "the fewest reports a group of /public/stats needs to be shown; smaller groups "
+    "(and enough others that totals cannot give them away) are suppressed",
     "oidc_issuer": "the identity provider's issuer (its tokens' iss); with IHANOI_OIDC_AUDIENCE and "
     "IHANOI_OIDC_JWKS_URL, tokens it signs are accepted",
     "oidc_audience": "the audience (aud) the identity provider's tokens must name: this server's client id",
@@ -66,6 +76,7 @@ DEFAULT_WORDS: dict[str, str] = {
     "oidc_algorithms": "RS256,ES256",
     "oidc_role_map": "none (role values are our role names)",
     "oidc_allow_hs256": "false in production, true in development and test",
+    "session_cookie_secure": "true, except in development",
 }
 
 

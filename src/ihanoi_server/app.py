@@ -35,8 +35,10 @@ from ihanoi_server.api import (
     privacy,
     procedures,
     public_alerts,
+    public_reports,
     reports,
     service_requests,
+    session,
     streams,
     surveys,
     worklist,
@@ -46,10 +48,15 @@ from ihanoi_server.dashboard import routes as dashboard
 from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
+from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.public import routes as public
+from ihanoi_server.session_auth import SessionCookieMiddleware
+from ihanoi_server.sessions import CookieRules, SessionKeys
+from ihanoi_server.spent import SpentCredentials
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
@@ -61,9 +68,11 @@ def all_routes() -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *openapi_routes,
+        *session.routes,
         # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
         *streams.routes,
         *reports.routes,
+        *public_reports.routes,
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,
@@ -75,8 +84,10 @@ def all_routes() -> list[BaseRoute]:
         *consent.routes,
         *worklist.routes,
         *dashboard.routes,
+        *public_map.routes,
         *audit.routes,
         *open311.routes,
+        *public.routes,
     ]
 
 
@@ -132,6 +143,8 @@ def create_app(
     middleware = [Middleware(ObservabilityMiddleware, metrics=metrics_registry)]
     if identity_provider is not None:
         middleware.append(Middleware(KeyFetchMiddleware, provider=identity_provider))
+    # Inside the observability middleware, so a refused cookie is logged with its request id.
+    middleware.append(Middleware(SessionCookieMiddleware))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -143,7 +156,15 @@ def create_app(
             frozenset(ihanoi.directory.agencies),
             identity_provider,
         )
-        app.state.ihanoi = ServerState(settings=settings, app=ihanoi, read_side=read_side, token_rules=rules)
+        app.state.ihanoi = ServerState(
+            settings=settings,
+            app=ihanoi,
+            read_side=read_side,
+            token_rules=rules,
+            keys=SessionKeys.from_secret(settings.jwt_secret),
+            cookies=CookieRules.from_settings(settings),
+            spent=SpentCredentials(read_side.database),
+        )
         # One tail of the log per server feeds every live stream (ihanoi_server.live).
         app.state.live = LiveFeed(ihanoi, settings).start()
         # The first deadline of a year loads its holiday tables: not on the first request.

@@ -95,4 +95,8 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     for role, token in tokens.items():
         print(f"  {role:<8} {token}")
     print("\nTry:")
-    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' {base_url}/api/v1/me/cases\n")
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['citizen']}' {base_url}/api/v1/me/cases")
+    # No token: the public statistics of the last 30 days (about 300 reports, so
+    # most agencies and wards pass the minimum volume) and their CSV.
+    print(f"  curl -s '{base_url}/public/stats?group_by=ward'")
+    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'\n")

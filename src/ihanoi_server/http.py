@@ -42,6 +42,8 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e]
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
+# Set by ``session_auth.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
+SESSION_REFUSED = "ihanoi.session_refused"
 log = structlog.get_logger("ihanoi.auth")
 
 
@@ -55,8 +57,12 @@ def principal(request: Request) -> Principal:
     cached: Principal | None = request.scope.get("ihanoi.principal")
     if cached is None:
         server = state(request)
+        authorization = request.headers.get("authorization")
+        # A session cookie that did not authenticate says why, rather than "no token".
+        if authorization is None and (refused := request.scope.get(SESSION_REFUSED)) is not None:
+            raise refused
         try:
-            token = bearer_token(request.headers.get("authorization"))
+            token = bearer_token(authorization)
             cached, expires = server.tokens.verify(server.token_rules, token)
         except AuthenticationError as error:
             # The reason, for whoever answers "why was I logged out?"; never the token.

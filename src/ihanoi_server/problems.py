@@ -52,7 +52,7 @@ STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
     (InvalidTransitionError, 409, "Conflict"),
     (RuleViolationError, 409, "Conflict"),
 )
-TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
+TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
           413: "Content Too Large", 415: "Unsupported Media Type", 428: "Precondition Required",
           500: "Internal Server Error", 503: "Service Unavailable"}  # fmt: skip
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.settings_env import store_kind
@@ -10,6 +14,10 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import TokenCache, TokenRules
+from ihanoi_server.sessions import CookieRules, SessionCache, SessionKeys
+from ihanoi_server.spent import SpentCredentials
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -18,7 +26,11 @@ class ServerState:
     app: Ihanoi
     read_side: ReadSide
     token_rules: TokenRules
+    keys: SessionKeys
+    cookies: CookieRules
+    spent: SpentCredentials
     tokens: TokenCache = field(default_factory=TokenCache)
+    sessions: SessionCache = field(default_factory=SessionCache)
 
     @property
     def queries(self) -> Queries:
@@ -29,3 +41,9 @@ class ServerState:
     def inline_calls(self) -> bool:
         """Whether application calls run on the event loop (see ``http.call_app``)."""
         return store_kind(self.settings) in ("sqlite", "memory")
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run one short call of the application or a database (see ``http.call_app``)."""
+        if self.inline_calls:
+            return function(*args)
+        return await run_in_threadpool(function, *args)

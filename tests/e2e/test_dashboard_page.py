@@ -11,6 +11,8 @@ percentages and hours and ratings with one decimal, rounded half up, with a
 decimal comma in Vietnamese and a point in English.
 
 The page does not depend on the store, so one SQLite server serves the module.
+It runs on plain http, so its session cookie is not ``Secure``
+(``IHANOI_SESSION_COOKIE_SECURE=false``, as for a developer's ``make serve``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ CHROMIUM_FLAGS = (
 )  # fmt: skip
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "dashboard.png"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-TOKEN_KEY = "ihanoi.dashboard.token"
+COOKIE = "ihanoi_session"
+SIGNED_OUT_PROBE = "/api/v1/session - Failed to load resource: the server responded with a status of 401"
 KPIS = (
     "on_time_rate", "overdue_now", "median_hours_to_resolve", "p90_hours_to_resolve", "average_rating",
     "reopen_rate", "received", "open", "resolved",
@@ -60,7 +63,7 @@ def seeded_page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     folder = tmp_path_factory.mktemp("dashboard-page")
     url = f"sqlite:///{folder / 'ihanoi.db'}"
     seeded = seed_last_weeks_cases(url)
-    server = start_server(url, folder / "server.log")
+    server = start_server(url, folder / "server.log", {"IHANOI_SESSION_COOKIE_SECURE": "false"})
     with server.client(Role.AUDITOR, "inspector-01") as auditor:  # the read models have the seeded cases
         assert auditor.get("/api/v1/dashboard", params={"position": seeded.position}).status_code == 200
     yield server, seeded
@@ -128,9 +131,35 @@ def set_date(driver: WebDriver, element_id: str, value: str) -> None:
     driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.ID, element_id), value)
 
 
+def assert_token_kept_nowhere(driver: WebDriver, token: str) -> None:
+    """The token is in no storage a script can read, and the session cookie is out of scripts' reach."""
+    stored = driver.execute_script(
+        "const all = {};"
+        "for (const s of [sessionStorage, localStorage]) { for (let i = 0; i < s.length; i++) {"
+        " all[s.key(i)] = s.getItem(s.key(i)); } }"
+        "return JSON.stringify(all) + document.cookie;"
+    )
+    assert token not in stored
+    assert COOKIE not in stored
+    cookie = driver.get_cookie(COOKIE)
+    assert cookie is not None
+    assert cookie["httpOnly"] is True
+    assert cookie["sameSite"] == "Strict"
+
+
+def requested_urls(driver: WebDriver) -> list[str]:
+    """Every address the page has fetched (documents, scripts, fetch and EventSource)."""
+    urls: list[str] = driver.execute_script(
+        "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name));"
+    )
+    return urls
+
+
 def severe_console_entries(driver: webdriver.Chrome) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
-    return [entry for entry in entries if entry["level"] == "SEVERE"]
+    # The page asks GET /api/v1/session whether it is signed in (it cannot read
+    # the HttpOnly cookie); 401 is the answer "no", which Chromium logs as a failed load.
+    return [entry for entry in entries if entry["level"] == "SEVERE" and SIGNED_OUT_PROBE not in entry["message"]]
 
 
 def assert_kpis_match(driver: WebDriver, figures: dict[str, Any], decimal: str) -> None:
@@ -151,10 +180,10 @@ def test_a_leader_signs_in_filters_switches_language_and_opens_an_overdue_case(
     token = server.token(Role.LEADER, "leader-hk", seeded.agency)
     api = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
-    # Step: the page asks for a token; the pasted token stays in this tab's session, out of every address.
+    # Step: the page asks for a token once and trades it for a session cookie no script can read.
     sign_in(browser, server, token)
     wait_for_state(browser, "ready")
-    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") == token
+    assert_token_kept_nowhere(browser, token)
     assert token not in browser.current_url
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
     assert browser.find_element(By.ID, "agency-filter").is_displayed() is False  # leaders see their own agency
@@ -239,13 +268,13 @@ def test_a_bad_token_asks_again_and_signing_out_forgets_the_token(
 ) -> None:
     server, seeded = seeded_page_server
     browser.get(server.base_url + "/dashboard?lang=en")
-    browser.execute_script("sessionStorage.clear();")
+    browser.delete_all_cookies()
 
-    # Step: a forged token is refused by the API; the page asks again and forgets it.
+    # Step: a forged token is refused by the API; the page asks again and opens no session.
     sign_in(browser, server, "not-a-token", "/dashboard?lang=en")
     wait_until(browser, lambda d: d.find_element(By.ID, "login-error").is_displayed(), "no error for a bad token")
     assert "invalid or has expired" in browser.find_element(By.ID, "login-error").text
-    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") is None
+    assert browser.get_cookie(COOKIE) is None
 
     # Step: an auditor signs in and gets the agency filter; signing out forgets the token.
     sign_in(browser, server, server.token(Role.AUDITOR, "inspector-01"), "/dashboard?lang=en")
@@ -257,9 +286,64 @@ def test_a_bad_token_asks_again_and_signing_out_forgets_the_token(
     wait_until(browser, lambda d: f"agency={seeded.agency}" in body_attribute(d, "data-query")
                and body_attribute(d, "data-state") == "ready", "the agency filter never applied")  # fmt: skip
     assert browser.find_element(By.ID, "by-agency-section").is_displayed() is False
+    cookie = browser.get_cookie(COOKIE)
+    assert cookie is not None
     browser.find_element(By.ID, "logout").click()
     wait_for_state(browser, "login")
-    assert browser.execute_script(f"return sessionStorage.getItem('{TOKEN_KEY}');") is None
+    wait_until(browser, lambda d: d.get_cookie(COOKIE) is None, "signing out left the cookie")
+    # Step: the session has ended on the server too: its cookie, replayed, is refused.
+    replayed = httpx.get(f"{server.base_url}/api/v1/session", cookies={COOKIE: cookie["value"]})
+    assert replayed.status_code == 401
+    browser.refresh()
+    wait_for_state(browser, "login")
+
+
+def test_a_leader_signs_in_once_stays_signed_in_across_reloads_and_sees_live_changes(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: webdriver.Chrome
+) -> None:
+    server, seeded = seeded_page_server
+    browser.get(server.base_url + "/dashboard?lang=en")
+    browser.delete_all_cookies()
+    token = server.token(Role.LEADER, "leader-hk-live", seeded.agency)
+
+    # Step: sign in once with the token.
+    sign_in(browser, server, token, "/dashboard?lang=en")
+    wait_for_state(browser, "ready")
+    assert_token_kept_nowhere(browser, token)
+
+    # Step: reload: still signed in, no form, and the worklist stream is open through the cookie.
+    browser.refresh()
+    wait_for_state(browser, "ready", "login")
+    assert body_attribute(browser, "data-state") == "ready"
+    assert browser.find_element(By.ID, "login").is_displayed() is False
+    wait_until(browser, lambda d: d.find_element(By.ID, "live-status").get_attribute("data-live") == "on",
+               "the live stream never opened")  # fmt: skip
+
+    # Step: a citizen files a report in the agency's ward: it appears on the page, live.
+    with server.client(Role.CITIZEN, "vneid:001099077777") as citizen:
+        filed = citizen.post(
+            "/api/v1/reports",
+            json={"category": "pothole", "description": "Đèn đường hỏng", "location": {"ward": "HOAN_KIEM"}},
+        ).json()
+    wait_until(
+        browser,
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'#live-events li[data-case-id="{filed["id"]}"]'),
+        "the change never arrived through the EventSource",
+    )
+    row = browser.find_element(By.CSS_SELECTOR, f'#live-events li[data-case-id="{filed["id"]}"]')
+    assert filed["code"] in row.text
+    assert 0 < int(row.get_attribute("data-position") or 0) <= filed["position"]  # the write's last event
+    wait_for_state(browser, "ready")  # the figures were read again at the change's position
+
+    # Step: no address the page asked for carries the token or a ticket.
+    urls = requested_urls(browser)
+    assert any(url.startswith(server.base_url + "/api/v1/dashboard") for url in urls)
+    for url in urls:
+        assert token not in url
+        assert "token" not in url.lower()
+    assert severe_console_entries(browser) == []
+    browser.find_element(By.ID, "logout").click()
+    wait_for_state(browser, "login")
 
 
 # -- the pages as HTTP resources -----------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_make_serve_passes_host_and_port_to_the_demo_and_the_server() -> None:
     assert all("--host 0.0.0.0 --port 8081" in command for command in commands)
 
 
-def test_the_demo_prints_a_curl_line_for_the_port_the_server_will_use(tmp_path: Path) -> None:
+def test_the_demo_prints_curl_lines_for_the_port_the_server_will_use(tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("IHANOI_")}
     env.update(IHANOI_DATABASE_URL=f"sqlite:///{tmp_path / 'ihanoi.db'}", IHANOI_ENV="development")
     done = subprocess.run(
@@ -33,5 +33,9 @@ def test_the_demo_prints_a_curl_line_for_the_port_the_server_will_use(tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     curl = [line for line in done.stdout.splitlines() if line.strip().startswith("curl ")]
-    assert len(curl) == 1, done.stdout
-    assert curl[0].endswith(" http://127.0.0.1:8081/api/v1/me/cases")
+    # Step: one line with the citizen's token, and the public statistics, which need none.
+    assert curl[0].endswith(" http://127.0.0.1:8081/api/v1/me/cases"), done.stdout
+    assert [line.split("'")[1] for line in curl[1:]] == [
+        "http://127.0.0.1:8081/public/stats?group_by=ward",
+        "http://127.0.0.1:8081/public/stats.csv?group_by=agency",
+    ]

@@ -33,7 +33,7 @@ API = "/open311/v2"
 CAU_GIAY = {"lat": "21.0362", "long": "105.7953"}  # by the Cầu Giấy ward office
 DIRECTORY = load_directory()
 
-# The spec's element names, in the spec's order (GeoReport_v2/index.md).
+# The spec's element names, in the spec's order (GeoReport_v2/index.md), then ihanoi's extension (support_count).
 SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 ATTRIBUTE_FIELDS = [
     "variable", "code", "datatype", "required", "datatype_description", "order", "description", "values",
@@ -41,7 +41,7 @@ ATTRIBUTE_FIELDS = [
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes", "support_count",
 ]  # fmt: skip
 CREATED_FIELDS = ["service_request_id", "service_notice", "account_id"]
 DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
@@ -155,8 +155,18 @@ def test_a_partner_report_reads_back_open_with_its_due_time_and_agency_then_clos
             assert moment(request["expected_datetime"]) == due
             assert request["requested_datetime"].endswith("+07:00")
             assert request["media_url"] == "https://photos.example/pothole.jpg"
-            assert "Ổ gà sâu giữa đường" in request["description"]
-            assert "Đường phố chính" in request["description"]  # the attribute answer, in words
+            assert request["description"] == "Ổ gà sâu giữa đường, xe máy dễ ngã."  # answers kept apart
+        assert as_json["attributes"] == [
+            {"code": "road_type", "values": ["main_road"]},
+            {"code": "size", "values": ["large"]},
+        ]
+        answers = xml_of(client.get(f"/requests/{code}.xml"))[0].find("attributes")
+        assert answers is not None
+        assert [(a.findtext("code"), [v.text for v in a.iter("value")]) for a in answers] == [
+            ("road_type", ["main_road"]),
+            ("size", ["large"]),
+        ]
+        assert case.json()["attributes"] == {"road_type": "main_road", "size": "large"}  # the report's JSON too
         assert (as_json["lat"], as_json["long"]) == (21.0362, 105.7953)
         assert (float(as_xml["lat"]), float(as_xml["long"])) == (21.0362, 105.7953)
 
@@ -264,7 +274,10 @@ def test_posts_are_read_from_multipart_bodies_and_the_query_string_too(client: h
     [request] = json_of(client.get(f"/requests/{created['service_request_id']}.json"))
     assert request["agency_responsible"] == agency_name("UBND_HAI_BA_TRUNG")  # the ward the address names
     assert request["address"] == "12 Phố Huế, phường Hai Bà Trưng"
-    assert "Rác cồng kềnh, Rác sinh hoạt" in request["description"]
+    assert request["attributes"] == [
+        {"code": "waste_type", "values": ["bulky", "household"]},
+        {"code": "days_uncollected", "values": ["3"]},
+    ]
     assert (request["lat"], request["long"], request["media_url"]) == (None, None, None)
 
     # Step: everything in the query string, no body at all.

@@ -39,8 +39,8 @@ from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Role
 from ihanoi_core.permissions import PERMISSIONS
-from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, WORKLIST, QueryRule
-from ihanoi_server.api import complaints, me, procedures, service_requests, surveys, worklist
+from ihanoi_projections.queries.access import DASHBOARD, MY_CASES, OPEN_SURVEYS, WORKLIST, QueryRule
+from ihanoi_server.api import complaints, me, service_requests, surveys, worklist
 from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -431,6 +431,8 @@ def test_the_query_rules_admit_whom_design_names() -> None:
     assert admitted(MY_CASES) == CITIZENS
     assert admitted(WORKLIST) == STAFF | {"foreign_officer"}
     assert admitted(DASHBOARD) == STAFF | {"foreign_officer", "auditor"}
+    # Surveys are answered by citizens, who list the ones they may answer.
+    assert admitted(OPEN_SURVEYS) == CITIZENS
 
 
 LISTS = (
@@ -438,6 +440,7 @@ LISTS = (
     ("/api/v1/worklist", admitted(WORKLIST)),
     ("/api/v1/worklist?assignee=me", admitted(WORKLIST)),
     ("/api/v1/dashboard", admitted(DASHBOARD)),
+    ("/api/v1/surveys", admitted(OPEN_SURVEYS)),
     ("/api/v1/procedures", EVERYONE),
     ("/api/v1/procedures/birth_registration", EVERYONE),
 )
@@ -462,9 +465,16 @@ def test_the_worklist_is_the_callers_agencys_only(world: World) -> None:
         assert (case_id in {item["case_id"] for item in items}) is listed, persona
 
 
-def test_every_route_answers_401_without_a_token(world: World) -> None:
+def test_the_procedure_catalogue_is_public(world: World) -> None:
+    for path in ("/api/v1/procedures", "/api/v1/procedures/birth_registration"):
+        assert world.call(None, "GET", path).status_code == 200
+    response = world.call(None, "GET", "/api/v1/procedures/no_such_procedure")
+    assert (response.status_code, response.json()["code"]) == (404, "procedure_not_found")
+
+
+def test_every_route_but_the_public_ones_answers_401_without_a_token(world: World) -> None:
     seen = {}
-    for module in (complaints, service_requests, surveys, me, worklist, procedures):
+    for module in (complaints, service_requests, surveys, me, worklist):
         for route in module.routes:
             path = route.path.replace("{id}", str(uuid.uuid4())).replace("{code}", "birth_registration")
             for method in sorted(set(route.methods or ()) - {"HEAD"}):

@@ -223,13 +223,17 @@ def test_public_alerts_built_in_batches_equal_a_rebuild_from_zero(
     assert alerts.rows() == incremental
 
 
-def flood_report(app: Ihanoi, ward: str, depth: int | None = None) -> UUID:
+def flood_report(app: Ihanoi, ward: str, depth: int | None = None, *, in_text: bool = False) -> UUID:
+    """A flood report; its depth as the structured attribute, or ``in_text`` as
+    Open311 wrote answers into the description before reports had attributes."""
     text = "Nước ngập ngang bánh xe trước cổng chợ."
-    if depth is not None:  # as Open311 writes an attribute answer into the description
+    attributes: dict[str, str | list[str]] = {}
+    if depth is not None and in_text:
         text += f"\n\nĐộ sâu ngập ước tính (cm): {depth}"
-    return app.handle(
-        CITIZEN, SubmitReport(category="flooding", description=text, location=LocationIn(ward=ward))
-    ).case_id
+    elif depth is not None:
+        attributes["depth_cm"] = str(depth)
+    filing = SubmitReport(category="flooding", description=text, location=LocationIn(ward=ward), attributes=attributes)
+    return app.handle(CITIZEN, filing).case_id
 
 
 def test_flood_hotspots_suggest_an_alert_to_the_leader_of_the_agency_the_reports_go_to(
@@ -239,7 +243,7 @@ def test_flood_hotspots_suggest_an_alert_to_the_leader_of_the_agency_the_reports
 
     # Step: two reports in Hoàn Kiếm, one 45 cm deep in Cầu Giấy; a pothole does not count.
     flood_report(app, "HOAN_KIEM")
-    flood_report(app, "HOAN_KIEM", depth=10)
+    flood_report(app, "HOAN_KIEM", depth=10, in_text=True)
     flood_report(app, "CAU_GIAY", depth=45)
     app.handle(CITIZEN, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn(ward="HOAN_KIEM")))
     projector.catch_up()

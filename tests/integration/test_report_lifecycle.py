@@ -36,6 +36,7 @@ from ihanoi_core.errors import (
     IdempotencyKeyReusedError,
     InvalidTransitionError,
     RuleViolationError,
+    ValidationError,
     VersionMismatchError,
 )
 from ihanoi_core.settings import Settings
@@ -332,3 +333,67 @@ def test_closing_notes_stored_before_events_carried_them_load_with_the_words_the
         app.get_case(other_citizen, third.case_id)["public_note"]
         == "Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: EVN Hà Nội"
     )
+
+
+def test_attribute_answers_are_kept_as_structured_attributes_in_canonical_form(app: Ihanoi, citizen: Principal) -> None:
+    # Step: a citizen answers the waste category's questions, one list choice by its name.
+    filed = app.handle(
+        citizen,
+        SubmitReport(
+            category="uncollected_waste",
+            description="Rác ở đầu ngõ",
+            location=HOAN_KIEM,
+            attributes={"days_uncollected": " 4 ", "waste_type": ["Rác cồng kềnh", "household", "bulky"]},
+        ),
+    )
+    # Step: the report keeps them apart from its description, keys for choices, in the category's order.
+    report = app.get_case(citizen, filed.case_id)
+    assert report["description"] == "Rác ở đầu ngõ"
+    assert report["attributes"] == {"waste_type": ("bulky", "household"), "days_uncollected": "4"}
+    assert list(report["attributes"]) == ["waste_type", "days_uncollected"]
+
+
+def test_attribute_answers_the_category_does_not_ask_for_or_cannot_take_are_refused(
+    app: Ihanoi, citizen: Principal
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        app.handle(
+            citizen,
+            SubmitReport(
+                category="pothole",
+                description="Ổ gà",
+                location=HOAN_KIEM,
+                attributes={"road_type": ["alley", "street"], "size": "huge", "colour": "red"},
+            ),
+        )
+    assert refused.value.errors == {
+        "attributes.colour": "is not a question of category 'pothole'",
+        "attributes.road_type": "takes one value",
+        "attributes.size": "must be among large, medium, small",
+    }
+    # Step: the JSON API does not insist on a required answer (Open311 does: its clients saw the definition).
+    assert app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM)).created
+
+
+def test_a_report_submitted_before_answers_were_kept_loads_with_none(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: a report's Submitted event is copied into the store under test in
+    # its version 1 shape, which had no attributes.
+    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock)
+    first = scratch.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    stored = []
+    for event in [*scratch.events.get(first.case_id), *scratch.events.get(code_id(first.code))]:
+        record = app.mapper.to_stored_event(event)
+        if event.originator_id == first.case_id and event.originator_version == 1:
+            state = app.mapper.transcoder.decode(record.state)
+            assert state.pop("class_version") == 2
+            del state["attributes"]
+            record = StoredEvent(record.originator_id, record.originator_version, record.topic,
+                                 app.mapper.transcoder.encode(state))  # fmt: skip
+        stored.append(record)
+    app.recorder.insert_events(stored)
+    scratch.close()
+    # Step: it loads, with no answers.
+    report = app.get_case(citizen, first.case_id)
+    assert (report["description"], report["attributes"]) == ("Ổ gà", {})

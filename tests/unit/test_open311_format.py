@@ -33,7 +33,7 @@ DIRECTORY = load_directory()
 REQUEST_FIELDS = [
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes", "support_count",
 ]  # fmt: skip
 
 
@@ -258,7 +258,7 @@ def test_folding_ignores_case_diacritics_and_punctuation() -> None:
     assert folded("Phường  Đống Đa,") == "phuong dong da"
 
 
-def test_a_submission_appends_attribute_answers_and_keeps_the_contact_private() -> None:
+def test_a_submission_keeps_attribute_answers_apart_and_the_contact_private() -> None:
     params = Params([
         ("description", "Rác ở đầu ngõ"), ("address_string", "Ngõ 12, phường Bạch Mai"),
         ("attribute[waste_type]", "bulky,household"), ("attribute[days_uncollected]", "4"),
@@ -266,9 +266,8 @@ def test_a_submission_appends_attribute_answers_and_keeps_the_contact_private() 
     ])  # fmt: skip
     filed = submission(params, DIRECTORY.categories["uncollected_waste"], DIRECTORY)
     assert filed.location.ward == "BACH_MAI"
-    assert filed.description.startswith("Rác ở đầu ngõ\n\n")
-    assert "Rác cồng kềnh, Rác sinh hoạt" in filed.description
-    assert "bao nhiêu ngày: 4" in filed.description
+    assert filed.description == "Rác ở đầu ngõ"
+    assert filed.attributes == {"waste_type": ("bulky", "household"), "days_uncollected": "4"}
     assert filed.contact is not None
     assert (filed.contact.name, filed.contact.phone) == ("Nguyễn Văn An", "+84 912 345 678")
 
@@ -276,8 +275,18 @@ def test_a_submission_appends_attribute_answers_and_keeps_the_contact_private() 
 def test_a_list_answer_may_name_the_choice_instead_of_its_key() -> None:
     params = Params([("ward", "BA_DINH"), ("attribute[road_type]", "Ngõ, ngách")])
     filed = submission(params, DIRECTORY.categories["pothole"], DIRECTORY)
-    assert filed.description.endswith(": Ngõ, ngách")
+    assert filed.attributes == {"road_type": "alley"}
     assert filed.location.ward == "BA_DINH"
+
+
+def test_a_required_attribute_left_out_is_a_problem_and_one_not_asked_is_ignored() -> None:
+    params = Params([("ward", "BA_DINH"), ("attribute[size]", "small"), ("attribute[colour]", "red")])
+    with pytest.raises(Open311Error) as refused:
+        submission(params, DIRECTORY.categories["pothole"], DIRECTORY)
+    assert refused.value.descriptions[0].startswith("attribute[road_type] is required")
+    filed = submission(Params([*params.items, ("attribute[road_type]", "street")]), DIRECTORY.categories["pothole"],
+                       DIRECTORY)  # fmt: skip
+    assert filed.attributes == {"road_type": "street", "size": "small"}
 
 
 def test_a_submission_names_every_problem_at_once() -> None:

@@ -11,6 +11,8 @@ Its class attributes say the rest:
 - ``roles``: who may run it once the case is visible to them (DESIGN §2),
   with ``roles_by_kind`` overriding them for one kind of case and ``kinds``
   limiting which kinds of the family it applies to;
+- ``on_public_feed``: the case need only be one the public feed shows (any
+  report), not visible to the principal: a citizen supports another's report;
 - the docstring: its summary (``summary_of``), for the API description.
 
 Fields and class attributes share one namespace, so an input may not be
@@ -77,6 +79,7 @@ class CaseCommand(Command, frozen=True, kw_only=True):
     case: UUID | str
     family: ClassVar[type[Case]]
     kinds: ClassVar[tuple[str, ...]] = ()
+    on_public_feed: ClassVar[bool] = False
     roles_by_kind: ClassVar[Mapping[str, frozenset[Role]]] = {}
 
     @classmethod

@@ -2,21 +2,28 @@
 
 Staff (officers and leaders of the agency the report is routed to) run its
 lifecycle; only a leader hands it to another agency; the reporter reopens and
-rates it. The statuses each step is valid from are ``Report.TRANSITIONS``.
+rates it; any other citizen may support an open report ("tôi cũng gặp"),
+which the public feed shows them. The statuses each step is valid from are ``Report.TRANSITIONS``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
+import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
 from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, RatingComment, ShortText, Stars, Text, Url
+from ihanoi_core.directory.answers import MAX_ANSWER_LENGTH, MAX_ANSWERS, MAX_VALUES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Channel, Priority, Role
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
+
+AttributeCode = Annotated[str, Meta(min_length=1, max_length=100)]
+AttributeValue = Annotated[str, Meta(max_length=MAX_ANSWER_LENGTH)]
+AttributeAnswer = AttributeValue | Annotated[list[AttributeValue], Meta(max_length=MAX_VALUES)]
 
 
 class SubmitReport(CreateCommand, frozen=True, kw_only=True):
@@ -36,6 +43,11 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     contact: ContactIn | None = None
     media_urls: Annotated[tuple[Url, ...], Meta(max_length=10)] = ()
     anonymous: bool = False
+    # Answers to the category's extra questions (its Open311 service definition
+    # attributes): code → a value, or several keys of a multiple-choice list.
+    attributes: Annotated[dict[AttributeCode, AttributeAnswer], Meta(max_length=MAX_ANSWERS)] = msgspec.field(
+        default_factory=dict
+    )
 
 
 class ReportCommand(CaseCommand, frozen=True, kw_only=True):
@@ -130,3 +142,17 @@ class RateReport(ReportCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = CITIZEN
     stars: Stars
     comment: RatingComment | None = None
+
+
+class SupportReport(ReportCommand, frozen=True, kw_only=True):
+    """Support an open report of someone else ("tôi cũng gặp") instead of filing a duplicate.
+
+    Any citizen may run it on any report of the public feed, not only their
+    own (``on_public_feed``); each citizen counts once (a repeat changes
+    nothing) and is recorded only as a keyed pseudonym; the public sees the
+    count. Refused on one's own report (409 ``rule_violation``) and on a report
+    that is no longer open (409 ``invalid_transition``)."""
+
+    name: ClassVar[str] = "support"
+    roles: ClassVar[frozenset[Role]] = CITIZEN
+    on_public_feed: ClassVar[bool] = True

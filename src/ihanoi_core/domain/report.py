@@ -6,7 +6,9 @@ Lifecycle (DESIGN §3.1):
 the exits ``rejected``, ``duplicate``, ``transferred`` (to another agency, which
 must acknowledge again), ``not_responsible`` and ``reopened`` (by the reporter
 within the reopen window after resolution: back to ``in_progress``, counted
-against the agency). Two clocks run: acknowledge within 8 working hours of
+against the agency). While a report is open, other citizens who meet the same
+problem may *support* it ("tôi cũng gặp") instead of filing a duplicate: each
+counts once, recorded under a keyed pseudonym, never by name. Two clocks run: acknowledge within 8 working hours of
 receipt, then resolve within the priority's period after acknowledgement
 (QĐ 1207/QĐ-UBND). Each deadline is computed when decided and stored in the
 event.
@@ -22,9 +24,16 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.report_values import AWAITING_ACKNOWLEDGEMENT, ERASED_STATE, PERSONAL_DATA, ReportStatus
+from ihanoi_core.domain.report_values import (
+    AWAITING_ACKNOWLEDGEMENT,
+    ERASED_STATE,
+    OPEN_STATUSES,
+    PERSONAL_DATA,
+    ReportStatus,
+)
 from ihanoi_core.domain.report_values import ReportStatus as S
 from ihanoi_core.domain.values import (
+    ANONYMOUS_SUBJECT,
     Channel,
     Clock,
     Contact,
@@ -33,8 +42,13 @@ from ihanoi_core.domain.values import (
     Location,
     Principal,
     Priority,
+    Role,
 )
 from ihanoi_core.errors import RuleViolationError
+
+# Recorded as the actor of a support instead of the citizen: the report's owner
+# reads its history, and must not learn who else met the problem.
+SUPPORTER = Principal(ANONYMOUS_SUBJECT, Role.CITIZEN)
 
 
 class Report(Case):
@@ -55,6 +69,7 @@ class Report(Case):
         "declare_not_responsible": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED),
         "reopen": (S.RESOLVED, S.CLOSED),
         "rate": (S.RESOLVED, S.CLOSED),
+        "support": OPEN_STATUSES,
     }
     MAX_DESCRIPTION = 4000
     PERSONAL_DATA = PERSONAL_DATA
@@ -85,8 +100,11 @@ class Report(Case):
         acknowledge_rule: DeadlineRule,
         calendar: DeadlineCalendar,
         timestamp: datetime,
+        attributes: Mapping[str, str | tuple[str, ...]] | None = None,
     ) -> Report:
-        """File a report routed to ``agency``; the acknowledgement clock starts now."""
+        """File a report routed to ``agency``; the acknowledgement clock starts now.
+        ``attributes`` are the answers to its category's extra questions (Open311
+        service definition attributes), checked by the caller against the directory."""
         description = cls._require_text(None, "description", description, cls.MAX_DESCRIPTION)
         clock = Clock(started_at=timestamp, rule=acknowledge_rule)
         return cls(
@@ -102,12 +120,38 @@ class Report(Case):
             reporter=reporter,
             contact=contact,
             media_urls=media_urls,
+            attributes=dict(attributes or {}),
             clock=clock,
             due_at=calendar.due(clock),
             timestamp=timestamp,
         )
 
-    @event("Submitted")
+    class Submitted(Case.Created):
+        """Version 2 added ``attributes``, the answers to the category's extra
+        questions; version 1 had none (Open311 answers were written into the
+        description), so its events load with none."""
+
+        class_version = 2
+        code: str
+        actor: Principal
+        category: str
+        description: str
+        location: Location
+        agency: str
+        priority: Priority
+        channel: Channel
+        reporter: str | None
+        contact: Contact | None
+        media_urls: tuple[str, ...]
+        attributes: dict[str, str | tuple[str, ...]]
+        clock: Clock
+        due_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["attributes"] = {}
+
+    @event(Submitted)
     def __init__(
         self,
         *,
@@ -123,6 +167,7 @@ class Report(Case):
         reporter: str | None,
         contact: Contact | None,
         media_urls: tuple[str, ...],
+        attributes: dict[str, str | tuple[str, ...]],
         clock: Clock,
         due_at: datetime,
         timestamp: datetime,
@@ -138,6 +183,7 @@ class Report(Case):
         self.owner = reporter
         self.contact = contact
         self.media_urls = media_urls
+        self.attributes = attributes
         self.clock = clock
         self.due_at = due_at
         self.assignee = None
@@ -149,6 +195,10 @@ class Report(Case):
         self.rating: int | None = None
         self.duplicate_of: UUID | None = None
         self.responsible: str | None = None
+        self.support_count = 0
+        # The supporters' pseudonyms: private (``case_view`` leaves out names
+        # starting with ``_``), only the count is shown.
+        self._supporters: set[str] = set()
 
     # -- staff commands ---------------------------------------------------
 
@@ -393,3 +443,26 @@ class Report(Case):
     @event("Rated")
     def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
         self.rating = stars
+
+    # -- other citizens ----------------------------------------------------------
+
+    def support(self, actor: Principal, supporter: str, *, timestamp: datetime) -> None:
+        """A citizen who meets the same problem supports the report ("tôi cũng
+        gặp") instead of filing a duplicate. ``supporter`` is the citizen's keyed
+        pseudonym for this report (the application derives it): the event records
+        it and an anonymous actor, never who the citizen is. Only while the report
+        is open, never one's own report; a second support by the same citizen
+        changes nothing (no event), so a retried request is harmless."""
+        self._require("support")
+        if self.owner is not None and actor.subject == self.owner:
+            raise RuleViolationError(self.id, "own_report", "You cannot support your own report.")
+        if not supporter.strip():
+            raise RuleViolationError(self.id, "supporter", "A support needs the supporter's pseudonym.")
+        if supporter in self._supporters:
+            return
+        self._support(actor=SUPPORTER, supporter=supporter, timestamp=timestamp)
+
+    @event("Supported")
+    def _support(self, actor: Principal, supporter: str, timestamp: datetime) -> None:
+        self._supporters.add(supporter)
+        self.support_count = len(self._supporters)

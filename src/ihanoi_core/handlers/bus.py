@@ -20,6 +20,7 @@ status, version and the log position to wait for when reading one's own write.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,7 @@ from ihanoi_core.errors import (
     VersionMismatchError,
 )
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache, clone
+from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.handlers.table import HANDLERS, Build, Context
 from ihanoi_core.permissions import authorize, authorize_create, can_see
@@ -81,10 +83,22 @@ class CommandBus:
     timezone: ZoneInfo
 
     if TYPE_CHECKING:
+        personal_keys: KeyStore
         repository: Repository[UUID]
         events: EventStore[UUID]
 
         def _max_position(self) -> int: ...
+
+    # -- pseudonyms ------------------------------------------------------------
+
+    def pseudonym(self, case_id: UUID, subject: str) -> str:
+        """A citizen's pseudonym for one case (a report's supporter): keyed by
+        the personal-data store's secret pepper (``KeyStore.subject_hash``), so it
+        cannot be recomputed from a subject id without it, stays stable when the
+        JWT secret rotates, and differs between cases, so two pseudonyms never
+        show that one citizen supported both reports."""
+        key = bytes.fromhex(self.personal_keys.subject_hash(subject))
+        return hmac.new(key, case_id.bytes, hashlib.sha256).hexdigest()[:32]
 
     # -- loading and saving -------------------------------------------------
 
@@ -193,6 +207,7 @@ class CommandBus:
             command.step(),
             lambda case, now: decide(case, command, Context(principal, now, self)),
             expected_version,
+            on_public_feed=command.on_public_feed,
         )
 
     def _create_case(
@@ -230,12 +245,16 @@ class CommandBus:
         command: str,
         decide: Callable[[CaseT, datetime], None],
         expected_version: int | None = None,
+        *,
+        on_public_feed: bool = False,
     ) -> CommandResult:
         case = self._load(case_id, kind)
-        authorize(principal, case, command, case_id)
+        authorize(principal, case, command, case_id, on_public_feed=on_public_feed)
         if expected_version is not None and case.version != expected_version:
             raise VersionMismatchError(case_id, expected_version, case.version)
         decide(case, self.clock())
+        if not case.pending_events:  # The case decided nothing changes (a repeated support).
+            return self._result(case, self._max_position())
         try:
             recordings = self._store(case)
         except IntegrityError:

@@ -3,6 +3,7 @@
 Routing and deadlines come from the directory: category + ward → agency;
 acknowledge within ``report_acknowledge``; resolve within the category's (or
 the default) period for the priority; reopen within ``report_reopen_window``.
+A supporter is recorded by their pseudonym for the report (``CommandBus.pseudonym``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from ihanoi_core.commands.reports import (
     ResolveReport,
     StartReport,
     SubmitReport,
+    SupportReport,
     TransferReport,
 )
+from ihanoi_core.directory.answers import check_answers
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
@@ -33,8 +36,10 @@ from ihanoi_core.handlers.table import Build, Context, creates, decides, decides
 @creates(SubmitReport)
 def submit(command: SubmitReport, ctx: Context) -> Build:
     directory = ctx.directory
-    if directory.categories.get(command.category) is None:
+    category = directory.categories.get(command.category)
+    if category is None:
         raise ValidationError({"category": f"unknown report category {command.category!r}"})
+    attributes = check_answers(category, command.attributes)
     location = command.location.value()
     if directory.wards.get(location.ward) is None:
         raise ValidationError({"location.ward": f"unknown ward {location.ward!r}"})
@@ -58,6 +63,7 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
             reporter=reporter,
             contact=contact,
             media_urls=tuple(command.media_urls),
+            attributes=attributes,
             acknowledge_rule=acknowledge_rule,
             calendar=ctx.calendar,
             timestamp=ctx.now,
@@ -136,3 +142,9 @@ def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
 
 
 decides_by(RateReport, Report.rate)
+
+
+@decides(SupportReport)
+def support(report: Report, command: SupportReport, ctx: Context) -> None:
+    supporter = ctx.bus.pseudonym(report.id, ctx.principal.subject)
+    report.support(ctx.principal, supporter, timestamp=ctx.now)

@@ -5,6 +5,7 @@ resolve deadline and answers; the reporter reopens or rates, and staff close.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from ihanoi_core.commands.reports import (
     ResolveReport,
     StartReport,
     SubmitReport,
+    SupportReport,
     TransferReport,
 )
 from ihanoi_core.commands.values import ContactIn, LocationIn
@@ -83,6 +85,7 @@ class ReportStories(Engine):
         if report is None or not (yield from self._screen_report(report)):
             return
         case_id, owner = report.case_id, report.owner
+        self._support_report(report)
         if not (yield from self._resolve_report(report)):
             return
         if owner is not None and rng.random() < 0.08:
@@ -110,6 +113,19 @@ class ReportStories(Engine):
             # Nobody can reopen a report filed for a caller or anonymously.
             yield self._office(rng.uniform(0.5, 6))
         self._run(partial(app.handle, self._staff(report.agency), CloseReport(case=case_id)))
+
+    def _support_report(self, report: ReportState) -> None:
+        """Now and then neighbours who meet the same problem support the
+        acknowledged report ("tôi cũng gặp") instead of filing it again. Its own
+        random stream (seeded by the run's seed and the report), so adding
+        supports left every other story of a seed as it was."""
+        rng = random.Random(f"{self.seed}:supports:{report.case_id}")
+        if rng.random() >= 0.2:
+            return
+        for _ in range(rng.randint(1, 5)):
+            supporter = rng.choice(self.citizens).principal
+            if supporter != report.owner:
+                self._run(partial(self.app.handle, supporter, SupportReport(case=report.case_id)))
 
     def _file_report(self, ident: str) -> ReportState | None:
         """A citizen (or the hotline, or a partner app) files a report; now and

@@ -119,10 +119,12 @@ def create_route(collection: str, command_type: type[CreateCommand]) -> Route:
 # -- what the API description says of a command --------------------------------------------
 
 
-def role_names(roles: Iterable[Role]) -> list[str]:
-    """In the order of ``Role``; a citizen acts on their own cases only."""
+def role_names(roles: Iterable[Role], *, on_public_feed: bool = False) -> list[str]:
+    """In the order of ``Role``; a citizen acts on their own cases only, except
+    by a command that runs on any case of the public feed (supporting a report)."""
     chosen = set(roles)
-    return [f"{role} (own)" if role is Role.CITIZEN else str(role) for role in Role if role in chosen]
+    own = "(any public report)" if on_public_feed else "(own)"
+    return [f"{role} {own}" if role is Role.CITIZEN else str(role) for role in Role if role in chosen]
 
 
 def per_kind(kinds: tuple[str, ...], lists: dict[str, list[str]], every: tuple[str, ...]) -> list[str]:
@@ -135,7 +137,9 @@ def per_kind(kinds: tuple[str, ...], lists: dict[str, list[str]], every: tuple[s
 
 def documented_roles(command_type: type[CaseCommand]) -> list[str]:
     kinds = command_type.applies_to()
-    lists = {kind: role_names(command_type.roles_for(kind)) for kind in kinds}
+    lists = {
+        kind: role_names(command_type.roles_for(kind), on_public_feed=command_type.on_public_feed) for kind in kinds
+    }
     return per_kind(kinds, lists, command_type.family_kinds())
 
 

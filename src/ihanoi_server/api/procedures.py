@@ -1,6 +1,8 @@
 """``/api/v1/procedures``: the catalogue of administrative procedures (thủ tục hành chính).
 
-Configuration data from the directory, the same for every authenticated role:
+Configuration data from the directory, public: no token is needed (a citizen
+reads what to bring before filing, notes/platform-services §2.8), and a token
+sent along changes nothing:
 code, national code, names, the deciding agency (an agency code, ``ward`` for
 the People's Committee of the ward the dossier is filed in, or ``ward_police``
 for that ward's police), the
@@ -19,7 +21,7 @@ from starlette.routing import Route
 from ihanoi_core.directory import WARD_ROUTING_LEVELS, Directory, Procedure
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.errors import NotFoundError
-from ihanoi_server.http import json_response, principal, state
+from ihanoi_server.http import json_response, state
 from ihanoi_server.openapi.describe import document
 
 
@@ -78,15 +80,13 @@ def describe(procedure: Procedure, directory: Directory) -> ProcedureView:
 
 
 async def list_procedures(request: Request) -> Response:
-    """Every procedure, in the directory's order. Roles: any authenticated."""
-    principal(request)
+    """Every procedure, in the directory's order. Roles: anyone (no token)."""
     directory = state(request).app.directory
     return json_response(ProcedurePage([describe(procedure, directory) for procedure in directory.procedures.values()]))
 
 
 async def get_procedure(request: Request) -> Response:
-    """One procedure by code. Roles: any authenticated."""
-    principal(request)
+    """One procedure by code. Roles: anyone (no token)."""
     directory = state(request).app.directory
     code: str = request.path_params["code"]
     procedure = directory.get_procedure(code)
@@ -99,5 +99,5 @@ routes = [
     Route("/api/v1/procedures", list_procedures, methods=["GET"], name="procedures:list"),
     Route("/api/v1/procedures/{code}", get_procedure, methods=["GET"], name="procedures:read"),
 ]
-document("procedures:list", response=ProcedurePage)
-document("procedures:read", response=ProcedureView)
+document("procedures:list", response=ProcedurePage, auth="none", problems=())
+document("procedures:read", response=ProcedureView, auth="none", problems=(404,))

@@ -19,6 +19,11 @@ A client that reads too slowly, whose token expires, or whose server stops is
 sent ``event: reconnect`` (``too_slow``, ``token_expired``, ``server_stopping``)
 and the stream ends; it resumes with its last id (and, after expiry, a new
 token). Pings (SSE comments) keep proxies from timing out.
+
+A web page's ``EventSource`` cannot send ``Authorization``: it opens a stream
+with the session cookie (sent same-origin) or a single-use ``?ticket=``
+(``session_auth.redeem_ticket``); the stream then ends with ``token_expired``
+when the session, or the credential the ticket was asked with, ends.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
 from ihanoi_server.live import LiveFeed, Subscription
 from ihanoi_server.openapi.describe import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
+from ihanoi_server.session_auth import redeem_ticket
 
 PING_SECONDS = 15
 SEND_TIMEOUT_SECONDS = 30
@@ -222,6 +228,7 @@ async def open_stream(request: Request, accepts: Accepts, frame: Frame = case_ev
 async def me_stream(request: Request) -> Response:
     """Follow the changes of your own cases (citizens), and with ``?ward=``
     the alerts issued for those wards (``event: alert``)."""
+    await redeem_ticket(request)
     who = principal(request)
     if who.role is not Role.CITIZEN:
         raise ForbiddenError("follow_own_cases", who.role.value)
@@ -238,6 +245,7 @@ async def me_stream(request: Request) -> Response:
 
 async def worklist_stream(request: Request) -> Response:
     """Follow the changes of your agency's cases (officers and leaders)."""
+    await redeem_ticket(request)
     who = principal(request)
     if not who.is_staff:
         raise ForbiddenError("follow_the_worklist", who.role.value)
@@ -258,37 +266,48 @@ STREAM_FORMAT = (
 )
 
 
-def document_stream(name: str, summary: str, who: str, roles: tuple[str, ...]) -> None:
+def document_stream(
+    name: str,
+    summary: str,
+    who: str,
+    roles: tuple[str, ...],
+    *,
+    extra_query: tuple[Query, ...] = (),
+    extra_events: dict[str, type[msgspec.Struct]] | None = None,
+) -> None:
     document(
         name,
         summary=summary,
         description=f"{who} {STREAM_FORMAT}",
-        query=[Query("last_event_id", POSITION_SCHEMA, "Resume after this log position (Last-Event-ID wins).")],
+        query=[
+            Query("last_event_id", POSITION_SCHEMA, "Resume after this log position (Last-Event-ID wins)."),
+            Query(
+                "ticket",
+                str,
+                "A single-use stream ticket (POST /api/v1/stream-tickets), for a browser's "
+                "EventSource, which cannot send Authorization; the session cookie works too. Never a token.",
+            ),
+            *extra_query,
+        ],
         headers=[Header("Last-Event-ID", POSITION_SCHEMA, "The id of the last event you received: resume after it.")],
         response={"type": "string", "description": "An endless text/event-stream."},
         media_type="text/event-stream",
-        events={"case": CaseEvent, "reconnect": ReconnectEvent},
+        events={"case": CaseEvent, **(extra_events or {}), "reconnect": ReconnectEvent},
         roles=roles,
-        problems=(400, 401, 403),
+        problems=(400, 401, 403, 422) if extra_query else (400, 401, 403),
     )
 
 
-document_stream("me:stream", "Follow the changes of your own cases", "Citizens: their own cases.", ("citizen",))
-document(
+document_stream(
     "me:stream",
-    summary="Follow the changes of your own cases (and the alerts of your wards)",
-    description=f"Citizens: their own cases, and with `?ward=` (repeatable) every alert message issued for those "
-    f"wards as `event: alert` (an AlertEvent). {STREAM_FORMAT}",
-    query=[
-        Query("last_event_id", POSITION_SCHEMA, "Resume after this log position (Last-Event-ID wins)."),
+    "Follow the changes of your own cases (and the alerts of your wards)",
+    "Citizens: their own cases, and with `?ward=` (repeatable) every alert message issued for those wards "
+    "as `event: alert` (an AlertEvent).",
+    ("citizen",),
+    extra_query=(
         Query("ward", {"type": "string", "maxLength": 64}, "A ward code whose alerts to follow (repeatable)."),
-    ],
-    headers=[Header("Last-Event-ID", POSITION_SCHEMA, "The id of the last event you received: resume after it.")],
-    response={"type": "string", "description": "An endless text/event-stream."},
-    media_type="text/event-stream",
-    events={"case": CaseEvent, "alert": AlertEvent, "reconnect": ReconnectEvent},
-    roles=("citizen",),
-    problems=(400, 401, 403, 422),
+    ),
+    extra_events={"alert": AlertEvent},
 )
 document_stream(
     "worklist:stream",

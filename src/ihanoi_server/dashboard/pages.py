@@ -8,9 +8,10 @@ written as ``\\u003c``…, so no value can close the block.
 
 The pages are shells: a city intranet may have no internet, so they load only
 the server's own ``/dashboard/static/`` CSS and script (``Content-Security-Policy``
-forbids anything else), and the script fetches the figures with the bearer
-token the user pasted (kept in ``sessionStorage``, sent as a header, never in
-an address).
+forbids anything else), and the script fetches the figures with the browser
+session: the session cookie, opened once with a pasted (development) or
+identity-provider token that is never kept or put in an address
+(``api/session.py``), and follows the worklist stream with an ``EventSource``.
 
 The chart (``weekly_chart_svg``) draws three bars per ISO week — received,
 resolved on time, resolved late — on one linear scale from 0, so a bar's
@@ -47,7 +48,8 @@ KPIS: tuple[tuple[str, str], ...] = (
 SCRIPT_KEYS = (
     "login.expired", "login.empty", "status.loading", "status.error", "status.ready", "value.none",
     "number.decimal", "unit.percent", "scope.agency", "scope.all_agencies", "scope.period", "scope.as_of",
-    "overdue.more", "case.empty", "case.error", "case.loading", "case.not_found",
+    "overdue.more", "case.empty", "case.error", "case.loading", "case.not_found", "live.connected",
+    "live.unavailable",
 )  # fmt: skip
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -139,6 +141,11 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         '<p id="scope" class="scope"></p>\n'
         f'<div class="kpis">\n{kpis}</div>\n'
         f'<section class="card"><h2>{e(text["chart.title"])}</h2><div id="chart"></div></section>\n'
+        f'<section class="card" id="live"><h2>{e(text["live.title"])}</h2>\n'
+        '<p id="live-status" role="status" data-live="off"></p>\n'
+        f'<p id="live-empty" class="hint">{e(text["live.waiting"])}</p>\n'
+        '<ol id="live-events"></ol>\n'
+        "</section>\n"
         f'<section class="card" id="by-agency-section" hidden><h2>{e(text["by_agency.title"])}</h2>\n'
         '<table id="by-agency"><thead><tr>'
         f"<th>{e(text['column.agency'])}</th><th>{e(text['kpi.received'])}</th>"

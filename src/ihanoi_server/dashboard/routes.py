@@ -17,8 +17,9 @@ November; by default the 30 days up to now; at most 366 days. ``kind``
 ``position`` (read-your-writes). A bad one is 422 naming the field.
 
 The HTML pages (``/dashboard``, ``/dashboard/cases/{id}``) are shells that need
-no token to load; their script sends the pasted token as a header to the API
-and to ``/dashboard/chart.svg``, the weekly chart rendered here as SVG.
+no token to load; their script reads the API and ``/dashboard/chart.svg`` (the
+weekly chart rendered here as SVG) with the browser session cookie, opened once
+from a token (``api/session.py``).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ async def chart(request: Request) -> Response:
 
 
 async def page(request: Request) -> Response:
-    """The leader dashboard page (HTML; it asks for a token and reads the API with it)."""
+    """The leader dashboard page (HTML; it reads the API with the browser session, asking for a token once)."""
     lang = language(request.query_params.get("lang"))
     agencies = [
         (agency.code, (agency.name_en or agency.name) if lang == "en" else agency.name)
@@ -113,7 +114,7 @@ async def page(request: Request) -> Response:
 
 
 async def case_history(request: Request) -> Response:
-    """A case's history page (HTML; it reads `/api/v1/audit/{id}` with the pasted token)."""
+    """A case's history page (HTML; it reads `/api/v1/audit/{id}` with the browser session)."""
     ref: str = request.path_params["id"]
     if not CASE_REF.match(ref):
         raise HttpProblem(404, "no_such_case", "A case is named by its id or its code.")

@@ -101,8 +101,20 @@ class Open311ServiceDefinition(msgspec.Struct):
     attributes: list[Open311Attribute]
 
 
+class Open311AttributeAnswer(msgspec.Struct):
+    """An answer to one attribute of the service definition (an ihanoi
+    extension of GET Service Requests): its code and the value given, or the
+    keys chosen of a ``multivaluelist``."""
+
+    code: str
+    values: list[str]
+
+
 class Open311ServiceRequest(msgspec.Struct):
-    """A service request as anyone may see it (GET Service Requests / Request)."""
+    """A service request as anyone may see it (GET Service Requests / Request).
+    Two ihanoi extensions follow the spec's fields: ``attributes``, the answers
+    the request was filed with (``attribute[CODE]`` of the POST), and
+    ``support_count``, how many other citizens said "me too"."""
 
     service_request_id: str
     status: str
@@ -121,6 +133,9 @@ class Open311ServiceRequest(msgspec.Struct):
     lat: float | None
     long: float | None
     media_url: str | None
+    # ihanoi extensions, after the spec's fields (clients ignore what they do not know).
+    attributes: list[Open311AttributeAnswer] = []
+    support_count: int = 0
 
 
 class Open311CreatedRequest(msgspec.Struct):
@@ -229,6 +244,11 @@ def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest
         lat=report.latitude,
         long=report.longitude,
         media_url=report.media_urls[0] if report.media_urls else None,
+        attributes=[
+            Open311AttributeAnswer(code=code, values=[value] if isinstance(value, str) else list(value))
+            for code, value in report.attributes.items()
+        ],
+        support_count=report.support_count,
     )
 
 

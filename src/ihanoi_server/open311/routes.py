@@ -12,6 +12,11 @@ partner ``api_key`` (``IHANOI_OPEN311_API_KEYS``). One jurisdiction is served
 (``IHANOI_JURISDICTION``): ``jurisdiction_id`` may be left out, and any other
 value is 404.
 
+GET Service Requests honours ihanoi's documented extensions (docs/open311.md):
+``lat``/``long``/``radius`` (metres, default 100, at most 5000: the requests
+within the circle, nearest first), ``bbox`` (``minLon,minLat,maxLon,maxLat``),
+``ward`` (comma-delimited ward codes); each request carries ``support_count``.
+
 A POST files an ordinary report: channel ``open311``, the category's default
 priority, filed by ``Principal("open311:<key fingerprint>", partner)``, routed
 and deadlined like any other. Its answer waits (at most a few seconds) until the
@@ -21,6 +26,7 @@ public feed has it, so a client may read it back at once.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -37,7 +43,14 @@ from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
-from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
+from ihanoi_projections.public_reports import (
+    CLOSED,
+    OPEN,
+    PublicReport,
+    PublicReportsModel,
+    bounding_box,
+    haversine_m,
+)
 from ihanoi_server.http import MAX_WAIT_SECONDS, idempotency_key, state, wait_for_position
 from ihanoi_server.open311.format import (
     MEDIA_TYPES,
@@ -67,6 +80,10 @@ MAX_RANGE = timedelta(days=90)  # the spec's widest start_date..end_date window
 MAX_PAGE_SIZE = 200
 MAX_PAGE_NUMBER = 10**9  # page and page_size beyond are refused, not read
 MAX_IDS = 200
+DEFAULT_RADIUS_M = 100
+MAX_RADIUS_M = 5000
+# Requests a radius search sorts by distance: beyond, the nearest of them are kept.
+MAX_RADIUS_ROWS = 10_000
 
 Handler = Callable[[Request, str, Params], Awaitable[Response]]
 
@@ -173,8 +190,11 @@ async def list_requests(request: Request, fmt: str, params: Params) -> Response:
     ids = split_list(params.get("service_request_id"))
     # Malformed filters are 400 even beside service_request_id, which overrides them (the spec).
     query = feed_query(params, server.app.clock(), server.app.timezone)
+    circle = circle_of(params)
     if ids:
         found = await run_in_threadpool(find_reports, model, ids[:MAX_IDS])
+    elif circle is not None:
+        found = await run_in_threadpool(within_circle, model, query, *circle)
     else:
         found = await run_in_threadpool(functools.partial(model.search, **query))
     return response(fmt, "service_requests", [service_request(report, server.app.timezone) for report in found])
@@ -215,10 +235,84 @@ def find_reports(model: PublicReportsModel, refs: Sequence[str]) -> list[PublicR
     return list(found.values())
 
 
+def within_circle(
+    model: PublicReportsModel, query: dict[str, Any], latitude: float, longitude: float, radius: float
+) -> list[PublicReport]:
+    """The requests of ``query`` within ``radius`` metres of the point, nearest
+    first (then newest), paged by the query's limit and offset."""
+    limit, offset = query["limit"], query["offset"]
+    rows = model.search(
+        **{**query, "bbox": bounding_box(latitude, longitude, radius), "limit": MAX_RADIUS_ROWS, "offset": 0}
+    )
+    near = [
+        (distance, index, report)
+        for index, report in enumerate(rows)
+        if report.latitude is not None
+        and report.longitude is not None
+        and (distance := haversine_m(latitude, longitude, report.latitude, report.longitude)) <= radius
+    ]
+    near.sort(key=lambda item: (item[0], item[1]))
+    return [report for _, _, report in near[offset : offset + limit]]
+
+
+def coordinate(params: Params, name: str, low: float, high: float, problems: list[str]) -> float | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not low <= number <= high:
+        problems.append(f"{name} must be a number from {low:g} to {high:g}.")
+        return None
+    return number
+
+
+def circle_of(params: Params) -> tuple[float, float, float] | None:
+    """``lat``, ``long`` and ``radius`` (metres) when a radius search is asked
+    for (``feed_query`` has checked them)."""
+    latitude, longitude = params.get("lat"), params.get("long")
+    if latitude is None or longitude is None:
+        return None
+    radius = params.get("radius")
+    return float(latitude), float(longitude), float(radius) if radius is not None else DEFAULT_RADIUS_M
+
+
+def geo_filters(params: Params, problems: list[str]) -> dict[str, Any]:
+    """The extension filters: ``bbox`` and ``ward``; ``lat``/``long``/``radius`` checked here."""
+    latitude = coordinate(params, "lat", -90, 90, problems)
+    longitude = coordinate(params, "long", -180, 180, problems)
+    radius = coordinate(params, "radius", 1, MAX_RADIUS_M, problems)
+    if (params.get("lat") is None) != (params.get("long") is None):
+        problems.append("lat and long go together.")
+    elif radius is not None and (latitude is None or longitude is None):
+        problems.append("radius needs lat and long.")
+    bbox = None
+    if (raw := params.get("bbox")) is not None:
+        try:
+            values = [float(part) for part in raw.split(",")]
+        except ValueError:
+            values = []
+        if (
+            len(values) == 4
+            and all(math.isfinite(v) for v in values)
+            and (-180 <= values[0] <= values[2] <= 180 and -90 <= values[1] <= values[3] <= 90)
+        ):
+            bbox = (values[1], values[0], values[3], values[2])
+        else:
+            problems.append("bbox must be minLon,minLat,maxLon,maxLat in degrees, each min at most its max.")
+    wards = split_list(params.get("ward"))
+    if len(wards) > MAX_IDS:
+        problems.append(f"ward may name at most {MAX_IDS} wards.")
+    return {"bbox": bbox, "wards": wards[:MAX_IDS]}
+
+
 def feed_query(params: Params, now: datetime, zone: tzinfo) -> dict[str, Any]:
     """``PublicReportsModel.search`` arguments for the spec's filters and the
-    page/page_size extension; 400 naming every malformed one."""
+    page/page_size and geographic extensions; 400 naming every malformed one."""
     problems: list[str] = []
+    geo = geo_filters(params, problems)
     start_text, end_text = params.get("start_date"), params.get("end_date")
     start = parse_w3_datetime("start_date", start_text, zone) if start_text else None
     end = parse_w3_datetime("end_date", end_text, zone) if end_text else None
@@ -241,6 +335,7 @@ def feed_query(params: Params, now: datetime, zone: tzinfo) -> dict[str, Any]:
     if problems:
         raise Open311Error(400, *problems)
     return {
+        **geo,
         "open311_status": next(iter(statuses)) if len(statuses) == 1 else None,
         "service_codes": split_list(params.get("service_code")),
         "requested_from": start,
@@ -282,6 +377,7 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         channel=Channel.OPEN311,
         contact=filed.contact,
         media_urls=filed.media_urls,
+        attributes={code: value if isinstance(value, str) else list(value) for code, value in filed.attributes.items()},
     )
     result = await run_in_threadpool(partial(server.app.handle, who, command, idempotency_key=idempotency_key(request)))
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
@@ -347,6 +443,13 @@ for route_name, shape, query in (
         Query("start_date", str, "ISO 8601; with end_date at most 90 days apart (default: the last 90 days)."),
         Query("end_date", str, "ISO 8601."),
         Query("status", str, "`open`, `closed` or both, comma-delimited."),
+        Query("lat", {"type": "number", "minimum": -90, "maximum": 90},
+              "ihanoi extension: with `long`, only requests within `radius` of the point, nearest first."),
+        Query("long", {"type": "number", "minimum": -180, "maximum": 180}, "ihanoi extension: with `lat`."),
+        Query("radius", {"type": "number", "minimum": 1, "maximum": MAX_RADIUS_M},
+              f"ihanoi extension: metres around lat/long (default {DEFAULT_RADIUS_M})."),
+        Query("bbox", str, "ihanoi extension: minLon,minLat,maxLon,maxLat (WGS84 degrees, bounds included)."),
+        Query("ward", str, "ihanoi extension: comma-delimited ward codes."),
         Query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}, "Page number from 1."),
         Query("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
               f"Requests per page (default {MAX_PAGE_SIZE}); a larger page_size is read as {MAX_PAGE_SIZE}."),

@@ -4,8 +4,10 @@ the partner that files it and the ward it is filed in.
 The contact fields become the report's private ``Contact`` (name =
 ``last_name first_name``, the Vietnamese order); ``device_id`` is not kept and
 ``account_id`` is only echoed. Attribute answers are checked against the
-service definition and, as the report has no field for them, appended to its
-description in words. Every problem is collected, so a 400 names them all.
+service definition (``ihanoi_core.directory.answers``, its required
+attributes enforced) and kept as the report's structured ``attributes``; the
+description stays what the client wrote. Every problem is collected, so a 400
+names them all.
 
 The ward, which decides the agency, is chosen in this order:
 
@@ -28,13 +30,14 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC
 
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.directory import Category, Directory
+from ihanoi_core.directory.answers import Answers, check_answers
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import ValidationError
 from ihanoi_server.open311.format import Open311Error
-from ihanoi_server.open311.params import Params, parse_w3_datetime, split_list
+from ihanoi_server.open311.params import Params, split_list
 
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
@@ -56,6 +59,7 @@ class Submission:
     location: LocationIn
     contact: ContactIn | None
     media_urls: tuple[str, ...]
+    attributes: Answers
     account_id: str | None
 
 
@@ -81,7 +85,10 @@ def submission(params: Params, category: Category, directory: Directory) -> Subm
     if not (point or address or address_id or named or params.get("lat") or params.get("long")):
         problems.append("A location was not provided: send lat and long, address_string or address_id.")
     ward = choose_ward(directory, named, point, address, problems)
-    description = described(params.get("description") or category.name_vi, category, answers, problems)
+    description = params.get("description") or category.name_vi
+    if len(description) > MAX_DESCRIPTION:
+        problems.append(f"description must be at most {MAX_DESCRIPTION} characters.")
+    attributes = answered(category, answers, problems)
     contact = contact_of(params, problems)
     media_urls = params.get_all("media_url")
     if len(media_urls) > MAX_MEDIA or not all(URL.fullmatch(url) for url in media_urls):
@@ -100,6 +107,7 @@ def submission(params: Params, category: Category, directory: Directory) -> Subm
         ),
         contact=contact,
         media_urls=tuple(media_urls),
+        attributes=attributes,
         account_id=account_id,
     )
 
@@ -128,49 +136,30 @@ def coordinates(params: Params, problems: list[str]) -> tuple[float, float] | No
     return point
 
 
-def described(text: str, category: Category, answers: dict[str, list[str]], problems: list[str]) -> str:
-    """The description with the attribute answers appended in words, after
-    checking them against the service definition."""
-    lines: list[str] = []
-    for item in category.attributes:
-        given = answers.get(item.code, []) if item.variable else []
-        if not given:
-            if item.required and item.variable:
-                problems.append(f"attribute[{item.code}] is required: {item.description}")
-            continue
-        names = {value.key: value.name for value in item.values}
-        keys = {value.name: value.key for value in item.values}
-        if item.datatype == "multivaluelist" and len(given) == 1 and given[0] not in names | keys:
-            given = split_list(given[0])  # "a,b" from clients that join the keys
-        given = [value if value in names else keys.get(value, value) for value in given]  # a name for its key
-        if item.datatype in ("singlevaluelist", "multivaluelist"):
-            unknown = [value for value in given if value not in names]
-            if unknown or (item.datatype == "singlevaluelist" and len(given) > 1):
-                one = "one of" if item.datatype == "singlevaluelist" else "keys among"
-                problems.append(f"attribute[{item.code}] must be {one}: {', '.join(names)}.")
-                continue
-            shown = ", ".join(names[value] for value in given)
-        elif len(given) > 1:
-            problems.append(f"attribute[{item.code}] takes one value.")
-            continue
-        else:
-            shown = given[0] if item.datatype == "text" else " ".join(given[0].split())
-            if item.datatype == "number" and not is_number(shown):
-                problems.append(f"attribute[{item.code}] must be a number.")
-            elif item.datatype == "datetime":
-                parse_w3_datetime(f"attribute[{item.code}]", shown, UTC)
-        lines.append(f"{item.description.rstrip('?: ')}: {shown}")
-    full = "\n\n".join([text, "\n".join(lines)]) if lines else text
-    if len(full) > MAX_DESCRIPTION:
-        problems.append(f"description (with the attribute answers) must be at most {MAX_DESCRIPTION} characters.")
-    return full
-
-
-def is_number(text: str) -> bool:
+def answered(category: Category, answers: dict[str, list[str]], problems: list[str]) -> Answers:
+    """The attribute answers as the report keeps them (``check_answers`` with
+    the service definition's required ones enforced), each problem worded
+    the Open311 way. A list answer may name its values by key or name, and a
+    ``multivaluelist`` may come as one comma-joined string of keys; answers
+    to attributes the service does not ask are ignored."""
+    asked = {item.code: item for item in category.attributes if item.variable}
+    given: dict[str, list[str]] = {}
+    for code, values in answers.items():
+        item = asked.get(code)
+        if item is None:
+            continue  # not asked (the ward extension among them): ignored, as Open311 servers do
+        if item.datatype == "multivaluelist" and len(values) == 1:
+            names = {value.key for value in item.values} | {value.name for value in item.values}
+            if values[0] not in names:
+                values = split_list(values[0])  # "a,b" from clients that join the keys
+        given[code] = values
     try:
-        return math.isfinite(float(text.replace(",", ".")))
-    except ValueError:
-        return False
+        return check_answers(category, given, require=True)
+    except ValidationError as error:
+        for field, problem in error.errors.items():
+            code = field.removeprefix("attributes.")
+            problems.append(f"attribute[{code}] {problem}." if code != "attributes" else f"attribute: {problem}.")
+        return {}
 
 
 def contact_of(params: Params, problems: list[str]) -> ContactIn | None:

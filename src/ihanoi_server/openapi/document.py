@@ -307,7 +307,10 @@ DESCRIPTION = """\
 Hanoi's digital-citizen platform: field reports, complaints and denunciations,
 public-service dossiers and surveys — every case event-sourced.
 
-* **Auth**: `Authorization: Bearer <JWT>` on everything under `/api/v1`.
+* **Auth**: `Authorization: Bearer <JWT>` on everything under `/api/v1`. A web
+  page of this server may use the session cookie of `POST /api/v1/session`
+  instead (same origin only; `X-CSRF-Token` on unsafe requests), and open a
+  stream with it or with a single-use `?ticket=` (docs/sessions.md).
 * **Writes** return the case and its log `position`; pass `?position=` to a read
   to see your own write. Commands take `If-Match` (the ETag), creates take
   `Idempotency-Key`.

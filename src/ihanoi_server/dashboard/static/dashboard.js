@@ -2,8 +2,14 @@
  * ihanoi leader dashboard: fills the server-rendered shells of /dashboard and
  * /dashboard/cases/{id}. Self-contained (no libraries, no external requests).
  *
- * The pasted bearer token lives in sessionStorage (this tab only) and is sent
- * as the Authorization header of every fetch; it is never put in an address.
+ * It reads the API with the browser session: an HttpOnly cookie this script
+ * cannot read, opened once by POST /api/v1/session with a token (pasted here
+ * in development; in a city deployment the identity provider's login hands it
+ * over). The token is sent once, as a header, and then forgotten; it is never
+ * stored or put in an address. Unsafe requests carry the session's CSRF token
+ * (X-CSRF-Token), kept in memory only and read again from GET /api/v1/session
+ * after a reload. Staff follow their worklist stream with an EventSource,
+ * which sends the cookie (same origin) and needs no token either.
  * Every visible string comes from the page's i18n JSON block; every value from
  * the API is written with textContent or as an attribute, never as markup.
  * Numbers: rates as percentages and hours/ratings with one decimal, rounded
@@ -13,12 +19,14 @@
 (function () {
   "use strict";
 
-  const TOKEN_KEY = "ihanoi.dashboard.token";
   const FILTER_KEYS = ["period_start", "period_end", "kind", "agency"];
   const T = JSON.parse(document.getElementById("i18n").textContent);
   const LANG = document.documentElement.lang;
   const body = document.body;
   let sequence = 0;
+  let session = null;
+  let stream = null;
+  let refreshTimer = null;
 
   function $(id) {
     return document.getElementById(id);
@@ -51,14 +59,11 @@
     }
   }
 
-  async function api(path) {
-    const response = await fetch(path, {
-      headers: { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) },
-      cache: "no-store",
-      credentials: "omit",
-    });
+  async function api(path, options) {
+    const init = Object.assign({ cache: "no-store", credentials: "same-origin" }, options || {});
+    const response = await fetch(path, init);
     if (response.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
+      session = null;
       throw new AuthError();
     }
     if (!response.ok) {
@@ -138,6 +143,7 @@
   // -- log in and out -----------------------------------------------------------
 
   function showLogin(message) {
+    stopLive();
     $("login").hidden = false;
     $("app").hidden = true;
     $("logout").hidden = true;
@@ -277,13 +283,18 @@
     $("chart").replaceChildren(document.importNode(root, true));
   }
 
-  async function loadDashboard(params) {
+  async function loadDashboard(params, position) {
     const mine = ++sequence;
     setState("loading");
     say(T["status.loading"]);
     const query = params.toString();
+    const read = new URLSearchParams(params);
+    if (position) {
+      read.set("position", String(position));
+    }
+    const readQuery = read.toString();
     try {
-      const data = await (await api("/api/v1/dashboard" + (query ? "?" + query : ""))).json();
+      const data = await (await api("/api/v1/dashboard" + (readQuery ? "?" + readQuery : ""))).json();
       if (mine !== sequence) {
         return;
       }
@@ -317,13 +328,89 @@
     }
   }
 
+  // -- live updates (the worklist stream, through the session cookie) --------------
+
+  function stopLive() {
+    if (stream) {
+      stream.close();
+      stream = null;
+    }
+    window.clearTimeout(refreshTimer);
+  }
+
+  function liveStatus(text, state) {
+    const status = $("live-status");
+    if (status) {
+      status.textContent = text;
+      status.dataset.live = state;
+    }
+  }
+
+  function showChange(change) {
+    const row = document.createElement("li");
+    row.className = "live-event";
+    row.dataset.position = String(change.position);
+    row.dataset.caseId = change.case_id;
+    const time = typeof change.at === "string" ? formatMoment(change.at) : "";
+    row.textContent = [time, change.code, T["kind." + change.kind] || change.kind, change.event,
+      T["status_name." + change.status] || change.status].filter(Boolean).join(" · ");
+    const list = $("live-events");
+    list.insertBefore(row, list.firstChild);
+    while (list.children.length > 20) {
+      list.removeChild(list.lastChild);
+    }
+    $("live-empty").hidden = true;
+  }
+
+  function startLive(reload) {
+    stopLive();
+    if (!$("live")) {
+      return;
+    }
+    if (!session || (session.role !== "officer" && session.role !== "leader")) {
+      liveStatus(T["live.unavailable"], "unavailable");
+      return;
+    }
+    stream = new EventSource("/api/v1/worklist/stream");
+    stream.onopen = function () {
+      liveStatus(T["live.connected"], "on");
+    };
+    stream.addEventListener("case", function (event) {
+      const change = JSON.parse(event.data);
+      showChange(change);
+      // The figures once the read models have this change (?position= waits for it).
+      window.clearTimeout(refreshTimer);
+      refreshTimer = window.setTimeout(function () {
+        reload(change.position);
+      }, 500);
+    });
+    stream.addEventListener("reconnect", function (event) {
+      const reason = JSON.parse(event.data).reason;
+      if (reason === "token_expired") {
+        stopLive();
+        session = null;
+        showLogin(T["login.expired"]);
+      }
+      // Otherwise the EventSource reconnects by itself, with its Last-Event-ID.
+    });
+    stream.onerror = function () {
+      if (stream && stream.readyState === EventSource.CLOSED) {
+        liveStatus("", "off");
+      }
+    };
+  }
+
   function startDashboard() {
     $("filters").addEventListener("submit", function (event) {
       event.preventDefault();
       loadDashboard(filterFromInputs());
     });
+    function reload(position) {
+      loadDashboard(new URLSearchParams(body.dataset.query || ""), position);
+    }
     return function () {
       loadDashboard(filterFromAddress());
+      startLive(reload);
     };
   }
 
@@ -398,9 +485,35 @@
 
   // -- start -------------------------------------------------------------------------
 
-  function start() {
+  async function openSession(token) {
+    // The one request that carries the token; the answer sets the session cookie.
+    const response = await api("/api/v1/session", { method: "POST", headers: { Authorization: "Bearer " + token } });
+    session = await response.json();
+  }
+
+  async function resumeSession() {
+    try {
+      session = await (await api("/api/v1/session")).json();
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  async function closeSession() {
+    stopLive();
+    const csrf = session ? session.csrf_token : "";
+    session = null;
+    try {
+      await api("/api/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": csrf || "" } });
+    } catch (ignored) {
+      // Signed out here either way: the cookie is cleared or already worthless.
+    }
+  }
+
+  async function start() {
     const load = body.dataset.page === "case" ? loadCase : startDashboard();
-    $("login-form").addEventListener("submit", function (event) {
+    $("login-form").addEventListener("submit", async function (event) {
       event.preventDefault();
       const pasted = $("token").value.trim().replace(/^bearer\s+/i, "");
       $("token").value = "";
@@ -408,15 +521,20 @@
         showLogin(T["login.empty"]);
         return;
       }
-      sessionStorage.setItem(TOKEN_KEY, pasted);
+      try {
+        await openSession(pasted);
+      } catch (error) {
+        showLogin(error instanceof AuthError ? T["login.expired"] : String(error));
+        return;
+      }
       showApp();
       load();
     });
-    $("logout").addEventListener("click", function () {
-      sessionStorage.removeItem(TOKEN_KEY);
+    $("logout").addEventListener("click", async function () {
+      await closeSession();
       showLogin("");
     });
-    if (sessionStorage.getItem(TOKEN_KEY)) {
+    if (await resumeSession()) {
       showApp();
       load();
     } else {

@@ -1,0 +1,98 @@
+"""Every string the public map page shows, in Vietnamese and English.
+
+Vietnamese is the default; ``?lang=en`` switches. Both languages have the same
+keys (a test checks it). The script gets the strings it needs as JSON with the
+page, so nothing visible is written in the script itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from ihanoi_server.dashboard.i18n import language
+
+_VI: dict[str, str] = {
+    "app.name": "iHanoi — Công dân Thủ đô số",
+    "map.title": "Bản đồ phản ánh hiện trường",
+    "map.subtitle": "Phản ánh công khai của người dân và kết quả xử lý",
+    "lang.switch": "English",
+    "lang.switch_code": "en",
+    "filters.title": "Bộ lọc",
+    "filters.category": "Lĩnh vực",
+    "filters.status": "Trạng thái",
+    "filters.ward": "Phường",
+    "filters.all": "Tất cả",
+    "status.open": "Đang xử lý (tất cả)",
+    "status.closed": "Đã kết thúc (tất cả)",
+    "status_name.submitted": "Mới tiếp nhận",
+    "status_name.acknowledged": "Đã tiếp nhận",
+    "status_name.assigned": "Đã phân công",
+    "status_name.in_progress": "Đang xử lý",
+    "status_name.resolved": "Đã giải quyết",
+    "status_name.closed": "Đã đóng",
+    "status_name.rejected": "Từ chối",
+    "status_name.duplicate": "Trùng lặp",
+    "status_name.transferred": "Đã chuyển cơ quan khác",
+    "status_name.not_responsible": "Không thuộc thẩm quyền",
+    "list.title": "Phản ánh mới nhất trong khung bản đồ",
+    "list.empty": "Không có phản ánh nào phù hợp trong khung bản đồ.",
+    "count.shown": "phản ánh trên bản đồ",
+    "count.more": "Chỉ hiển thị những phản ánh mới nhất; hãy phóng to hoặc lọc thêm.",
+    "state.loading": "Đang tải…",
+    "state.error": "Không tải được dữ liệu phản ánh. Vui lòng thử lại.",
+    "basemap.none": "Không có bản đồ nền: các điểm phản ánh vẫn hiển thị theo tọa độ.",
+    "basemap.failed": "Không tải được bản đồ nền; các điểm phản ánh và bộ lọc vẫn hoạt động.",
+    "popup.supports": "người cũng gặp",
+    "popup.filed": "Ngày phản ánh",
+    "popup.agency": "Cơ quan xử lý",
+    "popup.answer": "Trả lời",
+    "footnote": "Chỉ hiển thị phản ánh có tọa độ; không có thông tin cá nhân của người phản ánh.",
+    "map.label": "Bản đồ các phản ánh",
+}
+
+_EN: dict[str, str] = {
+    "app.name": "iHanoi — Digital Capital Citizen",
+    "map.title": "Map of field reports",
+    "map.subtitle": "Citizens' public reports and what was done about them",
+    "lang.switch": "Tiếng Việt",
+    "lang.switch_code": "vi",
+    "filters.title": "Filters",
+    "filters.category": "Category",
+    "filters.status": "Status",
+    "filters.ward": "Ward",
+    "filters.all": "All",
+    "status.open": "Open (all)",
+    "status.closed": "Closed (all)",
+    "status_name.submitted": "Submitted",
+    "status_name.acknowledged": "Acknowledged",
+    "status_name.assigned": "Assigned",
+    "status_name.in_progress": "In progress",
+    "status_name.resolved": "Resolved",
+    "status_name.closed": "Closed",
+    "status_name.rejected": "Rejected",
+    "status_name.duplicate": "Duplicate",
+    "status_name.transferred": "Transferred",
+    "status_name.not_responsible": "Not responsible",
+    "list.title": "Newest reports in the map view",
+    "list.empty": "No matching report in the map view.",
+    "count.shown": "reports on the map",
+    "count.more": "Only the newest reports are shown; zoom in or filter further.",
+    "state.loading": "Loading…",
+    "state.error": "The reports could not be loaded. Please try again.",
+    "basemap.none": "No basemap: the reports are still drawn at their coordinates.",
+    "basemap.failed": "The basemap could not be loaded; the reports and filters still work.",
+    "popup.supports": "others have this problem too",
+    "popup.filed": "Filed",
+    "popup.agency": "Handled by",
+    "popup.answer": "Answer",
+    "footnote": "Only reports with coordinates are shown; nothing about who filed them.",
+    "map.label": "Map of the reports",
+}
+
+STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})
+
+
+def strings(lang: str) -> Mapping[str, str]:
+    """All strings of ``lang`` (an unknown language gets Vietnamese)."""
+    return STRINGS[language(lang)]

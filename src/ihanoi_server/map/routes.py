@@ -1,0 +1,111 @@
+"""``GET /map``, the public map page, and its static files.
+
+The page needs no token: it shows the public feed. Its Content-Security-Policy
+lets it load scripts, styles and data from this server only, and images from
+this server and the configured tile server's origin (``IHANOI_MAP_TILE_URL``;
+``{s}`` subdomains become a ``*.`` wildcard) — nothing else. It sends the
+origin as referrer to the tile server (OpenStreetMap's tile policy asks for
+one), never the page's address.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ihanoi_server.dashboard.i18n import language
+from ihanoi_server.http import state
+from ihanoi_server.map import page as map_page
+from ihanoi_server.map.i18n import strings
+from ihanoi_server.openapi.describe import Query, document
+from ihanoi_server.problems import HttpProblem
+
+TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
+# Every file the page may ask for; anything else is 404.
+STATIC_FILES = frozenset({
+    *map_page.STYLES, *map_page.SCRIPTS,
+    *(f"images/{name}" for name in ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
+                                    "marker-shadow.png")),
+})  # fmt: skip
+
+
+def tile_origin(tile_url: str) -> str | None:
+    """The CSP source of a tile URL template: its scheme, host and port, with a
+    ``{s}`` subdomain as ``*``; ``None`` for no basemap."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "tile-subdomain"))
+    host = (parts.hostname or "").replace("tile-subdomain", "*")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def content_security_policy(tile_url: str) -> str:
+    origin = tile_origin(tile_url)
+    images = "'self' data:" + (f" {origin}" if origin else "")
+    return (
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+async def page(request: Request) -> Response:
+    """The public map page (HTML): public reports with clustering and filters, vi/en."""
+    server = state(request)
+    lang = language(request.query_params.get("lang"))
+    directory = server.app.directory
+    categories = [
+        (category.code, category.name_en if lang == "en" else category.name_vi)
+        for category in directory.categories.values()
+    ]
+    wards = [(ward.code, ward.name) for ward in directory.wards.values()]
+    html = map_page.map_page(
+        lang,
+        strings(lang),
+        categories=categories,
+        wards=wards,
+        tile_url=server.settings.map_tile_url,
+        attribution=server.settings.map_tile_attribution,
+    )
+    return Response(
+        html,
+        media_type="text/html",
+        headers={
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": content_security_policy(server.settings.map_tile_url),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "strict-origin",
+            "X-Frame-Options": "DENY",
+        },
+    )
+
+
+@cache
+def static_file(name: str) -> bytes:
+    return resources.files("ihanoi_server.map").joinpath("static", *name.split("/")).read_bytes()
+
+
+async def static(request: Request) -> Response:
+    """The map page's own script and style and the vendored Leaflet files (no CDN)."""
+    name: str = request.path_params["name"]
+    if name not in STATIC_FILES:
+        raise HttpProblem(404, "no_such_file", "No such map file.")
+    content = await run_in_threadpool(static_file, name)
+    media_type = TYPES[name[name.rindex(".") :]]
+    return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+routes = [
+    Route("/map", page, methods=["GET"], name="map:page"),
+    Route("/map/static/{name:path}", static, methods=["GET"], name="map:static"),
+]
+
+LANG = Query("lang", str, "vi (default) or en.")
+document("map:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=())
+document("map:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,))

@@ -1,0 +1,163 @@
+/* ihanoi public map: draws /public/reports.geojson with Leaflet and markercluster.
+ * Everything visible comes from the page's JSON block (#map-config); text is
+ * put in with textContent, never as HTML. The page works without a basemap:
+ * with no tile URL, or when tiles fail, the markers sit on a plain grid. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var text = config.strings;
+  var body = document.body;
+  var LIMIT = 2000;
+  var STATUS_COLOURS = { open: "#b91c1c", closed: "#15803d" };
+
+  function $(id) { return document.getElementById(id); }
+
+  function setState(state, message) {
+    body.dataset.state = state;
+    $("state").textContent = message || "";
+  }
+
+  var map = L.map("map", { center: config.centre, zoom: 13, minZoom: 3, maxZoom: 19, worldCopyJump: false });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+
+  function basemap(state, key) {
+    body.dataset.basemap = state;
+    var note = $("basemap-note");
+    note.hidden = !key;
+    note.textContent = key ? text[key] : "";
+  }
+
+  if (config.tile_url) {
+    var loaded = 0, failed = 0;
+    var tiles = L.tileLayer(config.tile_url, { maxZoom: 19, attribution: "", crossOrigin: false });
+    // The attribution is plain text: escaped before Leaflet writes it as HTML.
+    var holder = document.createElement("span");
+    holder.textContent = config.attribution;
+    tiles.options.attribution = holder.innerHTML;
+    tiles.on("tileload", function () { loaded += 1; if (body.dataset.basemap !== "loaded") { basemap("loaded", ""); } });
+    tiles.on("tileerror", function () { failed += 1; if (!loaded) { basemap("failed", "basemap.failed"); } });
+    tiles.addTo(map);
+  } else {
+    basemap("none", "basemap.none");
+  }
+
+  var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true });
+  map.addLayer(clusters);
+
+  function line(label, value) {
+    var p = document.createElement("p");
+    if (label) {
+      var strong = document.createElement("strong");
+      strong.textContent = label + ": ";
+      p.appendChild(strong);
+    }
+    p.appendChild(document.createTextNode(value));
+    return p;
+  }
+
+  function statusBadge(props) {
+    var badge = document.createElement("span");
+    badge.className = "status " + props.open311_status;
+    badge.textContent = text["status_name." + props.status] || props.status;
+    return badge;
+  }
+
+  function popup(props) {
+    var box = document.createElement("div");
+    box.className = "popup";
+    var title = document.createElement("h3");
+    title.textContent = props.code + " · " + (config.lang === "en" ? props.service_name_en : props.service_name);
+    box.appendChild(title);
+    var status = document.createElement("p");
+    status.appendChild(statusBadge(props));
+    box.appendChild(status);
+    if (props.description) { box.appendChild(line("", props.description.slice(0, 280))); }
+    if (props.address) { box.appendChild(line("", props.address)); }
+    box.appendChild(line(text["popup.filed"], new Date(props.requested_at).toLocaleString(config.lang === "en" ? "en-GB" : "vi-VN")));
+    if (props.agency_name) { box.appendChild(line(text["popup.agency"], props.agency_name)); }
+    if (props.status_notes) { box.appendChild(line(text["popup.answer"], props.status_notes)); }
+    var supports = document.createElement("p");
+    supports.className = "supports";
+    supports.textContent = props.support_count + " " + text["popup.supports"];
+    box.appendChild(supports);
+    return box;
+  }
+
+  function query() {
+    var bounds = map.getBounds();
+    var params = new URLSearchParams();
+    var west = Math.max(-180, bounds.getWest()), east = Math.min(180, bounds.getEast());
+    var south = Math.max(-90, bounds.getSouth()), north = Math.min(90, bounds.getNorth());
+    params.set("bbox", [west, south, east, north].map(function (v) { return v.toFixed(6); }).join(","));
+    ["category", "status", "ward"].forEach(function (name) {
+      var value = $(name).value;
+      if (value) { params.set(name, value); }
+    });
+    params.set("limit", String(LIMIT));
+    return "/public/reports.geojson?" + params.toString();
+  }
+
+  function show(collection) {
+    clusters.clearLayers();
+    var markers = [];
+    var list = $("list");
+    list.textContent = "";
+    collection.features.forEach(function (feature, index) {
+      var props = feature.properties;
+      var coordinates = feature.geometry.coordinates; // [longitude, latitude]
+      var marker = L.circleMarker([coordinates[1], coordinates[0]], {
+        radius: 7 + Math.min(6, props.support_count), color: "#ffffff", weight: 1.5,
+        fillColor: STATUS_COLOURS[props.open311_status] || "#1d4ed8", fillOpacity: 0.9,
+        className: "report-marker",
+      });
+      marker.feature = feature;
+      marker.bindPopup(function () { return popup(props); });
+      markers.push(marker);
+      if (index < 50) {
+        var item = document.createElement("li");
+        item.dataset.code = props.code;
+        item.appendChild(document.createTextNode(props.code + " — "));
+        item.appendChild(statusBadge(props));
+        item.appendChild(document.createTextNode(" " + (config.lang === "en" ? props.service_name_en : props.service_name) +
+          (props.address ? " · " + props.address : "") + " · " + props.support_count + " " + text["popup.supports"]));
+        list.appendChild(item);
+      }
+    });
+    clusters.addLayers(markers);
+    $("count").textContent = String(collection.features.length);
+    $("count").dataset.count = String(collection.features.length);
+    $("more").hidden = !collection.next;
+    $("list-empty").hidden = collection.features.length > 0;
+  }
+
+  var pending = null;
+  var generation = 0;
+  function refresh() {
+    generation += 1;
+    var mine = generation;
+    setState("loading", text["state.loading"]);
+    fetch(query(), { headers: { Accept: "application/geo+json" }, credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (collection) {
+        if (mine !== generation) { return; }
+        show(collection);
+        body.dataset.query = query();
+        setState("ready", "");
+      })
+      .catch(function () {
+        if (mine === generation) { setState("error", text["state.error"]); }
+      });
+  }
+  function soon() {
+    if (pending) { clearTimeout(pending); }
+    pending = setTimeout(refresh, 150);
+  }
+
+  ["category", "status", "ward"].forEach(function (name) { $(name).addEventListener("change", refresh); });
+  $("filters").addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+  map.on("moveend", soon);
+  refresh();
+})();
