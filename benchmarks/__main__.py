@@ -3,7 +3,18 @@ ceiling measured in the same run, as a ratio."""
 
 from __future__ import annotations
 
-from benchmarks import alerts, audit, http, privacy, public_map, public_results, read_side, sessions, write_side
+from benchmarks import (
+    alerts,
+    audit,
+    http,
+    notifications,
+    privacy,
+    public_map,
+    public_results,
+    read_side,
+    sessions,
+    write_side,
+)
 
 if __name__ == "__main__":
     write_side.run()
@@ -15,3 +26,4 @@ if __name__ == "__main__":
     public_map.run()
     http.run()
     sessions.run()
+    notifications.run()

@@ -33,6 +33,7 @@ from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_reports import PublicReportsModel
@@ -51,6 +52,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AuditChainModel.name: AuditChainModel,
     PublicAlertsModel.name: PublicAlertsModel,
     FloodHotspotsModel.name: FloodHotspotsModel,
+    OutboxModel.name: OutboxModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

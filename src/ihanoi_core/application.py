@@ -46,6 +46,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     surveys,  # noqa: F401
 )
 from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.notifications.preferences import NotificationSettingsCommands
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.consent import ConsentCommands
 from ihanoi_core.privacy.erasure import PrivacyCommands
@@ -61,7 +62,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(ConsentCommands, PrivacyCommands, CommandBus, Application[UUID]):
+class Ihanoi(NotificationSettingsCommands, ConsentCommands, PrivacyCommands, CommandBus, Application[UUID]):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME

@@ -118,6 +118,20 @@ class Settings:
     map_tile_url: str = DEFAULT_MAP_TILE_URL
     map_tile_attribution: str = DEFAULT_MAP_TILE_ATTRIBUTION
 
+    # Notifications (docs/notifications.md): where the adapters deliver, and how
+    # the dispatcher retries. No SMTP URL / gateway URL: that channel's notices wait.
+    notify_smtp_url: str | None = field(default=None, repr=False)
+    notify_mail_from: str = "iHanoi <no-reply@ihanoi.local>"
+    notify_gateway_url: str | None = None
+    notify_gateway_token: str | None = field(default=None, repr=False)
+    # (notice kind, the gateway's template id), e.g. ZNS template ids.
+    notify_gateway_templates: tuple[tuple[str, str], ...] = ()
+    notify_max_attempts: int = 8
+    notify_backoff_seconds: float = 30.0
+    notify_rate_per_second: float = 20.0
+    notify_lease_seconds: float = 60.0
+    notify_batch_size: int = 50
+
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
         if scheme not in ("sqlite", "postgresql", "postgres", "memory"):
@@ -139,6 +153,7 @@ class Settings:
         self._check_sessions()
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
+        self._check_notifications()
         self._check_identity_provider()
         self._check_map_tiles()
         # Development keeps working with any key: it signs with a published one anyway.
@@ -189,6 +204,17 @@ class Settings:
         if self.session_cookie_secure is not None:
             return self.session_cookie_secure
         return self.env != "development"
+
+    def _check_notifications(self) -> None:
+        if self.notify_smtp_url and urlsplit(self.notify_smtp_url).scheme not in ("smtp", "smtps"):
+            raise ConfigurationError("IHANOI_NOTIFY_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://.")
+        if self.notify_gateway_url and urlsplit(self.notify_gateway_url).scheme not in ("http", "https"):
+            raise ConfigurationError("IHANOI_NOTIFY_GATEWAY_URL must be an http:// or https:// URL.")
+        if self.notify_max_attempts < 1 or self.notify_batch_size < 1:
+            raise ConfigurationError("IHANOI_NOTIFY_MAX_ATTEMPTS and IHANOI_NOTIFY_BATCH_SIZE must be at least 1.")
+        for name in ("notify_backoff_seconds", "notify_rate_per_second", "notify_lease_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number.")
 
     def _check_identity_provider(self) -> None:
         given = {
@@ -298,6 +324,7 @@ class Settings:
             "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
             "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
             "map_tile_attribution",
+            "notify_smtp_url", "notify_mail_from", "notify_gateway_url", "notify_gateway_token",
         ):  # fmt: skip
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value
@@ -318,6 +345,8 @@ class Settings:
             kwargs["oidc_algorithms"] = tuple(a.strip() for a in value.split(",") if a.strip())
         if (value := get("OIDC_ROLE_MAP")) is not None:
             kwargs["oidc_role_map"] = role_map(value)
+        if (value := get("NOTIFY_GATEWAY_TEMPLATES")) is not None:
+            kwargs["notify_gateway_templates"] = gateway_templates(value)
         if (value := get("OIDC_ALLOW_HS256")) is not None:
             if value.lower() not in BOOLEANS:
                 raise ConfigurationError(f"IHANOI_OIDC_ALLOW_HS256 must be true or false, not {value!r}.")
@@ -342,6 +371,11 @@ class Settings:
             ("oidc_jwks_max_age", int),
             ("oidc_jwks_refetch_interval", int),
             ("oidc_jwks_timeout", float),
+            ("notify_max_attempts", int),
+            ("notify_backoff_seconds", float),
+            ("notify_rate_per_second", float),
+            ("notify_lease_seconds", float),
+            ("notify_batch_size", int),
         )
         for name, convert in numbers:
             if (value := get(name.upper())) is not None:
@@ -365,4 +399,17 @@ def role_map(text: str) -> tuple[tuple[str, str], ...]:
         if not equals or not value.strip():
             raise ConfigurationError(f"IHANOI_OIDC_ROLE_MAP entries are value=role, not {entry!r}.")
         pairs.append((value.strip(), role.strip()))
+    return tuple(pairs)
+
+
+def gateway_templates(text: str) -> tuple[tuple[str, str], ...]:
+    """``case_status=ZNS-1001, dossier_apology=ZNS-1002`` → pairs (``IHANOI_NOTIFY_GATEWAY_TEMPLATES``)."""
+    pairs = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        kind, equals, template = entry.partition("=")
+        if not equals or not kind.strip() or not template.strip():
+            raise ConfigurationError(f"IHANOI_NOTIFY_GATEWAY_TEMPLATES entries are kind=template_id, not {entry!r}.")
+        pairs.append((kind.strip(), template.strip()))
     return tuple(pairs)

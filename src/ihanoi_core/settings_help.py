@@ -14,6 +14,18 @@ from dataclasses import MISSING, fields
 from ihanoi_core.settings import Settings
 
 MEANINGS: dict[str, str] = {
+    "notify_smtp_url": "where e-mail notices go: smtp://user:password@host:587 (STARTTLS when offered) or "
+    "smtps://host:465; unset: e-mail notices wait in the outbox",
+    "notify_mail_from": "the From: of e-mail notices",
+    "notify_gateway_url": "the HTTP gateway for SMS brandname and Zalo ZNS notices (POST {url}/messages); "
+    "unset: those notices wait in the outbox",
+    "notify_gateway_token": "the bearer token the gateway expects",
+    "notify_gateway_templates": "the gateway's template id per notice kind: kind=id, comma-separated",
+    "notify_max_attempts": "delivery attempts before a notice is dead-lettered",
+    "notify_backoff_seconds": "the first retry's delay; each next one doubles, with up to 50 % jitter",
+    "notify_rate_per_second": "notices the dispatcher sends per second on each channel, at most",
+    "notify_lease_seconds": "how long a claimed notice is the dispatcher's before another may claim it",
+    "notify_batch_size": "notices the dispatcher claims at a time",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

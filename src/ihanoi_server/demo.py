@@ -21,6 +21,7 @@ from ihanoi_core.simulation.alerts import issue_demo_alert
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_notifications import seed_notifications
 
 DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600
@@ -62,6 +63,8 @@ def seed_demo(
     app = Ihanoi(settings)
     try:
         citizen, agency = first_citizen_report(app)
+        if not (existing and if_empty):
+            seed_notifications(app, citizen)
     finally:
         app.close()
     print_tokens(settings, citizen, agency, base_url)

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ihanoi_projections.notifications.admin import STATES, outbox_status
 from ihanoi_projections.read_side import status as projection_status
 from ihanoi_server.http import json_response, state
 from ihanoi_server.problems import problem
@@ -42,6 +43,13 @@ class Metrics:
         self.lag = Gauge(
             "ihanoi_projection_lag_events", "Events not yet applied", ("projection",), registry=self.registry
         )
+        self.outbox = Gauge(
+            "ihanoi_notifications_outbox", "Notices in the outbox", ("channel", "state"), registry=self.registry
+        )
+        self.outbox_oldest = Gauge(
+            "ihanoi_notifications_oldest_due_seconds", "Age of the oldest due notice", ("channel",),
+            registry=self.registry,
+        )  # fmt: skip
 
 
 def route_name(scope: Scope) -> str:
@@ -118,10 +126,14 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus text: requests, latencies, projection lag."""
+    """Prometheus text: requests, latencies, projection lag, the notification outbox."""
     server = state(request)
     statuses = await run_in_threadpool(projection_status, server.app, server.read_side.database)
     registry_metrics: Metrics = request.app.state.metrics
     for item in statuses:
         registry_metrics.lag.labels(item.name).set(item.lag_events)
+    for channel in await run_in_threadpool(outbox_status, server.read_side.database):
+        for outbox_state in STATES:
+            registry_metrics.outbox.labels(channel.channel, outbox_state).set(getattr(channel, outbox_state))
+        registry_metrics.outbox_oldest.labels(channel.channel).set(channel.oldest_due_seconds)
     return Response(generate_latest(registry_metrics.registry), media_type=CONTENT_TYPE_LATEST)

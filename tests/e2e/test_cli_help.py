@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def variables_read_by_settings() -> set[str]:
     source = Path(ihanoi_core.settings.__file__).read_text(encoding="utf-8")
-    read = {f"IHANOI_{name}" for name in re.findall(r'\bget\("([A-Z0-9_]+)"\)', source)}
+    read = {f"IHANOI_{name}" for name in re.findall(r'(?<!\.)\bget\("([A-Z0-9_]+)"\)', source)}
     read |= set(re.findall(r"IHANOI_[A-Z0-9_]+", source))
     read |= {environment_variable(field.name) for field in fields(Settings)}
     return read

@@ -38,7 +38,7 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
         )  # fmt: skip
         assert summary.errors == 0
         assert summary.events >= 5000
-        # Step: the simulation issues no warnings: one alert, issued and updated, for public_alerts.
+        # Step: the simulation issues no warnings: one alert, issued and cancelled, for public_alerts.
         alert = app.handle(OFFICER, DraftAlert(template="ngap_ung", areas=(AreaIn(wards=("HOAN_KIEM",)),)))
         for command in (ApproveAlert(case=alert.case_id), IssueAlert(case=alert.case_id)):
             app.handle(LEADER if isinstance(command, ApproveAlert) else OFFICER, command)
@@ -46,7 +46,10 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
         assert {"report", "complaint", "denunciation", "dossier", "survey", "survey_response"} <= set(summary.cases)
         assert read_side.wait(last.position, timeout=120)
         live = {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
-        assert all(live[name] for name in READ_MODELS), "every read model holds rows"
+        # The simulation enrols nobody for notifications (a code's challenge is
+        # random, its logs must repeat): the outbox's rebuild is
+        # tests/integration/test_notifications.py's.
+        assert all(live[name] for name in READ_MODELS if name != "notifications"), "every read model holds rows"
     finally:
         read_side.close()
 

@@ -7,8 +7,10 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``alert`` (its CAP vocabulary in ``alert_values``); ``case`` is their base
 and ``case_code`` the code index; ``erasure`` holds the requests to erase a
 data subject's personal data, ``consent`` a data subject's consent to each
-purpose beyond case handling, and ``personal`` the declarations of which event fields are personal. The values an
-aggregate's events carry sit beside it (``report_values``, ``grievance_values``,
+purpose beyond case handling, ``contactability`` how a person may be reached
+outside the app (channels, preferences), and ``personal`` the declarations
+of which event fields are personal. The values an aggregate's events carry
+sit beside it (``report_values``, ``grievance_values``,
 ``service_request_values``, ``questionnaire``), the values every aggregate
 uses in ``values``.
 """

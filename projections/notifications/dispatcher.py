@@ -1,0 +1,345 @@
+"""The dispatcher: delivers the outbox's notices, at least once to the
+gateway and exactly once where the gateway honours idempotency keys.
+
+A round claims a batch of due notices of the channels it has a sender for:
+on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` (two dispatchers never claim the
+same row), on SQLite inside ``BEGIN IMMEDIATE`` (one writer at a time). A
+claim sets ``state = 'sending'`` with a lease and counts the attempt, and
+commits before anything is sent: a dispatcher killed mid-send leaves rows
+whose lease runs out, and the next round claims them again and sends them
+with the same idempotency key (the notice's id), so the gateway delivers
+them once. Counting at claim time also bounds a notice that kills its sender
+every time: it is dead-lettered after ``notify_max_attempts`` claims.
+
+For each claimed notice the recipient's ``Contactability`` is read now (not
+when the notice was queued): a channel removed or unverified since, or a
+person erased, cancels the notice; quiet hours (for all but urgent notices)
+put it back until they end. Each attempt is an operational row of
+``notification_attempts`` — not an event. A failure is retried after
+``notify_backoff_seconds`` × 2^(attempt−1), plus up to 50 % jitter; a
+permanent one, or the last attempt, is dead (``ihanoi notifications
+dead-letters``, ``retry``). Each channel is held to ``notify_rate_per_second``.
+
+``run_dispatcher`` is the worker (``ihanoi notifications run``): one active
+per store, others wait as hot standbys on the projection workers' lock.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import orjson
+import structlog
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.notifications.channels import DeliveryError, Message, Sender
+from ihanoi_core.notifications.codes import code_for
+from ihanoi_core.notifications.preferences import Contact
+from ihanoi_core.settings import Settings
+from ihanoi_projections.database import Row, ViewDatabase
+from ihanoi_projections.notifications.outbox import ATTEMPTS, OUTBOX, challenge_ref
+
+log = structlog.get_logger("ihanoi.notifications")
+
+LOCK_NAME = "notifications-dispatcher"
+MICROS = 1_000_000
+IDLE_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 6 * 3600.0
+
+
+def now_micros() -> int:
+    return int(time.time() * MICROS)
+
+
+@dataclass
+class RateLimit:
+    """A token bucket per channel: at most ``rate`` sends a second, bursts of one second's worth."""
+
+    rate: float
+    sleep: Callable[[float], None] = time.sleep
+    _tokens: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, channel: str) -> None:
+        now = time.monotonic()
+        tokens, at = self._tokens.get(channel, (self.rate, now))
+        tokens = min(self.rate, tokens + (now - at) * self.rate)
+        if tokens < 1:
+            wait = (1 - tokens) / self.rate
+            self.sleep(wait)
+            now += wait
+            tokens = 1.0
+        self._tokens[channel] = (tokens - 1, now)
+
+
+@dataclass
+class Counters:
+    """What a dispatcher counts; Prometheus counters when a registry is given."""
+
+    registry: Any = None
+    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._counter = self._latency = None
+        if self.registry is not None:
+            from prometheus_client import Counter, Histogram
+
+            self._counter = Counter(
+                "ihanoi_notifications", "Notice delivery outcomes", ("channel", "outcome"), registry=self.registry
+            )
+            self._latency = Histogram(
+                "ihanoi_notification_delivery_seconds",
+                "From the event to the notice's delivery",
+                ("channel",),
+                buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 6 * 3600),
+                registry=self.registry,
+            )
+
+    def count(self, channel: str, outcome: str, latency: float | None = None) -> None:
+        self.outcomes[(channel, outcome)] = self.outcomes.get((channel, outcome), 0) + 1
+        if self._counter is not None:
+            self._counter.labels(channel, outcome).inc()
+        if self._latency is not None and latency is not None:
+            self._latency.labels(channel).observe(latency)
+
+
+class Dispatcher:
+    """Claims and delivers notices (module docstring)."""
+
+    def __init__(
+        self,
+        app: Ihanoi,
+        database: ViewDatabase,
+        senders: Mapping[str, Sender],
+        settings: Settings,
+        *,
+        worker: str | None = None,
+        counters: Counters | None = None,
+        clock: Callable[[], int] = now_micros,
+        random_fraction: Callable[[], float] = random.random,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.senders = dict(senders)
+        self.settings = settings
+        self.worker = worker or uuid.uuid4().hex
+        self.counters = counters or Counters()
+        self.clock = clock
+        self.random_fraction = random_fraction
+        self.rate = RateLimit(settings.notify_rate_per_second)
+        self.templates: Any = None
+
+    # -- claiming ---------------------------------------------------------------
+
+    def claim(self, limit: int | None = None) -> list[Row]:
+        """Take due notices (pending and due, or sending with a lapsed lease) of
+        the channels this dispatcher can send, counting the attempt."""
+        channels = sorted(self.senders)
+        if not channels:
+            return []
+        now = self.clock()
+        lease_until = now + int(self.settings.notify_lease_seconds * MICROS)
+        marks = ", ".join("?" * len(channels))
+        lock = " FOR UPDATE SKIP LOCKED" if self.database.dialect == "postgres" else ""
+        sql = (
+            f"UPDATE {OUTBOX} SET state = 'sending', attempts = attempts + 1, lease_owner = ?, lease_until = ?"
+            f" WHERE notification_id IN (SELECT notification_id FROM {OUTBOX} WHERE channel IN ({marks})"
+            " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?))"
+            f" ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING *"
+        )
+        params = [self.worker, lease_until, *channels, now, now, limit or self.settings.notify_batch_size]
+        with self.database.transaction() as cursor:
+            rows = cursor.execute(sql, params).fetchall()
+        rows.sort(key=lambda row: (row["next_attempt_at"], row["position"]))
+        return rows
+
+    def run_once(self) -> int:
+        """Claim one batch and deliver it; how many notices were claimed."""
+        rows = self.claim()
+        for row in rows:
+            self.deliver(row)
+        return len(rows)
+
+    def drain(self, timeout: float = 30.0) -> int:
+        """Deliver until nothing is due (tests, the benchmark); how many were handled."""
+        deadline = time.monotonic() + timeout
+        total = 0
+        while time.monotonic() < deadline and (done := self.run_once()):
+            total += done
+        return total
+
+    # -- delivering ---------------------------------------------------------------
+
+    def deliver(self, row: Row) -> str:
+        """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled or deferred."""
+        channel = row["channel"]
+        started = self.clock()
+        params: dict[str, Any] = orjson.loads(row["params"])
+        contact = self.app.contact(UUID(row["recipient"]))
+        to, why = self._address(row, params, contact)
+        if to is None or contact is None:
+            return self._finish(row, "cancelled", started, why, state="cancelled")
+        if not row["urgent"] and (resume := self._after_quiet_hours(contact, started)) is not None:
+            return self._finish(row, "deferred", started, "quiet hours", state="pending", next_at=resume, undo=True)
+        if row["kind"] == "channel_verification":
+            pending = contact.pending[channel]
+            params = {**params, "code": code_for(self.app.code_key, UUID(row["recipient"]), channel, pending.challenge)}
+        subject, text, html = self._render(row["kind"], contact.language, params)
+        message = Message(
+            idempotency_key=row["notification_id"],
+            channel=channel,
+            kind=row["kind"],
+            to=to,
+            language=contact.language,
+            subject=subject,
+            text=text,
+            html=html if channel == "email" else None,
+            params={key: value for key, value in params.items() if key not in ("challenge",)},
+        )
+        self.rate.take(channel)
+        try:
+            self.senders[channel].send(message)
+        except DeliveryError as error:
+            if error.permanent or row["attempts"] >= self.settings.notify_max_attempts:
+                return self._finish(row, "dead", started, error.detail, state="dead")
+            delay = self.backoff(row["attempts"])
+            return self._finish(row, "retry", started, error.detail, state="pending", next_at=started + delay)
+        return self._finish(row, "sent", started, None, state="sent")
+
+    def backoff(self, attempts: int) -> int:
+        """Microseconds to wait after the ``attempts``-th failure: doubling, with jitter."""
+        seconds = min(self.settings.notify_backoff_seconds * 2 ** max(0, attempts - 1), MAX_BACKOFF_SECONDS)
+        return int(seconds * (1 + 0.5 * self.random_fraction()) * MICROS)
+
+    def _address(self, row: Row, params: dict[str, Any], contact: Contact | None) -> tuple[str | None, str]:
+        channel = row["channel"]
+        if contact is None:
+            return None, "the recipient is gone (erased)"
+        if row["kind"] == "channel_verification":
+            pending = contact.pending.get(channel)
+            if pending is None or challenge_ref(pending.challenge) != params.get("challenge"):
+                return None, "a newer code was sent, or the channel was verified or removed"
+            if pending.expires_at.timestamp() * MICROS < self.clock():
+                return None, "the code expired before it could be sent"
+            return pending.address, ""
+        address = contact.addresses.get(channel)
+        return (address, "") if address else (None, f"no verified {channel} channel any more")
+
+    def _after_quiet_hours(self, contact: Contact, now: int) -> int | None:
+        """When quiet hours end, if ``now`` falls in them."""
+        if contact.quiet_hours is None:
+            return None
+        start, end = contact.quiet_hours
+        local = datetime.fromtimestamp(now / MICROS, UTC).astimezone(self.app.timezone)
+        minute = local.hour * 60 + local.minute
+        inside = start <= minute < end if start < end else (minute >= start or minute < end)
+        if not inside:
+            return None
+        ends = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+        if ends <= local:
+            ends += timedelta(days=1)
+        return int(ends.timestamp() * MICROS)
+
+    def _render(self, kind: str, language: str, params: dict[str, Any]) -> tuple[str, str, str]:
+        if self.templates is None:
+            from ihanoi_core.notifications.templates import Templates
+
+            self.templates = Templates(self.app.timezone)
+        rendered: tuple[str, str, str] = self.templates.render(kind, language, params)
+        return rendered
+
+    def _finish(
+        self,
+        row: Row,
+        outcome: str,
+        started: int,
+        detail: str | None,
+        *,
+        state: str,
+        next_at: int | None = None,
+        undo: bool = False,
+    ) -> str:
+        """Record the attempt and the notice's new state, if this dispatcher
+        still holds its lease."""
+        finished = self.clock()
+        with self.database.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE {OUTBOX} SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?,"
+                " next_attempt_at = COALESCE(?, next_attempt_at), attempts = attempts - ?,"
+                f" sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+                " WHERE notification_id = ? AND lease_owner = ?",
+                (state, detail, next_at, int(undo), state, finished, row["notification_id"], self.worker),
+            )
+            if not undo:
+                cursor.execute(
+                    f"INSERT INTO {ATTEMPTS} (notification_id, attempt, channel, started_at, finished_at, outcome,"
+                    " detail) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id, started_at) DO NOTHING",
+                    (row["notification_id"], row["attempts"], row["channel"], started, finished, outcome, detail),
+                )
+        latency = (finished - row["created_at"]) / MICROS if outcome == "sent" else None
+        self.counters.count(row["channel"], outcome, latency)
+        if outcome != "sent":
+            log.info("notification_" + outcome, channel=row["channel"], kind=row["kind"], detail=detail)
+        return outcome
+
+    def close(self) -> None:
+        for sender in {id(s): s for s in self.senders.values()}.values():
+            sender.close()
+
+
+def run_dispatcher(
+    settings: Settings,
+    stopping: threading.Event,
+    *,
+    senders: Mapping[str, Sender] | None = None,
+    registry: Any = None,
+    on_active: Callable[[], None] | None = None,
+) -> None:
+    """Deliver notices until ``stopping`` is set, as the one active dispatcher
+    of the store (a second waits as a hot standby)."""
+    from ihanoi_core.eventstore.settings_env import store_kind
+    from ihanoi_core.notifications.senders import build_senders
+    from ihanoi_projections.base import ProjectionContext
+    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.read_side import build_models, pseudonym_key
+    from ihanoi_projections.runner import ActiveLock
+
+    if store_kind(settings) == "memory":
+        raise ValueError("The dispatcher needs a SQLite file or PostgreSQL store.")
+    lock = ActiveLock(settings, LOCK_NAME)
+    try:
+        if not lock.acquire(stopping):
+            return
+        if on_active is not None:
+            on_active()
+        app = Ihanoi(settings)
+        database = open_view_database(settings)
+        # The outbox's tables, should no projection have made them yet.
+        context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
+        database.create([s for model in build_models(["notifications"], database, context) for s in model.schema()])
+        dispatcher = Dispatcher(
+            app, database, senders if senders is not None else build_senders(settings), settings,
+            counters=Counters(registry),
+        )  # fmt: skip
+        log.info("dispatcher_started", channels=sorted(dispatcher.senders))
+        try:
+            while not stopping.is_set():
+                try:
+                    if not dispatcher.run_once():
+                        stopping.wait(IDLE_SECONDS)
+                except Exception:
+                    log.exception("dispatch_round_failed")
+                    stopping.wait(IDLE_SECONDS * 4)
+        finally:
+            dispatcher.close()
+            database.close()
+            app.close()
+    finally:
+        lock.release()

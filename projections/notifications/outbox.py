@@ -1,0 +1,342 @@
+"""notifications: the outbox, a tracked projection of the log into notices.
+
+Each event that should tell someone something becomes one row per recipient
+and channel, in ``notification_outbox``, written in the same transaction as
+this projection's position. A row's id is derived from the event (its
+aggregate id and version), the recipient and the channel, and rows are
+inserted with ``ON CONFLICT DO NOTHING``: a batch applied again after a crash,
+or a rebuild from zero, meets the rows it wrote before and adds none, so no
+notice is ever queued twice. Delivery state (attempts, leases, sent, dead)
+lives in the same rows but is the dispatcher's: a rebuild never clears it.
+
+Who hears what is decided here, from the log alone, as of each event: the
+projection follows every person's ``Contactability`` (verified channels,
+opt-outs) and ``Consent`` to notifications into ``view_notification_recipients``
+(keyed by the pseudonym of the subject id, like "my cases"), so a rebuild makes
+the same decisions the live run made. Triggers:
+
+- a status change of a citizen's own case (report, complaint, denunciation,
+  dossier) made by someone else → ``case_status``;
+- a dossier's supplement request → ``supplement_requested``; its payment
+  request → ``payment_requested``;
+- a late dossier's apology with the new appointment date → ``dossier_apology``
+  (Decree 118/2025: sent whatever the opt-outs and consent, as case handling);
+- a channel added → ``channel_verification`` to that channel (its one-time code).
+
+The optional kinds need the person's consent to ``notifications`` and no
+opt-out. Rows hold no address and no personal data: the recipient is the id of
+their ``Contactability``, read by the dispatcher at delivery time, so an
+erased person's queued notices find no address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import orjson
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.consent import Consent, Purpose
+from ihanoi_core.domain.contactability import OPTIONAL_KINDS, Contactability
+from ihanoi_core.domain.survey import Survey
+from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.case_status import summary_of
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+
+NOTIFICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/notification")
+OUTBOX = "notification_outbox"
+ATTEMPTS = "notification_attempts"
+RECIPIENTS = "view_notification_recipients"
+# Notices of status changes that pause a dossier's clock have their own kinds.
+STATUS_KINDS = {"supplement_requested": "supplement_requested", "awaiting_payment": "payment_requested"}
+MAX_CACHED_RECIPIENTS = 50_000
+
+INSERT_NOTICE = (
+    f"INSERT INTO {OUTBOX} (notification_id, position, recipient, channel, kind, template, params, urgent,"
+    " case_id, created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)"
+    " ON CONFLICT (notification_id) DO NOTHING"
+)
+UPSERT_RECIPIENT = (
+    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (subject_key) DO UPDATE SET contactability = excluded.contactability,"
+    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent"
+)
+
+
+def notification_id(aggregate_id: UUID, version: int, recipient: UUID | str, channel: str) -> UUID:
+    """The id of the notice an event makes for one recipient on one channel:
+    the same however often the event is projected. The dispatcher sends it as
+    the idempotency key."""
+    return uuid5(NOTIFICATION_NAMESPACE, f"{aggregate_id}\x1f{version}\x1f{recipient}\x1f{channel}")
+
+
+def challenge_ref(challenge: str) -> str:
+    """Names a one-time-code challenge without revealing it (the dispatcher
+    sends a code only for the challenge a row was made for)."""
+    return hashlib.sha256(challenge.encode()).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Recipient:
+    """What the outbox knows of one person, as of the event being projected."""
+
+    contactability: str | None = None
+    channels: tuple[str, ...] = ()
+    opted_out: tuple[str, ...] = ()
+    consent: bool = False
+
+    def row(self, key: str) -> tuple[Any, ...]:
+        return (key, self.contactability, ",".join(self.channels), ",".join(self.opted_out), int(self.consent))
+
+
+@dataclass(slots=True)
+class Notice:
+    """A notice a case event calls for, before its recipients are known."""
+
+    position: int
+    aggregate_id: UUID
+    version: int
+    subject_key: str
+    kind: str
+    params: dict[str, Any]
+    case_id: str
+    created_at: int
+    urgent: bool = False
+    channel: str | None = None  # one channel only (a one-time code)
+    recipient: str | None = None  # known already (a one-time code)
+
+
+@dataclass(slots=True)
+class _Batch:
+    # In log order: a Notice, or (subject key, change to the recipient).
+    steps: list[Any] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    recipients: dict[str, Recipient] = field(default_factory=dict)
+
+
+class OutboxModel(ReadModel):
+    name = "notifications"
+    # Only the recipients are derived state; the outbox keeps its delivery
+    # state across rebuilds (``clear``).
+    tables = (RECIPIENTS,)
+    kinds = (Case, Contactability, Consent)
+    reads_before = frozenset({"status"})
+    # A notice depends on the recipient's settings as of its event: the log's order matters.
+    partitionable = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._batch = _Batch()
+        # Recipients as last written (bounded): most batches touch few people.
+        self._known: dict[str, Recipient] = {}
+
+    def schema(self) -> Sequence[str]:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {OUTBOX} ("
+            "notification_id TEXT PRIMARY KEY, position BIGINT NOT NULL, recipient TEXT NOT NULL,"
+            " channel TEXT NOT NULL, kind TEXT NOT NULL, template TEXT NOT NULL, params TEXT NOT NULL,"
+            " urgent INTEGER NOT NULL, case_id TEXT, created_at BIGINT NOT NULL,"
+            " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,"
+            " lease_owner TEXT, lease_until BIGINT, sent_at BIGINT, last_error TEXT)",
+            f"CREATE INDEX IF NOT EXISTS {OUTBOX}_due ON {OUTBOX} (state, next_attempt_at)",
+            f"CREATE TABLE IF NOT EXISTS {ATTEMPTS} ("
+            "notification_id TEXT NOT NULL, attempt INTEGER NOT NULL, channel TEXT NOT NULL,"
+            " started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, outcome TEXT NOT NULL, detail TEXT,"
+            " PRIMARY KEY (notification_id, started_at))",
+            f"CREATE TABLE IF NOT EXISTS {RECIPIENTS} ("
+            "subject_key TEXT PRIMARY KEY, contactability TEXT, channels TEXT NOT NULL, opted_out TEXT NOT NULL,"
+            " consent INTEGER NOT NULL)",
+        )
+
+    # -- applying -------------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        aggregate = change.case
+        if isinstance(aggregate, Case):
+            self._case(change, aggregate)
+        elif isinstance(aggregate, Contactability):
+            self._contactability(change, aggregate)
+        elif (
+            isinstance(aggregate, Consent)
+            and aggregate.purpose is Purpose.NOTIFICATIONS
+            and aggregate.subject is not None
+        ):
+            self._batch.steps.append((self._key(aggregate.subject), {"consent": aggregate.is_given}))
+
+    def _key(self, subject: str) -> str:
+        key = self.context.subject_key(subject)
+        assert key is not None
+        return key
+
+    def _contactability(self, change: Change, person: Contactability) -> None:
+        if person.subject is None:
+            return
+        key = self._key(person.subject)
+        verified = tuple(name for name, entry in sorted(person.channels.items()) if entry["verified"])
+        self._batch.steps.append(
+            (key, {"contactability": str(person.id), "channels": verified, "opted_out": tuple(person.opted_out)})
+        )
+        event = change.event
+        if change.event_name == "ChannelAdded" and event.challenge is not None:
+            self._batch.steps.append(
+                Notice(
+                    position=change.position,
+                    aggregate_id=person.id,
+                    version=person.version,
+                    subject_key=key,
+                    kind="channel_verification",
+                    params={"channel": event.channel, "challenge": challenge_ref(event.challenge)},
+                    case_id="",
+                    created_at=micros(event.timestamp) or 0,
+                    urgent=True,
+                    channel=event.channel,
+                    recipient=str(person.id),
+                )
+            )
+
+    def _case(self, change: Change, case: Case) -> None:
+        owner = case.owner
+        if change.created or owner is None or isinstance(case, Survey):
+            return
+        event = change.event
+        actor = getattr(event, "actor", None)
+        if actor is not None and actor.subject == owner:
+            return  # The citizen did it: they know.
+        status = str(case.status)
+        params: dict[str, Any] = {
+            "code": case.code,
+            "case_kind": case.kind,
+            "summary": summary_of(case),
+            "status": status,
+            "due_at": None if case.due_at is None else case.due_at.isoformat(),
+        }
+        if change.event_name == "ApologyIssued":
+            kind = "dossier_apology"
+            params["appointment_at"] = case.due_at.isoformat() if case.due_at else None
+        elif change.before.get("status") != case.status:
+            kind = STATUS_KINDS.get(status, "case_status")
+            if kind == "supplement_requested":
+                params["missing"] = list(getattr(case, "missing_documents", ()))
+            elif kind == "payment_requested":
+                amount = getattr(case, "amount_due", None)
+                params["amount"] = None if amount is None else str(amount)
+        else:
+            return
+        self._batch.steps.append(
+            Notice(
+                position=change.position,
+                aggregate_id=case.id,
+                version=case.version,
+                subject_key=self._key(owner),
+                kind=kind,
+                params=params,
+                case_id=str(case.id),
+                created_at=micros(event.timestamp) or 0,
+            )
+        )
+
+    # -- deciding and writing ---------------------------------------------------
+
+    def prepare(self) -> None:
+        """Decide each notice's recipients and channels, in log order, from the
+        recipients as of that point of the batch."""
+        batch = self._batch
+        steps, batch.steps = batch.steps, []
+        if not steps:
+            return
+        self._load([step.subject_key if isinstance(step, Notice) else step[0] for step in steps])
+        for step in steps:
+            if isinstance(step, Notice):
+                self._decide(step)
+                continue
+            key, changes = step
+            current = batch.recipients.get(key) or self._known.get(key) or Recipient()
+            updated = Recipient(
+                changes.get("contactability", current.contactability),
+                changes.get("channels", current.channels),
+                changes.get("opted_out", current.opted_out),
+                changes.get("consent", current.consent),
+            )
+            batch.recipients[key] = updated
+
+    def _decide(self, notice: Notice) -> None:
+        recipient = self._batch.recipients.get(notice.subject_key) or self._known.get(notice.subject_key)
+        if notice.channel is not None:
+            channels: tuple[str, ...] = (notice.channel,)
+            to = notice.recipient
+        else:
+            if recipient is None or recipient.contactability is None:
+                return
+            if notice.kind in OPTIONAL_KINDS and (not recipient.consent or notice.kind in recipient.opted_out):
+                return
+            channels = recipient.channels
+            to = recipient.contactability
+        params = orjson.dumps(notice.params, option=orjson.OPT_SORT_KEYS).decode()
+        for channel in channels:
+            self._batch.rows.append(
+                (
+                    str(notification_id(notice.aggregate_id, notice.version, to or "", channel)),
+                    notice.position,
+                    to,
+                    channel,
+                    notice.kind,
+                    notice.kind,
+                    params,
+                    int(notice.urgent),
+                    notice.case_id or None,
+                    notice.created_at,
+                    notice.created_at,
+                )
+            )
+
+    def _load(self, keys: list[str]) -> None:
+        """Read the recipients this batch needs and does not know yet."""
+        wanted = sorted({key for key in keys if key not in self._known and key not in self._batch.recipients})
+        if len(self._known) + len(wanted) > MAX_CACHED_RECIPIENTS:
+            self._known.clear()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self.database.query(f"SELECT * FROM {RECIPIENTS} WHERE subject_key IN ({marks})", chunk)
+            found = {row["subject_key"]: row for row in rows}
+            for key in chunk:
+                row = found.get(key)
+                self._known[key] = (
+                    Recipient()
+                    if row is None
+                    else Recipient(
+                        row["contactability"],
+                        tuple(filter(None, row["channels"].split(","))),
+                        tuple(filter(None, row["opted_out"].split(","))),
+                        bool(row["consent"]),
+                    )
+                )
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()
+        batch = self._batch
+        cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in batch.recipients.items()])
+        cursor.executemany(INSERT_NOTICE, batch.rows)
+        self._known.update(batch.recipients)
+        self._batch = _Batch()
+
+    def discard(self) -> None:
+        self._batch = _Batch()
+        self._known.clear()
+
+    # -- queries ------------------------------------------------------------------
+
+    def rows(self) -> list[Row]:
+        """The derived part of every row (not the delivery state), and the
+        recipients: what a rebuild must reproduce."""
+        notices = self.database.query(
+            f"SELECT notification_id, position, recipient, channel, kind, template, params, urgent, case_id,"
+            f" created_at FROM {OUTBOX} ORDER BY notification_id"
+        )
+        recipients = self.database.query(f"SELECT * FROM {RECIPIENTS} ORDER BY subject_key")
+        return [*notices, *({"recipient": row} for row in recipients)]

@@ -1,0 +1,75 @@
+"""Commands on a person's notification settings (``Contactability``).
+
+Each is a citizen's, for themself: the person is the token's subject, so no
+command names one. Handlers: ``ihanoi_core.handlers.notifications``; the
+application runs them with ``change_notification_settings``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta
+
+from ihanoi_core.commands.command import Command
+from ihanoi_core.domain.contactability import MAX_ADDRESS
+from ihanoi_core.domain.values import Role
+
+ChannelName = Literal["email", "sms", "zalo", "webpush"]
+OptionalKind = Literal["case_status", "supplement_requested", "payment_requested"]
+TimeOfDay = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, local time")]
+
+
+class QuietHours(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Local times between which only urgent notices are sent (e.g. 22:00 to 07:00)."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    def minutes(self) -> tuple[int, int]:
+        return (_minutes(self.start), _minutes(self.end))
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class NotificationSettingsCommand(Command, frozen=True, kw_only=True):
+    """Base of the commands on one's own notification settings."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN})
+
+
+class AddChannel(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Add (or replace) a channel; a one-time code is sent to it, and it is
+    used only once verified with that code."""
+
+    name: ClassVar[str] = "add-channel"
+    channel: ChannelName
+    address: Annotated[str, Meta(min_length=1, max_length=MAX_ADDRESS)]
+
+
+class VerifyChannel(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Prove a channel reaches you with the code sent to it."""
+
+    name: ClassVar[str] = "verify-channel"
+    channel: ChannelName
+    code: Annotated[str, Meta(pattern=r"^\d{6}$")]
+
+
+class RemoveChannel(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Stop using a channel and forget its address."""
+
+    name: ClassVar[str] = "remove-channel"
+    channel: ChannelName
+
+
+class SetNotificationPreferences(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Choose the language of notices, quiet hours and the kinds you do not want."""
+
+    name: ClassVar[str] = "set-preferences"
+    language: Literal["vi", "en"] = "vi"
+    quiet_hours: QuietHours | None = None
+    opted_out: Annotated[list[OptionalKind], Meta(max_length=8)] = msgspec.field(default_factory=list)

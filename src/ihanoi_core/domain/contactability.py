@@ -1,0 +1,288 @@
+"""Contactability: how one person may be reached outside the app, and what
+they want to hear (issue #14).
+
+One aggregate per data subject (``contactability_id``). It holds the person's
+channels — an e-mail address, a phone number for SMS, a Zalo user id, a Web
+Push subscription; one of each kind — each proved by a one-time code sent to
+it, their language, their quiet hours and the kinds of notice they opted out
+of. Only a verified channel is ever used for a notice; a channel that is
+re-added starts unverified again.
+
+The one-time code never enters the log: the application derives it from a
+random challenge with a server key and records only the challenge and a keyed
+hash of the code (``ChannelAdded``), with an expiry; each wrong code is a
+``VerificationFailed``; after ``MAX_ATTEMPTS`` the challenge is spent and the
+channel must be added again. Pure: the application computes hashes, expiry and
+whether a code matched; the aggregate checks the rules and records.
+
+The subject, every address and the challenge are personal (``declare_personal_data``):
+sealed under the subject's key, so erasing the person shreds their channels.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ConflictError, NotFoundError, ValidationError
+
+CONTACTABILITY_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/contactability")
+
+# The kinds of channel, by the name the API and the outbox use.
+EMAIL, SMS, ZALO, WEBPUSH = "email", "sms", "zalo", "webpush"
+CHANNELS: tuple[str, ...] = (EMAIL, SMS, ZALO, WEBPUSH)
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+# Kinds of notice a person may opt out of. The apology for a late dossier
+# (Decree 118/2025) and the one-time codes are not optional.
+OPTIONAL_KINDS: tuple[str, ...] = ("case_status", "supplement_requested", "payment_requested")
+REQUIRED_KINDS: tuple[str, ...] = ("dossier_apology", "channel_verification")
+MAX_ATTEMPTS = 5
+MAX_ADDRESS = 2000
+MINUTES_PER_DAY = 24 * 60
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
+# Vietnamese mobile numbers: 0 or +84, then nine digits (mobile prefixes 3, 5, 7, 8, 9).
+PHONE_PATTERN = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
+ZALO_PATTERN = re.compile(r"^\d{6,32}$")
+
+
+class ChannelNotFoundError(NotFoundError):
+    """Raised when a person verifies or removes a channel they have not added (HTTP 404)."""
+
+    code = "channel_not_found"
+
+    def __init__(self, contactability: UUID, channel: str) -> None:
+        super().__init__(f"You have no {channel} channel; add it first.", contactability=str(contactability))
+        self.channel = channel
+
+
+class VerificationClosedError(ConflictError):
+    """Raised when a code is given for a challenge that expired or used up its
+    attempts (HTTP 409): add the channel again for a new code."""
+
+    code = "verification_closed"
+
+    def __init__(self, contactability: UUID, channel: str, why: str) -> None:
+        super().__init__(contactability, f"The code for your {channel} channel {why}; add the channel again.")
+        self.context.update(channel=channel)
+
+
+def contactability_id(subject: str, generation: str = "") -> UUID:
+    """The id of ``subject``'s contactability: deterministic, so there is one per
+    person. ``generation`` tells the person's lives apart across an erasure
+    (the application passes the id of their data key, as for consents)."""
+    return uuid5(CONTACTABILITY_NAMESPACE, f"{subject}\x1f{generation}")
+
+
+def normalise_address(channel: str, address: str) -> str:
+    """The address in the one form it is stored and sent to; ``ValidationError``
+    when it is not an address of that kind."""
+    text = (address or "").strip()
+    if not text or len(text) > MAX_ADDRESS:
+        raise ValidationError({"address": f"must be 1 to {MAX_ADDRESS} characters"})
+    if channel == EMAIL:
+        if not EMAIL_PATTERN.match(text):
+            raise ValidationError({"address": "not an e-mail address"})
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if channel == SMS:
+        match = PHONE_PATTERN.match(re.sub(r"[\s.-]", "", text))
+        if match is None:
+            raise ValidationError({"address": "not a Vietnamese mobile number (0xxxxxxxxx or +84xxxxxxxxx)"})
+        return f"+84{match.group(1)}"
+    if channel == ZALO:
+        if not ZALO_PATTERN.match(text):
+            raise ValidationError({"address": "a Zalo user id is 6 to 32 digits"})
+        return text
+    if channel == WEBPUSH:
+        if not text.startswith("https://"):
+            raise ValidationError({"address": "a Web Push subscription's endpoint is an https:// URL"})
+        return text
+    raise ValidationError({"channel": f"unknown channel {channel!r}; one of: {', '.join(CHANNELS)}"})
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise ValidationError({"channel": f"unknown channel {channel!r}; one of: {', '.join(CHANNELS)}"})
+    return channel
+
+
+class Contactability(Aggregate):
+    """One person's channels and notification preferences (module docstring)."""
+
+    kind: ClassVar[str] = "contactability"
+
+    @event("Opened")
+    def __init__(self, *, id: UUID, actor: Principal, subject: str, timestamp: datetime) -> None:
+        self.subject: str | None = subject
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.language = "vi"
+        self.quiet_hours: tuple[int, int] | None = None
+        self.opted_out: tuple[str, ...] = ()
+
+    # -- channels ------------------------------------------------------------
+
+    def add_channel(
+        self,
+        actor: Principal,
+        channel: str,
+        address: str,
+        *,
+        challenge: str,
+        code_hash: str,
+        expires_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        """Add (or replace) the channel of its kind, unverified, with a new
+        challenge: the code derived from it is sent to the address."""
+        address = normalise_address(check_channel(channel), address)
+        if expires_at <= timestamp:
+            raise ValidationError({"expires_at": "a code must expire after it is issued"})
+        self._channel_added(
+            actor=actor,
+            channel=channel,
+            address=address,
+            challenge=challenge,
+            code_hash=code_hash,
+            expires_at=expires_at,
+            timestamp=timestamp,
+        )
+
+    @event("ChannelAdded")
+    def _channel_added(
+        self,
+        actor: Principal,
+        channel: str,
+        address: str,
+        challenge: str,
+        code_hash: str,
+        expires_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.channels[channel] = {
+            "address": address,
+            "verified": False,
+            "verified_at": None,
+            "challenge": challenge,
+            "code_hash": code_hash,
+            "expires_at": expires_at,
+            "attempts": 0,
+            "added_at": timestamp,
+        }
+
+    def pending(self, channel: str) -> dict[str, Any]:
+        found = self.channels.get(check_channel(channel))
+        if found is None:
+            raise ChannelNotFoundError(self.id, channel)
+        return found
+
+    def verify_channel(self, actor: Principal, channel: str, *, matched: bool, timestamp: datetime) -> bool:
+        """Record a code given for ``channel``: ``matched`` says whether it is
+        the code of the current challenge. True once verified (no event when it
+        was already); False when the code was wrong (``VerificationFailed``)."""
+        found = self.pending(channel)
+        if found["verified"]:
+            return True
+        if found["attempts"] >= MAX_ATTEMPTS:
+            raise VerificationClosedError(self.id, channel, f"was tried {MAX_ATTEMPTS} times")
+        if timestamp > found["expires_at"]:
+            raise VerificationClosedError(self.id, channel, "has expired")
+        if not matched:
+            self._verification_failed(actor=actor, channel=channel, timestamp=timestamp)
+            return False
+        self._channel_verified(actor=actor, channel=channel, timestamp=timestamp)
+        return True
+
+    @event("VerificationFailed")
+    def _verification_failed(self, actor: Principal, channel: str, timestamp: datetime) -> None:
+        self.channels[channel]["attempts"] += 1
+
+    @event("ChannelVerified")
+    def _channel_verified(self, actor: Principal, channel: str, timestamp: datetime) -> None:
+        entry = self.channels[channel]
+        entry["verified"] = True
+        entry["verified_at"] = timestamp
+        entry["code_hash"] = None
+
+    def remove_channel(self, actor: Principal, channel: str, *, timestamp: datetime) -> None:
+        self.pending(channel)
+        self._channel_removed(actor=actor, channel=channel, timestamp=timestamp)
+
+    @event("ChannelRemoved")
+    def _channel_removed(self, actor: Principal, channel: str, timestamp: datetime) -> None:
+        self.channels.pop(channel, None)
+
+    def verified_address(self, channel: str) -> str | None:
+        entry = self.channels.get(channel)
+        return entry["address"] if entry and entry["verified"] else None
+
+    # -- preferences ---------------------------------------------------------
+
+    def set_preferences(
+        self,
+        actor: Principal,
+        *,
+        language: str,
+        quiet_hours: tuple[int, int] | None,
+        opted_out: tuple[str, ...],
+        timestamp: datetime,
+    ) -> bool:
+        """Set the language, quiet hours (minutes of the local day, start to end;
+        urgent notices ignore them) and the kinds opted out of; False (no event)
+        when nothing changes."""
+        if language not in LANGUAGES:
+            raise ValidationError({"language": f"one of: {', '.join(LANGUAGES)}"})
+        if quiet_hours is not None:
+            start, end = quiet_hours
+            if not (0 <= start < MINUTES_PER_DAY and 0 <= end < MINUTES_PER_DAY) or start == end:
+                raise ValidationError({"quiet_hours": "start and end are different times of day"})
+        unknown = [kind for kind in opted_out if kind not in OPTIONAL_KINDS]
+        if unknown:
+            raise ValidationError(
+                {"opted_out": f"cannot opt out of {', '.join(unknown)}; optional: {', '.join(OPTIONAL_KINDS)}"}
+            )
+        chosen = tuple(sorted(set(opted_out)))
+        if (language, quiet_hours, chosen) == (self.language, self.quiet_hours, self.opted_out):
+            return False
+        self._preferences_set(
+            actor=actor, language=language, quiet_hours=quiet_hours, opted_out=chosen, timestamp=timestamp
+        )
+        return True
+
+    @event("PreferencesSet")
+    def _preferences_set(
+        self,
+        actor: Principal,
+        language: str,
+        quiet_hours: tuple[int, int] | None,
+        opted_out: tuple[str, ...],
+        timestamp: datetime,
+    ) -> None:
+        self.language = language
+        self.quiet_hours = quiet_hours
+        self.opted_out = opted_out
+
+
+# The subject names the data key; the addresses (and the challenge, from which
+# the code is derived) are the person's; the acting citizen is, as everywhere.
+declare_personal_data(
+    Contactability,
+    {
+        "Opened": {"subject": Personal("the data subject", None, names_subject=True), "actor": ACTOR},
+        "ChannelAdded": {
+            "address": Personal("the data subject", None),
+            "challenge": Personal("the data subject", None),
+            "actor": ACTOR,
+        },
+        "VerificationFailed": {"actor": ACTOR},
+        "ChannelVerified": {"actor": ACTOR},
+        "ChannelRemoved": {"actor": ACTOR},
+        "PreferencesSet": {"actor": ACTOR},
+    },
+)

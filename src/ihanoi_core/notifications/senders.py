@@ -1,0 +1,29 @@
+"""The adapters the settings configure, by channel.
+
+``email`` with ``IHANOI_NOTIFY_SMTP_URL``; ``sms`` and ``zalo`` through the
+HTTP gateway with ``IHANOI_NOTIFY_GATEWAY_URL``. A channel with no adapter
+configured is not dispatched: its notices wait in the outbox. Web Push
+(VAPID, RFC 8291) has no adapter yet.
+"""
+
+from __future__ import annotations
+
+from ihanoi_core.notifications.channels import Sender
+from ihanoi_core.settings import Settings
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {}
+    if settings.notify_smtp_url:
+        from ihanoi_core.notifications.email import SmtpSender
+
+        senders["email"] = SmtpSender(settings.notify_smtp_url, settings.notify_mail_from)
+    if settings.notify_gateway_url:
+        from ihanoi_core.notifications.gateway import HttpGatewaySender
+
+        gateway = HttpGatewaySender(
+            settings.notify_gateway_url, settings.notify_gateway_token, dict(settings.notify_gateway_templates)
+        )
+        senders["sms"] = gateway
+        senders["zalo"] = gateway
+    return senders

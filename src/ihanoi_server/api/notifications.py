@@ -1,0 +1,169 @@
+"""A citizen's notification settings (docs/notifications.md).
+
+- ``GET /api/v1/me/notification-settings``: channels (verified or not),
+  language, quiet hours, opt-outs, and whether notifications are consented to;
+- ``PUT /api/v1/me/notification-settings``: language, quiet hours, opt-outs;
+- ``PUT /api/v1/me/notification-settings/channels/{channel}``: add or replace a
+  channel's address; a one-time code is sent to it;
+- ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
+- ``DELETE /api/v1/me/notification-settings/channels/{channel}``.
+
+Only a citizen, for themself. Each answer is the settings after the change,
+with ``changed`` and the log ``position`` of the change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ihanoi_core.commands.notifications import (
+    AddChannel,
+    NotificationSettingsCommand,
+    QuietHours,
+    RemoveChannel,
+    SetNotificationPreferences,
+    VerifyChannel,
+)
+from ihanoi_core.domain.contactability import CHANNELS, MAX_ADDRESS, check_channel
+from ihanoi_server.http import call_app, json_response, principal, read_body, state
+from ihanoi_server.openapi.describe import document
+
+CHANNEL_PATH = {"channel": {"type": "string", "enum": list(CHANNELS)}}
+
+
+class AddressIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The channel's address: an e-mail address, a Vietnamese mobile number, a
+    Zalo user id, or a Web Push subscription's https:// endpoint."""
+
+    address: Annotated[str, Meta(min_length=1, max_length=MAX_ADDRESS)]
+
+
+class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The six-digit code sent to the channel."""
+
+    code: Annotated[str, Meta(pattern=r"^\d{6}$")]
+
+
+class ChannelView(msgspec.Struct):
+    """One channel: verified, or waiting for its code (until ``code_expires_at``)."""
+
+    channel: str
+    address: str
+    verified: bool
+    verified_at: str | None
+    code_expires_at: str | None
+    attempts_left: int | None
+
+
+class NotificationSettingsView(msgspec.Struct):
+    """Your notification settings. ``consent``: whether you consented to
+    notifications (``PUT /api/v1/me/consents/notifications``), which the
+    optional notices need; an apology for a late dossier comes regardless."""
+
+    language: str
+    quiet_hours: QuietHours | None
+    opted_out: list[str]
+    channels: list[ChannelView]
+    consent: bool
+    version: int
+
+
+class NotificationSettingsChange(msgspec.Struct):
+    """The settings after a change: ``changed`` whether an event was recorded,
+    ``position`` its log position (``null`` when nothing changed)."""
+
+    changed: bool
+    position: int | None
+    settings: NotificationSettingsView
+
+
+async def get_settings(request: Request) -> Response:
+    """Your notification settings. Roles: citizen."""
+    who = principal(request)
+    return json_response(await call_app(request, state(request).app.notification_settings, who))
+
+
+async def set_preferences(request: Request) -> Response:
+    """Set language, quiet hours and opt-outs. Roles: citizen."""
+    principal(request)
+    return await _run(request, await read_body(request, SetNotificationPreferences))
+
+
+async def add_channel(request: Request) -> Response:
+    """Add or replace a channel; a one-time code is sent to it. Roles: citizen."""
+    principal(request)
+    body = await read_body(request, AddressIn)
+    channel = check_channel(request.path_params["channel"])
+    return await _run(request, AddChannel(channel=channel, address=body.address))  # type: ignore[arg-type]
+
+
+async def verify_channel(request: Request) -> Response:
+    """Verify a channel with the code sent to it. Roles: citizen."""
+    principal(request)
+    body = await read_body(request, CodeIn)
+    channel = check_channel(request.path_params["channel"])
+    return await _run(request, VerifyChannel(channel=channel, code=body.code))  # type: ignore[arg-type]
+
+
+async def remove_channel(request: Request) -> Response:
+    """Remove a channel. Roles: citizen."""
+    principal(request)
+    channel = check_channel(request.path_params["channel"])
+    return await _run(request, RemoveChannel(channel=channel))  # type: ignore[arg-type]
+
+
+async def _run(request: Request, command: NotificationSettingsCommand) -> Response:
+    app, who = state(request).app, principal(request)
+    outcome = await call_app(request, app.change_notification_settings, who, command)
+    view: dict[str, Any] = await call_app(request, app.notification_settings, who)
+    return json_response({"changed": outcome.changed, "position": outcome.position, "settings": view})
+
+
+PATH = "/api/v1/me/notification-settings"
+routes = [
+    Route(PATH, get_settings, methods=["GET"], name="me:notification-settings"),
+    Route(PATH, set_preferences, methods=["PUT"], name="me:notification-settings:set"),
+    Route(PATH + "/channels/{channel}", add_channel, methods=["PUT"], name="me:notification-channels:add"),
+    Route(PATH + "/channels/{channel}", remove_channel, methods=["DELETE"], name="me:notification-channels:remove"),
+    Route(
+        PATH + "/channels/{channel}/verify", verify_channel, methods=["POST"], name="me:notification-channels:verify"
+    ),
+]
+CITIZEN = ("citizen",)
+document("me:notification-settings", response=NotificationSettingsView, roles=CITIZEN)
+document(
+    "me:notification-settings:set",
+    body=SetNotificationPreferences,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
+)
+document(
+    "me:notification-channels:add",
+    body=AddressIn,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    path=CHANNEL_PATH,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
+)
+document(
+    "me:notification-channels:verify",
+    body=CodeIn,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    path=CHANNEL_PATH,
+    problems=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+)
+document(
+    "me:notification-channels:remove",
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    path=CHANNEL_PATH,
+    problems=(401, 403, 404, 409, 422, 503),
+)

@@ -1,0 +1,85 @@
+"""Notification settings over real HTTP, on SQLite and PostgreSQL: a citizen
+adds a channel, fails and then passes its code (read from the outbox's own
+derivation, as the dispatcher would send it), sets preferences and removes
+the channel; problems are problem+json and leave the settings unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.contactability import contactability_id
+from ihanoi_core.domain.values import Role
+from ihanoi_core.notifications.codes import code_for
+from ihanoi_core.settings import Settings
+from tests.e2e.conftest import SECRET, LiveServer
+
+SUBJECT = "vneid:079301234577"
+PATH = "/api/v1/me/notification-settings"
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def problem(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return str(response.json()["code"])
+
+
+def the_code(database_url: str) -> str:
+    """The code the dispatcher would send (derived from the sealed challenge with the server's key)."""
+    app = Ihanoi(Settings(database_url=database_url, env="test", secret_key=SECRET, postgres_pool_size=2))
+    try:
+        stream: UUID = contactability_id(SUBJECT, app.personal_keys.subject_key_id(SUBJECT))
+        contact = app.contact(stream)
+        assert contact is not None
+        return code_for(app.code_key, stream, "email", contact.pending["email"].challenge)
+    finally:
+        app.close()
+
+
+def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live_server: LiveServer) -> None:
+    with (
+        live_server.client(Role.CITIZEN, SUBJECT) as citizen,
+        live_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
+    ):
+        empty = ok(citizen.get(PATH))
+        assert (empty["channels"], empty["language"], empty["consent"]) == ([], "vi", False)
+        assert problem(officer.get(PATH), 403) == "forbidden"
+
+        # Step: bad input is refused and records nothing.
+        assert problem(citizen.put(f"{PATH}/channels/email", json={"address": "not-an-address"}), 422)
+        assert problem(citizen.put(f"{PATH}/channels/fax", json={"address": "x@example.vn"}), 422)
+        assert problem(citizen.put(PATH, json={"language": "fr"}), 422)
+        assert problem(citizen.put(PATH, json={"opted_out": ["dossier_apology"]}), 422)
+        assert ok(citizen.get(PATH))["version"] == 0
+
+        # Step: add an address; a wrong code counts, the right one verifies.
+        added = ok(citizen.put(f"{PATH}/channels/email", json={"address": "an@example.vn"}))
+        assert added["settings"]["channels"][0]["verified"] is False
+        assert problem(citizen.post(f"{PATH}/channels/email/verify", json={"code": "12345"}), 422)
+        code = the_code(live_server.database_url)
+        wrong = "000000" if code != "000000" else "111111"
+        assert problem(citizen.post(f"{PATH}/channels/email/verify", json={"code": wrong}), 422) == "wrong_code"
+        assert ok(citizen.get(PATH))["channels"][0]["attempts_left"] == 4
+        verified = ok(citizen.post(f"{PATH}/channels/email/verify", json={"code": code}))
+        assert verified["settings"]["channels"][0]["verified"] is True
+        assert problem(citizen.post(f"{PATH}/channels/sms/verify", json={"code": code}), 404) == "channel_not_found"
+
+        # Step: preferences, then the same again records nothing.
+        body = {"language": "en", "quiet_hours": {"start": "22:00", "end": "06:30"}, "opted_out": ["case_status"]}
+        changed = ok(citizen.put(PATH, json=body))
+        assert changed["changed"] is True
+        assert changed["settings"]["quiet_hours"] == {"start": "22:00", "end": "06:30"}
+        assert ok(citizen.put(PATH, json=body))["changed"] is False
+
+        # Step: remove the channel.
+        removed = ok(citizen.delete(f"{PATH}/channels/email"))
+        assert removed["settings"]["channels"] == []
+        assert problem(citizen.delete(f"{PATH}/channels/email"), 404) == "channel_not_found"
