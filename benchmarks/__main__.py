@@ -4,6 +4,7 @@ ceiling measured in the same run, as a ratio."""
 from __future__ import annotations
 
 from benchmarks import (
+    alerts,
     audit,
     http,
     notifications,
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     public_results.run()
     audit.run()
     privacy.run()
+    alerts.run()
     public_map.run()
     http.run()
     sessions.run()

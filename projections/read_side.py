@@ -31,9 +31,11 @@ from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
+from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
@@ -50,6 +52,8 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AgencyDashboardModel.name: AgencyDashboardModel,
     PublicResultsModel.name: PublicResultsModel,
     AuditChainModel.name: AuditChainModel,
+    PublicAlertsModel.name: PublicAlertsModel,
+    FloodHotspotsModel.name: FloodHotspotsModel,
     OutboxModel.name: OutboxModel,
 }
 M = TypeVar("M", bound=ReadModel)

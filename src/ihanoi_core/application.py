@@ -39,6 +39,7 @@ from ihanoi_core.eventstore.sealing import Sealer
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import (  # importing a handler module registers its handlers
+    alerts,  # noqa: F401
     grievances,  # noqa: F401
     reports,  # noqa: F401
     service_requests,  # noqa: F401

@@ -27,6 +27,7 @@ from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
+    alerts,
     audit,
     complaints,
     consent,
@@ -35,6 +36,7 @@ from ihanoi_server.api import (
     photos,
     privacy,
     procedures,
+    public_alerts,
     public_reports,
     reports,
     service_requests,
@@ -77,6 +79,8 @@ def all_routes() -> list[BaseRoute]:
         *complaints.routes,
         *service_requests.routes,
         *surveys.routes,
+        *alerts.routes,
+        *public_alerts.routes,
         *procedures.routes,
         *me.routes,
         *privacy.routes,

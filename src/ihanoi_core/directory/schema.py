@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from ihanoi_core.directory.alerts import AlertDirectory
 from ihanoi_core.directory.model import Agency, Attribute, Ward
 
 
@@ -95,3 +96,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     # Converted entry by entry, so that an error path can name the deadline.
     deadlines: dict[str, Any]
     retention: tuple[RawRetention, ...] = ()
+    alerts: AlertDirectory = AlertDirectory()
