@@ -469,10 +469,10 @@ class OutboxModel(ReadModel):
             rows = self.database.query(f"SELECT * FROM {RECIPIENTS} WHERE subject_key IN ({marks})", chunk)
             found = {row["subject_key"]: row for row in rows}
             wards: dict[str, list[str]] = {}
-            for row in self.database.query(
+            for chosen in self.database.query(
                 f"SELECT subject_key, ward FROM {ALERT_WARDS} WHERE subject_key IN ({marks}) ORDER BY ward", chunk
             ):
-                wards.setdefault(row["subject_key"], []).append(row["ward"])
+                wards.setdefault(chosen["subject_key"], []).append(chosen["ward"])
             for key in chunk:
                 row = found.get(key)
                 self._known[key] = (

@@ -397,7 +397,7 @@ def test_an_alert_reaches_exactly_the_subscribers_of_its_wards_once_as_alert_upd
     assert "Cảnh báo này đã được hủy: Nước đã rút." in an
     assert len(list(rig.gateway.delivered.values())[calls:]) == 2
     # Chi (Tây Hồ) heard of none of it: four notices per message, An's and Bình's.
-    per_message: dict[int, set[str]] = {}
+    per_message: dict[object, set[object]] = {}
     for row in rig.outbox():
         if row["kind"] == "alert":
             per_message.setdefault(row["position"], set()).add(row["recipient"])

@@ -278,7 +278,6 @@ class Contactability(Aggregate):
         self.quiet_hours = quiet_hours
         self.opted_out = opted_out
 
-
     # -- alert subscriptions -------------------------------------------------
 
     def choose_alert_wards(
