@@ -476,3 +476,27 @@ def test_alert_wards_are_checked_against_the_directory_and_bounded(rig: Rig, cit
     assert not app.change_notification_settings(citizen, ChooseAlertWards(wards=wards[:2])).changed
     app.change_notification_settings(citizen, SetNotificationPreferences(language="en"))
     assert app.notification_settings(citizen)["alert_wards"] == wards[:2]
+
+
+def test_an_alert_is_decided_as_of_its_event_and_reaches_a_person_once_whatever_their_wards(
+    rig: Rig, citizen: Principal, other_citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen, consent=False)
+    rig.enrol(other_citizen, consent=False, email="lan@example.vn", phone="0912 000 009")
+    app.change_notification_settings(citizen, ChooseAlertWards(wards=["HOAN_KIEM", "BA_DINH"]))
+    rig.read_side.catch_up()
+    # Step: in one batch, an alert for both wards, then the other citizen subscribes to one of them.
+    alert_id, _ = issue_alert(app, "HOAN_KIEM", "BA_DINH")
+    app.change_notification_settings(other_citizen, ChooseAlertWards(wards=["BA_DINH"]))
+    rig.read_side.catch_up()
+    rows = [row for row in rig.outbox() if row["kind"] == "alert"]
+    # One notice per channel for the person with both wards; none for who subscribed after it.
+    assert sorted(str(row["channel"]) for row in rows) == ["email", "sms"]
+    assert len({row["recipient"] for row in rows}) == 1
+    # Step: the next message (a cancellation) reaches both.
+    app.handle(ALERT_LEADER, CancelAlert(case=alert_id, reason="Nhầm khu vực."))
+    rig.read_side.catch_up()
+    cancel = [row for row in rig.outbox() if row["kind"] == "alert" and row["position"] != rows[0]["position"]]
+    assert len(cancel) == 4
+    assert len({row["recipient"] for row in cancel}) == 2
