@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,notifications]'
+	# An independent CAP parser for the tests; its pins (lxml 4.6.3) predate this Python.
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt capparselib
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -4,10 +4,12 @@ ceiling measured in the same run, as a ratio."""
 from __future__ import annotations
 
 from benchmarks import (
+    alerts,
     audit,
     deadlines,
     http,
     notifications,
+    photos,
     privacy,
     public_map,
     public_results,
@@ -22,8 +24,10 @@ if __name__ == "__main__":
     public_results.run()
     audit.run()
     privacy.run()
+    alerts.run()
     public_map.run()
     http.run()
     sessions.run()
     notifications.run()
+    photos.run()
     deadlines.run()

@@ -10,6 +10,10 @@ well as the one it went to. Each subscriber is handed the changes it
 accepts, in log order. While nobody listens the tail reads no events: it
 moves to the head.
 
+An alert's ``Issued`` and ``Cancelled`` changes carry its public notice
+(``AlertNotice``: message type, wards, headline, CAP codes), which the
+public ward stream and a citizen's stream report.
+
 ``CaseChanges`` is the same derivation for one stream's replay of the past
 ("everything after position N that I may see"). Both read through a
 ``ChangeReader`` (``ihanoi_projections.changes``), the projector's engine.
@@ -29,6 +33,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE
 from ihanoi_core.domain.case import Case
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
@@ -59,9 +65,59 @@ def audience_of(case: Case) -> Audience:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertNotice:
+    """What an issued or cancelled alert message tells the public: set on the
+    ``CaseChange`` of an ``Issued`` or ``Cancelled`` event only (a draft, a
+    revision or an approval tells the public nothing)."""
+
+    msg_type: str
+    identifier: str
+    sequence: int
+    wards: tuple[str, ...]
+    event: str
+    headline: str
+    headline_en: str | None
+    severity: str
+    urgency: str
+    certainty: str
+    onset: datetime | None
+    expires: datetime
+    note: str | None
+
+
+PUBLIC_ALERT_EVENTS = frozenset({"Issued", "Cancelled"})
+
+
+def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
+    """The public notice of an alert's event, if it issued a message."""
+    if event_name not in PUBLIC_ALERT_EVENTS or not alert.messages:
+        return None
+    message = alert.issued
+    content = message.content
+    vi, en = content.text(VIETNAMESE), content.text(ENGLISH)
+    assert vi is not None
+    return AlertNotice(
+        msg_type=str(message.msg_type),
+        identifier=message.identifier,
+        sequence=len(alert.messages),
+        wards=content.wards,
+        event=vi.event,
+        headline=vi.headline,
+        headline_en=en.headline if en else None,
+        severity=str(content.severity),
+        urgency=str(content.urgency),
+        certainty=str(content.certainty),
+        onset=content.onset,
+        expires=content.expires,
+        note=message.note or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CaseChange:
     """One event of a case, as streams report it. ``audiences`` holds the
-    case's audience after the event and, when it differs, before it."""
+    case's audience after the event and, when it differs, before it.
+    ``alert`` is the public notice of an alert message (``alert_notice``)."""
 
     position: int
     case_id: UUID
@@ -74,6 +130,7 @@ class CaseChange:
     public_note: str | None
     at: datetime
     audiences: tuple[Audience, ...]
+    alert: AlertNotice | None = None
 
 
 Accepts = Callable[[CaseChange], bool]
@@ -104,6 +161,7 @@ def case_change(change: Change) -> CaseChange | None:
         public_note=getattr(case, "public_note", None),
         at=change.event.timestamp,
         audiences=(after,) if before is None or before == after else (after, before),
+        alert=alert_notice(case, change.event_name) if isinstance(case, Alert) else None,
     )
 
 

@@ -33,9 +33,12 @@ from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
+from ihanoi_projections.public_alerts import PublicAlertsModel
+from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
 from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
@@ -46,10 +49,13 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     CaseStatusModel.name: CaseStatusModel,
     WorklistModel.name: WorklistModel,
     PublicReportsModel.name: PublicReportsModel,
+    PublicPhotosModel.name: PublicPhotosModel,
     SurveyResultsModel.name: SurveyResultsModel,
     AgencyDashboardModel.name: AgencyDashboardModel,
     PublicResultsModel.name: PublicResultsModel,
     AuditChainModel.name: AuditChainModel,
+    PublicAlertsModel.name: PublicAlertsModel,
+    FloodHotspotsModel.name: FloodHotspotsModel,
     OutboxModel.name: OutboxModel,
     DeadlineClocksModel.name: DeadlineClocksModel,
     AccountabilityModel.name: AccountabilityModel,

@@ -53,7 +53,8 @@ def make_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) ->
         url = f"sqlite:///{tmp_path / 'ihanoi.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    return Settings(database_url=url, env="test", postgres_pool_size=4)
+    # Photos in the test's own directory (on PostgreSQL the default would be ./ihanoi-media).
+    return Settings(database_url=url, env="test", postgres_pool_size=4, media_dir=tmp_path / "media")
 
 
 @pytest.fixture(params=STORES)

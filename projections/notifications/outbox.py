@@ -12,7 +12,8 @@ lives in the same rows but is the dispatcher's: a rebuild never clears it.
 Who hears what is decided here, from the log alone, as of each event: the
 projection follows every person's ``Contactability`` (verified channels,
 opt-outs) and ``Consent`` to notifications into ``view_notification_recipients``
-(keyed by the pseudonym of the subject id, like "my cases"), so a rebuild makes
+(keyed by the pseudonym of the subject id, like "my cases") and their alert
+wards into ``view_notification_alert_wards``, so a rebuild makes
 the same decisions the live run made. Triggers:
 
 - a status change of a citizen's own case (report, complaint, denunciation,
@@ -21,7 +22,13 @@ the same decisions the live run made. Triggers:
   request → ``payment_requested``;
 - a late dossier's apology with the new appointment date → ``dossier_apology``
   (Decree 118/2025: sent whatever the opt-outs and consent, as case handling);
-- a channel added → ``channel_verification`` to that channel (its one-time code).
+- a channel added → ``channel_verification`` to that channel (its one-time code);
+- a public alert issued (its first message and each update) or cancelled →
+  ``alert`` to everyone who chose one of the message's wards
+  (``AlertWardsChosen``), as of that event: no consent needed (the person
+  asked for it by choosing wards; choosing none unsubscribes), urgent when
+  the message's urgency is ``Immediate`` or its severity ``Extreme`` or
+  ``Severe`` (``alert_is_urgent``).
 
 The optional kinds need the person's consent to ``notifications`` and no
 opt-out. Rows hold no address and no personal data: the recipient is the id of
@@ -39,9 +46,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
 
+from ihanoi_core.directory import Directory
+from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertContent, Severity, Urgency
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent, Purpose
-from ihanoi_core.domain.contactability import OPTIONAL_KINDS, Contactability
+from ihanoi_core.domain.contactability import ALERT_KIND, OPTIONAL_KINDS, Contactability
 from ihanoi_core.domain.survey import Survey
 from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.case_status import summary_of
@@ -52,6 +62,9 @@ NOTIFICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/notification
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"
 RECIPIENTS = "view_notification_recipients"
+ALERT_WARDS = "view_notification_alert_wards"
+ALERT_EVENTS = frozenset({"Issued", "Cancelled"})
+URGENT_SEVERITIES = frozenset({Severity.EXTREME, Severity.SEVERE})
 # Notices of status changes that pause a dossier's clock have their own kinds.
 STATUS_KINDS = {"supplement_requested": "supplement_requested", "awaiting_payment": "payment_requested"}
 MAX_CACHED_RECIPIENTS = 50_000
@@ -75,6 +88,59 @@ def notification_id(aggregate_id: UUID, version: int, recipient: UUID | str, cha
     return uuid5(NOTIFICATION_NAMESPACE, f"{aggregate_id}\x1f{version}\x1f{recipient}\x1f{channel}")
 
 
+def alert_is_urgent(content: AlertContent) -> bool:
+    """Whether an alert's notices skip quiet hours: CAP urgency ``Immediate``
+    (act now) or severity ``Extreme``/``Severe`` (a threat to life or
+    property). A cancellation carries the content it cancels, so whoever was
+    woken by an alert also hears at once that it is over."""
+    return content.urgency == Urgency.IMMEDIATE or content.severity in URGENT_SEVERITIES
+
+
+def alert_params(alert: Alert, directory: Directory) -> dict[str, Any]:
+    """What an alert notice says, in both languages (the recipient's is chosen
+    when it is sent): public text only, the same for every subscriber."""
+    message = alert.issued
+    content = message.content
+    vi = content.text(VIETNAMESE)
+    assert vi is not None
+    en = content.text(ENGLISH) or vi
+
+    def area_names(english: bool) -> list[str]:
+        names = []
+        for area in content.areas:
+            if area.description:
+                names.append(area.description)
+                continue
+            wards = [directory.wards.get(code) for code in area.wards]
+            names.append(
+                ", ".join(
+                    code if ward is None else (ward.name_en or ward.name) if english else ward.name
+                    for code, ward in zip(area.wards, wards, strict=True)
+                )
+            )
+        return names
+
+    return {
+        "code": alert.code,
+        "msg_type": str(message.msg_type),
+        "sequence": len(alert.messages),
+        "identifier": message.identifier,
+        "event": vi.event,
+        "headline": vi.headline,
+        "instruction": vi.instruction,
+        "areas": area_names(False),
+        "event_en": en.event,
+        "headline_en": en.headline,
+        "instruction_en": en.instruction,
+        "areas_en": area_names(True),
+        "urgency": str(content.urgency),
+        "severity": str(content.severity),
+        "expires": content.expires.isoformat(),
+        "note": message.note or None,
+        "link": f"/public/alerts/{alert.code}",
+    }
+
+
 def challenge_ref(challenge: str) -> str:
     """Names a one-time-code challenge without revealing it (the dispatcher
     sends a code only for the challenge a row was made for)."""
@@ -89,6 +155,7 @@ class Recipient:
     channels: tuple[str, ...] = ()
     opted_out: tuple[str, ...] = ()
     consent: bool = False
+    wards: tuple[str, ...] = ()  # whose alerts they hear of (``view_notification_alert_wards``)
 
     def row(self, key: str) -> tuple[Any, ...]:
         return (key, self.contactability, ",".join(self.channels), ",".join(self.opted_out), int(self.consent))
@@ -112,8 +179,22 @@ class Notice:
 
 
 @dataclass(slots=True)
+class WardNotice:
+    """A notice an alert's message calls for, to whoever chose one of its wards."""
+
+    position: int
+    aggregate_id: UUID
+    version: int
+    wards: frozenset[str]
+    params: dict[str, Any]
+    case_id: str
+    created_at: int
+    urgent: bool
+
+
+@dataclass(slots=True)
 class _Batch:
-    # In log order: a Notice, or (subject key, change to the recipient).
+    # In log order: a Notice, a WardNotice, or (subject key, change to the recipient).
     steps: list[Any] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     recipients: dict[str, Recipient] = field(default_factory=dict)
@@ -123,8 +204,8 @@ class OutboxModel(ReadModel):
     name = "notifications"
     # Only the recipients are derived state; the outbox keeps its delivery
     # state across rebuilds (``clear``).
-    tables = (RECIPIENTS,)
-    kinds = (Case, Contactability, Consent)
+    tables = (RECIPIENTS, ALERT_WARDS)
+    kinds = (Case, Alert, Contactability, Consent)
     reads_before = frozenset({"status"})
     # A notice depends on the recipient's settings as of its event: the log's order matters.
     partitionable = False
@@ -151,13 +232,18 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {RECIPIENTS} ("
             "subject_key TEXT PRIMARY KEY, contactability TEXT, channels TEXT NOT NULL, opted_out TEXT NOT NULL,"
             " consent INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {ALERT_WARDS} ("
+            "ward TEXT NOT NULL, subject_key TEXT NOT NULL, PRIMARY KEY (ward, subject_key))",
+            f"CREATE INDEX IF NOT EXISTS {ALERT_WARDS}_subject ON {ALERT_WARDS} (subject_key)",
         )
 
     # -- applying -------------------------------------------------------------
 
     def apply(self, change: Change) -> None:
         aggregate = change.case
-        if isinstance(aggregate, Case):
+        if isinstance(aggregate, Alert):
+            self._alert(change, aggregate)
+        elif isinstance(aggregate, Case):
             self._case(change, aggregate)
         elif isinstance(aggregate, Contactability):
             self._contactability(change, aggregate)
@@ -179,7 +265,15 @@ class OutboxModel(ReadModel):
         key = self._key(person.subject)
         verified = tuple(name for name, entry in sorted(person.channels.items()) if entry["verified"])
         self._batch.steps.append(
-            (key, {"contactability": str(person.id), "channels": verified, "opted_out": tuple(person.opted_out)})
+            (
+                key,
+                {
+                    "contactability": str(person.id),
+                    "channels": verified,
+                    "opted_out": tuple(person.opted_out),
+                    "wards": tuple(person.alert_wards),
+                },
+            )
         )
         event = change.event
         if change.event_name == "ChannelAdded" and event.challenge is not None:
@@ -198,6 +292,23 @@ class OutboxModel(ReadModel):
                     recipient=str(person.id),
                 )
             )
+
+    def _alert(self, change: Change, alert: Alert) -> None:
+        if change.event_name not in ALERT_EVENTS or not alert.messages:
+            return
+        event = change.event
+        self._batch.steps.append(
+            WardNotice(
+                position=change.position,
+                aggregate_id=alert.id,
+                version=alert.version,
+                wards=frozenset(event.wards),
+                params=alert_params(alert, self.context.directory),
+                case_id=str(alert.id),
+                created_at=micros(event.timestamp) or 0,
+                urgent=alert_is_urgent(alert.issued.content),
+            )
+        )
 
     def _case(self, change: Change, case: Case) -> None:
         owner = case.owner
@@ -249,10 +360,22 @@ class OutboxModel(ReadModel):
         steps, batch.steps = batch.steps, []
         if not steps:
             return
-        self._load([step.subject_key if isinstance(step, Notice) else step[0] for step in steps])
+        # The subscribers of the alerts' wards as last written; those who
+        # change in this batch are followed step by step below.
+        subscribers = self._subscribers({ward for step in steps if isinstance(step, WardNotice) for ward in step.wards})
+        keys = [key for found in subscribers.values() for key in found]
+        keys.extend(
+            step.subject_key if isinstance(step, Notice) else step[0]
+            for step in steps
+            if not isinstance(step, WardNotice)
+        )
+        self._load(keys)
         for step in steps:
             if isinstance(step, Notice):
                 self._decide(step)
+                continue
+            if isinstance(step, WardNotice):
+                self._decide_alert(step, subscribers)
                 continue
             key, changes = step
             current = batch.recipients.get(key) or self._known.get(key) or Recipient()
@@ -261,8 +384,49 @@ class OutboxModel(ReadModel):
                 changes.get("channels", current.channels),
                 changes.get("opted_out", current.opted_out),
                 changes.get("consent", current.consent),
+                changes.get("wards", current.wards),
             )
             batch.recipients[key] = updated
+
+    def _subscribers(self, wards: set[str]) -> dict[str, set[str]]:
+        """The subject keys that chose each of ``wards``, as last written."""
+        found: dict[str, set[str]] = {ward: set() for ward in wards}
+        ordered = sorted(wards)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.database.query(
+                f"SELECT ward, subject_key FROM {ALERT_WARDS} WHERE ward IN ({marks})", chunk
+            ):
+                found[row["ward"]].add(row["subject_key"])
+        return found
+
+    def _decide_alert(self, notice: WardNotice, subscribers: dict[str, set[str]]) -> None:
+        """One notice per verified channel of each person whose wards, as of
+        this point of the log, include one of the alert's."""
+        batch = self._batch
+        candidates = set(batch.recipients).union(*(subscribers.get(ward, set()) for ward in notice.wards))
+        params = orjson.dumps(notice.params, option=orjson.OPT_SORT_KEYS).decode()
+        for key in sorted(candidates):
+            recipient = batch.recipients.get(key) or self._known.get(key)
+            if recipient is None or recipient.contactability is None or notice.wards.isdisjoint(recipient.wards):
+                continue
+            for channel in recipient.channels:
+                batch.rows.append(
+                    (
+                        str(notification_id(notice.aggregate_id, notice.version, recipient.contactability, channel)),
+                        notice.position,
+                        recipient.contactability,
+                        channel,
+                        ALERT_KIND,
+                        ALERT_KIND,
+                        params,
+                        int(notice.urgent),
+                        notice.case_id,
+                        notice.created_at,
+                        notice.created_at,
+                    )
+                )
 
     def _decide(self, notice: Notice) -> None:
         recipient = self._batch.recipients.get(notice.subject_key) or self._known.get(notice.subject_key)
@@ -304,6 +468,11 @@ class OutboxModel(ReadModel):
             marks = ", ".join("?" * len(chunk))
             rows = self.database.query(f"SELECT * FROM {RECIPIENTS} WHERE subject_key IN ({marks})", chunk)
             found = {row["subject_key"]: row for row in rows}
+            wards: dict[str, list[str]] = {}
+            for chosen in self.database.query(
+                f"SELECT subject_key, ward FROM {ALERT_WARDS} WHERE subject_key IN ({marks}) ORDER BY ward", chunk
+            ):
+                wards.setdefault(chosen["subject_key"], []).append(chosen["ward"])
             for key in chunk:
                 row = found.get(key)
                 self._known[key] = (
@@ -314,6 +483,7 @@ class OutboxModel(ReadModel):
                         tuple(filter(None, row["channels"].split(","))),
                         tuple(filter(None, row["opted_out"].split(","))),
                         bool(row["consent"]),
+                        tuple(wards.get(key, ())),
                     )
                 )
 
@@ -321,6 +491,13 @@ class OutboxModel(ReadModel):
         self.prepare()
         batch = self._batch
         cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in batch.recipients.items()])
+        # Every recipient the batch touched: their wards as of its end.
+        changed = list(batch.recipients)
+        cursor.executemany(f"DELETE FROM {ALERT_WARDS} WHERE subject_key = ?", [(key,) for key in changed])
+        cursor.executemany(
+            f"INSERT INTO {ALERT_WARDS} (ward, subject_key) VALUES (?, ?)",
+            [(ward, key) for key in changed for ward in batch.recipients[key].wards],
+        )
         cursor.executemany(INSERT_NOTICE, batch.rows)
         self._known.update(batch.recipients)
         self._batch = _Batch()
@@ -339,4 +516,5 @@ class OutboxModel(ReadModel):
             f" created_at FROM {OUTBOX} ORDER BY notification_id"
         )
         recipients = self.database.query(f"SELECT * FROM {RECIPIENTS} ORDER BY subject_key")
-        return [*notices, *({"recipient": row} for row in recipients)]
+        wards = self.database.query(f"SELECT * FROM {ALERT_WARDS} ORDER BY subject_key, ward")
+        return [*notices, *({"recipient": row} for row in recipients), *({"alert_ward": row} for row in wards)]

@@ -46,6 +46,7 @@ class QueryRule:
 
 CITIZEN = frozenset({Role.CITIZEN})
 STAFF = frozenset({Role.OFFICER, Role.LEADER})
+LEADER = frozenset({Role.LEADER})
 # Every role reaches these queries; what each principal sees is decided per case or survey.
 EVERY_ROLE = frozenset(Role)
 
@@ -61,9 +62,21 @@ CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
 # The surveys one may answer: whoever may answer one (``AnswerSurvey.roles``, declared once on the command).
 OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SURVEYS)
 
+# Flood hotspots suggest a warning to the leader of the agency the reports go to.
+FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
+
 ACCESS: dict[str, QueryRule] = {
     rule.name: rule
-    for rule in (MY_CASES, WORKLIST, DASHBOARD, ACCOUNTABILITY, SURVEY_RESULTS, CASE_HISTORY, OPEN_SURVEYS)
+    for rule in (
+        MY_CASES,
+        WORKLIST,
+        DASHBOARD,
+        ACCOUNTABILITY,
+        SURVEY_RESULTS,
+        CASE_HISTORY,
+        OPEN_SURVEYS,
+        FLOOD_SUGGESTIONS,
+    )
 }
 
 

@@ -39,6 +39,7 @@ from ihanoi_core.eventstore.sealing import Sealer
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import (  # importing a handler module registers its handlers
+    alerts,  # noqa: F401
     deadlines,  # noqa: F401
     grievances,  # noqa: F401
     reports,  # noqa: F401
@@ -46,6 +47,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     surveys,  # noqa: F401
 )
 from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.notifications.preferences import NotificationSettingsCommands
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.consent import ConsentCommands
@@ -92,6 +94,8 @@ class Ihanoi(NotificationSettingsCommands, ConsentCommands, PrivacyCommands, Com
             timezone=calendar.timezone,
         )
         self.clock = clock
+        # Photos are stored by hash beside the event store; events carry the hash only.
+        self.photos = PhotoLibrary.from_settings(self.settings)
         self.case_cache = CaseCache()
         self.code_cache = CodeCache()
         self.save_listeners = []

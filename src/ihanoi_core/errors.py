@@ -173,6 +173,42 @@ class IdempotencyKeyReusedError(ValidationError):
         self.case_id = case_id
 
 
+class PhotoTooLargeError(IhanoiError):
+    """Raised when an uploaded photo (or the request carrying it) is larger
+    than ``IHANOI_MEDIA_MAX_BYTES``: refused before it is decoded, nothing stored."""
+
+    code = "photo_too_large"
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        shown = f" ({size} bytes)" if size is not None else ""
+        super().__init__(f"A photo must be at most {limit} bytes{shown}.", size=size, limit=limit)
+        self.size = size
+        self.limit = limit
+
+
+class UnsupportedPhotoError(IhanoiError):
+    """Raised when an upload is not a JPEG, PNG or WebP image *by its content*
+    (whatever its name or declared type says): an SVG or HTML page renamed
+    ``.jpg`` is refused here. Nothing is stored."""
+
+    code = "unsupported_photo_type"
+
+    def __init__(self, detail: str = "A photo must be a JPEG, PNG or WebP image (decided by its content).") -> None:
+        super().__init__(detail)
+
+
+class PhotoRefusedError(IhanoiError):
+    """Raised when an upload is an image of an accepted type that cannot be
+    taken: more pixels than ``IHANOI_MEDIA_MAX_PIXELS`` (a decompression
+    bomb), truncated or corrupt. ``reason`` says which. Nothing is stored."""
+
+    code = "photo_refused"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
+
+
 class DirectoryError(IhanoiError):
     """Raised when the directory TOML cannot be loaded: names the file, the key
     path (and line when known) and the problem."""

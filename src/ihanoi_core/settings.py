@@ -112,6 +112,11 @@ class Settings:
     # Comma-separated base64 keys of 32 bytes: the first wraps new data keys,
     # the others only unwrap (while ``ihanoi privacy rotate-master-key`` runs).
     pii_master_key: str | None = field(default=None, repr=False)
+    # Photos (docs/photos.md): where they are kept and what an upload may be.
+    media_dir: Path | None = None
+    media_max_bytes: int = 10 * 1024 * 1024
+    media_max_pixels: int = 40_000_000
+    media_max_per_report: int = 10
     # The public map's basemap (``/map``): a tile URL template with {z}, {x}, {y}
     # (and optionally {s}, {r}); empty for no basemap. Its host is the only
     # place the page may load images from besides this server.
@@ -149,6 +154,12 @@ class Settings:
             raise ConfigurationError("IHANOI_IN_PROCESS_PROJECTIONS must be apply or follow.")
         if self.env not in ("development", "production", "test"):
             raise ConfigurationError("IHANOI_ENV must be development, production or test.")
+        if self.media_max_bytes < 1024:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_BYTES must be at least 1024 (bytes).")
+        if self.media_max_pixels < 10_000:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_PIXELS must be at least 10000.")
+        if not 1 <= self.media_max_per_report <= 100:
+            raise ConfigurationError("IHANOI_MEDIA_MAX_PER_REPORT must be from 1 to 100.")
         if self.token_max_ttl <= 0:
             raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
         if self.public_stats_min_count < 1:
@@ -346,6 +357,8 @@ class Settings:
             kwargs["sqlite_synchronous"] = value.upper()
         if (value := get("DIRECTORY")) is not None:
             kwargs["directory"] = Path(value)
+        if (value := get("MEDIA_DIR")) is not None:
+            kwargs["media_dir"] = Path(value)
         if (value := get("OPEN311_API_KEYS")) is not None:
             kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
         if (value := get("OIDC_ALGORITHMS")) is not None:
@@ -378,6 +391,9 @@ class Settings:
             ("oidc_jwks_max_age", int),
             ("oidc_jwks_refetch_interval", int),
             ("oidc_jwks_timeout", float),
+            ("media_max_bytes", int),
+            ("media_max_pixels", int),
+            ("media_max_per_report", int),
             ("notify_max_attempts", int),
             ("notify_backoff_seconds", float),
             ("notify_rate_per_second", float),

@@ -77,6 +77,11 @@ MEANINGS: dict[str, str] = {
     "oidc_jwks_timeout": "seconds a fetch of the key set may take",
     "oidc_allow_hs256": "true or false: whether tokens signed with IHANOI_SECRET_KEY are still accepted when "
     "IHANOI_OIDC_ISSUER is set",
+    "media_dir": "the directory photos are kept in, by their sha256 (shared by every server of a deployment)",
+    "media_max_bytes": "the largest photo upload accepted, in bytes (a larger one is 413 and never read whole)",
+    "media_max_pixels": "the most pixels an uploaded image may have (width × height): larger ones, such as "
+    "decompression bombs, are refused before decoding",
+    "media_max_per_report": "the most photos one report may carry",
 }
 
 WIDTH = 79
@@ -86,6 +91,7 @@ DEFAULT_WORDS: dict[str, str] = {
     "secret_key": "required unless IHANOI_ENV=development",
     "pii_master_key": "required unless IHANOI_ENV=development",
     "directory": "the packaged Hanoi sample",
+    "media_dir": "beside the SQLite file (<name>-media/), else ./ihanoi-media",
     "open311_api_keys": "none",
     "oidc_algorithms": "RS256,ES256",
     "oidc_role_map": "none (role values are our role names)",

@@ -2,7 +2,9 @@
 
 The simulator replays weeks of city life through the real application with a
 simulated clock (so deadlines, lateness and reopen windows are real), ending
-now. With ``--if-empty`` an existing store is left as it is; the tokens and a
+now. Reports carry photos drawn with Pillow on the spot (``simulation.photos``:
+the citizen's, with GPS EXIF that the upload strips, and some crews' "after"
+photos), stored in ``IHANOI_MEDIA_DIR``. With ``--if-empty`` an existing store is left as it is; the tokens and a
 curl line are printed either way.
 """
 
@@ -17,6 +19,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
+from ihanoi_core.simulation.alerts import issue_demo_alert
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
@@ -43,6 +46,8 @@ def seed_demo(
         app = Ihanoi(settings, clock=clock)
         read_side = ReadSide(app, settings)
         try:
+            # A flood warning before the simulated weeks, long expired by their end.
+            expired = issue_demo_alert(app, key=f"demo-{seed}-flood-past", wards=("HAI_BA_TRUNG", "BACH_MAI"))
             with progress_bar("simulating", days) as bar:
                 task = bar.add_task(f"simulating {days} days of Hanoi", total=days)
                 summary = simulate(
@@ -50,6 +55,9 @@ def seed_demo(
                     dossiers_per_day=6, surveys=2, answers_per_survey=40,
                     progress=lambda days_done: bar.update(task, completed=days_done),
                 )  # fmt: skip
+            # And one in force now: it expires six hours after the demo ends.
+            active = issue_demo_alert(app, key=f"demo-{seed}-flood-now", wards=("HOAN_KIEM", "CUA_NAM"))
+            console.print(f"Alerts: {active} in force, {expired} expired (GET /public/alerts).")
             read_side.catch_up()
         finally:
             read_side.close()

@@ -1,5 +1,6 @@
 """Notifications in the demo (docs/notifications.md): the demo citizen proves
-an e-mail address and a phone, consents, and files a report that an officer
+an e-mail address and a phone, consents, chooses Hoàn Kiếm's alerts (the
+walk-through of docs/alerts.md then queues notices for them), and files a report that an officer
 acknowledges, so ``ihanoi notifications status`` shows notices waiting (sent
 once ``IHANOI_NOTIFY_SMTP_URL`` / ``IHANOI_NOTIFY_GATEWAY_URL`` point somewhere
 and ``ihanoi notifications run`` runs)."""
@@ -27,7 +28,7 @@ def seed_notifications(app: Ihanoi, citizen: str) -> None:
         assert contact is not None
         code = code_for(app.code_key, stream, channel, contact.pending[channel].challenge)
         app.change_notification_settings(person, VerifyChannel(channel=channel, code=code))  # type: ignore[arg-type]
-    app.change_notification_settings(person, SetNotificationPreferences(language="vi"))
+    app.change_notification_settings(person, SetNotificationPreferences(language="vi", alert_wards=["HOAN_KIEM"]))
     app.give_consent(person, "notifications", notice_version="2026-01")
     location = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")
     filed = app.handle(person, SubmitReport(category="pothole", description="Ổ gà lớn giữa đường", location=location))

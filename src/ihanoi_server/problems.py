@@ -19,7 +19,10 @@ from ihanoi_core.errors import (
     IhanoiError,
     InvalidTransitionError,
     NotFoundError,
+    PhotoRefusedError,
+    PhotoTooLargeError,
     RuleViolationError,
+    UnsupportedPhotoError,
     ValidationError,
     VersionMismatchError,
 )
@@ -51,6 +54,9 @@ STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
     (ConflictError, 409, "Conflict"),
     (InvalidTransitionError, 409, "Conflict"),
     (RuleViolationError, 409, "Conflict"),
+    (PhotoTooLargeError, 413, "Content Too Large"),
+    (UnsupportedPhotoError, 415, "Unsupported Media Type"),
+    (PhotoRefusedError, 422, "Unprocessable Content"),
 )
 TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
           413: "Content Too Large", 415: "Unsupported Media Type", 428: "Precondition Required",

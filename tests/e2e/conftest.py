@@ -79,6 +79,8 @@ def start_server(
         "IHANOI_SECRET_KEY": SECRET,
         "IHANOI_OPEN311_API_KEYS": "partner-key-1",
         "IHANOI_LOG_LEVEL": "INFO",
+        # Photos in the test's own directory (on PostgreSQL the default would be ./ihanoi-media).
+        "IHANOI_MEDIA_DIR": str(log_path.parent / "media"),
         **(extra_env or {}),
     }
     with open(log_path, "wb") as log_file:  # the child keeps its own handle

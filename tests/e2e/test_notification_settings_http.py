@@ -78,6 +78,18 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
         assert changed["changed"] is True
         assert changed["settings"]["quiet_hours"] == {"start": "22:00", "end": "06:30"}
         assert ok(citizen.put(PATH, json=body))["changed"] is False
+        assert ok(citizen.get(PATH))["alert_wards"] == []
+
+        # Step: alert wards: unknown or too many refused; chosen ones shown only to the person.
+        assert problem(citizen.put(PATH, json={**body, "alert_wards": ["NO_SUCH_WARD"]}), 422)
+        assert problem(citizen.put(PATH, json={**body, "alert_wards": [f"W{n}" for n in range(21)]}), 422)
+        chosen = ok(citizen.put(PATH, json={**body, "alert_wards": ["TAY_HO", "HOAN_KIEM", "TAY_HO"]}))
+        assert chosen["changed"] is True
+        assert chosen["settings"]["alert_wards"] == ["HOAN_KIEM", "TAY_HO"]
+        # Omitted, they stay; [] unsubscribes.
+        assert ok(citizen.put(PATH, json=body))["changed"] is False
+        assert ok(citizen.get(PATH))["alert_wards"] == ["HOAN_KIEM", "TAY_HO"]
+        assert ok(citizen.put(PATH, json={**body, "alert_wards": []}))["settings"]["alert_wards"] == []
 
         # Step: remove the channel.
         removed = ok(citizen.delete(f"{PATH}/channels/email"))

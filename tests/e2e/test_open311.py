@@ -24,6 +24,7 @@ import pytest
 
 from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Role
+from ihanoi_core.simulation.photos import generated_photo
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -262,13 +263,14 @@ def test_a_service_definition_lists_the_category_attributes_in_both_formats(clie
 
 
 def test_posts_are_read_from_multipart_bodies_and_the_query_string_too(client: httpx.Client) -> None:
-    # Step: multipart, with a multivaluelist answered as attribute[CODE][] and a photo part (ignored).
+    # Step: multipart, with a multivaluelist answered as attribute[CODE][] and a photo part
+    # (a real JPEG: stored without its metadata, and the request's media_url names it).
     multipart = client.post(
         "/requests.json",
         data={"service_code": "uncollected_waste", "address_string": "12 Phố Huế, phường Hai Bà Trưng",
               "attribute[waste_type][]": ["bulky", "household"], "attribute[days_uncollected]": "3"},
         params={"api_key": API_KEY},
-        files={"media": ("photo.jpg", b"\xff\xd8\xff not really a photo", "image/jpeg")},
+        files={"media": ("photo.jpg", generated_photo("open311 multipart", 21.02, 105.85), "image/jpeg")},
     )  # fmt: skip
     [created] = json_of(multipart)
     [request] = json_of(client.get(f"/requests/{created['service_request_id']}.json"))
@@ -278,7 +280,8 @@ def test_posts_are_read_from_multipart_bodies_and_the_query_string_too(client: h
         {"code": "waste_type", "values": ["bulky", "household"]},
         {"code": "days_uncollected", "values": ["3"]},
     ]
-    assert (request["lat"], request["long"], request["media_url"]) == (None, None, None)
+    assert (request["lat"], request["long"]) == (None, None)
+    assert "/public/photos/" in request["media_url"]
 
     # Step: everything in the query string, no body at all.
     query_only = client.post(

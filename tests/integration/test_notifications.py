@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.notifications import AddChannel, SetNotificationPreferences, VerifyChannel
+from ihanoi_core.commands.alerts import ApproveAlert, AreaIn, CancelAlert, DraftAlert, IssueAlert, ReviseAlert
+from ihanoi_core.commands.notifications import (
+    AddChannel,
+    ChooseAlertWards,
+    QuietHours,
+    SetNotificationPreferences,
+    VerifyChannel,
+)
 from ihanoi_core.commands.service_requests import (
     ApologizeForDossierDelay,
     ReceiveDossier,
     RequestDossierSupplement,
     StartDossierProcessing,
 )
-from ihanoi_core.domain.contactability import ChannelNotFoundError, VerificationClosedError
+from ihanoi_core.domain.alert_values import Severity, Urgency
+from ihanoi_core.domain.contactability import ChannelNotFoundError, VerificationClosedError, normalise_address
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.handlers.notifications import WrongCodeError
@@ -66,17 +76,19 @@ class Rig:
     def outbox(self) -> list[dict[str, object]]:
         return self.read_side.database.query(f"SELECT * FROM {OUTBOX} ORDER BY position, channel")
 
-    def enrol(self, citizen: Principal, *, consent: bool = True) -> None:
+    def enrol(
+        self, citizen: Principal, *, consent: bool = True, email: str = "hoa@example.vn", phone: str = "0912 345 678"
+    ) -> None:
         """E-mail and SMS added and proved with the codes the servers received."""
-        self.app.change_notification_settings(citizen, AddChannel(channel="email", address="hoa@example.vn"))
-        self.app.change_notification_settings(citizen, AddChannel(channel="sms", address="0912 345 678"))
+        self.app.change_notification_settings(citizen, AddChannel(channel="email", address=email))
+        self.app.change_notification_settings(citizen, AddChannel(channel="sms", address=phone))
         mails, calls = len(self.mailbox.messages), len(self.gateway.delivered)
         self.deliver()
         mail = self.mailbox.wait(mails + 1)[-1]
-        assert mail["To"] == "hoa@example.vn"
+        assert mail["To"] == email
         email_code = CODE.search(self.mailbox.text(mail))
         sms = list(self.gateway.delivered.values())[calls:]
-        assert [message["to"] for message in sms] == ["+84912345678"]
+        assert [message["to"] for message in sms] == [normalise_address("sms", phone)]
         sms_code = CODE.search(sms[0]["text"])
         assert email_code
         assert sms_code
@@ -286,3 +298,205 @@ def test_an_erased_persons_queued_notices_are_cancelled_not_sent(
     states = {row["state"] for row in rig.outbox() if row["notification_id"] in {q["notification_id"] for q in queued}}
     assert states == {"cancelled"}
     assert rig.gateway.calls == calls
+
+
+# -- public alerts to the wards people chose (docs/notifications.md, "Triggers") --------
+
+ALERT_OFFICER = Principal("officer-sxd", Role.OFFICER, "SXD")
+ALERT_LEADER = Principal("leader-sxd", Role.LEADER, "SXD")
+PEOPLE = {
+    "HOAN_KIEM": (Principal("vneid:001099000001", Role.CITIZEN), "an@example.vn", "0912 000 001"),
+    "BA_DINH": (Principal("vneid:001099000002", Role.CITIZEN), "binh@example.vn", "0912 000 002"),
+    "TAY_HO": (Principal("vneid:001099000003", Role.CITIZEN), "chi@example.vn", "0912 000 003"),
+}
+
+
+def issue_alert(app: Ihanoi, *wards: str, **overrides: object) -> tuple[UUID, str]:
+    """A flood alert from the template for ``wards``, approved and issued (CAP Alert): its id and code."""
+    draft = DraftAlert(template="ngap_ung", areas=(AreaIn(wards=wards),), **overrides)  # type: ignore[arg-type]
+    drafted = app.handle(ALERT_OFFICER, draft)
+    app.handle(ALERT_LEADER, ApproveAlert(case=drafted.case_id))
+    app.handle(ALERT_OFFICER, IssueAlert(case=drafted.case_id))
+    return drafted.case_id, drafted.code
+
+
+def alert_mails(rig: Rig, since: int) -> dict[str, list[str]]:
+    """The alert e-mails received since ``since``, subjects by address."""
+    received: dict[str, list[str]] = {}
+    for mail in rig.mailbox.messages[since:]:
+        received.setdefault(str(mail["To"]), []).append(str(mail["Subject"]))
+    return received
+
+
+def test_an_alert_reaches_exactly_the_subscribers_of_its_wards_once_as_alert_update_and_cancel(
+    rig: Rig, clock: FakeClock
+) -> None:
+    app = rig.app
+    # Step: three people prove an e-mail and a phone (no consent: they asked for alerts by
+    # choosing wards) and choose a ward each; one of them reads English.
+    for ward, (person, email, phone) in PEOPLE.items():
+        rig.enrol(person, consent=False, email=email, phone=phone)
+        if ward == "BA_DINH":
+            app.change_notification_settings(person, SetNotificationPreferences(language="en", alert_wards=[ward]))
+        else:
+            app.change_notification_settings(person, ChooseAlertWards(wards=[ward]))
+        assert app.notification_settings(person)["alert_wards"] == [ward]
+    phones = {normalise_address("sms", phone): ward for ward, (_, _, phone) in PEOPLE.items()}
+
+    # Step: a flood alert for Hoàn Kiếm and Ba Đình reaches An and Bình, once each, by e-mail and SMS.
+    mails, calls = len(rig.mailbox.messages), len(rig.gateway.delivered)
+    alert_id, code = issue_alert(app, "HOAN_KIEM", "BA_DINH")
+    rig.deliver()
+    rig.mailbox.wait(mails + 2)
+    assert alert_mails(rig, mails) == {
+        "an@example.vn": ["Cảnh báo: Cảnh báo ngập úng sau mưa lớn"],
+        "binh@example.vn": ["Alert: Flooding warning after heavy rain"],
+    }
+    an = rig.mailbox.text(next(m for m in rig.mailbox.messages[mails:] if m["To"] == "an@example.vn"))
+    assert f"Cảnh báo {code}: Cảnh báo ngập úng sau mưa lớn" in an
+    assert "Khu vực: Phường Hoàn Kiếm, Phường Ba Đình." in an
+    assert "Hạn chế đi qua khu vực ngập" in an
+    assert f"/public/alerts/{code}" in an
+    binh = rig.mailbox.text(next(m for m in rig.mailbox.messages[mails:] if m["To"] == "binh@example.vn"))
+    assert "Avoid the flooded area" in binh
+    assert "Area: Hoan Kiem Ward, Ba Dinh Ward." in binh
+    sms = list(rig.gateway.delivered.values())[calls:]
+    assert sorted(phones[message["to"]] for message in sms) == ["BA_DINH", "HOAN_KIEM"]
+    # Nobody's address or subject is in what every subscriber gets.
+    for message in sms:
+        assert "vneid" not in str(message)
+        assert "@" not in str(message["params"])
+    rows = [row for row in rig.outbox() if row["kind"] == "alert"]
+    assert len(rows) == 4
+    assert all(row["urgent"] == 1 for row in rows)  # urgency Immediate
+
+    # Step: an update (more severe) reaches the same two as an update.
+    clock.advance(minutes=30)
+    app.handle(ALERT_OFFICER, ReviseAlert(case=alert_id, severity=Severity.SEVERE))
+    app.handle(ALERT_LEADER, ApproveAlert(case=alert_id))
+    app.handle(ALERT_OFFICER, IssueAlert(case=alert_id))
+    mails = len(rig.mailbox.messages)
+    rig.deliver()
+    rig.mailbox.wait(mails + 2)
+    assert alert_mails(rig, mails) == {
+        "an@example.vn": ["Cập nhật cảnh báo: Cảnh báo ngập úng sau mưa lớn"],
+        "binh@example.vn": ["Alert update: Flooding warning after heavy rain"],
+    }
+
+    # Step: a cancellation reaches them as a cancellation, with its reason.
+    clock.advance(minutes=30)
+    app.handle(ALERT_LEADER, CancelAlert(case=alert_id, reason="Nước đã rút."))
+    mails, calls = len(rig.mailbox.messages), len(rig.gateway.delivered)
+    rig.deliver()
+    rig.mailbox.wait(mails + 2)
+    assert alert_mails(rig, mails) == {
+        "an@example.vn": ["Hủy cảnh báo: Cảnh báo ngập úng sau mưa lớn"],
+        "binh@example.vn": ["Alert cancelled: Flooding warning after heavy rain"],
+    }
+    an = rig.mailbox.text(next(m for m in rig.mailbox.messages[mails:] if m["To"] == "an@example.vn"))
+    assert "Cảnh báo này đã được hủy: Nước đã rút." in an
+    assert len(list(rig.gateway.delivered.values())[calls:]) == 2
+    # Chi (Tây Hồ) heard of none of it: four notices per message, An's and Bình's.
+    per_message: dict[object, set[object]] = {}
+    for row in rig.outbox():
+        if row["kind"] == "alert":
+            per_message.setdefault(row["position"], set()).add(row["recipient"])
+    assert [len(recipients) for recipients in per_message.values()] == [2, 2, 2]
+    assert len({frozenset(recipients) for recipients in per_message.values()}) == 1
+
+    # Step: the outbox is rebuilt from zero: the same rows, nothing queued or sent again.
+    before, sent = rig.outbox(), (len(rig.mailbox.messages), rig.gateway.calls)
+    assert all(row["state"] == "sent" for row in before)
+    model = rig.read_side.model(OutboxModel)
+    derived = model.rows()
+    assert sum(1 for row in derived if "alert_ward" in row) == 3
+    rig.read_side.projector.reset([OutboxModel.name])
+    rig.read_side.catch_up()
+    assert model.rows() == derived
+    assert rig.dispatcher.drain() == 0
+    assert (len(rig.mailbox.messages), rig.gateway.calls) == sent
+    assert rig.outbox() == before
+
+
+def test_an_urgent_alert_ignores_quiet_hours_a_mild_one_waits_and_no_ward_means_no_alerts(
+    rig: Rig, clock: FakeClock, citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen, consent=False)
+    # Step: quiet from 08:00 to 10:00 (it is 09:00 in Hanoi); Hoàn Kiếm's alerts wanted.
+    app.change_notification_settings(
+        citizen,
+        SetNotificationPreferences(quiet_hours=QuietHours(start="08:00", end="10:00"), alert_wards=["HOAN_KIEM"]),
+    )
+    # Step: an Immediate flood warning goes at once, a Future/Moderate one waits until 10:00.
+    mails = len(rig.mailbox.messages)
+    urgent, _ = issue_alert(app, "HOAN_KIEM")
+    mild, _ = issue_alert(app, "HOAN_KIEM", urgency=Urgency.FUTURE, severity=Severity.MODERATE)
+    rig.deliver()
+    assert [str(m["Subject"]) for m in rig.mailbox.wait(mails + 1)[mails:]] == [
+        "Cảnh báo: Cảnh báo ngập úng sau mưa lớn"
+    ]
+    states = {(row["case_id"], row["channel"]): (row["state"], row["urgent"]) for row in rig.outbox()
+              if row["kind"] == "alert"}  # fmt: skip
+    assert states == {
+        (str(urgent), "email"): ("sent", 1),
+        (str(urgent), "sms"): ("sent", 1),
+        (str(mild), "email"): ("pending", 0),
+        (str(mild), "sms"): ("pending", 0),
+    }
+    clock.set(datetime(2026, 11, 30, 3, 0, 30, tzinfo=UTC))  # 10:00:30 in Hanoi
+    rig.dispatcher.drain()
+    assert len(rig.mailbox.wait(mails + 2)) == mails + 2
+
+    # Step: no ward chosen (unsubscribed): a new alert for Hoàn Kiếm queues nothing for them.
+    app.change_notification_settings(citizen, ChooseAlertWards(wards=[]))
+    queued = len(rig.outbox())
+    issue_alert(app, "HOAN_KIEM")
+    rig.read_side.catch_up()
+    assert len(rig.outbox()) == queued
+
+
+def test_alert_wards_are_checked_against_the_directory_and_bounded(rig: Rig, citizen: Principal) -> None:
+    app = rig.app
+    with pytest.raises(ValidationError, match="unknown ward"):
+        app.change_notification_settings(citizen, ChooseAlertWards(wards=["NO_SUCH_WARD"]))
+    # A bad ward refuses the whole change: the language is not changed either.
+    with pytest.raises(ValidationError):
+        app.change_notification_settings(
+            citizen, SetNotificationPreferences(language="en", alert_wards=["HOAN_KIEM", "NOWHERE"])
+        )
+    assert app.notification_settings(citizen)["language"] == "vi"
+    wards = sorted(app.directory.wards)
+    with pytest.raises(ValidationError, match="at most"):
+        app.change_notification_settings(citizen, ChooseAlertWards(wards=[f"W{n}" for n in range(21)]))
+    outcome = app.change_notification_settings(citizen, ChooseAlertWards(wards=[wards[1], wards[0], wards[1]]))
+    assert outcome.changed
+    assert app.notification_settings(citizen)["alert_wards"] == wards[:2]
+    # The same choice again records nothing; omitting alert_wards leaves them as they are.
+    assert not app.change_notification_settings(citizen, ChooseAlertWards(wards=wards[:2])).changed
+    app.change_notification_settings(citizen, SetNotificationPreferences(language="en"))
+    assert app.notification_settings(citizen)["alert_wards"] == wards[:2]
+
+
+def test_an_alert_is_decided_as_of_its_event_and_reaches_a_person_once_whatever_their_wards(
+    rig: Rig, citizen: Principal, other_citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen, consent=False)
+    rig.enrol(other_citizen, consent=False, email="lan@example.vn", phone="0912 000 009")
+    app.change_notification_settings(citizen, ChooseAlertWards(wards=["HOAN_KIEM", "BA_DINH"]))
+    rig.read_side.catch_up()
+    # Step: in one batch, an alert for both wards, then the other citizen subscribes to one of them.
+    alert_id, _ = issue_alert(app, "HOAN_KIEM", "BA_DINH")
+    app.change_notification_settings(other_citizen, ChooseAlertWards(wards=["BA_DINH"]))
+    rig.read_side.catch_up()
+    rows = [row for row in rig.outbox() if row["kind"] == "alert"]
+    # One notice per channel for the person with both wards; none for who subscribed after it.
+    assert sorted(str(row["channel"]) for row in rows) == ["email", "sms"]
+    assert len({row["recipient"] for row in rows}) == 1
+    # Step: the next message (a cancellation) reaches both.
+    app.handle(ALERT_LEADER, CancelAlert(case=alert_id, reason="Nhầm khu vực."))
+    rig.read_side.catch_up()
+    cancel = [row for row in rig.outbox() if row["kind"] == "alert" and row["position"] != rows[0]["position"]]
+    assert len(cancel) == 4
+    assert len({row["recipient"] for row in cancel}) == 2

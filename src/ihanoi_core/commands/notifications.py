@@ -13,11 +13,19 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import Command
-from ihanoi_core.domain.contactability import MAX_ADDRESS
+from ihanoi_core.domain.contactability import MAX_ADDRESS, MAX_ALERT_WARDS
 from ihanoi_core.domain.values import Role
 
 ChannelName = Literal["email", "sms", "zalo", "webpush"]
 OptionalKind = Literal["case_status", "supplement_requested", "payment_requested"]
+WardCode = Annotated[str, Meta(min_length=1, max_length=64, description="a ward code of the directory (HOAN_KIEM)")]
+AlertWards = Annotated[
+    list[WardCode],
+    Meta(
+        max_length=MAX_ALERT_WARDS,
+        description="the wards whose public alerts you hear of on your verified channels; [] for none",
+    ),
+]
 TimeOfDay = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, local time")]
 
 
@@ -67,9 +75,20 @@ class RemoveChannel(NotificationSettingsCommand, frozen=True, kw_only=True):
 
 
 class SetNotificationPreferences(NotificationSettingsCommand, frozen=True, kw_only=True):
-    """Choose the language of notices, quiet hours and the kinds you do not want."""
+    """Choose the language of notices, quiet hours and the kinds you do not
+    want; and, when ``alert_wards`` is given, the wards whose alerts you hear
+    of (left as they are when it is omitted)."""
 
     name: ClassVar[str] = "set-preferences"
     language: Literal["vi", "en"] = "vi"
     quiet_hours: QuietHours | None = None
     opted_out: Annotated[list[OptionalKind], Meta(max_length=8)] = msgspec.field(default_factory=list)
+    alert_wards: AlertWards | None = None
+
+
+class ChooseAlertWards(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Choose the wards whose public alerts (cảnh báo) reach your verified
+    channels, urgent ones even in quiet hours; none to stop them."""
+
+    name: ClassVar[str] = "choose-alert-wards"
+    wards: AlertWards

@@ -4,6 +4,11 @@ Staff (officers and leaders of the agency the report is routed to) run its
 lifecycle; only a leader hands it to another agency; the reporter reopens and
 rates it; any other citizen may support an open report ("tôi cũng gặp"),
 which the public feed shows them. The statuses each step is valid from are ``Report.TRANSITIONS``.
+
+Photos are uploaded first (``PhotoLibrary.add``; ``POST /api/v1/media``) and
+named here by their sha256: on filing (``photos``), or later
+(``AttachReportPhoto``, by the reporter or the agency's staff); staff hide one
+from public view with a reason (``HideReportPhoto``).
 """
 
 from __future__ import annotations
@@ -14,10 +19,22 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, ContactIn, LocationIn, Name, RatingComment, ShortText, Stars, Text, Url
+from ihanoi_core.commands.values import (
+    Code,
+    ContactIn,
+    LocationIn,
+    Name,
+    RatingComment,
+    Sha256,
+    ShortText,
+    Stars,
+    Text,
+    Url,
+)
 from ihanoi_core.directory.answers import MAX_ANSWER_LENGTH, MAX_ANSWERS, MAX_VALUES
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Channel, Priority, Role
 from ihanoi_core.permissions import CITIZEN, LEADER, STAFF
 
@@ -42,6 +59,8 @@ class SubmitReport(CreateCommand, frozen=True, kw_only=True):
     channel: Channel = Channel.APP
     contact: ContactIn | None = None
     media_urls: Annotated[tuple[Url, ...], Meta(max_length=10)] = ()
+    # Photos uploaded beforehand, by their sha256 (at most IHANOI_MEDIA_MAX_PER_REPORT).
+    photos: Annotated[tuple[Sha256, ...], Meta(max_length=100)] = ()
     anonymous: bool = False
     # Answers to the category's extra questions (its Open311 service definition
     # attributes): code → a value, or several keys of a multiple-choice list.
@@ -158,3 +177,22 @@ class SupportReport(ReportCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "support"
     roles: ClassVar[frozenset[Role]] = CITIZEN
     on_public_feed: ClassVar[bool] = True
+
+
+class AttachReportPhoto(ReportCommand, frozen=True, kw_only=True):
+    """Attach an uploaded photo, named by its sha256: the reporter's evidence,
+    or the agency's photos of the site before and after the work."""
+
+    name: ClassVar[str] = "attach-photo"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN, Role.OFFICER, Role.LEADER})
+    photo: Sha256
+    stage: PhotoStage = PhotoStage.EVIDENCE
+
+
+class HideReportPhoto(ReportCommand, frozen=True, kw_only=True):
+    """Take a photo out of public view for good (a face, a licence plate), with
+    the reason on the record; staff still see it."""
+
+    name: ClassVar[str] = "hide-photo"
+    photo: Sha256
+    reason: ShortText

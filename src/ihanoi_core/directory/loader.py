@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ihanoi_core.directory.alerts import alert_problems
 from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
     ATTRIBUTE_DATATYPES,
@@ -107,6 +108,11 @@ class _Loader(DirectoryText):
         wards = self.unique("wards", raw.wards, lambda ward: ward.code)
         agencies = self.unique("agencies", raw.agencies, lambda agency: agency.code)
         self.check_agencies(raw.agencies, agencies, wards)
+        categories = self.categories(raw.categories, agencies, wards)
+        for key, problem in alert_problems(
+            raw.alerts, {c.code: tuple(a.code for a in c.attributes) for c in categories.values()}
+        ):
+            self.fail(key, problem)
         return Directory(
             source=self.source,
             jurisdiction_id=self.non_blank("jurisdiction.id", raw.jurisdiction.id),
@@ -115,11 +121,12 @@ class _Loader(DirectoryText):
             calendar=self.calendar(raw.calendar),
             wards=MappingProxyType(wards),
             agencies=MappingProxyType(agencies),
-            categories=MappingProxyType(self.categories(raw.categories, agencies, wards)),
+            categories=MappingProxyType(categories),
             procedures=MappingProxyType(self.procedures(raw.procedures, agencies, wards)),
             deadlines=MappingProxyType(self.deadlines(raw.deadlines)),
             retention=self.retention(raw.retention),
             deadline_watch=self.deadline_watch(raw.deadline_watch),
+            alerts=raw.alerts,
         )
 
     # -- checks ----------------------------------------------------------------

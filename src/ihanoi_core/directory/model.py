@@ -18,6 +18,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from ihanoi_core.directory.alerts import AlertDirectory
 from ihanoi_core.domain.values import DeadlineRule, Priority
 
 ROUTE_TO_WARD = "ward"
@@ -262,6 +263,8 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     deadlines: Mapping[str, DeadlineRule]
     retention: tuple[RetentionRule, ...] = ()
     deadline_watch: DeadlineWatch = DeadlineWatch()
+    # Alert templates and the flood-hotspot threshold (``directory.alerts``).
+    alerts: AlertDirectory = AlertDirectory()
 
     # -- lookups ---------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from ihanoi_core.directory.alerts import AlertDirectory
 from ihanoi_core.directory.model import Agency, Attribute, Ward
 
 
@@ -101,3 +102,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     deadlines: dict[str, Any]
     retention: tuple[RawRetention, ...] = ()
     deadline_watch: RawDeadlineWatch = RawDeadlineWatch()
+    alerts: AlertDirectory = AlertDirectory()

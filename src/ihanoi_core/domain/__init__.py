@@ -3,13 +3,14 @@
 Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``grievance``), ``service_request`` (its steps in the plain mixins
 ``service_request_pauses``, ``service_request_forwarding`` and
-``service_request_apology``, on ``service_request_steps``), ``survey``;
-``case`` is their base and ``case_code`` the code index; ``erasure`` holds the
-requests to erase a data subject's personal data, ``consent`` a data
-subject's consent to each purpose beyond case handling, ``contactability``
-how a person may be reached outside the app (channels, preferences), and ``personal`` the
-declarations of which event fields are personal. The values an
-aggregate's events carry sit beside it (``report_values``, ``grievance_values``,
+``service_request_apology``, on ``service_request_steps``), ``survey``,
+``alert`` (its CAP vocabulary in ``alert_values``); ``case`` is their base
+and ``case_code`` the code index; ``erasure`` holds the requests to erase a
+data subject's personal data, ``consent`` a data subject's consent to each
+purpose beyond case handling, ``contactability`` how a person may be reached
+outside the app (channels, preferences), and ``personal`` the declarations
+of which event fields are personal. The values an aggregate's events carry
+sit beside it (``report_values``, ``grievance_values``,
 ``service_request_values``, ``questionnaire``), the values every aggregate
 uses in ``values``.
 """
@@ -17,6 +18,7 @@ uses in ``values``.
 from __future__ import annotations
 
 from ihanoi_core.domain import (
+    alert_values,
     consent,
     erasure,
     grievance_values,
@@ -38,4 +40,5 @@ VALUE_TYPES: dict[str, type] = {
     **questionnaire.VALUE_TYPES,
     **erasure.VALUE_TYPES,
     **consent.VALUE_TYPES,
+    **alert_values.VALUE_TYPES,
 }

@@ -6,7 +6,9 @@ channels — an e-mail address, a phone number for SMS, a Zalo user id, a Web
 Push subscription; one of each kind — each proved by a one-time code sent to
 it, their language, their quiet hours and the kinds of notice they opted out
 of. Only a verified channel is ever used for a notice; a channel that is
-re-added starts unverified again.
+re-added starts unverified again. The person may also choose wards of the
+directory whose public alerts (cảnh báo) they want to hear of
+(``AlertWardsChosen``); no ward chosen, no alert notices.
 
 The one-time code never enters the log: the application derives it from a
 random challenge with a server key and records only the challenge and a keyed
@@ -22,6 +24,7 @@ sealed under the subject's key, so erasing the person shreds their channels.
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -42,6 +45,10 @@ LANGUAGES: tuple[str, ...] = ("vi", "en")
 # (Decree 118/2025) and the one-time codes are not optional.
 OPTIONAL_KINDS: tuple[str, ...] = ("case_status", "supplement_requested", "payment_requested")
 REQUIRED_KINDS: tuple[str, ...] = ("dossier_apology", "channel_verification")
+# Public alerts of the wards a person chose: wanted by choosing wards, so not
+# opted out of by kind (choosing no ward is unsubscribing).
+ALERT_KIND = "alert"
+MAX_ALERT_WARDS = 20
 MAX_ATTEMPTS = 5
 MAX_ADDRESS = 2000
 MINUTES_PER_DAY = 24 * 60
@@ -117,6 +124,8 @@ class Contactability(Aggregate):
     """One person's channels and notification preferences (module docstring)."""
 
     kind: ClassVar[str] = "contactability"
+    # The wards whose alerts the person hears of, sorted (none before they choose).
+    alert_wards: tuple[str, ...] = ()
 
     @event("Opened")
     def __init__(self, *, id: UUID, actor: Principal, subject: str, timestamp: datetime) -> None:
@@ -125,6 +134,7 @@ class Contactability(Aggregate):
         self.language = "vi"
         self.quiet_hours: tuple[int, int] | None = None
         self.opted_out: tuple[str, ...] = ()
+        self.alert_wards = ()
 
     # -- channels ------------------------------------------------------------
 
@@ -268,6 +278,29 @@ class Contactability(Aggregate):
         self.quiet_hours = quiet_hours
         self.opted_out = opted_out
 
+    # -- alert subscriptions -------------------------------------------------
+
+    def choose_alert_wards(
+        self, actor: Principal, wards: Iterable[str], *, known: Container[str], timestamp: datetime
+    ) -> bool:
+        """Choose the wards (directory codes, at most ``MAX_ALERT_WARDS``) whose
+        public alerts the person hears of; none unsubscribes. False (no event)
+        when the choice is the same."""
+        chosen = tuple(sorted(set(wards)))
+        if len(chosen) > MAX_ALERT_WARDS:
+            raise ValidationError({"alert_wards": f"at most {MAX_ALERT_WARDS} wards"})
+        unknown = [ward for ward in chosen if ward not in known]
+        if unknown:
+            raise ValidationError({"alert_wards": f"unknown ward {unknown[0]!r}"})
+        if chosen == self.alert_wards:
+            return False
+        self._alert_wards_chosen(actor=actor, wards=chosen, timestamp=timestamp)
+        return True
+
+    @event("AlertWardsChosen")
+    def _alert_wards_chosen(self, actor: Principal, wards: tuple[str, ...], timestamp: datetime) -> None:
+        self.alert_wards = wards
+
 
 # The subject names the data key; the addresses (and the challenge, from which
 # the code is derived) are the person's; the acting citizen is, as everywhere.
@@ -284,5 +317,7 @@ declare_personal_data(
         "ChannelVerified": {"actor": ACTOR},
         "ChannelRemoved": {"actor": ACTOR},
         "PreferencesSet": {"actor": ACTOR},
+        # Ward codes name no one; they reach no public output.
+        "AlertWardsChosen": {"actor": ACTOR},
     },
 )

@@ -29,6 +29,8 @@ from ihanoi_core.domain.report_values import (
     ERASED_STATE,
     OPEN_STATUSES,
     PERSONAL_DATA,
+    HiddenPhoto,
+    Photo,
     ReportStatus,
 )
 from ihanoi_core.domain.report_values import ReportStatus as S
@@ -69,6 +71,10 @@ class Report(Case):
         "declare_not_responsible": (*AWAITING_ACKNOWLEDGEMENT, S.ACKNOWLEDGED),
         "reopen": (S.RESOLVED, S.CLOSED),
         "rate": (S.RESOLVED, S.CLOSED),
+        # Photos: added while the agency still works on it or just answered
+        # (its "after" photos); hidden whatever the status, closed reports too.
+        "attach_photo": (*OPEN_STATUSES, S.RESOLVED),
+        "hide_photo": tuple(S),
         "support": OPEN_STATUSES,
     }
     MAX_DESCRIPTION = 4000
@@ -196,6 +202,9 @@ class Report(Case):
         self.rating: int | None = None
         self.duplicate_of: UUID | None = None
         self.responsible: str | None = None
+        # Set here, not in the event: reports filed before photos existed replay with none.
+        self.photos: tuple[Photo, ...] = ()
+        self.hidden_photos: tuple[HiddenPhoto, ...] = ()
         self.support_count = 0
         # The supporters' pseudonyms: private (``case_view`` leaves out names
         # starting with ``_``), only the count is shown.
@@ -486,6 +495,49 @@ class Report(Case):
     @event("Rated")
     def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
         self.rating = stars
+
+    # -- photos -------------------------------------------------------------
+
+    def attach_photo(self, actor: Principal, photo: Photo, *, max_photos: int, timestamp: datetime) -> None:
+        """Attach a stored photo (by its hash): the reporter's evidence, or
+        staff's photos of the site before and after the work. At most
+        ``max_photos`` per report, each once."""
+        self._require("attach_photo")
+        if any(attached.sha256 == photo.sha256 for attached in self.photos):
+            raise RuleViolationError(self.id, "photo", "This photo is already attached to the report.")
+        if len(self.photos) >= max_photos:
+            raise RuleViolationError(self.id, "photo_limit", f"A report carries at most {max_photos} photos.")
+        self._attach_photo(actor=actor, photo=photo, timestamp=timestamp)
+
+    @event("PhotoAttached")
+    def _attach_photo(self, actor: Principal, photo: Photo, timestamp: datetime) -> None:
+        self.photos = (*self.photos, photo)
+
+    def hide_photo(self, actor: Principal, photo: str, reason: str, *, timestamp: datetime) -> None:
+        """Take a photo out of public view for good (a face, a licence plate),
+        with the reason on the record. Staff still see it."""
+        self._require("hide_photo")
+        if not any(attached.sha256 == photo for attached in self.photos):
+            raise RuleViolationError(self.id, "photo", "No such photo is attached to the report.")
+        if photo in self.hidden_photo_hashes:
+            raise RuleViolationError(self.id, "photo", "This photo is hidden already.")
+        reason = self._require_text(self.id, "reason", reason, max_length=1000)
+        self._hide_photo(actor=actor, photo=photo, reason=reason, timestamp=timestamp)
+
+    @event("PhotoHidden")
+    def _hide_photo(self, actor: Principal, photo: str, reason: str, timestamp: datetime) -> None:
+        self.hidden_photos = (*self.hidden_photos, HiddenPhoto(photo, reason))
+
+    @property
+    def hidden_photo_hashes(self) -> frozenset[str]:
+        return frozenset(hidden.sha256 for hidden in self.hidden_photos)
+
+    @property
+    def public_photos(self) -> tuple[Photo, ...]:
+        """The photos anyone may see: not hidden. (Whether the report itself is
+        shown, and its photos with it, is the public read model's rule.)"""
+        hidden = self.hidden_photo_hashes
+        return tuple(photo for photo in self.photos if photo.sha256 not in hidden)
 
     # -- other citizens ----------------------------------------------------------
 

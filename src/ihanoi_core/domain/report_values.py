@@ -1,12 +1,14 @@
-"""The statuses of a field report and the groups of them the rules name, and
-the personal data its events carry."""
+"""The statuses of a field report and the groups of them the rules name, its
+photos, and the personal data its events carry."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from ihanoi_core.domain.personal import Personal
+from ihanoi_core.domain.values import Role
 
 
 class ReportStatus(StrEnum):
@@ -22,7 +24,40 @@ class ReportStatus(StrEnum):
     NOT_RESPONSIBLE = "not_responsible"
 
 
-VALUE_TYPES: dict[str, type] = {"report_status": ReportStatus}
+class PhotoStage(StrEnum):
+    """What a photo shows: the problem as reported (``evidence``, the reporter's
+    or an officer's), or the site before and after the agency's work."""
+
+    EVIDENCE = "evidence"
+    BEFORE = "before"
+    AFTER = "after"
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A photo attached to a report, as its event records it: the sha256 of the
+    stored (re-encoded, metadata-free) JPEG — never the bytes —, its size and
+    type, what it shows, and the role of who attached it (who, by name, is the
+    event's ``actor``, sealed when a citizen acted)."""
+
+    sha256: str
+    width: int
+    height: int
+    content_type: str
+    stage: PhotoStage
+    uploaded_by: Role
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenPhoto:
+    """A photo staff took out of public view (a face, a licence plate), and why.
+    Kept in the report's state only; the event ``PhotoHidden`` records it."""
+
+    sha256: str
+    reason: str
+
+
+VALUE_TYPES: dict[str, type] = {"report_status": ReportStatus, "photo_stage": PhotoStage, "photo": Photo}
 
 S = ReportStatus
 AWAITING_ACKNOWLEDGEMENT = (S.SUBMITTED, S.TRANSFERRED)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.utils import get_topic
 
+from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode
 from ihanoi_core.domain.complaint import Complaint
@@ -30,7 +31,7 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
-    ErasureRequest, Consent, Contactability,
+    ErasureRequest, Consent, Contactability, Alert,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}

@@ -50,7 +50,9 @@ from ihanoi_core.eventstore.cache import CaseCache, CodeCache, clone
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.handlers.table import HANDLERS, Build, Context
+from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.permissions import authorize, authorize_create, can_see
+from ihanoi_core.settings import Settings
 
 IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
 CODE_ATTEMPTS = 8
@@ -84,6 +86,8 @@ class CommandBus:
     save_listeners: list[Callable[[], None]]
     clock: Callable[[], datetime]
     timezone: ZoneInfo
+    settings: Settings
+    photos: PhotoLibrary
 
     if TYPE_CHECKING:
         personal_keys: KeyStore

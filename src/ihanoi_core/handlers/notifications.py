@@ -9,13 +9,14 @@ code counts against the attempts even though the command fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    ChooseAlertWards,
     NotificationSettingsCommand,
     RemoveChannel,
     SetNotificationPreferences,
@@ -29,11 +30,13 @@ from ihanoi_core.notifications import codes
 
 @dataclass(frozen=True, slots=True)
 class SettingsContext:
-    """Who acts, when, and the key one-time codes are derived with."""
+    """Who acts, when, the key one-time codes are derived with, and the
+    directory's ward codes (alert subscriptions name them)."""
 
     principal: Principal
     now: datetime
     code_key: bytes
+    wards: Container[str] = frozenset()
 
 
 class WrongCodeError(ValidationError):
@@ -95,6 +98,9 @@ def remove_channel(person: Contactability, command: RemoveChannel, ctx: Settings
 
 @settles(SetNotificationPreferences)
 def set_preferences(person: Contactability, command: SetNotificationPreferences, ctx: SettingsContext) -> None:
+    # Wards first: a bad one refuses the whole change before anything is recorded.
+    if command.alert_wards is not None:
+        person.choose_alert_wards(ctx.principal, command.alert_wards, known=ctx.wards, timestamp=ctx.now)
     person.set_preferences(
         ctx.principal,
         language=command.language,
@@ -102,3 +108,8 @@ def set_preferences(person: Contactability, command: SetNotificationPreferences,
         opted_out=tuple(command.opted_out),
         timestamp=ctx.now,
     )
+
+
+@settles(ChooseAlertWards)
+def choose_alert_wards(person: Contactability, command: ChooseAlertWards, ctx: SettingsContext) -> None:
+    person.choose_alert_wards(ctx.principal, command.wards, known=ctx.wards, timestamp=ctx.now)

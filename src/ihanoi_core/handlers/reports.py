@@ -13,9 +13,11 @@ from uuid import UUID
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
+    AttachReportPhoto,
     CloseReport,
     CommentReport,
     DeclareReportNotResponsible,
+    HideReportPhoto,
     MarkReportDuplicate,
     RateReport,
     RejectReport,
@@ -28,7 +30,8 @@ from ihanoi_core.commands.reports import (
 )
 from ihanoi_core.directory.answers import check_answers
 from ihanoi_core.domain.report import Report
-from ihanoi_core.domain.values import Role
+from ihanoi_core.domain.report_values import Photo, PhotoStage
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
 
@@ -48,9 +51,18 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
     reporter = principal.subject if principal.role is Role.CITIZEN and not command.anonymous else None
     acknowledge_rule = directory.deadline("report_acknowledge")
     contact = command.contact.value() if command.contact is not None else None
+    max_photos = ctx.bus.settings.media_max_per_report
+    if len(command.photos) > max_photos:
+        raise ValidationError({"photos": f"a report carries at most {max_photos} photos"})
+    if len(set(command.photos)) != len(command.photos):
+        raise ValidationError({"photos": "each photo may be named once"})
+    photos = [
+        stored_photo(ctx, sha256, PhotoStage.EVIDENCE, f"photos[{index}]")
+        for index, sha256 in enumerate(command.photos)
+    ]
 
     def build(case_id: UUID, code: str) -> Report:
-        return Report.submit(
+        report = Report.submit(
             id=case_id,
             code=code,
             actor=principal,
@@ -68,8 +80,45 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
             calendar=ctx.calendar,
             timestamp=ctx.now,
         )
+        # Saved with the report, in the same transaction.
+        for photo in photos:
+            report.attach_photo(principal, photo, max_photos=max_photos, timestamp=ctx.now)
+        return report
 
     return build
+
+
+def stored_photo(ctx: Context, sha256: str, stage: PhotoStage, field: str) -> Photo:
+    """The photo ``sha256`` names, as an event records it; 422 unless it was uploaded."""
+    described = ctx.bus.photos.describe(sha256)
+    if described is None:
+        raise ValidationError({field: "no uploaded photo has this sha256; upload it first (POST /api/v1/media)"})
+    width, height, content_type = described
+    return Photo(
+        sha256=sha256,
+        width=width,
+        height=height,
+        content_type=content_type,
+        stage=stage,
+        uploaded_by=ctx.principal.role,
+    )
+
+
+def check_stage(principal: Principal, stage: PhotoStage) -> None:
+    """Before and after photos are the agency's record of its work; a citizen adds evidence."""
+    if principal.role is Role.CITIZEN and stage is not PhotoStage.EVIDENCE:
+        raise ValidationError({"stage": "a citizen attaches evidence photos; before and after are the agency's"})
+
+
+@decides(AttachReportPhoto)
+def attach_photo(report: Report, command: AttachReportPhoto, ctx: Context) -> None:
+    stage = PhotoStage(command.stage)
+    check_stage(ctx.principal, stage)
+    photo = stored_photo(ctx, command.photo, stage, "photo")
+    report.attach_photo(ctx.principal, photo, max_photos=ctx.bus.settings.media_max_per_report, timestamp=ctx.now)
+
+
+decides_by(HideReportPhoto, Report.hide_photo)
 
 
 @decides(AcknowledgeReport)

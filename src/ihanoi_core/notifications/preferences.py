@@ -5,7 +5,7 @@
   ``Contactability`` (made on first use), through its handler
   (``handlers.notifications``); only a citizen, for themself.
 - ``notification_settings(principal)``: their channels (addresses, verified or
-  not), language, quiet hours, opt-outs, and whether they consented to
+  not), language, quiet hours, opt-outs, the wards whose alerts they hear of, and whether they consented to
   notifications (``Purpose.NOTIFICATIONS``, required for the optional notices).
 - ``contact(contactability_id)``: what the dispatcher needs to deliver one
   notice (verified addresses, pending challenges, language, quiet hours),
@@ -115,7 +115,7 @@ class NotificationSettingsCommands(CommandBus):
         person = self._contactability(stream) or Contactability(
             id=stream, actor=principal, subject=subject, timestamp=now
         )
-        error = handler(person, command, SettingsContext(principal, now, self.code_key))
+        error = handler(person, command, SettingsContext(principal, now, self.code_key, self.directory.wards))
         position = None
         if events := person.collect_events():
             try:
@@ -155,6 +155,7 @@ class NotificationSettingsCommands(CommandBus):
             "language": "vi" if person is None else person.language,
             "quiet_hours": None if quiet is None else {"start": minutes_text(quiet[0]), "end": minutes_text(quiet[1])},
             "opted_out": [] if person is None else list(person.opted_out),
+            "alert_wards": [] if person is None else list(person.alert_wards),
             "channels": channels,
             "consent": self.has_consent(subject, Purpose.NOTIFICATIONS),
             "version": 0 if person is None else person.version,

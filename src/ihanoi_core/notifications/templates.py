@@ -8,7 +8,8 @@ fail loudly (``StrictUndefined``) rather than sending a blank.
 
 A notice tells its recipient about their own case and nothing else: the
 values are the case's code, kind, status, dates, what is missing or due —
-never another person's data (the outbox's rows carry nothing more).
+never another person's data (the outbox's rows carry nothing more). An alert
+notice carries only the alert's public text (headline, areas, instruction).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ CASE_KINDS: dict[str, dict[str, str]] = {
     "vi": {"report": "Phản ánh", "complaint": "Khiếu nại", "denunciation": "Tố cáo", "dossier": "Hồ sơ"},
     "en": {"report": "Report", "complaint": "Complaint", "denunciation": "Denunciation", "dossier": "Dossier"},
 }
+# CAP msgType of an alert notice, as its subject names it.
+MSG_TYPE_NAMES: dict[str, dict[str, str]] = {
+    "vi": {"Alert": "Cảnh báo", "Update": "Cập nhật cảnh báo", "Cancel": "Hủy cảnh báo"},
+    "en": {"Alert": "Alert", "Update": "Alert update", "Cancel": "Alert cancelled"},
+}
 LANGUAGES = ("vi", "en")
 
 
@@ -78,6 +84,7 @@ class Templates:
             **params,
             "status_name": STATUS_NAMES[language].get(str(params.get("status")), str(params.get("status"))),
             "case_name": CASE_KINDS[language].get(str(params.get("case_kind")), ""),
+            "msg_type_name": MSG_TYPE_NAMES[language].get(str(params.get("msg_type")), ""),
         }
         context = template.new_context(values)
         subject = " ".join("".join(template.blocks["subject"](context)).split())

@@ -9,12 +9,13 @@ import random
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cached_property, partial
 from uuid import UUID
 
 from ihanoi_core.commands.reports import (
     AcknowledgeReport,
     AssignReport,
+    AttachReportPhoto,
     CloseReport,
     CommentReport,
     DeclareReportNotResponsible,
@@ -29,6 +30,7 @@ from ihanoi_core.commands.reports import (
     TransferReport,
 )
 from ihanoi_core.commands.values import ContactIn, LocationIn
+from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Channel, Principal, Priority, Role
 from ihanoi_core.simulation.city import (
     DEFAULT_STREETS,
@@ -38,6 +40,7 @@ from ihanoi_core.simulation.city import (
     WARD_STREETS,
 )
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
+from ihanoi_core.simulation.photos import generated_photo
 from ihanoi_core.simulation.texts import (
     ANSWERS,
     CLOSERS,
@@ -167,6 +170,9 @@ class ReportStories(Engine):
                     media_urls=tuple(
                         f"https://media.ihanoi.vn/sim/{self.seed}/{ident}/{index}.jpg" for index in range(1, photos + 1)
                     ),
+                    # Those with several media links also upload a photo (not every report:
+                    # each attach is an event more for every simulated month).
+                    photos=(self._photo(f"{category}/{ward}", location),) if photos >= 2 else (),
                     anonymous=anonymous,
                 ),
                 idempotency_key=self._key(ident),
@@ -259,6 +265,11 @@ class ReportStories(Engine):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
+        if case_id.int % 8 == 0:  # an eighth of the crews photograph the repair (no random draw: see _photo)
+            after = self._photo(f"{report.category}/{report.ward}/after")
+            self._run(
+                partial(app.handle, handler, AttachReportPhoto(case=case_id, photo=after, stage=PhotoStage.AFTER))
+            )
         # A late resolution must explain the delay (giải trình); on time the explanation is not recorded.
         resolve = ResolveReport(case=case_id, answer=answer, late_explanation=LATE_EXPLANATION)
         return self._run(partial(app.handle, handler, resolve)) is not None
@@ -275,6 +286,24 @@ class ReportStories(Engine):
         if draw < 0.14:
             return citizen.principal, Channel.APP, None, True
         return citizen.principal, Channel.APP if draw < 0.85 else Channel.WEB, None, False
+
+    @cached_property
+    def _photo_hashes(self) -> dict[str, str]:
+        """Photos drawn so far, by label (``_photo``)."""
+        return {}
+
+    def _photo(self, label: str, location: LocationIn | None = None) -> str:
+        """The hash of a photo uploaded as the app would before filing, drawn
+        for ``label`` (a category and ward) with the location's GPS. No draw
+        from the random sequence, so adding photos changed no other choice of
+        the simulation; drawn and processed once per label, then reused (a
+        month of reports would otherwise spend most of its time in Pillow)."""
+        sha256 = self._photo_hashes.get(label)
+        if sha256 is None:
+            latitude, longitude = (location.latitude, location.longitude) if location else (None, None)
+            data = generated_photo(f"{self.seed}/{label}", latitude, longitude)
+            sha256 = self._photo_hashes[label] = self.app.photos.add(data).sha256
+        return sha256
 
     def _location(self, ward: str) -> tuple[LocationIn, str]:
         """A spot within ~500 m of the ward's centre, and how a citizen names it."""

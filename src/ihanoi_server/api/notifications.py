@@ -2,7 +2,8 @@
 
 - ``GET /api/v1/me/notification-settings``: channels (verified or not),
   language, quiet hours, opt-outs, and whether notifications are consented to;
-- ``PUT /api/v1/me/notification-settings``: language, quiet hours, opt-outs;
+- ``PUT /api/v1/me/notification-settings``: language, quiet hours, opt-outs,
+  and (when given) ``alert_wards``, the wards whose public alerts you hear of;
 - ``PUT /api/v1/me/notification-settings/channels/{channel}``: add or replace a
   channel's address; a one-time code is sent to it;
 - ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
@@ -64,11 +65,14 @@ class ChannelView(msgspec.Struct):
 class NotificationSettingsView(msgspec.Struct):
     """Your notification settings. ``consent``: whether you consented to
     notifications (``PUT /api/v1/me/consents/notifications``), which the
-    optional notices need; an apology for a late dossier comes regardless."""
+    optional notices need; an apology for a late dossier comes regardless.
+    ``alert_wards``: the wards whose public alerts reach your verified
+    channels (no consent needed: you asked for them); yours, shown only to you."""
 
     language: str
     quiet_hours: QuietHours | None
     opted_out: list[str]
+    alert_wards: list[str]
     channels: list[ChannelView]
     consent: bool
     version: int
@@ -90,7 +94,7 @@ async def get_settings(request: Request) -> Response:
 
 
 async def set_preferences(request: Request) -> Response:
-    """Set language, quiet hours and opt-outs. Roles: citizen."""
+    """Set language, quiet hours, opt-outs and (when given) the wards whose alerts you hear of. Roles: citizen."""
     principal(request)
     return await _run(request, await read_body(request, SetNotificationPreferences))
 

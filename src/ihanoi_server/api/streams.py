@@ -29,7 +29,7 @@ when the session, or the credential the ticket was asked with, ends.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -46,6 +46,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
 from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
+from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
 from ihanoi_server.live import LiveFeed, Subscription
 from ihanoi_server.openapi.describe import POSITION_SCHEMA, Header, Query, document
@@ -142,10 +143,19 @@ def feed(request: Request) -> LiveFeed:
     return live
 
 
+Frame = Callable[[CaseChange], ServerSentEvent]
+
+
 async def events(
-    request: Request, subscription: Subscription, accepts: Accepts, resume_after: int | None, head: int
+    request: Request,
+    subscription: Subscription,
+    accepts: Accepts,
+    resume_after: int | None,
+    head: int,
+    frame: Frame = case_event,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Replay what was missed, then follow the subscription."""
+    """Replay what was missed, then follow the subscription; ``frame`` makes
+    each change an SSE event (``event: case`` by default)."""
     live = feed(request)
     try:
         yield ServerSentEvent(comment="ihanoi case stream", retry=RETRY_MILLISECONDS, sep=SEP)
@@ -156,7 +166,7 @@ async def events(
             while True:
                 changes, examined = await run_in_threadpool(reader.read, sent, REPLAY_PAGE, accepts)
                 for change in changes:
-                    yield case_event(change)
+                    yield frame(change)
                 if examined == sent:
                     break
                 sent = examined
@@ -164,7 +174,7 @@ async def events(
             if live_change.position <= sent:
                 continue  # Already replayed from the store.
             sent = live_change.position
-            yield case_event(live_change)
+            yield frame(live_change)
         if subscription.overflowed:
             reason, detail = "too_slow", "The stream fell too far behind; reconnect with your Last-Event-ID."
         elif subscription.expired:
@@ -176,7 +186,7 @@ async def events(
         live.unsubscribe(subscription)
 
 
-async def open_stream(request: Request, accepts: Accepts) -> Response:
+async def open_stream(request: Request, accepts: Accepts, frame: Frame = case_event) -> Response:
     """Subscribe before anything is read, so the replay and the live changes meet."""
     resume_after = last_event_id(request)
     live = feed(request)
@@ -204,7 +214,7 @@ async def open_stream(request: Request, accepts: Accepts) -> Response:
         subscription.end()
 
     return EventSourceResponse(
-        events(request, subscription, accepts, resume, head),
+        events(request, subscription, accepts, resume, head, frame),
         ping=PING_SECONDS,
         sep=SEP,
         send_timeout=SEND_TIMEOUT_SECONDS,
@@ -216,12 +226,21 @@ async def open_stream(request: Request, accepts: Accepts) -> Response:
 
 
 async def me_stream(request: Request) -> Response:
-    """Follow the changes of your own cases (citizens)."""
+    """Follow the changes of your own cases (citizens), and with ``?ward=``
+    the alerts issued for those wards (``event: alert``)."""
     await redeem_ticket(request)
     who = principal(request)
     if who.role is not Role.CITIZEN:
         raise ForbiddenError("follow_own_cases", who.role.value)
-    return await open_stream(request, own_cases(who))
+    wards = stream_wards(request, state(request).app.directory)
+    if not wards:
+        return await open_stream(request, own_cases(who))
+    own, alerts = own_cases(who), alerts_in(wards)
+    return await open_stream(
+        request,
+        lambda change: own(change) or alerts(change),
+        lambda change: alert_event(change) if change.alert is not None and alerts(change) else case_event(change),
+    )
 
 
 async def worklist_stream(request: Request) -> Response:
@@ -247,7 +266,15 @@ STREAM_FORMAT = (
 )
 
 
-def document_stream(name: str, summary: str, who: str, roles: tuple[str, ...]) -> None:
+def document_stream(
+    name: str,
+    summary: str,
+    who: str,
+    roles: tuple[str, ...],
+    *,
+    extra_query: tuple[Query, ...] = (),
+    extra_events: dict[str, type[msgspec.Struct]] | None = None,
+) -> None:
     document(
         name,
         summary=summary,
@@ -260,17 +287,28 @@ def document_stream(name: str, summary: str, who: str, roles: tuple[str, ...]) -
                 "A single-use stream ticket (POST /api/v1/stream-tickets), for a browser's "
                 "EventSource, which cannot send Authorization; the session cookie works too. Never a token.",
             ),
+            *extra_query,
         ],
         headers=[Header("Last-Event-ID", POSITION_SCHEMA, "The id of the last event you received: resume after it.")],
         response={"type": "string", "description": "An endless text/event-stream."},
         media_type="text/event-stream",
-        events={"case": CaseEvent, "reconnect": ReconnectEvent},
+        events={"case": CaseEvent, **(extra_events or {}), "reconnect": ReconnectEvent},
         roles=roles,
-        problems=(400, 401, 403),
+        problems=(400, 401, 403, 422) if extra_query else (400, 401, 403),
     )
 
 
-document_stream("me:stream", "Follow the changes of your own cases", "Citizens: their own cases.", ("citizen",))
+document_stream(
+    "me:stream",
+    "Follow the changes of your own cases (and the alerts of your wards)",
+    "Citizens: their own cases, and with `?ward=` (repeatable) every alert message issued for those wards "
+    "as `event: alert` (an AlertEvent).",
+    ("citizen",),
+    extra_query=(
+        Query("ward", {"type": "string", "maxLength": 64}, "A ward code whose alerts to follow (repeatable)."),
+    ),
+    extra_events={"alert": AlertEvent},
+)
 document_stream(
     "worklist:stream",
     "Follow the changes of your agency's cases",

@@ -1,6 +1,7 @@
 """The ``ihanoi`` command: a thin entrypoint over the core and the read side.
 Each group of sub-commands lives in a module of its own (``server``,
-``projections``, ``audit``, ``legal``, ``privacy``, ``notifications``, ``deadlines``) and registers itself here."""
+``projections``, ``audit``, ``legal``, ``privacy``, ``notifications``, ``media``,
+``alerts``, ``deadlines``) and registers itself here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.probe import probe_store
 from ihanoi_core.settings import Settings
 from ihanoi_core.settings_help import settings_epilog
-from ihanoi_server.cli import audit, deadlines, legal, notifications, privacy, projections, server
+from ihanoi_server.cli import alerts, audit, deadlines, legal, media, notifications, privacy, projections, server
 from ihanoi_server.cli.output import PROBLEM, USAGE, print_error
 
 
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_commands(commands)
     legal.add_commands(commands)
     privacy.add_commands(commands)
+    alerts.add_commands(commands)
     notifications.add_commands(commands)
+    media.add_commands(commands)
     deadlines.add_commands(commands)
     return parser

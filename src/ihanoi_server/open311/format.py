@@ -222,10 +222,11 @@ def service_definition(category: Category) -> Open311ServiceDefinition:
     )
 
 
-def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest:
+def service_request(report: PublicReport, zone: tzinfo, photo_url: str | None = None) -> Open311ServiceRequest:
     """A row of the public feed as an Open311 request. The feed holds no personal
     data, so neither does this; ``address_id`` and ``zipcode`` are not kept by
-    ihanoi and always null."""
+    ihanoi and always null. ``media_url`` is ``photo_url`` (the report's first
+    public photo) when it has one, else the first media URL it was filed with."""
     return Open311ServiceRequest(
         service_request_id=report.code,
         status=report.open311_status,
@@ -243,7 +244,7 @@ def service_request(report: PublicReport, zone: tzinfo) -> Open311ServiceRequest
         zipcode=None,
         lat=report.latitude,
         long=report.longitude,
-        media_url=report.media_urls[0] if report.media_urls else None,
+        media_url=photo_url or (report.media_urls[0] if report.media_urls else None),
         attributes=[
             Open311AttributeAnswer(code=code, values=[value] if isinstance(value, str) else list(value))
             for code, value in report.attributes.items()

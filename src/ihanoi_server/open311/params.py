@@ -1,7 +1,9 @@
 """Open311 parameters in. ``read_params`` gathers the parameters of a call
 from the query string and, for a POST, the body — ``application/x-www-form-urlencoded`` as the spec says,
 but also ``multipart/form-data`` and a JSON object, because real clients send
-all three; file parts are ignored (the spec only knows ``media_url``). Text is
+all three; a file part named ``media`` (the widely used extension to the
+spec, which only knows ``media_url``) is kept as the photo to attach, other
+file parts are ignored. Text is
 UTF-8 unless the body says otherwise, normalised to Unicode NFC, and an empty
 value is the same as an absent one (the spec's "Optional Arguments").
 """
@@ -25,8 +27,10 @@ from starlette.requests import Request
 from ihanoi_server.open311.format import Open311Error
 
 MAX_FORM_BYTES = 256 * 1024
-# Multipart bodies may carry a photo we ignore; they are still read whole, so cap them.
+# Multipart bodies may carry a photo; they are read whole, so the photo's cap
+# (IHANOI_MEDIA_MAX_BYTES) plus the text fields bounds them.
 MAX_MULTIPART_BYTES = 8 * 1024 * 1024
+MEDIA_PART = "media"
 _ATTRIBUTE_KEY = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?P<many>\[\])?")
 
 
@@ -34,7 +38,9 @@ class Params:
     """The parameters of one call, query string first, then body. ``get`` gives
     the last non-blank value of a name, stripped, or ``None``."""
 
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, items: Iterable[tuple[str, str]], files: Iterable[tuple[str, bytes]] = ()) -> None:
+        # File parts of a multipart body, by field name (``media``: a photo).
+        self.files: list[tuple[str, bytes]] = list(files)
         self.items: list[tuple[str, str]] = []
         for name, value in items:
             if "\x00" in value:
@@ -76,22 +82,25 @@ def parse_w3_datetime(name: str, value: str, zone: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-async def read_params(request: Request) -> Params:
-    """The parameters of ``request``: its query string and, for a POST, its body."""
+async def read_params(request: Request, multipart_limit: int = MAX_MULTIPART_BYTES) -> Params:
+    """The parameters of ``request``: its query string and, for a POST, its body
+    (a multipart one of at most ``multipart_limit`` bytes)."""
     items = list(request.query_params.multi_items())
+    files: list[tuple[str, bytes]] = []
     if request.method == "POST":
         content_type = request.headers.get("content-type", "")
         media_type, _, _ = content_type.partition(";")
         media_type = media_type.strip().lower()
         multipart = media_type == "multipart/form-data"
-        body = await read_limited(request, MAX_MULTIPART_BYTES if multipart else MAX_FORM_BYTES)
+        body = await read_limited(request, multipart_limit if multipart else MAX_FORM_BYTES)
         if multipart:
-            items += multipart_items(body, content_type)
+            fields, files = multipart_parts(body, content_type)
+            items += fields
         elif media_type == "application/json":
             items += json_items(body)
         elif body:
             items += form_items(body, charset_of(content_type))
-    return Params(items)
+    return Params(items, files)
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -138,19 +147,29 @@ def form_items(body: bytes, charset: str = "utf-8") -> list[tuple[str, str]]:
 
 def multipart_items(body: bytes, content_type: str) -> list[tuple[str, str]]:
     """The text fields of a ``multipart/form-data`` body; file parts are skipped."""
+    return multipart_parts(body, content_type)[0]
+
+
+def multipart_parts(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]]]:
+    """The text fields of a ``multipart/form-data`` body, and its ``media`` file parts."""
     head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not isinstance(message, EmailMessage) or not message.is_multipart():
         raise Open311Error(400, "The multipart body is malformed.")
     items: list[tuple[str, str]] = []
+    files: list[tuple[str, bytes]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or part.get_filename() is not None:
+        if not isinstance(name, str):
             continue
         payload = part.get_payload(decode=True)
+        if part.get_filename() is not None:
+            if name == MEDIA_PART and isinstance(payload, bytes):
+                files.append((name, payload))
+            continue
         if isinstance(payload, bytes):
             items.append((name, decode(payload, part.get_content_charset() or "utf-8")))
-    return items
+    return items, files
 
 
 def json_items(body: bytes) -> list[tuple[str, str]]:

@@ -42,7 +42,16 @@ from starlette.routing import BaseRoute, Route
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.directory import Category, Directory
 from ihanoi_core.domain.values import Channel
-from ihanoi_core.errors import ForbiddenError, IhanoiError, NotFoundError, ValidationError
+from ihanoi_core.errors import (
+    ForbiddenError,
+    IhanoiError,
+    NotFoundError,
+    PhotoRefusedError,
+    PhotoTooLargeError,
+    UnsupportedPhotoError,
+    ValidationError,
+)
+from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import (
     CLOSED,
     OPEN,
@@ -70,10 +79,11 @@ from ihanoi_server.open311.format import (
     service_request,
     w3_datetime,
 )
-from ihanoi_server.open311.params import Params, parse_w3_datetime, read_params, split_list
+from ihanoi_server.open311.params import MAX_FORM_BYTES, MEDIA_PART, Params, parse_w3_datetime, read_params, split_list
 from ihanoi_server.open311.submission import partner, submission
 from ihanoi_server.openapi.describe import IDEMPOTENCY_KEY, POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
+from ihanoi_server.uploads import forget, store_photos
 
 API = "/open311/v2"
 MAX_RANGE = timedelta(days=90)  # the spec's widest start_date..end_date window
@@ -98,7 +108,7 @@ def open311_route(path: str, handler: Handler, method: str, name: str) -> Route:
         try:
             if fmt not in MEDIA_TYPES:
                 raise Open311Error(404, f"Unknown format {fmt!r}: ask for .xml or .json.")
-            params = await read_params(request)
+            params = await read_params(request, state(request).settings.media_max_bytes + MAX_FORM_BYTES)
             given = params.get("jurisdiction_id")
             if given is not None and given.lower() != state(request).settings.jurisdiction.lower():
                 raise Open311Error(404, f"jurisdiction_id {given!r} was not found.")
@@ -197,7 +207,17 @@ async def list_requests(request: Request, fmt: str, params: Params) -> Response:
         found = await run_in_threadpool(within_circle, model, query, *circle)
     else:
         found = await run_in_threadpool(functools.partial(model.search, **query))
-    return response(fmt, "service_requests", [service_request(report, server.app.timezone) for report in found])
+    photos = await photo_urls(request, found)
+    requests = [service_request(report, server.app.timezone, photos.get(report.case_id)) for report in found]
+    return response(fmt, "service_requests", requests)
+
+
+async def photo_urls(request: Request, reports: Sequence[PublicReport]) -> dict[UUID, str]:
+    """Each report's first public photo, as the absolute URL Open311 clients fetch (``media_url``)."""
+    model = state(request).read_side.model(PublicPhotosModel)
+    found = await run_in_threadpool(model.for_cases, [report.case_id for report in reports])
+    base = str(request.base_url).rstrip("/")
+    return {case_id: f"{base}/public/photos/{photos[0].sha256}" for case_id, photos in found.items() if photos}
 
 
 async def get_request(request: Request, fmt: str, params: Params) -> Response:
@@ -208,7 +228,10 @@ async def get_request(request: Request, fmt: str, params: Params) -> Response:
     found = await run_in_threadpool(find_reports, server.read_side.model(PublicReportsModel), [ref])
     if not found:
         raise Open311Error(404, f"service_request_id {ref!r} was not found.")
-    return response(fmt, "service_requests", [service_request(found[0], server.app.timezone)])
+    photos = await photo_urls(request, found[:1])
+    return response(
+        fmt, "service_requests", [service_request(found[0], server.app.timezone, photos.get(found[0].case_id))]
+    )
 
 
 async def token(request: Request, fmt: str, params: Params) -> Response:
@@ -369,6 +392,13 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
     directory = server.app.directory
     category = category_of(params.get("service_code"), directory)
     filed = submission(params, category, directory)
+    media = [data for name, data in params.files if name == MEDIA_PART]
+    if len(media) > 1:
+        raise Open311Error(400, "Send at most one media file (or media_url).")
+    try:
+        stored = await store_photos(server.app.photos, media)
+    except (PhotoTooLargeError, UnsupportedPhotoError, PhotoRefusedError) as error:
+        raise Open311Error(400, f"media: {error.detail}") from None
     command = SubmitReport(
         category=category.code,
         description=filed.description,
@@ -377,9 +407,16 @@ async def create_request(request: Request, fmt: str, params: Params) -> Response
         channel=Channel.OPEN311,
         contact=filed.contact,
         media_urls=filed.media_urls,
+        photos=tuple(photo.sha256 for photo in stored),
         attributes={code: value if isinstance(value, str) else list(value) for code, value in filed.attributes.items()},
     )
-    result = await run_in_threadpool(partial(server.app.handle, who, command, idempotency_key=idempotency_key(request)))
+    try:
+        result = await run_in_threadpool(
+            partial(server.app.handle, who, command, idempotency_key=idempotency_key(request))
+        )
+    except BaseException:
+        await forget(server.app.photos, stored)
+        raise
     # Open311 clients cannot ask to read their own write: answer once the public feed has it.
     await run_in_threadpool(server.read_side.wait, result.position, MAX_WAIT_SECONDS)
     public = await run_in_threadpool(server.read_side.model(PublicReportsModel).get, result.case_id)

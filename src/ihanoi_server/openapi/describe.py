@@ -97,6 +97,7 @@ class RouteDoc:
     path: Mapping[str, dict[str, Any]] | None = None
     alternatives: Mapping[str, Any] | None = None
     responses: Mapping[int, dict[str, Any]] | None = None
+    bodies: Mapping[str, Any] | None = None
 
 
 DOCS: dict[str, RouteDoc] = {}
@@ -120,6 +121,7 @@ def document(
     path: Mapping[str, dict[str, Any]] | None = None,
     alternatives: Mapping[str, Any] | None = None,
     responses: Mapping[int, dict[str, Any]] | None = None,
+    bodies: Mapping[str, Any] | None = None,
 ) -> None:
     """Describe the route named ``name`` (e.g. ``"complaints:create"``) beyond
     what can be inferred. ``body``/``response``: a msgspec type (a Struct,
@@ -132,7 +134,9 @@ def document(
     Schema, where the route's convertor says less (an enum); ``alternatives``:
     other media types the success answer comes in → their schema;
     ``responses``: answers that are not problem+json, status → OpenAPI
-    Response Object (Open311's own error documents). Raises ``ValueError`` for
+    Response Object (Open311's own error documents); ``bodies``: request
+    media types the body may come in → their schema, beside or instead of
+    ``body`` as JSON (a multipart photo upload). Raises ``ValueError`` for
     an unknown ``auth``. A second call for the same name replaces the first."""
     if auth is not None and auth not in AUTH_KINDS:
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {auth!r}")
@@ -152,6 +156,7 @@ def document(
         path=path,
         alternatives=alternatives,
         responses=responses,
+        bodies=bodies,
     )
 
 

@@ -150,7 +150,7 @@ def openapi_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     for shape in (CaseWritten, CaseView):
         schemas.want(shape)
     for op in ops:
-        for shape in (op.doc.body, op.doc.response, *(op.doc.events or {}).values()):
+        for shape in (op.doc.body, op.doc.response, *(op.doc.events or {}).values(), *(op.doc.bodies or {}).values()):
             schemas.want(shape)
     schema, components = schemas.build()
     components["Problem"] = PROBLEM_SCHEMA
@@ -218,6 +218,9 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
             ),
             "content": {"application/json": {"schema": schema(doc.body)}},
         }
+    if doc.bodies:
+        content = {media: {"schema": schema(shape)} for media, shape in doc.bodies.items()}
+        result.setdefault("requestBody", {"required": True, "content": {}})["content"].update(content)
     result["responses"] = responses(op, schema, auth)
     if auth == "none":
         result["security"] = []
@@ -275,7 +278,7 @@ def problems_for(op: Operation, auth: str) -> set[int]:
         codes |= {401, 403}
     if op.path_params and op.path.startswith("/api/"):
         codes.add(404)
-    if doc.body is not None:
+    if doc.body is not None or doc.bodies:
         codes |= {400, 413, 415, 422}
     if doc.query:
         codes.add(422)

@@ -12,8 +12,8 @@ timeline (``public_results``) hold: never who filed the report or who acted on
 it. A rejected report shows neither its text, its answers nor its photos.
 
 Photos: uploaded photos the public may see, named by their sha256 digests
-and served at ``/public/photos/{sha256}`` (the route hands them in, see
-``routes.public_photos``), then the report's ``media_urls`` as they were given.
+and served at ``/public/photos/{sha256}`` (the route reads them from the
+``public_photos`` read model), then the report's ``media_urls`` as they were given.
 """
 
 from __future__ import annotations

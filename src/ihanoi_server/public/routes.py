@@ -37,7 +37,8 @@ from starlette.routing import Route
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.public_reports import PublicReport, PublicReportsModel
+from ihanoi_projections.public_photos import PublicPhotosModel
+from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
 from ihanoi_server.http import json_response, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, Query, document
@@ -222,18 +223,12 @@ async def report_page(request: Request) -> Response:
     if report is None:
         raise HttpProblem(404, "report_not_found", f"No public report {code!r}.")
     timeline = await run_in_threadpool(server.read_side.model(PublicResultsModel).timeline, report.case_id)
+    photos = await run_in_threadpool(server.read_side.model(PublicPhotosModel).for_cases, [report.case_id])
     lang = language(request.query_params.get("lang"))
     directory, zone = server.app.directory, server.app.timezone
-    html = pages.report_page(lang, strings(lang), report, timeline, directory, zone, public_photos(report))
+    shown = tuple(photo.sha256 for photo in photos.get(report.case_id, []))
+    html = pages.report_page(lang, strings(lang), report, timeline, directory, zone, shown)
     return Response(html, media_type="text/html; charset=utf-8", headers={**PAGE_HEADERS, "Content-Language": lang})
-
-
-def public_photos(report: PublicReport) -> tuple[str, ...]:
-    """The sha256 digests of the uploaded photos of ``report`` the public may
-    see. The hook for photo uploads (issue #13 item 1): a ``photos`` field of
-    the public feed's row when it has one; with the ``public_photos`` read
-    model, ``[photo.sha256 for photo in model.for_cases([report.case_id]).get(report.case_id, [])]``."""
-    return tuple(getattr(report, "photos", ()))
 
 
 @cache

@@ -1,0 +1,313 @@
+"""public_alerts: every issued alert and every CAP message it was issued as.
+
+Three tables, all public (an alert names no citizen; its drafter and
+approver are not copied):
+
+- ``view_public_alerts``: one row per alert issued at least once, with what
+  its latest message says (event, headline, CAP codes, onset, expires, wards)
+  and its public status: ``issued`` while in force (an update on its way
+  changes nothing public until it is issued) or ``cancelled``;
+- ``view_public_alert_wards``: the wards of each alert's latest message, to
+  find the alerts of a ward on an index;
+- ``view_public_alert_messages``: each message's CAP 1.2 document, rendered
+  once when it is projected (``ihanoi_core.cap.render``) and served as is.
+
+Drafts never appear. Whether an alert is active is decided at query time
+(issued and ``expires`` after now), as "overdue" is: nothing is written when
+it expires. Rendering is a pure function of the events and the directory, so
+a rebuild gives the same rows; after renaming an agency or a ward in the
+directory, rebuild to refresh old documents (their identifiers do not change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import orjson
+
+from ihanoi_core.cap.render import render_cap
+from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertMessage, AlertStatus
+from ihanoi_projections.base import ReadModel, from_micros, micros
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+
+ISSUED = "issued"
+CANCELLED = "cancelled"
+
+COLUMNS = (
+    "alert_id", "code", "agency", "agency_name", "status", "msg_type", "identifier", "sequence",
+    "first_sent", "sent", "onset", "expires", "category", "urgency", "severity", "certainty",
+    "response_type", "event", "event_en", "headline", "headline_en", "description", "description_en",
+    "instruction", "instruction_en", "wards", "cancel_reason", "position",
+)  # fmt: skip
+MESSAGE_COLUMNS = ("identifier", "alert_id", "code", "sequence", "msg_type", "sent", "document")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicAlert:
+    """An issued alert as anyone may see it (its latest message)."""
+
+    alert_id: UUID
+    code: str
+    agency: str
+    agency_name: str | None
+    status: str
+    msg_type: str
+    identifier: str
+    sequence: int
+    first_sent: datetime
+    sent: datetime
+    onset: datetime | None
+    expires: datetime
+    category: str
+    urgency: str
+    severity: str
+    certainty: str
+    response_type: str | None
+    event: str
+    event_en: str | None
+    headline: str
+    headline_en: str | None
+    description: str
+    description_en: str | None
+    instruction: str
+    instruction_en: str | None
+    wards: tuple[str, ...]
+    cancel_reason: str | None
+    position: int
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.status == ISSUED and self.expires > moment
+
+
+class PublicAlertsModel(ReadModel):
+    name = "public_alerts"
+    tables = ("view_public_alerts", "view_public_alert_wards", "view_public_alert_messages")
+    kinds = (Alert,)
+    partitionable: ClassVar[bool] = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._latest: dict[UUID, tuple[Alert, int]] = {}
+        self._alerts: list[tuple[Any, ...]] = []
+        self._wards: list[tuple[str, str]] = []
+        self._messages: list[tuple[Any, ...]] = []
+        self._ids: list[tuple[str]] = []
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS view_public_alerts ("
+            "alert_id TEXT PRIMARY KEY, code TEXT NOT NULL, agency TEXT NOT NULL, agency_name TEXT,"
+            " status TEXT NOT NULL, msg_type TEXT NOT NULL, identifier TEXT NOT NULL, sequence BIGINT NOT NULL,"
+            " first_sent BIGINT NOT NULL, sent BIGINT NOT NULL, onset BIGINT, expires BIGINT NOT NULL,"
+            " category TEXT NOT NULL, urgency TEXT NOT NULL, severity TEXT NOT NULL, certainty TEXT NOT NULL,"
+            " response_type TEXT, event TEXT NOT NULL, event_en TEXT, headline TEXT NOT NULL, headline_en TEXT,"
+            " description TEXT NOT NULL, description_en TEXT, instruction TEXT NOT NULL, instruction_en TEXT,"
+            " wards TEXT NOT NULL, cancel_reason TEXT, position BIGINT NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS view_public_alerts_code ON view_public_alerts (code)",
+            "CREATE INDEX IF NOT EXISTS view_public_alerts_expires ON view_public_alerts (status, expires)",
+            "CREATE TABLE IF NOT EXISTS view_public_alert_wards ("
+            "alert_id TEXT NOT NULL, ward TEXT NOT NULL, PRIMARY KEY (alert_id, ward))",
+            "CREATE INDEX IF NOT EXISTS view_public_alert_wards_ward ON view_public_alert_wards (ward, alert_id)",
+            "CREATE TABLE IF NOT EXISTS view_public_alert_messages ("
+            "identifier TEXT PRIMARY KEY, alert_id TEXT NOT NULL, code TEXT NOT NULL, sequence BIGINT NOT NULL,"
+            " msg_type TEXT NOT NULL, sent BIGINT NOT NULL, document TEXT NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS view_public_alert_messages_code"
+            " ON view_public_alert_messages (code, sequence)",
+        )
+
+    # -- projecting ----------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        case = change.case
+        if isinstance(case, Alert) and case.messages:
+            self._latest[case.id] = (case, change.position)
+
+    def prepare(self) -> None:
+        known: set[str] = set()
+        for alert_id, (alert, position) in self._latest.items():
+            self._ids.append((str(alert_id),))
+            self._alerts.append(self.row(alert, position))
+            self._wards += [(str(alert_id), ward) for ward in alert.issued.content.wards]
+            for sequence, message in enumerate(alert.messages, start=1):
+                if message.identifier not in known:
+                    known.add(message.identifier)
+                    self._messages.append(self.message_row(alert, sequence, message))
+        self._latest.clear()
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()
+        columns = ", ".join(COLUMNS)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+        cursor.executemany(
+            f"INSERT INTO view_public_alerts ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            f" ON CONFLICT (alert_id) DO UPDATE SET {updates}",
+            self._alerts,
+        )
+        cursor.executemany("DELETE FROM view_public_alert_wards WHERE alert_id = ?", self._ids)
+        cursor.executemany("INSERT INTO view_public_alert_wards (alert_id, ward) VALUES (?, ?)", self._wards)
+        # A message never changes once issued: the first projection of it stays.
+        cursor.executemany(
+            f"INSERT INTO view_public_alert_messages ({', '.join(MESSAGE_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))}) ON CONFLICT (identifier) DO NOTHING",
+            self._messages,
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._latest.clear()
+        self._alerts.clear()
+        self._wards.clear()
+        self._messages.clear()
+        self._ids.clear()
+
+    def row(self, alert: Alert, position: int) -> tuple[Any, ...]:
+        message = alert.issued
+        content = message.content
+        vi, en = content.text(VIETNAMESE), content.text(ENGLISH)
+        assert vi is not None
+        assert alert.agency is not None
+        agency = self.context.directory.get_agency(alert.agency)
+        return (
+            str(alert.id),
+            alert.code,
+            alert.agency,
+            agency.name if agency else None,
+            CANCELLED if alert.status == AlertStatus.CANCELLED else ISSUED,
+            str(message.msg_type),
+            message.identifier,
+            len(alert.messages),
+            micros(alert.messages[0].sent),
+            micros(message.sent),
+            micros(content.onset),
+            micros(content.expires),
+            str(content.category),
+            str(content.urgency),
+            str(content.severity),
+            str(content.certainty),
+            str(content.response_type) if content.response_type else None,
+            vi.event,
+            en.event if en else None,
+            vi.headline,
+            en.headline if en else None,
+            vi.description,
+            en.description if en else None,
+            vi.instruction,
+            en.instruction if en else None,
+            orjson.dumps(list(content.wards)).decode(),
+            alert.cancel_reason,
+            position,
+        )
+
+    def message_row(self, alert: Alert, sequence: int, message: AlertMessage) -> tuple[Any, ...]:
+        assert alert.agency is not None
+        directory = self.context.directory
+        agency = directory.get_agency(alert.agency)
+        document = render_cap(
+            message,
+            code=alert.code,
+            sender_name=agency.name if agency else alert.agency,
+            ward_names={code: (ward.name, ward.name_en) for code, ward in directory.wards.items()},
+            zone=self.context.calendar.zone,
+        )
+        return (
+            message.identifier, str(alert.id), alert.code, sequence, str(message.msg_type), micros(message.sent),
+            document.decode("utf-8"),
+        )  # fmt: skip
+
+    # -- queries ------------------------------------------------------------
+
+    def find(
+        self,
+        *,
+        now: datetime,
+        ward: str | None = None,
+        active: bool | None = None,
+        limit: int = 100,
+    ) -> list[PublicAlert]:
+        """Alerts, most recently sent first: of one ward, and only those in force
+        at ``now`` (``active=True``) or only those not (expired or cancelled)."""
+        sql = "SELECT a.* FROM view_public_alerts a"
+        params: list[Any] = []
+        where: list[str] = []
+        if ward is not None:
+            sql += " JOIN view_public_alert_wards w ON w.alert_id = a.alert_id"
+            where.append("w.ward = ?")
+            params.append(ward)
+        if active is True:
+            where.append("a.status = ? AND a.expires > ?")
+            params += [ISSUED, micros(now)]
+        elif active is False:
+            where.append("(a.status <> ? OR a.expires <= ?)")
+            params += [ISSUED, micros(now)]
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY a.sent DESC, a.alert_id LIMIT ?"
+        params.append(limit)
+        return [record(row) for row in self.database.query(sql, params)]
+
+    def get_by_code(self, code: str) -> PublicAlert | None:
+        rows = self.database.query("SELECT * FROM view_public_alerts WHERE code = ?", (code.strip().upper(),))
+        return record(rows[0]) if rows else None
+
+    def document(self, code: str, sequence: int | None = None) -> bytes | None:
+        """The CAP document of an alert's message ``sequence`` (1 = the first),
+        by default its latest."""
+        if sequence is None:
+            sql = "SELECT document FROM view_public_alert_messages WHERE code = ? ORDER BY sequence DESC LIMIT 1"
+            rows = self.database.query(sql, (code.strip().upper(),))
+        else:
+            sql = "SELECT document FROM view_public_alert_messages WHERE code = ? AND sequence = ?"
+            rows = self.database.query(sql, (code.strip().upper(), sequence))
+        return str(rows[0]["document"]).encode("utf-8") if rows else None
+
+    def rows(self) -> list[Row]:
+        """Every row of every table, ordered: for comparing a rebuild with the live tables."""
+        return [
+            *self.database.query("SELECT * FROM view_public_alerts ORDER BY alert_id"),
+            *self.database.query("SELECT * FROM view_public_alert_wards ORDER BY alert_id, ward"),
+            *self.database.query("SELECT * FROM view_public_alert_messages ORDER BY identifier"),
+        ]
+
+
+def record(row: Row) -> PublicAlert:
+    def moment(name: str) -> datetime:
+        value = from_micros(row[name])
+        assert value is not None
+        return value
+
+    return PublicAlert(
+        alert_id=UUID(row["alert_id"]),
+        code=row["code"],
+        agency=row["agency"],
+        agency_name=row["agency_name"],
+        status=row["status"],
+        msg_type=row["msg_type"],
+        identifier=row["identifier"],
+        sequence=int(row["sequence"]),
+        first_sent=moment("first_sent"),
+        sent=moment("sent"),
+        onset=from_micros(row["onset"]),
+        expires=moment("expires"),
+        category=row["category"],
+        urgency=row["urgency"],
+        severity=row["severity"],
+        certainty=row["certainty"],
+        response_type=row["response_type"],
+        event=row["event"],
+        event_en=row["event_en"],
+        headline=row["headline"],
+        headline_en=row["headline_en"],
+        description=row["description"],
+        description_en=row["description_en"],
+        instruction=row["instruction"],
+        instruction_en=row["instruction_en"],
+        wards=tuple(orjson.loads(row["wards"])),
+        cancel_reason=row["cancel_reason"],
+        position=int(row["position"]),
+    )

@@ -1,0 +1,144 @@
+"""public_photos: which photos anyone may see, for ``GET /public/photos/{sha}``.
+
+One row per photo attached to a report (``PhotoAttached``), saying whether
+staff hid it (``PhotoHidden``) and whether its report is shown: a rejected
+report (possibly spam or abuse) keeps its photos withheld, as
+``public_reports`` withholds its text. A photo is public when some shown
+report carries it and **no** report hid it: the same bytes are one file, so a
+face hidden on one report is not served through another. Only reports carry
+photos: complaints and denunciations never do, so a denunciation's evidence
+can never be served publicly.
+
+The server serves a photo publicly only when ``is_public`` says so; the
+public feed and Open311 name them per report (``for_cases``). The table holds
+no personal data: the hash, the report, what the photo shows and its size —
+not who attached it.
+
+Like the other latest-state models, it remembers which reports changed during
+a batch and rewrites their rows from each report's state at the end of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ihanoi_core.domain.report import Report
+from ihanoi_core.domain.report_values import ReportStatus
+from ihanoi_projections.base import ReadModel
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+
+COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal", "hidden", "shown")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPhoto:
+    """A photo anyone may see, of the report ``code``."""
+
+    sha256: str
+    case_id: UUID
+    code: str
+    stage: str
+    width: int
+    height: int
+
+
+class PublicPhotosModel(ReadModel):
+    name = "public_photos"
+    tables = ("view_public_photos",)
+    kinds = (Report,)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._latest: dict[UUID, Report] = {}
+        self._rows: list[tuple[Any, ...]] = []
+        self._cases: list[tuple[str]] = []
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS view_public_photos ("
+            "case_id TEXT NOT NULL, sha256 TEXT NOT NULL, code TEXT NOT NULL, stage TEXT NOT NULL,"
+            " width BIGINT NOT NULL, height BIGINT NOT NULL, ordinal BIGINT NOT NULL,"
+            " hidden BIGINT NOT NULL, shown BIGINT NOT NULL, PRIMARY KEY (case_id, sha256))",
+            # Serving a photo asks by hash alone.
+            "CREATE INDEX IF NOT EXISTS view_public_photos_sha ON view_public_photos (sha256)",
+        )
+
+    def apply(self, change: Change) -> None:
+        case = change.case
+        if isinstance(case, Report):
+            self._latest[case.id] = case
+
+    def prepare(self) -> None:
+        for case_id, report in self._latest.items():
+            self._cases.append((str(case_id),))
+            self._rows.extend(self.rows_of(report))
+        self._latest.clear()
+
+    @staticmethod
+    def rows_of(report: Report) -> list[tuple[Any, ...]]:
+        shown = int(report.status != ReportStatus.REJECTED)
+        hidden = report.hidden_photo_hashes
+        return [
+            (str(report.id), photo.sha256, report.code, str(photo.stage), photo.width, photo.height, ordinal,
+             int(photo.sha256 in hidden), shown)
+            for ordinal, photo in enumerate(report.photos)
+        ]  # fmt: skip
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()
+        cursor.executemany("DELETE FROM view_public_photos WHERE case_id = ?", self._cases)
+        cursor.executemany(
+            f"INSERT INTO view_public_photos ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            self._rows,
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._latest.clear()
+        self._rows.clear()
+        self._cases.clear()
+
+    # -- queries ------------------------------------------------------------
+
+    def is_public(self, sha256: str) -> bool:
+        """Whether anyone may see the photo ``sha256``: a shown report carries
+        it and no report hid it."""
+        rows = self.database.query(
+            "SELECT MAX(hidden) AS hidden, MAX(shown) AS shown FROM view_public_photos WHERE sha256 = ?", (sha256,)
+        )
+        return bool(rows) and rows[0]["shown"] == 1 and rows[0]["hidden"] == 0
+
+    def for_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, list[PublicPhoto]]:
+        """The public photos of each report, in the order they were attached."""
+        if not case_ids:
+            return {}
+        rows = self.database.query(
+            f"SELECT * FROM view_public_photos WHERE case_id IN ({', '.join('?' * len(case_ids))})"
+            " AND shown = 1 AND sha256 NOT IN (SELECT sha256 FROM view_public_photos WHERE hidden = 1)"
+            " ORDER BY case_id, ordinal",
+            [str(case_id) for case_id in case_ids],
+        )
+        found: dict[UUID, list[PublicPhoto]] = {}
+        for row in rows:
+            photo = record(row)
+            found.setdefault(photo.case_id, []).append(photo)
+        return found
+
+    def rows(self) -> list[Row]:
+        """Every row, ordered: for comparing a rebuild with the live table."""
+        return self.database.query("SELECT * FROM view_public_photos ORDER BY case_id, ordinal")
+
+
+def record(row: Row) -> PublicPhoto:
+    return PublicPhoto(
+        sha256=row["sha256"],
+        case_id=UUID(row["case_id"]),
+        code=row["code"],
+        stage=row["stage"],
+        width=int(row["width"]),
+        height=int(row["height"]),
+    )

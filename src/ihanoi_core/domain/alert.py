@@ -1,0 +1,222 @@
+"""Alert (cảnh báo): a public warning — a flood, a storm, bitter cold, bad air,
+a power or water cut — issued by an agency as OASIS CAP 1.2 messages.
+
+Lifecycle: ``draft → approved → issued → cancelled``. An officer (or leader)
+of the issuing agency drafts it; a leader of that agency who did not write
+the content approves it (four eyes: nobody publishes a warning alone); staff
+issue it, which makes CAP message 1 (``msgType=Alert``). An issued alert is
+updated by revising it (``revising``), approving the revision (four eyes
+again, ``revision_approved``) and issuing it: each such message is a CAP
+``Update`` that ``references`` every earlier message. A leader cancels an
+issued alert with a reason: a CAP ``Cancel`` message. Until an update is
+issued, the last issued message stays in force.
+
+Whether an alert is in force is derived when asked (``is_active_at``), like
+"overdue": issued, not cancelled, and not past its ``expires``; nothing is
+stored when it expires.
+
+The handler computes each message's identifier and sender (they name the
+jurisdiction, which the domain does not know) and the domain records them,
+with the wards the message covers, in the event: the notification outbox and
+the public read models find everything a message says in its event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from ihanoi_core.domain.alert_values import AlertContent, AlertMessage, AlertSource, AlertStatus, MsgType
+from ihanoi_core.domain.alert_values import AlertStatus as S
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import RuleViolationError
+
+MAX_REASON = 1000
+
+
+class Alert(Case):
+    """A public warning, from draft to cancellation (see module docstring)."""
+
+    kind: ClassVar[str] = "alert"
+    code_prefix: ClassVar[str] = "CB"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CANCELLED})
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "revise": (S.DRAFT, S.APPROVED, S.ISSUED, S.REVISING, S.REVISION_APPROVED),
+        "approve": (S.DRAFT, S.REVISING),
+        "issue": (S.APPROVED, S.REVISION_APPROVED),
+        "cancel": (S.ISSUED, S.REVISING, S.REVISION_APPROVED),
+    }
+    # No comment or assignment steps: an alert speaks only through its messages.
+    UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
+    IN_FORCE: ClassVar[frozenset[str]] = frozenset({S.ISSUED, S.REVISING, S.REVISION_APPROVED})
+
+    @classmethod
+    def all_statuses(cls) -> Iterable[str]:
+        return tuple(AlertStatus)
+
+    # -- creation ---------------------------------------------------------
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        agency: str,
+        content: AlertContent,
+        source: AlertSource | None,
+        timestamp: datetime,
+    ) -> Alert:
+        """Draft an alert of ``agency`` (content checked by the handler against
+        the directory's wards: ``alert_values.check_content``)."""
+        return cls(id=id, code=code, actor=actor, agency=agency, content=content, source=source, timestamp=timestamp)
+
+    @event("Drafted")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        agency: str,
+        content: AlertContent,
+        source: AlertSource | None,
+        timestamp: datetime,
+    ) -> None:
+        self.code = code
+        self.status = S.DRAFT
+        self.agency = agency
+        self.owner = None
+        self.assignee = None
+        self.clock = None
+        self.due_at = None
+        self.public_note = None
+        self.content = content
+        self.source = source
+        # Who wrote the content now awaiting approval (the four-eyes rule).
+        self.author = actor.subject
+        self.approver: str | None = None
+        self.messages: tuple[AlertMessage, ...] = ()
+        self.cancel_reason: str | None = None
+
+    # -- steps --------------------------------------------------------------
+
+    def revise(self, actor: Principal, content: AlertContent, *, timestamp: datetime) -> None:
+        """Replace the content: a draft's before approval (an approval given is
+        withdrawn), or an issued alert's next update (issued with a new approval)."""
+        self._require("revise")
+        self._revise(actor=actor, content=content, timestamp=timestamp)
+
+    @event("Revised")
+    def _revise(self, actor: Principal, content: AlertContent, timestamp: datetime) -> None:
+        self.content = content
+        self.author = actor.subject
+        self.approver = None
+        self.status = S.DRAFT if not self.messages else S.REVISING
+
+    def approve(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Approve the content for issue; the approver must not be who wrote it."""
+        self._require("approve")
+        if actor.subject == self.author:
+            raise RuleViolationError(
+                self.id, "four_eyes", "An alert is approved by a leader other than the person who wrote it."
+            )
+        self._approve(actor=actor, timestamp=timestamp)
+
+    @event("Approved")
+    def _approve(self, actor: Principal, timestamp: datetime) -> None:
+        self.approver = actor.subject
+        self.status = S.APPROVED if not self.messages else S.REVISION_APPROVED
+
+    def issue(self, actor: Principal, *, identifier: str, sender: str, sent: datetime, timestamp: datetime) -> None:
+        """Issue the approved content as the next CAP message: ``Alert`` the
+        first time, then ``Update`` referencing every earlier message. ``sent``
+        is ``timestamp`` as the message states it (whole seconds, local offset)."""
+        self._require("issue")
+        if self.content.expires <= timestamp:
+            raise RuleViolationError(self.id, "expires", "The alert would expire before it is issued: revise it.")
+        self._issue(
+            actor=actor,
+            identifier=identifier,
+            sender=sender,
+            sent=sent,
+            msg_type=MsgType.UPDATE if self.messages else MsgType.ALERT,
+            references=tuple(message.reference for message in self.messages),
+            wards=self.content.wards,
+            timestamp=timestamp,
+        )
+
+    @event("Issued")
+    def _issue(
+        self,
+        actor: Principal,
+        identifier: str,
+        sender: str,
+        sent: datetime,
+        msg_type: MsgType,
+        references: tuple[str, ...],
+        wards: tuple[str, ...],
+        timestamp: datetime,
+    ) -> None:
+        message = AlertMessage(identifier, sender, sent, msg_type, references, self.content)
+        self.messages = (*self.messages, message)
+        self.status = S.ISSUED
+
+    def cancel(
+        self, actor: Principal, reason: str, *, identifier: str, sender: str, sent: datetime, timestamp: datetime
+    ) -> None:
+        """Withdraw an issued alert with a reason: a CAP ``Cancel`` message
+        referencing every earlier message."""
+        self._require("cancel")
+        reason = self._require_text(self.id, "reason", reason, MAX_REASON)
+        self._cancel(
+            actor=actor,
+            reason=reason,
+            identifier=identifier,
+            sender=sender,
+            sent=sent,
+            references=tuple(message.reference for message in self.messages),
+            wards=self.issued.content.wards,
+            timestamp=timestamp,
+        )
+
+    @event("Cancelled")
+    def _cancel(
+        self,
+        actor: Principal,
+        reason: str,
+        identifier: str,
+        sender: str,
+        sent: datetime,
+        references: tuple[str, ...],
+        wards: tuple[str, ...],
+        timestamp: datetime,
+    ) -> None:
+        content = self.messages[-1].content
+        message = AlertMessage(identifier, sender, sent, MsgType.CANCEL, references, content, note=reason)
+        self.messages = (*self.messages, message)
+        self.cancel_reason = reason
+        self.public_note = reason
+        self.status = S.CANCELLED
+
+    # -- derived ------------------------------------------------------------
+
+    @property
+    def issued(self) -> AlertMessage:
+        """The latest message issued (``IndexError`` before the first)."""
+        return self.messages[-1]
+
+    @property
+    def wards(self) -> tuple[str, ...]:
+        """The wards the alert covers now: its last message's, else its draft's."""
+        return self.messages[-1].content.wards if self.messages else self.content.wards
+
+    def is_active_at(self, moment: datetime) -> bool:
+        """In force at ``moment``: issued, not cancelled, not yet expired."""
+        return self.status in self.IN_FORCE and self.issued.content.expires > moment

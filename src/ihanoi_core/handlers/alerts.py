@@ -1,0 +1,176 @@
+"""Handlers of the alert commands (``ihanoi_core.commands.alerts``).
+
+An alert belongs to the agency of the staff member who drafts it (an
+imported one, drafted by the system, to the agency the importer names). The
+handlers compose the content — a template's defaults, then the alert's
+current content, then what the command gives — and check it against the
+directory's wards; they name each CAP message: its ``identifier`` is
+``{jurisdiction}:{code}:{n}`` (the n-th message of the alert) and its
+``sender`` ``{jurisdiction}:{agency}``, both free of the spaces, commas and
+``<&`` CAP forbids there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from ihanoi_core.commands.alerts import ApproveAlert, CancelAlert, DraftAlert, IssueAlert, ReviseAlert
+from ihanoi_core.directory import Directory
+from ihanoi_core.directory.alerts import AlertTemplate
+from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.alert_values import (
+    ENGLISH,
+    VIETNAMESE,
+    AlertContent,
+    AlertText,
+    check_content,
+)
+from ihanoi_core.errors import ValidationError
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+
+REQUIRED = ("category", "urgency", "severity", "certainty", "expires")
+
+
+def message_identifier(directory: Directory, alert: Alert) -> str:
+    """The identifier of the alert's next CAP message."""
+    return f"{directory.jurisdiction_id}:{alert.code}:{len(alert.messages) + 1}"
+
+
+def message_sender(directory: Directory, agency: str) -> str:
+    return f"{directory.jurisdiction_id}:{agency}"
+
+
+def message_sent(ctx: Context) -> datetime:
+    """When a message is sent, as CAP states it: whole seconds, at the working
+    calendar's offset (+07:00 in Hanoi)."""
+    return ctx.now.astimezone(ctx.calendar.zone).replace(microsecond=0)
+
+
+def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
+    """What a template fills in: CAP codes, texts in both languages, and an
+    ``expires`` its ``hours`` after now."""
+    return {
+        "category": template.category,
+        "urgency": template.urgency,
+        "severity": template.severity,
+        "certainty": template.certainty,
+        "response_type": template.response_type,
+        "expires": now + timedelta(hours=template.hours),
+        "template": template.code,
+        "texts": (
+            AlertText(VIETNAMESE, template.event_vi, template.headline_vi, template.description_vi,
+                      template.instruction_vi),
+            AlertText(ENGLISH, template.event_en, template.headline_en, template.description_en,
+                      template.instruction_en),
+        ),
+    }  # fmt: skip
+
+
+def compose(
+    command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: Directory, now: datetime
+) -> AlertContent:
+    """``base`` overlaid with what ``command`` gives, checked (``ValidationError``
+    naming every missing or bad field)."""
+    fields = dict(base)
+    for name in ("category", "urgency", "severity", "certainty", "response_type", "onset", "expires", "web"):
+        if (value := getattr(command, name)) is not None:
+            fields[name] = value
+    if command.texts:
+        fields["texts"] = tuple(text.value() for text in command.texts)
+    if command.areas:
+        fields["areas"] = tuple(area.value() for area in command.areas)
+    missing = {
+        name: "is required (or give a template)" for name in (*REQUIRED, "texts", "areas") if not fields.get(name)
+    }
+    if missing:
+        raise ValidationError(missing)
+    content = AlertContent(
+        category=fields["category"],
+        urgency=fields["urgency"],
+        severity=fields["severity"],
+        certainty=fields["certainty"],
+        expires=fields["expires"],
+        texts=fields["texts"],
+        areas=fields["areas"],
+        onset=fields.get("onset"),
+        response_type=fields.get("response_type"),
+        web=fields.get("web"),
+        template=fields.get("template"),
+    )
+    return check_content(content, directory.wards, now=now)
+
+
+def content_fields(content: AlertContent) -> dict[str, Any]:
+    return {
+        "category": content.category,
+        "urgency": content.urgency,
+        "severity": content.severity,
+        "certainty": content.certainty,
+        "expires": content.expires,
+        "texts": content.texts,
+        "areas": content.areas,
+        "onset": content.onset,
+        "response_type": content.response_type,
+        "web": content.web,
+        "template": content.template,
+    }
+
+
+@creates(DraftAlert)
+def draft(command: DraftAlert, ctx: Context) -> Build:
+    principal = ctx.principal
+    agency = principal.agency
+    if agency is None or ctx.directory.get_agency(agency) is None:
+        raise ValidationError({"agency": "an alert belongs to its drafter's agency; yours is unknown"})
+    base: dict[str, Any] = {}
+    if command.template is not None:
+        template = ctx.directory.alerts.template(command.template)
+        if template is None:
+            raise ValidationError({"template": f"no template {command.template!r} in the directory"})
+        base = template_defaults(template, ctx.now)
+    content = compose(command, base, ctx.directory, ctx.now)
+    source = command.source.value() if command.source is not None else None
+
+    def build(case_id: UUID, code: str) -> Alert:
+        return Alert.draft(
+            id=case_id, code=code, actor=principal, agency=agency, content=content, source=source, timestamp=ctx.now
+        )
+
+    return build
+
+
+@decides(ReviseAlert)
+def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
+    alert.revise(
+        ctx.principal, compose(command, content_fields(alert.content), ctx.directory, ctx.now), timestamp=ctx.now
+    )
+
+
+decides_by(ApproveAlert, Alert.approve)
+
+
+@decides(IssueAlert)
+def issue(alert: Alert, command: IssueAlert, ctx: Context) -> None:
+    assert alert.agency is not None
+    alert.issue(
+        ctx.principal,
+        identifier=message_identifier(ctx.directory, alert),
+        sender=message_sender(ctx.directory, alert.agency),
+        sent=message_sent(ctx),
+        timestamp=ctx.now,
+    )
+
+
+@decides(CancelAlert)
+def cancel(alert: Alert, command: CancelAlert, ctx: Context) -> None:
+    assert alert.agency is not None
+    alert.cancel(
+        ctx.principal,
+        command.reason,
+        identifier=message_identifier(ctx.directory, alert),
+        sender=message_sender(ctx.directory, alert.agency),
+        sent=message_sent(ctx),
+        timestamp=ctx.now,
+    )

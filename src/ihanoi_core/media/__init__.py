@@ -1,0 +1,1 @@
+"""Photos of cases: processing (``processing``) and storage (``store``)."""

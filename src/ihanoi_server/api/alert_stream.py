@@ -1,0 +1,101 @@
+"""Alerts on live streams: which changes a ward's stream takes, and how an
+alert message is framed (``event: alert``).
+
+An alert reaches a stream when a message of it is issued or cancelled (the
+``AlertNotice`` the live tail sets on those changes) and it covers one of the
+wards the stream follows. The public ward stream (``public_alerts``) and a
+citizen's own stream given ``?ward=`` (``streams.me_stream``) both use it.
+Each is one SSE event::
+
+    id: 2051
+    event: alert
+    data: {"position":2051,"code":"CB-261201-483920","msg_type":"Alert","sequence":1,
+           "wards":["HOAN_KIEM"],"headline":"Cảnh báo ngập úng sau mưa lớn", …,
+           "cap_url":"/public/alerts/CB-261201-483920/1.xml"}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from sse_starlette import ServerSentEvent
+from starlette.requests import Request
+
+from ihanoi_core.directory import Directory
+from ihanoi_core.errors import ValidationError
+from ihanoi_projections.live_tail import Accepts, CaseChange
+
+MAX_WARDS = 20
+SEP = "\n"
+
+
+class AlertEvent(msgspec.Struct):
+    """The ``data`` of an ``event: alert``: one issued CAP message (Alert,
+    Update or Cancel) in words, with the URL of its CAP document."""
+
+    position: int
+    code: str
+    msg_type: str
+    identifier: str
+    sequence: int
+    wards: tuple[str, ...]
+    event: str
+    headline: str
+    headline_en: str | None
+    severity: str
+    urgency: str
+    certainty: str
+    onset: datetime | None
+    expires: datetime
+    note: str | None
+    cap_url: str
+    at: datetime
+
+
+def stream_wards(request: Request, directory: Directory) -> tuple[str, ...]:
+    """The ``?ward=`` codes a stream follows (repeatable), each a ward of the
+    directory; ``ValidationError`` (422) otherwise."""
+    wards = tuple(dict.fromkeys(ward.strip().upper() for ward in request.query_params.getlist("ward") if ward.strip()))
+    if len(wards) > MAX_WARDS:
+        raise ValidationError({"ward": f"at most {MAX_WARDS} wards"})
+    unknown = [ward for ward in wards if directory.get_ward(ward) is None]
+    if unknown:
+        raise ValidationError({"ward": f"unknown ward {unknown[0][:64]!r}"})
+    return wards
+
+
+def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
+    """Alert messages covering any of ``wards`` (every alert message when None)."""
+    followed = frozenset(wards or ())
+
+    def accepts(change: CaseChange) -> bool:
+        notice = change.alert
+        return notice is not None and (wards is None or not followed.isdisjoint(notice.wards))
+
+    return accepts
+
+
+def alert_event(change: CaseChange) -> ServerSentEvent:
+    notice = change.alert
+    assert notice is not None
+    data = AlertEvent(
+        position=change.position,
+        code=change.code,
+        msg_type=notice.msg_type,
+        identifier=notice.identifier,
+        sequence=notice.sequence,
+        wards=notice.wards,
+        event=notice.event,
+        headline=notice.headline,
+        headline_en=notice.headline_en,
+        severity=notice.severity,
+        urgency=notice.urgency,
+        certainty=notice.certainty,
+        onset=notice.onset,
+        expires=notice.expires,
+        note=notice.note,
+        cap_url=f"/public/alerts/{change.code}/{notice.sequence}.xml",
+        at=change.at,
+    )
+    return ServerSentEvent(msgspec.json.encode(data).decode(), event="alert", id=str(change.position), sep=SEP)
