@@ -1,7 +1,10 @@
 """Deadline watcher throughput (issue #16), SQLite store.
 
-Two figures, each beside a raw SELECT ceiling measured in the same run:
+Three figures, each beside a ceiling measured in the same run:
 
+- **due times**: 60-working-day due times per second on the Hanoi calendar,
+  beside 60-calendar-day due times (a date addition and a working-day check);
+  it replaces a unit test that timed the same computation;
 - **planning**: the watcher's pass over 100,000 running clocks whose thresholds
   have all passed (``Watcher.due``: the indexed SELECT of ``deadline_clocks``,
   then each row's pending thresholds, sorted into firing order), in clocks/s,
@@ -17,14 +20,17 @@ model (no cases behind them): it measures the scan, not the commands.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from benchmarks.common import Figure, print_figures, sqlite_file
+from benchmarks.common import Figure, print_figures, rate, sqlite_file
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.directory import load_directory
+from ihanoi_core.domain.values import Clock, DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import micros
 from ihanoi_projections.deadlines.clocks import COLUMNS, DeadlineClocksModel
@@ -107,13 +113,37 @@ def firing() -> tuple[float, float]:
     return rate, ceiling
 
 
+def due_times() -> tuple[float, float]:
+    """60-working-day due times per second on the Hanoi calendar, beside due
+    times of the same length in calendar days (one date addition and one
+    working-day check): what skipping office days costs."""
+    hanoi = load_directory().calendar
+    calendar = WorkingCalendar(days_off=hanoi.days_off, working_days=hanoi.working_days)
+    started = datetime(2026, 11, 2, 3, tzinfo=UTC)
+    working = Clock(started, DeadlineRule(60, TimeUnit.WORKING_DAYS, "bench"))
+    calendar_days = Clock(started, DeadlineRule(60, TimeUnit.CALENDAR_DAYS, "bench"))
+    calendar.due(working)  # the years' holiday tables, loaded once
+
+    def compute(clock: Clock) -> Callable[[], int]:
+        def batch() -> int:
+            for _ in range(100):
+                calendar.due(clock)
+            return 100
+
+        return batch
+
+    return rate(compute(working)), rate(compute(calendar_days))
+
+
 def run() -> None:
     configure_logging("WARNING")  # not one line per threshold fired
     planned, scan_ceiling = planning()
     fired, fire_ceiling = firing()
+    dues, calendar_dues = due_times()
     print_figures(
         "Deadline watcher (SQLite)",
         [
+            Figure("due time of 60 working days", dues, "dues/s", "due time of 60 calendar days", calendar_dues),
             Figure(
                 f"planning over {CLOCKS:,} running clocks", planned, "clocks/s", "bare SELECT of the rows", scan_ceiling
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -55,9 +56,16 @@ class WalSampler:
         return ", ".join(f"{path.name}-wal ≤ {size / MB:.1f} MB" for path, size in self.high_water.items())
 
 
-def run_for(seconds: float, *workers: Callable[[threading.Event], None]) -> None:
-    """Run each worker in a thread until ``seconds`` have passed; re-raise the
-    first error a worker met."""
+def run_for(
+    seconds: float,
+    *workers: Callable[[threading.Event], None],
+    until: Callable[[], bool] | None = None,
+    at_most: float = 60.0,
+) -> None:
+    """Run each worker in a thread until ``seconds`` have passed and, when
+    ``until`` is given, on until it holds (a loaded machine does less in the
+    same time), for ``at_most`` seconds in all; re-raise the first error a
+    worker met."""
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -69,9 +77,12 @@ def run_for(seconds: float, *workers: Callable[[threading.Event], None]) -> None
             stop.set()
 
     threads = [threading.Thread(target=guarded, args=(worker,)) for worker in workers]
+    began = time.monotonic()
     for thread in threads:
         thread.start()
     stop.wait(seconds)
+    while until is not None and not until() and not stop.is_set() and time.monotonic() - began < at_most:
+        stop.wait(0.1)
     stop.set()
     for thread in threads:
         thread.join()

@@ -60,9 +60,9 @@ def test_sustained_creates_keep_the_write_ahead_log_under_the_bound(tmp_path: Pa
     store = tmp_path / "ihanoi.db"
     app = Ihanoi(Settings(database_url=f"sqlite:///{store}", env="test"))
     created = [0] * WRITERS
-    # Step: four threads create reports for ten seconds while the WAL is sampled.
+    # Step: four threads create reports for ten seconds, and on until a thousand, while the WAL is sampled.
     with WalSampler(store) as sampler:
-        run_for(SECONDS, *(creating(app, n, created) for n in range(WRITERS)))
+        run_for(SECONDS, *(creating(app, n, created) for n in range(WRITERS)), until=lambda: sum(created) > 1000)
     assert sum(created) > 1000, created
     assert sampler.samples > 100
     assert sampler.high_water[store] < BOUND, f"{sum(created)} creates: {sampler.report()}"
@@ -91,7 +91,10 @@ def test_mixed_load_keeps_both_write_ahead_logs_under_the_bound(tmp_path: Path) 
 
     # Step: creates, reads of the read models and of cases, and the projector, all at once.
     with WalSampler(store, views) as sampler:
-        run_for(SECONDS, *(creating(app, n, created) for n in range(WRITERS)), read, read)
+        def enough() -> bool:
+            return sum(created) > 1000 and reads[0] > 100
+
+        run_for(SECONDS, *(creating(app, n, created) for n in range(WRITERS)), read, read, until=enough)
         # Step: the projector catches up with what was created.
         assert read_side.wait(app.recorder.max_notification_id() or 0, timeout=60)
     summary = f"{sum(created)} creates, {reads[0]} reads: {sampler.report()}"

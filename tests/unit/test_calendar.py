@@ -6,7 +6,6 @@ holiday; mùng 1 Tết 2027 is Saturday 2027-02-06) rather than copied from outp
 
 from __future__ import annotations
 
-import time as clock_time
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -260,16 +259,12 @@ def test_naive_datetimes_are_rejected(cal: WorkingCalendar) -> None:
         cal.pause_time(naive, at(2026, 3, 2, 10))
 
 
-def test_a_60_working_day_deadline_is_computed_in_well_under_a_millisecond(cal: WorkingCalendar) -> None:
+def test_a_60_working_day_deadline_crosses_the_year_and_its_holidays(cal: WorkingCalendar) -> None:
     # Mon 2 Nov 2026 + 60 working days, skipping 24 Nov and 1 Jan 2027: 19 left
     # in November, 23 in December, and the 18th in January is Wed 27 Jan.
+    # (How fast it is computed is a `make bench` figure, not a unit test's.)
     long_clock = clock(at(2026, 11, 2, 10), 60, TimeUnit.WORKING_DAYS)
     assert cal.due(long_clock) == at(2027, 1, 27, 10)
-    runs = 200
-    began = clock_time.perf_counter()
-    for _ in range(runs):
-        cal.due(long_clock)
-    assert (clock_time.perf_counter() - began) / runs < 0.001
 
 
 # The shipped Hanoi calendar: the package plus the sourced overrides
