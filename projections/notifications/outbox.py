@@ -75,9 +75,11 @@ INSERT_NOTICE = (
     " ON CONFLICT (notification_id) DO NOTHING"
 )
 UPSERT_RECIPIENT = (
-    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent) VALUES (?, ?, ?, ?, ?)"
+    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent, consent_id)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (subject_key) DO UPDATE SET contactability = excluded.contactability,"
-    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent"
+    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent,"
+    " consent_id = excluded.consent_id"
 )
 
 
@@ -156,9 +158,25 @@ class Recipient:
     opted_out: tuple[str, ...] = ()
     consent: bool = False
     wards: tuple[str, ...] = ()  # whose alerts they hear of (``view_notification_alert_wards``)
+    consent_id: str | None = None  # their ``Consent`` to notifications
 
     def row(self, key: str) -> tuple[Any, ...]:
-        return (key, self.contactability, ",".join(self.channels), ",".join(self.opted_out), int(self.consent))
+        channels, opted_out = ",".join(self.channels), ",".join(self.opted_out)
+        return (key, self.contactability, channels, opted_out, int(self.consent), self.consent_id)
+
+    @property
+    def is_nobody(self) -> bool:
+        """Nothing to keep of them (never enrolled, or erased): no row."""
+        return self.contactability is None and self.consent_id is None and not self.wards
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """An erased person, found by the id of their ``Contactability`` or
+    ``Consent`` (their subject id reads as erased): they become nobody."""
+
+    column: str  # "contactability" or "consent_id"
+    aggregate_id: str
 
 
 @dataclass(slots=True)
@@ -198,6 +216,8 @@ class _Batch:
     steps: list[Any] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     recipients: dict[str, Recipient] = field(default_factory=dict)
+    # Contactabilities erased in this batch: their notices and attempts go.
+    erased: list[str] = field(default_factory=list)
 
 
 class OutboxModel(ReadModel):
@@ -232,6 +252,7 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {RECIPIENTS} ("
             "subject_key TEXT PRIMARY KEY, contactability TEXT, channels TEXT NOT NULL, opted_out TEXT NOT NULL,"
             " consent INTEGER NOT NULL)",
+            f"ALTER TABLE {RECIPIENTS} ADD COLUMN IF NOT EXISTS consent_id TEXT",
             f"CREATE TABLE IF NOT EXISTS {ALERT_WARDS} ("
             "ward TEXT NOT NULL, subject_key TEXT NOT NULL, PRIMARY KEY (ward, subject_key))",
             f"CREATE INDEX IF NOT EXISTS {ALERT_WARDS}_subject ON {ALERT_WARDS} (subject_key)",
@@ -247,12 +268,12 @@ class OutboxModel(ReadModel):
             self._case(change, aggregate)
         elif isinstance(aggregate, Contactability):
             self._contactability(change, aggregate)
-        elif (
-            isinstance(aggregate, Consent)
-            and aggregate.purpose is Purpose.NOTIFICATIONS
-            and aggregate.subject is not None
-        ):
-            self._batch.steps.append((self._key(aggregate.subject), {"consent": aggregate.is_given}))
+        elif isinstance(aggregate, Consent) and aggregate.purpose is Purpose.NOTIFICATIONS:
+            if aggregate.subject is None:  # erased (``Withdrawn`` by the erasure)
+                self._batch.steps.append(Forget("consent_id", str(aggregate.id)))
+                return
+            changes = {"consent": aggregate.is_given, "consent_id": str(aggregate.id)}
+            self._batch.steps.append((self._key(aggregate.subject), changes))
 
     def _key(self, subject: str) -> str:
         key = self.context.subject_key(subject)
@@ -260,6 +281,9 @@ class OutboxModel(ReadModel):
         return key
 
     def _contactability(self, change: Change, person: Contactability) -> None:
+        if change.event_name == "PersonalDataErased":
+            self._batch.steps.append(Forget("contactability", str(person.id)))
+            return
         if person.subject is None:
             return
         key = self._key(person.subject)
@@ -367,7 +391,7 @@ class OutboxModel(ReadModel):
         keys.extend(
             step.subject_key if isinstance(step, Notice) else step[0]
             for step in steps
-            if not isinstance(step, WardNotice)
+            if not isinstance(step, (WardNotice, Forget))
         )
         self._load(keys)
         for step in steps:
@@ -377,6 +401,12 @@ class OutboxModel(ReadModel):
             if isinstance(step, WardNotice):
                 self._decide_alert(step, subscribers)
                 continue
+            if isinstance(step, Forget):
+                if (forgotten := self._find(step)) is not None:
+                    batch.recipients[forgotten] = Recipient()
+                if step.column == "contactability":
+                    batch.erased.append(step.aggregate_id)
+                continue
             key, changes = step
             current = batch.recipients.get(key) or self._known.get(key) or Recipient()
             updated = Recipient(
@@ -385,8 +415,21 @@ class OutboxModel(ReadModel):
                 changes.get("opted_out", current.opted_out),
                 changes.get("consent", current.consent),
                 changes.get("wards", current.wards),
+                changes.get("consent_id", current.consent_id),
             )
             batch.recipients[key] = updated
+
+    def _find(self, forget: Forget) -> str | None:
+        """The subject key of the person ``forget`` names: as this batch or the
+        cache knows them, else as last written."""
+        for known in (self._batch.recipients, self._known):
+            for key, recipient in known.items():
+                if getattr(recipient, forget.column) == forget.aggregate_id:
+                    return key
+        rows = self.database.query(
+            f"SELECT subject_key FROM {RECIPIENTS} WHERE {forget.column} = ?", [forget.aggregate_id]
+        )
+        return str(rows[0]["subject_key"]) if rows else None
 
     def _subscribers(self, wards: set[str]) -> dict[str, set[str]]:
         """The subject keys that chose each of ``wards``, as last written."""
@@ -484,13 +527,18 @@ class OutboxModel(ReadModel):
                         tuple(filter(None, row["opted_out"].split(","))),
                         bool(row["consent"]),
                         tuple(wards.get(key, ())),
+                        row["consent_id"],
                     )
                 )
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
         batch = self._batch
-        cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in batch.recipients.items()])
+        kept = {key: recipient for key, recipient in batch.recipients.items() if not recipient.is_nobody}
+        cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in kept.items()])
+        cursor.executemany(
+            f"DELETE FROM {RECIPIENTS} WHERE subject_key = ?", [(key,) for key in batch.recipients if key not in kept]
+        )
         # Every recipient the batch touched: their wards as of its end.
         changed = list(batch.recipients)
         cursor.executemany(f"DELETE FROM {ALERT_WARDS} WHERE subject_key = ?", [(key,) for key in changed])
@@ -499,6 +547,15 @@ class OutboxModel(ReadModel):
             [(ward, key) for key in changed for ward in batch.recipients[key].wards],
         )
         cursor.executemany(INSERT_NOTICE, batch.rows)
+        # An erased person's notices and their delivery attempts, so that the
+        # outbox holds nothing of them (a replay of the log never wrote them).
+        erased = [(contactability,) for contactability in batch.erased]
+        cursor.executemany(
+            f"DELETE FROM {ATTEMPTS} WHERE notification_id IN"
+            f" (SELECT notification_id FROM {OUTBOX} WHERE recipient = ?)",
+            erased,
+        )
+        cursor.executemany(f"DELETE FROM {OUTBOX} WHERE recipient = ?", erased)
         self._known.update(batch.recipients)
         self._batch = _Batch()
 
