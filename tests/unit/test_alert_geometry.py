@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ihanoi_core.domain.alert_geometry import covered_wards, distance_km, within_polygon
 from ihanoi_core.domain.alert_values import AlertArea, Circle
+from ihanoi_core.geometry import covered_wards, distance_km, within_polygon
 
 SQUARE = ((21.0, 105.8), (21.1, 105.8), (21.1, 105.9), (21.0, 105.9), (21.0, 105.8))
 CENTRES = {"IN": (21.05, 105.85), "OUT": (21.15, 105.85), "EAST": (21.05, 105.95)}

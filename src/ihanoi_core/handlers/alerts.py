@@ -8,7 +8,7 @@ directory's wards; they name each CAP message: its ``identifier`` is
 ``{jurisdiction}:{code}:{n}`` (the n-th message of the alert) and its
 ``sender`` ``{jurisdiction}:{agency}``, both free of the spaces, commas and
 ``<&`` CAP forbids there. An area's polygon and circles add the wards whose
-centre they cover to the wards it names (``alert_geometry.covered_wards``), at
+centre they cover to the wards it names (``ihanoi_core.geometry.covered_wards``), at
 drafting and revising, so the leader approves, and the event records, the
 very wards the alert will reach.
 """
@@ -31,7 +31,6 @@ from ihanoi_core.commands.alerts import (
 from ihanoi_core.directory import Directory
 from ihanoi_core.directory.alerts import AlertTemplate
 from ihanoi_core.domain.alert import Alert
-from ihanoi_core.domain.alert_geometry import with_covered_wards
 from ihanoi_core.domain.alert_values import (
     ENGLISH,
     VIETNAMESE,
@@ -41,6 +40,7 @@ from ihanoi_core.domain.alert_values import (
 )
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ForbiddenError, ValidationError
+from ihanoi_core.geometry import with_covered_wards
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
 

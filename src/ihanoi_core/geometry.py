@@ -1,4 +1,6 @@
-"""Which wards an alert's polygon or circles reach (cảnh báo theo vùng vẽ).
+"""Which wards an alert's polygon or circles reach (cảnh báo theo vùng vẽ):
+plain geometry on WGS 84 points, outside the domain, which computes nothing
+of the kind (``math`` is not among its imports).
 
 People subscribe to wards, so an area drawn as a polygon or circles reaches
 the wards it covers. The directory knows each ward's approximate centre, not
