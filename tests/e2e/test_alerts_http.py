@@ -248,15 +248,18 @@ def test_ihanoi_alerts_import_drafts_from_a_file_or_url_and_refuses_hostile_xml(
     documents.update({"/ok.xml": UPSTREAM, "/bomb.xml": BILLION_LAUGHS, "/big.xml": UPSTREAM + b" " * 5000})
     leader = people["leader"]
 
-    # Step: from a file and from the loopback URL: two drafts of SXD, for Cầu Giấy.
+    # Step: from a file and from the loopback URL: the same message is one draft of SXD, for Cầu Giấy.
     path = tmp_path / "upstream.xml"
     path.write_bytes(UPSTREAM)
+    codes = set()
     for source in (str(path), f"{base}/ok.xml"):
         done = ihanoi(live_server, "alerts", "import", source, "--agency", "SXD", "--json")
         assert done.returncode == 0, done.stderr
         code = json.loads(done.stdout)["code"]
+        codes.add(code)
         draft = ok(leader.get(f"/api/v1/alerts/{code}"))
         assert (draft["status"], draft["content"]["areas"][0]["wards"]) == ("draft", ["CAU_GIAY"])
+    assert len(codes) == 1
 
     # Step: hostile, oversized, missing and non-CAP sources are refused with exit 1 and nothing stored.
     bomb = tmp_path / "bomb.xml"
