@@ -50,7 +50,8 @@ def synthetic_rows(count: int) -> list[tuple[object, ...]]:
     assert start is not None
     hour = 3_600_000_000
     return [
-        (str(uuid4()), "report", f"PA-261130-{n:06d}", "UBND_HOAN_KIEM", None, f"bench-{n}", start, start + 8 * hour,
+        (f"{n}#bench-{n}", str(uuid4()), "main", "report", f"PA-261130-{n:06d}", "UBND_HOAN_KIEM", None, f"bench-{n}",
+         start, start + 8 * hour,
          start + 6 * hour, start + 7 * hour, start + 24 * hour, "reminder_share", start + 6 * hour + n, 0, None)
         for n in range(count)
     ]  # fmt: skip
@@ -58,7 +59,7 @@ def synthetic_rows(count: int) -> list[tuple[object, ...]]:
 
 def select_rate(read_side: ReadSide, count: int) -> float:
     started = time.perf_counter()
-    rows = read_side.database.query("SELECT * FROM view_deadline_clocks ORDER BY next_at, case_id LIMIT ?", [count])
+    rows = read_side.database.query("SELECT * FROM view_running_clocks ORDER BY next_at, clock_id LIMIT ?", [count])
     assert len(rows) == count
     return count / (time.perf_counter() - started)
 
@@ -73,7 +74,7 @@ def planning() -> tuple[float, float]:
             placeholders = ", ".join("?" * len(COLUMNS))
             with read_side.database.transaction() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO view_deadline_clocks ({', '.join(COLUMNS)}) VALUES ({placeholders})",
+                    f"INSERT INTO view_running_clocks ({', '.join(COLUMNS)}) VALUES ({placeholders})",
                     synthetic_rows(CLOCKS),
                 )
             model = read_side.model(DeadlineClocksModel)

@@ -124,7 +124,8 @@ class AccountabilityModel(ReadModel):
 
         found: dict[str, int] = defaultdict(int)
         for row in self.database.query(
-            "SELECT assignee FROM view_deadline_clocks WHERE agency = ? AND due_at < ?", [agency, micros(now)]
+            "SELECT assignee FROM view_running_clocks WHERE track = 'main' AND agency = ? AND due_at < ?",
+            [agency, micros(now)],
         ):
             found[AGENCY_TOTAL] += 1
             found[row["assignee"] or UNASSIGNED] += 1
@@ -136,7 +137,8 @@ class AccountabilityModel(ReadModel):
 
         calendar = self.context.calendar
         rows = self.database.query(
-            "SELECT case_id, code, kind, assignee, due_at FROM view_deadline_clocks WHERE agency = ? AND due_at < ?"
+            "SELECT case_id, code, kind, assignee, due_at FROM view_running_clocks"
+            " WHERE track = 'main' AND agency = ? AND due_at < ?"
             " ORDER BY due_at",
             [agency, micros(now)],
         )

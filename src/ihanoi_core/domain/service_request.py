@@ -36,6 +36,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.running_clocks import RunningClock, forwarded_key
 from ihanoi_core.domain.service_request_apology import DossierApology
 from ihanoi_core.domain.service_request_forwarding import DossierForwarding
 from ihanoi_core.domain.service_request_pauses import DossierPauses
@@ -94,6 +95,16 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         any agency it was escalated to for being overdue."""
         own = super().agencies
         return (*own, self.forwarded_to) if self.forwarded_to and self.forwarded_to not in own else own
+
+    def running_clocks(self) -> list[RunningClock]:
+        """Besides the dossier's own deadline (which keeps running while it is
+        forwarded), the partner agency's sub-deadline while it has the dossier."""
+        found = super().running_clocks()
+        forwarded, clock, due = self.forwarded_to, self.forward_clock, self.forward_due_at
+        if found and forwarded and clock is not None and due is not None:
+            key = forwarded_key(forwarded, clock.started_at, due)
+            found.append(RunningClock(key, "forwarded", forwarded, None, clock.started_at, due))
+        return found
 
     # -- creation ---------------------------------------------------------------
 

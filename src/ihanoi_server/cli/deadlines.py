@@ -101,6 +101,7 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     rows = [
         {
             "code": row["code"],
+            "track": row["track"],
             "agency": row["agency"],
             "assignee": row["assignee"],
             "due_at": local(row["due_at"]),
@@ -114,7 +115,17 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json_lines(rows)
     else:
-        columns = ("code", "agency", "assignee", "due_at", "next_threshold", "next_at", "missed", "escalated_to")
+        columns = (
+            "code",
+            "track",
+            "agency",
+            "assignee",
+            "due_at",
+            "next_threshold",
+            "next_at",
+            "missed",
+            "escalated_to",
+        )
         table("Running clocks", columns, [[r[c] for c in columns] for r in rows])
     return OK
 
