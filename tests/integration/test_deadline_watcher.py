@@ -29,7 +29,7 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn, LocationIn
 from ihanoi_core.domain.values import Principal, Priority, Role
-from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
+from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, ValidationError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
@@ -268,9 +268,9 @@ def test_resolving_a_late_report_needs_a_late_explanation_shown_to_the_citizen(
 
     # Step: resolving on Tuesday 12-08 without an explanation is refused; nothing is stored.
     clock.set(hanoi(2026, 12, 8, 9))
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         app.handle(officer, ResolveReport(case=case_id, answer="Đã vá"))
-    assert refused.value.rule == "late_explanation"
+    assert list(refused.value.errors) == ["late_explanation"]
 
     # Step: with one it is resolved, and the citizen reads the explanation.
     app.handle(officer, ResolveReport(case=case_id, answer="Đã vá", late_explanation="Chờ nhựa đường"))

@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate, event
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
 from ihanoi_core.domain.running_clocks import RunningClock, coowner_clock, coowner_key, key_of_mark, main_key, main_of
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
-from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
+from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 
 
 class Case(Aggregate):
@@ -174,6 +174,20 @@ class Case(Aggregate):
         if len(text) > max_length:
             raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
         return text
+
+    def _explain_lateness(self, late: bool, late_explanation: str | None, due: datetime | None) -> str | None:
+        """The late explanation (giải trình, issue #16) a late step must give —
+        recorded in its event and shown to the citizen — or ``None`` on time
+        (one given on time is not recorded). Missing when late: a
+        ``ValidationError`` on ``late_explanation`` (422), nothing stored."""
+        if not late:
+            return None
+        if late_explanation is None or not late_explanation.strip():
+            when = f" (due {due.isoformat()})" if due is not None else ""
+            raise ValidationError(
+                {"late_explanation": f"required: this case is late{when}; explain the delay (giải trình)"}
+            )
+        return self._require_text(self.id, "late_explanation", late_explanation)
 
     @staticmethod
     def _due(calendar: DeadlineCalendar, clock: Clock | None) -> datetime | None:
