@@ -109,15 +109,16 @@ class AccountabilityModel(ReadModel):
         """The agency's totals first, then each official's, by name."""
         rows = self.database.query("SELECT * FROM view_accountability WHERE agency = ? ORDER BY official", [agency])
         overdue = self._overdue_now(agency, now)
+        counted = {row["official"]: {c: int(row[c]) for c in COUNTERS} for row in rows}
+        # An official who holds overdue work but has no counted fact yet is listed too.
+        officials = sorted({AGENCY_TOTAL, *counted, *overdue})
+        zero = dict.fromkeys(COUNTERS, 0)
         return [
             Figures(
-                agency=row["agency"],
-                official=row["official"],
-                **{c: int(row[c]) for c in COUNTERS},
-                overdue_now=overdue.get(row["official"], 0),
+                agency=agency, official=official, **counted.get(official, zero), overdue_now=overdue.get(official, 0)
             )
-            for row in rows
-        ] or [Figures(agency, AGENCY_TOTAL, 0, 0, 0, 0, 0, overdue.get(AGENCY_TOTAL, 0))]
+            for official in officials
+        ]
 
     def _overdue_now(self, agency: str, now: datetime) -> dict[str, int]:
         from ihanoi_projections.base import micros
