@@ -418,3 +418,31 @@ def test_a_leader_sees_the_figures_of_each_official_and_the_long_delayed_list_an
     sign_in(browser, server, server.token(Role.OFFICER, "officer-hk", seeded.agency))
     wait_for_state(browser, "ready")
     assert browser.find_element(By.ID, "accountability-section").is_displayed() is False
+
+
+def test_the_leaders_page_shows_the_published_ranking_of_the_last_complete_month(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: WebDriver
+) -> None:
+    # The page shows what GET /public/ranking publishes (its default month), in its order.
+    server, seeded = seeded_page_server
+    browser.get(server.base_url + "/dashboard")
+    browser.delete_all_cookies()
+    sign_in(browser, server, server.token(Role.LEADER, "leader-hk-ranking", seeded.agency))
+    wait_for_state(browser, "ready")
+    wait_until(browser, lambda d: d.find_element(By.ID, "ranking-section").is_displayed(), "no ranking")
+    published = httpx.get(f"{server.base_url}/public/ranking").json()
+    month = browser.find_element(By.ID, "ranking-month").text
+    assert month == f"{published['month'][5:7]}/{published['month'][:4]}"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")
+    assert [row.get_attribute("data-agency") for row in rows] == [a["agency"] for a in published["agencies"]]
+    for row, agency in zip(rows, published["agencies"], strict=True):
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        if agency["withheld"]:
+            assert (cells[0], cells[2]) == ("—", "dưới mức tối thiểu")
+        else:
+            assert (cells[0], cells[2], cells[3]) == (
+                str(agency["rank"]),
+                str(agency["finished"]),
+                shown("on_time_rate", agency["on_time_rate"], ",") + " %",
+            )
+    assert browser.find_element(By.ID, "ranking-empty").is_displayed() == (published["agencies"] == [])

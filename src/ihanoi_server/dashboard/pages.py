@@ -49,7 +49,7 @@ SCRIPT_KEYS = (
     "login.expired", "login.empty", "status.loading", "status.error", "status.ready", "value.none",
     "number.decimal", "unit.percent", "scope.agency", "scope.all_agencies", "scope.period", "scope.as_of",
     "overdue.more", "case.empty", "case.error", "case.loading", "case.not_found", "live.connected",
-    "live.unavailable", "official.total", "official.unassigned",
+    "live.unavailable", "official.total", "official.unassigned", "ranking.withheld",
 )  # fmt: skip
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -161,11 +161,27 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
-        f"{_accountability(text)}"
+        f"{_accountability(text)}{_ranking(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
     return _page(lang, text, text["dashboard.title"], "dashboard", main, {})
+
+
+def _ranking(text: Mapping[str, str]) -> str:
+    """The last complete month's ranking of agencies, filled from ``/public/ranking``."""
+    heads = "".join(
+        f"<th>{e(text[key])}</th>"
+        for key in ("column.rank", "column.agency", "column.finished", "kpi.on_time_rate", "column.missed")
+    )
+    return (
+        f'<section class="card" id="ranking-section" hidden><h2>{e(text["ranking.title"])} '
+        '<span id="ranking-month"></span></h2>\n'
+        f'<p class="hint">{e(text["ranking.hint"])}</p>\n'
+        f'<table id="ranking"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="ranking-empty" hidden>{e(text["ranking.empty"])}</p>\n'
+        "</section>\n"
+    )
 
 
 def _accountability(text: Mapping[str, str]) -> str:

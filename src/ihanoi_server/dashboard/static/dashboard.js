@@ -338,6 +338,40 @@
     }
   }
 
+  function renderRanking(ranking, own) {
+    $("ranking-month").textContent = ranking.month.slice(5, 7) + "/" + ranking.month.slice(0, 4);
+    const rows = $("ranking").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of ranking.agencies) {
+      const row = document.createElement("tr");
+      row.dataset.agency = entry.agency;
+      if (entry.agency === own) {
+        row.className = "own";
+      }
+      cell(row, entry.withheld ? T["value.none"] : String(entry.rank), "number");
+      cell(row, LANG === "en" ? entry.name_en || entry.name : entry.name);
+      if (entry.withheld) {
+        cell(row, T["ranking.withheld"]).colSpan = 3;
+      } else {
+        cell(row, String(entry.finished), "number");
+        cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
+        cell(row, String(entry.missed), "number");
+      }
+      rows.appendChild(row);
+    }
+    $("ranking-empty").hidden = ranking.agencies.length > 0;
+    $("ranking-section").hidden = false;
+  }
+
+  async function loadRanking(data) {
+    // Published, so public: the last complete month, whoever reads the page.
+    try {
+      renderRanking(await (await api("/public/ranking")).json(), data.agency ? data.agency.code : null);
+    } catch (error) {
+      $("ranking-section").hidden = true;
+    }
+  }
+
   function renderChart(svgText) {
     const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const root = parsed.documentElement;
@@ -382,6 +416,7 @@
       }
       renderChart(svg);
       await loadAccountability(data);
+      await loadRanking(data);
       if (mine !== sequence) {
         return;
       }
