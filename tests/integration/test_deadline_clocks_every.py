@@ -20,8 +20,10 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.grievances import AcceptComplaint, FileComplaint
 from ihanoi_core.commands.service_requests import (
+    ApologizeForDossierDelay,
     ForwardDossier,
     ReceiveDossier,
+    RequestDossierSupplement,
     ReturnDossier,
     StartDossierProcessing,
     SubmitDossier,
@@ -268,3 +270,43 @@ def test_a_complaints_acceptance_clock_in_calendar_days_is_watched_across_a_week
     # The city co-owns it now; another ward does not see it.
     with pytest.raises(CaseNotFoundError):
         app.get_case(staff(Role.LEADER, "UBND_BA_DINH"), str(filed.case_id))
+
+
+def test_a_co_owners_clock_stops_with_the_one_it_belongs_to_and_a_paused_dossier_fires_nothing(
+    app: Ihanoi, clock: FakeClock, citizen: Principal, side: ReadSide, watching: Watcher
+) -> None:
+    # Step: a business registration (3 working days = 24 h) received and in
+    # processing Monday 2026-11-30 10:00: due Thursday 12-03 10:00 (Monday 6 h,
+    # Tuesday 8 h, Wednesday 8 h, Thursday 2 h); escalated to the city 8 h
+    # later, Friday 12-04 10:00.
+    procedure = "business_household_registration"
+    agency = app.directory.procedure_agency(procedure, "HOAN_KIEM").code
+    officer, leader = staff(Role.OFFICER, agency), staff(Role.LEADER, agency)
+    clock.set(hanoi(2026, 11, 30, 9))
+    filed = app.handle(
+        citizen, SubmitDossier(procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,))
+    )
+    clock.set(hanoi(2026, 11, 30, 10))
+    app.handle(officer, ReceiveDossier(case=filed.case_id))
+    app.handle(officer, StartDossierProcessing(case=filed.case_id))
+    side.catch_up()
+    assert fired_by(watching, clock, hanoi(2026, 12, 4, 10))[-2:] == [
+        ("missed", agency, hanoi(2026, 12, 3, 10)),
+        ("escalation", agency, hanoi(2026, 12, 4, 10)),
+    ]
+    case_id = str(filed.case_id)
+    assert tracks(side, case_id) == [("escalated", "UBND_TP"), ("main", agency)]
+
+    # Step: the leader apologises with a new appointment: a new clock, and the
+    # city's clock, which belonged to the missed one, stops.
+    clock.set(hanoi(2026, 12, 4, 11))
+    app.handle(
+        leader, ApologizeForDossierDelay(case=filed.case_id, reason="Chờ xác minh", new_due=hanoi(2026, 12, 9, 17))
+    )
+    assert tracks(side, case_id) == [("main", agency)]
+
+    # Step: waiting for the applicant's supplement, the clock is paused: no
+    # clock is watched and nothing fires, a month on.
+    app.handle(officer, RequestDossierSupplement(case=filed.case_id, missing=("Ảnh",), note="Bổ sung ảnh"))
+    assert tracks(side, case_id) == []
+    assert fired_by(watching, clock, hanoi(2027, 1, 4, 9)) == []
