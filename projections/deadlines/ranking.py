@@ -73,6 +73,19 @@ class Ranking:
     agencies: list[RankedAgency]
 
 
+def finished_late(change: Change) -> bool | None:
+    """Whether the change finished its case late (True), on time (False), or
+    finished nothing (None): see the module docstring."""
+    kinds = FINISHING.get(change.event_name)
+    case: Any = change.case
+    if kinds is None or case.kind not in kinds:
+        return None
+    if case.kind == "dossier":
+        return bool(case.apology_count > 0)
+    due_at = change.before.get("due_at")
+    return None if due_at is None else bool(change.event.timestamp > due_at)
+
+
 class AgencyRankingModel(ReadModel):
     name = "agency_ranking"
     tables = (TABLE,)
@@ -113,17 +126,10 @@ class AgencyRankingModel(ReadModel):
         elif name == "EscalatedForOverdue":
             self._add(month, event.from_agency, "escalations_caused")
         else:
-            case: Any = change.case
-            if kinds is None or case.kind not in kinds:
-                return
-            if case.kind == "dossier":
-                late = case.apology_count > 0
-            else:
-                due_at = change.before.get("due_at")
-                if due_at is None:
-                    return
-                late = event.timestamp > due_at
-            self._add(month, case.agency, "finished_late" if late else "finished_on_time")
+            late = finished_late(change)
+            if late is not None:
+                agency = getattr(change.case, "agency", None)
+                self._add(month, agency, "finished_late" if late else "finished_on_time")
 
     def flush(self, cursor: Cursor) -> None:
         cursor.executemany(

@@ -32,6 +32,10 @@ from ihanoi_core.domain.case_code import code_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
+from ihanoi_projections.deadlines.accountability import AccountabilityModel
+from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+from ihanoi_projections.deadlines.ranking import AgencyRankingModel
+from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
 from tests.integration.conftest import event_names
 from tests.integration.test_complaint_lifecycle import HANDLER, LEADER, file_complaint, file_denunciation
@@ -177,3 +181,41 @@ def test_events_stored_before_late_explanations_load_with_none(
     # Step: it loads in its status, with no late explanation.
     case = app.get_case(citizen, case_id)
     assert (case["status"], case["late_explanation"]) == (status, None)
+
+
+def test_late_and_on_time_decisions_and_results_count_in_the_figures_and_the_ranking(
+    app: Ihanoi, settings: Settings, clock: FakeClock, citizen: Principal
+) -> None:
+    # Step: a complaint decided late (Monday 2027-01-04, due 2026-12-31) by the
+    # handler it was assigned to, and a dossier whose result is ready on time
+    # (Monday 2026-11-30 10:00, due Monday 12-07 10:00) for its officer.
+    names = [AccountabilityModel.name, AgencyRankingModel.name, DeadlineClocksModel.name]
+    side = ReadSide(app, settings, names=names, start=False)
+    try:
+        filed = file_complaint(app, citizen)
+        accepted_and_verifying(app, clock, filed.case_id)
+        officer = procedure_staff(app, Role.OFFICER)
+        dossier = submit(app, citizen)
+        clock.set(at(11, 30, 10))
+        for command in (ReceiveDossier, StartDossierProcessing):
+            app.handle(officer, command(case=dossier.case_id))
+        app.handle(officer, MarkDossierResultReady(case=dossier.case_id, note="Đã ký"))
+        clock.set(datetime.fromisoformat("2027-01-04T09:00:00+07:00"))
+        app.handle(LEADER, DecideComplaint(case=filed.case_id, decision="Giữ nguyên", late_explanation=HANOI_LATE))
+        side.catch_up()
+
+        # Step: the handler has one late, the dossier's officer one on time; the months say the same.
+        figures = {
+            (f.agency, f.official): (f.resolved_on_time, f.resolved_late)
+            for agency in {LEADER.agency, officer.agency}
+            for f in side.model(AccountabilityModel).figures(agency or "", clock())
+        }
+        assert figures[(LEADER.agency or "", HANDLER.subject)] == (0, 1)
+        assert figures[(officer.agency or "", officer.subject)] == (1, 0)
+        ranking = side.model(AgencyRankingModel)
+        (january,) = ranking.ranking("2027-01", 1, app.directory).agencies
+        assert (january.agency, january.finished_late, january.on_time_rate) == (LEADER.agency, 1, 0.0)
+        november = {a.agency: a.finished_on_time for a in ranking.ranking("2026-11", 1, app.directory).agencies}
+        assert november == {officer.agency: 1}
+    finally:
+        side.close()
