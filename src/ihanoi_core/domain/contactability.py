@@ -301,6 +301,23 @@ class Contactability(Aggregate):
     def _alert_wards_chosen(self, actor: Principal, wards: tuple[str, ...], timestamp: datetime) -> None:
         self.alert_wards = wards
 
+    # -- erasure ---------------------------------------------------------------
+
+    def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
+        """Record that the person was erased by the erasure ``erasure``: from
+        now on they have no channel, no preference and no alert ward, so read
+        models that follow this aggregate forget them (their addresses were
+        sealed under the key the erasure destroys)."""
+        self._personal_data_erased(actor=actor, erasure=erasure, timestamp=timestamp)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, actor: Principal, erasure: UUID, timestamp: datetime) -> None:
+        self.subject = None
+        self.channels = {}
+        self.quiet_hours = None
+        self.opted_out = ()
+        self.alert_wards = ()
+
 
 # The subject names the data key; the addresses (and the challenge, from which
 # the code is derived) are the person's; the acting citizen is, as everywhere.
@@ -319,5 +336,6 @@ declare_personal_data(
         "PreferencesSet": {"actor": ACTOR},
         # Ward codes name no one; they reach no public output.
         "AlertWardsChosen": {"actor": ACTOR},
+        "PersonalDataErased": {"actor": ACTOR},
     },
 )
