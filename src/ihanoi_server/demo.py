@@ -113,4 +113,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     # No token: the public statistics of the last 30 days (about 300 reports, so
     # most agencies and wards pass the minimum volume) and their CSV.
     print(f"  curl -s '{base_url}/public/stats?group_by=ward'")
-    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'\n")
+    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'")
+    # The deadline figures per official (leaders only) and the published monthly ranking (issue #16).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
+    print(f"  curl -s '{base_url}/public/ranking'\n")
