@@ -20,15 +20,21 @@ from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.domain.values import Role
 from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.app import all_routes
-from tests.e2e.conftest import LiveServer
-
-# The document does not depend on the store: one server is enough.
-pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 PROBLEM_STATUSES = {"400", "401", "403", "404", "409", "412", "413", "415", "422"}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The document does not depend on the store: one server (SQLite) for the module."""
+    folder = tmp_path_factory.mktemp("openapi")
+    server = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
 def document(live_server: LiveServer) -> dict[str, Any]:
     with live_server.client() as anonymous:  # no token needed
         response = anonymous.get("/openapi.json")
