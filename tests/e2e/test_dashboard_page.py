@@ -18,7 +18,6 @@ It runs on plain http, so its session cookie is not ``Secure``
 from __future__ import annotations
 
 import math
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -30,23 +29,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ihanoi_core.domain.values import Role
+from tests.e2e.chromium import chromium
 from tests.e2e.conftest import LiveServer, Seeded, seed_last_weeks_cases, start_server, stop_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# As the machine notes say: without the background-networking flags Chromium
-# keeps calling home, and this network refuses it.
-CHROMIUM_FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--window-size=1280,1900", "--lang=vi",
-)  # fmt: skip
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "dashboard.png"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 COOKIE = "ihanoi_session"
@@ -72,20 +62,8 @@ def seeded_page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("Chromium and ChromeDriver are missing: run `make browser` (Debian chromium, chromium-driver).")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with tempfile.TemporaryDirectory(prefix="ihanoi-chromium-") as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ configured tile URL.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ihanoi_core.domain.values import Role
+from tests.e2e.chromium import chromium
 from tests.e2e.conftest import LiveServer, free_port, start_server, stop_server
-from tests.e2e.test_dashboard_page import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS
 
 WAIT_SECONDS = 20
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "map.png"
@@ -109,20 +107,8 @@ def issue_alerts(server: LiveServer) -> list[tuple[str, int]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("Chromium and ChromeDriver are missing: run `make browser` (Debian chromium, chromium-driver).")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    with tempfile.TemporaryDirectory(prefix="ihanoi-chromium-") as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium(performance_log=True) as driver:
+        yield driver
 
 
 def body_attribute(driver: WebDriver, name: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,6 @@ from uuid import UUID
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from ihanoi_core.application import Ihanoi
@@ -42,6 +40,7 @@ from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
+from tests.e2e.chromium import chromium
 from tests.e2e.conftest import (
     CITIZEN,
     HANOI,
@@ -53,7 +52,7 @@ from tests.e2e.conftest import (
     start_server,
     stop_server,
 )
-from tests.e2e.test_dashboard_page import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, severe_console_entries
+from tests.e2e.test_dashboard_page import severe_console_entries
 
 MARKUP = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
 PHOTO = "https://photos.example.invalid/o-ga.jpg"
@@ -109,20 +108,8 @@ def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("Chromium and ChromeDriver are missing: run `make browser` (Debian chromium, chromium-driver).")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with tempfile.TemporaryDirectory(prefix="ihanoi-chromium-") as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
