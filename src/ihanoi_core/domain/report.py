@@ -24,6 +24,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.report_exits import ReportExits
+from ihanoi_core.domain.report_public import ReportPublicSide
 from ihanoi_core.domain.report_values import (
     AWAITING_ACKNOWLEDGEMENT,
     ERASED_STATE,
@@ -35,7 +37,6 @@ from ihanoi_core.domain.report_values import (
 )
 from ihanoi_core.domain.report_values import ReportStatus as S
 from ihanoi_core.domain.values import (
-    ANONYMOUS_SUBJECT,
     Channel,
     Clock,
     Contact,
@@ -44,16 +45,11 @@ from ihanoi_core.domain.values import (
     Location,
     Principal,
     Priority,
-    Role,
 )
 from ihanoi_core.errors import RuleViolationError
 
-# Recorded as the actor of a support instead of the citizen: the report's owner
-# reads its history, and must not learn who else met the problem.
-SUPPORTER = Principal(ANONYMOUS_SUBJECT, Role.CITIZEN)
 
-
-class Report(Case):
+class Report(ReportExits, ReportPublicSide, Case):
     """A field report, from receipt to result."""
 
     kind: ClassVar[str] = "report"
@@ -320,27 +316,9 @@ class Report(Case):
     def _close(self, actor: Principal, timestamp: datetime) -> None:
         self.status = S.CLOSED
 
-    def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
-        """Refuse: out of scope, spam, or belongs to the complaint channel."""
-        self._require("reject")
-        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
-
-    @event("Rejected")
-    def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self.status = S.REJECTED
-        self.public_note = reason
-        self.due_at = None
-
-    def mark_duplicate(
-        self, actor: Principal, original: UUID, original_code: str, public_note: str, *, timestamp: datetime
-    ) -> None:
-        """Close as a duplicate of an earlier report, with the note the public reads."""
-        self._require("mark_duplicate")
-        if original == self.id:
-            raise RuleViolationError(self.id, "duplicate_of", "A report cannot duplicate itself.")
-        self._mark_duplicate(
-            actor=actor, original=original, original_code=original_code, public_note=public_note, timestamp=timestamp
-        )
+    # The exits' event bodies (``report_exits``), declared as the report's own events.
+    _reject = event("Rejected")(ReportExits._reject)
+    _transfer = event("Transferred")(ReportExits._transfer)
 
     class MarkedDuplicate(Case.Event):
         """Version 2 carries the public note the command wrote: composed in the
@@ -357,67 +335,7 @@ class Report(Case):
             # The wording version-1 events were shown with: never change it.
             state["public_note"] = f"Trùng với phản ánh {state['original_code']}"
 
-    @event(MarkedDuplicate)
-    def _mark_duplicate(
-        self, actor: Principal, original: UUID, original_code: str, public_note: str, timestamp: datetime
-    ) -> None:
-        self.status = S.DUPLICATE
-        self.duplicate_of = original
-        self.public_note = public_note
-        self.due_at = None
-
-    def transfer(
-        self,
-        actor: Principal,
-        to_agency: str,
-        reason: str,
-        *,
-        acknowledge_rule: DeadlineRule,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-    ) -> None:
-        """Hand over to another agency, which must acknowledge it anew; history stays."""
-        self._require("transfer")
-        if to_agency == self.agency:
-            raise RuleViolationError(self.id, "to_agency", "The report is already with that agency.")
-        reason = self._require_text(self.id, "reason", reason)
-        clock = Clock(started_at=timestamp, rule=acknowledge_rule)
-        self._transfer(
-            actor=actor,
-            from_agency=self.agency or "",
-            to_agency=to_agency,
-            reason=reason,
-            clock=clock,
-            due_at=calendar.due(clock),
-            timestamp=timestamp,
-        )
-
-    @event("Transferred")
-    def _transfer(
-        self,
-        actor: Principal,
-        from_agency: str,
-        to_agency: str,
-        reason: str,
-        clock: Clock,
-        due_at: datetime,
-        timestamp: datetime,
-    ) -> None:
-        self.status = S.TRANSFERRED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
-
-    def declare_not_responsible(
-        self, actor: Principal, responsible: str, public_note: str, *, timestamp: datetime
-    ) -> None:
-        """Close because another body is responsible, saying which, with the note the public reads."""
-        self._require("declare_not_responsible")
-        responsible = self._require_text(self.id, "responsible", responsible, max_length=500)
-        self._declare_not_responsible(
-            actor=actor, responsible=responsible, public_note=public_note, timestamp=timestamp
-        )
+    _mark_duplicate = event(MarkedDuplicate)(ReportExits._mark_duplicate)
 
     class DeclaredNotResponsible(Case.Event):
         """Version 2 carries the public note the command wrote (see ``MarkedDuplicate``)."""
@@ -432,14 +350,7 @@ class Report(Case):
             # The wording version-1 events were shown with: never change it.
             state["public_note"] = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {state['responsible']}"
 
-    @event(DeclaredNotResponsible)
-    def _declare_not_responsible(
-        self, actor: Principal, responsible: str, public_note: str, timestamp: datetime
-    ) -> None:
-        self.status = S.NOT_RESPONSIBLE
-        self.responsible = responsible
-        self.public_note = public_note
-        self.due_at = None
+    _declare_not_responsible = event(DeclaredNotResponsible)(ReportExits._declare_not_responsible)
 
     # -- reporter commands --------------------------------------------------
 
@@ -487,68 +398,7 @@ class Report(Case):
     def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
         self.rating = stars
 
-    # -- photos -------------------------------------------------------------
-
-    def attach_photo(self, actor: Principal, photo: Photo, *, max_photos: int, timestamp: datetime) -> None:
-        """Attach a stored photo (by its hash): the reporter's evidence, or
-        staff's photos of the site before and after the work. At most
-        ``max_photos`` per report, each once."""
-        self._require("attach_photo")
-        if any(attached.sha256 == photo.sha256 for attached in self.photos):
-            raise RuleViolationError(self.id, "photo", "This photo is already attached to the report.")
-        if len(self.photos) >= max_photos:
-            raise RuleViolationError(self.id, "photo_limit", f"A report carries at most {max_photos} photos.")
-        self._attach_photo(actor=actor, photo=photo, timestamp=timestamp)
-
-    @event("PhotoAttached")
-    def _attach_photo(self, actor: Principal, photo: Photo, timestamp: datetime) -> None:
-        self.photos = (*self.photos, photo)
-
-    def hide_photo(self, actor: Principal, photo: str, reason: str, *, timestamp: datetime) -> None:
-        """Take a photo out of public view for good (a face, a licence plate),
-        with the reason on the record. Staff still see it."""
-        self._require("hide_photo")
-        if not any(attached.sha256 == photo for attached in self.photos):
-            raise RuleViolationError(self.id, "photo", "No such photo is attached to the report.")
-        if photo in self.hidden_photo_hashes:
-            raise RuleViolationError(self.id, "photo", "This photo is hidden already.")
-        reason = self._require_text(self.id, "reason", reason, max_length=1000)
-        self._hide_photo(actor=actor, photo=photo, reason=reason, timestamp=timestamp)
-
-    @event("PhotoHidden")
-    def _hide_photo(self, actor: Principal, photo: str, reason: str, timestamp: datetime) -> None:
-        self.hidden_photos = (*self.hidden_photos, HiddenPhoto(photo, reason))
-
-    @property
-    def hidden_photo_hashes(self) -> frozenset[str]:
-        return frozenset(hidden.sha256 for hidden in self.hidden_photos)
-
-    @property
-    def public_photos(self) -> tuple[Photo, ...]:
-        """The photos anyone may see: not hidden. (Whether the report itself is
-        shown, and its photos with it, is the public read model's rule.)"""
-        hidden = self.hidden_photo_hashes
-        return tuple(photo for photo in self.photos if photo.sha256 not in hidden)
-
-    # -- other citizens ----------------------------------------------------------
-
-    def support(self, actor: Principal, supporter: str, *, timestamp: datetime) -> None:
-        """A citizen who meets the same problem supports the report ("tôi cũng
-        gặp") instead of filing a duplicate. ``supporter`` is the citizen's keyed
-        pseudonym for this report (the application derives it): the event records
-        it and an anonymous actor, never who the citizen is. Only while the report
-        is open, never one's own report; a second support by the same citizen
-        changes nothing (no event), so a retried request is harmless."""
-        self._require("support")
-        if self.owner is not None and actor.subject == self.owner:
-            raise RuleViolationError(self.id, "own_report", "You cannot support your own report.")
-        if not supporter.strip():
-            raise RuleViolationError(self.id, "supporter", "A support needs the supporter's pseudonym.")
-        if supporter in self._supporters:
-            return
-        self._support(actor=SUPPORTER, supporter=supporter, timestamp=timestamp)
-
-    @event("Supported")
-    def _support(self, actor: Principal, supporter: str, timestamp: datetime) -> None:
-        self._supporters.add(supporter)
-        self.support_count = len(self._supporters)
+    # The mixin's event bodies, declared as the report's own events (topics unchanged).
+    _attach_photo = event("PhotoAttached")(ReportPublicSide._attach_photo)
+    _hide_photo = event("PhotoHidden")(ReportPublicSide._hide_photo)
+    _support = event("Supported")(ReportPublicSide._support)
