@@ -14,6 +14,7 @@ import pytest
 
 from ihanoi_core.directory import load_directory
 from ihanoi_projections.public_reports import PublicReport
+from ihanoi_server.open311.feed import feed_query
 from ihanoi_server.open311.format import (
     Open311CreatedRequest,
     Open311Error,
@@ -25,7 +26,6 @@ from ihanoi_server.open311.format import (
     w3_datetime,
 )
 from ihanoi_server.open311.params import Params, form_items, json_items, multipart_items, parse_w3_datetime, split_list
-from ihanoi_server.open311.routes import feed_query
 from ihanoi_server.open311.submission import choose_ward, folded, submission
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
