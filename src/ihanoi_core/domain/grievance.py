@@ -19,13 +19,13 @@ here from ``complaint`` still load (``ihanoi_core.events.topics``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.grievance_steps import GrievanceSteps
 from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
     MAX_TEXT,
@@ -41,7 +41,7 @@ from ihanoi_core.errors import RuleViolationError
 S = ComplaintStatus
 
 
-class Grievance(Case):
+class Grievance(GrievanceSteps, Case):
     """What complaints and denunciations share. Not instantiated itself."""
 
     kind: ClassVar[str] = "grievance"
@@ -185,163 +185,12 @@ class Grievance(Case):
         self.clock = None
         self.due_at = None
 
-    def forward(
-        self,
-        actor: Principal,
-        to_agency: str,
-        reason: str,
-        *,
-        deadlines: Deadlines,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-    ) -> None:
-        """Forward to the competent agency (chuyển đơn), which receives it anew
-        with its own clock; the history stays with the case."""
-        self._require("forward")
-        if to_agency == self.agency:
-            raise RuleViolationError(self.id, "to_agency", "The case is already with that agency.")
-        reason = self._require_text(self.id, "reason", reason)
-        clock = Clock(started_at=timestamp, rule=self._receipt_rule(deadlines))
-        self._forward(
-            actor=actor,
-            from_agency=self.agency or "",
-            to_agency=to_agency,
-            reason=reason,
-            clock=clock,
-            due_at=calendar.due(clock),
-            forward_due_at=self._forward_due(deadlines, calendar, timestamp),
-            timestamp=timestamp,
-        )
-
-    @event("Forwarded")
-    def _forward(
-        self,
-        actor: Principal,
-        from_agency: str,
-        to_agency: str,
-        reason: str,
-        clock: Clock,
-        due_at: datetime,
-        forward_due_at: datetime | None,
-        timestamp: datetime,
-    ) -> None:
-        self.status = S.FORWARDED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
-        self.forward_due_at = forward_due_at
-        self.preliminary_extended = False
-
-    def extend_preliminary_check(
-        self,
-        actor: Principal,
-        reason: str,
-        *,
-        deadlines: Deadlines,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-    ) -> None:
-        """Extend a denunciation's preliminary check once, from 7 to 10 working
-        days after receipt (Law on Denunciations Art. 24)."""
-        self._require("extend_preliminary_check")
-        self._require_approver(actor, "extend_preliminary_check")
-        if self.preliminary_extended:
-            raise RuleViolationError(
-                self.id, "preliminary_extension", "The preliminary check can be extended only once."
-            )
-        reason = self._require_text(self.id, "reason", reason)
-        clock = replace(self._running_clock(), rule=deadlines["denunciation_preliminary_extended"])
-        self._extend_preliminary_check(
-            actor=actor,
-            reason=reason,
-            approver=actor.subject,
-            clock=clock,
-            due_at=calendar.due(clock),
-            timestamp=timestamp,
-        )
-
-    @event("PreliminaryCheckExtended")
-    def _extend_preliminary_check(
-        self,
-        actor: Principal,
-        reason: str,
-        approver: str,
-        clock: Clock,
-        due_at: datetime,
-        timestamp: datetime,
-    ) -> None:
-        self.preliminary_extended = True
-        self.clock = clock
-        self.due_at = due_at
-
-    def start_verification(self, actor: Principal, *, timestamp: datetime) -> None:
-        """The assigned handler starts verifying the content (xác minh)."""
-        self._require("start_verification")
-        if self.assignee is None:
-            raise RuleViolationError(self.id, "assignee", "Assign a handler before verification starts.")
-        self._start_verification(actor=actor, timestamp=timestamp)
-
-    @event("VerificationStarted")
-    def _start_verification(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.VERIFYING
-
-    def hold_dialogue(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
-        """Record a dialogue with the complainant (đối thoại), held when their
-        requests and the verification results differ (Law on Complaints Art. 30)."""
-        self._require("hold_dialogue")
-        summary = self._require_text(self.id, "summary", summary, max_length=MAX_TEXT)
-        self._hold_dialogue(actor=actor, summary=summary, timestamp=timestamp)
-
-    @event("DialogueHeld")
-    def _hold_dialogue(self, actor: Principal, summary: str, timestamp: datetime) -> None:
-        self.status = S.DIALOGUE
-        self.dialogue_summary = summary
-
-    def extend(
-        self,
-        actor: Principal,
-        reason: str,
-        *,
-        complexity: Complexity = Complexity.COMPLEX,
-        deadlines: Deadlines,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-    ) -> None:
-        """Extend the resolution period with the reason, the approving leader and
-        how complex the case is on record: a complaint switches to the complex
-        period; a denunciation gains another extension period, once when complex
-        and twice only when especially complex (Law on Denunciations Art. 30)."""
-        self._require("extend")
-        self._require_approver(actor, "extend")
-        reason = self._require_text(self.id, "reason", reason)
-        clock = self._extended_clock(deadlines, Complexity(complexity))
-        self._extend(
-            actor=actor,
-            reason=reason,
-            approver=actor.subject,
-            clock=clock,
-            due_at=calendar.due(clock),
-            complexity=Complexity(complexity),
-            timestamp=timestamp,
-        )
-
-    @event("Extended")
-    def _extend(
-        self,
-        actor: Principal,
-        reason: str,
-        approver: str,
-        clock: Clock,
-        due_at: datetime,
-        timestamp: datetime,
-        # Recorded since the extension says how complex the case is; events
-        # stored before then have none and load with None.
-        complexity: Complexity | None = None,
-    ) -> None:
-        self.extension_count += 1
-        self.clock = clock
-        self.due_at = due_at
+    # The handling steps' event bodies (``grievance_steps``), declared as this class's own events.
+    _forward = event("Forwarded")(GrievanceSteps._forward)
+    _extend_preliminary_check = event("PreliminaryCheckExtended")(GrievanceSteps._extend_preliminary_check)
+    _start_verification = event("VerificationStarted")(GrievanceSteps._start_verification)
+    _hold_dialogue = event("DialogueHeld")(GrievanceSteps._hold_dialogue)
+    _extend = event("Extended")(GrievanceSteps._extend)
 
     def decide(
         self, actor: Principal, decision: str, late_explanation: str | None = None, *, timestamp: datetime
