@@ -57,6 +57,7 @@ from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.notifications.triggers import TRIGGER_TABLES, TriggerStep, build_triggers
 
 NOTIFICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/notification")
 OUTBOX = "notification_outbox"
@@ -204,7 +205,7 @@ class OutboxModel(ReadModel):
     name = "notifications"
     # Only the recipients are derived state; the outbox keeps its delivery
     # state across rebuilds (``clear``).
-    tables = (RECIPIENTS, ALERT_WARDS)
+    tables = (RECIPIENTS, ALERT_WARDS, *TRIGGER_TABLES)
     kinds = (Case, Alert, Contactability, Consent)
     reads_before = frozenset({"status"})
     # A notice depends on the recipient's settings as of its event: the log's order matters.
@@ -215,6 +216,7 @@ class OutboxModel(ReadModel):
         self._batch = _Batch()
         # Recipients as last written (bounded): most batches touch few people.
         self._known: dict[str, Recipient] = {}
+        self.triggers = build_triggers(self)  # kinds of notice decided in their own modules
 
     def schema(self) -> Sequence[str]:
         return (
@@ -235,11 +237,14 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {ALERT_WARDS} ("
             "ward TEXT NOT NULL, subject_key TEXT NOT NULL, PRIMARY KEY (ward, subject_key))",
             f"CREATE INDEX IF NOT EXISTS {ALERT_WARDS}_subject ON {ALERT_WARDS} (subject_key)",
+            *(statement for trigger in self.triggers for statement in trigger.schema()),
         )
 
     # -- applying -------------------------------------------------------------
 
     def apply(self, change: Change) -> None:
+        for trigger in self.triggers:
+            trigger.apply(change)
         aggregate = change.case
         if isinstance(aggregate, Alert):
             self._alert(change, aggregate)
@@ -253,6 +258,14 @@ class OutboxModel(ReadModel):
             and aggregate.subject is not None
         ):
             self._batch.steps.append((self._key(aggregate.subject), {"consent": aggregate.is_given}))
+
+    def add_step(self, step: Notice | TriggerStep) -> None:
+        """Queue a step in log order (for the triggers)."""
+        self._batch.steps.append(step)
+
+    def recipient(self, key: str) -> Recipient | None:
+        """A recipient as of the step being decided (for the triggers)."""
+        return self._batch.recipients.get(key) or self._known.get(key)
 
     def _key(self, subject: str) -> str:
         key = self.context.subject_key(subject)
@@ -367,12 +380,17 @@ class OutboxModel(ReadModel):
         keys.extend(
             step.subject_key if isinstance(step, Notice) else step[0]
             for step in steps
-            if not isinstance(step, WardNotice)
+            if not isinstance(step, (WardNotice, TriggerStep))
         )
+        for trigger in self.triggers:
+            keys.extend(trigger.wanted(steps))
         self._load(keys)
         for step in steps:
+            if isinstance(step, TriggerStep):
+                step.decide(self)
+                continue
             if isinstance(step, Notice):
-                self._decide(step)
+                self.decide(step)
                 continue
             if isinstance(step, WardNotice):
                 self._decide_alert(step, subscribers)
@@ -428,7 +446,7 @@ class OutboxModel(ReadModel):
                     )
                 )
 
-    def _decide(self, notice: Notice) -> None:
+    def decide(self, notice: Notice) -> None:
         recipient = self._batch.recipients.get(notice.subject_key) or self._known.get(notice.subject_key)
         if notice.channel is not None:
             channels: tuple[str, ...] = (notice.channel,)
@@ -499,12 +517,16 @@ class OutboxModel(ReadModel):
             [(ward, key) for key in changed for ward in batch.recipients[key].wards],
         )
         cursor.executemany(INSERT_NOTICE, batch.rows)
+        for trigger in self.triggers:
+            trigger.flush(cursor)
         self._known.update(batch.recipients)
         self._batch = _Batch()
 
     def discard(self) -> None:
         self._batch = _Batch()
         self._known.clear()
+        for trigger in self.triggers:
+            trigger.discard()
 
     # -- queries ------------------------------------------------------------------
 
@@ -517,4 +539,10 @@ class OutboxModel(ReadModel):
         )
         recipients = self.database.query(f"SELECT * FROM {RECIPIENTS} ORDER BY subject_key")
         wards = self.database.query(f"SELECT * FROM {ALERT_WARDS} ORDER BY subject_key, ward")
-        return [*notices, *({"recipient": row} for row in recipients), *({"alert_ward": row} for row in wards)]
+        triggered = [row for trigger in self.triggers for row in trigger.rows()]
+        return [
+            *notices,
+            *({"recipient": row} for row in recipients),
+            *({"alert_ward": row} for row in wards),
+            *triggered,
+        ]

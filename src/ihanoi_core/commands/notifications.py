@@ -1,6 +1,6 @@
 """Commands on a person's notification settings (``Contactability``).
 
-Each is a citizen's, for themself: the person is the token's subject, so no
+Each is a person's (citizen, officer or leader), for themself: the person is the token's subject, so no
 command names one. Handlers: ``ihanoi_core.handlers.notifications``; the
 application runs them with ``change_notification_settings``.
 """
@@ -45,9 +45,11 @@ def _minutes(text: str) -> int:
 
 
 class NotificationSettingsCommand(Command, frozen=True, kw_only=True):
-    """Base of the commands on one's own notification settings."""
+    """Base of the commands on one's own notification settings: a citizen's,
+    or a member of staff's (officers and leaders hear of the deadlines of the
+    cases they hold through the same channels)."""
 
-    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN})
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN, Role.OFFICER, Role.LEADER})
 
 
 class AddChannel(NotificationSettingsCommand, frozen=True, kw_only=True):

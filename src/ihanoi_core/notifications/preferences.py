@@ -3,7 +3,8 @@
 - ``change_notification_settings(principal, command)``: run one of the
   commands of ``commands.notifications`` on the citizen's own
   ``Contactability`` (made on first use), through its handler
-  (``handlers.notifications``); only a citizen, for themself.
+  (``handlers.notifications``); a citizen, officer or leader, for themself
+  (staff receive their deadline reminders on the channels they prove here).
 - ``notification_settings(principal)``: their channels (addresses, verified or
   not), language, quiet hours, opt-outs, the wards whose alerts they hear of, and whether they consented to
   notifications (``Purpose.NOTIFICATIONS``, required for the optional notices).
@@ -30,7 +31,7 @@ from eventsourcing.persistence import IntegrityError
 from ihanoi_core.commands.notifications import NotificationSettingsCommand
 from ihanoi_core.domain.consent import Purpose
 from ihanoi_core.domain.contactability import CHANNELS, MAX_ATTEMPTS, Contactability, contactability_id
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ConfigurationError, ConflictError, ForbiddenError
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.handlers.bus import CommandBus
@@ -129,8 +130,8 @@ class NotificationSettingsCommands(CommandBus):
         return SettingsOutcome(bool(events), person.version, position)
 
     def notification_settings(self, principal: Principal) -> dict[str, Any]:
-        """The citizen's own settings, as plain JSON-ready data."""
-        if principal.role is not Role.CITIZEN:
+        """The principal's own settings, as plain JSON-ready data."""
+        if principal.role not in NotificationSettingsCommand.roles:
             raise ForbiddenError("notification_settings", principal.role)
         subject = principal.subject
         key = self.personal_keys.subject_key(subject)

@@ -1,4 +1,4 @@
-"""A citizen's notification settings (docs/notifications.md).
+"""A person's notification settings (docs/notifications.md).
 
 - ``GET /api/v1/me/notification-settings``: channels (verified or not),
   language, quiet hours, opt-outs, and whether notifications are consented to;
@@ -9,7 +9,8 @@
 - ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
 - ``DELETE /api/v1/me/notification-settings/channels/{channel}``.
 
-Only a citizen, for themself. Each answer is the settings after the change,
+A citizen, officer or leader, for themself: staff prove channels here to
+receive the deadline reminders of the cases they hold. Each answer is the settings after the change,
 with ``changed`` and the log ``position`` of the change.
 """
 
@@ -88,19 +89,20 @@ class NotificationSettingsChange(msgspec.Struct):
 
 
 async def get_settings(request: Request) -> Response:
-    """Your notification settings. Roles: citizen."""
+    """Your notification settings. Roles: citizen, officer, leader."""
     who = principal(request)
     return json_response(await call_app(request, state(request).app.notification_settings, who))
 
 
 async def set_preferences(request: Request) -> Response:
-    """Set language, quiet hours, opt-outs and (when given) the wards whose alerts you hear of. Roles: citizen."""
+    """Set language, quiet hours, opt-outs and (when given) the wards whose
+    alerts you hear of. Roles: citizen, officer, leader."""
     principal(request)
     return await _run(request, await read_body(request, SetNotificationPreferences))
 
 
 async def add_channel(request: Request) -> Response:
-    """Add or replace a channel; a one-time code is sent to it. Roles: citizen."""
+    """Add or replace a channel; a one-time code is sent to it. Roles: citizen, officer, leader."""
     principal(request)
     body = await read_body(request, AddressIn)
     channel = check_channel(request.path_params["channel"])
@@ -108,7 +110,7 @@ async def add_channel(request: Request) -> Response:
 
 
 async def verify_channel(request: Request) -> Response:
-    """Verify a channel with the code sent to it. Roles: citizen."""
+    """Verify a channel with the code sent to it. Roles: citizen, officer, leader."""
     principal(request)
     body = await read_body(request, CodeIn)
     channel = check_channel(request.path_params["channel"])
@@ -116,7 +118,7 @@ async def verify_channel(request: Request) -> Response:
 
 
 async def remove_channel(request: Request) -> Response:
-    """Remove a channel. Roles: citizen."""
+    """Remove a channel. Roles: citizen, officer, leader."""
     principal(request)
     channel = check_channel(request.path_params["channel"])
     return await _run(request, RemoveChannel(channel=channel))  # type: ignore[arg-type]
@@ -139,7 +141,7 @@ routes = [
         PATH + "/channels/{channel}/verify", verify_channel, methods=["POST"], name="me:notification-channels:verify"
     ),
 ]
-CITIZEN = ("citizen",)
+CITIZEN = ("citizen", "officer", "leader")
 document("me:notification-settings", response=NotificationSettingsView, roles=CITIZEN)
 document(
     "me:notification-settings:set",

@@ -1,0 +1,70 @@
+"""The outbox's pluggable triggers: kinds of notice decided outside ``outbox``.
+
+A trigger sees every change the outbox reads (``apply``) and adds steps to
+its batch, in log order. A step is either one of the outbox's own (a
+``Notice`` to one person) or a ``TriggerStep``, whose ``decide`` runs when the
+outbox decides its batch (``OutboxModel.prepare``), in log order with every
+other step, so it sees the recipients as of its event. A trigger may keep
+tables of its own (derived state, cleared and rebuilt with the outbox) and
+names the subject keys it needs loaded before deciding (``wanted``).
+
+The triggers (``build_triggers``):
+
+- ``reminders``: an officer's deadline reminder and missed deadline, to the
+  assignee, and a missed one to the leaders of the agency (issue #14 item 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+
+if TYPE_CHECKING:
+    from ihanoi_projections.notifications.outbox import OutboxModel
+
+STAFF = "view_notification_staff"
+# The tables of every trigger, cleared with the outbox's derived state on a rebuild.
+TRIGGER_TABLES: tuple[str, ...] = (STAFF,)
+
+
+class TriggerStep:
+    """A step of the outbox's batch that a trigger decides itself."""
+
+    def decide(self, model: OutboxModel) -> None:
+        raise NotImplementedError
+
+
+class Trigger:
+    """Base of a trigger (module docstring); every hook does nothing by default."""
+
+    def __init__(self, model: OutboxModel) -> None:
+        self.model = model
+
+    def schema(self) -> Sequence[str]:
+        return ()
+
+    def apply(self, change: Change) -> None:
+        """Add this change's steps to ``self.model.batch_steps``."""
+
+    def wanted(self, steps: Sequence[Any]) -> list[str]:
+        """The subject keys the steps of this batch need (queries allowed)."""
+        return []
+
+    def flush(self, cursor: Cursor) -> None:
+        """Write the trigger's own derived state, in the outbox's transaction."""
+
+    def discard(self) -> None:
+        """Forget the batch (rolled back)."""
+
+    def rows(self) -> list[Row]:
+        """The trigger's derived rows, for a rebuild's comparison."""
+        return []
+
+
+def build_triggers(model: OutboxModel) -> list[Trigger]:
+    from ihanoi_projections.notifications.reminders import RemindersTrigger
+
+    return [RemindersTrigger(model)]
