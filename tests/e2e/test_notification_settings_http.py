@@ -48,10 +48,13 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
     with (
         live_server.client(Role.CITIZEN, SUBJECT) as citizen,
         live_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
+        live_server.client(Role.AUDITOR, "inspector-01") as auditor,
     ):
         empty = ok(citizen.get(PATH))
         assert (empty["channels"], empty["language"], empty["consent"]) == ([], "vi", False)
-        assert problem(officer.get(PATH), 403) == "forbidden"
+        # Staff have settings of their own (for their deadline reminders); an auditor has none.
+        assert ok(officer.get(PATH))["channels"] == []
+        assert problem(auditor.get(PATH), 403) == "forbidden"
 
         # Step: bad input is refused and records nothing.
         assert problem(citizen.put(f"{PATH}/channels/email", json={"address": "not-an-address"}), 422)
