@@ -4,5 +4,12 @@
   exactly once (the rows and its position commit together);
 - ``dispatcher``: the worker that claims due rows, delivers them through the
   adapters of ``ihanoi_core.notifications`` and records each attempt;
-- ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does.
+- ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does;
+- ``triggers``: kinds of notice decided in their own modules and plugged into
+  the outbox: ``reminders`` (officers' deadlines), ``legal`` (notices the law
+  requires, ``NoticeDelivered``). Imported here, so every outbox has them.
 """
+
+from ihanoi_projections.notifications import legal, reminders
+
+__all__ = ["legal", "reminders"]

@@ -22,6 +22,9 @@ the same decisions the live run made. Triggers:
   request → ``payment_requested``;
 - a late dossier's apology with the new appointment date → ``dossier_apology``
   (Decree 118/2025: sent whatever the opt-outs and consent, as case handling);
+- a status that decides the case (a dossier's result or rejection, a
+  complaint's decision or refusal, a denunciation's conclusion or refusal) →
+  ``decision_notice``, also required (``legal``);
 - a channel added → ``channel_verification`` to that channel (its one-time code);
 - a public alert issued (its first message and each update) or cancelled →
   ``alert`` to everyone who chose one of the message's wards
@@ -57,6 +60,7 @@ from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.notifications.legal import decision_kind
 from ihanoi_projections.notifications.triggers import TRIGGER_TABLES, TriggerStep, build_triggers
 
 NOTIFICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/notification")
@@ -343,7 +347,7 @@ class OutboxModel(ReadModel):
             kind = "dossier_apology"
             params["appointment_at"] = case.due_at.isoformat() if case.due_at else None
         elif change.before.get("status") != case.status:
-            kind = STATUS_KINDS.get(status, "case_status")
+            kind = decision_kind(case.kind, status) or STATUS_KINDS.get(status, "case_status")
             if kind == "supplement_requested":
                 params["missing"] = list(getattr(case, "missing_documents", ()))
             elif kind == "payment_requested":

@@ -38,7 +38,7 @@ from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.outbox import Notice
-from ihanoi_projections.notifications.triggers import STAFF, Trigger, TriggerStep
+from ihanoi_projections.notifications.triggers import STAFF, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel
@@ -81,6 +81,7 @@ class LeadersNotice(TriggerStep):
                 )  # fmt: skip
 
 
+@register
 @dataclass(slots=True)
 class RemindersTrigger(Trigger):
     """Deadline reminders and misses to the assignee and the agency's leaders (module docstring)."""

@@ -8,16 +8,19 @@ other step, so it sees the recipients as of its event. A trigger may keep
 tables of its own (derived state, cleared and rebuilt with the outbox) and
 names the subject keys it needs loaded before deciding (``wanted``).
 
-The triggers (``build_triggers``):
+The triggers (registered with ``register`` by their modules, which the
+package's ``__init__`` imports, so that every outbox has them):
 
 - ``reminders``: an officer's deadline reminder and missed deadline, to the
-  assignee, and a missed one to the leaders of the agency (issue #14 item 4).
+  assignee, and a missed one to the leaders of the agency (issue #14 item 4);
+- ``legal``: the column that remembers a legally required notice's
+  ``NoticeDelivered`` was recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
@@ -64,7 +67,17 @@ class Trigger:
         return []
 
 
-def build_triggers(model: OutboxModel) -> list[Trigger]:
-    from ihanoi_projections.notifications.reminders import RemindersTrigger
+T = TypeVar("T", bound=type[Trigger])
+# Registered by their modules, which the package imports (``__init__``).
+TRIGGERS: list[type[Trigger]] = []
 
-    return [RemindersTrigger(model)]
+
+def register(trigger: T) -> T:
+    """Plug a trigger class into every outbox built from now on."""
+    if trigger not in TRIGGERS:
+        TRIGGERS.append(trigger)
+    return trigger
+
+
+def build_triggers(model: OutboxModel) -> list[Trigger]:
+    return [trigger(model) for trigger in TRIGGERS]

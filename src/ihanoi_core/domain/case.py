@@ -76,10 +76,13 @@ class Case(Aggregate):
         # agencies above that became co-owners when the case was escalated.
         deadline_marks: tuple[str, ...]
         escalated_to: tuple[str, ...]
+        # Legally required notices delivered (issue #14): their outbox ids.
+        notices_delivered: tuple[str, ...]
     else:
         # Class defaults, so cases stored before the watcher existed load with none.
         deadline_marks = ()
         escalated_to = ()
+        notices_delivered = ()
 
     @property
     def is_final(self) -> bool:
@@ -294,6 +297,29 @@ class Case(Aggregate):
         self.deadline_marks = (*self.deadline_marks, mark)
         if to_agency not in self.escalated_to:
             self.escalated_to = (*self.escalated_to, to_agency)
+
+    # -- notices the law requires the person to receive (issue #14) --------
+
+    def record_notice_delivered(
+        self, actor: Principal, notice: str, channel: str, kind: str, delivered_at: datetime, *, timestamp: datetime
+    ) -> bool:
+        """Record that the legally required notice ``notice`` (its outbox id:
+        the apology for a late dossier, a decision) reached the person on
+        ``channel`` at ``delivered_at``. Once per notice: a second report of
+        the same delivery changes nothing (False). Valid in every status: a
+        decision notice often follows the final one. No address is recorded."""
+        if notice in self.notices_delivered:
+            return False
+        self._record_notice_delivered(
+            actor=actor, notice=notice, channel=channel, kind=kind, delivered_at=delivered_at, timestamp=timestamp
+        )
+        return True
+
+    @event("NoticeDelivered")
+    def _record_notice_delivered(
+        self, actor: Principal, notice: str, channel: str, kind: str, delivered_at: datetime, timestamp: datetime
+    ) -> None:
+        self.notices_delivered = (*self.notices_delivered, notice)
 
     def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
         """Record that the personal data of this case's data subject was erased
