@@ -6,10 +6,10 @@
   adapters of ``ihanoi_core.notifications`` and records each attempt;
 - ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does;
 - ``triggers``: kinds of notice decided in their own modules and plugged into
-  the outbox: ``reminders`` (officers' deadlines), ``legal`` (notices the law
+  the outbox: ``reminders`` (officers' deadlines), ``surveys`` (invitations), ``legal`` (notices the law
   requires, ``NoticeDelivered``). Imported here, so every outbox has them.
 """
 
-from ihanoi_projections.notifications import legal, reminders
+from ihanoi_projections.notifications import legal, reminders, surveys
 
-__all__ = ["legal", "reminders"]
+__all__ = ["legal", "reminders", "surveys"]

@@ -13,6 +13,7 @@ package's ``__init__`` imports, so that every outbox has them):
 
 - ``reminders``: an officer's deadline reminder and missed deadline, to the
   assignee, and a missed one to the leaders of the agency (issue #14 item 4);
+- ``surveys``: invitations to a published survey's audience;
 - ``legal``: the column that remembers a legally required notice's
   ``NoticeDelivered`` was recorded.
 """
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel
 
 STAFF = "view_notification_staff"
+SURVEY_IDENTITY = "view_notification_survey_identity"
 # The tables of every trigger, cleared with the outbox's derived state on a rebuild.
-TRIGGER_TABLES: tuple[str, ...] = (STAFF,)
+TRIGGER_TABLES: tuple[str, ...] = (STAFF, SURVEY_IDENTITY)
 
 
 class TriggerStep:

@@ -17,7 +17,7 @@ from ihanoi_core.domain.contactability import MAX_ADDRESS, MAX_ALERT_WARDS
 from ihanoi_core.domain.values import Role
 
 ChannelName = Literal["email", "sms", "zalo", "webpush"]
-OptionalKind = Literal["case_status", "supplement_requested", "payment_requested"]
+OptionalKind = Literal["case_status", "supplement_requested", "payment_requested", "survey_invitation"]
 WardCode = Annotated[str, Meta(min_length=1, max_length=64, description="a ward code of the directory (HOAN_KIEM)")]
 AlertWards = Annotated[
     list[WardCode],
