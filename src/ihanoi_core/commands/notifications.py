@@ -14,6 +14,7 @@ from msgspec import Meta
 
 from ihanoi_core.commands.command import Command
 from ihanoi_core.domain.contactability import MAX_ADDRESS, MAX_ALERT_WARDS
+from ihanoi_core.domain.report_areas import MAX_RADIUS_M, MIN_RADIUS_M
 from ihanoi_core.domain.values import Role
 
 ChannelName = Literal["email", "sms", "zalo", "webpush"]
@@ -94,3 +95,30 @@ class ChooseAlertWards(NotificationSettingsCommand, frozen=True, kw_only=True):
 
     name: ClassVar[str] = "choose-alert-wards"
     wards: AlertWards
+
+
+class NearIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A point (WGS 84) and a radius around it, in metres."""
+
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    radius_m: Annotated[int, Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)]
+
+
+class SubscribeToReports(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Hear of each new public field report in an area, on your verified
+    channels: in a ward, within ``near.radius_m`` of a point, and/or of a
+    category — at least one; every one given must match. Subscribing to the
+    same area again changes nothing; at most 10."""
+
+    name: ClassVar[str] = "subscribe-to-reports"
+    ward: WardCode | None = None
+    near: NearIn | None = None
+    category: Annotated[str, Meta(min_length=1, max_length=64, description="a category code (pothole)")] | None = None
+
+
+class UnsubscribeFromReports(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Stop hearing of the reports of one subscription."""
+
+    name: ClassVar[str] = "unsubscribe-from-reports"
+    subscription: Annotated[str, Meta(min_length=1, max_length=64)]

@@ -24,14 +24,15 @@ sealed under the subject's key, so erasing the person shreds their channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
+from ihanoi_core.domain.report_areas import MAX_REPORT_AREAS
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ConflictError, NotFoundError, ValidationError
 
@@ -80,6 +81,16 @@ class VerificationClosedError(ConflictError):
         self.context.update(channel=channel)
 
 
+class ReportAreaNotFoundError(NotFoundError):
+    """Raised when a person removes a report subscription they do not have (HTTP 404)."""
+
+    code = "report_subscription_not_found"
+
+    def __init__(self, contactability: UUID, subscription: str) -> None:
+        super().__init__(f"You have no report subscription {subscription}.", contactability=str(contactability))
+        self.subscription = subscription
+
+
 def contactability_id(subject: str, generation: str = "") -> UUID:
     """The id of ``subject``'s contactability: deterministic, so there is one per
     person. ``generation`` tells the person's lives apart across an erasure
@@ -126,6 +137,12 @@ class Contactability(Aggregate):
     kind: ClassVar[str] = "contactability"
     # The wards whose alerts the person hears of, sorted (none before they choose).
     alert_wards: tuple[str, ...] = ()
+    # Subscriptions to new reports (``report_areas``), by id; replaced, never
+    # changed in place (a class default shared by streams that have none).
+    if TYPE_CHECKING:  # declared for type checkers only: an annotation would be a field of ``Opened``
+        report_areas: Mapping[str, Mapping[str, Any]]
+    else:
+        report_areas = {}  # never changed in place: each event assigns a new mapping
 
     @event("Opened")
     def __init__(self, *, id: UUID, actor: Principal, subject: str, timestamp: datetime) -> None:
@@ -301,6 +318,44 @@ class Contactability(Aggregate):
     def _alert_wards_chosen(self, actor: Principal, wards: tuple[str, ...], timestamp: datetime) -> None:
         self.alert_wards = wards
 
+    # -- subscriptions to new reports (``report_areas``) ----------------------
+
+    def subscribe_to_reports(
+        self, actor: Principal, subscription: str, area: Mapping[str, Any], *, timestamp: datetime
+    ) -> bool:
+        """Hear of new reports in ``area`` (checked by ``check_report_area``);
+        False (no event) when already subscribed to it."""
+        if subscription in self.report_areas:
+            return False
+        if len(self.report_areas) >= MAX_REPORT_AREAS:
+            raise ValidationError({"report_subscriptions": f"at most {MAX_REPORT_AREAS}; remove one first"})
+        self._subscribed_to_reports(actor=actor, subscription=subscription, timestamp=timestamp, **area)
+        return True
+
+    @event("ReportAreaSubscribed")
+    def _subscribed_to_reports(
+        self,
+        actor: Principal,
+        subscription: str,
+        ward: str | None,
+        category: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        radius_m: int | None,
+        timestamp: datetime,
+    ) -> None:
+        area = {"ward": ward, "category": category, "latitude": latitude, "longitude": longitude}
+        self.report_areas = {**self.report_areas, subscription: {**area, "radius_m": radius_m}}
+
+    def unsubscribe_from_reports(self, actor: Principal, subscription: str, *, timestamp: datetime) -> None:
+        if subscription not in self.report_areas:
+            raise ReportAreaNotFoundError(self.id, subscription)
+        self._unsubscribed_from_reports(actor=actor, subscription=subscription, timestamp=timestamp)
+
+    @event("ReportAreaUnsubscribed")
+    def _unsubscribed_from_reports(self, actor: Principal, subscription: str, timestamp: datetime) -> None:
+        self.report_areas = {key: area for key, area in self.report_areas.items() if key != subscription}
+
 
 # The subject names the data key; the addresses (and the challenge, from which
 # the code is derived) are the person's; the acting citizen is, as everywhere.
@@ -319,5 +374,12 @@ declare_personal_data(
         "PreferencesSet": {"actor": ACTOR},
         # Ward codes name no one; they reach no public output.
         "AlertWardsChosen": {"actor": ACTOR},
+        # A point and radius may say where the person lives; ward and category name no one.
+        "ReportAreaSubscribed": {
+            "latitude": Personal("the data subject", None),
+            "longitude": Personal("the data subject", None),
+            "actor": ACTOR,
+        },
+        "ReportAreaUnsubscribed": {"actor": ACTOR},
     },
 )

@@ -70,6 +70,17 @@ class Contact:
     quiet_hours: tuple[int, int] | None
 
 
+def report_subscriptions(person: Contactability) -> list[dict[str, Any]]:
+    """The person's subscriptions to new reports, for their own settings view."""
+    found = []
+    for subscription, area in sorted(person.report_areas.items()):
+        near = None
+        if area["radius_m"] is not None and area["latitude"] is not None:
+            near = {"latitude": area["latitude"], "longitude": area["longitude"], "radius_m": area["radius_m"]}
+        found.append({"id": subscription, "ward": area["ward"], "near": near, "category": area["category"]})
+    return found
+
+
 def minutes_text(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
@@ -116,7 +127,11 @@ class NotificationSettingsCommands(CommandBus):
         person = self._contactability(stream) or Contactability(
             id=stream, actor=principal, subject=subject, timestamp=now
         )
-        error = handler(person, command, SettingsContext(principal, now, self.code_key, self.directory.wards))
+        error = handler(
+            person,
+            command,
+            SettingsContext(principal, now, self.code_key, self.directory.wards, self.directory.categories),
+        )
         position = None
         if events := person.collect_events():
             try:
@@ -157,6 +172,7 @@ class NotificationSettingsCommands(CommandBus):
             "quiet_hours": None if quiet is None else {"start": minutes_text(quiet[0]), "end": minutes_text(quiet[1])},
             "opted_out": [] if person is None else list(person.opted_out),
             "alert_wards": [] if person is None else list(person.alert_wards),
+            "report_subscriptions": [] if person is None else report_subscriptions(person),
             "channels": channels,
             "consent": self.has_consent(subject, Purpose.NOTIFICATIONS),
             "version": 0 if person is None else person.version,

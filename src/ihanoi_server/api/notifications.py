@@ -7,7 +7,10 @@
 - ``PUT /api/v1/me/notification-settings/channels/{channel}``: add or replace a
   channel's address; a one-time code is sent to it;
 - ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
-- ``DELETE /api/v1/me/notification-settings/channels/{channel}``.
+- ``DELETE /api/v1/me/notification-settings/channels/{channel}``;
+- ``POST /api/v1/me/notification-settings/report-subscriptions``: hear of new
+  reports in a ward, near a point and/or of a category (FixMyStreet's alerts);
+- ``DELETE /api/v1/me/notification-settings/report-subscriptions/{id}``.
 
 A citizen, officer or leader, for themself: staff prove channels here to
 receive the deadline reminders of the cases they hold. Each answer is the settings after the change,
@@ -26,10 +29,13 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    NearIn,
     NotificationSettingsCommand,
     QuietHours,
     RemoveChannel,
     SetNotificationPreferences,
+    SubscribeToReports,
+    UnsubscribeFromReports,
     VerifyChannel,
 )
 from ihanoi_core.domain.contactability import CHANNELS, MAX_ADDRESS, check_channel
@@ -63,6 +69,15 @@ class ChannelView(msgspec.Struct):
     attempts_left: int | None
 
 
+class ReportSubscriptionView(msgspec.Struct):
+    """A subscription to new reports: its id (to remove it) and its area."""
+
+    id: str
+    ward: str | None
+    near: NearIn | None
+    category: str | None
+
+
 class NotificationSettingsView(msgspec.Struct):
     """Your notification settings. ``consent``: whether you consented to
     notifications (``PUT /api/v1/me/consents/notifications``), which the
@@ -74,6 +89,7 @@ class NotificationSettingsView(msgspec.Struct):
     quiet_hours: QuietHours | None
     opted_out: list[str]
     alert_wards: list[str]
+    report_subscriptions: list[ReportSubscriptionView]
     channels: list[ChannelView]
     consent: bool
     version: int
@@ -124,6 +140,20 @@ async def remove_channel(request: Request) -> Response:
     return await _run(request, RemoveChannel(channel=channel))  # type: ignore[arg-type]
 
 
+async def subscribe_to_reports(request: Request) -> Response:
+    """Hear of new public reports in a ward, near a point and/or of a category
+    (at most 10 subscriptions). Roles: citizen, officer, leader."""
+    principal(request)
+    return await _run(request, await read_body(request, SubscribeToReports))
+
+
+async def unsubscribe_from_reports(request: Request) -> Response:
+    """Remove a subscription to new reports. Roles: citizen, officer, leader."""
+    principal(request)
+    subscription = request.path_params["subscription"]
+    return await _run(request, UnsubscribeFromReports(subscription=subscription))
+
+
 async def _run(request: Request, command: NotificationSettingsCommand) -> Response:
     app, who = state(request).app, principal(request)
     outcome = await call_app(request, app.change_notification_settings, who, command)
@@ -139,6 +169,13 @@ routes = [
     Route(PATH + "/channels/{channel}", remove_channel, methods=["DELETE"], name="me:notification-channels:remove"),
     Route(
         PATH + "/channels/{channel}/verify", verify_channel, methods=["POST"], name="me:notification-channels:verify"
+    ),
+    Route(PATH + "/report-subscriptions", subscribe_to_reports, methods=["POST"], name="me:report-subscriptions:add"),
+    Route(
+        PATH + "/report-subscriptions/{subscription}",
+        unsubscribe_from_reports,
+        methods=["DELETE"],
+        name="me:report-subscriptions:remove",
     ),
 ]
 CITIZEN = ("citizen", "officer", "leader")
@@ -172,4 +209,18 @@ document(
     roles=CITIZEN,
     path=CHANNEL_PATH,
     problems=(401, 403, 404, 409, 422, 503),
+)
+document(
+    "me:report-subscriptions:add",
+    body=SubscribeToReports,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
+)
+document(
+    "me:report-subscriptions:remove",
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    path={"subscription": {"type": "string", "maxLength": 64}},
+    problems=(401, 403, 404, 409, 503),
 )
