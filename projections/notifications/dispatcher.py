@@ -212,6 +212,7 @@ class Dispatcher:
             text=text,
             html=html if channel == "email" else None,
             params={key: value for key, value in params.items() if key not in ("challenge",)},
+            keys=contact.push_keys if channel == "webpush" else None,
         )
         self.rate.take(channel)
         try:

@@ -97,6 +97,25 @@ class ChooseAlertWards(NotificationSettingsCommand, frozen=True, kw_only=True):
     wards: AlertWards
 
 
+class PushKeysIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The keys of a push subscription (``PushSubscription.toJSON().keys``)."""
+
+    p256dh: Annotated[str, Meta(min_length=1, max_length=100)]
+    auth: Annotated[str, Meta(min_length=1, max_length=40)]
+
+
+class AddPushSubscription(
+    NotificationSettingsCommand, frozen=True, kw_only=True, rename={"expiration_time": "expirationTime"}
+):
+    """Register this browser's Web Push subscription (the JSON of
+    ``PushSubscription``) as your ``webpush`` channel, verified at once."""
+
+    name: ClassVar[str] = "add-push-subscription"
+    endpoint: Annotated[str, Meta(min_length=1, max_length=MAX_ADDRESS)]
+    keys: PushKeysIn
+    expiration_time: int | None = None
+
+
 class NearIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A point (WGS 84) and a radius around it, in metres."""
 

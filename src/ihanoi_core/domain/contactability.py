@@ -58,6 +58,10 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 # Vietnamese mobile numbers: 0 or +84, then nine digits (mobile prefixes 3, 5, 7, 8, 9).
 PHONE_PATTERN = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
 ZALO_PATTERN = re.compile(r"^\d{6,32}$")
+# A push subscription's keys, base64url as browsers give them: the P-256
+# public point (65 bytes, uncompressed: 0x04 first, so "B") and the 16-byte auth secret.
+P256DH_PATTERN = re.compile(r"^B[A-Za-z0-9_-]{86}=?$")
+AUTH_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}(==)?$")
 
 
 class ChannelNotFoundError(NotFoundError):
@@ -249,6 +253,44 @@ class Contactability(Aggregate):
         entry = self.channels.get(channel)
         return entry["address"] if entry and entry["verified"] else None
 
+    def add_push_subscription(
+        self, actor: Principal, endpoint: str, p256dh: str, auth: str, *, timestamp: datetime
+    ) -> bool:
+        """Add (or replace) the person's Web Push subscription, verified as it
+        is: only the browser that made it holds the private keys its messages
+        are encrypted to, and the push service accepts messages for it only
+        from our VAPID key, so a code sent through it would prove nothing
+        more. False (no event) when it is the subscription already held."""
+        endpoint = normalise_address(WEBPUSH, endpoint)
+        errors = {}
+        if not P256DH_PATTERN.match(p256dh or ""):
+            errors["keys.p256dh"] = "the subscription's P-256 public key, base64url (65 bytes, uncompressed)"
+        if not AUTH_PATTERN.match(auth or ""):
+            errors["keys.auth"] = "the subscription's auth secret, base64url (16 bytes)"
+        if errors:
+            raise ValidationError(errors)
+        current = self.channels.get(WEBPUSH)
+        if current and current["address"] == endpoint and current.get("keys") == {"p256dh": p256dh, "auth": auth}:
+            return False
+        self._push_subscription_added(actor=actor, endpoint=endpoint, p256dh=p256dh, auth=auth, timestamp=timestamp)
+        return True
+
+    @event("PushSubscriptionAdded")
+    def _push_subscription_added(
+        self, actor: Principal, endpoint: str, p256dh: str, auth: str, timestamp: datetime
+    ) -> None:
+        self.channels[WEBPUSH] = {
+            "address": endpoint,
+            "verified": True,
+            "verified_at": timestamp,
+            "challenge": None,
+            "code_hash": None,
+            "expires_at": None,
+            "attempts": 0,
+            "added_at": timestamp,
+            "keys": {"p256dh": p256dh, "auth": auth},
+        }
+
     # -- preferences ---------------------------------------------------------
 
     def set_preferences(
@@ -381,5 +423,12 @@ declare_personal_data(
             "actor": ACTOR,
         },
         "ReportAreaUnsubscribed": {"actor": ACTOR},
+        # The endpoint names the browser; the keys are the person's too.
+        "PushSubscriptionAdded": {
+            "endpoint": Personal("the data subject", None),
+            "p256dh": Personal("the data subject", None),
+            "auth": Personal("the data subject", None),
+            "actor": ACTOR,
+        },
     },
 )

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    AddPushSubscription,
     ChooseAlertWards,
     NotificationSettingsCommand,
     RemoveChannel,
@@ -24,7 +25,7 @@ from ihanoi_core.commands.notifications import (
     UnsubscribeFromReports,
     VerifyChannel,
 )
-from ihanoi_core.domain.contactability import MAX_ATTEMPTS, Contactability
+from ihanoi_core.domain.contactability import MAX_ATTEMPTS, WEBPUSH, Contactability
 from ihanoi_core.domain.report_areas import check_report_area, report_area_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import IhanoiError, ValidationError
@@ -71,6 +72,8 @@ def settles(command_type: type[C]) -> Callable[[Handler], Handler]:
 
 @settles(AddChannel)
 def add_channel(person: Contactability, command: AddChannel, ctx: SettingsContext) -> None:
+    if command.channel == WEBPUSH:
+        raise ValidationError({"channel": "a Web Push subscription is added as a whole: PUT …/push-subscription"})
     challenge = codes.new_challenge()
     code = codes.code_for(ctx.code_key, person.id, command.channel, challenge)
     person.add_channel(
@@ -137,3 +140,10 @@ def subscribe_to_reports(person: Contactability, command: SubscribeToReports, ct
 @settles(UnsubscribeFromReports)
 def unsubscribe_from_reports(person: Contactability, command: UnsubscribeFromReports, ctx: SettingsContext) -> None:
     person.unsubscribe_from_reports(ctx.principal, command.subscription, timestamp=ctx.now)
+
+
+@settles(AddPushSubscription)
+def add_push_subscription(person: Contactability, command: AddPushSubscription, ctx: SettingsContext) -> None:
+    person.add_push_subscription(
+        ctx.principal, command.endpoint, command.keys.p256dh, command.keys.auth, timestamp=ctx.now
+    )

@@ -68,6 +68,8 @@ class Contact:
     pending: dict[str, PendingChannel]
     language: str
     quiet_hours: tuple[int, int] | None
+    # The Web Push subscription's keys (``p256dh``, ``auth``), when it has one.
+    push_keys: dict[str, str] | None = None
 
 
 def report_subscriptions(person: Contactability) -> list[dict[str, Any]]:
@@ -195,7 +197,9 @@ class NotificationSettingsCommands(CommandBus):
                 pending[name] = PendingChannel(
                     entry["address"], entry["challenge"], entry["expires_at"], entry["attempts"]
                 )
-        return Contact(addresses, pending, person.language, person.quiet_hours)
+        push = person.channels.get("webpush") or {}
+        keys = push.get("keys") if push.get("verified") else None
+        return Contact(addresses, pending, person.language, person.quiet_hours, dict(keys) if keys else None)
 
     def _contactability(self, stream: UUID) -> Contactability | None:
         try:

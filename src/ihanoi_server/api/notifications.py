@@ -8,6 +8,9 @@
   channel's address; a one-time code is sent to it;
 - ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
 - ``DELETE /api/v1/me/notification-settings/channels/{channel}``;
+- ``PUT /api/v1/me/notification-settings/push-subscription``: this browser's
+  Web Push subscription (``PushSubscription.toJSON()``) as the ``webpush``
+  channel, verified at once (docs/notifications.md says why);
 - ``POST /api/v1/me/notification-settings/report-subscriptions``: hear of new
   reports in a ward, near a point and/or of a category (FixMyStreet's alerts);
 - ``DELETE /api/v1/me/notification-settings/report-subscriptions/{id}``.
@@ -29,6 +32,7 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    AddPushSubscription,
     NearIn,
     NotificationSettingsCommand,
     QuietHours,
@@ -140,6 +144,12 @@ async def remove_channel(request: Request) -> Response:
     return await _run(request, RemoveChannel(channel=channel))  # type: ignore[arg-type]
 
 
+async def add_push_subscription(request: Request) -> Response:
+    """Register this browser's push subscription as your Web Push channel. Roles: citizen, officer, leader."""
+    principal(request)
+    return await _run(request, await read_body(request, AddPushSubscription))
+
+
 async def subscribe_to_reports(request: Request) -> Response:
     """Hear of new public reports in a ward, near a point and/or of a category
     (at most 10 subscriptions). Roles: citizen, officer, leader."""
@@ -170,6 +180,7 @@ routes = [
     Route(
         PATH + "/channels/{channel}/verify", verify_channel, methods=["POST"], name="me:notification-channels:verify"
     ),
+    Route(PATH + "/push-subscription", add_push_subscription, methods=["PUT"], name="me:push-subscription:add"),
     Route(PATH + "/report-subscriptions", subscribe_to_reports, methods=["POST"], name="me:report-subscriptions:add"),
     Route(
         PATH + "/report-subscriptions/{subscription}",
@@ -223,4 +234,11 @@ document(
     roles=CITIZEN,
     path={"subscription": {"type": "string", "maxLength": 64}},
     problems=(401, 403, 404, 409, 503),
+)
+document(
+    "me:push-subscription:add",
+    body=AddPushSubscription,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
 )
