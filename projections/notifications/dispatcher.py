@@ -218,6 +218,8 @@ class Dispatcher:
         try:
             self.senders[channel].send(message)
         except DeliveryError as error:
+            if getattr(error, "gone", False):  # a push subscription the service no longer knows
+                self.app.forget_push_subscription(UUID(row["recipient"]), to)
             if error.permanent or row["attempts"] >= self.settings.notify_max_attempts:
                 return self._finish(row, "dead", started, error.detail, state="dead")
             delay = self.backoff(row["attempts"])

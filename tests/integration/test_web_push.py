@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -16,7 +17,7 @@ import requests
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import AddChannel, AddPushSubscription
-from ihanoi_core.commands.service_requests import ReceiveDossier, StartDossierProcessing
+from ihanoi_core.commands.service_requests import ReceiveDossier, RequestDossierSupplement, StartDossierProcessing
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.notifications.webpush import WebPushSender, new_vapid_keys
@@ -92,6 +93,13 @@ def test_a_notice_reaches_the_browser_encrypted_to_its_keys_and_a_gone_subscript
     dead = [r for r in rig.outbox() if r["channel"] == "webpush" and r["state"] == "dead"]
     assert [(r["attempts"], r["last_error"]) for r in dead] == [(1, "push subscription gone (410)")]
     assert len(service.received) == 1
+    # The subscription is forgotten: no webpush channel, and no later notice is queued for it.
+    assert app.notification_settings(citizen)["channels"] == []
+    history = [type(event).__name__ for event in app.events.get(UUID(str(row["recipient"])))]
+    assert history[-1] == "ChannelRemoved"
+    app.handle(officer, RequestDossierSupplement(case=filed.case_id, missing=("Ảnh 4x6",)))
+    rig.read_side.catch_up()
+    assert [r for r in rig.outbox() if r["channel"] == "webpush" and r["state"] == "pending"] == []
 
 
 def test_a_push_signed_with_another_vapid_key_is_refused_and_bad_subscriptions_are_422(

@@ -31,7 +31,7 @@ from eventsourcing.persistence import IntegrityError
 from ihanoi_core.commands.notifications import NotificationSettingsCommand
 from ihanoi_core.domain.consent import Purpose
 from ihanoi_core.domain.contactability import CHANNELS, MAX_ATTEMPTS, Contactability, contactability_id
-from ihanoi_core.domain.values import Principal
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ConfigurationError, ConflictError, ForbiddenError
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.handlers.bus import CommandBus
@@ -81,6 +81,10 @@ def report_subscriptions(person: Contactability) -> list[dict[str, Any]]:
             near = {"latitude": area["latitude"], "longitude": area["longitude"], "radius_m": area["radius_m"]}
         found.append({"id": subscription, "ward": area["ward"], "near": near, "category": area["category"]})
     return found
+
+
+# Who removes a push subscription its push service reported gone.
+PUSH_SERVICE = Principal("system:notification-dispatcher", Role.SYSTEM)
 
 
 def minutes_text(minutes: int) -> str:
@@ -200,6 +204,23 @@ class NotificationSettingsCommands(CommandBus):
         push = person.channels.get("webpush") or {}
         keys = push.get("keys") if push.get("verified") else None
         return Contact(addresses, pending, person.language, person.quiet_hours, dict(keys) if keys else None)
+
+    def forget_push_subscription(self, stream: UUID, endpoint: str) -> bool:
+        """Remove the person's Web Push channel after its push service said the
+        subscription at ``endpoint`` is gone (404/410), as the SYSTEM principal;
+        False when it was replaced or removed meanwhile, or a concurrent
+        change won (the next gone answer tries again)."""
+        person = self._contactability(stream)
+        entry = None if person is None else person.channels.get("webpush")
+        if person is None or entry is None or entry["address"] != endpoint:
+            return False
+        person.remove_channel(PUSH_SERVICE, "webpush", timestamp=self.clock())
+        try:
+            self.events.put(person.collect_events())
+        except IntegrityError:
+            return False
+        self._announce_saved()
+        return True
 
     def _contactability(self, stream: UUID) -> Contactability | None:
         try:

@@ -12,7 +12,9 @@ the service replace a copy it still holds, the closest they offer.
 
 Outcomes: 2xx delivered; 404 or 410 the subscription is gone (the browser
 unsubscribed or the service expired it): permanent, so the notice is
-dead-lettered and the dispatcher forgets the subscription; 429 and 5xx are
+dead-lettered, and the dispatcher removes the subscription from the person's
+settings (``forget_push_subscription``: ``ChannelRemoved`` by the SYSTEM
+principal), so no later notice is queued for it; 429 and 5xx are
 retried; another 4xx is permanent.
 """
 
@@ -56,6 +58,7 @@ class PushSubscriptionGoneError(DeliveryError):
     def __init__(self, status: int) -> None:
         super().__init__(f"push subscription gone ({status})", permanent=True)
         self.status = status
+        self.gone = True
 
 
 class WebPushSender:
