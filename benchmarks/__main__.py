@@ -4,6 +4,7 @@ ceiling measured in the same run, as a ratio."""
 from __future__ import annotations
 
 from benchmarks import (
+    alert_fanout,
     alerts,
     audit,
     deadlines,
@@ -25,6 +26,7 @@ if __name__ == "__main__":
     audit.run()
     privacy.run()
     alerts.run()
+    alert_fanout.run()
     public_map.run()
     http.run()
     sessions.run()

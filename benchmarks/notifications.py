@@ -37,8 +37,9 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.gateway import HttpGatewaySender
 from ihanoi_core.settings import Settings
+from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
 from ihanoi_projections.notifications.dispatcher import Dispatcher
-from ihanoi_projections.notifications.outbox import ALERT_WARDS, INSERT_NOTICE, OUTBOX, OutboxModel
+from ihanoi_projections.notifications.outbox import INSERT_NOTICE, OUTBOX, OutboxModel
 from ihanoi_projections.notifications.outbox import RECIPIENTS as RECIPIENTS_TABLE
 from ihanoi_projections.read_side import ReadSide
 from tests.notification_servers import GATEWAY_TOKEN, gateway_server

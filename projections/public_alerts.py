@@ -7,6 +7,9 @@ approver are not copied):
   its latest message says (event, headline, CAP codes, onset, expires, wards)
   and its public status: ``issued`` while in force (an update on its way
   changes nothing public until it is issued) or ``cancelled``;
+  ``areas`` (added later: an older table gains it empty, filled by a
+  rebuild) holds the latest message's areas as JSON — description, wards,
+  polygon, circles — for the map page;
 - ``view_public_alert_wards``: the wards of each alert's latest message, to
   find the alerts of a ward on an index;
 - ``view_public_alert_messages``: each message's CAP 1.2 document, rendered
@@ -31,7 +34,7 @@ import orjson
 
 from ihanoi_core.cap.render import render_cap
 from ihanoi_core.domain.alert import Alert
-from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertMessage, AlertStatus
+from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertArea, AlertMessage, AlertStatus
 from ihanoi_projections.base import ReadModel, from_micros, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
@@ -43,7 +46,7 @@ COLUMNS = (
     "alert_id", "code", "agency", "agency_name", "status", "msg_type", "identifier", "sequence",
     "first_sent", "sent", "onset", "expires", "category", "urgency", "severity", "certainty",
     "response_type", "event", "event_en", "headline", "headline_en", "description", "description_en",
-    "instruction", "instruction_en", "wards", "cancel_reason", "position",
+    "instruction", "instruction_en", "wards", "cancel_reason", "position", "areas",
 )  # fmt: skip
 MESSAGE_COLUMNS = ("identifier", "alert_id", "code", "sequence", "msg_type", "sent", "document")
 
@@ -80,6 +83,9 @@ class PublicAlert:
     wards: tuple[str, ...]
     cancel_reason: str | None
     position: int
+    # Each area of the latest message: {description, wards, polygon [[lat, lon]…], circles [{latitude, longitude,
+    # radius_km}…]}; empty for a row written before the column existed (until a rebuild).
+    areas: tuple[dict[str, Any], ...] = ()
 
     def is_active_at(self, moment: datetime) -> bool:
         return self.status == ISSUED and self.expires > moment
@@ -109,6 +115,7 @@ class PublicAlertsModel(ReadModel):
             " response_type TEXT, event TEXT NOT NULL, event_en TEXT, headline TEXT NOT NULL, headline_en TEXT,"
             " description TEXT NOT NULL, description_en TEXT, instruction TEXT NOT NULL, instruction_en TEXT,"
             " wards TEXT NOT NULL, cancel_reason TEXT, position BIGINT NOT NULL)",
+            "ALTER TABLE view_public_alerts ADD COLUMN IF NOT EXISTS areas TEXT NOT NULL DEFAULT '[]'",
             "CREATE UNIQUE INDEX IF NOT EXISTS view_public_alerts_code ON view_public_alerts (code)",
             "CREATE INDEX IF NOT EXISTS view_public_alerts_expires ON view_public_alerts (status, expires)",
             "CREATE TABLE IF NOT EXISTS view_public_alert_wards ("
@@ -202,6 +209,7 @@ class PublicAlertsModel(ReadModel):
             orjson.dumps(list(content.wards)).decode(),
             alert.cancel_reason,
             position,
+            orjson.dumps([area_json(area) for area in content.areas]).decode(),
         )
 
     def message_row(self, alert: Alert, sequence: int, message: AlertMessage) -> tuple[Any, ...]:
@@ -310,4 +318,15 @@ def record(row: Row) -> PublicAlert:
         wards=tuple(orjson.loads(row["wards"])),
         cancel_reason=row["cancel_reason"],
         position=int(row["position"]),
+        areas=tuple(orjson.loads(row["areas"] or "[]")),
     )
+
+
+def area_json(area: AlertArea) -> dict[str, Any]:
+    """An area as the public JSON gives it."""
+    return {
+        "description": area.description,
+        "wards": list(area.wards),
+        "polygon": [[latitude, longitude] for latitude, longitude in area.polygon],
+        "circles": [{"latitude": c.latitude, "longitude": c.longitude, "radius_km": c.radius_km} for c in area.circles],
+    }

@@ -33,6 +33,7 @@ from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+from ihanoi_projections.deadlines.ranking import AgencyRankingModel
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.notifications.outbox import OutboxModel
@@ -59,6 +60,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     OutboxModel.name: OutboxModel,
     DeadlineClocksModel.name: DeadlineClocksModel,
     AccountabilityModel.name: AccountabilityModel,
+    AgencyRankingModel.name: AgencyRankingModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

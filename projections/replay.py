@@ -106,6 +106,8 @@ def _normal(value: Any) -> Any:
         return float(value)
     if isinstance(value, (memoryview, bytearray)):
         return bytes(value)
+    if isinstance(value, dict):  # a model's rows of several tables, nested by table
+        return _key(value)
     return value
 
 

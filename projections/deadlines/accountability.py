@@ -2,8 +2,9 @@
 
 For leaders and auditors only (``queries.access.ACCOUNTABILITY``): how many
 deadlines each official and each agency missed, escalations caused and
-received, reports resolved on time and late (on time: resolved no later than
-the due time running just before), and, read at query time from
+received, cases finished on time and late (``resolved_*``: reports resolved,
+complaints decided, denunciations concluded, dossiers' results ready; on time
+as ``ranking.finished_late`` says), and, read at query time from
 ``deadline_clocks``, the work overdue now and the long-delayed list. Counters
 are sums, so the model is rebuildable and partitionable. The official is the
 assignee holding the case when the fact happened (``""`` rows are the agency's
@@ -22,6 +23,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.deadlines.ranking import finished_late
 
 COUNTERS = ("missed", "escalations_caused", "escalations_received", "resolved_on_time", "resolved_late")
 AGENCY_TOTAL = ""
@@ -87,11 +89,10 @@ class AccountabilityModel(ReadModel):
             self._add(event.from_agency, event.assignee, "escalations_caused")
             index = COUNTERS.index("escalations_received")
             self._pending[(event.to_agency, AGENCY_TOTAL)][index] += 1
-        elif name == "Resolved" and getattr(change.case, "kind", None) == "report":
-            due_at = change.before.get("due_at")
-            if due_at is not None:
+        else:
+            late = finished_late(change)
+            if late is not None:
                 case: Any = change.case
-                late = event.timestamp > due_at
                 self._add(case.agency, case.assignee, "resolved_late" if late else "resolved_on_time")
 
     def flush(self, cursor: Cursor) -> None:
@@ -109,22 +110,24 @@ class AccountabilityModel(ReadModel):
         """The agency's totals first, then each official's, by name."""
         rows = self.database.query("SELECT * FROM view_accountability WHERE agency = ? ORDER BY official", [agency])
         overdue = self._overdue_now(agency, now)
+        counted = {row["official"]: {c: int(row[c]) for c in COUNTERS} for row in rows}
+        # An official who holds overdue work but has no counted fact yet is listed too.
+        officials = sorted({AGENCY_TOTAL, *counted, *overdue})
+        zero = dict.fromkeys(COUNTERS, 0)
         return [
             Figures(
-                agency=row["agency"],
-                official=row["official"],
-                **{c: int(row[c]) for c in COUNTERS},
-                overdue_now=overdue.get(row["official"], 0),
+                agency=agency, official=official, **counted.get(official, zero), overdue_now=overdue.get(official, 0)
             )
-            for row in rows
-        ] or [Figures(agency, AGENCY_TOTAL, 0, 0, 0, 0, 0, overdue.get(AGENCY_TOTAL, 0))]
+            for official in officials
+        ]
 
     def _overdue_now(self, agency: str, now: datetime) -> dict[str, int]:
         from ihanoi_projections.base import micros
 
         found: dict[str, int] = defaultdict(int)
         for row in self.database.query(
-            "SELECT assignee FROM view_deadline_clocks WHERE agency = ? AND due_at < ?", [agency, micros(now)]
+            "SELECT assignee FROM view_running_clocks WHERE track = 'main' AND agency = ? AND due_at < ?",
+            [agency, micros(now)],
         ):
             found[AGENCY_TOTAL] += 1
             found[row["assignee"] or UNASSIGNED] += 1
@@ -136,7 +139,8 @@ class AccountabilityModel(ReadModel):
 
         calendar = self.context.calendar
         rows = self.database.query(
-            "SELECT case_id, code, kind, assignee, due_at FROM view_deadline_clocks WHERE agency = ? AND due_at < ?"
+            "SELECT case_id, code, kind, assignee, due_at FROM view_running_clocks"
+            " WHERE track = 'main' AND agency = ? AND due_at < ?"
             " ORDER BY due_at",
             [agency, micros(now)],
         )

@@ -39,6 +39,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.base import from_micros, micros
 from ihanoi_projections.database import Row
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+from ihanoi_projections.deadlines.metrics import WatcherMetrics
 
 log = structlog.get_logger("ihanoi.deadlines")
 
@@ -113,12 +114,14 @@ class Watcher:
         *,
         clock: Callable[[], datetime] | None = None,
         batch_size: int = 500,
+        metrics: WatcherMetrics | None = None,
     ) -> None:
         self.app = app
         self.clocks = clocks
         self.refresh = refresh
         self.clock = clock or app.clock
         self.batch_size = batch_size
+        self.metrics = metrics or WatcherMetrics()
 
     def due(self, until: datetime) -> list[Due]:
         """What has passed by ``until`` and is not recorded, oldest first."""
@@ -155,6 +158,7 @@ class Watcher:
                     continue
                 if result.changed:
                     fired.append(due)
+                    self.metrics.count_fired(due.threshold)
                     log.info(
                         "deadline_threshold_passed",
                         case_id=str(due.case_id),
@@ -168,7 +172,15 @@ class Watcher:
             if not progressed:  # Nothing new recorded: the rest waits for the next round.
                 break
             self.refresh(position)
+        self.metrics.observe_round(self.clocks.counts(), self.lag_seconds())
         return fired
+
+    def lag_seconds(self) -> float:
+        """How long the oldest passed threshold not recorded yet has waited (0: none)."""
+        upcoming = self.clocks.next_at()
+        now = micros(self.clock())
+        assert now is not None
+        return max(0.0, (now - upcoming) / 1_000_000) if upcoming is not None else 0.0
 
     def seconds_to_next(self, ceiling: float) -> float:
         """How long to sleep: until the next threshold, at most ``ceiling``."""
@@ -186,6 +198,7 @@ def run_watcher(
     *,
     clock: Callable[[], datetime] | None = None,
     on_active: Callable[[], None] | None = None,
+    registry: Any = None,
 ) -> None:
     """Watch the clocks until ``stopping`` is set, as the one active watcher of
     the store (a second waits as a hot standby)."""
@@ -211,6 +224,7 @@ def run_watcher(
                 read_side.model(DeadlineClocksModel),
                 lambda position: read_side.wait(position, timeout=10.0),
                 batch_size=settings.deadline_batch_size,
+                metrics=WatcherMetrics(registry),
             )
             log.info("deadline_watcher_started")
             while not stopping.is_set():

@@ -2,6 +2,8 @@
 
 - ``outbox``: the tracked projection that turns events into notification rows,
   exactly once (the rows and its position commit together);
+- ``alert_notices``: its alert trigger (who of an alert's wards hears of it);
+- ``ids``: the id of a notice, derived from its event, recipient and channel;
 - ``dispatcher``: the worker that claims due rows, delivers them through the
   adapters of ``ihanoi_core.notifications`` and records each attempt;
 - ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does;

@@ -27,11 +27,8 @@ the same decisions the live run made. Triggers:
   ``decision_notice``, also required (``legal``);
 - a channel added → ``channel_verification`` to that channel (its one-time code);
 - a public alert issued (its first message and each update) or cancelled →
-  ``alert`` to everyone who chose one of the message's wards
-  (``AlertWardsChosen``), as of that event: no consent needed (the person
-  asked for it by choosing wards; choosing none unsubscribes), urgent when
-  the message's urgency is ``Immediate`` or its severity ``Extreme`` or
-  ``Severe`` (``alert_is_urgent``).
+  ``alert`` to everyone who chose one of the message's wards, as of that
+  event (``alert_notices``).
 
 The optional kinds need the person's consent to ``notifications`` and no
 opt-out. Rows hold no address and no personal data: the recipient is the id of
@@ -45,31 +42,27 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 import orjson
 
-from ihanoi_core.directory import Directory
 from ihanoi_core.domain.alert import Alert
-from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertContent, Severity, Urgency
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent, Purpose
-from ihanoi_core.domain.contactability import ALERT_KIND, OPTIONAL_KINDS, Contactability
+from ihanoi_core.domain.contactability import OPTIONAL_KINDS, Contactability
 from ihanoi_core.domain.survey import Survey
 from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.notifications.alert_notices import ALERT_WARDS, WardNotice, alert_rows, subscribers, ward_notice
+from ihanoi_projections.notifications.ids import notification_id
 from ihanoi_projections.notifications.legal import decision_kind
 from ihanoi_projections.notifications.triggers import TRIGGER_TABLES, TriggerStep, build_triggers
 
-NOTIFICATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/notification")
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"
 RECIPIENTS = "view_notification_recipients"
-ALERT_WARDS = "view_notification_alert_wards"
-ALERT_EVENTS = frozenset({"Issued", "Cancelled"})
-URGENT_SEVERITIES = frozenset({Severity.EXTREME, Severity.SEVERE})
 # Notices of status changes that pause a dossier's clock have their own kinds.
 STATUS_KINDS = {"supplement_requested": "supplement_requested", "awaiting_payment": "payment_requested"}
 MAX_CACHED_RECIPIENTS = 50_000
@@ -80,70 +73,12 @@ INSERT_NOTICE = (
     " ON CONFLICT (notification_id) DO NOTHING"
 )
 UPSERT_RECIPIENT = (
-    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent) VALUES (?, ?, ?, ?, ?)"
+    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent, consent_id)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (subject_key) DO UPDATE SET contactability = excluded.contactability,"
-    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent"
+    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent,"
+    " consent_id = excluded.consent_id"
 )
-
-
-def notification_id(aggregate_id: UUID, version: int, recipient: UUID | str, channel: str) -> UUID:
-    """The id of the notice an event makes for one recipient on one channel:
-    the same however often the event is projected. The dispatcher sends it as
-    the idempotency key."""
-    return uuid5(NOTIFICATION_NAMESPACE, f"{aggregate_id}\x1f{version}\x1f{recipient}\x1f{channel}")
-
-
-def alert_is_urgent(content: AlertContent) -> bool:
-    """Whether an alert's notices skip quiet hours: CAP urgency ``Immediate``
-    (act now) or severity ``Extreme``/``Severe`` (a threat to life or
-    property). A cancellation carries the content it cancels, so whoever was
-    woken by an alert also hears at once that it is over."""
-    return content.urgency == Urgency.IMMEDIATE or content.severity in URGENT_SEVERITIES
-
-
-def alert_params(alert: Alert, directory: Directory) -> dict[str, Any]:
-    """What an alert notice says, in both languages (the recipient's is chosen
-    when it is sent): public text only, the same for every subscriber."""
-    message = alert.issued
-    content = message.content
-    vi = content.text(VIETNAMESE)
-    assert vi is not None
-    en = content.text(ENGLISH) or vi
-
-    def area_names(english: bool) -> list[str]:
-        names = []
-        for area in content.areas:
-            if area.description:
-                names.append(area.description)
-                continue
-            wards = [directory.wards.get(code) for code in area.wards]
-            names.append(
-                ", ".join(
-                    code if ward is None else (ward.name_en or ward.name) if english else ward.name
-                    for code, ward in zip(area.wards, wards, strict=True)
-                )
-            )
-        return names
-
-    return {
-        "code": alert.code,
-        "msg_type": str(message.msg_type),
-        "sequence": len(alert.messages),
-        "identifier": message.identifier,
-        "event": vi.event,
-        "headline": vi.headline,
-        "instruction": vi.instruction,
-        "areas": area_names(False),
-        "event_en": en.event,
-        "headline_en": en.headline,
-        "instruction_en": en.instruction,
-        "areas_en": area_names(True),
-        "urgency": str(content.urgency),
-        "severity": str(content.severity),
-        "expires": content.expires.isoformat(),
-        "note": message.note or None,
-        "link": f"/public/alerts/{alert.code}",
-    }
 
 
 def challenge_ref(challenge: str) -> str:
@@ -161,9 +96,25 @@ class Recipient:
     opted_out: tuple[str, ...] = ()
     consent: bool = False
     wards: tuple[str, ...] = ()  # whose alerts they hear of (``view_notification_alert_wards``)
+    consent_id: str | None = None  # their ``Consent`` to notifications
 
     def row(self, key: str) -> tuple[Any, ...]:
-        return (key, self.contactability, ",".join(self.channels), ",".join(self.opted_out), int(self.consent))
+        channels, opted_out = ",".join(self.channels), ",".join(self.opted_out)
+        return (key, self.contactability, channels, opted_out, int(self.consent), self.consent_id)
+
+    @property
+    def is_nobody(self) -> bool:
+        """Nothing to keep of them (never enrolled, or erased): no row."""
+        return self.contactability is None and self.consent_id is None and not self.wards
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """An erased person, found by the id of their ``Contactability`` or
+    ``Consent`` (their subject id reads as erased): they become nobody."""
+
+    column: str  # "contactability" or "consent_id"
+    aggregate_id: str
 
 
 @dataclass(slots=True)
@@ -184,25 +135,13 @@ class Notice:
 
 
 @dataclass(slots=True)
-class WardNotice:
-    """A notice an alert's message calls for, to whoever chose one of its wards."""
-
-    position: int
-    aggregate_id: UUID
-    version: int
-    wards: frozenset[str]
-    params: dict[str, Any]
-    case_id: str
-    created_at: int
-    urgent: bool
-
-
-@dataclass(slots=True)
 class _Batch:
     # In log order: a Notice, a WardNotice, or (subject key, change to the recipient).
     steps: list[Any] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     recipients: dict[str, Recipient] = field(default_factory=dict)
+    # Contactabilities erased in this batch: their notices and attempts go.
+    erased: list[str] = field(default_factory=list)
 
 
 class OutboxModel(ReadModel):
@@ -238,6 +177,7 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {RECIPIENTS} ("
             "subject_key TEXT PRIMARY KEY, contactability TEXT, channels TEXT NOT NULL, opted_out TEXT NOT NULL,"
             " consent INTEGER NOT NULL)",
+            f"ALTER TABLE {RECIPIENTS} ADD COLUMN IF NOT EXISTS consent_id TEXT",
             f"CREATE TABLE IF NOT EXISTS {ALERT_WARDS} ("
             "ward TEXT NOT NULL, subject_key TEXT NOT NULL, PRIMARY KEY (ward, subject_key))",
             f"CREATE INDEX IF NOT EXISTS {ALERT_WARDS}_subject ON {ALERT_WARDS} (subject_key)",
@@ -251,17 +191,19 @@ class OutboxModel(ReadModel):
             trigger.apply(change)
         aggregate = change.case
         if isinstance(aggregate, Alert):
-            self._alert(change, aggregate)
+            notice = ward_notice(change, aggregate, self.context.directory)
+            if notice is not None:
+                self._batch.steps.append(notice)
         elif isinstance(aggregate, Case):
             self._case(change, aggregate)
         elif isinstance(aggregate, Contactability):
             self._contactability(change, aggregate)
-        elif (
-            isinstance(aggregate, Consent)
-            and aggregate.purpose is Purpose.NOTIFICATIONS
-            and aggregate.subject is not None
-        ):
-            self._batch.steps.append((self._key(aggregate.subject), {"consent": aggregate.is_given}))
+        elif isinstance(aggregate, Consent) and aggregate.purpose is Purpose.NOTIFICATIONS:
+            if aggregate.subject is None:  # erased (``Withdrawn`` by the erasure)
+                self._batch.steps.append(Forget("consent_id", str(aggregate.id)))
+                return
+            changes = {"consent": aggregate.is_given, "consent_id": str(aggregate.id)}
+            self._batch.steps.append((self._key(aggregate.subject), changes))
 
     def add_step(self, step: Notice | TriggerStep) -> None:
         """Queue a step in log order (for the triggers)."""
@@ -277,6 +219,9 @@ class OutboxModel(ReadModel):
         return key
 
     def _contactability(self, change: Change, person: Contactability) -> None:
+        if change.event_name == "PersonalDataErased":
+            self._batch.steps.append(Forget("contactability", str(person.id)))
+            return
         if person.subject is None:
             return
         key = self._key(person.subject)
@@ -309,23 +254,6 @@ class OutboxModel(ReadModel):
                     recipient=str(person.id),
                 )
             )
-
-    def _alert(self, change: Change, alert: Alert) -> None:
-        if change.event_name not in ALERT_EVENTS or not alert.messages:
-            return
-        event = change.event
-        self._batch.steps.append(
-            WardNotice(
-                position=change.position,
-                aggregate_id=alert.id,
-                version=alert.version,
-                wards=frozenset(event.wards),
-                params=alert_params(alert, self.context.directory),
-                case_id=str(alert.id),
-                created_at=micros(event.timestamp) or 0,
-                urgent=alert_is_urgent(alert.issued.content),
-            )
-        )
 
     def _case(self, change: Change, case: Case) -> None:
         owner = case.owner
@@ -379,12 +307,13 @@ class OutboxModel(ReadModel):
             return
         # The subscribers of the alerts' wards as last written; those who
         # change in this batch are followed step by step below.
-        subscribers = self._subscribers({ward for step in steps if isinstance(step, WardNotice) for ward in step.wards})
-        keys = [key for found in subscribers.values() for key in found]
+        wards = {ward for step in steps if isinstance(step, WardNotice) for ward in step.wards}
+        chosen = subscribers(self.database, wards)
+        keys = [key for found in chosen.values() for key in found]
         keys.extend(
             step.subject_key if isinstance(step, Notice) else step[0]
             for step in steps
-            if not isinstance(step, (WardNotice, TriggerStep))
+            if not isinstance(step, (WardNotice, Forget, TriggerStep))
         )
         for trigger in self.triggers:
             keys.extend(trigger.wanted(steps))
@@ -397,7 +326,13 @@ class OutboxModel(ReadModel):
                 self.decide(step)
                 continue
             if isinstance(step, WardNotice):
-                self._decide_alert(step, subscribers)
+                batch.rows.extend(alert_rows(step, chosen, batch.recipients, self._recipient))
+                continue
+            if isinstance(step, Forget):
+                if (forgotten := self._find(step)) is not None:
+                    batch.recipients[forgotten] = Recipient()
+                if step.column == "contactability":
+                    batch.erased.append(step.aggregate_id)
                 continue
             key, changes = step
             current = batch.recipients.get(key) or self._known.get(key) or Recipient()
@@ -407,48 +342,25 @@ class OutboxModel(ReadModel):
                 changes.get("opted_out", current.opted_out),
                 changes.get("consent", current.consent),
                 changes.get("wards", current.wards),
+                changes.get("consent_id", current.consent_id),
             )
             batch.recipients[key] = updated
 
-    def _subscribers(self, wards: set[str]) -> dict[str, set[str]]:
-        """The subject keys that chose each of ``wards``, as last written."""
-        found: dict[str, set[str]] = {ward: set() for ward in wards}
-        ordered = sorted(wards)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in self.database.query(
-                f"SELECT ward, subject_key FROM {ALERT_WARDS} WHERE ward IN ({marks})", chunk
-            ):
-                found[row["ward"]].add(row["subject_key"])
-        return found
+    def _find(self, forget: Forget) -> str | None:
+        """The subject key of the person ``forget`` names: as this batch or the
+        cache knows them, else as last written."""
+        for known in (self._batch.recipients, self._known):
+            for key, recipient in known.items():
+                if getattr(recipient, forget.column) == forget.aggregate_id:
+                    return key
+        rows = self.database.query(
+            f"SELECT subject_key FROM {RECIPIENTS} WHERE {forget.column} = ?", [forget.aggregate_id]
+        )
+        return str(rows[0]["subject_key"]) if rows else None
 
-    def _decide_alert(self, notice: WardNotice, subscribers: dict[str, set[str]]) -> None:
-        """One notice per verified channel of each person whose wards, as of
-        this point of the log, include one of the alert's."""
-        batch = self._batch
-        candidates = set(batch.recipients).union(*(subscribers.get(ward, set()) for ward in notice.wards))
-        params = orjson.dumps(notice.params, option=orjson.OPT_SORT_KEYS).decode()
-        for key in sorted(candidates):
-            recipient = batch.recipients.get(key) or self._known.get(key)
-            if recipient is None or recipient.contactability is None or notice.wards.isdisjoint(recipient.wards):
-                continue
-            for channel in recipient.channels:
-                batch.rows.append(
-                    (
-                        str(notification_id(notice.aggregate_id, notice.version, recipient.contactability, channel)),
-                        notice.position,
-                        recipient.contactability,
-                        channel,
-                        ALERT_KIND,
-                        ALERT_KIND,
-                        params,
-                        int(notice.urgent),
-                        notice.case_id,
-                        notice.created_at,
-                        notice.created_at,
-                    )
-                )
+    def _recipient(self, key: str) -> Recipient | None:
+        """A person's settings as of the step being decided."""
+        return self._batch.recipients.get(key) or self._known.get(key)
 
     def decide(self, notice: Notice) -> None:
         recipient = self._batch.recipients.get(notice.subject_key) or self._known.get(notice.subject_key)
@@ -506,13 +418,18 @@ class OutboxModel(ReadModel):
                         tuple(filter(None, row["opted_out"].split(","))),
                         bool(row["consent"]),
                         tuple(wards.get(key, ())),
+                        row["consent_id"],
                     )
                 )
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
         batch = self._batch
-        cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in batch.recipients.items()])
+        kept = {key: recipient for key, recipient in batch.recipients.items() if not recipient.is_nobody}
+        cursor.executemany(UPSERT_RECIPIENT, [recipient.row(key) for key, recipient in kept.items()])
+        cursor.executemany(
+            f"DELETE FROM {RECIPIENTS} WHERE subject_key = ?", [(key,) for key in batch.recipients if key not in kept]
+        )
         # Every recipient the batch touched: their wards as of its end.
         changed = list(batch.recipients)
         cursor.executemany(f"DELETE FROM {ALERT_WARDS} WHERE subject_key = ?", [(key,) for key in changed])
@@ -521,6 +438,15 @@ class OutboxModel(ReadModel):
             [(ward, key) for key in changed for ward in batch.recipients[key].wards],
         )
         cursor.executemany(INSERT_NOTICE, batch.rows)
+        # An erased person's notices and their delivery attempts, so that the
+        # outbox holds nothing of them (a replay of the log never wrote them).
+        erased = [(contactability,) for contactability in batch.erased]
+        cursor.executemany(
+            f"DELETE FROM {ATTEMPTS} WHERE notification_id IN"
+            f" (SELECT notification_id FROM {OUTBOX} WHERE recipient = ?)",
+            erased,
+        )
+        cursor.executemany(f"DELETE FROM {OUTBOX} WHERE recipient = ?", erased)
         for trigger in self.triggers:
             trigger.flush(cursor)
         self._known.update(batch.recipients)

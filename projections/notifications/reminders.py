@@ -168,10 +168,14 @@ class RemindersTrigger(Trigger):
         return found
 
     def flush(self, cursor: Cursor) -> None:
+        # Only staff are listed: someone who last acted as a citizen is not.
+        cursor.executemany(
+            f"DELETE FROM {STAFF} WHERE subject_key = ?", [(key,) for key, (role, _) in self.batch.items() if not role]
+        )
         cursor.executemany(
             f"INSERT INTO {STAFF} (subject_key, role, agency) VALUES (?, ?, ?) ON CONFLICT (subject_key)"
             " DO UPDATE SET role = excluded.role, agency = excluded.agency",
-            [(key, role, agency) for key, (role, agency) in self.batch.items()],
+            [(key, role, agency) for key, (role, agency) in self.batch.items() if role],
         )
         self.discard()
 

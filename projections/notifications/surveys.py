@@ -30,7 +30,8 @@ from ihanoi_core.domain.survey import Survey
 from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.notifications.outbox import ALERT_WARDS, Notice
+from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
+from ihanoi_projections.notifications.outbox import Notice
 from ihanoi_projections.notifications.triggers import SURVEY_IDENTITY, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:

@@ -10,7 +10,13 @@ what it returns, and ``ihanoi deadlines simulate`` prints it. The rules:
   office time before due, when the clock is longer than that;
 - ``missed``: at the due time;
 - ``escalation``: ``watch_escalation_grace`` (eight working hours) of office
-  time after due, when the agency has a ``parent`` in the directory.
+  time after due, when the clock has somewhere to escalate to
+  (``escalation_target``): the case's own clock to the agency's ``parent``;
+  a co-owner's clock (the agency it was escalated to) once more, to the
+  city's People's Committee (``deadline_watch.city_committee``) unless that one
+  already holds or co-owns the case; a dossier partner's sub-deadline never
+  (the dossier's own clock escalates the handling agency). So escalation does
+  not chain: at most two levels above the case's agency.
 
 Every rule is a "project default, configurable" in the directory: no text
 sets them.
@@ -24,6 +30,7 @@ from datetime import datetime
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.deadlines import Threshold
 from ihanoi_core.directory import Directory
+from ihanoi_core.domain.running_clocks import RunningClock
 from ihanoi_core.domain.values import Clock, DeadlineRule, TimeUnit
 
 
@@ -44,11 +51,30 @@ def office_seconds(rule: DeadlineRule) -> int:
     raise ValueError(f"a watch rule counts office time, not {rule.unit.value}")
 
 
+def escalation_target(clock: RunningClock, holders: tuple[str, ...], directory: Directory) -> str | None:
+    """The agency the overdue ``clock`` escalates to, if any (see above);
+    ``holders``: the agencies that hold or co-own the case now."""
+    if clock.track == "main":
+        agency = directory.get_agency(clock.agency)
+        return agency.parent if agency is not None else None
+    if clock.track == "escalated":
+        city = directory.deadline_watch.city_committee
+        if city is not None and directory.get_agency(city) is not None and city not in holders:
+            return city
+    return None
+
+
 def plan(
-    started_at: datetime, due_at: datetime, agency: str, calendar: WorkingCalendar, directory: Directory
+    started_at: datetime,
+    due_at: datetime,
+    calendar: WorkingCalendar,
+    directory: Directory,
+    *,
+    escalates: bool,
 ) -> list[Planned]:
     """The thresholds of a clock running from ``started_at`` to ``due_at``, in
-    the order they pass (ties in the order above)."""
+    the order they pass (ties in the order above); ``escalation`` only when
+    the clock ``escalates`` (``escalation_target``)."""
     total = calendar.office_seconds_between(started_at, due_at)
     share = directory.deadline_watch.reminder_share_percent
     before = office_seconds(directory.deadline("watch_reminder_before_due"))
@@ -58,8 +84,7 @@ def plan(
         # the due time is an office close (17:00 → 16:00 the same day).
         planned.append(Planned("reminder_last_hour", calendar.add_office_seconds(started_at, total - before)))
     planned.append(Planned("missed", due_at))
-    agency_record = directory.get_agency(agency)
-    if agency_record is not None and agency_record.parent is not None:
+    if escalates:
         grace = office_seconds(directory.deadline("watch_escalation_grace"))
         planned.append(Planned("escalation", calendar.add_office_seconds(due_at, grace)))
     return sorted(planned, key=lambda p: p.at)

@@ -61,7 +61,8 @@ MEANINGS: dict[str, str] = {
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
     "projection_batch_size": "events a projection applies per transaction",
     "public_stats_min_count": "the fewest reports a group of /public/stats needs to be shown; smaller groups "
-    "(and enough others that totals cannot give them away) are suppressed",
+    "(and enough others that totals cannot give them away) are suppressed; also the fewest cases an agency "
+    "must finish in a month to be ranked in /public/ranking",
     "oidc_issuer": "the identity provider's issuer (its tokens' iss); with IHANOI_OIDC_AUDIENCE and "
     "IHANOI_OIDC_JWKS_URL, tokens it signs are accepted",
     "oidc_audience": "the audience (aud) the identity provider's tokens must name: this server's client id",

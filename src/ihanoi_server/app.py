@@ -56,6 +56,7 @@ from ihanoi_server.observability import Metrics, ObservabilityMiddleware, health
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.public import ranking as public_ranking
 from ihanoi_server.public import routes as public
 from ihanoi_server.session_auth import SessionCookieMiddleware
 from ihanoi_server.sessions import CookieRules, SessionKeys
@@ -94,6 +95,7 @@ def all_routes() -> list[BaseRoute]:
         *audit.routes,
         *open311.routes,
         *public.routes,
+        *public_ranking.routes,
     ]
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from rich.console import Console
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.alerts import AreaIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
-from ihanoi_core.simulation.alerts import issue_demo_alert
+from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_demo_alert
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
@@ -55,9 +56,13 @@ def seed_demo(
                     dossiers_per_day=6, surveys=2, answers_per_survey=40,
                     progress=lambda days_done: bar.update(task, completed=days_done),
                 )  # fmt: skip
-            # And one in force now: it expires six hours after the demo ends.
-            active = issue_demo_alert(app, key=f"demo-{seed}-flood-now", wards=("HOAN_KIEM", "CUA_NAM"))
-            console.print(f"Alerts: {active} in force, {expired} expired (GET /public/alerts).")
+            # And one in force now, drawn round the old quarter: it expires six hours after the demo ends.
+            area = AreaIn(description="Khu phố cổ và hồ Hoàn Kiếm", polygon=OLD_QUARTER)
+            active = issue_demo_alert(app, key=f"demo-{seed}-flood-old-quarter", area=area)
+            rejected = reject_demo_alert(app, key=f"demo-{seed}-storm-rejected")
+            console.print(
+                f"Alerts: {active} in force (on /map), {expired} expired (GET /public/alerts), {rejected} rejected."
+            )
             read_side.catch_up()
         finally:
             read_side.close()
@@ -108,4 +113,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     # No token: the public statistics of the last 30 days (about 300 reports, so
     # most agencies and wards pass the minimum volume) and their CSV.
     print(f"  curl -s '{base_url}/public/stats?group_by=ward'")
-    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'\n")
+    print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'")
+    # The deadline figures per official (leaders only) and the published monthly ranking (issue #16).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
+    print(f"  curl -s '{base_url}/public/ranking'\n")

@@ -248,15 +248,18 @@ def test_ihanoi_alerts_import_drafts_from_a_file_or_url_and_refuses_hostile_xml(
     documents.update({"/ok.xml": UPSTREAM, "/bomb.xml": BILLION_LAUGHS, "/big.xml": UPSTREAM + b" " * 5000})
     leader = people["leader"]
 
-    # Step: from a file and from the loopback URL: two drafts of SXD, for Cầu Giấy.
+    # Step: from a file and from the loopback URL: the same message is one draft of SXD, for Cầu Giấy.
     path = tmp_path / "upstream.xml"
     path.write_bytes(UPSTREAM)
+    codes = set()
     for source in (str(path), f"{base}/ok.xml"):
         done = ihanoi(live_server, "alerts", "import", source, "--agency", "SXD", "--json")
         assert done.returncode == 0, done.stderr
         code = json.loads(done.stdout)["code"]
+        codes.add(code)
         draft = ok(leader.get(f"/api/v1/alerts/{code}"))
         assert (draft["status"], draft["content"]["areas"][0]["wards"]) == ("draft", ["CAU_GIAY"])
+    assert len(codes) == 1
 
     # Step: hostile, oversized, missing and non-CAP sources are refused with exit 1 and nothing stored.
     bomb = tmp_path / "bomb.xml"
@@ -282,3 +285,45 @@ def log_head(server: LiveServer) -> int:
         return app.recorder.max_notification_id() or 0
     finally:
         app.close()
+
+
+def upstream_message(identifier: str, msg_type: str, references: str) -> bytes:
+    """An upstream Update (with its content) or Cancel naming ``references``."""
+    message = UPSTREAM.replace(b"<identifier>NCHMF-1<", f"<identifier>{identifier}<".encode())
+    message = message.replace(b"<msgType>Alert<", f"<msgType>{msg_type}<".encode())
+    message = message.replace(
+        b"<scope>Public</scope>", f"<scope>Public</scope><references>{references}</references>".encode()
+    )
+    if msg_type == "Cancel":
+        message = message[: message.index(b"<info>")] + b"</alert>"
+    return message
+
+
+def test_a_leader_rejects_over_http_and_an_imported_drafts_upstream_cancel_rejects_it(
+    live_server: LiveServer, people: dict[str, httpx.Client], tmp_path: Path
+) -> None:
+    officer, leader = people["officer"], people["leader"]
+    # Step: the officer may not reject; a rejection needs a reason (422); the leader rejects with one.
+    code = ok(officer.post("/api/v1/alerts", json={"template": "bao", "areas": [{"wards": ["TAY_HO"]}]}), 201)["code"]
+    assert officer.post(f"/api/v1/alerts/{code}/reject", json={"reason": "Không."}).status_code == 403
+    missing = leader.post(f"/api/v1/alerts/{code}/reject", json={})
+    assert missing.status_code == 422
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    rejected = ok(leader.post(f"/api/v1/alerts/{code}/reject", json={"reason": "Bão đã đổi hướng."}))
+    assert rejected["status"] == "rejected"
+    assert ok(officer.get(f"/api/v1/alerts/{code}"))["rejection_reason"] == "Bão đã đổi hướng."
+    assert leader.post(f"/api/v1/alerts/{code}/approve").status_code == 409
+    revised = ok(officer.post(f"/api/v1/alerts/{code}/revise", json={"areas": [{"wards": ["BA_DINH"]}]}))
+    assert revised["status"] == "draft"
+
+    # Step: ``ihanoi alerts import`` of an upstream Alert drafts it; its Cancel rejects the draft (never
+    # issued). (Updates, repeats and unknown references: tests/integration/test_alert_review.py.)
+    first = "nchmf.gov.vn,NCHMF-1,2026-07-15T09:00:00+07:00"
+    said = []
+    for name, body in (("alert", UPSTREAM), ("cancel", upstream_message("NCHMF-3", "Cancel", first))):
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(body)
+        done = ihanoi(live_server, "alerts", "import", str(path), "--agency", "SXD", "--json")
+        assert done.returncode == 0, done.stderr
+        said.append(json.loads(done.stdout)["status"])
+    assert said == ["draft", "rejected"]

@@ -370,3 +370,79 @@ def test_the_pages_need_no_token_and_allow_only_their_own_resources(
         assert anonymous.get("/dashboard/static/dashboard.css").headers["content-type"].startswith("text/css")
         assert anonymous.get("/dashboard/static/secrets.txt").status_code == 404
         assert anonymous.get("/dashboard/cases/%3Cscript%3E").status_code == 404
+
+
+def test_a_leader_sees_the_figures_of_each_official_and_the_long_delayed_list_an_officer_does_not(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: WebDriver
+) -> None:
+    # Hand count of the scenario (tests/e2e/conftest.py): officer-hk resolved A
+    # on time and D late: 1, 1, 50,0 %; B (acknowledged, nobody assigned) and C
+    # (never acknowledged) are overdue now, held by nobody; no watcher ran, so
+    # nothing was missed or escalated.
+    server, seeded = seeded_page_server
+    browser.get(server.base_url + "/dashboard")
+    browser.delete_all_cookies()
+    sign_in(browser, server, server.token(Role.LEADER, "leader-hk-figures", seeded.agency))
+    wait_for_state(browser, "ready")
+    wait_until(browser, lambda d: d.find_element(By.ID, "accountability-section").is_displayed(), "no figures")
+
+    def row(official: str) -> dict[str, str]:
+        found = browser.find_element(By.CSS_SELECTOR, f'#accountability tr[data-official="{official}"]')
+        cells = found.find_elements(By.TAG_NAME, "td")
+        return {"name": cells[0].text, **{c.get_attribute("data-figure") or "": c.text for c in cells[1:]}}
+
+    assert row("") == {
+        "name": "Cả cơ quan", "missed": "0", "escalations_caused": "0", "resolved_on_time": "1",
+        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "2",
+    }  # fmt: skip
+    assert row("officer-hk") == {
+        "name": "officer-hk", "missed": "0", "escalations_caused": "0", "resolved_on_time": "1",
+        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "0",
+    }  # fmt: skip
+    assert row("(unassigned)") == {
+        "name": "(chưa phân công)", "missed": "0", "escalations_caused": "0", "resolved_on_time": "0",
+        "resolved_late": "0", "on_time_rate": "—", "overdue_now": "2",
+    }  # fmt: skip
+
+    # Step: the long-delayed list is the API's (beyond 5 working days, oldest first).
+    with server.client(Role.LEADER, "leader-hk-figures", seeded.agency) as leader:
+        expected = [item["code"] for item in leader.get("/api/v1/accountability").json()["long_delayed"]]
+    links = browser.find_elements(By.CSS_SELECTOR, "#long-delayed a")
+    assert [link.text for link in links] == expected
+    assert set(expected) <= {seeded.codes[seeded.overdue_urgent], seeded.codes[seeded.unacknowledged]}
+    assert browser.find_element(By.ID, "long-delayed-empty").is_displayed() == (expected == [])
+
+    # Step: an officer of the agency gets the dashboard but not the figures.
+    browser.find_element(By.ID, "logout").click()
+    wait_for_state(browser, "login")
+    sign_in(browser, server, server.token(Role.OFFICER, "officer-hk", seeded.agency))
+    wait_for_state(browser, "ready")
+    assert browser.find_element(By.ID, "accountability-section").is_displayed() is False
+
+
+def test_the_leaders_page_shows_the_published_ranking_of_the_last_complete_month(
+    seeded_page_server: tuple[LiveServer, Seeded], browser: WebDriver
+) -> None:
+    # The page shows what GET /public/ranking publishes (its default month), in its order.
+    server, seeded = seeded_page_server
+    browser.get(server.base_url + "/dashboard")
+    browser.delete_all_cookies()
+    sign_in(browser, server, server.token(Role.LEADER, "leader-hk-ranking", seeded.agency))
+    wait_for_state(browser, "ready")
+    wait_until(browser, lambda d: d.find_element(By.ID, "ranking-section").is_displayed(), "no ranking")
+    published = httpx.get(f"{server.base_url}/public/ranking").json()
+    month = browser.find_element(By.ID, "ranking-month").text
+    assert month == f"{published['month'][5:7]}/{published['month'][:4]}"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")
+    assert [row.get_attribute("data-agency") for row in rows] == [a["agency"] for a in published["agencies"]]
+    for row, agency in zip(rows, published["agencies"], strict=True):
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        if agency["withheld"]:
+            assert (cells[0], cells[2]) == ("—", "dưới mức tối thiểu")
+        else:
+            assert (cells[0], cells[2], cells[3]) == (
+                str(agency["rank"]),
+                str(agency["finished"]),
+                shown("on_time_rate", agency["on_time_rate"], ",") + " %",
+            )
+    assert browser.find_element(By.ID, "ranking-empty").is_displayed() == (published["agencies"] == [])

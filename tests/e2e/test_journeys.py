@@ -267,7 +267,11 @@ def test_a_dossier_goes_from_submission_through_supplement_payment_and_apology_t
     # Step: the result is ready, handed over, and the citizen rates it — once.
     ready = act(people.officer, f"{case}/mark-result-ready", {"note": "Mời nhận Giấy chứng nhận kết hôn."})
     assert my_case(people.citizen, ready)["status"] == "result_ready"
-    act(people.officer, f"{case}/return-result")
+    # An apologised dossier missed its appointment: handing the result over
+    # needs a late explanation (giải trình, issue #16), which the citizen reads.
+    assert "late_explanation" in problem(people.officer.post(f"{case}/return-result", json={}), 422)["errors"]
+    act(people.officer, f"{case}/return-result", {"late_explanation": "Chờ xác minh nơi cư trú"})
+    assert ok(people.citizen.get(case))["late_explanation"] == "Chờ xác minh nơi cư trú"
     rated = act(people.citizen, f"{case}/rate", {"stars": 5, "comment": "Nhanh, chu đáo."})
     assert my_case(people.citizen, rated)["status"] == "result_returned"
     assert ok(people.citizen.get(case))["rating"] == 5

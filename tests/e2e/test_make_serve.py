@@ -35,7 +35,10 @@ def test_the_demo_prints_curl_lines_for_the_port_the_server_will_use(tmp_path: P
     curl = [line for line in done.stdout.splitlines() if line.strip().startswith("curl ")]
     # Step: one line with the citizen's token, and the public statistics, which need none.
     assert curl[0].endswith(" http://127.0.0.1:8081/api/v1/me/cases"), done.stdout
-    assert [line.split("'")[1] for line in curl[1:]] == [
+    # Then a leader's deadline figures, with the leader's token, and the published ranking.
+    assert curl[3].endswith(" http://127.0.0.1:8081/api/v1/accountability"), done.stdout
+    assert [line.split("'")[1] for line in (*curl[1:3], curl[4])] == [
         "http://127.0.0.1:8081/public/stats?group_by=ward",
         "http://127.0.0.1:8081/public/stats.csv?group_by=agency",
+        "http://127.0.0.1:8081/public/ranking",
     ]

@@ -4,7 +4,9 @@ by Selenium against the real server.
 
 The server's tile URL points at a loopback port nobody listens on, as on a
 network where the tile server cannot be reached: the page must still draw
-every report (clustered), filter them, and say the basemap is missing. The
+every report (clustered), filter them, say the basemap is missing, and draw
+the alerts in force — a polygon, a circle, a ward's centre — with their
+headline and severity in the page's language, escaped. The
 browser's own network log (Chrome's performance log, CDP ``Network`` events)
 lists every request the page made: none may leave this server except for the
 configured tile URL.
@@ -66,8 +68,43 @@ def map_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveS
         assert rejected.status_code == 200, rejected.text
     feed = httpx.get(f"{server.base_url}/public/reports.geojson", params={"position": rejected.json()["position"]})
     assert feed.json()["numberReturned"] == len(REPORTS)
-    yield server, tiles, codes
+    alerts = issue_alerts(server)
+    assert len(httpx.get(f"{server.base_url}/public/alerts", params={"position": alerts[-1][1]}).json()["items"]) == 2
+    yield server, tiles, [*codes, *(code for code, _ in alerts)]
     stop_server(server)
+
+
+# The old quarter (round Hoàn Kiếm's and Cửa Nam's centres), and a headline with markup that must stay text.
+OLD_QUARTER = [[21.020, 105.840], [21.033, 105.840], [21.033, 105.860], [21.020, 105.860], [21.020, 105.840]]
+HEADLINE_VI = "Ngập <b>sâu</b> phố cổ"
+HEADLINE_EN = "Deep <b>flooding</b> in the Old Quarter"
+
+
+def issue_alerts(server: LiveServer) -> list[tuple[str, int]]:
+    """Two alerts in force: a severe flood drawn as a polygon and a circle, a moderate cold spell for Ba Đình."""
+    texts = [
+        {"language": "vi-VN", "event": "Ngập úng", "headline": HEADLINE_VI, "description": "Nước sâu 40 cm."},
+        {"language": "en-US", "event": "Flooding", "headline": HEADLINE_EN, "description": "40 cm deep."},
+    ]
+    shapes = {"polygon": OLD_QUARTER, "circles": [{"latitude": 21.0, "longitude": 105.85, "radius_km": 0.8}]}
+    drafts = [
+        {"template": "ngap_ung", "severity": "Severe", "texts": texts, "areas": [shapes]},
+        {"template": "ret_dam", "areas": [{"wards": ["BA_DINH"]}]},
+    ]
+    issued = []
+    with (
+        server.client(Role.OFFICER, "officer-sxd", "SXD") as officer,
+        server.client(Role.LEADER, "leader-sxd", "SXD") as leader,
+    ):
+        for body in drafts:
+            drafted = officer.post("/api/v1/alerts", json=body)
+            assert drafted.status_code == 201, drafted.text
+            code = drafted.json()["code"]
+            assert leader.post(f"/api/v1/alerts/{code}/approve").status_code == 200
+            done = officer.post(f"/api/v1/alerts/{code}/issue")
+            assert done.status_code == 200, done.text
+            issued.append((code, done.json()["position"]))
+    return issued
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +177,7 @@ def test_the_map_shows_every_report_clustered_without_a_basemap_and_filters_them
     wait_until(browser, lambda d: markers_drawn(d) == len(REPORTS), "the markers were not drawn")
     assert browser.find_elements(By.CSS_SELECTOR, ".marker-cluster"), "nearby reports should be clustered"
     listed = {item.get_attribute("data-code") for item in browser.find_elements(By.CSS_SELECTOR, "#list li")}
-    assert listed == set(codes)
+    assert listed == set(codes[: len(REPORTS)])
 
     # Step: the count is what the API gives for the page's own query.
     query = body_attribute(browser, "data-query")
@@ -153,7 +190,7 @@ def test_the_map_shows_every_report_clustered_without_a_basemap_and_filters_them
     Select(browser.find_element(By.ID, "status")).select_by_value("closed")
     wait_for_count(browser, 1)
     assert [item.get_attribute("data-code") for item in browser.find_elements(By.CSS_SELECTOR, "#list li")] == [
-        codes[-1]
+        codes[len(REPORTS) - 1]
     ]
     Select(browser.find_element(By.ID, "status")).select_by_value("open")
     wait_for_count(browser, len(REPORTS) - 1)
@@ -198,3 +235,42 @@ def test_the_page_speaks_english_and_its_policy_allows_images_only_from_itself_a
     assert "script-src 'self'" in policy
     assert httpx.get(f"{server.base_url}/map/static/leaflet.js").status_code == 200
     assert httpx.get(f"{server.base_url}/map/static/../routes.py").status_code == 404
+
+
+def alert_items(driver: WebDriver) -> dict[str, str]:
+    return {
+        item.get_attribute("data-code") or "": item.text
+        for item in driver.find_elements(By.CSS_SELECTOR, "#alert-list li")
+    }
+
+
+def test_the_map_draws_the_alerts_in_force_with_headline_and_severity_without_a_basemap(
+    map_server: tuple[LiveServer, str, list[str]], browser: webdriver.Chrome
+) -> None:
+    server, _, codes = map_server
+    flood, cold = codes[-2:]
+    # Step: with the tiles failing, the two alerts are listed and drawn: the flood's polygon and circle,
+    # the cold spell's dashed circle round Ba Đình's centre.
+    browser.get(f"{server.base_url}/map")
+    wait_until(browser, lambda d: body_attribute(d, "data-alerts") == "ready", "the alerts were not loaded")
+    wait_until(browser, lambda d: body_attribute(d, "data-basemap") == "failed", "the failed basemap was not noticed")
+    assert browser.find_element(By.ID, "alerts").get_attribute("data-count") == "2"
+    drawn = browser.find_elements(By.CSS_SELECTOR, "path.alert-area")
+    assert sorted(path.get_attribute("data-code") or "" for path in drawn) == sorted([flood, flood, cold])
+    assert {
+        path.get_attribute("data-code") for path in browser.find_elements(By.CSS_SELECTOR, "path.alert-Severe")
+    } == {flood}
+    # Step: the headline is text, markup and all (escaped), with the severity in Vietnamese.
+    items = alert_items(browser)
+    assert items[flood].startswith(f"Nguy hiểm {HEADLINE_VI} — ")
+    assert browser.find_elements(By.CSS_SELECTOR, "#alert-list b, .leaflet-pane b") == []
+    # Step: a shape's popup names the alert; in English the headline and severity are English.
+    browser.execute_script(
+        "var p = document.querySelector('path.alert-Severe');"
+        " if (p) { p.dispatchEvent(new MouseEvent('click', {bubbles: true})); }"
+    )
+    wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".alert-popup h3"), "no alert popup opened")
+    assert browser.find_element(By.CSS_SELECTOR, ".alert-popup h3").get_attribute("textContent") == HEADLINE_VI
+    browser.get(f"{server.base_url}/map?lang=en")
+    wait_until(browser, lambda d: body_attribute(d, "data-alerts") == "ready", "the alerts were not loaded")
+    assert alert_items(browser)[flood].startswith(f"Severe {HEADLINE_EN} — ")

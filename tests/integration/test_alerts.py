@@ -155,7 +155,8 @@ def test_every_message_of_an_update_and_cancel_chain_is_valid_cap_and_reads_back
         seen.append(f"hanoi.gov.vn:SXD,{identifier},{parsed['cap_sent']}")
         assert [str(info["cap_language"]) for info in parsed["cap_info"]] == ["vi-VN", "en-US"]
         wards = [str(g["value"]) for area in parsed["cap_info"][0]["cap_area"] for g in area["geocodes"]]
-        assert wards == (["HOAN_KIEM", "BA_DINH"] if number == 0 else ["HOAN_KIEM"])
+        # The first area's circle also covers Cửa Nam's centre; the updates name Hoàn Kiếm alone.
+        assert wards == (["HOAN_KIEM", "BA_DINH", "CUA_NAM"] if number == 0 else ["HOAN_KIEM"])
     assert str(parse_with_capparselib(documents[2])["cap_info"][0]["cap_severity"]) == "Extreme"
     assert root.findtext(f"{CAP}note") == "Nước đã rút hết."
     first_area = parse_with_capparselib(documents[0])["cap_info"][0]["cap_area"][0]
@@ -215,7 +216,8 @@ def test_public_alerts_built_in_batches_equal_a_rebuild_from_zero(
     app.handle(LEADER, CancelAlert(case=first, reason="Hết ngập."))
     projector.catch_up()
     incremental = alerts.rows()
-    assert len(incremental) == 2 + 3 + 4  # alerts, ward rows, messages
+    # Alerts, ward rows (each alert's circle also covers Cửa Nam's centre, its polygon Hoàn Kiếm's), messages.
+    assert len(incremental) == 2 + 3 + 3 + 4
 
     projector.reset()
     assert alerts.rows() == []
@@ -304,7 +306,9 @@ def test_an_upstream_cap_message_becomes_a_draft_for_approval(
     assert (draft["status"], draft["kind"], draft["agency"]) == ("draft", "alert", "SXD")
     assert draft["source"].identifier == "NCHMF-2026-07-15-001"
     content = draft["content"]
-    assert [area.wards for area in content.areas] == [("BA_DINH", "DONG_DA"), ("DONG_DA",)]
+    # The first area's polygon adds the wards whose centre it covers.
+    covered = ("HOAN_KIEM", "CUA_NAM", "HAI_BA_TRUNG", "VINH_TUY", "BACH_MAI", "KIM_LIEN")
+    assert [area.wards for area in content.areas] == [("BA_DINH", "DONG_DA", *covered), ("DONG_DA",)]
     assert [text.language for text in content.texts] == ["vi-VN", "en-US"]
     assert str(content.severity) == "Severe"
     # Step: any leader of the agency approves it (the import wrote it), then it is issued as our own message.

@@ -29,7 +29,7 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn, LocationIn
 from ihanoi_core.domain.values import Principal, Priority, Role
-from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
+from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, ValidationError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
@@ -110,14 +110,29 @@ def test_across_a_weekend_each_threshold_fires_once_at_its_minute(
     assert fired_at(watcher, clock, hanoi(2026, 12, 8, 13, 59)) == []
     assert fired_at(watcher, clock, hanoi(2026, 12, 8, 14)) == [("escalation", hanoi(2026, 12, 8, 14))]
 
+    # Step: the city (UBND_TP) is now a co-owner with its own deadline of 5
+    # working days (40 office hours) from Tuesday 12-08 14:00: Tuesday 3 h,
+    # Wednesday to Friday 24 h, Monday 12-14 8 h (35 h), Tuesday 12-15 4 h +
+    # 1 h → due Tuesday 12-15 14:00. 75 % = 30 h → Monday 12-14 11:00; last
+    # hour = 39 h → the Tuesday 12:00 close. Its reminders and miss fire for
+    # the city; it escalates no further (it is the city's People's Committee).
+    assert fired_at(watcher, clock, hanoi(2026, 12, 14, 10, 59)) == []
+    assert fired_at(watcher, clock, hanoi(2026, 12, 14, 11)) == [("reminder_share", hanoi(2026, 12, 14, 11))]
+    assert fired_at(watcher, clock, hanoi(2026, 12, 15, 12)) == [("reminder_last_hour", hanoi(2026, 12, 15, 12))]
+    assert fired_at(watcher, clock, hanoi(2026, 12, 15, 13, 59)) == []
+    assert fired_at(watcher, clock, hanoi(2026, 12, 15, 14)) == [("missed", hanoi(2026, 12, 15, 14))]
+
     # Step: later rounds fire nothing more; the case recorded each fact once,
     # the miss with who held it, the escalation to the level above (UBND_TP).
-    assert fired_at(watcher, clock, hanoi(2026, 12, 20, 9)) == []
+    assert fired_at(watcher, clock, hanoi(2026, 12, 31, 9)) == []
     assert watch_events(app, case_id) == [
         ("DeadlineReminded", "reminder_share"),
         ("DeadlineReminded", "reminder_last_hour"),
         ("DeadlineMissed", "UBND_HOAN_KIEM"),
         ("EscalatedForOverdue", "UBND_TP"),
+        ("DeadlineReminded", "reminder_share"),
+        ("DeadlineReminded", "reminder_last_hour"),
+        ("DeadlineMissed", "UBND_TP"),
     ]
 
     # Step: the city's staff now see the case (a co-owner); the case stays one case.
@@ -253,9 +268,9 @@ def test_resolving_a_late_report_needs_a_late_explanation_shown_to_the_citizen(
 
     # Step: resolving on Tuesday 12-08 without an explanation is refused; nothing is stored.
     clock.set(hanoi(2026, 12, 8, 9))
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         app.handle(officer, ResolveReport(case=case_id, answer="Đã vá"))
-    assert refused.value.rule == "late_explanation"
+    assert list(refused.value.errors) == ["late_explanation"]
 
     # Step: with one it is resolved, and the citizen reads the explanation.
     app.handle(officer, ResolveReport(case=case_id, answer="Đã vá", late_explanation="Chờ nhựa đường"))
@@ -307,7 +322,9 @@ def test_two_watchers_racing_on_postgresql_record_each_threshold_once(
             "EscalatedForOverdue",
         ]
     read_side.catch_up()
-    assert all(row["next_at"] is None for row in read_side.model(DeadlineClocksModel).all())
+    rows = read_side.model(DeadlineClocksModel).all()
+    assert all(row["next_at"] is None for row in rows if row["track"] == "main")
+    assert sorted(row["agency"] for row in rows if row["track"] == "escalated") == ["UBND_TP"] * 12
 
 
 def test_accountability_figures_are_those_counted_by_hand_and_only_for_leaders_and_auditors(

@@ -114,7 +114,7 @@ def write_every_dossier_event(app: Ihanoi, clock: FakeClock, citizen: Principal)
     clock.set(at(2027, 1, 11, 9))
     app.handle(leader, ApologizeForDossierDelay(case=done, reason="Cần xác minh thêm", new_due=at(2027, 1, 13, 17)))
     app.handle(officer, MarkDossierResultReady(case=done, note="Đã cấp giấy chứng nhận"))
-    app.handle(officer, ReturnDossierResult(case=done))
+    app.handle(officer, ReturnDossierResult(case=done, late_explanation="Cần xác minh thêm"))
     app.handle(citizen, RateDossier(case=done, stars=4, comment=None))
     # Step: one dossier rejected at receipt, one withdrawn by the applicant.
     rejected = submit(app, citizen)

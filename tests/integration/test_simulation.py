@@ -196,25 +196,6 @@ def test_running_the_same_seed_again_on_the_same_store_adds_nothing(tmp_path: Pa
     assert second.last_position == first.last_position
 
 
-def test_five_thousand_events_take_well_under_thirty_seconds_in_memory() -> None:
-    clock = SimulatedClock(MONDAY)
-    app = memory_app(clock)
-    summary = simulate(
-        app,
-        clock,
-        seed=SEED,
-        days=10,
-        reports_per_day=60,
-        complaints_per_day=10,
-        dossiers_per_day=45,
-        surveys=2,
-        answers_per_survey=50,
-    )
-    assert summary.errors == 0, summary.error_messages
-    assert summary.events >= 5000
-    assert summary.elapsed_seconds < 30
-
-
 def test_progress_is_reported_after_each_simulated_day() -> None:
     clock = SimulatedClock(MONDAY)
     days: list[int] = []

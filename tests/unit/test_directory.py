@@ -613,3 +613,13 @@ def test_every_sample_ward_has_a_centre_inside_hanoi() -> None:
         latitude, longitude = ward.centre
         assert 20.5 < latitude < 21.4
         assert 105.2 < longitude < 106.1
+
+
+def test_the_top_of_the_escalation_chain_is_an_agency_of_the_directory(tmp_path: Path, hanoi: Directory) -> None:
+    assert hanoi.deadline_watch.city_committee == "UBND_TP"
+    unknown = BASE + '\n[deadline_watch]\ncity_committee = "UBND_NOWHERE"\n'
+    error = load_error(tmp_path, unknown)
+    assert (error.key, error.problem) == ("deadline_watch.city_committee", "unknown agency 'UBND_NOWHERE'")
+    path = tmp_path / "no_top.toml"
+    path.write_text(BASE, encoding="utf-8")
+    assert load_directory(path).deadline_watch.city_committee is None

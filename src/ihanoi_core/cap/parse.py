@@ -2,7 +2,9 @@
 
 The hydro-meteorological service, a ward's loudspeaker system or another
 city publishes CAP; ``ihanoi alerts import`` turns one message into a
-``DraftAlert`` for a leader to approve — never into an issued alert.
+``DraftAlert`` for a leader to approve — never into an issued alert — or,
+for an ``Update`` or ``Cancel``, into the change of the alert imported from
+the message its ``references`` name (``read_upstream``, ``cap.fetch``).
 
 The XML is untrusted, so it is parsed with ``defusedxml`` and any document
 type declaration is refused outright: no entity can expand (billion laughs),
@@ -16,8 +18,10 @@ What is taken: the ``<info>`` in Vietnamese (``vi``/``vi-VN``, required) and
 the one in English if any; CAP category, urgency, severity, certainty and
 response type from the Vietnamese one; onset and expires; the areas, each
 with the wards it names by ``ihanoi:ward`` geocode or whose name is its
-``areaDesc``, its polygons' first ring and its circles. The upstream
-``sender``, ``identifier`` and ``sent`` become the draft's source.
+``areaDesc``, its polygons' first ring and its circles (an area naming no
+ward is kept when its polygon or a circle covers a ward's centre: the
+handler adds those wards). The upstream ``sender``, ``identifier`` and
+``sent`` become the draft's source. A ``Cancel`` needs no ``<info>``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import defusedxml.ElementTree as SafeET
@@ -49,7 +54,8 @@ from ihanoi_core.errors import ValidationError
 
 MAX_CAP_BYTES = 1024 * 1024
 CAP_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d")
-IMPORTED_TYPES = ("Alert", "Update")
+IMPORTED_TYPES = ("Alert", "Update", "Cancel")
+MAX_REFERENCES = 100
 
 
 class CapRefusedError(ValidationError):
@@ -123,22 +129,64 @@ def _language(info: ET.Element) -> str | None:
     return None
 
 
-def draft_from_cap(data: bytes, *, wards: Mapping[str, str], extra_wards: Iterable[str] = ()) -> DraftAlert:
-    """The draft a CAP 1.2 document asks for. ``wards`` maps each ward code of
-    the directory to its name (``areaDesc`` may name a ward); ``extra_wards``
-    are added to every area (the importer names them when the upstream
-    message uses codes of its own). ``CapRefusedError`` when refused."""
+@dataclass(frozen=True, slots=True)
+class UpstreamMessage:
+    """One upstream CAP message as read: its type, who sent it, the messages
+    it references (``sender,identifier,sent`` each), the ``note`` (a Cancel's
+    reason) and, for an Alert or Update, the content as a draft."""
+
+    msg_type: str
+    source: SourceIn
+    references: tuple[str, ...]
+    note: str
+    draft: DraftAlert | None
+
+    @property
+    def reference(self) -> str:
+        """How a later message names this one (CAP ``references``)."""
+        return f"{self.source.sender},{self.source.identifier},{self.source.sent}"
+
+
+def read_upstream(data: bytes, *, wards: Mapping[str, str], extra_wards: Iterable[str] = ()) -> UpstreamMessage:
+    """The upstream message a CAP 1.2 document is. ``wards`` maps each ward
+    code of the directory to its name (``areaDesc`` may name a ward);
+    ``extra_wards`` are added to every area (the importer names them when the
+    upstream message uses codes of its own). An Update or Cancel must
+    reference at least one earlier message. ``CapRefusedError`` when refused."""
     alert = parse_cap(data)
     status, msg_type = _required(alert, "status", ""), _required(alert, "msgType", "")
     if status != "Actual":
         raise CapRefusedError({"status": f"{status[:20]!r}: only Actual messages become public warnings"})
     if msg_type not in IMPORTED_TYPES:
-        raise CapRefusedError({"msgType": f"{msg_type[:20]!r}: only Alert and Update messages are drafted"})
-    source = SourceIn(
-        sender=_required(alert, "sender", ""),
-        identifier=_required(alert, "identifier", ""),
-        sent=_required(alert, "sent", ""),
-    )
+        raise CapRefusedError({"msgType": f"{msg_type[:20]!r}: only Alert, Update and Cancel messages are imported"})
+    try:
+        source = SourceIn(
+            sender=_required(alert, "sender", ""),
+            identifier=_required(alert, "identifier", ""),
+            sent=_required(alert, "sent", ""),
+        )
+        source = msgspec.convert(msgspec.to_builtins(source), SourceIn)
+    except msgspec.ValidationError as error:
+        raise CapRefusedError({"cap": f"sender, identifier or sent: {error}"}) from None
+    references = tuple((_text(alert, "references") or "").split())
+    if msg_type != "Alert" and not references:
+        raise CapRefusedError({"references": f"a {msg_type} must name the message it updates or cancels"})
+    if len(references) > MAX_REFERENCES or any(len(reference.split(",")) != 3 for reference in references):
+        raise CapRefusedError({"references": "must be at most 100 'sender,identifier,sent' triples"})
+    note = (_text(alert, "note") or "")[:1000]
+    draft = None if msg_type == "Cancel" else _draft(alert, source, wards, extra_wards)
+    return UpstreamMessage(msg_type, source, references, note, draft)
+
+
+def draft_from_cap(data: bytes, *, wards: Mapping[str, str], extra_wards: Iterable[str] = ()) -> DraftAlert:
+    """The draft a CAP 1.2 ``Alert`` message asks for (``read_upstream``)."""
+    message = read_upstream(data, wards=wards, extra_wards=extra_wards)
+    if message.draft is None or message.msg_type != "Alert":
+        raise CapRefusedError({"msgType": f"{message.msg_type!r}: only an Alert message is drafted anew"})
+    return message.draft
+
+
+def _draft(alert: ET.Element, source: SourceIn, wards: Mapping[str, str], extra_wards: Iterable[str]) -> DraftAlert:
     infos = {language: info for info in alert.findall(_q("info")) if (language := _language(info)) is not None}
     main = infos.get(VIETNAMESE)
     if main is None:
@@ -206,10 +254,10 @@ def _area(area: ET.Element, wards: Mapping[str, str], names: Mapping[str, str], 
         raise CapRefusedError({"area.geocode": f"unknown ward {unknown[0][:40]!r}"})
     by_name = [names[part.strip().casefold()] for part in description.split(",") if part.strip().casefold() in names]
     found = tuple(dict.fromkeys([*named, *by_name, *extra]))
-    if not found:
-        raise CapRefusedError({"area": f"{description[:80]!r} names no ward of the directory: name them with --ward"})
     polygons = [_polygon(text) for polygon in area.findall(_q("polygon")) if (text := polygon.text)]
     circles = tuple(_circle(text) for circle in area.findall(_q("circle")) if (text := circle.text))
+    if not found and not polygons and not circles:
+        raise CapRefusedError({"area": f"{description[:80]!r} names no ward of the directory: name them with --ward"})
     return AreaIn(wards=found, description=description[:200], polygon=polygons[0] if polygons else (), circles=circles)
 
 

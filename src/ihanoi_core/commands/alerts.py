@@ -2,9 +2,12 @@
 
 Staff of the issuing agency draft an alert (``DraftAlert``), from a directory
 template or from scratch; a leader of that agency other than its author
-approves it; staff issue it (CAP ``Alert``); staff revise an issued alert and
-a leader approves the revision before it is issued again (CAP ``Update``); a
-leader cancels it (CAP ``Cancel``). The statuses each step is valid from are
+approves it, or rejects it with a reason (``RejectAlert``: back to its author
+to revise and submit again); staff issue it (CAP ``Alert``); staff revise an
+issued alert and a leader approves the revision before it is issued again
+(CAP ``Update``); a leader cancels it (CAP ``Cancel``). ``FollowUpstream``
+applies an upstream authority's CAP Update or Cancel to the alert imported
+from its first message (``ihanoi alerts import``; the system only). The statuses each step is valid from are
 ``Alert.TRANSITIONS``.
 
 ``DraftAlert`` and ``ReviseAlert`` take the same content fields, each
@@ -18,10 +21,11 @@ polygon or circles (WGS 84).
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
+from uuid import UUID
 
 from msgspec import Meta
 
-from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.commands.values import AwareDatetime, Code, Input, Text, Url
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import (
@@ -73,9 +77,10 @@ class CircleIn(Input, frozen=True):
 class AreaIn(Input, frozen=True):
     """One area: its wards (directory codes), an optional description (else
     the ward names), an optional closed polygon of [latitude, longitude]
-    points and optional circles."""
+    points and optional circles. The wards whose centre the polygon or a
+    circle covers are added to those named; an area needs at least one."""
 
-    wards: Annotated[tuple[Code, ...], Meta(min_length=1, max_length=200)]
+    wards: Annotated[tuple[Code, ...], Meta(max_length=200)] = ()
     description: Annotated[str, Meta(max_length=200)] = ""
     polygon: Annotated[tuple[tuple[Latitude, Longitude], ...], Meta(max_length=500)] = ()
     circles: Annotated[tuple[CircleIn, ...], Meta(max_length=20)] = ()
@@ -160,6 +165,15 @@ class ApproveAlert(AlertCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = LEADER
 
 
+class RejectAlert(AlertCommand, frozen=True, kw_only=True):
+    """Send back what awaits approval or issue, with a reason for its author:
+    nothing is published; the author revises it and it awaits approval again."""
+
+    name: ClassVar[str] = "reject"
+    roles: ClassVar[frozenset[Role]] = LEADER
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
 class IssueAlert(AlertCommand, frozen=True, kw_only=True):
     """Publish the approved content as a CAP message: Alert the first time, Update after."""
 
@@ -172,3 +186,30 @@ class CancelAlert(AlertCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "cancel"
     roles: ClassVar[frozenset[Role]] = LEADER
     reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class FollowUpstream(Command, frozen=True, kw_only=True):
+    """Apply an upstream CAP ``Update`` or ``Cancel`` (``source``) to the alert
+    imported from the message it references: an Update revises it (the
+    content it gives replaces the alert's; a leader approves it before it is
+    issued), a Cancel cancels it at once if it was issued (``note`` is the
+    reason) and rejects it if not. Only ``ihanoi alerts import`` issues it,
+    as the SYSTEM principal; it has no HTTP route. The same upstream message
+    applied again changes nothing."""
+
+    name: ClassVar[str] = "follow-upstream"
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
+    case: UUID
+    msg_type: Literal["Update", "Cancel"]
+    source: SourceIn
+    note: Annotated[str, Meta(max_length=1000)] = ""
+    areas: Areas = ()
+    category: CapCategory | None = None
+    urgency: Urgency | None = None
+    severity: Severity | None = None
+    certainty: Certainty | None = None
+    response_type: ResponseType | None = None
+    onset: AwareDatetime | None = None
+    expires: AwareDatetime | None = None
+    texts: Texts = ()
+    web: Url | None = None

@@ -183,6 +183,8 @@ class DecideComplaint(GrievanceCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = LEADER
     kinds: ClassVar[tuple[str, ...]] = (Complaint.kind,)
     decision: LongText
+    # Required past the resolve deadline (giải trình, issue #16): 422 without it.
+    late_explanation: Text | None = None
 
 
 class ConcludeDenunciation(GrievanceCommand, frozen=True, kw_only=True):
@@ -192,6 +194,8 @@ class ConcludeDenunciation(GrievanceCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = LEADER
     kinds: ClassVar[tuple[str, ...]] = (Denunciation.kind,)
     conclusion: LongText
+    # Required past the resolve deadline (giải trình, issue #16): 422 without it.
+    late_explanation: Text | None = None
 
 
 class CloseComplaint(GrievanceCommand, frozen=True, kw_only=True):

@@ -108,7 +108,7 @@ class ResolveReport(ReportCommand, frozen=True, kw_only=True):
 
     name: ClassVar[str] = "resolve"
     answer: Text
-    # Required past the due time (giải trình, issue #16): 409 ``late_explanation`` without it.
+    # Required past the due time (giải trình, issue #16): 422 on ``late_explanation`` without it.
     late_explanation: Text | None = None
 
 

@@ -180,6 +180,8 @@ class ReturnDossierResult(DossierCommand, frozen=True, kw_only=True):
     """The applicant has received the result."""
 
     name: ClassVar[str] = "return-result"
+    # Required once the dossier passed an appointment date (giải trình, issue #16): 422 without it.
+    late_explanation: Text | None = None
 
 
 class WithdrawDossier(DossierCommand, frozen=True, kw_only=True):

@@ -125,7 +125,7 @@ class _Loader(DirectoryText):
             procedures=MappingProxyType(self.procedures(raw.procedures, agencies, wards)),
             deadlines=MappingProxyType(self.deadlines(raw.deadlines)),
             retention=self.retention(raw.retention),
-            deadline_watch=self.deadline_watch(raw.deadline_watch),
+            deadline_watch=self.deadline_watch(raw.deadline_watch, agencies),
             alerts=raw.alerts,
         )
 
@@ -364,14 +364,20 @@ class _Loader(DirectoryText):
                 self.fail(f"deadlines.{name}", "this required deadline is missing")
         return rules
 
-    def deadline_watch(self, raw: RawDeadlineWatch) -> DeadlineWatch:
+    def deadline_watch(self, raw: RawDeadlineWatch, agencies: Mapping[str, Agency]) -> DeadlineWatch:
         if not 0 < raw.reminder_share_percent < 100:
             self.fail(
                 "deadline_watch.reminder_share_percent",
                 f"must be a whole percentage between 1 and 99, got {raw.reminder_share_percent}",
             )
         basis = self.non_blank("deadline_watch.reminder_share_basis", raw.reminder_share_basis)
-        return DeadlineWatch(reminder_share_percent=raw.reminder_share_percent, reminder_share_basis=basis)
+        if raw.city_committee is not None and raw.city_committee not in agencies:
+            self.fail("deadline_watch.city_committee", f"unknown agency {raw.city_committee!r}")
+        return DeadlineWatch(
+            reminder_share_percent=raw.reminder_share_percent,
+            reminder_share_basis=basis,
+            city_committee=raw.city_committee,
+        )
 
     def retention(self, raw: tuple[RawRetention, ...]) -> tuple[RetentionRule, ...]:
         self.unique("retention", raw, lambda rule: rule.code)

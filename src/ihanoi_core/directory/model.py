@@ -214,6 +214,10 @@ class DeadlineWatch(msgspec.Struct, frozen=True, kw_only=True):
 
     reminder_share_percent: int = 75
     reminder_share_basis: str = "project default, configurable: no text sets when a reminder is due"
+    # The top of the escalation chain: a co-owner that misses its own deadline
+    # escalates once more, to this agency (the city's People's Committee),
+    # unless it already holds the case; ``None``: escalation stops at one level.
+    city_committee: str | None = None
 
 
 class RetentionRule(msgspec.Struct, frozen=True, kw_only=True):

@@ -89,6 +89,7 @@ class RawRetention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
 class RawDeadlineWatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     reminder_share_percent: int = 75
     reminder_share_basis: str = "project default, configurable: no text sets when a reminder is due"
+    city_committee: str | None = None
 
 
 class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -4,7 +4,12 @@ a power or water cut — issued by an agency as OASIS CAP 1.2 messages.
 Lifecycle: ``draft → approved → issued → cancelled``. An officer (or leader)
 of the issuing agency drafts it; a leader of that agency who did not write
 the content approves it (four eyes: nobody publishes a warning alone); staff
-issue it, which makes CAP message 1 (``msgType=Alert``). An issued alert is
+issue it, which makes CAP message 1 (``msgType=Alert``). A leader may instead
+reject what awaits approval or issue, with a reason (``rejected``, or
+``revision_rejected`` for an update of an issued alert, whose last message
+stays in force): nothing is published, and the content goes back to its
+author to be revised and submitted again (revising makes it a draft, or a
+revision, awaiting approval anew), or to be left. An issued alert is
 updated by revising it (``revising``), approving the revision (four eyes
 again, ``revision_approved``) and issuing it: each such message is a CAP
 ``Update`` that ``references`` every earlier message. A leader cancels an
@@ -46,14 +51,15 @@ class Alert(Case):
     code_prefix: ClassVar[str] = "CB"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CANCELLED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "revise": (S.DRAFT, S.APPROVED, S.ISSUED, S.REVISING, S.REVISION_APPROVED),
+        "revise": (S.DRAFT, S.APPROVED, S.ISSUED, S.REVISING, S.REVISION_APPROVED, S.REJECTED, S.REVISION_REJECTED),
         "approve": (S.DRAFT, S.REVISING),
+        "reject": (S.DRAFT, S.APPROVED, S.REVISING, S.REVISION_APPROVED),
         "issue": (S.APPROVED, S.REVISION_APPROVED),
-        "cancel": (S.ISSUED, S.REVISING, S.REVISION_APPROVED),
+        "cancel": (S.ISSUED, S.REVISING, S.REVISION_APPROVED, S.REVISION_REJECTED),
     }
     # No comment or assignment steps: an alert speaks only through its messages.
     UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
-    IN_FORCE: ClassVar[frozenset[str]] = frozenset({S.ISSUED, S.REVISING, S.REVISION_APPROVED})
+    IN_FORCE: ClassVar[frozenset[str]] = frozenset({S.ISSUED, S.REVISING, S.REVISION_APPROVED, S.REVISION_REJECTED})
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
@@ -104,6 +110,10 @@ class Alert(Case):
         self.approver: str | None = None
         self.messages: tuple[AlertMessage, ...] = ()
         self.cancel_reason: str | None = None
+        # Why the content was last sent back (cleared by the next revision).
+        self.rejection_reason: str | None = None
+        # The upstream messages (CAP Update, Cancel) applied to an imported alert since ``source``.
+        self.upstream: tuple[AlertSource, ...] = ()
 
     # -- steps --------------------------------------------------------------
 
@@ -118,6 +128,7 @@ class Alert(Case):
         self.content = content
         self.author = actor.subject
         self.approver = None
+        self.rejection_reason = None
         self.status = S.DRAFT if not self.messages else S.REVISING
 
     def approve(self, actor: Principal, *, timestamp: datetime) -> None:
@@ -133,6 +144,33 @@ class Alert(Case):
     def _approve(self, actor: Principal, timestamp: datetime) -> None:
         self.approver = actor.subject
         self.status = S.APPROVED if not self.messages else S.REVISION_APPROVED
+
+    def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
+        """Send the content awaiting approval or issue back with a reason (an
+        approval given is withdrawn). Nothing is published, so unlike approving
+        it needs no second person: an author may withdraw their own draft."""
+        self._require("reject")
+        reason = self._require_text(self.id, "reason", reason, MAX_REASON)
+        self._reject(actor=actor, reason=reason, timestamp=timestamp)
+
+    @event("Rejected")
+    def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
+        self.approver = None
+        self.rejection_reason = reason
+        self.status = S.REJECTED if not self.messages else S.REVISION_REJECTED
+
+    def receive_upstream(self, actor: Principal, source: AlertSource, *, timestamp: datetime) -> None:
+        """Record an upstream CAP message (Update or Cancel) applied to this
+        imported alert; the same message is never applied twice."""
+        if self.source is None:
+            raise RuleViolationError(self.id, "upstream", "The alert was not imported from an upstream authority.")
+        if source == self.source or source in self.upstream:
+            raise RuleViolationError(self.id, "upstream", "That upstream message was applied already.")
+        self._receive_upstream(actor=actor, source=source, timestamp=timestamp)
+
+    @event("UpstreamReceived")
+    def _receive_upstream(self, actor: Principal, source: AlertSource, timestamp: datetime) -> None:
+        self.upstream = (*self.upstream, source)
 
     def issue(self, actor: Principal, *, identifier: str, sender: str, sent: datetime, timestamp: datetime) -> None:
         """Issue the approved content as the next CAP message: ``Alert`` the

@@ -25,7 +25,9 @@ class AlertStatus(StrEnum):
 
     ``revising`` and ``revision_approved`` are an issued alert with an update
     on its way: the last issued message stays in force until the update is
-    issued."""
+    issued. ``rejected`` is a draft a leader sent back with a reason, and
+    ``revision_rejected`` an issued alert whose update was sent back (its last
+    message stays in force): both are revised and submitted again, or left."""
 
     DRAFT = "draft"
     APPROVED = "approved"
@@ -33,6 +35,8 @@ class AlertStatus(StrEnum):
     REVISING = "revising"
     REVISION_APPROVED = "revision_approved"
     CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    REVISION_REJECTED = "revision_rejected"
 
 
 class CapCategory(StrEnum):
@@ -291,7 +295,10 @@ def _areas(areas: tuple[AlertArea, ...], wards: frozenset[str], errors: dict[str
     for index, area in enumerate(areas):
         key = f"areas[{index}]"
         if not area.wards:
-            errors[f"{key}.wards"] = "an area names at least one ward (alerts reach people by ward)"
+            errors[f"{key}.wards"] = (
+                "an area names at least one ward, or has a polygon or circle covering a ward's centre"
+                " (alerts reach people by ward)"
+            )
         elif len(area.wards) > MAX_WARDS:
             errors[f"{key}.wards"] = f"at most {MAX_WARDS} wards"
         unknown = [ward for ward in area.wards if ward not in wards]

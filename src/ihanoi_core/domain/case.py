@@ -27,8 +27,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
+from ihanoi_core.domain.running_clocks import RunningClock, coowner_clock, coowner_key, key_of_mark, main_key, main_of
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
-from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
+from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 
 
 class Case(Aggregate):
@@ -72,17 +73,20 @@ class Case(Aggregate):
         clock: Clock | None
         due_at: datetime | None
         public_note: str | None
-        # Deadline watcher (issue #16): thresholds already recorded, and the
-        # agencies above that became co-owners when the case was escalated.
+        # Deadline watcher (issue #16): thresholds already recorded, the
+        # agencies above that became co-owners when the case was escalated,
+        # and the keys of their own clocks (``running_clocks``).
         deadline_marks: tuple[str, ...]
         escalated_to: tuple[str, ...]
         # Legally required notices delivered (issue #14): their outbox ids.
         notices_delivered: tuple[str, ...]
+        coowner_clocks: tuple[str, ...]
     else:
         # Class defaults, so cases stored before the watcher existed load with none.
         deadline_marks = ()
         escalated_to = ()
         notices_delivered = ()
+        coowner_clocks = ()
 
     @property
     def is_final(self) -> bool:
@@ -105,7 +109,21 @@ class Case(Aggregate):
         clock = getattr(self, "clock", None)
         if self.is_final or self.due_at is None or clock is None:
             return None
-        return f"{clock.started_at.isoformat()}/{self.due_at.isoformat()}"
+        return main_key(clock.started_at, self.due_at)
+
+    def running_clocks(self) -> list[RunningClock]:
+        """Every deadline of the case running now (``running_clocks``): its
+        own, then the co-owners' own deadlines that belong to it."""
+        key = self.clock_key
+        if key is None or self.agency is None or self.due_at is None:
+            return []
+        assert self.clock is not None
+        found = [RunningClock(key, "main", self.agency, self.assignee, self.clock.started_at, self.due_at)]
+        found.extend(coowner_clock(other) for other in self.coowner_clocks if main_of(other) == key)
+        return found
+
+    def running_clock(self, clock_key: str) -> RunningClock | None:
+        return next((clock for clock in self.running_clocks() if clock.key == clock_key), None)
 
     def is_late(self, at: datetime) -> bool:
         """Whether the running deadline has passed at ``at``."""
@@ -160,6 +178,20 @@ class Case(Aggregate):
             raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
         return text
 
+    def _explain_lateness(self, late: bool, late_explanation: str | None, due: datetime | None) -> str | None:
+        """The late explanation (giải trình, issue #16) a late step must give —
+        recorded in its event and shown to the citizen — or ``None`` on time
+        (one given on time is not recorded). Missing when late: a
+        ``ValidationError`` on ``late_explanation`` (422), nothing stored."""
+        if not late:
+            return None
+        if late_explanation is None or not late_explanation.strip():
+            when = f" (due {due.isoformat()})" if due is not None else ""
+            raise ValidationError(
+                {"late_explanation": f"required: this case is late{when}; explain the delay (giải trình)"}
+            )
+        return self._require_text(self.id, "late_explanation", late_explanation)
+
     @staticmethod
     def _due(calendar: DeadlineCalendar, clock: Clock | None) -> datetime | None:
         return calendar.due(clock) if clock is not None else None
@@ -191,31 +223,35 @@ class Case(Aggregate):
 
     # -- the deadline watcher's facts (issue #16) ---------------------------
 
-    def _require_mark(self, clock_key: str, threshold: str) -> str:
+    def _require_mark(self, clock_key: str, threshold: str) -> tuple[str, RunningClock]:
         """The mark of ``threshold`` on the running clock ``clock_key``; raises
         ``RuleViolationError`` when that clock no longer runs (the case moved
         on since the watcher read it), and returns ``""`` when the mark is
         already recorded (a second watcher, a retried round): the command is
-        then a no-op, which is what makes each threshold fire once."""
-        if self.clock_key != clock_key:
+        then a no-op, which is what makes each threshold fire once. With the
+        mark, the clock it is of (who holds it, its due time)."""
+        clock = self.running_clock(clock_key)
+        if clock is None:
             raise RuleViolationError(self.id, "deadline_clock", f"the clock {clock_key} no longer runs on this case")
         mark = f"{clock_key}#{threshold}"
-        return "" if mark in self.deadline_marks else mark
+        return ("" if mark in self.deadline_marks else mark), clock
 
     def remind_deadline(
         self, actor: Principal, clock_key: str, threshold: str, at: datetime, *, timestamp: datetime
     ) -> None:
         """Record that the assignee and their leader were reminded at ``at``
-        (a share of the time used, or the last working hour), once per clock."""
-        if mark := self._require_mark(clock_key, threshold):
+        (a share of the time used, or the last working hour), once per clock.
+        On a co-owner's or a partner's clock, that agency is the one reminded."""
+        mark, clock = self._require_mark(clock_key, threshold)
+        if mark:
             self._remind_deadline(
                 actor=actor,
                 mark=mark,
                 threshold=threshold,
                 at=at,
-                due_at=self.due_at,
-                agency=self.agency,
-                assignee=self.assignee,
+                due_at=clock.due_at,
+                agency=clock.agency,
+                assignee=clock.assignee,
                 timestamp=timestamp,
             )
 
@@ -236,13 +272,14 @@ class Case(Aggregate):
     def record_deadline_missed(self, actor: Principal, clock_key: str, *, timestamp: datetime) -> None:
         """Record that the running deadline passed unmet, with who held the case
         then (agency and assignee): "rõ trách nhiệm". Once per clock."""
-        if mark := self._require_mark(clock_key, "missed"):
+        mark, clock = self._require_mark(clock_key, "missed")
+        if mark:
             self._record_deadline_missed(
                 actor=actor,
                 mark=mark,
-                due_at=self.due_at,
-                agency=self.agency,
-                assignee=self.assignee,
+                due_at=clock.due_at,
+                agency=clock.agency,
+                assignee=clock.assignee,
                 timestamp=timestamp,
             )
 
@@ -269,14 +306,16 @@ class Case(Aggregate):
         timestamp: datetime,
     ) -> None:
         """Escalate the overdue case to the agency above (``to_agency``), which
-        becomes a co-owner with its own deadline ``escalation_due_at``. Once per clock."""
-        if mark := self._require_mark(clock_key, "escalation"):
+        becomes a co-owner with its own deadline ``escalation_due_at``. Once
+        per clock; from a co-owner's clock, the co-owner is who escalates."""
+        mark, clock = self._require_mark(clock_key, "escalation")
+        if mark:
             self._escalate_for_overdue(
                 actor=actor,
                 mark=mark,
-                from_agency=self.agency,
+                from_agency=clock.agency,
                 to_agency=to_agency,
-                assignee=self.assignee,
+                assignee=clock.assignee,
                 at=at,
                 escalation_due_at=escalation_due_at,
                 timestamp=timestamp,
@@ -297,6 +336,9 @@ class Case(Aggregate):
         self.deadline_marks = (*self.deadline_marks, mark)
         if to_agency not in self.escalated_to:
             self.escalated_to = (*self.escalated_to, to_agency)
+        # The co-owner's own deadline, running while the clock it escalated from runs.
+        own = coowner_key(main_of(key_of_mark(mark)), to_agency, at, escalation_due_at)
+        self.coowner_clocks = (*self.coowner_clocks, own)
 
     # -- notices the law requires the person to receive (issue #14) --------
 

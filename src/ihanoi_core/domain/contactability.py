@@ -398,6 +398,25 @@ class Contactability(Aggregate):
     def _unsubscribed_from_reports(self, actor: Principal, subscription: str, timestamp: datetime) -> None:
         self.report_areas = {key: area for key, area in self.report_areas.items() if key != subscription}
 
+    # -- erasure ---------------------------------------------------------------
+
+    def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
+        """Record that the person was erased by the erasure ``erasure``: from
+        now on they have no channel, no preference, no alert ward and no
+        report subscription, so read
+        models that follow this aggregate forget them (their addresses were
+        sealed under the key the erasure destroys)."""
+        self._personal_data_erased(actor=actor, erasure=erasure, timestamp=timestamp)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, actor: Principal, erasure: UUID, timestamp: datetime) -> None:
+        self.subject = None
+        self.channels = {}
+        self.quiet_hours = None
+        self.opted_out = ()
+        self.alert_wards = ()
+        self.report_areas = {}
+
 
 # The subject names the data key; the addresses (and the challenge, from which
 # the code is derived) are the person's; the acting citizen is, as everywhere.
@@ -430,5 +449,6 @@ declare_personal_data(
             "auth": Personal("the data subject", None),
             "actor": ACTOR,
         },
+        "PersonalDataErased": {"actor": ACTOR},
     },
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -128,6 +128,7 @@ class Grievance(Case):
         self.decision = None
         self.decided_at = None
         self.conclusion = None
+        self.late_explanation: str | None = None
         self.concluded_at = None
         self.withdrawal_reason = None
 
@@ -342,30 +343,66 @@ class Grievance(Case):
         self.clock = clock
         self.due_at = due_at
 
-    def decide(self, actor: Principal, decision: str, *, timestamp: datetime) -> None:
-        """Issue the complaint decision (quyết định giải quyết khiếu nại)."""
+    def decide(
+        self, actor: Principal, decision: str, late_explanation: str | None = None, *, timestamp: datetime
+    ) -> None:
+        """Issue the complaint decision (quyết định giải quyết khiếu nại). Past
+        the resolve deadline it needs a late explanation (giải trình, issue #16)."""
         self._require("decide")
         decision = self._require_text(self.id, "decision", decision, max_length=MAX_TEXT)
-        self._decide(actor=actor, decision=decision, timestamp=timestamp)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        self._decide(actor=actor, decision=decision, late_explanation=explanation, timestamp=timestamp)
 
-    @event("Decided")
-    def _decide(self, actor: Principal, decision: str, timestamp: datetime) -> None:
+    class Decided(Case.Event):
+        """Version 2 carries the late explanation of a complaint decided past
+        its deadline; earlier events had none."""
+
+        class_version = 2
+        actor: Principal
+        decision: str
+        late_explanation: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["late_explanation"] = None
+
+    @event(Decided)
+    def _decide(self, actor: Principal, decision: str, late_explanation: str | None, timestamp: datetime) -> None:
         self.status = S.DECIDED
         self.decision = decision
+        self.late_explanation = late_explanation
         self.decided_at = timestamp
         self.clock = None
         self.due_at = None
 
-    def conclude(self, actor: Principal, conclusion: str, *, timestamp: datetime) -> None:
-        """Issue the conclusion on the denounced content (kết luận nội dung tố cáo)."""
+    def conclude(
+        self, actor: Principal, conclusion: str, late_explanation: str | None = None, *, timestamp: datetime
+    ) -> None:
+        """Issue the conclusion on the denounced content (kết luận nội dung tố
+        cáo). Past the resolve deadline it needs a late explanation (giải trình)."""
         self._require("conclude")
         conclusion = self._require_text(self.id, "conclusion", conclusion, max_length=MAX_TEXT)
-        self._conclude(actor=actor, conclusion=conclusion, timestamp=timestamp)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        self._conclude(actor=actor, conclusion=conclusion, late_explanation=explanation, timestamp=timestamp)
 
-    @event("Concluded")
-    def _conclude(self, actor: Principal, conclusion: str, timestamp: datetime) -> None:
+    class Concluded(Case.Event):
+        """Version 2 carries the late explanation of a denunciation concluded
+        past its deadline; earlier events had none."""
+
+        class_version = 2
+        actor: Principal
+        conclusion: str
+        late_explanation: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["late_explanation"] = None
+
+    @event(Concluded)
+    def _conclude(self, actor: Principal, conclusion: str, late_explanation: str | None, timestamp: datetime) -> None:
         self.status = S.CONCLUDED
         self.conclusion = conclusion
+        self.late_explanation = late_explanation
         self.concluded_at = timestamp
         self.clock = None
         self.due_at = None

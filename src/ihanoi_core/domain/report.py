@@ -271,16 +271,7 @@ class Report(Case):
         issue #16): the explanation is recorded and shown to the citizen."""
         self._require("resolve")
         answer = self._require_text(self.id, "answer", answer)
-        explanation = None
-        if self.is_late(timestamp):
-            if late_explanation is None or not late_explanation.strip():
-                raise RuleViolationError(
-                    self.id,
-                    "late_explanation",
-                    f"This report was due at {self.due_at.isoformat() if self.due_at else ''}: "
-                    "resolving it late needs a late explanation (giải trình).",
-                )
-            explanation = self._require_text(self.id, "late_explanation", late_explanation)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
         reopen_deadline = calendar.due(Clock(started_at=timestamp, rule=reopen_window))
         self._resolve(
             actor=actor,

@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.running_clocks import RunningClock, forwarded_key
 from ihanoi_core.domain.service_request_apology import DossierApology
 from ihanoi_core.domain.service_request_forwarding import DossierForwarding
 from ihanoi_core.domain.service_request_pauses import DossierPauses
@@ -94,6 +95,16 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         any agency it was escalated to for being overdue."""
         own = super().agencies
         return (*own, self.forwarded_to) if self.forwarded_to and self.forwarded_to not in own else own
+
+    def running_clocks(self) -> list[RunningClock]:
+        """Besides the dossier's own deadline (which keeps running while it is
+        forwarded), the partner agency's sub-deadline while it has the dossier."""
+        found = super().running_clocks()
+        forwarded, clock, due = self.forwarded_to, self.forward_clock, self.forward_due_at
+        if found and forwarded and clock is not None and due is not None:
+            key = forwarded_key(forwarded, clock.started_at, due)
+            found.append(RunningClock(key, "forwarded", forwarded, None, clock.started_at, due))
+        return found
 
     # -- creation ---------------------------------------------------------------
 
@@ -192,6 +203,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         self.result_note: str | None = None
         self.result_ready_at: datetime | None = None
         self.result_returned_at: datetime | None = None
+        self.late_explanation: str | None = None
         self.rating: int | None = None
 
     # -- receipt ----------------------------------------------------------------
@@ -256,15 +268,31 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         self.result_ready_at = timestamp
         self.due_at = None
 
-    def return_result(self, actor: Principal, *, timestamp: datetime) -> None:
-        """The applicant has received the result (đã trả kết quả)."""
+    def return_result(self, actor: Principal, late_explanation: str | None = None, *, timestamp: datetime) -> None:
+        """The applicant has received the result (đã trả kết quả). A dossier
+        that passed an appointment date (it has an apology) needs a late
+        explanation (giải trình, issue #16), recorded and shown to the applicant."""
         self._require("return_result")
-        self._return_result(actor=actor, timestamp=timestamp)
+        explanation = self._explain_lateness(self.apology_count > 0, late_explanation, self.appointment_at)
+        self._return_result(actor=actor, late_explanation=explanation, timestamp=timestamp)
 
-    @event("ResultReturned")
-    def _return_result(self, actor: Principal, timestamp: datetime) -> None:
+    class ResultReturned(Case.Event):
+        """Version 2 carries the late explanation of a dossier returned after
+        missing an appointment date; earlier events had none."""
+
+        class_version = 2
+        actor: Principal
+        late_explanation: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["late_explanation"] = None
+
+    @event(ResultReturned)
+    def _return_result(self, actor: Principal, late_explanation: str | None, timestamp: datetime) -> None:
         self._enter(S.RESULT_RETURNED)
         self.result_returned_at = timestamp
+        self.late_explanation = late_explanation
 
     # -- events of the steps in the mixins ---------------------------------------
     # Their commands and bodies are in service_request_pauses, _forwarding and

@@ -7,7 +7,10 @@ current content, then what the command gives — and check it against the
 directory's wards; they name each CAP message: its ``identifier`` is
 ``{jurisdiction}:{code}:{n}`` (the n-th message of the alert) and its
 ``sender`` ``{jurisdiction}:{agency}``, both free of the spaces, commas and
-``<&`` CAP forbids there.
+``<&`` CAP forbids there. An area's polygon and circles add the wards whose
+centre they cover to the wards it names (``ihanoi_core.geometry.covered_wards``), at
+drafting and revising, so the leader approves, and the event records, the
+very wards the alert will reach.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ihanoi_core.commands.alerts import ApproveAlert, CancelAlert, DraftAlert, IssueAlert, ReviseAlert
+from ihanoi_core.commands.alerts import (
+    ApproveAlert,
+    CancelAlert,
+    DraftAlert,
+    FollowUpstream,
+    IssueAlert,
+    RejectAlert,
+    ReviseAlert,
+)
 from ihanoi_core.directory import Directory
 from ihanoi_core.directory.alerts import AlertTemplate
 from ihanoi_core.domain.alert import Alert
@@ -27,8 +38,11 @@ from ihanoi_core.domain.alert_values import (
     AlertText,
     check_content,
 )
-from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ForbiddenError, ValidationError
+from ihanoi_core.geometry import with_covered_wards
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
 
 REQUIRED = ("category", "urgency", "severity", "certainty", "expires")
 
@@ -69,7 +83,7 @@ def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
 
 
 def compose(
-    command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: Directory, now: datetime
+    command: DraftAlert | ReviseAlert | FollowUpstream, base: dict[str, Any], directory: Directory, now: datetime
 ) -> AlertContent:
     """``base`` overlaid with what ``command`` gives, checked (``ValidationError``
     naming every missing or bad field)."""
@@ -80,7 +94,8 @@ def compose(
     if command.texts:
         fields["texts"] = tuple(text.value() for text in command.texts)
     if command.areas:
-        fields["areas"] = tuple(area.value() for area in command.areas)
+        centres = {code: ward.centre for code, ward in directory.wards.items() if ward.centre is not None}
+        fields["areas"] = tuple(with_covered_wards(area.value(), centres) for area in command.areas)
     missing = {
         name: "is required (or give a template)" for name in (*REQUIRED, "texts", "areas") if not fields.get(name)
     }
@@ -143,12 +158,18 @@ def draft(command: DraftAlert, ctx: Context) -> Build:
 
 @decides(ReviseAlert)
 def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
+    revise_with(alert, command, ctx)
+
+
+def revise_with(alert: Alert, command: ReviseAlert | FollowUpstream, ctx: Context) -> None:
+    """Revise the alert with what ``command`` gives over its current content."""
     alert.revise(
         ctx.principal, compose(command, content_fields(alert.content), ctx.directory, ctx.now), timestamp=ctx.now
     )
 
 
 decides_by(ApproveAlert, Alert.approve)
+decides_by(RejectAlert, Alert.reject)
 
 
 @decides(IssueAlert)
@@ -174,3 +195,39 @@ def cancel(alert: Alert, command: CancelAlert, ctx: Context) -> None:
         sent=message_sent(ctx),
         timestamp=ctx.now,
     )
+
+
+@handles(FollowUpstream)
+def follow_upstream(
+    bus: CommandBus, principal: Principal, command: FollowUpstream, expected_version: int | None
+) -> CommandResult:
+    """An upstream Update goes the four-eyes way (a revision for a leader to
+    approve); an upstream Cancel takes effect at once, as a leader's would
+    (docs/alerts.md says why)."""
+    if principal.role not in command.roles:
+        raise ForbiddenError(command.name, principal.role.value, command.case)
+    source = command.source.value()
+
+    def decide(alert: Alert, now: datetime) -> None:
+        if source == alert.source or source in alert.upstream:
+            return  # applied already: nothing changes
+        ctx = Context(principal, now, bus)
+        if command.msg_type == "Update":
+            revise_with(alert, command, ctx)
+        else:
+            reason = command.note or f"Hủy theo thông báo {source.identifier} của {source.sender}."
+            if alert.messages:
+                assert alert.agency is not None
+                alert.cancel(
+                    principal,
+                    reason[:1000],
+                    identifier=message_identifier(bus.directory, alert),
+                    sender=message_sender(bus.directory, alert.agency),
+                    sent=message_sent(ctx),
+                    timestamp=now,
+                )
+            else:
+                alert.reject(principal, reason[:1000], timestamp=now)
+        alert.receive_upstream(principal, source, timestamp=now)
+
+    return bus._act(principal, command.case, Alert, "follow_upstream", decide, expected_version)

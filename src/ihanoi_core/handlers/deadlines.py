@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ihanoi_core.commands.deadlines import PassDeadlineThreshold
-from ihanoi_core.deadline_rules import escalation_due
+from ihanoi_core.deadline_rules import escalation_due, escalation_target
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ForbiddenError, RuleViolationError
@@ -30,11 +30,14 @@ def pass_threshold(
         if command.threshold == "missed":
             case.record_deadline_missed(principal, command.clock_key, timestamp=now)
         elif command.threshold == "escalation":
-            agency = bus.directory.get_agency(case.agency or "")
-            if agency is None or agency.parent is None:
-                raise RuleViolationError(case.id, "escalation", f"agency {case.agency!r} has no level above")
+            clock = case.running_clock(command.clock_key)
+            if clock is None:
+                raise RuleViolationError(case.id, "deadline_clock", f"the clock {command.clock_key} no longer runs")
+            target = escalation_target(clock, case.agencies, bus.directory)
+            if target is None:
+                raise RuleViolationError(case.id, "escalation", f"the clock of {clock.agency!r} escalates nowhere")
             due = escalation_due(command.at, bus.calendar, bus.directory)
-            case.escalate_for_overdue(principal, command.clock_key, agency.parent, command.at, due, timestamp=now)
+            case.escalate_for_overdue(principal, command.clock_key, target, command.at, due, timestamp=now)
         else:
             case.remind_deadline(principal, command.clock_key, command.threshold, command.at, timestamp=now)
 

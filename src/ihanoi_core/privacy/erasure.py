@@ -12,7 +12,9 @@ Granting runs ``_erase``:
    ``PersonalDataErased`` on each of the subject's cases — so every read model
    drops what it held of the subject through its usual projection, and a
    rebuild from the log gives the same rows — and ``Consent.Withdrawn`` on
-   each consent of theirs still given (an erased person consents to nothing);
+   each consent of theirs still given (an erased person consents to nothing),
+   and ``PersonalDataErased`` on their contactability (no channel, no
+   preference, no alert ward: the notification outbox forgets them);
 4. then destroy the key: every sealed field of the subject reads as erased in
    every event, copy and backup of the log. The events themselves and the
    audit chain over their stored bytes stay as they were.
@@ -28,10 +30,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent
+from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.erasure import ErasureRequest, ErasureStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
@@ -177,12 +181,16 @@ class PrivacyCommands(CommandBus):
             return self._outcome(request, self._put(request), holds)
         for case in cases:
             case.erase_personal_data(principal, request.id, timestamp=now)
-        consents = self._given_consents(streams)
+        held = self._others(streams)
+        consents = [consent for consent in held if isinstance(consent, Consent) and consent.is_given]
         for consent in consents:
             consent.withdraw(principal, reason=ERASURE_WITHDRAWAL, timestamp=now)
+        people = [person for person in held if isinstance(person, Contactability)]
+        for person in people:
+            person.erase_personal_data(principal, request.id, timestamp=now)
         request.record_erasure(principal, reason, legal_basis, key=key.id if key else "", cases=codes, timestamp=now)
         try:
-            recordings = self._store(*cases, *consents, request)
+            recordings = self._store(*cases, *consents, *people, request)
         except IntegrityError:
             raise ConflictError(request.id, "A case of the subject changed meanwhile; decide again.") from None
         if key is not None:
@@ -199,14 +207,16 @@ class PrivacyCommands(CommandBus):
             cases.append(aggregate)
         return cases
 
-    def _given_consents(self, streams: list[UUID]) -> list[Consent]:
+    def _others(self, streams: list[UUID]) -> list[Aggregate]:
+        """The subject's aggregates that are not cases: consents, their
+        contactability (code indexes and survey responses are among them)."""
         loaded = []
         for stream in streams:
             try:
                 aggregate = self._get(stream)
             except AggregateNotFoundError:
                 continue
-            if isinstance(aggregate, Consent) and aggregate.is_given:
+            if not isinstance(aggregate, Case):
                 loaded.append(aggregate)
         return loaded
 

@@ -40,6 +40,7 @@ from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Principal, T
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
 from ihanoi_core.simulation.texts import (
     APOLOGIES,
+    DOSSIER_LATE_EXPLANATION,
     DOSSIER_NOTES,
     DOSSIER_REJECTIONS,
     EXTRA_DOCUMENTS,
@@ -116,7 +117,9 @@ class DossierStories(Engine):
         if self._run(partial(app.handle, dossier.handler, MarkDossierResultReady(case=case_id, note=note))) is None:
             return
         yield self._office(rng.uniform(1, 24))
-        if self._run(partial(app.handle, self._officer(dossier.agency), ReturnDossierResult(case=case_id))) is None:
+        # The late explanation (giải trình) is recorded only for a dossier that needed an apology.
+        returned = ReturnDossierResult(case=case_id, late_explanation=DOSSIER_LATE_EXPLANATION)
+        if self._run(partial(app.handle, self._officer(dossier.agency), returned)) is None:
             return
         if rng.random() < 0.6:
             yield self._citizen_time(1, 48)

@@ -37,6 +37,7 @@ from ihanoi_core.simulation.texts import (
     DENUNCIATION_REFUSALS,
     DIALOGUES,
     EXTENSION_REASONS,
+    GRIEVANCE_LATE_EXPLANATION,
     GRIEVANCE_NOTES,
     GRIEVANCES,
     WITHDRAWAL_REASONS,
@@ -179,10 +180,15 @@ class GrievanceStories(Engine):
 
         # The decision or conclusion, ~10 % late, then the file is closed.
         yield at(rng.uniform(1.02, 1.3) if rng.random() < 0.1 else rng.uniform(0.5, 0.95))
+        # The late explanation (giải trình) is recorded only when late.
         if denunciation:
-            decided: GrievanceCommand = ConcludeDenunciation(case=case_id, conclusion=rng.choice(CONCLUSIONS))
+            decided: GrievanceCommand = ConcludeDenunciation(
+                case=case_id, conclusion=rng.choice(CONCLUSIONS), late_explanation=GRIEVANCE_LATE_EXPLANATION
+            )
         else:
-            decided = DecideComplaint(case=case_id, decision=rng.choice(DECISIONS))
+            decided = DecideComplaint(
+                case=case_id, decision=rng.choice(DECISIONS), late_explanation=GRIEVANCE_LATE_EXPLANATION
+            )
         if self._run(partial(app.handle, leader, decided)) is None:
             return
         if not denunciation and first is None and rng.random() < 0.15:

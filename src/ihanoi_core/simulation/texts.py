@@ -379,3 +379,12 @@ SUGGESTION_TEXTS = (
     "Cần rút ngắn thời gian chờ.",
     "Ứng dụng đôi khi chậm vào giờ cao điểm.",
 )
+
+# Late explanations (giải trình, issue #16) of a late complaint decision or
+# denunciation conclusion, and of a dossier returned after an apology.
+GRIEVANCE_LATE_EXPLANATION = (
+    "Chậm do phải xác minh thêm tại nhiều đơn vị liên quan."  # "Late: more verification at several bodies."
+)
+DOSSIER_LATE_EXPLANATION = (
+    "Chậm do chờ kết quả phối hợp của cơ quan liên thông."  # "Late: waited for the partner agency's result."
+)

@@ -55,6 +55,25 @@ class AlertNotFoundError(NotFoundError):
         super().__init__(f"No {what}.", alert=alert, sequence=sequence)
 
 
+class PublicCircle(msgspec.Struct):
+    """A CAP circle: centre (WGS 84) and radius in kilometres."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+class PublicArea(msgspec.Struct):
+    """One area of the latest message: its description (may be empty), the
+    wards it reaches (named, or covered by its shapes), its polygon as
+    [latitude, longitude] points and its circles."""
+
+    description: str
+    wards: list[str]
+    polygon: list[tuple[float, float]]
+    circles: list[PublicCircle]
+
+
 class PublicAlertView(msgspec.Struct):
     """An issued alert as its latest message states it. ``status`` is
     ``issued`` or ``cancelled``; ``active`` says whether it is in force now;
@@ -85,6 +104,7 @@ class PublicAlertView(msgspec.Struct):
     instruction: str
     instruction_en: str | None
     wards: tuple[str, ...]
+    areas: list[PublicArea]
     cancel_reason: str | None
     cap_url: str
     messages: list[str]
@@ -123,6 +143,9 @@ def view(alert: PublicAlert, now: datetime) -> PublicAlertView:
         instruction=alert.instruction,
         instruction_en=alert.instruction_en,
         wards=alert.wards,
+        areas=msgspec.convert(list(alert.areas), list[PublicArea])
+        if alert.areas
+        else [PublicArea("", list(alert.wards), [], [])],
         cancel_reason=alert.cancel_reason,
         cap_url=f"/public/alerts/{alert.code}.xml",
         messages=[f"/public/alerts/{alert.code}/{n}.xml" for n in range(1, alert.sequence + 1)],

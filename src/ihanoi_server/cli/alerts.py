@@ -1,6 +1,11 @@
 """``ihanoi alerts import FILE|URL``: draft an alert from an upstream CAP 1.2
 message (the hydro-meteorological service, a ward's loudspeaker system) for
-a leader of ``--agency`` to approve; nothing is issued.
+a leader of ``--agency`` to approve; nothing is issued. An upstream
+``Update`` revises the alert imported from the message it references (a
+leader approves the revision before it is issued); an upstream ``Cancel``
+cancels it (or, never issued, rejects it). A message imported already
+changes nothing; one referencing no alert imported for ``--agency`` is
+refused.
 
 Malformed or hostile XML (a DTD, entity expansion, external entities), a
 document that is not CAP 1.2, one larger than ``--max-bytes`` or a URL that
@@ -42,5 +47,20 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             {"id": str(result.case_id), "code": result.code, "status": result.status, "position": result.position}
         )
     else:
-        say(f"Drafted {result.code} for {args.agency}: a leader approves it before it is issued.")
+        say(outcome(result.code, result.status, created=result.created, changed=result.changed))
     return OK
+
+
+def outcome(code: str, status: str, *, created: bool, changed: bool) -> str:
+    """What an import did, in a sentence."""
+    if created:
+        return f"Drafted {code}: a leader approves it before it is issued."
+    if not changed:
+        return f"Already imported: {code} is {status}; nothing changed."
+    if status == "cancelled":
+        return f"Cancelled {code} as the upstream Cancel says: its CAP Cancel is published."
+    if status == "rejected":
+        return f"Rejected draft {code}: the upstream authority cancelled it before it was issued."
+    if status in ("draft", "revising"):
+        return f"Revised {code} from the upstream Update: a leader approves it before it is issued."
+    return f"{code} is {status}."

@@ -28,6 +28,7 @@ def add_commands(commands: Any) -> None:
     sub = group.add_subparsers(title="deadline commands", metavar="ACTION")
 
     run = sub.add_parser("run", help="fire thresholds as they pass until SIGTERM (hot standby if a watcher runs)")
+    run.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
     run.set_defaults(handler=run_worker)
 
     simulate = sub.add_parser("simulate", help="print what would fire by a time, without firing it")
@@ -101,6 +102,7 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     rows = [
         {
             "code": row["code"],
+            "track": row["track"],
             "agency": row["agency"],
             "assignee": row["assignee"],
             "due_at": local(row["due_at"]),
@@ -114,7 +116,17 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json_lines(rows)
     else:
-        columns = ("code", "agency", "assignee", "due_at", "next_threshold", "next_at", "missed", "escalated_to")
+        columns = (
+            "code",
+            "track",
+            "agency",
+            "assignee",
+            "due_at",
+            "next_threshold",
+            "next_at",
+            "missed",
+            "escalated_to",
+        )
         table("Running clocks", columns, [[r[c] for c in columns] for r in rows])
     return OK
 
@@ -122,13 +134,19 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level)
     stopping = stop_on_signals()
+    registry = None
+    if args.metrics_port is not None:
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        registry = CollectorRegistry()
+        start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
 
     def on_active() -> None:
         log.info("deadline_watcher_active")
         print("active", flush=True)
 
     try:
-        run_watcher(settings, stopping, on_active=on_active)
+        run_watcher(settings, stopping, on_active=on_active, registry=registry)
     except ValueError as error:
         print_error(str(error))
         return PROBLEM

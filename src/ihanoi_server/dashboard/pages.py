@@ -49,7 +49,7 @@ SCRIPT_KEYS = (
     "login.expired", "login.empty", "status.loading", "status.error", "status.ready", "value.none",
     "number.decimal", "unit.percent", "scope.agency", "scope.all_agencies", "scope.period", "scope.as_of",
     "overdue.more", "case.empty", "case.error", "case.loading", "case.not_found", "live.connected",
-    "live.unavailable",
+    "live.unavailable", "official.total", "official.unassigned", "ranking.withheld",
 )  # fmt: skip
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -161,10 +161,47 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
+        f"{_accountability(text)}{_ranking(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
     return _page(lang, text, text["dashboard.title"], "dashboard", main, {})
+
+
+def _ranking(text: Mapping[str, str]) -> str:
+    """The last complete month's ranking of agencies, filled from ``/public/ranking``."""
+    heads = "".join(
+        f"<th>{e(text[key])}</th>"
+        for key in ("column.rank", "column.agency", "column.finished", "kpi.on_time_rate", "column.missed")
+    )
+    return (
+        f'<section class="card" id="ranking-section" hidden><h2>{e(text["ranking.title"])} '
+        '<span id="ranking-month"></span></h2>\n'
+        f'<p class="hint">{e(text["ranking.hint"])}</p>\n'
+        f'<table id="ranking"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="ranking-empty" hidden>{e(text["ranking.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
+def _accountability(text: Mapping[str, str]) -> str:
+    """Per-official deadline figures and the long-delayed list (issue #16), filled
+    from ``/api/v1/accountability``; hidden for those it refuses (officers)."""
+    columns = ("official", "missed", "escalations_caused", "resolved_on_time", "resolved_late")
+    heads = "".join(f"<th>{e(text['column.' + name])}</th>" for name in columns)
+    return (
+        f'<section class="card" id="accountability-section" hidden><h2>{e(text["accountability.title"])}</h2>\n'
+        f'<p class="hint">{e(text["accountability.hint"])}</p>\n'
+        f'<table id="accountability"><thead><tr>{heads}<th>{e(text["kpi.on_time_rate"])}</th>'
+        f"<th>{e(text['kpi.overdue_now'])}</th></tr></thead><tbody></tbody></table>\n"
+        f"<h3>{e(text['long_delayed.title'])}</h3>\n"
+        '<table id="long-delayed"><thead><tr>'
+        f"<th>{e(text['column.code'])}</th><th>{e(text['column.kind'])}</th>"
+        f"<th>{e(text['column.assignee'])}</th><th>{e(text['column.due_at'])}</th>"
+        "</tr></thead><tbody></tbody></table>\n"
+        f'<p id="long-delayed-empty" hidden>{e(text["long_delayed.empty"])}</p>\n'
+        "</section>\n"
+    )
 
 
 def case_page(lang: str, text: Mapping[str, str], case_ref: str) -> str:

@@ -49,6 +49,17 @@ _VI: dict[str, str] = {
     "popup.answer": "Trả lời",
     "footnote": "Chỉ hiển thị phản ánh có tọa độ; không có thông tin cá nhân của người phản ánh.",
     "map.label": "Bản đồ các phản ánh",
+    "alerts.title": "Cảnh báo đang có hiệu lực",
+    "alerts.empty": "Hiện không có cảnh báo nào.",
+    "alerts.error": "Không tải được danh sách cảnh báo.",
+    "alerts.until": "Hiệu lực đến",
+    "alerts.areas": "Khu vực",
+    "alerts.cap": "Bản tin CAP",
+    "severity.Extreme": "Đặc biệt nguy hiểm",
+    "severity.Severe": "Nguy hiểm",
+    "severity.Moderate": "Trung bình",
+    "severity.Minor": "Nhẹ",
+    "severity.Unknown": "Chưa xác định",
 }
 
 _EN: dict[str, str] = {
@@ -88,6 +99,17 @@ _EN: dict[str, str] = {
     "popup.answer": "Answer",
     "footnote": "Only reports with coordinates are shown; nothing about who filed them.",
     "map.label": "Map of the reports",
+    "alerts.title": "Alerts in force",
+    "alerts.empty": "No alert is in force.",
+    "alerts.error": "The alerts could not be loaded.",
+    "alerts.until": "Until",
+    "alerts.areas": "Area",
+    "alerts.cap": "CAP message",
+    "severity.Extreme": "Extreme",
+    "severity.Severe": "Severe",
+    "severity.Moderate": "Moderate",
+    "severity.Minor": "Minor",
+    "severity.Unknown": "Unknown",
 }
 
 STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})

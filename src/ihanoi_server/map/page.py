@@ -1,5 +1,10 @@
 """The public map page's HTML shell, rendered on the server (a pure function).
 
+The page also draws the alerts in force (``/public/alerts?active=true``):
+each area's polygon and circles, and for an area given by wards alone a
+circle round each ward's approximate centre (the directory has no ward
+boundaries), with the headline and severity in the page's language.
+
 Everything put into HTML goes through ``html.escape``; what the script needs
 (its strings, the tile URL and attribution, the filter choices) travels as
 JSON in a ``<script type="application/json">`` block (``script_json``), so no
@@ -33,9 +38,12 @@ def map_page(
     wards: Sequence[tuple[str, str]],
     tile_url: str,
     attribution: str,
+    ward_centres: Mapping[str, tuple[float, float]] | None = None,
 ) -> str:
-    """``GET /map``: the shell ``map.js`` fills from ``/public/reports.geojson``.
-    ``categories`` and ``wards`` are (code, name) pairs for the filters."""
+    """``GET /map``: the shell ``map.js`` fills from ``/public/reports.geojson``
+    and ``/public/alerts``. ``categories`` and ``wards`` are (code, name) pairs
+    for the filters; ``ward_centres`` the approximate centre of each ward
+    (where an alert given by wards is drawn)."""
     statuses = [("open", text["status.open"]), ("closed", text["status.closed"])]
     statuses += [(str(status), text[f"status_name.{status}"]) for status in ReportStatus]
     other = text["lang.switch_code"]
@@ -44,6 +52,8 @@ def map_page(
         "tile_url": tile_url,
         "attribution": attribution,
         "centre": list(CENTRE),
+        "ward_centres": {code: list(centre) for code, centre in (ward_centres or {}).items()},
+        "ward_names": dict(wards),
         "strings": {key: value for key, value in text.items() if not key.startswith("filters.")},
     }
     all_option = f'<option value="">{e(text["filters.all"])}</option>'
@@ -73,6 +83,9 @@ def map_page(
         f'<div id="map" role="region" aria-label="{e(text["map.label"])}"></div>\n'
         '<p class="count"><span id="count" data-count="0">0</span> '
         f'{e(text["count.shown"])} <span id="more" class="hint" hidden>{e(text["count.more"])}</span></p>\n'
+        f'<section class="card" id="alerts" data-count="0"><h2>{e(text["alerts.title"])}</h2>\n'
+        '<ol id="alert-list"></ol>\n'
+        f'<p id="alerts-empty" hidden>{e(text["alerts.empty"])}</p>\n</section>\n'
         f'<section class="card"><h2>{e(text["list.title"])}</h2>\n'
         '<ol id="list"></ol>\n'
         f'<p id="list-empty" hidden>{e(text["list.empty"])}</p>\n</section>\n'

@@ -56,7 +56,7 @@ def content_security_policy(tile_url: str) -> str:
 
 
 async def page(request: Request) -> Response:
-    """The public map page (HTML): public reports with clustering and filters, vi/en."""
+    """The public map page (HTML): public reports with clustering and filters, and the alerts in force, vi/en."""
     server = state(request)
     lang = language(request.query_params.get("lang"))
     directory = server.app.directory
@@ -72,6 +72,7 @@ async def page(request: Request) -> Response:
         wards=wards,
         tile_url=server.settings.map_tile_url,
         attribution=server.settings.map_tile_attribution,
+        ward_centres={ward.code: ward.centre for ward in directory.wards.values() if ward.centre is not None},
     )
     return Response(
         html,

@@ -274,6 +274,104 @@
     $("overdue-more").textContent = overdue.more ? T["overdue.more"] : "";
   }
 
+  function officialName(official) {
+    if (official === "") {
+      return T["official.total"];
+    }
+    return official === "(unassigned)" ? T["official.unassigned"] : official;
+  }
+
+  function renderAccountability(view) {
+    const rows = $("accountability").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of view.figures) {
+      const row = document.createElement("tr");
+      row.dataset.official = entry.official;
+      cell(row, officialName(entry.official));
+      for (const name of ["missed", "escalations_caused", "resolved_on_time", "resolved_late"]) {
+        cell(row, String(entry[name]), "number").dataset.figure = name;
+      }
+      const rate = withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]);
+      cell(row, rate, "number").dataset.figure = "on_time_rate";
+      cell(row, String(entry.overdue_now), "number").dataset.figure = "overdue_now";
+      rows.appendChild(row);
+    }
+    const delayed = $("long-delayed").tBodies[0];
+    delayed.replaceChildren();
+    for (const item of view.long_delayed) {
+      const row = document.createElement("tr");
+      const link = document.createElement("a");
+      link.href = "/dashboard/cases/" + encodeURIComponent(item.case_id) + "?lang=" + encodeURIComponent(LANG);
+      link.textContent = item.code;
+      link.dataset.caseId = item.case_id;
+      row.appendChild(document.createElement("td")).appendChild(link);
+      cell(row, T["kind." + item.kind] || item.kind);
+      cell(row, item.assignee || T["value.none"]);
+      cell(row, formatMoment(item.due_at), "number");
+      delayed.appendChild(row);
+    }
+    $("long-delayed-empty").hidden = view.long_delayed.length > 0;
+    $("accountability-section").hidden = false;
+  }
+
+  async function loadAccountability(data) {
+    // Leaders read their own agency's figures, auditors the agency they chose;
+    // for anyone else (an officer: 403) the section stays hidden.
+    const section = $("accountability-section");
+    let path = null;
+    if (data.viewer.role === "leader") {
+      path = "/api/v1/accountability";
+    } else if (data.viewer.role === "auditor" && data.agency) {
+      path = "/api/v1/accountability?agency=" + encodeURIComponent(data.agency.code);
+    }
+    if (path === null) {
+      section.hidden = true;
+      return;
+    }
+    try {
+      renderAccountability(await (await api(path)).json());
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw error;
+      }
+      section.hidden = true;
+    }
+  }
+
+  function renderRanking(ranking, own) {
+    $("ranking-month").textContent = ranking.month.slice(5, 7) + "/" + ranking.month.slice(0, 4);
+    const rows = $("ranking").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of ranking.agencies) {
+      const row = document.createElement("tr");
+      row.dataset.agency = entry.agency;
+      if (entry.agency === own) {
+        row.className = "own";
+      }
+      cell(row, entry.withheld ? T["value.none"] : String(entry.rank), "number");
+      cell(row, LANG === "en" ? entry.name_en || entry.name : entry.name);
+      if (entry.withheld) {
+        cell(row, T["ranking.withheld"]).colSpan = 3;
+      } else {
+        cell(row, String(entry.finished), "number");
+        cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
+        cell(row, String(entry.missed), "number");
+      }
+      rows.appendChild(row);
+    }
+    $("ranking-empty").hidden = ranking.agencies.length > 0;
+    $("ranking-section").hidden = false;
+  }
+
+  async function loadRanking(data) {
+    // Published, so public: the last complete month, whoever reads the page.
+    try {
+      renderRanking(await (await api("/public/ranking")).json(), data.agency ? data.agency.code : null);
+    } catch (error) {
+      $("ranking-section").hidden = true;
+    }
+  }
+
   function renderChart(svgText) {
     const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
     const root = parsed.documentElement;
@@ -317,6 +415,11 @@
         return;
       }
       renderChart(svg);
+      await loadAccountability(data);
+      await loadRanking(data);
+      if (mine !== sequence) {
+        return;
+      }
       remember(params);
       body.dataset.query = query;
       say(T["status.ready"]);

@@ -1,4 +1,5 @@
-/* ihanoi public map: draws /public/reports.geojson with Leaflet and markercluster.
+/* ihanoi public map: draws /public/reports.geojson with Leaflet and markercluster,
+ * and the alerts in force (/public/alerts?active=true) under them.
  * Everything visible comes from the page's JSON block (#map-config); text is
  * put in with textContent, never as HTML. The page works without a basemap:
  * with no tile URL, or when tiles fail, the markers sit on a plain grid. */
@@ -156,8 +157,119 @@
     pending = setTimeout(refresh, 150);
   }
 
+  /* The alerts in force, in a pane under the reports: each area's polygon and
+   * circles; an area given by wards alone as a dashed circle round each ward's
+   * approximate centre (the directory has centres, not boundaries). */
+  var SEVERITY_COLOURS = { Extreme: "#7f1d1d", Severe: "#dc2626", Moderate: "#ea580c", Minor: "#ca8a04", Unknown: "#6b7280" };
+  var WARD_RADIUS_M = 600;
+  map.createPane("alerts");
+  map.getPane("alerts").style.zIndex = "350";
+  var alertLayer = L.layerGroup().addTo(map);
+
+  function localised(alert, name) {
+    return config.lang === "en" && alert[name + "_en"] ? alert[name + "_en"] : alert[name];
+  }
+
+  function severityBadge(alert) {
+    var badge = document.createElement("span");
+    badge.className = "severity " + alert.severity;
+    badge.textContent = text["severity." + alert.severity] || alert.severity;
+    return badge;
+  }
+
+  function areaNames(alert) {
+    return alert.areas.map(function (area) {
+      return area.description || area.wards.map(function (ward) { return config.ward_names[ward] || ward; }).join(", ");
+    }).join("; ");
+  }
+
+  function alertPopup(alert) {
+    var box = document.createElement("div");
+    box.className = "popup alert-popup";
+    var title = document.createElement("h3");
+    title.textContent = localised(alert, "headline");
+    box.appendChild(title);
+    var kind = document.createElement("p");
+    kind.appendChild(severityBadge(alert));
+    kind.appendChild(document.createTextNode(" " + localised(alert, "event")));
+    box.appendChild(kind);
+    var instruction = localised(alert, "instruction");
+    if (instruction) { box.appendChild(line("", instruction.slice(0, 280))); }
+    box.appendChild(line(text["alerts.areas"], areaNames(alert)));
+    box.appendChild(line(text["alerts.until"], new Date(alert.expires).toLocaleString(config.lang === "en" ? "en-GB" : "vi-VN")));
+    var link = document.createElement("a");
+    link.href = alert.cap_url;
+    link.textContent = text["alerts.cap"];
+    box.appendChild(link);
+    return box;
+  }
+
+  function shapesOf(alert) {
+    var colour = SEVERITY_COLOURS[alert.severity] || SEVERITY_COLOURS.Unknown;
+    function style(extra) {
+      var options = { pane: "alerts", color: colour, weight: 2, fillColor: colour, fillOpacity: 0.15,
+                      className: "alert-area alert-" + alert.severity };
+      Object.keys(extra).forEach(function (key) { options[key] = extra[key]; });
+      return options;
+    }
+    var shapes = [];
+    alert.areas.forEach(function (area) {
+      var drawn = [];
+      if (area.polygon.length) { drawn.push(L.polygon(area.polygon, style({}))); }
+      area.circles.forEach(function (circle) {
+        drawn.push(L.circle([circle.latitude, circle.longitude], style({ radius: circle.radius_km * 1000 })));
+      });
+      if (!drawn.length) {
+        area.wards.forEach(function (ward) {
+          var centre = config.ward_centres[ward];
+          if (centre) { drawn.push(L.circle(centre, style({ radius: WARD_RADIUS_M, dashArray: "6 4" }))); }
+        });
+      }
+      shapes = shapes.concat(drawn);
+    });
+    return shapes;
+  }
+
+  function showAlerts(page) {
+    alertLayer.clearLayers();
+    var list = $("alert-list");
+    list.textContent = "";
+    page.items.forEach(function (alert) {
+      shapesOf(alert).forEach(function (shape) {
+        shape.bindPopup(function () { return alertPopup(alert); });
+        alertLayer.addLayer(shape);
+        var element = shape.getElement && shape.getElement();
+        if (element) { element.setAttribute("data-code", alert.code); }
+      });
+      var item = document.createElement("li");
+      item.dataset.code = alert.code;
+      item.dataset.severity = alert.severity;
+      item.appendChild(severityBadge(alert));
+      item.appendChild(document.createTextNode(" " + localised(alert, "headline") + " — " + areaNames(alert)));
+      list.appendChild(item);
+    });
+    $("alerts").dataset.count = String(page.items.length);
+    $("alerts-empty").hidden = page.items.length > 0;
+    body.dataset.alerts = "ready";
+  }
+
+  function loadAlerts() {
+    fetch("/public/alerts?active=true&limit=200", { headers: { Accept: "application/json" }, credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(showAlerts)
+      .catch(function () {
+        body.dataset.alerts = "error";
+        $("alerts-empty").hidden = false;
+        $("alerts-empty").textContent = text["alerts.error"];
+      });
+  }
+
   ["category", "status", "ward"].forEach(function (name) { $(name).addEventListener("change", refresh); });
   $("filters").addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
   map.on("moveend", soon);
   refresh();
+  loadAlerts();
 })();
