@@ -222,6 +222,9 @@ class ReportAreasTrigger(Trigger):
     def discard(self) -> None:
         self.batch = {}
 
+    def forget(self, key: str) -> None:
+        self.batch[key] = {}
+
     def rows(self) -> list[Row]:
         query = f"SELECT * FROM {REPORT_AREAS} ORDER BY subject_key, subscription"
         return [{"report_area": row} for row in self.model.database.query(query)]

@@ -213,6 +213,10 @@ class OutboxModel(ReadModel):
         """A recipient as of the step being decided (for the triggers)."""
         return self._batch.recipients.get(key) or self._known.get(key)
 
+    def erased_key(self, contactability: str) -> str | None:
+        """The subject key of the person whose ``Contactability`` was erased (for the triggers)."""
+        return self._find(Forget("contactability", contactability))
+
     def _key(self, subject: str) -> str:
         key = self.context.subject_key(subject)
         assert key is not None

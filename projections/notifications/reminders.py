@@ -183,5 +183,8 @@ class RemindersTrigger(Trigger):
         self.batch = {}
         self.stored = {}
 
+    def forget(self, key: str) -> None:
+        self.batch[key] = (None, None)
+
     def rows(self) -> list[Row]:
         return [{"staff": row} for row in self.model.database.query(f"SELECT * FROM {STAFF} ORDER BY subject_key")]

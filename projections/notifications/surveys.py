@@ -174,6 +174,9 @@ class SurveysTrigger(Trigger):
         self.stored = {}
         self.stored_identity = set()
 
+    def forget(self, key: str) -> None:
+        self.identity[key] = False
+
     def rows(self) -> list[Row]:
         query = f"SELECT * FROM {SURVEY_IDENTITY} ORDER BY subject_key"
         return [{"survey_identity": row} for row in self.model.database.query(query)]

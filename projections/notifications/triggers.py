@@ -22,6 +22,7 @@ package's ``__init__`` imports, so that every outbox has them):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ihanoi_projections.changes import Change
@@ -70,6 +71,23 @@ class Trigger:
         """The trigger's derived rows, for a rebuild's comparison."""
         return []
 
+    def forget(self, key: str) -> None:
+        """The person of ``key`` was erased: drop what the trigger keeps of them
+        (a rebuild never writes it: their events read as erased)."""
+
+
+@dataclass(slots=True)
+class Erased(TriggerStep):
+    """A person's ``Contactability`` was erased: every trigger forgets them."""
+
+    contactability: str
+
+    def decide(self, model: OutboxModel) -> None:
+        key = model.erased_key(self.contactability)
+        if key is not None:
+            for trigger in model.triggers:
+                trigger.forget(key)
+
 
 T = TypeVar("T", bound=type[Trigger])
 # Registered by their modules, which the package imports (``__init__``).
@@ -85,3 +103,13 @@ def register(trigger: T) -> T:
 
 def build_triggers(model: OutboxModel) -> list[Trigger]:
     return [trigger(model) for trigger in TRIGGERS]
+
+
+@register
+class ErasureTrigger(Trigger):
+    """Queues ``Erased`` when a ``Contactability`` is erased (before the
+    outbox's own step, which makes the person nobody)."""
+
+    def apply(self, change: Change) -> None:
+        if change.event_name == "PersonalDataErased" and type(change.case).__name__ == "Contactability":
+            self.model.add_step(Erased(str(change.case.id)))

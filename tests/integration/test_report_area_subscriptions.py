@@ -19,10 +19,12 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.outbox import OutboxModel
+from ihanoi_projections.notifications.triggers import REPORT_AREAS
 from tests.conftest import FakeClock
 from tests.integration.test_notifications import Rig
 from tests.notification_servers import gateway_server, smtp_server
 
+DPO = Principal("dpo-01", Role.DPO)
 LAKE = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Hồ Hoàn Kiếm")
 # About 1.2 km west of the lake, still in Hoàn Kiếm for this test.
 WEST = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8430, address="Phố Hàng Bông")
@@ -141,3 +143,30 @@ def test_subscriptions_are_checked_capped_and_removable(rig: Rig, citizen: Princ
     assert len(app.notification_settings(citizen)["report_subscriptions"]) == 9
     with pytest.raises(ReportAreaNotFoundError):
         app.change_notification_settings(citizen, UnsubscribeFromReports(subscription=first))
+
+
+def test_an_erased_persons_subscriptions_leave_the_outbox_and_a_rebuild_agrees(
+    rig: Rig, citizen: Principal, other_citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen, consent=False)
+    app.change_notification_settings(
+        citizen, SubscribeToReports(near=NearIn(latitude=21.0290, longitude=105.8540, radius_m=300))
+    )
+    rig.read_side.catch_up()
+    assert len(rig.read_side.database.query(f"SELECT * FROM {REPORT_AREAS}")) == 1
+
+    # Step: the person is erased: their point and radius leave the outbox's tables; no new report reaches them.
+    request = app.request_erasure(citizen, "Xin xoá dữ liệu")
+    app.decide_erasure(DPO, request.request_id, grant=True, reason="Yêu cầu", legal_basis="Luật 91/2025/QH15")
+    rig.read_side.catch_up()
+    assert rig.read_side.database.query(f"SELECT * FROM {REPORT_AREAS}") == []
+    report(rig, other_citizen, "pothole", LAKE)
+    assert [row for row in rig.outbox() if row["kind"] == "report_area"] == []
+
+    # Step: a rebuild (the person's events now read as erased) derives the same.
+    model = rig.read_side.model(OutboxModel)
+    derived = model.rows()
+    rig.read_side.projector.reset([OutboxModel.name])
+    rig.read_side.catch_up()
+    assert model.rows() == derived
