@@ -6,5 +6,13 @@
 - ``ids``: the id of a notice, derived from its event, recipient and channel;
 - ``dispatcher``: the worker that claims due rows, delivers them through the
   adapters of ``ihanoi_core.notifications`` and records each attempt;
-- ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does.
+- ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does;
+- ``triggers``: kinds of notice decided in their own modules and plugged into
+  the outbox: ``reminders`` (officers' deadlines), ``surveys`` (invitations), ``area``
+  (new reports in an area), ``legal`` (notices the law
+  requires, ``NoticeDelivered``). Imported here, so every outbox has them.
 """
+
+from ihanoi_projections.notifications import area, legal, reminders, surveys
+
+__all__ = ["area", "legal", "reminders", "surveys"]

@@ -45,6 +45,7 @@ from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row, ViewDatabase
+from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
 from ihanoi_projections.notifications.outbox import ATTEMPTS, OUTBOX, challenge_ref
 
 log = structlog.get_logger("ihanoi.notifications")
@@ -135,6 +136,7 @@ class Dispatcher:
         self.random_fraction = random_fraction
         self.rate = RateLimit(settings.notify_rate_per_second)
         self.templates: Any = None
+        self._recorded_once = False
 
     # -- claiming ---------------------------------------------------------------
 
@@ -161,10 +163,18 @@ class Dispatcher:
         return rows
 
     def run_once(self) -> int:
-        """Claim one batch and deliver it; how many notices were claimed."""
+        """Claim one batch and deliver it; how many notices were claimed. Then
+        record ``NoticeDelivered`` for the legally required notices sent (and,
+        in a dispatcher's first round, for any a dead one sent but did not
+        record: ``legal``)."""
         rows = self.claim()
+        legal = False
         for row in rows:
-            self.deliver(row)
+            legal |= self.deliver(row) == "sent" and row["kind"] in LEGAL_KINDS
+        if legal or not self._recorded_once:
+            self._recorded_once = True
+            while record_delivered_notices(self.app, self.database, self.clock()) == RECORD_BATCH:
+                pass
         return len(rows)
 
     def drain(self, timeout: float = 30.0) -> int:
@@ -202,11 +212,14 @@ class Dispatcher:
             text=text,
             html=html if channel == "email" else None,
             params={key: value for key, value in params.items() if key not in ("challenge",)},
+            keys=contact.push_keys if channel == "webpush" else None,
         )
         self.rate.take(channel)
         try:
             self.senders[channel].send(message)
         except DeliveryError as error:
+            if getattr(error, "gone", False):  # a push subscription the service no longer knows
+                self.app.forget_push_subscription(UUID(row["recipient"]), to)
             if error.permanent or row["attempts"] >= self.settings.notify_max_attempts:
                 return self._finish(row, "dead", started, error.detail, state="dead")
             delay = self.backoff(row["attempts"])

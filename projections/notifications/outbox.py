@@ -22,6 +22,9 @@ the same decisions the live run made. Triggers:
   request → ``payment_requested``;
 - a late dossier's apology with the new appointment date → ``dossier_apology``
   (Decree 118/2025: sent whatever the opt-outs and consent, as case handling);
+- a status that decides the case (a dossier's result or rejection, a
+  complaint's decision or refusal, a denunciation's conclusion or refusal) →
+  ``decision_notice``, also required (``legal``);
 - a channel added → ``channel_verification`` to that channel (its one-time code);
 - a public alert issued (its first message and each update) or cancelled →
   ``alert`` to everyone who chose one of the message's wards, as of that
@@ -54,6 +57,8 @@ from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS, WardNotice, alert_rows, subscribers, ward_notice
 from ihanoi_projections.notifications.ids import notification_id
+from ihanoi_projections.notifications.legal import decision_kind
+from ihanoi_projections.notifications.triggers import TRIGGER_TABLES, TriggerStep, build_triggers
 
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"
@@ -143,7 +148,7 @@ class OutboxModel(ReadModel):
     name = "notifications"
     # Only the recipients are derived state; the outbox keeps its delivery
     # state across rebuilds (``clear``).
-    tables = (RECIPIENTS, ALERT_WARDS)
+    tables = (RECIPIENTS, ALERT_WARDS, *TRIGGER_TABLES)
     kinds = (Case, Alert, Contactability, Consent)
     reads_before = frozenset({"status"})
     # A notice depends on the recipient's settings as of its event: the log's order matters.
@@ -154,6 +159,7 @@ class OutboxModel(ReadModel):
         self._batch = _Batch()
         # Recipients as last written (bounded): most batches touch few people.
         self._known: dict[str, Recipient] = {}
+        self.triggers = build_triggers(self)  # kinds of notice decided in their own modules
 
     def schema(self) -> Sequence[str]:
         return (
@@ -175,11 +181,14 @@ class OutboxModel(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {ALERT_WARDS} ("
             "ward TEXT NOT NULL, subject_key TEXT NOT NULL, PRIMARY KEY (ward, subject_key))",
             f"CREATE INDEX IF NOT EXISTS {ALERT_WARDS}_subject ON {ALERT_WARDS} (subject_key)",
+            *(statement for trigger in self.triggers for statement in trigger.schema()),
         )
 
     # -- applying -------------------------------------------------------------
 
     def apply(self, change: Change) -> None:
+        for trigger in self.triggers:
+            trigger.apply(change)
         aggregate = change.case
         if isinstance(aggregate, Alert):
             notice = ward_notice(change, aggregate, self.context.directory)
@@ -195,6 +204,18 @@ class OutboxModel(ReadModel):
                 return
             changes = {"consent": aggregate.is_given, "consent_id": str(aggregate.id)}
             self._batch.steps.append((self._key(aggregate.subject), changes))
+
+    def add_step(self, step: Notice | TriggerStep) -> None:
+        """Queue a step in log order (for the triggers)."""
+        self._batch.steps.append(step)
+
+    def recipient(self, key: str) -> Recipient | None:
+        """A recipient as of the step being decided (for the triggers)."""
+        return self._batch.recipients.get(key) or self._known.get(key)
+
+    def erased_key(self, contactability: str) -> str | None:
+        """The subject key of the person whose ``Contactability`` was erased (for the triggers)."""
+        return self._find(Forget("contactability", contactability))
 
     def _key(self, subject: str) -> str:
         key = self.context.subject_key(subject)
@@ -258,7 +279,7 @@ class OutboxModel(ReadModel):
             kind = "dossier_apology"
             params["appointment_at"] = case.due_at.isoformat() if case.due_at else None
         elif change.before.get("status") != case.status:
-            kind = STATUS_KINDS.get(status, "case_status")
+            kind = decision_kind(case.kind, status) or STATUS_KINDS.get(status, "case_status")
             if kind == "supplement_requested":
                 params["missing"] = list(getattr(case, "missing_documents", ()))
             elif kind == "payment_requested":
@@ -296,12 +317,17 @@ class OutboxModel(ReadModel):
         keys.extend(
             step.subject_key if isinstance(step, Notice) else step[0]
             for step in steps
-            if not isinstance(step, (WardNotice, Forget))
+            if not isinstance(step, (WardNotice, Forget, TriggerStep))
         )
+        for trigger in self.triggers:
+            keys.extend(trigger.wanted(steps))
         self._load(keys)
         for step in steps:
+            if isinstance(step, TriggerStep):
+                step.decide(self)
+                continue
             if isinstance(step, Notice):
-                self._decide(step)
+                self.decide(step)
                 continue
             if isinstance(step, WardNotice):
                 batch.rows.extend(alert_rows(step, chosen, batch.recipients, self._recipient))
@@ -340,7 +366,7 @@ class OutboxModel(ReadModel):
         """A person's settings as of the step being decided."""
         return self._batch.recipients.get(key) or self._known.get(key)
 
-    def _decide(self, notice: Notice) -> None:
+    def decide(self, notice: Notice) -> None:
         recipient = self._batch.recipients.get(notice.subject_key) or self._known.get(notice.subject_key)
         if notice.channel is not None:
             channels: tuple[str, ...] = (notice.channel,)
@@ -425,12 +451,16 @@ class OutboxModel(ReadModel):
             erased,
         )
         cursor.executemany(f"DELETE FROM {OUTBOX} WHERE recipient = ?", erased)
+        for trigger in self.triggers:
+            trigger.flush(cursor)
         self._known.update(batch.recipients)
         self._batch = _Batch()
 
     def discard(self) -> None:
         self._batch = _Batch()
         self._known.clear()
+        for trigger in self.triggers:
+            trigger.discard()
 
     # -- queries ------------------------------------------------------------------
 
@@ -443,4 +473,10 @@ class OutboxModel(ReadModel):
         )
         recipients = self.database.query(f"SELECT * FROM {RECIPIENTS} ORDER BY subject_key")
         wards = self.database.query(f"SELECT * FROM {ALERT_WARDS} ORDER BY subject_key, ward")
-        return [*notices, *({"recipient": row} for row in recipients), *({"alert_ward": row} for row in wards)]
+        triggered = [row for trigger in self.triggers for row in trigger.rows()]
+        return [
+            *notices,
+            *({"recipient": row} for row in recipients),
+            *({"alert_ward": row} for row in wards),
+            *triggered,
+        ]

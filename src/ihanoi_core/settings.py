@@ -131,6 +131,11 @@ class Settings:
     notify_gateway_token: str | None = field(default=None, repr=False)
     # (notice kind, the gateway's template id), e.g. ZNS template ids.
     notify_gateway_templates: tuple[tuple[str, str], ...] = ()
+    # Web Push (RFC 8030/8291/8292): the VAPID key (base64url of the raw P-256
+    # private key, ``ihanoi notifications vapid-keys``) and the contact in its
+    # JWT (mailto: or https:). No key: Web Push notices wait in the outbox.
+    notify_vapid_private_key: str | None = field(default=None, repr=False)
+    notify_vapid_subject: str = "mailto:no-reply@ihanoi.local"
     notify_max_attempts: int = 8
     notify_backoff_seconds: float = 30.0
     notify_rate_per_second: float = 20.0
@@ -343,6 +348,7 @@ class Settings:
             "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
             "map_tile_attribution",
             "notify_smtp_url", "notify_mail_from", "notify_gateway_url", "notify_gateway_token",
+            "notify_vapid_private_key", "notify_vapid_subject",
         ):  # fmt: skip
             if (value := get(name.upper())) is not None:
                 kwargs[name] = value

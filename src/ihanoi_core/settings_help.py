@@ -21,6 +21,10 @@ MEANINGS: dict[str, str] = {
     "unset: those notices wait in the outbox",
     "notify_gateway_token": "the bearer token the gateway expects",
     "notify_gateway_templates": "the gateway's template id per notice kind: kind=id, comma-separated",
+    "notify_vapid_private_key": "the VAPID private key Web Push notices are signed with (base64url of the raw "
+    "P-256 key, from `ihanoi notifications vapid-keys`); unset: Web Push notices wait in the outbox",
+    "notify_vapid_subject": "the contact (mailto: or https: URL) in the VAPID JWT, for push services to reach "
+    "the operator",
     "notify_max_attempts": "delivery attempts before a notice is dead-lettered",
     "notify_backoff_seconds": "the first retry's delay; each next one doubles, with up to 50 % jitter",
     "notify_rate_per_second": "notices the dispatcher sends per second on each channel, at most",

@@ -48,10 +48,13 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
     with (
         live_server.client(Role.CITIZEN, SUBJECT) as citizen,
         live_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
+        live_server.client(Role.AUDITOR, "inspector-01") as auditor,
     ):
         empty = ok(citizen.get(PATH))
         assert (empty["channels"], empty["language"], empty["consent"]) == ([], "vi", False)
-        assert problem(officer.get(PATH), 403) == "forbidden"
+        # Staff have settings of their own (for their deadline reminders); an auditor has none.
+        assert ok(officer.get(PATH))["channels"] == []
+        assert problem(auditor.get(PATH), 403) == "forbidden"
 
         # Step: bad input is refused and records nothing.
         assert problem(citizen.put(f"{PATH}/channels/email", json={"address": "not-an-address"}), 422)
@@ -95,3 +98,38 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
         removed = ok(citizen.delete(f"{PATH}/channels/email"))
         assert removed["settings"]["channels"] == []
         assert problem(citizen.delete(f"{PATH}/channels/email"), 404) == "channel_not_found"
+
+
+def test_a_person_subscribes_to_new_reports_in_an_area_and_removes_it(live_server: LiveServer) -> None:
+    subscriptions = f"{PATH}/report-subscriptions"
+    with (
+        live_server.client(Role.CITIZEN, SUBJECT) as citizen,
+        live_server.client(Role.AUDITOR, "inspector-01") as auditor,
+    ):
+        # Step: bad areas are 422 problems and record nothing; an auditor has no settings.
+        assert problem(citizen.post(subscriptions, json={}), 422) == "validation_error"
+        assert problem(citizen.post(subscriptions, json={"ward": "ATLANTIS"}), 422)
+        near = {"latitude": 21.03, "longitude": 105.85, "radius_m": 10}
+        assert problem(citizen.post(subscriptions, json={"near": near}), 422)
+        assert problem(citizen.post(subscriptions, json={"ward": "HOAN_KIEM", "colour": "red"}), 422)
+        assert problem(auditor.post(subscriptions, json={"ward": "HOAN_KIEM"}), 403) == "forbidden"
+        assert ok(citizen.get(PATH))["version"] == 0
+
+        # Step: potholes within 500 m of a point; the same again changes nothing.
+        body = {"near": {**near, "radius_m": 500}, "category": "pothole"}
+        added = ok(citizen.post(subscriptions, json=body))
+        assert added["changed"] is True
+        (subscription,) = added["settings"]["report_subscriptions"]
+        assert (subscription["category"], subscription["near"]["radius_m"], subscription["ward"]) == (
+            "pothole", 500, None,
+        )  # fmt: skip
+        assert ok(citizen.post(subscriptions, json=body))["changed"] is False
+
+        # Step: removed; removing it again is 404.
+        removed = ok(citizen.delete(f"{subscriptions}/{subscription['id']}"))
+        assert removed["settings"]["report_subscriptions"] == []
+        assert problem(citizen.delete(f"{subscriptions}/{subscription['id']}"), 404) == "report_subscription_not_found"
+
+        spec = ok(citizen.get("/openapi.json"))
+        assert "post" in spec["paths"][subscriptions]
+        assert "delete" in spec["paths"][subscriptions + "/{subscription}"]

@@ -304,6 +304,7 @@ DOSSIER_ROWS = (
 SURVEY_COMMANDS: list[type[CaseCommand]] = [*family_commands(SurveyCommand), AnswerSurvey]
 SURVEY_ROWS = (
     Row("survey", "questions", "draft", STAFF, {"questions": [QUESTION]}, DRAFT_VISIBLE),
+    Row("survey", "audience", "draft", LEADER, {"wards": ["HOAN_KIEM"]}, DRAFT_VISIBLE),
     Row("survey", "publish", "draft", LEADER, publish_window, DRAFT_VISIBLE),
     Row("survey", "close", "published", LEADER, None, PUBLIC_VISIBLE),
     Row("survey", "publish-results", "closed", LEADER, {"summary": "Đa số hài lòng."}, PUBLIC_VISIBLE),

@@ -1,6 +1,6 @@
 """Commands on a person's notification settings (``Contactability``).
 
-Each is a citizen's, for themself: the person is the token's subject, so no
+Each is a person's (citizen, officer or leader), for themself: the person is the token's subject, so no
 command names one. Handlers: ``ihanoi_core.handlers.notifications``; the
 application runs them with ``change_notification_settings``.
 """
@@ -14,10 +14,11 @@ from msgspec import Meta
 
 from ihanoi_core.commands.command import Command
 from ihanoi_core.domain.contactability import MAX_ADDRESS, MAX_ALERT_WARDS
+from ihanoi_core.domain.report_areas import MAX_RADIUS_M, MIN_RADIUS_M
 from ihanoi_core.domain.values import Role
 
 ChannelName = Literal["email", "sms", "zalo", "webpush"]
-OptionalKind = Literal["case_status", "supplement_requested", "payment_requested"]
+OptionalKind = Literal["case_status", "supplement_requested", "payment_requested", "survey_invitation"]
 WardCode = Annotated[str, Meta(min_length=1, max_length=64, description="a ward code of the directory (HOAN_KIEM)")]
 AlertWards = Annotated[
     list[WardCode],
@@ -45,9 +46,11 @@ def _minutes(text: str) -> int:
 
 
 class NotificationSettingsCommand(Command, frozen=True, kw_only=True):
-    """Base of the commands on one's own notification settings."""
+    """Base of the commands on one's own notification settings: a citizen's,
+    or a member of staff's (officers and leaders hear of the deadlines of the
+    cases they hold through the same channels)."""
 
-    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN})
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.CITIZEN, Role.OFFICER, Role.LEADER})
 
 
 class AddChannel(NotificationSettingsCommand, frozen=True, kw_only=True):
@@ -92,3 +95,49 @@ class ChooseAlertWards(NotificationSettingsCommand, frozen=True, kw_only=True):
 
     name: ClassVar[str] = "choose-alert-wards"
     wards: AlertWards
+
+
+class PushKeysIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The keys of a push subscription (``PushSubscription.toJSON().keys``)."""
+
+    p256dh: Annotated[str, Meta(min_length=1, max_length=100)]
+    auth: Annotated[str, Meta(min_length=1, max_length=40)]
+
+
+class AddPushSubscription(
+    NotificationSettingsCommand, frozen=True, kw_only=True, rename={"expiration_time": "expirationTime"}
+):
+    """Register this browser's Web Push subscription (the JSON of
+    ``PushSubscription``) as your ``webpush`` channel, verified at once."""
+
+    name: ClassVar[str] = "add-push-subscription"
+    endpoint: Annotated[str, Meta(min_length=1, max_length=MAX_ADDRESS)]
+    keys: PushKeysIn
+    expiration_time: int | None = None
+
+
+class NearIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A point (WGS 84) and a radius around it, in metres."""
+
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    radius_m: Annotated[int, Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)]
+
+
+class SubscribeToReports(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Hear of each new public field report in an area, on your verified
+    channels: in a ward, within ``near.radius_m`` of a point, and/or of a
+    category — at least one; every one given must match. Subscribing to the
+    same area again changes nothing; at most 10."""
+
+    name: ClassVar[str] = "subscribe-to-reports"
+    ward: WardCode | None = None
+    near: NearIn | None = None
+    category: Annotated[str, Meta(min_length=1, max_length=64, description="a category code (pothole)")] | None = None
+
+
+class UnsubscribeFromReports(NotificationSettingsCommand, frozen=True, kw_only=True):
+    """Stop hearing of the reports of one subscription."""
+
+    name: ClassVar[str] = "unsubscribe-from-reports"
+    subscription: Annotated[str, Meta(min_length=1, max_length=64)]

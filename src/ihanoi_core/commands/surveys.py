@@ -112,6 +112,19 @@ class SetSurveyQuestions(SurveyCommand, frozen=True, kw_only=True):
     questions: Questions
 
 
+class TargetSurvey(SurveyCommand, frozen=True, kw_only=True):
+    """Choose the wards whose people are invited to answer when the survey is
+    published (those who chose the ward on their notification settings and
+    consented to notifications); [] for the wards of the survey's agency. Draft only."""
+
+    name: ClassVar[str] = "audience"
+    step_name: ClassVar[str] = "target"
+    wards: Annotated[
+        list[Annotated[str, Meta(min_length=1, max_length=64)]],
+        Meta(max_length=Survey.MAX_AUDIENCE_WARDS, description="ward codes of the directory (HOAN_KIEM)"),
+    ]
+
+
 class PublishSurvey(SurveyCommand, frozen=True, kw_only=True):
     """Publish for answers from opens_at until closes_at; the questions freeze."""
 

@@ -78,11 +78,14 @@ class Case(Aggregate):
         # and the keys of their own clocks (``running_clocks``).
         deadline_marks: tuple[str, ...]
         escalated_to: tuple[str, ...]
+        # Legally required notices delivered (issue #14): their outbox ids.
+        notices_delivered: tuple[str, ...]
         coowner_clocks: tuple[str, ...]
     else:
         # Class defaults, so cases stored before the watcher existed load with none.
         deadline_marks = ()
         escalated_to = ()
+        notices_delivered = ()
         coowner_clocks = ()
 
     @property
@@ -336,6 +339,29 @@ class Case(Aggregate):
         # The co-owner's own deadline, running while the clock it escalated from runs.
         own = coowner_key(main_of(key_of_mark(mark)), to_agency, at, escalation_due_at)
         self.coowner_clocks = (*self.coowner_clocks, own)
+
+    # -- notices the law requires the person to receive (issue #14) --------
+
+    def record_notice_delivered(
+        self, actor: Principal, notice: str, channel: str, kind: str, delivered_at: datetime, *, timestamp: datetime
+    ) -> bool:
+        """Record that the legally required notice ``notice`` (its outbox id:
+        the apology for a late dossier, a decision) reached the person on
+        ``channel`` at ``delivered_at``. Once per notice: a second report of
+        the same delivery changes nothing (False). Valid in every status: a
+        decision notice often follows the final one. No address is recorded."""
+        if notice in self.notices_delivered:
+            return False
+        self._record_notice_delivered(
+            actor=actor, notice=notice, channel=channel, kind=kind, delivered_at=delivered_at, timestamp=timestamp
+        )
+        return True
+
+    @event("NoticeDelivered")
+    def _record_notice_delivered(
+        self, actor: Principal, notice: str, channel: str, kind: str, delivered_at: datetime, timestamp: datetime
+    ) -> None:
+        self.notices_delivered = (*self.notices_delivered, notice)
 
     def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
         """Record that the personal data of this case's data subject was erased

@@ -24,14 +24,15 @@ sealed under the subject's key, so erasing the person shreds their channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
+from ihanoi_core.domain.report_areas import MAX_REPORT_AREAS
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ConflictError, NotFoundError, ValidationError
 
@@ -43,8 +44,8 @@ CHANNELS: tuple[str, ...] = (EMAIL, SMS, ZALO, WEBPUSH)
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 # Kinds of notice a person may opt out of. The apology for a late dossier
 # (Decree 118/2025) and the one-time codes are not optional.
-OPTIONAL_KINDS: tuple[str, ...] = ("case_status", "supplement_requested", "payment_requested")
-REQUIRED_KINDS: tuple[str, ...] = ("dossier_apology", "channel_verification")
+OPTIONAL_KINDS: tuple[str, ...] = ("case_status", "supplement_requested", "payment_requested", "survey_invitation")
+REQUIRED_KINDS: tuple[str, ...] = ("dossier_apology", "decision_notice", "channel_verification")
 # Public alerts of the wards a person chose: wanted by choosing wards, so not
 # opted out of by kind (choosing no ward is unsubscribing).
 ALERT_KIND = "alert"
@@ -57,6 +58,10 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 # Vietnamese mobile numbers: 0 or +84, then nine digits (mobile prefixes 3, 5, 7, 8, 9).
 PHONE_PATTERN = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
 ZALO_PATTERN = re.compile(r"^\d{6,32}$")
+# A push subscription's keys, base64url as browsers give them: the P-256
+# public point (65 bytes, uncompressed: 0x04 first, so "B") and the 16-byte auth secret.
+P256DH_PATTERN = re.compile(r"^B[A-Za-z0-9_-]{86}=?$")
+AUTH_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}(==)?$")
 
 
 class ChannelNotFoundError(NotFoundError):
@@ -78,6 +83,16 @@ class VerificationClosedError(ConflictError):
     def __init__(self, contactability: UUID, channel: str, why: str) -> None:
         super().__init__(contactability, f"The code for your {channel} channel {why}; add the channel again.")
         self.context.update(channel=channel)
+
+
+class ReportAreaNotFoundError(NotFoundError):
+    """Raised when a person removes a report subscription they do not have (HTTP 404)."""
+
+    code = "report_subscription_not_found"
+
+    def __init__(self, contactability: UUID, subscription: str) -> None:
+        super().__init__(f"You have no report subscription {subscription}.", contactability=str(contactability))
+        self.subscription = subscription
 
 
 def contactability_id(subject: str, generation: str = "") -> UUID:
@@ -126,6 +141,12 @@ class Contactability(Aggregate):
     kind: ClassVar[str] = "contactability"
     # The wards whose alerts the person hears of, sorted (none before they choose).
     alert_wards: tuple[str, ...] = ()
+    # Subscriptions to new reports (``report_areas``), by id; replaced, never
+    # changed in place (a class default shared by streams that have none).
+    if TYPE_CHECKING:  # declared for type checkers only: an annotation would be a field of ``Opened``
+        report_areas: Mapping[str, Mapping[str, Any]]
+    else:
+        report_areas = {}  # never changed in place: each event assigns a new mapping
 
     @event("Opened")
     def __init__(self, *, id: UUID, actor: Principal, subject: str, timestamp: datetime) -> None:
@@ -232,6 +253,44 @@ class Contactability(Aggregate):
         entry = self.channels.get(channel)
         return entry["address"] if entry and entry["verified"] else None
 
+    def add_push_subscription(
+        self, actor: Principal, endpoint: str, p256dh: str, auth: str, *, timestamp: datetime
+    ) -> bool:
+        """Add (or replace) the person's Web Push subscription, verified as it
+        is: only the browser that made it holds the private keys its messages
+        are encrypted to, and the push service accepts messages for it only
+        from our VAPID key, so a code sent through it would prove nothing
+        more. False (no event) when it is the subscription already held."""
+        endpoint = normalise_address(WEBPUSH, endpoint)
+        errors = {}
+        if not P256DH_PATTERN.match(p256dh or ""):
+            errors["keys.p256dh"] = "the subscription's P-256 public key, base64url (65 bytes, uncompressed)"
+        if not AUTH_PATTERN.match(auth or ""):
+            errors["keys.auth"] = "the subscription's auth secret, base64url (16 bytes)"
+        if errors:
+            raise ValidationError(errors)
+        current = self.channels.get(WEBPUSH)
+        if current and current["address"] == endpoint and current.get("keys") == {"p256dh": p256dh, "auth": auth}:
+            return False
+        self._push_subscription_added(actor=actor, endpoint=endpoint, p256dh=p256dh, auth=auth, timestamp=timestamp)
+        return True
+
+    @event("PushSubscriptionAdded")
+    def _push_subscription_added(
+        self, actor: Principal, endpoint: str, p256dh: str, auth: str, timestamp: datetime
+    ) -> None:
+        self.channels[WEBPUSH] = {
+            "address": endpoint,
+            "verified": True,
+            "verified_at": timestamp,
+            "challenge": None,
+            "code_hash": None,
+            "expires_at": None,
+            "attempts": 0,
+            "added_at": timestamp,
+            "keys": {"p256dh": p256dh, "auth": auth},
+        }
+
     # -- preferences ---------------------------------------------------------
 
     def set_preferences(
@@ -301,11 +360,50 @@ class Contactability(Aggregate):
     def _alert_wards_chosen(self, actor: Principal, wards: tuple[str, ...], timestamp: datetime) -> None:
         self.alert_wards = wards
 
+    # -- subscriptions to new reports (``report_areas``) ----------------------
+
+    def subscribe_to_reports(
+        self, actor: Principal, subscription: str, area: Mapping[str, Any], *, timestamp: datetime
+    ) -> bool:
+        """Hear of new reports in ``area`` (checked by ``check_report_area``);
+        False (no event) when already subscribed to it."""
+        if subscription in self.report_areas:
+            return False
+        if len(self.report_areas) >= MAX_REPORT_AREAS:
+            raise ValidationError({"report_subscriptions": f"at most {MAX_REPORT_AREAS}; remove one first"})
+        self._subscribed_to_reports(actor=actor, subscription=subscription, timestamp=timestamp, **area)
+        return True
+
+    @event("ReportAreaSubscribed")
+    def _subscribed_to_reports(
+        self,
+        actor: Principal,
+        subscription: str,
+        ward: str | None,
+        category: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        radius_m: int | None,
+        timestamp: datetime,
+    ) -> None:
+        area = {"ward": ward, "category": category, "latitude": latitude, "longitude": longitude}
+        self.report_areas = {**self.report_areas, subscription: {**area, "radius_m": radius_m}}
+
+    def unsubscribe_from_reports(self, actor: Principal, subscription: str, *, timestamp: datetime) -> None:
+        if subscription not in self.report_areas:
+            raise ReportAreaNotFoundError(self.id, subscription)
+        self._unsubscribed_from_reports(actor=actor, subscription=subscription, timestamp=timestamp)
+
+    @event("ReportAreaUnsubscribed")
+    def _unsubscribed_from_reports(self, actor: Principal, subscription: str, timestamp: datetime) -> None:
+        self.report_areas = {key: area for key, area in self.report_areas.items() if key != subscription}
+
     # -- erasure ---------------------------------------------------------------
 
     def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
         """Record that the person was erased by the erasure ``erasure``: from
-        now on they have no channel, no preference and no alert ward, so read
+        now on they have no channel, no preference, no alert ward and no
+        report subscription, so read
         models that follow this aggregate forget them (their addresses were
         sealed under the key the erasure destroys)."""
         self._personal_data_erased(actor=actor, erasure=erasure, timestamp=timestamp)
@@ -317,6 +415,7 @@ class Contactability(Aggregate):
         self.quiet_hours = None
         self.opted_out = ()
         self.alert_wards = ()
+        self.report_areas = {}
 
 
 # The subject names the data key; the addresses (and the challenge, from which
@@ -336,6 +435,20 @@ declare_personal_data(
         "PreferencesSet": {"actor": ACTOR},
         # Ward codes name no one; they reach no public output.
         "AlertWardsChosen": {"actor": ACTOR},
+        # A point and radius may say where the person lives; ward and category name no one.
+        "ReportAreaSubscribed": {
+            "latitude": Personal("the data subject", None),
+            "longitude": Personal("the data subject", None),
+            "actor": ACTOR,
+        },
+        "ReportAreaUnsubscribed": {"actor": ACTOR},
+        # The endpoint names the browser; the keys are the person's too.
+        "PushSubscriptionAdded": {
+            "endpoint": Personal("the data subject", None),
+            "p256dh": Personal("the data subject", None),
+            "auth": Personal("the data subject", None),
+            "actor": ACTOR,
+        },
         "PersonalDataErased": {"actor": ACTOR},
     },
 )

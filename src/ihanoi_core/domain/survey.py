@@ -28,7 +28,7 @@ Questions, answers and their checks are in ``questionnaire``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
@@ -72,6 +72,7 @@ class Survey(Case):
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RESULTS_PUBLISHED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "set_questions": (S.DRAFT,),
+        "target": (S.DRAFT,),
         "publish": (S.DRAFT,),
         "close": (S.PUBLISHED,),
         "publish_results": (S.CLOSED,),
@@ -80,6 +81,11 @@ class Survey(Case):
     MAX_TITLE = 300
     MAX_DESCRIPTION = 4000
     MAX_SUMMARY = 4000
+    MAX_AUDIENCE_WARDS = 200
+    # The wards whose people are invited when it is published (issue #14);
+    # none targeted: the wards its agency serves (a class default, so surveys
+    # drafted before targeting existed load with none).
+    audience: tuple[str, ...] = ()
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
@@ -161,6 +167,22 @@ class Survey(Case):
     @event("QuestionsSet")
     def _set_questions(self, actor: Principal, questions: tuple[Question, ...], timestamp: datetime) -> None:
         self.questions = questions
+
+    def target(self, actor: Principal, wards: Iterable[str], *, known: Container[str], timestamp: datetime) -> None:
+        """Choose the wards (directory codes) whose people are invited to
+        answer when the survey is published; none: its agency's wards. Draft only."""
+        self._require("target")
+        chosen = tuple(sorted(set(wards)))
+        if len(chosen) > self.MAX_AUDIENCE_WARDS:
+            raise ValidationError({"wards": f"at most {self.MAX_AUDIENCE_WARDS} wards"})
+        unknown = [ward for ward in chosen if ward not in known]
+        if unknown:
+            raise ValidationError({"wards": f"unknown ward {unknown[0]!r}"})
+        self._target(actor=actor, wards=chosen, timestamp=timestamp)
+
+    @event("AudienceTargeted")
+    def _target(self, actor: Principal, wards: tuple[str, ...], timestamp: datetime) -> None:
+        self.audience = wards
 
     def publish(self, actor: Principal, *, opens_at: datetime, closes_at: datetime, timestamp: datetime) -> None:
         """Publish for answers from ``opens_at`` until (excluding) ``closes_at``;

@@ -16,13 +16,17 @@ from typing import Any, TypeVar
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    AddPushSubscription,
     ChooseAlertWards,
     NotificationSettingsCommand,
     RemoveChannel,
     SetNotificationPreferences,
+    SubscribeToReports,
+    UnsubscribeFromReports,
     VerifyChannel,
 )
-from ihanoi_core.domain.contactability import MAX_ATTEMPTS, Contactability
+from ihanoi_core.domain.contactability import MAX_ATTEMPTS, WEBPUSH, Contactability
+from ihanoi_core.domain.report_areas import check_report_area, report_area_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import IhanoiError, ValidationError
 from ihanoi_core.notifications import codes
@@ -31,12 +35,13 @@ from ihanoi_core.notifications import codes
 @dataclass(frozen=True, slots=True)
 class SettingsContext:
     """Who acts, when, the key one-time codes are derived with, and the
-    directory's ward codes (alert subscriptions name them)."""
+    directory's ward and category codes (subscriptions name them)."""
 
     principal: Principal
     now: datetime
     code_key: bytes
     wards: Container[str] = frozenset()
+    categories: Container[str] = frozenset()
 
 
 class WrongCodeError(ValidationError):
@@ -67,6 +72,8 @@ def settles(command_type: type[C]) -> Callable[[Handler], Handler]:
 
 @settles(AddChannel)
 def add_channel(person: Contactability, command: AddChannel, ctx: SettingsContext) -> None:
+    if command.channel == WEBPUSH:
+        raise ValidationError({"channel": "a Web Push subscription is added as a whole: PUT …/push-subscription"})
     challenge = codes.new_challenge()
     code = codes.code_for(ctx.code_key, person.id, command.channel, challenge)
     person.add_channel(
@@ -113,3 +120,30 @@ def set_preferences(person: Contactability, command: SetNotificationPreferences,
 @settles(ChooseAlertWards)
 def choose_alert_wards(person: Contactability, command: ChooseAlertWards, ctx: SettingsContext) -> None:
     person.choose_alert_wards(ctx.principal, command.wards, known=ctx.wards, timestamp=ctx.now)
+
+
+@settles(SubscribeToReports)
+def subscribe_to_reports(person: Contactability, command: SubscribeToReports, ctx: SettingsContext) -> None:
+    near = command.near
+    area = check_report_area(
+        ward=command.ward,
+        category=command.category,
+        latitude=None if near is None else near.latitude,
+        longitude=None if near is None else near.longitude,
+        radius_m=None if near is None else near.radius_m,
+        wards=ctx.wards,
+        categories=ctx.categories,
+    )
+    person.subscribe_to_reports(ctx.principal, report_area_id(person.id, area), area, timestamp=ctx.now)
+
+
+@settles(UnsubscribeFromReports)
+def unsubscribe_from_reports(person: Contactability, command: UnsubscribeFromReports, ctx: SettingsContext) -> None:
+    person.unsubscribe_from_reports(ctx.principal, command.subscription, timestamp=ctx.now)
+
+
+@settles(AddPushSubscription)
+def add_push_subscription(person: Contactability, command: AddPushSubscription, ctx: SettingsContext) -> None:
+    person.add_push_subscription(
+        ctx.principal, command.endpoint, command.keys.p256dh, command.keys.auth, timestamp=ctx.now
+    )

@@ -20,6 +20,7 @@ from ihanoi_core.commands.surveys import (
     PublishSurvey,
     PublishSurveyResults,
     SetSurveyQuestions,
+    TargetSurvey,
 )
 from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal
@@ -56,6 +57,11 @@ def create(command: CreateSurvey, ctx: Context) -> Build:
 @decides(SetSurveyQuestions)
 def set_questions(survey: Survey, command: SetSurveyQuestions, ctx: Context) -> None:
     survey.set_questions(ctx.principal, tuple(question.value() for question in command.questions), timestamp=ctx.now)
+
+
+@decides(TargetSurvey)
+def target(survey: Survey, command: TargetSurvey, ctx: Context) -> None:
+    survey.target(ctx.principal, command.wards, known=ctx.directory.wards, timestamp=ctx.now)
 
 
 decides_by(PublishSurvey, Survey.publish)

@@ -29,6 +29,8 @@ class Message:
     html: str | None = None
     # Values the template was rendered from (a gateway's template takes them).
     params: dict[str, Any] | None = None
+    # A Web Push subscription's keys (``p256dh``, ``auth``) the message is encrypted to.
+    keys: dict[str, str] | None = None
 
 
 class DeliveryError(Exception):

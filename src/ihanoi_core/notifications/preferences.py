@@ -3,7 +3,8 @@
 - ``change_notification_settings(principal, command)``: run one of the
   commands of ``commands.notifications`` on the citizen's own
   ``Contactability`` (made on first use), through its handler
-  (``handlers.notifications``); only a citizen, for themself.
+  (``handlers.notifications``); a citizen, officer or leader, for themself
+  (staff receive their deadline reminders on the channels they prove here).
 - ``notification_settings(principal)``: their channels (addresses, verified or
   not), language, quiet hours, opt-outs, the wards whose alerts they hear of, and whether they consented to
   notifications (``Purpose.NOTIFICATIONS``, required for the optional notices).
@@ -67,6 +68,23 @@ class Contact:
     pending: dict[str, PendingChannel]
     language: str
     quiet_hours: tuple[int, int] | None
+    # The Web Push subscription's keys (``p256dh``, ``auth``), when it has one.
+    push_keys: dict[str, str] | None = None
+
+
+def report_subscriptions(person: Contactability) -> list[dict[str, Any]]:
+    """The person's subscriptions to new reports, for their own settings view."""
+    found = []
+    for subscription, area in sorted(person.report_areas.items()):
+        near = None
+        if area["radius_m"] is not None and area["latitude"] is not None:
+            near = {"latitude": area["latitude"], "longitude": area["longitude"], "radius_m": area["radius_m"]}
+        found.append({"id": subscription, "ward": area["ward"], "near": near, "category": area["category"]})
+    return found
+
+
+# Who removes a push subscription its push service reported gone.
+PUSH_SERVICE = Principal("system:notification-dispatcher", Role.SYSTEM)
 
 
 def minutes_text(minutes: int) -> str:
@@ -115,7 +133,11 @@ class NotificationSettingsCommands(CommandBus):
         person = self._contactability(stream) or Contactability(
             id=stream, actor=principal, subject=subject, timestamp=now
         )
-        error = handler(person, command, SettingsContext(principal, now, self.code_key, self.directory.wards))
+        error = handler(
+            person,
+            command,
+            SettingsContext(principal, now, self.code_key, self.directory.wards, self.directory.categories),
+        )
         position = None
         if events := person.collect_events():
             try:
@@ -129,8 +151,8 @@ class NotificationSettingsCommands(CommandBus):
         return SettingsOutcome(bool(events), person.version, position)
 
     def notification_settings(self, principal: Principal) -> dict[str, Any]:
-        """The citizen's own settings, as plain JSON-ready data."""
-        if principal.role is not Role.CITIZEN:
+        """The principal's own settings, as plain JSON-ready data."""
+        if principal.role not in NotificationSettingsCommand.roles:
             raise ForbiddenError("notification_settings", principal.role)
         subject = principal.subject
         key = self.personal_keys.subject_key(subject)
@@ -156,6 +178,7 @@ class NotificationSettingsCommands(CommandBus):
             "quiet_hours": None if quiet is None else {"start": minutes_text(quiet[0]), "end": minutes_text(quiet[1])},
             "opted_out": [] if person is None else list(person.opted_out),
             "alert_wards": [] if person is None else list(person.alert_wards),
+            "report_subscriptions": [] if person is None else report_subscriptions(person),
             "channels": channels,
             "consent": self.has_consent(subject, Purpose.NOTIFICATIONS),
             "version": 0 if person is None else person.version,
@@ -178,7 +201,26 @@ class NotificationSettingsCommands(CommandBus):
                 pending[name] = PendingChannel(
                     entry["address"], entry["challenge"], entry["expires_at"], entry["attempts"]
                 )
-        return Contact(addresses, pending, person.language, person.quiet_hours)
+        push = person.channels.get("webpush") or {}
+        keys = push.get("keys") if push.get("verified") else None
+        return Contact(addresses, pending, person.language, person.quiet_hours, dict(keys) if keys else None)
+
+    def forget_push_subscription(self, stream: UUID, endpoint: str) -> bool:
+        """Remove the person's Web Push channel after its push service said the
+        subscription at ``endpoint`` is gone (404/410), as the SYSTEM principal;
+        False when it was replaced or removed meanwhile, or a concurrent
+        change won (the next gone answer tries again)."""
+        person = self._contactability(stream)
+        entry = None if person is None else person.channels.get("webpush")
+        if person is None or entry is None or entry["address"] != endpoint:
+            return False
+        person.remove_channel(PUSH_SERVICE, "webpush", timestamp=self.clock())
+        try:
+            self.events.put(person.collect_events())
+        except IntegrityError:
+            return False
+        self._announce_saved()
+        return True
 
     def _contactability(self, stream: UUID) -> Contactability | None:
         try:

@@ -2,8 +2,8 @@
 
 ``email`` with ``IHANOI_NOTIFY_SMTP_URL``; ``sms`` and ``zalo`` through the
 HTTP gateway with ``IHANOI_NOTIFY_GATEWAY_URL``. A channel with no adapter
-configured is not dispatched: its notices wait in the outbox. Web Push
-(VAPID, RFC 8291) has no adapter yet.
+configured is not dispatched: its notices wait in the outbox; ``webpush``
+with ``IHANOI_NOTIFY_VAPID_PRIVATE_KEY`` (VAPID, RFC 8291).
 """
 
 from __future__ import annotations
@@ -26,4 +26,8 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
         )
         senders["sms"] = gateway
         senders["zalo"] = gateway
+    if settings.notify_vapid_private_key:
+        from ihanoi_core.notifications.webpush import WebPushSender
+
+        senders["webpush"] = WebPushSender(settings.notify_vapid_private_key, settings.notify_vapid_subject)
     return senders

@@ -1,4 +1,4 @@
-"""A citizen's notification settings (docs/notifications.md).
+"""A person's notification settings (docs/notifications.md).
 
 - ``GET /api/v1/me/notification-settings``: channels (verified or not),
   language, quiet hours, opt-outs, and whether notifications are consented to;
@@ -7,9 +7,16 @@
 - ``PUT /api/v1/me/notification-settings/channels/{channel}``: add or replace a
   channel's address; a one-time code is sent to it;
 - ``POST /api/v1/me/notification-settings/channels/{channel}/verify``: the code;
-- ``DELETE /api/v1/me/notification-settings/channels/{channel}``.
+- ``DELETE /api/v1/me/notification-settings/channels/{channel}``;
+- ``PUT /api/v1/me/notification-settings/push-subscription``: this browser's
+  Web Push subscription (``PushSubscription.toJSON()``) as the ``webpush``
+  channel, verified at once (docs/notifications.md says why);
+- ``POST /api/v1/me/notification-settings/report-subscriptions``: hear of new
+  reports in a ward, near a point and/or of a category (FixMyStreet's alerts);
+- ``DELETE /api/v1/me/notification-settings/report-subscriptions/{id}``.
 
-Only a citizen, for themself. Each answer is the settings after the change,
+A citizen, officer or leader, for themself: staff prove channels here to
+receive the deadline reminders of the cases they hold. Each answer is the settings after the change,
 with ``changed`` and the log ``position`` of the change.
 """
 
@@ -25,10 +32,14 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.notifications import (
     AddChannel,
+    AddPushSubscription,
+    NearIn,
     NotificationSettingsCommand,
     QuietHours,
     RemoveChannel,
     SetNotificationPreferences,
+    SubscribeToReports,
+    UnsubscribeFromReports,
     VerifyChannel,
 )
 from ihanoi_core.domain.contactability import CHANNELS, MAX_ADDRESS, check_channel
@@ -62,6 +73,15 @@ class ChannelView(msgspec.Struct):
     attempts_left: int | None
 
 
+class ReportSubscriptionView(msgspec.Struct):
+    """A subscription to new reports: its id (to remove it) and its area."""
+
+    id: str
+    ward: str | None
+    near: NearIn | None
+    category: str | None
+
+
 class NotificationSettingsView(msgspec.Struct):
     """Your notification settings. ``consent``: whether you consented to
     notifications (``PUT /api/v1/me/consents/notifications``), which the
@@ -73,6 +93,7 @@ class NotificationSettingsView(msgspec.Struct):
     quiet_hours: QuietHours | None
     opted_out: list[str]
     alert_wards: list[str]
+    report_subscriptions: list[ReportSubscriptionView]
     channels: list[ChannelView]
     consent: bool
     version: int
@@ -88,19 +109,20 @@ class NotificationSettingsChange(msgspec.Struct):
 
 
 async def get_settings(request: Request) -> Response:
-    """Your notification settings. Roles: citizen."""
+    """Your notification settings. Roles: citizen, officer, leader."""
     who = principal(request)
     return json_response(await call_app(request, state(request).app.notification_settings, who))
 
 
 async def set_preferences(request: Request) -> Response:
-    """Set language, quiet hours, opt-outs and (when given) the wards whose alerts you hear of. Roles: citizen."""
+    """Set language, quiet hours, opt-outs and (when given) the wards whose
+    alerts you hear of. Roles: citizen, officer, leader."""
     principal(request)
     return await _run(request, await read_body(request, SetNotificationPreferences))
 
 
 async def add_channel(request: Request) -> Response:
-    """Add or replace a channel; a one-time code is sent to it. Roles: citizen."""
+    """Add or replace a channel; a one-time code is sent to it. Roles: citizen, officer, leader."""
     principal(request)
     body = await read_body(request, AddressIn)
     channel = check_channel(request.path_params["channel"])
@@ -108,7 +130,7 @@ async def add_channel(request: Request) -> Response:
 
 
 async def verify_channel(request: Request) -> Response:
-    """Verify a channel with the code sent to it. Roles: citizen."""
+    """Verify a channel with the code sent to it. Roles: citizen, officer, leader."""
     principal(request)
     body = await read_body(request, CodeIn)
     channel = check_channel(request.path_params["channel"])
@@ -116,10 +138,30 @@ async def verify_channel(request: Request) -> Response:
 
 
 async def remove_channel(request: Request) -> Response:
-    """Remove a channel. Roles: citizen."""
+    """Remove a channel. Roles: citizen, officer, leader."""
     principal(request)
     channel = check_channel(request.path_params["channel"])
     return await _run(request, RemoveChannel(channel=channel))  # type: ignore[arg-type]
+
+
+async def add_push_subscription(request: Request) -> Response:
+    """Register this browser's push subscription as your Web Push channel. Roles: citizen, officer, leader."""
+    principal(request)
+    return await _run(request, await read_body(request, AddPushSubscription))
+
+
+async def subscribe_to_reports(request: Request) -> Response:
+    """Hear of new public reports in a ward, near a point and/or of a category
+    (at most 10 subscriptions). Roles: citizen, officer, leader."""
+    principal(request)
+    return await _run(request, await read_body(request, SubscribeToReports))
+
+
+async def unsubscribe_from_reports(request: Request) -> Response:
+    """Remove a subscription to new reports. Roles: citizen, officer, leader."""
+    principal(request)
+    subscription = request.path_params["subscription"]
+    return await _run(request, UnsubscribeFromReports(subscription=subscription))
 
 
 async def _run(request: Request, command: NotificationSettingsCommand) -> Response:
@@ -138,8 +180,16 @@ routes = [
     Route(
         PATH + "/channels/{channel}/verify", verify_channel, methods=["POST"], name="me:notification-channels:verify"
     ),
+    Route(PATH + "/push-subscription", add_push_subscription, methods=["PUT"], name="me:push-subscription:add"),
+    Route(PATH + "/report-subscriptions", subscribe_to_reports, methods=["POST"], name="me:report-subscriptions:add"),
+    Route(
+        PATH + "/report-subscriptions/{subscription}",
+        unsubscribe_from_reports,
+        methods=["DELETE"],
+        name="me:report-subscriptions:remove",
+    ),
 ]
-CITIZEN = ("citizen",)
+CITIZEN = ("citizen", "officer", "leader")
 document("me:notification-settings", response=NotificationSettingsView, roles=CITIZEN)
 document(
     "me:notification-settings:set",
@@ -170,4 +220,25 @@ document(
     roles=CITIZEN,
     path=CHANNEL_PATH,
     problems=(401, 403, 404, 409, 422, 503),
+)
+document(
+    "me:report-subscriptions:add",
+    body=SubscribeToReports,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
+)
+document(
+    "me:report-subscriptions:remove",
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    path={"subscription": {"type": "string", "maxLength": 64}},
+    problems=(401, 403, 404, 409, 503),
+)
+document(
+    "me:push-subscription:add",
+    body=AddPushSubscription,
+    response=NotificationSettingsChange,
+    roles=CITIZEN,
+    problems=(400, 401, 403, 409, 413, 415, 422, 503),
 )

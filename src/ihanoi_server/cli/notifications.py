@@ -1,4 +1,4 @@
-"""``ihanoi notifications status|dead-letters|retry|run``."""
+"""``ihanoi notifications status|dead-letters|retry|run|vapid-keys``."""
 
 from __future__ import annotations
 
@@ -37,6 +37,24 @@ def add_commands(commands: Any) -> None:
     run = sub.add_parser("run", help="deliver notices until SIGTERM (hot standby if a dispatcher runs)")
     run.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus counters on this port")
     run.set_defaults(handler=run_worker)
+
+    vapid = sub.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push (private, then public)")
+    vapid.add_argument("--json", action="store_true", help="one JSON object instead of two lines")
+    vapid.set_defaults(handler=make_vapid_keys)
+
+
+def make_vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """Two lines on stdout: IHANOI_NOTIFY_VAPID_PRIVATE_KEY=… (keep it secret)
+    and the public key browsers pass as ``applicationServerKey``."""
+    from ihanoi_core.notifications.webpush import new_vapid_keys
+
+    private, public = new_vapid_keys()
+    if args.json:
+        print_json_lines([{"private_key": private, "public_key": public}])
+    else:
+        print(f"IHANOI_NOTIFY_VAPID_PRIVATE_KEY={private}")
+        print(f"# applicationServerKey (public): {public}")
+    return OK
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:

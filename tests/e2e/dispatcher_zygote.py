@@ -1,0 +1,48 @@
+"""A zygote of notification dispatchers for the kill -9 test: it imports
+everything once, single-threaded, then forks a fresh dispatcher process for
+each ``fork`` line on stdin, in milliseconds instead of the seconds a new
+interpreter takes — so twenty kills fit in seconds. Each child is a real
+process running the real worker (``run_dispatcher``: its own store
+connections, lock and senders, settings from ``IHANOI_*``), killed with a
+real SIGKILL. stdout: ``forked PID`` for each fork, ``active PID`` when a
+child becomes the active dispatcher. Children are reaped automatically."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from ihanoi_core.settings import Settings
+from ihanoi_projections.notifications import dispatcher
+
+
+def child(settings: Settings) -> None:
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        dispatcher.run_dispatcher(settings, stopping, on_active=lambda: say(f"active {os.getpid()}"))
+    finally:
+        os._exit(0)
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    settings = Settings.from_env(dotenv=None)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap the children
+    for line in sys.stdin:
+        if line.strip() != "fork":
+            continue
+        pid = os.fork()
+        if pid == 0:
+            child(settings)
+        say(f"forked {pid}")
+
+
+if __name__ == "__main__":
+    main()
