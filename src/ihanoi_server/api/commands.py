@@ -76,7 +76,10 @@ def command_routes(collection: str, family: type[CaseCommand]) -> list[Route]:
 
 
 def takes_input(struct: type[msgspec.Struct]) -> bool:
-    return bool(struct.__struct_fields__)
+    """Whether a body must be sent: some field has no default. A command whose
+    fields are all optional (a late explanation, say) may still be posted
+    with no body, as before those fields existed."""
+    return len(struct.__struct_fields__) > len(struct.__struct_defaults__)
 
 
 def command_endpoint(command_type: type[CaseCommand]) -> Callable[[Request], Any]:
