@@ -37,7 +37,8 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.base import ProjectionContext
 from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
-from ihanoi_projections.notifications.outbox import INSERT_NOTICE, OUTBOX, UPSERT_RECIPIENT, OutboxModel
+from ihanoi_projections.notifications.notices import INSERT_NOTICE, OUTBOX, UPSERT_RECIPIENT
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import Projector
 
 SUBSCRIBERS = int(os.environ.get("IHANOI_BENCH_ALERT_SUBSCRIBERS", "100000"))

@@ -39,8 +39,9 @@ from ihanoi_core.notifications.gateway import HttpGatewaySender
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
 from ihanoi_projections.notifications.dispatcher import Dispatcher
-from ihanoi_projections.notifications.outbox import INSERT_NOTICE, OUTBOX, OutboxModel
-from ihanoi_projections.notifications.outbox import RECIPIENTS as RECIPIENTS_TABLE
+from ihanoi_projections.notifications.notices import INSERT_NOTICE, OUTBOX
+from ihanoi_projections.notifications.notices import RECIPIENTS as RECIPIENTS_TABLE
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.read_side import ReadSide
 from tests.notification_servers import GATEWAY_TOKEN, gateway_server
 

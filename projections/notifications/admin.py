@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.notifications.outbox import OUTBOX
+from ihanoi_projections.notifications.notices import OUTBOX
 
 STATES = ("pending", "sending", "sent", "dead", "cancelled")
 

@@ -33,7 +33,7 @@ from ihanoi_core.domain.report_areas import REPORT_AREA_KIND
 from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.notifications.outbox import Notice
+from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import REPORT_AREAS, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:

@@ -46,7 +46,7 @@ from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row, ViewDatabase
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
-from ihanoi_projections.notifications.outbox import ATTEMPTS, OUTBOX, challenge_ref
+from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX, challenge_ref
 
 log = structlog.get_logger("ihanoi.notifications")
 

@@ -38,11 +38,9 @@ erased person's queued notices find no address.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 import orjson
 
@@ -50,88 +48,26 @@ from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import OPTIONAL_KINDS, Contactability
-from ihanoi_core.domain.survey import Survey
 from ihanoi_projections.base import ReadModel, micros
-from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS, WardNotice, alert_rows, subscribers, ward_notice
+from ihanoi_projections.notifications.case_notices import case_notice
 from ihanoi_projections.notifications.ids import notification_id
-from ihanoi_projections.notifications.legal import decision_kind
+from ihanoi_projections.notifications.notices import (
+    ATTEMPTS,
+    INSERT_NOTICE,
+    OUTBOX,
+    RECIPIENTS,
+    UPSERT_RECIPIENT,
+    Forget,
+    Notice,
+    Recipient,
+    challenge_ref,
+)
 from ihanoi_projections.notifications.triggers import TRIGGER_TABLES, TriggerStep, build_triggers
 
-OUTBOX = "notification_outbox"
-ATTEMPTS = "notification_attempts"
-RECIPIENTS = "view_notification_recipients"
-# Notices of status changes that pause a dossier's clock have their own kinds.
-STATUS_KINDS = {"supplement_requested": "supplement_requested", "awaiting_payment": "payment_requested"}
 MAX_CACHED_RECIPIENTS = 50_000
-
-INSERT_NOTICE = (
-    f"INSERT INTO {OUTBOX} (notification_id, position, recipient, channel, kind, template, params, urgent,"
-    " case_id, created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)"
-    " ON CONFLICT (notification_id) DO NOTHING"
-)
-UPSERT_RECIPIENT = (
-    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent, consent_id)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (subject_key) DO UPDATE SET contactability = excluded.contactability,"
-    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent,"
-    " consent_id = excluded.consent_id"
-)
-
-
-def challenge_ref(challenge: str) -> str:
-    """Names a one-time-code challenge without revealing it (the dispatcher
-    sends a code only for the challenge a row was made for)."""
-    return hashlib.sha256(challenge.encode()).hexdigest()[:32]
-
-
-@dataclass(slots=True)
-class Recipient:
-    """What the outbox knows of one person, as of the event being projected."""
-
-    contactability: str | None = None
-    channels: tuple[str, ...] = ()
-    opted_out: tuple[str, ...] = ()
-    consent: bool = False
-    wards: tuple[str, ...] = ()  # whose alerts they hear of (``view_notification_alert_wards``)
-    consent_id: str | None = None  # their ``Consent`` to notifications
-
-    def row(self, key: str) -> tuple[Any, ...]:
-        channels, opted_out = ",".join(self.channels), ",".join(self.opted_out)
-        return (key, self.contactability, channels, opted_out, int(self.consent), self.consent_id)
-
-    @property
-    def is_nobody(self) -> bool:
-        """Nothing to keep of them (never enrolled, or erased): no row."""
-        return self.contactability is None and self.consent_id is None and not self.wards
-
-
-@dataclass(frozen=True, slots=True)
-class Forget:
-    """An erased person, found by the id of their ``Contactability`` or
-    ``Consent`` (their subject id reads as erased): they become nobody."""
-
-    column: str  # "contactability" or "consent_id"
-    aggregate_id: str
-
-
-@dataclass(slots=True)
-class Notice:
-    """A notice a case event calls for, before its recipients are known."""
-
-    position: int
-    aggregate_id: UUID
-    version: int
-    subject_key: str
-    kind: str
-    params: dict[str, Any]
-    case_id: str
-    created_at: int
-    urgent: bool = False
-    channel: str | None = None  # one channel only (a one-time code)
-    recipient: str | None = None  # known already (a one-time code)
 
 
 @dataclass(slots=True)
@@ -260,45 +196,8 @@ class OutboxModel(ReadModel):
             )
 
     def _case(self, change: Change, case: Case) -> None:
-        owner = case.owner
-        if change.created or owner is None or isinstance(case, Survey):
-            return
-        event = change.event
-        actor = getattr(event, "actor", None)
-        if actor is not None and actor.subject == owner:
-            return  # The citizen did it: they know.
-        status = str(case.status)
-        params: dict[str, Any] = {
-            "code": case.code,
-            "case_kind": case.kind,
-            "summary": summary_of(case),
-            "status": status,
-            "due_at": None if case.due_at is None else case.due_at.isoformat(),
-        }
-        if change.event_name == "ApologyIssued":
-            kind = "dossier_apology"
-            params["appointment_at"] = case.due_at.isoformat() if case.due_at else None
-        elif change.before.get("status") != case.status:
-            kind = decision_kind(case.kind, status) or STATUS_KINDS.get(status, "case_status")
-            if kind == "supplement_requested":
-                params["missing"] = list(getattr(case, "missing_documents", ()))
-            elif kind == "payment_requested":
-                amount = getattr(case, "amount_due", None)
-                params["amount"] = None if amount is None else str(amount)
-        else:
-            return
-        self._batch.steps.append(
-            Notice(
-                position=change.position,
-                aggregate_id=case.id,
-                version=case.version,
-                subject_key=self._key(owner),
-                kind=kind,
-                params=params,
-                case_id=str(case.id),
-                created_at=micros(event.timestamp) or 0,
-            )
-        )
+        if (notice := case_notice(change, case, self._key)) is not None:
+            self._batch.steps.append(notice)
 
     # -- deciding and writing ---------------------------------------------------
 

@@ -37,7 +37,7 @@ from ihanoi_core.domain.values import Role
 from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.notifications.outbox import Notice
+from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import STAFF, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:

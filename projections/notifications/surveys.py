@@ -31,7 +31,7 @@ from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
-from ihanoi_projections.notifications.outbox import Notice
+from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import SURVEY_IDENTITY, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from ihanoi_core.domain.contactability import contactability_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.settings import Settings
-from ihanoi_projections.notifications.outbox import OUTBOX
+from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
 from tests.e2e.conftest import SECRET
 from tests.integration.test_service_request_lifecycle import procedure_staff, submit

@@ -24,7 +24,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.channels import Message
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.legal import record_delivered_notices
-from ihanoi_projections.notifications.outbox import OUTBOX
+from ihanoi_projections.notifications.notices import OUTBOX
 from tests.conftest import FakeClock
 from tests.integration.test_notifications import Rig
 from tests.integration.test_service_request_lifecycle import at, procedure_staff, submit

@@ -40,7 +40,8 @@ from ihanoi_core.notifications.gateway import HttpGatewaySender
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import micros
 from ihanoi_projections.notifications.dispatcher import Dispatcher
-from ihanoi_projections.notifications.outbox import OUTBOX, OutboxModel
+from ihanoi_projections.notifications.notices import OUTBOX
+from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
 from tests.integration.test_service_request_lifecycle import at, procedure_staff, submit

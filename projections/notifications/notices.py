@@ -1,0 +1,83 @@
+"""What the outbox writes, and what it knows of a person while it decides:
+its tables' names and statements, a notice an event calls for (``Notice``),
+a recipient as of the event being projected (``Recipient``), an erased person
+to forget (``Forget``). The outbox itself is ``outbox``; the triggers that
+make notices are its sibling modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+OUTBOX = "notification_outbox"
+ATTEMPTS = "notification_attempts"
+RECIPIENTS = "view_notification_recipients"
+
+INSERT_NOTICE = (
+    f"INSERT INTO {OUTBOX} (notification_id, position, recipient, channel, kind, template, params, urgent,"
+    " case_id, created_at, state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)"
+    " ON CONFLICT (notification_id) DO NOTHING"
+)
+UPSERT_RECIPIENT = (
+    f"INSERT INTO {RECIPIENTS} (subject_key, contactability, channels, opted_out, consent, consent_id)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (subject_key) DO UPDATE SET contactability = excluded.contactability,"
+    " channels = excluded.channels, opted_out = excluded.opted_out, consent = excluded.consent,"
+    " consent_id = excluded.consent_id"
+)
+
+
+def challenge_ref(challenge: str) -> str:
+    """Names a one-time-code challenge without revealing it (the dispatcher
+    sends a code only for the challenge a row was made for)."""
+    return hashlib.sha256(challenge.encode()).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Recipient:
+    """What the outbox knows of one person, as of the event being projected."""
+
+    contactability: str | None = None
+    channels: tuple[str, ...] = ()
+    opted_out: tuple[str, ...] = ()
+    consent: bool = False
+    wards: tuple[str, ...] = ()  # whose alerts they hear of (``view_notification_alert_wards``)
+    consent_id: str | None = None  # their ``Consent`` to notifications
+
+    def row(self, key: str) -> tuple[Any, ...]:
+        channels, opted_out = ",".join(self.channels), ",".join(self.opted_out)
+        return (key, self.contactability, channels, opted_out, int(self.consent), self.consent_id)
+
+    @property
+    def is_nobody(self) -> bool:
+        """Nothing to keep of them (never enrolled, or erased): no row."""
+        return self.contactability is None and self.consent_id is None and not self.wards
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """An erased person, found by the id of their ``Contactability`` or
+    ``Consent`` (their subject id reads as erased): they become nobody."""
+
+    column: str  # "contactability" or "consent_id"
+    aggregate_id: str
+
+
+@dataclass(slots=True)
+class Notice:
+    """A notice a case event calls for, before its recipients are known."""
+
+    position: int
+    aggregate_id: UUID
+    version: int
+    subject_key: str
+    kind: str
+    params: dict[str, Any]
+    case_id: str
+    created_at: int
+    urgent: bool = False
+    channel: str | None = None  # one channel only (a one-time code)
+    recipient: str | None = None  # known already (a one-time code)
