@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.settings_env import settings_values
 
 # Only ever used when IHANOI_ENV=development; a production start without
 # IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
@@ -337,110 +338,4 @@ class Settings:
         if dotenv is not None and dotenv.is_file():
             values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
         values.update(os.environ if environ is None else environ)
-
-        def get(name: str) -> str | None:
-            value = values.get(f"IHANOI_{name}")
-            return value.strip() if value is not None and value.strip() else None
-
-        kwargs: dict[str, object] = {}
-        for name in (
-            "database_url", "env", "secret_key", "jurisdiction", "cipher_key", "audit_key", "pii_master_key",
-            "oidc_issuer", "oidc_audience", "oidc_jwks_url", "oidc_role_claim", "oidc_agency_claim",
-            "map_tile_attribution",
-            "notify_smtp_url", "notify_mail_from", "notify_gateway_url", "notify_gateway_token",
-            "notify_vapid_private_key", "notify_vapid_subject",
-        ):  # fmt: skip
-            if (value := get(name.upper())) is not None:
-                kwargs[name] = value
-        # Set but empty means "no basemap", unlike the other settings.
-        if (tiles := values.get("IHANOI_MAP_TILE_URL")) is not None:
-            kwargs["map_tile_url"] = tiles.strip()
-        if (value := get("LOG_LEVEL")) is not None:
-            kwargs["log_level"] = value.upper()
-        if (value := get("IN_PROCESS_PROJECTIONS")) is not None:
-            kwargs["in_process_projections"] = value.lower()
-        if (value := get("SQLITE_SYNCHRONOUS")) is not None:
-            kwargs["sqlite_synchronous"] = value.upper()
-        if (value := get("DIRECTORY")) is not None:
-            kwargs["directory"] = Path(value)
-        if (value := get("MEDIA_DIR")) is not None:
-            kwargs["media_dir"] = Path(value)
-        if (value := get("OPEN311_API_KEYS")) is not None:
-            kwargs["open311_api_keys"] = frozenset(k.strip() for k in value.split(",") if k.strip())
-        if (value := get("OIDC_ALGORITHMS")) is not None:
-            kwargs["oidc_algorithms"] = tuple(a.strip() for a in value.split(",") if a.strip())
-        if (value := get("OIDC_ROLE_MAP")) is not None:
-            kwargs["oidc_role_map"] = role_map(value)
-        if (value := get("NOTIFY_GATEWAY_TEMPLATES")) is not None:
-            kwargs["notify_gateway_templates"] = gateway_templates(value)
-        if (value := get("OIDC_ALLOW_HS256")) is not None:
-            if value.lower() not in BOOLEANS:
-                raise ConfigurationError(f"IHANOI_OIDC_ALLOW_HS256 must be true or false, not {value!r}.")
-            kwargs["oidc_allow_hs256"] = BOOLEANS[value.lower()]
-        if (value := get("SESSION_COOKIE_NAME")) is not None:
-            kwargs["session_cookie_name"] = value
-        if (value := get("SESSION_COOKIE_SECURE")) is not None:
-            if value.lower() not in BOOLEANS:
-                raise ConfigurationError(f"IHANOI_SESSION_COOKIE_SECURE must be true or false, not {value!r}.")
-            kwargs["session_cookie_secure"] = BOOLEANS[value.lower()]
-        numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
-            ("postgres_pool_size", int),
-            ("sqlite_wal_limit_mb", int),
-            ("projection_poll_interval", float),
-            ("projection_batch_size", int),
-            ("public_stats_min_count", int),
-            ("token_max_ttl", int),
-            ("session_max_age", int),
-            ("stream_ticket_ttl", int),
-            ("oidc_leeway", int),
-            ("oidc_max_token_age", int),
-            ("oidc_jwks_max_age", int),
-            ("oidc_jwks_refetch_interval", int),
-            ("oidc_jwks_timeout", float),
-            ("media_max_bytes", int),
-            ("media_max_pixels", int),
-            ("media_max_per_report", int),
-            ("notify_max_attempts", int),
-            ("notify_backoff_seconds", float),
-            ("notify_rate_per_second", float),
-            ("notify_lease_seconds", float),
-            ("notify_batch_size", int),
-            ("deadline_poll_seconds", float),
-            ("deadline_batch_size", int),
-        )
-        for name, convert in numbers:
-            if (value := get(name.upper())) is not None:
-                try:
-                    kwargs[name] = convert(value)
-                except ValueError:
-                    raise ConfigurationError(f"IHANOI_{name.upper()} must be a number, not {value!r}.") from None
-        return cls(**kwargs)  # type: ignore[arg-type]
-
-
-BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-
-
-def role_map(text: str) -> tuple[tuple[str, str], ...]:
-    """``hanoi-officer=officer, hanoi-leader=leader`` → pairs (``IHANOI_OIDC_ROLE_MAP``)."""
-    pairs = []
-    for entry in (e.strip() for e in text.split(",")):
-        if not entry:
-            continue
-        value, equals, role = entry.rpartition("=")
-        if not equals or not value.strip():
-            raise ConfigurationError(f"IHANOI_OIDC_ROLE_MAP entries are value=role, not {entry!r}.")
-        pairs.append((value.strip(), role.strip()))
-    return tuple(pairs)
-
-
-def gateway_templates(text: str) -> tuple[tuple[str, str], ...]:
-    """``case_status=ZNS-1001, dossier_apology=ZNS-1002`` → pairs (``IHANOI_NOTIFY_GATEWAY_TEMPLATES``)."""
-    pairs = []
-    for entry in (e.strip() for e in text.split(",")):
-        if not entry:
-            continue
-        kind, equals, template = entry.partition("=")
-        if not equals or not kind.strip() or not template.strip():
-            raise ConfigurationError(f"IHANOI_NOTIFY_GATEWAY_TEMPLATES entries are kind=template_id, not {entry!r}.")
-        pairs.append((kind.strip(), template.strip()))
-    return tuple(pairs)
+        return cls(**settings_values(values, cls))  # type: ignore[arg-type]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
 from ihanoi_core.errors import ConfigurationError
@@ -131,3 +136,62 @@ def test_the_identity_provider_durations_must_be_sensible(name: str) -> None:
         from_env(**IDP, **{f"IHANOI_{name}": "-1"})
     with pytest.raises(ConfigurationError, match=f"IHANOI_{name}"):
         from_env(**IDP, **{f"IHANOI_{name}": "soon"})
+
+
+# -- reading every setting from its variable (settings_env) -----------------------------------
+
+# A value of each kind of setting that differs from every default (text fields
+# whose value Settings checks get one it accepts).
+SAMPLE_TEXT = {
+    "database_url": "postgresql://db.example/ihanoi", "env": "test", "secret_key": "k" * 40,
+    "log_level": "debug", "sqlite_synchronous": "full", "in_process_projections": "FOLLOW",
+    "oidc_issuer": "https://id.example", "oidc_audience": "ihanoi", "oidc_jwks_url": "https://id.example/jwks",
+    "oidc_algorithms": "ES256", "oidc_role_map": "can-bo=officer", "notify_gateway_templates": "case_status=ZNS-1",
+    "map_tile_url": "", "pii_master_key": base64.b64encode(b"p" * 32).decode(),
+    "notify_smtp_url": "smtp://127.0.0.1:2525", "notify_gateway_url": "http://127.0.0.1:9/send",
+    "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
+}  # fmt: skip
+
+
+def sample(name: str, default: object) -> str:
+    if name in SAMPLE_TEXT:
+        return SAMPLE_TEXT[name]
+    if isinstance(default, bool) or (default is None and name.endswith(("_secure", "_hs256"))):
+        return "false"
+    if isinstance(default, (int, float)):
+        return str(default * 2 + 1)
+    if isinstance(default, frozenset):
+        return "a, b"
+    return f"/srv/ihanoi/{name}" if name in ("directory", "media_dir") else f"x-{name}"
+
+
+def test_every_setting_is_read_from_its_variable_by_its_type() -> None:
+    defaults = Settings(env="test")
+    environ = {f"IHANOI_{f.name.upper()}": sample(f.name, getattr(defaults, f.name)) for f in fields(Settings)}
+    read = Settings.from_env(environ, dotenv=None)
+    changed = [f.name for f in fields(Settings) if getattr(read, f.name) != getattr(defaults, f.name)]
+    assert sorted(changed) == sorted(f.name for f in fields(Settings) if f.name != "env")
+    assert read.open311_api_keys == frozenset({"a", "b"})
+    assert (read.log_level, read.sqlite_synchronous, read.in_process_projections) == ("DEBUG", "FULL", "follow")
+    assert read.oidc_role_map == (("can-bo", "officer"),)
+    assert read.media_dir == Path("/srv/ihanoi/media_dir")
+    assert read.map_tile_url == ""  # set but empty: no basemap
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("IHANOI_POSTGRES_POOL_SIZE", "eight", "IHANOI_POSTGRES_POOL_SIZE must be a number, not 'eight'."),
+        ("IHANOI_OIDC_ALLOW_HS256", "maybe", "IHANOI_OIDC_ALLOW_HS256 must be true or false, not 'maybe'."),
+        ("IHANOI_NOTIFY_GATEWAY_TEMPLATES", "case_status", "entries are kind=template_id, not 'case_status'."),
+    ],
+)
+def test_a_value_not_of_its_type_names_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        Settings.from_env({"IHANOI_ENV": "test", variable: value}, dotenv=None)
+
+
+def test_empty_variables_count_as_unset() -> None:
+    assert (
+        Settings.from_env({"IHANOI_ENV": "test", "IHANOI_POSTGRES_POOL_SIZE": " "}, dotenv=None).postgres_pool_size == 8
+    )
