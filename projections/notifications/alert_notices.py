@@ -26,7 +26,7 @@ import orjson
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertContent, Severity, Urgency
-from ihanoi_core.domain.contactability import ALERT_KIND
+from ihanoi_core.domain.contactability_values import ALERT_KIND
 from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import ViewDatabase

@@ -47,7 +47,8 @@ import orjson
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent, Purpose
-from ihanoi_core.domain.contactability import OPTIONAL_KINDS, Contactability
+from ihanoi_core.domain.contactability import Contactability
+from ihanoi_core.domain.contactability_values import OPTIONAL_KINDS
 from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row

@@ -30,7 +30,7 @@ from ihanoi_core.commands.service_requests import (
     StartDossierProcessing,
 )
 from ihanoi_core.domain.alert_values import Severity, Urgency
-from ihanoi_core.domain.contactability import ChannelNotFoundError, VerificationClosedError, normalise_address
+from ihanoi_core.domain.contactability_values import ChannelNotFoundError, VerificationClosedError, normalise_address
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.handlers.notifications import WrongCodeError

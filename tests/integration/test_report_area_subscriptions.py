@@ -14,7 +14,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import NearIn, SubscribeToReports, UnsubscribeFromReports
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.contactability import ReportAreaNotFoundError
+from ihanoi_core.domain.contactability_values import ReportAreaNotFoundError
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings

@@ -23,7 +23,7 @@ MOVED: dict[type, dict[str, str]] = {
     Report: {
         "_reject": "Rejected", "_mark_duplicate": "MarkedDuplicate", "_transfer": "Transferred",
         "_declare_not_responsible": "DeclaredNotResponsible", "_attach_photo": "PhotoAttached",
-        "_hide_photo": "PhotoHidden", "_support": "Supported",
+        "_hide_photo": "PhotoHidden", "_support": "Supported", "_rate": "Rated",
     },
     Grievance: {
         "_forward": "Forwarded", "_extend_preliminary_check": "PreliminaryCheckExtended",

@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import Command
-from ihanoi_core.domain.contactability import MAX_ADDRESS, MAX_ALERT_WARDS
+from ihanoi_core.domain.contactability_values import MAX_ADDRESS, MAX_ALERT_WARDS
 from ihanoi_core.domain.report_areas import MAX_RADIUS_M, MIN_RADIUS_M
 from ihanoi_core.domain.values import Role
 

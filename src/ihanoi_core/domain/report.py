@@ -383,22 +383,8 @@ class Report(ReportExits, ReportPublicSide, Case):
         self.reopen_deadline = None
         self.rating = None
 
-    def rate(self, actor: Principal, stars: int, comment: str | None, *, timestamp: datetime) -> None:
-        """The reporter rates the result, 1–5, once per resolution."""
-        self._require("rate")
-        if not 1 <= stars <= 5:
-            raise RuleViolationError(self.id, "stars", "A rating is a whole number from 1 to 5.")
-        if self.rating is not None:
-            raise RuleViolationError(self.id, "rating", "This resolution has already been rated.")
-        if comment is not None:
-            comment = self._require_text(self.id, "comment", comment, max_length=1000)
-        self._rate(actor=actor, stars=stars, comment=comment, timestamp=timestamp)
-
-    @event("Rated")
-    def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
-        self.rating = stars
-
     # The mixin's event bodies, declared as the report's own events (topics unchanged).
     _attach_photo = event("PhotoAttached")(ReportPublicSide._attach_photo)
     _hide_photo = event("PhotoHidden")(ReportPublicSide._hide_photo)
     _support = event("Supported")(ReportPublicSide._support)
+    _rate = event("Rated")(ReportPublicSide._rate)

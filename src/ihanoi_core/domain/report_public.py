@@ -1,6 +1,6 @@
 """The public side of a report: photos (the reporter's evidence, staff's
-before and after) and the support of other citizens who meet the same problem
-("tôi cũng gặp"). ``ReportPublicSide`` is a mixin of ``Report``, which declares
+before and after), the support of other citizens who meet the same problem
+("tôi cũng gặp") and the reporter's rating of the result. ``ReportPublicSide`` is a mixin of ``Report``, which declares
 its event bodies as its own events, so they keep the topics
 ``ihanoi_core.domain.report:Report.PhotoAttached`` and so on
 (``service_request_steps`` explains the pattern).
@@ -30,7 +30,7 @@ SUPPORTER = Principal(ANONYMOUS_SUBJECT, Role.CITIZEN)
 
 
 class ReportPublicSide(_Report):
-    """Attaching and hiding photos, and supports. Mixed into ``Report`` only."""
+    """Attaching and hiding photos, supports, rating. Mixed into ``Report`` only."""
 
     if TYPE_CHECKING:
         owner: str | None
@@ -38,6 +38,7 @@ class ReportPublicSide(_Report):
         hidden_photos: tuple[HiddenPhoto, ...]
         support_count: int
         _supporters: set[str]
+        rating: int | None
 
     def attach_photo(self, actor: Principal, photo: Photo, *, max_photos: int, timestamp: datetime) -> None:
         """Attach a stored photo (by its hash): the reporter's evidence, or
@@ -99,3 +100,17 @@ class ReportPublicSide(_Report):
     def _support(self, actor: Principal, supporter: str, timestamp: datetime) -> None:
         self._supporters.add(supporter)
         self.support_count = len(self._supporters)
+
+    def rate(self, actor: Principal, stars: int, comment: str | None, *, timestamp: datetime) -> None:
+        """The reporter rates the result, 1–5, once per resolution."""
+        self._require("rate")
+        if not 1 <= stars <= 5:
+            raise RuleViolationError(self.id, "stars", "A rating is a whole number from 1 to 5.")
+        if self.rating is not None:
+            raise RuleViolationError(self.id, "rating", "This resolution has already been rated.")
+        if comment is not None:
+            comment = self._require_text(self.id, "comment", comment, max_length=1000)
+        self._rate(actor=actor, stars=stars, comment=comment, timestamp=timestamp)
+
+    def _rate(self, actor: Principal, stars: int, comment: str | None, timestamp: datetime) -> None:
+        self.rating = stars

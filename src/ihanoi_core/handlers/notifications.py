@@ -25,7 +25,8 @@ from ihanoi_core.commands.notifications import (
     UnsubscribeFromReports,
     VerifyChannel,
 )
-from ihanoi_core.domain.contactability import MAX_ATTEMPTS, WEBPUSH, Contactability
+from ihanoi_core.domain.contactability import Contactability
+from ihanoi_core.domain.contactability_values import MAX_ATTEMPTS, WEBPUSH
 from ihanoi_core.domain.report_areas import check_report_area, report_area_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import IhanoiError, ValidationError

@@ -30,7 +30,8 @@ from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.commands.notifications import NotificationSettingsCommand
 from ihanoi_core.domain.consent import Purpose
-from ihanoi_core.domain.contactability import CHANNELS, MAX_ATTEMPTS, Contactability, contactability_id
+from ihanoi_core.domain.contactability import Contactability, contactability_id
+from ihanoi_core.domain.contactability_values import CHANNELS, MAX_ATTEMPTS
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ConfigurationError, ConflictError, ForbiddenError
 from ihanoi_core.eventstore.keys import KeyStore

@@ -42,7 +42,7 @@ from ihanoi_core.commands.notifications import (
     UnsubscribeFromReports,
     VerifyChannel,
 )
-from ihanoi_core.domain.contactability import CHANNELS, MAX_ADDRESS, check_channel
+from ihanoi_core.domain.contactability_values import CHANNELS, MAX_ADDRESS, check_channel
 from ihanoi_server.http import call_app, json_response, principal, read_body, state
 from ihanoi_server.openapi.describe import document
 
