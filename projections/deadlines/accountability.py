@@ -9,6 +9,11 @@ as ``ranking.finished_late`` says), and, read at query time from
 are sums, so the model is rebuildable and partitionable. The official is the
 assignee holding the case when the fact happened (``""`` rows are the agency's
 totals, ``"(unassigned)"`` a case nobody held).
+
+The figures a sum cannot hold — median and 90th-percentile working hours to
+finish (nearest rank), the citizens' ratings and the reopen rate — come from
+one row per finished case in ``view_accountability_resolutions``
+(``deadlines.resolutions``), computed at query time.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.deadlines.ranking import finished_late
+from ihanoi_projections.deadlines.resolutions import (
+    NO_RESOLUTIONS,
+    ResolutionFigures,
+    ResolutionRows,
+    by_official,
+)
+from ihanoi_projections.deadlines.resolutions import TABLE as RESOLUTIONS
 
 COUNTERS = ("missed", "escalations_caused", "escalations_received", "resolved_on_time", "resolved_late")
 AGENCY_TOTAL = ""
@@ -42,6 +54,9 @@ class Figures:
     resolved_on_time: int
     resolved_late: int
     overdue_now: int
+    # Working hours to finish, ratings and reopens of the cases finished
+    # (``deadlines.resolutions``).
+    resolutions: ResolutionFigures = NO_RESOLUTIONS
 
     @property
     def on_time_rate(self) -> float | None:
@@ -52,12 +67,13 @@ class Figures:
 
 class AccountabilityModel(ReadModel):
     name = "accountability"
-    tables = ("view_accountability",)
+    tables = ("view_accountability", RESOLUTIONS)
     kinds = (Case,)
     reads_before = frozenset({"due_at"})
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
+        self._resolutions = ResolutionRows(context.calendar)
         self._pending: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
         columns = ", ".join(COUNTERS)
         updates = ", ".join(f"{c} = view_accountability.{c} + excluded.{c}" for c in COUNTERS)
@@ -72,6 +88,7 @@ class AccountabilityModel(ReadModel):
         return (
             f"CREATE TABLE IF NOT EXISTS view_accountability (agency TEXT NOT NULL, official TEXT NOT NULL, {counters},"
             " PRIMARY KEY (agency, official))",
+            *ResolutionRows.schema(),
         )
 
     def _add(self, agency: str | None, official: str | None, counter: str) -> None:
@@ -91,18 +108,23 @@ class AccountabilityModel(ReadModel):
             self._pending[(event.to_agency, AGENCY_TOTAL)][index] += 1
         else:
             late = finished_late(change)
-            if late is not None:
-                case: Any = change.case
+            case: Any = change.case
+            if late is None:
+                self._resolutions.follow_up(change)
+            elif case.agency is not None:
                 self._add(case.agency, case.assignee, "resolved_late" if late else "resolved_on_time")
+                self._resolutions.finished(change, case.agency, case.assignee or UNASSIGNED)
 
     def flush(self, cursor: Cursor) -> None:
         cursor.executemany(
             self._upsert, [(agency, official, *counts) for (agency, official), counts in self._pending.items()]
         )
+        self._resolutions.flush(cursor)
         self.discard()
 
     def discard(self) -> None:
         self._pending.clear()
+        self._resolutions.discard()
 
     # -- queries ------------------------------------------------------------
 
@@ -111,12 +133,22 @@ class AccountabilityModel(ReadModel):
         rows = self.database.query("SELECT * FROM view_accountability WHERE agency = ? ORDER BY official", [agency])
         overdue = self._overdue_now(agency, now)
         counted = {row["official"]: {c: int(row[c]) for c in COUNTERS} for row in rows}
+        resolutions = by_official(
+            self.database.query(
+                f"SELECT official, seconds, rating, reopened FROM {RESOLUTIONS} WHERE agency = ?", [agency]
+            ),
+            AGENCY_TOTAL,
+        )
         # An official who holds overdue work but has no counted fact yet is listed too.
         officials = sorted({AGENCY_TOTAL, *counted, *overdue})
         zero = dict.fromkeys(COUNTERS, 0)
         return [
             Figures(
-                agency=agency, official=official, **counted.get(official, zero), overdue_now=overdue.get(official, 0)
+                agency=agency,
+                official=official,
+                **counted.get(official, zero),
+                overdue_now=overdue.get(official, 0),
+                resolutions=resolutions.get(official, NO_RESOLUTIONS),
             )
             for official in officials
         ]
@@ -148,4 +180,7 @@ class AccountabilityModel(ReadModel):
         return [row for row in rows if calendar.office_seconds_between(from_micros(row["due_at"]), now) > limit]  # type: ignore[arg-type]
 
     def rows(self) -> list[Row]:
-        return self.database.query("SELECT * FROM view_accountability ORDER BY agency, official")
+        return [
+            *self.database.query("SELECT * FROM view_accountability ORDER BY agency, official"),
+            *self.database.query(f"SELECT * FROM {RESOLUTIONS} ORDER BY case_id, resolution"),
+        ]

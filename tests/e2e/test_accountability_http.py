@@ -27,6 +27,8 @@ def test_leaders_and_auditors_read_the_figures_and_nobody_else(live_server: Live
         assert body["figures"][0] | {"overdue_now": 0} == {
             "official": "", "missed": 0, "escalations_caused": 0, "escalations_received": 0,
             "resolved_on_time": 0, "resolved_late": 0, "on_time_rate": None, "overdue_now": 0,
+            "median_hours_to_resolve": None, "p90_hours_to_resolve": None, "rated": 0, "average_rating": None,
+            "reopened": 0, "reopen_rate": None,
         }  # fmt: skip
         assert body["long_delayed"] == []
         # Step: another agency's figures are not theirs; a bad number of days is 422.

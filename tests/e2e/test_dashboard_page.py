@@ -356,7 +356,10 @@ def test_a_leader_sees_the_figures_of_each_official_and_the_long_delayed_list_an
     # Hand count of the scenario (tests/e2e/conftest.py): officer-hk resolved A
     # on time and D late: 1, 1, 50,0 %; B (acknowledged, nobody assigned) and C
     # (never acknowledged) are overdue now, held by nobody; no watcher ran, so
-    # nothing was missed or escalated.
+    # nothing was missed or escalated. Working hours from receipt (D 09:00): A
+    # at 11:00, 2 h; D at D+1 15:00, 3 h + 4 h + 4 h + 2 h = 13 h; of two
+    # values the median (nearest rank) is the 1st, 2,0, the p90 the ⌈1.8⌉ = 2nd,
+    # 13,0; A rated 4: one rating, 4,0; nothing reopened: 0,0 %.
     server, seeded = seeded_page_server
     browser.get(server.base_url + "/dashboard")
     browser.delete_all_cookies()
@@ -369,17 +372,22 @@ def test_a_leader_sees_the_figures_of_each_official_and_the_long_delayed_list_an
         cells = found.find_elements(By.TAG_NAME, "td")
         return {"name": cells[0].text, **{c.get_attribute("data-figure") or "": c.text for c in cells[1:]}}
 
+    resolutions = {
+        "median_hours_to_resolve": "2,0", "p90_hours_to_resolve": "13,0", "rated": "1", "average_rating": "4,0",
+        "reopen_rate": "0,0 %",
+    }  # fmt: skip
     assert row("") == {
         "name": "Cả cơ quan", "missed": "0", "escalations_caused": "0", "resolved_on_time": "1",
-        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "2",
+        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "2", **resolutions,
     }  # fmt: skip
     assert row("officer-hk") == {
         "name": "officer-hk", "missed": "0", "escalations_caused": "0", "resolved_on_time": "1",
-        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "0",
+        "resolved_late": "1", "on_time_rate": "50,0 %", "overdue_now": "0", **resolutions,
     }  # fmt: skip
     assert row("(unassigned)") == {
         "name": "(chưa phân công)", "missed": "0", "escalations_caused": "0", "resolved_on_time": "0",
-        "resolved_late": "0", "on_time_rate": "—", "overdue_now": "2",
+        "resolved_late": "0", "on_time_rate": "—", "overdue_now": "2", "median_hours_to_resolve": "—",
+        "p90_hours_to_resolve": "—", "rated": "0", "average_rating": "—", "reopen_rate": "—",
     }  # fmt: skip
 
     # Step: the long-delayed list is the API's (beyond 5 working days, oldest first).

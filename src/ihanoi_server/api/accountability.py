@@ -2,8 +2,10 @@
 
 From the ``accountability`` read model and the running clocks: for the
 agency (first row, ``official`` empty) and each official in it, deadlines
-missed, escalations caused and received, reports resolved on time and late,
-the on-time rate and the work overdue now; and the long-delayed list (overdue
+missed, escalations caused and received, cases finished on time and late,
+the on-time rate, the work overdue now, the median and 90th-percentile working
+hours to finish (nearest rank), the citizens' ratings (count and mean) and the
+reopen rate; and the long-delayed list (overdue
 beyond ``?long_delayed_days=`` working days, 5 by default), oldest first.
 Leaders read their own agency; auditors name one with ``?agency=``; everyone
 else is 403 (the ``read_accountability`` rule of
@@ -12,6 +14,7 @@ else is 403 (the ``read_accountability`` rule of
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +43,12 @@ class OfficialFigures(msgspec.Struct):
     resolved_late: int
     on_time_rate: float | None
     overdue_now: int
+    median_hours_to_resolve: float | None
+    p90_hours_to_resolve: float | None
+    rated: int
+    average_rating: float | None
+    reopened: int
+    reopen_rate: float | None
 
 
 class DelayedCase(msgspec.Struct):
@@ -86,6 +95,7 @@ async def read(request: Request) -> Response:
                     "resolved_late": f.resolved_late,
                     "on_time_rate": f.on_time_rate,
                     "overdue_now": f.overdue_now,
+                    **asdict(f.resolutions),
                 }
                 for f in figures
             ],

@@ -189,11 +189,19 @@ def _accountability(text: Mapping[str, str]) -> str:
     from ``/api/v1/accountability``; hidden for those it refuses (officers)."""
     columns = ("official", "missed", "escalations_caused", "resolved_on_time", "resolved_late")
     heads = "".join(f"<th>{e(text['column.' + name])}</th>" for name in columns)
+    # Working hours to finish (nearest rank), the citizens' ratings and the reopen rate.
+    resolution_heads = "".join(
+        f"<th>{e(text[key])}</th>"
+        for key in (
+            "kpi.median_hours_to_resolve", "kpi.p90_hours_to_resolve", "column.rated", "kpi.average_rating",
+            "kpi.reopen_rate",
+        )
+    )  # fmt: skip
     return (
         f'<section class="card" id="accountability-section" hidden><h2>{e(text["accountability.title"])}</h2>\n'
         f'<p class="hint">{e(text["accountability.hint"])}</p>\n'
         f'<table id="accountability"><thead><tr>{heads}<th>{e(text["kpi.on_time_rate"])}</th>'
-        f"<th>{e(text['kpi.overdue_now'])}</th></tr></thead><tbody></tbody></table>\n"
+        f"<th>{e(text['kpi.overdue_now'])}</th>{resolution_heads}</tr></thead><tbody></tbody></table>\n"
         f"<h3>{e(text['long_delayed.title'])}</h3>\n"
         '<table id="long-delayed"><thead><tr>'
         f"<th>{e(text['column.code'])}</th><th>{e(text['column.kind'])}</th>"

@@ -294,6 +294,11 @@
       const rate = withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]);
       cell(row, rate, "number").dataset.figure = "on_time_rate";
       cell(row, String(entry.overdue_now), "number").dataset.figure = "overdue_now";
+      for (const name of ["median_hours_to_resolve", "p90_hours_to_resolve", "rated", "average_rating"]) {
+        cell(row, formatFigure(name, entry[name]), "number").dataset.figure = name;
+      }
+      const reopens = withUnit(formatFigure("reopen_rate", entry.reopen_rate), T["unit.percent"]);
+      cell(row, reopens, "number").dataset.figure = "reopen_rate";
       rows.appendChild(row);
     }
     const delayed = $("long-delayed").tBodies[0];
