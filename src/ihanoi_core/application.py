@@ -42,6 +42,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     alerts,  # noqa: F401
     deadlines,  # noqa: F401
     grievances,  # noqa: F401
+    questions,  # noqa: F401
     reports,  # noqa: F401
     service_requests,  # noqa: F401
     surveys,  # noqa: F401

@@ -91,6 +91,7 @@ def test_mixed_load_keeps_both_write_ahead_logs_under_the_bound(tmp_path: Path) 
 
     # Step: creates, reads of the read models and of cases, and the projector, all at once.
     with WalSampler(store, views) as sampler:
+
         def enough() -> bool:
             return sum(created) > 1000 and reads[0] > 100
 
