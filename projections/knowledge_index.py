@@ -138,8 +138,10 @@ class KnowledgeIndexModel(ReadModel):
             if content is None or case.is_final:
                 return None
             fields = {"body": content.body, "legal_basis": content.legal_basis, "source": content.source}
+            if content.keywords:
+                fields["keywords"] = "; ".join(content.keywords)
             return document(f"article:{case.id}", SourceKind.ARTICLE, case.code, content.title, fields,
-                            case.agency, position, content.keywords)  # fmt: skip
+                            case.agency, position)  # fmt: skip
         if isinstance(case, Report):
             if case.status not in ANSWERED_REPORTS or not case.public_note:
                 return None
