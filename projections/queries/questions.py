@@ -45,9 +45,9 @@ CANDIDATES = 20
 QUESTION_WEIGHT = 0.55
 TITLE_WEIGHT = 0.45
 NAMED_TITLE_SHARE = 0.25
-# Likewise when the source holds less than half of what the question asks
+# Likewise when the source holds less than 70 % of what the question asks
 # ("giá vàng hôm nay": one word in common is not an answer).
-COVERED_QUESTION_SHARE = 0.5
+COVERED_QUESTION_SHARE = 0.7
 STATUS_WORDS = {
     "submitted": "đã tiếp nhận", "acknowledged": "đã chuyển cơ quan xử lý", "assigned": "đã giao cán bộ",
     "in_progress": "đang xử lý", "resolved": "đã xử lý xong", "closed": "đã đóng", "rejected": "bị từ chối",
