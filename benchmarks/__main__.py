@@ -13,6 +13,7 @@ from benchmarks import (
     privacy,
     public_map,
     public_results,
+    questions,
     read_side,
     sessions,
     write_side,
@@ -31,3 +32,4 @@ if __name__ == "__main__":
     notifications.run()
     photos.run()
     deadlines.run()
+    questions.run()

@@ -47,12 +47,14 @@ from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
-DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "terms", "position")
+DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
 
 
 @dataclass(frozen=True, slots=True)
 class IndexedDoc:
-    """A source as indexed: ``fields`` are its passages by name, ``terms`` its folded text."""
+    """A source as indexed: ``fields`` are its passages by name, ``names`` the
+    folded terms of what it is called (its title, an article's keywords),
+    ``terms`` the folded terms of all its text."""
 
     doc_id: str
     kind: SourceKind
@@ -60,12 +62,14 @@ class IndexedDoc:
     title: str
     fields: dict[str, str]
     agency: str | None
+    names: str
     terms: str
     position: int = 0
 
     def row(self) -> tuple[Any, ...]:
         fields = orjson.dumps(self.fields).decode()
-        return (self.doc_id, self.kind.value, self.ref, self.title, fields, self.agency, self.terms, self.position)
+        return (self.doc_id, self.kind.value, self.ref, self.title, fields, self.agency, self.names, self.terms,
+                self.position)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +82,9 @@ class Hit:
 
 def document(doc_id: str, kind: SourceKind, ref: str, title: str, fields: dict[str, str], agency: str | None,
              position: int, extra: Iterable[str] = ()) -> IndexedDoc:  # fmt: skip
+    names = index_terms(" . ".join([title, *fields.get("keywords", "").split("; ")]))
     terms = index_terms(" . ".join([title, *extra, *fields.values()]))
-    return IndexedDoc(doc_id, kind, ref, title, fields, agency, terms, position)
+    return IndexedDoc(doc_id, kind, ref, title, fields, agency, names, terms, position)
 
 
 class KnowledgeIndexModel(ReadModel):
@@ -102,19 +107,21 @@ class KnowledgeIndexModel(ReadModel):
     def schema(self) -> Sequence[str]:
         columns = (
             "doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL, title TEXT NOT NULL,"
-            " fields TEXT NOT NULL, agency TEXT, terms TEXT NOT NULL, position BIGINT NOT NULL"
+            " fields TEXT NOT NULL, agency TEXT, names TEXT NOT NULL, terms TEXT NOT NULL, position BIGINT NOT NULL"
         )
         meta = "CREATE TABLE IF NOT EXISTS view_knowledge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
         if self.postgres:
             return (
-                f"CREATE TABLE IF NOT EXISTS view_knowledge_docs ({columns}, tsv TSVECTOR NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS view_knowledge_docs ({columns},"
+                " names_tsv TSVECTOR NOT NULL, tsv TSVECTOR NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS view_knowledge_docs_names ON view_knowledge_docs USING GIN (names_tsv)",
                 "CREATE INDEX IF NOT EXISTS view_knowledge_docs_tsv ON view_knowledge_docs USING GIN (tsv)",
                 meta,
             )
         return (
             f"CREATE TABLE IF NOT EXISTS view_knowledge_docs ({columns})",
             "CREATE VIRTUAL TABLE IF NOT EXISTS view_knowledge_fts USING fts5("
-            "doc_id UNINDEXED, terms, tokenize = 'unicode61 remove_diacritics 0')",
+            "doc_id UNINDEXED, names, terms, tokenize = 'unicode61 remove_diacritics 0')",
             meta,
         )
 
@@ -199,16 +206,18 @@ class KnowledgeIndexModel(ReadModel):
         columns = ", ".join(DOC_COLUMNS)
         if self.postgres:
             cursor.executemany(
-                f"INSERT INTO view_knowledge_docs ({columns}, tsv) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                " to_tsvector('simple', ?))",
-                [(*doc.row(), doc.terms) for doc in docs],
+                f"INSERT INTO view_knowledge_docs ({columns}, names_tsv, tsv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " to_tsvector('simple', ?), to_tsvector('simple', ?))",
+                [(*doc.row(), doc.names, doc.terms) for doc in docs],
             )
             return
         cursor.executemany(
-            f"INSERT INTO view_knowledge_docs ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [doc.row() for doc in docs]
+            f"INSERT INTO view_knowledge_docs ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [doc.row() for doc in docs],
         )
         cursor.executemany(
-            "INSERT INTO view_knowledge_fts (doc_id, terms) VALUES (?, ?)", [(doc.doc_id, doc.terms) for doc in docs]
+            "INSERT INTO view_knowledge_fts (doc_id, names, terms) VALUES (?, ?, ?)",
+            [(doc.doc_id, doc.names, doc.terms) for doc in docs],
         )
 
     def flush(self, cursor: Cursor) -> None:
@@ -230,34 +239,52 @@ class KnowledgeIndexModel(ReadModel):
 
     # -- queries --------------------------------------------------------------
 
-    def search(self, terms: Sequence[str], limit: int = 20) -> list[Hit]:
-        """The sources holding any of ``terms`` (folded syllables and bigrams),
-        best text-search rank first."""
+    def search(self, names: Sequence[str], terms: Sequence[str], limit: int = 20) -> list[Hit]:
+        """The sources whose names hold any of ``names``, or whose text holds
+        any of ``terms`` (folded syllables and bigrams), best text-search rank
+        first. A question's syllables are sought in names and its bigrams in
+        the whole text: a syllable alone ("sinh") is in thousands of texts, and
+        ranking every one of them is what would make a search slow."""
+        names = [term for term in names if term.isalnum()]
         terms = [term for term in terms if term.isalnum()]
-        if not terms:
+        if not names and not terms:
             return []
         self.ensure_catalogue()
+        columns = "doc_id, kind, ref, title, fields, agency, names, terms, position"
         if self.postgres:
-            rows = self.database.query(
-                "SELECT doc_id, kind, ref, title, fields, agency, terms, position, ts_rank(tsv, q) AS rank"
-                " FROM view_knowledge_docs, to_tsquery('simple', ?) AS q WHERE tsv @@ q"
-                " ORDER BY rank DESC, doc_id LIMIT ?",
-                (" | ".join(terms), limit),
-            )
-            return [Hit(_doc(row), float(row["rank"])) for row in rows]
+            # Each half on its own GIN index, ranked on its own: ranking every
+            # row that matches either would read the whole text of thousands.
+            halves = [
+                f"(SELECT {columns}, ts_rank({column}, q) AS rank FROM view_knowledge_docs,"
+                f" to_tsquery('simple', ?) AS q WHERE {column} @@ q ORDER BY rank DESC, doc_id LIMIT ?)"
+                for column, words in (("names_tsv", names), ("tsv", terms))
+                if words
+            ]
+            params: list[Any] = []
+            for words in (names, terms):
+                if words:
+                    params += [" | ".join(words), limit]
+            found: dict[str, Hit] = {}
+            for row in self.database.query(" UNION ALL ".join(halves), params):
+                rank = float(row["rank"]) + (found[row["doc_id"]].rank if row["doc_id"] in found else 0.0)
+                found[row["doc_id"]] = Hit(_doc(row), rank)
+            return sorted(found.values(), key=lambda hit: (-hit.rank, hit.doc.doc_id))[:limit]
+        parts = []
+        if names:
+            parts.append("names : (" + " OR ".join(f'"{term}"' for term in names) + ")")
+        if terms:
+            parts.append("terms : (" + " OR ".join(f'"{term}"' for term in terms) + ")")
         ranked = self.database.query(
             "SELECT doc_id, bm25(view_knowledge_fts) AS rank FROM view_knowledge_fts"
             " WHERE view_knowledge_fts MATCH ? ORDER BY rank LIMIT ?",
-            (" OR ".join(f'"{term}"' for term in terms), limit),
+            (" OR ".join(parts), limit),
         )
         if not ranked:
             return []
         rank_of = {row["doc_id"]: -float(row["rank"]) for row in ranked}
         marks = ", ".join("?" * len(rank_of))
         rows = self.database.query(
-            f"SELECT doc_id, kind, ref, title, fields, agency, terms, position FROM view_knowledge_docs"
-            f" WHERE doc_id IN ({marks})",
-            tuple(rank_of),
+            f"SELECT {columns} FROM view_knowledge_docs WHERE doc_id IN ({marks})", tuple(rank_of)
         )
         hits = [Hit(_doc(row), rank_of[row["doc_id"]]) for row in rows]
         return sorted(hits, key=lambda hit: (-hit.rank, hit.doc.doc_id))
@@ -266,7 +293,7 @@ class KnowledgeIndexModel(ReadModel):
         """The indexed source ``ref`` of ``kind`` (a citation's), if indexed now."""
         self.ensure_catalogue()
         rows = self.database.query(
-            "SELECT doc_id, kind, ref, title, fields, agency, terms, position FROM view_knowledge_docs"
+            "SELECT doc_id, kind, ref, title, fields, agency, names, terms, position FROM view_knowledge_docs"
             " WHERE kind = ? AND ref = ?",
             (kind.value, ref),
         )
@@ -282,6 +309,9 @@ class KnowledgeIndexModel(ReadModel):
         with self.database.transaction() as cursor:
             self.remove(cursor, [doc.doc_id for doc in docs])
             self.write(cursor, docs)
+        if self.postgres:  # The planner's statistics, as autovacuum would gather them after a bulk load.
+            with self.database.transaction() as cursor:
+                cursor.execute("ANALYZE view_knowledge_docs")
 
 
 def _doc(row: dict[str, Any]) -> IndexedDoc:
@@ -292,6 +322,7 @@ def _doc(row: dict[str, Any]) -> IndexedDoc:
         title=row["title"],
         fields=orjson.loads(row["fields"]),
         agency=row["agency"],
+        names=row["names"],
         terms=row["terms"],
         position=int(row["position"]),
     )

@@ -140,7 +140,10 @@ class Switchboard:
         if not units:
             return []
         scored = []
-        for hit in self.index.search(analysed.search, CANDIDATES):
+        # Phrases (bigrams) find the candidates; single syllables only when the
+        # question has no phrase ("sinh" alone is in thousands of texts).
+        bigrams = [unit for unit in analysed.search if unit not in analysed.syllables]
+        for hit in self.index.search(bigrams or analysed.search, bigrams, CANDIDATES):
             held = units & frozenset(hit.doc.terms.split())
             title = max(
                 (len(names & units) / len(names) for names in self._names(hit.doc) if names),

@@ -67,6 +67,8 @@ class Analysed:
     units: frozenset[str]
     search: tuple[str, ...]
     folded: str
+    # The units that are single syllables (the others are bigrams).
+    syllables: frozenset[str] = frozenset()
 
 
 def _find(tokens: Sequence[str | None], phrase: Sequence[str]) -> list[int]:
@@ -131,12 +133,14 @@ class Lexicon:
                     sequences.append(list(means))
         sequences.insert(0, rest)
         units: set[str] = set()
+        single: set[str] = set()
         for sequence in sequences:
             for run in self._content(sequence):
+                single.update(run)
                 units.update(run)
                 units.update(bigrams(run))
         search = tuple(sorted(units)) or tuple(sorted(set(tokens)))
-        return Analysed(units=frozenset(units), search=search, folded=" ".join(tokens))
+        return Analysed(frozenset(units), search, " ".join(tokens), frozenset(single) or frozenset(tokens))
 
     def content_units(self, text: str) -> frozenset[str]:
         """The meaningful units of a source's title (no synonyms added)."""
