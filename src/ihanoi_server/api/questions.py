@@ -39,8 +39,9 @@ from ihanoi_server.http import (
     query_int,
     read_body,
     state,
+    wait_for_position,
 )
-from ihanoi_server.openapi.describe import Query, document
+from ihanoi_server.openapi.describe import POSITION, Query, document
 
 MAX_QUERY = 500
 
@@ -119,6 +120,7 @@ async def faq(request: Request) -> Response:
     if not text or len(text) > MAX_QUERY:
         raise ValidationError({"q": f"give 1 to {MAX_QUERY} characters to search for"})
     limit = query_int(request, "limit", 5, low=1, high=20)
+    await wait_for_position(request)
     switchboard = state(request).app.answerer
     if not isinstance(switchboard, Switchboard):
         return json_response(FaqPage(text, []))
@@ -141,5 +143,9 @@ document(
     response=FaqPage,
     auth="none",
     problems=(422,),
-    query=[Query("q", str, "What to search for, as a citizen would ask it."), Query("limit", int, "At most 20.")],
+    query=[
+        Query("q", str, "What to search for, as a citizen would ask it."),
+        Query("limit", int, "At most 20."),
+        POSITION,
+    ],
 )
