@@ -65,6 +65,14 @@ def test_the_walk_through_ask_hand_off_answer_feedback_and_faq(
                  json={"answer": "Nộp hồ sơ tại công an.", "legal_basis": "Luật Xuất nhập cảnh"}))  # fmt: skip
     assert ok(citizen.get(f"/api/v1/questions/{handed['id']}"))["status"] == "answered_by_staff"
 
+    # Step: an officer relaying a hotline call reads the answer out, though the question is not theirs.
+    relayed = ok(
+        officer.post("/api/v1/questions", json={"text": "lý lịch tư pháp mất bao lâu", "channel": "hotline"}), 201
+    )
+    assert relayed["handed_off"] is False
+    assert relayed["citations"][0]["field"] == "processing"
+    assert officer.get(f"/api/v1/questions/{relayed['id']}").status_code == 404
+
     # Step: an article drafted by an officer, approved by the leader, published, found by the public.
     draft = ok(officer.post("/api/v1/knowledge", json={
         "title": "Đổi giấy phép lái xe", "text": "Đổi giấy phép lái xe tại cơ quan công an.",
