@@ -44,7 +44,7 @@ from ihanoi_core.knowledge.answers import field_texts
 from ihanoi_core.knowledge.text import index_terms
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor
+from ihanoi_projections.database import Cursor, Row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
 DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
@@ -298,6 +298,15 @@ class KnowledgeIndexModel(ReadModel):
             (kind.value, ref),
         )
         return _doc(rows[0]) if rows else None
+
+    def rows(self) -> list[Row]:
+        """Every source indexed and the catalogue's fingerprint, ordered: for
+        comparing a rebuild with the live tables."""
+        self.ensure_catalogue()
+        return [
+            *self.database.query(f"SELECT {', '.join(DOC_COLUMNS)} FROM view_knowledge_docs ORDER BY doc_id"),
+            *self.database.query("SELECT key, value FROM view_knowledge_meta ORDER BY key"),
+        ]
 
     def count(self) -> int:
         self.ensure_catalogue()
