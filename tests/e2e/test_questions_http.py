@@ -83,6 +83,12 @@ def test_the_walk_through_ask_hand_off_answer_feedback_and_faq(
     published = ok(officer.post(f"/api/v1/knowledge/{draft['id']}/publish"))
     found = ok(public.get("/public/faq", params={"q": "đổi gplx ở đâu", "position": published["position"]}))
     assert found["items"][0]["citation"]["ref"] == draft["code"]
+    # Step: every citation says where anyone can read its source, and the source holds the quote.
+    article = ok(public.get(found["items"][0]["citation"]["url"]))
+    assert found["items"][0]["citation"]["quote"] in article["body"]
+    procedure = ok(public.get(answered["citations"][0]["url"]))
+    assert procedure["fee"] == 100_000
+    assert public.get("/public/knowledge/BV-000000-000000").status_code == 404
     assert CITIZEN not in str(found)
 
 

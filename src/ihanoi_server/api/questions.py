@@ -27,9 +27,9 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.command import summary_of
 from ihanoi_core.commands.questions import ArticleCommand, AskQuestion, DraftArticle, QuestionCommand
-from ihanoi_core.domain.question_values import Citation
+from ihanoi_core.domain.question_values import Citation, SourceKind
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import ValidationError
+from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.queries.questions import Switchboard
 from ihanoi_server.api.commands import case_reader, command_routes, create_route
 from ihanoi_server.http import (
@@ -48,6 +48,52 @@ MAX_QUERY = 500
 RELAY = Principal("questions:answer", Role.SYSTEM)
 
 
+class CitationView(msgspec.Struct):
+    """A citation: the source (``kind``, ``ref``, ``title``), the field of it and
+    the passage quoted, the retrieval score, and where anyone can read the
+    source (``url``: the catalogue's procedure, the published article, the
+    Open311 request; null for the asker's own case)."""
+
+    kind: str
+    ref: str
+    title: str
+    field: str
+    quote: str
+    score: float
+    url: str | None
+
+
+def source_url(citation: Citation) -> str | None:
+    return {
+        SourceKind.PROCEDURE: f"/api/v1/procedures/{citation.ref}",
+        SourceKind.ARTICLE: f"/public/knowledge/{citation.ref}",
+        SourceKind.REPORT: f"/open311/v2/requests/{citation.ref}.json",
+    }.get(citation.kind)
+
+
+def citation_view(citation: Citation) -> CitationView:
+    return CitationView(
+        kind=citation.kind.value,
+        ref=citation.ref,
+        title=citation.title,
+        field=citation.field,
+        quote=citation.quote,
+        score=citation.score,
+        url=source_url(citation),
+    )
+
+
+class PublicArticle(msgspec.Struct):
+    """A published knowledge article as the switchboard cites it."""
+
+    code: str
+    title: str
+    body: str
+    legal_basis: str
+    source: str
+    keywords: str | None
+
+
 class AnswerView(msgspec.Struct):
     """A question as recorded: the answer and its citations, or the hand-off
     (agency, reason, due time). ``position``: the log position to wait for."""
@@ -56,7 +102,7 @@ class AnswerView(msgspec.Struct):
     code: str
     status: str
     answer: str | None
-    citations: list[Citation]
+    citations: list[CitationView]
     confidence: float
     handed_off: bool
     agency: str | None
@@ -68,7 +114,7 @@ class AnswerView(msgspec.Struct):
 class FaqHit(msgspec.Struct):
     """A source the switchboard would cite, quoted by its main passage, with its score."""
 
-    citation: Citation
+    citation: CitationView
     score: float
 
 
@@ -85,7 +131,7 @@ def answer_view(data: dict[str, Any], position: int) -> dict[str, Any]:
         "code": data["code"],
         "status": data["status"],
         "answer": data.get("answer_text"),
-        "citations": list(data.get("citations") or ()),
+        "citations": [citation_view(citation) for citation in data.get("citations") or ()],
         "confidence": data.get("confidence", 0.0),
         "handed_off": handed_off,
         "agency": data.get("agency"),
@@ -129,7 +175,35 @@ async def faq(request: Request) -> Response:
     if not isinstance(switchboard, Switchboard):
         return json_response(FaqPage(text, []))
     found = await call_app(request, switchboard.search, text, limit)
-    return json_response(FaqPage(text, [FaqHit(citation, score) for citation, score in found]))
+    return json_response(FaqPage(text, [FaqHit(citation_view(citation), score) for citation, score in found]))
+
+
+async def read_article(request: Request) -> Response:
+    """A published knowledge article (public, no token): what the switchboard cites."""
+    code: str = request.path_params["code"]
+    await wait_for_position(request)
+    switchboard = state(request).app.answerer
+    doc = None
+    if isinstance(switchboard, Switchboard):
+        doc = await call_app(request, switchboard.index.get, SourceKind.ARTICLE, code.strip().upper())
+    if doc is None:
+        raise ArticleNotFoundError(code)
+    fields = doc.fields
+    return json_response(
+        PublicArticle(
+            doc.ref, doc.title, fields["body"], fields["legal_basis"], fields["source"], fields.get("keywords")
+        )
+    )
+
+
+class ArticleNotFoundError(NotFoundError):
+    """Raised by ``GET /public/knowledge/{code}`` when no published article has that code."""
+
+    code = "article_not_found"
+
+    def __init__(self, article: str) -> None:
+        super().__init__(f"No published knowledge article {article!r}.", article=article)
+        self.article = article
 
 
 routes = [
@@ -140,8 +214,10 @@ routes = [
     Route("/api/v1/knowledge/{id}", case_reader(frozenset({"article"})), methods=["GET"], name="knowledge:read"),
     *command_routes("knowledge", ArticleCommand),
     Route("/public/faq", faq, methods=["GET"], name="public_faq:search"),
+    Route("/public/knowledge/{code}", read_article, methods=["GET"], name="public_knowledge:read"),
 ]
 document("questions:create", body=AskQuestion, response=AnswerView, status=201, roles=("citizen", "officer", "leader"))
+document("public_knowledge:read", response=PublicArticle, query=[POSITION], auth="none", problems=(404, 422))
 document(
     "public_faq:search",
     response=FaqPage,
