@@ -7,6 +7,8 @@ from the sources it can cite, or says it cannot.
    from the asker's *own* case, through the application's permission rules
    (``Ihanoi.get_case``): a code that is not theirs, or a question relayed by
    staff for an unknown caller, is handed off, and says nothing of that case.
+   "Hồ sơ của tôi" without a code answers from the asker's own latest cases
+   (when they have none, the sources are searched as for any question).
 2. Otherwise the question is analysed (``Lexicon``: folded, synonyms added,
    stopwords and place names dropped) and searched in ``knowledge_index``
    (BM25 on SQLite, ``ts_rank`` on PostgreSQL). The candidates are scored on
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,9 +39,13 @@ from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.knowledge.answers import Resolution, Source, cite, compose, intent_of
 from ihanoi_core.knowledge.generator import Generator, OpenAICompatibleGenerator, rephrase_checked
 from ihanoi_core.knowledge.text import Analysed, Lexicon, syllables
+from ihanoi_projections.case_status import CaseStatus
 from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel
 
-CASE_CODE = re.compile(r"(?<![A-Z0-9])(PA|KN|TC|HS|KS|CB|HD|BV)-(\d{6})-(\d{6})(?![0-9])", re.IGNORECASE)
+CASE_CODE = re.compile(r"(?<![A-Z0-9])(PA|KN|TC|HS|KS|CB|HD|BV)[-\s]?(\d{6})[-\s]?(\d{6})(?![0-9])", re.IGNORECASE)
+# "My cases" without a code: the asker's own latest cases answer (folded phrases).
+OWN_CASES = re.compile(r"\b(ho so|phan anh|don|khieu nai|to cao) (cua )?(toi|em|minh|nha toi|chau)\b")
+OWN_CASES_SHOWN = 3
 CANDIDATES = 20
 # How the two coverages make a score: the question's meaningful units a source
 # holds, and the source's title units the question names.
@@ -79,10 +86,19 @@ class Scored:
 class Switchboard:
     """See the module docstring."""
 
-    def __init__(self, app: Ihanoi, index: KnowledgeIndexModel, generator: Generator | None = None) -> None:
+    def __init__(
+        self,
+        app: Ihanoi,
+        index: KnowledgeIndexModel,
+        generator: Generator | None = None,
+        my_cases: Callable[[Principal], list[CaseStatus]] | None = None,
+    ) -> None:
+        """``my_cases``: a citizen's own cases, latest first (``Queries.my_cases``),
+        for "hồ sơ của tôi đến đâu rồi" asked without a code."""
         self.app = app
         self.index = index
         self.generator = generator
+        self.my_cases = my_cases
         directory = app.directory
         self.threshold = directory.questions.confidence_threshold
         self.lexicon = Lexicon(directory.questions, [ward.name for ward in directory.wards.values()])
@@ -101,6 +117,8 @@ class Switchboard:
         if (match := CASE_CODE.search(text)) is not None:
             return self._case(principal, "-".join(match.groups()).upper())
         analysed = self.lexicon.analyse(text)
+        if OWN_CASES.search(analysed.folded) is not None and (own := self._own_cases(principal)) is not None:
+            return own
         intent = intent_of(analysed.folded)
         ranked = self.rank(analysed)
         sources = tuple(self._citation(scored) for scored in ranked[:3])
@@ -181,6 +199,25 @@ class Switchboard:
 
     # -- case codes -----------------------------------------------------------
 
+    def _own_cases(self, principal: Principal) -> Resolution | None:
+        """The asker's latest cases (not their questions), each cited; None
+        (the sources are searched instead) when there is no citizen, no read
+        model or no case."""
+        if principal.role is not Role.CITIZEN or self.my_cases is None:
+            return None
+        cases = [case for case in self.my_cases(principal) if case.kind != "question"][:OWN_CASES_SHOWN]
+        if not cases:
+            return None
+        citations = []
+        for case in cases:
+            line = f"Hồ sơ {case.code}: {STATUS_WORDS.get(case.status, case.status)}"
+            if case.due_at is not None:
+                line += f"; hạn xử lý: {case.due_at.astimezone(self.app.timezone):%H:%M %d/%m/%Y}"
+            source = Source(SourceKind.CASE, case.code, case.kind, {"status": line + "."}, None, 1.0)
+            citations.append(cite(source, "status"))
+        answer = "\n".join(citation.quote for citation in citations)
+        return Resolution(confidence=1.0, intent="case_status", answer=answer, citations=tuple(citations))
+
     def _case(self, principal: Principal, code: str) -> Resolution:
         if principal.role is not Role.CITIZEN:
             return Resolution(confidence=0.0, intent="case_status", reason="case_code_for_unknown_asker")
@@ -207,7 +244,9 @@ def verify_citation(index: KnowledgeIndexModel, citation: Citation) -> bool:
     return doc is not None and citation.quote in doc.fields.get(citation.field, "")
 
 
-def install_switchboard(app: Ihanoi, index: KnowledgeIndexModel) -> Switchboard:
+def install_switchboard(
+    app: Ihanoi, index: KnowledgeIndexModel, my_cases: Callable[[Principal], list[CaseStatus]] | None = None
+) -> Switchboard:
     """The switchboard over ``index``, made the application's answerer, with
     the generator the settings name (none by default)."""
     settings = app.settings
@@ -216,6 +255,6 @@ def install_switchboard(app: Ihanoi, index: KnowledgeIndexModel) -> Switchboard:
         generator = OpenAICompatibleGenerator(
             settings.answer_generator_url, settings.answer_generator_model, settings.answer_generator_timeout
         )
-    switchboard = Switchboard(app, index, generator)
+    switchboard = Switchboard(app, index, generator, my_cases)
     app.answerer = switchboard
     return switchboard

@@ -26,6 +26,7 @@ from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.questions import install_switchboard
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
@@ -161,7 +162,7 @@ def create_app(
         ihanoi = Ihanoi(settings) if clock is None else Ihanoi(settings, clock=clock)
         read_side = ReadSide(ihanoi, settings)
         # The Q&A switchboard answers questions as they are asked, from the knowledge index.
-        install_switchboard(ihanoi, read_side.model(KnowledgeIndexModel))
+        install_switchboard(ihanoi, read_side.model(KnowledgeIndexModel), Queries(ihanoi, read_side).my_cases)
         rules = TokenRules(
             settings.jwt_secret if settings.hs256_tokens_accepted else None,
             settings.token_max_ttl,

@@ -32,6 +32,7 @@ from ihanoi_core.domain.question_values import QuestionChannel, SourceKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
 from ihanoi_core.knowledge.generator import OpenAICompatibleGenerator
+from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
@@ -250,3 +251,21 @@ def test_a_rephrasing_is_kept_only_when_it_keeps_every_citation(
     # Step: the endpoint is down: extractive again, nothing fails.
     generator_server.status = 503
     assert not board.resolve(CITIZEN, "lệ phí đăng ký kết hôn").generated
+
+
+def test_my_cases_without_a_code_answers_from_the_askers_own_latest_cases(
+    app: Ihanoi, views: ViewDatabase, index: KnowledgeIndexModel
+) -> None:
+    statuses = CaseStatusModel(views, projection_context(app))
+    projector = Projector(app, views, [index, statuses])
+    board = Switchboard(app, index, my_cases=lambda who: statuses.list_for_owner(who.subject, limit=10))
+    location = LocationIn(ward="HOAN_KIEM")
+    filed = app.handle(CITIZEN, SubmitReport(category="pothole", description="Ổ gà", location=location))
+    app.handle(NEIGHBOUR, SubmitReport(category="pothole", description="Ổ gà khác", location=location))
+    projector.catch_up()
+    # Step: the reporter's own report, and only theirs, answers; the code without dashes is read too.
+    mine = board.resolve(CITIZEN, "ho so cua toi den dau roi")
+    assert [citation.ref for citation in mine.citations] == [filed.code]
+    assert board.resolve(CITIZEN, f"hồ sơ {filed.code.replace('-', '')}?").citations[0].ref == filed.code
+    # Step: someone with no case gets what the sources say, here nothing: handed off.
+    assert board.resolve(Principal("vneid:000", Role.CITIZEN), "phản ánh của tôi thế nào rồi").handed_off
