@@ -70,6 +70,8 @@ class Scored:
     hit: Hit
     question_coverage: float
     title_coverage: float
+    # The question says a qualifier ("cấp lại", "nước ngoài") the source does not.
+    misses_qualifier: bool = False
 
     @property
     def confidence(self) -> float:
@@ -77,7 +79,10 @@ class Scored:
         a quarter of the source's title: a source that only mentions what is
         asked in passing (a passport among a procedure's documents) is not its
         answer. The title coverage is the best of the source's names (an
-        article's keywords are names too)."""
+        article's keywords are names too). A source that does not say a
+        qualifier the question says (``questions.qualifiers``) answers nothing."""
+        if self.misses_qualifier:
+            return 0.0
         named = min(1.0, self.title_coverage / NAMED_TITLE_SHARE)
         covered = min(1.0, self.question_coverage / COVERED_QUESTION_SHARE)
         return (QUESTION_WEIGHT * self.question_coverage + TITLE_WEIGHT * self.title_coverage) * named * covered
@@ -167,7 +172,9 @@ class Switchboard:
                 (len(names & units) / len(names) for names in self._names(hit.doc) if names),
                 default=0.0,
             )
-            scored.append(Scored(hit, len(held) / len(units), title))
+            terms = frozenset(hit.doc.terms.split())
+            unsaid = any(qualifier not in terms for qualifier in analysed.qualifiers)
+            scored.append(Scored(hit, len(held) / len(units), title, unsaid))
         best_rank = max((s.hit.rank for s in scored), default=0.0) or 1.0
         # The text-search rank breaks ties only (a hundredth of a point at most).
         return sorted(scored, key=lambda s: (-(s.confidence + 0.01 * s.hit.rank / best_rank), s.hit.doc.doc_id))

@@ -146,6 +146,21 @@ def test_an_unanswerable_question_is_handed_off_with_a_due_time_on_the_worklist_
     assert app.get_case(HOTLINE, result.case_id)["article"] == article.code
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["đăng ký kết hôn với người nước ngoài", "cấp lại giấy khai sinh bị mất", "thủ tục thi bằng lái xe lần đầu"],
+)
+def test_a_question_that_says_another_procedures_qualifier_is_handed_off(
+    app: Ihanoi, projector: Projector, switchboard: Switchboard, question: str
+) -> None:
+    # Step: it shares every other word with a procedure of the catalogue (or an article), yet is not it.
+    gplx_article(app)
+    projector.catch_up()
+    resolution = switchboard.resolve(CITIZEN, question)
+    assert resolution.handed_off
+    assert resolution.ranked  # it was found, and not trusted
+
+
 def test_a_case_code_answers_from_the_askers_own_case_and_never_from_anothers(
     app: Ihanoi, projector: Projector, switchboard: Switchboard
 ) -> None:

@@ -12,7 +12,10 @@
   diacritics, they are matched folded (``ihanoi_core.text.fold``);
 - ``stopwords``: words of how people ask (``cho hỏi``, ``thủ tục``, ``gì``)
   that say nothing about what is asked, so they count for nothing when the
-  switchboard decides how sure it is.
+  switchboard decides how sure it is;
+- ``qualifiers``: words that make it another procedure (``cấp lại``, ``nước
+  ngoài``, ``thi bằng lái``): a source that does not say them does not answer
+  a question that does, however much else they share.
 
 The handing-off period is the ``question_answer`` rule of ``[deadlines]``,
 with its basis, like every other period.
@@ -43,6 +46,7 @@ class QuestionDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     basis: str = "project default, configurable: measured on the evaluation set in benchmarks/questions.py"
     synonyms: tuple[Synonym, ...] = ()
     stopwords: tuple[Phrase, ...] = ()
+    qualifiers: tuple[Phrase, ...] = ()
 
 
 def question_problems(questions: QuestionDirectory, agencies: set[str], deadlines: set[str]) -> list[tuple[str, str]]:

@@ -69,6 +69,8 @@ class Analysed:
     folded: str
     # The units that are single syllables (the others are bigrams).
     syllables: frozenset[str] = frozenset()
+    # The directory's qualifiers the question says, each as the term a source must hold.
+    qualifiers: tuple[str, ...] = ()
 
 
 def _find(tokens: Sequence[str | None], phrase: Sequence[str]) -> list[int]:
@@ -92,6 +94,7 @@ class Lexicon:
         self.stop_phrases = sorted({p for p in phrases if len(p) > 1}, key=len, reverse=True)
         self.stopwords = frozenset(p[0] for p in phrases if len(p) == 1)
         self.vocabulary: frozenset[str] = frozenset()
+        self.qualifiers = [tuple(syllables(word)) for word in questions.qualifiers]
 
     def learn(self, words: Iterable[str]) -> None:
         """Add known syllables (the catalogue's) that a typo may be corrected to."""
@@ -140,7 +143,8 @@ class Lexicon:
                 units.update(run)
                 units.update(bigrams(run))
         search = tuple(sorted(units)) or tuple(sorted(set(tokens)))
-        return Analysed(frozenset(units), search, " ".join(tokens), frozenset(single) or frozenset(tokens))
+        qualifiers = tuple("".join(q[:2]) for q in self.qualifiers if q and _find(tokens, q))
+        return Analysed(frozenset(units), search, " ".join(tokens), frozenset(single) or frozenset(tokens), qualifiers)
 
     def content_units(self, text: str) -> frozenset[str]:
         """The meaningful units of a source's title (no synonyms added)."""
