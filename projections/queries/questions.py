@@ -167,12 +167,12 @@ class Switchboard:
         # question has no phrase ("sinh" alone is in thousands of texts).
         bigrams = [unit for unit in analysed.search if unit not in analysed.syllables]
         for hit in self.index.search(bigrams or analysed.search, bigrams, CANDIDATES):
-            held = units & frozenset(hit.doc.terms.split())
+            terms = frozenset(hit.doc.terms.split())
+            held = units & terms
             title = max(
                 (len(names & units) / len(names) for names in self._names(hit.doc) if names),
                 default=0.0,
             )
-            terms = frozenset(hit.doc.terms.split())
             unsaid = any(qualifier not in terms for qualifier in analysed.qualifiers)
             scored.append(Scored(hit, len(held) / len(units), title, unsaid))
         best_rank = max((s.hit.rank for s in scored), default=0.0) or 1.0
