@@ -32,7 +32,6 @@ from ihanoi_core.domain.question_values import QuestionChannel, SourceKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
 from ihanoi_core.knowledge.generator import OpenAICompatibleGenerator
-from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
@@ -40,7 +39,6 @@ from ihanoi_projections.deadlines.watcher import Watcher
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.questions import Switchboard, verify_citation
-from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.worklist import WorklistModel
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context
@@ -290,22 +288,20 @@ def test_my_cases_without_a_code_answers_from_the_askers_own_latest_cases(
 
 
 def test_the_deadline_watcher_reminds_records_the_miss_and_escalates_an_unanswered_question(
-    app: Ihanoi, settings: Settings, projector: Projector, switchboard: Switchboard, clock: FakeClock
+    app: Ihanoi, views: ViewDatabase, index: KnowledgeIndexModel, switchboard: Switchboard, clock: FakeClock
 ) -> None:
-    read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name], start=False)
-    try:
-        # Step: handed off on a Wednesday morning, due 8 working hours later.
-        handed = app.handle(CITIZEN, AskQuestion(text="thủ tục làm hộ chiếu"))
-        read_side.catch_up()
-        watcher = Watcher(app, read_side.model(DeadlineClocksModel), lambda _: read_side.catch_up(), clock=clock)
-        # Step: three working days later nobody has answered: each threshold fires once.
-        clock.advance(hours=72)
-        fired = {due.threshold for due in watcher.run_once()}
-        assert {"missed", "escalation"} <= fired
-        assert watcher.run_once() == []
-        names = [type(event).__name__ for event in app.events.get(handed.case_id)]
-        assert {"DeadlineMissed", "EscalatedForOverdue"} <= set(names)
-        # Step: the agency above (co-owner now) sees it.
-        assert app.get_case(Principal("leader-ubnd", Role.LEADER, "UBND_TP"), handed.case_id)["status"] == "handed_off"
-    finally:
-        read_side.close()
+    clocks = DeadlineClocksModel(views, projection_context(app))
+    projector = Projector(app, views, [index, clocks])
+    # Step: handed off on a Wednesday morning, due 8 working hours later.
+    handed = app.handle(CITIZEN, AskQuestion(text="thủ tục làm hộ chiếu"))
+    projector.catch_up()
+    watcher = Watcher(app, clocks, lambda _: projector.catch_up(), clock=clock)
+    # Step: three days later nobody has answered: the miss and the escalation fire, once.
+    clock.advance(hours=72)
+    fired = {due.threshold for due in watcher.run_once()}
+    assert {"missed", "escalation"} <= fired
+    assert watcher.run_once() == []
+    names = {type(event).__name__ for event in app.events.get(handed.case_id)}
+    assert {"DeadlineMissed", "EscalatedForOverdue"} <= names
+    # Step: the agency above, a co-owner now, sees it.
+    assert app.get_case(Principal("leader-ubnd", Role.LEADER, "UBND_TP"), handed.case_id)["status"] == "handed_off"
