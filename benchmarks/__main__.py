@@ -14,6 +14,7 @@ from benchmarks import (
     privacy,
     public_map,
     public_results,
+    questions,
     read_side,
     sessions,
     write_side,
@@ -33,3 +34,4 @@ if __name__ == "__main__":
     notifications.run()
     photos.run()
     deadlines.run()
+    questions.run()

@@ -36,6 +36,7 @@ from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
+from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
@@ -61,6 +62,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     DeadlineClocksModel.name: DeadlineClocksModel,
     AccountabilityModel.name: AccountabilityModel,
     AgencyRankingModel.name: AgencyRankingModel,
+    KnowledgeIndexModel.name: KnowledgeIndexModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

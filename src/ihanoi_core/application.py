@@ -43,6 +43,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     deadlines,  # noqa: F401
     grievances,  # noqa: F401
     notices,  # noqa: F401
+    questions,  # noqa: F401
     reports,  # noqa: F401
     service_requests,  # noqa: F401
     surveys,  # noqa: F401

@@ -145,6 +145,11 @@ class Settings:
     # The deadline watcher (issue #16, docs/deadlines.md).
     deadline_poll_seconds: float = 30.0
     deadline_batch_size: int = 500
+    # The Q&A switchboard's optional rephrasing (docs/questions.md): an
+    # OpenAI-compatible chat-completions URL the operator runs; None: extractive answers.
+    answer_generator_url: str | None = None
+    answer_generator_model: str = "local"
+    answer_generator_timeout: float = 2.0
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -235,6 +240,10 @@ class Settings:
         for name in ("notify_backoff_seconds", "notify_rate_per_second", "notify_lease_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number.")
+        if self.answer_generator_timeout <= 0:
+            raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
+        if self.answer_generator_url is not None and not self.answer_generator_url.startswith(("http://", "https://")):
+            raise ConfigurationError("IHANOI_ANSWER_GENERATOR_URL must be an http:// or https:// URL.")
         if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
             raise ConfigurationError(
                 "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."

@@ -32,6 +32,10 @@ MEANINGS: dict[str, str] = {
     "notify_batch_size": "notices the dispatcher claims at a time",
     "deadline_poll_seconds": "the longest the deadline watcher sleeps between rounds (it wakes at the next threshold)",
     "deadline_batch_size": "running clocks the deadline watcher reads per pass",
+    "answer_generator_url": "an OpenAI-compatible chat-completions URL that may rephrase the Q&A switchboard's "
+    "answers (keeping every citation); unset: answers are extractive",
+    "answer_generator_model": "the model name sent to the answer generator",
+    "answer_generator_timeout": "seconds the switchboard waits for the answer generator before answering extractively",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

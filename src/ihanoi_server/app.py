@@ -25,6 +25,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
+from ihanoi_projections.knowledge_index import KnowledgeIndexModel
+from ihanoi_projections.queries import Queries
+from ihanoi_projections.queries.questions import install_switchboard
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.api import (
     accountability,
@@ -39,6 +42,7 @@ from ihanoi_server.api import (
     procedures,
     public_alerts,
     public_reports,
+    questions,
     reports,
     service_requests,
     session,
@@ -84,6 +88,7 @@ def all_routes() -> list[BaseRoute]:
         *alerts.routes,
         *public_alerts.routes,
         *procedures.routes,
+        *questions.routes,
         *me.routes,
         *privacy.routes,
         *consent.routes,
@@ -158,6 +163,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ihanoi = Ihanoi(settings) if clock is None else Ihanoi(settings, clock=clock)
         read_side = ReadSide(ihanoi, settings)
+        # The Q&A switchboard answers questions as they are asked, from the knowledge index.
+        install_switchboard(ihanoi, read_side.model(KnowledgeIndexModel), Queries(ihanoi, read_side).my_cases)
         rules = TokenRules(
             settings.jwt_secret if settings.hs256_tokens_accepted else None,
             settings.token_max_ttl,

@@ -26,6 +26,7 @@ from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
 from ihanoi_server.demo_deadlines import seed_deadlines
 from ihanoi_server.demo_notifications import seed_notifications
+from ihanoi_server.demo_questions import seed_questions
 
 DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600
@@ -64,6 +65,8 @@ def seed_demo(
                 f"Alerts: {active} in force (on /map), {expired} expired (GET /public/alerts), {rejected} rejected."
             )
             read_side.catch_up()
+            articles, questions = seed_questions(app, read_side, DEMO_CITIZEN)
+            console.print(f"Q&A: {articles} knowledge articles published; questions {', '.join(questions)} asked.")
         finally:
             read_side.close()
             app.close()

@@ -150,6 +150,7 @@ SAMPLE_TEXT = {
     "map_tile_url": "", "pii_master_key": base64.b64encode(b"p" * 32).decode(),
     "notify_smtp_url": "smtp://127.0.0.1:2525", "notify_gateway_url": "http://127.0.0.1:9/send",
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
+    "answer_generator_url": "http://127.0.0.1:11434/v1",
 }  # fmt: skip
 
 

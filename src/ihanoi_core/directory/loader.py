@@ -44,6 +44,7 @@ from ihanoi_core.directory.model import (
     RetentionRule,
     Ward,
 )
+from ihanoi_core.directory.questions import question_problems
 from ihanoi_core.directory.schema import (
     RawCalendar,
     RawCategory,
@@ -113,6 +114,8 @@ class _Loader(DirectoryText):
             raw.alerts, {c.code: tuple(a.code for a in c.attributes) for c in categories.values()}
         ):
             self.fail(key, problem)
+        for key, problem in question_problems(raw.questions, set(agencies), set(raw.deadlines)):
+            self.fail(key, problem)
         return Directory(
             source=self.source,
             jurisdiction_id=self.non_blank("jurisdiction.id", raw.jurisdiction.id),
@@ -127,6 +130,7 @@ class _Loader(DirectoryText):
             retention=self.retention(raw.retention),
             deadline_watch=self.deadline_watch(raw.deadline_watch, agencies),
             alerts=raw.alerts,
+            questions=raw.questions,
         )
 
     # -- checks ----------------------------------------------------------------

@@ -19,6 +19,7 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.directory.alerts import AlertDirectory
+from ihanoi_core.directory.questions import QuestionDirectory
 from ihanoi_core.domain.values import DeadlineRule, Priority
 
 ROUTE_TO_WARD = "ward"
@@ -269,6 +270,8 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     deadline_watch: DeadlineWatch = DeadlineWatch()
     # Alert templates and the flood-hotspot threshold (``directory.alerts``).
     alerts: AlertDirectory = AlertDirectory()
+    # The Q&A switchboard's hand-off agency, threshold and words (``directory.questions``).
+    questions: QuestionDirectory = QuestionDirectory()
 
     # -- lookups ---------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import msgspec
 
 from ihanoi_core.directory.alerts import AlertDirectory
 from ihanoi_core.directory.model import Agency, Attribute, Ward
+from ihanoi_core.directory.questions import QuestionDirectory
 
 
 class RawRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -104,3 +105,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     retention: tuple[RawRetention, ...] = ()
     deadline_watch: RawDeadlineWatch = RawDeadlineWatch()
     alerts: AlertDirectory = AlertDirectory()
+    questions: QuestionDirectory = QuestionDirectory()

@@ -4,7 +4,8 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``grievance``), ``service_request`` (its steps in the plain mixins
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``,
-``alert`` (its CAP vocabulary in ``alert_values``); ``case`` is their base
+``alert`` (its CAP vocabulary in ``alert_values``), ``question`` and
+``knowledge_article`` (the Q&A switchboard, values in ``question_values``); ``case`` is their base
 and ``case_code`` the code index; ``erasure`` holds the requests to erase a
 data subject's personal data, ``consent`` a data subject's consent to each
 purpose beyond case handling, ``contactability`` how a person may be reached
@@ -22,6 +23,7 @@ from ihanoi_core.domain import (
     consent,
     erasure,
     grievance_values,
+    question_values,
     questionnaire,
     report_values,
     service_request_values,
@@ -41,4 +43,5 @@ VALUE_TYPES: dict[str, type] = {
     **erasure.VALUE_TYPES,
     **consent.VALUE_TYPES,
     **alert_values.VALUE_TYPES,
+    **question_values.VALUE_TYPES,
 }

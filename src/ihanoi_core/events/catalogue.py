@@ -23,7 +23,9 @@ from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.erasure import ErasureRequest
 from ihanoi_core.domain.grievance import Grievance
+from ihanoi_core.domain.knowledge_article import KnowledgeArticle
 from ihanoi_core.domain.personal import personal_fields
+from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.survey import Survey, SurveyResponse
@@ -31,7 +33,7 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
-    ErasureRequest, Consent, Contactability, Alert,
+    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}

@@ -50,6 +50,7 @@ from ihanoi_core.eventstore.cache import CaseCache, CodeCache, clone
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.handlers.table import HANDLERS, Build, Context
+from ihanoi_core.knowledge.answers import Answerer
 from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.permissions import authorize, authorize_create, can_see
 from ihanoi_core.settings import Settings
@@ -88,6 +89,9 @@ class CommandBus:
     timezone: ZoneInfo
     settings: Settings
     photos: PhotoLibrary
+    # Who answers a question as it is asked (the Q&A switchboard, set by whoever
+    # holds the read models: ``ihanoi_projections.queries.questions``); None hands every question off.
+    answerer: Answerer | None = None
 
     if TYPE_CHECKING:
         personal_keys: KeyStore

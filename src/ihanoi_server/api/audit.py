@@ -33,9 +33,11 @@ ACTOR = {
         "agency": {"type": ["string", "null"]},
     },
 }
+# Each names its fields as required, so an answer matches exactly one of the ``oneOf``.
 HISTORY = {
     "type": "object",
     "title": "CaseHistory",
+    "required": ["case_id", "code", "kind", "events"],
     "properties": {
         "case_id": {"type": "string", "format": "uuid"},
         "code": {"type": "string"},
@@ -58,6 +60,7 @@ HISTORY = {
 STATE = {
     "type": "object",
     "title": "CaseAsOf",
+    "required": ["case_id", "version", "recorded_at", "case"],
     "properties": {
         "case_id": {"type": "string", "format": "uuid"},
         "version": {"type": "integer"},

@@ -266,6 +266,18 @@ STREAM_FORMAT = (
 )
 
 
+SSE_EVENT = {
+    "type": "object",
+    "description": "An endless text/event-stream; each event has an id (the log position), a name and JSON data.",
+    "properties": {
+        "id": {"type": "string"},
+        "event": {"type": "string"},
+        "data": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}
+
+
 def document_stream(
     name: str,
     summary: str,
@@ -290,7 +302,9 @@ def document_stream(
             *extra_query,
         ],
         headers=[Header("Last-Event-ID", POSITION_SCHEMA, "The id of the last event you received: resume after it.")],
-        response={"type": "string", "description": "An endless text/event-stream."},
+        # What a client reads is a sequence of events: the schema is one event's
+        # fields (its ``data`` a JSON document, by ``event`` name in ``x-sse-events``).
+        response=SSE_EVENT,
         media_type="text/event-stream",
         events={"case": CaseEvent, **(extra_events or {}), "reconnect": ReconnectEvent},
         roles=roles,

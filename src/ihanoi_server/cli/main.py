@@ -12,7 +12,18 @@ from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.probe import probe_store
 from ihanoi_core.settings import Settings
 from ihanoi_core.settings_help import settings_epilog
-from ihanoi_server.cli import alerts, audit, deadlines, legal, media, notifications, privacy, projections, server
+from ihanoi_server.cli import (
+    alerts,
+    audit,
+    deadlines,
+    knowledge,
+    legal,
+    media,
+    notifications,
+    privacy,
+    projections,
+    server,
+)
 from ihanoi_server.cli.output import PROBLEM, USAGE, print_error
 
 
@@ -55,4 +66,5 @@ def build_parser() -> argparse.ArgumentParser:
     notifications.add_commands(commands)
     media.add_commands(commands)
     deadlines.add_commands(commands)
+    knowledge.add_commands(commands)
     return parser

@@ -1,0 +1,135 @@
+"""KnowledgeArticle (bài viết hỏi đáp): an answer an agency stands behind,
+which the Q&A switchboard may cite.
+
+Lifecycle: ``draft → approved → published → retired``. Staff of the agency
+draft it — title, body, legal basis and source, each required, since the
+switchboard never cites unsourced text; a leader of that agency who did not
+write it approves it (four eyes, as for alerts); staff publish it. A
+published article is revised (``revising``), the revision approved by another
+leader (``revision_approved``) and published again; until then the published
+text is what the public reads (``published``). A leader retires an article
+with a reason: it leaves the index at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.question_values import ArticleContent, ArticleStatus
+from ihanoi_core.domain.question_values import ArticleStatus as S
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import RuleViolationError
+
+MAX_TITLE = 300
+MAX_BODY = 8000
+
+
+def check_article(case_id: UUID | None, content: ArticleContent) -> ArticleContent:
+    """The content with its texts trimmed; ``RuleViolationError`` for an empty
+    or too long title, body, legal basis or source."""
+    return ArticleContent(
+        title=Case._require_text(case_id, "title", content.title, MAX_TITLE),
+        body=Case._require_text(case_id, "body", content.body, MAX_BODY),
+        legal_basis=Case._require_text(case_id, "legal_basis", content.legal_basis, 1000),
+        source=Case._require_text(case_id, "source", content.source, 1000),
+        procedure=content.procedure,
+        keywords=tuple(word.strip() for word in content.keywords if word.strip()),
+    )
+
+
+class KnowledgeArticle(Case):
+    """An article of the switchboard's knowledge (see module docstring)."""
+
+    kind: ClassVar[str] = "article"
+    code_prefix: ClassVar[str] = "BV"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RETIRED})
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "revise": (S.DRAFT, S.APPROVED, S.PUBLISHED, S.REVISING, S.REVISION_APPROVED),
+        "approve": (S.DRAFT, S.REVISING),
+        "publish": (S.APPROVED, S.REVISION_APPROVED),
+        "retire": (S.PUBLISHED, S.REVISING, S.REVISION_APPROVED),
+    }
+    UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def all_statuses(cls) -> Iterable[str]:
+        return tuple(ArticleStatus)
+
+    @classmethod
+    def draft(
+        cls, *, id: UUID, code: str, actor: Principal, agency: str, content: ArticleContent, timestamp: datetime
+    ) -> KnowledgeArticle:
+        """Draft an article of ``agency``."""
+        content = check_article(id, content)
+        return cls(id=id, code=code, actor=actor, agency=agency, content=content, timestamp=timestamp)
+
+    @event("Drafted")
+    def __init__(
+        self, *, id: UUID, code: str, actor: Principal, agency: str, content: ArticleContent, timestamp: datetime
+    ) -> None:
+        self.code = code
+        self.status = S.DRAFT
+        self.agency = agency
+        self.owner = None
+        self.assignee = None
+        self.clock = None
+        self.due_at = None
+        self.public_note = None
+        self.content = content
+        self.author = actor.subject
+        self.approver: str | None = None
+        self.published: ArticleContent | None = None
+        self.retire_reason: str | None = None
+
+    def revise(self, actor: Principal, content: ArticleContent, *, timestamp: datetime) -> None:
+        """Replace the working text (an approval given is withdrawn)."""
+        self._require("revise")
+        self._revise(actor=actor, content=check_article(self.id, content), timestamp=timestamp)
+
+    @event("Revised")
+    def _revise(self, actor: Principal, content: ArticleContent, timestamp: datetime) -> None:
+        self.content = content
+        self.author = actor.subject
+        self.approver = None
+        self.status = S.DRAFT if self.published is None else S.REVISING
+
+    def approve(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Approve the working text; the approver must not be who wrote it."""
+        self._require("approve")
+        if actor.subject == self.author:
+            raise RuleViolationError(
+                self.id, "four_eyes", "An article is approved by a leader other than the person who wrote it."
+            )
+        self._approve(actor=actor, timestamp=timestamp)
+
+    @event("Approved")
+    def _approve(self, actor: Principal, timestamp: datetime) -> None:
+        self.approver = actor.subject
+        self.status = S.APPROVED if self.published is None else S.REVISION_APPROVED
+
+    def publish(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Make the approved text the one the switchboard cites."""
+        self._require("publish")
+        self._publish(actor=actor, content=self.content, timestamp=timestamp)
+
+    @event("Published")
+    def _publish(self, actor: Principal, content: ArticleContent, timestamp: datetime) -> None:
+        self.published = content
+        self.status = S.PUBLISHED
+
+    def retire(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
+        """Withdraw the article from the switchboard, with a reason."""
+        self._require("retire")
+        self._retire(actor=actor, reason=self._require_text(self.id, "reason", reason, 1000), timestamp=timestamp)
+
+    @event("Retired")
+    def _retire(self, actor: Principal, reason: str, timestamp: datetime) -> None:
+        self.retire_reason = reason
+        self.public_note = reason
+        self.status = S.RETIRED
