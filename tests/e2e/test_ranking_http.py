@@ -25,7 +25,8 @@ from tests.integration.test_agency_ranking import WARDS
 from tests.integration.test_deadline_watcher import hanoi
 
 
-def seed(database_url: str) -> None:
+def seed(database_url: str) -> int:
+    """Three reports resolved in November 2026; the log position of the last write."""
     clock = FakeClock(hanoi(2026, 11, 2, 9))
     app = Ihanoi(Settings(database_url=database_url, env="test", secret_key=SECRET), clock=clock)
     try:
@@ -41,7 +42,10 @@ def seed(database_url: str) -> None:
             filed.append(case.case_id)
         for case_id, (agency, moment) in sorted(zip(filed, plan, strict=True), key=lambda item: item[1][1]):
             clock.set(hanoi(*moment))
-            app.handle(staff(Role.OFFICER, agency), ResolveReport(case=case_id, answer="Đã vá", late_explanation="Mưa"))
+            resolved = app.handle(
+                staff(Role.OFFICER, agency), ResolveReport(case=case_id, answer="Đã vá", late_explanation="Mưa")
+            )
+        return resolved.position
     finally:
         app.close()
 
@@ -51,12 +55,13 @@ def test_anyone_reads_the_monthly_ranking_as_json_and_csv(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = f"sqlite:///{tmp_path / 'ihanoi.db'}" if store == "sqlite" else request.getfixturevalue("postgres_url")
-    seed(url)
+    # The server catches up after it starts: each read waits for the seeded log.
+    month = {"month": "2026-11", "position": str(seed(url))}
     server = start_server(url, tmp_path / "server.log", {"IHANOI_PUBLIC_STATS_MIN_COUNT": "2"})
     try:
         with server.client() as anyone:
             # Step: JSON, no token: Ba Đình ranked first at 0.5, Hoàn Kiếm withheld.
-            body = anyone.get("/public/ranking", params={"month": "2026-11"}).json()
+            body = anyone.get("/public/ranking", params=month).json()
             assert (body["month"], body["complete"], body["min_count"]) == ("2026-11", True, 2)
             first, other = body["agencies"]
             assert {k: first[k] for k in ("agency", "rank", "finished", "on_time_rate", "withheld")} == {
@@ -70,8 +75,8 @@ def test_anyone_reads_the_monthly_ranking_as_json_and_csv(
             )
             # Step: the same as CSV, by address and by Accept.
             for response in (
-                anyone.get("/public/ranking.csv", params={"month": "2026-11"}),
-                anyone.get("/public/ranking", params={"month": "2026-11"}, headers={"Accept": "text/csv"}),
+                anyone.get("/public/ranking.csv", params=month),
+                anyone.get("/public/ranking", params=month, headers={"Accept": "text/csv"}),
             ):
                 assert response.headers["content-type"].startswith("text/csv")
                 rows = list(csv.DictReader(io.StringIO(response.text)))
