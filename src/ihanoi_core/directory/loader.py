@@ -15,17 +15,15 @@ amounts. ``load_directory`` reads a file (the packaged Hanoi sample by default),
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ihanoi_core.directory.alerts import alert_problems
+from ihanoi_core.directory.calendar_table import CalendarTable
 from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
     ATTRIBUTE_DATATYPES,
@@ -35,8 +33,6 @@ from ihanoi_core.directory.model import (
     WARD_ROUTING_LEVELS,
     Agency,
     Attribute,
-    CalendarOverride,
-    CalendarSettings,
     Category,
     DeadlineWatch,
     Directory,
@@ -46,17 +42,14 @@ from ihanoi_core.directory.model import (
 )
 from ihanoi_core.directory.questions import question_problems
 from ihanoi_core.directory.schema import (
-    RawCalendar,
     RawCategory,
     RawDeadlineWatch,
     RawDirectory,
-    RawOverride,
     RawProcedure,
     RawReportDeadlines,
     RawRetention,
     RawRule,
 )
-from ihanoi_core.directory.text import DirectoryText
 from ihanoi_core.domain.values import DeadlineRule, Priority, TimeUnit
 from ihanoi_core.errors import DirectoryError
 
@@ -64,7 +57,6 @@ _S = TypeVar("_S")
 
 _LIST_DATATYPES = frozenset({"singlevaluelist", "multivaluelist"})
 _LEVEL_NAMES = {"ward": "ward People's Committee", "ward_police": "ward police"}
-_HH_MM = re.compile(r"(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)")
 
 
 PACKAGED_SAMPLE = "hanoi.toml"
@@ -97,7 +89,7 @@ def parse_directory(text: str, source: str) -> Directory:
     return _Loader(text, source).load()
 
 
-class _Loader(DirectoryText):
+class _Loader(CalendarTable):
     """One load of one file: the checks a schema cannot make."""
 
     def load(self) -> Directory:
@@ -135,11 +127,6 @@ class _Loader(DirectoryText):
 
     # -- checks ----------------------------------------------------------------
 
-    def non_blank(self, key: str, value: str) -> str:
-        if not value.strip():
-            self.fail(key, "must not be empty")
-        return value
-
     def unique(self, table: str, items: Iterable[_S], code_of: Callable[[_S], str]) -> dict[str, _S]:
         by_code: dict[str, _S] = {}
         first: dict[str, int] = {}
@@ -161,63 +148,6 @@ class _Loader(DirectoryText):
         if raw.unit not in units:
             self.fail(f"{key}.unit", f"unknown unit {raw.unit!r}; expected one of {', '.join(units)}")
         return DeadlineRule(raw.amount, TimeUnit(raw.unit), self.non_blank(f"{key}.legal_basis", raw.legal_basis))
-
-    def time_of_day(self, key: str, value: str) -> time:
-        if not (m := _HH_MM.fullmatch(value)):
-            self.fail(key, f'{value!r} is not a time of day in HH:MM form (e.g. "08:00")')
-        return time(int(m["hour"]), int(m["minute"]))
-
-    def calendar(self, raw: RawCalendar) -> CalendarSettings:
-        if not raw.office_hours:
-            self.fail("calendar.office_hours", "needs at least one [opening, closing] period")
-        periods: list[tuple[time, time]] = []
-        for index, (opening, closing) in enumerate(raw.office_hours):
-            key = f"calendar.office_hours[{index}]"
-            period = (self.time_of_day(f"{key}[0]", opening), self.time_of_day(f"{key}[1]", closing))
-            if period[0] >= period[1]:
-                self.fail(key, f"opens at {opening} but closes at {closing}; opening must come first")
-            if periods and period[0] < periods[-1][1]:
-                self.fail(key, f"starts at {opening}, before the previous period ends; list periods in order")
-            periods.append(period)
-        try:
-            ZoneInfo(raw.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail("calendar.timezone", f'unknown time zone {raw.timezone!r} (e.g. "Asia/Ho_Chi_Minh")')
-        for table in ("days_off", "working_days"):
-            if getattr(raw, table):
-                self.fail(
-                    f"calendar.{table}",
-                    "a bare date has no source; list each day as a [[calendar.overrides]] entry "
-                    "with date, working, notice (the notice's number), notice_date and issuer",
-                )
-        return CalendarSettings(
-            office_hours=tuple(periods),
-            timezone=raw.timezone,
-            overrides=self.overrides(raw.overrides),
-        )
-
-    def overrides(self, raw: tuple[RawOverride, ...]) -> tuple[CalendarOverride, ...]:
-        seen: dict[date, int] = {}
-        result: list[CalendarOverride] = []
-        for index, item in enumerate(raw):
-            key = f"calendar.overrides[{index}]"
-            if item.date in seen:
-                self.fail(f"{key}.date", f"{item.date} is already overridden at calendar.overrides[{seen[item.date]}]")
-            seen[item.date] = index
-            # An override comes from a notice issued before the day it changes.
-            if item.notice_date > item.date:
-                self.fail(f"{key}.notice_date", f"{item.notice_date} is after the day it changes ({item.date})")
-            result.append(
-                CalendarOverride(
-                    date=item.date,
-                    working=item.working,
-                    notice=self.non_blank(f"{key}.notice", item.notice),
-                    notice_date=item.notice_date,
-                    issuer=self.non_blank(f"{key}.issuer", item.issuer),
-                    note=item.note,
-                )
-            )
-        return tuple(sorted(result, key=lambda override: override.date))
 
     def check_agencies(self, raw: Iterable[Agency], agencies: Mapping[str, Agency], wards: Mapping[str, Ward]) -> None:
         # (level, ward) -> the ward-tier body of that level serving the ward.

@@ -62,6 +62,11 @@ class DirectoryText:
     def fail(self, key: str, problem: str) -> NoReturn:
         raise DirectoryError(self.source, key, problem, self.line_of(key))
 
+    def non_blank(self, key: str, value: str) -> str:
+        if not value.strip():
+            self.fail(key, "must not be empty")
+        return value
+
     def convert(self, data: object, schema: type[_S], prefix: str = "") -> _S:
         try:
             return msgspec.convert(data, schema)
