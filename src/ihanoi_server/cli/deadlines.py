@@ -17,8 +17,8 @@ from ihanoi_projections.base import from_micros
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher, run_watcher
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.cli.output import OK, PROBLEM, USAGE, print_error, print_json_lines, stop_on_signals, table
-from ihanoi_server.logging import configure_logging
+from ihanoi_server.cli.output import OK, USAGE, print_error, print_json_lines, table
+from ihanoi_server.cli.standby import run_standby_worker
 
 log = structlog.get_logger("ihanoi.deadlines")
 
@@ -132,22 +132,4 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    configure_logging(settings.log_level)
-    stopping = stop_on_signals()
-    registry = None
-    if args.metrics_port is not None:
-        from prometheus_client import CollectorRegistry, start_http_server
-
-        registry = CollectorRegistry()
-        start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
-
-    def on_active() -> None:
-        log.info("deadline_watcher_active")
-        print("active", flush=True)
-
-    try:
-        run_watcher(settings, stopping, on_active=on_active, registry=registry)
-    except ValueError as error:
-        print_error(str(error))
-        return PROBLEM
-    return OK
+    return run_standby_worker(args, settings, run_watcher, "deadline_watcher_active")

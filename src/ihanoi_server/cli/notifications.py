@@ -11,8 +11,8 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.notifications import admin
 from ihanoi_projections.notifications.dispatcher import run_dispatcher
-from ihanoi_server.cli.output import OK, PROBLEM, print_error, print_json_lines, say, stop_on_signals, table
-from ihanoi_server.logging import configure_logging
+from ihanoi_server.cli.output import OK, PROBLEM, print_json_lines, say, table
+from ihanoi_server.cli.standby import run_standby_worker
 
 log = structlog.get_logger("ihanoi.notifications")
 
@@ -102,22 +102,4 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    configure_logging(settings.log_level)
-    stopping = stop_on_signals()
-    registry = None
-    if args.metrics_port is not None:
-        from prometheus_client import CollectorRegistry, start_http_server
-
-        registry = CollectorRegistry()
-        start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
-
-    def on_active() -> None:
-        log.info("dispatcher_active")
-        print("active", flush=True)
-
-    try:
-        run_dispatcher(settings, stopping, registry=registry, on_active=on_active)
-    except ValueError as error:
-        print_error(str(error))
-        return PROBLEM
-    return OK
+    return run_standby_worker(args, settings, run_dispatcher, "dispatcher_active")
