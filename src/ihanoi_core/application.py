@@ -24,6 +24,7 @@ from eventsourcing.utils import strtobool
 
 from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.case_views import case_view
+from ihanoi_core.channels.intake import ConversationCommands
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.domain import VALUE_TYPES
 from ihanoi_core.domain.case import Case
@@ -66,7 +67,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ihanoi(NotificationSettingsCommands, ConsentCommands, PrivacyCommands, CommandBus, Application[UUID]):
+class Ihanoi(
+    ConversationCommands, NotificationSettingsCommands, ConsentCommands, PrivacyCommands, CommandBus, Application[UUID]
+):
     """Every case of the platform, in one event store (see module docstring)."""
 
     name = APPLICATION_NAME

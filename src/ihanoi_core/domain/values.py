@@ -112,6 +112,8 @@ class Channel(StrEnum):
     OPEN311 = "open311"
     DESK = "desk"
     POST = "post"
+    ZALO = "zalo"
+    MESSENGER = "messenger"
 
 
 @dataclass(frozen=True, slots=True)

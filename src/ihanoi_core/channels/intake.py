@@ -1,0 +1,268 @@
+"""Messages from Zalo, Messenger and the hotline, as commands of the application.
+
+- ``receive_message(delivery)``: record one message on its ``Conversation``
+  with the message's ``MessageSeen`` index in one transaction (a retried or
+  racing delivery records nothing), run the guided flow (``flow``), and queue
+  the replies on the conversation, which the notification outbox turns into
+  notices the dispatcher sends through the channel's API (``docs/channels.md``).
+  A confirmed report is filed through the command table (``SubmitReport``)
+  under an idempotency key derived from the message, *before* the message is
+  saved: a crash between the two makes the channel retry, and the retry files
+  nothing new and records the message.
+- ``issue_link_code(citizen)``: a one-time code the app shows; the channel
+  user sends "liên kết <code>" and the thread is linked to the citizen, whose
+  later reports are their own (``me/cases``). Unlinked threads file
+  contact-only reports as the channel's partner principal, which no citizen owns.
+- ``record_call(call_id, number, recording)``: a hotline call, on a
+  conversation of channel ``hotline`` keyed by a keyed hash of the number.
+- ``convert_conversation(principal, stream, command)``: an operator or officer
+  files a report for a conversation (the call, a thread left unconverted),
+  linked both ways; the result's code is what the caller hears.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from ihanoi_core.channels.flow import Decision, Inbound, next_step
+from ihanoi_core.channels.payloads import Delivery
+from ihanoi_core.commands.questions import AskQuestion
+from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.conversation import (
+    Conversation,
+    LinkCode,
+    MessageSeen,
+    conversation_id,
+    link_code_id,
+    message_key,
+)
+from ihanoi_core.domain.question_values import QuestionChannel
+from ihanoi_core.domain.values import Channel, Principal, Role
+from ihanoi_core.errors import ConflictError, ForbiddenError, IhanoiError, NotFoundError, ValidationError
+from ihanoi_core.geometry import distance_km
+from ihanoi_core.handlers.bus import CommandBus, CommandResult
+
+LINK_CODE_MINUTES = 10
+FARTHEST_FROM_A_WARD_KM = 50.0
+ATTEMPTS = 4
+# Who files for a thread not linked to a citizen: the channel, like a partner app.
+CHANNEL_FILERS = {
+    "zalo": Principal("channel:zalo-oa", Role.PARTNER),
+    "messenger": Principal("channel:messenger", Role.PARTNER),
+}
+REPORT_CHANNELS = {"zalo": Channel.ZALO, "messenger": Channel.MESSENGER, "hotline": Channel.HOTLINE}
+OPERATORS = frozenset({Role.OFFICER, Role.LEADER})
+
+
+class ConversationNotFoundError(NotFoundError):
+    """Raised when no conversation has the id asked for."""
+
+    code = "conversation_not_found"
+
+    def __init__(self, stream: UUID) -> None:
+        super().__init__(f"No conversation {stream}.")
+        self.stream = stream
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What a delivery did: ``replayed`` when its message was recorded before."""
+
+    conversation: UUID
+    replayed: bool
+    position: int | None = None
+    case_code: str | None = None
+
+
+class ConversationCommands(CommandBus):
+    """Chat and hotline intake of ``Ihanoi`` (module docstring)."""
+
+    def receive_message(self, delivery: Delivery) -> Received:
+        external = f"{delivery.channel}:{delivery.user}"
+        stream = conversation_id(delivery.channel, external)
+        seen = message_key(delivery.channel, delivery.message_id)
+        message = self._located(delivery.message)
+        for _ in range(ATTEMPTS):
+            if self._find(seen) is not None:
+                return Received(stream, replayed=True)
+            now = self.clock()
+            conversation = self._conversation(stream) or Conversation(
+                id=stream, channel=delivery.channel, external_user=external, timestamp=now
+            )
+            conversation.receive(
+                delivery.message_id,
+                message.kind,
+                text=message.text,
+                attachment=message.attachment,
+                latitude=message.latitude,
+                longitude=message.longitude,
+                timestamp=now,
+            )
+            categories = [(code, category.name_vi) for code, category in sorted(self.directory.categories.items())]
+            decision = (
+                Decision(conversation.step, conversation.draft)  # a call: the operator takes it from here
+                if delivery.channel == "hotline"
+                else next_step(conversation.step, conversation.draft, message, categories)
+            )
+            replies = list(decision.replies)
+            used: list[LinkCode] = []
+            code = None
+            if decision.link_code is not None:
+                replies.append(self._link(conversation, decision.link_code, used))
+            if decision.question is not None:
+                replies.append(self._answer(conversation, decision.question, seen))
+            if decision.file:
+                result = self._file(conversation, decision.extra, seen)
+                conversation.convert(result_actor(conversation), result.case_id, result.code, "report", timestamp=now)
+                code = result.code
+                replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
+            conversation.advance(decision.step, decision.draft, timestamp=now)
+            for text in replies:
+                conversation.reply(text, timestamp=now)
+            try:
+                recordings = self._store(conversation, MessageSeen(id=seen, conversation=stream, timestamp=now), *used)
+            except IntegrityError:
+                continue  # A racing retry recorded it (found above next time), or another message came first.
+            return Received(stream, replayed=False, position=recordings[-1].notification.id, case_code=code)
+        raise ConflictError(stream, "The conversation kept changing; the channel will retry.")
+
+    def issue_link_code(self, principal: Principal) -> tuple[str, Any]:
+        """A one-time code (8 digits, ``LINK_CODE_MINUTES`` long) that links a chat thread to ``principal``."""
+        if principal.role is not Role.CITIZEN:
+            raise ForbiddenError("issue_link_code", principal.role)
+        now = self.clock()
+        expires = now + timedelta(minutes=LINK_CODE_MINUTES)
+        for _ in range(ATTEMPTS):
+            code = f"{secrets.randbelow(10**8):08d}"
+            issued = LinkCode(id=link_code_id(code), subject=principal.subject, expires_at=expires, timestamp=now)
+            try:
+                self._store(issued)
+            except IntegrityError:
+                continue  # That code was issued before: draw another.
+            return code, expires
+        raise ConflictError(link_code_id("-"), "Could not draw a fresh code; try again.")
+
+    def record_call(self, call_id: str, number: str, recording: str) -> Received:
+        """A hotline call: a conversation of the caller (by a keyed hash of the number) with the call as its message."""
+        digits = "".join(char for char in number if char.isdigit())
+        if not 6 <= len(digits) <= 15:
+            raise ValidationError({"caller_number": "must be a telephone number"})
+        caller = self.personal_keys.subject_hash(f"tel:{digits.removeprefix('84').lstrip('0')}")[:32]
+        delivery = Delivery("hotline", caller, call_id, 0, Inbound("call", attachment=recording or None))
+        return self.receive_message(delivery)
+
+    def convert_conversation(self, principal: Principal, stream: UUID, command: SubmitReport) -> CommandResult:
+        """File ``command`` for the conversation as the operator and link both ways (idempotent per conversation)."""
+        if principal.role not in OPERATORS:
+            raise ForbiddenError("convert_conversation", principal.role)
+        conversation = self._conversation(stream)
+        if conversation is None:
+            raise ConversationNotFoundError(stream)
+        command = msgspec.structs.replace(command, channel=REPORT_CHANNELS[conversation.channel])
+        key = f"conversation:{stream}:{len(conversation.cases)}"
+        result = self.handle(principal, command, idempotency_key=key)
+        conversation.convert(principal, result.case_id, result.code, "report", timestamp=self.clock())
+        if conversation.channel != "hotline":
+            conversation.reply(f"Tổng đài viên đã tạo phản ánh {result.code} cho bạn.", timestamp=self.clock())
+        try:
+            self._store(conversation)
+        except IntegrityError:
+            raise ConflictError(stream, "The conversation changed meanwhile; convert it again.") from None
+        return result
+
+    def conversation_reply(self, stream: UUID, reply_id: str) -> tuple[str, str] | None:
+        """The address and text of a queued reply (for the dispatcher); None once erased."""
+        conversation = self._conversation(stream)
+        if conversation is None or conversation.external_user is None or reply_id not in conversation.replies:
+            return None
+        return conversation.external_user.partition(":")[2], conversation.replies[reply_id]
+
+    def conversation_address(self, stream: UUID) -> str | None:
+        conversation = self._conversation(stream)
+        if conversation is None or conversation.external_user is None:
+            return None
+        return conversation.external_user.partition(":")[2]
+
+    # -- inside ---------------------------------------------------------------
+
+    def _located(self, message: Inbound) -> Inbound:
+        """The message with the ward of its shared location (the nearest ward centre within 50 km)."""
+        if message.latitude is None or message.longitude is None:
+            return message
+        point = (message.latitude, message.longitude)
+        nearest = min(
+            ((distance_km(point, ward.centre), code) for code, ward in self.directory.wards.items() if ward.centre),
+            default=None,
+        )
+        if nearest is None or nearest[0] > FARTHEST_FROM_A_WARD_KM:
+            return message
+        return replace(message, ward=nearest[1])
+
+    def _link(self, conversation: Conversation, code: str, used: list[LinkCode]) -> str:
+        issued = self._find(link_code_id(code))
+        if not isinstance(issued, LinkCode) or issued.subject is None:
+            return "Mã liên kết không đúng. Hãy lấy mã mới trong ứng dụng iHanoi."
+        try:
+            issued.use(conversation.id, timestamp=self.clock())
+            conversation.link(issued.subject, timestamp=self.clock())
+        except IhanoiError:
+            return "Mã liên kết đã dùng hoặc đã hết hạn. Hãy lấy mã mới trong ứng dụng iHanoi."
+        used.append(issued)
+        return "Đã liên kết với tài khoản iHanoi của bạn: phản ánh gửi từ đây sẽ hiện trong ứng dụng."
+
+    def _answer(self, conversation: Conversation, text: str, seen: UUID) -> str:
+        """An answer from the Q&A switchboard; a linked citizen's question is recorded as their own."""
+        answerer = self.answerer
+        if answerer is None:
+            return "Chưa tìm thấy câu trả lời; cán bộ sẽ xem câu hỏi của bạn."
+        asker = Principal(conversation.subject, Role.CITIZEN) if conversation.subject else None
+        resolution = answerer.resolve(asker or CHANNEL_FILERS[conversation.channel], text)
+        if asker is not None and conversation.channel == "zalo":
+            try:
+                asked = self.handle(
+                    asker, AskQuestion(text=text[:1000], channel=QuestionChannel.ZALO), idempotency_key=f"q:{seen}"
+                )
+                conversation.convert(asker, asked.case_id, asked.code, "question", timestamp=self.clock())
+            except ValidationError:
+                pass  # Too short or long to be a question: the answer below still goes out.
+        if resolution.answer is None:
+            return "Chưa tìm thấy câu trả lời; cán bộ sẽ xem câu hỏi của bạn."
+        return resolution.answer[:1800]
+
+    def _file(self, conversation: Conversation, draft: dict[str, Any], seen: UUID) -> CommandResult:
+        category = self.directory.categories[draft["category"]]
+        description = draft.get("description") or f"{category.name_vi} (qua {conversation.channel})"
+        command = SubmitReport(
+            category=category.code,
+            description=description,
+            location=LocationIn(ward=draft["ward"], latitude=draft.get("latitude"), longitude=draft.get("longitude")),
+            channel=REPORT_CHANNELS[conversation.channel],
+            media_urls=(draft["photo"],) if draft.get("photo") else (),
+        )
+        return self.handle(result_actor(conversation), command, idempotency_key=f"conversation:{seen}")
+
+    def _conversation(self, stream: UUID) -> Conversation | None:
+        found = self._find(stream)
+        return found if isinstance(found, Conversation) else None
+
+    def _find(self, stream: UUID) -> Any:
+        try:
+            return self._get(stream)
+        except AggregateNotFoundError:
+            return None
+
+
+def result_actor(conversation: Conversation) -> Principal:
+    """Who files for the thread: the linked citizen, else the channel."""
+    if conversation.subject is not None:
+        return Principal(conversation.subject, Role.CITIZEN)
+    return CHANNEL_FILERS[conversation.channel]

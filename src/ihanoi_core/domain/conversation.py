@@ -1,0 +1,205 @@
+"""Conversation: one thread with a person on an outside channel (issue #20).
+
+One aggregate per channel and external user (``conversation_id``: ``uuid5``
+of both), for Zalo Official Account, Facebook Messenger and the hotline. It
+records each message received (``MessageReceived``, carrying the channel's
+own message id) and each reply queued for the channel (``ReplyQueued``: the
+notification outbox sends it, see ``docs/channels.md``), the guided flow's
+step and draft (``FlowAdvanced``), the citizen it was linked to by a one-time
+code (``Linked``: the VNeID subject), and each case it became
+(``Converted``: a report, a question, or a case an operator filed from a
+call). The case's side of the link is the triage read model's
+``view_conversations`` (case id → conversation).
+
+Webhook retries are no-ops: a message's ``MessageSeen`` index (id
+``message_key(channel, message id)``) is saved in the same transaction as the
+message, so the store's uniqueness of ``(id, version)`` refuses a second copy
+however the retries race. A one-time link code is a ``LinkCode`` aggregate
+(id ``link_code_id(code)``): issued to an authenticated citizen, used once.
+
+Personal data: the external user id (``zalo:…``, ``messenger:…``, or for the
+hotline a keyed hash of the caller's number) names the data subject whose key
+seals the stream, so ``erase_subject("zalo:<user id>")`` shreds it; the
+messages' text, attachments and coordinates, the draft and the linked subject
+are sealed too. Pure: ids, times and texts come in as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ConflictError, ValidationError
+
+CONVERSATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://ihanoi.local/conversation")
+CHANNELS = ("zalo", "messenger", "hotline")
+MESSAGE_KINDS = ("text", "image", "location", "sticker", "call")
+
+
+def conversation_id(channel: str, external_user: str) -> UUID:
+    """The one conversation of ``external_user`` (already prefixed, ``zalo:…``) on ``channel``."""
+    return uuid5(CONVERSATION_NAMESPACE, f"{channel}\x1f{external_user}")
+
+
+def message_key(channel: str, message_id: str) -> UUID:
+    """The id of a received message's index: the same for every retry of its delivery."""
+    return uuid5(CONVERSATION_NAMESPACE, f"message\x1f{channel}\x1f{message_id}")
+
+
+def link_code_id(code: str) -> UUID:
+    return uuid5(CONVERSATION_NAMESPACE, f"link-code\x1f{code}")
+
+
+class Conversation(Aggregate):
+    """One outside thread and what became of it (module docstring)."""
+
+    kind: ClassVar[str] = "conversation"
+
+    @event("Opened")
+    def __init__(self, *, id: UUID, channel: str, external_user: str, timestamp: datetime) -> None:
+        if channel not in CHANNELS:
+            raise ValidationError({"channel": f"must be one of {', '.join(CHANNELS)}"})
+        self.channel = channel
+        self.external_user: str | None = external_user
+        self.subject: str | None = None
+        self.received = 0
+        self.sent = 0
+        self.step = "idle"
+        self.draft: dict[str, Any] = {}
+        self.replies: dict[str, str] = {}
+        self.cases: tuple[tuple[str, str, str], ...] = ()
+        self.last_message_at: datetime = timestamp
+
+    def receive(
+        self,
+        message_id: str,
+        message_kind: str,
+        *,
+        text: str | None,
+        attachment: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        timestamp: datetime,
+    ) -> None:
+        if message_kind not in MESSAGE_KINDS:
+            raise ValidationError({"message": f"unknown message kind {message_kind!r}"})
+        self._received(
+            message_id=message_id,
+            message_kind=message_kind,
+            text=text,
+            attachment=attachment,
+            latitude=latitude,
+            longitude=longitude,
+            timestamp=timestamp,
+        )
+
+    @event("MessageReceived")
+    def _received(
+        self,
+        message_id: str,
+        message_kind: str,
+        text: str | None,
+        attachment: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        timestamp: datetime,
+    ) -> None:
+        self.received += 1
+        self.last_message_at = timestamp
+
+    def advance(self, step: str, draft: Mapping[str, Any], *, timestamp: datetime) -> None:
+        """Move the guided flow to ``step`` with ``draft`` (nothing when unchanged)."""
+        if step != self.step or dict(draft) != self.draft:
+            self._advanced(step=step, draft=dict(draft), timestamp=timestamp)
+
+    @event("FlowAdvanced")
+    def _advanced(self, step: str, draft: dict[str, Any], timestamp: datetime) -> None:
+        self.step = step
+        self.draft = dict(draft)
+
+    def reply(self, text: str, *, timestamp: datetime) -> str:
+        """Queue ``text`` for the channel; the reply's id (the outbox sends it once)."""
+        if not text.strip():
+            raise ValidationError({"text": "a reply must say something"})
+        reply_id = str(uuid5(self.id, f"reply\x1f{self.version + 1}"))
+        self._replied(reply_id=reply_id, text=text[:2000], timestamp=timestamp)
+        return reply_id
+
+    @event("ReplyQueued")
+    def _replied(self, reply_id: str, text: str, timestamp: datetime) -> None:
+        self.sent += 1
+        self.replies = {**self.replies, reply_id: text}
+
+    def link(self, subject: str, *, timestamp: datetime) -> None:
+        """Link the thread to the citizen who showed the code in the app."""
+        if self.subject is not None and self.subject != subject:
+            raise ConflictError(self.id, "This conversation is linked to another citizen already.")
+        if self.subject is None:
+            self._linked(subject=subject, timestamp=timestamp)
+
+    @event("Linked")
+    def _linked(self, subject: str, timestamp: datetime) -> None:
+        self.subject = subject
+
+    def convert(self, actor: Principal, case_id: UUID, code: str, case_kind: str, *, timestamp: datetime) -> None:
+        """Record the case this thread became (once per case)."""
+        if any(case == str(case_id) for case, _, _ in self.cases):
+            return
+        self._converted(actor=actor, case_id=case_id, code=code, case_kind=case_kind, timestamp=timestamp)
+
+    @event("Converted")
+    def _converted(self, actor: Principal, case_id: UUID, code: str, case_kind: str, timestamp: datetime) -> None:
+        self.cases = (*self.cases, (str(case_id), code, case_kind))
+
+
+class MessageSeen(Aggregate):
+    """The index of one received message (id ``message_key``): saved with it, once."""
+
+    @event("Recorded")
+    def __init__(self, *, id: UUID, conversation: UUID, timestamp: datetime) -> None:
+        self.conversation = conversation
+
+
+class LinkCode(Aggregate):
+    """A one-time code an authenticated citizen shows in the app (id ``link_code_id``)."""
+
+    @event("Issued")
+    def __init__(self, *, id: UUID, subject: str, expires_at: datetime, timestamp: datetime) -> None:
+        self.subject: str | None = subject
+        self.expires_at = expires_at
+        self.used_by: UUID | None = None
+
+    def use(self, conversation: UUID, *, timestamp: datetime) -> None:
+        if self.used_by is not None or timestamp >= self.expires_at:
+            raise ValidationError({"code": "this code was used or has expired; ask the app for a new one"})
+        self._used(conversation=conversation, timestamp=timestamp)
+
+    @event("Used")
+    def _used(self, conversation: UUID, timestamp: datetime) -> None:
+        self.used_by = conversation
+
+
+SEALED_TEXT = Personal("channel user", None)
+declare_personal_data(
+    Conversation,
+    {
+        # ``zalo:<user id>`` etc.: it names the data subject whose key seals the thread.
+        "Opened": {"external_user": Personal("channel user", ERASED, names_subject=True)},
+        "MessageReceived": {
+            "text": SEALED_TEXT,
+            "attachment": SEALED_TEXT,
+            "latitude": SEALED_TEXT,
+            "longitude": SEALED_TEXT,
+        },
+        "FlowAdvanced": {"draft": Personal("channel user", {})},
+        "Linked": {"subject": Personal("linked citizen", ERASED)},
+        "Converted": {"actor": ACTOR},
+    },
+)
+declare_personal_data(LinkCode, {"Issued": {"subject": Personal("citizen", ERASED, names_subject=True)}})
