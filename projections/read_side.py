@@ -30,6 +30,7 @@ from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
+from ihanoi_projections.conversations import ConversationsModel
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
@@ -63,6 +64,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AccountabilityModel.name: AccountabilityModel,
     AgencyRankingModel.name: AgencyRankingModel,
     KnowledgeIndexModel.name: KnowledgeIndexModel,
+    ConversationsModel.name: ConversationsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

@@ -45,6 +45,7 @@ from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row, ViewDatabase
+from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX, challenge_ref
 
@@ -192,16 +193,18 @@ class Dispatcher:
         channel = row["channel"]
         started = self.clock()
         params: dict[str, Any] = orjson.loads(row["params"])
+        if channel in CHAT_CHANNELS:  # to a chat thread, not a person's settings
+            return deliver_to_conversation(self, row, params, started)
         contact = self.app.contact(UUID(row["recipient"]))
         to, why = self._address(row, params, contact)
         if to is None or contact is None:
-            return self._finish(row, "cancelled", started, why, state="cancelled")
+            return self.finish(row, "cancelled", started, why, state="cancelled")
         if not row["urgent"] and (resume := self._after_quiet_hours(contact, started)) is not None:
-            return self._finish(row, "deferred", started, "quiet hours", state="pending", next_at=resume, undo=True)
+            return self.finish(row, "deferred", started, "quiet hours", state="pending", next_at=resume, undo=True)
         if row["kind"] == "channel_verification":
             pending = contact.pending[channel]
             params = {**params, "code": code_for(self.app.code_key, UUID(row["recipient"]), channel, pending.challenge)}
-        subject, text, html = self._render(row["kind"], contact.language, params)
+        subject, text, html = self.render(row["kind"], contact.language, params)
         message = Message(
             idempotency_key=row["notification_id"],
             channel=channel,
@@ -214,17 +217,21 @@ class Dispatcher:
             params={key: value for key, value in params.items() if key not in ("challenge",)},
             keys=contact.push_keys if channel == "webpush" else None,
         )
-        self.rate.take(channel)
+        return self.send(row, message, started)
+
+    def send(self, row: Row, message: Message, started: int) -> str:
+        """Hand one rendered message to its channel's sender; the outcome, recorded."""
+        self.rate.take(message.channel)
         try:
-            self.senders[channel].send(message)
+            self.senders[message.channel].send(message)
         except DeliveryError as error:
             if getattr(error, "gone", False):  # a push subscription the service no longer knows
-                self.app.forget_push_subscription(UUID(row["recipient"]), to)
+                self.app.forget_push_subscription(UUID(row["recipient"]), message.to)
             if error.permanent or row["attempts"] >= self.settings.notify_max_attempts:
-                return self._finish(row, "dead", started, error.detail, state="dead")
+                return self.finish(row, "dead", started, error.detail, state="dead")
             delay = self.backoff(row["attempts"])
-            return self._finish(row, "retry", started, error.detail, state="pending", next_at=started + delay)
-        return self._finish(row, "sent", started, None, state="sent")
+            return self.finish(row, "retry", started, error.detail, state="pending", next_at=started + delay)
+        return self.finish(row, "sent", started, None, state="sent")
 
     def backoff(self, attempts: int) -> int:
         """Microseconds to wait after the ``attempts``-th failure: doubling, with jitter."""
@@ -260,7 +267,7 @@ class Dispatcher:
             ends += timedelta(days=1)
         return int(ends.timestamp() * MICROS)
 
-    def _render(self, kind: str, language: str, params: dict[str, Any]) -> tuple[str, str, str]:
+    def render(self, kind: str, language: str, params: dict[str, Any]) -> tuple[str, str, str]:
         if self.templates is None:
             from ihanoi_core.notifications.templates import Templates
 
@@ -268,7 +275,7 @@ class Dispatcher:
         rendered: tuple[str, str, str] = self.templates.render(kind, language, params)
         return rendered
 
-    def _finish(
+    def finish(
         self,
         row: Row,
         outcome: str,

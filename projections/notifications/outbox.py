@@ -49,6 +49,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.contactability_values import OPTIONAL_KINDS
+from ihanoi_core.domain.conversation import Conversation
 from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
@@ -86,7 +87,7 @@ class OutboxModel(ReadModel):
     # Only the recipients are derived state; the outbox keeps its delivery
     # state across rebuilds (``clear``).
     tables = (RECIPIENTS, ALERT_WARDS, *TRIGGER_TABLES)
-    kinds = (Case, Alert, Contactability, Consent)
+    kinds = (Case, Alert, Contactability, Consent, Conversation)
     reads_before = frozenset({"status"})
     # A notice depends on the recipient's settings as of its event: the log's order matters.
     partitionable = False

@@ -15,6 +15,7 @@ package's ``__init__`` imports, so that every outbox has them):
   assignee, and a missed one to the leaders of the agency (issue #14 item 4);
 - ``surveys``: invitations to a published survey's audience;
 - ``area``: new reports to the people subscribed to their area;
+- ``conversations``: replies to chat threads and their reports' status (issue #20);
 - ``legal``: the column that remembers a legally required notice's
   ``NoticeDelivered`` was recorded.
 """
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
 STAFF = "view_notification_staff"
 SURVEY_IDENTITY = "view_notification_survey_identity"
 REPORT_AREAS = "view_notification_report_areas"
+CONVERSATION_CASES = "view_notification_conversation_cases"
 # The tables of every trigger, cleared with the outbox's derived state on a rebuild.
-TRIGGER_TABLES: tuple[str, ...] = (STAFF, SURVEY_IDENTITY, REPORT_AREAS)
+TRIGGER_TABLES: tuple[str, ...] = (STAFF, SURVEY_IDENTITY, REPORT_AREAS, CONVERSATION_CASES)
 
 
 class TriggerStep:

@@ -18,7 +18,7 @@ Queries return the read models' frozen dataclasses; nothing here renders.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
@@ -32,12 +32,15 @@ from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
+from ihanoi_projections.conversations import ConversationsModel
 from ihanoi_projections.database import Row
 from ihanoi_projections.deadlines.accountability import AccountabilityModel, Figures
 from ihanoi_projections.queries.access import (
     ACCESS,
     ACCOUNTABILITY,
     CASE_HISTORY,
+    CHANNEL_FIGURES,
+    CONVERSATION_TRIAGE,
     DASHBOARD,
     MY_CASES,
     OPEN_SURVEYS,
@@ -90,6 +93,18 @@ class Queries:
         ``before`` is the (updated_at micros, case id) of the previous page's last row."""
         authorize(principal, MY_CASES)
         return self._model(CaseStatusModel).list_for_owner(principal.subject, limit=limit, before=before)
+
+    # -- chat and hotline threads (issue #20) -------------------------------------------
+
+    def conversation_triage(self, principal: Principal, *, channel: str | None = None, limit: int = 50) -> list[Any]:
+        """Threads that became no case, most recently heard from first (no personal data)."""
+        authorize(principal, CONVERSATION_TRIAGE)
+        return self._model(ConversationsModel).worklist(channel=channel, limit=limit)
+
+    def channel_figures(self, principal: Principal) -> list[Any]:
+        """Per channel: conversations, messages received and sent, cases created."""
+        authorize(principal, CHANNEL_FIGURES)
+        return self._model(ConversationsModel).figures()
 
     # -- an agency's work ------------------------------------------------------------
 

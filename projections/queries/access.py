@@ -32,6 +32,7 @@ class Scope(Enum):
     VISIBLE_CASE = "a case the principal can see (ihanoi_core.permissions.can_see)"
     SURVEY_RESULTS = "the survey's agency and auditors; citizens and partners once results are published"
     OPEN_SURVEYS = "published surveys taking answers now that the principal has not answered yet"
+    CHANNEL_THREADS = "the city's chat and hotline threads (shared by every agency): counts and steps, never who wrote"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,11 @@ OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SUR
 # Flood hotspots suggest a warning to the leader of the agency the reports go to.
 FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
 
+# Threads of Zalo, Messenger and the hotline that became no case (issue #20): any
+# officer or leader may take one; the per-channel figures also to auditors.
+CONVERSATION_TRIAGE = QueryRule("read_conversation_triage", STAFF, Scope.CHANNEL_THREADS)
+CHANNEL_FIGURES = QueryRule("read_channel_figures", STAFF | {Role.AUDITOR}, Scope.CHANNEL_THREADS)
+
 ACCESS: dict[str, QueryRule] = {
     rule.name: rule
     for rule in (
@@ -76,6 +82,8 @@ ACCESS: dict[str, QueryRule] = {
         CASE_HISTORY,
         OPEN_SURVEYS,
         FLOOD_SUGGESTIONS,
+        CONVERSATION_TRIAGE,
+        CHANNEL_FIGURES,
     )
 }
 

@@ -150,6 +150,18 @@ class Settings:
     answer_generator_url: str | None = None
     answer_generator_model: str = "local"
     answer_generator_timeout: float = 2.0
+    # Chat and hotline intake (docs/channels.md). No secret: that webhook answers 404.
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: str | None = field(default=None, repr=False)
+    zalo_access_token: str | None = field(default=None, repr=False)
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_window_seconds: float = 300.0
+    messenger_app_secret: str | None = field(default=None, repr=False)
+    messenger_verify_token: str | None = field(default=None, repr=False)
+    messenger_page_token: str | None = field(default=None, repr=False)
+    messenger_api_url: str = "https://graph.facebook.com/v19.0"
+    hotline_secret: str | None = field(default=None, repr=False)
+    hotline_window_seconds: float = 300.0
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -244,6 +256,11 @@ class Settings:
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
         if self.answer_generator_url is not None and not self.answer_generator_url.startswith(("http://", "https://")):
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_URL must be an http:// or https:// URL.")
+        for name in ("zalo_api_url", "messenger_api_url"):
+            if not getattr(self, name).startswith(("http://", "https://")):
+                raise ConfigurationError(f"IHANOI_{name.upper()} must be an http:// or https:// URL.")
+        if self.zalo_window_seconds <= 0 or self.hotline_window_seconds <= 0:
+            raise ConfigurationError("IHANOI_ZALO_WINDOW_SECONDS and IHANOI_HOTLINE_WINDOW_SECONDS must be positive.")
         if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
             raise ConfigurationError(
                 "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."

@@ -36,6 +36,18 @@ MEANINGS: dict[str, str] = {
     "answers (keeping every citation); unset: answers are extractive",
     "answer_generator_model": "the model name sent to the answer generator",
     "answer_generator_timeout": "seconds the switchboard waits for the answer generator before answering extractively",
+    "zalo_app_id": "the Zalo app id, the first part of the X-ZEvent-Signature hash (docs/channels.md)",
+    "zalo_oa_secret_key": "the Official Account's secret key (not the app secret): the last part of the "
+    "X-ZEvent-Signature hash; unset: POST /webhooks/zalo answers 404",
+    "zalo_access_token": "the OA access token replies are sent with; unset: zalo_oa replies wait in the outbox",
+    "zalo_api_url": "the Zalo OA API (replies: POST {url}/v3.0/oa/message/cs)",
+    "zalo_window_seconds": "how far a Zalo event's timestamp may be from now (seconds) before it is refused as stale",
+    "messenger_app_secret": "the Facebook app secret of X-Hub-Signature-256; unset: /webhooks/messenger answers 404",
+    "messenger_verify_token": "the token Meta echoes in the webhook subscription handshake (hub.verify_token)",
+    "messenger_page_token": "the page access token replies are sent with; unset: messenger replies wait in the outbox",
+    "messenger_api_url": "the Graph API replies go to (POST {url}/me/messages)",
+    "hotline_secret": "the HMAC key of the call centre's X-Hotline-Signature; unset: /webhooks/hotline answers 404",
+    "hotline_window_seconds": "how far X-Hotline-Timestamp may be from now (seconds) before a delivery is stale",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

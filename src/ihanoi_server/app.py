@@ -35,6 +35,7 @@ from ihanoi_server.api import (
     audit,
     complaints,
     consent,
+    conversations,
     me,
     notifications,
     photos,
@@ -48,6 +49,7 @@ from ihanoi_server.api import (
     session,
     streams,
     surveys,
+    webhooks,
     worklist,
 )
 from ihanoi_server.auth import TokenRules
@@ -89,6 +91,8 @@ def all_routes() -> list[BaseRoute]:
         *public_alerts.routes,
         *procedures.routes,
         *questions.routes,
+        *conversations.routes,
+        *webhooks.routes,
         *me.routes,
         *privacy.routes,
         *consent.routes,

@@ -1,0 +1,46 @@
+"""Delivering a notice to a chat thread (issue #20): its address and text
+come from the ``Conversation`` at delivery time, never from the outbox row.
+
+A ``conversation_reply`` sends the reply the conversation queued (by its id);
+a ``conversation_status`` renders the ``case_status`` template for the
+report's code and status. A conversation erased meanwhile (its channel user's
+key destroyed) has no address any more: the notice is cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ihanoi_core.notifications.channels import Message
+from ihanoi_projections.database import Row
+from ihanoi_projections.notifications.conversations import CHAT_CHANNELS as THREAD_CHANNELS
+
+if TYPE_CHECKING:
+    from ihanoi_projections.notifications.dispatcher import Dispatcher
+
+# The outbox channels whose recipient is a conversation.
+CHAT_CHANNELS = frozenset(THREAD_CHANNELS.values())
+
+
+def deliver_to_conversation(dispatcher: Dispatcher, row: Row, params: dict[str, Any], started: int) -> str:
+    """Deliver one claimed notice to its conversation; the outcome."""
+    stream = UUID(row["recipient"])
+    if row["kind"] == "conversation_reply":
+        found = dispatcher.app.conversation_reply(stream, str(params.get("reply")))
+        to, text = found if found is not None else (None, "")
+    else:
+        to = dispatcher.app.conversation_address(stream)
+        text = dispatcher.render("case_status", "vi", {"case_kind": "report", "due_at": None, **params})[1]
+    if to is None:
+        return dispatcher.finish(row, "cancelled", started, "the conversation is gone (erased)", state="cancelled")
+    message = Message(
+        idempotency_key=row["notification_id"],
+        channel=row["channel"],
+        kind=row["kind"],
+        to=to,
+        language="vi",
+        subject="",
+        text=text,
+    )
+    return dispatcher.send(row, message, started)

@@ -1,0 +1,151 @@
+"""Replies and status updates to chat threads (issue #20, docs/channels.md).
+
+Each ``Conversation.ReplyQueued`` becomes one ``conversation_reply`` notice
+to the conversation itself (recipient: the conversation's id; channel
+``zalo_oa`` or ``messenger``), with the reply's id as its only value: the row
+holds no address and no text; the dispatcher reads both from the
+conversation when it sends (so an erased thread's queued replies are
+cancelled). A report the thread became (``Converted``) is remembered in
+``view_notification_conversation_cases``; each later status change of that
+report made by someone else becomes a ``conversation_status`` notice (its code
+and status) on the same thread. Ids come from the event like every notice's,
+so nothing is queued twice across crashes or rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.conversation import Conversation
+from ihanoi_projections.base import micros
+from ihanoi_projections.changes import Change
+from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.notifications.notices import Notice
+from ihanoi_projections.notifications.triggers import CONVERSATION_CASES, Trigger, TriggerStep, register
+
+if TYPE_CHECKING:
+    from ihanoi_projections.notifications.outbox import OutboxModel
+
+# The outbox channel of each conversation channel (the hotline is answered by people).
+CHAT_CHANNELS = {"zalo": "zalo_oa", "messenger": "messenger"}
+
+
+@dataclass(slots=True)
+class StatusStep(TriggerStep):
+    """A status change of a case that may have come from a thread."""
+
+    notice: Notice
+
+    def decide(self, model: OutboxModel) -> None:
+        trigger = next(t for t in model.triggers if isinstance(t, ConversationTrigger))
+        found = trigger.known.get(self.notice.case_id)
+        if found is None:
+            return
+        conversation, channel = found
+        notice = self.notice
+        model.decide(
+            Notice(
+                position=notice.position,
+                aggregate_id=notice.aggregate_id,
+                version=notice.version,
+                subject_key="",
+                kind="conversation_status",
+                params=notice.params,
+                case_id=notice.case_id,
+                created_at=notice.created_at,
+                urgent=False,
+                channel=channel,
+                recipient=conversation,
+            )
+        )
+
+
+@register
+class ConversationTrigger(Trigger):
+    """Queues a thread's replies and its reports' status changes (module docstring)."""
+
+    def __init__(self, model: OutboxModel) -> None:
+        super().__init__(model)
+        self.batch: dict[str, tuple[str, str]] = {}
+        self.known: dict[str, tuple[str, str]] = {}
+
+    def schema(self) -> Sequence[str]:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {CONVERSATION_CASES} ("
+            "case_id TEXT PRIMARY KEY, conversation TEXT NOT NULL, channel TEXT NOT NULL)",
+        )
+
+    def apply(self, change: Change) -> None:
+        aggregate = change.case
+        if isinstance(aggregate, Conversation):
+            channel = CHAT_CHANNELS.get(aggregate.channel)
+            if channel is None:
+                return
+            event = change.event
+            if change.event_name == "ReplyQueued":
+                self.model.add_step(
+                    Notice(
+                        position=change.position,
+                        aggregate_id=aggregate.id,
+                        version=aggregate.version,
+                        subject_key="",
+                        kind="conversation_reply",
+                        params={"reply": event.reply_id},
+                        case_id="",
+                        created_at=micros(event.timestamp) or 0,
+                        urgent=True,
+                        channel=channel,
+                        recipient=str(aggregate.id),
+                    )
+                )
+            elif change.event_name == "Converted" and event.case_kind == "report":
+                self.batch[str(event.case_id)] = (str(aggregate.id), channel)
+                self.known[str(event.case_id)] = (str(aggregate.id), channel)
+        elif isinstance(aggregate, Case) and not change.created and change.before.get("status") != aggregate.status:
+            actor = getattr(change.event, "actor", None)
+            if actor is not None and aggregate.owner is not None and actor.subject == aggregate.owner:
+                return  # The citizen did it: they know.
+            params: dict[str, Any] = {"code": aggregate.code, "status": str(aggregate.status)}
+            notice = Notice(
+                position=change.position,
+                aggregate_id=aggregate.id,
+                version=aggregate.version,
+                subject_key="",
+                kind="conversation_status",
+                params=params,
+                case_id=str(aggregate.id),
+                created_at=micros(change.event.timestamp) or 0,
+            )
+            self.model.add_step(StatusStep(notice))
+
+    def wanted(self, steps: Sequence[Any]) -> list[str]:
+        cases = sorted({step.notice.case_id for step in steps if isinstance(step, StatusStep)} - set(self.known))
+        for start in range(0, len(cases), 500):
+            chunk = cases[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT case_id, conversation, channel FROM {CONVERSATION_CASES} WHERE case_id IN ({marks})"
+            for row in self.model.database.query(query, chunk):
+                self.known[row["case_id"]] = (row["conversation"], row["channel"])
+        if len(self.known) > 50_000:
+            self.known = dict(self.batch)
+        return []
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(
+            f"INSERT INTO {CONVERSATION_CASES} (case_id, conversation, channel) VALUES (?, ?, ?)"
+            " ON CONFLICT (case_id) DO NOTHING",
+            [(case, conversation, channel) for case, (conversation, channel) in sorted(self.batch.items())],
+        )
+        self.batch = {}
+
+    def discard(self) -> None:
+        for case in self.batch:
+            self.known.pop(case, None)
+        self.batch = {}
+
+    def rows(self) -> list[Row]:
+        query = f"SELECT * FROM {CONVERSATION_CASES} ORDER BY case_id"
+        return [{"conversation_case": row} for row in self.model.database.query(query)]

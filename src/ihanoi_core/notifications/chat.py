@@ -1,0 +1,101 @@
+"""Replies to chat threads: the Zalo OA API and the Messenger Send API, with ``httpx``.
+
+**Zalo OA** (``IHANOI_ZALO_API_URL``, default ``https://openapi.zalo.me``):
+``POST /v3.0/oa/message/cs`` with the OA's token in the ``access_token``
+header and ``{"recipient": {"user_id": …}, "message": {"text": …}}``; the
+answer is JSON with ``error`` 0 on success (``data.message_id``), another
+``error`` code otherwise (permanent: a refused user or token, retried by
+hand once fixed).
+
+**Messenger** (``IHANOI_MESSENGER_API_URL``, default
+``https://graph.facebook.com/v19.0``): ``POST /me/messages?access_token=…``
+with ``{"recipient": {"id": …}, "messaging_type": "RESPONSE", "message":
+{"text": …}}``; 2xx carries ``message_id``.
+
+Both: 408, 429 and 5xx answers, timeouts and refused connections are
+retried; any other answer is permanent. Each request carries the notice's id
+as ``X-Idempotency-Key``. Neither API documents honouring it, so after a
+dispatcher dies between the API's answer and recording it, the reply can
+reach the user twice in that window (the local fake of the tests honours the
+key, as the SMS gateway does; see docs/channels.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ihanoi_core.notifications.channels import DeliveryError, Message
+
+TIMEOUT = 10.0
+RETRIED = frozenset({408, 425, 429})
+
+
+class JsonApiSender:
+    """Posts one JSON request per message and reads the answer (module docstring)."""
+
+    path = ""
+
+    def __init__(self, url: str, token: str | None, *, timeout: float = TIMEOUT) -> None:
+        self.token = token or ""
+        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+
+    def body(self, message: Message) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def request(self, message: Message) -> httpx.Response:
+        raise NotImplementedError
+
+    def message_id(self, answer: dict[str, Any]) -> str | None:
+        given = answer.get("message_id")
+        return None if given is None else str(given)
+
+    def send(self, message: Message) -> str | None:
+        try:
+            answer = self.request(message)
+        except httpx.HTTPError as error:
+            raise DeliveryError(f"{self.path} unreachable: {type(error).__name__}") from None
+        if not answer.is_success:
+            permanent = answer.status_code < 500 and answer.status_code not in RETRIED
+            raise DeliveryError(f"{self.path} answered {answer.status_code}", permanent=permanent)
+        try:
+            found = answer.json() if answer.content else {}
+        except ValueError:
+            found = {}
+        return self.message_id(found if isinstance(found, dict) else {})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ZaloOaSender(JsonApiSender):
+    """Sends ``zalo_oa`` replies as OA customer-service messages."""
+
+    path = "/v3.0/oa/message/cs"
+
+    def request(self, message: Message) -> httpx.Response:
+        body = {"recipient": {"user_id": message.to}, "message": {"text": message.text}}
+        headers = {"access_token": self.token, "X-Idempotency-Key": message.idempotency_key}
+        return self.client.post(self.path, json=body, headers=headers)
+
+    def message_id(self, answer: dict[str, Any]) -> str | None:
+        if answer.get("error", 0) != 0:
+            raise DeliveryError(f"Zalo OA error {answer.get('error')}", permanent=True)
+        data = answer.get("data")
+        return super().message_id(data if isinstance(data, dict) else {})
+
+
+class MessengerSender(JsonApiSender):
+    """Sends ``messenger`` replies through the Send API."""
+
+    path = "/me/messages"
+
+    def request(self, message: Message) -> httpx.Response:
+        body = {"recipient": {"id": message.to}, "messaging_type": "RESPONSE", "message": {"text": message.text}}
+        return self.client.post(
+            self.path,
+            json=body,
+            params={"access_token": self.token},
+            headers={"X-Idempotency-Key": message.idempotency_key},
+        )
