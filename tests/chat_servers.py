@@ -1,0 +1,87 @@
+"""Local fakes of the Zalo OA API and the Messenger Send API, for the channel
+tests: small Starlette apps under uvicorn on loopback (``serving``). Each
+checks the access token, takes the documented request shape, honours
+``X-Idempotency-Key`` (the real APIs do not document it; docs/channels.md)
+and keeps what it delivered, once per key, with how often each key came."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.notification_servers import serving
+
+OA_TOKEN = "oa-test-access-token"
+PAGE_TOKEN = "page-test-access-token"
+
+
+@dataclass
+class ChatApi:
+    """What the fake APIs received: every call, and each key's delivery."""
+
+    calls: int = 0
+    unauthorised: int = 0
+    delivered: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deliveries: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def texts(self, to: str) -> list[str]:
+        with self.lock:
+            return [body["text"] for body in self.delivered.values() if body["to"] == to]
+
+    def _deliver(self, key: str | None, to: str, text: str) -> JSONResponse:
+        if not key or not to or not text:
+            return JSONResponse({"error": -201, "message": "invalid request"})
+        with self.lock:
+            self.deliveries[key] = self.deliveries.get(key, 0) + 1
+            if key not in self.delivered:
+                self.delivered[key] = {"to": to, "text": text}
+        return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": key}, "message_id": key})
+
+    def app(self) -> Starlette:
+        async def zalo(request: Request) -> JSONResponse:
+            with self.lock:
+                self.calls += 1
+            if request.headers.get("access_token") != OA_TOKEN:
+                with self.lock:
+                    self.unauthorised += 1
+                return JSONResponse({"error": -216, "message": "Access token is invalid"})
+            body = await request.json()
+            return self._deliver(
+                request.headers.get("x-idempotency-key"), body["recipient"]["user_id"], body["message"]["text"]
+            )
+
+        async def messenger(request: Request) -> JSONResponse:
+            with self.lock:
+                self.calls += 1
+            if request.query_params.get("access_token") != PAGE_TOKEN:
+                with self.lock:
+                    self.unauthorised += 1
+                return JSONResponse({"error": {"message": "Invalid OAuth access token."}}, status_code=401)
+            body = await request.json()
+            assert body["messaging_type"] == "RESPONSE"
+            return self._deliver(request.headers.get("x-idempotency-key"), body["recipient"]["id"],
+                                 body["message"]["text"])  # fmt: skip
+
+        return Starlette(
+            routes=[
+                Route("/v3.0/oa/message/cs", zalo, methods=["POST"]),
+                Route("/me/messages", messenger, methods=["POST"]),
+            ]
+        )
+
+
+@contextmanager
+def chat_api(api: ChatApi | None = None) -> Iterator[tuple[str, ChatApi]]:
+    """Both fakes on one loopback port; yields the base URL (for both API URL settings)."""
+    api = api or ChatApi()
+    with serving(api.app()) as url:
+        yield url, api
