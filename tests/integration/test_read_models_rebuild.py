@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.channels.flow import Inbound
+from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.commands.alerts import ApproveAlert, AreaIn, CancelAlert, DraftAlert, IssueAlert
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.simulation import SimulatedClock, simulate
@@ -45,7 +47,12 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
         alert = app.handle(OFFICER, DraftAlert(template="ngap_ung", areas=(AreaIn(wards=("HOAN_KIEM",)),)))
         for command in (ApproveAlert(case=alert.case_id), IssueAlert(case=alert.case_id)):
             app.handle(LEADER if isinstance(command, ApproveAlert) else OFFICER, command)
-        last = app.handle(LEADER, CancelAlert(case=alert.case_id, reason="Hết ngập."))
+        cancelled = app.handle(LEADER, CancelAlert(case=alert.case_id, reason="Hết ngập."))
+        # Step: a Zalo message and a hotline call, for conversations.
+        app.receive_message(Delivery("zalo", "zalo-user-1", "msg-1", 0, Inbound("text", text="Phản ánh rác")))
+        last = app.record_call("call-1", "0912345678", "recordings/call-1.ogg")
+        assert last.position is not None
+        chat_events = last.position - cancelled.position
         assert {"report", "complaint", "denunciation", "dossier", "survey", "survey_response"} <= set(summary.cases)
         assert read_side.wait(last.position, timeout=120)
         live = {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
@@ -72,7 +79,8 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
     try:
         for jobs in (2, 3):
             applied = rebuild(app, settings, list(READ_MODELS), jobs=jobs)
-            assert applied == summary.events + 5  # the alert's draft, code, approval, issue and cancel
+            # The alert's draft, code, approval, issue and cancel; the message and the call.
+            assert applied == summary.events + 5 + chat_events
             parallel_side = ReadSide(app, settings, start=False)
             try:
                 assert parallel_side.projector.positions == dict.fromkeys(READ_MODELS, last.position)

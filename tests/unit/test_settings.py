@@ -151,6 +151,7 @@ SAMPLE_TEXT = {
     "notify_smtp_url": "smtp://127.0.0.1:2525", "notify_gateway_url": "http://127.0.0.1:9/send",
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",
+    "zalo_api_url": "http://127.0.0.1:9/zalo", "messenger_api_url": "http://127.0.0.1:9/graph",
 }  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from ihanoi_core.commands.questions import AskQuestion
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.conversation import (
+    CHANNELS,
     Conversation,
     LinkCode,
     MessageSeen,
@@ -55,6 +56,8 @@ LINK_CODE_MINUTES = 10
 FARTHEST_FROM_A_WARD_KM = 50.0
 ATTEMPTS = 4
 # Who files for a thread not linked to a citizen: the channel, like a partner app.
+# The channel itself, as the actor of what arrives through it and of the replies.
+CHANNEL_ACTORS = {channel: Principal(f"system:channel-{channel}", Role.SYSTEM) for channel in CHANNELS}
 CHANNEL_FILERS = {
     "zalo": Principal("channel:zalo-oa", Role.PARTNER),
     "messenger": Principal("channel:messenger", Role.PARTNER),
@@ -95,10 +98,12 @@ class ConversationCommands(CommandBus):
             if self._find(seen) is not None:
                 return Received(stream, replayed=True)
             now = self.clock()
+            system = CHANNEL_ACTORS[delivery.channel]
             conversation = self._conversation(stream) or Conversation(
-                id=stream, channel=delivery.channel, external_user=external, timestamp=now
+                id=stream, actor=system, channel=delivery.channel, external_user=external, timestamp=now
             )
             conversation.receive(
+                system,
                 delivery.message_id,
                 message.kind,
                 text=message.text,
@@ -125,11 +130,12 @@ class ConversationCommands(CommandBus):
                 conversation.convert(result_actor(conversation), result.case_id, result.code, "report", timestamp=now)
                 code = result.code
                 replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
-            conversation.advance(decision.step, decision.draft, timestamp=now)
+            conversation.advance(system, decision.step, decision.draft, timestamp=now)
             for text in replies:
-                conversation.reply(text, timestamp=now)
+                conversation.reply(system, text, timestamp=now)
+            index = MessageSeen(id=seen, actor=system, conversation=stream, timestamp=now)
             try:
-                recordings = self._store(conversation, MessageSeen(id=seen, conversation=stream, timestamp=now), *used)
+                recordings = self._store(conversation, index, *used)
             except IntegrityError:
                 continue  # A racing retry recorded it (found above next time), or another message came first.
             return Received(stream, replayed=False, position=recordings[-1].notification.id, case_code=code)
@@ -143,7 +149,9 @@ class ConversationCommands(CommandBus):
         expires = now + timedelta(minutes=LINK_CODE_MINUTES)
         for _ in range(ATTEMPTS):
             code = f"{secrets.randbelow(10**8):08d}"
-            issued = LinkCode(id=link_code_id(code), subject=principal.subject, expires_at=expires, timestamp=now)
+            issued = LinkCode(
+                id=link_code_id(code), actor=principal, subject=principal.subject, expires_at=expires, timestamp=now
+            )
             try:
                 self._store(issued)
             except IntegrityError:
@@ -172,7 +180,8 @@ class ConversationCommands(CommandBus):
         result = self.handle(principal, command, idempotency_key=key)
         conversation.convert(principal, result.case_id, result.code, "report", timestamp=self.clock())
         if conversation.channel != "hotline":
-            conversation.reply(f"Tổng đài viên đã tạo phản ánh {result.code} cho bạn.", timestamp=self.clock())
+            text = f"Tổng đài viên đã tạo phản ánh {result.code} cho bạn."
+            conversation.reply(CHANNEL_ACTORS[conversation.channel], text, timestamp=self.clock())
         try:
             self._store(conversation)
         except IntegrityError:
@@ -212,8 +221,9 @@ class ConversationCommands(CommandBus):
         if not isinstance(issued, LinkCode) or issued.subject is None:
             return "Mã liên kết không đúng. Hãy lấy mã mới trong ứng dụng iHanoi."
         try:
-            issued.use(conversation.id, timestamp=self.clock())
-            conversation.link(issued.subject, timestamp=self.clock())
+            system = CHANNEL_ACTORS[conversation.channel]
+            issued.use(system, conversation.id, timestamp=self.clock())
+            conversation.link(system, issued.subject, timestamp=self.clock())
         except IhanoiError:
             return "Mã liên kết đã dùng hoặc đã hết hạn. Hãy lấy mã mới trong ứng dụng iHanoi."
         used.append(issued)

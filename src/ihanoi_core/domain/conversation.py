@@ -62,7 +62,7 @@ class Conversation(Aggregate):
     kind: ClassVar[str] = "conversation"
 
     @event("Opened")
-    def __init__(self, *, id: UUID, channel: str, external_user: str, timestamp: datetime) -> None:
+    def __init__(self, *, id: UUID, actor: Principal, channel: str, external_user: str, timestamp: datetime) -> None:
         if channel not in CHANNELS:
             raise ValidationError({"channel": f"must be one of {', '.join(CHANNELS)}"})
         self.channel = channel
@@ -78,6 +78,7 @@ class Conversation(Aggregate):
 
     def receive(
         self,
+        actor: Principal,
         message_id: str,
         message_kind: str,
         *,
@@ -90,6 +91,7 @@ class Conversation(Aggregate):
         if message_kind not in MESSAGE_KINDS:
             raise ValidationError({"message": f"unknown message kind {message_kind!r}"})
         self._received(
+            actor=actor,
             message_id=message_id,
             message_kind=message_kind,
             text=text,
@@ -102,6 +104,7 @@ class Conversation(Aggregate):
     @event("MessageReceived")
     def _received(
         self,
+        actor: Principal,
         message_id: str,
         message_kind: str,
         text: str | None,
@@ -113,38 +116,38 @@ class Conversation(Aggregate):
         self.received += 1
         self.last_message_at = timestamp
 
-    def advance(self, step: str, draft: Mapping[str, Any], *, timestamp: datetime) -> None:
+    def advance(self, actor: Principal, step: str, draft: Mapping[str, Any], *, timestamp: datetime) -> None:
         """Move the guided flow to ``step`` with ``draft`` (nothing when unchanged)."""
         if step != self.step or dict(draft) != self.draft:
-            self._advanced(step=step, draft=dict(draft), timestamp=timestamp)
+            self._advanced(actor=actor, step=step, draft=dict(draft), timestamp=timestamp)
 
     @event("FlowAdvanced")
-    def _advanced(self, step: str, draft: dict[str, Any], timestamp: datetime) -> None:
+    def _advanced(self, actor: Principal, step: str, draft: dict[str, Any], timestamp: datetime) -> None:
         self.step = step
         self.draft = dict(draft)
 
-    def reply(self, text: str, *, timestamp: datetime) -> str:
+    def reply(self, actor: Principal, text: str, *, timestamp: datetime) -> str:
         """Queue ``text`` for the channel; the reply's id (the outbox sends it once)."""
         if not text.strip():
             raise ValidationError({"text": "a reply must say something"})
         reply_id = str(uuid5(self.id, f"reply\x1f{self.version + 1}"))
-        self._replied(reply_id=reply_id, text=text[:2000], timestamp=timestamp)
+        self._replied(actor=actor, reply_id=reply_id, text=text[:2000], timestamp=timestamp)
         return reply_id
 
     @event("ReplyQueued")
-    def _replied(self, reply_id: str, text: str, timestamp: datetime) -> None:
+    def _replied(self, actor: Principal, reply_id: str, text: str, timestamp: datetime) -> None:
         self.sent += 1
         self.replies = {**self.replies, reply_id: text}
 
-    def link(self, subject: str, *, timestamp: datetime) -> None:
+    def link(self, actor: Principal, subject: str, *, timestamp: datetime) -> None:
         """Link the thread to the citizen who showed the code in the app."""
         if self.subject is not None and self.subject != subject:
             raise ConflictError(self.id, "This conversation is linked to another citizen already.")
         if self.subject is None:
-            self._linked(subject=subject, timestamp=timestamp)
+            self._linked(actor=actor, subject=subject, timestamp=timestamp)
 
     @event("Linked")
-    def _linked(self, subject: str, timestamp: datetime) -> None:
+    def _linked(self, actor: Principal, subject: str, timestamp: datetime) -> None:
         self.subject = subject
 
     def convert(self, actor: Principal, case_id: UUID, code: str, case_kind: str, *, timestamp: datetime) -> None:
@@ -162,7 +165,7 @@ class MessageSeen(Aggregate):
     """The index of one received message (id ``message_key``): saved with it, once."""
 
     @event("Recorded")
-    def __init__(self, *, id: UUID, conversation: UUID, timestamp: datetime) -> None:
+    def __init__(self, *, id: UUID, actor: Principal, conversation: UUID, timestamp: datetime) -> None:
         self.conversation = conversation
 
 
@@ -170,36 +173,44 @@ class LinkCode(Aggregate):
     """A one-time code an authenticated citizen shows in the app (id ``link_code_id``)."""
 
     @event("Issued")
-    def __init__(self, *, id: UUID, subject: str, expires_at: datetime, timestamp: datetime) -> None:
+    def __init__(self, *, id: UUID, actor: Principal, subject: str, expires_at: datetime, timestamp: datetime) -> None:
         self.subject: str | None = subject
         self.expires_at = expires_at
         self.used_by: UUID | None = None
 
-    def use(self, conversation: UUID, *, timestamp: datetime) -> None:
+    def use(self, actor: Principal, conversation: UUID, *, timestamp: datetime) -> None:
         if self.used_by is not None or timestamp >= self.expires_at:
             raise ValidationError({"code": "this code was used or has expired; ask the app for a new one"})
-        self._used(conversation=conversation, timestamp=timestamp)
+        self._used(actor=actor, conversation=conversation, timestamp=timestamp)
 
     @event("Used")
-    def _used(self, conversation: UUID, timestamp: datetime) -> None:
+    def _used(self, actor: Principal, conversation: UUID, timestamp: datetime) -> None:
         self.used_by = conversation
 
 
 SEALED_TEXT = Personal("channel user", None)
+# Every event's ``actor``: the channel (a SYSTEM principal), an operator, or
+# the citizen who asked for a code (then personal, as on every case event).
 declare_personal_data(
     Conversation,
     {
         # ``zalo:<user id>`` etc.: it names the data subject whose key seals the thread.
-        "Opened": {"external_user": Personal("channel user", ERASED, names_subject=True)},
+        "Opened": {"external_user": Personal("channel user", ERASED, names_subject=True), "actor": ACTOR},
         "MessageReceived": {
             "text": SEALED_TEXT,
             "attachment": SEALED_TEXT,
             "latitude": SEALED_TEXT,
             "longitude": SEALED_TEXT,
+            "actor": ACTOR,
         },
-        "FlowAdvanced": {"draft": Personal("channel user", {})},
-        "Linked": {"subject": Personal("linked citizen", ERASED)},
+        "FlowAdvanced": {"draft": Personal("channel user", {}), "actor": ACTOR},
+        "ReplyQueued": {"actor": ACTOR},
+        "Linked": {"subject": Personal("linked citizen", ERASED), "actor": ACTOR},
         "Converted": {"actor": ACTOR},
     },
 )
-declare_personal_data(LinkCode, {"Issued": {"subject": Personal("citizen", ERASED, names_subject=True)}})
+declare_personal_data(MessageSeen, {"Recorded": {"actor": ACTOR}})
+declare_personal_data(
+    LinkCode,
+    {"Issued": {"subject": Personal("citizen", ERASED, names_subject=True), "actor": ACTOR}, "Used": {"actor": ACTOR}},
+)
