@@ -6,6 +6,7 @@ and keeps what it delivered, once per key, with how often each key came."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ class ChatApi:
     unauthorised: int = 0
     delivered: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: dict[str, int] = field(default_factory=dict)
+    # Seconds each call takes (a slow API, so a kill lands mid-batch).
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def texts(self, to: str) -> list[str]:
@@ -55,6 +58,8 @@ class ChatApi:
                     self.unauthorised += 1
                 return JSONResponse({"error": -216, "message": "Access token is invalid"})
             body = await request.json()
+            if self.delay:
+                await asyncio.sleep(self.delay)
             return self._deliver(
                 request.headers.get("x-idempotency-key"), body["recipient"]["user_id"], body["message"]["text"]
             )

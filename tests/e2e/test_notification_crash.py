@@ -60,7 +60,9 @@ class Zygote:
     tells which became active, in order (the standby that takes over is
     whichever first finds the lock free)."""
 
-    def __init__(self, settings: Settings, gateway_url: str, log: Path) -> None:
+    def __init__(
+        self, settings: Settings, gateway_url: str, log: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         env = {
             **os.environ,
             "IHANOI_DATABASE_URL": settings.database_url,
@@ -72,6 +74,7 @@ class Zygote:
             "IHANOI_NOTIFY_BATCH_SIZE": "5",
             "IHANOI_NOTIFY_BACKOFF_SECONDS": "0.2",
             "IHANOI_NOTIFY_RATE_PER_SECOND": "1000",
+            **(extra_env or {}),
         }
         with open(log, "ab") as errors:
             self.process = subprocess.Popen(
