@@ -46,6 +46,7 @@ from ihanoi_core.domain.conversation import (
     link_code_id,
     message_key,
 )
+from ihanoi_core.domain.personal import ERASED
 from ihanoi_core.domain.question_values import QuestionChannel
 from ihanoi_core.domain.values import Channel, Principal, Role
 from ihanoi_core.errors import ConflictError, ForbiddenError, IhanoiError, NotFoundError, ValidationError
@@ -191,15 +192,17 @@ class ConversationCommands(CommandBus):
     def conversation_reply(self, stream: UUID, reply_id: str) -> tuple[str, str] | None:
         """The address and text of a queued reply (for the dispatcher); None once erased."""
         conversation = self._conversation(stream)
-        if conversation is None or conversation.external_user is None or reply_id not in conversation.replies:
+        address = self.conversation_address(stream)
+        if conversation is None or address is None or reply_id not in conversation.replies:
             return None
-        return conversation.external_user.partition(":")[2], conversation.replies[reply_id]
+        return address, conversation.replies[reply_id]
 
     def conversation_address(self, stream: UUID) -> str | None:
+        """The channel's id of the thread's user; None once erased."""
         conversation = self._conversation(stream)
-        if conversation is None or conversation.external_user is None:
+        if conversation is None or conversation.external_user in (None, ERASED):
             return None
-        return conversation.external_user.partition(":")[2]
+        return conversation.external_user.partition(":")[2] or None
 
     # -- inside ---------------------------------------------------------------
 
