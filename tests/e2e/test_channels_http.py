@@ -159,7 +159,8 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     assert report_a["location"]["ward"] == "HOAN_KIEM"
     assert report_a["media_urls"] == ["https://photo-stal.zadn.vn/abc.jpg"]
     # Step: the unlinked user asks about the linked one's case by its code: nothing of it comes back.
-    zalo(hooks, "zalo-user-unlinked", "b-ask", "text", text=f"Tình trạng hồ sơ {code_a} thế nào?")
+    asked = zalo(hooks, "zalo-user-unlinked", "b-ask", "text", text=f"Tình trạng hồ sơ {code_a} thế nào?")
+    assert asked.json() == {"status": "recorded"}
     # Step: another citizen's cases are theirs alone.
     assert opened(stack, server, Role.CITIZEN, OTHER).get("/api/v1/me/cases").json()["items"] == []
     # Step: officers see both threads' figures; no thread is left untriaged.

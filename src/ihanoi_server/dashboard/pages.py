@@ -161,7 +161,7 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
-        f"{_accountability(text)}{_ranking(text)}"
+        f"{_accountability(text)}{_ranking(text)}{_channels(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
@@ -180,6 +180,19 @@ def _ranking(text: Mapping[str, str]) -> str:
         f'<p class="hint">{e(text["ranking.hint"])}</p>\n'
         f'<table id="ranking"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
         f'<p id="ranking-empty" hidden>{e(text["ranking.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
+def _channels(text: Mapping[str, str]) -> str:
+    """Zalo, Messenger and hotline figures per channel (issue #20), filled from
+    ``/api/v1/conversations/figures``; hidden for those it refuses."""
+    columns = ("channel", "conversations", "received", "sent", "cases", "without_case")
+    heads = "".join(f"<th>{e(text['channels.' + name])}</th>" for name in columns)
+    return (
+        f'<section class="card" id="channels-section" hidden><h2>{e(text["channels.title"])}</h2>\n'
+        f'<table id="channels"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="channels-empty" hidden>{e(text["channels.empty"])}</p>\n'
         "</section>\n"
     )
 

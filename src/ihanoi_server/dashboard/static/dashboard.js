@@ -343,6 +343,33 @@
     }
   }
 
+  async function loadChannels() {
+    // Zalo, Messenger and hotline threads (issue #20): staff and auditors; hidden for anyone refused.
+    const section = $("channels-section");
+    let figures;
+    try {
+      figures = await (await api("/api/v1/conversations/figures")).json();
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw error;
+      }
+      section.hidden = true;
+      return;
+    }
+    const rows = $("channels").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of figures) {
+      const row = document.createElement("tr");
+      cell(row, entry.channel);
+      for (const name of ["conversations", "received", "sent", "cases", "without_case"]) {
+        cell(row, String(entry[name]), "number");
+      }
+      rows.appendChild(row);
+    }
+    $("channels-empty").hidden = figures.length > 0;
+    section.hidden = false;
+  }
+
   function renderRanking(ranking, own) {
     $("ranking-month").textContent = ranking.month.slice(5, 7) + "/" + ranking.month.slice(0, 4);
     const rows = $("ranking").tBodies[0];
@@ -422,6 +449,7 @@
       renderChart(svg);
       await loadAccountability(data);
       await loadRanking(data);
+      await loadChannels();
       if (mine !== sequence) {
         return;
       }
