@@ -15,7 +15,7 @@ so nothing is queued twice across crashes or rebuilds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ihanoi_core.domain.case import Case
@@ -45,22 +45,7 @@ class StatusStep(TriggerStep):
         if found is None:
             return
         conversation, channel = found
-        notice = self.notice
-        model.decide(
-            Notice(
-                position=notice.position,
-                aggregate_id=notice.aggregate_id,
-                version=notice.version,
-                subject_key="",
-                kind="conversation_status",
-                params=notice.params,
-                case_id=notice.case_id,
-                created_at=notice.created_at,
-                urgent=False,
-                channel=channel,
-                recipient=conversation,
-            )
-        )
+        model.decide(replace(self.notice, channel=channel, recipient=conversation))
 
 
 @register

@@ -7,9 +7,6 @@ claimed again after the lease and re-sent under the same idempotency key."""
 
 from __future__ import annotations
 
-import random
-import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,7 @@ from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
 from tests.chat_servers import OA_TOKEN, ChatApi, chat_api
 from tests.e2e.conftest import SECRET
-from tests.e2e.test_notification_crash import Zygote, end
+from tests.e2e.test_notification_crash import Zygote, kill_mid_batch
 
 USERS = 30
 KILLS = 10
@@ -50,36 +47,12 @@ def test_killing_the_dispatcher_mid_batch_sends_every_chat_reply_exactly_once(
         with chat_api(ChatApi(delay=0.05)) as (api_url, api):
             extra = {"IHANOI_ZALO_ACCESS_TOKEN": OA_TOKEN, "IHANOI_ZALO_API_URL": api_url}
             zygote = Zygote(settings, api_url, tmp_path / "dispatcher.log", extra)
-            rng = random.Random(20)
-            kills = mid_batch = 0
             try:
-                zygote.fork()
                 # Step: kill -9 the active dispatcher mid-batch; a standby takes over each time.
-                while kills < KILLS:
-                    zygote.fork()
-                    process = zygote.next_active()
-                    calls = api.calls
-                    deadline = time.monotonic() + 10
-                    while api.calls == calls and time.monotonic() < deadline:
-                        time.sleep(0.005)
-                    time.sleep(rng.uniform(0.0, 0.04))
-                    end(process, signal.SIGKILL)
-                    kills += 1
-                    sending = read_side.database.query(f"SELECT COUNT(*) AS n FROM {OUTBOX} WHERE state = 'sending'")
-                    mid_batch += sending[0]["n"] > 0
-                # Step: the last standby finishes.
-                process = zygote.next_active()
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    states = {row["state"] for row in read_side.database.query(f"SELECT state FROM {OUTBOX}")}
-                    if states <= {"sent"}:
-                        break
-                    time.sleep(0.1)
-                end(process, signal.SIGTERM)
+                mid_batch = kill_mid_batch(zygote, lambda: api.calls, read_side.database, KILLS, seed=20)
             finally:
                 zygote.close()
 
-        assert kills == KILLS
         assert mid_batch == KILLS  # each kill left claimed replies unsent
         assert {row["state"] for row in read_side.database.query(f"SELECT state FROM {OUTBOX}")} == {"sent"}
         assert set(api.delivered) == expected

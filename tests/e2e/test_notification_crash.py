@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ from ihanoi_core.domain.contactability import contactability_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.settings import Settings
+from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
 from tests.e2e.conftest import SECRET
@@ -134,6 +136,37 @@ def end(pid: int, how: signal.Signals) -> None:
     raise AssertionError(f"dispatcher {pid} did not end")
 
 
+def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatabase, kills: int, seed: int) -> int:
+    """Kill -9 the active dispatcher ``kills`` times, each just after the
+    receiving server saw the first call of its batch (``calls`` counts them),
+    a standby taking over each time; then let the last one finish until no
+    notice is pending or sending. Returns how many kills left claimed notices unsent."""
+    rng = random.Random(seed)
+    mid_batch = 0
+    zygote.fork()
+    for _ in range(kills):
+        zygote.fork()  # the standby that will take over
+        process = zygote.next_active()
+        before = calls()
+        deadline = time.monotonic() + 10
+        while calls() == before and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.04))
+        end(process, signal.SIGKILL)
+        sending = database.query(f"SELECT COUNT(*) AS n FROM {OUTBOX} WHERE state = 'sending'")
+        mid_batch += sending[0]["n"] > 0
+    # Step: the last standby finishes the work.
+    process = zygote.next_active()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        states = {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")}
+        if states <= {"sent", "cancelled"}:
+            break
+        time.sleep(0.1)
+    end(process, signal.SIGTERM)
+    return mid_batch
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
@@ -157,36 +190,12 @@ def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
 
         with gateway_server(Gateway(delay=0.05)) as (gateway_url, gateway):
             # Step: kill -9 the active dispatcher mid-batch, twenty times; a standby takes over each time.
-            rng = random.Random(14)
             zygote = Zygote(settings, gateway_url, tmp_path / "dispatcher.log")
-            kills = mid_batch = 0
             try:
-                zygote.fork()
-                while kills < KILLS:
-                    zygote.fork()  # the standby that will take over
-                    process = zygote.next_active()
-                    calls = gateway.calls
-                    deadline = time.monotonic() + 10
-                    while gateway.calls == calls and time.monotonic() < deadline:
-                        time.sleep(0.005)
-                    time.sleep(rng.uniform(0.0, 0.04))
-                    end(process, signal.SIGKILL)
-                    kills += 1
-                    sending = read_side.database.query(f"SELECT COUNT(*) AS n FROM {OUTBOX} WHERE state = 'sending'")
-                    mid_batch += sending[0]["n"] > 0
-                # Step: the last standby finishes the work.
-                process = zygote.next_active()
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    states = {row["state"] for row in read_side.database.query(f"SELECT state FROM {OUTBOX}")}
-                    if states <= {"sent", "cancelled"}:
-                        break
-                    time.sleep(0.1)
-                end(process, signal.SIGTERM)
+                mid_batch = kill_mid_batch(zygote, lambda: gateway.calls, read_side.database, KILLS, seed=14)
             finally:
                 zygote.close()
 
-        assert kills == KILLS
         assert mid_batch == KILLS  # each kill left claimed notices unsent
         final = read_side.database.query(f"SELECT notification_id, kind, state FROM {OUTBOX}")
         assert {row["notification_id"] for row in final if row["state"] == "sent"} >= expected

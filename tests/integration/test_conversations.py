@@ -146,11 +146,13 @@ def test_erasing_the_channel_user_shreds_the_thread(app: Ihanoi, clock: FakeCloc
     reply = next(iter(thread(app, "u-8").replies))
     assert app.conversation_reply(stream, reply) is not None
     app.erase_subject(DPO, "zalo:u-8", reason="Yêu cầu của chủ thể", legal_basis="Luật 91/2025/QH15")
-    app.case_cache = type(app.case_cache)()  # read the stored events again
     erased = thread(app, "u-8")
     assert erased.external_user == "[erased]"
     assert erased.received == 1  # the thread's shape stays; what the user sent is gone
     assert app.conversation_reply(stream, reply) is None  # queued replies find no address: cancelled
+    # Step: read again from the stored events alone (another process): the same.
+    assert app._get(stream).external_user == "[erased]"
+    assert [type(event).__name__ for event in app.events.get(stream)][-1] == "PersonalDataErased"
 
 
 @pytest.fixture

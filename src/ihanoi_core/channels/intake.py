@@ -268,8 +268,9 @@ class ConversationCommands(CommandBus):
         return found if isinstance(found, Conversation) else None
 
     def _find(self, stream: UUID) -> Any:
+        """The aggregate (a conversation, an index, a code) as stored now, through the case cache; None if none."""
         try:
-            return self._get(stream)
+            return self._cached(stream)
         except AggregateNotFoundError:
             return None
 

@@ -160,6 +160,19 @@ class Conversation(Aggregate):
     def _converted(self, actor: Principal, case_id: UUID, code: str, case_kind: str, timestamp: datetime) -> None:
         self.cases = (*self.cases, (str(case_id), code, case_kind))
 
+    def erase_personal_data(self, actor: Principal, erasure: UUID, *, timestamp: datetime) -> None:
+        """Record that the channel user was erased by ``erasure``: the thread has
+        no address, no draft and no linked citizen any more (what they sent was
+        sealed under the key the erasure destroys)."""
+        self._personal_data_erased(actor=actor, erasure=erasure, timestamp=timestamp)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, actor: Principal, erasure: UUID, timestamp: datetime) -> None:
+        self.external_user = ERASED
+        self.subject = None
+        self.step = "idle"
+        self.draft = {}
+
 
 class MessageSeen(Aggregate):
     """The index of one received message (id ``message_key``): saved with it, once."""
@@ -207,6 +220,7 @@ declare_personal_data(
         "ReplyQueued": {"actor": ACTOR},
         "Linked": {"subject": Personal("linked citizen", ERASED), "actor": ACTOR},
         "Converted": {"actor": ACTOR},
+        "PersonalDataErased": {"actor": ACTOR},
     },
 )
 declare_personal_data(MessageSeen, {"Recorded": {"actor": ACTOR}})

@@ -136,18 +136,23 @@ class CommandBus:
         for listener in self.save_listeners:
             listener()
 
+    def _cached(self, aggregate_id: UUID) -> Any:
+        """The aggregate as stored now: the cached state fast-forwarded with any
+        newer events, or a full replay when it is not cached. Raises the
+        library's ``AggregateNotFoundError``."""
+        aggregate: Any = self.case_cache.get(aggregate_id)
+        if aggregate is None:
+            aggregate = self._get(aggregate_id)
+            self.case_cache.put(clone(aggregate))
+            return aggregate
+        return replay(aggregate, self.events.get(aggregate_id, gt=aggregate.version))
+
     def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
-        """The case as stored now: the cached state fast-forwarded with any
-        newer events, or a full replay when it is not cached."""
-        case: Any = self.case_cache.get(case_id)
-        if case is None:
-            try:
-                case = self._get(case_id)
-            except AggregateNotFoundError:
-                raise CaseNotFoundError(case_id) from None
-            self.case_cache.put(clone(case))
-        else:
-            case = replay(case, self.events.get(case_id, gt=case.version))
+        """The case as stored now (``_cached``)."""
+        try:
+            case = self._cached(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
         if not isinstance(case, kind):
             raise CaseNotFoundError(case_id)
         return case

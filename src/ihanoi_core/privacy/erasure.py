@@ -36,6 +36,7 @@ from eventsourcing.persistence import IntegrityError
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent
 from ihanoi_core.domain.contactability import Contactability
+from ihanoi_core.domain.conversation import Conversation
 from ihanoi_core.domain.erasure import ErasureRequest, ErasureStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
@@ -185,7 +186,8 @@ class PrivacyCommands(CommandBus):
         consents = [consent for consent in held if isinstance(consent, Consent) and consent.is_given]
         for consent in consents:
             consent.withdraw(principal, reason=ERASURE_WITHDRAWAL, timestamp=now)
-        people = [person for person in held if isinstance(person, Contactability)]
+        # Their channel settings, and the chat or hotline threads they are the user of (``channels.md``).
+        people = [person for person in held if isinstance(person, (Contactability, Conversation))]
         for person in people:
             person.erase_personal_data(principal, request.id, timestamp=now)
         request.record_erasure(principal, reason, legal_basis, key=key.id if key else "", cases=codes, timestamp=now)

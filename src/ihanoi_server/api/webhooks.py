@@ -38,6 +38,23 @@ MAX_BODY = 64 * 1024
 log = structlog.get_logger("ihanoi.channels")
 
 
+def require(given: Any, *names: str) -> None:
+    """Refuse a delivery without its signature headers (or the handshake's parameters), before anything else."""
+    if missing := [name for name in names if not given.get(name)]:
+        raise refused("bad_signature", f"{', '.join(missing)} required.")
+
+
+def check(channel: str, signed: bool, in_window: bool, header: str) -> None:
+    """Refuse (403, nothing recorded) a delivery whose signature does not match, or that is stale."""
+    why = "signature" if not signed else "stale" if not in_window else None
+    if why is not None:
+        log.info("webhook_refused", channel=channel, why=why)
+    if not signed:
+        raise refused("bad_signature", f"{header} does not match the delivery.")
+    if not in_window:
+        raise refused("stale_delivery", "The delivery's timestamp is outside the accepted window.")
+
+
 def not_configured(channel: str) -> HttpProblem:
     return HttpProblem(404, "channel_not_configured", f"The {channel} webhook is not configured on this server.")
 
@@ -62,18 +79,15 @@ def now_ms() -> int:
 
 async def zalo(request: Request) -> Response:
     """One Zalo OA event. Signed by Zalo (``X-ZEvent-Signature``); no bearer token."""
+    require(request.headers, "X-ZEvent-Signature")
     settings = state(request).settings
     if not settings.zalo_oa_secret_key:
         raise not_configured("Zalo")
     body, parsed = await raw_json(request)
     stamp = zalo_timestamp(parsed)
     expected = zalo_signature(settings.zalo_app_id or "", body, stamp, settings.zalo_oa_secret_key)
-    if not matches(expected, request.headers.get("x-zevent-signature")):
-        log.info("webhook_refused", channel="zalo", why="signature")
-        raise refused("bad_signature", "X-ZEvent-Signature does not match the body.")
-    if not fresh(int(stamp), now_ms(), settings.zalo_window_seconds):
-        log.info("webhook_refused", channel="zalo", why="stale")
-        raise refused("stale_delivery", "The event's timestamp is outside the accepted window.")
+    signed = matches(expected, request.headers.get("x-zevent-signature"))
+    check("zalo", signed, fresh(int(stamp), now_ms(), settings.zalo_window_seconds), "X-ZEvent-Signature")
     delivery = zalo_delivery(parsed)
     if delivery is None:
         return json_response({"status": "ignored"})
@@ -83,6 +97,7 @@ async def zalo(request: Request) -> Response:
 
 async def messenger_handshake(request: Request) -> Response:
     """Meta's subscription check: echo ``hub.challenge`` when the token matches."""
+    require(request.query_params, "hub.mode", "hub.verify_token", "hub.challenge")
     settings = state(request).settings
     if not settings.messenger_app_secret or not settings.messenger_verify_token:
         raise not_configured("Messenger")
@@ -97,18 +112,17 @@ async def messenger_handshake(request: Request) -> Response:
 
 async def messenger(request: Request) -> Response:
     """Page events. Signed by Meta (``X-Hub-Signature-256``); no bearer token."""
+    require(request.headers, "X-Hub-Signature-256")
     settings = state(request).settings
     if not settings.messenger_app_secret:
         raise not_configured("Messenger")
     body, parsed = await raw_json(request)
-    if not matches(hub_signature(settings.messenger_app_secret, body), request.headers.get("x-hub-signature-256")):
-        log.info("webhook_refused", channel="messenger", why="signature")
-        raise refused("bad_signature", "X-Hub-Signature-256 does not match the body.")
+    signed = matches(hub_signature(settings.messenger_app_secret, body), request.headers.get("x-hub-signature-256"))
+    check("messenger", signed, True, "X-Hub-Signature-256")
     deliveries = messenger_deliveries(parsed)
     now = now_ms()
-    if any(not fresh(item.timestamp_ms, now, settings.zalo_window_seconds) for item in deliveries):
-        log.info("webhook_refused", channel="messenger", why="stale")
-        raise refused("stale_delivery", "A message's timestamp is outside the accepted window.")
+    in_window = all(fresh(item.timestamp_ms, now, settings.zalo_window_seconds) for item in deliveries)
+    check("messenger", signed, in_window, "X-Hub-Signature-256")
     outcomes = [await call_app(request, state(request).app.receive_message, item) for item in deliveries]
     return json_response(
         {"recorded": sum(not o.replayed for o in outcomes), "replayed": sum(o.replayed for o in outcomes)}
@@ -117,17 +131,17 @@ async def messenger(request: Request) -> Response:
 
 async def hotline(request: Request) -> Response:
     """A call from the call centre (``X-Hotline-Signature``, ``X-Hotline-Timestamp``); no bearer token."""
+    require(request.headers, "X-Hotline-Signature", "X-Hotline-Timestamp")
     settings = state(request).settings
     if not settings.hotline_secret:
         raise not_configured("hotline")
     body, parsed = await raw_json(request)
     stamp = request.headers.get("x-hotline-timestamp", "")
-    if not matches(hotline_signature(settings.hotline_secret, stamp, body), request.headers.get("x-hotline-signature")):
-        log.info("webhook_refused", channel="hotline", why="signature")
-        raise refused("bad_signature", "X-Hotline-Signature does not match the timestamp and body.")
-    if not stamp.isdigit() or not fresh(int(stamp) * 1000, now_ms(), settings.hotline_window_seconds):
-        log.info("webhook_refused", channel="hotline", why="stale")
-        raise refused("stale_delivery", "X-Hotline-Timestamp is outside the accepted window.")
+    signed = matches(
+        hotline_signature(settings.hotline_secret, stamp, body), request.headers.get("x-hotline-signature")
+    )
+    in_window = stamp.isdigit() and fresh(int(stamp) * 1000, now_ms(), settings.hotline_window_seconds)
+    check("hotline", signed, in_window, "X-Hotline-Signature")
     call_id, number, recording = hotline_delivery(parsed)
     received = await call_app(request, state(request).app.record_call, call_id, number, recording)
     return json_response(
