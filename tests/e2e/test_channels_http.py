@@ -171,10 +171,17 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
         {"channel": "zalo", "conversations": 2, "received": 12, "sent": figures[0]["sent"], "cases": 2,
          "without_case": 0}
     ]  # fmt: skip
+    # Step: an officer of the agency acknowledges the unlinked user's report: the thread hears of it.
+    staff = opened(stack, server, Role.OFFICER, "officer-2", report_a["agency"])
+    items = wait_for(lambda: [i for i in staff.get("/api/v1/worklist").json()["items"] if i["code"] != code_a])
+    code_b = items[0]["code"]
+    assert staff.post(f"/api/v1/reports/{items[0]['case_id']}/acknowledge", json={}).status_code == 200
     # Step: the dispatcher sends every reply to the fake OA API, once each.
     view = open_view_database(Settings(database_url=server.database_url, env="test", secret_key=SECRET))
     try:
-        rows = wait_for(lambda: view.query(f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'"))
+        replies = f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'"
+        status = f"SELECT 1 FROM {OUTBOX} WHERE kind = 'conversation_status'"
+        rows = wait_for(lambda: view.query(replies) if view.query(status) else [])
         dispatch(server, api_url, api, len(rows))
         states = {row["state"] for row in view.query(f"SELECT state FROM {OUTBOX} WHERE channel = 'zalo_oa'")}
     finally:
@@ -187,6 +194,7 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     assert "Đã liên kết" in linked_texts
     unlinked_texts = " ".join(api.texts("zalo-user-unlinked"))
     assert code_a not in unlinked_texts  # never anyone else's case
+    assert f"{code_b} của bạn đã tiếp nhận" in unlinked_texts  # the status update, through the outbox
     assert "zalo-user" not in server.log()  # no user id in the server's logs
 
 
@@ -232,7 +240,7 @@ def test_a_bad_signature_a_stale_timestamp_and_a_replay_each_leave_nothing_new(
 def test_messenger_handshake_and_a_hotline_call_turned_into_a_case(
     channels: tuple[LiveServer, str, ChatApi], stack: ExitStack
 ) -> None:
-    server, _, _ = channels
+    server, api_url, api = channels
     hooks = opened(stack, server)
     # Step: Meta's subscription handshake.
     ok = hooks.get("/webhooks/messenger", params={"hub.mode": "subscribe", "hub.verify_token": MESSENGER_VERIFY,
@@ -272,3 +280,7 @@ def test_messenger_handshake_and_a_hotline_call_turned_into_a_case(
     assert opened(stack, server, Role.CITIZEN, CITIZEN).get("/api/v1/conversations").status_code == 403
     partner = opened(stack, server, Role.PARTNER, "partner-1")
     assert partner.post(f"/api/v1/conversations/{first['conversation']}/report", json=report).status_code == 403
+    # Step: the Messenger user's reply goes out through the Send API; the caller's thread has none.
+    dispatch(server, api_url, api, 1)
+    assert [text.startswith("Xin chào") for text in api.texts("psid-7")] == [True]
+    assert len(api.delivered) == 1

@@ -123,6 +123,22 @@ def test_a_linked_users_report_is_the_citizens_own(app: Ihanoi) -> None:
     assert report["code"] == conversation.cases[0][1]
 
 
+def test_a_linked_users_question_is_their_own_question_case(app: Ihanoi) -> None:
+    code, _ = app.issue_link_code(CITIZEN)
+    say(app, "u-10", "u-10-link", Inbound("text", text=f"liên kết {code}"))
+    say(app, "u-10", "u-10-ask", Inbound("text", text="Làm giấy phép xây dựng cần giấy tờ gì?"))
+    conversation = thread(app, "u-10")
+    [(case_id, question_code, kind)] = conversation.cases
+    assert kind == "question"
+    question = app.get_case(CITIZEN, case_id)
+    assert question["channel"] == "zalo"
+    # Step: no switchboard index here: handed off, and the thread is told so with the code.
+    assert any(question_code in text for text in conversation.replies.values())
+    # Step: an unlinked user's question is looked up only: no case.
+    say(app, "u-11", "u-11-ask", Inbound("text", text="Làm giấy phép xây dựng cần giấy tờ gì?"))
+    assert thread(app, "u-11").cases == ()
+
+
 def test_a_hotline_call_becomes_the_case_the_operator_files(app: Ihanoi) -> None:
     first = app.record_call("call-9", "+84 912 345 678", "recordings/call-9.ogg")
     assert app.record_call("call-9", "0912345678", "recordings/call-9.ogg").replayed

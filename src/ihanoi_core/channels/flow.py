@@ -24,6 +24,7 @@ START_WORDS = ("phan anh", "bao cao", "report")
 YES_WORDS = ("co", "dong y", "gui", "yes", "ok")
 NO_WORDS = ("khong", "huy", "no", "cancel")
 SKIP_WORDS = ("bo qua", "skip", "khong co anh")
+GREETINGS = ("xin chao", "chao", "alo", "hello", "hi", "help", "giup", "huong dan")
 LINK = re.compile(r"^\s*(?:lien ket|link)\s+(\d{8})\s*$")
 MAX_DESCRIPTION = 2000
 
@@ -102,7 +103,7 @@ def next_step(step: str, draft: Mapping[str, Any], message: Inbound, categories:
 
 
 def _idle(text: str, words: str, message: Inbound, categories: Sequence[tuple[str, str]]) -> Decision:
-    if message.kind != "text" or not text:
+    if message.kind != "text" or not text or words.strip("!.? ") in GREETINGS:
         return Decision("idle", {}, (HELP,))
     for start in START_WORDS:
         if words == start or words.startswith(start + " "):

@@ -47,6 +47,7 @@ from ihanoi_core.domain.conversation import (
     message_key,
 )
 from ihanoi_core.domain.personal import ERASED
+from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import QuestionChannel
 from ihanoi_core.domain.values import Channel, Principal, Role
 from ihanoi_core.errors import ConflictError, ForbiddenError, IhanoiError, NotFoundError, ValidationError
@@ -233,22 +234,24 @@ class ConversationCommands(CommandBus):
         return "Đã liên kết với tài khoản iHanoi của bạn: phản ánh gửi từ đây sẽ hiện trong ứng dụng."
 
     def _answer(self, conversation: Conversation, text: str, seen: UUID) -> str:
-        """An answer from the Q&A switchboard; a linked citizen's question is recorded as their own."""
+        """An answer from the Q&A switchboard. A linked citizen's question is
+        recorded as their own ``Question`` (answered, or handed off to an
+        agency that must answer it by a due time); an unlinked user's is only
+        looked up: it reads no one's case (the switchboard answers a case code
+        from the asker's own cases, and the channel has none)."""
+        if conversation.subject is not None:
+            asker = Principal(conversation.subject, Role.CITIZEN)
+            channel = QuestionChannel(conversation.channel)
+            asked = self.handle(asker, AskQuestion(text=text[:2000], channel=channel), idempotency_key=f"q:{seen}")
+            conversation.convert(asker, asked.case_id, asked.code, "question", timestamp=self.clock())
+            answer = self._load(asked.case_id, Question).answer_text
+            if answer is None:
+                return f"Câu hỏi {asked.code} đã được chuyển cho cơ quan có thẩm quyền trả lời."
+            return answer[:1800]
         answerer = self.answerer
-        if answerer is None:
-            return "Chưa tìm thấy câu trả lời; cán bộ sẽ xem câu hỏi của bạn."
-        asker = Principal(conversation.subject, Role.CITIZEN) if conversation.subject else None
-        resolution = answerer.resolve(asker or CHANNEL_FILERS[conversation.channel], text)
-        if asker is not None and conversation.channel == "zalo":
-            try:
-                asked = self.handle(
-                    asker, AskQuestion(text=text[:1000], channel=QuestionChannel.ZALO), idempotency_key=f"q:{seen}"
-                )
-                conversation.convert(asker, asked.case_id, asked.code, "question", timestamp=self.clock())
-            except ValidationError:
-                pass  # Too short or long to be a question: the answer below still goes out.
-        if resolution.answer is None:
-            return "Chưa tìm thấy câu trả lời; cán bộ sẽ xem câu hỏi của bạn."
+        resolution = None if answerer is None else answerer.resolve(CHANNEL_FILERS[conversation.channel], text)
+        if resolution is None or resolution.answer is None:
+            return "Chưa tìm thấy câu trả lời. Liên kết tài khoản iHanoi để gửi câu hỏi tới cơ quan có thẩm quyền."
         return resolution.answer[:1800]
 
     def _file(self, conversation: Conversation, draft: dict[str, Any], seen: UUID) -> CommandResult:

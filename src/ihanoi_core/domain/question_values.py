@@ -31,12 +31,13 @@ class QuestionStatus(StrEnum):
 
 class QuestionChannel(StrEnum):
     """Where a question came in: the app, the web portal, Zalo, the hotline
-    (a hotline operator types what the caller asks)."""
+    (a hotline operator types what the caller asks), Messenger."""
 
     APP = "app"
     WEB = "web"
     ZALO = "zalo"
     HOTLINE = "hotline"
+    MESSENGER = "messenger"
 
 
 class ArticleStatus(StrEnum):
