@@ -24,6 +24,7 @@ from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_channels import seed_channels
 from ihanoi_server.demo_deadlines import seed_deadlines
 from ihanoi_server.demo_notifications import seed_notifications
 from ihanoi_server.demo_questions import seed_questions
@@ -67,6 +68,11 @@ def seed_demo(
             read_side.catch_up()
             articles, questions = seed_questions(app, read_side, DEMO_CITIZEN)
             console.print(f"Q&A: {articles} knowledge articles published; questions {', '.join(questions)} asked.")
+            filed = seed_channels(app, DEMO_CITIZEN)
+            console.print(
+                f"Channels: a linked Zalo thread filed {', '.join(filed) or 'its report in an earlier run'};"
+                " two threads and a hotline call await triage (GET /api/v1/conversations)."
+            )
         finally:
             read_side.close()
             app.close()
@@ -119,4 +125,6 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'")
     # The deadline figures per official (leaders only) and the published monthly ranking (issue #16).
     print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
-    print(f"  curl -s '{base_url}/public/ranking'\n")
+    print(f"  curl -s '{base_url}/public/ranking'")
+    # Zalo, Messenger and hotline threads not yet a case, for officers (issue #20).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['officer']}' {base_url}/api/v1/conversations\n")
