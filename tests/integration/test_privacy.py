@@ -24,6 +24,8 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit import export_events
+from ihanoi_core.channels.flow import Inbound
+from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.commands.grievances import ComplainantIn, FileComplaint, WithdrawComplaint
 from ihanoi_core.commands.notifications import AddChannel, ChooseAlertWards
 from ihanoi_core.commands.reports import SubmitReport, SupportReport
@@ -166,6 +168,12 @@ def test_an_erased_canary_is_in_no_byte_of_the_store_and_everything_else_stands(
     canary = file_everywhere(app, clock, CANARY, NAME, PHONE, EMAIL)
     bystander = file_everywhere(app, clock, BYSTANDER, "Người Khác", "0911000111", "khac@example.vn")
     app.handle(CANARY, SupportReport(case=bystander.own[0].case_id))  # "me too" on the bystander's report
+    # The canary links a Zalo thread, starts a report there with their name and number, and calls the hotline.
+    link, _ = app.issue_link_code(CANARY)
+    app.receive_message(Delivery("zalo", "zalo-canary", "canary-1", 0, Inbound("text", text=f"liên kết {link}")))
+    started = Inbound("text", text=f"Phản ánh: {NAME}, {PHONE}, {EMAIL}")
+    app.receive_message(Delivery("zalo", "zalo-canary", "canary-2", 0, started))
+    app.record_call("canary-call", PHONE, "recordings/canary-call.ogg")
     read_side.catch_up()
     if store_kind(settings) != "memory":
         assert canary_in(raw_bytes(settings)) == [], "personal fields are never stored in clear"

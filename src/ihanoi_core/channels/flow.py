@@ -106,7 +106,7 @@ def _idle(text: str, words: str, message: Inbound, categories: Sequence[tuple[st
     if message.kind != "text" or not text or words.strip("!.? ") in GREETINGS:
         return Decision("idle", {}, (HELP,))
     for start in START_WORDS:
-        if words == start or words.startswith(start + " "):
+        if re.match(rf"{start}\b", words):
             description = text[len(start) :].strip(" :,-") if len(text) > len(start) else ""
             draft = {"description": description[:MAX_DESCRIPTION]}
             return Decision("category", draft, (category_menu(categories),))
