@@ -101,6 +101,12 @@ class Queries:
         authorize(principal, CONVERSATION_TRIAGE)
         return self._model(ConversationsModel).worklist(channel=channel, limit=limit)
 
+    def conversation_of_case(self, principal: Principal, case: UUID) -> list[Any]:
+        """The thread a case came from (the case's side of the link), if any."""
+        authorize(principal, CONVERSATION_TRIAGE)
+        found = self._model(ConversationsModel).of_case(str(case))
+        return [] if found is None else [found]
+
     def channel_figures(self, principal: Principal) -> list[Any]:
         """Per channel: conversations, messages received and sent, cases created."""
         authorize(principal, CHANNEL_FIGURES)

@@ -276,6 +276,9 @@ def test_messenger_handshake_and_a_hotline_call_turned_into_a_case(
     assert figures["hotline"]["cases"] == 1
     case = officer.get(f"/api/v1/reports/{code}").json()
     assert case["channel"] == "hotline"
+    [of_case] = officer.get("/api/v1/conversations", params={"case": filed.json()["id"]}).json()
+    assert of_case["conversation"] == first["conversation"]
+    assert of_case["case_code"] == code
     # Step: a citizen may not read the triage list; a partner may not file for a call.
     assert opened(stack, server, Role.CITIZEN, CITIZEN).get("/api/v1/conversations").status_code == 403
     partner = opened(stack, server, Role.PARTNER, "partner-1")

@@ -4,7 +4,8 @@
   10 minutes) to send to the Zalo OA or the Messenger page as "liên kết
   <code>": the thread is then theirs, and so are the reports it files;
 - ``GET /api/v1/conversations``: the triage list, threads that became no
-  case (``?channel=``, ``?limit=``), for officers and leaders;
+  case (``?channel=``, ``?limit=``), for officers and leaders; with
+  ``?case=<case id>``, the thread that case came from (the case's side of the link);
 - ``GET /api/v1/conversations/figures``: per channel, conversations,
   messages and cases created (the dashboard's channel table);
 - ``POST /api/v1/conversations/{id}/report``: an operator files a report for
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.errors import ValidationError
 from ihanoi_projections.queries import Queries
 from ihanoi_server.http import call_app, command_response, json_response, principal, query_int, read_body, state
 from ihanoi_server.openapi.describe import Query, document
@@ -35,11 +37,20 @@ async def link_code(request: Request) -> Response:
 async def triage(request: Request) -> Response:
     """Threads that became no case, most recently heard from first. Roles: officer, leader."""
     server = state(request)
+    queries = Queries(server.app, server.read_side)
+    if (case := request.query_params.get("case")) is not None:
+        return json_response(await call_app(request, queries.conversation_of_case, principal(request), case_id(case)))
     channel = request.query_params.get("channel")
     limit = query_int(request, "limit", 50, low=1, high=200)
-    queries = Queries(server.app, server.read_side)
     return json_response(await call_app(request, queries.conversation_triage, principal(request), channel=channel,
                                         limit=limit))  # fmt: skip
+
+
+def case_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise ValidationError({"case": "must be a case id (a UUID)"}) from None
 
 
 async def figures(request: Request) -> Response:
@@ -67,7 +78,8 @@ routes = [
 LINK = {"type": "object", "properties": {"code": {"type": "string"}, "expires_at": {"type": "string"}}}
 document("conversations:link_code", response=LINK, status=201, roles=["citizen"])
 document("conversations:triage", response={"type": "array", "items": {"type": "object"}}, roles=["officer", "leader"],
-         query=[Query("channel", str, "zalo, messenger or hotline"), Query("limit", int, "1 to 200")])  # fmt: skip
+         query=[Query("channel", str, "zalo, messenger or hotline"), Query("limit", int, "1 to 200"),
+                Query("case", str, "a case id: the thread that case came from, converted or not")])  # fmt: skip
 document("conversations:figures", response={"type": "array", "items": {"type": "object"}},
          roles=["officer", "leader", "auditor"])  # fmt: skip
 document("conversations:report", body=SubmitReport, status=201, roles=["officer", "leader"])
