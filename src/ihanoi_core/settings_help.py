@@ -41,7 +41,8 @@ MEANINGS: dict[str, str] = {
     "X-ZEvent-Signature hash; unset: POST /webhooks/zalo answers 404",
     "zalo_access_token": "the OA access token replies are sent with; unset: zalo_oa replies wait in the outbox",
     "zalo_api_url": "the Zalo OA API (replies: POST {url}/v3.0/oa/message/cs)",
-    "zalo_window_seconds": "how far a Zalo event's timestamp may be from now (seconds) before it is refused as stale",
+    "zalo_window_seconds": "how far a Zalo event's or a Messenger message's timestamp may be from now (seconds) "
+    "before it is refused as stale",
     "messenger_app_secret": "the Facebook app secret of X-Hub-Signature-256; unset: /webhooks/messenger answers 404",
     "messenger_verify_token": "the token Meta echoes in the webhook subscription handshake (hub.verify_token)",
     "messenger_page_token": "the page access token replies are sent with; unset: messenger replies wait in the outbox",
