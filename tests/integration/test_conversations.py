@@ -14,6 +14,7 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.channels.flow import Inbound
 from ihanoi_core.channels.payloads import Delivery
+from ihanoi_core.commands.questions import AskQuestion
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.conversation import Conversation, conversation_id, message_key
@@ -154,6 +155,13 @@ def test_a_hotline_call_becomes_the_case_the_operator_files(app: Ihanoi) -> None
     assert app.get_case(OPERATOR, result.code)["channel"] == "hotline"
     with pytest.raises(ForbiddenError):
         app.convert_conversation(CITIZEN, first.conversation, command)
+    # Step: the caller also asks something: an inquiry for the switchboard, relayed by the operator.
+    asked = app.convert_conversation(OPERATOR, first.conversation, AskQuestion(text="Khi nào sửa xong đường?"))
+    question = app.get_case(Principal("inspector-1", Role.AUDITOR), asked.code)  # handed to the answering agency
+    assert question["channel"] == "hotline"
+    call = app._conversation(first.conversation)
+    assert call is not None
+    assert [kind for _, _, kind in call.cases] == ["report", "report", "question"]
 
 
 def test_erasing_the_channel_user_shreds_the_thread(app: Ihanoi, clock: FakeClock) -> None:

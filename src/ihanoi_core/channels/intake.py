@@ -170,19 +170,27 @@ class ConversationCommands(CommandBus):
         delivery = Delivery("hotline", caller, call_id, 0, Inbound("call", attachment=recording or None))
         return self.receive_message(delivery)
 
-    def convert_conversation(self, principal: Principal, stream: UUID, command: SubmitReport) -> CommandResult:
-        """File ``command`` for the conversation as the operator and link both ways (idempotent per conversation)."""
+    def convert_conversation(
+        self, principal: Principal, stream: UUID, command: SubmitReport | AskQuestion
+    ) -> CommandResult:
+        """File ``command`` for the conversation as the operator — a report, or
+        the caller's question for the switchboard (an inquiry: answered, or
+        handed to the agency that must answer it) — and link both ways
+        (idempotent per conversation and number of cases)."""
         if principal.role not in OPERATORS:
             raise ForbiddenError("convert_conversation", principal.role)
         conversation = self._conversation(stream)
         if conversation is None:
             raise ConversationNotFoundError(stream)
-        command = msgspec.structs.replace(command, channel=REPORT_CHANNELS[conversation.channel])
+        if isinstance(command, SubmitReport):
+            command = msgspec.structs.replace(command, channel=REPORT_CHANNELS[conversation.channel])
+        else:
+            command = msgspec.structs.replace(command, channel=QuestionChannel(conversation.channel))
         key = f"conversation:{stream}:{len(conversation.cases)}"
         result = self.handle(principal, command, idempotency_key=key)
-        conversation.convert(principal, result.case_id, result.code, "report", timestamp=self.clock())
+        conversation.convert(principal, result.case_id, result.code, result.kind, timestamp=self.clock())
         if conversation.channel != "hotline":
-            text = f"Tổng đài viên đã tạo phản ánh {result.code} cho bạn."
+            text = f"Tổng đài viên đã ghi nhận hồ sơ {result.code} cho bạn."
             conversation.reply(CHANNEL_ACTORS[conversation.channel], text, timestamp=self.clock())
         try:
             self._store(conversation)

@@ -10,7 +10,8 @@
   messages and cases created (the dashboard's channel table);
 - ``POST /api/v1/conversations/{id}/report``: an operator files a report for
   the thread (a hotline call: the caller hears the answer's ``code``), linked
-  both ways.
+  both ways; ``…/question``: the caller's question (an inquiry) goes to the
+  Q&A switchboard instead, answered or handed to the agency that must answer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.commands.questions import AskQuestion
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.queries import Queries
@@ -62,10 +64,17 @@ async def figures(request: Request) -> Response:
 
 async def report(request: Request) -> Response:
     """File a report for the thread as the operator; the caller hears its ``code``. Roles: officer, leader."""
-    who = principal(request)
-    command = await read_body(request, SubmitReport)
+    return await convert(request, await read_body(request, SubmitReport))
+
+
+async def question(request: Request) -> Response:
+    """Record the caller's question for the switchboard (an inquiry); its ``code``. Roles: officer, leader."""
+    return await convert(request, await read_body(request, AskQuestion))
+
+
+async def convert(request: Request, command: SubmitReport | AskQuestion) -> Response:
     stream = UUID(str(request.path_params["conversation"]))
-    result = await call_app(request, state(request).app.convert_conversation, who, stream, command)
+    result = await call_app(request, state(request).app.convert_conversation, principal(request), stream, command)
     return command_response(result, status=201)
 
 
@@ -74,6 +83,7 @@ routes = [
     Route("/api/v1/conversations", triage, methods=["GET"], name="conversations:triage"),
     Route("/api/v1/conversations/figures", figures, methods=["GET"], name="conversations:figures"),
     Route("/api/v1/conversations/{conversation:uuid}/report", report, methods=["POST"], name="conversations:report"),
+    Route("/api/v1/conversations/{conversation:uuid}/question", question, methods=["POST"], name="conversations:ask"),
 ]
 LINK = {"type": "object", "properties": {"code": {"type": "string"}, "expires_at": {"type": "string"}}}
 document("conversations:link_code", response=LINK, status=201, roles=["citizen"])
@@ -83,3 +93,4 @@ document("conversations:triage", response={"type": "array", "items": {"type": "o
 document("conversations:figures", response={"type": "array", "items": {"type": "object"}},
          roles=["officer", "leader", "auditor"])  # fmt: skip
 document("conversations:report", body=SubmitReport, status=201, roles=["officer", "leader"])
+document("conversations:ask", body=AskQuestion, status=201, roles=["officer", "leader"])
