@@ -74,8 +74,8 @@ class SavingIhanoi(Ihanoi):
     """ihanoi with its one bypass of the library's public API undone: every
     command saves through ``Application.save`` (the figure beside ``_store``)."""
 
-    def _store(self, *aggregates: Aggregate) -> list[Recording[uuid.UUID]]:
-        recordings = Application.save(self, *aggregates)
+    def _store(self, *aggregates: Aggregate, uncached: tuple[Aggregate, ...] = ()) -> list[Recording[uuid.UUID]]:
+        recordings = Application.save(self, *aggregates, *uncached)
         for aggregate in aggregates:
             self.case_cache.put(aggregate)
         self._announce_saved()

@@ -96,7 +96,7 @@ def test_racing_retries_of_one_message_record_it_once(app: Ihanoi) -> None:
     # Step: four racing copies: one recorded, three replays; one message on the thread.
     assert sorted(outcome.replayed for outcome in outcomes) == [False, True, True, True]
     assert thread(app, "u-3").received == 2
-    assert app._find(message_key("zalo", "m-1")) is not None
+    assert app._stored(message_key("zalo", "m-1")) is not None
 
 
 def test_a_link_code_links_once_and_only_before_it_expires(app: Ihanoi, clock: FakeClock) -> None:

@@ -97,7 +97,7 @@ class ConversationCommands(CommandBus):
         seen = message_key(delivery.channel, delivery.message_id)
         message = self._located(delivery.message)
         for _ in range(ATTEMPTS):
-            if self._find(seen) is not None:
+            if self._stored(seen) is not None:
                 return Received(stream, replayed=True)
             now = self.clock()
             system = CHANNEL_ACTORS[delivery.channel]
@@ -137,7 +137,7 @@ class ConversationCommands(CommandBus):
                 conversation.reply(system, text, timestamp=now)
             index = MessageSeen(id=seen, actor=system, conversation=stream, timestamp=now)
             try:
-                recordings = self._store(conversation, index, *used)
+                recordings = self._store(conversation, uncached=(index, *used))
             except IntegrityError:
                 continue  # A racing retry recorded it (found above next time), or another message came first.
             return Received(stream, replayed=False, position=recordings[-1].notification.id, case_code=code)
@@ -155,7 +155,7 @@ class ConversationCommands(CommandBus):
                 id=link_code_id(code), actor=principal, subject=principal.subject, expires_at=expires, timestamp=now
             )
             try:
-                self._store(issued)
+                self._store(uncached=(issued,))
             except IntegrityError:
                 continue  # That code was issued before: draw another.
             return code, expires
@@ -229,7 +229,7 @@ class ConversationCommands(CommandBus):
         return replace(message, ward=nearest[1])
 
     def _link(self, conversation: Conversation, code: str, used: list[LinkCode]) -> str:
-        issued = self._find(link_code_id(code))
+        issued = self._stored(link_code_id(code))
         if not isinstance(issued, LinkCode) or issued.subject is None:
             return "Mã liên kết không đúng. Hãy lấy mã mới trong ứng dụng iHanoi."
         try:
@@ -277,6 +277,13 @@ class ConversationCommands(CommandBus):
     def _conversation(self, stream: UUID) -> Conversation | None:
         found = self._find(stream)
         return found if isinstance(found, Conversation) else None
+
+    def _stored(self, aggregate_id: UUID) -> Any:
+        """A message index or a link code as stored, or None: read past the case cache, which never holds them."""
+        try:
+            return self._get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
 
     def _find(self, stream: UUID) -> Any:
         """The aggregate (a conversation, an index, a code) as stored now, through the case cache; None if none."""

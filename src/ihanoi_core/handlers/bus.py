@@ -120,11 +120,13 @@ class CommandBus:
 
     # Bypass (``Application.save``): skips its per-save protocol checks. `make bench` prints the pay-off as
     # "SQLite NORMAL: ihanoi vs saving through Application.save" (1.22 in an interleaved run on 2026-12-05).
-    def _store(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
-        """Save the pending events of ``aggregates`` in one atomic transaction.
-        Equivalent to ``Application.save`` without its runtime-protocol checks,
-        snapshots and system-runner prompts, none of which ihanoi uses."""
-        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+    def _store(self, *aggregates: Aggregate, uncached: tuple[Aggregate, ...] = ()) -> list[Recording[UUID]]:
+        """Save the pending events of ``aggregates`` (and of ``uncached``, kept
+        out of the case cache: indexes nobody loads again) in one atomic
+        transaction. Equivalent to ``Application.save`` without its
+        runtime-protocol checks, snapshots and system-runner prompts, none of
+        which ihanoi uses."""
+        events = [event for aggregate in (*aggregates, *uncached) for event in aggregate.collect_events()]
         recordings = self.events.put(events)
         for aggregate in aggregates:
             self.case_cache.put(aggregate)
