@@ -50,7 +50,14 @@ from ihanoi_core.domain.personal import ERASED
 from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import QuestionChannel
 from ihanoi_core.domain.values import Channel, Principal, Role
-from ihanoi_core.errors import ConflictError, ForbiddenError, IhanoiError, NotFoundError, ValidationError
+from ihanoi_core.errors import (
+    ConflictError,
+    ForbiddenError,
+    IhanoiError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
 from ihanoi_core.geometry import distance_km
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
 
@@ -128,10 +135,16 @@ class ConversationCommands(CommandBus):
             if decision.question is not None:
                 replies.append(self._answer(conversation, decision.question, seen))
             if decision.file:
-                result = self._file(conversation, decision.extra, seen)
-                conversation.convert(result_actor(conversation), result.case_id, result.code, "report", timestamp=now)
-                code = result.code
-                replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
+                try:
+                    result = self._file(conversation, decision.extra, seen)
+                except (ValidationError, RuleViolationError):
+                    # Recorded, with the refusal as its reply: a retry of the channel would be refused again.
+                    replies.append("Chưa gửi được phản ánh này. Gõ 'phản ánh' để làm lại, hoặc gọi đường dây nóng.")
+                else:
+                    actor = result_actor(conversation)
+                    conversation.convert(actor, result.case_id, result.code, "report", timestamp=now)
+                    code = result.code
+                    replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
             conversation.advance(system, decision.step, decision.draft, timestamp=now)
             for text in replies:
                 conversation.reply(system, text, timestamp=now)
@@ -250,7 +263,10 @@ class ConversationCommands(CommandBus):
         if conversation.subject is not None:
             asker = Principal(conversation.subject, Role.CITIZEN)
             channel = QuestionChannel(conversation.channel)
-            asked = self.handle(asker, AskQuestion(text=text[:2000], channel=channel), idempotency_key=f"q:{seen}")
+            try:
+                asked = self.handle(asker, AskQuestion(text=text[:2000], channel=channel), idempotency_key=f"q:{seen}")
+            except RuleViolationError:  # the directory names no agency to hand questions to
+                return "Chưa tìm thấy câu trả lời; hãy gọi đường dây nóng của thành phố."
             conversation.convert(asker, asked.case_id, asked.code, "question", timestamp=self.clock())
             answer = self._load(asked.case_id, Question).answer_text
             if answer is None:
