@@ -14,12 +14,10 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.channels.flow import Inbound
 from ihanoi_core.channels.payloads import Delivery
-from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
 from tests.chat_servers import OA_TOKEN, ChatApi, chat_api
-from tests.e2e.conftest import SECRET
-from tests.e2e.test_notification_crash import Zygote, kill_mid_batch
+from tests.e2e.test_notification_crash import Zygote, crash_settings, kill_mid_batch
 
 USERS = 30
 KILLS = 10
@@ -30,8 +28,7 @@ KILLS = 10
 def test_killing_the_dispatcher_mid_batch_sends_every_chat_reply_exactly_once(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'ihanoi.db'}" if store == "sqlite" else request.getfixturevalue("postgres_url")
-    settings = Settings(database_url=url, env="test", secret_key=SECRET, postgres_pool_size=2)
+    settings = crash_settings(store, tmp_path, request)
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, start=False)
     try:

@@ -136,6 +136,12 @@ def end(pid: int, how: signal.Signals) -> None:
     raise AssertionError(f"dispatcher {pid} did not end")
 
 
+def crash_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The store of a crash test: a SQLite file or this test's PostgreSQL database, small pools."""
+    url = f"sqlite:///{tmp_path / 'ihanoi.db'}" if store == "sqlite" else request.getfixturevalue("postgres_url")
+    return Settings(database_url=url, env="test", secret_key=SECRET, postgres_pool_size=2)
+
+
 def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatabase, kills: int, seed: int) -> int:
     """Kill -9 the active dispatcher ``kills`` times, each just after the
     receiving server saw the first call of its batch (``calls`` counts them),
@@ -172,8 +178,7 @@ def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatab
 def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'ihanoi.db'}" if store == "sqlite" else request.getfixturevalue("postgres_url")
-    settings = Settings(database_url=url, env="test", secret_key=SECRET, postgres_pool_size=2)
+    settings = crash_settings(store, tmp_path, request)
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, start=False)
     try:

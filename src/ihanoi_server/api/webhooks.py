@@ -63,6 +63,16 @@ def refused(code: str, detail: str) -> HttpProblem:
     return HttpProblem(403, code, detail)
 
 
+async def signed_body(request: Request, channel: str, secret: str | None, *headers: str) -> tuple[str, bytes, Any]:
+    """The secret, raw body and parsed JSON of a delivery that carries its
+    signature ``headers``, on a server where the channel is configured."""
+    require(request.headers, *headers)
+    if not secret:
+        raise not_configured(channel)
+    body, parsed = await raw_json(request)
+    return secret, body, parsed
+
+
 async def raw_json(request: Request) -> tuple[bytes, Any]:
     body = await request.body()
     if len(body) > MAX_BODY:
@@ -79,13 +89,10 @@ def now_ms() -> int:
 
 async def zalo(request: Request) -> Response:
     """One Zalo OA event. Signed by Zalo (``X-ZEvent-Signature``); no bearer token."""
-    require(request.headers, "X-ZEvent-Signature")
     settings = state(request).settings
-    if not settings.zalo_oa_secret_key:
-        raise not_configured("Zalo")
-    body, parsed = await raw_json(request)
+    secret, body, parsed = await signed_body(request, "Zalo", settings.zalo_oa_secret_key, "X-ZEvent-Signature")
     stamp = zalo_timestamp(parsed)
-    expected = zalo_signature(settings.zalo_app_id or "", body, stamp, settings.zalo_oa_secret_key)
+    expected = zalo_signature(settings.zalo_app_id or "", body, stamp, secret)
     signed = matches(expected, request.headers.get("x-zevent-signature"))
     check("zalo", signed, fresh(int(stamp), now_ms(), settings.zalo_window_seconds), "X-ZEvent-Signature")
     delivery = zalo_delivery(parsed)
@@ -112,12 +119,9 @@ async def messenger_handshake(request: Request) -> Response:
 
 async def messenger(request: Request) -> Response:
     """Page events. Signed by Meta (``X-Hub-Signature-256``); no bearer token."""
-    require(request.headers, "X-Hub-Signature-256")
     settings = state(request).settings
-    if not settings.messenger_app_secret:
-        raise not_configured("Messenger")
-    body, parsed = await raw_json(request)
-    signed = matches(hub_signature(settings.messenger_app_secret, body), request.headers.get("x-hub-signature-256"))
+    secret, body, parsed = await signed_body(request, "Messenger", settings.messenger_app_secret, "X-Hub-Signature-256")
+    signed = matches(hub_signature(secret, body), request.headers.get("x-hub-signature-256"))
     check("messenger", signed, True, "X-Hub-Signature-256")
     deliveries = messenger_deliveries(parsed)
     now = now_ms()
@@ -131,15 +135,11 @@ async def messenger(request: Request) -> Response:
 
 async def hotline(request: Request) -> Response:
     """A call from the call centre (``X-Hotline-Signature``, ``X-Hotline-Timestamp``); no bearer token."""
-    require(request.headers, "X-Hotline-Signature", "X-Hotline-Timestamp")
     settings = state(request).settings
-    if not settings.hotline_secret:
-        raise not_configured("hotline")
-    body, parsed = await raw_json(request)
+    headers = ("X-Hotline-Signature", "X-Hotline-Timestamp")
+    secret, body, parsed = await signed_body(request, "hotline", settings.hotline_secret, *headers)
     stamp = request.headers.get("x-hotline-timestamp", "")
-    signed = matches(
-        hotline_signature(settings.hotline_secret, stamp, body), request.headers.get("x-hotline-signature")
-    )
+    signed = matches(hotline_signature(secret, stamp, body), request.headers.get("x-hotline-signature"))
     in_window = stamp.isdigit() and fresh(int(stamp) * 1000, now_ms(), settings.hotline_window_seconds)
     check("hotline", signed, in_window, "X-Hotline-Signature")
     call_id, number, recording = hotline_delivery(parsed)
