@@ -164,6 +164,14 @@ def test_a_hotline_call_becomes_the_case_the_operator_files(app: Ihanoi) -> None
     assert [kind for _, _, kind in call.cases] == ["report", "report", "question"]
 
 
+def test_a_hotline_caller_is_erased_by_their_number(app: Ihanoi) -> None:
+    call = app.record_call("call-77", "+84 912 777 888", "recordings/call-77.ogg")
+    app.erase_subject(DPO, "tel:0912777888", reason="Yêu cầu qua tổng đài", legal_basis="Luật 91/2025/QH15")
+    erased = app._conversation(call.conversation)
+    assert erased is not None
+    assert erased.external_user == "[erased]"
+
+
 def test_erasing_the_channel_user_shreds_the_thread(app: Ihanoi, clock: FakeClock) -> None:
     say(app, "u-8", "m-8", Inbound("location", latitude=HOAN_KIEM[0], longitude=HOAN_KIEM[1]))
     stream = conversation_id("zalo", "zalo:u-8")

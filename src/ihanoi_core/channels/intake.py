@@ -32,6 +32,7 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from ihanoi_core.channels.callers import caller_id
 from ihanoi_core.channels.flow import Decision, Inbound, next_step
 from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.commands.questions import AskQuestion
@@ -176,10 +177,7 @@ class ConversationCommands(CommandBus):
 
     def record_call(self, call_id: str, number: str, recording: str) -> Received:
         """A hotline call: a conversation of the caller (by a keyed hash of the number) with the call as its message."""
-        digits = "".join(char for char in number if char.isdigit())
-        if not 6 <= len(digits) <= 15:
-            raise ValidationError({"caller_number": "must be a telephone number"})
-        caller = self.personal_keys.subject_hash(f"tel:{digits.removeprefix('84').lstrip('0')}")[:32]
+        caller = caller_id(self.personal_keys, number)
         delivery = Delivery("hotline", caller, call_id, 0, Inbound("call", attachment=recording or None))
         return self.receive_message(delivery)
 

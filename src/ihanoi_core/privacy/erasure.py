@@ -33,6 +33,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from ihanoi_core.channels.callers import TEL, caller_id
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent
 from ihanoi_core.domain.contactability import Contactability
@@ -139,10 +140,13 @@ class PrivacyCommands(CommandBus):
         }
 
     def data_subject(self, subject: str) -> str:
-        """A subject id as given, or for ``case:CODE`` the subject of a case
-        filed without an account (``ValidationError`` if the case has an owner,
-        whose own subject id must be named instead)."""
+        """A subject id as given, for ``tel:NUMBER`` the hotline caller of that
+        number, or for ``case:CODE`` the subject of a case filed without an
+        account (``ValidationError`` if the case has an owner, whose own
+        subject id must be named instead)."""
         subject = subject.strip()
+        if subject.startswith(TEL):  # a hotline caller, by their number (``channels.callers``)
+            return f"hotline:{caller_id(self.personal_keys, subject.removeprefix(TEL))}"
         if not subject.startswith(CASE_SUBJECT):
             if not subject:
                 raise ValidationError({"subject": "must not be empty"})
