@@ -164,6 +164,20 @@ def test_a_hotline_call_becomes_the_case_the_operator_files(app: Ihanoi) -> None
     assert [kind for _, _, kind in call.cases] == ["report", "report", "question"]
 
 
+def test_erasing_a_citizen_erases_the_threads_they_linked(app: Ihanoi) -> None:
+    code, _ = app.issue_link_code(CITIZEN)
+    say(app, "u-12", "u-12-link", Inbound("text", text=f"liên kết {code}"))
+    say(app, "u-12", "u-12-start", Inbound("text", text="phản ánh nhà số 5 phố Huế xả rác"))
+    stream = conversation_id("zalo", "zalo:u-12")
+    app.erase_subject(DPO, CITIZEN.subject, reason="Yêu cầu của chủ thể", legal_basis="Luật 91/2025/QH15")
+    # Step: the thread reads erased, and what the user wrote no longer opens (its key is gone too).
+    assert app._get(stream).external_user == "[erased]"
+    texts = [
+        getattr(event, "text", "") for event in app.events.get(stream) if type(event).__name__ == "MessageReceived"
+    ]
+    assert texts == [None, None]
+
+
 def test_a_hotline_caller_is_erased_by_their_number(app: Ihanoi) -> None:
     call = app.record_call("call-77", "+84 912 777 888", "recordings/call-77.ogg")
     app.erase_subject(DPO, "tel:0912777888", reason="Yêu cầu qua tổng đài", legal_basis="Luật 91/2025/QH15")

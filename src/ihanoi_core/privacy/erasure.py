@@ -37,8 +37,9 @@ from ihanoi_core.channels.callers import TEL, caller_id
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.consent import Consent
 from ihanoi_core.domain.contactability import Contactability
-from ihanoi_core.domain.conversation import Conversation
+from ihanoi_core.domain.conversation import Conversation, LinkCode
 from ihanoi_core.domain.erasure import ErasureRequest, ErasureStatus
+from ihanoi_core.domain.personal import ERASED
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
@@ -190,8 +191,13 @@ class PrivacyCommands(CommandBus):
         consents = [consent for consent in held if isinstance(consent, Consent) and consent.is_given]
         for consent in consents:
             consent.withdraw(principal, reason=ERASURE_WITHDRAWAL, timestamp=now)
-        # Their channel settings, and the chat or hotline threads they are the user of (``channels.md``).
-        people = [person for person in held if isinstance(person, (Contactability, Conversation))]
+        # Their channel settings, the chat or hotline threads they are the user of, and the
+        # threads they linked to their account with a code (``channels.md``): those go whole.
+        threads = self._linked_threads(held)
+        people: list[Contactability | Conversation] = [
+            person for person in held if isinstance(person, (Contactability, Conversation))
+        ]
+        people.extend(threads)
         for person in people:
             person.erase_personal_data(principal, request.id, timestamp=now)
         request.record_erasure(principal, reason, legal_basis, key=key.id if key else "", cases=codes, timestamp=now)
@@ -201,7 +207,23 @@ class PrivacyCommands(CommandBus):
             raise ConflictError(request.id, "A case of the subject changed meanwhile; decide again.") from None
         if key is not None:
             self.personal_keys.destroy(key.id)
+        for thread in threads:
+            if (thread_key := self.personal_keys.stream_key(thread.id)) is not None:
+                self.personal_keys.destroy(thread_key)
         return self._outcome(request, recordings[-1].notification.id)
+
+    def _linked_threads(self, held: list[Aggregate]) -> list[Conversation]:
+        """The chat threads the subject linked to their account (by the codes they were issued)."""
+        found: list[Conversation] = []
+        for code in held:
+            if isinstance(code, LinkCode) and code.used_by is not None:
+                try:
+                    thread = self._get(code.used_by)
+                except AggregateNotFoundError:
+                    continue
+                if isinstance(thread, Conversation) and thread.external_user != ERASED:
+                    found.append(thread)
+        return found
 
     def _cases(self, streams: list[UUID]) -> list[Case]:
         cases = []
