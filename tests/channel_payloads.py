@@ -1,4 +1,5 @@
-"""Webhook bodies in the shapes the channels document, signed as they sign them.
+"""Webhook bodies in the shapes the channels document (recorded in
+``tests/channel_fixtures``), signed as they sign them.
 
 Zalo OA: the ``user_send_*`` events of the Official Account API v3 webhook
 (``app_id``, ``sender.id``, ``recipient.id``, ``event_name``, ``message``,
@@ -9,6 +10,7 @@ with the call centre (docs/channels.md)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,31 +23,35 @@ ZALO_SECRET = "zalo-oa-secret-key-for-tests"
 MESSENGER_SECRET = "messenger-app-secret-for-tests"
 MESSENGER_VERIFY = "messenger-verify-token"
 HOTLINE_SECRET = "hotline-secret-for-tests"
+FIXTURES = Path(__file__).parent / "channel_fixtures"
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def fixture(name: str) -> dict[str, Any]:
+    """A recorded body (``tests/channel_fixtures``), fresh for each use."""
+    loaded: dict[str, Any] = orjson.loads((FIXTURES / f"{name}.json").read_bytes())
+    return loaded
+
+
 def zalo_event(user: str, msg_id: str, kind: str, *, at: int | None = None, **content: Any) -> dict[str, Any]:
-    """A ``user_send_<kind>`` event: ``text=``; ``url=`` (image, sticker); ``latitude=``/``longitude=``."""
-    message: dict[str, Any] = {"msg_id": msg_id}
+    """The recorded ``user_send_<kind>`` event with this user, message id and
+    content: ``text=``; ``url=`` (image, sticker); ``latitude=``/``longitude=``."""
+    event = fixture(f"zalo_user_send_{kind}")
+    event["sender"]["id"] = user
+    message = event["message"]
+    message["msg_id"] = msg_id
     if kind == "text":
         message["text"] = content["text"]
     elif kind in ("image", "sticker"):
-        message["attachments"] = [{"type": kind, "payload": {"url": content["url"], "thumbnail": content["url"]}}]
+        message["attachments"][0]["payload"]["url"] = content["url"]
     elif kind == "location":
         coordinates = {"latitude": str(content["latitude"]), "longitude": str(content["longitude"])}
-        message["attachments"] = [{"type": "location", "payload": {"coordinates": coordinates}}]
-    return {
-        "app_id": ZALO_APP_ID,
-        "user_id_by_app": "552177279717587730",
-        "event_name": f"user_send_{kind}",
-        "sender": {"id": user},
-        "recipient": {"id": ZALO_OA_ID},
-        "message": message,
-        "timestamp": str(at if at is not None else now_ms()),
-    }
+        message["attachments"][0]["payload"]["coordinates"] = coordinates
+    event["timestamp"] = str(at if at is not None else now_ms())
+    return event
 
 
 def signed_zalo(event: dict[str, Any], secret: str = ZALO_SECRET) -> tuple[bytes, dict[str, str]]:
@@ -55,24 +61,16 @@ def signed_zalo(event: dict[str, Any], secret: str = ZALO_SECRET) -> tuple[bytes
 
 
 def messenger_event(user: str, mid: str, *, text: str | None = None, at: int | None = None) -> dict[str, Any]:
+    """The recorded page webhook with one text message from ``user``."""
     stamp = at if at is not None else now_ms()
-    return {
-        "object": "page",
-        "entry": [
-            {
-                "id": "PAGE_ID",
-                "time": stamp,
-                "messaging": [
-                    {
-                        "sender": {"id": user},
-                        "recipient": {"id": "PAGE_ID"},
-                        "timestamp": stamp,
-                        "message": {"mid": mid, "text": text},
-                    }
-                ],
-            }
-        ],
-    }
+    event = fixture("messenger_message_text")
+    entry = event["entry"][0]
+    entry["time"] = stamp
+    item = entry["messaging"][0]
+    item["sender"]["id"] = user
+    item["timestamp"] = stamp
+    item["message"] = {"mid": mid, "text": text}
+    return event
 
 
 def signed_messenger(event: dict[str, Any], secret: str = MESSENGER_SECRET) -> tuple[bytes, dict[str, str]]:

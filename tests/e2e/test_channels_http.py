@@ -142,6 +142,9 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     citizen = opened(stack, server, Role.CITIZEN, CITIZEN)
     hooks = opened(stack, server)
     pothole = category_number(hooks, "pothole")
+    # Step: a sticker first: the OA answers with the help text.
+    sticker = zalo(hooks, "zalo-user-linked", "sticker-1", "sticker", url="https://zalo-api.zadn.vn/sticker.png")
+    assert sticker.json() == {"status": "recorded"}
     # Step: the citizen asks the app for a code and sends it to the OA.
     code = citizen.post("/api/v1/me/channel-link-code").json()["code"]
     assert zalo(hooks, "zalo-user-linked", "link-1", "text", text=f"liên kết {code}").json()["status"] == "recorded"
@@ -166,9 +169,9 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     # Step: officers see both threads' figures; no thread is left untriaged.
     officer = opened(stack, server, Role.OFFICER, "officer-1", "UBND_HOAN_KIEM")
     figures = wait_for(lambda: [row for row in officer.get("/api/v1/conversations/figures").json()
-                                if row["received"] == 12])  # fmt: skip
+                                if row["received"] == 13])  # fmt: skip
     assert figures == [
-        {"channel": "zalo", "conversations": 2, "received": 12, "sent": figures[0]["sent"], "cases": 2,
+        {"channel": "zalo", "conversations": 2, "received": 13, "sent": figures[0]["sent"], "cases": 2,
          "without_case": 0}
     ]  # fmt: skip
     # Step: an officer of the agency acknowledges the unlinked user's report: the thread hears of it.
@@ -192,6 +195,7 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     linked_texts = " ".join(api.texts("zalo-user-linked"))
     assert code_a in linked_texts
     assert "Đã liên kết" in linked_texts
+    assert "Xin chào!" in linked_texts  # the sticker's answer
     unlinked_texts = " ".join(api.texts("zalo-user-unlinked"))
     assert code_a not in unlinked_texts  # never anyone else's case
     assert f"{code_b} của bạn đã tiếp nhận" in unlinked_texts  # the status update, through the outbox

@@ -50,7 +50,7 @@ class Delivery:
 
 
 def _text(value: Any, name: str, limit: int = MAX_ID, *, required: bool = True) -> str:
-    if value is None and not required:
+    if not required and (value is None or value == ""):  # an image's caption may be empty
         return ""
     if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
         raise ValidationError({name: "missing or not a string"})
