@@ -49,6 +49,9 @@ SUMMARY_ATTRIBUTE = {
     "survey": "title",
     "complaint": "subject",
     "denunciation": "subject",
+    "business_inquiry": "topic",
+    "consultation": "title",
+    "dialogue_session": "title",
 }
 
 

@@ -28,6 +28,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
+from ihanoi_projections.business_inquiries import BusinessInquiriesModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
@@ -63,6 +64,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AccountabilityModel.name: AccountabilityModel,
     AgencyRankingModel.name: AgencyRankingModel,
     KnowledgeIndexModel.name: KnowledgeIndexModel,
+    BusinessInquiriesModel.name: BusinessInquiriesModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

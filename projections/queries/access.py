@@ -32,6 +32,8 @@ class Scope(Enum):
     VISIBLE_CASE = "a case the principal can see (ihanoi_core.permissions.can_see)"
     SURVEY_RESULTS = "the survey's agency and auditors; citizens and partners once results are published"
     OPEN_SURVEYS = "published surveys taking answers now that the principal has not answered yet"
+    OWN_BUSINESS = "a business's people its own inquiries (by the tax code they act for); staff their agency's"
+    PUBLIC = "what is published, without personal data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,12 @@ CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
 # The surveys one may answer: whoever may answer one (``AnswerSurvey.roles``, declared once on the command).
 OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SURVEYS)
 
+# The business portal (issue #18): a business's inquiries for its people and
+# the answering agency's staff; answer rates per agency for staff and auditors
+# (agencies and counts only).
+BUSINESS_INQUIRIES = QueryRule("list_business_inquiries", STAFF | {Role.BUSINESS}, Scope.OWN_BUSINESS)
+BUSINESS_ANSWER_RATES = QueryRule("read_business_answer_rates", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+
 # Flood hotspots suggest a warning to the leader of the agency the reports go to.
 FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
 
@@ -76,6 +84,8 @@ ACCESS: dict[str, QueryRule] = {
         CASE_HISTORY,
         OPEN_SURVEYS,
         FLOOD_SUGGESTIONS,
+        BUSINESS_INQUIRIES,
+        BUSINESS_ANSWER_RATES,
     )
 }
 

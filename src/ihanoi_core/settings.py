@@ -101,6 +101,7 @@ class Settings:
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
     oidc_role_claim: str = "role"
     oidc_agency_claim: str = "agency"
+    oidc_organisation_claim: str = "organisation"
     # (value in the identity provider's role claim, our role name); empty: the values are our role names.
     oidc_role_map: tuple[tuple[str, str], ...] = ()
     oidc_leeway: int = 60

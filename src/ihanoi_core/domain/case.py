@@ -141,6 +141,9 @@ class Case(Aggregate):
             return True
         if principal.role is Role.CITIZEN:
             return self.owner is not None and principal.subject == self.owner
+        if principal.role is Role.BUSINESS:
+            business = getattr(self, "business", None)
+            return business is not None and business == principal.organisation
         return principal.is_staff and principal.agency in self.agencies
 
     def pseudonymised_fields(self) -> dict[str, object]:

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.utils import get_topic
 
 from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode
 from ihanoi_core.domain.complaint import Complaint
@@ -33,7 +34,7 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
-    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle,
+    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, BusinessInquiry,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}
