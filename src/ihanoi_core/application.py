@@ -41,6 +41,7 @@ from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import (  # importing a handler module registers its handlers
     alerts,  # noqa: F401
     business,  # noqa: F401
+    consultations,  # noqa: F401
     deadlines,  # noqa: F401
     grievances,  # noqa: F401
     notices,  # noqa: F401

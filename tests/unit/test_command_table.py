@@ -16,6 +16,7 @@ import ihanoi_core.application  # noqa: F401 - registers every handler module
 from ihanoi_core.commands import (
     alerts,
     business,
+    consultations,
     deadlines,
     grievances,
     notices,
@@ -35,7 +36,18 @@ from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.handlers.table import HANDLERS, Context, decides_by
 from ihanoi_core.permissions import PERMISSIONS
 
-MODULES = (alerts, business, deadlines, grievances, notices, questions, reports, service_requests, surveys)
+MODULES = (
+    alerts,
+    business,
+    consultations,
+    deadlines,
+    grievances,
+    notices,
+    questions,
+    reports,
+    service_requests,
+    surveys,
+)
 DECLARED = [
     value
     for module in MODULES

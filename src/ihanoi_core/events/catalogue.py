@@ -20,6 +20,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.consent import Consent
+from ihanoi_core.domain.consultation import Consultation, ConsultationComment
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.erasure import ErasureRequest
@@ -35,6 +36,7 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
     ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, BusinessInquiry,
+    Consultation, ConsultationComment,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}
