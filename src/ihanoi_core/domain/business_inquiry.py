@@ -94,9 +94,10 @@ class BusinessInquiry(Case):
         if actor.organisation != business:
             raise RuleViolationError(id, "business", "An inquiry is filed by a person acting for its business.")
         text = cls._require_text(id, "text", text, MAX_TEXT)
-        return cls(id=id, code=code, actor=actor, filer=actor.subject, business=business,
-                   business_kind=business_kind, topic=topic, procedure=procedure, text=text, agency=agency,
-                   clock=clock, due_at=calendar.due(clock), timestamp=timestamp)  # fmt: skip
+        kind = BusinessKind(business_kind)
+        return cls(id=id, code=code, actor=actor, filer=actor.subject, business=business, business_kind=kind,
+                   topic=topic, procedure=procedure, text=text, agency=agency, clock=clock,
+                   due_at=calendar.due(clock), timestamp=timestamp)  # fmt: skip
 
     @event("Submitted")
     def __init__(

@@ -84,7 +84,7 @@ class Consultation(Case):
             raise RuleViolationError(id, "window", "A consultation closes after it opens, and in the future.")
         return cls(id=id, code=code, actor=actor, agency=agency, title=cls._require_text(id, "title", title, 300),
                    summary=cls._require_text(id, "summary", summary), document_url=document_url,
-                   document_sha256=document_sha256, audience=audience, opens_at=opens_at, closes_at=closes_at,
+                   document_sha256=document_sha256, audience=Audience(audience), opens_at=opens_at, closes_at=closes_at,
                    timestamp=timestamp)  # fmt: skip
 
     @event("Opened")
@@ -169,7 +169,7 @@ class Consultation(Case):
         self._require("answer_comment")
         if not 1 <= number <= len(self.comments):
             raise RuleViolationError(self.id, "number", f"There is no comment {number} (1 to {len(self.comments)}).")
-        answer = CommentAnswer(number, self._require_text(self.id, "summary", summary, 2000), outcome,
+        answer = CommentAnswer(number, self._require_text(self.id, "summary", summary, 2000), Outcome(outcome),
                                self._require_text(self.id, "reply", reply))  # fmt: skip
         self._answer_comment(actor=actor, answer=answer, timestamp=timestamp)
 
