@@ -43,6 +43,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     business,  # noqa: F401
     consultations,  # noqa: F401
     deadlines,  # noqa: F401
+    dialogues,  # noqa: F401
     grievances,  # noqa: F401
     notices,  # noqa: F401
     questions,  # noqa: F401

@@ -165,6 +165,8 @@ def inquiry_journey(
     # Step: the dashboard's on-time answer rate counts it late.
     rates = ok(leader.get("/api/v1/business-inquiries/answer-rates", params=position))["agencies"]
     assert [(r["agency"], r["answered"], r["late"], r["on_time_rate"]) for r in rates] == [("STC", 1, 1, 0.0)]
+    dashboard = ok(leader.get("/api/v1/dashboard", params=position))["business_answers"]
+    assert [(r["agency"], r["answered"], r["late"], r["open"]) for r in dashboard] == [("STC", 1, 1, 1)]
 
 
 def consultation_journey(server: LiveServer, officer: httpx.Client, leader: httpx.Client) -> None:

@@ -7,7 +7,8 @@ code on their token) submits it with a topic, an optional procedure of the
 catalogue, the business's kind and the text. The handler routes it (the
 procedure's agency, else the topic's) and starts its clock from the
 directory's ``business_inquiry_answer`` rule, whose legal basis travels in
-the event; the deadline watcher reminds, records the miss and escalates it
+the event (a question of a dialogue session that staff turn into an inquiry
+names the session and has no person); the deadline watcher reminds, records the miss and escalates it
 like any other case. Everyone acting for the same business sees it and may
 ask follow-up questions; one asked after the answer opens it again with a
 new clock. The agency answers with the legal basis, and a late answer must
@@ -89,15 +90,21 @@ class BusinessInquiry(Case):
         clock: Clock,
         calendar: DeadlineCalendar,
         timestamp: datetime,
+        session: str | None = None,
     ) -> BusinessInquiry:
-        """An inquiry of ``business`` routed to ``agency``, due by ``clock``."""
-        if actor.organisation != business:
+        """An inquiry of ``business`` routed to ``agency``, due by ``clock``:
+        filed by a person acting for the business, or by staff turning a
+        question of the dialogue session ``session`` (its code) into one."""
+        if session is None and actor.organisation != business:
             raise RuleViolationError(id, "business", "An inquiry is filed by a person acting for its business.")
+        if session is not None and not actor.is_staff:
+            raise RuleViolationError(id, "session", "Staff turn a dialogue session's question into an inquiry.")
         text = cls._require_text(id, "text", text, MAX_TEXT)
         kind = BusinessKind(business_kind)
-        return cls(id=id, code=code, actor=actor, filer=actor.subject, business=business, business_kind=kind,
-                   topic=topic, procedure=procedure, text=text, agency=agency, clock=clock,
-                   due_at=calendar.due(clock), timestamp=timestamp)  # fmt: skip
+        filer = actor.subject if session is None else None
+        return cls(id=id, code=code, actor=actor, filer=filer, business=business, business_kind=kind, topic=topic,
+                   procedure=procedure, text=text, agency=agency, clock=clock, due_at=calendar.due(clock),
+                   session=session, timestamp=timestamp)  # fmt: skip
 
     @event("Submitted")
     def __init__(
@@ -106,7 +113,7 @@ class BusinessInquiry(Case):
         id: UUID,
         code: str,
         actor: Principal,
-        filer: str,
+        filer: str | None,
         business: str,
         business_kind: BusinessKind,
         topic: str,
@@ -115,6 +122,7 @@ class BusinessInquiry(Case):
         agency: str,
         clock: Clock,
         due_at: datetime,
+        session: str | None,
         timestamp: datetime,
     ) -> None:
         self.code = code
@@ -131,6 +139,8 @@ class BusinessInquiry(Case):
         self.procedure = procedure
         self.text = text
         self.submitted_at = timestamp
+        # The dialogue session whose question it was, if any (its code).
+        self.session = session
         self.follow_ups: tuple[FollowUp, ...] = ()
         self.answer_text: str | None = None
         self.legal_basis: str | None = None

@@ -23,6 +23,7 @@ from ihanoi_core.domain.consent import Consent
 from ihanoi_core.domain.consultation import Consultation, ConsultationComment
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.dialogue_session import DialogueSession
 from ihanoi_core.domain.erasure import ErasureRequest
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
@@ -36,7 +37,7 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
     ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, BusinessInquiry,
-    Consultation, ConsultationComment,
+    Consultation, ConsultationComment, DialogueSession,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}
