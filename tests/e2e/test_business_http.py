@@ -10,7 +10,9 @@ anonymised; the public Q&A list and the switchboard's search find it, and no
 answer of them carries the person, the tax code or the business's own words;
 the on-time answer rate counts it late. Then a consultation collects two
 comments (one revised), closes, is refused a synthesis while a comment is
-unanswered, and publishes one that answers every comment.
+unanswered, and publishes one that answers every comment. Last, a dialogue
+session takes the business's question beforehand, turns it into an inquiry
+with a deadline at the meeting and publishes its minutes without the business.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def test_a_household_business_is_answered_late_published_anonymised_and_a_consul
         ):
             inquiry_journey(server, late_id, bookkeeper, other, officer, leader)
             consultation_journey(server, officer, leader)
+            dialogue_journey(server, bookkeeper)
         assert personal_in(server.log()) == []
     except AssertionError:
         print(server.log())
@@ -225,3 +228,27 @@ def consultation_journey(server: LiveServer, officer: httpx.Client, leader: http
         assert [(a["number"], a["outcome"]) for a in report["answers"]] == [(1, "accepted"), (2, "explained")]
         assert personal_in(page.text) == []
         assert "Nên công khai danh sách hộ" not in page.text
+
+
+def dialogue_journey(server: LiveServer, bookkeeper: httpx.Client) -> None:
+    chair = Principal("leader-ubnd", Role.LEADER, "UBND_TP")
+    held_at = datetime.now(UTC) + timedelta(seconds=3)
+    with client(server, chair) as leader:
+        body = {"title": "Đối thoại doanh nghiệp quý IV", "chair": "Chủ tịch UBND Thành phố",
+                "participants": ["STC"], "held_at": held_at.isoformat(), "place": "Hội trường"}  # fmt: skip
+        session = ok(leader.post("/api/v1/dialogue-sessions", json=body), 201)
+        path = f"/api/v1/dialogue-sessions/{session['id']}"
+        ok(bookkeeper.post(f"{path}/register-question", json={"text": "Hoàn thuế giá trị gia tăng chậm"}))
+        time.sleep(max(0.0, (held_at - datetime.now(UTC)).total_seconds()) + 0.5)
+        ok(leader.post(f"{path}/held"))
+        ok(leader.post(f"{path}/refer", json={"number": 1, "agency": "STC", "topic": "tax_fees"}))
+        inquiry = ok(leader.get(path))["questions"][0]["inquiry"]
+        done = ok(leader.post(f"{path}/publish-minutes", json={"minutes": "Biên bản hội nghị"}))
+    # The business finds the inquiry its question became among its own.
+    mine = ok(bookkeeper.get("/api/v1/business-inquiries", params={"position": done["position"], "all": "true"}))
+    assert inquiry in {item["code"] for item in mine["items"]}
+    with httpx.Client(base_url=server.base_url, timeout=10) as public:
+        page = public.get(f"/public/dialogue-sessions/{session['code']}", params={"position": done["position"]})
+        minutes = ok(page)
+        assert (minutes["status"], minutes["questions"][0]["inquiry"]) == ("minutes_published", inquiry)
+        assert personal_in(page.text) == []

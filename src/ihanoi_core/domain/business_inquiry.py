@@ -125,14 +125,7 @@ class BusinessInquiry(Case):
         session: str | None,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.OPEN
-        self.agency = agency
-        self.owner = filer
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
-        self.public_note = None
+        self._begin(code, S.OPEN, agency, owner=filer, clock=clock, due_at=due_at)
         self.business = business
         self.business_kind = business_kind
         self.topic = topic

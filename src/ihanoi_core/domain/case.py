@@ -150,6 +150,12 @@ class Case(Aggregate):
         """Replacement values shown where personal fields are redacted."""
         return {}
 
+    def _begin(self, code: str, status: str, agency: str | None, *, owner: str | None = None,
+               clock: Clock | None = None, due_at: datetime | None = None) -> None:  # fmt: skip
+        """What a creation event sets on every case; nobody assigned, no note yet."""
+        self.code, self.status, self.agency, self.owner = code, status, agency, owner
+        self.assignee, self.clock, self.due_at, self.public_note = None, clock, due_at, None
+
     # -- shared checks --------------------------------------------------
 
     @classmethod

@@ -104,14 +104,7 @@ class Consultation(Case):
         closes_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.OPEN
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.OPEN, agency)
         self.title = title
         self.summary = summary
         self.document_url = document_url

@@ -105,14 +105,7 @@ class DialogueSession(Case):
         place: str,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.SCHEDULED
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.SCHEDULED, agency)
         self.title = title
         self.chair = chair
         self.participants = participants

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand, command_from_body, summary_of
-from ihanoi_core.domain.values import Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.table import command_types
 from ihanoi_server.http import (
@@ -32,6 +32,7 @@ from ihanoi_server.http import (
     principal,
     read_body,
     state,
+    wait_for_position,
 )
 
 
@@ -55,6 +56,22 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
 
     read.reads_case = True  # type: ignore[attr-defined]
     return read
+
+
+async def read_public_case(request: Request, reader: Principal, kind: str) -> dict[str, Any]:
+    """The case ``{code}`` of the path as ``reader`` (a stand-in for the
+    public) sees it, once ``?position=`` is applied; 404 unless it is a
+    ``kind`` that reader may see."""
+    code: str = request.path_params["code"]
+    await wait_for_position(request)
+
+    def run() -> dict[str, Any]:
+        data = state(request).app.get_case(reader, code)
+        if data["kind"] != kind:
+            raise CaseNotFoundError(code)
+        return data
+
+    return await call_app(request, run)
 
 
 def family_commands(family: type[CaseCommand]) -> list[type[CaseCommand]]:

@@ -29,9 +29,8 @@ from starlette.routing import Route
 from ihanoi_core.commands.consultations import ConsultationCommand, OpenConsultation
 from ihanoi_core.domain.business_values import ConsultationStatus
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.consultations import comments_of
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import case_reader, command_routes, create_route, read_public_case
 from ihanoi_server.http import call_app, case_ref, json_response, principal, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, document
 
@@ -105,16 +104,7 @@ def public_view(data: dict[str, Any]) -> PublicConsultation:
 
 async def read_public(request: Request) -> Response:
     """A consultation and, once published, its synthesis report (public, no token; nothing personal)."""
-    code: str = request.path_params["code"]
-    await wait_for_position(request)
-
-    def run() -> dict[str, Any]:
-        data = state(request).app.get_case(PUBLIC_READER, code)
-        if data["kind"] != "consultation":
-            raise CaseNotFoundError(code)
-        return data
-
-    return json_response(public_view(await call_app(request, run)))
+    return json_response(public_view(await read_public_case(request, PUBLIC_READER, "consultation")))
 
 
 routes = [

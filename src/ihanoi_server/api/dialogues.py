@@ -16,7 +16,6 @@ or the inquiries they became, and the minutes — never which business asked.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -25,9 +24,8 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.dialogues import ScheduleSession, SessionCommand
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
-from ihanoi_server.http import call_app, json_response, state, wait_for_position
+from ihanoi_server.api.commands import case_reader, command_routes, create_route, read_public_case
+from ihanoi_server.http import json_response
 from ihanoi_server.openapi.describe import POSITION, document
 
 PUBLIC_READER = Principal("dialogues:public", Role.PARTNER)
@@ -61,16 +59,7 @@ class PublicSession(msgspec.Struct):
 
 async def read_public(request: Request) -> Response:
     """A dialogue session, its questions and minutes (public, no token; no business named)."""
-    code: str = request.path_params["code"]
-    await wait_for_position(request)
-
-    def run() -> dict[str, Any]:
-        data = state(request).app.get_case(PUBLIC_READER, code)
-        if data["kind"] != "dialogue_session":
-            raise CaseNotFoundError(code)
-        return data
-
-    data = await call_app(request, run)
+    data = await read_public_case(request, PUBLIC_READER, "dialogue_session")
     questions = [PublicQuestion(q.number, q.text, q.from_floor, q.answer, q.inquiry, q.followed_up)
                  for q in data["questions"]]  # fmt: skip
     return json_response(PublicSession(data["code"], data["title"], data["chair"], data["agency"],
