@@ -7,6 +7,7 @@ from benchmarks import (
     alert_fanout,
     alerts,
     audit,
+    business,
     deadlines,
     http,
     notifications,
@@ -35,3 +36,4 @@ if __name__ == "__main__":
     photos.run()
     deadlines.run()
     questions.run()
+    business.run()
