@@ -24,6 +24,7 @@ from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_business import DEMO_BUSINESS, seed_business
 from ihanoi_server.demo_deadlines import seed_deadlines
 from ihanoi_server.demo_notifications import seed_notifications
 from ihanoi_server.demo_questions import seed_questions
@@ -67,6 +68,7 @@ def seed_demo(
             read_side.catch_up()
             articles, questions = seed_questions(app, read_side, DEMO_CITIZEN)
             console.print(f"Q&A: {articles} knowledge articles published; questions {', '.join(questions)} asked.")
+            console.print(f"Business portal: {', '.join(seed_business(app, read_side))}.")
         finally:
             read_side.close()
             app.close()
@@ -107,6 +109,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
         "officer": issue_token(secret, Principal(f"officer-1-{staff}", Role.OFFICER, agency), TOKEN_TTL),
         "leader": issue_token(secret, Principal(f"leader-{staff}", Role.LEADER, agency), TOKEN_TTL),
         "auditor": issue_token(secret, Principal("inspector-01", Role.AUDITOR), TOKEN_TTL),
+        "business": issue_token(secret, DEMO_BUSINESS, TOKEN_TTL),
     }
     print(f"\nTokens (valid 12 hours; citizen {citizen}, agency {agency}):")
     for role, token in tokens.items():
@@ -119,4 +122,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'")
     # The deadline figures per official (leaders only) and the published monthly ranking (issue #16).
     print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
-    print(f"  curl -s '{base_url}/public/ranking'\n")
+    print(f"  curl -s '{base_url}/public/ranking'")
+    # The business portal (issue #18): the demo household business's inquiries and the published Q&A.
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['business']}' {base_url}/api/v1/business-inquiries")
+    print(f"  curl -s '{base_url}/public/business-qa'\n")
