@@ -120,6 +120,12 @@ class CaseStatusModel(LatestStateModel):
         params.append(limit)
         return [record(row, self.context.calendar.zone) for row in self.database.query(sql, params)]
 
+    def list_of_kind(self, kind: str, *, limit: int = 50) -> list[CaseStatus]:
+        """The cases of ``kind``, most recently updated first: for the public
+        lists of kinds everyone may read (consultations, dialogue sessions)."""
+        sql = "SELECT * FROM view_case_status WHERE kind = ? ORDER BY updated_at DESC, case_id DESC LIMIT ?"
+        return [record(row, self.context.calendar.zone) for row in self.database.query(sql, (kind, limit))]
+
     def rows(self) -> list[Row]:
         """Every row, ordered: for comparing a rebuild with the live table."""
         return self.database.query("SELECT * FROM view_case_status ORDER BY case_id")

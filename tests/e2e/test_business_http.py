@@ -228,6 +228,8 @@ def consultation_journey(server: LiveServer, officer: httpx.Client, leader: http
         assert [(a["number"], a["outcome"]) for a in report["answers"]] == [(1, "accepted"), (2, "explained")]
         assert personal_in(page.text) == []
         assert "Nên công khai danh sách hộ" not in page.text
+        listed = ok(public.get("/public/consultations", params={"position": done["position"]}))["items"]
+        assert [(item["code"], item["status"]) for item in listed] == [(opened["code"], "synthesis_published")]
 
 
 def dialogue_journey(server: LiveServer, bookkeeper: httpx.Client) -> None:
@@ -252,3 +254,5 @@ def dialogue_journey(server: LiveServer, bookkeeper: httpx.Client) -> None:
         minutes = ok(page)
         assert (minutes["status"], minutes["questions"][0]["inquiry"]) == ("minutes_published", inquiry)
         assert personal_in(page.text) == []
+        listed = ok(public.get("/public/dialogue-sessions", params={"position": done["position"]}))["items"]
+        assert [(item["code"], item["title"]) for item in listed] == [(session["code"], body["title"])]

@@ -11,6 +11,7 @@ which states all come from the command types (``ihanoi_core.commands``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from ihanoi_core.commands.command import CaseCommand, CreateCommand, command_fro
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.table import command_types
+from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_server.http import (
     call_app,
     case_ref,
@@ -30,6 +32,7 @@ from ihanoi_server.http import (
     idempotency_key,
     json_response,
     principal,
+    query_int,
     read_body,
     state,
     wait_for_position,
@@ -72,6 +75,35 @@ async def read_public_case(request: Request, reader: Principal, kind: str) -> di
         return data
 
     return await call_app(request, run)
+
+
+class PublicCaseItem(msgspec.Struct):
+    """A case of a kind everyone may read, as the public lists show it (what it is about, never who)."""
+
+    code: str
+    title: str
+    status: str
+    agency: str | None
+    updated_at: datetime
+
+
+class PublicCaseList(msgspec.Struct):
+    items: list[PublicCaseItem]
+
+
+def public_list(kind: str) -> Callable[[Request], Any]:
+    """``GET /public/…``: the latest cases of ``kind`` (one everyone may read), newest first."""
+
+    async def read(request: Request) -> Response:
+        limit = query_int(request, "limit", 50, low=1, high=200)
+        await wait_for_position(request)
+        model = state(request).read_side.model(CaseStatusModel)
+        found = await call_app(request, model.list_of_kind, kind, limit=limit)
+        return json_response(PublicCaseList([PublicCaseItem(c.code, c.summary, c.status, c.agency, c.updated_at)
+                                             for c in found]))  # fmt: skip
+
+    read.__doc__ = f"The latest {kind.replace('_', ' ')}s (public, no token; nothing personal)."
+    return read
 
 
 def family_commands(family: type[CaseCommand]) -> list[type[CaseCommand]]:

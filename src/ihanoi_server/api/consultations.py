@@ -30,7 +30,14 @@ from ihanoi_core.commands.consultations import ConsultationCommand, OpenConsulta
 from ihanoi_core.domain.business_values import ConsultationStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.consultations import comments_of
-from ihanoi_server.api.commands import case_reader, command_routes, create_route, read_public_case
+from ihanoi_server.api.commands import (
+    PublicCaseList,
+    case_reader,
+    command_routes,
+    create_route,
+    public_list,
+    read_public_case,
+)
 from ihanoi_server.http import call_app, case_ref, json_response, principal, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, document
 
@@ -113,8 +120,10 @@ routes = [
           name="consultations:read"),
     Route("/api/v1/consultations/{id}/comments", list_comments, methods=["GET"], name="consultations:comments"),
     *command_routes("consultations", ConsultationCommand),
+    Route("/public/consultations", public_list("consultation"), methods=["GET"], name="public_consultations:list"),
     Route("/public/consultations/{code}", read_public, methods=["GET"], name="public_consultations:read"),
 ]  # fmt: skip
 document("consultations:comments", response=CommentList, query=[POSITION],
          roles=("citizen (own)", "officer", "leader", "auditor", "business (own)"))  # fmt: skip
 document("public_consultations:read", response=PublicConsultation, auth="none", problems=(404, 422), query=[POSITION])
+document("public_consultations:list", response=PublicCaseList, auth="none", problems=(422,), query=[POSITION])

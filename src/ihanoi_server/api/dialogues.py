@@ -24,7 +24,14 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.dialogues import ScheduleSession, SessionCommand
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_server.api.commands import case_reader, command_routes, create_route, read_public_case
+from ihanoi_server.api.commands import (
+    PublicCaseList,
+    case_reader,
+    command_routes,
+    create_route,
+    public_list,
+    read_public_case,
+)
 from ihanoi_server.http import json_response
 from ihanoi_server.openapi.describe import POSITION, document
 
@@ -72,6 +79,9 @@ routes = [
     Route("/api/v1/dialogue-sessions/{id}", case_reader(frozenset({"dialogue_session"})), methods=["GET"],
           name="dialogue-sessions:read"),
     *command_routes("dialogue-sessions", SessionCommand),
+    Route("/public/dialogue-sessions", public_list("dialogue_session"), methods=["GET"],
+          name="public_dialogue_sessions:list"),
     Route("/public/dialogue-sessions/{code}", read_public, methods=["GET"], name="public_dialogue_sessions:read"),
 ]  # fmt: skip
 document("public_dialogue_sessions:read", response=PublicSession, auth="none", problems=(404, 422), query=[POSITION])
+document("public_dialogue_sessions:list", response=PublicCaseList, auth="none", problems=(422,), query=[POSITION])
