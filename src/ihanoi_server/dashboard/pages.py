@@ -161,7 +161,7 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
-        f"{_accountability(text)}{_ranking(text)}"
+        f"{_accountability(text)}{_ranking(text)}{_business(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
@@ -180,6 +180,19 @@ def _ranking(text: Mapping[str, str]) -> str:
         f'<p class="hint">{e(text["ranking.hint"])}</p>\n'
         f'<table id="ranking"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
         f'<p id="ranking-empty" hidden>{e(text["ranking.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
+def _business(text: Mapping[str, str]) -> str:
+    """Business inquiries answered on time per agency (issue #18), from the dashboard's ``business_answers``."""
+    keys = ("column.agency", "column.answered", "kpi.on_time_rate", "column.open", "kpi.overdue_now")
+    heads = "".join(f"<th>{e(text[key])}</th>" for key in keys)
+    return (
+        f'<section class="card" id="business-section"><h2>{e(text["business.title"])}</h2>\n'
+        f'<p class="hint">{e(text["business.hint"])}</p>\n'
+        f'<table id="business"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="business-empty" hidden>{e(text["business.empty"])}</p>\n'
         "</section>\n"
     )
 

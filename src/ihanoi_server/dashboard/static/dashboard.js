@@ -368,6 +368,22 @@
     $("ranking-section").hidden = false;
   }
 
+  function renderBusiness(rates) {
+    const rows = $("business").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of rates) {
+      const row = document.createElement("tr");
+      row.dataset.agency = entry.agency;
+      cell(row, agencyNameOf(entry.agency));
+      cell(row, String(entry.answered), "number");
+      cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
+      cell(row, String(entry.open), "number");
+      cell(row, String(entry.overdue), "number");
+      rows.appendChild(row);
+    }
+    $("business-empty").hidden = rates.length > 0;
+  }
+
   async function loadRanking(data) {
     // Published, so public: the last complete month, whoever reads the page.
     try {
@@ -406,6 +422,7 @@
       renderKpis(data.figures);
       renderByAgency(data);
       renderOverdue(data.overdue);
+      renderBusiness(data.business_answers || []);
       // The chart is drawn for exactly the period the figures were read for.
       const chart = new URLSearchParams({ period_start: data.period.start, period_end: data.period.end });
       if (data.kind) {
