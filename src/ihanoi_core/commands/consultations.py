@@ -56,6 +56,8 @@ class GiveComment(ConsultationCommand, frozen=True, kw_only=True):
     comment per respondent, which giving again revises until closing."""
 
     name: ClassVar[str] = "comment"
+    # Not ``comment``: that is every case's public note (``Case.comment``).
+    step_name: ClassVar[str] = "give_comment"
     roles: ClassVar[frozenset[Role]] = CITIZEN | BUSINESS
     text: CommentText
     section: ShortText | None = None

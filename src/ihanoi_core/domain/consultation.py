@@ -45,7 +45,7 @@ class Consultation(Case):
     code_prefix: ClassVar[str] = "TV"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.SYNTHESIS_PUBLISHED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "comment": (S.OPEN,),
+        "give_comment": (S.OPEN,),
         "close": (S.OPEN,),
         "answer_comment": (S.CLOSED,),
         "publish_synthesis": (S.CLOSED,),
@@ -129,7 +129,7 @@ class Consultation(Case):
 
     def register_comment(self, actor: Principal, comment: UUID, *, timestamp: datetime) -> int:
         """Number a respondent's first comment (``actor``: the system, not the person)."""
-        self._require("comment")
+        self._require("give_comment")
         if not self.takes_comments_at(timestamp):
             raise RuleViolationError(
                 self.id, "comment_window", f"Comments are taken until {self.closes_at:%Y-%m-%d %H:%M %z}."
