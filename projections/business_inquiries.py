@@ -114,22 +114,18 @@ class BusinessInquiriesModel(LatestStateModel):
         sql += " ORDER BY due_at IS NULL, due_at, case_id LIMIT ?"
         return [self._record(row) for row in self.database.query(sql, (agency, limit))]
 
-    def published(self, *, limit: int = 50) -> list[PublishedAnswer]:
-        """The published questions and answers, the latest answered first."""
+    def published(self, *, code: str | None = None, limit: int = 50) -> list[PublishedAnswer]:
+        """The published questions and answers (or the one of ``code``), the latest answered first."""
         sql = (f"SELECT code, topic, agency, public_question, public_answer, legal_basis, answered_at FROM {TABLE}"
-               " WHERE status = 'published' ORDER BY answered_at DESC, code LIMIT ?")  # fmt: skip
-        return [
-            PublishedAnswer(
-                row["code"],
-                row["topic"],
-                row["agency"],
-                row["public_question"],
-                row["public_answer"],
-                row["legal_basis"],
-                from_micros(row["answered_at"]),
-            )
-            for row in self.database.query(sql, (limit,))
-        ]
+               " WHERE status = 'published'" + (" AND code = ?" if code else "")
+               + " ORDER BY answered_at DESC, code LIMIT ?")  # fmt: skip
+        params: tuple[Any, ...] = (code.strip().upper(), limit) if code else (limit,)
+        return [self._published(row) for row in self.database.query(sql, params)]
+
+    @staticmethod
+    def _published(row: Row) -> PublishedAnswer:
+        return PublishedAnswer(row["code"], row["topic"], row["agency"], row["public_question"], row["public_answer"],
+                               row["legal_basis"], from_micros(row["answered_at"]))  # fmt: skip
 
     def answer_rates(self, now: datetime, agency: str | None = None) -> list[AnswerRate]:
         """Per agency: inquiries answered on time and late, open, overdue now."""

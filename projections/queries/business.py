@@ -35,9 +35,9 @@ class BusinessQueries:
         assert principal.agency is not None
         return self.model.list_for_agency(principal.agency, open_only=open_only, limit=limit)
 
-    def published(self, *, limit: int = 50) -> list[PublishedAnswer]:
-        """The published, anonymised questions and answers (anyone)."""
-        return self.model.published(limit=limit)
+    def published(self, *, code: str | None = None, limit: int = 50) -> list[PublishedAnswer]:
+        """The published, anonymised questions and answers, or the one of ``code`` (anyone)."""
+        return self.model.published(code=code, limit=limit)
 
     def answer_rates(self, principal: Principal, agency: str | None = None) -> list[AnswerRate]:
         """On-time answer rates per agency: staff their own, auditors any or all."""

@@ -163,7 +163,10 @@ def inquiry_journey(
         found = public.get("/public/faq", params={"q": "thuế khoán hộ kinh doanh kê khai", **position})
         cited = [hit["citation"] for hit in ok(found)["items"] if hit["citation"]["kind"] == "business_answer"]
         assert [citation["ref"] for citation in cited] == [answered["code"]]
-        for answer in (qa, found):
+        one = public.get(cited[0]["url"], params=position)
+        assert ok(one)["answer"] == ANSWER
+        problem(public.get("/public/business-qa/DN-000000-000000"), 404)
+        for answer in (qa, found, one):
             assert personal_in(answer.text) == [], answer.request.url
     # Step: the dashboard's on-time answer rate counts it late.
     rates = ok(leader.get("/api/v1/business-inquiries/answer-rates", params=position))["agencies"]

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.business import InquiryCommand, SubmitBusinessInquiry
-from ihanoi_core.errors import ValidationError
+from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.business_inquiries import AnswerRate, InquiryRow, PublishedAnswer
 from ihanoi_projections.queries.business import BusinessQueries
 from ihanoi_server.api.commands import case_reader, command_routes, create_route
@@ -87,6 +87,25 @@ async def public_answers(request: Request) -> Response:
     return json_response(PublishedList(await call_app(request, queries(request).published, limit=limit)))
 
 
+async def public_answer(request: Request) -> Response:
+    """One published question and answer (public, no token; nothing personal): what the switchboard cites."""
+    code: str = request.path_params["code"]
+    await wait_for_position(request)
+    found = await call_app(request, queries(request).published, code=code, limit=1)
+    if not found:
+        raise PublishedAnswerNotFoundError(code)
+    return json_response(found[0])
+
+
+class PublishedAnswerNotFoundError(NotFoundError):
+    """Raised by ``GET /public/business-qa/{code}`` when no published answer has that code."""
+
+    code = "business_answer_not_found"
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(f"No published business answer {answer[:64]!r}.", answer=answer[:64])
+
+
 routes = [
     create_route("business-inquiries", SubmitBusinessInquiry),
     Route("/api/v1/business-inquiries", list_inquiries, methods=["GET"], name="business-inquiries:list"),
@@ -101,6 +120,7 @@ routes = [
     ),
     *command_routes("business-inquiries", InquiryCommand),
     Route("/public/business-qa", public_answers, methods=["GET"], name="public_business_qa:list"),
+    Route("/public/business-qa/{code}", public_answer, methods=["GET"], name="public_business_qa:read"),
 ]
 document(
     "business-inquiries:list",
@@ -115,3 +135,4 @@ document(
     query=[Query("agency", str, "An auditor's choice of agency; staff read their own."), POSITION],
 )
 document("public_business_qa:list", response=PublishedList, auth="none", problems=(422,), query=[LIMIT, POSITION])
+document("public_business_qa:read", response=PublishedAnswer, auth="none", problems=(404, 422), query=[POSITION])
