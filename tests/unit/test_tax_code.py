@@ -1,11 +1,11 @@
 """Tax codes (mã số thuế): the check digit, branches, and the token's organisation claim.
 
 Test vectors: ``0100233488`` and ``0314409058-002`` valid, ``0100233480``
-with a wrong check digit — koblas/stdnum-js ``src/vn/mst.spec.ts``;
-``0100109106`` (Tập đoàn Công nghiệp - Viễn thông Quân đội, Viettel) and
-``0300588569`` (Công ty CP Sữa Việt Nam, Vinamilk), tax codes those
-companies print on their invoices and in their published reports; the
-weighted sums are worked out in the comments below.
+with a wrong check digit — from koblas/stdnum-js ``src/vn/mst.spec.ts``,
+whose ``src/vn/mst.ts`` states the rule. ``0100109106`` and ``0300588569``
+are, from memory, the codes of Viettel and Vinamilk; that attribution could
+not be confirmed with the sources at hand here, so they stand only as codes
+whose weighted sums are worked out by hand in the comments below.
 """
 
 from __future__ import annotations
