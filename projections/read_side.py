@@ -38,6 +38,7 @@ from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.outbox import OutboxModel
+from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
@@ -63,6 +64,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AccountabilityModel.name: AccountabilityModel,
     AgencyRankingModel.name: AgencyRankingModel,
     KnowledgeIndexModel.name: KnowledgeIndexModel,
+    PaymentsModel.name: PaymentsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.

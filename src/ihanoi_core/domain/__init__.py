@@ -5,7 +5,9 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``,
 ``alert`` (its CAP vocabulary in ``alert_values``), ``question`` and
-``knowledge_article`` (the Q&A switchboard, values in ``question_values``); ``case`` is their base
+``knowledge_article`` (the Q&A switchboard, values in ``question_values``), ``payment``
+(a dossier's fee, values in ``payment_values``, its gateway transactions indexed by
+``payment_transaction``); ``case`` is their base
 and ``case_code`` the code index; ``erasure`` holds the requests to erase a
 data subject's personal data, ``consent`` a data subject's consent to each
 purpose beyond case handling, ``contactability`` how a person may be reached
@@ -23,6 +25,7 @@ from ihanoi_core.domain import (
     consent,
     erasure,
     grievance_values,
+    payment_values,
     question_values,
     questionnaire,
     report_values,
@@ -44,4 +47,5 @@ VALUE_TYPES: dict[str, type] = {
     **consent.VALUE_TYPES,
     **alert_values.VALUE_TYPES,
     **question_values.VALUE_TYPES,
+    **payment_values.VALUE_TYPES,
 }
