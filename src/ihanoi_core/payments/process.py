@@ -39,7 +39,14 @@ from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import DossierStatus
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import CaseNotFoundError, ConflictError, ForbiddenError, ValidationError, VersionMismatchError
+from ihanoi_core.errors import (
+    CaseNotFoundError,
+    ConflictError,
+    ForbiddenError,
+    InvalidTransitionError,
+    ValidationError,
+    VersionMismatchError,
+)
 from ihanoi_core.handlers.bus import CODE_ATTEMPTS, CommandBus, CommandResult
 from ihanoi_core.handlers.table import handles
 from ihanoi_core.permissions import authorize
@@ -156,7 +163,12 @@ def record_gateway_payment(
     payment = bus._load(bus.resolve_case_id(code), Payment)
     now = bus.clock()
     received = GatewayPayment(command.provider, command.transaction_id, command.amount, command.paid_at)
-    paid = payment.confirm(principal, received, timestamp=now)
+    try:
+        paid = payment.confirm(principal, received, timestamp=now)
+    except InvalidTransitionError:
+        if (done := _recorded(bus, index_id)) is not None:
+            return done  # A concurrent copy of this callback was saved since we looked.
+        raise
     index = PaymentTransaction(
         id=index_id,
         provider=command.provider,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import msgspec
@@ -92,7 +92,7 @@ class JsonCallback(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     transaction_id: str
     amount: int
     description: str
-    paid_at: datetime | None = None
+    paid_at: datetime
 
 
 class JsonAdapter:
@@ -108,7 +108,7 @@ class JsonAdapter:
                     "transaction_id": callback.transaction_id,
                     "reference": callback.description,
                     "amount": callback.amount,
-                    "paid_at": callback.paid_at or datetime.now(UTC),
+                    "paid_at": callback.paid_at,
                 },
                 RecordGatewayPayment,
                 from_attributes=False,
