@@ -13,12 +13,14 @@ from uuid import UUID
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
+from ihanoi_projections.base import from_micros
 from ihanoi_projections.database import Row
 from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.queries.access import DOSSIER_PAYMENTS, PAYMENT_COLLECTIONS, authorize, authorize_agency
 from ihanoi_projections.read_side import ReadSide
 
 MAX_DAYS = 366
+TIME_COLUMNS = ("requested_at", "expires_at", "paid_at")
 PUBLIC_COLUMNS = (
     "payment_id", "code", "dossier_id", "dossier_code", "agency", "status", "total", "reference", "requested_at",
     "expires_at", "paid_at", "paid_amount", "provider", "transaction_id", "receipt_number",
@@ -42,9 +44,7 @@ class PaymentQueries:
         case = self.app.get_case(principal, dossier)
         if case["kind"] != "dossier":
             raise CaseNotFoundError(dossier)
-        return [
-            {column: row[column] for column in PUBLIC_COLUMNS} for row in self.payments.find(dossier=str(case["id"]))
-        ]
+        return [public(row) for row in self.payments.find(dossier=str(case["id"]))]
 
     def collections(
         self, principal: Principal, *, since: str | None, until: str | None, agency: str | None = None
@@ -61,6 +61,14 @@ class PaymentQueries:
     def overdue(self, now: datetime, limit: int = 500) -> list[Row]:
         """Unpaid requests whose expiry has passed at ``now``."""
         return self.payments.find(expired_at=now, limit=limit)
+
+
+def public(row: Row) -> dict[str, Any]:
+    """A payment's row as the API gives it (times as datetimes, no owner key)."""
+    found = {column: row[column] for column in PUBLIC_COLUMNS}
+    for column in TIME_COLUMNS:
+        found[column] = from_micros(found[column])
+    return found
 
 
 def _day(name: str, text: str | None, default: date) -> date:
