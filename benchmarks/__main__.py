@@ -10,6 +10,7 @@ from benchmarks import (
     deadlines,
     http,
     notifications,
+    payments,
     photos,
     privacy,
     public_map,
@@ -35,3 +36,4 @@ if __name__ == "__main__":
     photos.run()
     deadlines.run()
     questions.run()
+    payments.run()
