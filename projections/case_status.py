@@ -49,6 +49,8 @@ SUMMARY_ATTRIBUTE = {
     "survey": "title",
     "complaint": "subject",
     "denunciation": "subject",
+    # A payment is about its dossier (the code the citizen knows).
+    "payment": "dossier_code",
 }
 
 

@@ -25,6 +25,7 @@ from vietnam_qr_pay import QRPay
 from ihanoi_core.domain.values import Role
 from ihanoi_core.payments.vietqr import VietQR
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
+from tests.e2e.test_streams import Stream
 from tests.payment_bank import Bank, bank_server
 
 CITIZEN = "vneid:001099012345"
@@ -150,6 +151,15 @@ def test_a_citizen_pays_by_vietqr_and_the_dossier_goes_on_to_its_result_and_rece
     assert case["payment_reference"].startswith(f"{PROVIDER}:FT")
     paid = ok(citizen.get(f"/api/v1/payments/{payment['id']}"))
     assert (paid["status"], paid["vietqr"]) == ("paid", None)
+    # The citizen's live stream (replayed from the start) shows the request and the confirmation.
+    seen: list[tuple[str, str, str]] = []
+    with Stream(citizen, "/api/v1/me/stream", last_event_id=0) as stream:
+        while ("payment", "Paid", "paid") not in seen or ("dossier", "PaymentConfirmed", "processing") not in seen:
+            assert len(seen) < 12, seen
+            data = stream.next().data
+            seen.append((data["kind"], data["event"], data["status"]))
+    assert ("payment", "Requested", "requested") in seen
+    assert ("dossier", "PaymentRequested", "awaiting_payment") in seen
     assert citizen.get(payment["vietqr"]["png"]).status_code == 404
 
     # Result, return, receipt.

@@ -26,6 +26,7 @@ from ihanoi_core.commands.service_requests import (
     SubmitDossier,
 )
 from ihanoi_core.commands.values import DocumentIn
+from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError
@@ -33,7 +34,10 @@ from ihanoi_core.payments.process import transfer_reference
 from ihanoi_core.payments.reconcile import RecordedPayment, read_statement, reconcile
 from ihanoi_core.payments.vietqr import VietQR
 from ihanoi_core.settings import Settings
+from ihanoi_projections.changes import Change
 from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.notifications.case_notices import case_notice
+from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock, make_settings, staff
@@ -214,3 +218,34 @@ def test_reconciliation_and_collections(app: Ihanoi, views: ViewDatabase, clock:
          "cashless_share": 1.0}
     ]  # fmt: skip
     assert [(a["agency"], a["fees"]) for a in figures["agencies"]] == [(first.agency, 2)]
+
+
+def test_the_citizen_is_notified_of_the_request_and_the_confirmation(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    _, payment = awaiting_payment(app, clock, citizen)
+    clock.set(at(12, 1, 11))
+    app.handle(GATEWAY, callback(payment, "FT3"))
+    key_of = {citizen.subject: "citizen-key"}.__getitem__
+
+    def notice(case_id: UUID, event_name: str, before: str) -> Notice | None:
+        """The notice the event calls for, from the case as it was right after it."""
+        [event] = [e for e in app.events.get(case_id) if type(e).__name__ == event_name]
+        case: Case = app.repository.get(case_id, version=event.originator_version)
+        return case_notice(Change(1, event, {"status": before}, case, False), case, key_of)
+
+    # The request: the dossier waits for its fee, the amount said.
+    requested = notice(payment.dossier, "PaymentRequested", "processing")
+    assert requested is not None
+    assert (requested.kind, requested.subject_key, requested.params["amount"]) == (
+        "payment_requested",
+        "citizen-key",
+        "100000",
+    )
+    # The confirmation: the payment is paid (by the gateway, not the citizen), and the dossier runs again.
+    paid = notice(payment.id, "Paid", "requested")
+    assert paid is not None
+    assert (paid.kind, paid.params["code"], paid.params["status"]) == ("case_status", payment.code, "paid")
+    resumed = notice(payment.dossier, "PaymentConfirmed", "awaiting_payment")
+    assert resumed is not None
+    assert (resumed.kind, resumed.params["status"]) == ("case_status", "processing")
