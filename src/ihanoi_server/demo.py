@@ -119,4 +119,6 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s '{base_url}/public/stats.csv?group_by=agency'")
     # The deadline figures per official (leaders only) and the published monthly ranking (issue #16).
     print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
-    print(f"  curl -s '{base_url}/public/ranking'\n")
+    print(f"  curl -s '{base_url}/public/ranking'")
+    # Fees confirmed per day and the cashless share (issue #19; docs/payments.md).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/payments/collections\n")

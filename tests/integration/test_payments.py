@@ -7,7 +7,7 @@ line; the collections per agency and day."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -30,10 +30,11 @@ from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError
-from ihanoi_core.payments.process import transfer_reference
+from ihanoi_core.payments.process import payment_id_for, transfer_reference
 from ihanoi_core.payments.reconcile import RecordedPayment, read_statement, reconcile
 from ihanoi_core.payments.vietqr import VietQR
 from ihanoi_core.settings import Settings
+from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.notifications.case_notices import case_notice
@@ -78,9 +79,11 @@ def awaiting_payment(app: Ihanoi, clock: FakeClock, citizen: Principal) -> tuple
     app.handle(officer, ReceiveDossier(case=filed.case_id))
     app.handle(officer, StartDossierProcessing(case=filed.case_id))
     clock.set(at(11, 30, 11))
-    app.handle(officer, RequestDossierPayment(case=filed.case_id))
+    asked = app.handle(officer, RequestDossierPayment(case=filed.case_id))
     assert event_names(app, filed.case_id)[-1] == "PaymentRequested"
-    return officer, find_payment(app, filed.case_id)
+    payment = find_payment(app, filed.case_id)
+    assert payment.id == payment_id_for(filed.case_id, asked.version)
+    return officer, payment
 
 
 def find_payment(app: Ihanoi, dossier_id: object) -> Payment:
@@ -249,3 +252,29 @@ def test_the_citizen_is_notified_of_the_request_and_the_confirmation(
     resumed = notice(payment.dossier, "PaymentConfirmed", "awaiting_payment")
     assert resumed is not None
     assert (resumed.kind, resumed.params["status"]) == ("case_status", "processing")
+
+
+def test_the_demo_simulation_pays_most_fees_by_vietqr_where_payments_are_set_up(
+    settings: Settings, views: ViewDatabase
+) -> None:
+    start = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+    clock = SimulatedClock(start)
+    app = Ihanoi(settings, clock=clock)
+    try:
+        summary = simulate(
+            app, clock, seed=2026, days=6, reports_per_day=0.0, complaints_per_day=0.0, dossiers_per_day=30.0,
+            surveys=0,
+        )  # fmt: skip
+        assert summary.errors == 0
+        model = PaymentsModel(views, projection_context(app))
+        Projector(app, views, [model]).catch_up()
+        paid = model.find(status="paid")
+        assert paid
+        assert {row["provider"] for row in paid} == {"demo"}
+        figures = model.collections(since="2026-11-01", until="2026-12-31")
+        [city] = [{"fees": sum(a["fees"] for a in figures["agencies"]),
+                   "cashless": sum(a["cashless_fees"] for a in figures["agencies"])}]  # fmt: skip
+        assert city["cashless"] == len(paid)
+        assert 0 < city["cashless"] < city["fees"]
+    finally:
+        app.close()

@@ -24,7 +24,7 @@ and the code resolves to the payment through the case code index.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -52,6 +52,14 @@ from ihanoi_core.handlers.table import handles
 from ihanoi_core.permissions import authorize
 
 REFERENCE_PREFIX = "IHN"
+PAYMENT_NAMESPACE = UUID("0e6f3a52-7b1d-4c8e-a4f9-3d2c1b0a9e87")
+
+
+def payment_id_for(dossier: UUID, version: int) -> UUID:
+    """The id of the payment a dossier's ``request-payment`` created: the
+    dossier and the version its ``PaymentRequested`` has (the version the
+    command returned), so whoever asked can find it without a read model."""
+    return uuid5(PAYMENT_NAMESPACE, f"{dossier}\x1f{version}")
 
 
 def transfer_reference(payment_code: str) -> str:
@@ -119,7 +127,7 @@ def _new_payment(
     now: datetime,
 ) -> tuple[Payment, CaseCode]:
     """The payment of the dossier's fee, requested ``now``, and its code index."""
-    payment_id = uuid4()
+    payment_id = payment_id_for(dossier.id, dossier.version)
     code = bus._make_code(Payment.code_prefix, now, payment_id, attempt)
     assert dossier.agency is not None
     payment = Payment.request(
