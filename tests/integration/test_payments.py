@@ -6,6 +6,10 @@ line; the collections per agency and day."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -278,3 +282,22 @@ def test_the_demo_simulation_pays_most_fees_by_vietqr_where_payments_are_set_up(
         assert 0 < city["cashless"] < city["fees"]
     finally:
         app.close()
+
+
+def test_ihanoi_payments_expire_closes_the_requests_past_their_expiry(
+    app: Ihanoi, settings: Settings, store: str, clock: FakeClock, citizen: Principal
+) -> None:
+    if store == "memory":
+        pytest.skip("the command line opens the store in another process")
+    _, overdue = awaiting_payment(app, clock, citizen)
+    _, paid = awaiting_payment(app, clock, citizen)
+    app.handle(GATEWAY, callback(paid, "FT4"))
+    assert datetime.now(UTC) > overdue.expires_at  # the command line runs on the real clock
+    env = {"IHANOI_DATABASE_URL": settings.database_url, "IHANOI_ENV": "test", "PATH": os.environ.get("PATH", "")}
+    command = [sys.executable, "-m", "ihanoi_server.cli", "payments", "expire", "--json"]
+    dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(dry.stdout) == [{"payment": overdue.code, "status": "would expire"}], dry.stderr
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(done.stdout) == [{"payment": overdue.code, "status": "expired"}], done.stderr
+    assert event_names(app, overdue.id) == ["Requested", "Expired"]
+    assert event_names(app, paid.id) == ["Requested", "Paid"]
