@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from PIL import Image
 from vietnam_qr_pay import QRPay
 
 from ihanoi_core.domain.values import Role
+from ihanoi_core.payments.signatures import sign
 from ihanoi_core.payments.vietqr import VietQR
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_streams import Stream
@@ -215,6 +217,18 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
     # An unknown gateway: 404.
     unknown = httpx.post(f"{server.base_url}/webhooks/payments/nobody", content=b"{}", timeout=10)
     assert unknown.status_code == 404
+    # Signed but malformed (no time zone on paid_at, not JSON): 422 problem+json, nothing recorded.
+    for body in (
+        json.dumps({"transaction_id": "FT9", "amount": 1, "description": payment["reference"],
+                    "paid_at": "2026-12-06T09:00:00"}).encode(),
+        b"not json",
+    ):  # fmt: skip
+        stamp = str(int(time.time()))
+        headers = {"X-Timestamp": stamp, "X-Signature": sign(GATEWAY_SECRET, stamp, body)}
+        bad = httpx.post(f"{server.base_url}/webhooks/payments/{PROVIDER}", content=body, headers=headers, timeout=10)
+        assert bad.status_code == 422, bad.text
+        assert bad.headers["content-type"] == "application/problem+json"
+    assert ok(citizen.get(path))["version"] == version
 
     # Fifty concurrent copies of one callback: one payment, the others no-ops.
     answers = pay(bank_client, payment, copies=50)

@@ -11,13 +11,12 @@ statuses each step is valid from are ``Payment.TRANSITIONS``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, ClassVar
 
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, Command
-from ihanoi_core.commands.values import ShortText
+from ihanoi_core.commands.values import AwareDatetime, ShortText
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.values import Role
@@ -66,4 +65,4 @@ class RecordGatewayPayment(Command, frozen=True, kw_only=True):
     transaction_id: Token
     reference: Annotated[str, Meta(min_length=1, max_length=100)]
     amount: Annotated[int, Meta(ge=0, le=10**13)]
-    paid_at: datetime
+    paid_at: AwareDatetime

@@ -25,6 +25,7 @@ from typing import Protocol
 import msgspec
 
 from ihanoi_core.commands.payments import RecordGatewayPayment
+from ihanoi_core.commands.values import AwareDatetime
 from ihanoi_core.errors import IhanoiError, NotFoundError, ValidationError
 
 SIGNATURE_HEADER = "x-signature"
@@ -92,7 +93,7 @@ class JsonCallback(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     transaction_id: str
     amount: int
     description: str
-    paid_at: datetime
+    paid_at: AwareDatetime
 
 
 class JsonAdapter:
