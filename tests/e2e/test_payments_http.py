@@ -96,14 +96,16 @@ def awaiting_payment(
         ),
         201,
     )
-    agency = ok(citizen.get(f"/api/v1/service-requests/{filed['id']}"))["agency"]
+    read = ok(citizen.get(f"/api/v1/service-requests/{filed['id']}"))
+    agency = read["agency"]
+    assert read["payments"] == f"/api/v1/payments?dossier={filed['id']}"
     officer = connect(Role.OFFICER, "officer-hk", agency)
     dossier = f"/api/v1/service-requests/{filed['id']}"
     ok(officer.post(f"{dossier}/receive"))
     ok(officer.post(f"{dossier}/start-processing"))
     asked = ok(officer.post(f"{dossier}/request-payment", json={}))
     assert asked["status"] == "awaiting_payment"
-    listed = ok(citizen.get(f"/api/v1/payments?dossier={filed['code']}&position={asked['position']}"))["items"]
+    listed = ok(citizen.get(f"{read['payments']}&position={asked['position']}"))["items"]
     assert [(item["status"], item["total"]) for item in listed] == [("requested", 100000)]
     payment = ok(citizen.get(f"/api/v1/payments/{listed[0]['payment_id']}"))
     return citizen, officer, filed, payment
