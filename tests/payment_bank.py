@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,14 +25,13 @@ from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ihanoi_core.payments.signatures import sign
-from tests.notification_servers import free_port
+from tests.notification_servers import serve_in_thread
 
 
 @dataclass
@@ -96,15 +94,5 @@ class Bank:
 @contextmanager
 def bank_server(bank: Bank) -> Iterator[str]:
     """The bank under uvicorn on a loopback port, in a thread; yields its URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(bank.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
+    with serve_in_thread(bank.app()) as url:
+        yield url
