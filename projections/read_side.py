@@ -44,7 +44,7 @@ from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
-from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
+from ihanoi_projections.runner import Ownership, ProjectionRunner, active
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
@@ -246,15 +246,9 @@ def run_worker(
     Waits as a hot standby while another worker holds any of them. While
     active, ``on_tick`` is called about every half second (the audit chain's
     periodic checkpoints: ``audit_chain.PeriodicCheckpoints``)."""
-    if store_kind(settings) == "memory":
-        raise ValueError("A projection worker needs a SQLite file or PostgreSQL store.")
-    locks = [ActiveLock(settings, name) for name in names]
-    try:
-        for lock in locks:
-            if not lock.acquire(stopping):
-                return
-        if on_active is not None:
-            on_active()
+    with active(settings, names, stopping, on_active) as held:
+        if not held:
+            return
         app = Ihanoi(settings)
         database = open_view_database(settings)
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
@@ -277,6 +271,3 @@ def run_worker(
                 listener.stop()
             database.close()
             app.close()
-    finally:
-        for lock in locks:
-            lock.release()
