@@ -29,6 +29,7 @@ from ihanoi_core.payments.vietqr import VietQR
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_streams import Stream
 from tests.payment_bank import Bank, bank_server
+from tests.unit.test_vietqr import rasterise
 
 CITIZEN = "vneid:001099012345"
 PROVIDER = "napas"
@@ -135,6 +136,7 @@ def test_a_citizen_pays_by_vietqr_and_the_dossier_goes_on_to_its_result_and_rece
     assert [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == [payload]
     svg = citizen.get(payment["vietqr"]["svg"])
     assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert [code.text for code in zxingcpp.read_barcodes(rasterise(svg.text))] == [payload]
     # Nobody else reads it.
     stranger = connect(Role.CITIZEN, "vneid:001099099999")
     assert stranger.get(f"/api/v1/payments/{payment['id']}").status_code == 404
