@@ -11,6 +11,7 @@ from benchmarks import (
     deadlines,
     http,
     notifications,
+    payments,
     photos,
     privacy,
     public_map,
@@ -37,3 +38,4 @@ if __name__ == "__main__":
     deadlines.run()
     questions.run()
     business.run()
+    payments.run()

@@ -78,13 +78,14 @@ def percentile(output: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(database_url: str, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "IHANOI_DATABASE_URL": database_url,
         "IHANOI_ENV": "test",
         "IHANOI_SECRET_KEY": SECRET,
         "IHANOI_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "ihanoi_server.cli", "serve", "--port", str(port)],

@@ -52,6 +52,8 @@ SUMMARY_ATTRIBUTE = {
     "business_inquiry": "topic",
     "consultation": "title",
     "dialogue_session": "title",
+    # A payment is about its dossier (the code the citizen knows).
+    "payment": "dossier_code",
 }
 
 

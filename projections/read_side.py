@@ -39,12 +39,13 @@ from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.outbox import OutboxModel
+from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
-from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
+from ihanoi_projections.runner import Ownership, ProjectionRunner, active
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
@@ -65,6 +66,7 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AgencyRankingModel.name: AgencyRankingModel,
     KnowledgeIndexModel.name: KnowledgeIndexModel,
     BusinessInquiriesModel.name: BusinessInquiriesModel,
+    PaymentsModel.name: PaymentsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.
@@ -246,15 +248,9 @@ def run_worker(
     Waits as a hot standby while another worker holds any of them. While
     active, ``on_tick`` is called about every half second (the audit chain's
     periodic checkpoints: ``audit_chain.PeriodicCheckpoints``)."""
-    if store_kind(settings) == "memory":
-        raise ValueError("A projection worker needs a SQLite file or PostgreSQL store.")
-    locks = [ActiveLock(settings, name) for name in names]
-    try:
-        for lock in locks:
-            if not lock.acquire(stopping):
-                return
-        if on_active is not None:
-            on_active()
+    with active(settings, names, stopping, on_active) as held:
+        if not held:
+            return
         app = Ihanoi(settings)
         database = open_view_database(settings)
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
@@ -277,6 +273,3 @@ def run_worker(
                 listener.stop()
             database.close()
             app.close()
-    finally:
-        for lock in locks:
-            lock.release()

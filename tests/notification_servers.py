@@ -131,21 +131,28 @@ class Gateway:
 
 
 @contextmanager
-def gateway_server(gateway: Gateway | None = None) -> Iterator[tuple[str, Gateway]]:
-    """The gateway under uvicorn on a loopback port, in a thread; yields its URL."""
-    gateway = gateway or Gateway()
+def serve_in_thread(app: Starlette) -> Iterator[str]:
+    """``app`` under uvicorn on a loopback port, in a thread; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(gateway.app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", gateway
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+@contextmanager
+def gateway_server(gateway: Gateway | None = None) -> Iterator[tuple[str, Gateway]]:
+    """The gateway under uvicorn on a loopback port, in a thread; yields its URL."""
+    gateway = gateway or Gateway()
+    with serve_in_thread(gateway.app()) as url:
+        yield url, gateway
 
 
 # -- Web Push -------------------------------------------------------------------------

@@ -73,6 +73,11 @@ BUSINESS_ANSWER_RATES = QueryRule("read_business_answer_rates", STAFF | {Role.AU
 # Flood hotspots suggest a warning to the leader of the agency the reports go to.
 FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
 
+# Fees collected per agency and day (issue #19): the agency's staff and auditors, as the dashboard.
+PAYMENT_COLLECTIONS = QueryRule("read_payment_collections", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+# A dossier's payments: whoever can see the dossier.
+DOSSIER_PAYMENTS = QueryRule("list_dossier_payments", EVERY_ROLE, Scope.VISIBLE_CASE)
+
 ACCESS: dict[str, QueryRule] = {
     rule.name: rule
     for rule in (
@@ -86,6 +91,8 @@ ACCESS: dict[str, QueryRule] = {
         FLOOD_SUGGESTIONS,
         BUSINESS_INQUIRIES,
         BUSINESS_ANSWER_RATES,
+        PAYMENT_COLLECTIONS,
+        DOSSIER_PAYMENTS,
     )
 }
 

@@ -125,4 +125,6 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s '{base_url}/public/ranking'")
     # The business portal (issue #18): the demo household business's inquiries and the published Q&A.
     print(f"  curl -s -H 'Authorization: Bearer {tokens['business']}' {base_url}/api/v1/business-inquiries")
-    print(f"  curl -s '{base_url}/public/business-qa'\n")
+    print(f"  curl -s '{base_url}/public/business-qa'")
+    # Fees confirmed per day and the cashless share (issue #19; docs/payments.md).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/payments/collections\n")

@@ -27,6 +27,8 @@ from ihanoi_core.domain.dialogue_session import DialogueSession
 from ihanoi_core.domain.erasure import ErasureRequest
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment_transaction import PaymentTransaction
 from ihanoi_core.domain.personal import personal_fields
 from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.report import Report
@@ -36,8 +38,8 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
-    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, BusinessInquiry,
-    Consultation, ConsultationComment, DialogueSession,
+    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, Payment, PaymentTransaction,
+    BusinessInquiry, Consultation, ConsultationComment, DialogueSession,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}

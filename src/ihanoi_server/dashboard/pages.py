@@ -161,7 +161,7 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
-        f"{_accountability(text)}{_ranking(text)}{_business(text)}"
+        f"{_accountability(text)}{_fees(text)}{_ranking(text)}{_business(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
@@ -221,6 +221,21 @@ def _accountability(text: Mapping[str, str]) -> str:
         f"<th>{e(text['column.assignee'])}</th><th>{e(text['column.due_at'])}</th>"
         "</tr></thead><tbody></tbody></table>\n"
         f'<p id="long-delayed-empty" hidden>{e(text["long_delayed.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
+def _fees(text: Mapping[str, str]) -> str:
+    """Fees confirmed per day with the cashless share (issue #19), filled from
+    ``/api/v1/payments/collections``; hidden for those it refuses."""
+    heads = "".join(
+        f"<th>{e(text[key])}</th>" for key in ("fees.day", "fees.count", "fees.amount", "fees.cashless_share")
+    )
+    return (
+        f'<section class="card" id="fees-section" hidden><h2>{e(text["fees.title"])}</h2>\n'
+        f'<p class="hint">{e(text["fees.hint"])}</p>\n'
+        f'<table id="fees"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="fees-empty" hidden>{e(text["fees.empty"])}</p>\n'
         "</section>\n"
     )
 

@@ -343,6 +343,38 @@
     }
   }
 
+  function renderFees(figures) {
+    const rows = $("fees").tBodies[0];
+    rows.replaceChildren();
+    for (const day of figures.days) {
+      const row = document.createElement("tr");
+      row.dataset.day = day.day;
+      cell(row, formatDay(day.day));
+      cell(row, String(day.fees), "number").dataset.figure = "fees";
+      cell(row, day.amount.toLocaleString(LANG === "en" ? "en" : "vi"), "number").dataset.figure = "amount";
+      const share = day.cashless_share === null ? T["value.none"] : String(Math.round(day.cashless_share * 1000) / 10);
+      cell(row, withUnit(share, T["unit.percent"]), "number").dataset.figure = "cashless_share";
+      rows.appendChild(row);
+    }
+    $("fees-empty").hidden = figures.days.length > 0;
+    $("fees-section").hidden = false;
+  }
+
+  async function loadFees(data) {
+    // Staff read their own agency's fees, auditors the agency they chose or the city.
+    const section = $("fees-section");
+    const path = "/api/v1/payments/collections" +
+      (data.viewer.role === "auditor" && data.agency ? "?agency=" + encodeURIComponent(data.agency.code) : "");
+    try {
+      renderFees(await (await api(path)).json());
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw error;
+      }
+      section.hidden = true;
+    }
+  }
+
   function renderRanking(ranking, own) {
     $("ranking-month").textContent = ranking.month.slice(5, 7) + "/" + ranking.month.slice(0, 4);
     const rows = $("ranking").tBodies[0];
@@ -438,6 +470,7 @@
       }
       renderChart(svg);
       await loadAccountability(data);
+      await loadFees(data);
       await loadRanking(data);
       if (mine !== sequence) {
         return;
