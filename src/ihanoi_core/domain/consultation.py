@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import ClassVar
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -27,15 +27,15 @@ from ihanoi_core.domain.business_values import Audience, CommentAnswer, Consulta
 from ihanoi_core.domain.business_values import ConsultationStatus as S
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
+from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
 MAX_COMMENT = 8000
 
 
-def comment_id(consultation_id: UUID, respondent: str) -> UUID:
-    """The id of ``respondent``'s one comment on the consultation."""
-    return uuid5(consultation_id, respondent)
+# The id of a respondent's one comment on a consultation: derived like a survey response's.
+comment_id = response_id
 
 
 class Consultation(Case):
