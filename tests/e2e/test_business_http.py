@@ -190,6 +190,7 @@ def consultation_journey(server: LiveServer, officer: httpx.Client, leader: http
     with client(server, OWNER) as business, client(server, CITIZEN) as citizen:
         ok(business.post(f"{path}/comment", json={"text": f"{NAME}: đề nghị miễn phí năm đầu", "section": "Điều 3"}))
         ok(citizen.post(f"{path}/comment", json={"text": "Nên công khai danh sách"}))
+        problem(citizen.post(f"{path}/comment", json={"text": "?"}, headers={"If-Match": '"1"'}), 422)
         ok(citizen.post(f"{path}/comment", json={"text": "Nên công khai danh sách hộ được hỗ trợ"}))  # a revision
         assert [c["text"] for c in ok(citizen.get(f"{path}/comments"))["items"]] == [
             "Nên công khai danh sách hộ được hỗ trợ"

@@ -60,7 +60,8 @@ def give_comment(
     """Give or revise the respondent's comment; the result names the
     consultation (its status and version) with the comment's number."""
     if expected_version is not None:
-        raise TypeError("a comment is the respondent's own stream; it has no consultation version to expect")
+        # A 422, not a crash: HTTP passes an If-Match header through as the expected version.
+        raise ValidationError({"expected_version": "a comment is the respondent's own stream: send no If-Match"})
     consultation = bus._load(bus.resolve_case_id(command.case), Consultation)
     authorize(principal, consultation, GiveComment.step(), consultation.id)
     if principal.role not in AUDIENCE_ROLES[consultation.audience]:
