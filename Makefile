@@ -29,6 +29,10 @@ ifneq ($(origin HOST),command line)
 HOST := 127.0.0.1
 endif
 serve: export IHANOI_ENV ?= development
+# Cashless fees on, with a demo account and a demo gateway's secret (docs/payments.md).
+serve: export IHANOI_PAYMENTS_BANK_BIN ?= 970415
+serve: export IHANOI_PAYMENTS_ACCOUNT ?= 113000006100
+serve: export IHANOI_PAYMENTS_PROVIDERS ?= demo=demo-gateway-secret
 serve: $(STAMP)
 	$(BIN)/ihanoi demo --if-empty --host $(HOST) --port $(PORT)
 	$(BIN)/ihanoi serve --host $(HOST) --port $(PORT)

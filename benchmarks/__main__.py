@@ -7,10 +7,12 @@ from benchmarks import (
     alert_fanout,
     alerts,
     audit,
+    business,
     channels,
     deadlines,
     http,
     notifications,
+    payments,
     photos,
     privacy,
     public_map,
@@ -37,3 +39,5 @@ if __name__ == "__main__":
     deadlines.run()
     questions.run()
     channels.run()
+    business.run()
+    payments.run()

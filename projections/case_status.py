@@ -49,6 +49,11 @@ SUMMARY_ATTRIBUTE = {
     "survey": "title",
     "complaint": "subject",
     "denunciation": "subject",
+    "business_inquiry": "topic",
+    "consultation": "title",
+    "dialogue_session": "title",
+    # A payment is about its dossier (the code the citizen knows).
+    "payment": "dossier_code",
 }
 
 
@@ -116,6 +121,12 @@ class CaseStatusModel(LatestStateModel):
         sql += " ORDER BY updated_at DESC, case_id DESC LIMIT ?"
         params.append(limit)
         return [record(row, self.context.calendar.zone) for row in self.database.query(sql, params)]
+
+    def list_of_kind(self, kind: str, *, limit: int = 50) -> list[CaseStatus]:
+        """The cases of ``kind``, most recently updated first: for the public
+        lists of kinds everyone may read (consultations, dialogue sessions)."""
+        sql = "SELECT * FROM view_case_status WHERE kind = ? ORDER BY updated_at DESC, case_id DESC LIMIT ?"
+        return [record(row, self.context.calendar.zone) for row in self.database.query(sql, (kind, limit))]
 
     def rows(self) -> list[Row]:
         """Every row, ordered: for comparing a rebuild with the live table."""

@@ -4,9 +4,12 @@ One row per source (``view_knowledge_docs``): each procedure of the
 directory's catalogue (its name, documents, fee, period, agency and legal
 basis, each a passage ``ihanoi_core.knowledge.answers.field_texts`` writes),
 each published knowledge article (its published text: a revision on its way
-changes nothing until it is published; a retired article leaves), and the
+changes nothing until it is published; a retired article leaves), the
 public answer of each resolved report (the category and the answer note —
-never the reporter nor the description). Nothing personal is indexed.
+never the reporter nor the description), and each business inquiry published
+with its business's consent (the question and answer as staff worded them for
+everyone, the legal basis and the topic — never the person, the tax code, the
+business's own text). Nothing personal is indexed.
 
 The searchable text is the source folded by ``ihanoi_core.knowledge.text``
 (no diacritics, đ as d) with syllable bigrams, in Python, the same for both
@@ -37,6 +40,8 @@ from uuid import UUID
 
 import orjson
 
+from ihanoi_core.domain.business_inquiry import BusinessInquiry
+from ihanoi_core.domain.business_values import InquiryStatus
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
 from ihanoi_core.domain.question_values import SourceKind
 from ihanoi_core.domain.report import Report
@@ -48,6 +53,7 @@ from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
+PREFIXES: dict[type, str] = {KnowledgeArticle: "article", Report: "report", BusinessInquiry: "inquiry"}
 DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
 
 
@@ -101,7 +107,7 @@ def document(doc_id: str, kind: SourceKind, ref: str, title: str, fields: dict[s
 class KnowledgeIndexModel(ReadModel):
     name = "knowledge_index"
     tables = ("view_knowledge_docs", "view_knowledge_meta")
-    kinds = (KnowledgeArticle, Report)
+    kinds = (KnowledgeArticle, Report, BusinessInquiry)
     partitionable: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -167,6 +173,14 @@ class KnowledgeIndexModel(ReadModel):
             title = category.name_vi if category is not None else case.category
             fields = {"answer": case.public_note}
             return document(f"report:{case.id}", SourceKind.REPORT, case.code, title, fields, case.agency, position)
+        if isinstance(case, BusinessInquiry):
+            if case.status != InquiryStatus.PUBLISHED or not case.public_question or not case.public_answer:
+                return None
+            topic = self.context.directory.business.topic(case.topic)
+            fields = {"question": case.public_question, "answer": case.public_answer,
+                      "legal_basis": case.legal_basis or "", "topic": topic.name if topic else case.topic}  # fmt: skip
+            return document(f"inquiry:{case.id}", SourceKind.BUSINESS_ANSWER, case.code, case.public_question[:300],
+                            fields, case.agency, position)  # fmt: skip
         return None
 
     def catalogue(self) -> list[IndexedDoc]:
@@ -237,7 +251,7 @@ class KnowledgeIndexModel(ReadModel):
         changed: list[str] = []
         docs: list[IndexedDoc] = []
         for aggregate_id, (case, position) in self._latest.items():
-            prefix = "article" if isinstance(case, KnowledgeArticle) else "report"
+            prefix = PREFIXES[type(case)]
             changed.append(f"{prefix}:{aggregate_id}")
             if (doc := self.doc_of(case, position)) is not None:
                 docs.append(doc)

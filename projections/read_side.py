@@ -28,6 +28,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel
 from ihanoi_projections.base import ProjectionContext, ReadModel
+from ihanoi_projections.business_inquiries import BusinessInquiriesModel
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.check import count_events
 from ihanoi_projections.conversations import ConversationsModel
@@ -39,12 +40,13 @@ from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.outbox import OutboxModel
+from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
-from ihanoi_projections.runner import ActiveLock, Ownership, ProjectionRunner
+from ihanoi_projections.runner import Ownership, ProjectionRunner, active
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
@@ -65,6 +67,8 @@ READ_MODELS: dict[str, type[ReadModel]] = {
     AgencyRankingModel.name: AgencyRankingModel,
     KnowledgeIndexModel.name: KnowledgeIndexModel,
     ConversationsModel.name: ConversationsModel,
+    BusinessInquiriesModel.name: BusinessInquiriesModel,
+    PaymentsModel.name: PaymentsModel,
 }
 M = TypeVar("M", bound=ReadModel)
 # Evidence, not a cache: `rebuild` without names leaves these alone.
@@ -246,15 +250,9 @@ def run_worker(
     Waits as a hot standby while another worker holds any of them. While
     active, ``on_tick`` is called about every half second (the audit chain's
     periodic checkpoints: ``audit_chain.PeriodicCheckpoints``)."""
-    if store_kind(settings) == "memory":
-        raise ValueError("A projection worker needs a SQLite file or PostgreSQL store.")
-    locks = [ActiveLock(settings, name) for name in names]
-    try:
-        for lock in locks:
-            if not lock.acquire(stopping):
-                return
-        if on_active is not None:
-            on_active()
+    with active(settings, names, stopping, on_active) as held:
+        if not held:
+            return
         app = Ihanoi(settings)
         database = open_view_database(settings)
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
@@ -277,6 +275,3 @@ def run_worker(
                 listener.stop()
             database.close()
             app.close()
-    finally:
-        for lock in locks:
-            lock.release()

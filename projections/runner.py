@@ -21,7 +21,8 @@ import fcntl
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -179,6 +180,29 @@ class ActiveLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+@contextmanager
+def active(
+    settings: Settings, names: Sequence[str], stopping: threading.Event, on_active: Callable[[], None] | None = None
+) -> Iterator[bool]:
+    """Hold the active locks of ``names`` for the body of a ``with``: the
+    worker waits as a hot standby while another holds any of them, then says
+    ``True`` (after ``on_active``), or ``False`` when ``stopping`` was set
+    first. Releases them on the way out. One place for the workers' standby."""
+    if store_kind(settings) == "memory":
+        raise ValueError("Worker processes need a SQLite file or PostgreSQL store, not the in-memory one.")
+    locks = [ActiveLock(settings, name) for name in names]
+    try:
+        if not all(lock.acquire(stopping) for lock in locks):
+            yield False
+            return
+        if on_active is not None:
+            on_active()
+        yield True
+    finally:
+        for lock in locks:
+            lock.release()
 
 
 class Ownership:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.notification_servers import serving
+from tests.notification_servers import serve_in_thread
 
 OA_TOKEN = "oa-test-access-token"
 PAGE_TOKEN = "page-test-access-token"
@@ -88,5 +88,5 @@ class ChatApi:
 def chat_api(api: ChatApi | None = None) -> Iterator[tuple[str, ChatApi]]:
     """Both fakes on one loopback port; yields the base URL (for both API URL settings)."""
     api = api or ChatApi()
-    with serving(api.app()) as url:
+    with serve_in_thread(api.app()) as url:
         yield url, api

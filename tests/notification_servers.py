@@ -131,15 +131,7 @@ class Gateway:
 
 
 @contextmanager
-def gateway_server(gateway: Gateway | None = None) -> Iterator[tuple[str, Gateway]]:
-    """The gateway under uvicorn on a loopback port, in a thread; yields its URL."""
-    gateway = gateway or Gateway()
-    with serving(gateway.app()) as url:
-        yield url, gateway
-
-
-@contextmanager
-def serving(app: Starlette) -> Iterator[str]:
+def serve_in_thread(app: Starlette) -> Iterator[str]:
     """``app`` under uvicorn on a loopback port, in a thread; yields its URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -153,6 +145,14 @@ def serving(app: Starlette) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+@contextmanager
+def gateway_server(gateway: Gateway | None = None) -> Iterator[tuple[str, Gateway]]:
+    """The gateway under uvicorn on a loopback port, in a thread; yields its URL."""
+    gateway = gateway or Gateway()
+    with serve_in_thread(gateway.app()) as url:
+        yield url, gateway
 
 
 # -- Web Push -------------------------------------------------------------------------

@@ -202,18 +202,12 @@ def run_watcher(
 ) -> None:
     """Watch the clocks until ``stopping`` is set, as the one active watcher of
     the store (a second waits as a hot standby)."""
-    from ihanoi_core.eventstore.settings_env import store_kind
     from ihanoi_projections.read_side import ReadSide
-    from ihanoi_projections.runner import ActiveLock
+    from ihanoi_projections.runner import active
 
-    if store_kind(settings) == "memory":
-        raise ValueError("The deadline watcher needs a SQLite file or PostgreSQL store.")
-    lock = ActiveLock(settings, LOCK_NAME)
-    try:
-        if not lock.acquire(stopping):
+    with active(settings, [LOCK_NAME], stopping, on_active) as held:
+        if not held:
             return
-        if on_active is not None:
-            on_active()
         app = Ihanoi(settings, clock=clock) if clock is not None else Ihanoi(settings)
         # The clocks' read model: applied here unless another process holds its lock.
         read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name])
@@ -237,5 +231,3 @@ def run_watcher(
         finally:
             read_side.close()
             app.close()
-    finally:
-        lock.release()

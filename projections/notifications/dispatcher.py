@@ -324,21 +324,15 @@ def run_dispatcher(
 ) -> None:
     """Deliver notices until ``stopping`` is set, as the one active dispatcher
     of the store (a second waits as a hot standby)."""
-    from ihanoi_core.eventstore.settings_env import store_kind
     from ihanoi_core.notifications.senders import build_senders
     from ihanoi_projections.base import ProjectionContext
     from ihanoi_projections.database import open_view_database
     from ihanoi_projections.read_side import build_models, pseudonym_key
-    from ihanoi_projections.runner import ActiveLock
+    from ihanoi_projections.runner import active
 
-    if store_kind(settings) == "memory":
-        raise ValueError("The dispatcher needs a SQLite file or PostgreSQL store.")
-    lock = ActiveLock(settings, LOCK_NAME)
-    try:
-        if not lock.acquire(stopping):
+    with active(settings, [LOCK_NAME], stopping, on_active) as held:
+        if not held:
             return
-        if on_active is not None:
-            on_active()
         app = Ihanoi(settings)
         database = open_view_database(settings)
         # The outbox's tables, should no projection have made them yet.
@@ -361,5 +355,3 @@ def run_dispatcher(
             dispatcher.close()
             database.close()
             app.close()
-    finally:
-        lock.release()

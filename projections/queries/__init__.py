@@ -17,6 +17,7 @@ Queries return the read models' frozen dataclasses; nothing here renders.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -31,6 +32,7 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
 from ihanoi_projections.base import ReadModel
+from ihanoi_projections.business_inquiries import BusinessInquiriesModel
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
 from ihanoi_projections.conversations import ConversationsModel
 from ihanoi_projections.database import Row
@@ -206,7 +208,10 @@ class Queries:
         """The dashboard of an agency (or, for an auditor, the whole city) for a period."""
         wanted = self._scoped(principal, wanted)
         model = self._model(AgencyDashboardModel)
-        return read_dashboard(model, self.app.directory, wanted, principal, self.app.clock())
+        now = self.app.clock()
+        view = read_dashboard(model, self.app.directory, wanted, principal, now)
+        code = wanted.agency.code if wanted.agency else None
+        return replace(view, business_answers=self._model(BusinessInquiriesModel).answer_rates(now, code))
 
     def dashboard_weekly(self, principal: Principal, wanted: DashboardFilter | None = None) -> list[WeekFigures]:
         """The weekly series of the dashboard's cohort (for its chart)."""

@@ -33,6 +33,8 @@ class Scope(Enum):
     SURVEY_RESULTS = "the survey's agency and auditors; citizens and partners once results are published"
     OPEN_SURVEYS = "published surveys taking answers now that the principal has not answered yet"
     CHANNEL_THREADS = "the city's chat and hotline threads (shared by every agency): counts and steps, never who wrote"
+    OWN_BUSINESS = "a business's people its own inquiries (by the tax code they act for); staff their agency's"
+    PUBLIC = "what is published, without personal data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,12 @@ CASE_HISTORY = QueryRule("read_case_history", EVERY_ROLE, Scope.VISIBLE_CASE)
 # The surveys one may answer: whoever may answer one (``AnswerSurvey.roles``, declared once on the command).
 OPEN_SURVEYS = QueryRule("list_open_surveys", AnswerSurvey.roles, Scope.OPEN_SURVEYS)
 
+# The business portal (issue #18): a business's inquiries for its people and
+# the answering agency's staff; answer rates per agency for staff and auditors
+# (agencies and counts only).
+BUSINESS_INQUIRIES = QueryRule("list_business_inquiries", STAFF | {Role.BUSINESS}, Scope.OWN_BUSINESS)
+BUSINESS_ANSWER_RATES = QueryRule("read_business_answer_rates", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+
 # Flood hotspots suggest a warning to the leader of the agency the reports go to.
 FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY)
 
@@ -70,6 +78,10 @@ FLOOD_SUGGESTIONS = QueryRule("read_alert_suggestions", LEADER, Scope.OWN_AGENCY
 # officer or leader may take one; the per-channel figures also to auditors.
 CONVERSATION_TRIAGE = QueryRule("read_conversation_triage", STAFF, Scope.CHANNEL_THREADS)
 CHANNEL_FIGURES = QueryRule("read_channel_figures", STAFF | {Role.AUDITOR}, Scope.CHANNEL_THREADS)
+# Fees collected per agency and day (issue #19): the agency's staff and auditors, as the dashboard.
+PAYMENT_COLLECTIONS = QueryRule("read_payment_collections", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
+# A dossier's payments: whoever can see the dossier.
+DOSSIER_PAYMENTS = QueryRule("list_dossier_payments", EVERY_ROLE, Scope.VISIBLE_CASE)
 
 ACCESS: dict[str, QueryRule] = {
     rule.name: rule
@@ -84,6 +96,10 @@ ACCESS: dict[str, QueryRule] = {
         FLOOD_SUGGESTIONS,
         CONVERSATION_TRIAGE,
         CHANNEL_FIGURES,
+        BUSINESS_INQUIRIES,
+        BUSINESS_ANSWER_RATES,
+        PAYMENT_COLLECTIONS,
+        DOSSIER_PAYMENTS,
     )
 }
 

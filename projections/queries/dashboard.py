@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,6 +29,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES as KINDS
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, DashboardFigures
+from ihanoi_projections.business_inquiries import AnswerRate
 from ihanoi_projections.queries.access import DASHBOARD, authorize, authorize_agency
 
 DEFAULT_DAYS = 30
@@ -136,6 +137,8 @@ class DashboardView:
     overdue: OverdueList
     # The open reports most citizens support now, whatever their receipt date.
     most_supported: list[SupportedView]
+    # Business inquiries (issue #18) answered on time and late, per agency, counted now.
+    business_answers: list[AnswerRate] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.question_values import Citation, SourceKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.knowledge.answers import Resolution, Source, cite, compose, intent_of
+from ihanoi_core.knowledge.answers import MAIN_FIELD, Resolution, Source, cite, compose, intent_of
 from ihanoi_core.knowledge.generator import Generator, OpenAICompatibleGenerator, rephrase_checked
 from ihanoi_core.knowledge.text import Analysed, Lexicon, syllables
 from ihanoi_projections.case_status import CaseStatus
@@ -201,8 +201,7 @@ class Switchboard:
 
     def _citation(self, scored: Scored) -> Citation:
         source = self._source(scored)
-        field = {"procedure": "name", "article": "body", "report": "answer"}[source.kind.value]
-        return cite(source, field)
+        return cite(source, MAIN_FIELD[source.kind])
 
     # -- case codes -----------------------------------------------------------
 

@@ -41,9 +41,13 @@ from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
 from ihanoi_core.handlers import (  # importing a handler module registers its handlers
     alerts,  # noqa: F401
+    business,  # noqa: F401
+    consultations,  # noqa: F401
     deadlines,  # noqa: F401
+    dialogues,  # noqa: F401
     grievances,  # noqa: F401
     notices,  # noqa: F401
+    payments,  # noqa: F401
     questions,  # noqa: F401
     reports,  # noqa: F401
     service_requests,  # noqa: F401
@@ -52,6 +56,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
 from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.notifications.preferences import NotificationSettingsCommands
+from ihanoi_core.payments import process  # noqa: F401 - registers the payment process manager's handlers
 from ihanoi_core.permissions import can_see
 from ihanoi_core.privacy.consent import ConsentCommands
 from ihanoi_core.privacy.erasure import PrivacyCommands

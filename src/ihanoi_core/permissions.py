@@ -19,6 +19,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
 
 CITIZEN = frozenset({Role.CITIZEN})
+BUSINESS = frozenset({Role.BUSINESS})
 STAFF = frozenset({Role.OFFICER, Role.LEADER})
 LEADER = frozenset({Role.LEADER})
 
@@ -48,7 +49,7 @@ def register(kind: str, rows: Mapping[str, frozenset[Role]]) -> None:
         PERMISSIONS[(kind, command)] = roles
 
 
-PUBLIC_READERS = frozenset({Role.CITIZEN, Role.PARTNER})
+PUBLIC_READERS = frozenset({Role.CITIZEN, Role.PARTNER, Role.BUSINESS})
 # The kinds of case the public feed (``public_reports``, Open311) shows, every one of them, without personal data.
 PUBLIC_FEED_KINDS = frozenset({"report"})
 
@@ -57,7 +58,9 @@ def can_see(principal: Principal, case: VisibleCase) -> bool:
     """Citizens see their own cases; staff see cases routed to their agency;
     auditors see every case (read-only); admins and partners see no case
     content. A case made public on purpose (a published survey) is readable by
-    every citizen and partner too."""
+    every citizen and partner too. A person acting for a business sees the
+    cases of that business (its ``business``: the tax code they act for),
+    whoever of its people filed them."""
     if principal.role is Role.SYSTEM or principal.role is Role.AUDITOR:
         return True
     if case.is_public and principal.role in PUBLIC_READERS:
@@ -66,6 +69,9 @@ def can_see(principal: Principal, case: VisibleCase) -> bool:
         return case.owner is not None and case.owner == principal.subject
     if principal.is_staff:
         return principal.agency is not None and principal.agency in case.agencies
+    if principal.role is Role.BUSINESS:
+        business = getattr(case, "business", None)
+        return business is not None and business == principal.organisation
     return False
 
 

@@ -101,6 +101,7 @@ class Settings:
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
     oidc_role_claim: str = "role"
     oidc_agency_claim: str = "agency"
+    oidc_organisation_claim: str = "organisation"
     # (value in the identity provider's role claim, our role name); empty: the values are our role names.
     oidc_role_map: tuple[tuple[str, str], ...] = ()
     oidc_leeway: int = 60
@@ -162,6 +163,16 @@ class Settings:
     messenger_api_url: str = "https://graph.facebook.com/v19.0"
     hotline_secret: str | None = field(default=None, repr=False)
     hotline_window_seconds: float = 300.0
+    # Cashless fees (docs/payments.md): the account fees are paid into (no BIN
+    # and account: request-payment stays the officer's bookkeeping, no VietQR
+    # code), each gateway's shared secret (``provider=secret``), how far a
+    # callback's timestamp may be from our clock, and how long a request pays.
+    payments_bank_bin: str | None = None
+    payments_account: str | None = None
+    payments_account_name: str = "KHO BAC NHA NUOC HA NOI"
+    payments_providers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    payments_timestamp_window: int = 300
+    payments_expiry_hours: int = 72
 
     def __post_init__(self) -> None:
         scheme = self.database_url.split(":", 1)[0]
@@ -188,6 +199,7 @@ class Settings:
         if self.public_stats_min_count < 1:
             raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
         self._check_sessions()
+        self._check_payments()
         if self.pii_master_key is not None:
             self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
         self._check_notifications()
@@ -319,6 +331,18 @@ class Settings:
         if self.oidc_allow_hs256 is not None:
             return self.oidc_allow_hs256
         return self.env in ("development", "test")
+
+    def _check_payments(self) -> None:
+        if (self.payments_bank_bin is None) != (self.payments_account is None):
+            raise ConfigurationError("Set IHANOI_PAYMENTS_BANK_BIN and IHANOI_PAYMENTS_ACCOUNT together, or neither.")
+        if self.payments_bank_bin is not None and not (
+            len(self.payments_bank_bin) == 6 and self.payments_bank_bin.isdigit()
+        ):
+            raise ConfigurationError("IHANOI_PAYMENTS_BANK_BIN is the bank's six-digit NAPAS BIN (e.g. 970415).")
+        if not 1 <= self.payments_timestamp_window <= 3600:
+            raise ConfigurationError("IHANOI_PAYMENTS_TIMESTAMP_WINDOW must be from 1 to 3600 seconds.")
+        if not 1 <= self.payments_expiry_hours <= 24 * 90:
+            raise ConfigurationError("IHANOI_PAYMENTS_EXPIRY_HOURS must be from 1 to 2160.")
 
     @property
     def jwt_secret(self) -> str:

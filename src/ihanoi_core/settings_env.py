@@ -59,9 +59,15 @@ def gateway_templates(text: str) -> tuple[tuple[str, str], ...]:
     return pairs("IHANOI_NOTIFY_GATEWAY_TEMPLATES", "kind=template_id", text, last=False)
 
 
+def payment_providers(text: str) -> tuple[tuple[str, str], ...]:
+    """``napas=s3cret, vnpay=0th3r`` (``IHANOI_PAYMENTS_PROVIDERS``): a secret may hold ``=``."""
+    return pairs("IHANOI_PAYMENTS_PROVIDERS", "provider=secret", text, last=False)
+
+
 PARSERS: Mapping[str, Callable[[str], object]] = {
     "oidc_role_map": role_map,
     "notify_gateway_templates": gateway_templates,
+    "payments_providers": payment_providers,
 }
 
 

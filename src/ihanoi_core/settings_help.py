@@ -88,6 +88,7 @@ MEANINGS: dict[str, str] = {
     "oidc_role_claim": "the claim holding the role (a string or a list; a dotted path reaches into objects, "
     "e.g. realm_access.roles)",
     "oidc_agency_claim": "the claim holding a staff member's agency code (a dotted path too)",
+    "oidc_organisation_claim": "the claim holding the tax code of the business a business-role person acts for",
     "oidc_role_map": "comma-separated idp-value=role pairs mapping role-claim values to citizen, officer, leader, "
     "auditor, admin or partner; without it the values must be those names",
     "oidc_leeway": "seconds of clock skew allowed on the identity provider's exp, nbf and iat",
@@ -104,6 +105,14 @@ MEANINGS: dict[str, str] = {
     "media_max_pixels": "the most pixels an uploaded image may have (width × height): larger ones, such as "
     "decompression bombs, are refused before decoding",
     "media_max_per_report": "the most photos one report may carry",
+    "payments_bank_bin": "the NAPAS BIN of the bank fees are paid into; with IHANOI_PAYMENTS_ACCOUNT it turns "
+    "on VietQR payment requests",
+    "payments_account": "the account number fees are paid into",
+    "payments_account_name": "the account holder's name shown beside the VietQR code",
+    "payments_providers": "provider=secret pairs: the gateways whose signed callbacks are accepted and their "
+    "HMAC-SHA256 secrets",
+    "payments_timestamp_window": "seconds a callback's timestamp may differ from our clock (older replays are refused)",
+    "payments_expiry_hours": "hours a payment request may be paid before `ihanoi payments expire` closes it",
 }
 
 WIDTH = 79
@@ -119,6 +128,7 @@ DEFAULT_WORDS: dict[str, str] = {
     "oidc_role_map": "none (role values are our role names)",
     "oidc_allow_hs256": "false in production, true in development and test",
     "session_cookie_secure": "true, except in development",
+    "payments_providers": "none",
 }
 
 

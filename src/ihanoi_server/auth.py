@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import jwt
 
+from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
 
@@ -87,6 +88,8 @@ class VerifiedClaims:
     # The token's ``exp``, and when this server stops accepting it (sooner under a maximum age).
     expires: float
     accepted_until: float
+    # The organisation claim: a business's tax code (``Role.BUSINESS``).
+    organisation: object = None
 
 
 class TokenVerifier(Protocol):
@@ -123,7 +126,9 @@ def issue_token(secret: str, principal: Principal, ttl_seconds: int = 3600, now:
         "iat": issued,
         "exp": issued + ttl_seconds,
     }
-    if principal.agency:
+    if principal.organisation:
+        claims["organisation"] = principal.organisation
+    elif principal.agency:
         claims["agency"] = principal.agency
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
@@ -188,7 +193,7 @@ def verify_signed_here(secret: str, token: str) -> VerifiedClaims:
     except ValueError:
         raise AuthenticationError("Invalid bearer token (role).") from None
     expires = float(claims["exp"])  # PyJWT checked it is a number in the future
-    return VerifiedClaims(claims.get("sub"), role, claims.get("agency"), expires, expires)
+    return VerifiedClaims(claims.get("sub"), role, claims.get("agency"), expires, expires, claims.get("organisation"))
 
 
 def principal_of(claims: VerifiedClaims, agencies: Container[str]) -> Principal:
@@ -199,6 +204,11 @@ def principal_of(claims: VerifiedClaims, agencies: Container[str]) -> Principal:
         raise AuthenticationError("Invalid bearer token (subject).")
     if role is Role.SYSTEM:
         raise AuthenticationError("Invalid bearer token (role).")
+    if role is Role.BUSINESS:
+        organisation = claims.organisation
+        if not isinstance(organisation, str) or len(organisation) > 20 or not tax_code.is_valid(organisation):
+            raise AuthenticationError("Invalid bearer token (business without a valid tax code).")
+        return Principal(subject, role, tax_code.normalise(organisation))
     if role not in STAFF_ROLES:
         return Principal(subject, role)
     if not isinstance(agency, str):

@@ -24,6 +24,7 @@ from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
+from ihanoi_server.demo_business import DEMO_BUSINESS, seed_business
 from ihanoi_server.demo_channels import seed_channels
 from ihanoi_server.demo_deadlines import seed_deadlines
 from ihanoi_server.demo_notifications import seed_notifications
@@ -68,6 +69,7 @@ def seed_demo(
             read_side.catch_up()
             articles, questions = seed_questions(app, read_side, DEMO_CITIZEN)
             console.print(f"Q&A: {articles} knowledge articles published; questions {', '.join(questions)} asked.")
+            console.print(f"Business portal: {', '.join(seed_business(app, read_side))}.")
             filed = seed_channels(app, DEMO_CITIZEN)
             console.print(
                 f"Channels: a linked Zalo thread filed {', '.join(filed) or 'its report in an earlier run'};"
@@ -113,6 +115,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
         "officer": issue_token(secret, Principal(f"officer-1-{staff}", Role.OFFICER, agency), TOKEN_TTL),
         "leader": issue_token(secret, Principal(f"leader-{staff}", Role.LEADER, agency), TOKEN_TTL),
         "auditor": issue_token(secret, Principal("inspector-01", Role.AUDITOR), TOKEN_TTL),
+        "business": issue_token(secret, DEMO_BUSINESS, TOKEN_TTL),
     }
     print(f"\nTokens (valid 12 hours; citizen {citizen}, agency {agency}):")
     for role, token in tokens.items():
@@ -127,4 +130,9 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/accountability")
     print(f"  curl -s '{base_url}/public/ranking'")
     # Zalo, Messenger and hotline threads not yet a case, for officers (issue #20).
-    print(f"  curl -s -H 'Authorization: Bearer {tokens['officer']}' {base_url}/api/v1/conversations\n")
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['officer']}' {base_url}/api/v1/conversations")
+    # The business portal (issue #18): the demo household business's inquiries and the published Q&A.
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['business']}' {base_url}/api/v1/business-inquiries")
+    print(f"  curl -s '{base_url}/public/business-qa'")
+    # Fees confirmed per day and the cashless share (issue #19; docs/payments.md).
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/payments/collections\n")

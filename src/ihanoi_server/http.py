@@ -134,6 +134,11 @@ async def read_body(request: Request, schema: type[T]) -> T:
     charset = parameters.strip().lower().removeprefix("charset=").strip('"')
     if parameters.strip() and charset not in ("utf-8", "utf8"):
         raise HttpProblem(415, "unsupported_media_type", "The body must be UTF-8.")
+    return decode_json(await raw_body(request), schema)
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent, at most ``MAX_BODY_BYTES`` (413 beyond, never read whole)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY_BYTES):
         raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
@@ -144,7 +149,7 @@ async def read_body(request: Request, schema: type[T]) -> T:
         if size > MAX_BODY_BYTES:
             raise HttpProblem(413, "body_too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
         chunks.append(chunk)
-    return decode_json(b"".join(chunks), schema)
+    return b"".join(chunks)
 
 
 def decode_json(body: bytes, schema: type[T]) -> T:

@@ -26,6 +26,7 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
+from ihanoi_core.payments.signatures import SignatureError
 from ihanoi_server.auth import AuthenticationError
 from ihanoi_server.jwks import IdentityProviderUnavailableError
 
@@ -46,6 +47,7 @@ class HttpProblem(IhanoiError):
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
     (AuthenticationError, 401, "Unauthorized"),
+    (SignatureError, 401, "Unauthorized"),
     (IdentityProviderUnavailableError, 503, "Service Unavailable"),
     (ValidationError, 422, "Unprocessable Content"),
     (NotFoundError, 404, "Not Found"),

@@ -400,6 +400,9 @@ def test_a_leader_sees_the_figures_of_each_official_and_the_long_delayed_list_an
     assert [link.text for link in links] == expected
     assert set(expected) <= {seeded.codes[seeded.overdue_urgent], seeded.codes[seeded.unacknowledged]}
     assert browser.find_element(By.ID, "long-delayed-empty").is_displayed() == (expected == [])
+    # The fees section (issue #19): shown to the leader; no fee was confirmed in the scenario.
+    wait_until(browser, lambda d: d.find_element(By.ID, "fees-section").is_displayed(), "no fees section")
+    assert browser.find_element(By.ID, "fees-empty").is_displayed()
 
     # Step: an officer of the agency gets the dashboard but not the figures.
     browser.find_element(By.ID, "logout").click()

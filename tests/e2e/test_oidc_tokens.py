@@ -45,10 +45,13 @@ from tests.identity_provider import (
 AGENCY = "UBND_HOAN_KIEM"
 CITIZEN = "vneid:001099012345"
 AGENCY_CLAIM = "https://hanoi.gov.vn/agency"
+TAX_CODE_CLAIM = "https://hanoi.gov.vn/tax_code"
 MAPPING = {
     "IHANOI_OIDC_ROLE_CLAIM": "realm_access.roles",
     "IHANOI_OIDC_AGENCY_CLAIM": AGENCY_CLAIM,
-    "IHANOI_OIDC_ROLE_MAP": "hanoi-citizen=citizen, hanoi-officer=officer, hanoi-leader=leader, hanoi-auditor=auditor",
+    "IHANOI_OIDC_ORGANISATION_CLAIM": TAX_CODE_CLAIM,
+    "IHANOI_OIDC_ROLE_MAP": "hanoi-citizen=citizen, hanoi-officer=officer, hanoi-leader=leader, hanoi-auditor=auditor,"
+    " hanoi-business=business",
     "IHANOI_OIDC_LEEWAY": "5",
     "IHANOI_OIDC_MAX_TOKEN_AGE": "900",
 }
@@ -331,3 +334,21 @@ def test_in_production_with_a_provider_tokens_signed_with_the_secret_key_are_ref
     finally:
         stop_server(server)
         idp.stop()
+
+
+def test_a_business_person_acts_for_the_tax_code_of_the_organisation_claim(server: LiveServer, keys: Keys) -> None:
+    # Step: a person of the household business 0100109106 files an inquiry with the provider's token.
+    owner = person("vneid:001088000111", "hanoi-business", **{TAX_CODE_CLAIM: "0100109106"})
+    body = {"tax_code": "0100109106", "business_kind": "household", "topic": "tax_fees", "text": "Hỏi thuế khoán"}
+    filed = call(server, sign(keys.rsa, owner), "/api/v1/business-inquiries", "POST", json=body)
+    assert filed.status_code == 201, filed.text
+    case = f"/api/v1/business-inquiries/{filed.json()['id']}"
+    # Step: a colleague acting for the same business reads it; a person of another business does not.
+    colleague = person("vneid:001088000222", "hanoi-business", **{TAX_CODE_CLAIM: "0100 109 106"})
+    assert call(server, sign(keys.ec, colleague), case).status_code == 200
+    stranger = person("vneid:001088000333", "hanoi-business", **{TAX_CODE_CLAIM: "0300588569"})
+    assert call(server, sign(keys.ec, stranger), case).status_code == 404
+    # Step: a business token without a tax code, or with a wrong check digit, is not accepted.
+    assert_unauthenticated(call(server, sign(keys.rsa, person("vneid:001088000444", "hanoi-business")), case))
+    wrong = person("vneid:001088000444", "hanoi-business", **{TAX_CODE_CLAIM: "0100109107"})
+    assert_unauthenticated(call(server, sign(keys.rsa, wrong), case))

@@ -13,14 +13,28 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.channels.flow import Inbound
 from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.commands.alerts import ApproveAlert, AreaIn, CancelAlert, DraftAlert, IssueAlert
+from ihanoi_core.commands.business import AnswerInquiry, ConsentPublication, PublishInquiry, SubmitBusinessInquiry
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
 from ihanoi_projections.rebuild import rebuild
 from tests.conftest import make_settings
 
 OFFICER = Principal("officer-sxd", Role.OFFICER, "SXD")
+BUSINESS = Principal("vneid:001088000111", Role.BUSINESS, "0100109106")
+FINANCE = Principal("officer-stc", Role.OFFICER, "STC")
 LEADER = Principal("leader-sxd", Role.LEADER, "SXD")
+
+
+def business_inquiry(app: Ihanoi) -> CommandResult:
+    filed = app.handle(BUSINESS, SubmitBusinessInquiry(tax_code="0100109106", business_kind=BusinessKind.HOUSEHOLD,
+                                                       topic="tax_fees", text="Hỏi thuế khoán"))  # fmt: skip
+    basis = "Thông tư số 40/2021/TT-BTC ngày 01/06/2021 của Bộ Tài chính, Điều 7"
+    app.handle(FINANCE, AnswerInquiry(case=filed.case_id, answer="Theo thông báo thuế", legal_basis=basis))
+    app.handle(BUSINESS, ConsentPublication(case=filed.case_id))
+    return app.handle(FINANCE, PublishInquiry(case=filed.case_id, question="Hộ kinh doanh nộp thuế khoán thế nào?"))
 
 
 # More than 5,000 events written, projected live into every read model and
@@ -47,12 +61,14 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
         alert = app.handle(OFFICER, DraftAlert(template="ngap_ung", areas=(AreaIn(wards=("HOAN_KIEM",)),)))
         for command in (ApproveAlert(case=alert.case_id), IssueAlert(case=alert.case_id)):
             app.handle(LEADER if isinstance(command, ApproveAlert) else OFFICER, command)
-        cancelled = app.handle(LEADER, CancelAlert(case=alert.case_id, reason="Hết ngập."))
+        app.handle(LEADER, CancelAlert(case=alert.case_id, reason="Hết ngập."))
+        # And no business inquiry: one filed, answered, consented and published, for business_inquiries.
+        inquiry = business_inquiry(app)
         # Step: a Zalo message and a hotline call, for conversations.
         app.receive_message(Delivery("zalo", "zalo-user-1", "msg-1", 0, Inbound("text", text="Phản ánh rác")))
         last = app.record_call("call-1", "0912345678", "recordings/call-1.ogg")
         assert last.position is not None
-        chat_events = last.position - cancelled.position
+        chat_events = last.position - inquiry.position
         assert {"report", "complaint", "denunciation", "dossier", "survey", "survey_response"} <= set(summary.cases)
         assert read_side.wait(last.position, timeout=120)
         live = {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
@@ -79,8 +95,9 @@ def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
     try:
         for jobs in (2, 3):
             applied = rebuild(app, settings, list(READ_MODELS), jobs=jobs)
-            # The alert's draft, code, approval, issue and cancel; the message and the call.
-            assert applied == summary.events + 5 + chat_events
+            # The alert's draft, code, approval, issue and cancel; the inquiry's submission, code, answer,
+            # consent and publication; the message and the call.
+            assert applied == summary.events + 5 + 5 + chat_events
             parallel_side = ReadSide(app, settings, start=False)
             try:
                 assert parallel_side.projector.positions == dict.fromkeys(READ_MODELS, last.position)

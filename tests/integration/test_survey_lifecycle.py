@@ -357,8 +357,9 @@ def test_an_answer_takes_neither_an_expected_version_nor_an_idempotency_key(
 
     # Step: an answer makes a response of its own: there is no version to expect, and
     # answering once per respondent is already what a key would give.
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError) as refused:  # a 422 over HTTP (an If-Match header)
         app.handle(citizen, command, expected_version=survey.version)
+    assert set(refused.value.errors) == {"expected_version"}
     with pytest.raises(TypeError):
         app.handle(citizen, command, idempotency_key="answer-1")
     assert app.recorder.max_notification_id() == survey.position

@@ -13,7 +13,20 @@ from typing import Any, ClassVar, cast
 import pytest
 
 import ihanoi_core.application  # noqa: F401 - registers every handler module
-from ihanoi_core.commands import alerts, deadlines, grievances, notices, questions, reports, service_requests, surveys
+from ihanoi_core.commands import (
+    alerts,
+    business,
+    consultations,
+    deadlines,
+    dialogues,
+    grievances,
+    notices,
+    payments,
+    questions,
+    reports,
+    service_requests,
+    surveys,
+)
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.commands.reports import ReportCommand
 from ihanoi_core.commands.service_requests import ConfirmDossierPayment
@@ -25,7 +38,20 @@ from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.handlers.table import HANDLERS, Context, decides_by
 from ihanoi_core.permissions import PERMISSIONS
 
-MODULES = (alerts, deadlines, grievances, notices, questions, reports, service_requests, surveys)
+MODULES = (
+    alerts,
+    business,
+    consultations,
+    deadlines,
+    dialogues,
+    grievances,
+    notices,
+    payments,
+    questions,
+    reports,
+    service_requests,
+    surveys,
+)
 DECLARED = [
     value
     for module in MODULES

@@ -152,6 +152,7 @@ SAMPLE_TEXT = {
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",
     "zalo_api_url": "http://127.0.0.1:9/zalo", "messenger_api_url": "http://127.0.0.1:9/graph",
+    "payments_bank_bin": "970436", "payments_account": "0011004123456", "payments_providers": "napas=s3cr=t",
 }  # fmt: skip
 
 
@@ -176,6 +177,7 @@ def test_every_setting_is_read_from_its_variable_by_its_type() -> None:
     assert read.open311_api_keys == frozenset({"a", "b"})
     assert (read.log_level, read.sqlite_synchronous, read.in_process_projections) == ("DEBUG", "FULL", "follow")
     assert read.oidc_role_map == (("can-bo", "officer"),)
+    assert read.payments_providers == (("napas", "s3cr=t"),)
     assert read.media_dir == Path("/srv/ihanoi/media_dir")
     assert read.map_tile_url == ""  # set but empty: no basemap
 

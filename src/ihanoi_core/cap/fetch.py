@@ -29,7 +29,7 @@ import msgspec
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.cap.parse import MAX_CAP_BYTES, CapRefusedError, UpstreamMessage, read_upstream
-from ihanoi_core.commands.alerts import FollowUpstream
+from ihanoi_core.commands.alerts import FollowUpstream, ReviseAlert
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
@@ -152,5 +152,5 @@ def follow(message: UpstreamMessage, alert_id: UUID) -> FollowUpstream:
         msg_type=message.msg_type,  # type: ignore[arg-type]
         source=message.source,
         note=message.note,
-        **content,
+        revision=None if message.draft is None else ReviseAlert(case=alert_id, **content),
     )

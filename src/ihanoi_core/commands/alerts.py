@@ -190,8 +190,8 @@ class CancelAlert(AlertCommand, frozen=True, kw_only=True):
 
 class FollowUpstream(Command, frozen=True, kw_only=True):
     """Apply an upstream CAP ``Update`` or ``Cancel`` (``source``) to the alert
-    imported from the message it references: an Update revises it (the
-    content it gives replaces the alert's; a leader approves it before it is
+    imported from the message it references: an Update revises it (its
+    ``revision``, the content it gives, replaces the alert's; a leader approves it before it is
     issued), a Cancel cancels it at once if it was issued (``note`` is the
     reason) and rejects it if not. Only ``ihanoi alerts import`` issues it,
     as the SYSTEM principal; it has no HTTP route. The same upstream message
@@ -203,13 +203,5 @@ class FollowUpstream(Command, frozen=True, kw_only=True):
     msg_type: Literal["Update", "Cancel"]
     source: SourceIn
     note: Annotated[str, Meta(max_length=1000)] = ""
-    areas: Areas = ()
-    category: CapCategory | None = None
-    urgency: Urgency | None = None
-    severity: Severity | None = None
-    certainty: Certainty | None = None
-    response_type: ResponseType | None = None
-    onset: AwareDatetime | None = None
-    expires: AwareDatetime | None = None
-    texts: Texts = ()
-    web: Url | None = None
+    # What an Update gives, as a revision of the alert (``None``: nothing new).
+    revision: ReviseAlert | None = None

@@ -112,10 +112,12 @@ class SupplementDossier(DossierCommand, frozen=True, kw_only=True):
 
 
 class RequestDossierPayment(DossierCommand, frozen=True, kw_only=True):
-    """Ask for fees or taxes in whole đồng (on time); the clock pauses."""
+    """Ask for fees or taxes in whole đồng (on time; by default the procedure's
+    fee); the clock pauses. Where payments are set up, the payment with its
+    VietQR code is created in the same save (docs/payments.md)."""
 
     name: ClassVar[str] = "request-payment"
-    amount: Annotated[int, Meta(gt=0, le=10**13)]
+    amount: Annotated[int, Meta(gt=0, le=10**13)] | None = None
     note: Text | None = None
 
 

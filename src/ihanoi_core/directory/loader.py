@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from ihanoi_core.directory.alerts import alert_problems
+from ihanoi_core.directory.business import business_problems
 from ihanoi_core.directory.calendar_table import CalendarTable
 from ihanoi_core.directory.model import (
     AGENCY_LEVELS,
@@ -106,7 +107,10 @@ class _Loader(CalendarTable):
             raw.alerts, {c.code: tuple(a.code for a in c.attributes) for c in categories.values()}
         ):
             self.fail(key, problem)
-        for key, problem in question_problems(raw.questions, set(agencies), set(raw.deadlines)):
+        for key, problem in [
+            *question_problems(raw.questions, set(agencies), set(raw.deadlines)),
+            *business_problems(raw.business, set(agencies), set(raw.deadlines)),
+        ]:
             self.fail(key, problem)
         return Directory(
             source=self.source,
@@ -123,6 +127,7 @@ class _Loader(CalendarTable):
             deadline_watch=self.deadline_watch(raw.deadline_watch, agencies),
             alerts=raw.alerts,
             questions=raw.questions,
+            business=raw.business,
         )
 
     # -- checks ----------------------------------------------------------------

@@ -19,6 +19,7 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.directory.alerts import AlertDirectory
+from ihanoi_core.directory.business import BusinessDirectory
 from ihanoi_core.directory.questions import QuestionDirectory
 from ihanoi_core.domain.values import DeadlineRule, Priority
 
@@ -272,6 +273,8 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     alerts: AlertDirectory = AlertDirectory()
     # The Q&A switchboard's hand-off agency, threshold and words (``directory.questions``).
     questions: QuestionDirectory = QuestionDirectory()
+    # Business inquiries' topics and who answers them (``directory.business``).
+    business: BusinessDirectory = BusinessDirectory()
 
     # -- lookups ---------------------------------------------------------------
 

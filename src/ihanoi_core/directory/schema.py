@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from ihanoi_core.directory.alerts import AlertDirectory
+from ihanoi_core.directory.business import BusinessDirectory
 from ihanoi_core.directory.model import Agency, Attribute, Ward
 from ihanoi_core.directory.questions import QuestionDirectory
 
@@ -106,3 +107,4 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     deadline_watch: RawDeadlineWatch = RawDeadlineWatch()
     alerts: AlertDirectory = AlertDirectory()
     questions: QuestionDirectory = QuestionDirectory()
+    business: BusinessDirectory = BusinessDirectory()

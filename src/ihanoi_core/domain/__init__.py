@@ -5,7 +5,11 @@ Aggregates: ``report``, ``complaint`` and ``denunciation`` (on the shared
 ``service_request_pauses``, ``service_request_forwarding`` and
 ``service_request_apology``, on ``service_request_steps``), ``survey``,
 ``alert`` (its CAP vocabulary in ``alert_values``), ``question`` and
-``knowledge_article`` (the Q&A switchboard, values in ``question_values``); ``case`` is their base
+``knowledge_article`` (the Q&A switchboard, values in ``question_values``), ``payment``
+(a dossier's fee, values in ``payment_values``, its gateway transactions indexed by
+``payment_transaction``), ``business_inquiry``, ``consultation`` and
+``dialogue_session`` (the business portal, values in ``business_values``, tax
+codes in ``tax_code``); ``case`` is their base
 and ``case_code`` the code index; ``erasure`` holds the requests to erase a
 data subject's personal data, ``consent`` a data subject's consent to each
 purpose beyond case handling, ``contactability`` how a person may be reached
@@ -20,9 +24,11 @@ from __future__ import annotations
 
 from ihanoi_core.domain import (
     alert_values,
+    business_values,
     consent,
     erasure,
     grievance_values,
+    payment_values,
     question_values,
     questionnaire,
     report_values,
@@ -44,4 +50,6 @@ VALUE_TYPES: dict[str, type] = {
     **consent.VALUE_TYPES,
     **alert_values.VALUE_TYPES,
     **question_values.VALUE_TYPES,
+    **business_values.VALUE_TYPES,
+    **payment_values.VALUE_TYPES,
 }

@@ -141,11 +141,20 @@ class Case(Aggregate):
             return True
         if principal.role is Role.CITIZEN:
             return self.owner is not None and principal.subject == self.owner
+        if principal.role is Role.BUSINESS:
+            business = getattr(self, "business", None)
+            return business is not None and business == principal.organisation
         return principal.is_staff and principal.agency in self.agencies
 
     def pseudonymised_fields(self) -> dict[str, object]:
         """Replacement values shown where personal fields are redacted."""
         return {}
+
+    def _begin(self, code: str, status: str, agency: str | None, *, owner: str | None = None,
+               clock: Clock | None = None, due_at: datetime | None = None) -> None:  # fmt: skip
+        """What a creation event sets on every case; nobody assigned, no note yet."""
+        self.code, self.status, self.agency, self.owner = code, status, agency, owner
+        self.assignee, self.clock, self.due_at, self.public_note = None, clock, due_at, None
 
     # -- shared checks --------------------------------------------------
 

@@ -36,9 +36,10 @@ ERASED_PRINCIPAL = Principal(ERASED, Role.CITIZEN)
 
 
 def is_person(principal: Principal) -> bool:
-    """A principal acting as a private person: a citizen, not the shared
-    stand-in of an anonymous survey's respondents."""
-    return principal.role is Role.CITIZEN and principal.subject not in (ANONYMOUS_SUBJECT, ERASED)
+    """A principal acting as a private person: a citizen, or a person acting
+    for a business (their name is theirs, not the business's), not the
+    shared stand-in of an anonymous survey's respondents."""
+    return principal.role in (Role.CITIZEN, Role.BUSINESS) and principal.subject not in (ANONYMOUS_SUBJECT, ERASED)
 
 
 @dataclass(frozen=True, slots=True)

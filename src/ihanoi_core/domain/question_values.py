@@ -3,7 +3,8 @@ and channel, an article's status, and a citation.
 
 A ``Citation`` names the source an answer comes from — a procedure of the
 catalogue, a published knowledge article, the public answer of a resolved
-report, or the asker's own case — with the passage quoted (``quote``: the
+report, a business inquiry's answer published anonymised, or the asker's own
+case — with the passage quoted (``quote``: the
 text that holds the fact, as the source says it), the field of the source it
 comes from (``documents``, ``fee``, ``processing`` …) and its retrieval score.
 """
@@ -60,6 +61,8 @@ class SourceKind(StrEnum):
     ARTICLE = "article"
     REPORT = "report"
     CASE = "case"
+    # A business inquiry's answer, published anonymised with the business's consent.
+    BUSINESS_ANSWER = "business_answer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,9 @@ class Role(StrEnum):
     PARTNER = "partner"
     SYSTEM = "system"
     DPO = "dpo"
+    # A person acting for a business (issue #18): their principal's ``agency``
+    # is the business's tax code (``Principal.organisation``).
+    BUSINESS = "business"
 
 
 # The subject of the one principal that stands for every respondent of an
@@ -35,8 +38,10 @@ ANONYMOUS_SUBJECT = "anonymous"
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The acting identity: the subject id from the identity provider (e.g.
-    VNeID), its role and, for staff, the agency it works for. Every event records
-    the principal that caused it as ``actor``."""
+    VNeID), its role and, for staff, the agency it works for; for a person
+    acting for a business (``Role.BUSINESS``), the organisation they act for:
+    the business's tax code, from the token's organisation claim. Every event
+    records the principal that caused it as ``actor``."""
 
     subject: str
     role: Role
@@ -45,6 +50,11 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.OFFICER, Role.LEADER)
+
+    @property
+    def organisation(self) -> str | None:
+        """The tax code of the business a ``business`` principal acts for."""
+        return self.agency if self.role is Role.BUSINESS else None
 
 
 class TimeUnit(StrEnum):

@@ -15,16 +15,21 @@ from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.utils import get_topic
 
 from ihanoi_core.domain.alert import Alert
+from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.case_code import CaseCode
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.consent import Consent
+from ihanoi_core.domain.consultation import Consultation, ConsultationComment
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.conversation import Conversation, LinkCode, MessageSeen
 from ihanoi_core.domain.denunciation import Denunciation
+from ihanoi_core.domain.dialogue_session import DialogueSession
 from ihanoi_core.domain.erasure import ErasureRequest
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment_transaction import PaymentTransaction
 from ihanoi_core.domain.personal import personal_fields
 from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.report import Report
@@ -34,7 +39,9 @@ from ihanoi_core.events.topics import MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
-    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, Conversation, MessageSeen, LinkCode,
+    ErasureRequest, Consent, Contactability, Alert, Question, KnowledgeArticle, Payment, PaymentTransaction,
+    BusinessInquiry, Consultation, ConsultationComment, DialogueSession,
+    Conversation, MessageSeen, LinkCode,
 )  # fmt: skip
 COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 GENERATED = {"Event", "Created", "Snapshot"}

@@ -83,7 +83,7 @@ def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
 
 
 def compose(
-    command: DraftAlert | ReviseAlert | FollowUpstream, base: dict[str, Any], directory: Directory, now: datetime
+    command: DraftAlert | ReviseAlert, base: dict[str, Any], directory: Directory, now: datetime
 ) -> AlertContent:
     """``base`` overlaid with what ``command`` gives, checked (``ValidationError``
     naming every missing or bad field)."""
@@ -158,10 +158,6 @@ def draft(command: DraftAlert, ctx: Context) -> Build:
 
 @decides(ReviseAlert)
 def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
-    revise_with(alert, command, ctx)
-
-
-def revise_with(alert: Alert, command: ReviseAlert | FollowUpstream, ctx: Context) -> None:
     """Revise the alert with what ``command`` gives over its current content."""
     alert.revise(
         ctx.principal, compose(command, content_fields(alert.content), ctx.directory, ctx.now), timestamp=ctx.now
@@ -213,7 +209,7 @@ def follow_upstream(
             return  # applied already: nothing changes
         ctx = Context(principal, now, bus)
         if command.msg_type == "Update":
-            revise_with(alert, command, ctx)
+            revise(alert, command.revision or ReviseAlert(case=alert.id), ctx)
         else:
             reason = command.note or f"Hủy theo thông báo {source.identifier} của {source.sender}."
             if alert.messages:

@@ -19,7 +19,6 @@ from ihanoi_core.commands.service_requests import (
     RateDossier,
     ReceiveDossier,
     RejectDossier,
-    RequestDossierPayment,
     RequestDossierSupplement,
     ResumeDossier,
     ReturnDossier,
@@ -86,7 +85,7 @@ def supplement(dossier: ServiceRequest, command: SupplementDossier, ctx: Context
     dossier.supplement(ctx.principal, documents, calendar=ctx.calendar, timestamp=ctx.now)
 
 
-decides_by(RequestDossierPayment, ServiceRequest.request_payment)
+# RequestDossierPayment: the payment process manager (ihanoi_core.payments.process) creates the payment with it.
 decides_by(ConfirmDossierPayment, ServiceRequest.confirm_payment)
 decides_by(SuspendDossier, ServiceRequest.suspend)
 decides_by(ResumeDossier, ServiceRequest.resume)

@@ -74,7 +74,8 @@ def answer(bus: CommandBus, principal: Principal, command: AnswerSurvey, expecte
     """Load and authorise the survey, let it check the answers, save the
     response. The result names the response and the survey's code."""
     if expected_version is not None:
-        raise TypeError("an answer makes a response of its own; it has no version to expect")
+        # A 422, not a crash: HTTP passes an If-Match header through as the expected version.
+        raise ValidationError({"expected_version": "an answer is the respondent's own stream: send no If-Match"})
     survey = bus._load(bus.resolve_case_id(command.case), Survey)
     authorize(principal, survey, AnswerSurvey.step(), survey.id)
     answers = tuple(given.value() for given in command.answers)

@@ -100,6 +100,7 @@ MAIN_FIELD: Mapping[SourceKind, str] = {
     SourceKind.REPORT: "answer",
     SourceKind.CASE: "status",
     SourceKind.PROCEDURE: "name",
+    SourceKind.BUSINESS_ANSWER: "answer",
 }
 
 
@@ -120,7 +121,7 @@ def compose(source: Source, intent: str) -> tuple[str, tuple[Citation, ...]]:
     citation = cite(source, name)
     if source.kind is SourceKind.REPORT:
         return f"Phản ánh {source.ref} ({source.title}) đã được trả lời: {citation.quote}", (citation,)
-    if source.kind is SourceKind.ARTICLE:
+    if source.kind in (SourceKind.ARTICLE, SourceKind.BUSINESS_ANSWER):
         basis = source.fields.get("legal_basis")
         extra = (cite(source, "legal_basis"),) if basis else ()
         return f"{source.title}\n{citation.quote}" + (f"\nCăn cứ: {basis}" if basis else ""), (citation, *extra)

@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import partial
 from uuid import UUID
 
+from ihanoi_core.commands.command import Command
+from ihanoi_core.commands.payments import RecordGatewayPayment
 from ihanoi_core.commands.service_requests import (
     ApologizeForDossierDelay,
     ApplicantIn,
@@ -36,7 +38,9 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.directory import Procedure
-from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Principal, TimeUnit
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Principal, Role, TimeUnit
+from ihanoi_core.payments.process import payment_id_for
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
 from ihanoi_core.simulation.texts import (
     APOLOGIES,
@@ -49,6 +53,11 @@ from ihanoi_core.simulation.texts import (
     SUSPENSIONS,
     WITHDRAW_DOSSIER,
 )
+
+# Where payments are set up, the share of fees paid by VietQR (confirmed by the
+# gateway); the others are paid at the counter and confirmed by the officer.
+CASHLESS_SHARE = 0.7
+GATEWAY = Principal("gateway:demo", Role.SYSTEM)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -192,12 +201,17 @@ class DossierStories(Engine):
             dong = f"{amount:,}".replace(",", ".")  # 150.000 đồng, as Vietnamese writes it.
             note = f"Phí, lệ phí theo quy định: {dong} đồng."
             payment = RequestDossierPayment(case=case_id, amount=amount, note=note)
-            if self._run(partial(app.handle, handler, payment)) is None:
+            if (asked := self._run(partial(app.handle, handler, payment))) is None:
                 return False
             yield self._office(rng.uniform(1, 12))
-            reference = f"VNPAY{rng.randrange(10**12):012d}"
-            paid = ConfirmDossierPayment(case=case_id, reference=reference)
-            if self._run(partial(app.handle, handler, paid)) is None:
+            transaction = f"VNPAY{rng.randrange(10**12):012d}"
+            if app.settings.payments_bank_bin is not None and rng.random() < CASHLESS_SHARE:
+                # Paid by VietQR: the gateway's confirmation resumes the dossier.
+                paid: Command = self._gateway_payment(payment_id_for(case_id, asked.version), transaction)
+                actor = GATEWAY
+            else:
+                paid, actor = ConfirmDossierPayment(case=case_id, reference=transaction), handler
+            if self._run(partial(app.handle, actor, paid)) is None:
                 return False
         if rng.random() < 0.03:
             yield self._before_due(dossier, 0.1, 0.3)
@@ -232,6 +246,17 @@ class DossierStories(Engine):
                 sha256=hashlib.sha256(name.encode()).hexdigest(),
             )
             for index, name in enumerate(names, start=1)
+        )
+
+    def _gateway_payment(self, payment_id: UUID, transaction: str) -> RecordGatewayPayment:
+        """The gateway's confirmation of the full fee of the payment ``payment_id``."""
+        payment = self.app._load(payment_id, Payment)
+        return RecordGatewayPayment(
+            provider="demo",
+            transaction_id=transaction,
+            reference=payment.reference,
+            amount=payment.total,
+            paid_at=self.app.clock(),
         )
 
     def _supplement(self, dossier: _Dossier, officer: Principal) -> Generator[datetime, None, bool]:

@@ -11,6 +11,7 @@ which states all come from the command types (``ihanoi_core.commands``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,9 +20,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand, command_from_body, summary_of
-from ihanoi_core.domain.values import Role
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.handlers.table import command_types
+from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_server.http import (
     call_app,
     case_ref,
@@ -30,8 +32,10 @@ from ihanoi_server.http import (
     idempotency_key,
     json_response,
     principal,
+    query_int,
     read_body,
     state,
+    wait_for_position,
 )
 
 
@@ -54,6 +58,51 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
         return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
     read.reads_case = True  # type: ignore[attr-defined]
+    return read
+
+
+async def read_public_case(request: Request, reader: Principal, kind: str) -> dict[str, Any]:
+    """The case ``{code}`` of the path as ``reader`` (a stand-in for the
+    public) sees it, once ``?position=`` is applied; 404 unless it is a
+    ``kind`` that reader may see."""
+    code: str = request.path_params["code"]
+    await wait_for_position(request)
+
+    def run() -> dict[str, Any]:
+        data = state(request).app.get_case(reader, code)
+        if data["kind"] != kind:
+            raise CaseNotFoundError(code)
+        return data
+
+    return await call_app(request, run)
+
+
+class PublicCaseItem(msgspec.Struct):
+    """A case of a kind everyone may read, as the public lists show it (what it is about, never who)."""
+
+    code: str
+    title: str
+    status: str
+    agency: str | None
+    updated_at: datetime
+
+
+class PublicCaseList(msgspec.Struct):
+    items: list[PublicCaseItem]
+
+
+def public_list(kind: str) -> Callable[[Request], Any]:
+    """``GET /public/…``: the latest cases of ``kind`` (one everyone may read), newest first."""
+
+    async def read(request: Request) -> Response:
+        limit = query_int(request, "limit", 50, low=1, high=200)
+        await wait_for_position(request)
+        model = state(request).read_side.model(CaseStatusModel)
+        found = await call_app(request, model.list_of_kind, kind, limit=limit)
+        return json_response(PublicCaseList([PublicCaseItem(c.code, c.summary, c.status, c.agency, c.updated_at)
+                                             for c in found]))  # fmt: skip
+
+    read.__doc__ = f"The latest {kind.replace('_', ' ')}s (public, no token; nothing personal)."
     return read
 
 

@@ -68,6 +68,7 @@ def source_url(citation: Citation) -> str | None:
         SourceKind.PROCEDURE: f"/api/v1/procedures/{citation.ref}",
         SourceKind.ARTICLE: f"/public/knowledge/{citation.ref}",
         SourceKind.REPORT: f"/open311/v2/requests/{citation.ref}.json",
+        SourceKind.BUSINESS_ANSWER: f"/public/business-qa/{citation.ref}",
     }.get(citation.kind)
 
 

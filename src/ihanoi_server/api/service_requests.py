@@ -50,6 +50,8 @@ async def read(request: Request) -> Response:
     for name in MONEY_FIELDS:
         if isinstance(data.get(name), Decimal):
             data[name] = int(data[name])
+    # Where its fees are paid by VietQR (docs/payments.md).
+    data["payments"] = f"/api/v1/payments?dossier={data['id']}"
     return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
 

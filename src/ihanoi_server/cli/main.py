@@ -1,7 +1,7 @@
 """The ``ihanoi`` command: a thin entrypoint over the core and the read side.
 Each group of sub-commands lives in a module of its own (``server``,
 ``projections``, ``audit``, ``legal``, ``privacy``, ``notifications``, ``media``,
-``alerts``, ``deadlines``) and registers itself here."""
+``alerts``, ``deadlines``, ``knowledge``, ``payments``) and registers itself here."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ihanoi_server.cli import (
     legal,
     media,
     notifications,
+    payments,
     privacy,
     projections,
     server,
@@ -67,4 +68,5 @@ def build_parser() -> argparse.ArgumentParser:
     media.add_commands(commands)
     deadlines.add_commands(commands)
     knowledge.add_commands(commands)
+    payments.add_commands(commands)
     return parser

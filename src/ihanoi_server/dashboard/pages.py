@@ -161,7 +161,7 @@ def dashboard_page(lang: str, text: Mapping[str, str], agencies: Sequence[tuple[
         f'<p id="overdue-empty" hidden>{e(text["overdue.empty"])}</p>\n'
         '<p id="overdue-more" class="hint" hidden></p>\n'
         "</section>\n"
-        f"{_accountability(text)}{_ranking(text)}{_channels(text)}"
+        f"{_accountability(text)}{_fees(text)}{_ranking(text)}{_business(text)}{_channels(text)}"
         f'<p class="footnote">{e(text["footnote.cohort"])}</p>\n'
         "</section>\n"
     )
@@ -197,6 +197,19 @@ def _channels(text: Mapping[str, str]) -> str:
     )
 
 
+def _business(text: Mapping[str, str]) -> str:
+    """Business inquiries answered on time per agency (issue #18), from the dashboard's ``business_answers``."""
+    keys = ("column.agency", "column.answered", "kpi.on_time_rate", "column.open", "kpi.overdue_now")
+    heads = "".join(f"<th>{e(text[key])}</th>" for key in keys)
+    return (
+        f'<section class="card" id="business-section"><h2>{e(text["business.title"])}</h2>\n'
+        f'<p class="hint">{e(text["business.hint"])}</p>\n'
+        f'<table id="business"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="business-empty" hidden>{e(text["business.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
 def _accountability(text: Mapping[str, str]) -> str:
     """Per-official deadline figures and the long-delayed list (issue #16), filled
     from ``/api/v1/accountability``; hidden for those it refuses (officers)."""
@@ -221,6 +234,21 @@ def _accountability(text: Mapping[str, str]) -> str:
         f"<th>{e(text['column.assignee'])}</th><th>{e(text['column.due_at'])}</th>"
         "</tr></thead><tbody></tbody></table>\n"
         f'<p id="long-delayed-empty" hidden>{e(text["long_delayed.empty"])}</p>\n'
+        "</section>\n"
+    )
+
+
+def _fees(text: Mapping[str, str]) -> str:
+    """Fees confirmed per day with the cashless share (issue #19), filled from
+    ``/api/v1/payments/collections``; hidden for those it refuses."""
+    heads = "".join(
+        f"<th>{e(text[key])}</th>" for key in ("fees.day", "fees.count", "fees.amount", "fees.cashless_share")
+    )
+    return (
+        f'<section class="card" id="fees-section" hidden><h2>{e(text["fees.title"])}</h2>\n'
+        f'<p class="hint">{e(text["fees.hint"])}</p>\n'
+        f'<table id="fees"><thead><tr>{heads}</tr></thead><tbody></tbody></table>\n'
+        f'<p id="fees-empty" hidden>{e(text["fees.empty"])}</p>\n'
         "</section>\n"
     )
 

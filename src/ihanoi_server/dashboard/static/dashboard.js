@@ -343,6 +343,38 @@
     }
   }
 
+  function renderFees(figures) {
+    const rows = $("fees").tBodies[0];
+    rows.replaceChildren();
+    for (const day of figures.days) {
+      const row = document.createElement("tr");
+      row.dataset.day = day.day;
+      cell(row, formatDay(day.day));
+      cell(row, String(day.fees), "number").dataset.figure = "fees";
+      cell(row, day.amount.toLocaleString(LANG === "en" ? "en" : "vi"), "number").dataset.figure = "amount";
+      const share = day.cashless_share === null ? T["value.none"] : String(Math.round(day.cashless_share * 1000) / 10);
+      cell(row, withUnit(share, T["unit.percent"]), "number").dataset.figure = "cashless_share";
+      rows.appendChild(row);
+    }
+    $("fees-empty").hidden = figures.days.length > 0;
+    $("fees-section").hidden = false;
+  }
+
+  async function loadFees(data) {
+    // Staff read their own agency's fees, auditors the agency they chose or the city.
+    const section = $("fees-section");
+    const path = "/api/v1/payments/collections" +
+      (data.viewer.role === "auditor" && data.agency ? "?agency=" + encodeURIComponent(data.agency.code) : "");
+    try {
+      renderFees(await (await api(path)).json());
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw error;
+      }
+      section.hidden = true;
+    }
+  }
+
   async function loadChannels() {
     // Zalo, Messenger and hotline threads (issue #20): staff and auditors; hidden for anyone refused.
     const section = $("channels-section");
@@ -395,6 +427,22 @@
     $("ranking-section").hidden = false;
   }
 
+  function renderBusiness(rates) {
+    const rows = $("business").tBodies[0];
+    rows.replaceChildren();
+    for (const entry of rates) {
+      const row = document.createElement("tr");
+      row.dataset.agency = entry.agency;
+      cell(row, agencyNameOf(entry.agency));
+      cell(row, String(entry.answered), "number");
+      cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
+      cell(row, String(entry.open), "number");
+      cell(row, String(entry.overdue), "number");
+      rows.appendChild(row);
+    }
+    $("business-empty").hidden = rates.length > 0;
+  }
+
   async function loadRanking(data) {
     // Published, so public: the last complete month, whoever reads the page.
     try {
@@ -433,6 +481,7 @@
       renderKpis(data.figures);
       renderByAgency(data);
       renderOverdue(data.overdue);
+      renderBusiness(data.business_answers || []);
       // The chart is drawn for exactly the period the figures were read for.
       const chart = new URLSearchParams({ period_start: data.period.start, period_end: data.period.end });
       if (data.kind) {
@@ -448,6 +497,7 @@
       }
       renderChart(svg);
       await loadAccountability(data);
+      await loadFees(data);
       await loadRanking(data);
       await loadChannels();
       if (mine !== sequence) {

@@ -1,0 +1,206 @@
+"""Payment (thanh toán phí, lệ phí): the fee of one dossier, asked for with a
+VietQR code and confirmed by a gateway's signed callback.
+
+A payment is requested for a dossier when its officer asks for the fee: the
+lines of the procedure's fee schedule, their total, the account it is paid
+into, a transfer reference that the bank statement carries (the payer's
+transfer purpose) and an expiry. A gateway's confirmation of the full amount
+makes it ``paid`` — the process manager (``ihanoi_core.payments.process``)
+records, in the same atomic save, the dossier's payment confirmation, so its
+clock resumes; a transfer of another amount is recorded as
+``AmountMismatched`` and pays nothing. Staff issue the e-receipt (biên lai
+điện tử), refund, or let an unpaid request expire.
+
+The applicant (``owner``) is the dossier's; their subject id is their
+personal data, sealed with their key. The amount and the accounts are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.payment_values import (
+    PAYMENT_ERASED_STATE,
+    PAYMENT_PERSONAL_DATA,
+    FeeLine,
+    GatewayPayment,
+    Payee,
+    PaymentStatus,
+)
+from ihanoi_core.domain.payment_values import PaymentStatus as S
+from ihanoi_core.domain.personal import Personal
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import RuleViolationError, ValidationError
+
+MAX_REFERENCE = 25
+
+
+class Payment(Case):
+    """The fee of one dossier (see module docstring)."""
+
+    kind: ClassVar[str] = "payment"
+    code_prefix: ClassVar[str] = "TT"
+    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.EXPIRED, S.REFUNDED})
+    PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner",)
+    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "record_paid": (S.REQUESTED,),
+        "record_mismatch": (S.REQUESTED,),
+        "issue_receipt": (S.PAID,),
+        "refund": (S.PAID, S.RECEIPT_ISSUED, S.AMOUNT_MISMATCHED),
+        "expire": (S.REQUESTED, S.AMOUNT_MISMATCHED),
+    }
+    UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
+    PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = PAYMENT_PERSONAL_DATA
+    ERASED_STATE: ClassVar[Mapping[str, object]] = PAYMENT_ERASED_STATE
+
+    @classmethod
+    def all_statuses(cls) -> Iterable[str]:
+        return tuple(PaymentStatus)
+
+    # -- creation ---------------------------------------------------------
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        dossier: UUID,
+        dossier_code: str,
+        agency: str,
+        owner: str | None,
+        lines: tuple[FeeLine, ...],
+        payee: Payee,
+        reference: str,
+        expires_at: datetime,
+        timestamp: datetime,
+    ) -> Payment:
+        """Ask for ``lines`` (at least one, each a positive whole amount) into
+        ``payee``'s account, payable until ``expires_at``."""
+        if not lines or any(isinstance(line.amount, bool) or line.amount <= 0 for line in lines):
+            raise ValidationError({"amount": "a fee has at least one line, each a positive whole number of đồng"})
+        if not reference or len(reference) > MAX_REFERENCE or not reference.isascii():
+            raise RuleViolationError(id, "reference", f"a transfer reference is 1 to {MAX_REFERENCE} ASCII characters")
+        if expires_at <= timestamp:
+            raise RuleViolationError(id, "expires_at", "a payment request expires after it is made")
+        return cls(
+            id=id,
+            code=code,
+            actor=actor,
+            dossier=dossier,
+            dossier_code=dossier_code,
+            agency=agency,
+            owner=owner,
+            lines=lines,
+            total=sum(line.amount for line in lines),
+            payee=payee,
+            reference=reference,
+            expires_at=expires_at,
+            timestamp=timestamp,
+        )
+
+    @event("Requested")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        code: str,
+        actor: Principal,
+        dossier: UUID,
+        dossier_code: str,
+        agency: str,
+        owner: str | None,
+        lines: tuple[FeeLine, ...],
+        total: int,
+        payee: Payee,
+        reference: str,
+        expires_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.code = code
+        self.status = S.REQUESTED
+        self.agency = agency
+        self.owner = owner
+        self.assignee = None
+        # The expiry is no legal deadline: no clock runs on a payment.
+        self.clock = None
+        self.due_at = None
+        self.public_note = None
+        self.dossier = dossier
+        self.dossier_code = dossier_code
+        self.lines = lines
+        self.total = total
+        self.payee = payee
+        self.reference = reference
+        self.expires_at = expires_at
+        self.requested_at = timestamp
+        self.payment: GatewayPayment | None = None
+        self.mismatches: tuple[GatewayPayment, ...] = ()
+        self.receipt_number: str | None = None
+        self.refund_reason: str | None = None
+
+    # -- a gateway's confirmation ------------------------------------------
+
+    def confirm(self, actor: Principal, payment: GatewayPayment, *, timestamp: datetime) -> bool:
+        """A gateway confirmed ``payment``: ``paid`` when it is the full
+        amount (True), else ``AmountMismatched`` (False); either is refused
+        unless the payment is still requested."""
+        if payment.amount == self.total:
+            self._require("record_paid")
+            self._record_paid(actor=actor, payment=payment, timestamp=timestamp)
+            return True
+        self._require("record_mismatch")
+        self._record_mismatch(actor=actor, payment=payment, expected=self.total, timestamp=timestamp)
+        return False
+
+    @event("Paid")
+    def _record_paid(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
+        self.payment = payment
+        self.status = S.PAID
+
+    @event("AmountMismatched")
+    def _record_mismatch(self, actor: Principal, payment: GatewayPayment, expected: int, timestamp: datetime) -> None:
+        self.mismatches = (*self.mismatches, payment)
+        self.status = S.AMOUNT_MISMATCHED
+
+    # -- staff steps ---------------------------------------------------------
+
+    def issue_receipt(self, actor: Principal, number: str, *, timestamp: datetime) -> None:
+        """Record the e-receipt (biên lai điện tử) issued for the paid fee, by its number."""
+        self._require("issue_receipt")
+        number = self._require_text(self.id, "number", number, 60)
+        self._issue_receipt(actor=actor, number=number, timestamp=timestamp)
+
+    @event("ReceiptIssued")
+    def _issue_receipt(self, actor: Principal, number: str, timestamp: datetime) -> None:
+        self.receipt_number = number
+        self.status = S.RECEIPT_ISSUED
+
+    def refund(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
+        """Record that the money received went back to the payer, and why."""
+        self._require("refund")
+        reason = self._require_text(self.id, "reason", reason, 500)
+        self._refund(actor=actor, reason=reason, timestamp=timestamp)
+
+    @event("Refunded")
+    def _refund(self, actor: Principal, reason: str, timestamp: datetime) -> None:
+        self.refund_reason = reason
+        self.status = S.REFUNDED
+
+    def expire(self, actor: Principal, *, timestamp: datetime) -> None:
+        """Close an unpaid request whose expiry has passed (the code no longer pays)."""
+        self._require("expire")
+        if timestamp < self.expires_at:
+            raise RuleViolationError(self.id, "expires_at", f"the request runs until {self.expires_at.isoformat()}")
+        self._expire(actor=actor, timestamp=timestamp)
+
+    @event("Expired")
+    def _expire(self, actor: Principal, timestamp: datetime) -> None:
+        self.status = S.EXPIRED

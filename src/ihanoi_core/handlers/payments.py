@@ -1,0 +1,15 @@
+"""Handlers of the staff's commands on payments (``ihanoi_core.commands.payments``).
+
+The payment's creation (with the dossier's ``request-payment``) and a
+gateway's confirmation are the process manager's (``ihanoi_core.payments.process``).
+"""
+
+from __future__ import annotations
+
+from ihanoi_core.commands.payments import ExpirePayment, IssueReceipt, RefundPayment
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.handlers.table import decides_by
+
+decides_by(IssueReceipt, Payment.issue_receipt)
+decides_by(RefundPayment, Payment.refund)
+decides_by(ExpirePayment, Payment.expire)

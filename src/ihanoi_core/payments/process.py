@@ -1,0 +1,211 @@
+"""The payment process manager: a dossier's fee request becomes a payment,
+and a gateway's confirmation becomes a paid fee and a resumed dossier, each
+in ONE atomic save.
+
+- ``request-payment`` on a dossier (``RequestDossierPayment``) pauses the
+  dossier's clock and, when the settings name a payee account
+  (``IHANOI_PAYMENTS_BANK_BIN``/``_ACCOUNT``), creates the ``Payment`` — the
+  fee lines of the procedure (its fee and fee note, or the officer's amount
+  as one line), the payee, the transfer reference and the expiry — with its
+  code index, in the same save as the dossier's ``PaymentRequested``.
+- ``RecordGatewayPayment`` (the webhook, as the gateway's SYSTEM principal)
+  finds the payment by its transfer reference, records ``Paid`` (the full
+  amount) or ``AmountMismatched``, registers the ``PaymentTransaction`` index
+  of the gateway's transaction id, and — when paid and the dossier still
+  waits — records the dossier's ``PaymentConfirmed`` (its clock resumes), all
+  in one save. A transaction already registered is a no-op; fifty concurrent
+  copies of one callback save once: the others lose the race on the index.
+
+The transfer reference is ``IHN`` and the payment's code without dashes
+(``IHNTT261206483920``): banks keep letters and digits of a transfer's purpose,
+and the code resolves to the payment through the case code index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from ihanoi_core.commands.payments import RecordGatewayPayment
+from ihanoi_core.commands.service_requests import RequestDossierPayment
+from ihanoi_core.domain.case_code import CaseCode, code_id
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment_transaction import PaymentTransaction, transaction_id
+from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee
+from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.service_request_values import DossierStatus
+from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import (
+    CaseNotFoundError,
+    ConflictError,
+    ForbiddenError,
+    InvalidTransitionError,
+    ValidationError,
+    VersionMismatchError,
+)
+from ihanoi_core.handlers.bus import CODE_ATTEMPTS, CommandBus, CommandResult
+from ihanoi_core.handlers.table import handles
+from ihanoi_core.permissions import authorize
+
+REFERENCE_PREFIX = "IHN"
+PAYMENT_NAMESPACE = UUID("0e6f3a52-7b1d-4c8e-a4f9-3d2c1b0a9e87")
+
+
+def payment_id_for(dossier: UUID, version: int) -> UUID:
+    """The id of the payment a dossier's ``request-payment`` created: the
+    dossier and the version its ``PaymentRequested`` has (the version the
+    command returned), so whoever asked can find it without a read model."""
+    return uuid5(PAYMENT_NAMESPACE, f"{dossier}\x1f{version}")
+
+
+def transfer_reference(payment_code: str) -> str:
+    """``TT-261206-483920`` → ``IHNTT261206483920``."""
+    return REFERENCE_PREFIX + payment_code.replace("-", "")
+
+
+def payment_code_of(reference: str) -> str | None:
+    """The payment code a transfer reference names, wherever it sits in the
+    purpose a bank passed on (banks may add their own words around it)."""
+    compact = "".join(reference.upper().split())
+    at = compact.find(REFERENCE_PREFIX + Payment.code_prefix)
+    digits = compact[at + len(REFERENCE_PREFIX) + 2 : at + len(REFERENCE_PREFIX) + 14] if at >= 0 else ""
+    if len(digits) != 12 or not digits.isdigit():
+        return None
+    return f"{Payment.code_prefix}-{digits[:6]}-{digits[6:]}"
+
+
+def fee_lines(bus: CommandBus, dossier: ServiceRequest, amount: int | None) -> tuple[FeeLine, ...]:
+    """The lines the dossier's procedure charges (its fee, under its fee note),
+    or the officer's ``amount`` as one line under that note."""
+    procedure = bus.directory.get_procedure(dossier.procedure)
+    label = (procedure.fee_note if procedure and procedure.fee_note else "") or f"Phí, lệ phí: {dossier.procedure_name}"
+    total = amount if amount is not None else dossier.fee
+    if not total or total <= 0:
+        raise ValidationError({"amount": "the procedure charges no fee: give the amount to request"})
+    return (FeeLine(label=label[:200], amount=int(total)),)
+
+
+@handles(RequestDossierPayment)
+def request_payment(
+    bus: CommandBus, principal: Principal, command: RequestDossierPayment, expected_version: int | None
+) -> CommandResult:
+    settings = bus.settings
+    dossier_id = bus.resolve_case_id(command.case)
+    for attempt in range(CODE_ATTEMPTS):
+        dossier = bus._load(dossier_id, ServiceRequest)
+        authorize(principal, dossier, "request_payment", dossier_id)
+        if expected_version is not None and dossier.version != expected_version:
+            raise VersionMismatchError(dossier_id, expected_version, dossier.version)
+        version, now = dossier.version, bus.clock()
+        lines = fee_lines(bus, dossier, command.amount)
+        dossier.request_payment(principal, sum(line.amount for line in lines), command.note, timestamp=now)
+        saving: list[Aggregate] = [dossier]
+        if settings.payments_bank_bin is not None and settings.payments_account is not None:
+            payee = Payee(settings.payments_bank_bin, settings.payments_account, settings.payments_account_name)
+            saving += _new_payment(bus, principal, dossier, lines, payee, attempt, now)
+        try:
+            recordings = bus._store(*saving)
+        except IntegrityError:
+            if len(saving) == 1 or bus._load(dossier_id, ServiceRequest).version != version:
+                raise ConflictError(dossier_id) from None
+            continue  # The payment's code was taken: try the next one.
+        return bus._result(dossier, recordings[-1].notification.id)
+    raise ConflictError(dossier_id, "Could not allocate a unique payment code; retry.")
+
+
+def _new_payment(
+    bus: CommandBus,
+    principal: Principal,
+    dossier: ServiceRequest,
+    lines: tuple[FeeLine, ...],
+    payee: Payee,
+    attempt: int,
+    now: datetime,
+) -> tuple[Payment, CaseCode]:
+    """The payment of the dossier's fee, requested ``now``, and its code index."""
+    payment_id = payment_id_for(dossier.id, dossier.version)
+    code = bus._make_code(Payment.code_prefix, now, payment_id, attempt)
+    assert dossier.agency is not None
+    payment = Payment.request(
+        id=payment_id,
+        code=code,
+        actor=principal,
+        dossier=dossier.id,
+        dossier_code=dossier.code,
+        agency=dossier.agency,
+        owner=dossier.owner,
+        lines=lines,
+        payee=payee,
+        reference=transfer_reference(code),
+        expires_at=now + timedelta(hours=bus.settings.payments_expiry_hours),
+        timestamp=now,
+    )
+    index = CaseCode(
+        id=code_id(code),
+        code=code,
+        case_id=payment_id,
+        kind=Payment.kind,
+        actor=principal,
+        timestamp=now,
+        request_fingerprint=None,
+    )
+    return payment, index
+
+
+@handles(RecordGatewayPayment)
+def record_gateway_payment(
+    bus: CommandBus, principal: Principal, command: RecordGatewayPayment, expected_version: int | None
+) -> CommandResult:
+    if principal.role not in command.roles:
+        raise ForbiddenError(command.name, principal.role.value)
+    index_id = transaction_id(command.provider, command.transaction_id)
+    if (done := _recorded(bus, index_id)) is not None:
+        return done
+    code = payment_code_of(command.reference)
+    if code is None:
+        raise CaseNotFoundError(command.reference)
+    payment = bus._load(bus.resolve_case_id(code), Payment)
+    now = bus.clock()
+    received = GatewayPayment(command.provider, command.transaction_id, command.amount, command.paid_at)
+    try:
+        paid = payment.confirm(principal, received, timestamp=now)
+    except InvalidTransitionError:
+        if (done := _recorded(bus, index_id)) is not None:
+            return done  # A concurrent copy of this callback was saved since we looked.
+        raise
+    index = PaymentTransaction(
+        id=index_id,
+        provider=command.provider,
+        transaction=command.transaction_id,
+        payment=payment.id,
+        actor=principal,
+        timestamp=now,
+    )
+    saving: list[Aggregate] = [payment, index]
+    if paid:
+        dossier = bus._load(payment.dossier, ServiceRequest)
+        if dossier.status == DossierStatus.AWAITING_PAYMENT:
+            reference = f"{command.provider}:{command.transaction_id}"
+            dossier.confirm_payment(principal, reference, calendar=bus.calendar, timestamp=now)
+            saving.append(dossier)
+    try:
+        recordings = bus._store(*saving)
+    except IntegrityError:
+        if (done := _recorded(bus, index_id)) is not None:
+            return done  # A concurrent copy of this callback saved it first.
+        raise ConflictError(payment.id) from None
+    return bus._result(payment, recordings[-1].notification.id)
+
+
+def _recorded(bus: CommandBus, index_id: UUID) -> CommandResult | None:
+    """The unchanged payment a transaction was already recorded on, if it was."""
+    try:
+        index: PaymentTransaction = bus._get(index_id)
+    except AggregateNotFoundError:
+        return None
+    payment = bus._load(index.payment, Payment)
+    return bus._result(payment, bus._max_position(), changed=False)
