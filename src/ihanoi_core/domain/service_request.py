@@ -73,6 +73,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         "request_supplement": (S.SUBMITTED, *IN_HANDS),
         "supplement": (S.SUPPLEMENT_REQUESTED,),
         "request_payment": IN_HANDS,
+        "request_payment_again": (S.AWAITING_PAYMENT,),
         "confirm_payment": (S.AWAITING_PAYMENT,),
         "suspend": IN_HANDS,
         "resume": (S.SUSPENDED,),
@@ -196,6 +197,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         self.supplement_rounds = 0
         self.amount_due: Decimal | int | None = None
         self.payment_reference: str | None = None
+        self.payment_requested_version: int | None = None
         self.forwarded_to: str | None = None
         self.forward_clock: Clock | None = None
         self.forward_due_at: datetime | None = None
@@ -310,6 +312,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
     _forward = event("Forwarded")(DossierForwarding._forward)
     _return_from_forwarding = event("ReturnedFromForwarding")(DossierForwarding._return_from_forwarding)
     _apologize = event("ApologyIssued")(DossierApology._apologize)
+    _request_payment_again = event("PaymentRequestedAgain")(DossierPauses._request_payment_again)
 
     # -- applicant commands -------------------------------------------------------
 

@@ -23,6 +23,15 @@ from ihanoi_core.errors import RuleViolationError, ValidationError
 S = DossierStatus
 
 
+def _require_whole(amount: Decimal | int) -> None:
+    # The đồng has no minor unit in use, so an amount is a whole number.
+    whole = isinstance(amount, int) or (
+        isinstance(amount, Decimal) and amount.is_finite() and amount == amount.to_integral_value()
+    )
+    if isinstance(amount, bool) or not whole or not amount > 0:
+        raise ValidationError({"amount": "must be a positive whole number of đồng"})
+
+
 class DossierPauses(DossierSteps):
     """Requesting and receiving a supplement, a payment, a suspension and its end."""
 
@@ -32,6 +41,7 @@ class DossierPauses(DossierSteps):
         missing_documents: tuple[str, ...]
         supplement_rounds: int
         amount_due: Decimal | int | None
+        payment_requested_version: int | None
         payment_reference: str | None
 
     def request_supplement(
@@ -117,12 +127,7 @@ class DossierPauses(DossierSteps):
         """Ask the applicant to pay fees or taxes (nghĩa vụ tài chính); the clock pauses."""
         self._require("request_payment")
         self._require_on_time("request_payment", timestamp)
-        # The đồng has no minor unit in use, so an amount is a whole number.
-        whole = isinstance(amount, int) or (
-            isinstance(amount, Decimal) and amount.is_finite() and amount == amount.to_integral_value()
-        )
-        if isinstance(amount, bool) or not whole or not amount > 0:
-            raise ValidationError({"amount": "must be a positive whole number of đồng"})
+        _require_whole(amount)
         note = self._optional_text("note", note)
         self._request_payment(
             actor=actor, amount=amount, note=note, clock=self._paused_clock(timestamp), timestamp=timestamp
@@ -134,6 +139,27 @@ class DossierPauses(DossierSteps):
     ) -> None:
         self._pause(S.AWAITING_PAYMENT, clock)
         self.amount_due = amount
+        # The event's version names the payment created with it (payments.process.payment_id_for).
+        self.payment_requested_version = self.version + 1
+
+    def request_payment_again(
+        self, actor: Principal, amount: Decimal | int, note: str | None, *, timestamp: datetime
+    ) -> None:
+        """Ask again for the fee of a dossier still waiting for it, after its
+        payment request closed unpaid (expired, refunded, or paid with another
+        amount). The clock stays paused as it has been since the first
+        request: it is not paused again, so no waiting time is lost."""
+        self._require("request_payment_again")
+        _require_whole(amount)
+        note = self._optional_text("note", note)
+        self._request_payment_again(actor=actor, amount=amount, note=note, timestamp=timestamp)
+
+    # The body of ServiceRequest.PaymentRequestedAgain (declared there).
+    def _request_payment_again(
+        self, actor: Principal, amount: Decimal | int, note: str | None, timestamp: datetime
+    ) -> None:
+        self.amount_due = amount
+        self.payment_requested_version = self.version + 1
 
     def confirm_payment(
         self, actor: Principal, reference: str, *, calendar: DeadlineCalendar, timestamp: datetime

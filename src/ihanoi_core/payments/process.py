@@ -35,7 +35,7 @@ from ihanoi_core.commands.service_requests import RequestDossierPayment
 from ihanoi_core.domain.case_code import CaseCode, code_id
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.payment_transaction import PaymentTransaction, transaction_id
-from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee
+from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee, PaymentStatus
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import DossierStatus
 from ihanoi_core.domain.values import Principal
@@ -44,14 +44,18 @@ from ihanoi_core.errors import (
     ConflictError,
     ForbiddenError,
     InvalidTransitionError,
+    RuleViolationError,
     ValidationError,
     VersionMismatchError,
 )
 from ihanoi_core.handlers.bus import CODE_ATTEMPTS, CommandBus, CommandResult
 from ihanoi_core.handlers.table import handles
 from ihanoi_core.permissions import authorize
+from ihanoi_core.settings import Settings
 
 REFERENCE_PREFIX = "IHN"
+# A payment in these no longer pays: the dossier still waiting for its fee may ask again.
+CLOSED_UNPAID = frozenset({PaymentStatus.EXPIRED, PaymentStatus.REFUNDED, PaymentStatus.AMOUNT_MISMATCHED})
 PAYMENT_NAMESPACE = UUID("0e6f3a52-7b1d-4c8e-a4f9-3d2c1b0a9e87")
 
 
@@ -102,11 +106,18 @@ def request_payment(
             raise VersionMismatchError(dossier_id, expected_version, dossier.version)
         version, now = dossier.version, bus.clock()
         lines = fee_lines(bus, dossier, command.amount)
-        dossier.request_payment(principal, sum(line.amount for line in lines), command.note, timestamp=now)
-        saving: list[Aggregate] = [dossier]
-        if settings.payments_bank_bin is not None and settings.payments_account is not None:
-            payee = Payee(settings.payments_bank_bin, settings.payments_account, settings.payments_account_name)
-            saving += _new_payment(bus, principal, dossier, lines, payee, attempt, now)
+        payee = _payee(settings)
+        saving: list[Aggregate] = []
+        if payee is not None and dossier.status == DossierStatus.AWAITING_PAYMENT:
+            # Asked again: the earlier request closed unpaid (or its expiry passed: it expires now).
+            saving += _closed_request(bus, principal, dossier, now)
+            dossier.request_payment_again(principal, sum(line.amount for line in lines), command.note, timestamp=now)
+        else:
+            dossier.request_payment(principal, sum(line.amount for line in lines), command.note, timestamp=now)
+        if payee is not None:
+            # Before the dossier's event in the log: the applicant's notice is the payment's (it has the code).
+            saving[:0] = _new_payment(bus, principal, dossier, lines, payee, attempt, now)
+        saving.append(dossier)
         try:
             recordings = bus._store(*saving)
         except IntegrityError:
@@ -115,6 +126,41 @@ def request_payment(
             continue  # The payment's code was taken: try the next one.
         return bus._result(dossier, recordings[-1].notification.id)
     raise ConflictError(dossier_id, "Could not allocate a unique payment code; retry.")
+
+
+def _payee(settings: Settings) -> Payee | None:
+    """The account fees are paid into, when payments are on."""
+    if settings.payments_bank_bin is None or settings.payments_account is None:
+        return None
+    return Payee(settings.payments_bank_bin, settings.payments_account, settings.payments_account_name)
+
+
+def current_payment_id(dossier: ServiceRequest) -> UUID | None:
+    """The payment of the dossier's latest fee request, if one was created
+    with it (payments were on)."""
+    version = getattr(dossier, "payment_requested_version", None)
+    return None if version is None else payment_id_for(dossier.id, version)
+
+
+def _closed_request(bus: CommandBus, principal: Principal, dossier: ServiceRequest, now: datetime) -> list[Payment]:
+    """The dossier's current payment when it no longer pays (expired,
+    refunded, another amount received; one still requested past its expiry
+    expires now, to be saved with the new request); a live one: 409."""
+    found = current_payment_id(dossier)
+    try:
+        payment = None if found is None else bus._load(found, Payment)
+    except CaseNotFoundError:
+        payment = None  # Payments were off when the fee was first asked for.
+    if payment is None or payment.status in CLOSED_UNPAID:
+        return []
+    if payment.status == PaymentStatus.REQUESTED and now >= payment.expires_at:
+        payment.expire(principal, timestamp=now)
+        return [payment]
+    raise RuleViolationError(
+        dossier.id,
+        "payment_pending",
+        f"Payment {payment.code} is {payment.status}: a new request is possible once it has expired or was refunded.",
+    )
 
 
 def _new_payment(

@@ -1,0 +1,153 @@
+"""Asking again for a dossier's fee once its payment closed unpaid (issue #19
+follow-up 1), on memory, SQLite and PostgreSQL: a live request refuses a
+second one; an expired, a refunded and a mismatched one each let a new
+payment be requested in one save with the dossier's ``PaymentRequestedAgain``;
+a request past its expiry expires in that same save; and the dossier's clock,
+paused once by the first request, is not paused again — paid on the same day,
+it is due when a dossier paid at its first request is."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.payments import ExpirePayment, RefundPayment
+from ihanoi_core.commands.service_requests import (
+    ApplicantIn,
+    ReceiveDossier,
+    RequestDossierPayment,
+    StartDossierProcessing,
+    SubmitDossier,
+)
+from ihanoi_core.commands.values import DocumentIn
+from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.service_request import ServiceRequest
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
+from ihanoi_core.payments.process import current_payment_id, payment_id_for
+from ihanoi_core.settings import Settings
+from tests.conftest import FakeClock, staff
+from tests.integration.conftest import event_names
+from tests.integration.test_payments import GATEWAY, PROCEDURE, at, awaiting_payment, callback, settings  # noqa: F401
+
+
+def ask_again(app: Ihanoi, officer: Principal, previous: Payment) -> Payment:
+    """Ask again for the fee of ``previous``'s dossier: the new payment."""
+    asked = app.handle(officer, RequestDossierPayment(case=previous.dossier))
+    assert asked.status == "awaiting_payment"
+    assert event_names(app, previous.dossier)[-1] == "PaymentRequestedAgain"
+    payment: Payment = app.repository.get(payment_id_for(previous.dossier, asked.version))
+    assert (payment.status, payment.dossier, payment.total) == ("requested", previous.dossier, previous.total)
+    assert payment.code != previous.code
+    assert payment.reference != previous.reference
+    dossier: ServiceRequest = app.repository.get(previous.dossier)
+    assert current_payment_id(dossier) == payment.id
+    return payment
+
+
+def test_a_live_request_refuses_another_and_an_expired_one_lets_the_fee_be_asked_again(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    officer, payment = awaiting_payment(app, clock, citizen)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolationError, match=payment.code):
+        app.handle(officer, RequestDossierPayment(case=payment.dossier))
+    assert app.recorder.max_notification_id() == before  # nothing saved
+
+    clock.set(payment.expires_at)
+    app.handle(officer, ExpirePayment(case=payment.id))
+    again = ask_again(app, officer, payment)
+    # The new one is live: a third request is refused in turn.
+    with pytest.raises(RuleViolationError, match=again.code):
+        app.handle(officer, RequestDossierPayment(case=payment.dossier))
+
+    clock.set(at(12, 4, 10))
+    paid = app.handle(GATEWAY, callback(again, "FT-AGAIN-1"))
+    assert paid.status == "paid"
+    assert app.get_case(citizen, payment.dossier)["status"] == "processing"
+    # The expired code pays nothing: a transfer to it is refused.
+    with pytest.raises(InvalidTransitionError):
+        app.handle(GATEWAY, callback(payment, "FT-OLD-1"))
+
+
+def test_a_request_past_its_expiry_expires_in_the_save_that_asks_again(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    officer, payment = awaiting_payment(app, clock, citizen)
+    clock.set(payment.expires_at + timedelta(minutes=1))
+    again = ask_again(app, officer, payment)
+    assert event_names(app, payment.id) == ["Requested", "Expired"]
+    expired: Payment = app.repository.get(payment.id)
+    assert expired.modified_on == again.requested_at  # the same command, the same moment
+
+
+@pytest.mark.parametrize("refund", [False, True], ids=["mismatched", "refunded"])
+def test_a_mismatched_or_refunded_payment_lets_the_fee_be_asked_again(
+    app: Ihanoi, clock: FakeClock, citizen: Principal, refund: bool
+) -> None:
+    officer, payment = awaiting_payment(app, clock, citizen)
+    clock.set(at(12, 1, 9))
+    assert app.handle(GATEWAY, callback(payment, "FT-LESS", amount=10000)).status == "amount_mismatched"
+    if refund:
+        app.handle(officer, RefundPayment(case=payment.id, reason="Chuyển sai số tiền; đã hoàn trả"))
+    again = ask_again(app, officer, payment)
+    if not refund:
+        # The money received on the old one is still the staff's to refund.
+        assert app.handle(officer, RefundPayment(case=payment.id, reason="Hoàn trả")).status == "refunded"
+    assert app.handle(GATEWAY, callback(again, "FT-FULL")).status == "paid"
+    assert event_names(app, payment.id)[-1] == "Refunded"
+
+
+def test_asking_again_does_not_pause_the_clock_twice(app: Ihanoi, clock: FakeClock, citizen: Principal) -> None:
+    # Two dossiers asked for their fee on Monday 11:00; both paid on Friday 10:00,
+    # one by its first code, the other by a second asked for on Thursday after the first expired.
+    officer, once = awaiting_payment(app, clock, citizen)
+    _, twice = awaiting_payment(app, clock, citizen)
+    paused: ServiceRequest = app.repository.get(twice.dossier)
+    assert paused.clock is not None
+    paused_at = paused.clock.paused_at
+    clock.set(twice.expires_at)
+    app.handle(officer, ExpirePayment(case=twice.id))
+    clock.set(at(12, 3, 14))
+    again = ask_again(app, officer, twice)
+    dossier: ServiceRequest = app.repository.get(twice.dossier)
+    assert dossier.clock is not None
+    assert dossier.clock.paused_at == paused_at
+    assert dossier.paused_from == "processing"
+
+    clock.set(at(12, 4, 10))
+    app.handle(GATEWAY, callback(once, "FT-ONCE"))
+    app.handle(GATEWAY, callback(again, "FT-TWICE"))
+    first, second = (app.get_case(citizen, p.dossier) for p in (once, twice))
+    assert (first["status"], second["status"]) == ("processing", "processing")
+    assert first["due_at"] == second["due_at"] is not None
+
+
+def test_without_payments_a_dossier_awaiting_its_fee_is_not_asked_again(
+    settings: Settings,  # noqa: F811
+    clock: FakeClock,
+    citizen: Principal,
+) -> None:
+    app = Ihanoi(replace(settings, payments_bank_bin=None, payments_account=None), clock=clock)
+    try:
+        officer = staff(Role.OFFICER, app.directory.procedure_agency(PROCEDURE, "HOAN_KIEM").code)
+        filed = app.handle(
+            citizen,
+            SubmitDossier(
+                procedure=PROCEDURE,
+                ward="HOAN_KIEM",
+                applicant=ApplicantIn("Nguyễn Văn An", "001099012345"),
+                documents=(DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64),),
+            ),
+        )
+        app.handle(officer, ReceiveDossier(case=filed.case_id))
+        app.handle(officer, StartDossierProcessing(case=filed.case_id))
+        app.handle(officer, RequestDossierPayment(case=filed.case_id))
+        with pytest.raises(InvalidTransitionError):
+            app.handle(officer, RequestDossierPayment(case=filed.case_id))
+        assert event_names(app, filed.case_id)[-1] == "PaymentRequested"
+    finally:
+        app.close()
