@@ -69,6 +69,17 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 def awaiting_payment(app: Ihanoi, clock: FakeClock, citizen: Principal) -> tuple[Principal, Payment]:
     """A dossier in processing whose officer asks for the procedure's fee on Monday 11:00."""
+    officer, dossier = in_processing(app, clock, citizen)
+    clock.set(at(11, 30, 11))
+    asked = app.handle(officer, RequestDossierPayment(case=dossier))
+    assert event_names(app, dossier)[-1] == "PaymentRequested"
+    payment = find_payment(app, dossier)
+    assert payment.id == payment_id_for(dossier, asked.version)
+    return officer, payment
+
+
+def in_processing(app: Ihanoi, clock: FakeClock, citizen: Principal) -> tuple[Principal, UUID]:
+    """A dossier for the procedure, received and in processing on Monday 10:00; its officer."""
     officer = staff(Role.OFFICER, app.directory.procedure_agency(PROCEDURE, "HOAN_KIEM").code)
     filed = app.handle(
         citizen,
@@ -82,12 +93,7 @@ def awaiting_payment(app: Ihanoi, clock: FakeClock, citizen: Principal) -> tuple
     clock.set(at(11, 30, 10))
     app.handle(officer, ReceiveDossier(case=filed.case_id))
     app.handle(officer, StartDossierProcessing(case=filed.case_id))
-    clock.set(at(11, 30, 11))
-    asked = app.handle(officer, RequestDossierPayment(case=filed.case_id))
-    assert event_names(app, filed.case_id)[-1] == "PaymentRequested"
-    payment = find_payment(app, filed.case_id)
-    assert payment.id == payment_id_for(filed.case_id, asked.version)
-    return officer, payment
+    return officer, filed.case_id
 
 
 def find_payment(app: Ihanoi, dossier_id: object) -> Payment:

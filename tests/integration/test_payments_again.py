@@ -16,22 +16,17 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.payments import ExpirePayment, RefundPayment
 from ihanoi_core.commands.service_requests import (
-    ApplicantIn,
-    ReceiveDossier,
     RequestDossierPayment,
-    StartDossierProcessing,
-    SubmitDossier,
 )
-from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.service_request import ServiceRequest
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
 from ihanoi_core.payments.process import current_payment_id, payment_id_for
 from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock, staff
+from tests.conftest import FakeClock
 from tests.integration.conftest import event_names
-from tests.integration.test_payments import GATEWAY, PROCEDURE, at, awaiting_payment, callback, settings  # noqa: F401
+from tests.integration.test_payments import GATEWAY, at, awaiting_payment, callback, in_processing, settings  # noqa: F401
 
 
 def ask_again(app: Ihanoi, officer: Principal, previous: Payment) -> Payment:
@@ -133,21 +128,10 @@ def test_without_payments_a_dossier_awaiting_its_fee_is_not_asked_again(
 ) -> None:
     app = Ihanoi(replace(settings, payments_bank_bin=None, payments_account=None), clock=clock)
     try:
-        officer = staff(Role.OFFICER, app.directory.procedure_agency(PROCEDURE, "HOAN_KIEM").code)
-        filed = app.handle(
-            citizen,
-            SubmitDossier(
-                procedure=PROCEDURE,
-                ward="HOAN_KIEM",
-                applicant=ApplicantIn("Nguyễn Văn An", "001099012345"),
-                documents=(DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64),),
-            ),
-        )
-        app.handle(officer, ReceiveDossier(case=filed.case_id))
-        app.handle(officer, StartDossierProcessing(case=filed.case_id))
-        app.handle(officer, RequestDossierPayment(case=filed.case_id))
+        officer, dossier = in_processing(app, clock, citizen)
+        app.handle(officer, RequestDossierPayment(case=dossier))
         with pytest.raises(InvalidTransitionError):
-            app.handle(officer, RequestDossierPayment(case=filed.case_id))
-        assert event_names(app, filed.case_id)[-1] == "PaymentRequested"
+            app.handle(officer, RequestDossierPayment(case=dossier))
+        assert event_names(app, dossier)[-1] == "PaymentRequested"
     finally:
         app.close()
