@@ -9,10 +9,11 @@
 - ``admin``: what ``ihanoi notifications status|retry|dead-letters`` reads and does;
 - ``triggers``: kinds of notice decided in their own modules and plugged into
   the outbox: ``reminders`` (officers' deadlines), ``surveys`` (invitations), ``area``
-  (new reports in an area), ``conversations`` (replies to chat threads), ``legal`` (notices the law
-  requires, ``NoticeDelivered``). Imported here, so every outbox has them.
+  (new reports in an area), ``conversations`` (replies to chat threads), ``payment_notices`` (a fee
+  due and its receipt), ``legal`` (notices the law requires, ``NoticeDelivered``). Imported here,
+  so every outbox has them.
 """
 
-from ihanoi_projections.notifications import area, conversations, legal, reminders, surveys
+from ihanoi_projections.notifications import area, conversations, legal, payment_notices, reminders, surveys
 
-__all__ = ["area", "conversations", "legal", "reminders", "surveys"]
+__all__ = ["area", "conversations", "legal", "payment_notices", "reminders", "surveys"]

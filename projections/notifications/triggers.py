@@ -16,6 +16,8 @@ package's ``__init__`` imports, so that every outbox has them):
 - ``surveys``: invitations to a published survey's audience;
 - ``area``: new reports to the people subscribed to their area;
 - ``conversations``: replies to chat threads and their reports' status (issue #20);
+- ``payment_notices``: a fee due, with its payment's code and where to pay,
+  and the paid fee's receipt (issue #19);
 - ``legal``: the column that remembers a legally required notice's
   ``NoticeDelivered`` was recorded.
 """
@@ -36,8 +38,9 @@ STAFF = "view_notification_staff"
 SURVEY_IDENTITY = "view_notification_survey_identity"
 REPORT_AREAS = "view_notification_report_areas"
 CONVERSATION_CASES = "view_notification_conversation_cases"
+PAYMENT_REQUESTS_SEEN = "view_notification_payment_requests"
 # The tables of every trigger, cleared with the outbox's derived state on a rebuild.
-TRIGGER_TABLES: tuple[str, ...] = (STAFF, SURVEY_IDENTITY, REPORT_AREAS, CONVERSATION_CASES)
+TRIGGER_TABLES: tuple[str, ...] = (STAFF, SURVEY_IDENTITY, REPORT_AREAS, CONVERSATION_CASES, PAYMENT_REQUESTS_SEEN)
 
 
 class TriggerStep:

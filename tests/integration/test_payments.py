@@ -31,10 +31,10 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError
-from ihanoi_core.payments.process import payment_id_for, transfer_reference
+from ihanoi_core.payments.process import transfer_reference
 from ihanoi_core.payments.reconcile import RecordedPayment, read_statement, reconcile
 from ihanoi_core.payments.vietqr import VietQR
 from ihanoi_core.settings import Settings
@@ -247,14 +247,8 @@ def test_the_citizen_is_notified_of_the_request_and_the_confirmation(
         case: Case = app.repository.get(case_id, version=event.originator_version)
         return case_notice(Change(1, event, {"status": before}, case, False), case, key_of)
 
-    # The request: the dossier waits for its fee, the amount said.
-    requested = notice(payment.dossier, "PaymentRequested", "processing")
-    assert requested is not None
-    assert (requested.kind, requested.subject_key, requested.params["amount"]) == (
-        "payment_requested",
-        "citizen-key",
-        "100000",
-    )
+    # The request's notice is the payment's, with its code (tests/integration/test_payment_notices.py).
+    assert notice(payment.dossier, "PaymentRequested", "processing") is None
     # The confirmation: the payment is paid (by the gateway, not the citizen), and the dossier runs again.
     paid = notice(payment.id, "Paid", "requested")
     assert paid is not None

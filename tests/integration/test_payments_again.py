@@ -18,11 +18,11 @@ from ihanoi_core.commands.payments import ExpirePayment, RefundPayment
 from ihanoi_core.commands.service_requests import (
     RequestDossierPayment,
 )
-from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
-from ihanoi_core.payments.process import current_payment_id, payment_id_for
+from ihanoi_core.payments.process import current_payment_id
 from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
 from tests.integration.conftest import event_names

@@ -18,7 +18,9 @@ from ihanoi_core.domain.report_areas import MAX_RADIUS_M, MIN_RADIUS_M
 from ihanoi_core.domain.values import Role
 
 ChannelName = Literal["email", "sms", "zalo", "webpush"]
-OptionalKind = Literal["case_status", "supplement_requested", "payment_requested", "survey_invitation"]
+OptionalKind = Literal[
+    "case_status", "supplement_requested", "payment_requested", "payment_receipt", "survey_invitation"
+]
 WardCode = Annotated[str, Meta(min_length=1, max_length=64, description="a ward code of the directory (HOAN_KIEM)")]
 AlertWards = Annotated[
     list[WardCode],

@@ -17,7 +17,13 @@ CHANNELS: tuple[str, ...] = (EMAIL, SMS, ZALO, WEBPUSH)
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 # Kinds of notice a person may opt out of. The apology for a late dossier
 # (Decree 118/2025) and the one-time codes are not optional.
-OPTIONAL_KINDS: tuple[str, ...] = ("case_status", "supplement_requested", "payment_requested", "survey_invitation")
+OPTIONAL_KINDS: tuple[str, ...] = (
+    "case_status",
+    "supplement_requested",
+    "payment_requested",
+    "payment_receipt",
+    "survey_invitation",
+)
 REQUIRED_KINDS: tuple[str, ...] = ("dossier_apology", "decision_notice", "channel_verification")
 # Public alerts of the wards a person chose: wanted by choosing wards, so not
 # opted out of by kind (choosing no ward is unsubscribing).

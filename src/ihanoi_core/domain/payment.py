@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import ClassVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -39,6 +39,14 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
 MAX_REFERENCE = 25
+PAYMENT_NAMESPACE = UUID("0e6f3a52-7b1d-4c8e-a4f9-3d2c1b0a9e87")
+
+
+def payment_id_for(dossier: UUID, version: int) -> UUID:
+    """The id of the payment a dossier's ``request-payment`` created: the
+    dossier and the version its ``PaymentRequested`` has (the version the
+    command returned), so whoever asked can find it without a read model."""
+    return uuid5(PAYMENT_NAMESPACE, f"{dossier}\x1f{version}")
 
 
 class Payment(Case):

@@ -24,7 +24,7 @@ and the code resolves to the payment through the case code index.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -33,7 +33,7 @@ from eventsourcing.persistence import IntegrityError
 from ihanoi_core.commands.payments import RecordGatewayPayment
 from ihanoi_core.commands.service_requests import RequestDossierPayment
 from ihanoi_core.domain.case_code import CaseCode, code_id
-from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.payment_transaction import PaymentTransaction, transaction_id
 from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee, PaymentStatus
 from ihanoi_core.domain.service_request import ServiceRequest
@@ -56,14 +56,6 @@ from ihanoi_core.settings import Settings
 REFERENCE_PREFIX = "IHN"
 # A payment in these no longer pays: the dossier still waiting for its fee may ask again.
 CLOSED_UNPAID = frozenset({PaymentStatus.EXPIRED, PaymentStatus.REFUNDED, PaymentStatus.AMOUNT_MISMATCHED})
-PAYMENT_NAMESPACE = UUID("0e6f3a52-7b1d-4c8e-a4f9-3d2c1b0a9e87")
-
-
-def payment_id_for(dossier: UUID, version: int) -> UUID:
-    """The id of the payment a dossier's ``request-payment`` created: the
-    dossier and the version its ``PaymentRequested`` has (the version the
-    command returned), so whoever asked can find it without a read model."""
-    return uuid5(PAYMENT_NAMESPACE, f"{dossier}\x1f{version}")
 
 
 def transfer_reference(payment_code: str) -> str:

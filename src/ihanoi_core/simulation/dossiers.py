@@ -38,9 +38,8 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn
 from ihanoi_core.directory import Procedure
-from ihanoi_core.domain.payment import Payment
+from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Principal, Role, TimeUnit
-from ihanoi_core.payments.process import payment_id_for
 from ihanoi_core.simulation.engine import Citizen, Engine, Process
 from ihanoi_core.simulation.texts import (
     APOLOGIES,
