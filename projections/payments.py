@@ -5,7 +5,8 @@ Two tables:
 
 - ``view_payments``: one row per payment (its latest state): dossier, agency,
   status, total, transfer reference, requested/expiry/paid times, the gateway
-  and its transaction id, the receipt number. The applicant is kept as the
+  and its transaction id, the receipt number, and the transactions received
+  once it was no longer requested (count and đồng, for staff to refund). The applicant is kept as the
   keyed hash "my cases" uses (``owner_key``), never their subject id.
 - ``view_fee_confirmations``: one row per dossier ``PaymentConfirmed``: the
   agency, the local day, the amount, and whether a gateway confirmed it
@@ -31,7 +32,7 @@ from ihanoi_projections.database import Cursor, Row
 COLUMNS = (
     "payment_id", "code", "dossier_id", "dossier_code", "agency", "owner_key", "status", "total", "reference",
     "requested_at", "expires_at", "paid_at", "paid_amount", "provider", "transaction_id", "receipt_number",
-    "position",
+    "position", "extra_count", "extra_amount",
 )  # fmt: skip
 CONFIRMATION_COLUMNS = ("dossier_id", "version", "agency", "day", "amount", "cashless")
 
@@ -54,6 +55,9 @@ class PaymentsModel(ReadModel):
             " agency TEXT NOT NULL, owner_key TEXT, status TEXT NOT NULL, total BIGINT NOT NULL,"
             " reference TEXT NOT NULL, requested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, paid_at BIGINT,"
             " paid_amount BIGINT, provider TEXT, transaction_id TEXT, receipt_number TEXT, position BIGINT NOT NULL)",
+            # Transactions received once it was no longer requested, for staff to refund.
+            "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_count BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_amount BIGINT NOT NULL DEFAULT 0",
             "CREATE INDEX IF NOT EXISTS view_payments_dossier ON view_payments (dossier_id)",
             "CREATE INDEX IF NOT EXISTS view_payments_status ON view_payments (status, expires_at)",
             "CREATE UNIQUE INDEX IF NOT EXISTS view_payments_reference ON view_payments (reference)",
@@ -95,12 +99,13 @@ class PaymentsModel(ReadModel):
 
     def row(self, payment: Payment, position: int) -> tuple[Any, ...]:
         paid = payment.payment or (payment.mismatches[-1] if payment.mismatches else None)
+        extras = getattr(payment, "extra_transactions", ())
         return (
             str(payment.id), payment.code, str(payment.dossier), payment.dossier_code, payment.agency,
             self.context.subject_key(payment.owner), str(payment.status), payment.total, payment.reference,
             micros(payment.requested_at), micros(payment.expires_at), micros(paid.paid_at) if paid else None,
             paid.amount if paid else None, paid.provider if paid else None, paid.transaction_id if paid else None,
-            payment.receipt_number, position,
+            payment.receipt_number, position, len(extras), sum(extra.amount for extra in extras),
         )  # fmt: skip
 
     # -- queries ------------------------------------------------------------

@@ -206,7 +206,7 @@ def test_a_citizen_pays_by_vietqr_and_the_dossier_goes_on_to_its_result_and_rece
 def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exactly_their_trace(
     server: LiveServer, bank: tuple[httpx.Client, Bank], connect: Callable[..., httpx.Client]
 ) -> None:
-    bank_client, _ = bank
+    bank_client, ledger = bank
     citizen, officer, filed, payment = awaiting_payment(connect)
     path = f"/api/v1/payments/{payment['id']}"
     version = payment["version"]
@@ -249,6 +249,23 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
     [replayed] = pay(bank_client, payment, replay=True)
     assert (replayed["status"], replayed["body"]["recorded"]) == (200, False)
     assert ok(citizen.get(path))["version"] == version + 1
+
+    # The fee paid a second time (another transaction), and more: 200, each kept once on the payment for staff.
+    twice = pay(bank_client, payment, copies=5)
+    [more] = pay(bank_client, payment, amount=150000)
+    [again] = pay(bank_client, payment, replay=True)
+    assert {(answer["status"], answer["body"]["status"]) for answer in twice} == {(200, "paid")}
+    assert sum(answer["body"]["recorded"] for answer in twice) == 1
+    assert (more["status"], more["body"]["recorded"], again["body"]["recorded"]) == (200, True, False)
+    kept = ok(officer.get(path))
+    assert (kept["status"], kept["version"]) == ("paid", version + 3)
+    booked = [entry["transaction_id"] for entry in ledger.booked[-2:]]
+    assert [(extra["transaction_id"], extra["amount"]) for extra in kept["extra_transactions"]] == [
+        (booked[0], 100000),
+        (booked[1], 150000),
+    ]
+    assert len([entry for entry in ok(officer.get(f"/api/v1/audit/{filed['id']}"))["events"]
+                if entry["event"] == "PaymentConfirmed"]) == 1  # fmt: skip
 
     # Another dossier's fee paid with a wrong amount: AmountMismatched, the dossier still waits.
     _, _, other_filed, other = awaiting_payment(connect)

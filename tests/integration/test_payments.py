@@ -179,9 +179,10 @@ def test_a_wrong_amount_is_recorded_as_a_mismatch_and_pays_nothing(
     assert mismatch.status == "amount_mismatched"
     assert event_names(app, payment.id) == ["Requested", "AmountMismatched"]
     assert app.get_case(citizen, payment.dossier)["status"] == "awaiting_payment"
-    # The full amount under another transaction is no longer accepted automatically: staff settle it.
-    with pytest.raises(InvalidTransitionError):
-        app.handle(GATEWAY, callback(payment, "FT2612010003"))
+    # The full amount under another transaction is no longer accepted automatically: kept for staff to settle.
+    extra = app.handle(GATEWAY, callback(payment, "FT2612010003"))
+    assert (extra.status, extra.changed) == ("amount_mismatched", True)
+    assert event_names(app, payment.id) == ["Requested", "AmountMismatched", "ExtraTransactionReceived"]
     refunded = app.handle(officer, RefundPayment(case=payment.id, reason="Chuyển sai số tiền; đã hoàn trả"))
     assert refunded.status == "refunded"
 

@@ -14,18 +14,22 @@ from datetime import timedelta
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.payments import ExpirePayment, RefundPayment
+from ihanoi_core.commands.payments import ExpirePayment, IssueReceipt, RefundPayment
 from ihanoi_core.commands.service_requests import (
     RequestDossierPayment,
 )
 from ihanoi_core.domain.payment import Payment, payment_id_for
+from ihanoi_core.domain.payment_values import GatewayPayment
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
 from ihanoi_core.payments.process import current_payment_id
 from ihanoi_core.settings import Settings
+from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.payments import PaymentsModel
+from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock
-from tests.integration.conftest import event_names
+from tests.integration.conftest import event_names, projection_context
 from tests.integration.test_payments import GATEWAY, at, awaiting_payment, callback, in_processing, settings  # noqa: F401
 
 
@@ -63,9 +67,9 @@ def test_a_live_request_refuses_another_and_an_expired_one_lets_the_fee_be_asked
     paid = app.handle(GATEWAY, callback(again, "FT-AGAIN-1"))
     assert paid.status == "paid"
     assert app.get_case(citizen, payment.dossier)["status"] == "processing"
-    # The expired code pays nothing: a transfer to it is refused.
-    with pytest.raises(InvalidTransitionError):
-        app.handle(GATEWAY, callback(payment, "FT-OLD-1"))
+    # The expired code pays nothing: a transfer to it is kept on it for staff to refund.
+    assert app.handle(GATEWAY, callback(payment, "FT-OLD-1")).status == "expired"
+    assert event_names(app, payment.id)[-1] == "ExtraTransactionReceived"
 
 
 def test_a_request_past_its_expiry_expires_in_the_save_that_asks_again(
@@ -135,3 +139,39 @@ def test_without_payments_a_dossier_awaiting_its_fee_is_not_asked_again(
         assert event_names(app, dossier)[-1] == "PaymentRequested"
     finally:
         app.close()
+
+
+def test_a_second_transaction_on_a_paid_payment_is_kept_once_for_staff(
+    app: Ihanoi, views: ViewDatabase, clock: FakeClock, citizen: Principal
+) -> None:
+    officer, payment = awaiting_payment(app, clock, citizen)
+    clock.set(at(12, 1, 10))
+    app.handle(GATEWAY, callback(payment, "FT-FIRST"))
+    # The same fee paid again, then an overpayment: each kept, once, nothing else changes.
+    second = app.handle(GATEWAY, callback(payment, "FT-SECOND"))
+    assert (second.status, second.changed) == ("paid", True)
+    replayed = app.handle(GATEWAY, callback(payment, "FT-SECOND"))
+    assert (replayed.changed, replayed.version) == (False, second.version)
+    app.handle(officer, IssueReceipt(case=payment.id, number="BL-2026-000900"))
+    more = app.handle(GATEWAY, callback(payment, "FT-MORE", amount=150000))
+    assert (more.status, more.changed) == ("receipt_issued", True)
+    assert event_names(app, payment.id) == [
+        "Requested", "Paid", "ExtraTransactionReceived", "ReceiptIssued", "ExtraTransactionReceived",
+    ]  # fmt: skip
+    seen = app.get_case(officer, payment.id)
+    assert [(extra.transaction_id, extra.amount) for extra in seen["extra_transactions"]] == [
+        ("FT-SECOND", 100000),
+        ("FT-MORE", 150000),
+    ]
+    # The dossier was confirmed once, by the first.
+    confirmed = [e for e in app.events.get(payment.dossier) if type(e).__name__ == "PaymentConfirmed"]
+    assert [getattr(e, "reference", None) for e in confirmed] == ["napas:FT-FIRST"]
+    # The staff's list shows what is theirs to refund.
+    model = PaymentsModel(views, projection_context(app))
+    Projector(app, views, [model]).catch_up()
+    [row] = model.find(dossier=str(payment.dossier))
+    assert (row["status"], row["extra_count"], row["extra_amount"]) == ("receipt_issued", 2, 250000)
+    # A transaction on a requested payment is no extra: it pays it (or is a mismatch).
+    _, fresh = awaiting_payment(app, clock, citizen)
+    with pytest.raises(RuleViolationError):
+        fresh.receive_extra(GATEWAY, GatewayPayment("napas", "FT-X", fresh.total, at(12, 1, 9)), timestamp=clock())

@@ -8,7 +8,9 @@ transfer purpose) and an expiry. A gateway's confirmation of the full amount
 makes it ``paid`` — the process manager (``ihanoi_core.payments.process``)
 records, in the same atomic save, the dossier's payment confirmation, so its
 clock resumes; a transfer of another amount is recorded as
-``AmountMismatched`` and pays nothing. Staff issue the e-receipt (biên lai
+``AmountMismatched`` and pays nothing, and a transaction once the payment is
+no longer requested (an overpayment, a second transfer) as
+``ExtraTransactionReceived``, for staff to refund. Staff issue the e-receipt (biên lai
 điện tử), refund, or let an unpaid request expire.
 
 The applicant (``owner``) is the dossier's; their subject id is their
@@ -151,6 +153,7 @@ class Payment(Case):
         self.requested_at = timestamp
         self.payment: GatewayPayment | None = None
         self.mismatches: tuple[GatewayPayment, ...] = ()
+        self.extra_transactions: tuple[GatewayPayment, ...] = ()
         self.receipt_number: str | None = None
         self.refund_reason: str | None = None
 
@@ -167,6 +170,19 @@ class Payment(Case):
         self._require("record_mismatch")
         self._record_mismatch(actor=actor, payment=payment, expected=self.total, timestamp=timestamp)
         return False
+
+    def receive_extra(self, actor: Principal, payment: GatewayPayment, *, timestamp: datetime) -> None:
+        """A gateway confirmed a transaction the payment no longer asks for
+        (paid already, closed, or settling a mismatch): an overpayment or a
+        second transfer. It pays nothing and changes no status; it is kept on
+        the payment, for staff to refund."""
+        if self.status == S.REQUESTED:
+            raise RuleViolationError(self.id, "extra_transaction", "a requested payment is paid or mismatched")
+        self._receive_extra(actor=actor, payment=payment, timestamp=timestamp)
+
+    @event("ExtraTransactionReceived")
+    def _receive_extra(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
+        self.extra_transactions = (*self.extra_transactions, payment)
 
     @event("Paid")
     def _record_paid(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:

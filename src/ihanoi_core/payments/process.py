@@ -10,7 +10,8 @@ in ONE atomic save.
   code index, in the same save as the dossier's ``PaymentRequested``.
 - ``RecordGatewayPayment`` (the webhook, as the gateway's SYSTEM principal)
   finds the payment by its transfer reference, records ``Paid`` (the full
-  amount) or ``AmountMismatched``, registers the ``PaymentTransaction`` index
+  amount) or ``AmountMismatched`` — or, once it is no longer requested,
+  ``ExtraTransactionReceived`` (an overpayment, a second transfer) — registers the ``PaymentTransaction`` index
   of the gateway's transaction id, and — when paid and the dossier still
   waits — records the dossier's ``PaymentConfirmed`` (its clock resumes), all
   in one save. A transaction already registered is a no-op; fifty concurrent
@@ -43,7 +44,6 @@ from ihanoi_core.errors import (
     CaseNotFoundError,
     ConflictError,
     ForbiddenError,
-    InvalidTransitionError,
     RuleViolationError,
     ValidationError,
     VersionMismatchError,
@@ -209,12 +209,13 @@ def record_gateway_payment(
     payment = bus._load(bus.resolve_case_id(code), Payment)
     now = bus.clock()
     received = GatewayPayment(command.provider, command.transaction_id, command.amount, command.paid_at)
-    try:
+    paid = False
+    if payment.status == PaymentStatus.REQUESTED:
         paid = payment.confirm(principal, received, timestamp=now)
-    except InvalidTransitionError:
-        if (done := _recorded(bus, index_id)) is not None:
-            return done  # A concurrent copy of this callback was saved since we looked.
-        raise
+    else:
+        # Paid already, or closed: kept on the payment for staff to refund (a copy
+        # of a callback recorded meanwhile loses the race on the index below).
+        payment.receive_extra(principal, received, timestamp=now)
     index = PaymentTransaction(
         id=index_id,
         provider=command.provider,
