@@ -63,7 +63,7 @@ STORED_TOPICS = {
     for name in (
         "Submitted", "Received", "Rejected", "ProcessingStarted", "MarkedResultReady", "ResultReturned",
         "SupplementRequested", "Supplemented", "PaymentRequested", "PaymentConfirmed", "Suspended", "Resumed",
-        "Forwarded", "ReturnedFromForwarding", "ApologyIssued", "Withdrawn", "Rated",
+        "Forwarded", "ReturnedFromForwarding", "ApologyIssued", "Withdrawn", "Rated", "PaymentRequestedAgain",
     )
 }  # fmt: skip
 STEP_MIXINS = (DossierSteps, DossierPauses, DossierForwarding, DossierApology)
@@ -101,6 +101,8 @@ def write_every_dossier_event(app: Ihanoi, clock: FakeClock, citizen: Principal)
     app.handle(citizen, SupplementDossier(case=done, documents=(PLAN,)))
     app.handle(officer, RequestDossierPayment(case=done, amount=100000))
     clock.set(at(2026, 12, 1, 11))
+    # The fee asked again once its payment expired (where payments are set up; see the scratch store's settings).
+    app.handle(officer, RequestDossierPayment(case=done, amount=100000))
     app.handle(officer, ConfirmDossierPayment(case=done, reference="VNPAY-20261201-0042"))
     app.handle(leader, SuspendDossier(case=done, reason="Chờ kết quả xác minh của cơ quan công an"))
     clock.set(at(2026, 12, 1, 15))
@@ -160,7 +162,7 @@ def test_every_event_body_in_the_step_mixins_is_declared_as_an_event_on_service_
     }
     assert bodies == {
         "_request_supplement", "_supplement", "_request_payment", "_confirm_payment", "_suspend",
-        "_resume_processing", "_forward", "_return_from_forwarding", "_apologize",
+        "_resume_processing", "_forward", "_return_from_forwarding", "_apologize", "_request_payment_again",
     }  # fmt: skip
     for name in bodies:
         declaration = vars(ServiceRequest)[name]
@@ -174,7 +176,10 @@ def test_dossiers_stored_under_the_spelt_out_topics_load_and_project_as_before(
     # Step: the dossiers are written on a scratch store; their new events carry
     # the topics dossier events have always had, and so does their creation.
     # (with the data keys of the store under test: the copies' personal fields open there).
-    scratch = Ihanoi(Settings(database_url="memory://"), clock=clock, personal_keys=app.personal_keys)
+    payments = Settings(
+        database_url="memory://", payments_bank_bin="970415", payments_account="113000006100", payments_expiry_hours=1
+    )
+    scratch = Ihanoi(payments, clock=clock, personal_keys=app.personal_keys)
     case_ids = write_every_dossier_event(scratch, clock, citizen)
     written = [event for case_id in case_ids for event in scratch.recorder.select_events(case_id)]
     assert {event.topic for event in written} >= set(STORED_TOPICS.values())
