@@ -267,7 +267,7 @@ def test_the_demo_simulation_pays_most_fees_by_vietqr_where_payments_are_set_up(
     app = Ihanoi(settings, clock=clock)
     try:
         summary = simulate(
-            app, clock, seed=2026, days=6, reports_per_day=0.0, complaints_per_day=0.0, dossiers_per_day=30.0,
+            app, clock, seed=2026, days=20, reports_per_day=0.0, complaints_per_day=0.0, dossiers_per_day=30.0,
             surveys=0,
         )  # fmt: skip
         assert summary.errors == 0
@@ -281,6 +281,15 @@ def test_the_demo_simulation_pays_most_fees_by_vietqr_where_payments_are_set_up(
                    "cashless": sum(a["cashless_fees"] for a in figures["agencies"])}]  # fmt: skip
         assert city["cashless"] == len(paid)
         assert 0 < city["cashless"] < city["fees"]
+        # A few mistyped an amount first and were asked again (a new payment, then paid); a few paid twice.
+        mistyped = model.find(status="amount_mismatched")
+        assert mistyped
+        for row in mistyped:
+            assert sorted(other["status"] for other in model.find(dossier=row["dossier_id"])) == [
+                "amount_mismatched",
+                "paid",
+            ]
+        assert [row["extra_count"] for row in paid if row["extra_count"]] == [1, 1]
     finally:
         app.close()
 

@@ -56,6 +56,9 @@ from ihanoi_core.simulation.texts import (
 # Where payments are set up, the share of fees paid by VietQR (confirmed by the
 # gateway); the others are paid at the counter and confirmed by the officer.
 CASHLESS_SHARE = 0.7
+# Transaction numbers ending so: a mistyped amount first (then asked again), or paid twice.
+MISTYPED = ("07", "17", "27", "37", "47", "57", "67", "77")
+PAID_TWICE = ("09", "29", "49", "69")
 GATEWAY = Principal("gateway:demo", Role.SYSTEM)
 
 
@@ -203,15 +206,24 @@ class DossierStories(Engine):
             if (asked := self._run(partial(app.handle, handler, payment))) is None:
                 return False
             yield self._office(rng.uniform(1, 12))
-            transaction = f"VNPAY{rng.randrange(10**12):012d}"
+            transaction, version = f"VNPAY{rng.randrange(10**12):012d}", asked.version
             if app.settings.payments_bank_bin is not None and rng.random() < CASHLESS_SHARE:
                 # Paid by VietQR: the gateway's confirmation resumes the dossier.
-                paid: Command = self._gateway_payment(payment_id_for(case_id, asked.version), transaction)
+                mistyped = self._mistyped_first(handler, payment, case_id, asked.version, transaction)
+                if mistyped is None:
+                    return False
+                version = mistyped
+                paid: Command = self._gateway_payment(payment_id_for(case_id, version), transaction)
                 actor = GATEWAY
             else:
                 paid, actor = ConfirmDossierPayment(case=case_id, reference=transaction), handler
             if self._run(partial(app.handle, actor, paid)) is None:
                 return False
+            if actor is GATEWAY and transaction.endswith(PAID_TWICE):
+                # Paid twice: the second transfer is kept on the payment for staff to refund.
+                twice = self._gateway_payment(payment_id_for(case_id, version), transaction + "B")
+                if self._run(partial(app.handle, GATEWAY, twice)) is None:
+                    return False
         if rng.random() < 0.03:
             yield self._before_due(dossier, 0.1, 0.3)
             if not (yield from self._on_time(dossier)):
@@ -247,16 +259,31 @@ class DossierStories(Engine):
             for index, name in enumerate(names, start=1)
         )
 
-    def _gateway_payment(self, payment_id: UUID, transaction: str) -> RecordGatewayPayment:
-        """The gateway's confirmation of the full fee of the payment ``payment_id``."""
+    def _gateway_payment(self, payment_id: UUID, transaction: str, amount: int | None = None) -> RecordGatewayPayment:
+        """The gateway's confirmation of the full fee of the payment ``payment_id`` (or of ``amount``)."""
         payment = self.app._load(payment_id, Payment)
         return RecordGatewayPayment(
             provider="demo",
             transaction_id=transaction,
             reference=payment.reference,
-            amount=payment.total,
+            amount=payment.total if amount is None else amount,
             paid_at=self.app.clock(),
         )
+
+    def _mistyped_first(
+        self, handler: Principal, request: RequestDossierPayment, case_id: UUID, version: int, transaction: str
+    ) -> int | None:
+        """Some applicants first transfer a mistyped amount (``AmountMismatched``);
+        the officer asks for the fee again, with a new code. The version of the
+        request to pay (None: refused). Decided by the transaction number, so no
+        draw changes the run."""
+        if not transaction.endswith(MISTYPED):
+            return version
+        wrong = self._gateway_payment(payment_id_for(case_id, version), transaction + "A", amount=1000)
+        if self._run(partial(self.app.handle, GATEWAY, wrong)) is None:
+            return None
+        again = self._run(partial(self.app.handle, handler, request))
+        return None if again is None else again.version
 
     def _supplement(self, dossier: _Dossier, officer: Principal) -> Generator[datetime, None, bool]:
         """Ask once for everything missing; the applicant supplies it (or, one in
