@@ -277,11 +277,10 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
 def test_the_fee_is_asked_again_once_its_payment_no_longer_pays(
     server: LiveServer, bank: tuple[httpx.Client, Bank], connect: Callable[..., httpx.Client]
 ) -> None:
-    bank_client, _ = bank
     citizen, officer, filed, payment = awaiting_payment(connect)
     dossier = f"/api/v1/service-requests/{filed['id']}"
-    version = ok(citizen.get(dossier))["version"]
     # While the payment is live: 409 problem+json naming it, nothing saved.
+    version = ok(citizen.get(dossier))["version"]
     refused = officer.post(f"{dossier}/request-payment", json={})
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
@@ -289,7 +288,7 @@ def test_the_fee_is_asked_again_once_its_payment_no_longer_pays(
     assert ok(citizen.get(dossier))["version"] == version
 
     # Another amount arrives: the payment no longer pays, and the fee is asked again, with a new code.
-    [wrong] = pay(bank_client, payment, amount=10000)
+    [wrong] = pay(bank[0], payment, amount=10000)
     assert wrong["body"]["status"] == "amount_mismatched"
     asked = ok(officer.post(f"{dossier}/request-payment", json={}))
     assert asked["status"] == "awaiting_payment"
@@ -301,6 +300,6 @@ def test_the_fee_is_asked_again_once_its_payment_no_longer_pays(
     [fresh] = [item for item in listed if item["status"] == "requested"]
     new = ok(citizen.get(f"/api/v1/payments/{fresh['payment_id']}"))
     assert new["vietqr"]["payload"] != payment["vietqr"]["payload"]
-    [paid] = pay(bank_client, new)
+    [paid] = pay(bank[0], new)
     assert (paid["status"], paid["body"]["status"]) == (200, "paid")
     assert ok(citizen.get(dossier))["status"] == "processing"
