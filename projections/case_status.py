@@ -17,6 +17,7 @@ from uuid import UUID
 from ihanoi_core.domain.case import Case
 from ihanoi_projections.base import LatestStateModel, from_micros, micros
 from ihanoi_projections.database import Row
+from ihanoi_projections.rows import from_row
 
 COLUMNS = (
     "case_id", "code", "kind", "status", "summary", "agency", "assignee", "owner_key",
@@ -138,18 +139,4 @@ def record(row: Row, zone: tzinfo) -> CaseStatus:
     calendar's (+07:00 in Hanoi), as the case itself and its stream give it:
     legal deadlines are local. The other times stay UTC."""
     due_at = from_micros(row["due_at"])
-    return CaseStatus(
-        case_id=UUID(row["case_id"]),
-        code=row["code"],
-        kind=row["kind"],
-        status=row["status"],
-        summary=row["summary"],
-        agency=row["agency"],
-        assignee=row["assignee"],
-        due_at=due_at.astimezone(zone) if due_at is not None else None,
-        created_at=from_micros(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
-        public_note=row["public_note"],
-        version=int(row["version"]),
-        position=int(row["position"]),
-    )
+    return from_row(CaseStatus, row, due_at=due_at.astimezone(zone) if due_at is not None else None)
