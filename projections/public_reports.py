@@ -221,27 +221,6 @@ class PublicReportsModel(LatestStateModel):
         )
         return [record(row) for row in rows]
 
-    def count(
-        self,
-        *,
-        statuses: Sequence[str] = (),
-        open311_status: str | None = None,
-        service_codes: Sequence[str] = (),
-        wards: Sequence[str] = (),
-        agency: str | None = None,
-        requested_from: datetime | None = None,
-        requested_to: datetime | None = None,
-        bbox: tuple[float, float, float, float] | None = None,
-        ids: Sequence[UUID] = (),
-        located: bool = False,
-    ) -> int:
-        """How many reports ``search`` with the same filters finds in all its pages."""
-        where, params = ReportFilters(
-            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids, located
-        ).where()
-        rows = self.database.query(f"SELECT COUNT(*) AS n FROM view_public_reports{where}", params)
-        return int(rows[0]["n"])
-
     def near(
         self,
         *,
