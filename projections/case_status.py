@@ -3,7 +3,9 @@
 One row per case: code, kind, status, agency, assignee, due time, last update,
 latest public note and the log position of that update. "My cases" finds a
 citizen's rows by a keyed hash of their subject id, so this table never says
-who filed what (a denouncer included).
+who filed what (a denouncer included). A business's case
+(``permissions.BUSINESS_KINDS``) is the business's, not its filer's: its row
+holds no owner hash and "my cases" never lists it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.permissions import BUSINESS_KINDS
 from ihanoi_projections.base import LatestStateModel, from_micros, micros
 from ihanoi_projections.database import Row
+from ihanoi_projections.rows import from_row
 
+OWN_LESS = tuple(sorted(BUSINESS_KINDS))
 COLUMNS = (
     "case_id", "code", "kind", "status", "summary", "agency", "assignee", "owner_key",
     "due_at", "created_at", "updated_at", "public_note", "version", "position",
@@ -89,7 +94,7 @@ class CaseStatusModel(LatestStateModel):
             summary_of(case),
             case.agency,
             case.assignee,
-            self.context.subject_key(case.owner),
+            None if case.kind in BUSINESS_KINDS else self.context.subject_key(case.owner),
             micros(case.due_at),
             micros(case.created_on),
             micros(case.modified_on),
@@ -113,8 +118,9 @@ class CaseStatusModel(LatestStateModel):
     ) -> list[CaseStatus]:
         """A citizen's cases, most recently updated first; ``before`` is the
         (updated_at micros, case id) cursor of the last row of the previous page."""
-        sql = "SELECT * FROM view_case_status WHERE owner_key = ?"
-        params: list[Any] = [self.context.subject_key(subject)]
+        # Rows written before business cases lost their owner hash are left out too.
+        sql = "SELECT * FROM view_case_status WHERE owner_key = ?" + "".join(" AND kind <> ?" for _ in OWN_LESS)
+        params: list[Any] = [self.context.subject_key(subject), *OWN_LESS]
         if before is not None:
             sql += " AND (updated_at < ? OR (updated_at = ? AND case_id < ?))"
             params += [before[0], before[0], before[1]]
@@ -138,18 +144,4 @@ def record(row: Row, zone: tzinfo) -> CaseStatus:
     calendar's (+07:00 in Hanoi), as the case itself and its stream give it:
     legal deadlines are local. The other times stay UTC."""
     due_at = from_micros(row["due_at"])
-    return CaseStatus(
-        case_id=UUID(row["case_id"]),
-        code=row["code"],
-        kind=row["kind"],
-        status=row["status"],
-        summary=row["summary"],
-        agency=row["agency"],
-        assignee=row["assignee"],
-        due_at=due_at.astimezone(zone) if due_at is not None else None,
-        created_at=from_micros(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
-        public_note=row["public_note"],
-        version=int(row["version"]),
-        position=int(row["position"]),
-    )
+    return from_row(CaseStatus, row, due_at=due_at.astimezone(zone) if due_at is not None else None)

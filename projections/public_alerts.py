@@ -35,9 +35,10 @@ import orjson
 from ihanoi_core.cap.render import render_cap
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertArea, AlertMessage, AlertStatus
-from ihanoi_projections.base import ReadModel, from_micros, micros
+from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.rows import from_row
 
 ISSUED = "issued"
 CANCELLED = "cancelled"
@@ -284,42 +285,8 @@ class PublicAlertsModel(ReadModel):
 
 
 def record(row: Row) -> PublicAlert:
-    def moment(name: str) -> datetime:
-        value = from_micros(row[name])
-        assert value is not None
-        return value
-
-    return PublicAlert(
-        alert_id=UUID(row["alert_id"]),
-        code=row["code"],
-        agency=row["agency"],
-        agency_name=row["agency_name"],
-        status=row["status"],
-        msg_type=row["msg_type"],
-        identifier=row["identifier"],
-        sequence=int(row["sequence"]),
-        first_sent=moment("first_sent"),
-        sent=moment("sent"),
-        onset=from_micros(row["onset"]),
-        expires=moment("expires"),
-        category=row["category"],
-        urgency=row["urgency"],
-        severity=row["severity"],
-        certainty=row["certainty"],
-        response_type=row["response_type"],
-        event=row["event"],
-        event_en=row["event_en"],
-        headline=row["headline"],
-        headline_en=row["headline_en"],
-        description=row["description"],
-        description_en=row["description_en"],
-        instruction=row["instruction"],
-        instruction_en=row["instruction_en"],
-        wards=tuple(orjson.loads(row["wards"])),
-        cancel_reason=row["cancel_reason"],
-        position=int(row["position"]),
-        areas=tuple(orjson.loads(row["areas"] or "[]")),
-    )
+    return from_row(PublicAlert, row, wards=tuple(orjson.loads(row["wards"])),
+                    areas=tuple(orjson.loads(row["areas"] or "[]")))  # fmt: skip
 
 
 def area_json(area: AlertArea) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.rows import from_row
 
 COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal", "hidden", "shown")
 
@@ -134,11 +135,4 @@ class PublicPhotosModel(ReadModel):
 
 
 def record(row: Row) -> PublicPhoto:
-    return PublicPhoto(
-        sha256=row["sha256"],
-        case_id=UUID(row["case_id"]),
-        code=row["code"],
-        stage=row["stage"],
-        width=int(row["width"]),
-        height=int(row["height"]),
-    )
+    return from_row(PublicPhoto, row)

@@ -39,8 +39,9 @@ import orjson
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import OPEN_STATUSES, ReportStatus
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, micros
 from ihanoi_projections.database import Row
+from ihanoi_projections.rows import from_row
 
 # Mean Earth radius (IUGG), the usual sphere for haversine distances.
 EARTH_RADIUS_M = 6_371_008.8
@@ -220,27 +221,6 @@ class PublicReportsModel(LatestStateModel):
         )
         return [record(row) for row in rows]
 
-    def count(
-        self,
-        *,
-        statuses: Sequence[str] = (),
-        open311_status: str | None = None,
-        service_codes: Sequence[str] = (),
-        wards: Sequence[str] = (),
-        agency: str | None = None,
-        requested_from: datetime | None = None,
-        requested_to: datetime | None = None,
-        bbox: tuple[float, float, float, float] | None = None,
-        ids: Sequence[UUID] = (),
-        located: bool = False,
-    ) -> int:
-        """How many reports ``search`` with the same filters finds in all its pages."""
-        where, params = ReportFilters(
-            statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids, located
-        ).where()
-        rows = self.database.query(f"SELECT COUNT(*) AS n FROM view_public_reports{where}", params)
-        return int(rows[0]["n"])
-
     def near(
         self,
         *,
@@ -336,27 +316,5 @@ class ReportFilters:
 
 
 def record(row: Row) -> PublicReport:
-    return PublicReport(
-        case_id=UUID(row["case_id"]),
-        code=row["code"],
-        service_code=row["service_code"],
-        service_name=row["service_name"],
-        service_name_en=row["service_name_en"],
-        status=row["status"],
-        open311_status=row["open311_status"],
-        status_notes=row["status_notes"],
-        description=row["description"],
-        agency=row["agency"],
-        agency_name=row["agency_name"],
-        ward=row["ward"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        address=row["address"],
-        media_urls=tuple(orjson.loads(row["media_urls"])),
-        requested_at=from_micros(row["requested_at"]),  # type: ignore[arg-type]
-        updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
-        expected_at=from_micros(row["expected_at"]),
-        position=int(row["position"]),
-        attributes=orjson.loads(row["attributes"]),
-        support_count=int(row["support_count"]),
-    )
+    return from_row(PublicReport, row, media_urls=tuple(orjson.loads(row["media_urls"])),
+                    attributes=orjson.loads(row["attributes"]))  # fmt: skip

@@ -37,9 +37,10 @@ import orjson
 
 from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
 from ihanoi_core.domain.survey import Survey, SurveyResponse, SurveyStatus
-from ihanoi_projections.base import ReadModel, from_micros, micros
+from ihanoi_projections.base import ReadModel, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.rows import from_row
 
 RATINGS = ("1", "2", "3", "4", "5")
 WHOLE_SURVEY = ""  # the question id of the response counter
@@ -211,19 +212,7 @@ class SurveyResultsModel(ReadModel):
             " WHERE status = ? AND opens_at <= ? AND closes_at > ? ORDER BY closes_at, code",
             (str(SurveyStatus.PUBLISHED), micros(now), micros(now)),
         )
-        return [
-            OpenSurvey(
-                survey_id=UUID(row["survey_id"]),
-                code=row["code"],
-                title=row["title"],
-                agency=row["agency"],
-                anonymous=bool(row["anonymous"]),
-                opens_at=from_micros(row["opens_at"]),  # type: ignore[arg-type]
-                closes_at=from_micros(row["closes_at"]),  # type: ignore[arg-type]
-                questions=len(orjson.loads(row["questions"])),
-            )
-            for row in rows
-        ]
+        return [from_row(OpenSurvey, row, questions=len(orjson.loads(row["questions"]))) for row in rows]
 
     def rows(self) -> list[Row]:
         """Every row of both tables, ordered: for comparing a rebuild with the live tables."""

@@ -26,6 +26,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_projections.base import LatestStateModel, from_micros, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.rows import from_row
 
 COLUMNS = (
     "case_id",
@@ -213,22 +214,10 @@ class WorklistModel(LatestStateModel):
         overdue = due_at < now
         near_due = not overdue and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
         case_due_at = from_micros(row["case_due_at"])
-        return WorklistItem(
-            case_id=UUID(row["case_id"]),
-            code=row["code"],
-            kind=row["kind"],
-            status=row["status"],
-            summary=row["summary"],
-            priority=row["priority"],
-            agency=row["agency"],
-            assignee=row["assignee"],
-            due_at=due_at,
-            updated_at=from_micros(row["updated_at"]),  # type: ignore[arg-type]
-            overdue=overdue,
-            near_due=near_due,
-            escalated=bool(row["escalated"]),
+        return from_row(
+            WorklistItem, row, due_at=due_at, overdue=overdue, near_due=near_due,
             case_due_at=case_due_at.astimezone(self.context.calendar.zone) if case_due_at is not None else None,
-        )
+        )  # fmt: skip
 
     def rows(self) -> list[Row]:
         own = self.database.query("SELECT * FROM view_worklist ORDER BY case_id")

@@ -28,6 +28,7 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES, TABLE, AgencyDashboardProjection
 from ihanoi_projections.base import from_micros, micros
 from ihanoi_projections.database import Row
+from ihanoi_projections.rows import from_row
 
 # -- what queries return ---------------------------------------------------------
 
@@ -231,17 +232,7 @@ class AgencyDashboardModel(AgencyDashboardProjection):
             sql += " AND agency = ?"
             params.append(agency)
         rows = self.database.query(f"{sql} ORDER BY due_at, case_id LIMIT ?", [*params, limit])
-        return [
-            OverdueCase(
-                case_id=UUID(row["case_id"]),
-                code=row["code"],
-                kind=row["kind"],
-                agency=row["agency"],
-                due_at=from_micros(row["due_at"]),  # type: ignore[arg-type]
-                status=row["status"],
-            )
-            for row in rows
-        ]
+        return [from_row(OverdueCase, row) for row in rows]
 
     def most_supported(self, *, agency: str | None, limit: int = 10) -> list[SupportedReport]:
         """Open reports with at least one support, most supported first (then
@@ -255,18 +246,7 @@ class AgencyDashboardModel(AgencyDashboardProjection):
             sql += " AND agency = ?"
             params.append(agency)
         rows = self.database.query(f"{sql} ORDER BY support_count DESC, due_at, case_id LIMIT ?", [*params, limit])
-        return [
-            SupportedReport(
-                case_id=UUID(row["case_id"]),
-                code=row["code"],
-                agency=row["agency"],
-                category=row["category"],
-                status=row["status"],
-                support_count=int(row["support_count"]),
-                due_at=from_micros(row["due_at"]),
-            )
-            for row in rows
-        ]
+        return [from_row(SupportedReport, row) for row in rows]
 
     def rows(self) -> list[Row]:
         """Every fact row, ordered: for comparing a rebuild with the live table."""

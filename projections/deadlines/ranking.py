@@ -2,7 +2,9 @@
 
 The seed's service index ("Chỉ số phục vụ"): per month (Hanoi time of the
 event) and agency, the cases it finished — reports resolved, complaints
-decided, denunciations concluded, dossiers' results ready — on time or late,
+decided, denunciations concluded, dossiers' results ready, business inquiries
+answered (each answer against the clock it stopped: a follow-up opens the
+inquiry again with a new one) — on time or late,
 the deadlines it missed (its own and, as a co-owner, those escalated to it)
 and the escalations it caused. On time: finished no later than the due time
 running just before; a dossier is late once it needed an apology (its result
@@ -43,6 +45,7 @@ FINISHING = {
     "Decided": ("complaint",),
     "Concluded": ("denunciation",),
     "MarkedResultReady": ("dossier",),
+    "Answered": ("business_inquiry",),
 }
 
 

@@ -22,6 +22,10 @@ CITIZEN = frozenset({Role.CITIZEN})
 BUSINESS = frozenset({Role.BUSINESS})
 STAFF = frozenset({Role.OFFICER, Role.LEADER})
 LEADER = frozenset({Role.LEADER})
+# Kinds of case that belong to a business, not to the person who filed them
+# (``business.md``): their filer sees them only acting for the business (the
+# ``business`` role), never as a plain citizen under "my cases".
+BUSINESS_KINDS = frozenset({"business_inquiry"})
 
 # (kind, command) -> roles allowed, once the case is visible to the principal.
 PERMISSIONS: dict[tuple[str, str], frozenset[Role]] = {}
@@ -60,13 +64,14 @@ def can_see(principal: Principal, case: VisibleCase) -> bool:
     content. A case made public on purpose (a published survey) is readable by
     every citizen and partner too. A person acting for a business sees the
     cases of that business (its ``business``: the tax code they act for),
-    whoever of its people filed them."""
+    whoever of its people filed them; the person who filed one does not see
+    it as a citizen (``BUSINESS_KINDS``: it is the business's, not theirs)."""
     if principal.role is Role.SYSTEM or principal.role is Role.AUDITOR:
         return True
     if case.is_public and principal.role in PUBLIC_READERS:
         return True
     if principal.role is Role.CITIZEN:
-        return case.owner is not None and case.owner == principal.subject
+        return case.owner is not None and case.owner == principal.subject and case.kind not in BUSINESS_KINDS
     if principal.is_staff:
         return principal.agency is not None and principal.agency in case.agencies
     if principal.role is Role.BUSINESS:

@@ -102,6 +102,7 @@ class Settings:
     oidc_role_claim: str = "role"
     oidc_agency_claim: str = "agency"
     oidc_organisation_claim: str = "organisation"
+    oidc_organisation_kind_claim: str = "organisation_kind"
     # (value in the identity provider's role claim, our role name); empty: the values are our role names.
     oidc_role_map: tuple[tuple[str, str], ...] = ()
     oidc_leeway: int = 60

@@ -89,6 +89,7 @@ MEANINGS: dict[str, str] = {
     "e.g. realm_access.roles)",
     "oidc_agency_claim": "the claim holding a staff member's agency code (a dotted path too)",
     "oidc_organisation_claim": "the claim holding the tax code of the business a business-role person acts for",
+    "oidc_organisation_kind_claim": "the claim holding that business's kind (enterprise or household; optional)",
     "oidc_role_map": "comma-separated idp-value=role pairs mapping role-claim values to citizen, officer, leader, "
     "auditor, admin or partner; without it the values must be those names",
     "oidc_leeway": "seconds of clock skew allowed on the identity provider's exp, nbf and iat",

@@ -31,11 +31,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import jwt
 
 from ihanoi_core.domain import tax_code
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
 
@@ -88,8 +89,19 @@ class VerifiedClaims:
     # The token's ``exp``, and when this server stops accepting it (sooner under a maximum age).
     expires: float
     accepted_until: float
-    # The organisation claim: a business's tax code (``Role.BUSINESS``).
+    # The organisation claim: a business's tax code (``Role.BUSINESS``), and its
+    # kind claim: ``enterprise`` or ``household`` (optional).
     organisation: object = None
+    organisation_kind: object = None
+
+
+class Verified(NamedTuple):
+    """A verified token: the principal, when the token stops being accepted and,
+    for a business's person whose token says it, the business's kind."""
+
+    principal: Principal
+    accepted_until: float
+    organisation_kind: BusinessKind | None = None
 
 
 class TokenVerifier(Protocol):
@@ -117,8 +129,15 @@ class TokenRules:
     identity_provider: TokenVerifier | None = None
 
 
-def issue_token(secret: str, principal: Principal, ttl_seconds: int = 3600, now: float | None = None) -> str:
-    """A signed token for ``principal`` valid for ``ttl_seconds``."""
+def issue_token(
+    secret: str,
+    principal: Principal,
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+    organisation_kind: BusinessKind | None = None,
+) -> str:
+    """A signed token for ``principal`` valid for ``ttl_seconds`` (a business's
+    person: with the business's kind too, if given)."""
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "sub": principal.subject,
@@ -128,6 +147,8 @@ def issue_token(secret: str, principal: Principal, ttl_seconds: int = 3600, now:
     }
     if principal.organisation:
         claims["organisation"] = principal.organisation
+        if organisation_kind is not None:
+            claims["organisation_kind"] = str(organisation_kind)
     elif principal.agency:
         claims["agency"] = principal.agency
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -140,14 +161,15 @@ class TokenCache:
 
     def __init__(self, max_size: int = 10_000) -> None:
         self.max_size = max_size
-        self._items: OrderedDict[tuple[str | None, str], tuple[Principal, float]] = OrderedDict()
+        self._items: OrderedDict[tuple[str | None, str], Verified] = OrderedDict()
         self._lock = threading.Lock()
 
     def principal(self, rules: TokenRules, token: str) -> Principal:
         return self.verify(rules, token)[0]
 
-    def verify(self, rules: TokenRules, token: str) -> tuple[Principal, float]:
-        """The principal and when the token stops being accepted (seconds since the epoch)."""
+    def verify(self, rules: TokenRules, token: str) -> Verified:
+        """The principal, when the token stops being accepted (seconds since the
+        epoch) and the business's kind it carries."""
         key = (rules.secret, token)
         with self._lock:
             hit = self._items.get(key)
@@ -161,9 +183,10 @@ class TokenCache:
         return verified
 
 
-def verify_token(rules: TokenRules, token: str, now: float | None = None) -> tuple[Principal, float]:
-    """The principal a valid token names and when the token stops being accepted
-    (its ``exp``, or sooner under the identity provider's maximum token age)."""
+def verify_token(rules: TokenRules, token: str, now: float | None = None) -> Verified:
+    """The principal a valid token names, when the token stops being accepted
+    (its ``exp``, or sooner under the identity provider's maximum token age)
+    and, for a business's person, the business's kind if the token says it."""
     now = time.time() if now is None else now
     try:
         header = jwt.get_unverified_header(token)
@@ -179,7 +202,7 @@ def verify_token(rules: TokenRules, token: str, now: float | None = None) -> tup
         raise AuthenticationError("Invalid bearer token (its algorithm is not accepted here).")
     if claims.expires > now + rules.max_lifetime + CLOCK_SKEW_SECONDS:
         raise TokenLifetimeError(claims.expires, rules.max_lifetime)
-    return principal_of(claims, rules.agencies), claims.accepted_until
+    return Verified(principal_of(claims, rules.agencies), claims.accepted_until, organisation_kind_of(claims))
 
 
 def verify_signed_here(secret: str, token: str) -> VerifiedClaims:
@@ -193,7 +216,10 @@ def verify_signed_here(secret: str, token: str) -> VerifiedClaims:
     except ValueError:
         raise AuthenticationError("Invalid bearer token (role).") from None
     expires = float(claims["exp"])  # PyJWT checked it is a number in the future
-    return VerifiedClaims(claims.get("sub"), role, claims.get("agency"), expires, expires, claims.get("organisation"))
+    organisation = claims.get("organisation")
+    return VerifiedClaims(
+        claims.get("sub"), role, claims.get("agency"), expires, expires, organisation, claims.get("organisation_kind")
+    )
 
 
 def principal_of(claims: VerifiedClaims, agencies: Container[str]) -> Principal:
@@ -216,6 +242,17 @@ def principal_of(claims: VerifiedClaims, agencies: Container[str]) -> Principal:
     if agency not in agencies:
         raise UnknownAgencyError(agency)
     return Principal(subject, role, agency)
+
+
+def organisation_kind_of(claims: VerifiedClaims) -> BusinessKind | None:
+    """The business's kind a business person's token says (None if it says
+    none; a token of another role is not asked); any other value is refused."""
+    kind = claims.organisation_kind
+    if claims.role is not Role.BUSINESS or kind is None:
+        return None
+    if not isinstance(kind, str) or kind not in BusinessKind.__members__.values():
+        raise AuthenticationError("Invalid bearer token (organisation kind: enterprise or household).")
+    return BusinessKind(kind)
 
 
 def bearer_token(authorization: str | None) -> str:

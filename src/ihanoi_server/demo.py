@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.alerts import AreaIn
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
@@ -115,7 +116,8 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
         "officer": issue_token(secret, Principal(f"officer-1-{staff}", Role.OFFICER, agency), TOKEN_TTL),
         "leader": issue_token(secret, Principal(f"leader-{staff}", Role.LEADER, agency), TOKEN_TTL),
         "auditor": issue_token(secret, Principal("inspector-01", Role.AUDITOR), TOKEN_TTL),
-        "business": issue_token(secret, DEMO_BUSINESS, TOKEN_TTL),
+        # The household business's person; the token says its kind, so a filing may leave it out.
+        "business": issue_token(secret, DEMO_BUSINESS, TOKEN_TTL, organisation_kind=BusinessKind.HOUSEHOLD),
     }
     print(f"\nTokens (valid 12 hours; citizen {citizen}, agency {agency}):")
     for role, token in tokens.items():

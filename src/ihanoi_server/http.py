@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.bus import CommandResult
@@ -44,6 +45,7 @@ ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
 # Set by ``session_auth.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
 SESSION_REFUSED = "ihanoi.session_refused"
+ORGANISATION_KIND = "ihanoi.organisation_kind"
 log = structlog.get_logger("ihanoi.auth")
 
 
@@ -63,14 +65,22 @@ def principal(request: Request) -> Principal:
             raise refused
         try:
             token = bearer_token(authorization)
-            cached, expires = server.tokens.verify(server.token_rules, token)
+            verified = server.tokens.verify(server.token_rules, token)
         except AuthenticationError as error:
             # The reason, for whoever answers "why was I logged out?"; never the token.
             log.info("token_refused", code=error.code, reason=error.detail)
             raise
+        cached = verified.principal
         request.scope["ihanoi.principal"] = cached
-        request.scope["ihanoi.token_expires"] = expires
+        request.scope["ihanoi.token_expires"] = verified.accepted_until
+        request.scope[ORGANISATION_KIND] = verified.organisation_kind
     return cached
+
+
+def organisation_kind(request: Request) -> BusinessKind | None:
+    """The business's kind the bearer token says (after ``principal``; None if it says none)."""
+    kind: BusinessKind | None = request.scope.get(ORGANISATION_KIND)
+    return kind
 
 
 def token_expires(request: Request) -> float | None:

@@ -18,7 +18,9 @@ ES256 by default) is accepted when:
 ``sub`` becomes the principal's subject and, for officers and leaders, the
 agency claim (``IHANOI_OIDC_AGENCY_CLAIM``) its agency, which the directory
 must know (``auth.principal_of``); for a ``business`` person, the organisation
-claim (``IHANOI_OIDC_ORGANISATION_CLAIM``) the tax code they act for. A claim name is first looked up as it is
+claim (``IHANOI_OIDC_ORGANISATION_CLAIM``) the tax code they act for and, if
+the provider says it, the kind claim (``IHANOI_OIDC_ORGANISATION_KIND_CLAIM``)
+the business's kind (``enterprise`` or ``household``). A claim name is first looked up as it is
 (``https://hanoi.gov.vn/agency``), then as a dotted path into nested objects
 (``realm_access.roles``).
 """
@@ -51,6 +53,7 @@ class IdentityProvider:
     role_claim: str = "role"
     agency_claim: str = "agency"
     organisation_claim: str = "organisation"
+    organisation_kind_claim: str = "organisation_kind"
     # Values of the role claim → our roles; empty: the values are our role names.
     role_map: Mapping[str, Role] = field(default_factory=dict)
     leeway: int = 60
@@ -77,6 +80,7 @@ class IdentityProvider:
             role_claim=settings.oidc_role_claim,
             agency_claim=settings.oidc_agency_claim,
             organisation_claim=settings.oidc_organisation_claim,
+            organisation_kind_claim=settings.oidc_organisation_kind_claim,
             role_map={value: Role(role) for value, role in settings.oidc_role_map},
             leeway=settings.oidc_leeway,
             max_token_age=settings.oidc_max_token_age,
@@ -111,9 +115,9 @@ class IdentityProvider:
             raise AuthenticationError("Invalid bearer token (issued longer ago than the maximum token age).")
         role = role_of(claims, self.role_claim, self.role_map)
         agency = claim(claims, self.agency_claim)
-        organisation = claim(claims, self.organisation_claim)
+        organisation, kind = claim(claims, self.organisation_claim), claim(claims, self.organisation_kind_claim)
         accepted_until = min(expires, issued + self.max_token_age)
-        return VerifiedClaims(claims["sub"], role, agency, expires, accepted_until, organisation)
+        return VerifiedClaims(claims["sub"], role, agency, expires, accepted_until, organisation, kind)
 
     def kid_to_fetch(self, authorization: str | None) -> str | None:
         """The key id of the request's token when the key set should be fetched

@@ -46,10 +46,12 @@ AGENCY = "UBND_HOAN_KIEM"
 CITIZEN = "vneid:001099012345"
 AGENCY_CLAIM = "https://hanoi.gov.vn/agency"
 TAX_CODE_CLAIM = "https://hanoi.gov.vn/tax_code"
+KIND_CLAIM = "business.kind"  # a dotted path into the provider's nested claims
 MAPPING = {
     "IHANOI_OIDC_ROLE_CLAIM": "realm_access.roles",
     "IHANOI_OIDC_AGENCY_CLAIM": AGENCY_CLAIM,
     "IHANOI_OIDC_ORGANISATION_CLAIM": TAX_CODE_CLAIM,
+    "IHANOI_OIDC_ORGANISATION_KIND_CLAIM": KIND_CLAIM,
     "IHANOI_OIDC_ROLE_MAP": "hanoi-citizen=citizen, hanoi-officer=officer, hanoi-leader=leader, hanoi-auditor=auditor,"
     " hanoi-business=business",
     "IHANOI_OIDC_LEEWAY": "5",
@@ -352,3 +354,27 @@ def test_a_business_person_acts_for_the_tax_code_of_the_organisation_claim(serve
     assert_unauthenticated(call(server, sign(keys.rsa, person("vneid:001088000444", "hanoi-business")), case))
     wrong = person("vneid:001088000444", "hanoi-business", **{TAX_CODE_CLAIM: "0100109107"})
     assert_unauthenticated(call(server, sign(keys.rsa, wrong), case))
+
+
+def test_the_business_kind_claim_fills_in_the_inquiry_and_a_contradicting_body_is_a_field_error(
+    server: LiveServer, keys: Keys
+) -> None:
+    owner = person("vneid:001088000111", "hanoi-business", business={"kind": "enterprise"},
+                   **{TAX_CODE_CLAIM: "0300588569"})  # fmt: skip
+    token = sign(keys.rsa, owner)
+    body = {"tax_code": "0300588569", "topic": "tax_fees", "text": "Hỏi hoàn thuế giá trị gia tăng"}
+    # Step: the body says another kind than the token: 422 on the field, nothing filed.
+    refused = call(server, token, "/api/v1/business-inquiries", "POST", json={**body, "business_kind": "household"})
+    assert (refused.status_code, list(refused.json()["errors"])) == (422, ["business_kind"]), refused.text
+    assert call(server, token, "/api/v1/business-inquiries").json()["items"] == []
+    # Step: left out, the kind is the token's; the same kind in the body is accepted too.
+    filed = call(server, token, "/api/v1/business-inquiries", "POST", json=body)
+    assert filed.status_code == 201, filed.text
+    case = call(server, token, f"/api/v1/business-inquiries/{filed.json()['id']}").json()
+    assert case["business_kind"] == "enterprise"
+    same = call(server, token, "/api/v1/business-inquiries", "POST", json={**body, "business_kind": "enterprise"})
+    assert same.status_code == 201, same.text
+    # Step: a kind the platform does not know makes the token unusable.
+    odd = person("vneid:001088000111", "hanoi-business", business={"kind": "corporation"},
+                 **{TAX_CODE_CLAIM: "0300588569"})  # fmt: skip
+    assert_unauthenticated(call(server, sign(keys.rsa, odd), "/api/v1/business-inquiries"))

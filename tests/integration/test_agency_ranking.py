@@ -13,6 +13,11 @@ theirs on Tuesday 12-01, on time.
 December: Hoàn Kiếm finished 3, 2 on time, 1 late: 2/3 = 0.6667; 1 missed, 1
 escalation caused. Ba Đình 2 of 2: 1.0. Cửa Nam 1 of 1: below a minimum of 2,
 withheld. November: nothing finished.
+
+Business inquiries count like the others (their answer deadline is a legal
+clock the watcher also holds them to): the Department of Finance answers one
+twice — on time, then on time again after a follow-up opened it with a new
+clock — and another one late: 3 finished, 2 on time, 0.6667.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from collections.abc import Iterator
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.business import AnswerInquiry, AskFollowUp, SubmitBusinessInquiry
 from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, ResolveReport, SubmitReport
 from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
@@ -118,3 +125,39 @@ def test_the_monthly_ranking_is_the_one_counted_by_hand_and_a_rebuild_equals_it(
     else:
         rebuild(app, settings, [AgencyRankingModel.name], jobs=1)
         assert model.rows() == live
+
+
+def test_business_inquiries_answered_count_in_the_ranking_once_per_answer(
+    app: Ihanoi, clock: FakeClock, side: ReadSide
+) -> None:
+    person = Principal("vneid:001088000111", Role.BUSINESS, "0100109106")
+    officer = staff(Role.OFFICER, "STC")
+    basis = "Thông tư số 40/2021/TT-BTC, Điều 7"
+    # Step: filed Monday 2026-11-30 09:00, due ten working days later (Monday 12-14 09:00).
+    clock.set(hanoi(2026, 11, 30, 9))
+    filing = SubmitBusinessInquiry(tax_code="0100109106", business_kind=BusinessKind.HOUSEHOLD, topic="tax_fees",
+                                   text="Hỏi thuế khoán")  # fmt: skip
+    first, second = (app.handle(person, filing).case_id for _ in range(2))
+    assert app.get_case(officer, second)["due_at"] == hanoi(2026, 12, 14, 9)
+    # Step: the first answered on time, asked again (a new clock), answered on time again; the second late.
+    clock.set(hanoi(2026, 12, 1, 10))
+    app.handle(officer, AnswerInquiry(case=first, answer="Theo thông báo thuế", legal_basis=basis))
+    clock.set(hanoi(2026, 12, 2, 10))
+    app.handle(person, AskFollowUp(case=first, text="Kê khai vào tháng nào?"))
+    clock.set(hanoi(2026, 12, 3, 10))
+    app.handle(officer, AnswerInquiry(case=first, answer="Tháng 12", legal_basis=basis))
+    clock.set(hanoi(2026, 12, 15, 10))
+    late = AnswerInquiry(case=second, answer="Theo thông báo thuế", legal_basis=basis, late_explanation="Chờ Cục Thuế")
+    app.handle(officer, late)
+    side.catch_up()
+    model = side.model(AgencyRankingModel)
+    [stc] = model.ranking("2026-12", 1, app.directory).agencies
+    assert (stc.agency, stc.rank, stc.finished, stc.finished_on_time, stc.finished_late, stc.on_time_rate) == (
+        "STC",
+        1,
+        3,
+        2,
+        1,
+        0.6667,
+    )
+    assert model.ranking("2026-11", 1, app.directory).agencies == []

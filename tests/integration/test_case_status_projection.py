@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.business import SubmitBusinessInquiry
 from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
 from ihanoi_core.commands.values import LocationIn
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatusModel
@@ -90,3 +92,25 @@ def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
     projector.catch_up()
     assert model.rows() == incremental
     assert projector.position == position
+
+
+def test_a_business_inquiry_is_in_no_one_s_my_cases_even_in_a_row_written_with_an_owner_hash(
+    app: Ihanoi, views: ViewDatabase, citizen: Principal
+) -> None:
+    person = Principal(citizen.subject, Role.BUSINESS, "0100109106")
+    filing = SubmitBusinessInquiry(tax_code="0100109106", business_kind=BusinessKind.HOUSEHOLD, topic="tax_fees",
+                                   text="Hỏi thuế khoán")  # fmt: skip
+    inquiry = app.handle(person, filing)
+    report = app.handle(citizen, SubmitReport(category="pothole", description="Ổ gà", location=HOAN_KIEM))
+    model = model_for(app, views)
+    Projector(app, views, [model]).catch_up()
+    # Step: the inquiry's row holds no owner hash; the person's "my cases" holds their report only.
+    rows = {row["case_id"]: row for row in model.rows()}
+    assert rows[str(inquiry.case_id)]["owner_key"] is None
+    assert rows[str(report.case_id)]["owner_key"] is not None
+    assert [r.case_id for r in model.list_for_owner(citizen.subject)] == [report.case_id]
+    # Step: a row an earlier version wrote with the filer's hash is still left out.
+    with views.transaction() as cursor:
+        cursor.execute("UPDATE view_case_status SET owner_key = ? WHERE case_id = ?",
+                       (rows[str(report.case_id)]["owner_key"], str(inquiry.case_id)))  # fmt: skip
+    assert [r.case_id for r in model.list_for_owner(citizen.subject)] == [report.case_id]

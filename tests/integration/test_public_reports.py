@@ -166,9 +166,7 @@ def test_the_feed_filters_by_each_criterion_and_lists_newest_first(
     newest_first = [bank, no_place, park, square, lake]
 
     def found(**filters: object) -> list[UUID]:
-        reports = [report.case_id for report in model.search(**filters)]  # type: ignore[arg-type]
-        assert model.count(**filters) == len(reports)  # type: ignore[arg-type]
-        return reports
+        return [report.case_id for report in model.search(**filters)]  # type: ignore[arg-type]
 
     # Step: each filter alone.
     assert found() == ids(newest_first)
@@ -193,7 +191,6 @@ def test_the_feed_filters_by_each_criterion_and_lists_newest_first(
     assert found(statuses=("submitted",), agency="SXD", ids=(lake.case_id,)) == []
     page = model.search(limit=2, offset=1)
     assert [report.case_id for report in page] == ids([no_place, park])
-    assert model.count(service_codes=("pothole",)) == 3
 
     # Step: reports filed at the same instant are ordered by case id, highest first.
     twins = [app.handle(citizen, SubmitReport(category="flooding", description="x", location=moved())) for _ in "ab"]

@@ -25,8 +25,9 @@ RULES = TokenRules(SECRET, max_lifetime=24 * 3600, agencies=frozenset({"UBND_HOA
 
 def test_a_token_within_the_maximum_lifetime_is_accepted() -> None:
     token = issue_token(SECRET, Principal("vneid:1", Role.CITIZEN), ttl_seconds=24 * 3600, now=NOW)
-    principal, expires = verify_token(RULES, token, now=NOW)
+    principal, expires, kind = verify_token(RULES, token, now=NOW)
     assert principal == Principal("vneid:1", Role.CITIZEN)
+    assert kind is None
     assert expires == int(NOW) + 24 * 3600
 
 

@@ -16,6 +16,7 @@ import jwt
 import pytest
 
 from ihanoi_core.domain import tax_code
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_server.auth import AuthenticationError, TokenRules, issue_token, verify_token
@@ -70,8 +71,9 @@ def rules() -> TokenRules:
 
 def test_a_business_token_carries_the_tax_code_it_acts_for() -> None:
     token = issue_token(SECRET, Principal("vneid:001", Role.BUSINESS, "0100109106"))
-    principal, _ = verify_token(rules(), token)
+    principal, _, kind = verify_token(rules(), token)
     assert principal == Principal("vneid:001", Role.BUSINESS, "0100109106")
+    assert kind is None  # the token does not say the business's kind
     assert principal.organisation == "0100109106"
     assert not principal.is_staff
 
@@ -83,3 +85,24 @@ def test_a_business_token_without_a_valid_tax_code_is_refused(organisation: str 
         claims["organisation"] = organisation
     with pytest.raises(AuthenticationError, match="tax code"):
         verify_token(rules(), jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+@pytest.mark.parametrize("kind", list(BusinessKind))
+def test_a_business_token_may_carry_the_business_kind(kind: BusinessKind) -> None:
+    token = issue_token(SECRET, Principal("vneid:001", Role.BUSINESS, "0100109106"), organisation_kind=kind)
+    assert jwt.decode(token, SECRET, algorithms=["HS256"])["organisation_kind"] == kind.value
+    verified = verify_token(rules(), token)
+    assert (verified.principal.organisation, verified.organisation_kind) == ("0100109106", kind)
+
+
+@pytest.mark.parametrize("kind", ["corporation", "", 3, ["household"]])
+def test_a_business_token_with_an_unknown_kind_is_refused(kind: object) -> None:
+    claims = {"sub": "vneid:001", "role": "business", "exp": int(time.time()) + 600, "organisation": "0100109106",
+              "organisation_kind": kind}  # fmt: skip
+    with pytest.raises(AuthenticationError, match="organisation kind"):
+        verify_token(rules(), jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+def test_another_role_s_kind_claim_is_not_read() -> None:
+    claims = {"sub": "vneid:001", "role": "citizen", "exp": int(time.time()) + 600, "organisation_kind": "x"}
+    assert verify_token(rules(), jwt.encode(claims, SECRET, algorithm="HS256")).organisation_kind is None

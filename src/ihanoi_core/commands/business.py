@@ -4,7 +4,7 @@ business inquiries, public consultations and dialogue sessions.
 A person acting for a business (``Role.BUSINESS``: the tax code on their
 token) submits an inquiry (``SubmitBusinessInquiry``), giving the tax code
 again — checked, check digit and all, and required to be the one they act
-for — the business's kind, a topic of the directory and, optionally, a
+for — the business's kind (which their token may carry instead), a topic of the directory and, optionally, a
 procedure. Everyone acting for that business asks follow-ups, consents to
 publication and rates; staff of the agency it was routed to answer (with
 the legal basis; a late answer with its explanation) and publish it
@@ -44,9 +44,10 @@ class SubmitBusinessInquiry(CreateCommand, frozen=True, kw_only=True):
     roles: ClassVar[frozenset[Role]] = BUSINESS
 
     tax_code: TaxCode
-    business_kind: BusinessKind
     topic: Topic
     text: Text
+    # Required unless the person's token says it (``IHANOI_OIDC_ORGANISATION_KIND_CLAIM``).
+    business_kind: BusinessKind | None = None
     procedure: Code | None = None
 
 

@@ -61,12 +61,15 @@ def submit(command: SubmitBusinessInquiry, ctx: Context) -> Build:
     business = tax_code.normalise(command.tax_code)
     if business != ctx.principal.organisation:
         raise ValidationError({"tax_code": "is not the tax code of the business you act for (your token's)"})
+    kind = command.business_kind
+    if kind is None:
+        raise ValidationError({"business_kind": "required (enterprise or household): your token does not say it"})
     agency = route(command, ctx)
     clock = answer_clock(ctx)
 
     def build(case_id: UUID, code: str) -> BusinessInquiry:
         return BusinessInquiry.submit(id=case_id, code=code, actor=ctx.principal, business=business,
-                                      business_kind=command.business_kind, topic=command.topic,
+                                      business_kind=kind, topic=command.topic,
                                       procedure=command.procedure, text=command.text, agency=agency, clock=clock,
                                       calendar=ctx.calendar, timestamp=ctx.now)  # fmt: skip
 

@@ -1,6 +1,8 @@
 """Erasure of a data subject's personal data: requests, decisions, crypto-shredding.
 
-A citizen asks (``request_erasure``); the data protection officer or the
+A person asks for their own data (``request_erasure``): a citizen, or a
+person acting for a business (their personal data is theirs; the business's
+tax code and its inquiries stay); the data protection officer or the
 platform admin decides (``decide_erasure``), or erases at once on a request
 received another way (``erase_subject``, the ``ihanoi privacy erase`` command).
 Granting runs ``_erase``:
@@ -57,6 +59,9 @@ from ihanoi_core.privacy.holds import Hold, holds_on, refusal_basis, refusal_rea
 
 # Who decides erasure requests and may read a subject's data for it (DESIGN §10).
 DECIDERS = frozenset({Role.DPO, Role.ADMIN, Role.SYSTEM})
+# Who asks about their own data: a citizen, and a person acting for a business
+# (``business.md``: their subject is sealed like a citizen's).
+DATA_SUBJECTS = frozenset({Role.CITIZEN, Role.BUSINESS})
 CASE_SUBJECT = "case:"
 # Why an erasure withdraws a consent (sealed like any reason: it reads as erased after).
 ERASURE_WITHDRAWAL = "the data subject's personal data was erased"
@@ -80,8 +85,8 @@ class PrivacyCommands(CommandBus):
     personal_keys: KeyStore
 
     def request_erasure(self, principal: Principal, reason: str) -> ErasureOutcome:
-        """A citizen asks for their own personal data to be erased."""
-        if principal.role is not Role.CITIZEN:
+        """A person (``DATA_SUBJECTS``) asks for their own personal data to be erased."""
+        if principal.role not in DATA_SUBJECTS:
             raise ForbiddenError("request_erasure", principal.role)
         request = ErasureRequest.request(
             id=uuid4(), actor=principal, subject=principal.subject, reason=reason, timestamp=self.clock()
@@ -111,8 +116,8 @@ class PrivacyCommands(CommandBus):
 
     def export_personal_data(self, principal: Principal, subject: str | None = None) -> dict[str, Any]:
         """Every personal datum held about ``subject`` and every case it appears
-        in (``export``); a citizen may ask only about themselves."""
-        if principal.role is Role.CITIZEN:
+        in (``export``); a person (``DATA_SUBJECTS``) may ask only about themselves."""
+        if principal.role in DATA_SUBJECTS:
             if subject not in (None, principal.subject):
                 raise ForbiddenError("export_personal_data", principal.role)
             subject = principal.subject

@@ -12,7 +12,9 @@ agency's business worklist (``?all=true``: answered ones too);
 auditors: any or all). The commands — follow-up, answer, consent, publish,
 rate, assign — come from ``ihanoi_core.commands.business``. A published answer
 is anonymised (no person, no tax code, no business's own words) and the Q&A
-switchboard cites it (``/public/faq``).
+switchboard cites it (``/public/faq``). When the person's token says the
+business's kind (``IHANOI_OIDC_ORGANISATION_KIND_CLAIM``), a filing may leave
+``business_kind`` out; one that contradicts the token is a 422 field error.
 """
 
 from __future__ import annotations
@@ -25,11 +27,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.commands.business import InquiryCommand, SubmitBusinessInquiry
+from ihanoi_core.commands.command import CreateCommand
 from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.business_inquiries import AnswerRate, InquiryRow, PublishedAnswer
 from ihanoi_projections.queries.business import BusinessQueries
 from ihanoi_server.api.commands import case_reader, command_routes, create_route
-from ihanoi_server.http import call_app, json_response, principal, query_int, state, wait_for_position
+from ihanoi_server.http import (
+    call_app,
+    json_response,
+    organisation_kind,
+    principal,
+    query_int,
+    state,
+    wait_for_position,
+)
 from ihanoi_server.openapi.describe import POSITION, Query, document
 
 LIMIT = Query("limit", int, "At most 200 (default 50).")
@@ -52,6 +63,19 @@ class AnswerRates(msgspec.Struct):
 
     at: datetime
     agencies: list[AnswerRate]
+
+
+def with_token_kind(request: Request, command: CreateCommand) -> CreateCommand:
+    """The filing with the business's kind the token says: filled in when the
+    body leaves it out, a field error when the body says another."""
+    claimed = organisation_kind(request)
+    if claimed is None or not isinstance(command, SubmitBusinessInquiry):
+        return command
+    if command.business_kind is None:
+        return msgspec.structs.replace(command, business_kind=claimed)
+    if command.business_kind != claimed:
+        raise ValidationError({"business_kind": f"your token says the business is {claimed.value!r}"})
+    return command
 
 
 def queries(request: Request) -> BusinessQueries:
@@ -107,7 +131,7 @@ class PublishedAnswerNotFoundError(NotFoundError):
 
 
 routes = [
-    create_route("business-inquiries", SubmitBusinessInquiry),
+    create_route("business-inquiries", SubmitBusinessInquiry, with_token_kind),
     Route("/api/v1/business-inquiries", list_inquiries, methods=["GET"], name="business-inquiries:list"),
     Route(
         "/api/v1/business-inquiries/answer-rates", answer_rates, methods=["GET"], name="business-inquiries:answer-rates"

@@ -149,13 +149,20 @@ def command_endpoint(command_type: type[CaseCommand]) -> Callable[[Request], Any
     return endpoint
 
 
-def create_route(collection: str, command_type: type[CreateCommand]) -> Route:
+# Completes a filing from the request (what its token says) before it is handled.
+Prepare = Callable[[Request, CreateCommand], CreateCommand]
+
+
+def create_route(collection: str, command_type: type[CreateCommand], prepare: Prepare | None = None) -> Route:
     """``POST /api/v1/{collection}``: make a case; 201 with ``Location``, or 200
-    with the first case when a retry carries the same ``Idempotency-Key``."""
+    with the first case when a retry carries the same ``Idempotency-Key``.
+    ``prepare`` completes the command from the request (what the token says)."""
 
     async def create(request: Request) -> Response:
         who = principal(request)
         command = await read_body(request, command_type)
+        if prepare is not None:
+            command = prepare(request, command)
         key = idempotency_key(request)
         result = await call_app(request, state(request).app.handle, who, command, idempotency_key=key)
         response = command_response(result, status=201 if result.created else 200)

@@ -2,8 +2,9 @@
 their decisions (docs/privacy.md).
 
 - ``GET /api/v1/me/data``: every personal datum held about the calling
-  citizen and every case it appears in (Law 91/2025/QH15: access, provision).
-- ``POST /api/v1/me/erasure-requests``: the citizen asks for their personal
+  person (a citizen, or a person acting for a business) and every case it
+  appears in (Law 91/2025/QH15: access, provision).
+- ``POST /api/v1/me/erasure-requests``: the person asks for their personal
   data to be erased (201, with the request's ``id``).
 - ``GET /api/v1/erasure-requests/{id}``: the request, for its requester and
   the data protection officer (``dpo``) or admin.
@@ -144,13 +145,13 @@ def request_id(request: Request) -> UUID:
 
 
 async def my_data(request: Request) -> Response:
-    """Every personal datum held about you and every case it appears in. Roles: citizen."""
+    """Every personal datum held about you and every case it appears in. Roles: citizen, business."""
     who = principal(request)
     return json_response(await call_app(request, state(request).app.export_personal_data, who))
 
 
 async def request_erasure(request: Request) -> Response:
-    """Ask for your personal data to be erased. Roles: citizen."""
+    """Ask for your personal data to be erased. Roles: citizen, business."""
     who = principal(request)
     body = await read_body(request, ErasureRequestIn)
     outcome = await call_app(request, state(request).app.request_erasure, who, body.reason)
@@ -188,7 +189,9 @@ routes = [
     Route("/api/v1/erasure-requests/{id}", read_request, methods=["GET"], name="erasure-requests:read"),
     Route("/api/v1/erasure-requests/{id}/decision", decide, methods=["POST"], name="erasure-requests:decide"),
 ]
-document("me:data", response=MyData, roles=("citizen",))
-document("me:erasure-requests", body=ErasureRequestIn, response=ErasureOutcomeView, status=201, roles=("citizen",))
-document("erasure-requests:read", response=ErasureRequestView, roles=("citizen (own)", "dpo", "admin"))
+SUBJECTS = ("citizen", "business")
+document("me:data", response=MyData, roles=SUBJECTS)
+document("me:erasure-requests", body=ErasureRequestIn, response=ErasureOutcomeView, status=201, roles=SUBJECTS)
+OWN = tuple(f"{role} (own)" for role in SUBJECTS)
+document("erasure-requests:read", response=ErasureRequestView, roles=(*OWN, "dpo", "admin"))
 document("erasure-requests:decide", body=DecisionIn, response=ErasureOutcomeView, roles=("dpo", "admin"))

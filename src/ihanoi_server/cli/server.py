@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ihanoi_core.domain import tax_code
+from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli.output import OK, usage_error
@@ -22,6 +23,9 @@ def add_commands(commands: Any) -> None:
     token.add_argument("--sub", required=True, help="subject id, e.g. vneid:001099012345")
     token.add_argument("--agency", help="agency code (officers and leaders)")
     token.add_argument("--tax-code", help="the business's tax code (business role: whom the person acts for)")
+    token.add_argument(
+        "--business-kind", choices=[kind.value for kind in BusinessKind], help="the business's kind (business role)"
+    )
     token.add_argument(
         "--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default 8 hours, at most IHANOI_TOKEN_MAX_TTL)"
     )
@@ -69,12 +73,15 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
         return usage_error("officers and leaders need --agency")
     if role is Role.BUSINESS and not (args.tax_code and tax_code.is_valid(args.tax_code)):
         return usage_error("a business token needs --tax-code, a valid tax code (mã số thuế)")
+    if args.business_kind and role is not Role.BUSINESS:
+        return usage_error("--business-kind is for a business token (--role business)")
     if not 0 < args.ttl <= settings.token_max_ttl:
         # The server would refuse a longer-lived token (token_lifetime_too_long).
         return usage_error(f"--ttl must be from 1 to {settings.token_max_ttl} seconds (IHANOI_TOKEN_MAX_TTL)")
     organisation = tax_code.normalise(args.tax_code) if role is Role.BUSINESS else None
     principal = Principal(args.sub, role, args.agency if role in (Role.OFFICER, Role.LEADER) else organisation)
-    print(issue_token(settings.jwt_secret, principal, args.ttl))
+    kind = BusinessKind(args.business_kind) if args.business_kind else None
+    print(issue_token(settings.jwt_secret, principal, args.ttl, organisation_kind=kind))
     return OK
 
 
