@@ -182,7 +182,8 @@ class Payment(Case):
 
     @event("ExtraTransactionReceived")
     def _receive_extra(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
-        self.extra_transactions = (*self.extra_transactions, payment)
+        # A payment snapshotted before extra transactions were kept has none yet.
+        self.extra_transactions = (*getattr(self, "extra_transactions", ()), payment)
 
     @event("Paid")
     def _record_paid(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
