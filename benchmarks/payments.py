@@ -10,7 +10,10 @@ same run.
   and timestamp checked, the payment, its transaction index and the dossier's
   confirmation saved in one transaction — from 8 client threads, beside bare
   POSTs per second on the same server and clients (the same body to a gateway
-  that is not configured: routing and a 404, no work).
+  that is not configured: routing and a 404, no work);
+- second transactions: the paid fees paid again under new transaction ids,
+  each kept on its payment (``ExtraTransactionReceived`` and the transaction's
+  index in one save), beside the same bare POSTs.
 
 Run alone: ``.venv/bin/python -m benchmarks.payments``.
 """
@@ -123,22 +126,22 @@ def callback_figures() -> list[Figure]:
         found: httpx.Client = local.client
         return found
 
-    def body_of(number: int) -> bytes:
+    def body_of(number: int, prefix: str = "FT") -> bytes:
         reference, amount = payments[number]
-        return orjson.dumps({"transaction_id": f"FT{number:09d}", "amount": amount,
+        return orjson.dumps({"transaction_id": f"{prefix}{number:09d}", "amount": amount,
                              "description": f"CT DEN {reference}", "paid_at": "2026-12-06T09:00:00+07:00"})  # fmt: skip
 
     def bare() -> int:
         client().post("/webhooks/payments/nobody", content=body_of(0), headers={"Content-Type": "application/json"})
         return 1
 
-    def pay() -> int:
+    def pay(prefix: str = "FT") -> int:
         with lock:
             number = next(numbers, None)
         if number is None:
             time.sleep(0.01)
             return 0
-        body = body_of(number)
+        body = body_of(number, prefix)
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
                    "X-Signature": sign(GATEWAY_SECRET, timestamp, body)}  # fmt: skip
@@ -150,12 +153,18 @@ def callback_figures() -> list[Figure]:
     try:
         ceiling = concurrent_rate(bare, CLIENTS, SECONDS)
         callbacks = concurrent_rate(pay, CLIENTS, SECONDS)
+        # The paid ones paid again under new transaction ids: each kept as ExtraTransactionReceived.
+        paid = next(numbers, len(payments))
+        numbers = iter(range(paid))
+        extras = concurrent_rate(lambda: pay("FX"), CLIENTS, SECONDS)
     finally:
         server.terminate()
         server.wait(20)
         shutil.rmtree(folder, ignore_errors=True)
     return [
         Figure(f"signed callbacks recorded/s ({CLIENTS} clients)", callbacks, "callbacks/s",
+               "bare POST (404, no work) req/s", ceiling),
+        Figure(f"second transactions kept/s ({CLIENTS} clients)", extras, "callbacks/s",
                "bare POST (404, no work) req/s", ceiling),
     ]  # fmt: skip
 
