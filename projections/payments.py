@@ -6,7 +6,8 @@ Two tables:
 - ``view_payments``: one row per payment (its latest state): dossier, agency,
   status, total, transfer reference, requested/expiry/paid times, the gateway
   and its transaction id, the receipt number, and the transactions received
-  once it was no longer requested (count and đồng, for staff to refund). The applicant is kept as the
+  once it was no longer requested and not refunded yet (count and đồng: the
+  staff's to refund). The applicant is kept as the
   keyed hash "my cases" uses (``owner_key``), never their subject id.
 - ``view_fee_confirmations``: one row per dossier ``PaymentConfirmed``: the
   agency, the local day, the amount, and whether a gateway confirmed it
@@ -55,7 +56,7 @@ class PaymentsModel(ReadModel):
             " agency TEXT NOT NULL, owner_key TEXT, status TEXT NOT NULL, total BIGINT NOT NULL,"
             " reference TEXT NOT NULL, requested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, paid_at BIGINT,"
             " paid_amount BIGINT, provider TEXT, transaction_id TEXT, receipt_number TEXT, position BIGINT NOT NULL)",
-            # Transactions received once it was no longer requested, for staff to refund.
+            # Transactions received once it was no longer requested, not refunded yet: staff's to refund.
             "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_count BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_amount BIGINT NOT NULL DEFAULT 0",
             "CREATE INDEX IF NOT EXISTS view_payments_dossier ON view_payments (dossier_id)",
@@ -99,7 +100,8 @@ class PaymentsModel(ReadModel):
 
     def row(self, payment: Payment, position: int) -> tuple[Any, ...]:
         paid = payment.payment or (payment.mismatches[-1] if payment.mismatches else None)
-        extras = getattr(payment, "extra_transactions", ())
+        refunded = getattr(payment, "refunded_extras", ())
+        extras = [extra for extra in getattr(payment, "extra_transactions", ()) if extra.transaction_id not in refunded]
         return (
             str(payment.id), payment.code, str(payment.dossier), payment.dossier_code, payment.agency,
             self.context.subject_key(payment.owner), str(payment.status), payment.total, payment.reference,

@@ -266,6 +266,13 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
     ]
     assert len([entry for entry in ok(officer.get(f"/api/v1/audit/{filed['id']}"))["events"]
                 if entry["event"] == "PaymentConfirmed"]) == 1  # fmt: skip
+    # Staff refund the overpayment: recorded once; the fee stays paid; the citizen may not.
+    refund = {"transaction_id": booked[1], "reason": "Chuyển thừa; đã hoàn trả"}
+    assert citizen.post(f"{path}/refund-extra", json=refund).status_code == 403
+    refunded = ok(officer.post(f"{path}/refund-extra", json=refund))
+    assert refunded["status"] == "paid"
+    assert officer.post(f"{path}/refund-extra", json=refund).status_code == 409
+    assert ok(officer.get(path))["refunded_extras"] == [booked[1]]
 
     # Another dossier's fee paid with a wrong amount: AmountMismatched, the dossier still waits.
     _, _, other_filed, other = awaiting_payment(connect)

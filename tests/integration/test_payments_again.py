@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.payments import ExpirePayment, IssueReceipt, RefundPayment
+from ihanoi_core.commands.payments import ExpirePayment, IssueReceipt, RefundExtraTransaction, RefundPayment
 from ihanoi_core.commands.service_requests import (
     RequestDossierPayment,
 )
@@ -166,11 +166,18 @@ def test_a_second_transaction_on_a_paid_payment_is_kept_once_for_staff(
     # The dossier was confirmed once, by the first.
     confirmed = [e for e in app.events.get(payment.dossier) if type(e).__name__ == "PaymentConfirmed"]
     assert [getattr(e, "reference", None) for e in confirmed] == ["napas:FT-FIRST"]
+    # Staff refund the overpayment, once; an unknown transaction is refused.
+    refunded = app.handle(officer, RefundExtraTransaction(case=payment.id, transaction_id="FT-MORE", reason="Hoàn trả"))
+    assert (refunded.status, refunded.changed) == ("receipt_issued", True)
+    for transaction in ("FT-MORE", "FT-NONE"):
+        with pytest.raises(RuleViolationError):
+            app.handle(officer, RefundExtraTransaction(case=payment.id, transaction_id=transaction, reason="Hoàn trả"))
+    assert app.get_case(officer, payment.id)["refunded_extras"] == ("FT-MORE",)
     # The staff's list shows what is theirs to refund.
     model = PaymentsModel(views, projection_context(app))
     Projector(app, views, [model]).catch_up()
     [row] = model.find(dossier=str(payment.dossier))
-    assert (row["status"], row["extra_count"], row["extra_amount"]) == ("receipt_issued", 2, 250000)
+    assert (row["status"], row["extra_count"], row["extra_amount"]) == ("receipt_issued", 1, 100000)  # FT-SECOND
     # A transaction on a requested payment is no extra: it pays it (or is a mismatch).
     _, fresh = awaiting_payment(app, clock, citizen)
     with pytest.raises(RuleViolationError):

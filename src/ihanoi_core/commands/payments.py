@@ -47,6 +47,16 @@ class RefundPayment(PaymentCommand, frozen=True, kw_only=True):
     reason: ShortText
 
 
+class RefundExtraTransaction(PaymentCommand, frozen=True, kw_only=True):
+    """Record that a transaction kept on the payment (paid twice, an
+    overpayment) went back to the payer, with the reason; the fee stays paid."""
+
+    name: ClassVar[str] = "refund-extra"
+    step_name: ClassVar[str] = "refund_extra"
+    transaction_id: Token
+    reason: ShortText
+
+
 class ExpirePayment(PaymentCommand, frozen=True, kw_only=True):
     """Close an unpaid request whose expiry has passed."""
 

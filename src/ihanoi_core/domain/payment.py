@@ -64,6 +64,8 @@ class Payment(Case):
         "issue_receipt": (S.PAID,),
         "refund": (S.PAID, S.RECEIPT_ISSUED, S.AMOUNT_MISMATCHED),
         "expire": (S.REQUESTED, S.AMOUNT_MISMATCHED),
+        # Transactions are kept only once it is no longer requested (``receive_extra``).
+        "refund_extra": (S.PAID, S.RECEIPT_ISSUED, S.AMOUNT_MISMATCHED, S.EXPIRED, S.REFUNDED),
     }
     UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = PAYMENT_PERSONAL_DATA
@@ -154,6 +156,7 @@ class Payment(Case):
         self.payment: GatewayPayment | None = None
         self.mismatches: tuple[GatewayPayment, ...] = ()
         self.extra_transactions: tuple[GatewayPayment, ...] = ()
+        self.refunded_extras: tuple[str, ...] = ()  # transaction ids of the kept ones refunded
         self.receipt_number: str | None = None
         self.refund_reason: str | None = None
 
@@ -184,6 +187,22 @@ class Payment(Case):
     def _receive_extra(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
         # A payment snapshotted before extra transactions were kept has none yet.
         self.extra_transactions = (*getattr(self, "extra_transactions", ()), payment)
+
+    def refund_extra(self, actor: Principal, transaction_id: str, reason: str, *, timestamp: datetime) -> None:
+        """Record that the kept transaction ``transaction_id`` went back to the
+        payer, and why; the fee itself stays as it is."""
+        self._require("refund_extra")
+        kept = {extra.transaction_id for extra in getattr(self, "extra_transactions", ())}
+        if transaction_id not in kept:
+            raise RuleViolationError(self.id, "transaction_id", "no such transaction is kept on this payment")
+        if transaction_id in getattr(self, "refunded_extras", ()):
+            raise RuleViolationError(self.id, "transaction_id", "this transaction was refunded already")
+        reason = self._require_text(self.id, "reason", reason, 500)
+        self._refund_extra(actor=actor, transaction_id=transaction_id, reason=reason, timestamp=timestamp)
+
+    @event("ExtraTransactionRefunded")
+    def _refund_extra(self, actor: Principal, transaction_id: str, reason: str, timestamp: datetime) -> None:
+        self.refunded_extras = (*getattr(self, "refunded_extras", ()), transaction_id)
 
     @event("Paid")
     def _record_paid(self, actor: Principal, payment: GatewayPayment, timestamp: datetime) -> None:
