@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.notification_servers import serve_in_thread
@@ -90,3 +90,53 @@ def chat_api(api: ChatApi | None = None) -> Iterator[tuple[str, ChatApi]]:
     api = api or ChatApi()
     with serve_in_thread(api.app()) as url:
         yield url, api
+
+
+@dataclass
+class ChatCdn:
+    """The channels' CDN, where a photo sent in a chat lies: ``/photo.jpg``
+    (a phone's JPEG with GPS), ``/page.html`` (not an image), ``/big.jpg``
+    (``big`` bytes), ``/missing.jpg`` (404), ``/slow.jpg`` (answers after
+    ``slow`` seconds), ``/drip.jpg`` (its body a little at a time, ``slow``
+    seconds in all), ``/bomb.png`` (pixels past the library's limit)."""
+
+    photo: bytes
+    bomb: bytes = b""
+    big: int = 0
+    slow: float = 3.0
+    fetched: list[str] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        async def serve(request: Request) -> Response:
+            name = request.path_params["name"]
+            self.fetched.append(name)
+            if name == "photo.jpg":
+                return Response(self.photo, media_type="image/jpeg")
+            if name == "page.html":
+                return Response(b"<html>not a photo</html>", media_type="text/html")
+            if name == "big.jpg":
+                return Response(self.photo + b"\0" * self.big, media_type="image/jpeg")
+            if name == "bomb.png":
+                return Response(self.bomb, media_type="image/png")
+            if name == "slow.jpg":
+                await asyncio.sleep(self.slow)
+                return Response(self.photo, media_type="image/jpeg")
+            if name == "drip.jpg":
+                return StreamingResponse(self.drip(), media_type="image/jpeg")
+            return Response(b"gone", status_code=404, media_type="text/plain")
+
+        return Starlette(routes=[Route("/{name}", serve)])
+
+    async def drip(self) -> AsyncIterator[bytes]:
+        pieces = 10
+        step = max(1, len(self.photo) // pieces)
+        for start in range(0, len(self.photo), step):
+            await asyncio.sleep(self.slow / pieces)
+            yield self.photo[start : start + step]
+
+
+@contextmanager
+def chat_cdn(cdn: ChatCdn) -> Iterator[str]:
+    """The CDN on a loopback port; yields its base URL."""
+    with serve_in_thread(cdn.app()) as url:
+        yield url

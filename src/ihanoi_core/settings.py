@@ -163,6 +163,7 @@ class Settings:
     messenger_api_url: str = "https://graph.facebook.com/v19.0"
     hotline_secret: str | None = field(default=None, repr=False)
     hotline_window_seconds: float = 300.0
+    channel_photo_timeout_seconds: float = 5.0
     # Cashless fees (docs/payments.md): the account fees are paid into (no BIN
     # and account: request-payment stays the officer's bookkeeping, no VietQR
     # code), each gateway's shared secret (``provider=secret``), how far a
@@ -271,8 +272,9 @@ class Settings:
         for name in ("zalo_api_url", "messenger_api_url"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ConfigurationError(f"IHANOI_{name.upper()} must be an http:// or https:// URL.")
-        if self.zalo_window_seconds <= 0 or self.hotline_window_seconds <= 0:
-            raise ConfigurationError("IHANOI_ZALO_WINDOW_SECONDS and IHANOI_HOTLINE_WINDOW_SECONDS must be positive.")
+        for name in ("zalo_window_seconds", "hotline_window_seconds", "channel_photo_timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number of seconds.")
         if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
             raise ConfigurationError(
                 "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."
