@@ -21,6 +21,8 @@ from starlette.routing import Route
 from tests.notification_servers import serve_in_thread
 
 OA_TOKEN = "oa-test-access-token"
+OA_REFRESH = "oa-test-refresh-token"
+APP_SECRET = "zalo-app-secret"
 PAGE_TOKEN = "page-test-access-token"
 
 
@@ -35,6 +37,30 @@ class ChatApi:
     # Seconds each call takes (a slow API, so a kill lands mid-batch).
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Zalo's OAuth side: the access tokens still valid, the refresh tokens not
+    # yet spent (each is single use), the renewals answered.
+    valid: set[str] = field(default_factory=lambda: {OA_TOKEN})
+    unspent: set[str] = field(default_factory=lambda: {OA_REFRESH})
+    renewals: int = 0
+
+    def expire(self) -> None:
+        """Every access token issued so far expires (Zalo's ~25 hours pass)."""
+        with self.lock:
+            self.valid.clear()
+
+    def _renew(self, secret: str | None, form: Any) -> JSONResponse:
+        with self.lock:
+            if secret != APP_SECRET or form.get("grant_type") != "refresh_token" or not form.get("app_id"):
+                return JSONResponse({"error": -14002, "error_name": "Invalid app", "error_description": "bad"})
+            if form.get("refresh_token") not in self.unspent:
+                return JSONResponse({"error": -14014, "error_name": "Invalid refresh token",
+                                     "error_description": "refresh token is invalid or used"})  # fmt: skip
+            self.unspent.discard(form["refresh_token"])
+            self.renewals += 1
+            access, refresh = f"oa-access-{self.renewals}", f"oa-refresh-{self.renewals}"
+            self.valid.add(access)
+            self.unspent.add(refresh)
+        return JSONResponse({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
     def texts(self, to: str) -> list[str]:
         with self.lock:
@@ -53,7 +79,7 @@ class ChatApi:
         async def zalo(request: Request) -> JSONResponse:
             with self.lock:
                 self.calls += 1
-            if request.headers.get("access_token") != OA_TOKEN:
+            if request.headers.get("access_token") not in self.valid:
                 with self.lock:
                     self.unauthorised += 1
                 return JSONResponse({"error": -216, "message": "Access token is invalid"})
@@ -76,8 +102,12 @@ class ChatApi:
             return self._deliver(request.headers.get("x-idempotency-key"), body["recipient"]["id"],
                                  body["message"]["text"])  # fmt: skip
 
+        async def renew(request: Request) -> JSONResponse:
+            return self._renew(request.headers.get("secret_key"), await request.form())
+
         return Starlette(
             routes=[
+                Route("/v4/oa/access_token", renew, methods=["POST"]),
                 Route("/v3.0/oa/message/cs", zalo, methods=["POST"]),
                 Route("/me/messages", messenger, methods=["POST"]),
             ]

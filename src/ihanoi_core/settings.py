@@ -156,6 +156,9 @@ class Settings:
     zalo_oa_secret_key: str | None = field(default=None, repr=False)
     zalo_access_token: str | None = field(default=None, repr=False)
     zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_refresh_token: str | None = field(default=None, repr=False)
+    zalo_app_secret: str | None = field(default=None, repr=False)
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_window_seconds: float = 300.0
     messenger_app_secret: str | None = field(default=None, repr=False)
     messenger_verify_token: str | None = field(default=None, repr=False)
@@ -269,7 +272,7 @@ class Settings:
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
         if self.answer_generator_url is not None and not self.answer_generator_url.startswith(("http://", "https://")):
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_URL must be an http:// or https:// URL.")
-        for name in ("zalo_api_url", "messenger_api_url"):
+        for name in ("zalo_api_url", "zalo_oauth_url", "messenger_api_url"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ConfigurationError(f"IHANOI_{name.upper()} must be an http:// or https:// URL.")
         for name in ("zalo_window_seconds", "hotline_window_seconds", "channel_photo_timeout_seconds"):
