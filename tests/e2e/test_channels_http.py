@@ -36,7 +36,7 @@ from tests.channel_payloads import (
     signed_zalo,
     zalo_event,
 )
-from tests.chat_servers import OA_TOKEN, PAGE_TOKEN, ChatApi, ChatCdn, chat_api, chat_cdn
+from tests.chat_servers import APP_SECRET, OA_REFRESH, OA_TOKEN, PAGE_TOKEN, ChatApi, ChatCdn, chat_api, chat_cdn
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 
 CITIZEN = "vneid:001099077777"
@@ -130,6 +130,7 @@ def dispatch(server: LiveServer, api_url: str, api: ChatApi, expected: int) -> N
     settings = Settings(
         database_url=server.database_url, env="test", secret_key=SECRET, zalo_access_token=OA_TOKEN,
         zalo_api_url=api_url, messenger_page_token=PAGE_TOKEN, messenger_api_url=api_url,
+        zalo_refresh_token=OA_REFRESH, zalo_app_id=ZALO_APP_ID, zalo_app_secret=APP_SECRET, zalo_oauth_url=api_url,
     )  # fmt: skip
     stopping = threading.Event()
     worker = threading.Thread(target=run_dispatcher, args=(settings, stopping), daemon=True)
@@ -197,13 +198,16 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
         replies = f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'"
         status = f"SELECT 1 FROM {OUTBOX} WHERE kind = 'conversation_status'"
         rows = wait_for(lambda: view.query(replies) if view.query(status) else [])
+        api.expire()  # a day went by: the dispatcher's access token is refused, renewed once, and used
         dispatch(server, api_url, api, len(rows))
+        assert view.query("SELECT access_token FROM zalo_oa_tokens") == [{"access_token": "oa-access-1"}]
         states = {row["state"] for row in view.query(f"SELECT state FROM {OUTBOX} WHERE channel = 'zalo_oa'")}
     finally:
         view.close()
     assert states == {"sent"}
     assert set(api.delivered) == {row["notification_id"] for row in rows}
     assert set(api.deliveries.values()) == {1}
+    assert api.renewals == 1
     linked_texts = " ".join(api.texts("zalo-user-linked"))
     assert code_a in linked_texts
     assert "Đã liên kết" in linked_texts
