@@ -128,7 +128,9 @@ class ChatCdn:
     (a phone's JPEG with GPS), ``/page.html`` (not an image), ``/big.jpg``
     (``big`` bytes), ``/missing.jpg`` (404), ``/slow.jpg`` (answers after
     ``slow`` seconds), ``/drip.jpg`` (its body a little at a time, ``slow``
-    seconds in all), ``/bomb.png`` (pixels past the library's limit)."""
+    seconds in all), ``/bomb.png`` (pixels past the library's limit),
+    ``/moved.jpg`` (redirects to the photo), ``/local.jpg`` (redirects to an
+    ``ftp:`` URL, which urllib alone would follow)."""
 
     photo: bytes
     bomb: bytes = b""
@@ -153,6 +155,10 @@ class ChatCdn:
                 return Response(self.photo, media_type="image/jpeg")
             if name == "drip.jpg":
                 return StreamingResponse(self.drip(), media_type="image/jpeg")
+            if name == "moved.jpg":  # a CDN's redirect to where the photo lies now
+                return Response(status_code=302, headers={"Location": "/photo.jpg"})
+            if name == "local.jpg":  # a redirect out of http(s)
+                return Response(status_code=302, headers={"Location": "ftp://127.0.0.1/photo.jpg"})
             return Response(b"gone", status_code=404, media_type="text/plain")
 
         return Starlette(routes=[Route("/{name}", serve)])

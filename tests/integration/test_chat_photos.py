@@ -121,11 +121,17 @@ def test_a_photo_that_cannot_be_kept_leaves_the_report_without_it(
     assert elapsed < served.slow
 
 
-def test_only_http_urls_are_fetched() -> None:
+def test_only_http_urls_are_fetched(cdn: tuple[str, ChatCdn]) -> None:
     for url in ("file:///etc/passwd", "ftp://example.org/a.jpg", "data:image/png;base64,AAAA"):
         with pytest.raises(PhotoFetchError) as refused:
             fetch_photo(url, max_bytes=MAX_BYTES, timeout=TIMEOUT)
         assert refused.value.reason == "scheme"
+    # Step: a redirect is followed to another http URL, never out of http(s).
+    base, served = cdn
+    assert fetch_photo(f"{base}/moved.jpg", max_bytes=MAX_BYTES, timeout=TIMEOUT) == served.photo
+    with pytest.raises(PhotoFetchError) as refused:
+        fetch_photo(f"{base}/local.jpg", max_bytes=MAX_BYTES, timeout=TIMEOUT)
+    assert refused.value.reason == "redirect_scheme"
 
 
 @pytest.fixture
