@@ -47,6 +47,7 @@ class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
         if urlsplit(newurl).scheme not in SCHEMES:
+            fp.close()  # the redirect's own answer: its socket goes now, not at garbage collection
             raise PhotoFetchError("redirect_scheme")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -76,6 +77,7 @@ def fetch_photo(url: str, *, max_bytes: int, timeout: float) -> bytes:
                 if time.monotonic() > deadline:
                     raise PhotoFetchError("timeout")
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the answer's socket
         raise PhotoFetchError(f"status_{error.code}") from None
     except (urllib.error.URLError, HTTPException, OSError, ValueError) as error:
         raise PhotoFetchError(type(error).__name__) from None
