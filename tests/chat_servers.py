@@ -42,6 +42,8 @@ class ChatApi:
     valid: set[str] = field(default_factory=lambda: {OA_TOKEN})
     unspent: set[str] = field(default_factory=lambda: {OA_REFRESH})
     renewals: int = 0
+    # What the OA API answers for a token it no longer takes (-216 invalid, -124 expired).
+    refused_token_error: int = -216
 
     def expire(self) -> None:
         """Every access token issued so far expires (Zalo's ~25 hours pass)."""
@@ -82,7 +84,7 @@ class ChatApi:
             if request.headers.get("access_token") not in self.valid:
                 with self.lock:
                     self.unauthorised += 1
-                return JSONResponse({"error": -216, "message": "Access token is invalid"})
+                return JSONResponse({"error": self.refused_token_error, "message": "Access token is invalid"})
             body = await request.json()
             if self.delay:
                 await asyncio.sleep(self.delay)

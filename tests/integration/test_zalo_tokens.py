@@ -47,14 +47,16 @@ def reply(key: str) -> Message:
                    language="vi", subject="", text=f"Đã nhận phản ánh ({key}).")  # fmt: skip
 
 
+@pytest.mark.parametrize("error", [-216, -124])
 def test_an_expired_token_is_renewed_once_and_the_new_pair_outlives_a_restart(
-    settings: Settings, views: ViewDatabase, api: tuple[str, ChatApi]
+    settings: Settings, views: ViewDatabase, api: tuple[str, ChatApi], error: int
 ) -> None:
     url, served = api
+    served.refused_token_error = error
     configured = zalo_settings(settings, url)
     first = sender(configured, views)
     assert first.send(reply("r-1")) == "r-1"
-    # Step: a day passes; Zalo answers -216; the sender renews once and sends again.
+    # Step: a day passes; Zalo answers -216 (or -124); the sender renews once and sends again.
     served.expire()
     assert first.send(reply("r-2")) == "r-2"
     assert (served.renewals, served.unauthorised) == (1, 1)
