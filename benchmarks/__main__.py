@@ -9,6 +9,7 @@ from benchmarks import (
     audit,
     business,
     channels,
+    chat_photos,
     deadlines,
     http,
     notifications,
@@ -39,5 +40,6 @@ if __name__ == "__main__":
     deadlines.run()
     questions.run()
     channels.run()
+    chat_photos.run()
     business.run()
     payments.run()

@@ -327,6 +327,7 @@ def run_dispatcher(
     from ihanoi_core.notifications.senders import build_senders
     from ihanoi_projections.base import ProjectionContext
     from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.notifications.zalo_tokens import ViewTokenStore
     from ihanoi_projections.read_side import build_models, pseudonym_key
     from ihanoi_projections.runner import active
 
@@ -338,10 +339,9 @@ def run_dispatcher(
         # The outbox's tables, should no projection have made them yet.
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
         database.create([s for model in build_models(["notifications"], database, context) for s in model.schema()])
-        dispatcher = Dispatcher(
-            app, database, senders if senders is not None else build_senders(settings), settings,
-            counters=Counters(registry),
-        )  # fmt: skip
+        if senders is None:
+            senders = build_senders(settings, zalo_tokens=ViewTokenStore(database))
+        dispatcher = Dispatcher(app, database, senders, settings, counters=Counters(registry))
         log.info("dispatcher_started", channels=sorted(dispatcher.senders))
         try:
             while not stopping.is_set():

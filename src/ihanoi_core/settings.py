@@ -157,6 +157,9 @@ class Settings:
     zalo_oa_secret_key: str | None = field(default=None, repr=False)
     zalo_access_token: str | None = field(default=None, repr=False)
     zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_refresh_token: str | None = field(default=None, repr=False)
+    zalo_app_secret: str | None = field(default=None, repr=False)
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_window_seconds: float = 300.0
     messenger_app_secret: str | None = field(default=None, repr=False)
     messenger_verify_token: str | None = field(default=None, repr=False)
@@ -164,6 +167,7 @@ class Settings:
     messenger_api_url: str = "https://graph.facebook.com/v19.0"
     hotline_secret: str | None = field(default=None, repr=False)
     hotline_window_seconds: float = 300.0
+    channel_photo_timeout_seconds: float = 5.0
     # Cashless fees (docs/payments.md): the account fees are paid into (no BIN
     # and account: request-payment stays the officer's bookkeeping, no VietQR
     # code), each gateway's shared secret (``provider=secret``), how far a
@@ -269,11 +273,12 @@ class Settings:
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
         if self.answer_generator_url is not None and not self.answer_generator_url.startswith(("http://", "https://")):
             raise ConfigurationError("IHANOI_ANSWER_GENERATOR_URL must be an http:// or https:// URL.")
-        for name in ("zalo_api_url", "messenger_api_url"):
+        for name in ("zalo_api_url", "zalo_oauth_url", "messenger_api_url"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ConfigurationError(f"IHANOI_{name.upper()} must be an http:// or https:// URL.")
-        if self.zalo_window_seconds <= 0 or self.hotline_window_seconds <= 0:
-            raise ConfigurationError("IHANOI_ZALO_WINDOW_SECONDS and IHANOI_HOTLINE_WINDOW_SECONDS must be positive.")
+        for name in ("zalo_window_seconds", "hotline_window_seconds", "channel_photo_timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number of seconds.")
         if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
             raise ConfigurationError(
                 "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."

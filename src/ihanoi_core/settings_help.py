@@ -41,6 +41,10 @@ MEANINGS: dict[str, str] = {
     "X-ZEvent-Signature hash; unset: POST /webhooks/zalo answers 404",
     "zalo_access_token": "the OA access token replies are sent with; unset: zalo_oa replies wait in the outbox",
     "zalo_api_url": "the Zalo OA API (replies: POST {url}/v3.0/oa/message/cs)",
+    "zalo_refresh_token": "the OA refresh token that renews IHANOI_ZALO_ACCESS_TOKEN when Zalo answers it expired "
+    "(single use: each renewal's new pair is kept in the view database, zalo_oa_tokens)",
+    "zalo_app_secret": "the Zalo app's secret key, sent as secret_key when the access token is renewed",
+    "zalo_oauth_url": "Zalo's OAuth server (renewal: POST {url}/v4/oa/access_token)",
     "zalo_window_seconds": "how far a Zalo event's or a Messenger message's timestamp may be from now (seconds) "
     "before it is refused as stale",
     "messenger_app_secret": "the Facebook app secret of X-Hub-Signature-256; unset: /webhooks/messenger answers 404",
@@ -49,6 +53,8 @@ MEANINGS: dict[str, str] = {
     "messenger_api_url": "the Graph API replies go to (POST {url}/me/messages)",
     "hotline_secret": "the HMAC key of the call centre's X-Hotline-Signature; unset: /webhooks/hotline answers 404",
     "hotline_window_seconds": "how far X-Hotline-Timestamp may be from now (seconds) before a delivery is stale",
+    "channel_photo_timeout_seconds": "seconds the chat flow waits to fetch a photo from Zalo's or Meta's CDN when "
+    "it files a report (inside the webhook's request); past it the report is filed without the photo",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

@@ -19,6 +19,7 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
+from ihanoi_core.simulation.photos import generated_photo
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.notifications.dispatcher import run_dispatcher
 from ihanoi_projections.notifications.notices import OUTBOX
@@ -35,7 +36,7 @@ from tests.channel_payloads import (
     signed_zalo,
     zalo_event,
 )
-from tests.chat_servers import OA_TOKEN, PAGE_TOKEN, ChatApi, chat_api
+from tests.chat_servers import APP_SECRET, OA_REFRESH, OA_TOKEN, PAGE_TOKEN, ChatApi, ChatCdn, chat_api, chat_cdn
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 
 CITIZEN = "vneid:001099077777"
@@ -93,13 +94,20 @@ def category_number(client: httpx.Client, code: str) -> str:
     return str(categories.index(code) + 1)
 
 
-def file_by_zalo(client: httpx.Client, user: str, prefix: str, pothole: str) -> None:
+@pytest.fixture
+def cdn() -> Iterator[str]:
+    """The channel's CDN on loopback, where the photos sent in the chat lie."""
+    with chat_cdn(ChatCdn(photo=generated_photo("ổ gà", *HOAN_KIEM))) as url:
+        yield url
+
+
+def file_by_zalo(client: httpx.Client, user: str, prefix: str, pothole: str, photo: str) -> None:
     # Step: the guided flow: start, category, location, photo, confirm.
     steps: list[tuple[str, dict[str, Any]]] = [
         ("text", {"text": "Phản ánh ổ gà sâu trước số 12 Hàng Bài"}),
         ("text", {"text": pothole}),
         ("location", {"latitude": HOAN_KIEM[0], "longitude": HOAN_KIEM[1]}),
-        ("image", {"url": "https://photo-stal.zadn.vn/abc.jpg"}),
+        ("image", {"url": photo}),
         ("text", {"text": "có"}),
     ]
     for number, (kind, content) in enumerate(steps):
@@ -122,6 +130,7 @@ def dispatch(server: LiveServer, api_url: str, api: ChatApi, expected: int) -> N
     settings = Settings(
         database_url=server.database_url, env="test", secret_key=SECRET, zalo_access_token=OA_TOKEN,
         zalo_api_url=api_url, messenger_page_token=PAGE_TOKEN, messenger_api_url=api_url,
+        zalo_refresh_token=OA_REFRESH, zalo_app_id=ZALO_APP_ID, zalo_app_secret=APP_SECRET, zalo_oauth_url=api_url,
     )  # fmt: skip
     stopping = threading.Event()
     worker = threading.Thread(target=run_dispatcher, args=(settings, stopping), daemon=True)
@@ -136,7 +145,7 @@ def dispatch(server: LiveServer, api_url: str, api: ChatApi, expected: int) -> N
 
 @pytest.mark.slow
 def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_in_my_cases(
-    channels: tuple[LiveServer, str, ChatApi], stack: ExitStack
+    channels: tuple[LiveServer, str, ChatApi], stack: ExitStack, cdn: str
 ) -> None:
     server, api_url, api = channels
     citizen = opened(stack, server, Role.CITIZEN, CITIZEN)
@@ -149,8 +158,8 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     code = citizen.post("/api/v1/me/channel-link-code").json()["code"]
     assert zalo(hooks, "zalo-user-linked", "link-1", "text", text=f"liên kết {code}").json()["status"] == "recorded"
     # Step: the linked user files a report; an unlinked one files another.
-    file_by_zalo(hooks, "zalo-user-linked", "a", pothole)
-    file_by_zalo(hooks, "zalo-user-unlinked", "b", pothole)
+    file_by_zalo(hooks, "zalo-user-linked", "a", pothole, f"{cdn}/photo.jpg")
+    file_by_zalo(hooks, "zalo-user-unlinked", "b", pothole, f"{cdn}/missing.jpg")
     # Step: the linked citizen sees exactly their report, filed on channel zalo.
     mine = wait_for(lambda: citizen.get("/api/v1/me/cases").json()["items"])
     assert len(mine) == 1
@@ -160,7 +169,11 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     assert report_a["channel"] == "zalo"
     assert report_a["category"] == "pothole"
     assert report_a["location"]["ward"] == "HOAN_KIEM"
-    assert report_a["media_urls"] == ["https://photo-stal.zadn.vn/abc.jpg"]
+    # The chat photo was fetched into our photo library: the report names our copy, not the CDN's URL.
+    assert report_a["media_urls"] == []
+    [photo] = report_a["photos"]
+    served = citizen.get(f"/api/v1/reports/{mine[0]['case_id']}/photos/{photo['sha256']}")
+    assert (served.status_code, served.headers["content-type"]) == (200, "image/jpeg")
     # Step: the unlinked user asks about the linked one's case by its code: nothing of it comes back.
     asked = zalo(hooks, "zalo-user-unlinked", "b-ask", "text", text=f"Tình trạng hồ sơ {code_a} thế nào?")
     assert asked.json() == {"status": "recorded"}
@@ -185,13 +198,16 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
         replies = f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'"
         status = f"SELECT 1 FROM {OUTBOX} WHERE kind = 'conversation_status'"
         rows = wait_for(lambda: view.query(replies) if view.query(status) else [])
+        api.expire()  # a day went by: the dispatcher's access token is refused, renewed once, and used
         dispatch(server, api_url, api, len(rows))
+        assert view.query("SELECT access_token FROM zalo_oa_tokens") == [{"access_token": "oa-access-1"}]
         states = {row["state"] for row in view.query(f"SELECT state FROM {OUTBOX} WHERE channel = 'zalo_oa'")}
     finally:
         view.close()
     assert states == {"sent"}
     assert set(api.delivered) == {row["notification_id"] for row in rows}
     assert set(api.deliveries.values()) == {1}
+    assert api.renewals == 1
     linked_texts = " ".join(api.texts("zalo-user-linked"))
     assert code_a in linked_texts
     assert "Đã liên kết" in linked_texts
@@ -199,6 +215,7 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     unlinked_texts = " ".join(api.texts("zalo-user-unlinked"))
     assert code_a not in unlinked_texts  # never anyone else's case
     assert f"{code_b} của bạn đã tiếp nhận" in unlinked_texts  # the status update, through the outbox
+    assert "Không tải được ảnh" in unlinked_texts  # their photo was gone from the CDN: filed without it
     assert "zalo-user" not in server.log()  # no user id in the server's logs
 
 

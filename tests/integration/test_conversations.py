@@ -199,6 +199,11 @@ def test_erasing_the_channel_user_shreds_the_thread(app: Ihanoi, clock: FakeCloc
     # Step: read again from the stored events alone (another process): the same.
     assert app._get(stream).external_user == "[erased]"
     assert [type(event).__name__ for event in app.events.get(stream)][-1] == "PersonalDataErased"
+    # The replies' text was sealed under the same key: it reads erased too (a reply may echo the user).
+    replies = [event.text for event in app.events.get(stream) if type(event).__name__ == "ReplyQueued"]  # type: ignore[attr-defined]
+    assert replies
+    assert set(replies) == {"[erased]"}
+    assert erased.replies == {}
 
 
 @pytest.fixture

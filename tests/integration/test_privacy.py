@@ -34,6 +34,7 @@ from ihanoi_core.commands.surveys import AnswerIn, AnswerSurvey, CreateSurvey, P
 from ihanoi_core.commands.values import ContactIn, DocumentIn, LocationIn
 from ihanoi_core.directory import Directory, load_directory
 from ihanoi_core.directory.model import RetentionRule
+from ihanoi_core.domain.conversation import conversation_id
 from ihanoi_core.domain.grievance_values import ERASED_COMPLAINANT, ComplainantIdentity, ComplaintKind
 from ihanoi_core.domain.personal import ERASED_PRINCIPAL
 from ihanoi_core.domain.questionnaire import QuestionType
@@ -49,6 +50,7 @@ from ihanoi_projections.replay import replay_and_diff
 from tests.conftest import FakeClock, staff
 
 AGENCY = "UBND_HOAN_KIEM"
+HOAN_KIEM_POINT = Inbound("location", latitude=21.0285, longitude=105.8542)
 NAME, PHONE, NATIONAL_ID, EMAIL = "Canarino Vàng", "0987001234", "079301234567", "canarino@example.vn"
 CANARY = Principal(f"vneid:{NATIONAL_ID}", Role.CITIZEN)
 CANARY_BYTES = [value.encode() for value in (NAME, PHONE, NATIONAL_ID, EMAIL, CANARY.subject)]
@@ -173,6 +175,13 @@ def test_an_erased_canary_is_in_no_byte_of_the_store_and_everything_else_stands(
     app.receive_message(Delivery("zalo", "zalo-canary", "canary-1", 0, Inbound("text", text=f"liên kết {link}")))
     started = Inbound("text", text=f"Phản ánh: {NAME}, {PHONE}, {EMAIL}")
     app.receive_message(Delivery("zalo", "zalo-canary", "canary-2", 0, started))
+    # The flow's summary echoes what they wrote: the reply holds their name too (and is sealed like it).
+    category = str(sorted(app.directory.categories).index("pothole") + 1)
+    for number, step in enumerate((Inbound("text", text=category), HOAN_KIEM_POINT, Inbound("text", text="bỏ qua"))):
+        app.receive_message(Delivery("zalo", "zalo-canary", f"canary-{number + 3}", 0, step))
+    thread = app._conversation(conversation_id("zalo", "zalo:zalo-canary"))
+    assert thread is not None
+    assert any(NAME in text and PHONE in text for text in thread.replies.values())
     app.record_call("canary-call", PHONE, "recordings/canary-call.ogg")
     read_side.catch_up()
     if store_kind(settings) != "memory":

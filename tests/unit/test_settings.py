@@ -152,6 +152,7 @@ SAMPLE_TEXT = {
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",
     "zalo_api_url": "http://127.0.0.1:9/zalo", "messenger_api_url": "http://127.0.0.1:9/graph",
+    "zalo_oauth_url": "http://127.0.0.1:9/oauth",
     "payments_bank_bin": "970436", "payments_account": "0011004123456", "payments_providers": "napas=s3cr=t",
 }  # fmt: skip
 

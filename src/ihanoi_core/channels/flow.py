@@ -128,7 +128,9 @@ def _category(words: str, draft: Mapping[str, Any], categories: Sequence[tuple[s
 def _summary(draft: Mapping[str, Any], categories: Sequence[tuple[str, str]]) -> str:
     names = dict(categories)
     photo = "có ảnh" if draft.get("photo") else "không ảnh"
+    # The user's own words, echoed to confirm: a reply is personal data (sealed like the messages).
+    said = f" «{draft['description'][:300]}»" if draft.get("description") else ""
     return (
-        f"Phản ánh: {names.get(draft.get('category', ''), draft.get('category'))}, phường {draft.get('ward')}, "
+        f"Phản ánh: {names.get(draft.get('category', ''), draft.get('category'))}{said}, phường {draft.get('ward')}, "
         f"{photo}. Gõ 'có' để gửi, 'huỷ' để bỏ."
     )

@@ -29,12 +29,14 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.channels.callers import caller_id
 from ihanoi_core.channels.flow import Decision, Inbound, next_step
 from ihanoi_core.channels.payloads import Delivery
+from ihanoi_core.channels.photos import PhotoFetchError, fetch_photo
 from ihanoi_core.commands.questions import AskQuestion
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
@@ -56,12 +58,16 @@ from ihanoi_core.errors import (
     ForbiddenError,
     IhanoiError,
     NotFoundError,
+    PhotoRefusedError,
+    PhotoTooLargeError,
     RuleViolationError,
+    UnsupportedPhotoError,
     ValidationError,
 )
 from ihanoi_core.geometry import distance_km
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
 
+log = structlog.get_logger("ihanoi.channels")
 LINK_CODE_MINUTES = 10
 FARTHEST_FROM_A_WARD_KM = 50.0
 ATTEMPTS = 4
@@ -104,6 +110,7 @@ class ConversationCommands(CommandBus):
         stream = conversation_id(delivery.channel, external)
         seen = message_key(delivery.channel, delivery.message_id)
         message = self._located(delivery.message)
+        kept: dict[str, str | None] = {}  # a chat photo's URL → its sha256 in the library (fetched once)
         for _ in range(ATTEMPTS):
             if self._stored(seen) is not None:
                 return Received(stream, replayed=True)
@@ -137,7 +144,7 @@ class ConversationCommands(CommandBus):
                 replies.append(self._answer(conversation, decision.question, seen))
             if decision.file:
                 try:
-                    result = self._file(conversation, decision.extra, seen)
+                    result = self._file(conversation, decision.extra, seen, kept, replies)
                 except (ValidationError, RuleViolationError):
                     # Recorded, with the refusal as its reply: a retry of the channel would be refused again.
                     replies.append("Chưa gửi được phản ánh này. Gõ 'phản ánh' để làm lại, hoặc gọi đường dây nóng.")
@@ -276,7 +283,22 @@ class ConversationCommands(CommandBus):
             return "Chưa tìm thấy câu trả lời. Liên kết tài khoản iHanoi để gửi câu hỏi tới cơ quan có thẩm quyền."
         return resolution.answer[:1800]
 
-    def _file(self, conversation: Conversation, draft: dict[str, Any], seen: UUID) -> CommandResult:
+    def _file(
+        self,
+        conversation: Conversation,
+        draft: dict[str, Any],
+        seen: UUID,
+        kept: dict[str, str | None],
+        replies: list[str],
+    ) -> CommandResult:
+        """File the draft; its photo is fetched into the photo library first
+        (``channels.photos``), or the report goes without it and ``replies`` say so."""
+        photo = draft.get("photo")
+        if photo and photo not in kept:
+            kept[photo] = self._keep_photo(photo)
+        sha256 = kept.get(photo) if photo else None
+        if photo and sha256 is None:
+            replies.append("Không tải được ảnh bạn gửi; phản ánh được gửi không kèm ảnh.")
         category = self.directory.categories[draft["category"]]
         description = draft.get("description") or f"{category.name_vi} (qua {conversation.channel})"
         command = SubmitReport(
@@ -284,9 +306,19 @@ class ConversationCommands(CommandBus):
             description=description,
             location=LocationIn(ward=draft["ward"], latitude=draft.get("latitude"), longitude=draft.get("longitude")),
             channel=REPORT_CHANNELS[conversation.channel],
-            media_urls=(draft["photo"],) if draft.get("photo") else (),
+            photos=(sha256,) if sha256 else (),
         )
         return self.handle(result_actor(conversation), command, idempotency_key=f"conversation:{seen}")
+
+    def _keep_photo(self, url: str) -> str | None:
+        """The sha256 of the chat photo at ``url`` once in the photo library; None if it could not be kept."""
+        settings = self.settings
+        try:
+            data = fetch_photo(url, max_bytes=settings.media_max_bytes, timeout=settings.channel_photo_timeout_seconds)
+            return self.photos.add(data).sha256
+        except (PhotoFetchError, PhotoRefusedError, PhotoTooLargeError, UnsupportedPhotoError) as error:
+            log.info("chat_photo_not_kept", reason=getattr(error, "reason", None) or type(error).__name__)
+            return None
 
     def _conversation(self, stream: UUID) -> Conversation | None:
         found = self._find(stream)

@@ -20,8 +20,9 @@ however the retries race. A one-time link code is a ``LinkCode`` aggregate
 Personal data: the external user id (``zalo:…``, ``messenger:…``, or for the
 hotline a keyed hash of the caller's number) names the data subject whose key
 seals the stream, so ``erase_subject("zalo:<user id>")`` shreds it; the
-messages' text, attachments and coordinates, the draft and the linked subject
-are sealed too. Pure: ids, times and texts come in as arguments.
+messages' text, attachments and coordinates, the replies' text (which may
+echo the user's words), the draft and the linked subject are sealed too.
+Pure: ids, times and texts come in as arguments.
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ class Conversation(Aggregate):
         self.subject = None
         self.step = "idle"
         self.draft = {}
+        self.replies = {}
 
 
 class MessageSeen(Aggregate):
@@ -217,7 +219,8 @@ declare_personal_data(
             "actor": ACTOR,
         },
         "FlowAdvanced": {"draft": Personal("channel user", {}), "actor": ACTOR},
-        "ReplyQueued": {"actor": ACTOR},
+        # Ours, but it may echo what the user wrote (the flow's summary, an answer): theirs as much as the messages.
+        "ReplyQueued": {"text": Personal("channel user", ERASED), "actor": ACTOR},
         "Linked": {"subject": Personal("linked citizen", ERASED), "actor": ACTOR},
         "Converted": {"actor": ACTOR},
         "PersonalDataErased": {"actor": ACTOR},

@@ -4,8 +4,9 @@
 ``POST /v3.0/oa/message/cs`` with the OA's token in the ``access_token``
 header and ``{"recipient": {"user_id": …}, "message": {"text": …}}``; the
 answer is JSON with ``error`` 0 on success (``data.message_id``), another
-``error`` code otherwise (permanent: a refused user or token, retried by
-hand once fixed).
+``error`` code otherwise (permanent: a refused user, retried by hand once
+fixed). An expired access token (-216, -124) is renewed with the refresh
+token and the message sent once more (``zalo_tokens``).
 
 **Messenger** (``IHANOI_MESSENGER_API_URL``, default
 ``https://graph.facebook.com/v19.0``): ``POST /me/messages?access_token=…``
@@ -27,8 +28,12 @@ from typing import Any
 import httpx
 
 from ihanoi_core.notifications.channels import DeliveryError, Message
+from ihanoi_core.notifications.zalo_tokens import ZaloTokens
 
 TIMEOUT = 10.0
+# Zalo's answers for an access token that expired or is invalid: -216 (in the
+# OA API's error table) and -124 (reported for an expired token); see docs/channels.md.
+TOKEN_ERRORS = frozenset({-216, -124})
 RETRIED = frozenset({408, 425, 429})
 
 
@@ -69,17 +74,38 @@ class JsonApiSender:
         self.client.close()
 
 
+class TokenExpiredError(DeliveryError):
+    """Zalo called the access token expired or invalid (permanent unless it can be renewed)."""
+
+
 class ZaloOaSender(JsonApiSender):
-    """Sends ``zalo_oa`` replies as OA customer-service messages."""
+    """Sends ``zalo_oa`` replies as OA customer-service messages; an expired
+    token is renewed once per message and the message sent again (``zalo_tokens``)."""
 
     path = "/v3.0/oa/message/cs"
 
+    def __init__(
+        self, url: str, token: str | None, *, tokens: ZaloTokens | None = None, timeout: float = TIMEOUT
+    ) -> None:
+        super().__init__(url, token, timeout=timeout)
+        self.tokens = tokens or ZaloTokens(self.token)
+
+    def send(self, message: Message) -> str | None:
+        used = self.tokens.access_token
+        try:
+            return super().send(message)
+        except TokenExpiredError:
+            self.tokens.renew(used)
+        return super().send(message)
+
     def request(self, message: Message) -> httpx.Response:
         body = {"recipient": {"user_id": message.to}, "message": {"text": message.text}}
-        headers = {"access_token": self.token, "X-Idempotency-Key": message.idempotency_key}
+        headers = {"access_token": self.tokens.access_token, "X-Idempotency-Key": message.idempotency_key}
         return self.client.post(self.path, json=body, headers=headers)
 
     def message_id(self, answer: dict[str, Any]) -> str | None:
+        if answer.get("error", 0) in TOKEN_ERRORS:
+            raise TokenExpiredError(f"Zalo OA error {answer.get('error')}: access token", permanent=True)
         if answer.get("error", 0) != 0:
             raise DeliveryError(f"Zalo OA error {answer.get('error')}", permanent=True)
         data = answer.get("data")

@@ -12,8 +12,9 @@
 A bad signature or a stale delivery is 403 and records nothing; a delivery
 whose message was recorded before answers 200 ``replayed`` and records
 nothing. The answer comes as soon as the message is recorded (and a confirmed
-report filed): replies leave through the notification outbox, never inside
-the request. No answer or log line carries a user id, a number or a text.
+report filed, its chat photo fetched within IHANOI_CHANNEL_PHOTO_TIMEOUT_SECONDS):
+replies leave through the notification outbox, never inside the request. No
+answer or log line carries a user id, a number or a text.
 """
 
 from __future__ import annotations
