@@ -20,9 +20,11 @@ class PaymentStatus(StrEnum):
 
     ``requested``: the applicant may pay by the VietQR code until ``expires_at``;
     ``paid``: a gateway confirmed the full amount; ``amount_mismatched``: a
-    gateway confirmed a transfer of another amount (staff settle it: refund,
-    or expire and request again); ``receipt_issued``: the e-receipt is out;
-    ``expired``: nobody paid in time; ``refunded``: the money went back."""
+    gateway confirmed a transfer of another amount (staff refund it, and may
+    ask for the fee again with a new payment); ``receipt_issued``: the
+    e-receipt is out; ``expired``: nobody paid in time (the fee may be asked
+    again); ``refunded``: the money went back. Transactions received once it
+    is no longer requested are kept on it (``extra_transactions``)."""
 
     REQUESTED = "requested"
     PAID = "paid"
