@@ -7,14 +7,19 @@ in ONE atomic save.
   (``IHANOI_PAYMENTS_BANK_BIN``/``_ACCOUNT``), creates the ``Payment`` — the
   fee lines of the procedure (its fee and fee note, or the officer's amount
   as one line), the payee, the transfer reference and the expiry — with its
-  code index, in the same save as the dossier's ``PaymentRequested``.
+  code index, in the same save as the dossier's ``PaymentRequested`` (saved
+  first, so the applicant's notice is the payment's). A dossier still
+  waiting for its fee whose payment no longer pays (expired, refunded,
+  mismatched; one past its expiry expires in the same save) is asked again:
+  a new payment with the dossier's ``PaymentRequestedAgain``, which does not
+  pause the clock a second time; while the payment is live, 409.
 - ``RecordGatewayPayment`` (the webhook, as the gateway's SYSTEM principal)
   finds the payment by its transfer reference, records ``Paid`` (the full
   amount) or ``AmountMismatched`` — or, once it is no longer requested,
-  ``ExtraTransactionReceived`` (an overpayment, a second transfer) — registers the ``PaymentTransaction`` index
-  of the gateway's transaction id, and — when paid and the dossier still
-  waits — records the dossier's ``PaymentConfirmed`` (its clock resumes), all
-  in one save. A transaction already registered is a no-op; fifty concurrent
+  ``ExtraTransactionReceived`` (an overpayment, a second transfer) —,
+  registers the ``PaymentTransaction`` index of the gateway's transaction
+  id, and — when paid and the dossier still waits — records the dossier's
+  ``PaymentConfirmed`` (its clock resumes), all in one save. A transaction already registered is a no-op; fifty concurrent
   copies of one callback save once: the others lose the race on the index.
 
 The transfer reference is ``IHN`` and the payment's code without dashes
