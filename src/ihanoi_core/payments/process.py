@@ -19,8 +19,9 @@ in ONE atomic save.
   ``ExtraTransactionReceived`` (an overpayment, a second transfer) —,
   registers the ``PaymentTransaction`` index of the gateway's transaction
   id, and — when paid and the dossier still waits — records the dossier's
-  ``PaymentConfirmed`` (its clock resumes), all in one save. A transaction already registered is a no-op; fifty concurrent
-  copies of one callback save once: the others lose the race on the index.
+  ``PaymentConfirmed`` (its clock resumes), all in one save. A transaction
+  already registered is a no-op; fifty concurrent copies of one callback
+  save once: the others lose the race on the index.
 
 The transfer reference is ``IHN`` and the payment's code without dashes
 (``IHNTT261206483920``): banks keep letters and digits of a transfer's purpose,
