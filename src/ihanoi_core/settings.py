@@ -11,17 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.settings_checks import check
 from ihanoi_core.settings_env import settings_values
 
 # Only ever used when IHANOI_ENV=development; a production start without
@@ -34,27 +32,15 @@ DEVELOPMENT_SECRET_KEY = "ihanoi-development-only-secret-key-do-not-use-in-produ
 DEVELOPMENT_PII_MASTER_KEY = base64.b64encode(b"ihanoi-development-only-pii-key!").decode()
 PII_MASTER_KEY_BYTES = 32
 
-# HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 §3.2).
-MIN_SECRET_KEY_BYTES = 32
 DEFAULT_TOKEN_MAX_TTL = 24 * 3600
 # A browser session lasts a working day at most (and never beyond its token).
 DEFAULT_SESSION_MAX_AGE = 8 * 3600
 DEFAULT_STREAM_TICKET_TTL = 30
-# What an identity provider may sign with: public-key algorithms only, so a
-# token can never be verified with a key the server also publishes (no HS*, no none).
-IDENTITY_PROVIDER_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
-# Where a key set may be fetched over plain HTTP in production: this machine only.
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 # OpenStreetMap's own tiles (https://operations.osmfoundation.org/policies/tiles/):
 # fine for a demonstration and light use; a city deployment points at its own tile server.
 DEFAULT_MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
-MAX_TILE_ATTRIBUTION = 300
-# A cookie name that needs no quoting anywhere (RFC 6265 token, narrowed).
-COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SQLiteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -180,76 +166,7 @@ class Settings:
     payments_expiry_hours: int = 72
 
     def __post_init__(self) -> None:
-        scheme = self.database_url.split(":", 1)[0]
-        if scheme not in ("sqlite", "postgresql", "postgres", "memory"):
-            raise ConfigurationError(
-                f"IHANOI_DATABASE_URL must start with sqlite:, postgresql:, postgres: or memory:, not {scheme!r}."
-            )
-        if self.sqlite_synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
-            raise ConfigurationError("IHANOI_SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA.")
-        if self.sqlite_wal_limit_mb < 4:
-            raise ConfigurationError("IHANOI_SQLITE_WAL_LIMIT_MB must be at least 4 (megabytes).")
-        if self.in_process_projections not in ("apply", "follow"):
-            raise ConfigurationError("IHANOI_IN_PROCESS_PROJECTIONS must be apply or follow.")
-        if self.env not in ("development", "production", "test"):
-            raise ConfigurationError("IHANOI_ENV must be development, production or test.")
-        if self.media_max_bytes < 1024:
-            raise ConfigurationError("IHANOI_MEDIA_MAX_BYTES must be at least 1024 (bytes).")
-        if self.media_max_pixels < 10_000:
-            raise ConfigurationError("IHANOI_MEDIA_MAX_PIXELS must be at least 10000.")
-        if not 1 <= self.media_max_per_report <= 100:
-            raise ConfigurationError("IHANOI_MEDIA_MAX_PER_REPORT must be from 1 to 100.")
-        if self.token_max_ttl <= 0:
-            raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
-        if self.public_stats_min_count < 1:
-            raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
-        self._check_sessions()
-        self._check_payments()
-        if self.pii_master_key is not None:
-            self.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
-        self._check_notifications()
-        self._check_identity_provider()
-        self._check_map_tiles()
-        # Development keeps working with any key: it signs with a published one anyway.
-        if (
-            self.secret_key
-            and self.env != "development"
-            and len(self.secret_key.encode("utf-8")) < MIN_SECRET_KEY_BYTES
-        ):
-            raise ConfigurationError(
-                f"IHANOI_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes unless IHANOI_ENV=development "
-                f"(it has {len(self.secret_key.encode('utf-8'))}); e.g. `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`."
-            )
-
-    def _check_map_tiles(self) -> None:
-        if self.map_tile_url:
-            url = urlsplit(self.map_tile_url)
-            placeholders = all(part in self.map_tile_url for part in ("{z}", "{x}", "{y}"))
-            host = (url.hostname or "").replace("{s}", "a")
-            if url.scheme not in ("https", "http") or not host or not placeholders or url.username or url.password:
-                raise ConfigurationError(
-                    "IHANOI_MAP_TILE_URL must be an http(s):// tile URL template with {z}, {x} and {y} "
-                    "(e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png), or empty for no basemap."
-                )
-        if len(self.map_tile_attribution) > MAX_TILE_ATTRIBUTION:
-            raise ConfigurationError(f"IHANOI_MAP_TILE_ATTRIBUTION must be at most {MAX_TILE_ATTRIBUTION} characters.")
-
-    def _check_sessions(self) -> None:
-        if not COOKIE_NAME.fullmatch(self.session_cookie_name) or self.session_cookie_name.startswith("__"):
-            raise ConfigurationError(
-                "IHANOI_SESSION_COOKIE_NAME must be 1 to 64 letters, digits, '_' or '-', not starting with '__' "
-                "(the server adds __Host- itself when the cookie is Secure)."
-            )
-        # A cookie without Secure travels in clear text: only on a developer's own plain-http server.
-        if self.session_cookie_secure is False and self.env == "production":
-            raise ConfigurationError(
-                "IHANOI_SESSION_COOKIE_SECURE=false is for plain-http development only, not IHANOI_ENV=production."
-            )
-        if self.session_max_age <= 0:
-            raise ConfigurationError("IHANOI_SESSION_MAX_AGE must be a positive number of seconds.")
-        if not 1 <= self.stream_ticket_ttl <= 300:
-            raise ConfigurationError("IHANOI_STREAM_TICKET_TTL must be from 1 to 300 seconds.")
+        check(self)  # settings_checks: every value, at start-up
 
     @property
     def session_cookie_is_secure(self) -> bool:
@@ -258,74 +175,6 @@ class Settings:
         if self.session_cookie_secure is not None:
             return self.session_cookie_secure
         return self.env != "development"
-
-    def _check_notifications(self) -> None:
-        if self.notify_smtp_url and urlsplit(self.notify_smtp_url).scheme not in ("smtp", "smtps"):
-            raise ConfigurationError("IHANOI_NOTIFY_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://.")
-        if self.notify_gateway_url and urlsplit(self.notify_gateway_url).scheme not in ("http", "https"):
-            raise ConfigurationError("IHANOI_NOTIFY_GATEWAY_URL must be an http:// or https:// URL.")
-        if self.notify_max_attempts < 1 or self.notify_batch_size < 1:
-            raise ConfigurationError("IHANOI_NOTIFY_MAX_ATTEMPTS and IHANOI_NOTIFY_BATCH_SIZE must be at least 1.")
-        for name in ("notify_backoff_seconds", "notify_rate_per_second", "notify_lease_seconds"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number.")
-        if self.answer_generator_timeout <= 0:
-            raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
-        if self.answer_generator_url is not None and not self.answer_generator_url.startswith(("http://", "https://")):
-            raise ConfigurationError("IHANOI_ANSWER_GENERATOR_URL must be an http:// or https:// URL.")
-        for name in ("zalo_api_url", "zalo_oauth_url", "messenger_api_url"):
-            if not getattr(self, name).startswith(("http://", "https://")):
-                raise ConfigurationError(f"IHANOI_{name.upper()} must be an http:// or https:// URL.")
-        for name in ("zalo_window_seconds", "hotline_window_seconds", "channel_photo_timeout_seconds"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number of seconds.")
-        if self.deadline_poll_seconds <= 0 or self.deadline_batch_size < 1:
-            raise ConfigurationError(
-                "IHANOI_DEADLINE_POLL_SECONDS must be positive and IHANOI_DEADLINE_BATCH_SIZE at least 1."
-            )
-
-    def _check_identity_provider(self) -> None:
-        given = {
-            "IHANOI_OIDC_ISSUER": self.oidc_issuer,
-            "IHANOI_OIDC_AUDIENCE": self.oidc_audience,
-            "IHANOI_OIDC_JWKS_URL": self.oidc_jwks_url,
-        }
-        missing = [name for name, value in given.items() if not value]
-        if len(missing) not in (0, 3):
-            raise ConfigurationError(
-                "IHANOI_OIDC_ISSUER, IHANOI_OIDC_AUDIENCE and IHANOI_OIDC_JWKS_URL go together; "
-                f"missing: {', '.join(missing)}."
-            )
-        if self.oidc_jwks_url:
-            url = urlsplit(self.oidc_jwks_url)
-            if url.scheme not in ("https", "http") or not url.hostname:
-                raise ConfigurationError("IHANOI_OIDC_JWKS_URL must be an https:// URL.")
-            # Over plain HTTP anyone on the path could hand the server their own keys.
-            if url.scheme == "http" and self.env == "production" and url.hostname not in LOOPBACK_HOSTS:
-                raise ConfigurationError("IHANOI_OIDC_JWKS_URL must be https:// in production (http only on loopback).")
-        refused = sorted(set(self.oidc_algorithms) - IDENTITY_PROVIDER_ALGORITHMS)
-        if refused or not self.oidc_algorithms:
-            allowed = ", ".join(sorted(IDENTITY_PROVIDER_ALGORITHMS))
-            raise ConfigurationError(
-                f"IHANOI_OIDC_ALGORITHMS must name public-key algorithms ({allowed}), "
-                f"not {', '.join(refused) or 'none'}."
-            )
-        if not self.oidc_role_claim or not self.oidc_agency_claim:
-            raise ConfigurationError("IHANOI_OIDC_ROLE_CLAIM and IHANOI_OIDC_AGENCY_CLAIM must name a claim.")
-        ours = {role.value for role in Role if role is not Role.SYSTEM}
-        for value, role in self.oidc_role_map:
-            if not value or role not in ours:
-                raise ConfigurationError(
-                    f"IHANOI_OIDC_ROLE_MAP maps {value!r} to {role!r}; each entry must be value=role with a role of "
-                    f"{', '.join(sorted(ours))} (system is never taken from a token)."
-                )
-        if len({value for value, _ in self.oidc_role_map}) != len(self.oidc_role_map):
-            raise ConfigurationError("IHANOI_OIDC_ROLE_MAP maps a value twice.")
-        if self.oidc_leeway < 0 or self.oidc_leeway > 600:
-            raise ConfigurationError("IHANOI_OIDC_LEEWAY must be from 0 to 600 seconds.")
-        for name in ("oidc_max_token_age", "oidc_jwks_max_age", "oidc_jwks_refetch_interval", "oidc_jwks_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number of seconds.")
 
     @property
     def hs256_tokens_accepted(self) -> bool:
@@ -337,18 +186,6 @@ class Settings:
         if self.oidc_allow_hs256 is not None:
             return self.oidc_allow_hs256
         return self.env in ("development", "test")
-
-    def _check_payments(self) -> None:
-        if (self.payments_bank_bin is None) != (self.payments_account is None):
-            raise ConfigurationError("Set IHANOI_PAYMENTS_BANK_BIN and IHANOI_PAYMENTS_ACCOUNT together, or neither.")
-        if self.payments_bank_bin is not None and not (
-            len(self.payments_bank_bin) == 6 and self.payments_bank_bin.isdigit()
-        ):
-            raise ConfigurationError("IHANOI_PAYMENTS_BANK_BIN is the bank's six-digit NAPAS BIN (e.g. 970415).")
-        if not 1 <= self.payments_timestamp_window <= 3600:
-            raise ConfigurationError("IHANOI_PAYMENTS_TIMESTAMP_WINDOW must be from 1 to 3600 seconds.")
-        if not 1 <= self.payments_expiry_hours <= 24 * 90:
-            raise ConfigurationError("IHANOI_PAYMENTS_EXPIRY_HOURS must be from 1 to 2160.")
 
     @property
     def jwt_secret(self) -> str:
