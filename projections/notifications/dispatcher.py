@@ -271,7 +271,7 @@ class Dispatcher:
         if self.templates is None:
             from ihanoi_core.notifications.templates import Templates
 
-            self.templates = Templates(self.app.timezone)
+            self.templates = Templates(self.app.timezone, self.settings.public_url)
         rendered: tuple[str, str, str] = self.templates.render(kind, language, params)
         return rendered
 

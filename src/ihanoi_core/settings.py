@@ -133,6 +133,9 @@ class Settings:
     # The deadline watcher (issue #16, docs/deadlines.md).
     deadline_poll_seconds: float = 30.0
     deadline_batch_size: int = 500
+    # Where citizens reach this server (https://ihanoi.example.vn): notices link
+    # to it; None: their links are paths, for the app to resolve.
+    public_url: str | None = None
     # The Q&A switchboard's optional rephrasing (docs/questions.md): an
     # OpenAI-compatible chat-completions URL the operator runs; None: extractive answers.
     answer_generator_url: str | None = None

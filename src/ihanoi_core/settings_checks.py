@@ -116,6 +116,12 @@ def check_notifications(settings: Settings) -> None:
             raise ConfigurationError(f"IHANOI_{name.upper()} must be a positive number.")
     if settings.answer_generator_timeout <= 0:
         raise ConfigurationError("IHANOI_ANSWER_GENERATOR_TIMEOUT must be a positive number of seconds.")
+    if settings.public_url is not None and (
+        urlsplit(settings.public_url).scheme not in ("http", "https")
+        or not urlsplit(settings.public_url).hostname
+        or settings.public_url.endswith("/")
+    ):
+        raise ConfigurationError("IHANOI_PUBLIC_URL must be an http(s):// address without a trailing '/'.")
     if settings.answer_generator_url is not None and not settings.answer_generator_url.startswith(
         ("http://", "https://")
     ):

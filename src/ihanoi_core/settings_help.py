@@ -32,6 +32,7 @@ MEANINGS: dict[str, str] = {
     "notify_batch_size": "notices the dispatcher claims at a time",
     "deadline_poll_seconds": "the longest the deadline watcher sleeps between rounds (it wakes at the next threshold)",
     "deadline_batch_size": "running clocks the deadline watcher reads per pass",
+    "public_url": "the server's public address (https://…) that notices' links start with; unset: links are paths",
     "answer_generator_url": "an OpenAI-compatible chat-completions URL that may rephrase the Q&A switchboard's "
     "answers (keeping every citation); unset: answers are extractive",
     "answer_generator_model": "the model name sent to the answer generator",

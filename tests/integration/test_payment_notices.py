@@ -45,14 +45,18 @@ def enrolled(rig: Rig, citizen: Principal) -> Rig:  # noqa: F811
 
 def test_fee_due_carries_the_payment_and_receipt(enrolled: Rig, clock: FakeClock, citizen: Principal) -> None:
     app = enrolled.app
+    # Links start with the server's public address (IHANOI_PUBLIC_URL).
+    enrolled.settings = enrolled.settings.with_changes(public_url="https://ihanoi.example.vn")
+    enrolled.dispatcher = enrolled.new_dispatcher()
     mails = len(enrolled.mailbox.messages)
     officer, payment = awaiting_payment(app, clock, citizen)
     enrolled.deliver()
     # One notice of the fee due, on each channel, and it is the payment's.
     assert payment_mails(enrolled, "payment_requested") == [(str(payment.id), "email"), (str(payment.id), "sms")]
     text = last_mail(enrolled, mails + 1)
-    for said in (payment.dossier_code, payment.code, "100000", payment.reference, "113000006100",
-                 f"/api/v1/payments/{payment.id}/qr.png", "UBND PHUONG HOAN KIEM"):  # fmt: skip
+    qr = f"https://ihanoi.example.vn/api/v1/payments/{payment.id}/qr.png"
+    for said in (payment.dossier_code, payment.code, "100000", payment.reference, "113000006100", qr,
+                 "UBND PHUONG HOAN KIEM"):  # fmt: skip
         assert said in text
     # Nothing of the applicant but their case: not their name, not their id number.
     assert "Nguyễn Văn An" not in text

@@ -152,7 +152,7 @@ SAMPLE_TEXT = {
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",
     "zalo_api_url": "http://127.0.0.1:9/zalo", "messenger_api_url": "http://127.0.0.1:9/graph",
-    "zalo_oauth_url": "http://127.0.0.1:9/oauth",
+    "zalo_oauth_url": "http://127.0.0.1:9/oauth", "public_url": "https://ihanoi.example.vn",
     "payments_bank_bin": "970436", "payments_account": "0011004123456", "payments_providers": "napas=s3cr=t",
 }  # fmt: skip
 
@@ -200,3 +200,12 @@ def test_empty_variables_count_as_unset() -> None:
     assert (
         Settings.from_env({"IHANOI_ENV": "test", "IHANOI_POSTGRES_POOL_SIZE": " "}, dotenv=None).postgres_pool_size == 8
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["ihanoi.example.vn", "ftp://ihanoi.example.vn", "https://", "https://ihanoi.example.vn/"]
+)
+def test_the_public_url_is_an_http_address_without_a_trailing_slash(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="IHANOI_PUBLIC_URL"):
+        Settings.from_env({"IHANOI_ENV": "test", "IHANOI_PUBLIC_URL": url}, dotenv=None)
+    assert Settings.from_env({"IHANOI_ENV": "test", "IHANOI_PUBLIC_URL": "https://ihanoi.example.vn"}, dotenv=None)

@@ -60,8 +60,9 @@ LANGUAGES = ("vi", "en")
 class Templates:
     """Renders notices (module docstring); dates in the city's time zone."""
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, public_url: str | None = None) -> None:
         self.zone = zone
+        self.public_url = public_url or ""
         self.environment = Environment(
             loader=PackageLoader("ihanoi_core.notifications", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -70,11 +71,16 @@ class Templates:
             lstrip_blocks=True,
         )
         self.environment.filters["local_time"] = self._local_time
+        self.environment.filters["link"] = self._link
 
     def _local_time(self, value: str | None) -> str:
         if not value:
             return ""
         return datetime.fromisoformat(value).astimezone(self.zone).strftime("%H:%M %d/%m/%Y")
+
+    def _link(self, path: str) -> str:
+        """A path of this server as the citizen follows it: after ``IHANOI_PUBLIC_URL`` when it is set."""
+        return self.public_url + path
 
     def render(self, kind: str, language: str, params: dict[str, Any]) -> tuple[str, str, str]:
         """The subject, the plain text and the HTML of a notice."""
