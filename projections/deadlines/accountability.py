@@ -36,6 +36,7 @@ from ihanoi_projections.deadlines.resolutions import (
     by_official,
 )
 from ihanoi_projections.deadlines.resolutions import TABLE as RESOLUTIONS
+from ihanoi_projections.deadlines.tallies import Tallies
 
 COUNTERS = ("missed", "escalations_caused", "escalations_received", "resolved_on_time", "resolved_late")
 AGENCY_TOTAL = ""
@@ -74,29 +75,16 @@ class AccountabilityModel(ReadModel):
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
         self._resolutions = ResolutionRows(context.calendar)
-        self._pending: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
-        columns = ", ".join(COUNTERS)
-        updates = ", ".join(f"{c} = view_accountability.{c} + excluded.{c}" for c in COUNTERS)
-        marks = ", ".join("?" * len(COUNTERS))
-        self._upsert = (
-            f"INSERT INTO view_accountability (agency, official, {columns}) VALUES (?, ?, {marks})"
-            f" ON CONFLICT (agency, official) DO UPDATE SET {updates}"
-        )
+        self._tallies = Tallies("view_accountability", ("agency", "official"), COUNTERS)
 
     def schema(self) -> Sequence[str]:
-        counters = ", ".join(f"{c} INTEGER NOT NULL" for c in COUNTERS)
-        return (
-            f"CREATE TABLE IF NOT EXISTS view_accountability (agency TEXT NOT NULL, official TEXT NOT NULL, {counters},"
-            " PRIMARY KEY (agency, official))",
-            *ResolutionRows.schema(),
-        )
+        return (self._tallies.schema(), *ResolutionRows.schema())
 
     def _add(self, agency: str | None, official: str | None, counter: str) -> None:
         if agency is None:
             return
-        index = COUNTERS.index(counter)
-        self._pending[(agency, AGENCY_TOTAL)][index] += 1
-        self._pending[(agency, official or UNASSIGNED)][index] += 1
+        self._tallies.add((agency, AGENCY_TOTAL), counter)
+        self._tallies.add((agency, official or UNASSIGNED), counter)
 
     def apply(self, change: Change) -> None:
         event, name = change.event, change.event_name
@@ -104,8 +92,7 @@ class AccountabilityModel(ReadModel):
             self._add(event.agency, event.assignee, "missed")
         elif name == "EscalatedForOverdue":
             self._add(event.from_agency, event.assignee, "escalations_caused")
-            index = COUNTERS.index("escalations_received")
-            self._pending[(event.to_agency, AGENCY_TOTAL)][index] += 1
+            self._tallies.add((event.to_agency, AGENCY_TOTAL), "escalations_received")
         else:
             late = finished_late(change)
             case: Any = change.case
@@ -116,14 +103,12 @@ class AccountabilityModel(ReadModel):
                 self._resolutions.finished(change, case.agency, case.assignee or UNASSIGNED)
 
     def flush(self, cursor: Cursor) -> None:
-        cursor.executemany(
-            self._upsert, [(agency, official, *counts) for (agency, official), counts in self._pending.items()]
-        )
+        self._tallies.flush(cursor)
         self._resolutions.flush(cursor)
-        self.discard()
+        self._resolutions.discard()
 
     def discard(self) -> None:
-        self._pending.clear()
+        self._tallies.discard()
         self._resolutions.discard()
 
     # -- queries ------------------------------------------------------------

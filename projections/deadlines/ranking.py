@@ -24,7 +24,6 @@ personal data: agencies and counts only.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.deadlines.tallies import Tallies
 
 TABLE = "view_agency_ranking"
 COUNTERS = ("finished_on_time", "finished_late", "missed", "escalations_caused")
@@ -97,25 +97,14 @@ class AgencyRankingModel(ReadModel):
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._pending: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
-        columns = ", ".join(COUNTERS)
-        updates = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTERS)
-        marks = ", ".join("?" * len(COUNTERS))
-        self._upsert = (
-            f"INSERT INTO {TABLE} (month, agency, {columns}) VALUES (?, ?, {marks})"
-            f" ON CONFLICT (month, agency) DO UPDATE SET {updates}"
-        )
+        self._tallies = Tallies(TABLE, ("month", "agency"), COUNTERS)
 
     def schema(self) -> Sequence[str]:
-        counters = ", ".join(f"{c} INTEGER NOT NULL" for c in COUNTERS)
-        return (
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (month TEXT NOT NULL, agency TEXT NOT NULL, {counters},"
-            " PRIMARY KEY (month, agency))",
-        )
+        return (self._tallies.schema(),)
 
     def _add(self, month: str, agency: str | None, counter: str) -> None:
         if agency is not None:
-            self._pending[(month, agency)][COUNTERS.index(counter)] += 1
+            self._tallies.add((month, agency), counter)
 
     def apply(self, change: Change) -> None:
         name = change.event_name
@@ -135,13 +124,10 @@ class AgencyRankingModel(ReadModel):
                 self._add(month, agency, "finished_late" if late else "finished_on_time")
 
     def flush(self, cursor: Cursor) -> None:
-        cursor.executemany(
-            self._upsert, [(month, agency, *counts) for (month, agency), counts in self._pending.items()]
-        )
-        self.discard()
+        self._tallies.flush(cursor)
 
     def discard(self) -> None:
-        self._pending.clear()
+        self._tallies.discard()
 
     # -- queries ------------------------------------------------------------
 
