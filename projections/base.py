@@ -56,6 +56,9 @@ class ProjectionContext:
         return key
 
 
+_READS: dict[tuple[type, type], bool] = {}
+
+
 class ReadModel(ABC):
     """Base of every read model: schema, change handling, batch flush, queries."""
 
@@ -88,6 +91,16 @@ class ReadModel(ABC):
     @abstractmethod
     def apply(self, change: Change) -> None:
         """Fold one change into the pending batch (no I/O)."""
+
+    def reads(self, case: object) -> bool:
+        """Whether ``case`` is one of ``kinds``. Every model of a projector sees
+        every change it decodes; isinstance() against the aggregates' ABC
+        metaclass is slow, and the answer depends on the two classes alone."""
+        key = (type(self), type(case))
+        answer = _READS.get(key)
+        if answer is None:
+            answer = _READS[key] = isinstance(case, self.kinds)
+        return answer
 
     def apply_notification(self, notification: Notification) -> None:
         """Called with every notification, decoded or not, when ``reads_raw``."""
@@ -128,7 +141,6 @@ class LatestStateModel(ReadModel):
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, tuple[Any, int]] = {}
-        self._reads: dict[type, bool] = {}
         self._upserts: list[tuple[Any, ...]] = []
         self._deletes: list[tuple[str]] = []
         updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
@@ -144,12 +156,7 @@ class LatestStateModel(ReadModel):
 
     def apply(self, change: Change) -> None:
         case = change.case
-        # isinstance() against the aggregates' ABC metaclass is slow; the answer
-        # only depends on the class.
-        reads = self._reads.get(type(case))
-        if reads is None:
-            reads = self._reads[type(case)] = isinstance(case, self.kinds)
-        if reads:
+        if self.reads(case):
             self._latest[case.id] = (case, change.position)
 
     def prepare(self) -> None:

@@ -73,7 +73,6 @@ class DeadlineClocksModel(ReadModel):
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, Any] = {}
-        self._reads: dict[type, bool] = {}
         self._cases: list[tuple[str]] = []
         self._rows: list[tuple[Any, ...]] = []
         # A clock's thresholds depend only on its key, agency and whether it
@@ -84,10 +83,7 @@ class DeadlineClocksModel(ReadModel):
 
     def apply(self, change: Change) -> None:
         case = change.case
-        reads = self._reads.get(type(case))
-        if reads is None:
-            reads = self._reads[type(case)] = isinstance(case, self.kinds)
-        if reads:
+        if self.reads(case):
             self._latest[case.id] = case
 
     def prepare(self) -> None:

@@ -72,7 +72,6 @@ class PublicResultsProjection(ReadModel):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._reads: dict[type, bool] = {}
         self._latest: dict[UUID, Report] = {}
         self._resolutions: dict[UUID, tuple[Any, ...]] = {}
         self._steps: list[tuple[Any, ...]] = []
@@ -92,13 +91,7 @@ class PublicResultsProjection(ReadModel):
         )
 
     def apply(self, change: Change) -> None:
-        # Every model of a projector sees every change it decodes: this one
-        # reads reports only (isinstance() on the aggregates' metaclass is slow,
-        # and the answer depends on the class alone).
-        reads = self._reads.get(type(change.case))
-        if reads is None:
-            reads = self._reads[type(change.case)] = isinstance(change.case, Report)
-        if not reads:
+        if not self.reads(change.case):
             return
         report: Report = change.case  # type: ignore[assignment]
         self._latest[report.id] = report
