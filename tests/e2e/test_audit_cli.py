@@ -2,17 +2,15 @@
 through ``IHANOI_*`` variables, checked by exit code (0 ok, 1 a problem found,
 2 usage) and output.
 
-Most calls go through the same ``main(argv)`` in this process (environment,
-working directory, stdout and stderr swapped for the call; the CLI keeps no
-other global state: no logging set-up, signal handler or ``chdir`` on these
-paths), so an uncaught exception fails the test outright. ``Store.spawn`` keeps
+Most calls go through the same ``main(argv)`` in this process
+(``tests/cli_in_process.py``: the audit commands keep no global state), so an
+uncaught exception fails the test outright. ``Store.spawn`` keeps
 a true child process where the test is about one: exit codes seen by a shell,
 a key missing from the environment, and the long-running chain worker."""
 
 from __future__ import annotations
 
 import base64
-import io
 import os
 import signal
 import sqlite3
@@ -37,7 +35,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.cli.main import main
+from tests.cli_in_process import run_cli
 from tests.conftest import FakeClock
 
 SECRET = "audit-cli-test-secret-key-audit-cli-test"
@@ -70,24 +68,7 @@ class Store:
 
     def run(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
         """``ihanoi audit ARGS`` through ``main`` in this process."""
-        argv = ["audit", *args]
-        stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-        stderr = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-        with pytest.MonkeyPatch.context() as patch:
-            for name in [name for name in os.environ if name.startswith("IHANOI_")]:
-                patch.delenv(name)
-            for name, value in self.env(audit_key).items():
-                patch.setenv(name, value)
-            patch.chdir(self.folder)  # no stray .env file
-            patch.setattr(sys, "stdout", stdout)
-            patch.setattr(sys, "stderr", stderr)
-            try:
-                code = main(argv)
-            except SystemExit as exit:  # argparse's usage errors
-                code = exit.code if isinstance(exit.code, int) else USAGE
-            stdout.flush()
-            stderr.flush()
-        return subprocess.CompletedProcess(argv, code, read(stdout), read(stderr))
+        return run_cli(["audit", *args], self.env(audit_key), cwd=self.folder)
 
     def spawn(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
         """``ihanoi audit ARGS`` as a child process."""
@@ -148,12 +129,6 @@ def store(tmp_path: Path) -> Store:
     app.close()
     seed, public = generate_key()
     return Store(tmp_path, url, seed, public, reports)
-
-
-def read(stream: io.TextIOWrapper) -> str:
-    buffer = stream.buffer
-    assert isinstance(buffer, io.BytesIO)
-    return buffer.getvalue().decode()
 
 
 def lines(output: str) -> list[dict[str, Any]]:
