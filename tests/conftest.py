@@ -40,6 +40,16 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_database: str) -> str:
     """A fresh schema in the run's database, for one test."""
+    return new_schema(postgres_database)
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_database: str) -> str:
+    """A fresh schema in the run's database, for the tests of one module."""
+    return new_schema(postgres_database)
+
+
+def new_schema(postgres_database: str) -> str:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_database, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

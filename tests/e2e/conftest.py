@@ -115,11 +115,23 @@ def stop_server(server: LiveServer) -> None:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of the test's own, on a fresh store."""
+    yield from serve_store(request, tmp_path, "postgres_url")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the tests of a module that neither stop it nor need an
+    empty store (each follows data of its own)."""
+    yield from serve_store(request, tmp_path_factory.mktemp("server"), "module_postgres_url")
+
+
+def serve_store(request: pytest.FixtureRequest, folder: Path, postgres_fixture: str) -> Iterator[LiveServer]:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ihanoi.db'}"
+        url = f"sqlite:///{folder / 'ihanoi.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
-    server = start_server(url, tmp_path / "server.log")
+        url = request.getfixturevalue(postgres_fixture)
+    server = start_server(url, folder / "server.log")
     yield server
     stop_server(server)
 

@@ -1,6 +1,12 @@
-"""``ihanoi audit …`` as a user runs it: a child process against a SQLite
-store, configured only through ``IHANOI_*`` variables, checked by exit code
-(0 ok, 1 a problem found, 2 usage) and output."""
+"""``ihanoi audit …`` as a user runs it: against a SQLite store, configured only
+through ``IHANOI_*`` variables, checked by exit code (0 ok, 1 a problem found,
+2 usage) and output.
+
+Most calls go through the same ``main(argv)`` in this process
+(``tests/cli_in_process.py``: the audit commands keep no global state), so an
+uncaught exception fails the test outright. ``Store.spawn`` keeps
+a true child process where the test is about one: exit codes seen by a shell,
+a key missing from the environment, and the long-running chain worker."""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_projections.read_side import ReadSide
+from tests.cli_in_process import run_cli
 from tests.conftest import FakeClock
 
 SECRET = "audit-cli-test-secret-key-audit-cli-test"
@@ -60,6 +67,11 @@ class Store:
         return env
 
     def run(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
+        """``ihanoi audit ARGS`` through ``main`` in this process."""
+        return run_cli(["audit", *args], self.env(audit_key), cwd=self.folder)
+
+    def spawn(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
+        """``ihanoi audit ARGS`` as a child process."""
         return self.ihanoi("audit", *args, audit_key=audit_key)
 
     def ihanoi(self, *args: str, audit_key: str | None = "default") -> subprocess.CompletedProcess[str]:
@@ -124,7 +136,7 @@ def lines(output: str) -> list[dict[str, Any]]:
 
 
 def test_keygen_prints_a_32_byte_key_and_its_public_key(store: Store) -> None:
-    done = store.run("keygen", "--json")
+    done = store.spawn("keygen", "--json")
     assert done.returncode == OK, done.stderr
     (keys,) = lines(done.stdout)
     assert len(base64.b64decode(keys["audit_key"])) == 32
@@ -142,7 +154,7 @@ def test_verify_passes_an_untouched_store_and_names_the_position_of_an_edited_ev
     assert (checkpoint["position"], checkpoint["events"], checkpoint["public_key"]) == (12, 12, store.public_key)
 
     # Step: verify, with and without the checkpoint, finds the store intact.
-    intact = store.run("verify")
+    intact = store.spawn("verify")
     assert intact.returncode == OK, intact.stdout + intact.stderr
     assert "INTACT" in intact.stdout
     assert store.run("verify", "--checkpoint", "checkpoint.json").returncode == OK
@@ -155,7 +167,7 @@ def test_verify_passes_an_untouched_store_and_names_the_position_of_an_edited_ev
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 5", (bytes(edited),))
 
     # Step: verify exits 1 and names position 5, as text and as JSON.
-    tampered = store.run("verify")
+    tampered = store.spawn("verify")
     assert tampered.returncode == PROBLEM
     assert "TAMPERED: first problem at position 5 (edited)" in tampered.stdout
     report = lines(store.run("verify", "--json").stdout)[0]
@@ -210,7 +222,7 @@ def test_a_forged_or_foreign_checkpoint_exits_1_and_a_missing_key_exits_2(store:
     # Step: no trusted key at all, a missing file, no signing key: usage errors.
     assert store.run("verify", "--checkpoint", "checkpoint.json", audit_key=None).returncode == USAGE
     assert store.run("verify", "--checkpoint", "missing.json").returncode == USAGE
-    no_key = store.run("checkpoint", audit_key=None)
+    no_key = store.spawn("checkpoint", audit_key=None)
     assert no_key.returncode == USAGE
     assert "IHANOI_AUDIT_KEY is not set" in no_key.stderr
 

@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
-from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
+from tests.e2e.conftest import SECRET, LiveServer
 
 VALID = {"category": "pothole", "description": "Ổ gà", "location": {"ward": "HOAN_KIEM"}}
 
@@ -46,26 +45,10 @@ def store_fingerprint(database_url: str) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("bad-input")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'ihanoi.db'}"
-    else:
-        url = request.getfixturevalue("module_postgres_url")
-    live = start_server(url, folder / "server.log")
-    yield live
-    stop_server(live)
-
-
 @pytest.fixture(scope="module")
-def module_postgres_url(postgres_database: str) -> str:
-    import uuid
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_database, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{postgres_database}?schema={schema}"
+def server(module_server: LiveServer) -> LiveServer:
+    """The module's server (tests/e2e/conftest.py), on SQLite and PostgreSQL."""
+    return module_server
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """Notification settings over real HTTP, on SQLite and PostgreSQL: a citizen
 adds a channel, fails and then passes its code (read from the outbox's own
 derivation, as the dispatcher would send it), sets preferences and removes
-the channel; problems are problem+json and leave the settings unchanged."""
+the channel; problems are problem+json and leave the settings unchanged.
+The tests share one server per store (``module_server``), each with a person
+of its own."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ihanoi_core.settings import Settings
 from tests.e2e.conftest import SECRET, LiveServer
 
 SUBJECT = "vneid:079301234577"
+SUBSCRIBER = "vneid:079301234588"  # settings of their own: the tests share a server
 PATH = "/api/v1/me/notification-settings"
 
 
@@ -44,11 +47,11 @@ def the_code(database_url: str) -> str:
         app.close()
 
 
-def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live_server: LiveServer) -> None:
+def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(module_server: LiveServer) -> None:
     with (
-        live_server.client(Role.CITIZEN, SUBJECT) as citizen,
-        live_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
-        live_server.client(Role.AUDITOR, "inspector-01") as auditor,
+        module_server.client(Role.CITIZEN, SUBJECT) as citizen,
+        module_server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer,
+        module_server.client(Role.AUDITOR, "inspector-01") as auditor,
     ):
         empty = ok(citizen.get(PATH))
         assert (empty["channels"], empty["language"], empty["consent"]) == ([], "vi", False)
@@ -67,7 +70,7 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
         added = ok(citizen.put(f"{PATH}/channels/email", json={"address": "an@example.vn"}))
         assert added["settings"]["channels"][0]["verified"] is False
         assert problem(citizen.post(f"{PATH}/channels/email/verify", json={"code": "12345"}), 422)
-        code = the_code(live_server.database_url)
+        code = the_code(module_server.database_url)
         wrong = "000000" if code != "000000" else "111111"
         assert problem(citizen.post(f"{PATH}/channels/email/verify", json={"code": wrong}), 422) == "wrong_code"
         assert ok(citizen.get(PATH))["channels"][0]["attempts_left"] == 4
@@ -100,11 +103,11 @@ def test_a_citizen_adds_verifies_and_removes_a_channel_and_sets_preferences(live
         assert problem(citizen.delete(f"{PATH}/channels/email"), 404) == "channel_not_found"
 
 
-def test_a_person_subscribes_to_new_reports_in_an_area_and_removes_it(live_server: LiveServer) -> None:
+def test_a_person_subscribes_to_new_reports_in_an_area_and_removes_it(module_server: LiveServer) -> None:
     subscriptions = f"{PATH}/report-subscriptions"
     with (
-        live_server.client(Role.CITIZEN, SUBJECT) as citizen,
-        live_server.client(Role.AUDITOR, "inspector-01") as auditor,
+        module_server.client(Role.CITIZEN, SUBSCRIBER) as citizen,
+        module_server.client(Role.AUDITOR, "inspector-01") as auditor,
     ):
         # Step: bad areas are 422 problems and record nothing; an auditor has no settings.
         assert problem(citizen.post(subscriptions, json={}), 422) == "validation_error"

@@ -11,7 +11,6 @@ itself around Hồ Gươm (Hoàn Kiếm) and in Ba Đình, at known distances.
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import geojson  # type: ignore[import-untyped]
 import httpx
-import psycopg
 import pytest
 
 from ihanoi_core.domain.values import Role
@@ -68,15 +66,6 @@ def file(
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-@pytest.fixture(scope="module")
-def module_postgres_url(postgres_database: str) -> str:
-    """A fresh schema in the run's database, for this module's server."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_database, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{postgres_database}?schema={schema}"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -3,7 +3,8 @@ walk-through of docs/questions.md — a question answered with its citations,
 one handed off onto the agency's worklist and answered by staff, feedback,
 an article drafted, approved by a leader and published then found by the
 public FAQ search — and bad input refused with a precise problem, nothing
-stored."""
+stored. Both tests share one server per store (``module_server``); the bad
+input comes from a citizen with no earlier case."""
 
 from __future__ import annotations
 
@@ -17,16 +18,18 @@ from ihanoi_core.domain.values import Role
 from tests.e2e.conftest import LiveServer
 
 CITIZEN = "vneid:001099012345"
+NEWCOMER = "vneid:001099077777"  # no case before the test that checks nothing is stored
 
 
 @pytest.fixture
-def people(live_server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
+def people(module_server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
     clients = {
-        "citizen": live_server.client(Role.CITIZEN, CITIZEN),
-        "desk": live_server.client(Role.OFFICER, "officer-desk", "TTPVHCC"),
-        "officer": live_server.client(Role.OFFICER, "officer-catp", "CATP"),
-        "leader": live_server.client(Role.LEADER, "leader-catp", "CATP"),
-        "public": live_server.client(),
+        "citizen": module_server.client(Role.CITIZEN, CITIZEN),
+        "desk": module_server.client(Role.OFFICER, "officer-desk", "TTPVHCC"),
+        "officer": module_server.client(Role.OFFICER, "officer-catp", "CATP"),
+        "leader": module_server.client(Role.LEADER, "leader-catp", "CATP"),
+        "public": module_server.client(),
+        "newcomer": module_server.client(Role.CITIZEN, NEWCOMER),
     }
     yield clients
     for client in clients.values():
@@ -40,7 +43,7 @@ def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
 
 
 def test_the_walk_through_ask_hand_off_answer_feedback_and_faq(
-    live_server: LiveServer, people: dict[str, httpx.Client]
+    module_server: LiveServer, people: dict[str, httpx.Client]
 ) -> None:
     citizen, desk, officer, leader, public = (people[n] for n in ("citizen", "desk", "officer", "leader", "public"))
 
@@ -93,9 +96,9 @@ def test_the_walk_through_ask_hand_off_answer_feedback_and_faq(
 
 
 def test_bad_questions_are_refused_precisely_and_nothing_is_stored(
-    live_server: LiveServer, people: dict[str, httpx.Client]
+    module_server: LiveServer, people: dict[str, httpx.Client]
 ) -> None:
-    citizen, public = people["citizen"], people["public"]
+    citizen, public = people["newcomer"], people["public"]
     for body, status in (({"text": ""}, 422), ({"text": 5}, 422), ({"txt": "x"}, 422),
                          ({"text": "x", "channel": "fax"}, 422), ({"text": "x" * 2001}, 422)):  # fmt: skip
         response = citizen.post("/api/v1/questions", json=body)

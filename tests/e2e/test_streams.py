@@ -1,6 +1,13 @@
 """Live case streams (Server-Sent Events) against the real server on SQLite and
 PostgreSQL: who receives which change, in which order, and what a reconnect
-with ``Last-Event-ID`` delivers. The SSE lines are parsed here, by hand."""
+with ``Last-Event-ID`` delivers. The SSE lines are parsed here, by hand.
+
+The tests share one server per store (``module_server``) and follow data of
+their own. No live stream can be handed a change an earlier test wrote (the
+tail could still be reading it): the first test reads every change it writes
+off its own streams, the replay test writes in Ba Đình, which no later test
+follows, and its replay from position 0 is by a citizen with no earlier case.
+The shutdown test has a server of its own."""
 
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ HOAN_KIEM = "UBND_HOAN_KIEM"
 BA_DINH = "UBND_BA_DINH"
 CITIZEN = "vneid:001099012345"
 OTHER_CITIZEN = "vneid:001099099999"
+REPLAYING_CITIZEN = "vneid:001099033333"
 EVENT_FIELDS = {"position", "case_id", "code", "kind", "event", "status", "agency", "due_at", "public_note", "at"}
 DENOUNCER = {"name": "Trần Thị Bình", "national_id": "001188076543", "phone": "0987654321",
              "address": "Số 7 phố Lò Sũ"}  # fmt: skip
@@ -87,13 +95,15 @@ class Stream:
 
 
 @pytest.fixture
-def clients(live_server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
+def clients(module_server: LiveServer) -> Iterator[dict[str, httpx.Client]]:
     made = {
-        "citizen": live_server.client(Role.CITIZEN, CITIZEN),
-        "other_citizen": live_server.client(Role.CITIZEN, OTHER_CITIZEN),
-        "officer": live_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM),
-        "leader": live_server.client(Role.LEADER, "leader-hk-01", HOAN_KIEM),
-        "other_officer": live_server.client(Role.OFFICER, "officer-bd-01", BA_DINH),
+        "citizen": module_server.client(Role.CITIZEN, CITIZEN),
+        "other_citizen": module_server.client(Role.CITIZEN, OTHER_CITIZEN),
+        "officer": module_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM),
+        "leader": module_server.client(Role.LEADER, "leader-hk-01", HOAN_KIEM),
+        "other_officer": module_server.client(Role.OFFICER, "officer-bd-01", BA_DINH),
+        # A citizen with no case before the test that replays "everything of theirs".
+        "replaying_citizen": module_server.client(Role.CITIZEN, REPLAYING_CITIZEN),
     }
     yield made
     for client in made.values():
@@ -184,9 +194,11 @@ def test_a_citizen_follows_their_case_live_and_a_reconnect_delivers_exactly_what
 def test_a_resume_through_the_query_string_replays_the_whole_history_after_that_position(
     clients: dict[str, httpx.Client],
 ) -> None:
-    citizen, officer = clients["citizen"], clients["officer"]
+    # In Ba Đình: no later test of this module follows that worklist, so nothing
+    # of this case can reach their live streams on the shared server.
+    citizen, officer = clients["replaying_citizen"], clients["other_officer"]
     # Step: a report goes through three changes with nobody following.
-    case = file_report(citizen)
+    case = file_report(citizen, ward="BA_DINH")
     act(officer, case["id"], "acknowledge")
     rejected = act(officer, case["id"], "reject", {"reason": "Trùng với phản ánh đã xử lý"})
 
@@ -236,13 +248,13 @@ def test_a_denunciation_on_the_worklist_stream_never_names_the_denouncer(
                 assert personal not in event.raw
 
 
-def test_streams_answer_problems_before_they_start(live_server: LiveServer) -> None:
-    with live_server.client() as anonymous:
+def test_streams_answer_problems_before_they_start(module_server: LiveServer) -> None:
+    with module_server.client() as anonymous:
         missing = anonymous.get("/api/v1/me/stream")
         assert (missing.status_code, missing.headers["content-type"]) == (401, "application/problem+json")
-    with live_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM) as officer:
+    with module_server.client(Role.OFFICER, "officer-hk-01", HOAN_KIEM) as officer:
         assert officer.get("/api/v1/me/stream").json()["code"] == "forbidden"
-    with live_server.client(Role.CITIZEN, CITIZEN) as citizen:
+    with module_server.client(Role.CITIZEN, CITIZEN) as citizen:
         assert citizen.get("/api/v1/worklist/stream").status_code == 403
         bad = citizen.get("/api/v1/me/stream", headers={"Last-Event-ID": "yesterday"})
         assert (bad.status_code, bad.json()["code"]) == (400, "bad_last_event_id")
@@ -363,10 +375,10 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
     app.close()
 
 
-def test_a_stream_ends_when_the_token_that_opened_it_expires(live_server: LiveServer) -> None:
-    token = live_server.token(Role.CITIZEN, "vneid:001099055555", ttl=6)
+def test_a_stream_ends_when_the_token_that_opened_it_expires(module_server: LiveServer) -> None:
+    token = module_server.token(Role.CITIZEN, "vneid:001099055555", ttl=6)
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=10) as citizen:
+    with httpx.Client(base_url=module_server.base_url, headers=headers, timeout=10) as citizen:
         filed = file_report(citizen)
         stream = Stream(citizen, "/api/v1/me/stream", last_event_id=0)
         first = stream.next()

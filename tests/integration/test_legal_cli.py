@@ -1,5 +1,7 @@
 """``ihanoi calendar show YEAR`` and ``ihanoi rules show`` as an operator runs
-them: a real process reading the directory named by its environment, no store."""
+them: reading the directory named by its environment, no store. A real process
+for the calendar as JSON and for a failing rules check (exit 1); the other calls
+through the same ``main(argv)`` in this process (``tests/cli_in_process.py``)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ from importlib import resources
 from pathlib import Path
 
 from ihanoi_core.directory import load_directory
+from tests.cli_in_process import run_cli
 
 ENV = {"IHANOI_ENV": "test", "IHANOI_SECRET_KEY": "cli-test-secret-key-cli-test-secret"}
 
 
-def ihanoi(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def ihanoi(env: dict[str, str], *args: str, spawn: bool = False) -> subprocess.CompletedProcess[str]:
+    """``ihanoi ARGS``: through ``main`` in this process, or as a child process with ``spawn``."""
+    if not spawn:
+        return run_cli(list(args), {**os.environ, **env})
     return subprocess.run(
         [sys.executable, "-m", "ihanoi_server.cli", *args],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=120, check=False,
@@ -27,7 +33,7 @@ def test_the_2026_calendar_lists_the_new_year_swap_with_its_notice_among_the_hol
     env = {**ENV, "IHANOI_DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'ihanoi.db'}"}
 
     # Step: as JSON lines, one per listed day.
-    shown = ihanoi(env, "calendar", "show", "2026", "--json")
+    shown = ihanoi(env, "calendar", "show", "2026", "--json", spawn=True)
     assert shown.returncode == 0, shown.stderr
     days = {row["date"]: row for row in map(json.loads, shown.stdout.splitlines())}
     notice = {"notice": "Công văn số 12729/VPCP-KGVX", "notice_date": "2025-12-25", "issuer": "Văn phòng Chính phủ"}
@@ -106,7 +112,7 @@ def test_a_rule_without_a_source_is_flagged_and_fails_the_command(tmp_path: Path
     directory = tmp_path / "city.toml"
     directory.write_text(shipped.replace(unsourced, 'legal_basis = "Luật Khiếu nại 2011"'), encoding="utf-8")
 
-    shown = ihanoi({**ENV, "IHANOI_DIRECTORY": str(directory)}, "rules", "show", "--json")
+    shown = ihanoi({**ENV, "IHANOI_DIRECTORY": str(directory)}, "rules", "show", "--json", spawn=True)
 
     assert shown.returncode == 1
     flagged = [row for row in map(json.loads, shown.stdout.splitlines()) if row["problem"]]
