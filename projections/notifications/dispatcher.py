@@ -45,7 +45,8 @@ from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row, ViewDatabase
-from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation
+from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation, process_conversation
+from ihanoi_projections.notifications.conversations import INTAKE_CHANNEL
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX, challenge_ref
 
@@ -144,9 +145,7 @@ class Dispatcher:
     def claim(self, limit: int | None = None) -> list[Row]:
         """Take due notices (pending and due, or sending with a lapsed lease) of
         the channels this dispatcher can send, counting the attempt."""
-        channels = sorted(self.senders)
-        if not channels:
-            return []
+        channels = sorted({*self.senders, INTAKE_CHANNEL})  # the flow of chat messages needs no sender
         now = self.clock()
         lease_until = now + int(self.settings.notify_lease_seconds * MICROS)
         marks = ", ".join("?" * len(channels))
@@ -193,6 +192,8 @@ class Dispatcher:
         channel = row["channel"]
         started = self.clock()
         params: dict[str, Any] = orjson.loads(row["params"])
+        if channel == INTAKE_CHANNEL:  # a chat message for the guided flow, not a notice to send
+            return process_conversation(self, row, started)
         if channel in CHAT_CHANNELS:  # to a chat thread, not a person's settings
             return deliver_to_conversation(self, row, params, started)
         contact = self.app.contact(UUID(row["recipient"]))
