@@ -2,13 +2,17 @@
 
 - ``receive_message(delivery)``: record one message on its ``Conversation``
   with the message's ``MessageSeen`` index in one transaction (a retried or
-  racing delivery records nothing), run the guided flow (``flow``), and queue
-  the replies on the conversation, which the notification outbox turns into
-  notices the dispatcher sends through the channel's API (``docs/channels.md``).
-  A confirmed report is filed through the command table (``SubmitReport``)
-  under an idempotency key derived from the message, *before* the message is
-  saved: a crash between the two makes the channel retry, and the retry files
-  nothing new and records the message.
+  racing delivery records nothing); the webhook answers then. The message
+  waits in the conversation's ``pending``.
+- ``process_messages(stream)``: what the dispatcher runs for a message's
+  ``conversation_message`` outbox row: the guided flow (``flow``) for each
+  pending message in order, with its replies (the outbox turns them into
+  notices the dispatcher sends through the channel's API, ``docs/channels.md``)
+  saved with the message's ``MessageProcessed`` in one save. A confirmed
+  report is filed through the command table (``SubmitReport``) under an
+  idempotency key derived from the message, *before* that save: a crash
+  between the two leaves the message pending, and running it again files
+  nothing new and records it.
 - ``issue_link_code(citizen)``: a one-time code the app shows; the channel
   user sends "liên kết <code>" and the thread is linked to the citizen, whose
   later reports are their own (``me/cases``). Unlinked threads file
