@@ -315,6 +315,21 @@ class Dispatcher:
             sender.close()
 
 
+def create_schema(database: ViewDatabase, statements: list[str], attempts: int = 5) -> None:
+    """Create the outbox's tables, again if the first try lost a deadlock:
+    on PostgreSQL its ``ALTER TABLE`` locks can meet the projections writing
+    to the same tables when both start together."""
+    for attempt in range(attempts):
+        try:
+            database.create(statements)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            log.warning("dispatcher_schema_retry", attempt=attempt + 1)
+            time.sleep(0.2 * (attempt + 1))
+
+
 def run_dispatcher(
     settings: Settings,
     stopping: threading.Event,
@@ -339,7 +354,8 @@ def run_dispatcher(
         database = open_view_database(settings)
         # The outbox's tables, should no projection have made them yet.
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
-        database.create([s for model in build_models(["notifications"], database, context) for s in model.schema()])
+        models = build_models(["notifications"], database, context)
+        create_schema(database, [statement for model in models for statement in model.schema()])
         if senders is None:
             senders = build_senders(settings, zalo_tokens=ViewTokenStore(database))
         dispatcher = Dispatcher(app, database, senders, settings, counters=Counters(registry))
