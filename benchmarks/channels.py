@@ -5,8 +5,8 @@ answer, no signature check, no save).
 
 Each delivery is a new ``user_send_text`` message of one of 200 users, signed
 as Zalo signs (``X-ZEvent-Signature``), with a fresh timestamp: the server
-verifies it, records the message with its index in one transaction, runs the
-guided flow and queues the reply (the outbox sends it later). A second figure
+verifies it and records the message with its index in one transaction (the
+guided flow and the replies run later, in the dispatcher). A second figure
 replays deliveries already recorded (a retry storm): verified, found, nothing
 saved. 16 client threads, one uvicorn process, SQLite.
 """

@@ -5,6 +5,10 @@ A ``conversation_reply`` sends the reply the conversation queued (by its id);
 a ``conversation_status`` renders the ``case_status`` template for the
 report's code and status. A conversation erased meanwhile (its channel user's
 key destroyed) has no address any more: the notice is cancelled.
+
+A ``conversation_message`` (channel ``chat_intake``) sends nothing: it runs
+the guided flow for the conversation's waiting messages
+(``process_messages``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ihanoi_core.errors import ConflictError
 from ihanoi_core.notifications.channels import Message
 from ihanoi_projections.database import Row
 from ihanoi_projections.notifications.conversations import CHAT_CHANNELS as THREAD_CHANNELS
@@ -44,3 +49,15 @@ def deliver_to_conversation(dispatcher: Dispatcher, row: Row, params: dict[str, 
         text=text,
     )
     return dispatcher.send(row, message, started)
+
+
+def process_conversation(dispatcher: Dispatcher, row: Row, started: int) -> str:
+    """Run the guided flow for the conversation's waiting messages (a
+    ``conversation_message`` row); its outcome. Each message is saved with its
+    ``MessageProcessed``: a row claimed again after a crash finds it done."""
+    try:
+        dispatcher.app.process_messages(UUID(row["recipient"]))
+    except ConflictError as error:
+        delay = dispatcher.backoff(row["attempts"])
+        return dispatcher.finish(row, "retry", started, error.code, state="pending", next_at=started + delay)
+    return dispatcher.finish(row, "sent", started, None, state="sent")

@@ -1,6 +1,10 @@
 """Replies and status updates to chat threads (issue #20, docs/channels.md).
 
-Each ``Conversation.ReplyQueued`` becomes one ``conversation_reply`` notice
+Each ``Conversation.MessageReceived`` (of any channel, the hotline's too)
+becomes one ``conversation_message`` row on the ``chat_intake`` channel: the
+dispatcher runs the guided flow for the conversation's waiting messages when
+it claims it (the webhook answers once the message is recorded). Each
+``Conversation.ReplyQueued`` becomes one ``conversation_reply`` notice
 to the conversation itself (recipient: the conversation's id; channel
 ``zalo_oa`` or ``messenger``), with the reply's id as its only value: the row
 holds no address and no text; the dispatcher reads both from the
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 
 # The outbox channel of each conversation channel (the hotline is answered by people).
 CHAT_CHANNELS = {"zalo": "zalo_oa", "messenger": "messenger"}
+# Not a channel to a person: the dispatcher runs the guided flow for the message (``process_messages``).
+INTAKE_CHANNEL = "chat_intake"
 
 
 @dataclass(slots=True)
@@ -65,27 +71,16 @@ class ConversationTrigger(Trigger):
 
     def apply(self, change: Change) -> None:
         aggregate = change.case
-        if isinstance(aggregate, Conversation):
+        if isinstance(aggregate, Conversation) and change.event_name == "MessageReceived":
+            if getattr(change.event, "queued", False):
+                self.model.add_step(self._notice(change, aggregate, "conversation_message", INTAKE_CHANNEL))
+        elif isinstance(aggregate, Conversation):
             channel = CHAT_CHANNELS.get(aggregate.channel)
             if channel is None:
                 return
             event = change.event
             if change.event_name == "ReplyQueued":
-                self.model.add_step(
-                    Notice(
-                        position=change.position,
-                        aggregate_id=aggregate.id,
-                        version=aggregate.version,
-                        subject_key="",
-                        kind="conversation_reply",
-                        params={"reply": event.reply_id},
-                        case_id="",
-                        created_at=micros(event.timestamp) or 0,
-                        urgent=True,
-                        channel=channel,
-                        recipient=str(aggregate.id),
-                    )
-                )
+                self.model.add_step(self._notice(change, aggregate, "conversation_reply", channel))
             elif change.event_name == "Converted" and event.case_kind == "report":
                 self.batch[str(event.case_id)] = (str(aggregate.id), channel)
                 self.known[str(event.case_id)] = (str(aggregate.id), channel)
@@ -105,6 +100,24 @@ class ConversationTrigger(Trigger):
                 created_at=micros(change.event.timestamp) or 0,
             )
             self.model.add_step(StatusStep(notice))
+
+    def _notice(self, change: Change, aggregate: Conversation, kind: str, channel: str) -> Notice:
+        """A notice to the conversation itself: a reply to send, or a message for the flow."""
+        event = change.event
+        value = {"reply": event.reply_id} if kind == "conversation_reply" else {"message": event.message_id}
+        return Notice(
+            position=change.position,
+            aggregate_id=aggregate.id,
+            version=aggregate.version,
+            subject_key="",
+            kind=kind,
+            params=value,
+            case_id="",
+            created_at=micros(event.timestamp) or 0,
+            urgent=True,
+            channel=channel,
+            recipient=str(aggregate.id),
+        )
 
     def wanted(self, steps: Sequence[Any]) -> list[str]:
         cases = sorted({step.notice.case_id for step in steps if isinstance(step, StatusStep)} - set(self.known))

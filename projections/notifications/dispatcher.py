@@ -45,7 +45,8 @@ from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row, ViewDatabase
-from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation
+from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation, process_conversation
+from ihanoi_projections.notifications.conversations import INTAKE_CHANNEL
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX, challenge_ref
 
@@ -144,9 +145,7 @@ class Dispatcher:
     def claim(self, limit: int | None = None) -> list[Row]:
         """Take due notices (pending and due, or sending with a lapsed lease) of
         the channels this dispatcher can send, counting the attempt."""
-        channels = sorted(self.senders)
-        if not channels:
-            return []
+        channels = sorted({*self.senders, INTAKE_CHANNEL})  # the flow of chat messages needs no sender
         now = self.clock()
         lease_until = now + int(self.settings.notify_lease_seconds * MICROS)
         marks = ", ".join("?" * len(channels))
@@ -193,6 +192,8 @@ class Dispatcher:
         channel = row["channel"]
         started = self.clock()
         params: dict[str, Any] = orjson.loads(row["params"])
+        if channel == INTAKE_CHANNEL:  # a chat message for the guided flow, not a notice to send
+            return process_conversation(self, row, started)
         if channel in CHAT_CHANNELS:  # to a chat thread, not a person's settings
             return deliver_to_conversation(self, row, params, started)
         contact = self.app.contact(UUID(row["recipient"]))
@@ -314,6 +315,21 @@ class Dispatcher:
             sender.close()
 
 
+def create_schema(database: ViewDatabase, statements: list[str], attempts: int = 5) -> None:
+    """Create the outbox's tables, again if the first try lost a deadlock:
+    on PostgreSQL its ``ALTER TABLE`` locks can meet the projections writing
+    to the same tables when both start together."""
+    for attempt in range(attempts):
+        try:
+            database.create(statements)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            log.warning("dispatcher_schema_retry", attempt=attempt + 1)
+            time.sleep(0.2 * (attempt + 1))
+
+
 def run_dispatcher(
     settings: Settings,
     stopping: threading.Event,
@@ -338,7 +354,8 @@ def run_dispatcher(
         database = open_view_database(settings)
         # The outbox's tables, should no projection have made them yet.
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
-        database.create([s for model in build_models(["notifications"], database, context) for s in model.schema()])
+        models = build_models(["notifications"], database, context)
+        create_schema(database, [statement for model in models for statement in model.schema()])
         if senders is None:
             senders = build_senders(settings, zalo_tokens=ViewTokenStore(database))
         dispatcher = Dispatcher(app, database, senders, settings, counters=Counters(registry))

@@ -55,7 +55,7 @@ MEANINGS: dict[str, str] = {
     "hotline_secret": "the HMAC key of the call centre's X-Hotline-Signature; unset: /webhooks/hotline answers 404",
     "hotline_window_seconds": "how far X-Hotline-Timestamp may be from now (seconds) before a delivery is stale",
     "channel_photo_timeout_seconds": "seconds the chat flow waits to fetch a photo from Zalo's or Meta's CDN when "
-    "it files a report (inside the webhook's request); past it the report is filed without the photo",
+    "it files a report (in the dispatcher, after the webhook answered); past it the report is filed without the photo",
     "database_url": "the event store: sqlite:///path/to/file.db, postgresql://user:password@host:port/db "
     "(postgres:// too; ?schema=name), or memory://",
     "env": "production, development or test; only development and test may run without IHANOI_SECRET_KEY",

@@ -30,12 +30,15 @@ def seed_channels(app: Ihanoi, citizen: str) -> list[str]:
     cases = []
     for number, message in enumerate(linked):
         received = app.receive_message(Delivery("zalo", "demo-zalo-1", f"demo-zalo-1-{number}", 0, message))
-        if received.case_code is not None:
-            cases.append(received.case_code)
+        cases.extend(app.process_messages(received.conversation))  # what the dispatcher does, in line for the demo
     unfinished = [Inbound("text", text="Xin chào"), Inbound("text", text="phản ánh rác"), Inbound("text", text="12")]
     for number, message in enumerate(unfinished):
-        app.receive_message(Delivery("zalo", "demo-zalo-2", f"demo-zalo-2-{number}", 0, message))
+        app.process_messages(
+            app.receive_message(Delivery("zalo", "demo-zalo-2", f"demo-zalo-2-{number}", 0, message)).conversation
+        )
     question = Inbound("text", text="Phí đăng ký hộ kinh doanh bao nhiêu?")
-    app.receive_message(Delivery("messenger", "demo-psid-1", "demo-mid-1", 0, question))
+    app.process_messages(
+        app.receive_message(Delivery("messenger", "demo-psid-1", "demo-mid-1", 0, question)).conversation
+    )
     app.record_call("demo-call-1", "0912000111", "recordings/demo-call-1.ogg")
     return cases

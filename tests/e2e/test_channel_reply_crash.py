@@ -35,7 +35,8 @@ def test_killing_the_dispatcher_mid_batch_sends_every_chat_reply_exactly_once(
         # Step: thirty Zalo users start a report; each is answered with the category menu.
         for number in range(USERS):
             message = Inbound("text", text=f"Phản ánh số {number}")
-            app.receive_message(Delivery("zalo", f"zalo-user-{number}", f"m-{number}", 0, message))
+            received = app.receive_message(Delivery("zalo", f"zalo-user-{number}", f"m-{number}", 0, message))
+            app.process_messages(received.conversation)  # the flow, here in line (test_chat_flow_crash kills it)
         read_side.catch_up()
         rows = read_side.database.query(f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'")
         expected = {row["notification_id"] for row in rows}

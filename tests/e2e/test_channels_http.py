@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +75,27 @@ def opened(stack: ExitStack, server: LiveServer, role: Role | None = None, subje
     return stack.enter_context(server.client(role, subject, agency))
 
 
-def store_head(server: LiveServer) -> int:
-    """The log's last position, read from the store itself."""
+@contextmanager
+def stored(server: LiveServer) -> Iterator[Ihanoi]:
+    """The application on the server's store, to read the store itself."""
     app = Ihanoi(Settings(database_url=server.database_url, env="test", secret_key=SECRET))
     try:
-        return app.recorder.max_notification_id() or 0
+        yield app
     finally:
         app.close()
+
+
+def store_head(server: LiveServer) -> int:
+    """The log's last position."""
+    with stored(server) as app:
+        return app.recorder.max_notification_id() or 0
+
+
+def store_reports(server: LiveServer) -> int:
+    """How many reports the store holds (each ``Report.Submitted``)."""
+    with stored(server) as app:
+        records = app.recorder.select_notifications(start=None, limit=1_000_000)
+        return sum(1 for record in records if record.topic.endswith(":Report.Submitted"))
 
 
 def zalo(client: httpx.Client, user: str, msg_id: str, kind: str, **content: Any) -> httpx.Response:
@@ -107,7 +121,7 @@ def file_by_zalo(client: httpx.Client, user: str, prefix: str, pothole: str, pho
         ("text", {"text": "Phản ánh ổ gà sâu trước số 12 Hàng Bài"}),
         ("text", {"text": pothole}),
         ("location", {"latitude": HOAN_KIEM[0], "longitude": HOAN_KIEM[1]}),
-        ("image", {"url": photo}),
+        ("image", {"url": photo}) if photo else ("text", {"text": "bỏ qua"}),
         ("text", {"text": "có"}),
     ]
     for number, (kind, content) in enumerate(steps):
@@ -123,6 +137,32 @@ def wait_for(check: Any, timeout: float = 20.0) -> Any:
             return found
         time.sleep(0.1)
     raise AssertionError("timed out")
+
+
+@contextmanager
+def flow_worker(server: LiveServer) -> Iterator[None]:
+    """The real dispatcher with no channel to send to: it only runs the chat flow for recorded messages
+    (keeping chat photos in the server's photo library, as ``make serve`` does)."""
+    media = server.log_path.parent / "media"
+    settings = Settings(database_url=server.database_url, env="test", secret_key=SECRET, media_dir=media)
+    stopping = threading.Event()
+    worker = threading.Thread(target=run_dispatcher, args=(settings, stopping), kwargs={"senders": {}}, daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        worker.join(10)
+
+
+def flow_done(server: LiveServer) -> bool:
+    """Whether the flow ran for every message recorded (and projected) so far."""
+    view = open_view_database(Settings(database_url=server.database_url, env="test", secret_key=SECRET))
+    try:
+        states = {row["state"] for row in view.query(f"SELECT state FROM {OUTBOX} WHERE channel = 'chat_intake'")}
+    finally:
+        view.close()
+    return states == {"sent"}
 
 
 def dispatch(server: LiveServer, api_url: str, api: ChatApi, expected: int) -> None:
@@ -151,6 +191,15 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     citizen = opened(stack, server, Role.CITIZEN, CITIZEN)
     hooks = opened(stack, server)
     pothole = category_number(hooks, "pothole")
+    with flow_worker(server):
+        code_a, code_b = chat(server, stack, citizen, hooks, pothole, cdn)
+    # Step: the dispatcher sends every reply to the fake OA API, once each.
+    deliver_replies(server, api_url, api, code_a, code_b)
+
+
+def chat(server: LiveServer, stack: ExitStack, citizen: httpx.Client, hooks: httpx.Client, pothole: str,
+         cdn: str) -> tuple[str, str]:  # fmt: skip
+    """The two users' guided flows, with the flow worker running; the codes of their reports."""
     # Step: a sticker first: the OA answers with the help text.
     sticker = zalo(hooks, "zalo-user-linked", "sticker-1", "sticker", url="https://zalo-api.zadn.vn/sticker.png")
     assert sticker.json() == {"status": "recorded"}
@@ -192,7 +241,12 @@ def test_a_linked_zalo_user_files_a_report_through_the_guided_flow_and_sees_it_i
     items = wait_for(lambda: [i for i in staff.get("/api/v1/worklist").json()["items"] if i["code"] != code_a])
     code_b = items[0]["code"]
     assert staff.post(f"/api/v1/reports/{items[0]['case_id']}/acknowledge", json={}).status_code == 200
-    # Step: the dispatcher sends every reply to the fake OA API, once each.
+    wait_for(lambda: flow_done(server))
+    return code_a, code_b
+
+
+def deliver_replies(server: LiveServer, api_url: str, api: ChatApi, code_a: str, code_b: str) -> None:
+    """The replies and the status update, each sent once; what the two users read."""
     view = open_view_database(Settings(database_url=server.database_url, env="test", secret_key=SECRET))
     try:
         replies = f"SELECT notification_id FROM {OUTBOX} WHERE channel = 'zalo_oa'"
@@ -308,3 +362,28 @@ def test_messenger_handshake_and_a_hotline_call_turned_into_a_case(
     dispatch(server, api_url, api, 1)
     assert [text.startswith("Xin chào") for text in api.texts("psid-7")] == [True]
     assert len(api.delivered) == 1
+
+
+@pytest.mark.slow
+def test_the_webhook_answers_before_the_flow_runs_and_the_worker_files_the_report_once(
+    channels: tuple[LiveServer, str, ChatApi], stack: ExitStack
+) -> None:
+    server, _, _ = channels
+    hooks = opened(stack, server)
+    officer = opened(stack, server, Role.OFFICER, "officer-1", "UBND_HOAN_KIEM")
+    pothole = category_number(hooks, "pothole")
+    # Step: with no worker running, a whole guided flow is answered "recorded" at once, message by message.
+    file_by_zalo(hooks, "zalo-user-early", "e", pothole, "")
+    threads = wait_for(lambda: [t for t in officer.get("/api/v1/conversations").json() if t["channel"] == "zalo"])
+    assert len(threads) == 1
+    assert wait_for(lambda: not flow_done(server) and "pending")  # five messages wait for the flow
+    time.sleep(1)  # the projections caught up meanwhile: still no report, no reply
+    figures = officer.get("/api/v1/conversations/figures").json()
+    assert [(row["received"], row["sent"], row["cases"]) for row in figures] == [(5, 0, 0)]
+    assert store_reports(server) == 0
+    # Step: the worker starts: the report is filed, once, and the five replies queued.
+    with flow_worker(server):
+        wait_for(lambda: flow_done(server))
+    figures = wait_for(lambda: [row for row in officer.get("/api/v1/conversations/figures").json() if row["cases"]])
+    assert [(row["received"], row["sent"], row["cases"]) for row in figures] == [(5, 5, 1)]
+    assert store_reports(server) == 1

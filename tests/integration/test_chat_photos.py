@@ -73,6 +73,7 @@ def file_with_photo(app: Ihanoi, user: str, photo_url: str) -> Conversation:
     ]
     for number, message in enumerate(steps):
         app.receive_message(Delivery("zalo", user, f"{user}-{number}", 0, message))
+    app.process_messages(conversation_id("zalo", f"zalo:{user}"))  # the dispatcher's part
     found = app._conversation(conversation_id("zalo", f"zalo:{user}"))
     assert found is not None
     return found

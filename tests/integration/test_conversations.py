@@ -29,7 +29,8 @@ HOAN_KIEM = (21.0285, 105.8542)
 
 
 def say(app: Ihanoi, user: str, message_id: str, message: Inbound) -> None:
-    app.receive_message(Delivery("zalo", user, message_id, 0, message))
+    """A delivery, then the flow for it (the dispatcher's part, ``process_messages``)."""
+    app.process_messages(app.receive_message(Delivery("zalo", user, message_id, 0, message)).conversation)
 
 
 def thread(app: Ihanoi, user: str, channel: str = "zalo") -> Conversation:
@@ -65,6 +66,28 @@ def test_the_guided_flow_files_a_contact_only_report_for_an_unlinked_user(app: I
     assert report["location"].ward == "HOAN_KIEM"
     assert report.get("owner") is None
     assert any(code in text for text in conversation.replies.values())
+
+
+def test_a_delivery_only_records_and_the_flow_runs_each_message_once(app: Ihanoi) -> None:
+    pothole = str(sorted(app.directory.categories).index("pothole") + 1)
+    steps = ["phan anh o ga", pothole, None, "bỏ qua", "có"]
+    for number, text in enumerate(steps):
+        message = (
+            Inbound("text", text=text) if text else Inbound("location", latitude=HOAN_KIEM[0], longitude=HOAN_KIEM[1])
+        )
+        app.receive_message(Delivery("zalo", "u-12", f"u-12-{number}", 0, message))
+    # Step: recorded, nothing decided yet: no reply, no report.
+    waiting = thread(app, "u-12")
+    assert (waiting.received, len(waiting.pending), waiting.replies, waiting.cases) == (5, 5, {}, ())
+    # Step: the flow runs for the five messages in order and files one report.
+    stream = waiting.id
+    [code] = app.process_messages(stream)
+    done = thread(app, "u-12")
+    assert (done.pending, [case[1] for case in done.cases]) == ({}, [code])
+    # Step: running it again (a worker that died before marking its row) does nothing.
+    head = app.recorder.max_notification_id()
+    assert app.process_messages(stream) == []
+    assert app.recorder.max_notification_id() == head
 
 
 def test_a_retried_delivery_records_nothing(app: Ihanoi) -> None:

@@ -179,6 +179,7 @@ def test_an_erased_canary_is_in_no_byte_of_the_store_and_everything_else_stands(
     category = str(sorted(app.directory.categories).index("pothole") + 1)
     for number, step in enumerate((Inbound("text", text=category), HOAN_KIEM_POINT, Inbound("text", text="bỏ qua"))):
         app.receive_message(Delivery("zalo", "zalo-canary", f"canary-{number + 3}", 0, step))
+    app.process_messages(conversation_id("zalo", "zalo:zalo-canary"))  # the dispatcher's part
     thread = app._conversation(conversation_id("zalo", "zalo:zalo-canary"))
     assert thread is not None
     assert any(NAME in text and PHONE in text for text in thread.replies.values())

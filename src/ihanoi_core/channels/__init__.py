@@ -4,10 +4,13 @@
 - ``payloads``: their bodies read into ``Delivery`` values;
 - ``flow``: the guided flow of a chat (category → location → photo → confirm);
 - ``intake``: the ``ConversationCommands`` mixin of the application that
-  records messages on ``Conversation`` aggregates, runs the flow, files
-  reports, links threads to citizens and turns calls into cases.
+  records messages on ``Conversation`` aggregates (the webhook's part), runs
+  the flow for them afterwards (``process_messages``, from the dispatcher),
+  files reports, links threads to citizens and turns calls into cases.
 
-The replies leave through the notification outbox (the ``conversations``
-trigger on the read side) and the ``zalo_oa`` / ``messenger`` senders of
+The flow runs from the notification outbox too (a ``conversation_message``
+row on the ``chat_intake`` channel, which the dispatcher processes). The
+replies leave through the notification outbox (the ``conversations`` trigger
+on the read side) and the ``zalo_oa`` / ``messenger`` senders of
 ``ihanoi_core.notifications.chat``.
 """

@@ -2,13 +2,17 @@
 
 - ``receive_message(delivery)``: record one message on its ``Conversation``
   with the message's ``MessageSeen`` index in one transaction (a retried or
-  racing delivery records nothing), run the guided flow (``flow``), and queue
-  the replies on the conversation, which the notification outbox turns into
-  notices the dispatcher sends through the channel's API (``docs/channels.md``).
-  A confirmed report is filed through the command table (``SubmitReport``)
-  under an idempotency key derived from the message, *before* the message is
-  saved: a crash between the two makes the channel retry, and the retry files
-  nothing new and records the message.
+  racing delivery records nothing); the webhook answers then. The message
+  waits in the conversation's ``pending``.
+- ``process_messages(stream)``: what the dispatcher runs for a message's
+  ``conversation_message`` outbox row: the guided flow (``flow``) for each
+  pending message in order, with its replies (the outbox turns them into
+  notices the dispatcher sends through the channel's API, ``docs/channels.md``)
+  saved with the message's ``MessageProcessed`` in one save. A confirmed
+  report is filed through the command table (``SubmitReport``) under an
+  idempotency key derived from the message, *before* that save: a crash
+  between the two leaves the message pending, and running it again files
+  nothing new and records it.
 - ``issue_link_code(citizen)``: a one-time code the app shows; the channel
   user sends "liên kết <code>" and the thread is linked to the citizen, whose
   later reports are their own (``me/cases``). Unlinked threads file
@@ -99,18 +103,19 @@ class Received:
     conversation: UUID
     replayed: bool
     position: int | None = None
-    case_code: str | None = None
 
 
 class ConversationCommands(CommandBus):
     """Chat and hotline intake of ``Ihanoi`` (module docstring)."""
 
     def receive_message(self, delivery: Delivery) -> Received:
+        """Record ``delivery``'s message on its conversation, with its
+        ``MessageSeen`` index, in one save (a replay records nothing); the
+        guided flow runs for it later (``process_messages``)."""
         external = f"{delivery.channel}:{delivery.user}"
         stream = conversation_id(delivery.channel, external)
         seen = message_key(delivery.channel, delivery.message_id)
-        message = self._located(delivery.message)
-        kept: dict[str, str | None] = {}  # a chat photo's URL → its sha256 in the library (fetched once)
+        message = delivery.message
         for _ in range(ATTEMPTS):
             if self._stored(seen) is not None:
                 return Received(stream, replayed=True)
@@ -129,40 +134,68 @@ class ConversationCommands(CommandBus):
                 longitude=message.longitude,
                 timestamp=now,
             )
-            categories = [(code, category.name_vi) for code, category in sorted(self.directory.categories.items())]
-            decision = (
-                Decision(conversation.step, conversation.draft)  # a call: the operator takes it from here
-                if delivery.channel == "hotline"
-                else next_step(conversation.step, conversation.draft, message, categories)
-            )
-            replies = list(decision.replies)
-            used: list[LinkCode] = []
-            code = None
-            if decision.link_code is not None:
-                replies.append(self._link(conversation, decision.link_code, used))
-            if decision.question is not None:
-                replies.append(self._answer(conversation, decision.question, seen))
-            if decision.file:
-                try:
-                    result = self._file(conversation, decision.extra, seen, kept, replies)
-                except (ValidationError, RuleViolationError):
-                    # Recorded, with the refusal as its reply: a retry of the channel would be refused again.
-                    replies.append("Chưa gửi được phản ánh này. Gõ 'phản ánh' để làm lại, hoặc gọi đường dây nóng.")
-                else:
-                    actor = result_actor(conversation)
-                    conversation.convert(actor, result.case_id, result.code, "report", timestamp=now)
-                    code = result.code
-                    replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
-            conversation.advance(system, decision.step, decision.draft, timestamp=now)
-            for text in replies:
-                conversation.reply(system, text, timestamp=now)
             index = MessageSeen(id=seen, actor=system, conversation=stream, timestamp=now)
             try:
-                recordings = self._store(conversation, uncached=(index, *used))
+                recordings = self._store(conversation, uncached=(index,))
             except IntegrityError:
                 continue  # A racing retry recorded it (found above next time), or another message came first.
-            return Received(stream, replayed=False, position=recordings[-1].notification.id, case_code=code)
+            return Received(stream, replayed=False, position=recordings[-1].notification.id)
         raise ConflictError(stream, "The conversation kept changing; the channel will retry.")
+
+    def process_messages(self, stream: UUID) -> list[str]:
+        """Run the guided flow for each message of the conversation still
+        waiting for it, in order, each saved with its ``MessageProcessed`` (a
+        message already processed is skipped, however often this runs); the
+        codes of the reports filed."""
+        codes: list[str] = []
+        kept: dict[str, str | None] = {}  # a chat photo's URL → its sha256 in the library (fetched once)
+        for _ in range(ATTEMPTS * 64):
+            conversation = self._conversation(stream)
+            if conversation is None or not conversation.pending:
+                return codes
+            try:
+                code = self._process_next(conversation, kept)
+            except IntegrityError:
+                continue  # Another message or worker came first: read the conversation again.
+            codes.extend([code] if code else [])
+        raise ConflictError(stream, "The conversation kept changing; it will be processed again.")
+
+    def _process_next(self, conversation: Conversation, kept: dict[str, str | None]) -> str | None:
+        """The flow for the conversation's first pending message, saved; the code of a report it filed."""
+        message_id, held = next(iter(conversation.pending.items()))
+        seen = message_key(conversation.channel, message_id)
+        message = self._located(Inbound(**held))
+        now = self.clock()
+        system = CHANNEL_ACTORS[conversation.channel]
+        categories = [(code, category.name_vi) for code, category in sorted(self.directory.categories.items())]
+        decision = (
+            Decision(conversation.step, conversation.draft)  # a call: the operator takes it from here
+            if conversation.channel == "hotline"
+            else next_step(conversation.step, conversation.draft, message, categories)
+        )
+        replies = list(decision.replies)
+        used: list[LinkCode] = []
+        code = None
+        if decision.link_code is not None:
+            replies.append(self._link(conversation, decision.link_code, used))
+        if decision.question is not None:
+            replies.append(self._answer(conversation, decision.question, seen))
+        if decision.file:
+            try:
+                result = self._file(conversation, decision.extra, seen, kept, replies)
+            except (ValidationError, RuleViolationError):
+                # Processed, with the refusal as its reply: running it again would be refused again.
+                replies.append("Chưa gửi được phản ánh này. Gõ 'phản ánh' để làm lại, hoặc gọi đường dây nóng.")
+            else:
+                conversation.convert(result_actor(conversation), result.case_id, result.code, "report", timestamp=now)
+                code = result.code
+                replies.append(f"Đã nhận phản ánh, mã {result.code}. Bạn sẽ nhận tin khi phản ánh được xử lý.")
+        conversation.advance(system, decision.step, decision.draft, timestamp=now)
+        for text in replies:
+            conversation.reply(system, text, timestamp=now)
+        conversation.processed(system, message_id, timestamp=now)
+        self._store(conversation, uncached=tuple(used))
+        return code
 
     def issue_link_code(self, principal: Principal) -> tuple[str, Any]:
         """A one-time code (8 digits, ``LINK_CODE_MINUTES`` long) that links a chat thread to ``principal``."""

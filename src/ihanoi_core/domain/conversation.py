@@ -3,8 +3,10 @@
 One aggregate per channel and external user (``conversation_id``: ``uuid5``
 of both), for Zalo Official Account, Facebook Messenger and the hotline. It
 records each message received (``MessageReceived``, carrying the channel's
-own message id) and each reply queued for the channel (``ReplyQueued``: the
-notification outbox sends it, see ``docs/channels.md``), the guided flow's
+own message id; it waits in ``pending`` until the guided flow has run for it,
+``MessageProcessed``, saved with the flow's result) and each reply queued for
+the channel (``ReplyQueued``: the notification outbox sends it, see
+``docs/channels.md``), the guided flow's
 step and draft (``FlowAdvanced``), the citizen it was linked to by a one-time
 code (``Linked``: the VNeID subject), and each case it became
 (``Converted``: a report, a question, or a case an operator filed from a
@@ -74,6 +76,8 @@ class Conversation(Aggregate):
         self.step = "idle"
         self.draft: dict[str, Any] = {}
         self.replies: dict[str, str] = {}
+        # Messages recorded but not yet through the flow (message id → what it said), in order.
+        self.pending: dict[str, dict[str, Any]] = {}
         self.cases: tuple[tuple[str, str, str], ...] = ()
         self.last_message_at: datetime = timestamp
 
@@ -100,6 +104,7 @@ class Conversation(Aggregate):
             latitude=latitude,
             longitude=longitude,
             timestamp=timestamp,
+            queued=True,
         )
 
     @event("MessageReceived")
@@ -113,9 +118,23 @@ class Conversation(Aggregate):
         latitude: float | None,
         longitude: float | None,
         timestamp: datetime,
+        queued: bool = False,  # False in the messages recorded before the flow ran apart from the webhook
     ) -> None:
         self.received += 1
         self.last_message_at = timestamp
+        if queued:
+            held = {"kind": message_kind, "text": text, "attachment": attachment}
+            self.pending = {**self.pending, message_id: {**held, "latitude": latitude, "longitude": longitude}}
+
+    def processed(self, actor: Principal, message_id: str, *, timestamp: datetime) -> None:
+        """Record that ``message_id`` went through the guided flow (saved with the flow's result, once)."""
+        if message_id not in self.pending:
+            raise ConflictError(self.id, f"Message {message_id!r} is not waiting for the flow.")
+        self._processed(actor=actor, message_id=message_id, timestamp=timestamp)
+
+    @event("MessageProcessed")
+    def _processed(self, actor: Principal, message_id: str, timestamp: datetime) -> None:
+        self.pending = {key: value for key, value in self.pending.items() if key != message_id}
 
     def advance(self, actor: Principal, step: str, draft: Mapping[str, Any], *, timestamp: datetime) -> None:
         """Move the guided flow to ``step`` with ``draft`` (nothing when unchanged)."""
@@ -174,6 +193,7 @@ class Conversation(Aggregate):
         self.step = "idle"
         self.draft = {}
         self.replies = {}
+        self.pending = {}
 
 
 class MessageSeen(Aggregate):
@@ -223,6 +243,7 @@ declare_personal_data(
         "ReplyQueued": {"text": Personal("channel user", ERASED), "actor": ACTOR},
         "Linked": {"subject": Personal("linked citizen", ERASED), "actor": ACTOR},
         "Converted": {"actor": ACTOR},
+        "MessageProcessed": {"actor": ACTOR},
         "PersonalDataErased": {"actor": ACTOR},
     },
 )
