@@ -37,6 +37,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+import psycopg
 import structlog
 
 from ihanoi_core.application import Ihanoi
@@ -323,7 +324,7 @@ def create_schema(database: ViewDatabase, statements: list[str], attempts: int =
         try:
             database.create(statements)
             return
-        except Exception:
+        except psycopg.errors.DeadlockDetected:
             if attempt == attempts - 1:
                 raise
             log.warning("dispatcher_schema_retry", attempt=attempt + 1)
