@@ -5,28 +5,17 @@ would silently lose a route."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 import pytest
 
-import ihanoi_core.application  # noqa: F401 - registers every handler module
-from ihanoi_core.commands import (
-    alerts,
-    business,
-    consultations,
-    deadlines,
-    dialogues,
-    grievances,
-    notices,
-    payments,
-    questions,
-    reports,
-    service_requests,
-    surveys,
-)
+import ihanoi_core.application
+import ihanoi_core.commands
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.commands.reports import ReportCommand
 from ihanoi_core.commands.service_requests import ConfirmDossierPayment
@@ -38,19 +27,13 @@ from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.handlers.table import HANDLERS, Context, decides_by
 from ihanoi_core.permissions import PERMISSIONS
 
-MODULES = (
-    alerts,
-    business,
-    consultations,
-    deadlines,
-    dialogues,
-    grievances,
-    notices,
-    payments,
-    questions,
-    reports,
-    service_requests,
-    surveys,
+# Every module of the package, so a new one cannot be left out; ``command`` and
+# ``values`` declare bases and field types, and ``notifications`` the settings
+# commands the application's own mixin runs (not the handler table).
+MODULES = tuple(
+    importlib.import_module(f"ihanoi_core.commands.{found.name}")
+    for found in pkgutil.iter_modules(ihanoi_core.commands.__path__)
+    if found.name not in ("command", "values", "notifications")
 )
 DECLARED = [
     value
