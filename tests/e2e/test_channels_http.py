@@ -228,10 +228,13 @@ def chat(server: LiveServer, stack: ExitStack, citizen: httpx.Client, hooks: htt
     assert asked.json() == {"status": "recorded"}
     # Step: another citizen's cases are theirs alone.
     assert opened(stack, server, Role.CITIZEN, OTHER).get("/api/v1/me/cases").json()["items"] == []
-    # Step: officers see both threads' figures; no thread is left untriaged.
+    # Step: officers see both threads' figures; no thread is left untriaged. The unlinked user's report
+    # is filed by the flow worker after its last message was recorded: wait for the flow, then for the
+    # read model to have every message and both cases (a missing case would time out here).
+    wait_for(lambda: flow_done(server))
     officer = opened(stack, server, Role.OFFICER, "officer-1", "UBND_HOAN_KIEM")
     figures = wait_for(lambda: [row for row in officer.get("/api/v1/conversations/figures").json()
-                                if row["received"] == 13])  # fmt: skip
+                                if (row["received"], row["cases"]) == (13, 2)])  # fmt: skip
     assert figures == [
         {"channel": "zalo", "conversations": 2, "received": 13, "sent": figures[0]["sent"], "cases": 2,
          "without_case": 0}
