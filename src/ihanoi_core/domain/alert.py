@@ -38,16 +38,20 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.alert_values import AlertContent, AlertMessage, AlertSource, AlertStatus, MsgType
 from ihanoi_core.domain.alert_values import AlertStatus as S
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
 MAX_REASON = 1000
 
 
-class Alert(Case):
+class Alert(FourEyesReview, Case):
     """A public warning, from draft to cancellation (see module docstring)."""
 
     kind: ClassVar[str] = "alert"
+    REVIEWED: ClassVar[str] = "An alert"
+    REVISED_STATUS: ClassVar[tuple[str, str]] = (S.DRAFT, S.REVISING)
+    APPROVED_STATUS: ClassVar[tuple[str, str]] = (S.APPROVED, S.REVISION_APPROVED)
     code_prefix: ClassVar[str] = "CB"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CANCELLED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
@@ -95,14 +99,7 @@ class Alert(Case):
         source: AlertSource | None,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.DRAFT
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.DRAFT, agency)
         self.content = content
         self.source = source
         # Who wrote the content now awaiting approval (the four-eyes rule).
@@ -126,24 +123,10 @@ class Alert(Case):
     @event("Revised")
     def _revise(self, actor: Principal, content: AlertContent, timestamp: datetime) -> None:
         self.content = content
-        self.author = actor.subject
-        self.approver = None
         self.rejection_reason = None
-        self.status = S.DRAFT if not self.messages else S.REVISING
+        self._take_revision(actor)
 
-    def approve(self, actor: Principal, *, timestamp: datetime) -> None:
-        """Approve the content for issue; the approver must not be who wrote it."""
-        self._require("approve")
-        if actor.subject == self.author:
-            raise RuleViolationError(
-                self.id, "four_eyes", "An alert is approved by a leader other than the person who wrote it."
-            )
-        self._approve(actor=actor, timestamp=timestamp)
-
-    @event("Approved")
-    def _approve(self, actor: Principal, timestamp: datetime) -> None:
-        self.approver = actor.subject
-        self.status = S.APPROVED if not self.messages else S.REVISION_APPROVED
+    _approve = event("Approved")(FourEyesReview._approve)
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Send the content awaiting approval or issue back with a reason (an
@@ -244,6 +227,10 @@ class Alert(Case):
         self.status = S.CANCELLED
 
     # -- derived ------------------------------------------------------------
+
+    @property
+    def has_gone_out(self) -> bool:
+        return bool(self.messages)
 
     @property
     def issued(self) -> AlertMessage:

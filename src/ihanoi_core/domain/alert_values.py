@@ -13,7 +13,7 @@ circle a centre and a radius in kilometres.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -243,18 +243,14 @@ def check_content(content: AlertContent, known_wards: Iterable[str], *, now: dat
         errors["web"] = "must be an http(s) URL"
     if errors:
         raise ValidationError(errors)
-    return AlertContent(
+    return replace(
+        content,
         category=CapCategory(content.category),
         urgency=Urgency(content.urgency),
         severity=Severity(content.severity),
         certainty=Certainty(content.certainty),
-        expires=content.expires,
         texts=texts,
         areas=areas,
-        onset=content.onset,
-        response_type=content.response_type,
-        web=content.web,
-        template=content.template,
     )
 
 

@@ -21,10 +21,10 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.question_values import ArticleContent, ArticleStatus
 from ihanoi_core.domain.question_values import ArticleStatus as S
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import RuleViolationError
 
 MAX_TITLE = 300
 MAX_BODY = 8000
@@ -43,10 +43,13 @@ def check_article(case_id: UUID | None, content: ArticleContent) -> ArticleConte
     )
 
 
-class KnowledgeArticle(Case):
+class KnowledgeArticle(FourEyesReview, Case):
     """An article of the switchboard's knowledge (see module docstring)."""
 
     kind: ClassVar[str] = "article"
+    REVIEWED: ClassVar[str] = "An article"
+    REVISED_STATUS: ClassVar[tuple[str, str]] = (S.DRAFT, S.REVISING)
+    APPROVED_STATUS: ClassVar[tuple[str, str]] = (S.APPROVED, S.REVISION_APPROVED)
     code_prefix: ClassVar[str] = "BV"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RETIRED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
@@ -73,14 +76,7 @@ class KnowledgeArticle(Case):
     def __init__(
         self, *, id: UUID, code: str, actor: Principal, agency: str, content: ArticleContent, timestamp: datetime
     ) -> None:
-        self.code = code
-        self.status = S.DRAFT
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.DRAFT, agency)
         self.content = content
         self.author = actor.subject
         self.approver: str | None = None
@@ -95,23 +91,13 @@ class KnowledgeArticle(Case):
     @event("Revised")
     def _revise(self, actor: Principal, content: ArticleContent, timestamp: datetime) -> None:
         self.content = content
-        self.author = actor.subject
-        self.approver = None
-        self.status = S.DRAFT if self.published is None else S.REVISING
+        self._take_revision(actor)
 
-    def approve(self, actor: Principal, *, timestamp: datetime) -> None:
-        """Approve the working text; the approver must not be who wrote it."""
-        self._require("approve")
-        if actor.subject == self.author:
-            raise RuleViolationError(
-                self.id, "four_eyes", "An article is approved by a leader other than the person who wrote it."
-            )
-        self._approve(actor=actor, timestamp=timestamp)
+    _approve = event("Approved")(FourEyesReview._approve)
 
-    @event("Approved")
-    def _approve(self, actor: Principal, timestamp: datetime) -> None:
-        self.approver = actor.subject
-        self.status = S.APPROVED if self.published is None else S.REVISION_APPROVED
+    @property
+    def has_gone_out(self) -> bool:
+        return self.published is not None
 
     def publish(self, actor: Principal, *, timestamp: datetime) -> None:
         """Make the approved text the one the switchboard cites."""

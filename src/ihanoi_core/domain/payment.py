@@ -136,15 +136,8 @@ class Payment(Case):
         expires_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.REQUESTED
-        self.agency = agency
-        self.owner = owner
-        self.assignee = None
         # The expiry is no legal deadline: no clock runs on a payment.
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.REQUESTED, agency, owner=owner)
         self.dossier = dossier
         self.dossier_code = dossier_code
         self.lines = lines

@@ -95,15 +95,8 @@ class Question(Case):
         text: str,
         timestamp: datetime,
     ) -> None:
-        self.code = code
         # Not a status of its own: an asked question is answered or handed off in the same save.
-        self.status = S.HANDED_OFF
-        self.agency = None
-        self.owner = asker
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.HANDED_OFF, None, owner=asker)
         self.channel = channel
         self.text = text
         self.answer_text: str | None = None
