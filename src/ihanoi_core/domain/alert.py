@@ -38,6 +38,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.alert_values import AlertContent, AlertMessage, AlertSource, AlertStatus, MsgType
 from ihanoi_core.domain.alert_values import AlertStatus as S
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.creation import Fields, creates
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
@@ -71,22 +72,6 @@ class Alert(FourEyesReview, Case):
 
     # -- creation ---------------------------------------------------------
 
-    @classmethod
-    def draft(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        agency: str,
-        content: AlertContent,
-        source: AlertSource | None,
-        timestamp: datetime,
-    ) -> Alert:
-        """Draft an alert of ``agency`` (content checked by the handler against
-        the directory's wards: ``alert_values.check_content``)."""
-        return cls(id=id, code=code, actor=actor, agency=agency, content=content, source=source, timestamp=timestamp)
-
     @event("Drafted")
     def __init__(
         self,
@@ -111,6 +96,13 @@ class Alert(FourEyesReview, Case):
         self.rejection_reason: str | None = None
         # The upstream messages (CAP Update, Cancel) applied to an imported alert since ``source``.
         self.upstream: tuple[AlertSource, ...] = ()
+
+    @creates(__init__)
+    @staticmethod
+    def draft(fields: Fields) -> Fields:
+        """Draft an alert of ``agency`` (content checked by the handler against
+        the directory's wards: ``alert_values.check_content``)."""
+        return fields
 
     # -- steps --------------------------------------------------------------
 

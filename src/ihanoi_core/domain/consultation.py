@@ -26,6 +26,7 @@ from eventsourcing.domain import Aggregate, event
 from ihanoi_core.domain.business_values import Audience, CommentAnswer, ConsultationStatus, Outcome
 from ihanoi_core.domain.business_values import ConsultationStatus as S
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.creation import Fields, creates
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
 from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
@@ -61,32 +62,6 @@ class Consultation(Case):
     def pseudonymised_fields(self) -> dict[str, object]:
         return {"comments": len(self.comments)}
 
-    @classmethod
-    def open(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        agency: str,
-        title: str,
-        summary: str,
-        document_url: str,
-        document_sha256: str,
-        audience: Audience,
-        opens_at: datetime,
-        closes_at: datetime,
-        timestamp: datetime,
-    ) -> Consultation:
-        """Open a consultation of ``agency`` on the document, taking comments
-        from ``opens_at`` to ``closes_at``."""
-        if closes_at <= opens_at or closes_at <= timestamp:
-            raise RuleViolationError(id, "window", "A consultation closes after it opens, and in the future.")
-        return cls(id=id, code=code, actor=actor, agency=agency, title=cls._require_text(id, "title", title, 300),
-                   summary=cls._require_text(id, "summary", summary), document_url=document_url,
-                   document_sha256=document_sha256, audience=Audience(audience), opens_at=opens_at, closes_at=closes_at,
-                   timestamp=timestamp)  # fmt: skip
-
     @event("Opened")
     def __init__(
         self,
@@ -115,6 +90,18 @@ class Consultation(Case):
         self.comments: tuple[UUID, ...] = ()
         self.answers: tuple[CommentAnswer, ...] = ()
         self.synthesis: str | None = None
+
+    @creates(__init__)
+    @staticmethod
+    def open(fields: Fields) -> Fields:
+        """Open a consultation of ``agency`` on the document, taking comments
+        from ``opens_at`` to ``closes_at``."""
+        id, opens_at, closes_at = fields["id"], fields["opens_at"], fields["closes_at"]
+        if closes_at <= opens_at or closes_at <= fields["timestamp"]:
+            raise RuleViolationError(id, "window", "A consultation closes after it opens, and in the future.")
+        title = Case._require_text(id, "title", fields["title"], 300)
+        summary = Case._require_text(id, "summary", fields["summary"])
+        return fields | {"title": title, "summary": summary, "audience": Audience(fields["audience"])}
 
     @property
     def is_public(self) -> bool:

@@ -26,6 +26,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.business_values import SessionQuestion, SessionStatus
 from ihanoi_core.domain.business_values import SessionStatus as S
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.creation import Fields, creates
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
@@ -68,28 +69,6 @@ class DialogueSession(Case):
         """The organising agency and those taking part (and any it was escalated to)."""
         return tuple(dict.fromkeys((*super().agencies, *self.participants)))
 
-    @classmethod
-    def schedule(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        agency: str,
-        title: str,
-        chair: str,
-        participants: tuple[str, ...],
-        held_at: datetime,
-        place: str,
-        timestamp: datetime,
-    ) -> DialogueSession:
-        """Schedule a session of ``agency`` chaired by ``chair``, with ``participants``."""
-        if held_at <= timestamp:
-            raise RuleViolationError(id, "held_at", "A dialogue session is scheduled in the future.")
-        return cls(id=id, code=code, actor=actor, agency=agency, title=cls._require_text(id, "title", title, 300),
-                   chair=cls._require_text(id, "chair", chair, 200), participants=participants, held_at=held_at,
-                   place=cls._require_text(id, "place", place, 500), timestamp=timestamp)  # fmt: skip
-
     @event("Scheduled")
     def __init__(
         self,
@@ -113,6 +92,16 @@ class DialogueSession(Case):
         self.place = place
         self.questions: tuple[SessionQuestion, ...] = ()
         self.minutes: str | None = None
+
+    @creates(__init__)
+    @staticmethod
+    def schedule(fields: Fields) -> Fields:
+        """Schedule a session of ``agency`` chaired by ``chair``, with ``participants``."""
+        id = fields["id"]
+        if fields["held_at"] <= fields["timestamp"]:
+            raise RuleViolationError(id, "held_at", "A dialogue session is scheduled in the future.")
+        texts = {"title": 300, "chair": 200, "place": 500}
+        return fields | {name: Case._require_text(id, name, fields[name], most) for name, most in texts.items()}
 
     def register_question(
         self, actor: Principal, text: str, from_floor: bool, business: str | None, *, timestamp: datetime

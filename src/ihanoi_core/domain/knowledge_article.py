@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.creation import Fields, creates
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.question_values import ArticleContent, ArticleStatus
 from ihanoi_core.domain.question_values import ArticleStatus as S
@@ -64,14 +65,6 @@ class KnowledgeArticle(FourEyesReview, Case):
     def all_statuses(cls) -> Iterable[str]:
         return tuple(ArticleStatus)
 
-    @classmethod
-    def draft(
-        cls, *, id: UUID, code: str, actor: Principal, agency: str, content: ArticleContent, timestamp: datetime
-    ) -> KnowledgeArticle:
-        """Draft an article of ``agency``."""
-        content = check_article(id, content)
-        return cls(id=id, code=code, actor=actor, agency=agency, content=content, timestamp=timestamp)
-
     @event("Drafted")
     def __init__(
         self, *, id: UUID, code: str, actor: Principal, agency: str, content: ArticleContent, timestamp: datetime
@@ -82,6 +75,12 @@ class KnowledgeArticle(FourEyesReview, Case):
         self.approver: str | None = None
         self.published: ArticleContent | None = None
         self.retire_reason: str | None = None
+
+    @creates(__init__)
+    @staticmethod
+    def draft(fields: Fields) -> Fields:
+        """Draft an article of ``agency``."""
+        return fields | {"content": check_article(fields["id"], fields["content"])}
 
     def revise(self, actor: Principal, content: ArticleContent, *, timestamp: datetime) -> None:
         """Replace the working text (an approval given is withdrawn)."""

@@ -28,6 +28,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.creation import Fields, creates
 from ihanoi_core.domain.personal import Personal
 from ihanoi_core.domain.question_values import (
     QUESTION_ERASED_STATE,
@@ -67,22 +68,6 @@ class Question(Case):
 
     # -- creation ---------------------------------------------------------
 
-    @classmethod
-    def ask(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        asker: str | None,
-        channel: QuestionChannel,
-        text: str,
-        timestamp: datetime,
-    ) -> Question:
-        """A question, asked; it is answered or handed off before it is saved."""
-        text = cls._require_text(id, "text", text, MAX_QUESTION)
-        return cls(id=id, code=code, actor=actor, asker=asker, channel=channel, text=text, timestamp=timestamp)
-
     @event("Asked")
     def __init__(
         self,
@@ -107,6 +92,12 @@ class Question(Case):
         self.legal_basis: str | None = None
         self.helpful: bool | None = None
         self.article: str | None = None
+
+    @creates(__init__)
+    @staticmethod
+    def ask(fields: Fields) -> Fields:
+        """A question, asked; it is answered or handed off before it is saved."""
+        return fields | {"text": Case._require_text(fields["id"], "text", fields["text"], MAX_QUESTION)}
 
     # -- steps --------------------------------------------------------------
 
