@@ -51,8 +51,6 @@ class Alert(FourEyesReview, Case):
 
     kind: ClassVar[str] = "alert"
     REVIEWED: ClassVar[str] = "An alert"
-    REVISED_STATUS: ClassVar[tuple[str, str]] = (S.DRAFT, S.REVISING)
-    APPROVED_STATUS: ClassVar[tuple[str, str]] = (S.APPROVED, S.REVISION_APPROVED)
     code_prefix: ClassVar[str] = "CB"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CANCELLED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {

@@ -30,9 +30,6 @@ class FourEyesReview(_Case):
 
     # What the content is, in the four-eyes error ("An alert").
     REVIEWED: ClassVar[str]
-    # The statuses revising and approving give: (before the content first went out, after).
-    REVISED_STATUS: ClassVar[tuple[str, str]]
-    APPROVED_STATUS: ClassVar[tuple[str, str]]
 
     if TYPE_CHECKING:
         author: str
@@ -54,10 +51,16 @@ class FourEyesReview(_Case):
 
     def _approve(self, actor: Principal, timestamp: datetime) -> None:
         self.approver = actor.subject
-        self.status = self.APPROVED_STATUS[self.has_gone_out]
+        self.status = self._stage("approved", "revision_approved")
 
     def _take_revision(self, actor: Principal) -> None:
         """What every revision event sets: a new author, any approval withdrawn."""
         self.author = actor.subject
         self.approver = None
-        self.status = self.REVISED_STATUS[self.has_gone_out]
+        self.status = self._stage("draft", "revising")
+
+    def _stage(self, first: str, again: str) -> str:
+        """This kind's status ``again`` once the content went out, else ``first``
+        (both kinds name these statuses alike)."""
+        name = again if self.has_gone_out else first
+        return next(status for status in self.all_statuses() if status == name)

@@ -49,8 +49,6 @@ class KnowledgeArticle(FourEyesReview, Case):
 
     kind: ClassVar[str] = "article"
     REVIEWED: ClassVar[str] = "An article"
-    REVISED_STATUS: ClassVar[tuple[str, str]] = (S.DRAFT, S.REVISING)
-    APPROVED_STATUS: ClassVar[tuple[str, str]] = (S.APPROVED, S.REVISION_APPROVED)
     code_prefix: ClassVar[str] = "BV"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RETIRED})
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
