@@ -38,7 +38,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.alert_values import AlertContent, AlertMessage, AlertSource, AlertStatus, MsgType
 from ihanoi_core.domain.alert_values import AlertStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.creation import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, creates
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError

@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate, event
 from ihanoi_core.domain.business_values import Audience, CommentAnswer, ConsultationStatus, Outcome
 from ihanoi_core.domain.business_values import ConsultationStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.creation import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, creates
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
 from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal

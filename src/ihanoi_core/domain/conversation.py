@@ -36,6 +36,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.checked_commands import Fields, applies
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ConflictError, ValidationError
@@ -81,32 +82,6 @@ class Conversation(Aggregate):
         self.cases: tuple[tuple[str, str, str], ...] = ()
         self.last_message_at: datetime = timestamp
 
-    def receive(
-        self,
-        actor: Principal,
-        message_id: str,
-        message_kind: str,
-        *,
-        text: str | None,
-        attachment: str | None,
-        latitude: float | None,
-        longitude: float | None,
-        timestamp: datetime,
-    ) -> None:
-        if message_kind not in MESSAGE_KINDS:
-            raise ValidationError({"message": f"unknown message kind {message_kind!r}"})
-        self._received(
-            actor=actor,
-            message_id=message_id,
-            message_kind=message_kind,
-            text=text,
-            attachment=attachment,
-            latitude=latitude,
-            longitude=longitude,
-            timestamp=timestamp,
-            queued=True,
-        )
-
     @event("MessageReceived")
     def _received(
         self,
@@ -125,6 +100,13 @@ class Conversation(Aggregate):
         if queued:
             held = {"kind": message_kind, "text": text, "attachment": attachment}
             self.pending = {**self.pending, message_id: {**held, "latitude": latitude, "longitude": longitude}}
+
+    @applies(_received)
+    def receive(self, fields: Fields) -> Fields:
+        """Record a message of the channel; it waits in ``pending`` for the guided flow."""
+        if fields["message_kind"] not in MESSAGE_KINDS:
+            raise ValidationError({"message": f"unknown message kind {fields['message_kind']!r}"})
+        return fields | {"queued": True}
 
     def processed(self, actor: Principal, message_id: str, *, timestamp: datetime) -> None:
         """Record that ``message_id`` went through the guided flow (saved with the flow's result, once)."""

@@ -26,7 +26,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.business_values import SessionQuestion, SessionStatus
 from ihanoi_core.domain.business_values import SessionStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.creation import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, creates
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 

@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.creation import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, creates
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.question_values import ArticleContent, ArticleStatus
 from ihanoi_core.domain.question_values import ArticleStatus as S

@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.creation import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, applies, creates
 from ihanoi_core.domain.personal import Personal
 from ihanoi_core.domain.question_values import (
     QUESTION_ERASED_STATE,
@@ -101,33 +101,6 @@ class Question(Case):
 
     # -- steps --------------------------------------------------------------
 
-    def auto_answer(
-        self,
-        actor: Principal,
-        *,
-        answer: str,
-        citations: tuple[Citation, ...],
-        confidence: float,
-        intent: str,
-        generated: bool,
-        timestamp: datetime,
-    ) -> None:
-        """Answer from the sources: never without a citation."""
-        if self.version != 1 or self.answer_text is not None:
-            raise RuleViolationError(self.id, "auto_answer", "Only a question just asked is answered automatically.")
-        if not citations:
-            raise RuleViolationError(self.id, "citations", "An answer must cite at least one source.")
-        answer = self._require_text(self.id, "answer", answer, MAX_ANSWER)
-        self._auto_answer(
-            actor=actor,
-            answer=answer,
-            citations=citations,
-            confidence=round(confidence, 4),
-            intent=intent,
-            generated=generated,
-            timestamp=timestamp,
-        )
-
     @event("AutoAnswered")
     def _auto_answer(
         self,
@@ -144,6 +117,16 @@ class Question(Case):
         self.confidence = confidence
         self.intent = intent
         self.status = S.ANSWERED
+
+    @applies(_auto_answer)
+    def auto_answer(self, fields: Fields) -> Fields:
+        """Answer from the sources: never without a citation."""
+        if self.version != 1 or self.answer_text is not None:
+            raise RuleViolationError(self.id, "auto_answer", "Only a question just asked is answered automatically.")
+        if not fields["citations"]:
+            raise RuleViolationError(self.id, "citations", "An answer must cite at least one source.")
+        answer = self._require_text(self.id, "answer", fields["answer"], MAX_ANSWER)
+        return fields | {"answer": answer, "confidence": round(fields["confidence"], 4)}
 
     def hand_off(
         self,
