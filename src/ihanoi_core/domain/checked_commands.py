@@ -11,6 +11,8 @@ are still checked by mypy.
   on the class; it creates the aggregate from the checked fields.
 - ``@applies(_auto_answer)``: a step (``Question.auto_answer``), called on the
   aggregate; ``check(self, fields)`` may also read the aggregate's state.
+  Each access makes a new function, so such a step is called on the
+  aggregate by its handler, not registered with ``decides_by``.
 """
 
 from __future__ import annotations
