@@ -42,7 +42,7 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.geometry import with_covered_wards
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step, handles
 
 REQUIRED = ("category", "urgency", "severity", "certainty", "expires")
 
@@ -164,8 +164,7 @@ def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
     )
 
 
-decides_by(ApproveAlert, Alert.approve)
-decides_by(RejectAlert, Alert.reject)
+decides_by_step(ApproveAlert, RejectAlert)
 
 
 @decides(IssueAlert)

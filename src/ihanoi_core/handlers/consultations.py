@@ -27,7 +27,7 @@ from ihanoi_core.domain.consultation import Consultation, ConsultationComment, c
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ConflictError, ForbiddenError, RuleViolationError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides_by_step, handles
 from ihanoi_core.permissions import authorize
 
 NUMBERING = Principal("consultations:comments", Role.SYSTEM)
@@ -117,6 +117,4 @@ def comments_of(bus: CommandBus, principal: Principal, ref: UUID | str) -> list[
     return views
 
 
-decides_by(CloseConsultation, Consultation.close)
-decides_by(AnswerComment, Consultation.answer_comment)
-decides_by(PublishSynthesis, Consultation.publish_synthesis)
+decides_by_step(CloseConsultation, AnswerComment, PublishSynthesis)

@@ -32,7 +32,7 @@ from ihanoi_core.domain.dialogue_session import DialogueSession
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
 from ihanoi_core.handlers.business import answer_clock
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 REGISTRATION = Principal("dialogues:registration", Role.SYSTEM)
 
@@ -98,7 +98,4 @@ def close_follow_up(session: DialogueSession, command: CloseFollowUp, ctx: Conte
     session.close_follow_up(ctx.principal, command.number, timestamp=ctx.now)
 
 
-decides_by(RecordSessionHeld, DialogueSession.record_held)
-decides_by(AnswerSessionQuestion, DialogueSession.answer_question)
-decides_by(PublishMinutes, DialogueSession.publish_minutes)
-decides_by(CloseSession, DialogueSession.close)
+decides_by_step(RecordSessionHeld, AnswerSessionQuestion, PublishMinutes, CloseSession)

@@ -33,7 +33,7 @@ from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 
 @creates(FileComplaint)
@@ -122,8 +122,7 @@ def _second_time_resolver(ctx: Context, first: Complaint) -> str:
     return decider.parent
 
 
-decides_by(AcceptComplaint, Grievance.accept)
-decides_by(RefuseComplaint, Grievance.refuse)
+decides_by_step(AcceptComplaint, RefuseComplaint)
 
 
 @decides(ForwardComplaint)
@@ -140,9 +139,7 @@ def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
     )
 
 
-decides_by(AssignComplaint, Grievance.assign)
-decides_by(StartVerification, Grievance.start_verification)
-decides_by(HoldDialogue, Grievance.hold_dialogue)
+decides_by_step(AssignComplaint, StartVerification, HoldDialogue)
 
 
 @decides(ExtendComplaint)
@@ -161,9 +158,6 @@ def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
     )
 
 
-decides_by(ExtendPreliminaryCheck, Grievance.extend_preliminary_check)
-decides_by(DecideComplaint, Grievance.decide)
-decides_by(ConcludeDenunciation, Grievance.conclude)
-decides_by(CloseComplaint, Grievance.close)
-decides_by(WithdrawComplaint, Grievance.withdraw)
-decides_by(CommentComplaint, Grievance.comment)
+decides_by_step(
+    ExtendPreliminaryCheck, DecideComplaint, ConcludeDenunciation, CloseComplaint, WithdrawComplaint, CommentComplaint
+)

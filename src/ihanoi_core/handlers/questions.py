@@ -33,7 +33,7 @@ from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import ArticleContent
 from ihanoi_core.domain.values import Clock, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 from ihanoi_core.knowledge.answers import Resolution
 
 
@@ -86,8 +86,7 @@ def ask(command: AskQuestion, ctx: Context) -> Build:
     return build
 
 
-decides_by(GiveFeedback, Question.give_feedback)
-decides_by(AnswerQuestion, Question.answer)
+decides_by_step(GiveFeedback, AnswerQuestion)
 
 
 @decides(PromoteQuestion)
@@ -132,6 +131,4 @@ def revise(article: KnowledgeArticle, command: ReviseArticle, ctx: Context) -> N
     article.revise(ctx.principal, _content(command, article.content, ctx), timestamp=ctx.now)
 
 
-decides_by(ApproveArticle, KnowledgeArticle.approve)
-decides_by(PublishArticle, KnowledgeArticle.publish)
-decides_by(RetireArticle, KnowledgeArticle.retire)
+decides_by_step(ApproveArticle, PublishArticle, RetireArticle)

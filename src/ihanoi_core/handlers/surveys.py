@@ -26,7 +26,7 @@ from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import AlreadyAnsweredError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step, handles
 from ihanoi_core.permissions import authorize
 
 
@@ -64,9 +64,7 @@ def target(survey: Survey, command: TargetSurvey, ctx: Context) -> None:
     survey.target(ctx.principal, command.wards, known=ctx.directory.wards, timestamp=ctx.now)
 
 
-decides_by(PublishSurvey, Survey.publish)
-decides_by(CloseSurvey, Survey.close)
-decides_by(PublishSurveyResults, Survey.publish_results)
+decides_by_step(PublishSurvey, CloseSurvey, PublishSurveyResults)
 
 
 @handles(AnswerSurvey)

@@ -10,6 +10,8 @@ A handler module registers one function per command type with a decorator:
   parameters by name: the handler passes them through, with the principal,
   the time and what the method takes from the context (``calendar``,
   ``deadlines``). The names are checked when the handler module is imported.
+  ``decides_by_step(CommandType, …)`` does it for each with the method named
+  after the command's step (``Report.close`` for ``CloseReport``), the rule.
 - ``@creates(CommandType)``: ``(command, ctx) -> build`` checks the input and
   returns ``build(case_id, code)``, which makes the new case; the bus allots
   the id (idempotency) and the code, and saves it with its code index.
@@ -138,6 +140,18 @@ def decides_by(command_type: type[CaseCommand], method: Callable[..., None]) -> 
     decide.__name__ = decide.__qualname__ = name
     decide.__doc__ = f"{command_type.__name__} → {method.__qualname__} (by ``decides_by``)."
     _register(command_type, Handler("decides", decide))
+
+
+def decides_by_step(*command_types: type[CaseCommand]) -> None:
+    """``decides_by`` each command type with its family's method named after
+    its step (the key of the aggregate's ``TRANSITIONS``); ``TypeError`` where
+    the family has no such method."""
+    for command_type in command_types:
+        method = getattr(command_type.family, command_type.step(), None)
+        if method is None:
+            family = command_type.family.__name__
+            raise TypeError(f"{command_type.__name__}: its family {family} has no method {command_type.step()}")
+        decides_by(command_type, method)
 
 
 def _parameters_after_actor(command_type: type[CaseCommand], method: Callable[..., None]) -> tuple[str, ...]:
