@@ -40,9 +40,7 @@ AUDIENCE_ROLES = {
 
 @creates(OpenConsultation)
 def open_consultation(command: OpenConsultation, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a consultation belongs to its opener's agency; yours is unknown"})
+    agency = ctx.own_agency("a consultation belongs to its opener's agency")
 
     def build(case_id: UUID, code: str) -> Consultation:
         return Consultation.open(id=case_id, code=code, actor=ctx.principal, agency=agency, title=command.title,

@@ -39,9 +39,7 @@ REGISTRATION = Principal("dialogues:registration", Role.SYSTEM)
 
 @creates(ScheduleSession)
 def schedule(command: ScheduleSession, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a session belongs to its organiser's agency; yours is unknown"})
+    agency = ctx.own_agency("a session belongs to its organiser's agency")
     unknown = [code for code in command.participants if ctx.directory.get_agency(code) is None]
     if unknown:
         raise ValidationError({"participants": f"unknown agencies: {', '.join(unknown)}"})

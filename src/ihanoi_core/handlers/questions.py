@@ -113,9 +113,7 @@ def _content(command: DraftArticle | ReviseArticle, base: ArticleContent | None,
 
 @creates(DraftArticle)
 def draft(command: DraftArticle, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "an article belongs to its drafter's agency; yours is unknown"})
+    agency = ctx.own_agency("an article belongs to its drafter's agency")
     content = _content(command, None, ctx)
 
     def build(case_id: UUID, code: str) -> KnowledgeArticle:

@@ -33,9 +33,7 @@ from ihanoi_core.permissions import authorize
 @creates(CreateSurvey)
 def create(command: CreateSurvey, ctx: Context) -> Build:
     principal = ctx.principal
-    agency = principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a survey belongs to its creator's agency; yours is unknown"})
+    agency = ctx.own_agency("a survey belongs to its creator's agency")
     questions = tuple(question.value() for question in command.questions)
 
     def build(case_id: UUID, code: str) -> Survey:

@@ -39,6 +39,7 @@ from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ValidationError
 from ihanoi_core.permissions import register
 
 if TYPE_CHECKING:
@@ -65,6 +66,15 @@ class Context:
     @property
     def calendar(self) -> WorkingCalendar:
         return self.bus.calendar
+
+    def own_agency(self, rule: str) -> str:
+        """The principal's agency, which the case they make belongs to by
+        ``rule`` ("a survey belongs to its creator's agency"): a
+        ``ValidationError`` on ``agency`` unless the directory knows it."""
+        agency = self.principal.agency
+        if agency is None or self.directory.get_agency(agency) is None:
+            raise ValidationError({"agency": f"{rule}; yours is unknown"})
+        return agency
 
 
 @dataclass(frozen=True, slots=True)
