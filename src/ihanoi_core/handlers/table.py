@@ -15,6 +15,9 @@ A handler module registers one function per command type with a decorator:
 - ``@creates(CommandType)``: ``(command, ctx) -> build`` checks the input and
   returns ``build(case_id, code)``, which makes the new case; the bus allots
   the id (idempotency) and the code, and saves it with its code index.
+- ``@decides_on_any_case(CommandType)``: ``(case, command, ctx) -> None`` for
+  a ``SystemCaseCommand``, which applies to every kind of case: the role
+  check, then the case decides as with ``@decides``.
 - ``@handles(CommandType)``: ``(bus, principal, command, expected_version)
   -> CommandResult`` for a command that fits neither (a survey answer is its
   own aggregate).
@@ -35,15 +38,15 @@ from uuid import UUID
 import msgspec
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
+from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand, SystemCaseCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import ValidationError
+from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.permissions import register
 
 if TYPE_CHECKING:
-    from ihanoi_core.handlers.bus import CommandBus
+    from ihanoi_core.handlers.bus import CommandBus, CommandResult
 
 CommandT = TypeVar("CommandT", bound=Command)
 CaseT = TypeVar("CaseT", bound=Case)
@@ -201,6 +204,40 @@ def creates(
     def decorate(function: Callable[[CommandT, Context], Build]) -> Callable[[CommandT, Context], Build]:
         _register(command_type, Handler("creates", function))
         return function
+
+    return decorate
+
+
+SystemCommandT = TypeVar("SystemCommandT", bound=SystemCaseCommand)
+
+
+def decides_on_any_case(
+    command_type: type[SystemCommandT],
+) -> Callable[[Callable[[Case, SystemCommandT, Context], None]], Callable[[Case, SystemCommandT, Context], None]]:
+    """Register ``(case, command, ctx) -> None`` for a ``SystemCaseCommand``
+    type: a whole-command handler (``@handles``), as the command is no step any
+    role takes on one family, that refuses a principal without one of its
+    roles and lets the loaded case of any kind decide."""
+
+    def decorate(
+        decide: Callable[[Case, SystemCommandT, Context], None],
+    ) -> Callable[[Case, SystemCommandT, Context], None]:
+        def handle(
+            bus: CommandBus, principal: Principal, command: SystemCommandT, expected_version: int | None
+        ) -> CommandResult:
+            if principal.role not in command.roles:
+                raise ForbiddenError(command.name, principal.role.value, command.case)
+            return bus._act(
+                principal,
+                command.case,
+                Case,
+                command.step(),
+                lambda case, now: decide(case, command, Context(principal, now, bus)),
+                expected_version,
+            )
+
+        _register(command_type, Handler("handles", handle))
+        return decide
 
     return decorate
 
