@@ -24,7 +24,7 @@ from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandBus
-from ihanoi_core.handlers.table import HANDLERS, Context, decides_by
+from ihanoi_core.handlers.table import HANDLERS, Context, decides_by, decides_by_step
 from ihanoi_core.permissions import PERMISSIONS
 
 # Every module of the package, so a new one cannot be left out; ``command`` and
@@ -105,6 +105,12 @@ def test_a_pass_through_step_whose_method_needs_more_than_the_command_and_contex
 def test_a_pass_through_step_must_name_a_method_of_the_commands_family() -> None:
     with pytest.raises(TypeError, match="not a method of its family Report"):
         decides_by(ResolveReportPlainly, Survey.publish_results)
+
+
+def test_a_step_without_a_method_of_its_name_cannot_be_decided_by_step() -> None:
+    with pytest.raises(TypeError, match="family Report has no method close_with_note"):
+        decides_by_step(CloseReportWithNote)
+    assert CloseReportWithNote not in HANDLERS
 
 
 class RecordingCase:

@@ -21,7 +21,8 @@ called like one of the class attributes or classmethods here (``name``,
 
 The states a command is valid from are the aggregate's own (``valid_from``):
 the domain enforces them, the command only reports them. A ``CaseCommand``
-changes the case its ``case`` field names; a ``CreateCommand`` makes a new one.
+changes the case its ``case`` field names; a ``CreateCommand`` makes a new one;
+a ``SystemCaseCommand`` is a system process's on any kind of case.
 Handlers (``ihanoi_core.handlers``) carry out each type; ``Ihanoi.handle``
 dispatches on it.
 """
@@ -71,6 +72,20 @@ class CreateCommand(Command, frozen=True, kw_only=True):
     def case_type(self) -> type[Case]:
         """The kind of case this command makes (some commands choose by a field)."""
         return self.creates[0]
+
+
+class SystemCaseCommand(Command, frozen=True, kw_only=True):
+    """A system process's command on a case of any kind (a deadline's
+    threshold, a delivered notice): only the SYSTEM principal runs it, it has
+    no HTTP route, and the case decides under the step named like it
+    (``pass_deadline_threshold``)."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
+    case: UUID
+
+    @classmethod
+    def step(cls) -> str:
+        return cls.name.replace("-", "_")
 
 
 class CaseCommand(Command, frozen=True, kw_only=True):

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar, Literal
-from uuid import UUID
 
-from ihanoi_core.commands.command import Command
-from ihanoi_core.domain.values import Role
+from ihanoi_core.commands.command import SystemCaseCommand
 
 Threshold = Literal["reminder_share", "reminder_last_hour", "missed", "escalation"]
 THRESHOLDS: tuple[Threshold, ...] = ("reminder_share", "reminder_last_hour", "missed", "escalation")
 
 
-class PassDeadlineThreshold(Command, frozen=True, kw_only=True):
+class PassDeadlineThreshold(SystemCaseCommand, frozen=True, kw_only=True):
     """Record that a threshold of the case's running deadline passed at ``at``:
     a reminder, the missed deadline, or the escalation to the agency above."""
 
     name: ClassVar[str] = "pass-deadline-threshold"
-    roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
-    case: UUID
     clock_key: str
     threshold: Threshold
     at: datetime

@@ -13,17 +13,14 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from ihanoi_core.commands.command import Command
-from ihanoi_core.domain.values import Role
+from ihanoi_core.commands.command import SystemCaseCommand
 
 
-class RecordNoticeDelivered(Command, frozen=True, kw_only=True):
+class RecordNoticeDelivered(SystemCaseCommand, frozen=True, kw_only=True):
     """Record on the case that the notice ``notice`` of kind ``kind`` reached
     the person on ``channel`` at ``delivered_at`` (no address)."""
 
     name: ClassVar[str] = "record-notice-delivered"
-    roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
-    case: UUID
     notice: UUID
     channel: str
     kind: str

@@ -253,7 +253,20 @@ class RetentionRule(msgspec.Struct, frozen=True, kw_only=True):
 # -- the directory -------------------------------------------------------------
 
 
-class Directory(msgspec.Struct, frozen=True, kw_only=True):
+class Sections(msgspec.Struct, frozen=True, kw_only=True):
+    """The directory file's sections that are loaded as the file gives them
+    (each checked by its own module): the base of both the file's raw shape
+    and the loaded ``Directory``."""
+
+    # Alert templates and the flood-hotspot threshold (``directory.alerts``).
+    alerts: AlertDirectory = AlertDirectory()
+    # The Q&A switchboard's hand-off agency, threshold and words (``directory.questions``).
+    questions: QuestionDirectory = QuestionDirectory()
+    # Business inquiries' topics and who answers them (``directory.business``).
+    business: BusinessDirectory = BusinessDirectory()
+
+
+class Directory(Sections, frozen=True, kw_only=True):
     """A validated, immutable directory. Maps keep the file's order; use
     ``get_*`` for a lookup that may miss, and plain ``[]`` when a miss is a bug."""
 
@@ -269,12 +282,6 @@ class Directory(msgspec.Struct, frozen=True, kw_only=True):
     deadlines: Mapping[str, DeadlineRule]
     retention: tuple[RetentionRule, ...] = ()
     deadline_watch: DeadlineWatch = DeadlineWatch()
-    # Alert templates and the flood-hotspot threshold (``directory.alerts``).
-    alerts: AlertDirectory = AlertDirectory()
-    # The Q&A switchboard's hand-off agency, threshold and words (``directory.questions``).
-    questions: QuestionDirectory = QuestionDirectory()
-    # Business inquiries' topics and who answers them (``directory.business``).
-    business: BusinessDirectory = BusinessDirectory()
 
     # -- lookups ---------------------------------------------------------------
 

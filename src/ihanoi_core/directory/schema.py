@@ -5,15 +5,11 @@ errors, so a misspelt key never silently falls back to a default."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 import msgspec
 
-from ihanoi_core.directory.alerts import AlertDirectory
-from ihanoi_core.directory.business import BusinessDirectory
-from ihanoi_core.directory.model import Agency, Attribute, Ward
-from ihanoi_core.directory.questions import QuestionDirectory
+from ihanoi_core.directory.model import Agency, Attribute, CalendarOverride, RetentionRule, Sections, Ward
 
 
 class RawRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -35,13 +31,9 @@ class RawJurisdiction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     name_en: str = ""
 
 
-class RawOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    date: _dt.date
-    working: bool
-    notice: str
-    notice_date: _dt.date
-    issuer: str
-    note: str = ""
+class RawOverride(CalendarOverride, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """An override as the file gives it: the loader checks its notice and
+    issuer before it becomes a ``CalendarOverride``."""
 
 
 class RawCalendar(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -79,13 +71,9 @@ class RawProcedure(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     required_documents: tuple[str, ...] = ()
 
 
-class RawRetention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    code: str
-    kinds: tuple[str, ...]
-    held: str
-    years: int = 0
-    legal_basis: str
-    description: str = ""
+class RawRetention(RetentionRule, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A retention rule as the file gives it: the loader checks its kinds,
+    hold and legal basis before it becomes a ``RetentionRule``."""
 
 
 class RawDeadlineWatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -94,7 +82,7 @@ class RawDeadlineWatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     city_committee: str | None = None
 
 
-class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class RawDirectory(Sections, frozen=True, forbid_unknown_fields=True, kw_only=True):
     jurisdiction: RawJurisdiction
     calendar: RawCalendar = RawCalendar()
     wards: tuple[Ward, ...]
@@ -105,6 +93,3 @@ class RawDirectory(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     deadlines: dict[str, Any]
     retention: tuple[RawRetention, ...] = ()
     deadline_watch: RawDeadlineWatch = RawDeadlineWatch()
-    alerts: AlertDirectory = AlertDirectory()
-    questions: QuestionDirectory = QuestionDirectory()
-    business: BusinessDirectory = BusinessDirectory()

@@ -16,12 +16,14 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
+K = TypeVar("K")
+V = TypeVar("V")
 MUTABLE = frozenset({list, dict, set})
 
 
@@ -37,13 +39,29 @@ def clone(aggregate: A) -> A:
     return twin
 
 
-class CaseCache:
+class BoundedCache(Generic[K, V]):
+    """A thread-safe map of at most ``max_size`` entries that forgets the
+    oldest first."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _keep(self, key: K, value: V) -> None:
+        """Store ``value`` as the newest entry, forgetting the oldest beyond
+        ``max_size``; the caller holds the lock."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+
+class CaseCache(BoundedCache[UUID, Aggregate]):
     """A thread-safe LRU of saved aggregate states, keyed by id."""
 
     def __init__(self, max_size: int = 10_000) -> None:
-        self.max_size = max_size
-        self._items: OrderedDict[UUID, Aggregate] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_size)
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         """A private copy of the cached state, or None."""
@@ -63,20 +81,15 @@ class CaseCache:
             current = self._items.get(saved.id)
             if current is not None and current.version > saved.version:
                 return
-            self._items[saved.id] = saved
-            self._items.move_to_end(saved.id)
-            while len(self._items) > self.max_size:
-                self._items.popitem(last=False)
+            self._keep(saved.id, saved)
 
 
-class CodeCache:
+class CodeCache(BoundedCache[str, UUID]):
     """Case code → case id. A code names one case forever, so entries never go
     stale; the cache is only bounded."""
 
     def __init__(self, max_size: int = 100_000) -> None:
-        self.max_size = max_size
-        self._items: OrderedDict[str, UUID] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(max_size)
 
     def get(self, code: str) -> UUID | None:
         with self._lock:
@@ -84,6 +97,4 @@ class CodeCache:
 
     def put(self, code: str, case_id: UUID) -> None:
         with self._lock:
-            self._items[code] = case_id
-            while len(self._items) > self.max_size:
-                self._items.popitem(last=False)
+            self._keep(code, case_id)

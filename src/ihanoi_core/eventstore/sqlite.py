@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -149,22 +149,26 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return connection
 
     @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _pooled(self, *, commit: bool) -> Iterator[sqlite3.Connection]:
+        """A connection of the library's pool, when the recorder keeps none of its own."""
+        with self.datastore.get_connection(commit=commit) as pooled:
+            yield pooled._sqlite_conn
+
+    def _reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to read with: this thread's own, or a pooled one."""
         if not self._own_connections:
-            with self.datastore.get_connection(commit=False) as pooled:
-                yield pooled._sqlite_conn
-            return
+            return self._pooled(commit=False)
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = self._connect()
-        yield connection
+        return nullcontext(connection)
+
+    def _writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to write with: the recorder's one writer, under the write lock, or a pooled one."""
+        return self._own_writer() if self._own_connections else self._pooled(commit=True)
 
     @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        if not self._own_connections:
-            with self.datastore.get_connection(commit=True) as pooled:
-                yield pooled._sqlite_conn
-            return
+    def _own_writer(self) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             if self._writer is None:
                 self._writer = self._connect()

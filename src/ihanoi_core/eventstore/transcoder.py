@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import dataclasses
 from binascii import a2b_base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -187,10 +187,10 @@ class OrjsonTranscoder(Transcoder):
         # orjson.loads returned fresh objects that nobody else holds, so lists
         # and dicts are fixed up in place instead of being copied.
         #
-        # dec_values and dec_list are the hot loops: they recognise a tagged
-        # value among their items and call its decoder directly, which saves a
-        # Python call per tagged value (most non-plain values are tagged).
-        # Everything else that needs a look goes through dec.
+        # dec_in_place is the hot loop, over a dict's values or a list's items:
+        # it recognises a tagged value among them and calls its decoder
+        # directly, which saves a Python call per tagged value (most non-plain
+        # values are tagged). Everything else that needs a look goes through dec.
         def dec(o: Any) -> Any:
             if type(o) is list:
                 return dec_list(o)
@@ -203,10 +203,8 @@ class OrjsonTranscoder(Transcoder):
                     raise unknown_tag(k)
             return dec_values(o)
 
-        def dec_values(o: dict[str, Any]) -> dict[str, Any]:
-            # Also decodes the payload of "~m" and of dataclasses: the values of
-            # a dict whose own key must not be read as a tag.
-            for k, v in o.items():
+        def dec_in_place(o: Any, items: Iterable[tuple[Any, Any]]) -> Any:
+            for k, v in items:
                 t = type(v)
                 if t is dict:
                     if len(v) == 1:
@@ -220,20 +218,15 @@ class OrjsonTranscoder(Transcoder):
                     o[k] = dec_list(v)
             return o
 
+        def dec_values(o: dict[str, Any]) -> dict[str, Any]:
+            # Also decodes the payload of "~m" and of dataclasses: the values of
+            # a dict whose own key must not be read as a tag.
+            result: dict[str, Any] = dec_in_place(o, o.items())
+            return result
+
         def dec_list(o: list[Any]) -> list[Any]:
-            for i, v in enumerate(o):
-                t = type(v)
-                if t is dict:
-                    if len(v) == 1:
-                        (tk,) = v
-                        f = get(tk)
-                        if f is not None:
-                            o[i] = f(v[tk])
-                            continue
-                    o[i] = dec(v)
-                elif t is list:
-                    o[i] = dec_list(v)
-            return o
+            result: list[Any] = dec_in_place(o, enumerate(o))
+            return result
 
         def dec_float(s: str) -> float:
             if s not in ("nan", "inf", "-inf"):

@@ -16,7 +16,7 @@ very wards the alert will reach.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from ihanoi_core.commands.alerts import (
@@ -42,24 +42,31 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.geometry import with_covered_wards
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step, handles
 
 REQUIRED = ("category", "urgency", "severity", "certainty", "expires")
 
 
-def message_identifier(directory: Directory, alert: Alert) -> str:
-    """The identifier of the alert's next CAP message."""
-    return f"{directory.jurisdiction_id}:{alert.code}:{len(alert.messages) + 1}"
+class NextMessage(TypedDict):
+    """What the alert's next CAP message is stamped with (``Alert.issue`` and
+    ``Alert.cancel`` take it by these names)."""
+
+    identifier: str
+    sender: str
+    sent: datetime
 
 
-def message_sender(directory: Directory, agency: str) -> str:
-    return f"{directory.jurisdiction_id}:{agency}"
-
-
-def message_sent(ctx: Context) -> datetime:
-    """When a message is sent, as CAP states it: whole seconds, at the working
+def next_message(alert: Alert, ctx: Context) -> NextMessage:
+    """The identifier, sender and sending time of the alert's next CAP
+    message. ``sent`` is as CAP states it: whole seconds, at the working
     calendar's offset (+07:00 in Hanoi)."""
-    return ctx.now.astimezone(ctx.calendar.zone).replace(microsecond=0)
+    assert alert.agency is not None
+    jurisdiction = ctx.directory.jurisdiction_id
+    return NextMessage(
+        identifier=f"{jurisdiction}:{alert.code}:{len(alert.messages) + 1}",
+        sender=f"{jurisdiction}:{alert.agency}",
+        sent=ctx.now.astimezone(ctx.calendar.zone).replace(microsecond=0),
+    )
 
 
 def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
@@ -136,9 +143,7 @@ def content_fields(content: AlertContent) -> dict[str, Any]:
 @creates(DraftAlert)
 def draft(command: DraftAlert, ctx: Context) -> Build:
     principal = ctx.principal
-    agency = principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "an alert belongs to its drafter's agency; yours is unknown"})
+    agency = ctx.own_agency("an alert belongs to its drafter's agency")
     base: dict[str, Any] = {}
     if command.template is not None:
         template = ctx.directory.alerts.template(command.template)
@@ -164,33 +169,17 @@ def revise(alert: Alert, command: ReviseAlert, ctx: Context) -> None:
     )
 
 
-decides_by(ApproveAlert, Alert.approve)
-decides_by(RejectAlert, Alert.reject)
+decides_by_step(ApproveAlert, RejectAlert)
 
 
 @decides(IssueAlert)
 def issue(alert: Alert, command: IssueAlert, ctx: Context) -> None:
-    assert alert.agency is not None
-    alert.issue(
-        ctx.principal,
-        identifier=message_identifier(ctx.directory, alert),
-        sender=message_sender(ctx.directory, alert.agency),
-        sent=message_sent(ctx),
-        timestamp=ctx.now,
-    )
+    alert.issue(ctx.principal, **next_message(alert, ctx), timestamp=ctx.now)
 
 
 @decides(CancelAlert)
 def cancel(alert: Alert, command: CancelAlert, ctx: Context) -> None:
-    assert alert.agency is not None
-    alert.cancel(
-        ctx.principal,
-        command.reason,
-        identifier=message_identifier(ctx.directory, alert),
-        sender=message_sender(ctx.directory, alert.agency),
-        sent=message_sent(ctx),
-        timestamp=ctx.now,
-    )
+    alert.cancel(ctx.principal, command.reason, **next_message(alert, ctx), timestamp=ctx.now)
 
 
 @handles(FollowUpstream)
@@ -213,15 +202,7 @@ def follow_upstream(
         else:
             reason = command.note or f"Hủy theo thông báo {source.identifier} của {source.sender}."
             if alert.messages:
-                assert alert.agency is not None
-                alert.cancel(
-                    principal,
-                    reason[:1000],
-                    identifier=message_identifier(bus.directory, alert),
-                    sender=message_sender(bus.directory, alert.agency),
-                    sent=message_sent(ctx),
-                    timestamp=now,
-                )
+                alert.cancel(principal, reason[:1000], **next_message(alert, ctx), timestamp=now)
             else:
                 alert.reject(principal, reason[:1000], timestamp=now)
         alert.receive_upstream(principal, source, timestamp=now)

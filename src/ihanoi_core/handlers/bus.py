@@ -61,6 +61,22 @@ MAX_IDEMPOTENCY_KEY = 200
 CaseT = TypeVar("CaseT", bound=Case)
 
 
+def code_index(
+    case: Case, kind: str, actor: Principal, timestamp: datetime, request_fingerprint: str | None = None
+) -> CaseCode:
+    """The row of the code index a new case is saved with, in the same save:
+    its code is taken once, so a second case given the same code fails to save."""
+    return CaseCode(
+        id=code_id(case.code),
+        code=case.code,
+        case_id=case.id,
+        kind=kind,
+        actor=actor,
+        timestamp=timestamp,
+        request_fingerprint=request_fingerprint,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     """What a command returns: never the aggregate itself."""
@@ -304,14 +320,8 @@ class CommandBus:
         for attempt in range(CODE_ATTEMPTS):
             code = self._make_code(kind.code_prefix, now, case_id, attempt)
             case = build(case_id, code, now)
-            index = CaseCode(
-                id=code_id(code),
-                code=code,
-                case_id=case_id,
-                kind=kind.kind,
-                actor=principal,
-                timestamp=now,
-                request_fingerprint=request_fingerprint if idempotency_key is not None else None,
+            index = code_index(
+                case, kind.kind, principal, now, request_fingerprint if idempotency_key is not None else None
             )
             try:
                 recordings = self._store(case, index)

@@ -25,7 +25,7 @@ from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.values import Clock
 from ihanoi_core.errors import RuleViolationError, ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 ANSWER_RULE = "business_inquiry_answer"
 
@@ -82,8 +82,4 @@ def follow_up(inquiry: BusinessInquiry, command: AskFollowUp, ctx: Context) -> N
     inquiry.ask_follow_up(ctx.principal, command.text, clock=clock, calendar=ctx.calendar, timestamp=ctx.now)
 
 
-decides_by(AnswerInquiry, BusinessInquiry.answer)
-decides_by(AssignInquiry, BusinessInquiry.assign)
-decides_by(ConsentPublication, BusinessInquiry.consent_publication)
-decides_by(PublishInquiry, BusinessInquiry.publish)
-decides_by(RateInquiry, BusinessInquiry.rate)
+decides_by_step(AnswerInquiry, AssignInquiry, ConsentPublication, PublishInquiry, RateInquiry)

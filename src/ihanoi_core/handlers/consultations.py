@@ -27,7 +27,7 @@ from ihanoi_core.domain.consultation import Consultation, ConsultationComment, c
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ConflictError, ForbiddenError, RuleViolationError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides_by_step, handles
 from ihanoi_core.permissions import authorize
 
 NUMBERING = Principal("consultations:comments", Role.SYSTEM)
@@ -40,9 +40,7 @@ AUDIENCE_ROLES = {
 
 @creates(OpenConsultation)
 def open_consultation(command: OpenConsultation, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a consultation belongs to its opener's agency; yours is unknown"})
+    agency = ctx.own_agency("a consultation belongs to its opener's agency")
 
     def build(case_id: UUID, code: str) -> Consultation:
         return Consultation.open(id=case_id, code=code, actor=ctx.principal, agency=agency, title=command.title,
@@ -117,6 +115,4 @@ def comments_of(bus: CommandBus, principal: Principal, ref: UUID | str) -> list[
     return views
 
 
-decides_by(CloseConsultation, Consultation.close)
-decides_by(AnswerComment, Consultation.answer_comment)
-decides_by(PublishSynthesis, Consultation.publish_synthesis)
+decides_by_step(CloseConsultation, AnswerComment, PublishSynthesis)

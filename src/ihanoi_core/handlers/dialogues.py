@@ -32,16 +32,14 @@ from ihanoi_core.domain.dialogue_session import DialogueSession
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
 from ihanoi_core.handlers.business import answer_clock
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 REGISTRATION = Principal("dialogues:registration", Role.SYSTEM)
 
 
 @creates(ScheduleSession)
 def schedule(command: ScheduleSession, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a session belongs to its organiser's agency; yours is unknown"})
+    agency = ctx.own_agency("a session belongs to its organiser's agency")
     unknown = [code for code in command.participants if ctx.directory.get_agency(code) is None]
     if unknown:
         raise ValidationError({"participants": f"unknown agencies: {', '.join(unknown)}"})
@@ -98,7 +96,4 @@ def close_follow_up(session: DialogueSession, command: CloseFollowUp, ctx: Conte
     session.close_follow_up(ctx.principal, command.number, timestamp=ctx.now)
 
 
-decides_by(RecordSessionHeld, DialogueSession.record_held)
-decides_by(AnswerSessionQuestion, DialogueSession.answer_question)
-decides_by(PublishMinutes, DialogueSession.publish_minutes)
-decides_by(CloseSession, DialogueSession.close)
+decides_by_step(RecordSessionHeld, AnswerSessionQuestion, PublishMinutes, CloseSession)

@@ -9,8 +9,11 @@ library caller who builds a command with a string outside the enum gets a
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
 from uuid import UUID
 
+from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.grievances import (
     AcceptComplaint,
     AssignComplaint,
@@ -30,10 +33,28 @@ from ihanoi_core.commands.grievances import (
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity
-from ihanoi_core.domain.values import Role
+from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity, Deadlines
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
+
+
+class Filing(TypedDict):
+    """What filing a complaint and a denunciation take alike (a complaint
+    takes more: its ward's remoteness, the decision and a first case)."""
+
+    id: UUID
+    code: str
+    actor: Principal
+    subject: str
+    content: str
+    respondent_agency: str
+    ward: str
+    complainant: ComplainantIdentity
+    owner: str | None
+    deadlines: Deadlines
+    calendar: WorkingCalendar
+    timestamp: datetime
 
 
 @creates(FileComplaint)
@@ -61,22 +82,7 @@ def file(command: FileComplaint, ctx: Context) -> Build:
     deadlines = directory.deadlines
 
     def build(case_id: UUID, code: str) -> Grievance:
-        if kind is ComplaintKind.DENUNCIATION:
-            return Denunciation.file(
-                id=case_id,
-                code=code,
-                actor=principal,
-                subject=command.subject,
-                content=command.content,
-                respondent_agency=command.respondent_agency,
-                ward=command.ward,
-                complainant=complainant,
-                owner=owner,
-                deadlines=deadlines,
-                calendar=ctx.calendar,
-                timestamp=ctx.now,
-            )
-        return Complaint.file(
+        filed = Filing(
             id=case_id,
             code=code,
             actor=principal,
@@ -84,15 +90,16 @@ def file(command: FileComplaint, ctx: Context) -> Build:
             content=command.content,
             respondent_agency=command.respondent_agency,
             ward=command.ward,
-            remote=ward.remote,
             complainant=complainant,
             owner=owner,
-            decision_date=command.decision_date,
-            first=first,
             deadlines=deadlines,
             calendar=ctx.calendar,
             timestamp=ctx.now,
-            second_time_resolver=resolver,
+        )
+        if kind is ComplaintKind.DENUNCIATION:
+            return Denunciation.file(**filed)
+        return Complaint.file(
+            **filed, remote=ward.remote, decision_date=command.decision_date, first=first, second_time_resolver=resolver
         )
 
     return build
@@ -122,8 +129,7 @@ def _second_time_resolver(ctx: Context, first: Complaint) -> str:
     return decider.parent
 
 
-decides_by(AcceptComplaint, Grievance.accept)
-decides_by(RefuseComplaint, Grievance.refuse)
+decides_by_step(AcceptComplaint, RefuseComplaint)
 
 
 @decides(ForwardComplaint)
@@ -140,9 +146,7 @@ def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
     )
 
 
-decides_by(AssignComplaint, Grievance.assign)
-decides_by(StartVerification, Grievance.start_verification)
-decides_by(HoldDialogue, Grievance.hold_dialogue)
+decides_by_step(AssignComplaint, StartVerification, HoldDialogue)
 
 
 @decides(ExtendComplaint)
@@ -161,9 +165,6 @@ def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
     )
 
 
-decides_by(ExtendPreliminaryCheck, Grievance.extend_preliminary_check)
-decides_by(DecideComplaint, Grievance.decide)
-decides_by(ConcludeDenunciation, Grievance.conclude)
-decides_by(CloseComplaint, Grievance.close)
-decides_by(WithdrawComplaint, Grievance.withdraw)
-decides_by(CommentComplaint, Grievance.comment)
+decides_by_step(
+    ExtendPreliminaryCheck, DecideComplaint, ConcludeDenunciation, CloseComplaint, WithdrawComplaint, CommentComplaint
+)

@@ -7,10 +7,6 @@ gateway's confirmation are the process manager's (``ihanoi_core.payments.process
 from __future__ import annotations
 
 from ihanoi_core.commands.payments import ExpirePayment, IssueReceipt, RefundExtraTransaction, RefundPayment
-from ihanoi_core.domain.payment import Payment
-from ihanoi_core.handlers.table import decides_by
+from ihanoi_core.handlers.table import decides_by_step
 
-decides_by(IssueReceipt, Payment.issue_receipt)
-decides_by(RefundPayment, Payment.refund)
-decides_by(ExpirePayment, Payment.expire)
-decides_by(RefundExtraTransaction, Payment.refund_extra)
+decides_by_step(IssueReceipt, RefundPayment, ExpirePayment, RefundExtraTransaction)

@@ -33,7 +33,7 @@ from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import ArticleContent
 from ihanoi_core.domain.values import Clock, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 from ihanoi_core.knowledge.answers import Resolution
 
 
@@ -86,8 +86,7 @@ def ask(command: AskQuestion, ctx: Context) -> Build:
     return build
 
 
-decides_by(GiveFeedback, Question.give_feedback)
-decides_by(AnswerQuestion, Question.answer)
+decides_by_step(GiveFeedback, AnswerQuestion)
 
 
 @decides(PromoteQuestion)
@@ -114,9 +113,7 @@ def _content(command: DraftArticle | ReviseArticle, base: ArticleContent | None,
 
 @creates(DraftArticle)
 def draft(command: DraftArticle, ctx: Context) -> Build:
-    agency = ctx.principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "an article belongs to its drafter's agency; yours is unknown"})
+    agency = ctx.own_agency("an article belongs to its drafter's agency")
     content = _content(command, None, ctx)
 
     def build(case_id: UUID, code: str) -> KnowledgeArticle:
@@ -132,6 +129,4 @@ def revise(article: KnowledgeArticle, command: ReviseArticle, ctx: Context) -> N
     article.revise(ctx.principal, _content(command, article.content, ctx), timestamp=ctx.now)
 
 
-decides_by(ApproveArticle, KnowledgeArticle.approve)
-decides_by(PublishArticle, KnowledgeArticle.publish)
-decides_by(RetireArticle, KnowledgeArticle.retire)
+decides_by_step(ApproveArticle, PublishArticle, RetireArticle)

@@ -33,7 +33,7 @@ from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import Photo, PhotoStage
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 
 @creates(SubmitReport)
@@ -118,7 +118,7 @@ def attach_photo(report: Report, command: AttachReportPhoto, ctx: Context) -> No
     report.attach_photo(ctx.principal, photo, max_photos=ctx.bus.settings.media_max_per_report, timestamp=ctx.now)
 
 
-decides_by(HideReportPhoto, Report.hide_photo)
+decides_by_step(HideReportPhoto)
 
 
 @decides(AcknowledgeReport)
@@ -133,9 +133,7 @@ def acknowledge(report: Report, command: AcknowledgeReport, ctx: Context) -> Non
     )
 
 
-decides_by(AssignReport, Report.assign)
-decides_by(StartReport, Report.start)
-decides_by(CommentReport, Report.comment)
+decides_by_step(AssignReport, StartReport, CommentReport)
 
 
 @decides(ResolveReport)
@@ -151,8 +149,7 @@ def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
     )
 
 
-decides_by(CloseReport, Report.close)
-decides_by(RejectReport, Report.reject)
+decides_by_step(CloseReport, RejectReport)
 
 
 @decides(MarkReportDuplicate)
@@ -197,7 +194,7 @@ def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
     )
 
 
-decides_by(RateReport, Report.rate)
+decides_by_step(RateReport)
 
 
 @decides(SupportReport)

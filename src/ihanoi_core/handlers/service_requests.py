@@ -31,7 +31,7 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, decides_by_step
 
 
 @creates(SubmitDossier)
@@ -69,9 +69,7 @@ def submit(command: SubmitDossier, ctx: Context) -> Build:
     return build
 
 
-decides_by(ReceiveDossier, ServiceRequest.receive)
-decides_by(RejectDossier, ServiceRequest.reject)
-decides_by(StartDossierProcessing, ServiceRequest.start_processing)
+decides_by_step(ReceiveDossier, RejectDossier, StartDossierProcessing)
 
 
 @decides(RequestDossierSupplement)
@@ -86,9 +84,7 @@ def supplement(dossier: ServiceRequest, command: SupplementDossier, ctx: Context
 
 
 # RequestDossierPayment: the payment process manager (ihanoi_core.payments.process) creates the payment with it.
-decides_by(ConfirmDossierPayment, ServiceRequest.confirm_payment)
-decides_by(SuspendDossier, ServiceRequest.suspend)
-decides_by(ResumeDossier, ServiceRequest.resume)
+decides_by_step(ConfirmDossierPayment, SuspendDossier, ResumeDossier)
 
 
 @decides(ForwardDossier)
@@ -101,10 +97,12 @@ def forward(dossier: ServiceRequest, command: ForwardDossier, ctx: Context) -> N
 
 
 decides_by(ReturnDossier, ServiceRequest.return_from_forwarding)
-decides_by(ApologizeForDossierDelay, ServiceRequest.apologize)
-decides_by(MarkDossierResultReady, ServiceRequest.mark_result_ready)
-decides_by(ReturnDossierResult, ServiceRequest.return_result)
-decides_by(WithdrawDossier, ServiceRequest.withdraw)
-decides_by(RateDossier, ServiceRequest.rate)
-decides_by(AssignDossier, ServiceRequest.assign)
-decides_by(CommentDossier, ServiceRequest.comment)
+decides_by_step(
+    ApologizeForDossierDelay,
+    MarkDossierResultReady,
+    ReturnDossierResult,
+    WithdrawDossier,
+    RateDossier,
+    AssignDossier,
+    CommentDossier,
+)

@@ -26,16 +26,14 @@ from ihanoi_core.domain.survey import Survey, SurveyResponse
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import AlreadyAnsweredError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
-from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, handles
+from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step, handles
 from ihanoi_core.permissions import authorize
 
 
 @creates(CreateSurvey)
 def create(command: CreateSurvey, ctx: Context) -> Build:
     principal = ctx.principal
-    agency = principal.agency
-    if agency is None or ctx.directory.get_agency(agency) is None:
-        raise ValidationError({"agency": "a survey belongs to its creator's agency; yours is unknown"})
+    agency = ctx.own_agency("a survey belongs to its creator's agency")
     questions = tuple(question.value() for question in command.questions)
 
     def build(case_id: UUID, code: str) -> Survey:
@@ -64,9 +62,7 @@ def target(survey: Survey, command: TargetSurvey, ctx: Context) -> None:
     survey.target(ctx.principal, command.wards, known=ctx.directory.wards, timestamp=ctx.now)
 
 
-decides_by(PublishSurvey, Survey.publish)
-decides_by(CloseSurvey, Survey.close)
-decides_by(PublishSurveyResults, Survey.publish_results)
+decides_by_step(PublishSurvey, CloseSurvey, PublishSurveyResults)
 
 
 @handles(AnswerSurvey)

@@ -10,9 +10,14 @@ A handler module registers one function per command type with a decorator:
   parameters by name: the handler passes them through, with the principal,
   the time and what the method takes from the context (``calendar``,
   ``deadlines``). The names are checked when the handler module is imported.
+  ``decides_by_step(CommandType, …)`` does it for each with the method named
+  after the command's step (``Report.close`` for ``CloseReport``), the rule.
 - ``@creates(CommandType)``: ``(command, ctx) -> build`` checks the input and
   returns ``build(case_id, code)``, which makes the new case; the bus allots
   the id (idempotency) and the code, and saves it with its code index.
+- ``@decides_on_any_case(CommandType)``: ``(case, command, ctx) -> None`` for
+  a ``SystemCaseCommand``, which applies to every kind of case: the role
+  check, then the case decides as with ``@decides``.
 - ``@handles(CommandType)``: ``(bus, principal, command, expected_version)
   -> CommandResult`` for a command that fits neither (a survey answer is its
   own aggregate).
@@ -33,14 +38,15 @@ from uuid import UUID
 import msgspec
 
 from ihanoi_core.calendar import WorkingCalendar
-from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
+from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand, SystemCaseCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
+from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.permissions import register
 
 if TYPE_CHECKING:
-    from ihanoi_core.handlers.bus import CommandBus
+    from ihanoi_core.handlers.bus import CommandBus, CommandResult
 
 CommandT = TypeVar("CommandT", bound=Command)
 CaseT = TypeVar("CaseT", bound=Case)
@@ -63,6 +69,15 @@ class Context:
     @property
     def calendar(self) -> WorkingCalendar:
         return self.bus.calendar
+
+    def own_agency(self, rule: str) -> str:
+        """The principal's agency, which the case they make belongs to by
+        ``rule`` ("a survey belongs to its creator's agency"): a
+        ``ValidationError`` on ``agency`` unless the directory knows it."""
+        agency = self.principal.agency
+        if agency is None or self.directory.get_agency(agency) is None:
+            raise ValidationError({"agency": f"{rule}; yours is unknown"})
+        return agency
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +155,18 @@ def decides_by(command_type: type[CaseCommand], method: Callable[..., None]) -> 
     _register(command_type, Handler("decides", decide))
 
 
+def decides_by_step(*command_types: type[CaseCommand]) -> None:
+    """``decides_by`` each command type with its family's method named after
+    its step (the key of the aggregate's ``TRANSITIONS``); ``TypeError`` where
+    the family has no such method."""
+    for command_type in command_types:
+        method = getattr(command_type.family, command_type.step(), None)
+        if method is None:
+            family = command_type.family.__name__
+            raise TypeError(f"{command_type.__name__}: its family {family} has no method {command_type.step()}")
+        decides_by(command_type, method)
+
+
 def _parameters_after_actor(command_type: type[CaseCommand], method: Callable[..., None]) -> tuple[str, ...]:
     """The names ``method`` takes after ``self`` and the actor, checked against
     the command's fields and ``FROM_CONTEXT``; ``TypeError`` on a mismatch."""
@@ -177,6 +204,40 @@ def creates(
     def decorate(function: Callable[[CommandT, Context], Build]) -> Callable[[CommandT, Context], Build]:
         _register(command_type, Handler("creates", function))
         return function
+
+    return decorate
+
+
+SystemCommandT = TypeVar("SystemCommandT", bound=SystemCaseCommand)
+
+
+def decides_on_any_case(
+    command_type: type[SystemCommandT],
+) -> Callable[[Callable[[Case, SystemCommandT, Context], None]], Callable[[Case, SystemCommandT, Context], None]]:
+    """Register ``(case, command, ctx) -> None`` for a ``SystemCaseCommand``
+    type: a whole-command handler (``@handles``), as the command is no step any
+    role takes on one family, that refuses a principal without one of its
+    roles and lets the loaded case of any kind decide."""
+
+    def decorate(
+        decide: Callable[[Case, SystemCommandT, Context], None],
+    ) -> Callable[[Case, SystemCommandT, Context], None]:
+        def handle(
+            bus: CommandBus, principal: Principal, command: SystemCommandT, expected_version: int | None
+        ) -> CommandResult:
+            if principal.role not in command.roles:
+                raise ForbiddenError(command.name, principal.role.value, command.case)
+            return bus._act(
+                principal,
+                command.case,
+                Case,
+                command.step(),
+                lambda case, now: decide(case, command, Context(principal, now, bus)),
+                expected_version,
+            )
+
+        _register(command_type, Handler("handles", handle))
+        return decide
 
     return decorate
 

@@ -39,7 +39,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.commands.payments import RecordGatewayPayment
 from ihanoi_core.commands.service_requests import RequestDossierPayment
-from ihanoi_core.domain.case_code import CaseCode, code_id
+from ihanoi_core.domain.case_code import CaseCode
 from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.payment_transaction import PaymentTransaction, transaction_id
 from ihanoi_core.domain.payment_values import FeeLine, GatewayPayment, Payee, PaymentStatus
@@ -54,7 +54,7 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
-from ihanoi_core.handlers.bus import CODE_ATTEMPTS, CommandBus, CommandResult
+from ihanoi_core.handlers.bus import CODE_ATTEMPTS, CommandBus, CommandResult, code_index
 from ihanoi_core.handlers.table import handles
 from ihanoi_core.permissions import authorize
 from ihanoi_core.settings import Settings
@@ -188,16 +188,7 @@ def _new_payment(
         expires_at=now + timedelta(hours=bus.settings.payments_expiry_hours),
         timestamp=now,
     )
-    index = CaseCode(
-        id=code_id(code),
-        code=code,
-        case_id=payment_id,
-        kind=Payment.kind,
-        actor=principal,
-        timestamp=now,
-        request_fingerprint=None,
-    )
-    return payment, index
+    return payment, code_index(payment, Payment.kind, principal, now)
 
 
 @handles(RecordGatewayPayment)
