@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,10 @@ import pytest
 from ihanoi_core.eventstore.probe import CONNECT_TIMEOUT
 from tests.e2e.conftest import free_port
 
-# A process start (imports) takes one to three seconds on this shared machine; the rest is the probe.
-STARTUP = 10.0
+# A process start (imports) takes one to three seconds on an idle machine and far more on a busy one, so
+# "fails fast" is measured against the same command refused at once for its URL's scheme, in the same run:
+# at most twice that and two seconds more (a retry loop would take thirty).
+UNKNOWN_SCHEME = "mysql://root@localhost/cases"
 
 STORE_COMMANDS = [
     ("serve", "--port", "0"),
@@ -51,7 +54,10 @@ def ihanoi(tmp_path: Path, database_url: str, *args: str) -> tuple[subprocess.Co
 
 def assert_one_clear_line(done: subprocess.CompletedProcess[str], elapsed: float, *names: str) -> str:
     assert done.returncode == 1, done
-    assert elapsed < STARTUP, f"took {elapsed:.1f} s"
+    with tempfile.TemporaryDirectory() as empty:
+        refused, start_up = ihanoi(Path(empty), UNKNOWN_SCHEME, *done.args[3:])  # after "python -m ihanoi_server.cli"
+    assert refused.returncode == 1, refused
+    assert elapsed < 2 * start_up + 2.0, f"took {elapsed:.1f} s; refusing the URL's scheme took {start_up:.1f} s"
     assert "Traceback" not in done.stderr + done.stdout
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
