@@ -174,6 +174,12 @@ class Case(Aggregate):
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
 
+    def _take_step(self, step: str, actor: Principal, timestamp: datetime) -> None:
+        """A step needing nothing but to be valid now: check it, then trigger
+        its event method ``_<step>`` (often an ``entering`` body, ``status_steps``)."""
+        self._require(step)
+        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp)
+
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
         return ()

@@ -35,6 +35,7 @@ from ihanoi_core.domain.grievance_values import (
     Complexity,
     Deadlines,
 )
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
 from ihanoi_core.errors import RuleViolationError
 
@@ -192,6 +193,9 @@ class Grievance(GrievanceSteps, Case):
     _hold_dialogue = event("DialogueHeld")(GrievanceSteps._hold_dialogue)
     _extend = event("Extended")(GrievanceSteps._extend)
 
+    # Declared here, before Withdrawn, as it was first (the catalogue lists events in this order).
+    _close = event("Closed")(entering(S.CLOSED))
+
     def decide(
         self, actor: Principal, decision: str, late_explanation: str | None = None, *, timestamp: datetime
     ) -> None:
@@ -258,12 +262,7 @@ class Grievance(GrievanceSteps, Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close the file once the decision or conclusion is issued."""
-        self._require("close")
-        self._close(actor=actor, timestamp=timestamp)
-
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+        self._take_step("close", actor, timestamp)
 
     # -- complainant commands -------------------------------------------------
 

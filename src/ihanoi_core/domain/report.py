@@ -36,6 +36,7 @@ from ihanoi_core.domain.report_values import (
     ReportStatus,
 )
 from ihanoi_core.domain.report_values import ReportStatus as S
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import (
     Channel,
     Clock,
@@ -245,12 +246,9 @@ class Report(ReportExits, ReportPublicSide, Case):
 
     def start(self, actor: Principal, *, timestamp: datetime) -> None:
         """The assignee starts work on site."""
-        self._require("start")
-        self._start(actor=actor, timestamp=timestamp)
+        self._take_step("start", actor, timestamp)
 
-    @event("Started")
-    def _start(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.IN_PROGRESS
+    _start = event("Started")(entering(S.IN_PROGRESS))
 
     def resolve(
         self,
@@ -309,14 +307,10 @@ class Report(ReportExits, ReportPublicSide, Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close a resolved report (after the citizen's rating or the reopen window)."""
-        self._require("close")
-        self._close(actor=actor, timestamp=timestamp)
-
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+        self._take_step("close", actor, timestamp)
 
     # The exits' event bodies (``report_exits``), declared as the report's own events.
+    _close = event("Closed")(entering(S.CLOSED))
     _reject = event("Rejected")(ReportExits._reject)
     _transfer = event("Transferred")(ReportExits._transfer)
 
