@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.grievance_steps import GrievanceSteps
 from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
@@ -206,18 +207,13 @@ class Grievance(GrievanceSteps, Case):
         explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
         self._decide(actor=actor, decision=decision, late_explanation=explanation, timestamp=timestamp)
 
-    class Decided(Case.Event):
+    class Decided(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a complaint decided past
         its deadline; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         decision: str
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(Decided)
     def _decide(self, actor: Principal, decision: str, late_explanation: str | None, timestamp: datetime) -> None:
@@ -238,18 +234,13 @@ class Grievance(GrievanceSteps, Case):
         explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
         self._conclude(actor=actor, conclusion=conclusion, late_explanation=explanation, timestamp=timestamp)
 
-    class Concluded(Case.Event):
+    class Concluded(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a denunciation concluded
         past its deadline; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         conclusion: str
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(Concluded)
     def _conclude(self, actor: Principal, conclusion: str, late_explanation: str | None, timestamp: datetime) -> None:

@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.report_exits import ReportExits
 from ihanoi_core.domain.report_public import ReportPublicSide
 from ihanoi_core.domain.report_values import (
@@ -275,19 +276,14 @@ class Report(ReportExits, ReportPublicSide, Case):
             timestamp=timestamp,
         )
 
-    class Resolved(Case.Event):
+    class Resolved(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation (giải trình) of a report
         resolved past its due time; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         answer: str
         reopen_deadline: datetime
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(Resolved)
     def _resolve(

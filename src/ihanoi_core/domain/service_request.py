@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.running_clocks import RunningClock, forwarded_key
 from ihanoi_core.domain.service_request_apology import DossierApology
 from ihanoi_core.domain.service_request_forwarding import DossierForwarding
@@ -278,17 +279,12 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         explanation = self._explain_lateness(self.apology_count > 0, late_explanation, self.appointment_at)
         self._return_result(actor=actor, late_explanation=explanation, timestamp=timestamp)
 
-    class ResultReturned(Case.Event):
+    class ResultReturned(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a dossier returned after
         missing an appointment date; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(ResultReturned)
     def _return_result(self, actor: Principal, late_explanation: str | None, timestamp: datetime) -> None:
