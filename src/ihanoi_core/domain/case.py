@@ -241,6 +241,12 @@ class Case(Aggregate):
         self.assignee = assignee
         self._status_after_assign()
 
+    def _hand_over(self, status: str, to_agency: str, clock: Clock, due_at: datetime) -> None:
+        """Another agency receives the case anew, on its own clock, with nobody
+        assigned there yet (called from event bodies only)."""
+        self.status, self.agency, self.assignee = status, to_agency, None
+        self.clock, self.due_at = clock, due_at
+
     def _status_after_assign(self) -> None:
         """Subclasses move their status here when assigning implies it."""
 

@@ -134,6 +134,24 @@ class Grievance(GrievanceSteps, Case):
         self.concluded_at = None
         self.withdrawal_reason = None
 
+    def _stop(self, status: ComplaintStatus) -> None:
+        """Enter ``status`` with no deadline running: refused, answered (a
+        decision or conclusion), withdrawn (called from event bodies only)."""
+        self.status = status
+        self.clock = None
+        self.due_at = None
+
+    def _issue(
+        self, step: str, field: str, actor: Principal, text: str, late_explanation: str | None, timestamp: datetime
+    ) -> None:
+        """Issue the answer of ``step`` (the decision, the conclusion) as its
+        event's ``field``; past the resolve deadline it needs a late
+        explanation (giải trình, issue #16)."""
+        self._require(step)
+        text = self._require_text(self.id, field, text, max_length=MAX_TEXT)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        getattr(self, f"_{step}")(actor=actor, **{field: text}, late_explanation=explanation, timestamp=timestamp)
+
     # -- rule policy, per kind ------------------------------------------------
 
     def _resolve_rule(self, deadlines: Deadlines, *, complex: bool) -> DeadlineRule:
@@ -181,11 +199,9 @@ class Grievance(GrievanceSteps, Case):
 
     @event("Refused")
     def _refuse(self, actor: Principal, reason: str, legal_basis: str, timestamp: datetime) -> None:
-        self.status = S.REFUSED
+        self._stop(S.REFUSED)
         self.refusal_reason = reason
         self.refusal_legal_basis = legal_basis
-        self.clock = None
-        self.due_at = None
 
     # The handling steps' event bodies (``grievance_steps``), declared as this class's own events.
     _forward = event("Forwarded")(GrievanceSteps._forward)
@@ -202,10 +218,7 @@ class Grievance(GrievanceSteps, Case):
     ) -> None:
         """Issue the complaint decision (quyết định giải quyết khiếu nại). Past
         the resolve deadline it needs a late explanation (giải trình, issue #16)."""
-        self._require("decide")
-        decision = self._require_text(self.id, "decision", decision, max_length=MAX_TEXT)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        self._decide(actor=actor, decision=decision, late_explanation=explanation, timestamp=timestamp)
+        self._issue("decide", "decision", actor, decision, late_explanation, timestamp)
 
     class Decided(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a complaint decided past
@@ -217,22 +230,17 @@ class Grievance(GrievanceSteps, Case):
 
     @event(Decided)
     def _decide(self, actor: Principal, decision: str, late_explanation: str | None, timestamp: datetime) -> None:
-        self.status = S.DECIDED
+        self._stop(S.DECIDED)
         self.decision = decision
         self.late_explanation = late_explanation
         self.decided_at = timestamp
-        self.clock = None
-        self.due_at = None
 
     def conclude(
         self, actor: Principal, conclusion: str, late_explanation: str | None = None, *, timestamp: datetime
     ) -> None:
         """Issue the conclusion on the denounced content (kết luận nội dung tố
         cáo). Past the resolve deadline it needs a late explanation (giải trình)."""
-        self._require("conclude")
-        conclusion = self._require_text(self.id, "conclusion", conclusion, max_length=MAX_TEXT)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        self._conclude(actor=actor, conclusion=conclusion, late_explanation=explanation, timestamp=timestamp)
+        self._issue("conclude", "conclusion", actor, conclusion, late_explanation, timestamp)
 
     class Concluded(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a denunciation concluded
@@ -244,12 +252,10 @@ class Grievance(GrievanceSteps, Case):
 
     @event(Concluded)
     def _conclude(self, actor: Principal, conclusion: str, late_explanation: str | None, timestamp: datetime) -> None:
-        self.status = S.CONCLUDED
+        self._stop(S.CONCLUDED)
         self.conclusion = conclusion
         self.late_explanation = late_explanation
         self.concluded_at = timestamp
-        self.clock = None
-        self.due_at = None
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close the file once the decision or conclusion is issued."""
@@ -266,7 +272,5 @@ class Grievance(GrievanceSteps, Case):
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self.status = S.WITHDRAWN
+        self._stop(S.WITHDRAWN)
         self.withdrawal_reason = reason
-        self.clock = None
-        self.due_at = None

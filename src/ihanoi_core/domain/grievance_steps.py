@@ -85,11 +85,7 @@ class GrievanceSteps(_Grievance):
         forward_due_at: datetime | None,
         timestamp: datetime,
     ) -> None:
-        self.status = S.FORWARDED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
+        self._hand_over(S.FORWARDED, to_agency, clock, due_at)
         self.forward_due_at = forward_due_at
         self.preliminary_extended = False
 

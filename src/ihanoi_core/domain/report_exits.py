@@ -33,15 +33,20 @@ class ReportExits(_Report):
         responsible: str | None
         public_note: str | None
 
+    def _exit(self, status: S, public_note: str) -> None:
+        """Leave the agency's hands with the note the public reads; no deadline
+        runs any more (called from event bodies only)."""
+        self.status = status
+        self.public_note = public_note
+        self.due_at = None
+
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse: out of scope, spam, or belongs to the complaint channel."""
         self._require("reject")
         self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
 
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self.status = S.REJECTED
-        self.public_note = reason
-        self.due_at = None
+        self._exit(S.REJECTED, reason)
 
     def mark_duplicate(
         self, actor: Principal, original: UUID, original_code: str, public_note: str, *, timestamp: datetime
@@ -57,10 +62,8 @@ class ReportExits(_Report):
     def _mark_duplicate(
         self, actor: Principal, original: UUID, original_code: str, public_note: str, timestamp: datetime
     ) -> None:
-        self.status = S.DUPLICATE
+        self._exit(S.DUPLICATE, public_note)
         self.duplicate_of = original
-        self.public_note = public_note
-        self.due_at = None
 
     def transfer(
         self,
@@ -98,11 +101,7 @@ class ReportExits(_Report):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.status = S.TRANSFERRED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
+        self._hand_over(S.TRANSFERRED, to_agency, clock, due_at)
 
     def declare_not_responsible(
         self, actor: Principal, responsible: str, public_note: str, *, timestamp: datetime
@@ -117,7 +116,5 @@ class ReportExits(_Report):
     def _declare_not_responsible(
         self, actor: Principal, responsible: str, public_note: str, timestamp: datetime
     ) -> None:
-        self.status = S.NOT_RESPONSIBLE
+        self._exit(S.NOT_RESPONSIBLE, public_note)
         self.responsible = responsible
-        self.public_note = public_note
-        self.due_at = None

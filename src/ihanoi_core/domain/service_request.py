@@ -233,9 +233,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     @event("Rejected")
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self._enter(S.REJECTED)
-        self.public_note = reason
-        self.due_at = None
+        self._end(S.REJECTED, reason)
 
     # -- processing -------------------------------------------------------------
 
@@ -319,9 +317,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self._enter(S.WITHDRAWN)
-        self.public_note = reason
-        self.due_at = None
+        self._end(S.WITHDRAWN, reason)
         self.forwarded_to = None
         self.forward_clock = None
         self.forward_due_at = None
