@@ -107,19 +107,12 @@ class Grievance(GrievanceSteps, Case):
         due_at: datetime,
     ) -> None:
         """What every Filed event assigns (called from the event bodies only)."""
-        self.code = code
-        self.status = status
+        self._begin(code, status, respondent_agency, owner=owner, clock=clock, due_at=due_at)
         self.subject = subject
         self.content = content
         self.respondent_agency = respondent_agency
-        self.agency = respondent_agency
         self.ward = ward
         self.complainant = complainant
-        self.owner = owner
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.accepted_at = None
         self.extension_count = 0
         self.preliminary_extended = False

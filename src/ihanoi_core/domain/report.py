@@ -176,22 +176,15 @@ class Report(ReportExits, ReportPublicSide, Case):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.SUBMITTED
+        self._begin(code, S.SUBMITTED, agency, owner=reporter, clock=clock, due_at=due_at)
         self.category = category
         self.description = description
         self.location = location
-        self.agency = agency
         self.priority = priority
         self.channel = channel
-        self.owner = reporter
         self.contact = contact
         self.media_urls = media_urls
         self.attributes = attributes
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.acknowledged_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.reopen_deadline: datetime | None = None

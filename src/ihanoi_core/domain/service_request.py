@@ -175,22 +175,16 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self._enter(S.SUBMITTED)
+        self._begin(code, S.SUBMITTED, agency, owner=owner, clock=clock, due_at=due_at)
+        self._enter(S.SUBMITTED)  # and its national code
         self.procedure = procedure
         self.procedure_name = procedure_name
-        self.agency = agency
         self.ward = ward
-        self.owner = owner
         self.applicant = applicant
         self.documents = documents
         self.channel = channel
         self.fee = fee
         self.processing_rule = processing_rule
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.appointment_at: datetime | None = None
         self.received_at: datetime | None = None
         self.paused_from: DossierStatus | None = None

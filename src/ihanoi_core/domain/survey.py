@@ -139,14 +139,7 @@ class Survey(Case):
         questions: tuple[Question, ...],
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.DRAFT
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.DRAFT, agency)
         self.title = title
         self.description = description
         self.anonymous = anonymous
