@@ -182,11 +182,13 @@ class Case(Aggregate):
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
 
-    def _take_step(self, step: str, actor: Principal, timestamp: datetime) -> None:
-        """A step needing nothing but to be valid now: check it, then trigger
-        its event method ``_<step>`` (often an ``entering`` body, ``status_steps``)."""
+    def _take_step(self, step: str, actor: Principal, timestamp: datetime, **texts: str) -> None:
+        """A step needing nothing but to be valid now and, with ``texts``, a
+        non-empty text each (a reason, a note): check them in that order, then
+        trigger its event method ``_<step>`` (status-only ones: ``status_steps``)."""
         self._require(step)
-        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp)
+        checked = {name: self._require_text(self.id, name, text) for name, text in texts.items()}
+        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp, **checked)
 
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
@@ -223,8 +225,7 @@ class Case(Aggregate):
 
     def comment(self, actor: Principal, note: str, *, timestamp: datetime) -> None:
         """Add a public answer note (visible to the citizen and, for reports, the public)."""
-        self._require("comment")
-        self._comment(actor=actor, note=self._require_text(self.id, "note", note), timestamp=timestamp)
+        self._take_step("comment", actor, timestamp, note=note)
 
     @event("Commented")
     def _comment(self, actor: Principal, note: str, timestamp: datetime) -> None:

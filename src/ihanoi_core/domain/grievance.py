@@ -259,9 +259,7 @@ class Grievance(GrievanceSteps, Case):
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The complainant withdraws (rút đơn) before the decision or conclusion;
         resolution ends (Law on Complaints Art. 10)."""
-        self._require("withdraw")
-        reason = self._require_text(self.id, "reason", reason)
-        self._withdraw(actor=actor, reason=reason, timestamp=timestamp)
+        self._take_step("withdraw", actor, timestamp, reason=reason)
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:

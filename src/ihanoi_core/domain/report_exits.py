@@ -42,8 +42,7 @@ class ReportExits(_Report):
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse: out of scope, spam, or belongs to the complaint channel."""
-        self._require("reject")
-        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("reject", actor, timestamp, reason=reason)
 
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
         self._exit(S.REJECTED, reason)

@@ -222,8 +222,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse to accept the dossier, with reasons (phiếu từ chối tiếp nhận)."""
-        self._require("reject")
-        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("reject", actor, timestamp, reason=reason)
 
     @event("Rejected")
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
@@ -306,8 +305,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The applicant withdraws the dossier before its result (rút hồ sơ)."""
-        self._require("withdraw")
-        self._withdraw(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("withdraw", actor, timestamp, reason=reason)
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
