@@ -35,6 +35,8 @@ from ihanoi_core.domain.grievance_values import (
     ComplaintStatus,
     Complexity,
     Deadlines,
+    Filing,
+    checked_identity,
 )
 from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
@@ -78,6 +80,16 @@ class Grievance(GrievanceSteps, Case):
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
         return cls.STATUSES
+
+    @classmethod
+    def _checked_filing(cls, subject: str, content: str, complainant: ComplainantIdentity, *, sealed: bool) -> Filing:
+        """What every filing checks first: a subject and a content in writing,
+        and who files identified (a denouncer's identity, ``sealed``, fully)."""
+        return Filing(
+            subject=cls._require_text(None, "subject", subject, max_length=500),
+            content=cls._require_text(None, "content", content, max_length=MAX_TEXT),
+            complainant=checked_identity(complainant, sealed=sealed),
+        )
 
     def _require_approver(self, actor: Principal, command: str) -> None:
         # Extensions are decisions of the head of the handling agency
