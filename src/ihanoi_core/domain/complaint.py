@@ -31,7 +31,7 @@ from ihanoi_core.domain.grievance_values import (
     Deadlines,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
 
@@ -144,8 +144,7 @@ class Complaint(Grievance):
             decision_date=decision_date,
             first_case=first.id if first else None,
             first_case_code=first.code if first else None,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             handling_agency=second_time_resolver if first is not None else None,
             timestamp=timestamp,
             **filing,

@@ -36,7 +36,7 @@ from ihanoi_core.domain.grievance_values import (
     Deadlines,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = ComplaintStatus
@@ -99,8 +99,7 @@ class Denunciation(Grievance):
             respondent_agency=respondent_agency,
             ward=ward,
             owner=owner,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             forward_due_at=calendar.due(Clock(started_at=timestamp, rule=deadlines["denunciation_forward"])),
             timestamp=timestamp,
             **filing,

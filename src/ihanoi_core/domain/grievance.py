@@ -39,7 +39,7 @@ from ihanoi_core.domain.grievance_values import (
     checked_identity,
 )
 from ihanoi_core.domain.status_steps import entering
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = ComplaintStatus
@@ -185,7 +185,7 @@ class Grievance(GrievanceSteps, Case):
         """Accept the case for resolution (thụ lý); the resolve clock starts."""
         self._require("accept")
         clock = Clock(started_at=timestamp, rule=self._resolve_rule(deadlines, complex=False))
-        self._accept(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._accept(actor=actor, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Accepted")
     def _accept(self, actor: Principal, clock: Clock, due_at: datetime, timestamp: datetime) -> None:

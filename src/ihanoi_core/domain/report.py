@@ -47,6 +47,7 @@ from ihanoi_core.domain.values import (
     Location,
     Principal,
     Priority,
+    deadline,
 )
 from ihanoi_core.errors import RuleViolationError
 
@@ -125,8 +126,7 @@ class Report(ReportExits, ReportPublicSide, Case):
             contact=contact,
             media_urls=media_urls,
             attributes=dict(attributes or {}),
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -218,8 +218,7 @@ class Report(ReportExits, ReportPublicSide, Case):
         self._acknowledge(
             actor=actor,
             priority=priority or self.priority,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -353,7 +352,7 @@ class Report(ReportExits, ReportPublicSide, Case):
             raise RuleViolationError(self.id, "reopen_window", "The reopen window after resolution has ended.")
         reason = self._require_text(self.id, "reason", reason)
         clock = Clock(started_at=timestamp, rule=resolve_rule)
-        self._reopen(actor=actor, reason=reason, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._reopen(actor=actor, reason=reason, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Reopened")
     def _reopen(self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.domain.report_values import ReportStatus as S
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
 from ihanoi_core.errors import RuleViolationError
 
 if TYPE_CHECKING:
@@ -85,8 +85,7 @@ class ReportExits(_Report):
             from_agency=self.agency or "",
             to_agency=to_agency,
             reason=reason,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 

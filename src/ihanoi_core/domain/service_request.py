@@ -51,7 +51,7 @@ from ihanoi_core.domain.service_request_values import (
     check_applicant,
     checked_documents,
 )
-from ihanoi_core.domain.values import Channel, Clock, DeadlineCalendar, DeadlineRule, Document, Principal
+from ihanoi_core.domain.values import Channel, Clock, DeadlineCalendar, DeadlineRule, Document, Principal, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = DossierStatus
@@ -149,8 +149,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
             channel=channel,
             fee=fee,
             processing_rule=processing_rule,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -210,7 +209,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         its due time is the appointment date on the receipt."""
         self._require("receive")
         clock = Clock(started_at=timestamp, rule=self.processing_rule)
-        self._receive(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._receive(actor=actor, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Received")
     def _receive(self, actor: Principal, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
