@@ -27,7 +27,15 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
-from ihanoi_core.domain.running_clocks import RunningClock, coowner_clock, coowner_key, key_of_mark, main_key, main_of
+from ihanoi_core.domain.running_clocks import (
+    Mark,
+    RunningClock,
+    coowner_clock,
+    coowner_key,
+    key_of_mark,
+    main_key,
+    main_of,
+)
 from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 
@@ -174,6 +182,14 @@ class Case(Aggregate):
         if self.status not in allowed:
             raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
 
+    def _take_step(self, step: str, actor: Principal, timestamp: datetime, **texts: str) -> None:
+        """A step needing nothing but to be valid now and, with ``texts``, a
+        non-empty text each (a reason, a note): check them in that order, then
+        trigger its event method ``_<step>`` (status-only ones: ``status_steps``)."""
+        self._require(step)
+        checked = {name: self._require_text(self.id, name, text) for name, text in texts.items()}
+        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp, **checked)
+
     @classmethod
     def all_statuses(cls) -> Iterable[str]:
         return ()
@@ -209,8 +225,7 @@ class Case(Aggregate):
 
     def comment(self, actor: Principal, note: str, *, timestamp: datetime) -> None:
         """Add a public answer note (visible to the citizen and, for reports, the public)."""
-        self._require("comment")
-        self._comment(actor=actor, note=self._require_text(self.id, "note", note), timestamp=timestamp)
+        self._take_step("comment", actor, timestamp, note=note)
 
     @event("Commented")
     def _comment(self, actor: Principal, note: str, timestamp: datetime) -> None:
@@ -227,23 +242,29 @@ class Case(Aggregate):
         self.assignee = assignee
         self._status_after_assign()
 
+    def _hand_over(self, status: str, to_agency: str, clock: Clock, due_at: datetime) -> None:
+        """Another agency receives the case anew, on its own clock, with nobody
+        assigned there yet (called from event bodies only)."""
+        self.status, self.agency, self.assignee = status, to_agency, None
+        self.clock, self.due_at = clock, due_at
+
     def _status_after_assign(self) -> None:
         """Subclasses move their status here when assigning implies it."""
 
     # -- the deadline watcher's facts (issue #16) ---------------------------
 
-    def _require_mark(self, clock_key: str, threshold: str) -> tuple[str, RunningClock]:
-        """The mark of ``threshold`` on the running clock ``clock_key``; raises
-        ``RuleViolationError`` when that clock no longer runs (the case moved
-        on since the watcher read it), and returns ``""`` when the mark is
-        already recorded (a second watcher, a retried round): the command is
-        then a no-op, which is what makes each threshold fire once. With the
-        mark, the clock it is of (who holds it, its due time)."""
+    def _require_mark(self, clock_key: str, threshold: str) -> Mark | None:
+        """The mark of ``threshold`` on the running clock ``clock_key``, with
+        who holds that clock and its due time; raises ``RuleViolationError``
+        when that clock no longer runs (the case moved on since the watcher
+        read it), and returns ``None`` when the mark is already recorded (a
+        second watcher, a retried round): the command is then a no-op, which
+        is what makes each threshold fire once."""
         clock = self.running_clock(clock_key)
         if clock is None:
             raise RuleViolationError(self.id, "deadline_clock", f"the clock {clock_key} no longer runs on this case")
-        mark = f"{clock_key}#{threshold}"
-        return ("" if mark in self.deadline_marks else mark), clock
+        mark = clock.mark(threshold)
+        return None if mark["mark"] in self.deadline_marks else mark
 
     def remind_deadline(
         self, actor: Principal, clock_key: str, threshold: str, at: datetime, *, timestamp: datetime
@@ -251,18 +272,8 @@ class Case(Aggregate):
         """Record that the assignee and their leader were reminded at ``at``
         (a share of the time used, or the last working hour), once per clock.
         On a co-owner's or a partner's clock, that agency is the one reminded."""
-        mark, clock = self._require_mark(clock_key, threshold)
-        if mark:
-            self._remind_deadline(
-                actor=actor,
-                mark=mark,
-                threshold=threshold,
-                at=at,
-                due_at=clock.due_at,
-                agency=clock.agency,
-                assignee=clock.assignee,
-                timestamp=timestamp,
-            )
+        if mark := self._require_mark(clock_key, threshold):
+            self._remind_deadline(actor=actor, threshold=threshold, at=at, timestamp=timestamp, **mark)
 
     @event("DeadlineReminded")
     def _remind_deadline(
@@ -281,16 +292,8 @@ class Case(Aggregate):
     def record_deadline_missed(self, actor: Principal, clock_key: str, *, timestamp: datetime) -> None:
         """Record that the running deadline passed unmet, with who held the case
         then (agency and assignee): "rõ trách nhiệm". Once per clock."""
-        mark, clock = self._require_mark(clock_key, "missed")
-        if mark:
-            self._record_deadline_missed(
-                actor=actor,
-                mark=mark,
-                due_at=clock.due_at,
-                agency=clock.agency,
-                assignee=clock.assignee,
-                timestamp=timestamp,
-            )
+        if mark := self._require_mark(clock_key, "missed"):
+            self._record_deadline_missed(actor=actor, timestamp=timestamp, **mark)
 
     @event("DeadlineMissed")
     def _record_deadline_missed(
@@ -317,14 +320,13 @@ class Case(Aggregate):
         """Escalate the overdue case to the agency above (``to_agency``), which
         becomes a co-owner with its own deadline ``escalation_due_at``. Once
         per clock; from a co-owner's clock, the co-owner is who escalates."""
-        mark, clock = self._require_mark(clock_key, "escalation")
-        if mark:
+        if mark := self._require_mark(clock_key, "escalation"):
             self._escalate_for_overdue(
                 actor=actor,
-                mark=mark,
-                from_agency=clock.agency,
+                mark=mark["mark"],
+                from_agency=mark["agency"],
                 to_agency=to_agency,
-                assignee=clock.assignee,
+                assignee=mark["assignee"],
                 at=at,
                 escalation_due_at=escalation_due_at,
                 timestamp=timestamp,

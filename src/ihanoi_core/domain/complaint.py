@@ -24,16 +24,14 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
     FILED_PERSONAL_DATA,
-    MAX_TEXT,
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
-    checked_identity,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
 
@@ -120,9 +118,7 @@ class Complaint(Grievance):
         above the one that decided the first time (Law on Complaints, second-time
         competence), which the caller looks up in the directory. Raises
         ``RuleViolationError`` (and creates nothing) outside the filing window."""
-        subject = cls._require_text(None, "subject", subject, max_length=500)
-        content = cls._require_text(None, "content", content, max_length=MAX_TEXT)
-        complainant = checked_identity(complainant, sealed=False)
+        filing = cls._checked_filing(subject, content, complainant, sealed=False)
         if decision_date is not None and decision_date > timestamp.astimezone(calendar.zone).date():
             raise ValidationError({"decision_date": "must not be in the future"})
         if first is not None:
@@ -141,20 +137,17 @@ class Complaint(Grievance):
             id=id,
             code=code,
             actor=actor,
-            subject=subject,
-            content=content,
             respondent_agency=respondent_agency,
             ward=ward,
             remote=remote,
-            complainant=complainant,
             owner=owner,
             decision_date=decision_date,
             first_case=first.id if first else None,
             first_case_code=first.code if first else None,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             handling_agency=second_time_resolver if first is not None else None,
             timestamp=timestamp,
+            **filing,
         )
 
     @staticmethod

@@ -29,16 +29,14 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
     FILED_PERSONAL_DATA,
-    MAX_TEXT,
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
-    checked_identity,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = ComplaintStatus
@@ -92,24 +90,19 @@ class Denunciation(Grievance):
     ) -> Denunciation:
         """File a denunciation with the agency managing the denounced official;
         its preliminary check starts at once. The denouncer must be identified."""
-        subject = cls._require_text(None, "subject", subject, max_length=500)
-        content = cls._require_text(None, "content", content, max_length=MAX_TEXT)
-        complainant = checked_identity(complainant, sealed=True)
+        filing = cls._checked_filing(subject, content, complainant, sealed=True)
         clock = Clock(started_at=timestamp, rule=deadlines["denunciation_preliminary"])
         return cls(
             id=id,
             code=code,
             actor=actor,
-            subject=subject,
-            content=content,
             respondent_agency=respondent_agency,
             ward=ward,
-            complainant=complainant,
             owner=owner,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             forward_due_at=calendar.due(Clock(started_at=timestamp, rule=deadlines["denunciation_forward"])),
             timestamp=timestamp,
+            **filing,
         )
 
     @event("Filed")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -64,9 +64,22 @@ class ErasureRequest(Aggregate):
         self.rules: tuple[str, ...] = ()
         self.cases: tuple[str, ...] = ()
 
-    def _require_undecided(self, step: str) -> None:
+    def _decision(self, step: str, reason: str, legal_basis: str) -> Decision:
+        """What every decision checks: the request is still undecided, and it
+        gives its reason and legal basis in writing."""
         if self.status is not ErasureStatus.REQUESTED:
             raise InvalidTransitionError(self.id, step, self.status, (ErasureStatus.REQUESTED,))
+        return Decision(reason=_text("reason", reason), legal_basis=_text("legal_basis", legal_basis))
+
+    def _decide(
+        self, status: ErasureStatus, reason: str, legal_basis: str, cases: tuple[str, ...], timestamp: datetime
+    ) -> None:
+        """What every decision's event records (called from event bodies only)."""
+        self.status = status
+        self.decided_at = timestamp
+        self.decision_reason = reason
+        self.legal_basis = legal_basis
+        self.cases = cases
 
     def refuse(
         self,
@@ -80,15 +93,8 @@ class ErasureRequest(Aggregate):
     ) -> None:
         """Refuse, in writing with the reason and legal basis: a retention rule
         (``rules``) holds some of the subject's ``cases``, or the officer decided so."""
-        self._require_undecided("refuse")
-        self._refuse(
-            actor=actor,
-            reason=_text("reason", reason),
-            legal_basis=_text("legal_basis", legal_basis),
-            rules=rules,
-            cases=cases,
-            timestamp=timestamp,
-        )
+        decision = self._decision("refuse", reason, legal_basis)
+        self._refuse(actor=actor, rules=rules, cases=cases, timestamp=timestamp, **decision)
 
     @event("Refused")
     def _refuse(
@@ -100,41 +106,34 @@ class ErasureRequest(Aggregate):
         cases: tuple[str, ...],
         timestamp: datetime,
     ) -> None:
-        self.status = ErasureStatus.REFUSED
-        self.decided_at = timestamp
-        self.decision_reason = reason
-        self.legal_basis = legal_basis
+        self._decide(ErasureStatus.REFUSED, reason, legal_basis, cases, timestamp)
         self.rules = rules
-        self.cases = cases
 
     def record_erasure(
         self, actor: Principal, reason: str, legal_basis: str, *, key: str, cases: tuple[str, ...], timestamp: datetime
     ) -> None:
         """Record that the subject's data key ``key`` is destroyed: the
         personal data of ``cases`` (their codes) reads as erased."""
-        self._require_undecided("erase")
         self._erase(
-            actor=actor,
-            reason=_text("reason", reason),
-            legal_basis=_text("legal_basis", legal_basis),
-            key=key,
-            cases=cases,
-            timestamp=timestamp,
+            actor=actor, key=key, cases=cases, timestamp=timestamp, **self._decision("erase", reason, legal_basis)
         )
 
     @event("SubjectErased")
     def _erase(
         self, actor: Principal, reason: str, legal_basis: str, key: str, cases: tuple[str, ...], timestamp: datetime
     ) -> None:
-        self.status = ErasureStatus.ERASED
-        self.decided_at = timestamp
-        self.decision_reason = reason
-        self.legal_basis = legal_basis
-        self.cases = cases
+        self._decide(ErasureStatus.ERASED, reason, legal_basis, cases, timestamp)
         # What a replay now reads of the request's sealed fields.
         self.subject = None
         if is_person(self.requested_by):
             self.requested_by = ERASED_PRINCIPAL
+
+
+class Decision(TypedDict):
+    """The reason and legal basis every decision gives in writing."""
+
+    reason: str
+    legal_basis: str
 
 
 def _text(name: str, text: str) -> str:

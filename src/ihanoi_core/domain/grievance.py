@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.grievance_steps import GrievanceSteps
 from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
@@ -34,8 +35,11 @@ from ihanoi_core.domain.grievance_values import (
     ComplaintStatus,
     Complexity,
     Deadlines,
+    Filing,
+    checked_identity,
 )
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
+from ihanoi_core.domain.status_steps import entering
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = ComplaintStatus
@@ -77,6 +81,16 @@ class Grievance(GrievanceSteps, Case):
     def all_statuses(cls) -> Iterable[str]:
         return cls.STATUSES
 
+    @classmethod
+    def _checked_filing(cls, subject: str, content: str, complainant: ComplainantIdentity, *, sealed: bool) -> Filing:
+        """What every filing checks first: a subject and a content in writing,
+        and who files identified (a denouncer's identity, ``sealed``, fully)."""
+        return Filing(
+            subject=cls._require_text(None, "subject", subject, max_length=500),
+            content=cls._require_text(None, "content", content, max_length=MAX_TEXT),
+            complainant=checked_identity(complainant, sealed=sealed),
+        )
+
     def _require_approver(self, actor: Principal, command: str) -> None:
         # Extensions are decisions of the head of the handling agency
         # (Law on Complaints Art. 28, Law on Denunciations Art. 24, 30).
@@ -105,19 +119,12 @@ class Grievance(GrievanceSteps, Case):
         due_at: datetime,
     ) -> None:
         """What every Filed event assigns (called from the event bodies only)."""
-        self.code = code
-        self.status = status
+        self._begin(code, status, respondent_agency, owner=owner, clock=clock, due_at=due_at)
         self.subject = subject
         self.content = content
         self.respondent_agency = respondent_agency
-        self.agency = respondent_agency
         self.ward = ward
         self.complainant = complainant
-        self.owner = owner
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.accepted_at = None
         self.extension_count = 0
         self.preliminary_extended = False
@@ -131,6 +138,24 @@ class Grievance(GrievanceSteps, Case):
         self.late_explanation: str | None = None
         self.concluded_at = None
         self.withdrawal_reason = None
+
+    def _stop(self, status: ComplaintStatus) -> None:
+        """Enter ``status`` with no deadline running: refused, answered (a
+        decision or conclusion), withdrawn (called from event bodies only)."""
+        self.status = status
+        self.clock = None
+        self.due_at = None
+
+    def _issue(
+        self, step: str, field: str, actor: Principal, text: str, late_explanation: str | None, timestamp: datetime
+    ) -> None:
+        """Issue the answer of ``step`` (the decision, the conclusion) as its
+        event's ``field``; past the resolve deadline it needs a late
+        explanation (giải trình, issue #16)."""
+        self._require(step)
+        text = self._require_text(self.id, field, text, max_length=MAX_TEXT)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        getattr(self, f"_{step}")(actor=actor, **{field: text}, late_explanation=explanation, timestamp=timestamp)
 
     # -- rule policy, per kind ------------------------------------------------
 
@@ -160,7 +185,7 @@ class Grievance(GrievanceSteps, Case):
         """Accept the case for resolution (thụ lý); the resolve clock starts."""
         self._require("accept")
         clock = Clock(started_at=timestamp, rule=self._resolve_rule(deadlines, complex=False))
-        self._accept(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._accept(actor=actor, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Accepted")
     def _accept(self, actor: Principal, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
@@ -179,11 +204,9 @@ class Grievance(GrievanceSteps, Case):
 
     @event("Refused")
     def _refuse(self, actor: Principal, reason: str, legal_basis: str, timestamp: datetime) -> None:
-        self.status = S.REFUSED
+        self._stop(S.REFUSED)
         self.refusal_reason = reason
         self.refusal_legal_basis = legal_basis
-        self.clock = None
-        self.due_at = None
 
     # The handling steps' event bodies (``grievance_steps``), declared as this class's own events.
     _forward = event("Forwarded")(GrievanceSteps._forward)
@@ -192,91 +215,65 @@ class Grievance(GrievanceSteps, Case):
     _hold_dialogue = event("DialogueHeld")(GrievanceSteps._hold_dialogue)
     _extend = event("Extended")(GrievanceSteps._extend)
 
+    # Declared here, before Withdrawn, as it was first (the catalogue lists events in this order).
+    _close = event("Closed")(entering(S.CLOSED))
+
     def decide(
         self, actor: Principal, decision: str, late_explanation: str | None = None, *, timestamp: datetime
     ) -> None:
         """Issue the complaint decision (quyết định giải quyết khiếu nại). Past
         the resolve deadline it needs a late explanation (giải trình, issue #16)."""
-        self._require("decide")
-        decision = self._require_text(self.id, "decision", decision, max_length=MAX_TEXT)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        self._decide(actor=actor, decision=decision, late_explanation=explanation, timestamp=timestamp)
+        self._issue("decide", "decision", actor, decision, late_explanation, timestamp)
 
-    class Decided(Case.Event):
+    class Decided(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a complaint decided past
         its deadline; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         decision: str
         late_explanation: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
-
     @event(Decided)
     def _decide(self, actor: Principal, decision: str, late_explanation: str | None, timestamp: datetime) -> None:
-        self.status = S.DECIDED
+        self._stop(S.DECIDED)
         self.decision = decision
         self.late_explanation = late_explanation
         self.decided_at = timestamp
-        self.clock = None
-        self.due_at = None
 
     def conclude(
         self, actor: Principal, conclusion: str, late_explanation: str | None = None, *, timestamp: datetime
     ) -> None:
         """Issue the conclusion on the denounced content (kết luận nội dung tố
         cáo). Past the resolve deadline it needs a late explanation (giải trình)."""
-        self._require("conclude")
-        conclusion = self._require_text(self.id, "conclusion", conclusion, max_length=MAX_TEXT)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        self._conclude(actor=actor, conclusion=conclusion, late_explanation=explanation, timestamp=timestamp)
+        self._issue("conclude", "conclusion", actor, conclusion, late_explanation, timestamp)
 
-    class Concluded(Case.Event):
+    class Concluded(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a denunciation concluded
         past its deadline; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         conclusion: str
         late_explanation: str | None
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
-
     @event(Concluded)
     def _conclude(self, actor: Principal, conclusion: str, late_explanation: str | None, timestamp: datetime) -> None:
-        self.status = S.CONCLUDED
+        self._stop(S.CONCLUDED)
         self.conclusion = conclusion
         self.late_explanation = late_explanation
         self.concluded_at = timestamp
-        self.clock = None
-        self.due_at = None
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close the file once the decision or conclusion is issued."""
-        self._require("close")
-        self._close(actor=actor, timestamp=timestamp)
-
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+        self._take_step("close", actor, timestamp)
 
     # -- complainant commands -------------------------------------------------
 
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The complainant withdraws (rút đơn) before the decision or conclusion;
         resolution ends (Law on Complaints Art. 10)."""
-        self._require("withdraw")
-        reason = self._require_text(self.id, "reason", reason)
-        self._withdraw(actor=actor, reason=reason, timestamp=timestamp)
+        self._take_step("withdraw", actor, timestamp, reason=reason)
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self.status = S.WITHDRAWN
+        self._stop(S.WITHDRAWN)
         self.withdrawal_reason = reason
-        self.clock = None
-        self.due_at = None

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ihanoi_core.domain.grievance_values import MAX_TEXT, ComplaintStatus, Complexity, Deadlines
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
 from ihanoi_core.errors import RuleViolationError
 
 if TYPE_CHECKING:
@@ -68,8 +68,7 @@ class GrievanceSteps(_Grievance):
             from_agency=self.agency or "",
             to_agency=to_agency,
             reason=reason,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             forward_due_at=self._forward_due(deadlines, calendar, timestamp),
             timestamp=timestamp,
         )
@@ -85,11 +84,7 @@ class GrievanceSteps(_Grievance):
         forward_due_at: datetime | None,
         timestamp: datetime,
     ) -> None:
-        self.status = S.FORWARDED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
+        self._hand_over(S.FORWARDED, to_agency, clock, due_at)
         self.forward_due_at = forward_due_at
         self.preliminary_extended = False
 
@@ -116,8 +111,7 @@ class GrievanceSteps(_Grievance):
             actor=actor,
             reason=reason,
             approver=actor.subject,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -177,8 +171,7 @@ class GrievanceSteps(_Grievance):
             actor=actor,
             reason=reason,
             approver=actor.subject,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             complexity=Complexity(complexity),
             timestamp=timestamp,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
 from ihanoi_core.domain.personal import ERASED, OWNER, Personal
 from ihanoi_core.domain.values import DeadlineRule
@@ -81,6 +82,14 @@ Deadlines = Mapping[str, DeadlineRule]
 """The directory's legal periods by name (``complaint_accept`` …)."""
 
 MAX_TEXT = 20_000
+
+
+class Filing(TypedDict):
+    """The checked text and identity of a filing, as its Filed event records them."""
+
+    subject: str
+    content: str
+    complainant: ComplainantIdentity
 
 
 def checked_identity(identity: ComplainantIdentity, *, sealed: bool) -> ComplainantIdentity:

@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.report_exits import ReportExits
 from ihanoi_core.domain.report_public import ReportPublicSide
 from ihanoi_core.domain.report_values import (
@@ -36,6 +37,7 @@ from ihanoi_core.domain.report_values import (
     ReportStatus,
 )
 from ihanoi_core.domain.report_values import ReportStatus as S
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import (
     Channel,
     Clock,
@@ -45,6 +47,7 @@ from ihanoi_core.domain.values import (
     Location,
     Principal,
     Priority,
+    deadline,
 )
 from ihanoi_core.errors import RuleViolationError
 
@@ -123,8 +126,7 @@ class Report(ReportExits, ReportPublicSide, Case):
             contact=contact,
             media_urls=media_urls,
             attributes=dict(attributes or {}),
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -174,22 +176,15 @@ class Report(ReportExits, ReportPublicSide, Case):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.SUBMITTED
+        self._begin(code, S.SUBMITTED, agency, owner=reporter, clock=clock, due_at=due_at)
         self.category = category
         self.description = description
         self.location = location
-        self.agency = agency
         self.priority = priority
         self.channel = channel
-        self.owner = reporter
         self.contact = contact
         self.media_urls = media_urls
         self.attributes = attributes
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.acknowledged_at: datetime | None = None
         self.resolved_at: datetime | None = None
         self.reopen_deadline: datetime | None = None
@@ -223,8 +218,7 @@ class Report(ReportExits, ReportPublicSide, Case):
         self._acknowledge(
             actor=actor,
             priority=priority or self.priority,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -245,12 +239,9 @@ class Report(ReportExits, ReportPublicSide, Case):
 
     def start(self, actor: Principal, *, timestamp: datetime) -> None:
         """The assignee starts work on site."""
-        self._require("start")
-        self._start(actor=actor, timestamp=timestamp)
+        self._take_step("start", actor, timestamp)
 
-    @event("Started")
-    def _start(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.IN_PROGRESS
+    _start = event("Started")(entering(S.IN_PROGRESS))
 
     def resolve(
         self,
@@ -277,19 +268,14 @@ class Report(ReportExits, ReportPublicSide, Case):
             timestamp=timestamp,
         )
 
-    class Resolved(Case.Event):
+    class Resolved(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation (giải trình) of a report
         resolved past its due time; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         answer: str
         reopen_deadline: datetime
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(Resolved)
     def _resolve(
@@ -309,14 +295,10 @@ class Report(ReportExits, ReportPublicSide, Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close a resolved report (after the citizen's rating or the reopen window)."""
-        self._require("close")
-        self._close(actor=actor, timestamp=timestamp)
-
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+        self._take_step("close", actor, timestamp)
 
     # The exits' event bodies (``report_exits``), declared as the report's own events.
+    _close = event("Closed")(entering(S.CLOSED))
     _reject = event("Rejected")(ReportExits._reject)
     _transfer = event("Transferred")(ReportExits._transfer)
 
@@ -370,7 +352,7 @@ class Report(ReportExits, ReportPublicSide, Case):
             raise RuleViolationError(self.id, "reopen_window", "The reopen window after resolution has ended.")
         reason = self._require_text(self.id, "reason", reason)
         clock = Clock(started_at=timestamp, rule=resolve_rule)
-        self._reopen(actor=actor, reason=reason, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._reopen(actor=actor, reason=reason, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Reopened")
     def _reopen(self, actor: Principal, reason: str, clock: Clock, due_at: datetime, timestamp: datetime) -> None:

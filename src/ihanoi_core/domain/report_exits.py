@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ihanoi_core.domain.report_values import ReportStatus as S
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
 from ihanoi_core.errors import RuleViolationError
 
 if TYPE_CHECKING:
@@ -33,15 +33,19 @@ class ReportExits(_Report):
         responsible: str | None
         public_note: str | None
 
+    def _exit(self, status: S, public_note: str) -> None:
+        """Leave the agency's hands with the note the public reads; no deadline
+        runs any more (called from event bodies only)."""
+        self.status = status
+        self.public_note = public_note
+        self.due_at = None
+
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse: out of scope, spam, or belongs to the complaint channel."""
-        self._require("reject")
-        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("reject", actor, timestamp, reason=reason)
 
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self.status = S.REJECTED
-        self.public_note = reason
-        self.due_at = None
+        self._exit(S.REJECTED, reason)
 
     def mark_duplicate(
         self, actor: Principal, original: UUID, original_code: str, public_note: str, *, timestamp: datetime
@@ -57,10 +61,8 @@ class ReportExits(_Report):
     def _mark_duplicate(
         self, actor: Principal, original: UUID, original_code: str, public_note: str, timestamp: datetime
     ) -> None:
-        self.status = S.DUPLICATE
+        self._exit(S.DUPLICATE, public_note)
         self.duplicate_of = original
-        self.public_note = public_note
-        self.due_at = None
 
     def transfer(
         self,
@@ -83,8 +85,7 @@ class ReportExits(_Report):
             from_agency=self.agency or "",
             to_agency=to_agency,
             reason=reason,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -98,11 +99,7 @@ class ReportExits(_Report):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.status = S.TRANSFERRED
-        self.agency = to_agency
-        self.assignee = None
-        self.clock = clock
-        self.due_at = due_at
+        self._hand_over(S.TRANSFERRED, to_agency, clock, due_at)
 
     def declare_not_responsible(
         self, actor: Principal, responsible: str, public_note: str, *, timestamp: datetime
@@ -117,7 +114,5 @@ class ReportExits(_Report):
     def _declare_not_responsible(
         self, actor: Principal, responsible: str, public_note: str, timestamp: datetime
     ) -> None:
-        self.status = S.NOT_RESPONSIBLE
+        self._exit(S.NOT_RESPONSIBLE, public_note)
         self.responsible = responsible
-        self.public_note = public_note
-        self.due_at = None

@@ -20,7 +20,7 @@ the watcher's marks (``{key}#{threshold}``) stay apart:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypedDict
 
 Track = Literal["main", "escalated", "forwarded"]
 
@@ -34,6 +34,20 @@ class RunningClock(NamedTuple):
     assignee: str | None
     started_at: datetime
     due_at: datetime
+
+    def mark(self, threshold: str) -> Mark:
+        """The watcher's mark of ``threshold`` on this clock, with who held it."""
+        return Mark(mark=f"{self.key}#{threshold}", due_at=self.due_at, agency=self.agency, assignee=self.assignee)
+
+
+class Mark(TypedDict):
+    """A threshold the watcher records on a running clock (``{key}#{threshold}``)
+    and who held the clock: the fields its reminder and missed-deadline events share."""
+
+    mark: str
+    due_at: datetime | None
+    agency: str | None
+    assignee: str | None
 
 
 def main_key(started_at: datetime, due_at: datetime) -> str:

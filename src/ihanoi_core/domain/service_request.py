@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.event_versions import LateExplanationAdded
 from ihanoi_core.domain.running_clocks import RunningClock, forwarded_key
 from ihanoi_core.domain.service_request_apology import DossierApology
 from ihanoi_core.domain.service_request_forwarding import DossierForwarding
@@ -50,7 +51,7 @@ from ihanoi_core.domain.service_request_values import (
     check_applicant,
     checked_documents,
 )
-from ihanoi_core.domain.values import Channel, Clock, DeadlineCalendar, DeadlineRule, Document, Principal
+from ihanoi_core.domain.values import Channel, Clock, DeadlineCalendar, DeadlineRule, Document, Principal, deadline
 from ihanoi_core.errors import RuleViolationError
 
 S = DossierStatus
@@ -148,8 +149,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
             channel=channel,
             fee=fee,
             processing_rule=processing_rule,
-            clock=clock,
-            due_at=calendar.due(clock),
+            **deadline(calendar, clock),
             timestamp=timestamp,
         )
 
@@ -174,22 +174,16 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self._enter(S.SUBMITTED)
+        self._begin(code, S.SUBMITTED, agency, owner=owner, clock=clock, due_at=due_at)
+        self._enter(S.SUBMITTED)  # and its national code
         self.procedure = procedure
         self.procedure_name = procedure_name
-        self.agency = agency
         self.ward = ward
-        self.owner = owner
         self.applicant = applicant
         self.documents = documents
         self.channel = channel
         self.fee = fee
         self.processing_rule = processing_rule
-        self.clock = clock
-        self.due_at = due_at
-        self.assignee = None
-        self.public_note = None
         self.appointment_at: datetime | None = None
         self.received_at: datetime | None = None
         self.paused_from: DossierStatus | None = None
@@ -215,7 +209,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         its due time is the appointment date on the receipt."""
         self._require("receive")
         clock = Clock(started_at=timestamp, rule=self.processing_rule)
-        self._receive(actor=actor, clock=clock, due_at=calendar.due(clock), timestamp=timestamp)
+        self._receive(actor=actor, **deadline(calendar, clock), timestamp=timestamp)
 
     @event("Received")
     def _receive(self, actor: Principal, clock: Clock, due_at: datetime, timestamp: datetime) -> None:
@@ -227,14 +221,11 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def reject(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Refuse to accept the dossier, with reasons (phiếu từ chối tiếp nhận)."""
-        self._require("reject")
-        self._reject(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("reject", actor, timestamp, reason=reason)
 
     @event("Rejected")
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self._enter(S.REJECTED)
-        self.public_note = reason
-        self.due_at = None
+        self._end(S.REJECTED, reason)
 
     # -- processing -------------------------------------------------------------
 
@@ -278,17 +269,12 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         explanation = self._explain_lateness(self.apology_count > 0, late_explanation, self.appointment_at)
         self._return_result(actor=actor, late_explanation=explanation, timestamp=timestamp)
 
-    class ResultReturned(Case.Event):
+    class ResultReturned(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a dossier returned after
         missing an appointment date; earlier events had none."""
 
-        class_version = 2
         actor: Principal
         late_explanation: str | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["late_explanation"] = None
 
     @event(ResultReturned)
     def _return_result(self, actor: Principal, late_explanation: str | None, timestamp: datetime) -> None:
@@ -318,14 +304,11 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     def withdraw(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """The applicant withdraws the dossier before its result (rút hồ sơ)."""
-        self._require("withdraw")
-        self._withdraw(actor=actor, reason=self._require_text(self.id, "reason", reason), timestamp=timestamp)
+        self._take_step("withdraw", actor, timestamp, reason=reason)
 
     @event("Withdrawn")
     def _withdraw(self, actor: Principal, reason: str, timestamp: datetime) -> None:
-        self._enter(S.WITHDRAWN)
-        self.public_note = reason
-        self.due_at = None
+        self._end(S.WITHDRAWN, reason)
         self.forwarded_to = None
         self.forward_clock = None
         self.forward_due_at = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from ihanoi_core.domain.service_request_steps import DossierSteps
 from ihanoi_core.domain.service_request_values import DossierStatus, checked_documents
@@ -30,6 +30,15 @@ def _require_whole(amount: Decimal | int) -> None:
     )
     if isinstance(amount, bool) or not whole or not amount > 0:
         raise ValidationError({"amount": "must be a positive whole number of đồng"})
+
+
+class Resumption(TypedDict):
+    """The fields every event leaving a pause shares (Supplemented,
+    PaymentConfirmed, Resumed), computed once by ``_resumption``."""
+
+    resumed_to: DossierStatus
+    clock: Clock
+    due_at: datetime
 
 
 class DossierPauses(DossierSteps):
@@ -97,15 +106,7 @@ class DossierPauses(DossierSteps):
         if still_missing:
             listed = "; ".join(still_missing)
             raise RuleViolationError(self.id, "missing", f"Requested documents still missing: {listed}.")
-        clock, due_at = self._resumed_clock(calendar, timestamp)
-        self._supplement(
-            actor=actor,
-            documents=documents,
-            resumed_to=self._paused_from(),
-            clock=clock,
-            due_at=due_at,
-            timestamp=timestamp,
-        )
+        self._supplement(actor=actor, documents=documents, timestamp=timestamp, **self._resumption(calendar, timestamp))
 
     # The body of ServiceRequest.Supplemented (declared there).
     def _supplement(
@@ -167,14 +168,8 @@ class DossierPauses(DossierSteps):
         """Staff confirm the payment (receipt or transaction reference); the clock resumes."""
         self._require("confirm_payment")
         reference = self._require_text(self.id, "reference", reference, max_length=200)
-        clock, due_at = self._resumed_clock(calendar, timestamp)
         self._confirm_payment(
-            actor=actor,
-            reference=reference,
-            resumed_to=self._paused_from(),
-            clock=clock,
-            due_at=due_at,
-            timestamp=timestamp,
+            actor=actor, reference=reference, timestamp=timestamp, **self._resumption(calendar, timestamp)
         )
 
     # The body of ServiceRequest.PaymentConfirmed (declared there).
@@ -206,15 +201,7 @@ class DossierPauses(DossierSteps):
         """The leader resumes a suspended dossier; the clock resumes."""
         self._require("resume")
         note = self._optional_text("note", note)
-        clock, due_at = self._resumed_clock(calendar, timestamp)
-        self._resume_processing(
-            actor=actor,
-            note=note,
-            resumed_to=self._paused_from(),
-            clock=clock,
-            due_at=due_at,
-            timestamp=timestamp,
-        )
+        self._resume_processing(actor=actor, note=note, timestamp=timestamp, **self._resumption(calendar, timestamp))
 
     # The body of ServiceRequest.Resumed (declared there).
     def _resume_processing(
@@ -234,12 +221,14 @@ class DossierPauses(DossierSteps):
         assert self.clock is not None  # Every dossier has a clock from submission on.
         return replace(self.clock, paused_at=timestamp)
 
-    def _resumed_clock(self, calendar: DeadlineCalendar, timestamp: datetime) -> tuple[Clock, datetime]:
-        """The clock with the pause just ended excluded, and its new due time."""
+    def _resumption(self, calendar: DeadlineCalendar, timestamp: datetime) -> Resumption:
+        """What every event leaving a pause records: the status it returns to,
+        the clock with the pause just ended excluded, and its new due time."""
         clock = self.clock
         # Only paused statuses resume, and every dossier has a clock.
         assert clock is not None
         assert clock.paused_at is not None
+        assert self.paused_from is not None  # Set by every event entering a paused status.
         seconds, days = calendar.pause_time(clock.paused_at, timestamp)
         resumed = replace(
             clock,
@@ -247,11 +236,7 @@ class DossierPauses(DossierSteps):
             paused_days=clock.paused_days + days,
             paused_at=None,
         )
-        return resumed, calendar.due(resumed)
-
-    def _paused_from(self) -> DossierStatus:
-        assert self.paused_from is not None  # Set by every event entering a paused status.
-        return self.paused_from
+        return Resumption(resumed_to=self.paused_from, clock=resumed, due_at=calendar.due(resumed))
 
     def _pause(self, status: DossierStatus, clock: Clock) -> None:
         # While paused no deadline runs, so nothing can be overdue; the

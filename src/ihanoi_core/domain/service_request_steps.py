@@ -48,6 +48,13 @@ class DossierSteps(_Dossier):
         self.status = status
         self.national_status = status.number
 
+    def _end(self, status: DossierStatus, reason: str) -> None:
+        """End the dossier without a result (rejected, withdrawn), the reason
+        as its public note; no deadline runs any more (called from event bodies)."""
+        self._enter(status)
+        self.public_note = reason
+        self.due_at = None
+
     def _require_on_time(self, command: str, timestamp: datetime) -> None:
         """Past the appointment date, nothing moves until the apology is issued."""
         if self.appointment_at is not None and self.due_at is not None and timestamp > self.due_at:

@@ -39,6 +39,7 @@ from eventsourcing.domain import Aggregate, event
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.personal import ACTOR, declare_personal_data
 from ihanoi_core.domain.questionnaire import Answer, Question, check_answer, check_questions
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import ANONYMOUS_SUBJECT, Principal, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
@@ -138,14 +139,7 @@ class Survey(Case):
         questions: tuple[Question, ...],
         timestamp: datetime,
     ) -> None:
-        self.code = code
-        self.status = S.DRAFT
-        self.agency = agency
-        self.owner = None
-        self.assignee = None
-        self.clock = None
-        self.due_at = None
-        self.public_note = None
+        self._begin(code, S.DRAFT, agency)
         self.title = title
         self.description = description
         self.anonymous = anonymous
@@ -213,13 +207,9 @@ class Survey(Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Stop taking answers (before or after ``closes_at``)."""
-        self._require("close")
-        self._close(actor=actor, timestamp=timestamp)
+        self._take_step("close", actor, timestamp)
 
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
-        self.closed_at = timestamp
+    _close = event("Closed")(entering(S.CLOSED, stamp="closed_at"))
 
     def publish_results(self, actor: Principal, summary: str, *, timestamp: datetime) -> None:
         """Publish the summary of a closed survey's results (the tallies are the

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 
 class Role(StrEnum):
@@ -103,6 +103,19 @@ class DeadlineCalendar(Protocol):
     def pause_time(self, paused_at: datetime, resumed_at: datetime) -> tuple[int, int]:
         """Office seconds and calendar days between a pause and a resume."""
         ...
+
+
+class Deadline(TypedDict):
+    """A clock and the due time the calendar gives it: what every event that
+    starts or changes a case's deadline records (``clock``, ``due_at``)."""
+
+    clock: Clock
+    due_at: datetime
+
+
+def deadline(calendar: DeadlineCalendar, clock: Clock) -> Deadline:
+    """``clock`` with its due time, for the event that records them."""
+    return Deadline(clock=clock, due_at=calendar.due(clock))
 
 
 class Priority(StrEnum):
