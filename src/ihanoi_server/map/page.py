@@ -20,8 +20,10 @@ from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_server.dashboard.pages import e, script_json
 
 STATIC_PREFIX = "/map/static"
-STYLES = ("leaflet.css", "MarkerCluster.css", "MarkerCluster.Default.css", "map.css")
-SCRIPTS = ("leaflet.js", "leaflet.markercluster.js", "map.js")
+# Third-party files live under ``static/vendor/`` (their relative ``images/``
+# URLs resolve there too); the page's own script and style beside it.
+STYLES = ("vendor/leaflet.css", "vendor/MarkerCluster.css", "vendor/MarkerCluster.Default.css", "map.css")
+SCRIPTS = ("vendor/leaflet.js", "vendor/leaflet.markercluster.js", "map.js")
 # Hồ Gươm, the centre of the city.
 CENTRE = (21.0285, 105.8542)
 
