@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
@@ -133,6 +134,13 @@ async def call_app(request: Request, call: Callable[..., T], *args: Any, **kwarg
     if state(request).inline_calls:
         return call(*args, **kwargs)
     return await run_in_threadpool(call, *args, **kwargs)
+
+
+async def own_data(request: Request, read: Callable[[Ihanoi, Principal], Any]) -> Response:
+    """The caller's own data as JSON: ``read`` (an ``Ihanoi`` query such as
+    ``Ihanoi.consents``) for the authenticated principal (401 otherwise)."""
+    who = principal(request)
+    return json_response(await call_app(request, read, state(request).app, who))
 
 
 async def read_body(request: Request, schema: type[T]) -> T:

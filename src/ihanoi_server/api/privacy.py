@@ -26,10 +26,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import ErasureRequestNotFoundError
 from ihanoi_core.privacy.erasure import ErasureOutcome
 from ihanoi_server.api.consent import ConsentView
-from ihanoi_server.http import call_app, json_response, principal, read_body, state
+from ihanoi_server.http import call_app, json_response, own_data, principal, read_body, state
 from ihanoi_server.openapi.describe import document
 
 Text = Annotated[str, Meta(min_length=1, max_length=2000)]
@@ -146,8 +147,7 @@ def request_id(request: Request) -> UUID:
 
 async def my_data(request: Request) -> Response:
     """Every personal datum held about you and every case it appears in. Roles: citizen, business."""
-    who = principal(request)
-    return json_response(await call_app(request, state(request).app.export_personal_data, who))
+    return await own_data(request, Ihanoi.export_personal_data)
 
 
 async def request_erasure(request: Request) -> Response:
