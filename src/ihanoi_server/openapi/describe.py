@@ -99,6 +99,13 @@ class RouteDoc:
     responses: Mapping[int, dict[str, Any]] | None = None
     bodies: Mapping[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        # ``document`` takes any sequence for these; kept as tuples, the doc stays immutable.
+        for field in ("query", "headers", "problems", "roles", "states", "extra_statuses"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, tuple(value))
+
 
 DOCS: dict[str, RouteDoc] = {}
 
@@ -140,24 +147,8 @@ def document(
     an unknown ``auth``. A second call for the same name replaces the first."""
     if auth is not None and auth not in AUTH_KINDS:
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {auth!r}")
-    DOCS[name] = RouteDoc(
-        summary=summary,
-        description=description,
-        body=body,
-        response=response,
-        status=status,
-        media_type=media_type,
-        query=tuple(query) if query is not None else None,
-        headers=tuple(headers) if headers is not None else None,
-        problems=tuple(problems) if problems is not None else None,
-        roles=tuple(roles) if roles is not None else None,
-        auth=auth,
-        events=events,
-        path=path,
-        alternatives=alternatives,
-        responses=responses,
-        bodies=bodies,
-    )
+    # Every parameter but ``name`` is a field of ``RouteDoc``, which makes its sequences tuples.
+    DOCS[name] = RouteDoc(**{field: value for field, value in locals().items() if field != "name"})
 
 
 # -- shapes shared by many routes ------------------------------------------------------
