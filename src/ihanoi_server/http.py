@@ -44,6 +44,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e]
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 # Set by ``session_auth.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
 SESSION_REFUSED = "ihanoi.session_refused"
 ORGANISATION_KIND = "ihanoi.organisation_kind"
@@ -106,6 +107,13 @@ def render(data: Any) -> bytes:
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(render(data), status_code=status, media_type="application/json", headers=headers)
+
+
+def view_of(view: type[S], source: object, **given: Any) -> S:
+    """A ``view`` Struct with the ``given`` values and, for each of its other
+    fields, ``source``'s attribute of the same name."""
+    copied = {name: getattr(source, name) for name in view.__struct_fields__ if name not in given}
+    return view(**copied, **given)
 
 
 def command_response(result: CommandResult, status: int = 200) -> Response:

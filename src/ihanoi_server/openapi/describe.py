@@ -151,6 +151,19 @@ def document(
     DOCS[name] = RouteDoc(**{field: value for field, value in locals().items() if field != "name"})
 
 
+def document_with_csv(
+    name: str, csv_name: str, *, response: Any, columns: Sequence[str], description: str, query: Sequence[Query]
+) -> None:
+    """Describe a public figures route that answers JSON or, asked with
+    ``Accept: text/csv``, CSV, and its ``.csv`` twin (``csv_name``) whose
+    header row is ``columns``: no token; 422 for a bad query, 503 for a
+    ``?position=`` not reached in time."""
+    csv_schema = {"type": "string", "description": f"CSV with the header row {','.join(columns)}."}
+    common: dict[str, Any] = {"description": description, "query": query, "auth": "none", "problems": (422, 503)}
+    document(name, response=response, alternatives={"text/csv": csv_schema}, **common)
+    document(csv_name, media_type="text/csv", response=csv_schema, **common)
+
+
 # -- shapes shared by many routes ------------------------------------------------------
 
 

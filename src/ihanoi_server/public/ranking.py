@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel, RankedAgency
 from ihanoi_server.http import json_response, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document
+from ihanoi_server.openapi.describe import POSITION, Query, document_with_csv
 from ihanoi_server.public.routes import CSV_TYPE, STATS_HEADERS, wants_csv
 
 CSV_COLUMNS = tuple(field.name for field in fields(RankedAgency))
@@ -90,14 +90,17 @@ QUERY = (
           "The month (`2026-11`), Hanoi time; default the last complete month."),
     POSITION,
 )  # fmt: skip
-CSV_SCHEMA = {"type": "string", "description": f"CSV with the header row {','.join(CSV_COLUMNS)}."}
 RULE = (
     "Agencies that finished fewer cases in the month than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) "
     "are listed unranked with every figure null (`withheld: true`). Finished: reports resolved, complaints "
     "decided, denunciations concluded, dossiers' results ready; on time: no later than the due time then "
     "running (a dossier is late once it needed an apology). Tied rates share a rank. No personal data."
 )
-document("public:ranking", description=RULE, response=PublishedRanking, alternatives={"text/csv": CSV_SCHEMA},
-         query=QUERY, auth="none", problems=(422, 503))  # fmt: skip
-document("public:ranking_csv", description=RULE, media_type="text/csv", response=CSV_SCHEMA, query=QUERY,
-         auth="none", problems=(422, 503))  # fmt: skip
+document_with_csv(
+    "public:ranking",
+    "public:ranking_csv",
+    response=PublishedRanking,
+    columns=CSV_COLUMNS,
+    description=RULE,
+    query=QUERY,
+)

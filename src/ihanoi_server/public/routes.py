@@ -41,7 +41,7 @@ from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
 from ihanoi_server.http import json_response, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document
+from ihanoi_server.openapi.describe import POSITION, Query, document, document_with_csv
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
@@ -262,17 +262,15 @@ QUERY = (
           "Only reports that came this way."),
     POSITION,
 )  # fmt: skip
-CSV_SCHEMA = {"type": "string", "description": f"CSV with the header row {','.join(CSV_COLUMNS)}."}
 RULE = (
     "Groups with fewer reports than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) are suppressed "
     "(`suppressed: true`, every figure null), and so are the smallest other groups while the suppressed ones "
     "add up to fewer, so the total cannot give them away; rates and working hours need that many resolved "
     "reports, an average rating that many ratings. Reports only; no personal data."
 )
-document("public:stats", description=RULE, response=PublicStats, alternatives={"text/csv": CSV_SCHEMA},
-         query=QUERY, auth="none", problems=(422, 503))  # fmt: skip
-document("public:stats_csv", description=RULE, media_type="text/csv", response=CSV_SCHEMA, query=QUERY,
-         auth="none", problems=(422, 503))  # fmt: skip
+document_with_csv(
+    "public:stats", "public:stats_csv", response=PublicStats, columns=CSV_COLUMNS, description=RULE, query=QUERY
+)
 document(
     "public:report",
     media_type="text/html",
