@@ -180,6 +180,53 @@ class LatestStateModel(ReadModel):
         self._deletes.clear()
 
 
+class CaseRowsModel(ReadModel):
+    """A read model with any number of rows per aggregate in ``table`` (keyed
+    by its ``case_id`` column): at flush every changed aggregate's rows are
+    replaced by ``rows_of`` its state at the end of the batch."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.tables = (cls.table,)
+
+    def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
+        super().__init__(database, context)
+        self._latest: dict[Any, Any] = {}
+        self._cases: list[tuple[str]] = []
+        self._rows: list[tuple[Any, ...]] = []
+        columns = ", ".join(self.columns)
+        self._insert = f"INSERT INTO {self.table} ({columns}) VALUES ({', '.join('?' * len(self.columns))})"
+
+    @abstractmethod
+    def rows_of(self, aggregate: Any) -> list[tuple[Any, ...]]:
+        """The aggregate's rows for this state, in ``columns`` order."""
+
+    def apply(self, change: Change) -> None:
+        case = change.case
+        if self.reads(case):
+            self._latest[case.id] = case
+
+    def prepare(self) -> None:
+        for case_id, aggregate in self._latest.items():
+            self._cases.append((str(case_id),))
+            self._rows.extend(self.rows_of(aggregate))
+        self._latest.clear()
+
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()  # anything applied since prepare() was called
+        cursor.executemany(f"DELETE FROM {self.table} WHERE case_id = ?", self._cases)
+        cursor.executemany(self._insert, self._rows)
+        self.discard()
+
+    def discard(self) -> None:
+        self._latest.clear()
+        self._cases.clear()
+        self._rows.clear()
+
+
 def micros(moment: datetime | None) -> int | None:
     """An aware datetime as integer microseconds since the epoch (sortable in both dialects)."""
     if moment is None:

@@ -28,33 +28,12 @@ from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
 
-COLUMNS = (
-    "case_id",
-    "agency",
-    "assignee",
-    "kind",
-    "code",
-    "status",
-    "priority",
-    "summary",
-    "due_at",
-    "updated_at",
-)
+# What both tables hold of the case and the item, beside who holds it.
+ITEM_COLUMNS = ("kind", "code", "status", "priority", "summary", "due_at")
+COLUMNS = ("case_id", "agency", "assignee", *ITEM_COLUMNS, "updated_at")
 NEAR_DUE_OFFICE_SECONDS = 8 * 3600  # one working day
 ESCALATED = "view_worklist_escalated"
-ESCALATED_COLUMNS = (
-    "case_id",
-    "agency",
-    "responsible_agency",
-    "kind",
-    "code",
-    "status",
-    "priority",
-    "summary",
-    "due_at",
-    "case_due_at",
-    "updated_at",
-)
+ESCALATED_COLUMNS = ("case_id", "agency", "responsible_agency", *ITEM_COLUMNS, "case_due_at", "updated_at")
 # Both tables as one, in the columns of a WorklistItem.
 UNION = (
     "SELECT case_id, agency, assignee, kind, code, status, priority, summary, due_at, updated_at,"
