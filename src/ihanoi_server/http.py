@@ -10,6 +10,7 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -282,6 +283,15 @@ def case_ref(request: Request) -> UUID | str:
         return UUID(raw)
     except ValueError:
         return raw.upper()
+
+
+def number_between(raw: str, low: float, high: float) -> float | None:
+    """The finite number ``raw`` says, if it is from ``low`` to ``high``; else ``None``."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
 
 
 def query_int(request: Request, name: str, default: int, *, low: int = 0, high: int = 10**12) -> int:
