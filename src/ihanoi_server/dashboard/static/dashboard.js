@@ -252,17 +252,22 @@
     }
   }
 
+  // A cell linking to the case's history page, in this page's language; returns the link.
+  function caseLinkCell(row, caseId, code) {
+    const link = document.createElement("a");
+    link.href = "/dashboard/cases/" + encodeURIComponent(caseId) + "?lang=" + encodeURIComponent(LANG);
+    link.textContent = code;
+    link.dataset.caseId = caseId;
+    row.appendChild(document.createElement("td")).appendChild(link);
+    return link;
+  }
+
   function renderOverdue(overdue) {
     const rows = $("overdue").tBodies[0];
     rows.replaceChildren();
     for (const item of overdue.items) {
       const row = document.createElement("tr");
-      const link = document.createElement("a");
-      link.href = "/dashboard/cases/" + encodeURIComponent(item.id) + "?lang=" + encodeURIComponent(LANG);
-      link.textContent = item.code;
-      link.dataset.caseId = item.id;
-      link.className = "case-link";
-      row.appendChild(document.createElement("td")).appendChild(link);
+      caseLinkCell(row, item.id, item.code).className = "case-link";
       cell(row, T["kind." + item.kind] || item.kind);
       cell(row, item.agency ? agencyNameOf(item.agency) : T["value.none"]);
       cell(row, T["status_name." + item.status] || item.status);
@@ -305,11 +310,7 @@
     delayed.replaceChildren();
     for (const item of view.long_delayed) {
       const row = document.createElement("tr");
-      const link = document.createElement("a");
-      link.href = "/dashboard/cases/" + encodeURIComponent(item.case_id) + "?lang=" + encodeURIComponent(LANG);
-      link.textContent = item.code;
-      link.dataset.caseId = item.case_id;
-      row.appendChild(document.createElement("td")).appendChild(link);
+      caseLinkCell(row, item.case_id, item.code);
       cell(row, T["kind." + item.kind] || item.kind);
       cell(row, item.assignee || T["value.none"]);
       cell(row, formatMoment(item.due_at), "number");
