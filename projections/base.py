@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -180,6 +180,31 @@ class LatestStateModel(ReadModel):
         self._deletes.clear()
 
 
+class ReplacedRows:
+    """Rows of ``table`` kept per aggregate (its id in the ``key`` column) and
+    replaced whole: at flush each aggregate given to ``replace`` loses its old
+    rows and gets the new ones."""
+
+    def __init__(self, table: str, columns: Sequence[str], key: str = "case_id") -> None:
+        self._delete = f"DELETE FROM {table} WHERE {key} = ?"
+        self._insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self._ids: list[tuple[str]] = []
+        self._rows: list[tuple[Any, ...]] = []
+
+    def replace(self, aggregate_id: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+        self._ids.append((str(aggregate_id),))
+        self._rows.extend(rows)
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(self._delete, self._ids)
+        cursor.executemany(self._insert, self._rows)
+        self.clear()
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self._rows.clear()
+
+
 class CaseRowsModel(ReadModel):
     """A read model with any number of rows per aggregate in ``table`` (keyed
     by its ``case_id`` column): at flush every changed aggregate's rows are
@@ -195,10 +220,7 @@ class CaseRowsModel(ReadModel):
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, Any] = {}
-        self._cases: list[tuple[str]] = []
-        self._rows: list[tuple[Any, ...]] = []
-        columns = ", ".join(self.columns)
-        self._insert = f"INSERT INTO {self.table} ({columns}) VALUES ({', '.join('?' * len(self.columns))})"
+        self._replaced = ReplacedRows(self.table, self.columns)
 
     @abstractmethod
     def rows_of(self, aggregate: Any) -> list[tuple[Any, ...]]:
@@ -211,20 +233,16 @@ class CaseRowsModel(ReadModel):
 
     def prepare(self) -> None:
         for case_id, aggregate in self._latest.items():
-            self._cases.append((str(case_id),))
-            self._rows.extend(self.rows_of(aggregate))
+            self._replaced.replace(case_id, self.rows_of(aggregate))
         self._latest.clear()
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()  # anything applied since prepare() was called
-        cursor.executemany(f"DELETE FROM {self.table} WHERE case_id = ?", self._cases)
-        cursor.executemany(self._insert, self._rows)
-        self.discard()
+        self._replaced.flush(cursor)
 
     def discard(self) -> None:
         self._latest.clear()
-        self._cases.clear()
-        self._rows.clear()
+        self._replaced.clear()
 
 
 def micros(moment: datetime | None) -> int | None:

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ReplacedRows, from_micros, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
@@ -88,27 +88,21 @@ class WorklistModel(LatestStateModel):
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._escalated: list[tuple[Any, ...]] = []
-        self._escalated_cases: list[tuple[str]] = []
-        placeholders = ", ".join("?" * len(ESCALATED_COLUMNS))
-        self._insert_escalated = f"INSERT INTO {ESCALATED} ({', '.join(ESCALATED_COLUMNS)}) VALUES ({placeholders})"
+        self._escalated = ReplacedRows(ESCALATED, ESCALATED_COLUMNS)
 
     def prepare(self) -> None:
         for case_id, (case, _position) in self._latest.items():
-            self._escalated_cases.append((str(case_id),))
-            self._escalated.extend(self.escalated_rows(case))
+            self._escalated.replace(case_id, self.escalated_rows(case))
         super().prepare()
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
-        cursor.executemany(f"DELETE FROM {ESCALATED} WHERE case_id = ?", self._escalated_cases)
-        cursor.executemany(self._insert_escalated, self._escalated)
+        self._escalated.flush(cursor)
         super().flush(cursor)
 
     def discard(self) -> None:
         super().discard()
         self._escalated.clear()
-        self._escalated_cases.clear()
 
     def clear(self, cursor: Cursor) -> None:
         super().clear(cursor)
