@@ -21,9 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel, RankedAgency
-from ihanoi_server.http import json_response, state, wait_for_position
+from ihanoi_server.http import state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, Query, document_with_csv
-from ihanoi_server.public.routes import CSV_TYPE, STATS_HEADERS, wants_csv
+from ihanoi_server.public.routes import CSV_TYPE, STATS_HEADERS, json_or_csv
 
 CSV_COLUMNS = tuple(field.name for field in fields(RankedAgency))
 
@@ -70,10 +70,7 @@ def csv_response(found: PublishedRanking) -> Response:
 async def ranking(request: Request) -> Response:
     """The monthly ranking of agencies by on-time rate, agencies below the minimum
     volume withheld. CSV with `Accept: text/csv`. Roles: anyone (no token)."""
-    found = await read_ranking(request)
-    if wants_csv(request):
-        return csv_response(found)
-    return json_response(found, headers=STATS_HEADERS)
+    return json_or_csv(request, await read_ranking(request), csv_response)
 
 
 async def ranking_csv(request: Request) -> Response:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -50,6 +51,7 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
+T = TypeVar("T")
 STATS_HEADERS = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
 PAGE_HEADERS = {
     "Cache-Control": "public, max-age=60",
@@ -168,13 +170,15 @@ def wants_csv(request: Request) -> bool:
     return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
 
 
+def json_or_csv(request: Request, found: T, as_csv: Callable[[T], Response]) -> Response:
+    """``found`` as CSV (``as_csv``) when the request asks for ``text/csv``, else as JSON."""
+    return as_csv(found) if wants_csv(request) else json_response(found, headers=STATS_HEADERS)
+
+
 async def stats(request: Request) -> Response:
     """Public statistics of field reports by agency, ward, category or channel,
     groups below the minimum volume suppressed. CSV with `Accept: text/csv`. Roles: anyone (no token)."""
-    found = await read_stats(request)
-    if wants_csv(request):
-        return csv_response(found)
-    return json_response(found, headers=STATS_HEADERS)
+    return json_or_csv(request, await read_stats(request), csv_response)
 
 
 async def stats_csv(request: Request) -> Response:
