@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -124,60 +124,121 @@ class ReadModel(ABC):
             cursor.execute(f"DELETE FROM {table}")
 
 
-class LatestStateModel(ReadModel):
-    """A read model with one row per aggregate, derived from its latest state
-    alone. During a batch it only remembers which aggregates changed (and the
-    position of their last change); rows are computed once per aggregate at
-    flush, from the replica's state at the end of the batch."""
+class PendingWrites:
+    """Statements a read model runs at flush, in the order given, each with
+    the parameter rows gathered for it during the batch."""
+
+    def __init__(self, *statements: str) -> None:
+        self._params: dict[str, list[tuple[Any, ...]]] = {statement: [] for statement in statements}
+
+    def add(self, statement: str, params: tuple[Any, ...]) -> None:
+        self._params[statement].append(params)
+
+    def flush(self, cursor: Cursor) -> None:
+        for statement, rows in self._params.items():
+            cursor.executemany(statement, rows)
+        self.clear()
+
+    def clear(self) -> None:
+        for rows in self._params.values():
+            rows.clear()
+
+
+class BatchedModel(ReadModel):
+    """Base of the read models written from aggregates' latest states: during
+    a batch it only remembers which aggregates of ``kinds`` changed (and the
+    position of their last change); ``prepare`` turns them into ``_writes``
+    once per aggregate, from the replica's state at the end of the batch."""
 
     table: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
     kinds: ClassVar[tuple[type[Aggregate], ...]]
+    _writes: PendingWrites
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.tables = (cls.table,)
+        if hasattr(cls, "table"):  # not the abstract bases below
+            cls.tables = (cls.table,)
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
         self._latest: dict[Any, tuple[Any, int]] = {}
-        self._upserts: list[tuple[Any, ...]] = []
-        self._deletes: list[tuple[str]] = []
-        updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
-        self._upsert = (
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
-            f" ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}"
-        )
-        self._delete = f"DELETE FROM {self.table} WHERE {self.columns[0]} = ?"
-
-    @abstractmethod
-    def row(self, aggregate: Any, position: int) -> tuple[Any, ...] | None:
-        """The row for this state, in ``columns`` order; None removes the row."""
 
     def apply(self, change: Change) -> None:
         case = change.case
         if self.reads(case):
             self._latest[case.id] = (case, change.position)
 
+    def flush(self, cursor: Cursor) -> None:
+        self.prepare()  # anything applied since prepare() was called
+        self._writes.flush(cursor)
+
+    def discard(self) -> None:
+        self._latest.clear()
+        self._writes.clear()
+
+
+class LatestStateModel(BatchedModel):
+    """A read model with one row per aggregate, derived from its latest state
+    alone (``row``): upserted, or deleted when there is none."""
+
+    def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
+        super().__init__(database, context)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
+        self._upsert = (
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
+            f" ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}"
+        )
+        self._delete = f"DELETE FROM {self.table} WHERE {self.columns[0]} = ?"
+        self._writes = PendingWrites(self._delete, self._upsert)
+
+    @abstractmethod
+    def row(self, aggregate: Any, position: int) -> tuple[Any, ...] | None:
+        """The row for this state, in ``columns`` order; None removes the row."""
+
     def prepare(self) -> None:
         for aggregate_id, (aggregate, position) in self._latest.items():
             row = self.row(aggregate, position)
             if row is None:
-                self._deletes.append((str(aggregate_id),))
+                self._writes.add(self._delete, (str(aggregate_id),))
             else:
-                self._upserts.append(row)
+                self._writes.add(self._upsert, row)
         self._latest.clear()
 
-    def flush(self, cursor: Cursor) -> None:
-        self.prepare()  # anything applied since prepare() was called
-        cursor.executemany(self._delete, self._deletes)
-        cursor.executemany(self._upsert, self._upserts)
-        self.discard()
 
-    def discard(self) -> None:
+class ReplacedRows(PendingWrites):
+    """Rows of ``table`` kept per aggregate (its id in the ``key`` column) and
+    replaced whole: at flush each aggregate given to ``replace`` loses its old
+    rows and gets the new ones."""
+
+    def __init__(self, table: str, columns: Sequence[str], key: str = "case_id") -> None:
+        self._delete = f"DELETE FROM {table} WHERE {key} = ?"
+        self._insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        super().__init__(self._delete, self._insert)
+
+    def replace(self, aggregate_id: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.add(self._delete, (str(aggregate_id),))
+        for row in rows:
+            self.add(self._insert, row)
+
+
+class CaseRowsModel(BatchedModel):
+    """A read model with any number of rows per aggregate in ``table`` (keyed
+    by its ``case_id`` column), all replaced by ``rows_of`` its latest state."""
+
+    def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
+        super().__init__(database, context)
+        self._replaced = ReplacedRows(self.table, self.columns)
+        self._writes = self._replaced
+
+    @abstractmethod
+    def rows_of(self, aggregate: Any) -> list[tuple[Any, ...]]:
+        """The aggregate's rows for this state, in ``columns`` order."""
+
+    def prepare(self) -> None:
+        for case_id, (aggregate, _position) in self._latest.items():
+            self._replaced.replace(case_id, self.rows_of(aggregate))
         self._latest.clear()
-        self._upserts.clear()
-        self._deletes.clear()
 
 
 def micros(moment: datetime | None) -> int | None:

@@ -35,7 +35,7 @@ import orjson
 from ihanoi_core.cap.render import render_cap
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertArea, AlertMessage, AlertStatus
-from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.base import ReadModel, ReplacedRows, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
@@ -102,9 +102,8 @@ class PublicAlertsModel(ReadModel):
         super().__init__(*args, **kwargs)
         self._latest: dict[UUID, tuple[Alert, int]] = {}
         self._alerts: list[tuple[Any, ...]] = []
-        self._wards: list[tuple[str, str]] = []
+        self._wards = ReplacedRows("view_public_alert_wards", ("alert_id", "ward"), key="alert_id")
         self._messages: list[tuple[Any, ...]] = []
-        self._ids: list[tuple[str]] = []
 
     def schema(self) -> Sequence[str]:
         return (
@@ -139,9 +138,8 @@ class PublicAlertsModel(ReadModel):
     def prepare(self) -> None:
         known: set[str] = set()
         for alert_id, (alert, position) in self._latest.items():
-            self._ids.append((str(alert_id),))
             self._alerts.append(self.row(alert, position))
-            self._wards += [(str(alert_id), ward) for ward in alert.issued.content.wards]
+            self._wards.replace(alert_id, [(str(alert_id), ward) for ward in alert.issued.content.wards])
             for sequence, message in enumerate(alert.messages, start=1):
                 if message.identifier not in known:
                     known.add(message.identifier)
@@ -157,8 +155,7 @@ class PublicAlertsModel(ReadModel):
             f" ON CONFLICT (alert_id) DO UPDATE SET {updates}",
             self._alerts,
         )
-        cursor.executemany("DELETE FROM view_public_alert_wards WHERE alert_id = ?", self._ids)
-        cursor.executemany("INSERT INTO view_public_alert_wards (alert_id, ward) VALUES (?, ?)", self._wards)
+        self._wards.flush(cursor)
         # A message never changes once issued: the first projection of it stays.
         cursor.executemany(
             f"INSERT INTO view_public_alert_messages ({', '.join(MESSAGE_COLUMNS)})"
@@ -172,7 +169,6 @@ class PublicAlertsModel(ReadModel):
         self._alerts.clear()
         self._wards.clear()
         self._messages.clear()
-        self._ids.clear()
 
     def row(self, alert: Alert, position: int) -> tuple[Any, ...]:
         message = alert.issued

@@ -27,9 +27,8 @@ from uuid import UUID
 
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.base import CaseRowsModel
+from ihanoi_projections.database import Row
 from ihanoi_projections.rows import from_row
 
 COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal", "hidden", "shown")
@@ -47,16 +46,11 @@ class PublicPhoto:
     height: int
 
 
-class PublicPhotosModel(ReadModel):
+class PublicPhotosModel(CaseRowsModel):
     name = "public_photos"
-    tables = ("view_public_photos",)
+    table = "view_public_photos"
+    columns = COLUMNS
     kinds = (Report,)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._latest: dict[UUID, Report] = {}
-        self._rows: list[tuple[Any, ...]] = []
-        self._cases: list[tuple[str]] = []
 
     def schema(self) -> Sequence[str]:
         return (
@@ -68,19 +62,7 @@ class PublicPhotosModel(ReadModel):
             "CREATE INDEX IF NOT EXISTS view_public_photos_sha ON view_public_photos (sha256)",
         )
 
-    def apply(self, change: Change) -> None:
-        case = change.case
-        if isinstance(case, Report):
-            self._latest[case.id] = case
-
-    def prepare(self) -> None:
-        for case_id, report in self._latest.items():
-            self._cases.append((str(case_id),))
-            self._rows.extend(self.rows_of(report))
-        self._latest.clear()
-
-    @staticmethod
-    def rows_of(report: Report) -> list[tuple[Any, ...]]:
+    def rows_of(self, report: Report) -> list[tuple[Any, ...]]:
         shown = int(report.status != ReportStatus.REJECTED)
         hidden = report.hidden_photo_hashes
         return [
@@ -88,20 +70,6 @@ class PublicPhotosModel(ReadModel):
              int(photo.sha256 in hidden), shown)
             for ordinal, photo in enumerate(report.photos)
         ]  # fmt: skip
-
-    def flush(self, cursor: Cursor) -> None:
-        self.prepare()
-        cursor.executemany("DELETE FROM view_public_photos WHERE case_id = ?", self._cases)
-        cursor.executemany(
-            f"INSERT INTO view_public_photos ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-            self._rows,
-        )
-        self.discard()
-
-    def discard(self) -> None:
-        self._latest.clear()
-        self._rows.clear()
-        self._cases.clear()
 
     # -- queries ------------------------------------------------------------
 

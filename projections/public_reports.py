@@ -112,6 +112,13 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> tuple[fl
     return (latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
 
 
+def _check(*rules: tuple[str, bool, str]) -> None:
+    """``ValidationError`` naming each parameter whose rule (name, holds, message) does not hold."""
+    errors = {name: message for name, holds, message in rules if not holds}
+    if errors:
+        raise ValidationError(errors)
+
+
 class PublicReportsModel(LatestStateModel):
     name = "public_reports"
     table = "view_public_reports"
@@ -205,13 +212,7 @@ class PublicReportsModel(LatestStateModel):
         time range and ``bbox`` (min_lat, min_lon, max_lat, max_lon) include
         their bounds; ``ids`` is one more filter, not an override; ``located``
         keeps only reports with coordinates (a ``bbox`` implies it)."""
-        errors: dict[str, str] = {}
-        if limit < 1:
-            errors["limit"] = "must be at least 1"
-        if offset < 0:
-            errors["offset"] = "must not be negative"
-        if errors:
-            raise ValidationError(errors)
+        _check(("limit", limit >= 1, "must be at least 1"), ("offset", offset >= 0, "must not be negative"))
         where, params = ReportFilters(
             statuses, open311_status, service_codes, wards, agency, requested_from, requested_to, bbox, ids, located
         ).where()
@@ -235,17 +236,12 @@ class PublicReportsModel(LatestStateModel):
         distance in metres: of ``service_code`` (any category when ``None``), and
         only open ones unless ``open_only`` is false. Reports without
         coordinates are never near anything."""
-        errors: dict[str, str] = {}
-        if not -90 <= latitude <= 90:
-            errors["latitude"] = "must be between -90 and 90"
-        if not -180 <= longitude <= 180:
-            errors["longitude"] = "must be between -180 and 180"
-        if not 0 < radius_m <= 100_000:
-            errors["radius_m"] = "must be more than 0 and at most 100 km"
-        if limit < 1:
-            errors["limit"] = "must be at least 1"
-        if errors:
-            raise ValidationError(errors)
+        _check(
+            ("latitude", -90 <= latitude <= 90, "must be between -90 and 90"),
+            ("longitude", -180 <= longitude <= 180, "must be between -180 and 180"),
+            ("radius_m", 0 < radius_m <= 100_000, "must be more than 0 and at most 100 km"),
+            ("limit", limit >= 1, "must be at least 1"),
+        )
         where, params = ReportFilters(
             open311_status=OPEN if open_only else None,
             service_codes=(service_code,) if service_code else (),

@@ -275,3 +275,11 @@ def run_worker(
                 listener.stop()
             database.close()
             app.close()
+
+
+class ReadSideQueries:
+    """Base of a group of queries that read the application and its read side."""
+
+    def __init__(self, app: Ihanoi, read_side: ReadSide) -> None:
+        self.app = app
+        self.read_side = read_side

@@ -23,38 +23,17 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ReplacedRows, from_micros, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
 
-COLUMNS = (
-    "case_id",
-    "agency",
-    "assignee",
-    "kind",
-    "code",
-    "status",
-    "priority",
-    "summary",
-    "due_at",
-    "updated_at",
-)
+# What both tables hold of the case and the item, beside who holds it.
+ITEM_COLUMNS = ("kind", "code", "status", "priority", "summary", "due_at")
+COLUMNS = ("case_id", "agency", "assignee", *ITEM_COLUMNS, "updated_at")
 NEAR_DUE_OFFICE_SECONDS = 8 * 3600  # one working day
 ESCALATED = "view_worklist_escalated"
-ESCALATED_COLUMNS = (
-    "case_id",
-    "agency",
-    "responsible_agency",
-    "kind",
-    "code",
-    "status",
-    "priority",
-    "summary",
-    "due_at",
-    "case_due_at",
-    "updated_at",
-)
+ESCALATED_COLUMNS = ("case_id", "agency", "responsible_agency", *ITEM_COLUMNS, "case_due_at", "updated_at")
 # Both tables as one, in the columns of a WorklistItem.
 UNION = (
     "SELECT case_id, agency, assignee, kind, code, status, priority, summary, due_at, updated_at,"
@@ -109,27 +88,21 @@ class WorklistModel(LatestStateModel):
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._escalated: list[tuple[Any, ...]] = []
-        self._escalated_cases: list[tuple[str]] = []
-        placeholders = ", ".join("?" * len(ESCALATED_COLUMNS))
-        self._insert_escalated = f"INSERT INTO {ESCALATED} ({', '.join(ESCALATED_COLUMNS)}) VALUES ({placeholders})"
+        self._escalated = ReplacedRows(ESCALATED, ESCALATED_COLUMNS)
 
     def prepare(self) -> None:
         for case_id, (case, _position) in self._latest.items():
-            self._escalated_cases.append((str(case_id),))
-            self._escalated.extend(self.escalated_rows(case))
+            self._escalated.replace(case_id, self.escalated_rows(case))
         super().prepare()
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
-        cursor.executemany(f"DELETE FROM {ESCALATED} WHERE case_id = ?", self._escalated_cases)
-        cursor.executemany(self._insert_escalated, self._escalated)
+        self._escalated.flush(cursor)
         super().flush(cursor)
 
     def discard(self) -> None:
         super().discard()
         self._escalated.clear()
-        self._escalated_cases.clear()
 
     def clear(self, cursor: Cursor) -> None:
         super().clear(cursor)

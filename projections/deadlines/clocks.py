@@ -25,9 +25,8 @@ from typing import Any
 from ihanoi_core.deadline_rules import Planned, escalation_target, plan
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.running_clocks import RunningClock
-from ihanoi_projections.base import ReadModel, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.base import CaseRowsModel, micros
+from ihanoi_projections.database import Row
 
 MAX_PLANS = 50_000
 TABLE = "view_running_clocks"
@@ -52,9 +51,10 @@ COLUMNS = (
 )
 
 
-class DeadlineClocksModel(ReadModel):
+class DeadlineClocksModel(CaseRowsModel):
     name = "deadline_clocks"
-    tables = (TABLE,)
+    table = TABLE
+    columns = COLUMNS
     kinds = (Case,)
 
     def schema(self) -> Sequence[str]:
@@ -72,36 +72,9 @@ class DeadlineClocksModel(ReadModel):
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._latest: dict[Any, Any] = {}
-        self._cases: list[tuple[str]] = []
-        self._rows: list[tuple[Any, ...]] = []
         # A clock's thresholds depend only on its key, agency and whether it
         # escalates; most changes of a case (assign, comment, a reminder) keep all.
         self._plans: dict[tuple[str, str, bool], list[Planned]] = {}
-        columns = ", ".join(COLUMNS)
-        self._insert = f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})"
-
-    def apply(self, change: Change) -> None:
-        case = change.case
-        if self.reads(case):
-            self._latest[case.id] = case
-
-    def prepare(self) -> None:
-        for case_id, case in self._latest.items():
-            self._cases.append((str(case_id),))
-            self._rows.extend(self.clock_rows(case))
-        self._latest.clear()
-
-    def flush(self, cursor: Cursor) -> None:
-        self.prepare()
-        cursor.executemany(f"DELETE FROM {TABLE} WHERE case_id = ?", self._cases)
-        cursor.executemany(self._insert, self._rows)
-        self.discard()
-
-    def discard(self) -> None:
-        self._latest.clear()
-        self._cases.clear()
-        self._rows.clear()
 
     def _plan(self, clock: RunningClock, escalates: bool) -> list[Planned]:
         cache = (clock.key, clock.agency, escalates)
@@ -114,7 +87,7 @@ class DeadlineClocksModel(ReadModel):
             self._plans[cache] = planned
         return planned
 
-    def clock_rows(self, case: Case) -> list[tuple[Any, ...]]:
+    def rows_of(self, case: Case) -> list[tuple[Any, ...]]:
         rows = []
         holders = case.agencies
         escalated_to = ",".join(case.escalated_to) or None

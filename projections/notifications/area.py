@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_areas import REPORT_AREA_KIND
-from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
-from ihanoi_projections.notifications.triggers import REPORT_AREAS, Trigger, TriggerStep, register
+from ihanoi_projections.notifications.triggers import REPORT_AREAS, Remember, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel
@@ -77,18 +76,6 @@ def bounds(area: Mapping[str, Any]) -> tuple[float | None, ...]:
 
 
 @dataclass(slots=True)
-class AreasChange(TriggerStep):
-    """A person's subscriptions after one of their events."""
-
-    trigger: ReportAreasTrigger
-    key: str
-    areas: Areas
-
-    def decide(self, model: OutboxModel) -> None:
-        self.trigger.batch[self.key] = self.areas
-
-
-@dataclass(slots=True)
 class NewReport(TriggerStep):
     """A new report, to the people whose subscriptions match it as of its event."""
 
@@ -104,18 +91,12 @@ class NewReport(TriggerStep):
     def decide(self, model: OutboxModel) -> None:
         batch = self.trigger.batch
         candidates = {key for key in self.stored if key not in batch} | set(batch)
-        notice = self.notice
         for key in sorted(candidates):
             if key == self.reporter:
                 continue
             areas = batch[key] if key in batch else self.stored[key]
             if any(matches(area, self.ward, self.category, self.latitude, self.longitude) for area in areas.values()):
-                model.decide(
-                    Notice(
-                        notice.position, notice.aggregate_id, notice.version, key, REPORT_AREA_KIND,
-                        notice.params, notice.case_id, notice.created_at,
-                    )
-                )  # fmt: skip
+                model.decide(self.notice.to(key, REPORT_AREA_KIND))
 
 
 @register
@@ -144,7 +125,7 @@ class ReportAreasTrigger(Trigger):
         if isinstance(aggregate, Contactability) and change.event_name in AREA_EVENTS:
             if aggregate.subject is not None:
                 key = context.subject_key(aggregate.subject) or ""
-                self.model.add_step(AreasChange(self, key, dict(aggregate.report_areas)))
+                self.model.add_step(Remember(self.batch, key, dict(aggregate.report_areas)))
         elif isinstance(aggregate, Report) and change.created:
             self._new_report(change, aggregate)
 
@@ -163,16 +144,7 @@ class ReportAreasTrigger(Trigger):
             "ward_name_en": (ward.name_en or ward.name) if ward else location.ward,
             "link": f"/public/reports/{report.code}",
         }
-        notice = Notice(
-            position=change.position,
-            aggregate_id=report.id,
-            version=report.version,
-            subject_key="",
-            kind=REPORT_AREA_KIND,
-            params=params,
-            case_id=str(report.id),
-            created_at=micros(change.event.timestamp) or 0,
-        )
+        notice = Notice.about(change, report, REPORT_AREA_KIND, params)
         reporter = self.model.context.subject_key(report.owner) if report.owner else None
         self.model.add_step(
             NewReport(self, location.ward, report.category, location.latitude, location.longitude, reporter, notice)
@@ -182,7 +154,7 @@ class ReportAreasTrigger(Trigger):
         keys: set[str] = set()
         query = self.model.database.query
         for step in steps:
-            if isinstance(step, AreasChange):
+            if isinstance(step, Remember) and step.into is self.batch:
                 keys.add(step.key)
             if not isinstance(step, NewReport):
                 continue

@@ -15,7 +15,6 @@ from typing import Any
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.survey import Survey
-from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.changes import Change
 from ihanoi_projections.notifications.legal import decision_kind
@@ -60,13 +59,4 @@ def case_notice(change: Change, case: Case, key_of: Callable[[str], str]) -> Not
 
 def own_notice(change: Change, case: Case, subject_key: str, kind: str, params: dict[str, Any]) -> Notice:
     """The notice of ``kind`` to the owner of ``case`` (``subject_key``) about ``change``."""
-    return Notice(
-        position=change.position,
-        aggregate_id=case.id,
-        version=case.version,
-        subject_key=subject_key,
-        kind=kind,
-        params=params,
-        case_id=str(case.id),
-        created_at=micros(change.event.timestamp) or 0,
-    )
+    return Notice.about(change, case, kind, params, subject_key=subject_key)

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
@@ -89,34 +88,15 @@ class ConversationTrigger(Trigger):
             if actor is not None and aggregate.owner is not None and actor.subject == aggregate.owner:
                 return  # The citizen did it: they know.
             params: dict[str, Any] = {"code": aggregate.code, "status": str(aggregate.status)}
-            notice = Notice(
-                position=change.position,
-                aggregate_id=aggregate.id,
-                version=aggregate.version,
-                subject_key="",
-                kind="conversation_status",
-                params=params,
-                case_id=str(aggregate.id),
-                created_at=micros(change.event.timestamp) or 0,
-            )
+            notice = Notice.about(change, aggregate, "conversation_status", params)
             self.model.add_step(StatusStep(notice))
 
     def _notice(self, change: Change, aggregate: Conversation, kind: str, channel: str) -> Notice:
         """A notice to the conversation itself: a reply to send, or a message for the flow."""
         event = change.event
         value = {"reply": event.reply_id} if kind == "conversation_reply" else {"message": event.message_id}
-        return Notice(
-            position=change.position,
-            aggregate_id=aggregate.id,
-            version=aggregate.version,
-            subject_key="",
-            kind=kind,
-            params=value,
-            case_id="",
-            created_at=micros(event.timestamp) or 0,
-            urgent=True,
-            channel=channel,
-            recipient=str(aggregate.id),
+        return Notice.about(
+            change, aggregate, kind, value, case_id="", urgent=True, channel=channel, recipient=str(aggregate.id)
         )
 
     def wanted(self, steps: Sequence[Any]) -> list[str]:

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+from ihanoi_projections.base import micros
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from ihanoi_projections.changes import Change
 
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"
@@ -81,3 +88,34 @@ class Notice:
     urgent: bool = False
     channel: str | None = None  # one channel only (a one-time code)
     recipient: str | None = None  # known already (a one-time code)
+
+    @classmethod
+    def about(
+        cls,
+        change: Change,
+        aggregate: Aggregate,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        subject_key: str = "",
+        case_id: str | None = None,
+        urgent: bool = False,
+        channel: str | None = None,
+        recipient: str | None = None,
+    ) -> Notice:
+        """The notice of ``kind`` that ``change`` of ``aggregate`` calls for, at
+        its position and version and timed by its event; ``case_id`` is the
+        aggregate's id unless given (``""`` for a notice about no case)."""
+        return cls(
+            change.position, aggregate.id, aggregate.version, subject_key, kind, params,
+            str(aggregate.id) if case_id is None else case_id, micros(change.event.timestamp) or 0,
+            urgent, channel, recipient,
+        )  # fmt: skip
+
+    def to(self, subject_key: str, kind: str | None = None) -> Notice:
+        """The same notice for another person (and of another ``kind``), as
+        an ordinary one: not urgent, on any channel, recipient to be found."""
+        return Notice(
+            self.position, self.aggregate_id, self.version, subject_key, kind or self.kind,
+            self.params, self.case_id, self.created_at,
+        )  # fmt: skip

@@ -50,7 +50,7 @@ from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.contactability_values import OPTIONAL_KINDS
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.base import ReadModel
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS, WardNotice, alert_rows, subscribers, ward_notice
@@ -182,15 +182,13 @@ class OutboxModel(ReadModel):
         event = change.event
         if change.event_name == "ChannelAdded" and event.challenge is not None:
             self._batch.steps.append(
-                Notice(
-                    position=change.position,
-                    aggregate_id=person.id,
-                    version=person.version,
+                Notice.about(
+                    change,
+                    person,
+                    "channel_verification",
+                    {"channel": event.channel, "challenge": challenge_ref(event.challenge)},
                     subject_key=key,
-                    kind="channel_verification",
-                    params={"channel": event.channel, "challenge": challenge_ref(event.challenge)},
                     case_id="",
-                    created_at=micros(event.timestamp) or 0,
                     urgent=True,
                     channel=event.channel,
                     recipient=str(person.id),

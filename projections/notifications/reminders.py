@@ -34,30 +34,16 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.values import Role
-from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
-from ihanoi_projections.notifications.triggers import STAFF, Trigger, TriggerStep, register
+from ihanoi_projections.notifications.triggers import STAFF, Remember, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel
 
 REMINDER_EVENTS = frozenset({"DeadlineReminded", "DeadlineMissed"})
 STAFF_ROLES = frozenset({Role.OFFICER, Role.LEADER})
-
-
-@dataclass(slots=True)
-class StaffChange(TriggerStep):
-    """A person's role and agency as of one of their own settings' events."""
-
-    trigger: RemindersTrigger
-    key: str
-    role: str | None
-    agency: str | None
-
-    def decide(self, model: OutboxModel) -> None:
-        self.trigger.batch[self.key] = (self.role, self.agency)
 
 
 @dataclass(slots=True)
@@ -72,13 +58,7 @@ class LeadersNotice(TriggerStep):
     def decide(self, model: OutboxModel) -> None:
         for key in sorted(self.trigger.leaders(self.agency)):
             if key != self.skip:
-                notice = self.notice
-                model.decide(
-                    Notice(
-                        notice.position, notice.aggregate_id, notice.version, key, notice.kind,
-                        notice.params, notice.case_id, notice.created_at,
-                    )
-                )  # fmt: skip
+                model.decide(self.notice.to(key))
 
 
 @register
@@ -106,11 +86,10 @@ class RemindersTrigger(Trigger):
                 return
             role = Role(actor.role)
             self.model.add_step(
-                StaffChange(
-                    self,
+                Remember(
+                    self.batch,
                     self.model.context.subject_key(aggregate.subject) or "",
-                    role.value if role in STAFF_ROLES else None,
-                    actor.agency if role in STAFF_ROLES else None,
+                    (role.value, actor.agency) if role in STAFF_ROLES else (None, None),
                 )
             )
         elif isinstance(aggregate, Case) and change.event_name in REMINDER_EVENTS:
@@ -127,23 +106,12 @@ class RemindersTrigger(Trigger):
             "due_at": None if event.due_at is None else event.due_at.isoformat(),
         }
         assignee = None if event.assignee is None else self.model.context.subject_key(event.assignee)
-        notice = Notice(
-            position=change.position,
-            aggregate_id=case.id,
-            version=case.version,
-            subject_key=assignee or "",
-            kind="deadline_missed" if missed else "deadline_reminder",
-            params=params,
-            case_id=str(case.id),
-            created_at=micros(event.timestamp) or 0,
-        )
+        kind = "deadline_missed" if missed else "deadline_reminder"
+        notice = Notice.about(change, case, kind, params, subject_key=assignee or "")
         if assignee is not None:
             self.model.add_step(notice)
         if missed and event.agency:
-            notice = Notice(
-                notice.position, notice.aggregate_id, notice.version, "", "deadline_missed_agency",
-                params, notice.case_id, notice.created_at,
-            )  # fmt: skip
+            notice = notice.to("", "deadline_missed_agency")
             self.model.add_step(LeadersNotice(self, event.agency, notice, assignee))
 
     def wanted(self, steps: Sequence[Any]) -> list[str]:
@@ -158,7 +126,7 @@ class RemindersTrigger(Trigger):
             ):
                 self.stored[row["agency"]].add(row["subject_key"])
         keys = [key for found in self.stored.values() for key in found]
-        keys.extend(step.key for step in steps if isinstance(step, StaffChange))
+        keys.extend(step.key for step in steps if isinstance(step, Remember) and step.into is self.batch)
         return keys
 
     def leaders(self, agency: str) -> set[str]:

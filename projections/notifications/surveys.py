@@ -27,29 +27,16 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.survey import Survey
-from ihanoi_projections.base import micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
 from ihanoi_projections.notifications.notices import Notice
-from ihanoi_projections.notifications.triggers import SURVEY_IDENTITY, Trigger, TriggerStep, register
+from ihanoi_projections.notifications.triggers import SURVEY_IDENTITY, Remember, Trigger, TriggerStep, register
 
 if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel
 
 KIND = "survey_invitation"
-
-
-@dataclass(slots=True)
-class IdentityConsent(TriggerStep):
-    """A person gave or withdrew their consent to answer surveys under their identity."""
-
-    trigger: SurveysTrigger
-    key: str
-    given: bool
-
-    def decide(self, model: OutboxModel) -> None:
-        self.trigger.identity[self.key] = self.given
 
 
 @dataclass(slots=True)
@@ -64,19 +51,13 @@ class Invitation(TriggerStep):
     def decide(self, model: OutboxModel) -> None:
         trigger = self.trigger
         candidates = set(trigger.touched).union(*(trigger.stored.get(ward, set()) for ward in self.wards))
-        notice = self.notice
         for key in sorted(candidates):
             recipient = model.recipient(key)
             if recipient is None or recipient.contactability is None or self.wards.isdisjoint(recipient.wards):
                 continue
             if not self.anonymous and not trigger.identity.get(key, key in trigger.stored_identity):
                 continue
-            model.decide(
-                Notice(
-                    notice.position, notice.aggregate_id, notice.version, key, KIND,
-                    notice.params, notice.case_id, notice.created_at,
-                )
-            )  # fmt: skip
+            model.decide(self.notice.to(key, KIND))
 
 
 @register
@@ -109,28 +90,20 @@ class SurveysTrigger(Trigger):
             and aggregate.subject is not None
         ):
             key = context.subject_key(aggregate.subject) or ""
-            self.model.add_step(IdentityConsent(self, key, aggregate.is_given))
+            self.model.add_step(Remember(self.identity, key, aggregate.is_given))
 
     def _published(self, change: Change, survey: Survey) -> None:
         directory = self.model.context.directory
         agency = directory.get_agency(survey.agency or "")
         wards = survey.audience or (agency.wards if agency is not None else ()) or tuple(directory.wards)
-        notice = Notice(
-            position=change.position,
-            aggregate_id=survey.id,
-            version=survey.version,
-            subject_key="",
-            kind=KIND,
-            params={
-                "code": survey.code,
-                "title": survey.title,
-                "anonymous": survey.anonymous,
-                "closes_at": None if survey.closes_at is None else survey.closes_at.isoformat(),
-                "link": f"/surveys/{survey.code}",
-            },
-            case_id=str(survey.id),
-            created_at=micros(change.event.timestamp) or 0,
-        )
+        params = {
+            "code": survey.code,
+            "title": survey.title,
+            "anonymous": survey.anonymous,
+            "closes_at": None if survey.closes_at is None else survey.closes_at.isoformat(),
+            "link": f"/surveys/{survey.code}",
+        }
+        notice = Notice.about(change, survey, KIND, params)
         self.model.add_step(Invitation(self, frozenset(wards), survey.anonymous, notice))
 
     def wanted(self, steps: Sequence[Any]) -> list[str]:

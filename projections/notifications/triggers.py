@@ -50,6 +50,19 @@ class TriggerStep:
         raise NotImplementedError
 
 
+@dataclass(slots=True)
+class Remember(TriggerStep):
+    """A person's change a trigger keeps in its batch (``into``: key -> value)
+    in log order, so the steps after it are decided as of it."""
+
+    into: dict[str, Any]
+    key: str
+    value: Any
+
+    def decide(self, model: OutboxModel) -> None:
+        self.into[self.key] = self.value
+
+
 class Trigger:
     """Base of a trigger (module docstring); every hook does nothing by default."""
 

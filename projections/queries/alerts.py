@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Principal
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
 from ihanoi_projections.public_alerts import PublicAlert, PublicAlertsModel
 from ihanoi_projections.queries.access import FLOOD_SUGGESTIONS, authorize
-from ihanoi_projections.read_side import ReadSide
+from ihanoi_projections.read_side import ReadSideQueries
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +40,8 @@ class AlertSuggestion:
     draft: dict[str, Any]
 
 
-class AlertQueries:
+class AlertQueries(ReadSideQueries):
     """See the module docstring."""
-
-    def __init__(self, app: Ihanoi, read_side: ReadSide) -> None:
-        self.app = app
-        self.read_side = read_side
 
     @property
     def alerts(self) -> PublicAlertsModel:

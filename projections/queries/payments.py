@@ -10,14 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.base import from_micros
 from ihanoi_projections.database import Row
 from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.queries.access import DOSSIER_PAYMENTS, PAYMENT_COLLECTIONS, authorize, authorize_agency
-from ihanoi_projections.read_side import ReadSide
+from ihanoi_projections.read_side import ReadSideQueries
 
 MAX_DAYS = 366
 TIME_COLUMNS = ("requested_at", "expires_at", "paid_at")
@@ -27,12 +26,8 @@ PUBLIC_COLUMNS = (
 )  # fmt: skip
 
 
-class PaymentQueries:
+class PaymentQueries(ReadSideQueries):
     """See the module docstring."""
-
-    def __init__(self, app: Ihanoi, read_side: ReadSide) -> None:
-        self.app = app
-        self.read_side = read_side
 
     @property
     def payments(self) -> PaymentsModel:

@@ -10,6 +10,7 @@ strictly into a msgspec ``Struct``: wrong types, missing or unknown fields are
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
@@ -43,6 +45,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e]
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 # Set by ``session_auth.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
 SESSION_REFUSED = "ihanoi.session_refused"
 ORGANISATION_KIND = "ihanoi.organisation_kind"
@@ -107,6 +110,13 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(render(data), status_code=status, media_type="application/json", headers=headers)
 
 
+def view_of(view: type[S], source: object, **given: Any) -> S:
+    """A ``view`` Struct with the ``given`` values and, for each of its other
+    fields, ``source``'s attribute of the same name."""
+    copied = {name: getattr(source, name) for name in view.__struct_fields__ if name not in given}
+    return view(**copied, **given)
+
+
 def command_response(result: CommandResult, status: int = 200) -> Response:
     """A write's answer: the case it changed and the log position to wait for."""
     body = {
@@ -133,6 +143,13 @@ async def call_app(request: Request, call: Callable[..., T], *args: Any, **kwarg
     if state(request).inline_calls:
         return call(*args, **kwargs)
     return await run_in_threadpool(call, *args, **kwargs)
+
+
+async def own_data(request: Request, read: Callable[[Ihanoi, Principal], Any]) -> Response:
+    """The caller's own data as JSON: ``read`` (an ``Ihanoi`` query such as
+    ``Ihanoi.consents``) for the authenticated principal (401 otherwise)."""
+    who = principal(request)
+    return json_response(await call_app(request, read, state(request).app, who))
 
 
 async def read_body(request: Request, schema: type[T]) -> T:
@@ -266,6 +283,15 @@ def case_ref(request: Request) -> UUID | str:
         return UUID(raw)
     except ValueError:
         return raw.upper()
+
+
+def number_between(raw: str, low: float, high: float) -> float | None:
+    """The finite number ``raw`` says, if it is from ``low`` to ``high``; else ``None``."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
 
 
 def query_int(request: Request, name: str, default: int, *, low: int = 0, high: int = 10**12) -> int:

@@ -45,24 +45,26 @@ class HttpProblem(IhanoiError):
 
 
 # Most specific first: the first matching class decides the status.
-STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int, str], ...] = (
-    (AuthenticationError, 401, "Unauthorized"),
-    (SignatureError, 401, "Unauthorized"),
-    (IdentityProviderUnavailableError, 503, "Service Unavailable"),
-    (ValidationError, 422, "Unprocessable Content"),
-    (NotFoundError, 404, "Not Found"),
-    (ForbiddenError, 403, "Forbidden"),
-    (VersionMismatchError, 412, "Precondition Failed"),
-    (ConflictError, 409, "Conflict"),
-    (InvalidTransitionError, 409, "Conflict"),
-    (RuleViolationError, 409, "Conflict"),
-    (PhotoTooLargeError, 413, "Content Too Large"),
-    (UnsupportedPhotoError, 415, "Unsupported Media Type"),
-    (PhotoRefusedError, 422, "Unprocessable Content"),
+STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int], ...] = (
+    (AuthenticationError, 401),
+    (SignatureError, 401),
+    (IdentityProviderUnavailableError, 503),
+    (ValidationError, 422),
+    (NotFoundError, 404),
+    (ForbiddenError, 403),
+    (VersionMismatchError, 412),
+    (ConflictError, 409),
+    (InvalidTransitionError, 409),
+    (RuleViolationError, 409),
+    (PhotoTooLargeError, 413),
+    (UnsupportedPhotoError, 415),
+    (PhotoRefusedError, 422),
 )
-TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
-          413: "Content Too Large", 415: "Unsupported Media Type", 428: "Precondition Required",
-          500: "Internal Server Error", 503: "Service Unavailable"}  # fmt: skip
+# The problem's title: the status's reason phrase (RFC 9110).
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type",
+          422: "Unprocessable Content", 428: "Precondition Required", 500: "Internal Server Error",
+          503: "Service Unavailable"}  # fmt: skip
 
 
 def problem(
@@ -85,7 +87,7 @@ def problem_for(error: IhanoiError) -> Response:
     """The problem response for an ihanoi error."""
     if isinstance(error, HttpProblem):
         return problem(error.status, error.code, error.detail)
-    for kind, status, title in STATUS_BY_ERROR:
+    for kind, status in STATUS_BY_ERROR:
         if isinstance(error, kind):
             extra: dict[str, Any] = {}
             if isinstance(error, ValidationError):
@@ -94,7 +96,7 @@ def problem_for(error: IhanoiError) -> Response:
                 extra.update(status_now=error.status, allowed_from=list(error.allowed_from))
             elif isinstance(error, VersionMismatchError):
                 extra.update(expected_version=error.expected, current_version=error.actual)
-            response = problem(status, error.code, error.detail, title=title, extra=extra)
+            response = problem(status, error.code, error.detail, extra=extra)
             if isinstance(error, IdentityProviderUnavailableError):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response

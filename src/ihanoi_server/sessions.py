@@ -154,14 +154,32 @@ def _claims(principal: Principal, kind: str, ident: str, now: float, expires: fl
     return claims
 
 
+def _sign(
+    key: bytes,
+    kind: str,
+    principal: Principal,
+    now: float | None,
+    until: float,
+    life: float,
+    ticket_until: int | None = None,
+) -> tuple[str, str, float]:
+    """A signed value of ``kind`` for ``principal`` with a fresh id, ending at
+    ``until`` or after ``life`` seconds, whichever is sooner: (value, id, expiry).
+    A stream ticket also carries ``ticket_until`` (its stream's end) as ``until``."""
+    now = time.time() if now is None else now
+    expires = float(int(min(until, now + life)))
+    ident = secrets.token_urlsafe(16)
+    claims = _claims(principal, kind, ident, now, expires)
+    if ticket_until is not None:
+        claims["until"] = ticket_until
+    return jwt.encode(claims, key, algorithm=ALGORITHM), ident, expires
+
+
 def issue_session(
     keys: SessionKeys, rules: CookieRules, principal: Principal, token_until: float, now: float | None = None
 ) -> tuple[str, Session]:
     """A signed cookie value for ``principal``, ending with its token or the longest session life."""
-    now = time.time() if now is None else now
-    expires = float(int(min(token_until, now + rules.max_age)))
-    session_id = secrets.token_urlsafe(16)
-    value = jwt.encode(_claims(principal, SESSION_TYPE, session_id, now, expires), keys.session, algorithm=ALGORITHM)
+    value, session_id, expires = _sign(keys.session, SESSION_TYPE, principal, now, token_until, rules.max_age)
     return value, Session(principal, session_id, expires)
 
 
@@ -200,11 +218,7 @@ def issue_ticket(
     keys: SessionKeys, rules: CookieRules, principal: Principal, until: float, now: float | None = None
 ) -> tuple[str, StreamTicket]:
     """A signed single-use stream ticket for ``principal``."""
-    now = time.time() if now is None else now
-    expires = float(int(min(until, now + rules.ticket_ttl)))
-    ticket_id = secrets.token_urlsafe(16)
-    claims = {**_claims(principal, TICKET_TYPE, ticket_id, now, expires), "until": int(until)}
-    value = jwt.encode(claims, keys.ticket, algorithm=ALGORITHM)
+    value, ticket_id, expires = _sign(keys.ticket, TICKET_TYPE, principal, now, until, rules.ticket_ttl, int(until))
     return value, StreamTicket(principal, ticket_id, expires, float(int(until)))
 
 

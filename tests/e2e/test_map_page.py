@@ -219,7 +219,7 @@ def test_the_page_speaks_english_and_its_policy_allows_images_only_from_itself_a
     assert f"img-src 'self' data: {origin};" in policy
     assert "connect-src 'self'" in policy
     assert "script-src 'self'" in policy
-    assert httpx.get(f"{server.base_url}/map/static/leaflet.js").status_code == 200
+    assert httpx.get(f"{server.base_url}/map/static/vendor/leaflet.js").status_code == 200
     assert httpx.get(f"{server.base_url}/map/static/../routes.py").status_code == 404
 
 

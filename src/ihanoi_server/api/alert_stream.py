@@ -25,6 +25,7 @@ from starlette.requests import Request
 from ihanoi_core.directory import Directory
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.live_tail import Accepts, CaseChange
+from ihanoi_server.http import view_of
 
 MAX_WARDS = 20
 SEP = "\n"
@@ -79,22 +80,11 @@ def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
 def alert_event(change: CaseChange) -> ServerSentEvent:
     notice = change.alert
     assert notice is not None
-    data = AlertEvent(
+    data = view_of(
+        AlertEvent,
+        notice,
         position=change.position,
         code=change.code,
-        msg_type=notice.msg_type,
-        identifier=notice.identifier,
-        sequence=notice.sequence,
-        wards=notice.wards,
-        event=notice.event,
-        headline=notice.headline,
-        headline_en=notice.headline_en,
-        severity=notice.severity,
-        urgency=notice.urgency,
-        certainty=notice.certainty,
-        onset=notice.onset,
-        expires=notice.expires,
-        note=notice.note,
         cap_url=f"/public/alerts/{change.code}/{notice.sequence}.xml",
         at=change.at,
     )

@@ -33,41 +33,43 @@ ACTOR = {
         "agency": {"type": ["string", "null"]},
     },
 }
-# Each names its fields as required, so an answer matches exactly one of the ``oneOf``.
-HISTORY = {
+CASE_ID = {"type": "string", "format": "uuid"}
+
+
+def _exact_object(title: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """An object schema that requires every one of its ``properties``, so an
+    answer matches exactly one of the ``oneOf``."""
+    return {"type": "object", "title": title, "required": list(properties), "properties": properties}
+
+
+EVENT = {
     "type": "object",
-    "title": "CaseHistory",
-    "required": ["case_id", "code", "kind", "events"],
     "properties": {
-        "case_id": {"type": "string", "format": "uuid"},
-        "code": {"type": "string"},
-        "kind": {"type": "string"},
-        "events": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "version": {"type": "integer"},
-                    "time": {"type": "string", "format": "date-time", "description": "Asia/Ho_Chi_Minh"},
-                    "event": {"type": "string"},
-                    "actor": ACTOR,
-                    "changes": {"type": "object", "description": "the event's own fields, redacted"},
-                },
-            },
-        },
+        "version": {"type": "integer"},
+        "time": {"type": "string", "format": "date-time", "description": "Asia/Ho_Chi_Minh"},
+        "event": {"type": "string"},
+        "actor": ACTOR,
+        "changes": {"type": "object", "description": "the event's own fields, redacted"},
     },
 }
-STATE = {
-    "type": "object",
-    "title": "CaseAsOf",
-    "required": ["case_id", "version", "recorded_at", "case"],
-    "properties": {
-        "case_id": {"type": "string", "format": "uuid"},
+HISTORY = _exact_object(
+    "CaseHistory",
+    {
+        "case_id": CASE_ID,
+        "code": {"type": "string"},
+        "kind": {"type": "string"},
+        "events": {"type": "array", "items": EVENT},
+    },
+)
+STATE = _exact_object(
+    "CaseAsOf",
+    {
+        "case_id": CASE_ID,
         "version": {"type": "integer"},
         "recorded_at": {"type": "string", "format": "date-time"},
         "case": {"type": "object", "description": "the case as it stood then, redacted as for its reader"},
     },
-}
+)
 
 
 async def read(request: Request) -> Response:

@@ -22,10 +22,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.consent import MAX_CHANNEL, MAX_NOTICE_VERSION, MAX_REASON, Purpose
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.privacy.consent import ConsentOutcome
-from ihanoi_server.http import call_app, json_response, principal, read_body, state
+from ihanoi_server.http import call_app, json_response, own_data, principal, read_body, state
 from ihanoi_server.openapi.describe import Query, document
 
 PURPOSE_PATH = {"purpose": {"type": "string", "enum": [str(purpose) for purpose in Purpose]}}
@@ -72,8 +73,7 @@ class ConsentChange(msgspec.Struct):
 
 async def my_consents(request: Request) -> Response:
     """Every purpose with its state and history. Roles: citizen."""
-    who = principal(request)
-    return json_response(await call_app(request, state(request).app.consents, who))
+    return await own_data(request, Ihanoi.consents)
 
 
 async def give(request: Request) -> Response:

@@ -16,7 +16,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.domain.values import Principal
-from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatus
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import MY_CASES
@@ -33,17 +32,13 @@ class MyCasesPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def sort_key(row: CaseStatus) -> tuple[int, str]:
-    return micros(row.updated_at) or 0, str(row.case_id)
-
-
 def read(queries: Queries, who: Principal, limit: int, before: tuple[int, str] | None) -> list[CaseStatus]:
     return queries.my_cases(who, limit=limit, before=before)
 
 
 async def my_cases(request: Request) -> Response:
     """The citizen's cases, newest first. Roles: citizen."""
-    return await read_page(request, LIST, MY_CASES, read, sort_key)
+    return await read_page(request, LIST, MY_CASES, read, lambda row: row.updated_at)
 
 
 routes = [Route("/api/v1/me/cases", my_cases, methods=["GET"], name="me:cases")]

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import (
     AddChannel,
     AddPushSubscription,
@@ -43,7 +44,7 @@ from ihanoi_core.commands.notifications import (
     VerifyChannel,
 )
 from ihanoi_core.domain.contactability_values import CHANNELS, MAX_ADDRESS, check_channel
-from ihanoi_server.http import call_app, json_response, principal, read_body, state
+from ihanoi_server.http import call_app, json_response, own_data, principal, read_body, state
 from ihanoi_server.openapi.describe import document
 
 CHANNEL_PATH = {"channel": {"type": "string", "enum": list(CHANNELS)}}
@@ -110,8 +111,7 @@ class NotificationSettingsChange(msgspec.Struct):
 
 async def get_settings(request: Request) -> Response:
     """Your notification settings. Roles: citizen, officer, leader."""
-    who = principal(request)
-    return json_response(await call_app(request, state(request).app.notification_settings, who))
+    return await own_data(request, Ihanoi.notification_settings)
 
 
 async def set_preferences(request: Request) -> Response:
@@ -190,55 +190,22 @@ routes = [
     ),
 ]
 CITIZEN = ("citizen", "officer", "leader")
+WRITE_PROBLEMS = (400, 401, 403, 409, 413, 415, 422, 503)
 document("me:notification-settings", response=NotificationSettingsView, roles=CITIZEN)
-document(
-    "me:notification-settings:set",
-    body=SetNotificationPreferences,
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    problems=(400, 401, 403, 409, 413, 415, 422, 503),
+# Every change answers the settings after it: route, body, path parameters, problems.
+CHANGES: tuple[tuple[str, Any, dict[str, Any] | None, tuple[int, ...]], ...] = (
+    ("me:notification-settings:set", SetNotificationPreferences, None, WRITE_PROBLEMS),
+    ("me:notification-channels:add", AddressIn, CHANNEL_PATH, WRITE_PROBLEMS),
+    ("me:notification-channels:verify", CodeIn, CHANNEL_PATH, (400, 401, 403, 404, 409, 413, 415, 422, 503)),
+    ("me:notification-channels:remove", None, CHANNEL_PATH, (401, 403, 404, 409, 422, 503)),
+    ("me:report-subscriptions:add", SubscribeToReports, None, WRITE_PROBLEMS),
+    (
+        "me:report-subscriptions:remove",
+        None,
+        {"subscription": {"type": "string", "maxLength": 64}},
+        (401, 403, 404, 409, 503),
+    ),
+    ("me:push-subscription:add", AddPushSubscription, None, WRITE_PROBLEMS),
 )
-document(
-    "me:notification-channels:add",
-    body=AddressIn,
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    path=CHANNEL_PATH,
-    problems=(400, 401, 403, 409, 413, 415, 422, 503),
-)
-document(
-    "me:notification-channels:verify",
-    body=CodeIn,
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    path=CHANNEL_PATH,
-    problems=(400, 401, 403, 404, 409, 413, 415, 422, 503),
-)
-document(
-    "me:notification-channels:remove",
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    path=CHANNEL_PATH,
-    problems=(401, 403, 404, 409, 422, 503),
-)
-document(
-    "me:report-subscriptions:add",
-    body=SubscribeToReports,
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    problems=(400, 401, 403, 409, 413, 415, 422, 503),
-)
-document(
-    "me:report-subscriptions:remove",
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    path={"subscription": {"type": "string", "maxLength": 64}},
-    problems=(401, 403, 404, 409, 503),
-)
-document(
-    "me:push-subscription:add",
-    body=AddPushSubscription,
-    response=NotificationSettingsChange,
-    roles=CITIZEN,
-    problems=(400, 401, 403, 409, 413, 415, 422, 503),
-)
+for name, body, path, problems in CHANGES:
+    document(name, body=body, response=NotificationSettingsChange, roles=CITIZEN, path=path, problems=problems)

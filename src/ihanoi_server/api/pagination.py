@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Protocol, TypeVar
+from uuid import UUID
 
 import msgspec
 from msgspec import Meta
@@ -25,6 +27,7 @@ from starlette.responses import Response
 
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
+from ihanoi_projections.base import micros
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import QueryRule
 from ihanoi_server.http import call_app, json_response, principal, query_int, state, wait_for_position
@@ -32,7 +35,7 @@ from ihanoi_server.http import call_app, json_response, principal, query_int, st
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_CHARS = 512
-T = TypeVar("T")
+R = TypeVar("R", bound="CaseRow")
 
 
 class Cursor(msgspec.Struct, forbid_unknown_fields=True):
@@ -70,31 +73,40 @@ def page_request(request: Request, list_name: str) -> tuple[int, Cursor | None]:
     return limit, decode_cursor(raw, list_name) if raw else None
 
 
-def page(rows: Sequence[T], limit: int, list_name: str, sort_key: Callable[[T], tuple[int, str]]) -> dict[str, Any]:
-    """The response body for ``rows`` read with ``limit + 1``."""
+class CaseRow(Protocol):
+    """A row of a paged list: one case's."""
+
+    @property
+    def case_id(self) -> UUID: ...
+
+
+def page(rows: Sequence[R], limit: int, list_name: str, sort_time: Callable[[R], datetime | None]) -> dict[str, Any]:
+    """The response body for ``rows`` read with ``limit + 1``, sorted by
+    ``sort_time`` of each row (a missing time as 0) and then case id."""
     items = list(rows[:limit])
     next_cursor = None
     if len(rows) > limit:
-        key, case_id = sort_key(items[-1])
-        next_cursor = encode_cursor(Cursor(of=list_name, key=key, id=case_id))
+        last = items[-1]
+        key = micros(sort_time(last)) or 0
+        next_cursor = encode_cursor(Cursor(of=list_name, key=key, id=str(last.case_id)))
     return {"items": items, "next_cursor": next_cursor}
 
 
 # A list's query: (queries, principal, limit, the previous page's last sort key) -> rows.
-ReadRows = Callable[[Queries, Principal, int, tuple[int, str] | None], Sequence[T]]
+ReadRows = Callable[[Queries, Principal, int, tuple[int, str] | None], Sequence[R]]
 
 
 async def read_page(
-    request: Request, list_name: str, rule: QueryRule, read: ReadRows[T], sort_key: Callable[[T], tuple[int, str]]
+    request: Request, list_name: str, rule: QueryRule, read: ReadRows[R], sort_time: Callable[[R], datetime | None]
 ) -> Response:
     """A page of the list ``list_name``: the caller is checked against ``rule``
     before the paging parameters are (a refused caller is 403 whatever they
     asked), the answer waits for ``?position=``, and ``read`` is asked for one
-    row more than the page."""
+    row more than the page; ``sort_time`` is the time a row is sorted by."""
     who = principal(request)
     queries = state(request).queries
     queries.authorize(who, rule)
     limit, cursor = page_request(request, list_name)
     await wait_for_position(request)
     rows = await call_app(request, read, queries, who, limit + 1, (cursor.key, cursor.id) if cursor else None)
-    return json_response(page(rows, limit, list_name, sort_key))
+    return json_response(page(rows, limit, list_name, sort_time))

@@ -21,21 +21,25 @@ removed again.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.commands.command import Command
 from ihanoi_core.commands.reports import AttachReportPhoto, SubmitReport
 from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, ValidationError
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.media.store import SHA256, StoredPhoto
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_server.http import call_app, case_ref, command_response, json_response, principal, state
 from ihanoi_server.openapi.describe import CaseWritten, document
-from ihanoi_server.uploads import forget, read_upload, store_photos
+from ihanoi_server.state import ServerState
+from ihanoi_server.uploads import Upload, forget, read_upload, store_photos
 
 UPLOADERS = SubmitReport.roles | AttachReportPhoto.roles
 # Public answers may sit in shared caches this long: a photo hidden by staff
@@ -91,12 +95,9 @@ def may_upload(who: Principal) -> None:
         raise ForbiddenError("upload_photo", who.role.value)
 
 
-async def upload_media(request: Request) -> Response:
-    """Upload photos before filing a report. Send `multipart/form-data` with one
-    or more `photo` parts (JPEG, PNG or WebP, decided by the content). Each is
-    re-encoded without metadata and stored by the sha256 of the result; the answer gives each
-    hash, to name in `photos` when filing (or in `attach-photo`), and the GPS point its EXIF data
-    held as `suggested_location`. Roles: citizen, partner, officer, leader."""
+async def read_report_upload(request: Request) -> tuple[Principal, ServerState, Upload]:
+    """The caller, who must be allowed to upload photos (403), and their
+    multipart upload of at most as many photos as a report may have."""
     who = principal(request)
     may_upload(who)
     server = state(request)
@@ -104,6 +105,28 @@ async def upload_media(request: Request) -> Response:
     upload = await read_upload(
         request, max_files=settings.media_max_per_report, max_file_bytes=settings.media_max_bytes
     )
+    return who, server, upload
+
+
+async def handle_or_forget(
+    request: Request, who: Principal, command: Command, stored: list[StoredPhoto], idempotency: str | None = None
+) -> CommandResult:
+    """Run ``command``; when it is refused, the photos this request stored are removed again."""
+    app = state(request).app
+    try:
+        return await call_app(request, app.handle, who, command, idempotency_key=idempotency)
+    except BaseException:
+        await forget(app.photos, stored)
+        raise
+
+
+async def upload_media(request: Request) -> Response:
+    """Upload photos before filing a report. Send `multipart/form-data` with one
+    or more `photo` parts (JPEG, PNG or WebP, decided by the content). Each is
+    re-encoded without metadata and stored by the sha256 of the result; the answer gives each
+    hash, to name in `photos` when filing (or in `attach-photo`), and the GPS point its EXIF data
+    held as `suggested_location`. Roles: citizen, partner, officer, leader."""
+    _, server, upload = await read_report_upload(request)
     files = only_photo_parts(upload.files)
     if not files:
         raise ValidationError({"photo": "send at least one photo part"})
@@ -141,11 +164,7 @@ async def attach_photo(request: Request) -> Response:
         raise ValidationError({"stage": "must be evidence, before or after"}) from None
     stored = await store_photos(server.app.photos, files)
     command = AttachReportPhoto(case=data["id"], photo=stored[0].sha256, stage=stage)
-    try:
-        result = await call_app(request, server.app.handle, who, command)
-    except BaseException:
-        await forget(server.app.photos, stored)
-        raise
+    result = await handle_or_forget(request, who, command, stored)
     return with_photos(command_response(result, status=201), {"photo": uploaded(stored[0])})
 
 
@@ -178,6 +197,14 @@ def photo_response(request: Request, data: bytes, sha256: str, *, thumbnail: boo
     return Response(data, media_type="image/jpeg", headers=headers)
 
 
+async def read_photo(request: Request, sha256: str, *, thumbnail: bool, cache: str, missing: UUID | str) -> Response:
+    """The stored photo (or thumbnail) ``sha256``; 404 naming ``missing`` when it is gone."""
+    data = await call_app(request, state(request).app.photos.read, sha256, thumbnail=thumbnail)
+    if data is None:
+        raise CaseNotFoundError(missing)
+    return photo_response(request, data, sha256, thumbnail=thumbnail, cache=cache)
+
+
 def public_photo(thumbnail: bool) -> Any:
     async def endpoint(request: Request) -> Response:
         """A photo of a public report (or its thumbnail): only while its report is shown and the
@@ -186,10 +213,7 @@ def public_photo(thumbnail: bool) -> Any:
         server = state(request)
         if not await call_app(request, server.read_side.model(PublicPhotosModel).is_public, sha256):
             raise CaseNotFoundError(sha256)
-        data = await call_app(request, server.app.photos.read, sha256, thumbnail=thumbnail)
-        if data is None:
-            raise CaseNotFoundError(sha256)
-        return photo_response(request, data, sha256, thumbnail=thumbnail, cache=PUBLIC_CACHE)
+        return await read_photo(request, sha256, thumbnail=thumbnail, cache=PUBLIC_CACHE, missing=sha256)
 
     return endpoint
 
@@ -208,10 +232,7 @@ def case_photo(thumbnail: bool) -> Any:
         hidden = {photo.sha256 for photo in data.get("hidden_photos", ())}
         if sha256 in hidden and not (who.is_staff or who.role is Role.AUDITOR):
             raise CaseNotFoundError(ref)
-        content = await call_app(request, server.app.photos.read, sha256, thumbnail=thumbnail)
-        if content is None:
-            raise CaseNotFoundError(ref)
-        return photo_response(request, content, sha256, thumbnail=thumbnail, cache=PRIVATE_CACHE)
+        return await read_photo(request, sha256, thumbnail=thumbnail, cache=PRIVATE_CACHE, missing=ref)
 
     return endpoint
 

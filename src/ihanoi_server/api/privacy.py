@@ -26,10 +26,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import ErasureRequestNotFoundError
 from ihanoi_core.privacy.erasure import ErasureOutcome
 from ihanoi_server.api.consent import ConsentView
-from ihanoi_server.http import call_app, json_response, principal, read_body, state
+from ihanoi_server.http import call_app, json_response, own_data, principal, read_body, state, view_of
 from ihanoi_server.openapi.describe import document
 
 Text = Annotated[str, Meta(min_length=1, max_length=2000)]
@@ -127,13 +128,9 @@ def outcome_body(outcome: ErasureOutcome) -> dict[str, Any]:
         "id": outcome.request_id,
         "status": outcome.status,
         "cases": list(outcome.cases),
-        "holds": [msgspec.structs.asdict(HoldView(**_fields(hold))) for hold in outcome.holds],
+        "holds": [msgspec.structs.asdict(view_of(HoldView, hold)) for hold in outcome.holds],
         "position": outcome.position,
     }
-
-
-def _fields(hold: Any) -> dict[str, Any]:
-    return {name: getattr(hold, name) for name in HoldView.__struct_fields__}
 
 
 def request_id(request: Request) -> UUID:
@@ -146,8 +143,7 @@ def request_id(request: Request) -> UUID:
 
 async def my_data(request: Request) -> Response:
     """Every personal datum held about you and every case it appears in. Roles: citizen, business."""
-    who = principal(request)
-    return json_response(await call_app(request, state(request).app.export_personal_data, who))
+    return await own_data(request, Ihanoi.export_personal_data)
 
 
 async def request_erasure(request: Request) -> Response:

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from ihanoi_core.directory import WARD_ROUTING_LEVELS, Directory, Procedure
 from ihanoi_core.domain.values import DeadlineRule
 from ihanoi_core.errors import NotFoundError
-from ihanoi_server.http import json_response, state
+from ihanoi_server.http import json_response, state, view_of
 from ihanoi_server.openapi.describe import document
 
 
@@ -64,18 +64,11 @@ class ProcedurePage(msgspec.Struct):
 
 def describe(procedure: Procedure, directory: Directory) -> ProcedureView:
     agency = directory.get_agency(procedure.agency)
-    return ProcedureView(
-        code=procedure.code,
-        national_code=procedure.national_code,
-        name=procedure.name,
-        name_en=procedure.name_en,
-        agency=procedure.agency,
+    return view_of(
+        ProcedureView,
+        procedure,
         agency_name=agency.name if agency else None,
         decided_by_ward=procedure.agency in WARD_ROUTING_LEVELS,
-        processing=procedure.processing,
-        fee=procedure.fee,
-        fee_note=procedure.fee_note,
-        required_documents=procedure.required_documents,
     )
 
 

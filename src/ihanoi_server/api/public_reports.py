@@ -38,7 +38,7 @@ from ihanoi_core.domain.report_values import OPEN_STATUSES, ReportStatus
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.public_reports import CLOSED, OPEN, PublicReport, PublicReportsModel
 from ihanoi_projections.queries.dashboard import period_bound
-from ihanoi_server.http import render, state, wait_for_position
+from ihanoi_server.http import number_between, render, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, Query, document
 
 GEOJSON = "application/geo+json"
@@ -72,13 +72,9 @@ def number(request: Request, name: str, errors: dict[str, str], low: float, high
     raw = request.query_params.get(name)
     if raw is None or not raw.strip():
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not low <= value <= high:
+    value = number_between(raw, low, high)
+    if value is None:
         errors[name] = f"must be a number from {low:g} to {high:g}"
-        return None
     return value
 
 

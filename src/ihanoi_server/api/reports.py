@@ -18,23 +18,17 @@ from starlette.routing import Route
 from ihanoi_core.commands.reports import ReportCommand, SubmitReport
 from ihanoi_core.errors import ValidationError
 from ihanoi_server.api.commands import case_reader, command_routes, create_route
-from ihanoi_server.api.photos import REPORT_FORM, may_upload, uploaded, with_photos
-from ihanoi_server.http import call_app, command_response, decode_json, idempotency_key, principal, state
+from ihanoi_server.api.photos import REPORT_FORM, handle_or_forget, read_report_upload, uploaded, with_photos
+from ihanoi_server.http import command_response, decode_json, idempotency_key
 from ihanoi_server.openapi.describe import document
-from ihanoi_server.uploads import forget, is_multipart, read_upload, store_photos
+from ihanoi_server.uploads import is_multipart, store_photos
 
 create_json = create_route("reports", SubmitReport)
 
 
 async def create_with_photos(request: Request) -> Response:
     """The multipart variant of filing: the report's JSON and its photos in one request."""
-    who = principal(request)
-    may_upload(who)
-    server = state(request)
-    settings = server.settings
-    upload = await read_upload(
-        request, max_files=settings.media_max_per_report, max_file_bytes=settings.media_max_bytes
-    )
+    who, server, upload = await read_report_upload(request)
     report = upload.field("report")
     if report is None:
         raise ValidationError({"report": "send the report as JSON in a part named report"})
@@ -43,13 +37,9 @@ async def create_with_photos(request: Request) -> Response:
     if others:
         raise ValidationError({others[0]: "photos go in parts named photo"})
     stored = await store_photos(server.app.photos, upload.files_named("photo"))
-    try:
-        photos = tuple(dict.fromkeys((*command.photos, *(photo.sha256 for photo in stored))))
-        filed = msgspec.structs.replace(command, photos=photos)
-        result = await call_app(request, server.app.handle, who, filed, idempotency_key=idempotency_key(request))
-    except BaseException:
-        await forget(server.app.photos, stored)
-        raise
+    photos = tuple(dict.fromkeys((*command.photos, *(photo.sha256 for photo in stored))))
+    filed = msgspec.structs.replace(command, photos=photos)
+    result = await handle_or_forget(request, who, filed, stored, idempotency_key(request))
     written = with_photos(
         command_response(result, status=201 if result.created else 200),
         {"photos": [uploaded(photo) for photo in stored]},

@@ -47,7 +47,7 @@ from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
 from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
-from ihanoi_server.http import MAX_POSITION, principal, state, token_expires
+from ihanoi_server.http import MAX_POSITION, principal, state, token_expires, view_of
 from ihanoi_server.live import LiveFeed, Subscription
 from ihanoi_server.openapi.describe import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
@@ -104,18 +104,7 @@ def agency_cases(who: Principal) -> Accepts:
 
 
 def case_event(change: CaseChange) -> ServerSentEvent:
-    data = CaseEvent(
-        position=change.position,
-        case_id=change.case_id,
-        code=change.code,
-        kind=change.kind,
-        event=change.event,
-        status=change.status,
-        agency=change.agency,
-        due_at=change.due_at,
-        public_note=change.public_note,
-        at=change.at,
-    )
+    data = view_of(CaseEvent, change)
     return ServerSentEvent(msgspec.json.encode(data).decode(), event="case", id=str(change.position), sep=SEP)
 
 

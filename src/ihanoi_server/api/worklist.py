@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_core.domain.values import Principal
-from ihanoi_projections.base import micros
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import WORKLIST
 from ihanoi_projections.worklist import WorklistItem
@@ -34,10 +33,6 @@ class WorklistPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def sort_key(item: WorklistItem) -> tuple[int, str]:
-    return micros(item.due_at) or 0, str(item.case_id)
-
-
 async def worklist(request: Request) -> Response:
     """The agency's open items. Roles: officer, leader."""
     assignee = request.query_params.get("assignee")
@@ -45,7 +40,7 @@ async def worklist(request: Request) -> Response:
     def read(queries: Queries, who: Principal, limit: int, after: tuple[int, str] | None) -> list[WorklistItem]:
         return queries.worklist(who, assignee=assignee, limit=limit, after=after)
 
-    return await read_page(request, LIST, WORKLIST, read, sort_key)
+    return await read_page(request, LIST, WORKLIST, read, lambda row: row.due_at)
 
 
 routes = [Route("/api/v1/worklist", worklist, methods=["GET"], name="worklist:read")]

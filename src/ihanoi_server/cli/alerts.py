@@ -22,20 +22,20 @@ from typing import Any
 from ihanoi_core.cap.fetch import DEFAULT_TIMEOUT, import_alert, read_cap_source
 from ihanoi_core.cap.parse import MAX_CAP_BYTES
 from ihanoi_core.settings import Settings
-from ihanoi_server.cli.output import OK, open_app, say, write_json
+from ihanoi_server.cli.output import OK, add_action, add_group, json_flag, open_app, say, write_json
 
 
 def add_commands(commands: Any) -> None:
-    alerts = commands.add_parser("alerts", help="alerts (CAP 1.2): import an upstream message as a draft")
-    actions = alerts.add_subparsers(title="alerts commands", metavar="ACTION")
-    imports = actions.add_parser("import", help="draft an alert from a CAP 1.2 file or http(s) URL")
+    actions = add_group(
+        commands, "alerts", "alerts (CAP 1.2): import an upstream message as a draft", "alerts commands"
+    )
+    imports = add_action(actions, "import", "draft an alert from a CAP 1.2 file or http(s) URL", run_import)
     imports.add_argument("source", metavar="FILE|URL", help="a CAP 1.2 <alert> document")
     imports.add_argument("--agency", required=True, help="the agency whose leader approves it (e.g. SXD)")
     imports.add_argument("--ward", action="append", default=[], help="a ward it covers (repeatable)")
     imports.add_argument("--max-bytes", type=int, default=MAX_CAP_BYTES, help="refuse larger documents")
     imports.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for a URL")
-    imports.add_argument("--json", action="store_true", help="the draft as JSON")
-    imports.set_defaults(handler=run_import)
+    json_flag(imports, "the draft as JSON")
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -17,31 +17,31 @@ from ihanoi_projections.base import from_micros
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher, run_watcher
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.cli.output import OK, USAGE, print_error, print_json_lines, table
+from ihanoi_server.cli.output import OK, USAGE, add_action, add_group, json_flag, print_error, print_json_lines, table
 from ihanoi_server.cli.standby import run_standby_worker
 
 log = structlog.get_logger("ihanoi.deadlines")
 
 
 def add_commands(commands: Any) -> None:
-    group = commands.add_parser("deadlines", help="the deadline watcher: reminders, missed deadlines, escalation")
-    sub = group.add_subparsers(title="deadline commands", metavar="ACTION")
+    sub = add_group(
+        commands, "deadlines", "the deadline watcher: reminders, missed deadlines, escalation", "deadline commands"
+    )
 
-    run = sub.add_parser("run", help="fire thresholds as they pass until SIGTERM (hot standby if a watcher runs)")
+    run = add_action(
+        sub, "run", "fire thresholds as they pass until SIGTERM (hot standby if a watcher runs)", run_worker
+    )
     run.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
-    run.set_defaults(handler=run_worker)
 
-    simulate = sub.add_parser("simulate", help="print what would fire by a time, without firing it")
+    simulate = add_action(sub, "simulate", "print what would fire by a time, without firing it", run_simulate)
     simulate.add_argument(
         "--until", required=True, help="an ISO time, e.g. 2026-12-08T14:00+07:00 (local without an offset)"
     )
-    simulate.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    simulate.set_defaults(handler=run_simulate)
+    json_flag(simulate)
 
-    status = sub.add_parser("status", help="the running clocks, soonest next threshold first")
+    status = add_action(sub, "status", "the running clocks, soonest next threshold first", show_status)
     status.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    status.set_defaults(handler=show_status)
+    json_flag(status)
 
 
 @contextmanager

@@ -21,29 +21,28 @@ from ihanoi_core.knowledge.articles import import_articles, read_articles
 from ihanoi_core.settings import Settings
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.cli.output import OK, PROBLEM, open_app, say, write_json
+from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, open_app, say, write_json
 
 
 def add_commands(commands: Any) -> None:
-    knowledge = commands.add_parser("knowledge", help="the Q&A switchboard's knowledge: import and list articles")
-    actions = knowledge.add_subparsers(title="knowledge commands", metavar="ACTION")
-    imports = actions.add_parser("import", help="draft knowledge articles from a TOML file (the sample without one)")
+    actions = add_group(
+        commands, "knowledge", "the Q&A switchboard's knowledge: import and list articles", "knowledge commands"
+    )
+    import_help = "draft knowledge articles from a TOML file (the sample without one)"
+    imports = add_action(actions, "import", import_help, run_import)
     imports.add_argument("file", nargs="?", type=Path, help="a TOML file of [[articles]]")
     imports.add_argument("--approve-as", metavar="SUBJECT", help="approve as this leader and publish")
-    imports.add_argument("--json", action="store_true", help="the articles as JSON")
-    imports.set_defaults(handler=run_import)
-    listing = actions.add_parser("list", help="what the switchboard can cite now")
-    listing.add_argument("--json", action="store_true", help="as JSON")
-    listing.set_defaults(handler=run_list)
+    json_flag(imports, "the articles as JSON")
+    add_action(actions, "list", "what the switchboard can cite now", run_list, json="as JSON")
 
-    questions = commands.add_parser("questions", help="the Q&A switchboard: evaluate it on a question set")
-    question_actions = questions.add_subparsers(title="questions commands", metavar="ACTION")
-    evaluate = question_actions.add_parser("eval", help="recall@1, recall@3, MRR and hand-off precision")
+    question_actions = add_group(
+        commands, "questions", "the Q&A switchboard: evaluate it on a question set", "questions commands"
+    )
+    evaluate = add_action(question_actions, "eval", "recall@1, recall@3, MRR and hand-off precision", run_eval)
     evaluate.add_argument("file", type=Path, help="an evaluation set (e.g. benchmarks/questions_eval.toml)")
     evaluate.add_argument("--part", choices=("tune", "held", "all"), default="all", help="which part to run")
     evaluate.add_argument("--min-recall", type=float, default=0.85, help="fail below this recall@3")
-    evaluate.add_argument("--json", action="store_true", help="as JSON")
-    evaluate.set_defaults(handler=run_eval)
+    json_flag(evaluate, "as JSON")
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,21 +16,18 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.media.check import check_media, collect_garbage
 from ihanoi_core.media.store import media_directory
 from ihanoi_core.settings import Settings
-from ihanoi_server.cli.output import OK, PROBLEM, print_json_lines, table
+from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, print_json_lines, table
 
 SHOWN = 20
 
 
 def add_commands(commands: Any) -> None:
-    media = commands.add_parser("media", help="the photo store (IHANOI_MEDIA_DIR) against the event log")
-    actions = media.add_subparsers(title="media commands", metavar="ACTION")
-    check = actions.add_parser("check", help="every photo an event names is stored, with its thumbnail")
-    check.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    check.set_defaults(handler=run_check)
-    gc = actions.add_parser("gc", help="remove stored photos no event names, once old enough")
+    actions = add_group(commands, "media", "the photo store (IHANOI_MEDIA_DIR) against the event log", "media commands")
+    check_help = "every photo an event names is stored, with its thumbnail"
+    add_action(actions, "check", check_help, run_check, json="one JSON object instead of a table")
+    gc = add_action(actions, "gc", "remove stored photos no event names, once old enough", run_gc)
     gc.add_argument("--older-than", type=float, default=24.0, metavar="HOURS", help="grace period (default 24)")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
-    gc.set_defaults(handler=run_gc)
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,36 +11,31 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
 from ihanoi_projections.notifications import admin
 from ihanoi_projections.notifications.dispatcher import run_dispatcher
-from ihanoi_server.cli.output import OK, PROBLEM, print_json_lines, say, table
+from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, print_json_lines, say, table
 from ihanoi_server.cli.standby import run_standby_worker
 
 log = structlog.get_logger("ihanoi.notifications")
 
 
 def add_commands(commands: Any) -> None:
-    group = commands.add_parser("notifications", help="the notification outbox: status, dead letters, retry, run")
-    sub = group.add_subparsers(title="notification commands", metavar="ACTION")
+    sub = add_group(
+        commands, "notifications", "the notification outbox: status, dead letters, retry, run", "notification commands"
+    )
+    status = add_action(sub, "status", "notices per channel and state, and the oldest one waiting", show_status)
+    json_flag(status)
 
-    status = sub.add_parser("status", help="notices per channel and state, and the oldest one waiting")
-    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    status.set_defaults(handler=show_status)
-
-    dead = sub.add_parser("dead-letters", help="notices that will not be tried again, newest first")
+    dead = add_action(sub, "dead-letters", "notices that will not be tried again, newest first", show_dead_letters)
     dead.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
-    dead.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    dead.set_defaults(handler=show_dead_letters)
+    json_flag(dead)
 
-    retry = sub.add_parser("retry", help="queue dead notices again (all, or the ids given)")
+    retry = add_action(sub, "retry", "queue dead notices again (all, or the ids given)", run_retry)
     retry.add_argument("ids", nargs="*", metavar="ID", help="notification ids (default: every dead one)")
-    retry.set_defaults(handler=run_retry)
 
-    run = sub.add_parser("run", help="deliver notices until SIGTERM (hot standby if a dispatcher runs)")
+    run = add_action(sub, "run", "deliver notices until SIGTERM (hot standby if a dispatcher runs)", run_worker)
     run.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus counters on this port")
-    run.set_defaults(handler=run_worker)
 
-    vapid = sub.add_parser("vapid-keys", help="print a new VAPID key pair for Web Push (private, then public)")
-    vapid.add_argument("--json", action="store_true", help="one JSON object instead of two lines")
-    vapid.set_defaults(handler=make_vapid_keys)
+    vapid_help = "print a new VAPID key pair for Web Push (private, then public)"
+    add_action(sub, "vapid-keys", vapid_help, make_vapid_keys, json="one JSON object instead of two lines")
 
 
 def make_vapid_keys(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,10 +7,11 @@ Human tables by default, ``--json`` for machines; long work shows a progress bar
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from types import FrameType
@@ -27,6 +28,30 @@ from ihanoi_core.settings import Settings
 
 OK, PROBLEM, USAGE = 0, 1, 2
 MAX_CELL = 90
+# An action's function: the parsed arguments and the settings -> an exit code.
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def add_group(commands: Any, name: str, help: str, title: str) -> Any:
+    """``ihanoi NAME ACTION``: a command of several actions; returns what
+    ``add_action`` adds them to."""
+    return commands.add_parser(name, help=help).add_subparsers(title=title, metavar="ACTION")
+
+
+def add_action(actions: Any, name: str, help: str, handler: Handler, json: str | None = None) -> Any:
+    """An action run by ``handler``, with a ``--json`` flag when ``json`` (its
+    help) is given; returns its parser, for arguments of its own (an action
+    with some adds its ``json_flag`` after them, where ``--help`` lists it)."""
+    parser = actions.add_parser(name, help=help)
+    parser.set_defaults(handler=handler)
+    if json is not None:
+        json_flag(parser, json)
+    return parser
+
+
+def json_flag(parser: Any, help: str = "JSON lines instead of a table") -> None:
+    """The ``--json`` flag: machine-readable output instead of the human one."""
+    parser.add_argument("--json", action="store_true", help=help)
 
 
 def print_error(message: str) -> None:

@@ -27,30 +27,38 @@ import orjson
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.cli.output import OK, PROBLEM, literal_table, open_app, say, write_json
+from ihanoi_server.cli.output import (
+    OK,
+    PROBLEM,
+    add_action,
+    add_group,
+    json_flag,
+    literal_table,
+    open_app,
+    say,
+    write_json,
+)
 
 
 def add_commands(commands: Any) -> None:
-    privacy = commands.add_parser("privacy", help="erase or export a data subject's personal data; rotate keys")
-    actions = privacy.add_subparsers(title="privacy commands", metavar="ACTION")
+    actions = add_group(
+        commands, "privacy", "erase or export a data subject's personal data; rotate keys", "privacy commands"
+    )
 
-    erase = actions.add_parser("erase", help="erase a data subject's personal data (crypto-shredding)")
+    erase = add_action(actions, "erase", "erase a data subject's personal data (crypto-shredding)", run_erase)
     erase.add_argument("subject", metavar="SUBJECT", help="a subject id, or case:CODE for a filing without account")
     erase.add_argument("--reason", required=True, help="why (recorded with the erasure)")
     erase.add_argument("--legal-basis", required=True, help="the legal basis (recorded with the erasure)")
     erase.add_argument("--by", default=None, help="who decides (default: the operating-system user)")
-    erase.add_argument("--json", action="store_true", help="the outcome as JSON")
-    erase.set_defaults(handler=run_erase)
+    json_flag(erase, "the outcome as JSON")
 
-    export = actions.add_parser("export", help="every personal datum held about a data subject, as JSON")
+    export = add_action(actions, "export", "every personal datum held about a data subject, as JSON", run_export)
     export.add_argument("subject", metavar="SUBJECT", help="a subject id, or case:CODE")
     export.add_argument("--output", type=Path, default=None, help="write the JSON here instead of stdout")
     export.add_argument("--by", default=None, help="who exports (default: the operating-system user)")
-    export.set_defaults(handler=run_export)
 
-    rotate = actions.add_parser("rotate-master-key", help="wrap every data key with the current master key")
-    rotate.add_argument("--json", action="store_true", help="the count as JSON")
-    rotate.set_defaults(handler=run_rotate)
+    rotate_help = "wrap every data key with the current master key"
+    add_action(actions, "rotate-master-key", rotate_help, run_rotate, json="the count as JSON")
 
 
 def officer(args: argparse.Namespace) -> Principal:

@@ -19,6 +19,8 @@ from ihanoi_server.cli.output import (
     OK,
     PROBLEM,
     USAGE,
+    add_action,
+    add_group,
     print_error,
     print_json_lines,
     progress_bar,
@@ -32,27 +34,20 @@ log = structlog.get_logger("ihanoi.projections")
 
 
 def add_commands(commands: Any) -> None:
-    group = commands.add_parser("projections", help="read models: status, rebuild, run workers")
-    sub = group.add_subparsers(title="projection commands", metavar="ACTION")
+    sub = add_group(commands, "projections", "read models: status, rebuild, run workers", "projection commands")
+    add_action(sub, "status", "position and lag of every projection", show_status, json="JSON lines instead of a table")
+    check_help = "compare every read model with the log; name the first difference"
+    add_action(sub, "check", check_help, run_check, json="JSON lines instead of text")
 
-    status = sub.add_parser("status", help="position and lag of every projection")
-    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    status.set_defaults(handler=show_status)
-
-    check = sub.add_parser("check", help="compare every read model with the log; name the first difference")
-    check.add_argument("--json", action="store_true", help="JSON lines instead of text")
-    check.set_defaults(handler=run_check)
-
-    rebuild = sub.add_parser("rebuild", help="rebuild read models from zero")
+    rebuild = add_action(sub, "rebuild", "rebuild read models from zero", run_rebuild)
     rebuild.add_argument(
         "names", nargs="*", metavar="NAME", help="projections to rebuild (default: all but the audit chain)"
     )
     rebuild.add_argument(
         "--jobs", type=int, default=None, metavar="N", help="processes sharing the work (default: one per core)"
     )
-    rebuild.set_defaults(handler=run_rebuild)
 
-    run = sub.add_parser("run", help="run projection workers until SIGTERM (hot standby if one runs)")
+    run = add_action(sub, "run", "run projection workers until SIGTERM (hot standby if one runs)", run_workers)
     run.add_argument("names", nargs="+", metavar="NAME", help="projections to run in this process")
     run.add_argument(
         "--checkpoint-every",
@@ -61,7 +56,6 @@ def add_commands(commands: Any) -> None:
         help="with audit_chain: sign and record a checkpoint with IHANOI_AUDIT_KEY whenever N more events "
         "have been chained",
     )
-    run.set_defaults(handler=run_workers)
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:

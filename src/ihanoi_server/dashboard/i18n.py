@@ -10,7 +10,7 @@ same keys (a test checks it). Numbers use the language's decimal separator
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 LANGUAGES = ("vi", "en")
@@ -281,8 +281,6 @@ _EN: dict[str, str] = {
     "status_name.processing": "Processing",
 }
 
-STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})
-
 
 def language(requested: str | None) -> str:
     """The language to render: ``requested`` when it is one we have, else Vietnamese."""
@@ -290,6 +288,25 @@ def language(requested: str | None) -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def strings(lang: str) -> Mapping[str, str]:
-    """All strings of ``lang`` (an unknown language gets Vietnamese)."""
-    return STRINGS[language(lang)]
+class Catalogue(Mapping[str, Mapping[str, str]]):
+    """One page family's strings, read-only, by language (``"vi"``, ``"en"``)."""
+
+    def __init__(self, vi: dict[str, str], en: dict[str, str]) -> None:
+        self._tables = {"vi": MappingProxyType(vi), "en": MappingProxyType(en)}
+
+    def __getitem__(self, lang: str) -> Mapping[str, str]:
+        return self._tables[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def strings(self, lang: str) -> Mapping[str, str]:
+        """All strings of ``lang`` (an unknown language gets Vietnamese)."""
+        return self._tables[language(lang)]
+
+
+STRINGS = Catalogue(_VI, _EN)
+strings = STRINGS.strings

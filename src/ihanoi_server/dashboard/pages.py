@@ -74,23 +74,38 @@ def _script_strings(text: Mapping[str, str]) -> dict[str, str]:
     return strings
 
 
-def _page(lang: str, text: Mapping[str, str], title: str, page: str, main: str, data: Mapping[str, str]) -> str:
-    attributes = "".join(f' data-{e(name)}="{e(value)}"' for name, value in data.items())
-    other = text["lang.switch_code"]
+def head_start(lang: str, title: str, text: Mapping[str, str]) -> str:
+    """A page's start up to its title: in ``lang``, UTF-8, for phones too, sending
+    no referrer and asking for no favicon."""
     return (
         f'<!DOCTYPE html>\n<html lang="{e(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{e(title)} · {e(text['app.name'])}</title>\n"
+    )
+
+
+def lang_switch(text: Mapping[str, str]) -> str:
+    """The link to the same page in the other language."""
+    other = text["lang.switch_code"]
+    return (
+        f'<a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
+        f"{e(text['lang.switch'])}</a>"
+    )
+
+
+def _page(lang: str, text: Mapping[str, str], title: str, page: str, main: str, data: Mapping[str, str]) -> str:
+    attributes = "".join(f' data-{e(name)}="{e(value)}"' for name, value in data.items())
+    return (
+        f"{head_start(lang, title, text)}"
         f'<link rel="stylesheet" href="{STATIC_PREFIX}/dashboard.css">\n'
         f'<script src="{STATIC_PREFIX}/dashboard.js" defer></script>\n</head>\n'
         f'<body data-page="{e(page)}" data-state="starting"{attributes}>\n'
         '<header class="bar">\n'
         f'<div><p class="app-name">{e(text["app.name"])}</p><h1>{e(title)}</h1></div>\n'
         "<nav>"
-        f'<a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
-        f"{e(text['lang.switch'])}</a> "
+        f"{lang_switch(text)} "
         f'<button type="button" id="logout" hidden>{e(text["logout"])}</button>'
         "</nav>\n</header>\n"
         f"<main>\n{_login(text)}{main}</main>\n"

@@ -7,10 +7,7 @@ page, so nothing visible is written in the script itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from ihanoi_server.dashboard.i18n import language
+from ihanoi_server.dashboard.i18n import Catalogue
 
 _VI: dict[str, str] = {
     "app.name": "iHanoi — Công dân Thủ đô số",
@@ -112,9 +109,5 @@ _EN: dict[str, str] = {
     "severity.Unknown": "Unknown",
 }
 
-STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})
-
-
-def strings(lang: str) -> Mapping[str, str]:
-    """All strings of ``lang`` (an unknown language gets Vietnamese)."""
-    return STRINGS[language(lang)]
+STRINGS = Catalogue(_VI, _EN)
+strings = STRINGS.strings

@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ihanoi_core.domain.report_values import ReportStatus
-from ihanoi_server.dashboard.pages import e, script_json
+from ihanoi_server.dashboard.pages import e, lang_switch, script_json
 
 STATIC_PREFIX = "/map/static"
-STYLES = ("leaflet.css", "MarkerCluster.css", "MarkerCluster.Default.css", "map.css")
-SCRIPTS = ("leaflet.js", "leaflet.markercluster.js", "map.js")
+# Third-party files live under ``static/vendor/`` (their relative ``images/``
+# URLs resolve there too); the page's own script and style beside it.
+STYLES = ("vendor/leaflet.css", "vendor/MarkerCluster.css", "vendor/MarkerCluster.Default.css", "map.css")
+SCRIPTS = ("vendor/leaflet.js", "vendor/leaflet.markercluster.js", "map.js")
 # Hồ Gươm, the centre of the city.
 CENTRE = (21.0285, 105.8542)
 
@@ -46,7 +48,6 @@ def map_page(
     (where an alert given by wards is drawn)."""
     statuses = [("open", text["status.open"]), ("closed", text["status.closed"])]
     statuses += [(str(status), text[f"status_name.{status}"]) for status in ReportStatus]
-    other = text["lang.switch_code"]
     config = {
         "lang": lang,
         "tile_url": tile_url,
@@ -68,8 +69,7 @@ def map_page(
         '<body data-page="map" data-state="starting" data-basemap="pending">\n'
         '<header class="bar">\n'
         f'<div><p class="app-name">{e(text["app.name"])}</p><h1>{e(text["map.title"])}</h1></div>\n'
-        f'<nav><a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
-        f"{e(text['lang.switch'])}</a></nav>\n</header>\n<main>\n"
+        f"<nav>{lang_switch(text)}</nav>\n</header>\n<main>\n"
         f'<form id="filters" class="card" aria-label="{e(text["filters.title"])}">\n'
         f'<label>{e(text["filters.category"])} <select id="category" name="category">{all_option}'
         f"{_options(categories)}</select></label>\n"

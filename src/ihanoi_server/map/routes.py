@@ -27,12 +27,10 @@ from ihanoi_server.openapi.describe import Query, document
 from ihanoi_server.problems import HttpProblem
 
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
+# Leaflet's marker and layer-control images, which its stylesheet asks for.
+IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
 # Every file the page may ask for; anything else is 404.
-STATIC_FILES = frozenset({
-    *map_page.STYLES, *map_page.SCRIPTS,
-    *(f"images/{name}" for name in ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
-                                    "marker-shadow.png")),
-})  # fmt: skip
+STATIC_FILES = frozenset({*map_page.STYLES, *map_page.SCRIPTS, *(f"vendor/images/{name}" for name in IMAGES)})
 
 
 def tile_origin(tile_url: str) -> str | None:

@@ -21,6 +21,7 @@ from ihanoi_projections.public_reports import (
     bounding_box,
     haversine_m,
 )
+from ihanoi_server.http import number_between
 from ihanoi_server.open311.format import Open311Error
 from ihanoi_server.open311.params import Params, parse_w3_datetime, split_list
 
@@ -71,13 +72,9 @@ def coordinate(params: Params, name: str, low: float, high: float, problems: lis
     value = params.get(name)
     if value is None:
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not low <= number <= high:
+    number = number_between(value, low, high)
+    if number is None:
         problems.append(f"{name} must be a number from {low:g} to {high:g}.")
-        return None
     return number
 
 

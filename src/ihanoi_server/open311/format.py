@@ -30,6 +30,7 @@ from starlette.responses import Response
 
 from ihanoi_core.directory import Attribute, Category
 from ihanoi_projections.public_reports import PublicReport
+from ihanoi_server.http import view_of
 from ihanoi_server.problems import HttpProblem
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -204,14 +205,10 @@ def service(category: Category) -> Open311Service:
 
 
 def attribute(item: Attribute) -> Open311Attribute:
-    return Open311Attribute(
-        variable=item.variable,
-        code=item.code,
-        datatype=item.datatype,
-        required=item.required,
+    return view_of(
+        Open311Attribute,
+        item,
         datatype_description=item.datatype_description or None,
-        order=item.order,
-        description=item.description,
         values=[Open311AttributeValue(key=value.key, name=value.name) for value in item.values],
     )
 

@@ -99,6 +99,13 @@ class RouteDoc:
     responses: Mapping[int, dict[str, Any]] | None = None
     bodies: Mapping[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        # ``document`` takes any sequence for these; kept as tuples, the doc stays immutable.
+        for field in ("query", "headers", "problems", "roles", "states", "extra_statuses"):
+            value = getattr(self, field)
+            if value is not None:
+                object.__setattr__(self, field, tuple(value))
+
 
 DOCS: dict[str, RouteDoc] = {}
 
@@ -140,24 +147,21 @@ def document(
     an unknown ``auth``. A second call for the same name replaces the first."""
     if auth is not None and auth not in AUTH_KINDS:
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {auth!r}")
-    DOCS[name] = RouteDoc(
-        summary=summary,
-        description=description,
-        body=body,
-        response=response,
-        status=status,
-        media_type=media_type,
-        query=tuple(query) if query is not None else None,
-        headers=tuple(headers) if headers is not None else None,
-        problems=tuple(problems) if problems is not None else None,
-        roles=tuple(roles) if roles is not None else None,
-        auth=auth,
-        events=events,
-        path=path,
-        alternatives=alternatives,
-        responses=responses,
-        bodies=bodies,
-    )
+    # Every parameter but ``name`` is a field of ``RouteDoc``, which makes its sequences tuples.
+    DOCS[name] = RouteDoc(**{field: value for field, value in locals().items() if field != "name"})
+
+
+def document_with_csv(
+    name: str, csv_name: str, *, response: Any, columns: Sequence[str], description: str, query: Sequence[Query]
+) -> None:
+    """Describe a public figures route that answers JSON or, asked with
+    ``Accept: text/csv``, CSV, and its ``.csv`` twin (``csv_name``) whose
+    header row is ``columns``: no token; 422 for a bad query, 503 for a
+    ``?position=`` not reached in time."""
+    csv_schema = {"type": "string", "description": f"CSV with the header row {','.join(columns)}."}
+    common: dict[str, Any] = {"description": description, "query": query, "auth": "none", "problems": (422, 503)}
+    document(name, response=response, alternatives={"text/csv": csv_schema}, **common)
+    document(csv_name, media_type="text/csv", response=csv_schema, **common)
 
 
 # -- shapes shared by many routes ------------------------------------------------------

@@ -7,10 +7,7 @@ same keys (a test checks it), the decimal separator as ``number.decimal``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
-from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, language
+from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
@@ -118,9 +115,5 @@ _EN: dict[str, str] = {
     "number.decimal": ".",
 }
 
-STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType({"vi": MappingProxyType(_VI), "en": MappingProxyType(_EN)})
-
-
-def strings(lang: str) -> Mapping[str, str]:
-    """All strings of ``lang`` (an unknown language gets Vietnamese)."""
-    return STRINGS[language(lang)]
+STRINGS = Catalogue(_VI, _EN)
+strings = STRINGS.strings

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
-from html import escape
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_projections.public_reports import PublicReport
 from ihanoi_projections.public_results.figures import TimelineStep
+from ihanoi_server.dashboard.pages import e, head_start, lang_switch
 
 STYLESHEET = "/public/static/public.css"
 PHOTO_PATH = "/public/photos/{sha256}"
@@ -35,11 +35,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: http: data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-
-
-def e(value: object) -> str:
-    """Text or attribute value, escaped for HTML (quotes included)."""
-    return escape(str(value), quote=True)
 
 
 def _time(moment: datetime | None, zone: tzinfo, text: Mapping[str, str]) -> str:
@@ -66,7 +61,6 @@ def report_page(
     """``GET /public/reports/{code}``: the whole page; ``photos`` are the
     sha256 digests of the uploaded photos the public may see."""
     title = text["report.title"].format(code=report.code)
-    other = text["lang.switch_code"]
     main = "".join((
         _summary(lang, text, report, directory, zone),
         _description(text, report, directory),
@@ -75,16 +69,11 @@ def report_page(
         _timeline(lang, text, timeline, directory, zone),
     ))  # fmt: skip
     return (
-        f'<!DOCTYPE html>\n<html lang="{e(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        '<link rel="icon" href="data:,">\n'
-        f"<title>{e(title)} · {e(text['app.name'])}</title>\n"
+        f"{head_start(lang, title, text)}"
         f'<link rel="stylesheet" href="{STYLESHEET}">\n</head>\n<body>\n'
         f'<a class="skip" href="#main">{e(text["skip"])}</a>\n'
         f'<header>\n<p class="app-name">{e(text["app.name"])}</p>\n'
-        f'<nav><a id="lang-switch" href="?lang={e(other)}" hreflang="{e(other)}" lang="{e(other)}">'
-        f"{e(text['lang.switch'])}</a></nav>\n</header>\n"
+        f"<nav>{lang_switch(text)}</nav>\n</header>\n"
         f'<main id="main">\n<h1>{e(title)}</h1>\n{main}</main>\n'
         f"<footer><p>{e(text['report.footer'])}</p></footer>\n"
         "</body>\n</html>\n"

@@ -21,9 +21,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel, RankedAgency
-from ihanoi_server.http import json_response, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document
-from ihanoi_server.public.routes import CSV_TYPE, STATS_HEADERS, wants_csv
+from ihanoi_server.http import state, wait_for_position
+from ihanoi_server.openapi.describe import POSITION, Query, document_with_csv
+from ihanoi_server.public.routes import CSV_TYPE, STATS_HEADERS, json_or_csv
 
 CSV_COLUMNS = tuple(field.name for field in fields(RankedAgency))
 
@@ -70,10 +70,7 @@ def csv_response(found: PublishedRanking) -> Response:
 async def ranking(request: Request) -> Response:
     """The monthly ranking of agencies by on-time rate, agencies below the minimum
     volume withheld. CSV with `Accept: text/csv`. Roles: anyone (no token)."""
-    found = await read_ranking(request)
-    if wants_csv(request):
-        return csv_response(found)
-    return json_response(found, headers=STATS_HEADERS)
+    return json_or_csv(request, await read_ranking(request), csv_response)
 
 
 async def ranking_csv(request: Request) -> Response:
@@ -90,14 +87,17 @@ QUERY = (
           "The month (`2026-11`), Hanoi time; default the last complete month."),
     POSITION,
 )  # fmt: skip
-CSV_SCHEMA = {"type": "string", "description": f"CSV with the header row {','.join(CSV_COLUMNS)}."}
 RULE = (
     "Agencies that finished fewer cases in the month than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) "
     "are listed unranked with every figure null (`withheld: true`). Finished: reports resolved, complaints "
     "decided, denunciations concluded, dossiers' results ready; on time: no later than the due time then "
     "running (a dossier is late once it needed an apology). Tied rates share a rank. No personal data."
 )
-document("public:ranking", description=RULE, response=PublishedRanking, alternatives={"text/csv": CSV_SCHEMA},
-         query=QUERY, auth="none", problems=(422, 503))  # fmt: skip
-document("public:ranking_csv", description=RULE, media_type="text/csv", response=CSV_SCHEMA, query=QUERY,
-         auth="none", problems=(422, 503))  # fmt: skip
+document_with_csv(
+    "public:ranking",
+    "public:ranking_csv",
+    response=PublishedRanking,
+    columns=CSV_COLUMNS,
+    description=RULE,
+    query=QUERY,
+)

@@ -21,11 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -41,7 +42,7 @@ from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
 from ihanoi_server.http import json_response, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document
+from ihanoi_server.openapi.describe import POSITION, Query, document, document_with_csv
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
@@ -50,6 +51,7 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
+T = TypeVar("T")
 STATS_HEADERS = {"Cache-Control": "public, max-age=60", "Vary": "Accept"}
 PAGE_HEADERS = {
     "Cache-Control": "public, max-age=60",
@@ -168,13 +170,15 @@ def wants_csv(request: Request) -> bool:
     return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
 
 
+def json_or_csv(request: Request, found: T, as_csv: Callable[[T], Response]) -> Response:
+    """``found`` as CSV (``as_csv``) when the request asks for ``text/csv``, else as JSON."""
+    return as_csv(found) if wants_csv(request) else json_response(found, headers=STATS_HEADERS)
+
+
 async def stats(request: Request) -> Response:
     """Public statistics of field reports by agency, ward, category or channel,
     groups below the minimum volume suppressed. CSV with `Accept: text/csv`. Roles: anyone (no token)."""
-    found = await read_stats(request)
-    if wants_csv(request):
-        return csv_response(found)
-    return json_response(found, headers=STATS_HEADERS)
+    return json_or_csv(request, await read_stats(request), csv_response)
 
 
 async def stats_csv(request: Request) -> Response:
@@ -262,17 +266,15 @@ QUERY = (
           "Only reports that came this way."),
     POSITION,
 )  # fmt: skip
-CSV_SCHEMA = {"type": "string", "description": f"CSV with the header row {','.join(CSV_COLUMNS)}."}
 RULE = (
     "Groups with fewer reports than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) are suppressed "
     "(`suppressed: true`, every figure null), and so are the smallest other groups while the suppressed ones "
     "add up to fewer, so the total cannot give them away; rates and working hours need that many resolved "
     "reports, an average rating that many ratings. Reports only; no personal data."
 )
-document("public:stats", description=RULE, response=PublicStats, alternatives={"text/csv": CSV_SCHEMA},
-         query=QUERY, auth="none", problems=(422, 503))  # fmt: skip
-document("public:stats_csv", description=RULE, media_type="text/csv", response=CSV_SCHEMA, query=QUERY,
-         auth="none", problems=(422, 503))  # fmt: skip
+document_with_csv(
+    "public:stats", "public:stats_csv", response=PublicStats, columns=CSV_COLUMNS, description=RULE, query=QUERY
+)
 document(
     "public:report",
     media_type="text/html",

@@ -236,11 +236,8 @@
 
   function renderByAgency(data) {
     const section = $("by-agency-section");
-    const rows = $("by-agency").tBodies[0];
-    rows.replaceChildren();
     section.hidden = data.agency !== null;
-    for (const entry of data.by_agency) {
-      const row = document.createElement("tr");
+    fillTable("by-agency", data.by_agency, (row, entry) => {
       row.dataset.agency = entry.agency.code;
       cell(row, agencyName(entry.agency));
       cell(row, formatFigure("received", entry.figures.received), "number");
@@ -248,27 +245,38 @@
       cell(row, formatFigure("overdue_now", entry.figures.overdue_now), "number");
       cell(row, formatFigure("median_hours_to_resolve", entry.figures.median_hours_to_resolve), "number");
       cell(row, formatFigure("average_rating", entry.figures.average_rating), "number");
+    });
+  }
+
+  // Fill the body of the table ``id`` with one row per item, made by fill(row, item).
+  function fillTable(id, items, fill) {
+    const rows = $(id).tBodies[0];
+    rows.replaceChildren();
+    for (const item of items) {
+      const row = document.createElement("tr");
+      fill(row, item);
       rows.appendChild(row);
     }
   }
 
+  // A cell linking to the case's history page, in this page's language; returns the link.
+  function caseLinkCell(row, caseId, code) {
+    const link = document.createElement("a");
+    link.href = "/dashboard/cases/" + encodeURIComponent(caseId) + "?lang=" + encodeURIComponent(LANG);
+    link.textContent = code;
+    link.dataset.caseId = caseId;
+    row.appendChild(document.createElement("td")).appendChild(link);
+    return link;
+  }
+
   function renderOverdue(overdue) {
-    const rows = $("overdue").tBodies[0];
-    rows.replaceChildren();
-    for (const item of overdue.items) {
-      const row = document.createElement("tr");
-      const link = document.createElement("a");
-      link.href = "/dashboard/cases/" + encodeURIComponent(item.id) + "?lang=" + encodeURIComponent(LANG);
-      link.textContent = item.code;
-      link.dataset.caseId = item.id;
-      link.className = "case-link";
-      row.appendChild(document.createElement("td")).appendChild(link);
+    fillTable("overdue", overdue.items, (row, item) => {
+      caseLinkCell(row, item.id, item.code).className = "case-link";
       cell(row, T["kind." + item.kind] || item.kind);
       cell(row, item.agency ? agencyNameOf(item.agency) : T["value.none"]);
       cell(row, T["status_name." + item.status] || item.status);
       cell(row, formatMoment(item.due_at), "number");
-      rows.appendChild(row);
-    }
+    });
     $("overdue-empty").hidden = overdue.items.length > 0;
     $("overdue-more").hidden = !overdue.more;
     $("overdue-more").textContent = overdue.more ? T["overdue.more"] : "";
@@ -282,10 +290,7 @@
   }
 
   function renderAccountability(view) {
-    const rows = $("accountability").tBodies[0];
-    rows.replaceChildren();
-    for (const entry of view.figures) {
-      const row = document.createElement("tr");
+    fillTable("accountability", view.figures, (row, entry) => {
       row.dataset.official = entry.official;
       cell(row, officialName(entry.official));
       for (const name of ["missed", "escalations_caused", "resolved_on_time", "resolved_late"]) {
@@ -299,22 +304,13 @@
       }
       const reopens = withUnit(formatFigure("reopen_rate", entry.reopen_rate), T["unit.percent"]);
       cell(row, reopens, "number").dataset.figure = "reopen_rate";
-      rows.appendChild(row);
-    }
-    const delayed = $("long-delayed").tBodies[0];
-    delayed.replaceChildren();
-    for (const item of view.long_delayed) {
-      const row = document.createElement("tr");
-      const link = document.createElement("a");
-      link.href = "/dashboard/cases/" + encodeURIComponent(item.case_id) + "?lang=" + encodeURIComponent(LANG);
-      link.textContent = item.code;
-      link.dataset.caseId = item.case_id;
-      row.appendChild(document.createElement("td")).appendChild(link);
+    });
+    fillTable("long-delayed", view.long_delayed, (row, item) => {
+      caseLinkCell(row, item.case_id, item.code);
       cell(row, T["kind." + item.kind] || item.kind);
       cell(row, item.assignee || T["value.none"]);
       cell(row, formatMoment(item.due_at), "number");
-      delayed.appendChild(row);
-    }
+    });
     $("long-delayed-empty").hidden = view.long_delayed.length > 0;
     $("accountability-section").hidden = false;
   }
@@ -344,18 +340,14 @@
   }
 
   function renderFees(figures) {
-    const rows = $("fees").tBodies[0];
-    rows.replaceChildren();
-    for (const day of figures.days) {
-      const row = document.createElement("tr");
+    fillTable("fees", figures.days, (row, day) => {
       row.dataset.day = day.day;
       cell(row, formatDay(day.day));
       cell(row, String(day.fees), "number").dataset.figure = "fees";
       cell(row, day.amount.toLocaleString(LANG === "en" ? "en" : "vi"), "number").dataset.figure = "amount";
       const share = day.cashless_share === null ? T["value.none"] : String(Math.round(day.cashless_share * 1000) / 10);
       cell(row, withUnit(share, T["unit.percent"]), "number").dataset.figure = "cashless_share";
-      rows.appendChild(row);
-    }
+    });
     $("fees-empty").hidden = figures.days.length > 0;
     $("fees-section").hidden = false;
   }
@@ -388,26 +380,19 @@
       section.hidden = true;
       return;
     }
-    const rows = $("channels").tBodies[0];
-    rows.replaceChildren();
-    for (const entry of figures) {
-      const row = document.createElement("tr");
+    fillTable("channels", figures, (row, entry) => {
       cell(row, entry.channel);
       for (const name of ["conversations", "received", "sent", "cases", "without_case"]) {
         cell(row, String(entry[name]), "number");
       }
-      rows.appendChild(row);
-    }
+    });
     $("channels-empty").hidden = figures.length > 0;
     section.hidden = false;
   }
 
   function renderRanking(ranking, own) {
     $("ranking-month").textContent = ranking.month.slice(5, 7) + "/" + ranking.month.slice(0, 4);
-    const rows = $("ranking").tBodies[0];
-    rows.replaceChildren();
-    for (const entry of ranking.agencies) {
-      const row = document.createElement("tr");
+    fillTable("ranking", ranking.agencies, (row, entry) => {
       row.dataset.agency = entry.agency;
       if (entry.agency === own) {
         row.className = "own";
@@ -421,25 +406,20 @@
         cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
         cell(row, String(entry.missed), "number");
       }
-      rows.appendChild(row);
-    }
+    });
     $("ranking-empty").hidden = ranking.agencies.length > 0;
     $("ranking-section").hidden = false;
   }
 
   function renderBusiness(rates) {
-    const rows = $("business").tBodies[0];
-    rows.replaceChildren();
-    for (const entry of rates) {
-      const row = document.createElement("tr");
+    fillTable("business", rates, (row, entry) => {
       row.dataset.agency = entry.agency;
       cell(row, agencyNameOf(entry.agency));
       cell(row, String(entry.answered), "number");
       cell(row, withUnit(formatFigure("on_time_rate", entry.on_time_rate), T["unit.percent"]), "number");
       cell(row, String(entry.open), "number");
       cell(row, String(entry.overdue), "number");
-      rows.appendChild(row);
-    }
+    });
     $("business-empty").hidden = rates.length > 0;
   }
 
@@ -636,10 +616,7 @@
       $("case-ref").textContent = data.code;
     }
     entries = entries || [];
-    const rows = $("timeline").tBodies[0];
-    rows.replaceChildren();
-    for (const entry of entries) {
-      const row = document.createElement("tr");
+    fillTable("timeline", entries, (row, entry) => {
       row.className = "event";
       const when = firstOf(entry, TIME_KEYS);
       cell(row, typeof when === "string" && when.length >= 16 ? formatMoment(when) : String(when ?? ""));
@@ -648,8 +625,7 @@
       const details = document.createElement("pre");
       details.textContent = JSON.stringify(entry, null, 2);
       row.appendChild(document.createElement("td")).appendChild(details);
-      rows.appendChild(row);
-    }
+    });
     $("timeline").hidden = entries.length === 0;
     say(entries.length ? "" : T["case.empty"]);
   }

@@ -56,11 +56,16 @@
     return p;
   }
 
+  // A coloured label: its class names the colour, its text is the page's string for key.
+  function badge(className, key, fallback) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text[key] || fallback;
+    return span;
+  }
+
   function statusBadge(props) {
-    var badge = document.createElement("span");
-    badge.className = "status " + props.open311_status;
-    badge.textContent = text["status_name." + props.status] || props.status;
-    return badge;
+    return badge("status " + props.open311_status, "status_name." + props.status, props.status);
   }
 
   function popup(props) {
@@ -171,10 +176,7 @@
   }
 
   function severityBadge(alert) {
-    var badge = document.createElement("span");
-    badge.className = "severity " + alert.severity;
-    badge.textContent = text["severity." + alert.severity] || alert.severity;
-    return badge;
+    return badge("severity " + alert.severity, "severity." + alert.severity, alert.severity);
   }
 
   function areaNames(alert) {

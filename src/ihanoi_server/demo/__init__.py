@@ -25,11 +25,11 @@ from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.auth import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
-from ihanoi_server.demo_business import DEMO_BUSINESS, seed_business
-from ihanoi_server.demo_channels import seed_channels
-from ihanoi_server.demo_deadlines import seed_deadlines
-from ihanoi_server.demo_notifications import seed_notifications
-from ihanoi_server.demo_questions import seed_questions
+from ihanoi_server.demo.business import DEMO_BUSINESS, seed_business
+from ihanoi_server.demo.channels import seed_channels
+from ihanoi_server.demo.deadlines import seed_deadlines
+from ihanoi_server.demo.notifications import seed_notifications
+from ihanoi_server.demo.questions import seed_questions
 
 DEMO_CITIZEN = "vneid:001099000001"
 TOKEN_TTL = 12 * 3600
