@@ -9,7 +9,7 @@ commits before anything is sent: a dispatcher killed mid-send leaves rows
 whose lease runs out, and the next round claims them again and sends them
 with the same idempotency key (the notice's id), so the gateway delivers
 them once. Counting at claim time also bounds a notice that kills its sender
-every time: it is dead-lettered after ``notify_max_attempts`` claims.
+every time: claimed once more than ``notify_max_attempts``, it is dead.
 
 For each claimed notice the recipient's ``Contactability`` is read now (not
 when the notice was queued): a channel removed or unverified since, or a
@@ -189,9 +189,25 @@ class Dispatcher:
     # -- delivering ---------------------------------------------------------------
 
     def deliver(self, row: Row) -> str:
-        """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled or deferred."""
-        channel = row["channel"]
+        """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled or deferred.
+
+        A notice claimed more than ``notify_max_attempts`` times got no outcome
+        from its last claims (its delivery killed the dispatcher): it is dead
+        without another try. One that raises (a kind this version cannot render,
+        a bug) is retried and dead-lettered like a failed delivery, and the rest
+        of the round goes on: no notice holds up the others."""
         started = self.clock()
+        if row["attempts"] > self.settings.notify_max_attempts:
+            detail = f"claimed {row['attempts']} times without an outcome"
+            return self.finish(row, "dead", started, detail, state="dead")
+        try:
+            return self._deliver(row, started)
+        except Exception as error:
+            log.exception("notification_failed", channel=row["channel"], kind=row["kind"])
+            return self.failed(row, started, f"{type(error).__name__} (see the dispatcher's log)")
+
+    def _deliver(self, row: Row, started: int) -> str:
+        channel = row["channel"]
         params: dict[str, Any] = orjson.loads(row["params"])
         if channel == INTAKE_CHANNEL:  # a chat message for the guided flow, not a notice to send
             return process_conversation(self, row, started)
@@ -229,11 +245,15 @@ class Dispatcher:
         except DeliveryError as error:
             if getattr(error, "gone", False):  # a push subscription the service no longer knows
                 self.app.forget_push_subscription(UUID(row["recipient"]), message.to)
-            if error.permanent or row["attempts"] >= self.settings.notify_max_attempts:
-                return self.finish(row, "dead", started, error.detail, state="dead")
-            delay = self.backoff(row["attempts"])
-            return self.finish(row, "retry", started, error.detail, state="pending", next_at=started + delay)
+            return self.failed(row, started, error.detail, permanent=error.permanent)
         return self.finish(row, "sent", started, None, state="sent")
+
+    def failed(self, row: Row, started: int, detail: str, *, permanent: bool = False) -> str:
+        """A failed attempt: retried after a backoff, or dead if it is permanent or the last."""
+        if permanent or row["attempts"] >= self.settings.notify_max_attempts:
+            return self.finish(row, "dead", started, detail, state="dead")
+        delay = self.backoff(row["attempts"])
+        return self.finish(row, "retry", started, detail, state="pending", next_at=started + delay)
 
     def backoff(self, attempts: int) -> int:
         """Microseconds to wait after the ``attempts``-th failure: doubling, with jitter."""

@@ -252,6 +252,79 @@ def test_failures_are_retried_with_backoff_and_dead_lettered_after_the_last_atte
     assert [(row["channel"], row["last_error"]) for row in dead] == [("sms", "gateway answered 400")]
 
 
+def insert_row(rig: Rig, row: dict[str, object]) -> None:
+    """A row put in the outbox as another dispatcher or version left it."""
+    names, marks = ", ".join(row), ", ".join("?" * len(row))
+    with rig.read_side.database.transaction() as cursor:
+        cursor.execute(f"INSERT INTO {OUTBOX} ({names}) VALUES ({marks})", tuple(row.values()))
+
+
+def test_a_notice_that_cannot_be_handled_holds_up_no_other_and_is_dead_after_the_last_attempt(
+    rig: Rig, clock: FakeClock, citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen)
+    officer = procedure_staff(app, Role.OFFICER)
+    filed = submit(app, citizen)
+    clock.set(at(11, 30, 10))
+    app.handle(officer, ReceiveDossier(case=filed.case_id))
+    rig.read_side.catch_up()
+    (notice,) = [row for row in rig.outbox() if row["channel"] == "email" and row["kind"] == "case_status"]
+    assert notice["state"] == "pending"
+    # Step: a row of a kind this version has no template for (a newer version queued it) is due first.
+    due = int(str(notice["next_attempt_at"])) - 1
+    insert_row(rig, {**notice, "notification_id": "from-a-newer-version", "kind": "newer_kind", "next_attempt_at": due})
+    mails = len(rig.mailbox.messages)
+    rig.dispatcher.drain()
+    # Step: the status notice behind it went in the same round; the unknown one waits with a backoff.
+    rows = {row["notification_id"]: row for row in rig.outbox()}
+    assert rows[notice["notification_id"]]["state"] == "sent"
+    assert len(rig.mailbox.wait(mails + 1)) == mails + 1
+    failed = rows["from-a-newer-version"]
+    assert (failed["state"], failed["attempts"]) == ("pending", 1)
+    assert failed["last_error"] == "TemplateNotFound (see the dispatcher's log)"
+    assert failed["next_attempt_at"] == (micros(clock()) or 0) + 60_000_000
+    # Step: after the last of its attempts it is a dead letter, for an operator to look at.
+    for _ in range(rig.settings.notify_max_attempts - 1):
+        clock.advance(seconds=6 * 3600 + 60)
+        rig.dispatcher.drain()
+    (failed,) = [row for row in rig.outbox() if row["notification_id"] == "from-a-newer-version"]
+    assert (failed["state"], failed["attempts"]) == ("dead", rig.settings.notify_max_attempts)
+    outcomes = rig.read_side.database.query(
+        "SELECT outcome FROM notification_attempts WHERE notification_id = ? ORDER BY attempt",
+        ("from-a-newer-version",),
+    )
+    assert [row["outcome"] for row in outcomes] == ["retry"] * (rig.settings.notify_max_attempts - 1) + ["dead"]
+
+
+def test_a_notice_claimed_once_more_than_its_attempts_without_an_outcome_is_dead_without_a_try(
+    rig: Rig, clock: FakeClock, citizen: Principal
+) -> None:
+    app = rig.app
+    rig.enrol(citizen)
+    officer = procedure_staff(app, Role.OFFICER)
+    filed = submit(app, citizen)
+    clock.set(at(11, 30, 10))
+    app.handle(officer, ReceiveDossier(case=filed.case_id))
+    rig.read_side.catch_up()
+    (notice,) = [row for row in rig.outbox() if row["channel"] == "email" and row["kind"] == "case_status"]
+    # Step: every claim of it so far killed its dispatcher (the state a crash leaves: sending, the lease lapsed).
+    lapsed = (micros(clock()) or 0) - 1
+    with rig.read_side.database.transaction() as cursor:
+        cursor.execute(
+            f"UPDATE {OUTBOX} SET state = 'sending', attempts = ?, lease_owner = 'a-dead-dispatcher', lease_until = ?"
+            " WHERE notification_id = ?",
+            (rig.settings.notify_max_attempts, lapsed, notice["notification_id"]),
+        )
+    mails = len(rig.mailbox.messages)
+    rig.dispatcher.drain()
+    # Step: claimed once more, it is dead at once: it is not sent a ninth time.
+    (notice,) = [row for row in rig.outbox() if row["notification_id"] == notice["notification_id"]]
+    attempts = rig.settings.notify_max_attempts + 1
+    assert (notice["state"], notice["last_error"]) == ("dead", f"claimed {attempts} times without an outcome")
+    assert len(rig.mailbox.messages) == mails
+
+
 def test_codes_are_checked_counted_and_only_the_citizen_sets_their_own(
     rig: Rig, clock: FakeClock, citizen: Principal
 ) -> None:
