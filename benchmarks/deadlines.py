@@ -37,11 +37,11 @@ from uuid import uuid4
 
 from benchmarks.common import Figure, print_figures, rate, sqlite_file
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Clock, DeadlineRule, Principal, Role, TimeUnit
+from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import micros
 from ihanoi_projections.deadlines.clocks import COLUMNS, DeadlineClocksModel

@@ -33,7 +33,7 @@ from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, Submit
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 
 SECRET = "benchmark-secret-key-benchmark-secret-key"
 CONNECTIONS = 32

@@ -29,7 +29,7 @@ from benchmarks.http import SECRET, free_port, start_server
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.media.processing import PhotoLimits, process_photo
 from ihanoi_core.simulation.photos import gps_exif
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 
 CLIENTS = 2
 PHOTOS = int(os.environ.get("IHANOI_BENCH_PHOTOS", "120"))

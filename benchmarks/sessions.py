@@ -23,7 +23,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 
 ROUNDS = 3
 

@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.directory import Directory
+from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, ViewDatabase
 

@@ -7,7 +7,7 @@ partner's sub-deadline (``forwarded``, while the partner has it). A case that
 is final or paused has none, so nothing fires for it. The row holds who holds
 the clock (agency, assignee), its key (an extension or a resume makes a new
 key and fresh thresholds), the instants of its thresholds
-(``ihanoi_core.deadline_rules``) and the first one the case has not recorded
+(``ihanoi_core.law.deadline_rules``) and the first one the case has not recorded
 yet: ``next_at`` is what the watcher wakes for. A clock that recorded every
 threshold keeps its row with ``next_at`` NULL until it stops. Rebuildable like
 every read model: the marks are in the events.
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ihanoi_core.deadline_rules import Planned, escalation_target, plan
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.running_clocks import RunningClock
+from ihanoi_core.law.deadline_rules import Planned, escalation_target, plan
 from ihanoi_projections.base import CaseRowsModel, micros
 from ihanoi_projections.database import Row
 

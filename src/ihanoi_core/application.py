@@ -22,7 +22,6 @@ from eventsourcing.persistence import EventStore, Mapper, Transcoder
 from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.case_views import case_view
 from ihanoi_core.channels.intake import ConversationCommands
 from ihanoi_core.directory import Directory, load_directory
@@ -54,6 +53,7 @@ from ihanoi_core.handlers import (  # importing a handler module registers its h
     surveys,  # noqa: F401
 )
 from ihanoi_core.handlers.bus import CommandBus
+from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.notifications.preferences import NotificationSettingsCommands
 from ihanoi_core.payments import process  # noqa: F401 - registers the payment process manager's handlers

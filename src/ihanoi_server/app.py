@@ -56,9 +56,12 @@ from ihanoi_server.api import (
     webhooks,
     worklist,
 )
-from ihanoi_server.auth import TokenRules
+from ihanoi_server.auth.identity_provider import IdentityProvider, KeyFetchMiddleware
+from ihanoi_server.auth.session_cookie import SessionCookieMiddleware
+from ihanoi_server.auth.sessions import CookieRules, SessionKeys
+from ihanoi_server.auth.spent import SpentCredentials
+from ihanoi_server.auth.tokens import TokenRules
 from ihanoi_server.dashboard import routes as dashboard
-from ihanoi_server.identity_provider import IdentityProvider, KeyFetchMiddleware
 from ihanoi_server.live import LiveFeed
 from ihanoi_server.logging import configure_logging
 from ihanoi_server.map import routes as public_map
@@ -68,9 +71,6 @@ from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import problem, problem_for
 from ihanoi_server.public import ranking as public_ranking
 from ihanoi_server.public import routes as public
-from ihanoi_server.session_auth import SessionCookieMiddleware
-from ihanoi_server.sessions import CookieRules, SessionKeys
-from ihanoi_server.spent import SpentCredentials
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")

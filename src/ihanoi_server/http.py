@@ -30,7 +30,7 @@ from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.bus import CommandResult
-from ihanoi_server.auth import AuthenticationError, bearer_token
+from ihanoi_server.auth.tokens import AuthenticationError, bearer_token
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.state import ServerState
 
@@ -46,7 +46,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,198}[\x21-\x7e]
 ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 T = TypeVar("T")
 S = TypeVar("S", bound=msgspec.Struct)
-# Set by ``session_auth.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
+# Set by ``auth.session_cookie.SessionCookieMiddleware`` (the error it keeps for routes that need a principal).
 SESSION_REFUSED = "ihanoi.session_refused"
 ORGANISATION_KIND = "ihanoi.organisation_kind"
 log = structlog.get_logger("ihanoi.auth")

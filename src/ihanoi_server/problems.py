@@ -27,8 +27,8 @@ from ihanoi_core.errors import (
     VersionMismatchError,
 )
 from ihanoi_core.payments.signatures import SignatureError
-from ihanoi_server.auth import AuthenticationError
-from ihanoi_server.jwks import IdentityProviderUnavailableError
+from ihanoi_server.auth.jwks import IdentityProviderUnavailableError
+from ihanoi_server.auth.tokens import AuthenticationError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://ihanoi.dev/problems/"

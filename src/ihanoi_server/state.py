@@ -13,9 +13,9 @@ from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.auth import TokenCache, TokenRules
-from ihanoi_server.sessions import CookieRules, SessionCache, SessionKeys
-from ihanoi_server.spent import SpentCredentials
+from ihanoi_server.auth.sessions import CookieRules, SessionCache, SessionKeys
+from ihanoi_server.auth.spent import SpentCredentials
+from ihanoi_server.auth.tokens import TokenCache, TokenRules
 
 T = TypeVar("T")
 

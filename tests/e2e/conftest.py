@@ -36,7 +36,7 @@ from ihanoi_core.commands.reports import (
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 from tests.conftest import FakeClock
 
 SECRET = "e2e-test-secret-key-that-is-long-enough-for-hs256"

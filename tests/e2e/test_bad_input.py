@@ -65,14 +65,14 @@ def case(server: LiveServer) -> dict[str, Any]:
 
 def forged_token() -> str:
     from ihanoi_core.domain.values import Principal
-    from ihanoi_server.auth import issue_token
+    from ihanoi_server.auth.tokens import issue_token
 
     return issue_token("not-the-server-secret-not-the-server-secret", Principal("vneid:1", Role.CITIZEN))
 
 
 def expired_token() -> str:
     from ihanoi_core.domain.values import Principal
-    from ihanoi_server.auth import issue_token
+    from ihanoi_server.auth.tokens import issue_token
 
     return issue_token(SECRET, Principal("vneid:1", Role.CITIZEN), ttl_seconds=60, now=time.time() - 3600)
 

@@ -1,6 +1,6 @@
 """``ihanoi --help`` names every setting with its default, and cannot drift from them.
 
-The variables are gathered from ``ihanoi_core/settings.py`` itself: the
+The variables are gathered from ``ihanoi_core/settings/__init__.py`` itself: the
 ``Settings`` fields and every ``IHANOI_*`` name or ``get("NAME")`` in its source.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ihanoi_core.settings
 from ihanoi_core.settings import Settings
-from ihanoi_core.settings_help import MEANINGS, environment_variable, settings_reference
+from ihanoi_core.settings.help import MEANINGS, environment_variable, settings_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -36,7 +36,7 @@ import uvicorn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.app import create_app
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 from tests.conftest import FakeClock
 from tests.e2e.conftest import SECRET, free_port
 

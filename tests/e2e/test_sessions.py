@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_server.sessions import CookieRules, SessionKeys, issue_session, issue_ticket
+from ihanoi_server.auth.sessions import CookieRules, SessionKeys, issue_session, issue_ticket
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_streams import Stream
 

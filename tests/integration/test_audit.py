@@ -75,7 +75,7 @@ from ihanoi_projections.projector import Projector
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.replay import replay_and_diff
 from ihanoi_server.app import create_app
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 from tests.conftest import FakeClock, make_settings
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ihanoi_server.auth import AuthenticationError
-from ihanoi_server.jwks import IdentityProviderUnavailableError, KeySet
+from ihanoi_server.auth.jwks import IdentityProviderUnavailableError, KeySet
+from ihanoi_server.auth.tokens import AuthenticationError
 from tests.identity_provider import FakeIdentityProvider, SigningKey, ec_key, rsa_key
 
 MAX_AGE, INTERVAL = 600, 30

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_server.auth import (
+from ihanoi_server.auth.tokens import (
     AuthenticationError,
     TokenLifetimeError,
     TokenRules,

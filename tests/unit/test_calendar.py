@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.domain.values import Clock, DeadlineRule, TimeUnit
+from ihanoi_core.law.calendar import WorkingCalendar
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = 3600

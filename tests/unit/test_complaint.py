@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintStatus, Complexity
 from ihanoi_core.domain.values import DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
+from ihanoi_core.law.calendar import WorkingCalendar
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = WorkingCalendar()

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ihanoi_core.domain.values import Role
-from ihanoi_server.auth import AuthenticationError
-from ihanoi_server.identity_provider import claim, role_of
+from ihanoi_server.auth.identity_provider import claim, role_of
+from ihanoi_server.auth.tokens import AuthenticationError
 
 KEYCLOAK_MAP = {"hanoi-citizen": Role.CITIZEN, "hanoi-officer": Role.OFFICER, "hanoi-partner": Role.PARTNER}
 

@@ -8,7 +8,7 @@ import pytest
 
 from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import DeadlineRule
-from ihanoi_core.legal_basis import BasisKind, basis_kind, source_problem
+from ihanoi_core.law.basis import BasisKind, basis_kind, source_problem
 
 
 def _shipped_rules() -> list[tuple[str, DeadlineRule]]:

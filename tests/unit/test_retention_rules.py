@@ -11,7 +11,7 @@ import pytest
 
 from ihanoi_core.directory import directory_from_toml, load_directory
 from ihanoi_core.directory.model import RetentionRule
-from ihanoi_core.legal_basis import source_problem
+from ihanoi_core.law.basis import source_problem
 from tests.unit.test_directory import BASE, load_error
 
 RULE = """

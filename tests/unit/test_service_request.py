@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import APOLOGY_BASIS, VALUE_TYPES, ApplicantIdentity, DossierStatus
 from ihanoi_core.domain.values import Channel, Clock, DeadlineRule, Document, Principal, Role, TimeUnit
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError, ValidationError
-from ihanoi_core.legal_basis import BasisKind, basis_kind, source_problem
+from ihanoi_core.law.basis import BasisKind, basis_kind, source_problem
+from ihanoi_core.law.calendar import WorkingCalendar
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = 3600

@@ -11,9 +11,8 @@ import pytest
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import AuthenticationError, TokenRules, issue_token, verify_token
-from ihanoi_server.session_auth import origin_host
-from ihanoi_server.sessions import (
+from ihanoi_server.auth.session_cookie import origin_host
+from ihanoi_server.auth.sessions import (
     CookieRules,
     SessionCache,
     SessionError,
@@ -26,6 +25,7 @@ from ihanoi_server.sessions import (
     read_session,
     read_ticket,
 )
+from ihanoi_server.auth.tokens import AuthenticationError, TokenRules, issue_token, verify_token
 
 SECRET = "s" * 40
 KEYS = SessionKeys.from_secret(SECRET)

@@ -19,7 +19,7 @@ from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_server.auth import AuthenticationError, TokenRules, issue_token, verify_token
+from ihanoi_server.auth.tokens import AuthenticationError, TokenRules, issue_token, verify_token
 
 SECRET = "unit-test-secret-key-that-is-long-enough-for-hs256"
 

@@ -33,7 +33,6 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Recording
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
@@ -51,6 +50,7 @@ from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mutate import replay
 from ihanoi_core.handlers.table import HANDLERS, Build, Context
 from ihanoi_core.knowledge.answers import Answerer
+from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_core.media.store import PhotoLibrary
 from ihanoi_core.permissions import authorize, authorize_create, can_see
 from ihanoi_core.settings import Settings

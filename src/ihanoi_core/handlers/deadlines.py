@@ -9,10 +9,10 @@ already recorded makes it a no-op, so each threshold changes the case once.
 from __future__ import annotations
 
 from ihanoi_core.commands.deadlines import PassDeadlineThreshold
-from ihanoi_core.deadline_rules import escalation_due, escalation_target
 from ihanoi_core.domain.case import Case
 from ihanoi_core.errors import RuleViolationError
 from ihanoi_core.handlers.table import Context, decides_on_any_case
+from ihanoi_core.law.deadline_rules import escalation_due, escalation_target
 
 
 @decides_on_any_case(PassDeadlineThreshold)

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TypedDict
 from uuid import UUID
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.grievances import (
     AcceptComplaint,
     AssignComplaint,
@@ -37,6 +36,7 @@ from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKi
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
+from ihanoi_core.law.calendar import WorkingCalendar
 
 
 class Filing(TypedDict):

@@ -37,12 +37,12 @@ from uuid import UUID
 
 import msgspec
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand, SystemCaseCommand
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ForbiddenError, ValidationError
+from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_core.permissions import register
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ session cookie, which no script can read, and the CSRF token of the answer.
 reloaded); ``DELETE`` logs out: the session is spent for every server process
 and the browser told to forget the cookie. A stream ticket lets an
 ``EventSource`` open one stream (``?ticket=``) without any lasting credential
-in its address. See ``sessions.py`` for the formats, ``session_auth.py`` for
+in its address. See ``auth/sessions.py`` for the formats, ``auth/session_cookie.py`` for
 the CSRF rules and ``docs/sessions.md`` for the walk-through.
 """
 
@@ -27,10 +27,10 @@ from starlette.routing import Route
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ForbiddenError
+from ihanoi_server.auth.session_cookie import check_same_origin
+from ihanoi_server.auth.sessions import Session, csrf_token, issue_session, issue_ticket
 from ihanoi_server.http import json_response, principal, state, token_expires
 from ihanoi_server.openapi.describe import document
-from ihanoi_server.session_auth import check_same_origin
-from ihanoi_server.sessions import Session, csrf_token, issue_session, issue_ticket
 
 NO_STORE = {"Cache-Control": "no-store"}
 # Who has a stream to open: citizens their own cases, staff their agency's worklist.

@@ -22,7 +22,7 @@ token). Pings (SSE comments) keep proxies from timing out.
 
 A web page's ``EventSource`` cannot send ``Authorization``: it opens a stream
 with the session cookie (sent same-origin) or a single-use ``?ticket=``
-(``session_auth.redeem_ticket``); the stream then ends with ``token_expired``
+(``auth.session_cookie.redeem_ticket``); the stream then ends with ``token_expired``
 when the session, or the credential the ticket was asked with, ends.
 """
 
@@ -47,11 +47,11 @@ from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
 from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
+from ihanoi_server.auth.session_cookie import redeem_ticket
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires, view_of
 from ihanoi_server.live import LiveFeed, Subscription
 from ihanoi_server.openapi.describe import POSITION_SCHEMA, Header, Query, document
 from ihanoi_server.problems import HttpProblem
-from ihanoi_server.session_auth import redeem_ticket
 
 PING_SECONDS = 15
 SEND_TIMEOUT_SECONDS = 30

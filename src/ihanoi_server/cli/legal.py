@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from ihanoi_core.directory import load_directory
-from ihanoi_core.legal_tables import CALENDAR_YEARS, UNIT_NAMES, list_calendar_days, list_rules
+from ihanoi_core.law.tables import CALENDAR_YEARS, UNIT_NAMES, list_calendar_days, list_rules
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli.output import OK, PROBLEM, literal_table, print_json_lines
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.probe import probe_store
 from ihanoi_core.settings import Settings
-from ihanoi_core.settings_help import settings_epilog
+from ihanoi_core.settings.help import settings_epilog
 from ihanoi_server.cli import (
     alerts,
     audit,

@@ -60,7 +60,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_token(args: argparse.Namespace, settings: Settings) -> int:
-    from ihanoi_server.auth import issue_token
+    from ihanoi_server.auth.tokens import issue_token
 
     role = Role(args.role)
     if not settings.hs256_tokens_accepted:

@@ -23,7 +23,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_core.simulation.alerts import OLD_QUARTER, issue_demo_alert, reject_demo_alert
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_server.auth import issue_token
+from ihanoi_server.auth.tokens import issue_token
 from ihanoi_server.cli.output import OK, progress_bar
 from ihanoi_server.demo.business import DEMO_BUSINESS, seed_business
 from ihanoi_server.demo.channels import seed_channels

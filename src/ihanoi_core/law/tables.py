@@ -21,10 +21,10 @@ from importlib.metadata import version
 import holidays
 from holidays.countries.vietnam import Vietnam
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.directory import CalendarOverride, Directory
 from ihanoi_core.domain.values import DeadlineRule, TimeUnit
-from ihanoi_core.legal_basis import BasisKind, basis_kind, source_problem
+from ihanoi_core.law.basis import BasisKind, basis_kind, source_problem
+from ihanoi_core.law.calendar import WorkingCalendar
 
 __all__ = [
     "CALENDAR_YEARS",

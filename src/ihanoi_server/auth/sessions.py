@@ -45,7 +45,7 @@ import jwt
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import ALGORITHM, AuthenticationError, VerifiedClaims, principal_of
+from ihanoi_server.auth.tokens import ALGORITHM, AuthenticationError, VerifiedClaims, principal_of
 from ihanoi_server.problems import HttpProblem
 
 SESSION_TYPE = "session"
@@ -190,7 +190,7 @@ def read_session(keys: SessionKeys, value: str, agencies: Container[str]) -> Ses
 
 
 class SessionCache:
-    """Recently verified cookie values, as ``auth.TokenCache`` keeps bearer
+    """Recently verified cookie values, as ``tokens.TokenCache`` keeps bearer
     tokens: PyJWT's checks of a value take some 400 µs, the look-up here under
     one. An entry is used only until the session's ``exp``; whether the session
     was logged out is asked every time (``spent.py``), since another process

@@ -17,7 +17,7 @@ ES256 by default) is accepted when:
 
 ``sub`` becomes the principal's subject and, for officers and leaders, the
 agency claim (``IHANOI_OIDC_AGENCY_CLAIM``) its agency, which the directory
-must know (``auth.principal_of``); for a ``business`` person, the organisation
+must know (``tokens.principal_of``); for a ``business`` person, the organisation
 claim (``IHANOI_OIDC_ORGANISATION_CLAIM``) the tax code they act for and, if
 the provider says it, the kind claim (``IHANOI_OIDC_ORGANISATION_KIND_CLAIM``)
 the business's kind (``enterprise`` or ``household``). A claim name is first looked up as it is
@@ -37,8 +37,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
-from ihanoi_server.auth import AuthenticationError, VerifiedClaims, bearer_token
-from ihanoi_server.jwks import KeySet
+from ihanoi_server.auth.jwks import KeySet
+from ihanoi_server.auth.tokens import AuthenticationError, VerifiedClaims, bearer_token
 
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat"]
 

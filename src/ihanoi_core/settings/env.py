@@ -4,7 +4,7 @@ Each field of ``Settings`` is read from ``IHANOI_<FIELD NAME>``, converted by
 its declared type: text, a whole or decimal number, true/false, a path, a
 comma-separated list, or ``value=name`` pairs (the few of those have their own
 parser below). So a new setting is one field of ``Settings`` and its meaning in
-``settings_help`` — nothing to add here. A variable set but empty counts as
+``settings.help`` — nothing to add here. A variable set but empty counts as
 unset, except where empty means something (``EMPTY_MEANS_SOMETHING``).
 Values are checked by ``Settings`` itself; a value that is not of its type is
 a ``ConfigurationError`` naming the variable.

@@ -27,11 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ihanoi_core.calendar import WorkingCalendar
 from ihanoi_core.commands.deadlines import Threshold
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.running_clocks import RunningClock
 from ihanoi_core.domain.values import Clock, DeadlineRule, TimeUnit
+from ihanoi_core.law.calendar import WorkingCalendar
 
 
 @dataclass(frozen=True, slots=True)

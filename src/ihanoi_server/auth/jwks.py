@@ -30,7 +30,7 @@ import jwt
 import structlog
 
 from ihanoi_core.errors import IhanoiError
-from ihanoi_server.auth import AuthenticationError
+from ihanoi_server.auth.tokens import AuthenticationError
 
 log = structlog.get_logger("ihanoi.auth")
 USER_AGENT = "ihanoi (JWKS client)"

@@ -19,8 +19,8 @@ from typing import Literal
 from dotenv import dotenv_values
 
 from ihanoi_core.errors import ConfigurationError
-from ihanoi_core.settings_checks import check
-from ihanoi_core.settings_env import settings_values
+from ihanoi_core.settings.checks import check
+from ihanoi_core.settings.env import settings_values
 
 # Only ever used when IHANOI_ENV=development; a production start without
 # IHANOI_SECRET_KEY fails instead of signing tokens with a published key.
@@ -169,7 +169,7 @@ class Settings:
     payments_expiry_hours: int = 72
 
     def __post_init__(self) -> None:
-        check(self)  # settings_checks: every value, at start-up
+        check(self)  # settings/checks.py: every value, at start-up
 
     @property
     def session_cookie_is_secure(self) -> bool:

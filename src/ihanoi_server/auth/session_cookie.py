@@ -37,10 +37,7 @@ from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ihanoi_core.errors import IhanoiError
-from ihanoi_server.auth import AuthenticationError
-from ihanoi_server.http import SESSION_REFUSED as REFUSED
-from ihanoi_server.problems import problem_for
-from ihanoi_server.sessions import (
+from ihanoi_server.auth.sessions import (
     CSRF_HEADER,
     CrossSiteRequestError,
     Session,
@@ -49,6 +46,9 @@ from ihanoi_server.sessions import (
     csrf_matches,
     read_ticket,
 )
+from ihanoi_server.auth.tokens import AuthenticationError
+from ihanoi_server.http import SESSION_REFUSED as REFUSED
+from ihanoi_server.problems import problem_for
 from ihanoi_server.state import ServerState
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
