@@ -30,6 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.checked_commands import Fields, applies
 from ihanoi_core.domain.contactability_values import (
     AUTH_PATTERN,
     LANGUAGES,
@@ -84,32 +85,6 @@ class Contactability(Aggregate):
 
     # -- channels ------------------------------------------------------------
 
-    def add_channel(
-        self,
-        actor: Principal,
-        channel: str,
-        address: str,
-        *,
-        challenge: str,
-        code_hash: str,
-        expires_at: datetime,
-        timestamp: datetime,
-    ) -> None:
-        """Add (or replace) the channel of its kind, unverified, with a new
-        challenge: the code derived from it is sent to the address."""
-        address = normalise_address(check_channel(channel), address)
-        if expires_at <= timestamp:
-            raise ValidationError({"expires_at": "a code must expire after it is issued"})
-        self._channel_added(
-            actor=actor,
-            channel=channel,
-            address=address,
-            challenge=challenge,
-            code_hash=code_hash,
-            expires_at=expires_at,
-            timestamp=timestamp,
-        )
-
     @event("ChannelAdded")
     def _channel_added(
         self,
@@ -131,6 +106,15 @@ class Contactability(Aggregate):
             "attempts": 0,
             "added_at": timestamp,
         }
+
+    @applies(_channel_added)
+    def add_channel(self, fields: Fields) -> Fields:
+        """Add (or replace) the channel of its kind, unverified, with a new
+        challenge: the code derived from it is sent to the address."""
+        address = normalise_address(check_channel(fields["channel"]), fields["address"])
+        if fields["expires_at"] <= fields["timestamp"]:
+            raise ValidationError({"expires_at": "a code must expire after it is issued"})
+        return fields | {"address": address}
 
     def pending(self, channel: str) -> dict[str, Any]:
         found = self.channels.get(check_channel(channel))
