@@ -202,37 +202,6 @@ class Contactability(Aggregate):
 
     # -- preferences ---------------------------------------------------------
 
-    def set_preferences(
-        self,
-        actor: Principal,
-        *,
-        language: str,
-        quiet_hours: tuple[int, int] | None,
-        opted_out: tuple[str, ...],
-        timestamp: datetime,
-    ) -> bool:
-        """Set the language, quiet hours (minutes of the local day, start to end;
-        urgent notices ignore them) and the kinds opted out of; False (no event)
-        when nothing changes."""
-        if language not in LANGUAGES:
-            raise ValidationError({"language": f"one of: {', '.join(LANGUAGES)}"})
-        if quiet_hours is not None:
-            start, end = quiet_hours
-            if not (0 <= start < MINUTES_PER_DAY and 0 <= end < MINUTES_PER_DAY) or start == end:
-                raise ValidationError({"quiet_hours": "start and end are different times of day"})
-        unknown = [kind for kind in opted_out if kind not in OPTIONAL_KINDS]
-        if unknown:
-            raise ValidationError(
-                {"opted_out": f"cannot opt out of {', '.join(unknown)}; optional: {', '.join(OPTIONAL_KINDS)}"}
-            )
-        chosen = tuple(sorted(set(opted_out)))
-        if (language, quiet_hours, chosen) == (self.language, self.quiet_hours, self.opted_out):
-            return False
-        self._preferences_set(
-            actor=actor, language=language, quiet_hours=quiet_hours, opted_out=chosen, timestamp=timestamp
-        )
-        return True
-
     @event("PreferencesSet")
     def _preferences_set(
         self,
@@ -245,6 +214,28 @@ class Contactability(Aggregate):
         self.language = language
         self.quiet_hours = quiet_hours
         self.opted_out = opted_out
+
+    @applies(_preferences_set)
+    def set_preferences(self, fields: Fields) -> Fields | None:
+        """Set the language, quiet hours (minutes of the local day, start to end;
+        urgent notices ignore them) and the kinds opted out of; False (no event)
+        when nothing changes."""
+        language, quiet_hours = fields["language"], fields["quiet_hours"]
+        if language not in LANGUAGES:
+            raise ValidationError({"language": f"one of: {', '.join(LANGUAGES)}"})
+        if quiet_hours is not None:
+            start, end = quiet_hours
+            if not (0 <= start < MINUTES_PER_DAY and 0 <= end < MINUTES_PER_DAY) or start == end:
+                raise ValidationError({"quiet_hours": "start and end are different times of day"})
+        unknown = [kind for kind in fields["opted_out"] if kind not in OPTIONAL_KINDS]
+        if unknown:
+            raise ValidationError(
+                {"opted_out": f"cannot opt out of {', '.join(unknown)}; optional: {', '.join(OPTIONAL_KINDS)}"}
+            )
+        chosen = tuple(sorted(set(fields["opted_out"])))
+        if (language, quiet_hours, chosen) == (self.language, self.quiet_hours, self.opted_out):
+            return None
+        return fields | {"opted_out": chosen}
 
     # -- alert subscriptions -------------------------------------------------
 
