@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from uuid import UUID
 
 from ihanoi_core.errors import ValidationError
@@ -62,6 +62,17 @@ class DashboardFigures:
     # Citizens' supports ("tôi cũng gặp") of the cohort's reports, and how many reports have one.
     supports: int = 0
     supported_reports: int = 0
+
+
+class Cohort(TypedDict, total=False):
+    """The cases a figure counts: those received in ``[period_start,
+    period_end)``, as of ``now``; of one agency and one kind when given."""
+
+    period_start: Required[datetime]
+    period_end: Required[datetime]
+    now: Required[datetime]
+    agency: str | None
+    kind: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,37 +155,23 @@ class AgencyDashboardModel(AgencyDashboardProjection):
 
     # -- queries ---------------------------------------------------------------------
 
-    def figures(
-        self,
-        *,
-        period_start: datetime,
-        period_end: datetime,
-        now: datetime,
-        agency: str | None = None,
-        kind: str | None = None,
-    ) -> DashboardFigures:
+    def figures(self, **cohort: Unpack[Cohort]) -> DashboardFigures:
         """The figures of the cases received in ``[period_start, period_end)``."""
-        where, params = _cohort(period_start, period_end, agency, kind)
-        counts = self.database.query(f"SELECT {_COUNTS} FROM {TABLE} WHERE {where}", [_aware("now", now), *params])
+        where, params = _cohort_of(cohort)
+        counts = self.database.query(
+            f"SELECT {_COUNTS} FROM {TABLE} WHERE {where}", [_aware("now", cohort["now"]), *params]
+        )
         durations = self.database.query(
             f"SELECT acknowledge_seconds, resolve_seconds FROM {TABLE} WHERE {where}", params
         )
         return _figures(counts[0], durations)
 
-    def figures_by_agency(
-        self,
-        *,
-        period_start: datetime,
-        period_end: datetime,
-        now: datetime,
-        agency: str | None = None,
-        kind: str | None = None,
-    ) -> list[AgencyFigures]:
+    def figures_by_agency(self, **cohort: Unpack[Cohort]) -> list[AgencyFigures]:
         """``figures`` for each agency with cases in the cohort, by agency code."""
-        where, params = _cohort(period_start, period_end, agency, kind)
+        where, params = _cohort_of(cohort)
         counts = self.database.query(
             f"SELECT agency, {_COUNTS} FROM {TABLE} WHERE {where} AND agency IS NOT NULL GROUP BY agency",
-            [_aware("now", now), *params],
+            [_aware("now", cohort["now"]), *params],
         )
         durations: dict[str, list[Row]] = defaultdict(list)
         for row in self.database.query(
@@ -188,23 +185,16 @@ class AgencyDashboardModel(AgencyDashboardProjection):
             result.append(AgencyFigures(code, known.name if known else code, _figures(row, durations[code])))
         return result
 
-    def weekly(
-        self,
-        *,
-        agency: str | None,
-        period_start: datetime,
-        period_end: datetime,
-        now: datetime,
-        kind: str | None = None,
-    ) -> list[WeekFigures]:
+    def weekly(self, **cohort: Unpack[Cohort]) -> list[WeekFigures]:
         """Every ISO week from the one holding ``period_start`` up to
         ``min(period_end, now)``, empty weeks included. A case counts in the week
         it was received, so the weeks add up to ``figures`` of the same cohort."""
+        period_start, now = cohort["period_start"], cohort["now"]
         _aware("now", now)
-        end = min(period_end, now)
+        end = min(cohort["period_end"], now)
         if _aware("period_end", end) <= _aware("period_start", period_start):
             return []
-        where, params = _cohort(period_start, end, agency, kind)
+        where, params = _cohort(period_start, end, cohort.get("agency"), cohort.get("kind"))
         zone = self.context.calendar.zone
 
         def monday(moment: datetime) -> date:
@@ -286,6 +276,10 @@ _COUNTS = ", ".join(
         f"{_count('support_count > 0')} AS supported_reports",
     )
 )
+
+
+def _cohort_of(cohort: Cohort) -> tuple[str, list[Any]]:
+    return _cohort(cohort["period_start"], cohort["period_end"], cohort.get("agency"), cohort.get("kind"))
 
 
 def _cohort(

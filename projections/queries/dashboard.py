@@ -20,7 +20,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from ihanoi_core.directory import Agency, Directory
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES as KINDS
-from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, DashboardFigures
+from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, Cohort, DashboardFigures
 from ihanoi_projections.business_inquiries import AnswerRate
 from ihanoi_projections.queries.access import DASHBOARD, authorize, authorize_agency
 
@@ -242,10 +241,14 @@ def read_dashboard(
     zone = wanted.period_start.tzinfo
     assert isinstance(zone, ZoneInfo)
     code = wanted.agency.code if wanted.agency else None
-    cohort: dict[str, Any] = {
-        "period_start": wanted.period_start, "period_end": wanted.period_end, "now": now, "kind": wanted.kind,
-    }  # fmt: skip
-    figures = model.figures(agency=code, **cohort)
+    cohort: Cohort = {
+        "period_start": wanted.period_start,
+        "period_end": wanted.period_end,
+        "now": now,
+        "agency": code,
+        "kind": wanted.kind,
+    }
+    figures = model.figures(**cohort)
     by_agency = []
     if code is None:
         for row in model.figures_by_agency(**cohort):
@@ -253,7 +256,7 @@ def read_dashboard(
             by_agency.append(AgencyFiguresView(agency_view(known), row.figures))
     weekly = [
         WeekView(week.week_start, iso_week(week.week_start), week.received, week.resolved_on_time, week.resolved_late)
-        for week in model.weekly(agency=code, **cohort)
+        for week in model.weekly(**cohort)
     ]
     scan = OVERDUE_LIMIT + 1 if wanted.kind is None else OVERDUE_SCAN
     overdue = [case for case in model.overdue(agency=code, now=now, limit=scan) if wanted.kind in (None, case.kind)]

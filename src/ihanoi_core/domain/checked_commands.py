@@ -10,7 +10,8 @@ are still checked by mypy.
 - ``@creates(__init__)``: a creation command (``Consultation.open``), called
   on the class; it creates the aggregate from the checked fields.
 - ``@applies(_auto_answer)``: a step (``Question.auto_answer``), called on the
-  aggregate; ``check(self, fields)`` may also read the aggregate's state.
+  aggregate; ``check(self, fields)`` may also read the aggregate's state, and
+  returns None when there is nothing to record (the step then returns False).
   Each access makes a new function, so such a step is called on the
   aggregate by its handler, not registered with ``decides_by``.
 """
@@ -59,9 +60,10 @@ def creates(init: Callable[Concatenate[A, P], None]) -> Callable[[Callable[[Fiel
 class StepCommand(Generic[A, P]):
     """Called on an aggregate with the fields of the event method ``event``
     (by position or name, as that method takes them), it triggers the event
-    with what ``check(aggregate, fields)`` returns."""
+    with what ``check(aggregate, fields)`` returns and returns True; or, when
+    the check returns None (nothing changes), triggers nothing and returns False."""
 
-    def __init__(self, event: Callable[Concatenate[A, P], None], check: Callable[[A, Fields], Fields]) -> None:
+    def __init__(self, event: Callable[Concatenate[A, P], None], check: Callable[[A, Fields], Fields | None]) -> None:
         # An ``@event`` method is the library's decorator object in the class body: its function is inside.
         function = getattr(event, "decorated_func", event)
         self._event = function.__name__
@@ -70,21 +72,26 @@ class StepCommand(Generic[A, P]):
         self._check = check
         self.__doc__ = check.__doc__
 
-    def __get__(self, instance: A, owner: object) -> Callable[P, None]:
-        def command(*args: P.args, **kwargs: P.kwargs) -> None:
+    def __get__(self, instance: A, owner: object) -> Callable[P, bool]:
+        def command(*args: P.args, **kwargs: P.kwargs) -> bool:
             if len(args) > len(self._positional):
                 raise TypeError(f"{self._event}() takes {len(self._positional)} positional arguments")
-            fields = dict(zip(self._positional, args, strict=False)) | kwargs
-            getattr(instance, self._event)(**self._check(instance, fields))
+            checked = self._check(instance, dict(zip(self._positional, args, strict=False)) | kwargs)
+            if checked is None:
+                return False
+            getattr(instance, self._event)(**checked)
+            return True
 
         command.__doc__ = self.__doc__
         return command
 
 
-def applies(event: Callable[Concatenate[A, P], None]) -> Callable[[Callable[[A, Fields], Fields]], StepCommand[A, P]]:
+def applies(
+    event: Callable[Concatenate[A, P], None],
+) -> Callable[[Callable[[A, Fields], Fields | None]], StepCommand[A, P]]:
     """Make the decorated check the command that triggers ``event``."""
 
-    def decorate(check: Callable[[A, Fields], Fields]) -> StepCommand[A, P]:
+    def decorate(check: Callable[[A, Fields], Fields | None]) -> StepCommand[A, P]:
         return StepCommand(event, check)
 
     return decorate

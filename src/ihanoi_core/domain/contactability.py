@@ -30,6 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.checked_commands import Fields, applies
 from ihanoi_core.domain.contactability_values import (
     AUTH_PATTERN,
     LANGUAGES,
@@ -84,32 +85,6 @@ class Contactability(Aggregate):
 
     # -- channels ------------------------------------------------------------
 
-    def add_channel(
-        self,
-        actor: Principal,
-        channel: str,
-        address: str,
-        *,
-        challenge: str,
-        code_hash: str,
-        expires_at: datetime,
-        timestamp: datetime,
-    ) -> None:
-        """Add (or replace) the channel of its kind, unverified, with a new
-        challenge: the code derived from it is sent to the address."""
-        address = normalise_address(check_channel(channel), address)
-        if expires_at <= timestamp:
-            raise ValidationError({"expires_at": "a code must expire after it is issued"})
-        self._channel_added(
-            actor=actor,
-            channel=channel,
-            address=address,
-            challenge=challenge,
-            code_hash=code_hash,
-            expires_at=expires_at,
-            timestamp=timestamp,
-        )
-
     @event("ChannelAdded")
     def _channel_added(
         self,
@@ -131,6 +106,15 @@ class Contactability(Aggregate):
             "attempts": 0,
             "added_at": timestamp,
         }
+
+    @applies(_channel_added)
+    def add_channel(self, fields: Fields) -> Fields:
+        """Add (or replace) the channel of its kind, unverified, with a new
+        challenge: the code derived from it is sent to the address."""
+        address = normalise_address(check_channel(fields["channel"]), fields["address"])
+        if fields["expires_at"] <= fields["timestamp"]:
+            raise ValidationError({"expires_at": "a code must expire after it is issued"})
+        return fields | {"address": address}
 
     def pending(self, channel: str) -> dict[str, Any]:
         found = self.channels.get(check_channel(channel))
@@ -218,37 +202,6 @@ class Contactability(Aggregate):
 
     # -- preferences ---------------------------------------------------------
 
-    def set_preferences(
-        self,
-        actor: Principal,
-        *,
-        language: str,
-        quiet_hours: tuple[int, int] | None,
-        opted_out: tuple[str, ...],
-        timestamp: datetime,
-    ) -> bool:
-        """Set the language, quiet hours (minutes of the local day, start to end;
-        urgent notices ignore them) and the kinds opted out of; False (no event)
-        when nothing changes."""
-        if language not in LANGUAGES:
-            raise ValidationError({"language": f"one of: {', '.join(LANGUAGES)}"})
-        if quiet_hours is not None:
-            start, end = quiet_hours
-            if not (0 <= start < MINUTES_PER_DAY and 0 <= end < MINUTES_PER_DAY) or start == end:
-                raise ValidationError({"quiet_hours": "start and end are different times of day"})
-        unknown = [kind for kind in opted_out if kind not in OPTIONAL_KINDS]
-        if unknown:
-            raise ValidationError(
-                {"opted_out": f"cannot opt out of {', '.join(unknown)}; optional: {', '.join(OPTIONAL_KINDS)}"}
-            )
-        chosen = tuple(sorted(set(opted_out)))
-        if (language, quiet_hours, chosen) == (self.language, self.quiet_hours, self.opted_out):
-            return False
-        self._preferences_set(
-            actor=actor, language=language, quiet_hours=quiet_hours, opted_out=chosen, timestamp=timestamp
-        )
-        return True
-
     @event("PreferencesSet")
     def _preferences_set(
         self,
@@ -261,6 +214,28 @@ class Contactability(Aggregate):
         self.language = language
         self.quiet_hours = quiet_hours
         self.opted_out = opted_out
+
+    @applies(_preferences_set)
+    def set_preferences(self, fields: Fields) -> Fields | None:
+        """Set the language, quiet hours (minutes of the local day, start to end;
+        urgent notices ignore them) and the kinds opted out of; False (no event)
+        when nothing changes."""
+        language, quiet_hours = fields["language"], fields["quiet_hours"]
+        if language not in LANGUAGES:
+            raise ValidationError({"language": f"one of: {', '.join(LANGUAGES)}"})
+        if quiet_hours is not None:
+            start, end = quiet_hours
+            if not (0 <= start < MINUTES_PER_DAY and 0 <= end < MINUTES_PER_DAY) or start == end:
+                raise ValidationError({"quiet_hours": "start and end are different times of day"})
+        unknown = [kind for kind in fields["opted_out"] if kind not in OPTIONAL_KINDS]
+        if unknown:
+            raise ValidationError(
+                {"opted_out": f"cannot opt out of {', '.join(unknown)}; optional: {', '.join(OPTIONAL_KINDS)}"}
+            )
+        chosen = tuple(sorted(set(fields["opted_out"])))
+        if (language, quiet_hours, chosen) == (self.language, self.quiet_hours, self.opted_out):
+            return None
+        return fields | {"opted_out": chosen}
 
     # -- alert subscriptions -------------------------------------------------
 

@@ -37,6 +37,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.checked_commands import Fields, creates
 from ihanoi_core.domain.personal import ACTOR, declare_personal_data
 from ihanoi_core.domain.questionnaire import Answer, Question, check_answer, check_questions
 from ihanoi_core.domain.status_steps import entering
@@ -94,37 +95,6 @@ class Survey(Case):
 
     # -- creation ---------------------------------------------------------
 
-    @classmethod
-    def draft(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        agency: str,
-        title: str,
-        description: str,
-        anonymous: bool,
-        questions: Iterable[Question],
-        timestamp: datetime,
-    ) -> Survey:
-        """Draft a survey for ``agency``; questions may follow until publication."""
-        title = cls._require_text(None, "title", title, cls.MAX_TITLE)
-        description = description.strip()
-        if len(description) > cls.MAX_DESCRIPTION:
-            raise RuleViolationError(None, "description", f"description exceeds {cls.MAX_DESCRIPTION} characters.")
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            agency=agency,
-            title=title,
-            description=description,
-            anonymous=bool(anonymous),
-            questions=check_questions(questions),
-            timestamp=timestamp,
-        )
-
     @event("Drafted")
     def __init__(
         self,
@@ -150,6 +120,21 @@ class Survey(Case):
         self.closed_at: datetime | None = None
         self.results_summary: str | None = None
         self.results_published_at: datetime | None = None
+
+    @creates(__init__)
+    @staticmethod
+    def draft(fields: Fields) -> Fields:
+        """Draft a survey for ``agency``; questions may follow until publication."""
+        title = Survey._require_text(None, "title", fields["title"], Survey.MAX_TITLE)
+        description = fields["description"].strip()
+        if len(description) > Survey.MAX_DESCRIPTION:
+            raise RuleViolationError(None, "description", f"description exceeds {Survey.MAX_DESCRIPTION} characters.")
+        return fields | {
+            "title": title,
+            "description": description,
+            "anonymous": bool(fields["anonymous"]),
+            "questions": check_questions(fields["questions"]),
+        }
 
     # -- staff commands ---------------------------------------------------
 
