@@ -8,8 +8,11 @@ claim sets ``state = 'sending'`` with a lease and counts the attempt, and
 commits before anything is sent: a dispatcher killed mid-send leaves rows
 whose lease runs out, and the next round claims them again and sends them
 with the same idempotency key (the notice's id), so the gateway delivers
-them once. Counting at claim time also bounds a notice that kills its sender
-every time: claimed once more than ``notify_max_attempts``, it is dead.
+them once. A notice that raises is a failed attempt like a refused one. One
+that kills the whole process is claimed again after each lease, its
+``attempts`` growing (``ihanoi notifications status`` shows it): a claim
+counts every row of the batch, not the one that was being sent, so the count
+cannot tell the culprit from its neighbours and dead-letters neither.
 
 For each claimed notice the recipient's ``Contactability`` is read now (not
 when the notice was queued): a channel removed or unverified since, or a
@@ -191,15 +194,10 @@ class Dispatcher:
     def deliver(self, row: Row) -> str:
         """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled or deferred.
 
-        A notice claimed more than ``notify_max_attempts`` times got no outcome
-        from its last claims (its delivery killed the dispatcher): it is dead
-        without another try. One that raises (a kind this version cannot render,
-        a bug) is retried and dead-lettered like a failed delivery, and the rest
-        of the round goes on: no notice holds up the others."""
+        A notice that raises (a kind this version cannot render, a bug) is
+        retried and dead-lettered like a failed delivery, and the rest of the
+        round goes on: no notice holds up the others."""
         started = self.clock()
-        if row["attempts"] > self.settings.notify_max_attempts:
-            detail = f"claimed {row['attempts']} times without an outcome"
-            return self.finish(row, "dead", started, detail, state="dead")
         try:
             return self._deliver(row, started)
         except Exception as error:

@@ -297,34 +297,6 @@ def test_a_notice_that_cannot_be_handled_holds_up_no_other_and_is_dead_after_the
     assert [row["outcome"] for row in outcomes] == ["retry"] * (rig.settings.notify_max_attempts - 1) + ["dead"]
 
 
-def test_a_notice_claimed_once_more_than_its_attempts_without_an_outcome_is_dead_without_a_try(
-    rig: Rig, clock: FakeClock, citizen: Principal
-) -> None:
-    app = rig.app
-    rig.enrol(citizen)
-    officer = procedure_staff(app, Role.OFFICER)
-    filed = submit(app, citizen)
-    clock.set(at(11, 30, 10))
-    app.handle(officer, ReceiveDossier(case=filed.case_id))
-    rig.read_side.catch_up()
-    (notice,) = [row for row in rig.outbox() if row["channel"] == "email" and row["kind"] == "case_status"]
-    # Step: every claim of it so far killed its dispatcher (the state a crash leaves: sending, the lease lapsed).
-    lapsed = (micros(clock()) or 0) - 1
-    with rig.read_side.database.transaction() as cursor:
-        cursor.execute(
-            f"UPDATE {OUTBOX} SET state = 'sending', attempts = ?, lease_owner = 'a-dead-dispatcher', lease_until = ?"
-            " WHERE notification_id = ?",
-            (rig.settings.notify_max_attempts, lapsed, notice["notification_id"]),
-        )
-    mails = len(rig.mailbox.messages)
-    rig.dispatcher.drain()
-    # Step: claimed once more, it is dead at once: it is not sent a ninth time.
-    (notice,) = [row for row in rig.outbox() if row["notification_id"] == notice["notification_id"]]
-    attempts = rig.settings.notify_max_attempts + 1
-    assert (notice["state"], notice["last_error"]) == ("dead", f"claimed {attempts} times without an outcome")
-    assert len(rig.mailbox.messages) == mails
-
-
 def test_codes_are_checked_counted_and_only_the_citizen_sets_their_own(
     rig: Rig, clock: FakeClock, citizen: Principal
 ) -> None:
