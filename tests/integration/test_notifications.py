@@ -98,6 +98,14 @@ class Rig:
         if consent:
             self.app.give_consent(citizen, "notifications", notice_version="2026-01")
 
+    def dossier_received(self, citizen: Principal) -> None:
+        """The citizen enrolled, and their dossier received at 11:30:10: its notices queued, none sent yet."""
+        self.enrol(citizen)
+        filed = submit(self.app, citizen)
+        self.clock.set(at(11, 30, 10))
+        self.app.handle(procedure_staff(self.app, Role.OFFICER), ReceiveDossier(case=filed.case_id))
+        self.read_side.catch_up()
+
     def rebuild_sends_nothing(self) -> None:
         """Rebuild the outbox from zero and run a dispatcher again: the same
         derived rows, the same outbox, and nothing sent."""
@@ -262,13 +270,7 @@ def insert_row(rig: Rig, row: dict[str, object]) -> None:
 def test_a_notice_that_cannot_be_handled_holds_up_no_other_and_is_dead_after_the_last_attempt(
     rig: Rig, clock: FakeClock, citizen: Principal
 ) -> None:
-    app = rig.app
-    rig.enrol(citizen)
-    officer = procedure_staff(app, Role.OFFICER)
-    filed = submit(app, citizen)
-    clock.set(at(11, 30, 10))
-    app.handle(officer, ReceiveDossier(case=filed.case_id))
-    rig.read_side.catch_up()
+    rig.dossier_received(citizen)
     (notice,) = [row for row in rig.outbox() if row["channel"] == "email" and row["kind"] == "case_status"]
     assert notice["state"] == "pending"
     # Step: a row of a kind this version has no template for (a newer version queued it) is due first.
@@ -332,12 +334,7 @@ def test_an_erased_persons_queued_notices_are_cancelled_not_sent(
     rig: Rig, clock: FakeClock, citizen: Principal
 ) -> None:
     app = rig.app
-    rig.enrol(citizen)
-    officer = procedure_staff(app, Role.OFFICER)
-    filed = submit(app, citizen)
-    clock.set(at(11, 30, 10))
-    app.handle(officer, ReceiveDossier(case=filed.case_id))
-    rig.read_side.catch_up()
+    rig.dossier_received(citizen)
     queued = [row for row in rig.outbox() if row["state"] == "pending"]
     assert queued
     # Step: the person's key is destroyed (what an erasure does last).
