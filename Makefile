@@ -55,10 +55,12 @@ browser:
 	@/usr/bin/chromedriver --version
 
 ## The whole suite: lint, types, unit, integration (POPO, SQLite, PostgreSQL), e2e.
+# --dist worksteal: an idle worker takes queued tests from a busy one, so a few long
+# crash tests do not leave one worker running alone at the end.
 test: $(STAMP) postgres browser
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest -q -n 4 --cov --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest -q -n 4 --dist worksteal --cov --cov-fail-under=$(COVERAGE_FLOOR)
 
 typecheck: $(STAMP)
 	mkdir -p build/typecheck && ln -sfn ../../projections build/typecheck/ihanoi_projections
