@@ -44,7 +44,15 @@ class Clients:
 
 
 @pytest.fixture
-def people(live_server: LiveServer) -> Iterator[Clients]:
+def people(module_server: LiveServer) -> Iterator[Clients]:
+    """The people on the module's server: each journey follows cases of its own."""
+    with ExitStack() as stack:
+        yield Clients(module_server, stack)
+
+
+@pytest.fixture
+def people_on_a_fresh_server(live_server: LiveServer) -> Iterator[Clients]:
+    """The people on a server of the test's own, for whole-list assertions."""
     with ExitStack() as stack:
         yield Clients(live_server, stack)
 
@@ -204,7 +212,7 @@ def test_a_denunciation_runs_to_its_conclusion_with_the_denouncer_sealed(people:
 
 
 def test_a_dossier_goes_from_submission_through_supplement_payment_and_apology_to_rating(
-    live_server: LiveServer, people: Clients
+    module_server: LiveServer, people: Clients
 ) -> None:
     # Step: the citizen files a marriage registration in the ward.
     submitted = act(
@@ -252,7 +260,7 @@ def test_a_dossier_goes_from_submission_through_supplement_payment_and_apology_t
     # Step: the Department of Justice checks one step (liên thông) and returns it.
     forwarded = act(people.officer, f"{case}/forward", {"to_agency": "STP", "working_days": 1, "note": "Xác minh"})
     assert my_case(people.citizen, forwarded)["status"] == "forwarded"
-    with live_server.client(Role.OFFICER, "officer-stp", "STP") as partner_agency:
+    with module_server.client(Role.OFFICER, "officer-stp", "STP") as partner_agency:
         returned = act(partner_agency, f"{case}/return", {"note": "Đã xác minh."})
     assert my_case(people.citizen, returned)["status"] == "processing"
 
@@ -278,12 +286,12 @@ def test_a_dossier_goes_from_submission_through_supplement_payment_and_apology_t
     assert problem(people.citizen.post(f"{case}/rate", json={"stars": 4}), 409)["code"] == "rule_violation"
 
 
-def test_a_survey_is_published_answered_once_per_citizen_and_its_results_published(live_server: LiveServer) -> None:
+def test_a_survey_is_published_answered_once_per_citizen_and_its_results_published(module_server: LiveServer) -> None:
     with ExitStack() as stack:
-        leader = stack.enter_context(live_server.client(Role.LEADER, "leader-sxd", "SXD"))
-        officer = stack.enter_context(live_server.client(Role.OFFICER, "officer-sxd", "SXD"))
-        first = stack.enter_context(live_server.client(Role.CITIZEN, "vneid:001099000001"))
-        second = stack.enter_context(live_server.client(Role.CITIZEN, "vneid:001099000002"))
+        leader = stack.enter_context(module_server.client(Role.LEADER, "leader-sxd", "SXD"))
+        officer = stack.enter_context(module_server.client(Role.OFFICER, "officer-sxd", "SXD"))
+        first = stack.enter_context(module_server.client(Role.CITIZEN, "vneid:001099000001"))
+        second = stack.enter_context(module_server.client(Role.CITIZEN, "vneid:001099000002"))
 
         # Step: the leader drafts a survey; the officer sets its questions; citizens cannot see a draft.
         drafted = act(leader, "/api/v1/surveys", {"title": "Vỉa hè phố cổ", "description": "Ý kiến người dân"}, 201)
@@ -333,7 +341,8 @@ def test_a_survey_is_published_answered_once_per_citizen_and_its_results_publish
         assert ideas["answers"] == 0
 
 
-def test_my_cases_come_newest_first_a_page_at_a_time_with_an_opaque_cursor(people: Clients) -> None:
+def test_my_cases_come_newest_first_a_page_at_a_time_with_an_opaque_cursor(people_on_a_fresh_server: Clients) -> None:
+    people = people_on_a_fresh_server
     # Step: the citizen files three complaints.
     filed = [
         act(
