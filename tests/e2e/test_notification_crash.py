@@ -144,9 +144,10 @@ def crash_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatabase, kills: int, seed: int) -> int:
     """Kill -9 the active dispatcher ``kills`` times, each just after the
-    receiving server saw the first call of its batch (``calls`` counts them),
-    a standby taking over each time; then let the last one finish until no
-    notice is pending or sending. Returns how many kills left claimed notices unsent."""
+    receiving server saw the first call of its batch (``calls`` counts them;
+    at once when nothing is left to send), a standby taking over each time;
+    then let the last one finish until no notice is pending or sending.
+    Returns how many kills left claimed notices unsent."""
     rng = random.Random(seed)
     mid_batch = 0
     zygote.fork()
@@ -154,7 +155,8 @@ def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatab
         zygote.fork()  # the standby that will take over
         process = zygote.next_active()
         before = calls()
-        deadline = time.monotonic() + 10
+        # Nothing left to send: no call can come (waiting would only run out the 10 s).
+        deadline = time.monotonic() + (0 if settled(database) else 10)
         while calls() == before and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(rng.uniform(0.0, 0.04))
@@ -164,13 +166,15 @@ def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatab
     # Step: the last standby finishes the work.
     process = zygote.next_active()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        states = {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")}
-        if states <= {"sent", "cancelled"}:
-            break
+    while time.monotonic() < deadline and not settled(database):
         time.sleep(0.1)
     end(process, signal.SIGTERM)
     return mid_batch
+
+
+def settled(database: ViewDatabase) -> bool:
+    """Whether every notice of the outbox is sent or cancelled."""
+    return {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")} <= {"sent", "cancelled"}
 
 
 @pytest.mark.slow
