@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.channels.flow import Inbound
 from ihanoi_core.channels.payloads import Delivery
 from ihanoi_projections.notifications.notices import OUTBOX
-from ihanoi_projections.read_side import ReadSide
 from tests.chat_servers import OA_TOKEN, ChatApi, chat_api
-from tests.e2e.test_notification_crash import Zygote, crash_settings, kill_mid_batch
+from tests.e2e.test_notification_crash import Zygote, crash_store, kill_mid_batch
 
 USERS = 30
 KILLS = 10
@@ -28,10 +26,7 @@ KILLS = 10
 def test_killing_the_dispatcher_mid_batch_sends_every_chat_reply_exactly_once(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = crash_settings(store, tmp_path, request)
-    app = Ihanoi(settings)
-    read_side = ReadSide(app, settings, start=False)
-    try:
+    with crash_store(store, tmp_path, request) as (settings, app, read_side):
         # Step: thirty Zalo users start a report; each is answered with the category menu.
         for number in range(USERS):
             message = Inbound("text", text=f"Phản ánh số {number}")
@@ -60,6 +55,3 @@ def test_killing_the_dispatcher_mid_batch_sends_every_chat_reply_exactly_once(
         assert all(body["text"].startswith("Chọn loại phản ánh") for body in api.delivered.values())
         assert {body["to"] for body in api.delivered.values()} == {f"zalo-user-{n}" for n in range(USERS)}
         assert api.unauthorised == 0
-    finally:
-        read_side.close()
-        app.close()

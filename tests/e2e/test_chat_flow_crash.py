@@ -19,8 +19,7 @@ from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.domain.conversation import conversation_id
 from ihanoi_projections.notifications.conversations import INTAKE_CHANNEL
 from ihanoi_projections.notifications.notices import OUTBOX
-from ihanoi_projections.read_side import ReadSide
-from tests.e2e.test_notification_crash import Zygote, crash_settings, kill_mid_batch
+from tests.e2e.test_notification_crash import Zygote, crash_store, kill_mid_batch
 
 USERS = 30
 KILLS = 10
@@ -38,10 +37,7 @@ def reports_created(app: Ihanoi) -> int:
 def test_killing_the_flow_worker_loses_no_message_and_files_each_report_once(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = crash_settings(store, tmp_path, request)
-    app = Ihanoi(settings)
-    read_side = ReadSide(app, settings, start=False)
-    try:
+    with crash_store(store, tmp_path, request) as (settings, app, read_side):
         # Step: thirty users each send the five messages of a report; they are only recorded.
         pothole = str(sorted(app.directory.categories).index("pothole") + 1)
         point = Inbound("location", latitude=HOAN_KIEM[0], longitude=HOAN_KIEM[1])
@@ -72,6 +68,3 @@ def test_killing_the_flow_worker_loses_no_message_and_files_each_report_once(
             assert thread is not None
             assert (thread.pending, thread.step, len(thread.cases)) == ({}, "idle", 1)
         assert reports_created(app) == USERS
-    finally:
-        read_side.close()
-        app.close()

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -136,10 +136,21 @@ def end(pid: int, how: signal.Signals) -> None:
     raise AssertionError(f"dispatcher {pid} did not end")
 
 
-def crash_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """The store of a crash test: a SQLite file or this test's PostgreSQL database, small pools."""
+@contextlib.contextmanager
+def crash_store(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Settings, Ihanoi, ReadSide]]:
+    """The store of a crash test (a SQLite file or this test's PostgreSQL database, small pools), its
+    application and its read side driven by hand; both closed afterwards."""
     url = f"sqlite:///{tmp_path / 'ihanoi.db'}" if store == "sqlite" else request.getfixturevalue("postgres_url")
-    return Settings(database_url=url, env="test", secret_key=SECRET, postgres_pool_size=2)
+    settings = Settings(database_url=url, env="test", secret_key=SECRET, postgres_pool_size=2)
+    app = Ihanoi(settings)
+    read_side = ReadSide(app, settings, start=False)
+    try:
+        yield settings, app, read_side
+    finally:
+        read_side.close()
+        app.close()
 
 
 def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatabase, kills: int, seed: int) -> int:
@@ -182,10 +193,7 @@ def settled(database: ViewDatabase) -> bool:
 def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = crash_settings(store, tmp_path, request)
-    app = Ihanoi(settings)
-    read_side = ReadSide(app, settings, start=False)
-    try:
+    with crash_store(store, tmp_path, request) as (settings, app, read_side):
         # Step: 30 citizens with a verified phone each; their dossiers are received.
         officer = procedure_staff(app, Role.OFFICER)
         for number in range(CITIZENS):
@@ -213,6 +221,3 @@ def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
         assert set(gateway.delivered) == expected
         assert set(gateway.deliveries.values()) == {1}
         assert gateway.unauthorised == 0
-    finally:
-        read_side.close()
-        app.close()

@@ -38,7 +38,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.alert_values import AlertContent, AlertMessage, AlertSource, AlertStatus, MsgType
 from ihanoi_core.domain.alert_values import AlertStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
@@ -95,7 +95,7 @@ class Alert(FourEyesReview, Case):
         # The upstream messages (CAP Update, Cancel) applied to an imported alert since ``source``.
         self.upstream: tuple[AlertSource, ...] = ()
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def draft(fields: Fields) -> Fields:
         """Draft an alert of ``agency`` (content checked by the handler against

@@ -7,9 +7,9 @@ the command is made from its check alone — ``check(fields) -> fields`` —
 and typed with the event method's parameters (a ``ParamSpec``), so callers
 are still checked by mypy.
 
-- ``@creates(__init__)``: a creation command (``Consultation.open``), called
+- ``@checked_creation(__init__)``: a creation command (``Consultation.open``), called
   on the class; it creates the aggregate from the checked fields.
-- ``@applies(_auto_answer)``: a step (``Question.auto_answer``), called on the
+- ``@checked_step(_auto_answer)``: a step (``Question.auto_answer``), called on the
   aggregate; ``check(self, fields)`` may also read the aggregate's state, and
   returns None when there is nothing to record (the step then returns False).
   Each access makes a new function, so such a step is called on the
@@ -48,7 +48,9 @@ class CreationCommand(Generic[P, A]):
         return command
 
 
-def creates(init: Callable[Concatenate[A, P], None]) -> Callable[[Callable[[Fields], Fields]], CreationCommand[P, A]]:
+def checked_creation(
+    init: Callable[Concatenate[A, P], None],
+) -> Callable[[Callable[[Fields], Fields]], CreationCommand[P, A]]:
     """Make the decorated check the creation command of ``init``'s aggregate."""
 
     def decorate(check: Callable[[Fields], Fields]) -> CreationCommand[P, A]:
@@ -86,7 +88,7 @@ class StepCommand(Generic[A, P]):
         return command
 
 
-def applies(
+def checked_step(
     event: Callable[Concatenate[A, P], None],
 ) -> Callable[[Callable[[A, Fields], Fields | None]], StepCommand[A, P]]:
     """Make the decorated check the command that triggers ``event``."""

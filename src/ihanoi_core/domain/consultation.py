@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate, event
 from ihanoi_core.domain.business_values import Audience, CommentAnswer, ConsultationStatus, Outcome
 from ihanoi_core.domain.business_values import ConsultationStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
 from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
@@ -91,7 +91,7 @@ class Consultation(Case):
         self.answers: tuple[CommentAnswer, ...] = ()
         self.synthesis: str | None = None
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def open(fields: Fields) -> Fields:
         """Open a consultation of ``agency`` on the document, taking comments

@@ -30,7 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ihanoi_core.domain.checked_commands import Fields, applies
+from ihanoi_core.domain.checked_commands import Fields, checked_step
 from ihanoi_core.domain.contactability_values import (
     AUTH_PATTERN,
     LANGUAGES,
@@ -107,7 +107,7 @@ class Contactability(Aggregate):
             "added_at": timestamp,
         }
 
-    @applies(_channel_added)
+    @checked_step(_channel_added)
     def add_channel(self, fields: Fields) -> Fields:
         """Add (or replace) the channel of its kind, unverified, with a new
         challenge: the code derived from it is sent to the address."""
@@ -215,7 +215,7 @@ class Contactability(Aggregate):
         self.quiet_hours = quiet_hours
         self.opted_out = opted_out
 
-    @applies(_preferences_set)
+    @checked_step(_preferences_set)
     def set_preferences(self, fields: Fields) -> Fields | None:
         """Set the language, quiet hours (minutes of the local day, start to end;
         urgent notices ignore them) and the kinds opted out of; False (no event)

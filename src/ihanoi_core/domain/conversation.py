@@ -36,7 +36,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ihanoi_core.domain.checked_commands import Fields, applies
+from ihanoi_core.domain.checked_commands import Fields, checked_step
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ConflictError, ValidationError
@@ -101,7 +101,7 @@ class Conversation(Aggregate):
             held = {"kind": message_kind, "text": text, "attachment": attachment}
             self.pending = {**self.pending, message_id: {**held, "latitude": latitude, "longitude": longitude}}
 
-    @applies(_received)
+    @checked_step(_received)
     def receive(self, fields: Fields) -> Fields:
         """Record a message of the channel; it waits in ``pending`` for the guided flow."""
         if fields["message_kind"] not in MESSAGE_KINDS:

@@ -26,7 +26,7 @@ from eventsourcing.domain import event
 from ihanoi_core.domain.business_values import SessionQuestion, SessionStatus
 from ihanoi_core.domain.business_values import SessionStatus as S
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
@@ -93,7 +93,7 @@ class DialogueSession(Case):
         self.questions: tuple[SessionQuestion, ...] = ()
         self.minutes: str | None = None
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def schedule(fields: Fields) -> Fields:
         """Schedule a session of ``agency`` chaired by ``chair``, with ``participants``."""

@@ -30,12 +30,12 @@ from ihanoi_core.domain.grievance_steps import GrievanceSteps
 from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
     MAX_TEXT,
+    CheckedFiling,
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
-    Filing,
     checked_identity,
 )
 from ihanoi_core.domain.status_steps import entering
@@ -82,10 +82,12 @@ class Grievance(GrievanceSteps, Case):
         return cls.STATUSES
 
     @classmethod
-    def _checked_filing(cls, subject: str, content: str, complainant: ComplainantIdentity, *, sealed: bool) -> Filing:
+    def _checked_filing(
+        cls, subject: str, content: str, complainant: ComplainantIdentity, *, sealed: bool
+    ) -> CheckedFiling:
         """What every filing checks first: a subject and a content in writing,
         and who files identified (a denouncer's identity, ``sealed``, fully)."""
-        return Filing(
+        return CheckedFiling(
             subject=cls._require_text(None, "subject", subject, max_length=500),
             content=cls._require_text(None, "content", content, max_length=MAX_TEXT),
             complainant=checked_identity(complainant, sealed=sealed),

@@ -84,7 +84,7 @@ Deadlines = Mapping[str, DeadlineRule]
 MAX_TEXT = 20_000
 
 
-class Filing(TypedDict):
+class CheckedFiling(TypedDict):
     """The checked text and identity of a filing, as its Filed event records them."""
 
     subject: str

@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.four_eyes import FourEyesReview
 from ihanoi_core.domain.question_values import ArticleContent, ArticleStatus
 from ihanoi_core.domain.question_values import ArticleStatus as S
@@ -74,7 +74,7 @@ class KnowledgeArticle(FourEyesReview, Case):
         self.published: ArticleContent | None = None
         self.retire_reason: str | None = None
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def draft(fields: Fields) -> Fields:
         """Draft an article of ``agency``."""

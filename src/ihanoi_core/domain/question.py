@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, applies, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation, checked_step
 from ihanoi_core.domain.personal import Personal
 from ihanoi_core.domain.question_values import (
     QUESTION_ERASED_STATE,
@@ -93,7 +93,7 @@ class Question(Case):
         self.helpful: bool | None = None
         self.article: str | None = None
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def ask(fields: Fields) -> Fields:
         """A question, asked; it is answered or handed off before it is saved."""
@@ -118,7 +118,7 @@ class Question(Case):
         self.intent = intent
         self.status = S.ANSWERED
 
-    @applies(_auto_answer)
+    @checked_step(_auto_answer)
     def auto_answer(self, fields: Fields) -> Fields:
         """Answer from the sources: never without a citation."""
         if self.version != 1 or self.answer_text is not None:

@@ -37,7 +37,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.checked_commands import Fields, creates
+from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.personal import ACTOR, declare_personal_data
 from ihanoi_core.domain.questionnaire import Answer, Question, check_answer, check_questions
 from ihanoi_core.domain.status_steps import entering
@@ -121,7 +121,7 @@ class Survey(Case):
         self.results_summary: str | None = None
         self.results_published_at: datetime | None = None
 
-    @creates(__init__)
+    @checked_creation(__init__)
     @staticmethod
     def draft(fields: Fields) -> Fields:
         """Draft a survey for ``agency``; questions may follow until publication."""
