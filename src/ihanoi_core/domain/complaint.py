@@ -221,18 +221,8 @@ class Complaint(Grievance):
         # stored before then have none: the respondent handled the case.
         handling_agency: str | None = None,
     ) -> None:
-        self._receive(
-            code=code,
-            status=S.FILED,
-            subject=subject,
-            content=content,
-            respondent_agency=respondent_agency,
-            ward=ward,
-            complainant=complainant,
-            owner=owner,
-            clock=clock,
-            due_at=due_at,
-        )
+        self._begin(code, S.FILED, respondent_agency, owner=owner, clock=clock, due_at=due_at)
+        self._receive(subject, content, complainant, respondent_agency=respondent_agency, ward=ward)
         if handling_agency is not None:
             self.agency = handling_agency
         self.remote = remote

@@ -123,18 +123,8 @@ class Denunciation(Grievance):
         forward_due_at: datetime,
         timestamp: datetime,
     ) -> None:
-        self._receive(
-            code=code,
-            status=S.PRELIMINARY_CHECK,
-            subject=subject,
-            content=content,
-            respondent_agency=respondent_agency,
-            ward=ward,
-            complainant=complainant,
-            owner=owner,
-            clock=clock,
-            due_at=due_at,
-        )
+        self._begin(code, S.PRELIMINARY_CHECK, respondent_agency, owner=owner, clock=clock, due_at=due_at)
+        self._receive(subject, content, complainant, respondent_agency=respondent_agency, ward=ward)
         self.forward_due_at = forward_due_at
 
     # -- the sealed identity ----------------------------------------------------

@@ -107,21 +107,11 @@ class Grievance(GrievanceSteps, Case):
         return self.clock
 
     def _receive(
-        self,
-        *,
-        code: str,
-        status: ComplaintStatus,
-        subject: str,
-        content: str,
-        respondent_agency: str,
-        ward: str,
-        complainant: ComplainantIdentity,
-        owner: str | None,
-        clock: Clock,
-        due_at: datetime,
+        self, subject: str, content: str, complainant: ComplainantIdentity, *, respondent_agency: str, ward: str
     ) -> None:
-        """What every Filed event assigns (called from the event bodies only)."""
-        self._begin(code, status, respondent_agency, owner=owner, clock=clock, due_at=due_at)
+        """What every Filed event assigns after ``_begin``: the letter and its
+        sender, against whom and where, and nothing decided yet (called from
+        the event bodies only)."""
         self.subject = subject
         self.content = content
         self.respondent_agency = respondent_agency
