@@ -36,7 +36,7 @@ from ihanoi_core.domain.running_clocks import (
     main_key,
     main_of,
 )
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, Principal, Role
+from ihanoi_core.domain.values import Clock, Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
 
 
@@ -58,6 +58,7 @@ class Case(Aggregate):
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {}
     # attribute -> what it reads as once the case's data subject is erased.
     ERASED_STATE: ClassVar[Mapping[str, object]] = {"owner": None}
+    MAX_ANSWER: ClassVar[int] = 4000  # the longest answer ``_issue_answer`` records
 
     class Event(Aggregate.Event):
         """Base of every case event: its ``actor`` is personal when a citizen acted."""
@@ -217,9 +218,21 @@ class Case(Aggregate):
             )
         return self._require_text(self.id, "late_explanation", late_explanation)
 
-    @staticmethod
-    def _due(calendar: DeadlineCalendar, clock: Clock | None) -> datetime | None:
-        return calendar.due(clock) if clock is not None else None
+    def _issue_answer(
+        self,
+        step: str,
+        field: str,
+        actor: Principal,
+        text: str,
+        late_explanation: str | None,
+        timestamp: datetime,
+        **more: object,
+    ) -> None:
+        """Take ``step``, answering the case with ``text`` (its event's ``field``) and ``more``, late ones explained."""
+        self._require(step)
+        fields = {field: self._require_text(self.id, field, text, self.MAX_ANSWER), **more}
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        getattr(self, f"_{step}")(actor=actor, **fields, late_explanation=explanation, timestamp=timestamp)
 
     # -- shared commands ------------------------------------------------
 

@@ -53,6 +53,7 @@ class Grievance(GrievanceSteps, Case):
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REFUSED, S.WITHDRAWN})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "complainant")
     ERASED_STATE = GRIEVANCE_ERASED_STATE
+    MAX_ANSWER: ClassVar[int] = MAX_TEXT
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = ()
     # command -> statuses it is valid from; a command missing here is not a
     # step of this kind at all.
@@ -138,17 +139,6 @@ class Grievance(GrievanceSteps, Case):
         self.clock = None
         self.due_at = None
 
-    def _issue(
-        self, step: str, field: str, actor: Principal, text: str, late_explanation: str | None, timestamp: datetime
-    ) -> None:
-        """Issue the answer of ``step`` (the decision, the conclusion) as its
-        event's ``field``; past the resolve deadline it needs a late
-        explanation (giải trình, issue #16)."""
-        self._require(step)
-        text = self._require_text(self.id, field, text, max_length=MAX_TEXT)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        getattr(self, f"_{step}")(actor=actor, **{field: text}, late_explanation=explanation, timestamp=timestamp)
-
     # -- rule policy, per kind ------------------------------------------------
 
     def _resolve_rule(self, deadlines: Deadlines, *, complex: bool) -> DeadlineRule:
@@ -215,7 +205,7 @@ class Grievance(GrievanceSteps, Case):
     ) -> None:
         """Issue the complaint decision (quyết định giải quyết khiếu nại). Past
         the resolve deadline it needs a late explanation (giải trình, issue #16)."""
-        self._issue("decide", "decision", actor, decision, late_explanation, timestamp)
+        self._issue_answer("decide", "decision", actor, decision, late_explanation, timestamp)
 
     class Decided(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a complaint decided past
@@ -237,7 +227,7 @@ class Grievance(GrievanceSteps, Case):
     ) -> None:
         """Issue the conclusion on the denounced content (kết luận nội dung tố
         cáo). Past the resolve deadline it needs a late explanation (giải trình)."""
-        self._issue("conclude", "conclusion", actor, conclusion, late_explanation, timestamp)
+        self._issue_answer("conclude", "conclusion", actor, conclusion, late_explanation, timestamp)
 
     class Concluded(LateExplanationAdded, Case.Event):
         """Version 2 carries the late explanation of a denunciation concluded

@@ -256,16 +256,9 @@ class Report(ReportExits, ReportPublicSide, Case):
         """Resolve with a public answer; the reporter may reopen until the window ends.
         Past its due time the resolver must explain the delay (giải trình,
         issue #16): the explanation is recorded and shown to the citizen."""
-        self._require("resolve")
-        answer = self._require_text(self.id, "answer", answer)
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
         reopen_deadline = calendar.due(Clock(started_at=timestamp, rule=reopen_window))
-        self._resolve(
-            actor=actor,
-            answer=answer,
-            reopen_deadline=reopen_deadline,
-            late_explanation=explanation,
-            timestamp=timestamp,
+        self._issue_answer(
+            "resolve", "answer", actor, answer, late_explanation, timestamp, reopen_deadline=reopen_deadline
         )
 
     class Resolved(LateExplanationAdded, Case.Event):
