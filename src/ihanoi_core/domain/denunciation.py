@@ -100,7 +100,7 @@ class Denunciation(Grievance):
             ward=ward,
             owner=owner,
             **deadline(calendar, clock),
-            forward_due_at=calendar.due(Clock(started_at=timestamp, rule=deadlines["denunciation_forward"])),
+            forward_due_at=cls._forward_due(deadlines, calendar, timestamp),
             timestamp=timestamp,
             **filing,
         )
@@ -159,7 +159,8 @@ class Denunciation(Grievance):
         # The receiving agency runs its own preliminary check (Art. 24).
         return deadlines["denunciation_preliminary"]
 
-    def _forward_due(self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime | None:
+    @classmethod
+    def _forward_due(cls, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime:
         return calendar.due(Clock(started_at=received_at, rule=deadlines["denunciation_forward"]))
 
     def _extended_clock(self, deadlines: Deadlines, complexity: Complexity) -> Clock:

@@ -149,7 +149,8 @@ class Grievance(GrievanceSteps, Case):
         """The period a receiving agency has before it must accept or refuse."""
         raise NotImplementedError
 
-    def _forward_due(self, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime | None:
+    @classmethod
+    def _forward_due(cls, deadlines: Deadlines, calendar: DeadlineCalendar, received_at: datetime) -> datetime | None:
         """By when a case received at ``received_at`` must be forwarded if the
         agency is not competent; ``None`` when the law sets no such period."""
         return None
