@@ -27,6 +27,7 @@ from ihanoi_core.domain.business_values import SessionQuestion, SessionStatus
 from ihanoi_core.domain.business_values import SessionStatus as S
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.checked_commands import Fields, checked_creation
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
@@ -128,11 +129,9 @@ class DialogueSession(Case):
         self._require("record_held")
         if timestamp < self.held_at:
             raise RuleViolationError(self.id, "held_at", "A session is recorded as held once its time has come.")
-        self._record_held(actor=actor, timestamp=timestamp)
+        self._record_held(actor, timestamp)
 
-    @event("Held")
-    def _record_held(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.HELD
+    _record_held = event("Held")(entering(S.HELD))
 
     def question(self, number: int) -> SessionQuestion:
         if not 1 <= number <= len(self.questions):
@@ -197,11 +196,9 @@ class DialogueSession(Case):
         self._require("close")
         if pending := [q.number for q in self.questions if q.inquiry is not None and not q.followed_up]:
             raise RuleViolationError(self.id, "follow_ups", f"Follow-ups still open: questions {pending}.")
-        self._close(actor=actor, timestamp=timestamp)
+        self._close(actor, timestamp)
 
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+    _close = event("Closed")(entering(S.CLOSED))
 
     def _set(self, number: int, **changes: object) -> None:
         questions = list(self.questions)
