@@ -148,8 +148,12 @@ class Consultation(Case):
         self._require("answer_comment")
         if not 1 <= number <= len(self.comments):
             raise RuleViolationError(self.id, "number", f"There is no comment {number} (1 to {len(self.comments)}).")
-        answer = CommentAnswer(number, self._require_text(self.id, "summary", summary, 2000), Outcome(outcome),
-                               self._require_text(self.id, "reply", reply))  # fmt: skip
+        answer = CommentAnswer(
+            number,
+            self._require_text(self.id, "summary", summary, 2000),
+            Outcome(outcome),
+            self._require_text(self.id, "reply", reply),
+        )
         self._answer_comment(actor=actor, answer=answer, timestamp=timestamp)
 
     @event("CommentAnswered")

@@ -115,8 +115,9 @@ class DialogueSession(Case):
                 "from_floor",
                 "Questions are registered beforehand until the session is held, then from the floor.",
             )
-        question = SessionQuestion(len(self.questions) + 1, self._require_text(self.id, "text", text, MAX_QUESTION),
-                                   from_floor, business)  # fmt: skip
+        question = SessionQuestion(
+            len(self.questions) + 1, self._require_text(self.id, "text", text, MAX_QUESTION), from_floor, business
+        )
         self._register_question(actor=actor, question=question, timestamp=timestamp)
         return question.number
 
@@ -148,8 +149,9 @@ class DialogueSession(Case):
         """Answer question ``number`` on the record."""
         self._require("answer_question")
         self._require_open_question(number)
-        self._answer_question(actor=actor, number=number, answer=self._require_text(self.id, "answer", answer),
-                              timestamp=timestamp)  # fmt: skip
+        self._answer_question(
+            actor=actor, number=number, answer=self._require_text(self.id, "answer", answer), timestamp=timestamp
+        )
 
     @event("QuestionAnswered")
     def _answer_question(self, actor: Principal, number: int, answer: str, timestamp: datetime) -> None:
@@ -170,8 +172,9 @@ class DialogueSession(Case):
         self._require("publish_minutes")
         if open_ := [q.number for q in self.questions if q.answer is None and q.inquiry is None]:
             raise RuleViolationError(self.id, "unanswered", f"Questions not yet answered or referred: {open_}.")
-        self._publish_minutes(actor=actor, minutes=self._require_text(self.id, "minutes", minutes, 20000),
-                              timestamp=timestamp)  # fmt: skip
+        self._publish_minutes(
+            actor=actor, minutes=self._require_text(self.id, "minutes", minutes, 20000), timestamp=timestamp
+        )
 
     @event("MinutesPublished")
     def _publish_minutes(self, actor: Principal, minutes: str, timestamp: datetime) -> None:
