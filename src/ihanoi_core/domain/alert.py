@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -44,6 +44,17 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
 MAX_REASON = 1000
+
+
+class Envelope(TypedDict):
+    """What each CAP message the alert sends (an ``Alert``, ``Update`` or
+    ``Cancel``) records besides its kind: its identifier and sender (the
+    handler's), the time it states, and the earlier messages it references."""
+
+    identifier: str
+    sender: str
+    sent: datetime
+    references: tuple[str, ...]
 
 
 class Alert(FourEyesReview, Case):
@@ -154,13 +165,10 @@ class Alert(FourEyesReview, Case):
             raise RuleViolationError(self.id, "expires", "The alert would expire before it is issued: revise it.")
         self._issue(
             actor=actor,
-            identifier=identifier,
-            sender=sender,
-            sent=sent,
             msg_type=MsgType.UPDATE if self.messages else MsgType.ALERT,
-            references=tuple(message.reference for message in self.messages),
             wards=self.content.wards,
             timestamp=timestamp,
+            **self._envelope(identifier, sender, sent),
         )
 
     @event("Issued")
@@ -189,12 +197,9 @@ class Alert(FourEyesReview, Case):
         self._cancel(
             actor=actor,
             reason=reason,
-            identifier=identifier,
-            sender=sender,
-            sent=sent,
-            references=tuple(message.reference for message in self.messages),
             wards=self.issued.content.wards,
             timestamp=timestamp,
+            **self._envelope(identifier, sender, sent),
         )
 
     @event("Cancelled")
@@ -215,6 +220,11 @@ class Alert(FourEyesReview, Case):
         self.cancel_reason = reason
         self.public_note = reason
         self.status = S.CANCELLED
+
+    def _envelope(self, identifier: str, sender: str, sent: datetime) -> Envelope:
+        """The next message's envelope: it references every message sent before it."""
+        references = tuple(message.reference for message in self.messages)
+        return Envelope(identifier=identifier, sender=sender, sent=sent, references=references)
 
     # -- derived ------------------------------------------------------------
 

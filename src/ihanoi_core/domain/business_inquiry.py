@@ -102,9 +102,22 @@ class BusinessInquiry(Case):
         text = cls._require_text(id, "text", text, MAX_TEXT)
         kind = BusinessKind(business_kind)
         filer = actor.subject if session is None else None
-        return cls(id=id, code=code, actor=actor, filer=filer, business=business, business_kind=kind, topic=topic,
-                   procedure=procedure, text=text, agency=agency, clock=clock, due_at=calendar.due(clock),
-                   session=session, timestamp=timestamp)  # fmt: skip
+        return cls(
+            id=id,
+            code=code,
+            actor=actor,
+            filer=filer,
+            business=business,
+            business_kind=kind,
+            topic=topic,
+            procedure=procedure,
+            text=text,
+            agency=agency,
+            clock=clock,
+            due_at=calendar.due(clock),
+            session=session,
+            timestamp=timestamp,
+        )
 
     @event("Submitted")
     def __init__(
@@ -176,8 +189,15 @@ class BusinessInquiry(Case):
         legal_basis = self._require_text(self.id, "legal_basis", legal_basis, 1000)
         late = self.is_late(timestamp)
         explanation = self._explain_lateness(late, late_explanation, self.due_at)
-        self._answer(actor=actor, answer=answer, legal_basis=legal_basis, late=late,
-                     late_explanation=explanation, due_at=self.due_at, timestamp=timestamp)  # fmt: skip
+        self._answer(
+            actor=actor,
+            answer=answer,
+            legal_basis=legal_basis,
+            late=late,
+            late_explanation=explanation,
+            due_at=self.due_at,
+            timestamp=timestamp,
+        )
 
     @event("Answered")
     def _answer(

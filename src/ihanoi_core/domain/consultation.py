@@ -28,6 +28,7 @@ from ihanoi_core.domain.business_values import ConsultationStatus as S
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.checked_commands import Fields, checked_creation
 from ihanoi_core.domain.personal import ACTOR, ERASED, Personal, declare_personal_data
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
@@ -136,11 +137,9 @@ class Consultation(Case):
         self._require("close")
         if timestamp < self.closes_at:
             raise RuleViolationError(self.id, "closes_at", "A consultation is not closed before its announced end.")
-        self._close(actor=actor, timestamp=timestamp)
+        self._close(actor, timestamp)
 
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+    _close = event("Closed")(entering(S.CLOSED))
 
     def answer_comment(
         self, actor: Principal, number: int, summary: str, outcome: Outcome, reply: str, *, timestamp: datetime
@@ -149,8 +148,12 @@ class Consultation(Case):
         self._require("answer_comment")
         if not 1 <= number <= len(self.comments):
             raise RuleViolationError(self.id, "number", f"There is no comment {number} (1 to {len(self.comments)}).")
-        answer = CommentAnswer(number, self._require_text(self.id, "summary", summary, 2000), Outcome(outcome),
-                               self._require_text(self.id, "reply", reply))  # fmt: skip
+        answer = CommentAnswer(
+            number,
+            self._require_text(self.id, "summary", summary, 2000),
+            Outcome(outcome),
+            self._require_text(self.id, "reply", reply),
+        )
         self._answer_comment(actor=actor, answer=answer, timestamp=timestamp)
 
     @event("CommentAnswered")

@@ -27,6 +27,7 @@ from ihanoi_core.domain.business_values import SessionQuestion, SessionStatus
 from ihanoi_core.domain.business_values import SessionStatus as S
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.checked_commands import Fields, checked_creation
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError
 
@@ -114,8 +115,9 @@ class DialogueSession(Case):
                 "from_floor",
                 "Questions are registered beforehand until the session is held, then from the floor.",
             )
-        question = SessionQuestion(len(self.questions) + 1, self._require_text(self.id, "text", text, MAX_QUESTION),
-                                   from_floor, business)  # fmt: skip
+        question = SessionQuestion(
+            len(self.questions) + 1, self._require_text(self.id, "text", text, MAX_QUESTION), from_floor, business
+        )
         self._register_question(actor=actor, question=question, timestamp=timestamp)
         return question.number
 
@@ -128,11 +130,9 @@ class DialogueSession(Case):
         self._require("record_held")
         if timestamp < self.held_at:
             raise RuleViolationError(self.id, "held_at", "A session is recorded as held once its time has come.")
-        self._record_held(actor=actor, timestamp=timestamp)
+        self._record_held(actor, timestamp)
 
-    @event("Held")
-    def _record_held(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.HELD
+    _record_held = event("Held")(entering(S.HELD))
 
     def question(self, number: int) -> SessionQuestion:
         if not 1 <= number <= len(self.questions):
@@ -149,8 +149,9 @@ class DialogueSession(Case):
         """Answer question ``number`` on the record."""
         self._require("answer_question")
         self._require_open_question(number)
-        self._answer_question(actor=actor, number=number, answer=self._require_text(self.id, "answer", answer),
-                              timestamp=timestamp)  # fmt: skip
+        self._answer_question(
+            actor=actor, number=number, answer=self._require_text(self.id, "answer", answer), timestamp=timestamp
+        )
 
     @event("QuestionAnswered")
     def _answer_question(self, actor: Principal, number: int, answer: str, timestamp: datetime) -> None:
@@ -171,8 +172,9 @@ class DialogueSession(Case):
         self._require("publish_minutes")
         if open_ := [q.number for q in self.questions if q.answer is None and q.inquiry is None]:
             raise RuleViolationError(self.id, "unanswered", f"Questions not yet answered or referred: {open_}.")
-        self._publish_minutes(actor=actor, minutes=self._require_text(self.id, "minutes", minutes, 20000),
-                              timestamp=timestamp)  # fmt: skip
+        self._publish_minutes(
+            actor=actor, minutes=self._require_text(self.id, "minutes", minutes, 20000), timestamp=timestamp
+        )
 
     @event("MinutesPublished")
     def _publish_minutes(self, actor: Principal, minutes: str, timestamp: datetime) -> None:
@@ -197,11 +199,9 @@ class DialogueSession(Case):
         self._require("close")
         if pending := [q.number for q in self.questions if q.inquiry is not None and not q.followed_up]:
             raise RuleViolationError(self.id, "follow_ups", f"Follow-ups still open: questions {pending}.")
-        self._close(actor=actor, timestamp=timestamp)
+        self._close(actor, timestamp)
 
-    @event("Closed")
-    def _close(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.CLOSED
+    _close = event("Closed")(entering(S.CLOSED))
 
     def _set(self, number: int, **changes: object) -> None:
         questions = list(self.questions)

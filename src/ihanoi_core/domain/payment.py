@@ -37,6 +37,7 @@ from ihanoi_core.domain.payment_values import (
 )
 from ihanoi_core.domain.payment_values import PaymentStatus as S
 from ihanoi_core.domain.personal import Personal
+from ihanoi_core.domain.status_steps import entering
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import RuleViolationError, ValidationError
 
@@ -236,8 +237,6 @@ class Payment(Case):
         self._require("expire")
         if timestamp < self.expires_at:
             raise RuleViolationError(self.id, "expires_at", f"the request runs until {self.expires_at.isoformat()}")
-        self._expire(actor=actor, timestamp=timestamp)
+        self._expire(actor, timestamp)
 
-    @event("Expired")
-    def _expire(self, actor: Principal, timestamp: datetime) -> None:
-        self.status = S.EXPIRED
+    _expire = event("Expired")(entering(S.EXPIRED))
