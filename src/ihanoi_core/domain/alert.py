@@ -64,6 +64,7 @@ class Alert(FourEyesReview, Case):
     REVIEWED: ClassVar[str] = "An alert"
     code_prefix: ClassVar[str] = "CB"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CANCELLED})
+    TEXT_LIMITS: ClassVar[Mapping[str, int]] = {"reason": MAX_REASON}
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "revise": (S.DRAFT, S.APPROVED, S.ISSUED, S.REVISING, S.REVISION_APPROVED, S.REJECTED, S.REVISION_REJECTED),
         "approve": (S.DRAFT, S.REVISING),
@@ -133,9 +134,7 @@ class Alert(FourEyesReview, Case):
         """Send the content awaiting approval or issue back with a reason (an
         approval given is withdrawn). Nothing is published, so unlike approving
         it needs no second person: an author may withdraw their own draft."""
-        self._require("reject")
-        reason = self._require_text(self.id, "reason", reason, MAX_REASON)
-        self._reject(actor=actor, reason=reason, timestamp=timestamp)
+        self._take_step("reject", actor, timestamp, reason=reason)
 
     @event("Rejected")
     def _reject(self, actor: Principal, reason: str, timestamp: datetime) -> None:

@@ -19,13 +19,14 @@ loaded afresh agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ihanoi_core.domain.case_steps import CaseSteps
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
 from ihanoi_core.domain.running_clocks import (
     Mark,
@@ -37,28 +38,22 @@ from ihanoi_core.domain.running_clocks import (
     main_of,
 )
 from ihanoi_core.domain.values import Clock, Principal, Role
-from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, ValidationError
+from ihanoi_core.errors import RuleViolationError
 
 
-class Case(Aggregate):
+class Case(CaseSteps, Aggregate):
     """Base of every case aggregate. Subclasses set ``kind``, ``code_prefix``
     and ``FINAL_STATUSES`` and define their own ``__init__`` event."""
 
     kind: ClassVar[str] = "case"
     code_prefix: ClassVar[str] = "CS"
-    FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset()
     # Attributes holding personal data, hidden from principals not entitled to it.
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "contact")
-    # step -> the statuses it is valid from. A step missing here is not a step
-    # of this kind, except those valid until the case is final (UNTIL_FINAL).
-    TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
-    UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset({"comment", "assign"})
     # event name -> its personal fields (only those the class declares itself;
     # every event's ``actor`` is added by ``Event``).
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {}
     # attribute -> what it reads as once the case's data subject is erased.
     ERASED_STATE: ClassVar[Mapping[str, object]] = {"owner": None}
-    MAX_ANSWER: ClassVar[int] = 4000  # the longest answer ``_issue_answer`` records
 
     class Event(Aggregate.Event):
         """Base of every case event: its ``actor`` is personal when a citizen acted."""
@@ -159,80 +154,25 @@ class Case(Aggregate):
         """Replacement values shown where personal fields are redacted."""
         return {}
 
-    def _begin(self, code: str, status: str, agency: str | None, *, owner: str | None = None,
-               clock: Clock | None = None, due_at: datetime | None = None) -> None:  # fmt: skip
-        """What a creation event sets on every case; nobody assigned, no note yet."""
-        self.code, self.status, self.agency, self.owner = code, status, agency, owner
-        self.assignee, self.clock, self.due_at, self.public_note = None, clock, due_at, None
-
-    # -- shared checks --------------------------------------------------
-
-    @classmethod
-    def valid_from(cls, step: str) -> tuple[str, ...]:
-        """The statuses ``step`` may be taken from (empty: not a step of this kind)."""
-        if step in cls.TRANSITIONS:
-            return tuple(cls.TRANSITIONS[step])
-        if step in cls.UNTIL_FINAL:
-            return tuple(sorted(set(cls.all_statuses()) - cls.FINAL_STATUSES))
-        return ()
-
-    def _require(self, command: str, *allowed: str) -> None:
-        """Raise ``InvalidTransitionError`` unless the status is one of
-        ``allowed`` (by default: the step's row of ``TRANSITIONS``)."""
-        allowed = allowed or self.TRANSITIONS.get(command) or self.valid_from(command)
-        if self.status not in allowed:
-            raise InvalidTransitionError(self.id, command, self.status, tuple(allowed))
-
-    def _take_step(self, step: str, actor: Principal, timestamp: datetime, **texts: str) -> None:
-        """A step needing nothing but to be valid now and, with ``texts``, a
-        non-empty text each (a reason, a note): check them in that order, then
-        trigger its event method ``_<step>`` (status-only ones: ``status_steps``)."""
-        self._require(step)
-        checked = {name: self._require_text(self.id, name, text) for name, text in texts.items()}
-        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp, **checked)
-
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return ()
-
-    @staticmethod
-    def _require_text(case_id: UUID | None, rule: str, text: str, max_length: int = 4000) -> str:
-        text = text.strip()
-        if not text:
-            raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} must not be empty.")
-        if len(text) > max_length:
-            raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
-        return text
-
-    def _explain_lateness(self, late: bool, late_explanation: str | None, due: datetime | None) -> str | None:
-        """The late explanation (giải trình, issue #16) a late step must give —
-        recorded in its event and shown to the citizen — or ``None`` on time
-        (one given on time is not recorded). Missing when late: a
-        ``ValidationError`` on ``late_explanation`` (422), nothing stored."""
-        if not late:
-            return None
-        if late_explanation is None or not late_explanation.strip():
-            when = f" (due {due.isoformat()})" if due is not None else ""
-            raise ValidationError(
-                {"late_explanation": f"required: this case is late{when}; explain the delay (giải trình)"}
-            )
-        return self._require_text(self.id, "late_explanation", late_explanation)
-
-    def _issue_answer(
+    def _begin(
         self,
-        step: str,
-        field: str,
-        actor: Principal,
-        text: str,
-        late_explanation: str | None,
-        timestamp: datetime,
-        **more: object,
+        code: str,
+        status: str,
+        agency: str | None,
+        *,
+        owner: str | None = None,
+        clock: Clock | None = None,
+        due_at: datetime | None = None,
     ) -> None:
-        """Take ``step``, answering the case with ``text`` (its event's ``field``) and ``more``, late ones explained."""
-        self._require(step)
-        fields = {field: self._require_text(self.id, field, text, self.MAX_ANSWER), **more}
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
-        getattr(self, f"_{step}")(actor=actor, **fields, late_explanation=explanation, timestamp=timestamp)
+        """What a creation event sets on every case; nobody assigned, no note yet."""
+        self.code = code
+        self.status = status
+        self.agency = agency
+        self.owner = owner
+        self.assignee = None
+        self.clock = clock
+        self.due_at = due_at
+        self.public_note = None
 
     # -- shared commands ------------------------------------------------
 

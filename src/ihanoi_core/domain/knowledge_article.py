@@ -51,6 +51,7 @@ class KnowledgeArticle(FourEyesReview, Case):
     REVIEWED: ClassVar[str] = "An article"
     code_prefix: ClassVar[str] = "BV"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.RETIRED})
+    TEXT_LIMITS: ClassVar[Mapping[str, int]] = {"reason": 1000}
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "revise": (S.DRAFT, S.APPROVED, S.PUBLISHED, S.REVISING, S.REVISION_APPROVED),
         "approve": (S.DRAFT, S.REVISING),
@@ -108,8 +109,7 @@ class KnowledgeArticle(FourEyesReview, Case):
 
     def retire(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Withdraw the article from the switchboard, with a reason."""
-        self._require("retire")
-        self._retire(actor=actor, reason=self._require_text(self.id, "reason", reason, 1000), timestamp=timestamp)
+        self._take_step("retire", actor, timestamp, reason=reason)
 
     @event("Retired")
     def _retire(self, actor: Principal, reason: str, timestamp: datetime) -> None:

@@ -59,6 +59,7 @@ class Payment(Case):
     code_prefix: ClassVar[str] = "TT"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.EXPIRED, S.REFUNDED})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner",)
+    TEXT_LIMITS: ClassVar[Mapping[str, int]] = {"number": 60, "reason": 500}
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "record_paid": (S.REQUESTED,),
         "record_mismatch": (S.REQUESTED,),
@@ -191,7 +192,7 @@ class Payment(Case):
             raise RuleViolationError(self.id, "transaction_id", "no such transaction is kept on this payment")
         if transaction_id in getattr(self, "refunded_extras", ()):
             raise RuleViolationError(self.id, "transaction_id", "this transaction was refunded already")
-        reason = self._require_text(self.id, "reason", reason, 500)
+        reason = self._require_text(self.id, "reason", reason, self.TEXT_LIMITS["reason"])
         self._refund_extra(actor=actor, transaction_id=transaction_id, reason=reason, timestamp=timestamp)
 
     @event("ExtraTransactionRefunded")
@@ -212,9 +213,7 @@ class Payment(Case):
 
     def issue_receipt(self, actor: Principal, number: str, *, timestamp: datetime) -> None:
         """Record the e-receipt (biên lai điện tử) issued for the paid fee, by its number."""
-        self._require("issue_receipt")
-        number = self._require_text(self.id, "number", number, 60)
-        self._issue_receipt(actor=actor, number=number, timestamp=timestamp)
+        self._take_step("issue_receipt", actor, timestamp, number=number)
 
     @event("ReceiptIssued")
     def _issue_receipt(self, actor: Principal, number: str, timestamp: datetime) -> None:
@@ -223,9 +222,7 @@ class Payment(Case):
 
     def refund(self, actor: Principal, reason: str, *, timestamp: datetime) -> None:
         """Record that the money received went back to the payer, and why."""
-        self._require("refund")
-        reason = self._require_text(self.id, "reason", reason, 500)
-        self._refund(actor=actor, reason=reason, timestamp=timestamp)
+        self._take_step("refund", actor, timestamp, reason=reason)
 
     @event("Refunded")
     def _refund(self, actor: Principal, reason: str, timestamp: datetime) -> None:

@@ -53,6 +53,7 @@ class Question(Case):
     code_prefix: ClassVar[str] = "HD"
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset()
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "text")
+    TEXT_LIMITS: ClassVar[Mapping[str, int]] = {"article": 40}
     TRANSITIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "give_feedback": (S.ANSWERED, S.ANSWERED_BY_STAFF),
         "answer": (S.HANDED_OFF,),
@@ -205,9 +206,7 @@ class Question(Case):
 
     def promote(self, actor: Principal, article: str, *, timestamp: datetime) -> None:
         """Record that the staff answer became the knowledge article ``article`` (its code)."""
-        self._require("promote")
-        article = self._require_text(self.id, "article", article, 40)
-        self._promote(actor=actor, article=article, timestamp=timestamp)
+        self._take_step("promote", actor, timestamp, article=article)
 
     @event("PromotedToArticle")
     def _promote(self, actor: Principal, article: str, timestamp: datetime) -> None:
