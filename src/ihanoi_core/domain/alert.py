@@ -28,7 +28,7 @@ the public read models find everything a message says in its event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar, TypedDict
 from uuid import UUID
@@ -76,9 +76,7 @@ class Alert(FourEyesReview, Case):
     UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
     IN_FORCE: ClassVar[frozenset[str]] = frozenset({S.ISSUED, S.REVISING, S.REVISION_APPROVED, S.REVISION_REJECTED})
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(AlertStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(AlertStatus)
 
     # -- creation ---------------------------------------------------------
 

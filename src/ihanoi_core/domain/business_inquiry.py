@@ -25,7 +25,7 @@ stay out of every public view.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
@@ -70,9 +70,7 @@ class BusinessInquiry(Case):
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = INQUIRY_PERSONAL_DATA
     ERASED_STATE: ClassVar[Mapping[str, object]] = INQUIRY_ERASED_STATE
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(InquiryStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(InquiryStatus)
 
     @classmethod
     def submit(

@@ -10,7 +10,7 @@ event, so it changes no stored event's topic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
@@ -22,6 +22,7 @@ from ihanoi_core.errors import InvalidTransitionError, RuleViolationError, Valid
 class CaseSteps:
     """Status and text checks of ``Case``, and the step shapes built on them."""
 
+    STATUSES: ClassVar[tuple[str, ...]] = ()  # every status of the kind, in order
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset()
     # step -> the statuses it is valid from. A step missing here is not a step
     # of this kind, except those valid until the case is final (UNTIL_FINAL).
@@ -47,7 +48,7 @@ class CaseSteps:
         if step in cls.TRANSITIONS:
             return tuple(cls.TRANSITIONS[step])
         if step in cls.UNTIL_FINAL:
-            return tuple(sorted(set(cls.all_statuses()) - cls.FINAL_STATUSES))
+            return tuple(sorted(set(cls.STATUSES) - cls.FINAL_STATUSES))
         return ()
 
     def _require(self, command: str, *allowed: str) -> None:
@@ -68,10 +69,6 @@ class CaseSteps:
             name: self._require_text(self.id, name, text, limits.get(name, 4000)) for name, text in texts.items()
         }
         getattr(self, f"_{step}")(actor=actor, timestamp=timestamp, **checked)
-
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return ()
 
     @staticmethod
     def _require_text(case_id: UUID | None, rule: str, text: str, max_length: int = 4000) -> str:

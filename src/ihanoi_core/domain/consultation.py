@@ -16,7 +16,7 @@ synthesis, which is refused while any comment is unanswered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
@@ -56,9 +56,7 @@ class Consultation(Case):
     # Which respondents commented (their comments' ids) is for the agency only; others see how many.
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "comments")
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(ConsultationStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(ConsultationStatus)
 
     def pseudonymised_fields(self) -> dict[str, object]:
         return {"comments": len(self.comments)}

@@ -15,7 +15,7 @@ public meeting, so everyone reads it — without which business asked what.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
@@ -53,9 +53,7 @@ class DialogueSession(Case):
     # Which business asked what is for the organisers; everyone else reads the questions without it.
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "questions")
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(SessionStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(SessionStatus)
 
     @property
     def is_public(self) -> bool:

@@ -63,4 +63,4 @@ class FourEyesReview(_Case):
         """This kind's status ``again`` once the content went out, else ``first``
         (both kinds name these statuses alike)."""
         name = again if self.has_gone_out else first
-        return next(status for status in self.all_statuses() if status == name)
+        return next(status for status in self.STATUSES if status == name)

@@ -18,7 +18,7 @@ here from ``complaint`` still load (``ihanoi_core.events.topics``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -77,10 +77,6 @@ class Grievance(GrievanceSteps, Case):
         conclusion: str | None
         concluded_at: datetime | None
         withdrawal_reason: str | None
-
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return cls.STATUSES
 
     @classmethod
     def _checked_filing(

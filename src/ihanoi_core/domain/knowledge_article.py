@@ -13,7 +13,7 @@ with a reason: it leaves the index at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
@@ -60,9 +60,7 @@ class KnowledgeArticle(FourEyesReview, Case):
     }
     UNTIL_FINAL: ClassVar[frozenset[str]] = frozenset()
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(ArticleStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(ArticleStatus)
 
     @event("Drafted")
     def __init__(

@@ -19,7 +19,7 @@ personal data, sealed with their key. The amount and the accounts are not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID, uuid5
@@ -73,9 +73,7 @@ class Payment(Case):
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = PAYMENT_PERSONAL_DATA
     ERASED_STATE: ClassVar[Mapping[str, object]] = PAYMENT_ERASED_STATE
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(PaymentStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(PaymentStatus)
 
     # -- creation ---------------------------------------------------------
 

@@ -20,7 +20,7 @@ models. The switchboard never invents: an answer exists only with a citation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
@@ -63,9 +63,7 @@ class Question(Case):
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = QUESTION_PERSONAL_DATA
     ERASED_STATE: ClassVar[Mapping[str, object]] = QUESTION_ERASED_STATE
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(QuestionStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(QuestionStatus)
 
     # -- creation ---------------------------------------------------------
 

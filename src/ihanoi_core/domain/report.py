@@ -16,7 +16,7 @@ event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -80,9 +80,7 @@ class Report(ReportExits, ReportPublicSide, Case):
     PERSONAL_DATA = PERSONAL_DATA
     ERASED_STATE = ERASED_STATE
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(ReportStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(ReportStatus)
 
     # -- creation ---------------------------------------------------------
 

@@ -27,7 +27,7 @@ and declares every event, so all of them are stored under its topic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
@@ -87,9 +87,7 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         "rate": (S.RESULT_READY, S.RESULT_RETURNED),
     }
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(DossierStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(DossierStatus)
 
     @property
     def agencies(self) -> tuple[str, ...]:

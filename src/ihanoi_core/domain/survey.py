@@ -89,9 +89,7 @@ class Survey(Case):
     # drafted before targeting existed load with none).
     audience: tuple[str, ...] = ()
 
-    @classmethod
-    def all_statuses(cls) -> Iterable[str]:
-        return tuple(SurveyStatus)
+    STATUSES: ClassVar[tuple[str, ...]] = tuple(SurveyStatus)
 
     # -- creation ---------------------------------------------------------
 
