@@ -70,6 +70,14 @@ class CaseSteps:
         }
         getattr(self, f"_{step}")(actor=actor, timestamp=timestamp, **checked)
 
+    def _take_step_when_due(self, step: str, actor: Principal, timestamp: datetime, due: str, refusal: str) -> None:
+        """A step valid now that may be taken only once the time the case holds
+        in its attribute ``due`` has come (refused with ``refusal`` before)."""
+        self._require(step)
+        if timestamp < getattr(self, due):
+            raise RuleViolationError(self.id, due, refusal)
+        getattr(self, f"_{step}")(actor=actor, timestamp=timestamp)
+
     @staticmethod
     def _require_text(case_id: UUID | None, rule: str, text: str, max_length: int = 4000) -> str:
         text = text.strip()

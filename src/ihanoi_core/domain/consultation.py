@@ -132,10 +132,8 @@ class Consultation(Case):
 
     def close(self, actor: Principal, *, timestamp: datetime) -> None:
         """Stop taking comments, once the announced closing time has passed."""
-        self._require("close")
-        if timestamp < self.closes_at:
-            raise RuleViolationError(self.id, "closes_at", "A consultation is not closed before its announced end.")
-        self._close(actor, timestamp)
+        refusal = "A consultation is not closed before its announced end."
+        self._take_step_when_due("close", actor, timestamp, "closes_at", refusal)
 
     _close = event("Closed")(entering(S.CLOSED))
 

@@ -125,10 +125,8 @@ class DialogueSession(Case):
 
     def record_held(self, actor: Principal, *, timestamp: datetime) -> None:
         """The session took place (not before its time)."""
-        self._require("record_held")
-        if timestamp < self.held_at:
-            raise RuleViolationError(self.id, "held_at", "A session is recorded as held once its time has come.")
-        self._record_held(actor, timestamp)
+        refusal = "A session is recorded as held once its time has come."
+        self._take_step_when_due("record_held", actor, timestamp, "held_at", refusal)
 
     _record_held = event("Held")(entering(S.HELD))
 

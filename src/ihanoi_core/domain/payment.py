@@ -229,9 +229,7 @@ class Payment(Case):
 
     def expire(self, actor: Principal, *, timestamp: datetime) -> None:
         """Close an unpaid request whose expiry has passed (the code no longer pays)."""
-        self._require("expire")
-        if timestamp < self.expires_at:
-            raise RuleViolationError(self.id, "expires_at", f"the request runs until {self.expires_at.isoformat()}")
-        self._expire(actor, timestamp)
+        refusal = f"the request runs until {self.expires_at.isoformat()}"
+        self._take_step_when_due("expire", actor, timestamp, "expires_at", refusal)
 
     _expire = event("Expired")(entering(S.EXPIRED))
