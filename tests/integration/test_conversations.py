@@ -17,7 +17,7 @@ from ihanoi_core.channels.payloads import Delivery
 from ihanoi_core.commands.questions import AskQuestion
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
-from ihanoi_core.domain.conversation import Conversation, conversation_id, message_key
+from ihanoi_core.domain.conversation import Conversation, MessageSeen, conversation_id, message_key
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from tests.conftest import FakeClock
@@ -119,7 +119,7 @@ def test_racing_retries_of_one_message_record_it_once(app: Ihanoi) -> None:
     # Step: four racing copies: one recorded, three replays; one message on the thread.
     assert sorted(outcome.replayed for outcome in outcomes) == [False, True, True, True]
     assert thread(app, "u-3").received == 2
-    assert app._stored(message_key("zalo", "m-1")) is not None
+    assert app._stored(message_key("zalo", "m-1"), MessageSeen) is not None
 
 
 def test_a_link_code_links_once_and_only_before_it_expires(app: Ihanoi, clock: FakeClock) -> None:

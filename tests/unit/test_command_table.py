@@ -27,14 +27,16 @@ from ihanoi_core.handlers.bus import CommandBus
 from ihanoi_core.handlers.table import HANDLERS, Context, decides_by, decides_by_step
 from ihanoi_core.permissions import PERMISSIONS
 
-# Every module of the package, so a new one cannot be left out; ``command`` and
-# ``values`` declare bases and field types, and ``notifications`` the settings
-# commands the application's own mixin runs (not the handler table).
+# Every module of the package, so a new one cannot be left out; ``command``,
+# ``steps`` and ``values`` declare bases, shared steps and field types, and
+# ``notifications`` the settings commands the application's own mixin runs (not
+# the handler table).
 MODULES = tuple(
     importlib.import_module(f"ihanoi_core.commands.{found.name}")
     for found in pkgutil.iter_modules(ihanoi_core.commands.__path__)
-    if found.name not in ("command", "values", "notifications")
+    if found.name not in ("command", "steps", "values", "notifications")
 )
+# A command type has a URL name, its own or its shared step's; a family's base has none.
 DECLARED = [
     value
     for module in MODULES
@@ -42,7 +44,7 @@ DECLARED = [
     if inspect.isclass(value)
     and issubclass(value, Command)
     and value.__module__ == module.__name__
-    and "name" in vars(value)
+    and hasattr(value, "name")
 ]
 
 

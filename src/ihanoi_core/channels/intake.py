@@ -34,7 +34,6 @@ from uuid import UUID
 
 import msgspec
 import structlog
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.channels.callers import caller_id
@@ -117,7 +116,7 @@ class ConversationCommands(CommandBus):
         seen = message_key(delivery.channel, delivery.message_id)
         message = delivery.message
         for _ in range(ATTEMPTS):
-            if self._stored(seen) is not None:
+            if self._stored(seen, MessageSeen) is not None:
                 return Received(stream, replayed=True)
             now = self.clock()
             system = CHANNEL_ACTORS[delivery.channel]
@@ -280,8 +279,8 @@ class ConversationCommands(CommandBus):
         return replace(message, ward=nearest[1])
 
     def _link(self, conversation: Conversation, code: str, used: list[LinkCode]) -> str:
-        issued = self._stored(link_code_id(code))
-        if not isinstance(issued, LinkCode) or issued.subject is None:
+        issued = self._stored(link_code_id(code), LinkCode)
+        if issued is None or issued.subject is None:
             return "Mã liên kết không đúng. Hãy lấy mã mới trong ứng dụng iHanoi."
         try:
             system = CHANNEL_ACTORS[conversation.channel]
@@ -354,22 +353,7 @@ class ConversationCommands(CommandBus):
             return None
 
     def _conversation(self, stream: UUID) -> Conversation | None:
-        found = self._find(stream)
-        return found if isinstance(found, Conversation) else None
-
-    def _stored(self, aggregate_id: UUID) -> Any:
-        """A message index or a link code as stored, or None: read past the case cache, which never holds them."""
-        try:
-            return self._get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-
-    def _find(self, stream: UUID) -> Any:
-        """The aggregate (a conversation, an index, a code) as stored now, through the case cache; None if none."""
-        try:
-            return self._cached(stream)
-        except AggregateNotFoundError:
-            return None
+        return self._stored(stream, Conversation, cached=True)
 
 
 def result_actor(conversation: Conversation) -> Principal:

@@ -20,7 +20,8 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.values import Code, RatingComment, Stars, Text
+from ihanoi_core.commands.steps import AssignStep, RateStep
+from ihanoi_core.commands.values import Code, Text
 from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.case import Case
@@ -78,11 +79,8 @@ class AnswerInquiry(InquiryCommand, frozen=True, kw_only=True):
     late_explanation: Text | None = None
 
 
-class AssignInquiry(InquiryCommand, frozen=True, kw_only=True):
+class AssignInquiry(AssignStep, InquiryCommand, frozen=True, kw_only=True):
     """Name the officer who answers it (rõ người)."""
-
-    name: ClassVar[str] = "assign"
-    assignee: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class ConsentPublication(InquiryCommand, frozen=True, kw_only=True):
@@ -103,10 +101,7 @@ class PublishInquiry(InquiryCommand, frozen=True, kw_only=True):
     answer: AnswerText | None = None
 
 
-class RateInquiry(InquiryCommand, frozen=True, kw_only=True):
+class RateInquiry(RateStep, InquiryCommand, frozen=True, kw_only=True):
     """Rate the answer, 1 to 5 stars (the business)."""
 
-    name: ClassVar[str] = "rate"
     roles: ClassVar[frozenset[Role]] = BUSINESS
-    stars: Stars
-    comment: RatingComment | None = None

@@ -43,6 +43,7 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.steps import AssignStep, CommentStep
 from ihanoi_core.commands.values import Code, Input, Name, NationalId, Phone, ShortText, Text
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.complaint import Complaint
@@ -131,13 +132,11 @@ class ForwardComplaint(GrievanceCommand, frozen=True, kw_only=True):
     reason: Text
 
 
-class AssignComplaint(GrievanceCommand, frozen=True, kw_only=True):
+class AssignComplaint(AssignStep, GrievanceCommand, frozen=True, kw_only=True):
     """Name the handler (for a denunciation, the one who may read the denouncer's identity)."""
 
-    name: ClassVar[str] = "assign"
     # The assignee unseals the denouncer's identity: the leader's call alone.
     roles_by_kind: ClassVar[Mapping[str, frozenset[Role]]] = {Denunciation.kind: LEADER}
-    assignee: Name
 
 
 class StartVerification(GrievanceCommand, frozen=True, kw_only=True):
@@ -212,8 +211,5 @@ class WithdrawComplaint(GrievanceCommand, frozen=True, kw_only=True):
     reason: Text
 
 
-class CommentComplaint(GrievanceCommand, frozen=True, kw_only=True):
+class CommentComplaint(CommentStep, GrievanceCommand, frozen=True, kw_only=True):
     """Add a progress note for the filer."""
-
-    name: ClassVar[str] = "comment"
-    note: Text

@@ -19,15 +19,13 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep
 from ihanoi_core.commands.values import (
     Code,
     ContactIn,
     LocationIn,
-    Name,
-    RatingComment,
     Sha256,
     ShortText,
-    Stars,
     Text,
     Url,
 )
@@ -83,11 +81,8 @@ class AcknowledgeReport(ReportCommand, frozen=True, kw_only=True):
     priority: Priority | None = None
 
 
-class AssignReport(ReportCommand, frozen=True, kw_only=True):
+class AssignReport(AssignStep, ReportCommand, frozen=True, kw_only=True):
     """Name the officer who handles it."""
-
-    name: ClassVar[str] = "assign"
-    assignee: Name
 
 
 class StartReport(ReportCommand, frozen=True, kw_only=True):
@@ -96,11 +91,8 @@ class StartReport(ReportCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "start"
 
 
-class CommentReport(ReportCommand, frozen=True, kw_only=True):
+class CommentReport(CommentStep, ReportCommand, frozen=True, kw_only=True):
     """Add a public note."""
-
-    name: ClassVar[str] = "comment"
-    note: Text
 
 
 class ResolveReport(ReportCommand, frozen=True, kw_only=True):
@@ -156,13 +148,8 @@ class ReopenReport(ReportCommand, frozen=True, kw_only=True):
     reason: Text
 
 
-class RateReport(ReportCommand, frozen=True, kw_only=True):
+class RateReport(RateStep, ReportCommand, frozen=True, kw_only=True):
     """The reporter rates the result from 1 to 5."""
-
-    name: ClassVar[str] = "rate"
-    roles: ClassVar[frozenset[Role]] = CITIZEN
-    stars: Stars
-    comment: RatingComment | None = None
 
 
 class SupportReport(ReportCommand, frozen=True, kw_only=True):

@@ -20,6 +20,7 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep
 from ihanoi_core.commands.values import (
     AwareDatetime,
     Code,
@@ -28,9 +29,7 @@ from ihanoi_core.commands.values import (
     Name,
     NationalId,
     Phone,
-    RatingComment,
     ShortText,
-    Stars,
     Text,
 )
 from ihanoi_core.domain.case import Case
@@ -194,24 +193,13 @@ class WithdrawDossier(DossierCommand, frozen=True, kw_only=True):
     reason: Text
 
 
-class RateDossier(DossierCommand, frozen=True, kw_only=True):
+class RateDossier(RateStep, DossierCommand, frozen=True, kw_only=True):
     """Rate the service 1–5, once."""
 
-    name: ClassVar[str] = "rate"
-    roles: ClassVar[frozenset[Role]] = CITIZEN
-    stars: Stars
-    comment: RatingComment | None = None
 
-
-class AssignDossier(DossierCommand, frozen=True, kw_only=True):
+class AssignDossier(AssignStep, DossierCommand, frozen=True, kw_only=True):
     """Name the officer who handles the dossier (staff of the handling agency)."""
 
-    name: ClassVar[str] = "assign"
-    assignee: Name
 
-
-class CommentDossier(DossierCommand, frozen=True, kw_only=True):
+class CommentDossier(CommentStep, DossierCommand, frozen=True, kw_only=True):
     """Add a note the applicant can read."""
-
-    name: ClassVar[str] = "comment"
-    note: Text

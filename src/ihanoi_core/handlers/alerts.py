@@ -81,12 +81,14 @@ def template_defaults(template: AlertTemplate, now: datetime) -> dict[str, Any]:
         "expires": now + timedelta(hours=template.hours),
         "template": template.code,
         "texts": (
-            AlertText(VIETNAMESE, template.event_vi, template.headline_vi, template.description_vi,
-                      template.instruction_vi),
-            AlertText(ENGLISH, template.event_en, template.headline_en, template.description_en,
-                      template.instruction_en),
+            AlertText(
+                VIETNAMESE, template.event_vi, template.headline_vi, template.description_vi, template.instruction_vi
+            ),
+            AlertText(
+                ENGLISH, template.event_en, template.headline_en, template.description_en, template.instruction_en
+            ),
         ),
-    }  # fmt: skip
+    }
 
 
 def compose(

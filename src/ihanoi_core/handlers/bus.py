@@ -59,6 +59,7 @@ IDEMPOTENCY_NAMESPACE = UUID("9b0f7c1e-1d7a-4e43-8d2b-8f0e5d6c4a21")
 CODE_ATTEMPTS = 8
 MAX_IDEMPOTENCY_KEY = 200
 CaseT = TypeVar("CaseT", bound=Case)
+StoredT = TypeVar("StoredT")
 
 
 def code_index(
@@ -165,13 +166,21 @@ class CommandBus:
             return aggregate
         return replay(aggregate, self.events.get(aggregate_id, gt=aggregate.version))
 
+    def _stored(self, aggregate_id: UUID, kind: type[StoredT], *, cached: bool = False) -> StoredT | None:
+        """The ``kind`` aggregate stored under ``aggregate_id``, or None when
+        nothing is stored there or something else is. ``cached`` reads through
+        the case cache (``_cached``: what commands load again); by default it
+        reads past it (an index, a consent, a request, which it never holds)."""
+        try:
+            found = self._cached(aggregate_id) if cached else self._get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
+
     def _load(self, case_id: UUID, kind: type[CaseT]) -> CaseT:
         """The case as stored now (``_cached``)."""
-        try:
-            case = self._cached(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFoundError(case_id) from None
-        if not isinstance(case, kind):
+        case = self._stored(case_id, kind, cached=True)
+        if case is None:
             raise CaseNotFoundError(case_id)
         return case
 

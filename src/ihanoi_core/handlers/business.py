@@ -68,10 +68,20 @@ def submit(command: SubmitBusinessInquiry, ctx: Context) -> Build:
     clock = answer_clock(ctx)
 
     def build(case_id: UUID, code: str) -> BusinessInquiry:
-        return BusinessInquiry.submit(id=case_id, code=code, actor=ctx.principal, business=business,
-                                      business_kind=kind, topic=command.topic,
-                                      procedure=command.procedure, text=command.text, agency=agency, clock=clock,
-                                      calendar=ctx.calendar, timestamp=ctx.now)  # fmt: skip
+        return BusinessInquiry.submit(
+            id=case_id,
+            code=code,
+            actor=ctx.principal,
+            business=business,
+            business_kind=kind,
+            topic=command.topic,
+            procedure=command.procedure,
+            text=command.text,
+            agency=agency,
+            clock=clock,
+            calendar=ctx.calendar,
+            timestamp=ctx.now,
+        )
 
     return build
 

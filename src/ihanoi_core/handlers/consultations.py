@@ -25,7 +25,7 @@ from ihanoi_core.commands.consultations import (
 from ihanoi_core.domain.business_values import Audience
 from ihanoi_core.domain.consultation import Consultation, ConsultationComment, comment_id
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import CaseNotFoundError, ConflictError, ForbiddenError, RuleViolationError, ValidationError
+from ihanoi_core.errors import ConflictError, ForbiddenError, RuleViolationError, ValidationError
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
 from ihanoi_core.handlers.table import Build, Context, creates, decides_by_step, handles
 from ihanoi_core.permissions import authorize
@@ -43,10 +43,20 @@ def open_consultation(command: OpenConsultation, ctx: Context) -> Build:
     agency = ctx.own_agency("a consultation belongs to its opener's agency")
 
     def build(case_id: UUID, code: str) -> Consultation:
-        return Consultation.open(id=case_id, code=code, actor=ctx.principal, agency=agency, title=command.title,
-                                 summary=command.summary, document_url=command.document_url,
-                                 document_sha256=command.document_sha256, audience=command.audience,
-                                 opens_at=command.opens_at, closes_at=command.closes_at, timestamp=ctx.now)  # fmt: skip
+        return Consultation.open(
+            id=case_id,
+            code=code,
+            actor=ctx.principal,
+            agency=agency,
+            title=command.title,
+            summary=command.summary,
+            document_url=command.document_url,
+            document_sha256=command.document_sha256,
+            audience=command.audience,
+            opens_at=command.opens_at,
+            closes_at=command.closes_at,
+            timestamp=ctx.now,
+        )
 
     return build
 
@@ -70,8 +80,14 @@ def give_comment(
     own_id = comment_id(consultation.id, principal.subject)
     comment = _own_comment(bus, own_id)
     if comment is None:
-        comment = ConsultationComment(id=own_id, consultation_id=consultation.id, actor=principal,
-                                      section=command.section, text=command.text, timestamp=now)  # fmt: skip
+        comment = ConsultationComment(
+            id=own_id,
+            consultation_id=consultation.id,
+            actor=principal,
+            section=command.section,
+            text=command.text,
+            timestamp=now,
+        )
         consultation.register_comment(NUMBERING, own_id, timestamp=now)
     else:
         comment.revise(principal, command.section, command.text, timestamp=now)
@@ -79,16 +95,11 @@ def give_comment(
         recordings = bus._store(consultation, comment)
     except IntegrityError:
         raise ConflictError(consultation.id) from None
-    return CommandResult(case_id=consultation.id, code=consultation.code, kind=consultation.kind,
-                         status=str(consultation.status), version=consultation.version,
-                         position=recordings[-1].notification.id, created=comment.version == 1)  # fmt: skip
+    return bus._result(consultation, recordings[-1].notification.id, created=comment.version == 1)
 
 
 def _own_comment(bus: CommandBus, own_id: UUID) -> ConsultationComment | None:
-    try:
-        return bus._load(own_id, ConsultationComment)  # type: ignore[type-var]
-    except CaseNotFoundError:
-        return None
+    return bus._stored(own_id, ConsultationComment, cached=True)
 
 
 def comments_of(bus: CommandBus, principal: Principal, ref: UUID | str) -> list[dict[str, Any]]:
@@ -108,10 +119,17 @@ def comments_of(bus: CommandBus, principal: Principal, ref: UUID | str) -> list[
     for number, comment_ref in numbered:
         comment: ConsultationComment = bus._load(comment_ref, ConsultationComment)  # type: ignore[type-var]
         answer = answers.get(number)
-        views.append({"number": number, "section": comment.section, "text": comment.text,
-                      "revisions": comment.revisions, "updated_at": comment.modified_on,
-                      "outcome": answer.outcome.value if answer else None,
-                      "reply": answer.reply if answer else None})  # fmt: skip
+        views.append(
+            {
+                "number": number,
+                "section": comment.section,
+                "text": comment.text,
+                "revisions": comment.revisions,
+                "updated_at": comment.modified_on,
+                "outcome": answer.outcome.value if answer else None,
+                "reply": answer.reply if answer else None,
+            }
+        )
     return views
 
 

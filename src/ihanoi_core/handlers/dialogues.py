@@ -45,9 +45,18 @@ def schedule(command: ScheduleSession, ctx: Context) -> Build:
         raise ValidationError({"participants": f"unknown agencies: {', '.join(unknown)}"})
 
     def build(case_id: UUID, code: str) -> DialogueSession:
-        return DialogueSession.schedule(id=case_id, code=code, actor=ctx.principal, agency=agency, title=command.title,
-                                        chair=command.chair, participants=tuple(dict.fromkeys(command.participants)),
-                                        held_at=command.held_at, place=command.place, timestamp=ctx.now)  # fmt: skip
+        return DialogueSession.schedule(
+            id=case_id,
+            code=code,
+            actor=ctx.principal,
+            agency=agency,
+            title=command.title,
+            chair=command.chair,
+            participants=tuple(dict.fromkeys(command.participants)),
+            held_at=command.held_at,
+            place=command.place,
+            timestamp=ctx.now,
+        )
 
     return build
 
@@ -76,10 +85,21 @@ def refer(session: DialogueSession, command: ReferQuestion, ctx: Context) -> Non
     business = asked.business
 
     def build(case_id: UUID, code: str, _now: datetime) -> BusinessInquiry:
-        return BusinessInquiry.submit(id=case_id, code=code, actor=ctx.principal, business=business,
-                                      business_kind=command.business_kind, topic=command.topic, procedure=None,
-                                      text=asked.text, agency=command.agency, clock=clock, calendar=ctx.calendar,
-                                      timestamp=ctx.now, session=session.code)  # fmt: skip
+        return BusinessInquiry.submit(
+            id=case_id,
+            code=code,
+            actor=ctx.principal,
+            business=business,
+            business_kind=command.business_kind,
+            topic=command.topic,
+            procedure=None,
+            text=asked.text,
+            agency=command.agency,
+            clock=clock,
+            calendar=ctx.calendar,
+            timestamp=ctx.now,
+            session=session.code,
+        )
 
     key = f"dialogue:{session.id}:{command.number}"
     created = ctx.bus._create(ctx.principal, BusinessInquiry, ReferQuestion.roles, key, build)

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.commands.notifications import NotificationSettingsCommand
@@ -224,8 +223,4 @@ class NotificationSettingsCommands(CommandBus):
         return True
 
     def _contactability(self, stream: UUID) -> Contactability | None:
-        try:
-            found = self._get(stream)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, Contactability) else None
+        return self._stored(stream, Contactability)

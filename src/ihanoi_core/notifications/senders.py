@@ -44,9 +44,13 @@ def build_senders(settings: Settings, *, zalo_tokens: TokenPairStore | None = No
         from ihanoi_core.notifications.zalo_tokens import ZaloTokens
 
         tokens = ZaloTokens(
-            settings.zalo_access_token, refresh_token=settings.zalo_refresh_token, app_id=settings.zalo_app_id,
-            app_secret=settings.zalo_app_secret, oauth_url=settings.zalo_oauth_url, store=zalo_tokens,
-        )  # fmt: skip
+            settings.zalo_access_token,
+            refresh_token=settings.zalo_refresh_token,
+            app_id=settings.zalo_app_id,
+            app_secret=settings.zalo_app_secret,
+            oauth_url=settings.zalo_oauth_url,
+            store=zalo_tokens,
+        )
         senders["zalo_oa"] = ZaloOaSender(settings.zalo_api_url, settings.zalo_access_token, tokens=tokens)
     if settings.messenger_page_token:
         from ihanoi_core.notifications.chat import MessengerSender

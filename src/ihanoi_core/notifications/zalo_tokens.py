@@ -91,10 +91,13 @@ class ZaloTokens:
                 answer = httpx.post(
                     self.oauth_url + RENEW_PATH,
                     headers={"secret_key": self.app_secret or ""},
-                    data={"refresh_token": self.refresh_token or "", "app_id": self.app_id or "",
-                          "grant_type": "refresh_token"},
+                    data={
+                        "refresh_token": self.refresh_token or "",
+                        "app_id": self.app_id or "",
+                        "grant_type": "refresh_token",
+                    },
                     timeout=self.timeout,
-                )  # fmt: skip
+                )
                 found = answer.json() if answer.content else {}
             except (httpx.HTTPError, ValueError) as error:
                 raise DeliveryError(f"Zalo token renewal failed: {type(error).__name__}") from None

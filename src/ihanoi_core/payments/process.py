@@ -33,7 +33,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -239,9 +238,8 @@ def record_gateway_payment(
 
 def _recorded(bus: CommandBus, index_id: UUID) -> CommandResult | None:
     """The unchanged payment a transaction was already recorded on, if it was."""
-    try:
-        index: PaymentTransaction = bus._get(index_id)
-    except AggregateNotFoundError:
+    index = bus._stored(index_id, PaymentTransaction)
+    if index is None:
         return None
     payment = bus._load(index.payment, Payment)
     return bus._result(payment, bus._max_position(), changed=False)

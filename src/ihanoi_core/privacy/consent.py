@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from ihanoi_core.domain.consent import Consent, Purpose, consent_id
@@ -135,11 +134,7 @@ class ConsentCommands(CommandBus):
         return None if key is None else self._consent(consent_id(subject, purpose, key.id))
 
     def _consent(self, stream: UUID) -> Consent | None:
-        try:
-            consent = self._get(stream)
-        except AggregateNotFoundError:
-            return None
-        return consent if isinstance(consent, Consent) else None
+        return self._stored(stream, Consent)
 
     def _save_consent(self, consent: Consent, purpose: Purpose, changed: bool) -> ConsentOutcome:
         position = None

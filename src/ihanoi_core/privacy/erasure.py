@@ -222,11 +222,8 @@ class PrivacyCommands(CommandBus):
         found: list[Conversation] = []
         for code in held:
             if isinstance(code, LinkCode) and code.used_by is not None:
-                try:
-                    thread = self._get(code.used_by)
-                except AggregateNotFoundError:
-                    continue
-                if isinstance(thread, Conversation) and thread.external_user != ERASED:
+                thread = self._stored(code.used_by, Conversation)
+                if thread is not None and thread.external_user != ERASED:
                     found.append(thread)
         return found
 
@@ -254,11 +251,8 @@ class PrivacyCommands(CommandBus):
         return loaded
 
     def _erasure_request(self, request_id: UUID) -> ErasureRequest:
-        try:
-            request = self._get(request_id)
-        except AggregateNotFoundError:
-            raise ErasureRequestNotFoundError(request_id) from None
-        if not isinstance(request, ErasureRequest):
+        request = self._stored(request_id, ErasureRequest)
+        if request is None:
             raise ErasureRequestNotFoundError(request_id)
         return request
 
