@@ -181,6 +181,17 @@ class ViewTable:
             )
         return tuple(statements)
 
+    def insert(self, conflict: str = "") -> str:
+        """An INSERT of whole rows in ``column_names`` order, ``conflict`` its ON CONFLICT clause if any."""
+        columns = self.column_names
+        return f"INSERT INTO {self.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}){conflict}"
+
+    def upsert(self) -> str:
+        """An INSERT of whole rows that overwrites the row with the same first column."""
+        columns = self.column_names
+        updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
+        return self.insert(f" ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}")
+
 
 class BatchedModel(ReadModel):
     """Base of the read models written from aggregates' latest states: during
@@ -230,11 +241,7 @@ class LatestStateModel(BatchedModel):
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
-        updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
-        self._upsert = (
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
-            f" ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}"
-        )
+        self._upsert = self.view_table.upsert()
         self._delete = f"DELETE FROM {self.table} WHERE {self.columns[0]} = ?"
         self._writes = PendingWrites(self._delete, self._upsert)
 
@@ -257,9 +264,9 @@ class ReplacedRows(PendingWrites):
     replaced whole: at flush each aggregate given to ``replace`` loses its old
     rows and gets the new ones."""
 
-    def __init__(self, table: str, columns: Sequence[str], key: str = "case_id") -> None:
-        self._delete = f"DELETE FROM {table} WHERE {key} = ?"
-        self._insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    def __init__(self, table: ViewTable, key: str = "case_id") -> None:
+        self._delete = f"DELETE FROM {table.name} WHERE {key} = ?"
+        self._insert = table.insert()
         super().__init__(self._delete, self._insert)
 
     def replace(self, aggregate_id: Any, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -274,7 +281,7 @@ class CaseRowsModel(BatchedModel):
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
-        self._replaced = ReplacedRows(self.table, self.columns)
+        self._replaced = ReplacedRows(self.view_table)
         self._writes = self._replaced
 
     @abstractmethod

@@ -103,7 +103,7 @@ class WorklistModel(LatestStateModel):
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._escalated = ReplacedRows(ESCALATED, ESCALATED_TABLE.column_names)
+        self._escalated = ReplacedRows(ESCALATED_TABLE)
 
     def prepare(self) -> None:
         for case_id, (case, _position) in self._latest.items():

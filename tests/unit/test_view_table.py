@@ -35,3 +35,17 @@ def test_a_model_takes_its_table_name_and_columns_from_its_view_table() -> None:
     assert WorklistModel.tables == ("view_worklist",)
     assert WorklistModel.columns[:3] == ("case_id", "agency", "assignee")
     assert WorklistModel.columns[-1] == "updated_at"
+
+
+def test_an_upsert_overwrites_the_row_with_the_same_first_column() -> None:
+    assert TABLE.upsert() == (
+        "INSERT INTO view_sample (case_id, agency, due_at, code) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (case_id) DO UPDATE SET agency = excluded.agency, due_at = excluded.due_at, code = excluded.code"
+    )
+
+
+def test_an_insert_takes_its_conflict_clause_as_given() -> None:
+    assert TABLE.insert(" ON CONFLICT (case_id, agency) DO NOTHING") == (
+        "INSERT INTO view_sample (case_id, agency, due_at, code) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (case_id, agency) DO NOTHING"
+    )
