@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -144,12 +144,64 @@ class PendingWrites:
             rows.clear()
 
 
+@dataclass(frozen=True)
+class ViewTable:
+    """A view table declared once: each column with its SQL type, in the order
+    of the rows written to it; a composite primary key (``key``); its indexes,
+    each a name suffix and its columns (``unique`` ones apart); and the
+    columns ``added`` after the table first existed, which end each row. Its
+    DDL and the column list of its writes both come from here, so a column is
+    named in one place."""
+
+    name: str
+    columns: Mapping[str, str]
+    key: str | None = None
+    unique: Mapping[str, str] = field(default_factory=dict)
+    indexes: Mapping[str, str] = field(default_factory=dict)
+    added: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return (*self.columns, *self.added)
+
+    def schema(self) -> tuple[str, ...]:
+        """CREATE TABLE, then an ``ALTER TABLE … ADD COLUMN IF NOT EXISTS`` per
+        added column (``ViewDatabase.create`` runs it on SQLite too), then the indexes."""
+        definitions = [f"{column} {sql}" for column, sql in self.columns.items()]
+        if self.key is not None:
+            definitions.append(f"PRIMARY KEY ({self.key})")
+        name = self.name
+        statements = [f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(definitions)})"]
+        statements += (
+            f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {sql}" for column, sql in self.added.items()
+        )
+        for index, indexes in (("UNIQUE INDEX", self.unique), ("INDEX", self.indexes)):
+            statements += (
+                f"CREATE {index} IF NOT EXISTS {name}_{suffix} ON {name} ({on})" for suffix, on in indexes.items()
+            )
+        return tuple(statements)
+
+    def insert(self, conflict: str = "") -> str:
+        """An INSERT of whole rows in ``column_names`` order, ``conflict`` its ON CONFLICT clause if any."""
+        columns = self.column_names
+        return f"INSERT INTO {self.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}){conflict}"
+
+    def upsert(self) -> str:
+        """An INSERT of whole rows that overwrites the row with the same first column."""
+        columns = self.column_names
+        updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
+        return self.insert(f" ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}")
+
+
 class BatchedModel(ReadModel):
     """Base of the read models written from aggregates' latest states: during
     a batch it only remembers which aggregates of ``kinds`` changed (and the
     position of their last change); ``prepare`` turns them into ``_writes``
-    once per aggregate, from the replica's state at the end of the batch."""
+    once per aggregate, from the replica's state at the end of the batch.
+    Each declares its ``view_table``; its ``table`` name and ``columns`` come
+    from there."""
 
+    view_table: ClassVar[ViewTable]
     table: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
     kinds: ClassVar[tuple[type[Aggregate], ...]]
@@ -157,8 +209,13 @@ class BatchedModel(ReadModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if hasattr(cls, "table"):  # not the abstract bases below
+        if hasattr(cls, "view_table"):  # not the abstract bases below
+            cls.table = cls.view_table.name
+            cls.columns = cls.view_table.column_names
             cls.tables = (cls.table,)
+
+    def schema(self) -> Sequence[str]:
+        return self.view_table.schema()
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
@@ -184,11 +241,7 @@ class LatestStateModel(BatchedModel):
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
-        updates = ", ".join(f"{column} = excluded.{column}" for column in self.columns[1:])
-        self._upsert = (
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))})"
-            f" ON CONFLICT ({self.columns[0]}) DO UPDATE SET {updates}"
-        )
+        self._upsert = self.view_table.upsert()
         self._delete = f"DELETE FROM {self.table} WHERE {self.columns[0]} = ?"
         self._writes = PendingWrites(self._delete, self._upsert)
 
@@ -211,9 +264,9 @@ class ReplacedRows(PendingWrites):
     replaced whole: at flush each aggregate given to ``replace`` loses its old
     rows and gets the new ones."""
 
-    def __init__(self, table: str, columns: Sequence[str], key: str = "case_id") -> None:
-        self._delete = f"DELETE FROM {table} WHERE {key} = ?"
-        self._insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    def __init__(self, table: ViewTable, key: str = "case_id") -> None:
+        self._delete = f"DELETE FROM {table.name} WHERE {key} = ?"
+        self._insert = table.insert()
         super().__init__(self._delete, self._insert)
 
     def replace(self, aggregate_id: Any, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -228,7 +281,7 @@ class CaseRowsModel(BatchedModel):
 
     def __init__(self, database: ViewDatabase, context: ProjectionContext) -> None:
         super().__init__(database, context)
-        self._replaced = ReplacedRows(self.table, self.columns)
+        self._replaced = ReplacedRows(self.view_table)
         self._writes = self._replaced
 
     @abstractmethod

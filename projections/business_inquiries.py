@@ -12,7 +12,6 @@ agency, answered on time and late).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,15 +19,34 @@ from uuid import UUID
 
 from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.business_values import InquiryStatus
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
 from ihanoi_projections.database import Row
 
 TABLE = "view_business_inquiries"
-COLUMNS = (
-    "case_id", "code", "business", "business_kind", "topic", "procedure", "agency", "assignee", "status",
-    "submitted_at", "due_at", "answered_at", "answered_late", "rating", "public_question", "public_answer",
-    "legal_basis", "position",
-)  # fmt: skip
+VIEW_TABLE = ViewTable(
+    TABLE,
+    {
+        "case_id": "TEXT PRIMARY KEY",
+        "code": "TEXT NOT NULL",
+        "business": "TEXT NOT NULL",
+        "business_kind": "TEXT NOT NULL",
+        "topic": "TEXT NOT NULL",
+        "procedure": "TEXT",
+        "agency": "TEXT",
+        "assignee": "TEXT",
+        "status": "TEXT NOT NULL",
+        "submitted_at": "BIGINT NOT NULL",
+        "due_at": "BIGINT",
+        "answered_at": "BIGINT",
+        "answered_late": "INTEGER",
+        "rating": "INTEGER",
+        "public_question": "TEXT",
+        "public_answer": "TEXT",
+        "legal_basis": "TEXT",
+        "position": "BIGINT NOT NULL",
+    },
+    indexes={"business": "business, submitted_at", "agency": "agency, status, due_at"},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +96,8 @@ class AnswerRate:
 
 class BusinessInquiriesModel(LatestStateModel):
     name = "business_inquiries"
-    table = TABLE
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (BusinessInquiry,)
-
-    def schema(self) -> Sequence[str]:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (case_id TEXT PRIMARY KEY, code TEXT NOT NULL,"
-            " business TEXT NOT NULL, business_kind TEXT NOT NULL, topic TEXT NOT NULL, procedure TEXT,"
-            " agency TEXT, assignee TEXT, status TEXT NOT NULL, submitted_at BIGINT NOT NULL, due_at BIGINT,"
-            " answered_at BIGINT, answered_late INTEGER, rating INTEGER, public_question TEXT, public_answer TEXT,"
-            " legal_basis TEXT, position BIGINT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_business ON {TABLE} (business, submitted_at)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_agency ON {TABLE} (agency, status, due_at)",
-        )
 
     def row(self, case: BusinessInquiry, position: int) -> tuple[Any, ...]:
         published = case.status == InquiryStatus.PUBLISHED

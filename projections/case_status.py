@@ -10,7 +10,6 @@ holds no owner hash and "my cases" never lists it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -18,15 +17,32 @@ from uuid import UUID
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.permissions import BUSINESS_KINDS
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
 from ihanoi_projections.database import Row
 from ihanoi_projections.rows import from_row
 
 OWN_LESS = tuple(sorted(BUSINESS_KINDS))
-COLUMNS = (
-    "case_id", "code", "kind", "status", "summary", "agency", "assignee", "owner_key",
-    "due_at", "created_at", "updated_at", "public_note", "version", "position",
-)  # fmt: skip
+VIEW_TABLE = ViewTable(
+    "view_case_status",
+    {
+        "case_id": "TEXT PRIMARY KEY",
+        "code": "TEXT NOT NULL",
+        "kind": "TEXT NOT NULL",
+        "status": "TEXT NOT NULL",
+        "summary": "TEXT NOT NULL",
+        "agency": "TEXT",
+        "assignee": "TEXT",
+        "owner_key": "TEXT",
+        "due_at": "BIGINT",
+        "created_at": "BIGINT NOT NULL",
+        "updated_at": "BIGINT NOT NULL",
+        "public_note": "TEXT",
+        "version": "BIGINT NOT NULL",
+        "position": "BIGINT NOT NULL",
+    },
+    unique={"code": "code"},
+    indexes={"owner": "owner_key, updated_at"},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +86,8 @@ def summary_of(case: Case) -> str:
 
 class CaseStatusModel(LatestStateModel):
     name = "case_status"
-    table = "view_case_status"
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (Case,)
-
-    def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_case_status ("
-            "case_id TEXT PRIMARY KEY, code TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
-            " summary TEXT NOT NULL, agency TEXT, assignee TEXT, owner_key TEXT, due_at BIGINT,"
-            " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, public_note TEXT,"
-            " version BIGINT NOT NULL, position BIGINT NOT NULL)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS view_case_status_code ON view_case_status (code)",
-            "CREATE INDEX IF NOT EXISTS view_case_status_owner ON view_case_status (owner_key, updated_at)",
-        )
 
     def row(self, case: Case, position: int) -> tuple[Any, ...]:
         return (

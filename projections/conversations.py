@@ -11,36 +11,37 @@ the dashboard reads the per-channel figures (``figures``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.base import LatestStateModel, micros
+from ihanoi_projections.base import LatestStateModel, ViewTable, micros
 from ihanoi_projections.database import Row
 
 TABLE = "view_conversations"
-COLUMNS = (
-    "conversation_id", "channel", "received", "sent", "step", "linked", "cases", "case_id", "case_code",
-    "opened_at", "last_message_at", "position",
-)  # fmt: skip
+VIEW_TABLE = ViewTable(
+    TABLE,
+    {
+        "conversation_id": "TEXT PRIMARY KEY",
+        "channel": "TEXT NOT NULL",
+        "received": "INTEGER NOT NULL",
+        "sent": "INTEGER NOT NULL",
+        "step": "TEXT NOT NULL",
+        "linked": "INTEGER NOT NULL",
+        "cases": "INTEGER NOT NULL",
+        "case_id": "TEXT",
+        "case_code": "TEXT",
+        "opened_at": "BIGINT NOT NULL",
+        "last_message_at": "BIGINT NOT NULL",
+        "position": "BIGINT NOT NULL",
+    },
+    indexes={"triage": "cases, last_message_at", "case": "case_id"},
+)
 
 
 class ConversationsModel(LatestStateModel):
     name = "conversations"
-    table = TABLE
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (Conversation,)
-
-    def schema(self) -> Sequence[str]:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-            "conversation_id TEXT PRIMARY KEY, channel TEXT NOT NULL, received INTEGER NOT NULL,"
-            " sent INTEGER NOT NULL, step TEXT NOT NULL, linked INTEGER NOT NULL, cases INTEGER NOT NULL,"
-            " case_id TEXT, case_code TEXT, opened_at BIGINT NOT NULL, last_message_at BIGINT NOT NULL,"
-            " position BIGINT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_triage ON {TABLE} (cases, last_message_at)",
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_case ON {TABLE} (case_id)",
-        )
 
     def row(self, conversation: Conversation, position: int) -> tuple[Any, ...] | None:
         first = conversation.cases[0] if conversation.cases else (None, None, None)

@@ -20,7 +20,6 @@ issued. No row holds who reported, nor the text: ids, places, hours, depths.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,11 +27,23 @@ from typing import Any
 from ihanoi_core.directory.alerts import FloodHotspots
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import OPEN_STATUSES
-from ihanoi_projections.base import LatestStateModel, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Row
 
-COLUMNS = ("case_id", "ward", "agency", "hour", "reported_at", "depth_cm", "position")
+VIEW_TABLE = ViewTable(
+    "view_flood_reports",
+    {
+        "case_id": "TEXT PRIMARY KEY",
+        "ward": "TEXT NOT NULL",
+        "agency": "TEXT",
+        "hour": "BIGINT NOT NULL",
+        "reported_at": "BIGINT NOT NULL",
+        "depth_cm": "DOUBLE PRECISION",
+        "position": "BIGINT NOT NULL",
+    },
+    indexes={"hour": "hour, ward"},
+)
 HOUR = timedelta(hours=1)
 
 
@@ -55,8 +66,7 @@ def hour_of(moment: datetime) -> datetime:
 
 class FloodHotspotsModel(LatestStateModel):
     name = "flood_hotspots"
-    table = "view_flood_reports"
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (Report,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -76,14 +86,6 @@ class FloodHotspotsModel(LatestStateModel):
             if attribute is not None:
                 label = re.escape(attribute.description.rstrip("?: "))
                 self._depth_line = re.compile(rf"^{label}: *([0-9]+(?:[.,][0-9]+)?) *$", re.MULTILINE)
-
-    def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_flood_reports ("
-            "case_id TEXT PRIMARY KEY, ward TEXT NOT NULL, agency TEXT, hour BIGINT NOT NULL,"
-            " reported_at BIGINT NOT NULL, depth_cm DOUBLE PRECISION, position BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS view_flood_reports_hour ON view_flood_reports (hour, ward)",
-        )
 
     def apply(self, change: Change) -> None:
         # Only the hotspot category's reports: any other report never has a row

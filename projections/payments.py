@@ -26,21 +26,54 @@ from typing import Any, ClassVar
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.values import Role
-from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.base import ReadModel, ViewTable, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 
-COLUMNS = (
-    "payment_id", "code", "dossier_id", "dossier_code", "agency", "owner_key", "status", "total", "reference",
-    "requested_at", "expires_at", "paid_at", "paid_amount", "provider", "transaction_id", "receipt_number",
-    "position", "extra_count", "extra_amount",
-)  # fmt: skip
-CONFIRMATION_COLUMNS = ("dossier_id", "version", "agency", "day", "amount", "cashless")
+PAYMENTS = ViewTable(
+    "view_payments",
+    {
+        "payment_id": "TEXT PRIMARY KEY",
+        "code": "TEXT NOT NULL",
+        "dossier_id": "TEXT NOT NULL",
+        "dossier_code": "TEXT NOT NULL",
+        "agency": "TEXT NOT NULL",
+        "owner_key": "TEXT",
+        "status": "TEXT NOT NULL",
+        "total": "BIGINT NOT NULL",
+        "reference": "TEXT NOT NULL",
+        "requested_at": "BIGINT NOT NULL",
+        "expires_at": "BIGINT NOT NULL",
+        "paid_at": "BIGINT",
+        "paid_amount": "BIGINT",
+        "provider": "TEXT",
+        "transaction_id": "TEXT",
+        "receipt_number": "TEXT",
+        "position": "BIGINT NOT NULL",
+    },
+    unique={"reference": "reference"},
+    indexes={"dossier": "dossier_id", "status": "status, expires_at"},
+    # Transactions received once it was no longer requested, not refunded yet: staff's to refund.
+    added={"extra_count": "BIGINT NOT NULL DEFAULT 0", "extra_amount": "BIGINT NOT NULL DEFAULT 0"},
+)
+CONFIRMATIONS = ViewTable(
+    "view_fee_confirmations",
+    {
+        "dossier_id": "TEXT NOT NULL",
+        "version": "BIGINT NOT NULL",
+        "agency": "TEXT NOT NULL",
+        "day": "TEXT NOT NULL",
+        "amount": "BIGINT NOT NULL",
+        "cashless": "BIGINT NOT NULL",
+    },
+    key="dossier_id, version",
+    indexes={"day": "day, agency"},
+)
 
 
 class PaymentsModel(ReadModel):
     name = "payments"
-    tables = ("view_payments", "view_fee_confirmations")
+    tables = (PAYMENTS.name, CONFIRMATIONS.name)
     kinds = (Payment, ServiceRequest)
     partitionable: ClassVar[bool] = True
 
@@ -50,23 +83,7 @@ class PaymentsModel(ReadModel):
         self._confirmations: list[tuple[Any, ...]] = []
 
     def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_payments ("
-            "payment_id TEXT PRIMARY KEY, code TEXT NOT NULL, dossier_id TEXT NOT NULL, dossier_code TEXT NOT NULL,"
-            " agency TEXT NOT NULL, owner_key TEXT, status TEXT NOT NULL, total BIGINT NOT NULL,"
-            " reference TEXT NOT NULL, requested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, paid_at BIGINT,"
-            " paid_amount BIGINT, provider TEXT, transaction_id TEXT, receipt_number TEXT, position BIGINT NOT NULL)",
-            # Transactions received once it was no longer requested, not refunded yet: staff's to refund.
-            "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_count BIGINT NOT NULL DEFAULT 0",
-            "ALTER TABLE view_payments ADD COLUMN IF NOT EXISTS extra_amount BIGINT NOT NULL DEFAULT 0",
-            "CREATE INDEX IF NOT EXISTS view_payments_dossier ON view_payments (dossier_id)",
-            "CREATE INDEX IF NOT EXISTS view_payments_status ON view_payments (status, expires_at)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS view_payments_reference ON view_payments (reference)",
-            "CREATE TABLE IF NOT EXISTS view_fee_confirmations ("
-            "dossier_id TEXT NOT NULL, version BIGINT NOT NULL, agency TEXT NOT NULL, day TEXT NOT NULL,"
-            " amount BIGINT NOT NULL, cashless BIGINT NOT NULL, PRIMARY KEY (dossier_id, version))",
-            "CREATE INDEX IF NOT EXISTS view_fee_confirmations_day ON view_fee_confirmations (day, agency)",
-        )
+        return (*PAYMENTS.schema(), *CONFIRMATIONS.schema())
 
     def apply(self, change: Change) -> None:
         case = change.case
@@ -81,17 +98,8 @@ class PaymentsModel(ReadModel):
 
     def flush(self, cursor: Cursor) -> None:
         rows = [self.row(payment, position) for payment, position in self._latest.values()]
-        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_payments ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-            f" ON CONFLICT (payment_id) DO UPDATE SET {updates}",
-            rows,
-        )
-        cursor.executemany(
-            f"INSERT INTO view_fee_confirmations ({', '.join(CONFIRMATION_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(CONFIRMATION_COLUMNS))}) ON CONFLICT (dossier_id, version) DO NOTHING",
-            self._confirmations,
-        )
+        cursor.executemany(PAYMENTS.upsert(), rows)
+        cursor.executemany(CONFIRMATIONS.insert(" ON CONFLICT (dossier_id, version) DO NOTHING"), self._confirmations)
         self.discard()
 
     def discard(self) -> None:

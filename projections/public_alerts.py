@@ -35,7 +35,7 @@ import orjson
 from ihanoi_core.cap.render import render_cap
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertArea, AlertMessage, AlertStatus
-from ihanoi_projections.base import ReadModel, ReplacedRows, micros
+from ihanoi_projections.base import ReadModel, ReplacedRows, ViewTable, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
@@ -43,13 +43,61 @@ from ihanoi_projections.rows import from_row
 ISSUED = "issued"
 CANCELLED = "cancelled"
 
-COLUMNS = (
-    "alert_id", "code", "agency", "agency_name", "status", "msg_type", "identifier", "sequence",
-    "first_sent", "sent", "onset", "expires", "category", "urgency", "severity", "certainty",
-    "response_type", "event", "event_en", "headline", "headline_en", "description", "description_en",
-    "instruction", "instruction_en", "wards", "cancel_reason", "position", "areas",
-)  # fmt: skip
-MESSAGE_COLUMNS = ("identifier", "alert_id", "code", "sequence", "msg_type", "sent", "document")
+ALERTS = ViewTable(
+    "view_public_alerts",
+    {
+        "alert_id": "TEXT PRIMARY KEY",
+        "code": "TEXT NOT NULL",
+        "agency": "TEXT NOT NULL",
+        "agency_name": "TEXT",
+        "status": "TEXT NOT NULL",
+        "msg_type": "TEXT NOT NULL",
+        "identifier": "TEXT NOT NULL",
+        "sequence": "BIGINT NOT NULL",
+        "first_sent": "BIGINT NOT NULL",
+        "sent": "BIGINT NOT NULL",
+        "onset": "BIGINT",
+        "expires": "BIGINT NOT NULL",
+        "category": "TEXT NOT NULL",
+        "urgency": "TEXT NOT NULL",
+        "severity": "TEXT NOT NULL",
+        "certainty": "TEXT NOT NULL",
+        "response_type": "TEXT",
+        "event": "TEXT NOT NULL",
+        "event_en": "TEXT",
+        "headline": "TEXT NOT NULL",
+        "headline_en": "TEXT",
+        "description": "TEXT NOT NULL",
+        "description_en": "TEXT",
+        "instruction": "TEXT NOT NULL",
+        "instruction_en": "TEXT",
+        "wards": "TEXT NOT NULL",
+        "cancel_reason": "TEXT",
+        "position": "BIGINT NOT NULL",
+    },
+    unique={"code": "code"},
+    indexes={"expires": "status, expires"},
+    added={"areas": "TEXT NOT NULL DEFAULT '[]'"},
+)
+WARDS = ViewTable(
+    "view_public_alert_wards",
+    {"alert_id": "TEXT NOT NULL", "ward": "TEXT NOT NULL"},
+    key="alert_id, ward",
+    indexes={"ward": "ward, alert_id"},
+)
+MESSAGES = ViewTable(
+    "view_public_alert_messages",
+    {
+        "identifier": "TEXT PRIMARY KEY",
+        "alert_id": "TEXT NOT NULL",
+        "code": "TEXT NOT NULL",
+        "sequence": "BIGINT NOT NULL",
+        "msg_type": "TEXT NOT NULL",
+        "sent": "BIGINT NOT NULL",
+        "document": "TEXT NOT NULL",
+    },
+    unique={"code": "code, sequence"},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +142,7 @@ class PublicAlert:
 
 class PublicAlertsModel(ReadModel):
     name = "public_alerts"
-    tables = ("view_public_alerts", "view_public_alert_wards", "view_public_alert_messages")
+    tables = (ALERTS.name, WARDS.name, MESSAGES.name)
     kinds = (Alert,)
     partitionable: ClassVar[bool] = True
 
@@ -102,31 +150,11 @@ class PublicAlertsModel(ReadModel):
         super().__init__(*args, **kwargs)
         self._latest: dict[UUID, tuple[Alert, int]] = {}
         self._alerts: list[tuple[Any, ...]] = []
-        self._wards = ReplacedRows("view_public_alert_wards", ("alert_id", "ward"), key="alert_id")
+        self._wards = ReplacedRows(WARDS, key="alert_id")
         self._messages: list[tuple[Any, ...]] = []
 
     def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_public_alerts ("
-            "alert_id TEXT PRIMARY KEY, code TEXT NOT NULL, agency TEXT NOT NULL, agency_name TEXT,"
-            " status TEXT NOT NULL, msg_type TEXT NOT NULL, identifier TEXT NOT NULL, sequence BIGINT NOT NULL,"
-            " first_sent BIGINT NOT NULL, sent BIGINT NOT NULL, onset BIGINT, expires BIGINT NOT NULL,"
-            " category TEXT NOT NULL, urgency TEXT NOT NULL, severity TEXT NOT NULL, certainty TEXT NOT NULL,"
-            " response_type TEXT, event TEXT NOT NULL, event_en TEXT, headline TEXT NOT NULL, headline_en TEXT,"
-            " description TEXT NOT NULL, description_en TEXT, instruction TEXT NOT NULL, instruction_en TEXT,"
-            " wards TEXT NOT NULL, cancel_reason TEXT, position BIGINT NOT NULL)",
-            "ALTER TABLE view_public_alerts ADD COLUMN IF NOT EXISTS areas TEXT NOT NULL DEFAULT '[]'",
-            "CREATE UNIQUE INDEX IF NOT EXISTS view_public_alerts_code ON view_public_alerts (code)",
-            "CREATE INDEX IF NOT EXISTS view_public_alerts_expires ON view_public_alerts (status, expires)",
-            "CREATE TABLE IF NOT EXISTS view_public_alert_wards ("
-            "alert_id TEXT NOT NULL, ward TEXT NOT NULL, PRIMARY KEY (alert_id, ward))",
-            "CREATE INDEX IF NOT EXISTS view_public_alert_wards_ward ON view_public_alert_wards (ward, alert_id)",
-            "CREATE TABLE IF NOT EXISTS view_public_alert_messages ("
-            "identifier TEXT PRIMARY KEY, alert_id TEXT NOT NULL, code TEXT NOT NULL, sequence BIGINT NOT NULL,"
-            " msg_type TEXT NOT NULL, sent BIGINT NOT NULL, document TEXT NOT NULL)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS view_public_alert_messages_code"
-            " ON view_public_alert_messages (code, sequence)",
-        )
+        return (*ALERTS.schema(), *WARDS.schema(), *MESSAGES.schema())
 
     # -- projecting ----------------------------------------------------------
 
@@ -148,20 +176,10 @@ class PublicAlertsModel(ReadModel):
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
-        columns = ", ".join(COLUMNS)
-        updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_public_alerts ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})"
-            f" ON CONFLICT (alert_id) DO UPDATE SET {updates}",
-            self._alerts,
-        )
+        cursor.executemany(ALERTS.upsert(), self._alerts)
         self._wards.flush(cursor)
         # A message never changes once issued: the first projection of it stays.
-        cursor.executemany(
-            f"INSERT INTO view_public_alert_messages ({', '.join(MESSAGE_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))}) ON CONFLICT (identifier) DO NOTHING",
-            self._messages,
-        )
+        cursor.executemany(MESSAGES.insert(" ON CONFLICT (identifier) DO NOTHING"), self._messages)
         self.discard()
 
     def discard(self) -> None:

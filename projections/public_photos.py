@@ -27,11 +27,27 @@ from uuid import UUID
 
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
-from ihanoi_projections.base import CaseRowsModel
+from ihanoi_projections.base import CaseRowsModel, ViewTable
 from ihanoi_projections.database import Row
 from ihanoi_projections.rows import from_row
 
-COLUMNS = ("case_id", "sha256", "code", "stage", "width", "height", "ordinal", "hidden", "shown")
+VIEW_TABLE = ViewTable(
+    "view_public_photos",
+    {
+        "case_id": "TEXT NOT NULL",
+        "sha256": "TEXT NOT NULL",
+        "code": "TEXT NOT NULL",
+        "stage": "TEXT NOT NULL",
+        "width": "BIGINT NOT NULL",
+        "height": "BIGINT NOT NULL",
+        "ordinal": "BIGINT NOT NULL",
+        "hidden": "BIGINT NOT NULL",
+        "shown": "BIGINT NOT NULL",
+    },
+    key="case_id, sha256",
+    # Serving a photo asks by hash alone.
+    indexes={"sha": "sha256"},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +64,8 @@ class PublicPhoto:
 
 class PublicPhotosModel(CaseRowsModel):
     name = "public_photos"
-    table = "view_public_photos"
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (Report,)
-
-    def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_public_photos ("
-            "case_id TEXT NOT NULL, sha256 TEXT NOT NULL, code TEXT NOT NULL, stage TEXT NOT NULL,"
-            " width BIGINT NOT NULL, height BIGINT NOT NULL, ordinal BIGINT NOT NULL,"
-            " hidden BIGINT NOT NULL, shown BIGINT NOT NULL, PRIMARY KEY (case_id, sha256))",
-            # Serving a photo asks by hash alone.
-            "CREATE INDEX IF NOT EXISTS view_public_photos_sha ON view_public_photos (sha256)",
-        )
 
     def rows_of(self, report: Report) -> list[tuple[Any, ...]]:
         shown = int(report.status != ReportStatus.REJECTED)

@@ -37,7 +37,7 @@ import orjson
 
 from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
 from ihanoi_core.domain.survey import Survey, SurveyResponse, SurveyStatus
-from ihanoi_projections.base import ReadModel, micros
+from ihanoi_projections.base import ReadModel, ViewTable, micros
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
@@ -46,9 +46,36 @@ RATINGS = ("1", "2", "3", "4", "5")
 WHOLE_SURVEY = ""  # the question id of the response counter
 ANSWERED = ""  # the answer of a question's "answered at all" counter
 
-SURVEY_COLUMNS = (
-    "survey_id", "code", "title", "status", "agency", "questions", "position", "opens_at", "closes_at", "anonymous",
-)  # fmt: skip
+RESULTS = ViewTable(
+    "view_survey_results",
+    {
+        "survey_id": "TEXT PRIMARY KEY",
+        "code": "TEXT NOT NULL",
+        "title": "TEXT NOT NULL",
+        "status": "TEXT NOT NULL",
+        "agency": "TEXT",
+        "questions": "TEXT NOT NULL",
+        "position": "BIGINT NOT NULL",
+    },
+    unique={"code": "code"},
+    # The answer window, added after the table: an older view database
+    # gets the columns, and its surveys their windows on a rebuild.
+    added={"opens_at": "BIGINT", "closes_at": "BIGINT", "anonymous": "BIGINT"},
+)
+TALLIES = ViewTable(
+    "view_survey_tallies",
+    {
+        "survey_id": "TEXT NOT NULL",
+        "question_id": "TEXT NOT NULL",
+        "answer": "TEXT NOT NULL",
+        "tally": "BIGINT NOT NULL",
+    },
+    key="survey_id, question_id, answer",
+)
+# A batch's counts add to those already stored.
+ADD_TALLIES = TALLIES.insert(
+    " ON CONFLICT (survey_id, question_id, answer) DO UPDATE SET tally = view_survey_tallies.tally + excluded.tally"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +133,7 @@ class SurveyResults:
 class SurveyResultsModel(ReadModel):
     name = "survey_results"
     kinds = (Survey, SurveyResponse)
-    tables = ("view_survey_results", "view_survey_tallies")
+    tables = (RESULTS.name, TALLIES.name)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,20 +141,7 @@ class SurveyResultsModel(ReadModel):
         self._tallies: Counter[tuple[str, str, str]] = Counter()
 
     def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_survey_results ("
-            "survey_id TEXT PRIMARY KEY, code TEXT NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,"
-            " agency TEXT, questions TEXT NOT NULL, position BIGINT NOT NULL)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS view_survey_results_code ON view_survey_results (code)",
-            "CREATE TABLE IF NOT EXISTS view_survey_tallies ("
-            "survey_id TEXT NOT NULL, question_id TEXT NOT NULL, answer TEXT NOT NULL,"
-            " tally BIGINT NOT NULL, PRIMARY KEY (survey_id, question_id, answer))",
-            # The answer window, added after the table: an older view database
-            # gets the columns, and its surveys their windows on a rebuild.
-            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS opens_at BIGINT",
-            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS closes_at BIGINT",
-            "ALTER TABLE view_survey_results ADD COLUMN IF NOT EXISTS anonymous BIGINT",
-        )
+        return (*RESULTS.schema(), *TALLIES.schema())
 
     def apply(self, change: Change) -> None:
         case: Any = change.case
@@ -157,21 +171,10 @@ class SurveyResultsModel(ReadModel):
                     self._tallies[survey, answer.question_id, str(answer.rating)] += 1
 
     def flush(self, cursor: Cursor) -> None:
-        updates = ", ".join(f"{column} = excluded.{column}" for column in SURVEY_COLUMNS[1:])
-        cursor.executemany(
-            f"INSERT INTO view_survey_results ({', '.join(SURVEY_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(SURVEY_COLUMNS))})"
-            f" ON CONFLICT (survey_id) DO UPDATE SET {updates}",
-            list(self._surveys.values()),
-        )
+        cursor.executemany(RESULTS.upsert(), list(self._surveys.values()))
         # Sorted: two workers racing on one batch then lock rows in the same order,
         # and the loser fails on its tracking row rather than in a deadlock.
-        cursor.executemany(
-            "INSERT INTO view_survey_tallies (survey_id, question_id, answer, tally) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (survey_id, question_id, answer)"
-            " DO UPDATE SET tally = view_survey_tallies.tally + excluded.tally",
-            [(*key, tally) for key, tally in sorted(self._tallies.items())],
-        )
+        cursor.executemany(ADD_TALLIES, [(*key, tally) for key, tally in sorted(self._tallies.items())])
         self.discard()
 
     def discard(self) -> None:

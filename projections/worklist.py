@@ -16,24 +16,52 @@ have no assignee: the co-owner's own staff take it up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import LatestStateModel, ReplacedRows, from_micros, micros
+from ihanoi_projections.base import LatestStateModel, ReplacedRows, ViewTable, from_micros, micros
 from ihanoi_projections.case_status import summary_of
 from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.rows import from_row
 
 # What both tables hold of the case and the item, beside who holds it.
-ITEM_COLUMNS = ("kind", "code", "status", "priority", "summary", "due_at")
-COLUMNS = ("case_id", "agency", "assignee", *ITEM_COLUMNS, "updated_at")
+ITEM_COLUMNS = {
+    "kind": "TEXT NOT NULL",
+    "code": "TEXT NOT NULL",
+    "status": "TEXT NOT NULL",
+    "priority": "TEXT",
+    "summary": "TEXT NOT NULL",
+    "due_at": "BIGINT NOT NULL",
+}
+VIEW_TABLE = ViewTable(
+    "view_worklist",
+    {
+        "case_id": "TEXT PRIMARY KEY",
+        "agency": "TEXT NOT NULL",
+        "assignee": "TEXT",
+        **ITEM_COLUMNS,
+        "updated_at": "BIGINT NOT NULL",
+    },
+    indexes={"agency_due": "agency, due_at, case_id"},
+)
 NEAR_DUE_OFFICE_SECONDS = 8 * 3600  # one working day
-ESCALATED = "view_worklist_escalated"
-ESCALATED_COLUMNS = ("case_id", "agency", "responsible_agency", *ITEM_COLUMNS, "case_due_at", "updated_at")
+ESCALATED_TABLE = ViewTable(
+    "view_worklist_escalated",
+    {
+        "case_id": "TEXT NOT NULL",
+        "agency": "TEXT NOT NULL",
+        "responsible_agency": "TEXT NOT NULL",
+        **ITEM_COLUMNS,
+        "case_due_at": "BIGINT NOT NULL",
+        "updated_at": "BIGINT NOT NULL",
+    },
+    key="case_id, agency",
+    indexes={"agency_due": "agency, due_at, case_id"},
+)
+ESCALATED = ESCALATED_TABLE.name
 # Both tables as one, in the columns of a WorklistItem.
 UNION = (
     "SELECT case_id, agency, assignee, kind, code, status, priority, summary, due_at, updated_at,"
@@ -67,28 +95,15 @@ class WorklistItem:
 
 class WorklistModel(LatestStateModel):
     name = "worklist"
-    table = "view_worklist"
-    columns = COLUMNS
+    view_table = VIEW_TABLE
     kinds = (Case,)
 
-    def schema(self) -> Sequence[str]:
-        return (
-            "CREATE TABLE IF NOT EXISTS view_worklist ("
-            "case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, assignee TEXT, kind TEXT NOT NULL,"
-            " code TEXT NOT NULL, status TEXT NOT NULL, priority TEXT, summary TEXT NOT NULL,"
-            " due_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS view_worklist_agency_due ON view_worklist (agency, due_at, case_id)",
-            f"CREATE TABLE IF NOT EXISTS {ESCALATED} ("
-            "case_id TEXT NOT NULL, agency TEXT NOT NULL, responsible_agency TEXT NOT NULL, kind TEXT NOT NULL,"
-            " code TEXT NOT NULL, status TEXT NOT NULL, priority TEXT, summary TEXT NOT NULL,"
-            " due_at BIGINT NOT NULL, case_due_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
-            " PRIMARY KEY (case_id, agency))",
-            f"CREATE INDEX IF NOT EXISTS {ESCALATED}_agency_due ON {ESCALATED} (agency, due_at, case_id)",
-        )
+    def schema(self) -> tuple[str, ...]:
+        return (*super().schema(), *ESCALATED_TABLE.schema())
 
     def __init__(self, database: Any, context: Any) -> None:
         super().__init__(database, context)
-        self._escalated = ReplacedRows(ESCALATED, ESCALATED_COLUMNS)
+        self._escalated = ReplacedRows(ESCALATED_TABLE)
 
     def prepare(self) -> None:
         for case_id, (case, _position) in self._latest.items():

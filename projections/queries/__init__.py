@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
@@ -53,7 +53,13 @@ from ihanoi_projections.queries.access import (
     authorize_agency,
     authorize_survey_results,
 )
-from ihanoi_projections.queries.dashboard import DashboardFilter, DashboardView, dashboard_filter, read_dashboard
+from ihanoi_projections.queries.dashboard import (
+    DashboardFilter,
+    DashboardView,
+    DashboardWords,
+    dashboard_filter,
+    read_dashboard,
+)
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.survey_results import OpenSurvey, SurveyResults, SurveyResultsModel
 from ihanoi_projections.worklist import WorklistItem, WorklistModel
@@ -161,30 +167,11 @@ class Queries:
         chosen = self._accountable_agency(principal, agency)
         return self._model(AccountabilityModel).long_delayed(chosen, self.app.clock(), working_days)
 
-    def dashboard_filter(
-        self,
-        principal: Principal,
-        *,
-        period_start: str | None = None,
-        period_end: str | None = None,
-        kind: str | None = None,
-        agency: str | None = None,
-        errors: dict[str, str] | None = None,
-    ) -> DashboardFilter:
+    def dashboard_filter(self, principal: Principal, **words: Unpack[DashboardWords]) -> DashboardFilter:
         """A dashboard filter from words (ISO dates or date-times in Hanoi
         time, a kind, an agency code), checked for ``principal``; see
         ``queries.dashboard.dashboard_filter``."""
-        return dashboard_filter(
-            principal,
-            self.app.directory,
-            self.app.timezone,
-            self.app.clock(),
-            period_start=period_start,
-            period_end=period_end,
-            kind=kind,
-            agency=agency,
-            errors=errors,
-        )
+        return dashboard_filter(principal, self.app.directory, self.app.timezone, self.app.clock(), **words)
 
     def _scoped(self, principal: Principal, wanted: DashboardFilter | None) -> DashboardFilter:
         """``wanted`` (default: the last 30 days) narrowed to what ``principal``

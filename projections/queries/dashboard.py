@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict, Unpack
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -152,6 +153,18 @@ class DashboardFilter:
     kind: str | None = None
 
 
+class DashboardWords(TypedDict, total=False):
+    """A dashboard request as the caller words it: the period bounds, a kind
+    and an agency code as given (``None``: not given), and the caller's own
+    ``errors`` (its other parameters) to report with these fields'."""
+
+    period_start: str | None
+    period_end: str | None
+    kind: str | None
+    agency: str | None
+    errors: Mapping[str, str] | None
+
+
 # -- parsing ---------------------------------------------------------------------------
 
 
@@ -179,16 +192,7 @@ def period_bound(name: str, raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
 
 
 def dashboard_filter(
-    principal: Principal,
-    directory: Directory,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period_start: str | None = None,
-    period_end: str | None = None,
-    kind: str | None = None,
-    agency: str | None = None,
-    errors: Mapping[str, str] | None = None,
+    principal: Principal, directory: Directory, zone: ZoneInfo, now: datetime, **words: Unpack[DashboardWords]
 ) -> DashboardFilter:
     """The filter of a dashboard request, checked for this principal: a role
     the rule refuses, or staff naming another agency, is ``ForbiddenError``
@@ -198,7 +202,7 @@ def dashboard_filter(
     authorize(principal, DASHBOARD)
     found: dict[str, str] = {}
     bounds: dict[str, datetime] = {}
-    for name, raw in (("period_start", period_start), ("period_end", period_end)):
+    for name, raw in (("period_start", words.get("period_start")), ("period_end", words.get("period_end"))):
         if raw is not None and raw.strip():
             try:
                 bounds[name] = period_bound(name, raw, zone, end=name == "period_end")
@@ -211,9 +215,10 @@ def dashboard_filter(
             found["period_end"] = "must be after period_start"
         elif end - start > timedelta(days=MAX_DAYS):
             found["period_start"] = f"the period may span at most {MAX_DAYS} days"
+    kind = words.get("kind")
     if kind is not None and kind not in KINDS:
         found["kind"] = f"must be one of {', '.join(KINDS)}"
-    code = authorize_agency(principal, DASHBOARD, agency)
+    code = authorize_agency(principal, DASHBOARD, words.get("agency"))
     chosen: Agency | None = None
     if code is not None:
         chosen = directory.get_agency(code)
@@ -221,7 +226,7 @@ def dashboard_filter(
             found["agency"] = f"unknown agency {code[:64]!r}"
         elif chosen is None:
             chosen = Agency(code=code, name=code)
-    found.update(errors or {})
+    found.update(words.get("errors") or {})
     if found:
         raise ValidationError(found)
     return DashboardFilter(start, end, chosen, kind)

@@ -315,6 +315,22 @@
     $("accountability-section").hidden = false;
   }
 
+  async function loadSection(section, path, render) {
+    // A section of figures not every viewer may read: hidden when the answer
+    // at path is refused, else drawn by render; a lapsed session still signs out.
+    let figures;
+    try {
+      figures = await (await api(path)).json();
+    } catch (error) {
+      if (error instanceof AuthError) {
+        throw error;
+      }
+      section.hidden = true;
+      return;
+    }
+    render(figures);
+  }
+
   async function loadAccountability(data) {
     // Leaders read their own agency's figures, auditors the agency they chose;
     // for anyone else (an officer: 403) the section stays hidden.
@@ -329,14 +345,7 @@
       section.hidden = true;
       return;
     }
-    try {
-      renderAccountability(await (await api(path)).json());
-    } catch (error) {
-      if (error instanceof AuthError) {
-        throw error;
-      }
-      section.hidden = true;
-    }
+    await loadSection(section, path, renderAccountability);
   }
 
   function renderFees(figures) {
@@ -354,32 +363,12 @@
 
   async function loadFees(data) {
     // Staff read their own agency's fees, auditors the agency they chose or the city.
-    const section = $("fees-section");
     const path = "/api/v1/payments/collections" +
       (data.viewer.role === "auditor" && data.agency ? "?agency=" + encodeURIComponent(data.agency.code) : "");
-    try {
-      renderFees(await (await api(path)).json());
-    } catch (error) {
-      if (error instanceof AuthError) {
-        throw error;
-      }
-      section.hidden = true;
-    }
+    await loadSection($("fees-section"), path, renderFees);
   }
 
-  async function loadChannels() {
-    // Zalo, Messenger and hotline threads (issue #20): staff and auditors; hidden for anyone refused.
-    const section = $("channels-section");
-    let figures;
-    try {
-      figures = await (await api("/api/v1/conversations/figures")).json();
-    } catch (error) {
-      if (error instanceof AuthError) {
-        throw error;
-      }
-      section.hidden = true;
-      return;
-    }
+  function renderChannels(figures) {
     fillTable("channels", figures, (row, entry) => {
       cell(row, entry.channel);
       for (const name of ["conversations", "received", "sent", "cases", "without_case"]) {
@@ -387,7 +376,12 @@
       }
     });
     $("channels-empty").hidden = figures.length > 0;
-    section.hidden = false;
+    $("channels-section").hidden = false;
+  }
+
+  async function loadChannels() {
+    // Zalo, Messenger and hotline threads (issue #20): staff and auditors; hidden for anyone refused.
+    await loadSection($("channels-section"), "/api/v1/conversations/figures", renderChannels);
   }
 
   function renderRanking(ranking, own) {
