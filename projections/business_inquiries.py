@@ -102,10 +102,26 @@ class BusinessInquiriesModel(LatestStateModel):
     def row(self, case: BusinessInquiry, position: int) -> tuple[Any, ...]:
         published = case.status == InquiryStatus.PUBLISHED
         late = None if case.answered_late is None else int(case.answered_late)
-        return (str(case.id), case.code, case.business, case.business_kind.value, case.topic, case.procedure,
-                case.agency, case.assignee, str(case.status), micros(case.submitted_at), micros(case.due_at),
-                micros(case.answered_at), late, case.rating, case.public_question if published else None,
-                case.public_answer if published else None, case.legal_basis, position)  # fmt: skip
+        return (
+            str(case.id),
+            case.code,
+            case.business,
+            case.business_kind.value,
+            case.topic,
+            case.procedure,
+            case.agency,
+            case.assignee,
+            str(case.status),
+            micros(case.submitted_at),
+            micros(case.due_at),
+            micros(case.answered_at),
+            late,
+            case.rating,
+            case.public_question if published else None,
+            case.public_answer if published else None,
+            case.legal_basis,
+            position,
+        )
 
     # -- queries ------------------------------------------------------------
 
@@ -122,16 +138,26 @@ class BusinessInquiriesModel(LatestStateModel):
 
     def published(self, *, code: str | None = None, limit: int = 50) -> list[PublishedAnswer]:
         """The published questions and answers (or the one of ``code``), the latest answered first."""
-        sql = (f"SELECT code, topic, agency, public_question, public_answer, legal_basis, answered_at FROM {TABLE}"
-               " WHERE status = 'published'" + (" AND code = ?" if code else "")
-               + " ORDER BY answered_at DESC, code LIMIT ?")  # fmt: skip
+        sql = (
+            f"SELECT code, topic, agency, public_question, public_answer, legal_basis, answered_at FROM {TABLE}"
+            " WHERE status = 'published'"
+            + (" AND code = ?" if code else "")
+            + " ORDER BY answered_at DESC, code LIMIT ?"
+        )
         params: tuple[Any, ...] = (code.strip().upper(), limit) if code else (limit,)
         return [self._published(row) for row in self.database.query(sql, params)]
 
     @staticmethod
     def _published(row: Row) -> PublishedAnswer:
-        return PublishedAnswer(row["code"], row["topic"], row["agency"], row["public_question"], row["public_answer"],
-                               row["legal_basis"], from_micros(row["answered_at"]))  # fmt: skip
+        return PublishedAnswer(
+            row["code"],
+            row["topic"],
+            row["agency"],
+            row["public_question"],
+            row["public_answer"],
+            row["legal_basis"],
+            from_micros(row["answered_at"]),
+        )
 
     def answer_rates(self, now: datetime, agency: str | None = None) -> list[AnswerRate]:
         """Per agency: inquiries answered on time and late, open, overdue now."""
@@ -149,8 +175,11 @@ class BusinessInquiriesModel(LatestStateModel):
             on_time, late = int(row["on_time"] or 0), int(row["late"] or 0)
             answered = on_time + late
             rate = round(on_time / answered, 4) if answered else None
-            rates.append(AnswerRate(row["agency"], answered, on_time, late, rate, int(row["open"] or 0),
-                                    int(row["overdue"] or 0)))  # fmt: skip
+            rates.append(
+                AnswerRate(
+                    row["agency"], answered, on_time, late, rate, int(row["open"] or 0), int(row["overdue"] or 0)
+                )
+            )
         return rates
 
     def rows(self) -> list[Row]:

@@ -54,6 +54,7 @@ from ihanoi_projections.database import Cursor, Row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
 PREFIXES: dict[type, str] = {KnowledgeArticle: "article", Report: "report", BusinessInquiry: "inquiry"}
+# The columns of view_knowledge_docs: the fields of ``IndexedDoc``, in order.
 DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
 
 
@@ -84,9 +85,9 @@ class IndexedDoc:
         return frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
 
     def row(self) -> tuple[Any, ...]:
-        fields = orjson.dumps(self.fields).decode()
-        return (self.doc_id, self.kind.value, self.ref, self.title, fields, self.agency, self.names, self.terms,
-                self.position)  # fmt: skip
+        """The row of ``view_knowledge_docs``: the fields in ``DOC_COLUMNS`` order, the passages as JSON."""
+        values = {name: getattr(self, name) for name in DOC_COLUMNS}
+        return tuple({**values, "kind": self.kind.value, "fields": orjson.dumps(self.fields).decode()}.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,16 @@ class Hit:
     rank: float
 
 
-def document(doc_id: str, kind: SourceKind, ref: str, title: str, fields: dict[str, str], agency: str | None,
-             position: int, extra: Iterable[str] = ()) -> IndexedDoc:  # fmt: skip
+def document(
+    doc_id: str,
+    kind: SourceKind,
+    ref: str,
+    title: str,
+    fields: dict[str, str],
+    agency: str | None,
+    position: int,
+    extra: Iterable[str] = (),
+) -> IndexedDoc:
     names = index_terms(" . ".join([title, *fields.get("keywords", "").split("; ")]))
     terms = index_terms(" . ".join([title, *extra, *fields.values()]))
     return IndexedDoc(doc_id, kind, ref, title, fields, agency, names, terms, position)
@@ -164,8 +173,9 @@ class KnowledgeIndexModel(ReadModel):
             fields = {"body": content.body, "legal_basis": content.legal_basis, "source": content.source}
             if content.keywords:
                 fields["keywords"] = "; ".join(content.keywords)
-            return document(f"article:{case.id}", SourceKind.ARTICLE, case.code, content.title, fields,
-                            case.agency, position)  # fmt: skip
+            return document(
+                f"article:{case.id}", SourceKind.ARTICLE, case.code, content.title, fields, case.agency, position
+            )
         if isinstance(case, Report):
             if case.status not in ANSWERED_REPORTS or not case.public_note:
                 return None
@@ -177,10 +187,21 @@ class KnowledgeIndexModel(ReadModel):
             if case.status != InquiryStatus.PUBLISHED or not case.public_question or not case.public_answer:
                 return None
             topic = self.context.directory.business.topic(case.topic)
-            fields = {"question": case.public_question, "answer": case.public_answer,
-                      "legal_basis": case.legal_basis or "", "topic": topic.name if topic else case.topic}  # fmt: skip
-            return document(f"inquiry:{case.id}", SourceKind.BUSINESS_ANSWER, case.code, case.public_question[:300],
-                            fields, case.agency, position)  # fmt: skip
+            fields = {
+                "question": case.public_question,
+                "answer": case.public_answer,
+                "legal_basis": case.legal_basis or "",
+                "topic": topic.name if topic else case.topic,
+            }
+            return document(
+                f"inquiry:{case.id}",
+                SourceKind.BUSINESS_ANSWER,
+                case.code,
+                case.public_question[:300],
+                fields,
+                case.agency,
+                position,
+            )
         return None
 
     def catalogue(self) -> list[IndexedDoc]:
@@ -189,8 +210,17 @@ class KnowledgeIndexModel(ReadModel):
         for procedure in directory.procedures.values():
             agency = procedure.agency if procedure.agency in directory.agencies else None
             fields = field_texts(procedure, directory)
-            docs.append(document(f"procedure:{procedure.code}", SourceKind.PROCEDURE, procedure.code,
-                                 procedure.name, fields, agency, 0))  # fmt: skip
+            docs.append(
+                document(
+                    f"procedure:{procedure.code}",
+                    SourceKind.PROCEDURE,
+                    procedure.code,
+                    procedure.name,
+                    fields,
+                    agency,
+                    0,
+                )
+            )
         return docs
 
     def _catalogue_fingerprint(self, docs: Sequence[IndexedDoc]) -> str:
@@ -355,14 +385,6 @@ class KnowledgeIndexModel(ReadModel):
 
 
 def _doc(row: dict[str, Any]) -> IndexedDoc:
-    return IndexedDoc(
-        doc_id=row["doc_id"],
-        kind=SourceKind(row["kind"]),
-        ref=row["ref"],
-        title=row["title"],
-        fields=orjson.loads(row["fields"]),
-        agency=row["agency"],
-        names=row["names"],
-        terms=row["terms"],
-        position=int(row["position"]),
-    )
+    values = {name: row[name] for name in DOC_COLUMNS}
+    decoded = {"kind": SourceKind(row["kind"]), "fields": orjson.loads(row["fields"]), "position": int(row["position"])}
+    return IndexedDoc(**{**values, **decoded})

@@ -111,12 +111,26 @@ class PaymentsModel(ReadModel):
         refunded = getattr(payment, "refunded_extras", ())
         extras = [extra for extra in getattr(payment, "extra_transactions", ()) if extra.transaction_id not in refunded]
         return (
-            str(payment.id), payment.code, str(payment.dossier), payment.dossier_code, payment.agency,
-            self.context.subject_key(payment.owner), str(payment.status), payment.total, payment.reference,
-            micros(payment.requested_at), micros(payment.expires_at), micros(paid.paid_at) if paid else None,
-            paid.amount if paid else None, paid.provider if paid else None, paid.transaction_id if paid else None,
-            payment.receipt_number, position, len(extras), sum(extra.amount for extra in extras),
-        )  # fmt: skip
+            str(payment.id),
+            payment.code,
+            str(payment.dossier),
+            payment.dossier_code,
+            payment.agency,
+            self.context.subject_key(payment.owner),
+            str(payment.status),
+            payment.total,
+            payment.reference,
+            micros(payment.requested_at),
+            micros(payment.expires_at),
+            micros(paid.paid_at) if paid else None,
+            paid.amount if paid else None,
+            paid.provider if paid else None,
+            paid.transaction_id if paid else None,
+            payment.receipt_number,
+            position,
+            len(extras),
+            sum(extra.amount for extra in extras),
+        )
 
     # -- queries ------------------------------------------------------------
 

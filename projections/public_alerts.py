@@ -239,9 +239,14 @@ class PublicAlertsModel(ReadModel):
             zone=self.context.calendar.zone,
         )
         return (
-            message.identifier, str(alert.id), alert.code, sequence, str(message.msg_type), micros(message.sent),
+            message.identifier,
+            str(alert.id),
+            alert.code,
+            sequence,
+            str(message.msg_type),
+            micros(message.sent),
             document.decode("utf-8"),
-        )  # fmt: skip
+        )
 
     # -- queries ------------------------------------------------------------
 
@@ -299,8 +304,9 @@ class PublicAlertsModel(ReadModel):
 
 
 def record(row: Row) -> PublicAlert:
-    return from_row(PublicAlert, row, wards=tuple(orjson.loads(row["wards"])),
-                    areas=tuple(orjson.loads(row["areas"] or "[]")))  # fmt: skip
+    return from_row(
+        PublicAlert, row, wards=tuple(orjson.loads(row["wards"])), areas=tuple(orjson.loads(row["areas"] or "[]"))
+    )
 
 
 def area_json(area: AlertArea) -> dict[str, Any]:

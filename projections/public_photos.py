@@ -71,10 +71,19 @@ class PublicPhotosModel(CaseRowsModel):
         shown = int(report.status != ReportStatus.REJECTED)
         hidden = report.hidden_photo_hashes
         return [
-            (str(report.id), photo.sha256, report.code, str(photo.stage), photo.width, photo.height, ordinal,
-             int(photo.sha256 in hidden), shown)
+            (
+                str(report.id),
+                photo.sha256,
+                report.code,
+                str(photo.stage),
+                photo.width,
+                photo.height,
+                ordinal,
+                int(photo.sha256 in hidden),
+                shown,
+            )
             for ordinal, photo in enumerate(report.photos)
-        ]  # fmt: skip
+        ]
 
     # -- queries ------------------------------------------------------------
 

@@ -322,5 +322,6 @@ class ReportFilters:
 
 
 def record(row: Row) -> PublicReport:
-    return from_row(PublicReport, row, media_urls=tuple(orjson.loads(row["media_urls"])),
-                    attributes=orjson.loads(row["attributes"]))  # fmt: skip
+    return from_row(
+        PublicReport, row, media_urls=tuple(orjson.loads(row["media_urls"])), attributes=orjson.loads(row["attributes"])
+    )

@@ -203,9 +203,13 @@ class WorklistModel(LatestStateModel):
         near_due = not overdue and self.context.calendar.office_seconds_between(now, due_at) <= NEAR_DUE_OFFICE_SECONDS
         case_due_at = from_micros(row["case_due_at"])
         return from_row(
-            WorklistItem, row, due_at=due_at, overdue=overdue, near_due=near_due,
+            WorklistItem,
+            row,
+            due_at=due_at,
+            overdue=overdue,
+            near_due=near_due,
             case_due_at=case_due_at.astimezone(self.context.calendar.zone) if case_due_at is not None else None,
-        )  # fmt: skip
+        )
 
     def rows(self) -> list[Row]:
         own = self.database.query("SELECT * FROM view_worklist ORDER BY case_id")

@@ -77,31 +77,56 @@ class KindRules:
 _GRIEVANCE_CLOSED = frozenset({ComplaintStatus.REFUSED, ComplaintStatus.WITHDRAWN})
 RULES: Mapping[str, KindRules] = {
     "report": KindRules(
-        "Acknowledged", "acknowledged_at", "Resolved", "Reopened",
+        "Acknowledged",
+        "acknowledged_at",
+        "Resolved",
+        "Reopened",
         frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED}),
         frozenset({ReportStatus.REJECTED, ReportStatus.DUPLICATE, ReportStatus.NOT_RESPONSIBLE}),
     ),
     "dossier": KindRules(
-        "Received", "received_at", "MarkedResultReady", None,
+        "Received",
+        "received_at",
+        "MarkedResultReady",
+        None,
         frozenset({DossierStatus.RESULT_READY, DossierStatus.RESULT_RETURNED}),
         frozenset({DossierStatus.REJECTED, DossierStatus.WITHDRAWN}),
     ),
     "complaint": KindRules(
-        "Accepted", "accepted_at", "Decided", None,
-        frozenset({ComplaintStatus.DECIDED, ComplaintStatus.CLOSED}), _GRIEVANCE_CLOSED,
+        "Accepted",
+        "accepted_at",
+        "Decided",
+        None,
+        frozenset({ComplaintStatus.DECIDED, ComplaintStatus.CLOSED}),
+        _GRIEVANCE_CLOSED,
     ),
     "denunciation": KindRules(
-        "Accepted", "accepted_at", "Concluded", None,
-        frozenset({ComplaintStatus.CONCLUDED, ComplaintStatus.CLOSED}), _GRIEVANCE_CLOSED,
+        "Accepted",
+        "accepted_at",
+        "Concluded",
+        None,
+        frozenset({ComplaintStatus.CONCLUDED, ComplaintStatus.CLOSED}),
+        _GRIEVANCE_CLOSED,
     ),
-}  # fmt: skip
+}
 GRIEVANCE_KINDS = ("complaint", "denunciation")
 
 TABLE = "view_agency_dashboard"
 CURRENT = (
-    "case_id", "code", "kind", "agency", "category", "received_at", "status", "is_open",
-    "due_at", "reopen_count", "rating", "supplement_requests", "support_count",
-)  # fmt: skip
+    "case_id",
+    "code",
+    "kind",
+    "agency",
+    "category",
+    "received_at",
+    "status",
+    "is_open",
+    "due_at",
+    "reopen_count",
+    "rating",
+    "supplement_requests",
+    "support_count",
+)
 ACKNOWLEDGEMENT = ("acknowledged_at", "acknowledge_due_at", "acknowledge_seconds", "accepted_in_window")
 RESOLUTION = ("resolved_at", "resolve_due_at", "resolve_seconds", "resolved_on_time")
 COLUMNS = (*CURRENT, *ACKNOWLEDGEMENT, *RESOLUTION)

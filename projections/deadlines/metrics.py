@@ -36,17 +36,22 @@ class WatcherMetrics:
             from prometheus_client import Counter, Gauge
 
             self._watched = Gauge(
-                "ihanoi_deadline_clocks_watched", "Running clocks the watcher watches", ("track",),
+                "ihanoi_deadline_clocks_watched",
+                "Running clocks the watcher watches",
+                ("track",),
                 registry=self.registry,
-            )  # fmt: skip
+            )
             self._fired = Counter(
-                "ihanoi_deadline_thresholds_fired", "Thresholds the watcher recorded", ("threshold",),
+                "ihanoi_deadline_thresholds_fired",
+                "Thresholds the watcher recorded",
+                ("threshold",),
                 registry=self.registry,
-            )  # fmt: skip
+            )
             self._lag = Gauge(
-                "ihanoi_deadline_lag_seconds", "Age of the oldest passed threshold not recorded yet",
+                "ihanoi_deadline_lag_seconds",
+                "Age of the oldest passed threshold not recorded yet",
                 registry=self.registry,
-            )  # fmt: skip
+            )
             self._rounds = Counter("ihanoi_deadline_rounds", "Watcher rounds run", registry=self.registry)
 
     def count_fired(self, threshold: str) -> None:

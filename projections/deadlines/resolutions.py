@@ -98,8 +98,12 @@ class ResolutionRows:
         key = (str(case.id), getattr(case, "reopen_count", 0))
         seconds = self.calendar.office_seconds_between(case.created_on, change.event.timestamp)
         self._new[key] = {
-            "agency": agency, "official": official, "seconds": seconds, "rating": None, "reopened": 0,
-        }  # fmt: skip
+            "agency": agency,
+            "official": official,
+            "seconds": seconds,
+            "rating": None,
+            "reopened": 0,
+        }
         self._changed.pop(key, None)
 
     def follow_up(self, change: Change) -> None:

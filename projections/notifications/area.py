@@ -183,12 +183,20 @@ class ReportAreasTrigger(Trigger):
         cursor.executemany(
             f"INSERT INTO {REPORT_AREAS} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (key, subscription, area["ward"], area["category"], area["latitude"], area["longitude"],
-                 area["radius_m"], *bounds(area))
+                (
+                    key,
+                    subscription,
+                    area["ward"],
+                    area["category"],
+                    area["latitude"],
+                    area["longitude"],
+                    area["radius_m"],
+                    *bounds(area),
+                )
                 for key, areas in self.batch.items()
                 for subscription, area in sorted(areas.items())
             ],
-        )  # fmt: skip
+        )
         self.discard()
 
     def discard(self) -> None:

@@ -107,15 +107,29 @@ class Notice:
         its position and version and timed by its event; ``case_id`` is the
         aggregate's id unless given (``""`` for a notice about no case)."""
         return cls(
-            change.position, aggregate.id, aggregate.version, subject_key, kind, params,
-            str(aggregate.id) if case_id is None else case_id, micros(change.event.timestamp) or 0,
-            urgent, channel, recipient,
-        )  # fmt: skip
+            change.position,
+            aggregate.id,
+            aggregate.version,
+            subject_key,
+            kind,
+            params,
+            str(aggregate.id) if case_id is None else case_id,
+            micros(change.event.timestamp) or 0,
+            urgent,
+            channel,
+            recipient,
+        )
 
     def to(self, subject_key: str, kind: str | None = None) -> Notice:
         """The same notice for another person (and of another ``kind``), as
         an ordinary one: not urgent, on any channel, recipient to be found."""
         return Notice(
-            self.position, self.aggregate_id, self.version, subject_key, kind or self.kind,
-            self.params, self.case_id, self.created_at,
-        )  # fmt: skip
+            self.position,
+            self.aggregate_id,
+            self.version,
+            subject_key,
+            kind or self.kind,
+            self.params,
+            self.case_id,
+            self.created_at,
+        )

@@ -113,10 +113,19 @@ class PublicResultsProjection(ReadModel):
 
     def prepare(self) -> None:
         for case_id, report in self._latest.items():
-            self._current_rows.append((
-                str(case_id), report.code, report.agency, report.location.ward, report.category,
-                str(report.channel), micros(report.created_on), str(report.status), report.rating,
-            ))  # fmt: skip
+            self._current_rows.append(
+                (
+                    str(case_id),
+                    report.code,
+                    report.agency,
+                    report.location.ward,
+                    report.category,
+                    str(report.channel),
+                    micros(report.created_on),
+                    str(report.status),
+                    report.rating,
+                )
+            )
             resolution = self._resolutions.get(case_id)
             if resolution is not None:
                 self._resolution_rows.append((*resolution, str(case_id)))

@@ -266,17 +266,33 @@ def read_dashboard(
     scan = OVERDUE_LIMIT + 1 if wanted.kind is None else OVERDUE_SCAN
     overdue = [case for case in model.overdue(agency=code, now=now, limit=scan) if wanted.kind in (None, case.kind)]
     items = [
-        OverdueView(case.case_id, case.code, case.kind, case.agency, case.status, case.due_at.astimezone(zone),
-                    f"/api/v1/audit/{case.case_id}", f"/dashboard/cases/{case.case_id}")
+        OverdueView(
+            case.case_id,
+            case.code,
+            case.kind,
+            case.agency,
+            case.status,
+            case.due_at.astimezone(zone),
+            f"/api/v1/audit/{case.case_id}",
+            f"/dashboard/cases/{case.case_id}",
+        )
         for case in overdue[:OVERDUE_LIMIT]
-    ]  # fmt: skip
+    ]
     most_supported = [
-        SupportedView(report.case_id, report.code, report.agency, report.category, report.status,
-                      report.support_count, report.due_at.astimezone(zone) if report.due_at else None,
-                      f"/dashboard/cases/{report.case_id}")
-        for report in (model.most_supported(agency=code, limit=MOST_SUPPORTED_LIMIT)
-                       if wanted.kind in (None, "report") else [])
-    ]  # fmt: skip
+        SupportedView(
+            report.case_id,
+            report.code,
+            report.agency,
+            report.category,
+            report.status,
+            report.support_count,
+            report.due_at.astimezone(zone) if report.due_at else None,
+            f"/dashboard/cases/{report.case_id}",
+        )
+        for report in (
+            model.most_supported(agency=code, limit=MOST_SUPPORTED_LIMIT) if wanted.kind in (None, "report") else []
+        )
+    ]
     return DashboardView(
         period=PeriodView(wanted.period_start, wanted.period_end, str(zone)),
         as_of=now.astimezone(zone),

@@ -21,9 +21,22 @@ from ihanoi_projections.read_side import ReadSideQueries
 MAX_DAYS = 366
 TIME_COLUMNS = ("requested_at", "expires_at", "paid_at")
 PUBLIC_COLUMNS = (
-    "payment_id", "code", "dossier_id", "dossier_code", "agency", "status", "total", "reference", "requested_at",
-    "expires_at", "paid_at", "paid_amount", "provider", "transaction_id", "receipt_number",
-)  # fmt: skip
+    "payment_id",
+    "code",
+    "dossier_id",
+    "dossier_code",
+    "agency",
+    "status",
+    "total",
+    "reference",
+    "requested_at",
+    "expires_at",
+    "paid_at",
+    "paid_amount",
+    "provider",
+    "transaction_id",
+    "receipt_number",
+)
 
 
 class PaymentQueries(ReadSideQueries):

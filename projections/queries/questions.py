@@ -56,11 +56,17 @@ NAMED_TITLE_SHARE = 0.25
 # ("giá vàng hôm nay": one word in common is not an answer).
 COVERED_QUESTION_SHARE = 0.7
 STATUS_WORDS = {
-    "submitted": "đã tiếp nhận", "acknowledged": "đã chuyển cơ quan xử lý", "assigned": "đã giao cán bộ",
-    "in_progress": "đang xử lý", "resolved": "đã xử lý xong", "closed": "đã đóng", "rejected": "bị từ chối",
-    "handed_off": "đang chờ cán bộ trả lời", "answered": "đã được trả lời",
+    "submitted": "đã tiếp nhận",
+    "acknowledged": "đã chuyển cơ quan xử lý",
+    "assigned": "đã giao cán bộ",
+    "in_progress": "đang xử lý",
+    "resolved": "đã xử lý xong",
+    "closed": "đã đóng",
+    "rejected": "bị từ chối",
+    "handed_off": "đang chờ cán bộ trả lời",
+    "answered": "đã được trả lời",
     "answered_by_staff": "đã được cán bộ trả lời",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,9 +47,11 @@ class Metrics:
             "ihanoi_notifications_outbox", "Notices in the outbox", ("channel", "state"), registry=self.registry
         )
         self.outbox_oldest = Gauge(
-            "ihanoi_notifications_oldest_due_seconds", "Age of the oldest due notice", ("channel",),
+            "ihanoi_notifications_oldest_due_seconds",
+            "Age of the oldest due notice",
+            ("channel",),
             registry=self.registry,
-        )  # fmt: skip
+        )
 
 
 def route_name(scope: Scope) -> str:

@@ -61,10 +61,21 @@ STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int], ...] = (
     (PhotoRefusedError, 422),
 )
 # The problem's title: the status's reason phrase (RFC 9110).
-TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-          409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type",
-          422: "Unprocessable Content", 428: "Precondition Required", 500: "Internal Server Error",
-          503: "Service Unavailable"}  # fmt: skip
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def problem(

@@ -12,9 +12,11 @@ from datetime import date, timedelta
 import pytest
 
 from ihanoi_projections.agency_dashboard.figures import WeekFigures
+from ihanoi_server.dashboard import chart
 from ihanoi_server.dashboard import pages as dashboard_page
+from ihanoi_server.dashboard.chart import nice_step, weekly_chart_svg
 from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, STRINGS, language, strings
-from ihanoi_server.dashboard.pages import case_page, nice_step, script_json, weekly_chart_svg
+from ihanoi_server.dashboard.pages import case_page, script_json
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = date(2026, 11, 2)
@@ -33,7 +35,7 @@ def test_the_chart_is_a_well_formed_svg_document() -> None:
     svg = weekly_chart_svg(weeks((5, 3, 1), (2, 0, 2)), strings("vi"), caption="Phường Hoàn Kiếm")
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
-    assert root.get("viewBox") == f"0 0 {dashboard_page.WIDTH} {dashboard_page.HEIGHT}"
+    assert root.get("viewBox") == f"0 0 {chart.WIDTH} {chart.HEIGHT}"
     assert root.findtext(f"{SVG}title") == "Xu hướng theo tuần"
     assert root.findtext(f"{SVG}desc") == "Phường Hoàn Kiếm"
     assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -60,20 +62,20 @@ def test_each_week_has_a_bar_per_series_in_order() -> None:
 )
 def test_bar_heights_are_proportional_to_the_values(values: tuple[tuple[int, int, int], ...]) -> None:
     svg = weekly_chart_svg(weeks(*values), strings("vi"))
-    baseline = dashboard_page.TOP + dashboard_page.PLOT_HEIGHT
+    baseline = chart.TOP + chart.PLOT_HEIGHT
     top = int(ET.fromstring(svg).find(f"{SVG}g[@class='axis']").get("data-top", "0"))  # type: ignore[union-attr]
     assert top >= max(max(triple) for triple in values)
     for bar in bars(svg):
         value, height, y = int(bar.get("data-value", "")), float(bar.get("height", "")), float(bar.get("y", ""))
         # Every bar stands on the baseline, its height value × (plot height ÷ axis top).
         assert y + height == pytest.approx(baseline, abs=0.01)
-        assert height == pytest.approx(value * dashboard_page.PLOT_HEIGHT / top, abs=0.01)
-        assert height <= dashboard_page.PLOT_HEIGHT + 0.01
+        assert height == pytest.approx(value * chart.PLOT_HEIGHT / top, abs=0.01)
+        assert height <= chart.PLOT_HEIGHT + 0.01
 
 
 def test_the_tallest_bar_of_a_nice_maximum_fills_the_plot() -> None:
     heights = [float(bar.get("height", "")) for bar in bars(weekly_chart_svg(weeks((10, 4, 0)), strings("vi")))]
-    assert max(heights) == pytest.approx(dashboard_page.PLOT_HEIGHT)
+    assert max(heights) == pytest.approx(chart.PLOT_HEIGHT)
 
 
 def test_labels_and_captions_are_escaped() -> None:

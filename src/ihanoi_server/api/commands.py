@@ -99,8 +99,9 @@ def public_list(kind: str) -> Callable[[Request], Any]:
         await wait_for_position(request)
         model = state(request).read_side.model(CaseStatusModel)
         found = await call_app(request, model.list_of_kind, kind, limit=limit)
-        return json_response(PublicCaseList([PublicCaseItem(c.code, c.summary, c.status, c.agency, c.updated_at)
-                                             for c in found]))  # fmt: skip
+        return json_response(
+            PublicCaseList([PublicCaseItem(c.code, c.summary, c.status, c.agency, c.updated_at) for c in found])
+        )
 
     read.__doc__ = f"The latest {kind.replace('_', ' ')}s (public, no token; nothing personal)."
     return read

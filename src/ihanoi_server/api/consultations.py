@@ -102,11 +102,21 @@ def public_view(data: dict[str, Any]) -> PublicConsultation:
     answers = (
         [SynthesisItem(a.number, a.summary, a.outcome.value, a.reply) for a in data["answers"]] if published else []
     )
-    return PublicConsultation(code=data["code"], title=data["title"], summary=data["summary"], agency=data["agency"],
-                              document_url=data["document_url"], document_sha256=data["document_sha256"],
-                              audience=str(data["audience"]), opens_at=data["opens_at"], closes_at=data["closes_at"],
-                              status=data["status"], comments=len(data["comments"]),
-                              synthesis=data["synthesis"] if published else None, answers=answers)  # fmt: skip
+    return PublicConsultation(
+        code=data["code"],
+        title=data["title"],
+        summary=data["summary"],
+        agency=data["agency"],
+        document_url=data["document_url"],
+        document_sha256=data["document_sha256"],
+        audience=str(data["audience"]),
+        opens_at=data["opens_at"],
+        closes_at=data["closes_at"],
+        status=data["status"],
+        comments=len(data["comments"]),
+        synthesis=data["synthesis"] if published else None,
+        answers=answers,
+    )
 
 
 async def read_public(request: Request) -> Response:
@@ -116,14 +126,22 @@ async def read_public(request: Request) -> Response:
 
 routes = [
     create_route("consultations", OpenConsultation),
-    Route("/api/v1/consultations/{id}", case_reader(frozenset({"consultation"})), methods=["GET"],
-          name="consultations:read"),
+    Route(
+        "/api/v1/consultations/{id}",
+        case_reader(frozenset({"consultation"})),
+        methods=["GET"],
+        name="consultations:read",
+    ),
     Route("/api/v1/consultations/{id}/comments", list_comments, methods=["GET"], name="consultations:comments"),
     *command_routes("consultations", ConsultationCommand),
     Route("/public/consultations", public_list("consultation"), methods=["GET"], name="public_consultations:list"),
     Route("/public/consultations/{code}", read_public, methods=["GET"], name="public_consultations:read"),
-]  # fmt: skip
-document("consultations:comments", response=CommentList, query=[POSITION],
-         roles=("citizen (own)", "officer", "leader", "auditor", "business (own)"))  # fmt: skip
+]
+document(
+    "consultations:comments",
+    response=CommentList,
+    query=[POSITION],
+    roles=("citizen (own)", "officer", "leader", "auditor", "business (own)"),
+)
 document("public_consultations:read", response=PublicConsultation, auth="none", problems=(404, 422), query=[POSITION])
 document("public_consultations:list", response=PublicCaseList, auth="none", problems=(422,), query=[POSITION])

@@ -44,8 +44,9 @@ async def triage(request: Request) -> Response:
         return json_response(await call_app(request, queries.conversation_of_case, principal(request), case_id(case)))
     channel = request.query_params.get("channel")
     limit = query_int(request, "limit", 50, low=1, high=200)
-    return json_response(await call_app(request, queries.conversation_triage, principal(request), channel=channel,
-                                        limit=limit))  # fmt: skip
+    return json_response(
+        await call_app(request, queries.conversation_triage, principal(request), channel=channel, limit=limit)
+    )
 
 
 def case_id(text: str) -> UUID:
@@ -87,10 +88,20 @@ routes = [
 ]
 LINK = {"type": "object", "properties": {"code": {"type": "string"}, "expires_at": {"type": "string"}}}
 document("conversations:link_code", response=LINK, status=201, roles=["citizen"])
-document("conversations:triage", response={"type": "array", "items": {"type": "object"}}, roles=["officer", "leader"],
-         query=[Query("channel", str, "zalo, messenger or hotline"), Query("limit", int, "1 to 200"),
-                Query("case", str, "a case id: the thread that case came from, converted or not")])  # fmt: skip
-document("conversations:figures", response={"type": "array", "items": {"type": "object"}},
-         roles=["officer", "leader", "auditor"])  # fmt: skip
+document(
+    "conversations:triage",
+    response={"type": "array", "items": {"type": "object"}},
+    roles=["officer", "leader"],
+    query=[
+        Query("channel", str, "zalo, messenger or hotline"),
+        Query("limit", int, "1 to 200"),
+        Query("case", str, "a case id: the thread that case came from, converted or not"),
+    ],
+)
+document(
+    "conversations:figures",
+    response={"type": "array", "items": {"type": "object"}},
+    roles=["officer", "leader", "auditor"],
+)
 document("conversations:report", body=SubmitReport, status=201, roles=["officer", "leader"])
 document("conversations:ask", body=AskQuestion, status=201, roles=["officer", "leader"])

@@ -67,21 +67,41 @@ class PublicSession(msgspec.Struct):
 async def read_public(request: Request) -> Response:
     """A dialogue session, its questions and minutes (public, no token; no business named)."""
     data = await read_public_case(request, PUBLIC_READER, "dialogue_session")
-    questions = [PublicQuestion(q.number, q.text, q.from_floor, q.answer, q.inquiry, q.followed_up)
-                 for q in data["questions"]]  # fmt: skip
-    return json_response(PublicSession(data["code"], data["title"], data["chair"], data["agency"],
-                                       list(data["participants"]), data["held_at"], data["place"], data["status"],
-                                       questions, data["minutes"]))  # fmt: skip
+    questions = [
+        PublicQuestion(q.number, q.text, q.from_floor, q.answer, q.inquiry, q.followed_up) for q in data["questions"]
+    ]
+    return json_response(
+        PublicSession(
+            data["code"],
+            data["title"],
+            data["chair"],
+            data["agency"],
+            list(data["participants"]),
+            data["held_at"],
+            data["place"],
+            data["status"],
+            questions,
+            data["minutes"],
+        )
+    )
 
 
 routes = [
     create_route("dialogue-sessions", ScheduleSession),
-    Route("/api/v1/dialogue-sessions/{id}", case_reader(frozenset({"dialogue_session"})), methods=["GET"],
-          name="dialogue-sessions:read"),
+    Route(
+        "/api/v1/dialogue-sessions/{id}",
+        case_reader(frozenset({"dialogue_session"})),
+        methods=["GET"],
+        name="dialogue-sessions:read",
+    ),
     *command_routes("dialogue-sessions", SessionCommand),
-    Route("/public/dialogue-sessions", public_list("dialogue_session"), methods=["GET"],
-          name="public_dialogue_sessions:list"),
+    Route(
+        "/public/dialogue-sessions",
+        public_list("dialogue_session"),
+        methods=["GET"],
+        name="public_dialogue_sessions:list",
+    ),
     Route("/public/dialogue-sessions/{code}", read_public, methods=["GET"], name="public_dialogue_sessions:read"),
-]  # fmt: skip
+]
 document("public_dialogue_sessions:read", response=PublicSession, auth="none", problems=(404, 422), query=[POSITION])
 document("public_dialogue_sessions:list", response=PublicCaseList, auth="none", problems=(422,), query=[POSITION])

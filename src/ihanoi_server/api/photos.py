@@ -265,10 +265,12 @@ ONE_PHOTO_FORM = {
 REPORT_FORM = {
     "type": "object",
     "description": "The report as JSON in the `report` part, and up to IHANOI_MEDIA_MAX_PER_REPORT `photo` parts.",
-    "properties": {"report": {"type": "string", "contentMediaType": "application/json"},
-                   "photo": {"type": "array", "items": BINARY}},
+    "properties": {
+        "report": {"type": "string", "contentMediaType": "application/json"},
+        "photo": {"type": "array", "items": BINARY},
+    },
     "required": ["report"],
-}  # fmt: skip
+}
 NOT_MODIFIED = {304: {"description": "Not modified: `If-None-Match` named this photo's ETag."}}
 IMAGE = {"type": "string", "format": "binary"}
 
@@ -299,5 +301,12 @@ for name in ("reports:photo", "reports:photo:thumbnail"):
         responses=NOT_MODIFIED,
     )
 for name in ("public:photo", "public:photo:thumbnail"):
-    document(name, response=IMAGE, media_type="image/jpeg", path=SHA256_PATH, auth="none", problems=(404,),
-             responses=NOT_MODIFIED)  # fmt: skip
+    document(
+        name,
+        response=IMAGE,
+        media_type="image/jpeg",
+        path=SHA256_PATH,
+        auth="none",
+        problems=(404,),
+        responses=NOT_MODIFIED,
+    )

@@ -207,14 +207,16 @@ async def reports_geojson(request: Request) -> Response:
     if more:
         items = [(key, value) for key, value in params.multi_items() if key not in ("offset", "position")]
         following = f"{request.url.path}?{urlencode([*items, ('offset', str(offset + limit))])}"
-    return geojson_response({
-        "type": "FeatureCollection",
-        "features": [feature(report, zone) for report in found],
-        "limit": limit,
-        "offset": offset,
-        "numberReturned": len(found),
-        "next": following,
-    })  # fmt: skip
+    return geojson_response(
+        {
+            "type": "FeatureCollection",
+            "features": [feature(report, zone) for report in found],
+            "limit": limit,
+            "offset": offset,
+            "numberReturned": len(found),
+            "next": following,
+        }
+    )
 
 
 async def reports_near(request: Request) -> Response:
@@ -247,13 +249,15 @@ async def reports_near(request: Request) -> Response:
         )
     )
     zone = server.app.timezone
-    return geojson_response({
-        "type": "FeatureCollection",
-        "features": [feature(report, zone, distance_m=round(distance, 1)) for report, distance in found],
-        "center": [longitude, latitude],
-        "radius_m": radius,
-        "numberReturned": len(found),
-    })  # fmt: skip
+    return geojson_response(
+        {
+            "type": "FeatureCollection",
+            "features": [feature(report, zone, distance_m=round(distance, 1)) for report, distance in found],
+            "center": [longitude, latitude],
+            "radius_m": radius,
+            "numberReturned": len(found),
+        }
+    )
 
 
 routes = [
@@ -268,18 +272,29 @@ routes = [
 def _feature_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     text, maybe_text = {"type": "string"}, {"type": ["string", "null"]}
     props: dict[str, Any] = {
-        "code": text, "service_code": text, "service_name": text, "service_name_en": text,
+        "code": text,
+        "service_code": text,
+        "service_name": text,
+        "service_name_en": text,
         "status": {"type": "string", "enum": sorted(str(status) for status in ReportStatus)},
         "open311_status": {"type": "string", "enum": [OPEN, CLOSED]},
-        "status_notes": maybe_text, "description": text, "agency": maybe_text, "agency_name": maybe_text,
-        "ward": text, "address": maybe_text, "media_urls": {"type": "array", "items": text},
+        "status_notes": maybe_text,
+        "description": text,
+        "agency": maybe_text,
+        "agency_name": maybe_text,
+        "ward": text,
+        "address": maybe_text,
+        "media_urls": {"type": "array", "items": text},
         "requested_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "expected_at": {"type": ["string", "null"], "format": "date-time"},
-        "support_count": {"type": "integer", "minimum": 0,
-                          "description": "How many other citizens support the report (tôi cũng gặp)."},
+        "support_count": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many other citizens support the report (tôi cũng gặp).",
+        },
         **(extra or {}),
-    }  # fmt: skip
+    }
     return {
         "type": "object",
         "required": ["type", "id", "geometry", "properties"],
@@ -291,13 +306,18 @@ def _feature_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
                 "required": ["type", "coordinates"],
                 "properties": {
                     "type": {"const": "Point"},
-                    "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
-                                    "description": "[longitude, latitude] (WGS84, RFC 7946)."},
+                    "coordinates": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "[longitude, latitude] (WGS84, RFC 7946).",
+                    },
                 },
             },
             "properties": {"type": "object", "required": sorted(props), "properties": props},
         },
-    }  # fmt: skip
+    }
 
 
 def _collection_schema(feature_schema: dict[str, Any], members: dict[str, Any]) -> dict[str, Any]:
@@ -322,10 +342,14 @@ document(
         "following page's address, null on the last. No personal data."
     ),
     media_type=GEOJSON,
-    response=_collection_schema(_feature_schema(), {
-        "limit": {"type": "integer"}, "offset": {"type": "integer"},
-        "next": {"type": ["string", "null"]},
-    }),
+    response=_collection_schema(
+        _feature_schema(),
+        {
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    ),
     query=[
         Query("bbox", str, "minLon,minLat,maxLon,maxLat (WGS84 degrees, bounds included)."),
         Query("ward", str, f"Ward codes. {CODES_NOTE}"),
@@ -333,14 +357,15 @@ document(
         Query("status", str, "iHanoi statuses and/or `open`, `closed`, comma-delimited: any of them."),
         Query("from", str, "Filed at or after: ISO date or date-time (Hanoi time without an offset)."),
         Query("to", str, "Filed at or before: ISO date (to the end of that day) or date-time."),
-        Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-              f"Page size (default {DEFAULT_LIMIT})."),
+        Query(
+            "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"Page size (default {DEFAULT_LIMIT})."
+        ),
         Query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "Features to skip."),
         POSITION,
     ],
     auth="none",
     problems=(422, 503),
-)  # fmt: skip
+)
 document(
     "public:reports_near",
     description=(
@@ -356,13 +381,19 @@ document(
     query=[
         Query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "WGS84 latitude.", required=True),
         Query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "WGS84 longitude.", required=True),
-        Query("radius_m", {"type": "number", "minimum": 1, "maximum": MAX_RADIUS_M},
-              f"Metres (default {DEFAULT_RADIUS_M})."),
+        Query(
+            "radius_m",
+            {"type": "number", "minimum": 1, "maximum": MAX_RADIUS_M},
+            f"Metres (default {DEFAULT_RADIUS_M}).",
+        ),
         Query("category", str, "One category (service) code; default any."),
-        Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_NEAR_LIMIT},
-              f"At most this many (default {DEFAULT_NEAR_LIMIT})."),
+        Query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_NEAR_LIMIT},
+            f"At most this many (default {DEFAULT_NEAR_LIMIT}).",
+        ),
         POSITION,
     ],
     auth="none",
     problems=(422, 503),
-)  # fmt: skip
+)

@@ -159,14 +159,43 @@ routes = [
 STATUS = {"type": "object", "properties": {"status": {"type": "string"}}}
 OBJECT = {"type": "object"}
 ZALO_SIGNATURE = Header("X-ZEvent-Signature", str, "mac=sha256(app id + body + timestamp + OA secret key)", True)
-HUB = [Query("hub.mode", str, "subscribe", True), Query("hub.verify_token", str, "", True),
-       Query("hub.challenge", str, "echoed back", True)]  # fmt: skip
-document("webhooks:zalo", auth="none", body=OBJECT, response=STATUS, problems=(400, 403, 404, 413, 422),
-         headers=[ZALO_SIGNATURE])  # fmt: skip
-document("webhooks:messenger_handshake", auth="none", media_type="text/plain", response={"type": "string"},
-         problems=(403, 404), query=HUB)  # fmt: skip
-document("webhooks:messenger", auth="none", body=OBJECT, response=OBJECT, problems=(400, 403, 404, 413, 422),
-         headers=[Header("X-Hub-Signature-256", str, "sha256=HMAC-SHA256(app secret, body)", True)])  # fmt: skip
-document("webhooks:hotline", auth="none", body=OBJECT, response=OBJECT, problems=(400, 403, 404, 413, 422),
-         headers=[Header("X-Hotline-Signature", str, "sha256=HMAC-SHA256(secret, timestamp.body)", True),
-                  Header("X-Hotline-Timestamp", str, "seconds since the epoch", True)])  # fmt: skip
+HUB = [
+    Query("hub.mode", str, "subscribe", True),
+    Query("hub.verify_token", str, "", True),
+    Query("hub.challenge", str, "echoed back", True),
+]
+document(
+    "webhooks:zalo",
+    auth="none",
+    body=OBJECT,
+    response=STATUS,
+    problems=(400, 403, 404, 413, 422),
+    headers=[ZALO_SIGNATURE],
+)
+document(
+    "webhooks:messenger_handshake",
+    auth="none",
+    media_type="text/plain",
+    response={"type": "string"},
+    problems=(403, 404),
+    query=HUB,
+)
+document(
+    "webhooks:messenger",
+    auth="none",
+    body=OBJECT,
+    response=OBJECT,
+    problems=(400, 403, 404, 413, 422),
+    headers=[Header("X-Hub-Signature-256", str, "sha256=HMAC-SHA256(app secret, body)", True)],
+)
+document(
+    "webhooks:hotline",
+    auth="none",
+    body=OBJECT,
+    response=OBJECT,
+    problems=(400, 403, 404, 413, 422),
+    headers=[
+        Header("X-Hotline-Signature", str, "sha256=HMAC-SHA256(secret, timestamp.body)", True),
+        Header("X-Hotline-Timestamp", str, "seconds since the epoch", True),
+    ],
+)

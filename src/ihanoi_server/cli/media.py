@@ -37,18 +37,32 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     if args.json:
-        print_json_lines([{
-            "media_dir": str(media_directory(settings)), "referenced": len(result.referenced),
-            "stored": len(result.stored), "missing": list(result.missing),
-            "missing_thumbnails": list(result.missing_thumbnails), "unreferenced": len(result.unreferenced),
-        }])  # fmt: skip
+        print_json_lines(
+            [
+                {
+                    "media_dir": str(media_directory(settings)),
+                    "referenced": len(result.referenced),
+                    "stored": len(result.stored),
+                    "missing": list(result.missing),
+                    "missing_thumbnails": list(result.missing_thumbnails),
+                    "unreferenced": len(result.unreferenced),
+                }
+            ]
+        )
     else:
         table(
             f"Photos in {media_directory(settings)}",
             ("named by events", "stored", "missing", "thumbnails missing", "unreferenced"),
-            [(len(result.referenced), len(result.stored), len(result.missing), len(result.missing_thumbnails),
-              len(result.unreferenced))],
-        )  # fmt: skip
+            [
+                (
+                    len(result.referenced),
+                    len(result.stored),
+                    len(result.missing),
+                    len(result.missing_thumbnails),
+                    len(result.unreferenced),
+                )
+            ],
+        )
         for sha in (*result.missing, *result.missing_thumbnails)[:SHOWN]:
             print(f"missing: {sha}")
     return OK if result.ok else PROBLEM

@@ -37,6 +37,7 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.queries.dashboard import DEFAULT_DAYS, DashboardFilter, DashboardView
 from ihanoi_server.dashboard import pages as dashboard_page
+from ihanoi_server.dashboard.chart import weekly_chart_svg
 from ihanoi_server.dashboard.i18n import language, strings
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, Query, document
@@ -98,7 +99,7 @@ async def chart(request: Request) -> Response:
     else:
         scope = (query.agency.name_en or query.agency.name) if lang == "en" else query.agency.name
     caption = f"{scope} · {query.period_start:%d/%m/%Y %H:%M} – {query.period_end:%d/%m/%Y %H:%M}"
-    svg = dashboard_page.weekly_chart_svg(weeks, text, caption=caption)
+    svg = weekly_chart_svg(weeks, text, caption=caption)
     return Response(svg, media_type="image/svg+xml", headers={**NO_STORE, "X-Content-Type-Options": "nosniff"})
 
 
@@ -146,12 +147,15 @@ routes = [
 ]
 
 FILTER = (
-    Query("period_start", str, "ISO date or date-time, Hanoi time unless an offset is given; "
-          f"default {DEFAULT_DAYS} days before period_end."),
+    Query(
+        "period_start",
+        str,
+        f"ISO date or date-time, Hanoi time unless an offset is given; default {DEFAULT_DAYS} days before period_end.",
+    ),
     Query("period_end", str, "ISO date (inclusive: to the end of that day) or date-time (exclusive); default now."),
     Query("kind", str, "report, dossier, complaint or denunciation; default all."),
     Query("agency", str, "Auditors only: an agency code; default the whole city. Staff: their own agency."),
-)  # fmt: skip
+)
 LANG = Query("lang", str, "vi (default) or en.")
 document("dashboard:read", response=DashboardView, query=[*FILTER, POSITION], problems=(401, 403, 422, 503))
 document(
@@ -163,8 +167,8 @@ document(
     problems=(401, 403, 422, 503),
     roles=("leader", "officer", "auditor"),
 )
-document("dashboard:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none",
-         problems=())  # fmt: skip
-document("dashboard:case", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none",
-         problems=(404,))  # fmt: skip
+document("dashboard:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=())
+document(
+    "dashboard:case", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=(404,)
+)
 document("dashboard:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,))

@@ -56,10 +56,17 @@ def seed_demo(
             with progress_bar("simulating", days) as bar:
                 task = bar.add_task(f"simulating {days} days of Hanoi", total=days)
                 summary = simulate(
-                    app, clock, seed=seed, days=days, reports_per_day=14, complaints_per_day=1.5,
-                    dossiers_per_day=6, surveys=2, answers_per_survey=40,
+                    app,
+                    clock,
+                    seed=seed,
+                    days=days,
+                    reports_per_day=14,
+                    complaints_per_day=1.5,
+                    dossiers_per_day=6,
+                    surveys=2,
+                    answers_per_survey=40,
                     progress=lambda days_done: bar.update(task, completed=days_done),
-                )  # fmt: skip
+                )
             # And one in force now, drawn round the old quarter: it expires six hours after the demo ends.
             area = AreaIn(description="Khu phố cổ và hồ Hoàn Kiếm", polygon=OLD_QUARTER)
             active = issue_demo_alert(app, key=f"demo-{seed}-flood-old-quarter", area=area)

@@ -33,23 +33,41 @@ def seed_business(app: Ihanoi, read_side: ReadSide) -> list[str]:
     schedule a dialogue session; their codes."""
     now = app.clock()
     answered = app.handle(DEMO_BUSINESS, inquiry("Hộ kinh doanh nộp thuế khoán năm nay thế nào, kê khai ra sao?"))
-    app.handle(FINANCE, AnswerInquiry(case=answered.case_id, legal_basis=BASIS,
-                                      answer="Hộ kinh doanh nộp thuế khoán theo thông báo của cơ quan thuế quản lý; "
-                                             "doanh thu kê khai mỗi năm một lần trước ngày 15/12."))  # fmt: skip
+    app.handle(
+        FINANCE,
+        AnswerInquiry(
+            case=answered.case_id,
+            legal_basis=BASIS,
+            answer="Hộ kinh doanh nộp thuế khoán theo thông báo của cơ quan thuế quản lý; "
+            "doanh thu kê khai mỗi năm một lần trước ngày 15/12.",
+        ),
+    )
     app.handle(DEMO_BUSINESS, ConsentPublication(case=answered.case_id))
     question = "Hộ kinh doanh nộp thuế khoán và kê khai doanh thu như thế nào?"
     app.handle(FINANCE, PublishInquiry(case=answered.case_id, question=question))
     pending = app.handle(DEMO_BUSINESS, inquiry("Xin hướng dẫn đăng ký mở rộng mặt bằng kinh doanh", "investment"))
-    draft = OpenConsultation(title="Dự thảo quy định hỗ trợ hộ kinh doanh chuyển đổi thành doanh nghiệp",
-                             summary="Lấy ý kiến doanh nghiệp, hộ kinh doanh và người dân về mức hỗ trợ.",
-                             document_url="https://hanoi.gov.vn/du-thao/ho-tro-hkd.pdf", document_sha256="0" * 64,
-                             opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=14))  # fmt: skip
+    draft = OpenConsultation(
+        title="Dự thảo quy định hỗ trợ hộ kinh doanh chuyển đổi thành doanh nghiệp",
+        summary="Lấy ý kiến doanh nghiệp, hộ kinh doanh và người dân về mức hỗ trợ.",
+        document_url="https://hanoi.gov.vn/du-thao/ho-tro-hkd.pdf",
+        document_sha256="0" * 64,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=14),
+    )
     consultation = app.handle(FINANCE, draft)
-    app.handle(DEMO_BUSINESS, GiveComment(case=consultation.case_id, section="Điều 3",
-                                          text="Đề nghị miễn lệ phí môn bài năm đầu sau chuyển đổi."))  # fmt: skip
-    schedule = ScheduleSession(title="Hội nghị đối thoại doanh nghiệp", chair="Chủ tịch UBND Thành phố",
-                               participants=("STC", "SXD", "SNNMT"), held_at=now + timedelta(days=10),
-                               place="Hội trường UBND Thành phố")  # fmt: skip
+    app.handle(
+        DEMO_BUSINESS,
+        GiveComment(
+            case=consultation.case_id, section="Điều 3", text="Đề nghị miễn lệ phí môn bài năm đầu sau chuyển đổi."
+        ),
+    )
+    schedule = ScheduleSession(
+        title="Hội nghị đối thoại doanh nghiệp",
+        chair="Chủ tịch UBND Thành phố",
+        participants=("STC", "SXD", "SNNMT"),
+        held_at=now + timedelta(days=10),
+        place="Hội trường UBND Thành phố",
+    )
     session = app.handle(CITY_LEADER, schedule)
     app.handle(DEMO_BUSINESS, RegisterQuestion(case=session.case_id, text="Thời gian hoàn thuế giá trị gia tăng"))
     read_side.catch_up()

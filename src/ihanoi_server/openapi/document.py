@@ -46,31 +46,43 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "code": {"type": "string", "examples": ["invalid_transition", "version_mismatch"]},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"},
-                   "description": "422: field → problem."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "422: field → problem.",
+        },
         "status_now": {"type": "string", "description": "409 invalid_transition: the case's status."},
         "allowed_from": {"type": "array", "items": {"type": "string"}},
         "expected_version": {"type": "integer", "description": "412: the version you sent."},
         "current_version": {"type": "integer", "description": "412: the case's version now."},
     },
     "required": ["type", "title", "status", "detail", "code"],
-}  # fmt: skip
+}
 PROBLEMS: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "Malformed: the body is not JSON or not UTF-8, or a header (If-Match, "
-          "Idempotency-Key, Last-Event-ID) is malformed."),
+    400: (
+        "BadRequest",
+        "Malformed: the body is not JSON or not UTF-8, or a header (If-Match, "
+        "Idempotency-Key, Last-Event-ID) is malformed.",
+    ),
     401: ("Unauthorized", "No bearer token, or it is invalid or expired."),
     403: ("Forbidden", "Your role may not do this."),
     404: ("NotFound", "No such case visible to you (existence is not revealed)."),
     409: ("Conflict", "The case's status does not allow this, a rule refuses it, or a concurrent change won."),
-    412: ("PreconditionFailed", "If-Match names a version the case is no longer at, or a weak or "
-          "foreign ETag (compared strongly, they never match)."),
+    412: (
+        "PreconditionFailed",
+        "If-Match names a version the case is no longer at, or a weak or "
+        "foreign ETag (compared strongly, they never match).",
+    ),
     413: ("ContentTooLarge", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."),
     415: ("UnsupportedMediaType", "The body is not application/json in UTF-8."),
     422: ("UnprocessableContent", "Well-formed but invalid input; `errors` names each field."),
-    503: ("ServiceUnavailable", "Not ready: the read models did not reach `?position=` in time (retry), "
-          "the store is unreachable, or the identity provider's signing keys cannot be fetched "
-          "(`identity_provider_unavailable`, with Retry-After)."),
-}  # fmt: skip
+    503: (
+        "ServiceUnavailable",
+        "Not ready: the read models did not reach `?position=` in time (retry), "
+        "the store is unreachable, or the identity provider's signing keys cannot be fetched "
+        "(`identity_provider_unavailable`, with Retry-After).",
+    ),
+}
 CONVERTOR_SCHEMAS: tuple[tuple[type, dict[str, Any]], ...] = (
     (IntegerConvertor, {"type": "integer", "minimum": 0}),
     (FloatConvertor, {"type": "number"}),
@@ -178,14 +190,22 @@ def openapi_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
                 for title, text in PROBLEMS.values()
             },
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "A JWT with sub, role, agency (staff) and exp; `ihanoi token` "
-                           "issues development tokens."},
-                "api_key": {"type": "apiKey", "in": "query", "name": "api_key",
-                            "description": "An Open311 client key."},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A JWT with sub, role, agency (staff) and exp; `ihanoi token` "
+                    "issues development tokens.",
+                },
+                "api_key": {
+                    "type": "apiKey",
+                    "in": "query",
+                    "name": "api_key",
+                    "description": "An Open311 client key.",
+                },
             },
         },
-    }  # fmt: skip
+    }
 
 
 def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -199,16 +219,25 @@ def operation(op: Operation, operation_id: str, schema: Callable[[Any], dict[str
     if doc.description:
         result["description"] = doc.description
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": (doc.path or {}).get(name, param_schema),
-         **({"description": "The case id (UUID) or its code, e.g. PA-261130-483920."} if name == "id" else {})}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": (doc.path or {}).get(name, param_schema),
+            **({"description": "The case id (UUID) or its code, e.g. PA-261130-483920."} if name == "id" else {}),
+        }
         for name, param_schema in op.path_params.items()
-    ]  # fmt: skip
+    ]
     for param in (*(doc.query or ()), *(doc.headers or ())):
-        parameters.append({
-            "name": param.name, "in": param.location, "required": param.required,
-            "schema": param.type if isinstance(param.type, dict) else msgspec.json.schema(param.type),
-            **({"description": param.description} if param.description else {}),
-        })  # fmt: skip
+        parameters.append(
+            {
+                "name": param.name,
+                "in": param.location,
+                "required": param.required,
+                "schema": param.type if isinstance(param.type, dict) else msgspec.json.schema(param.type),
+                **({"description": param.description} if param.description else {}),
+            }
+        )
     if parameters:
         result["parameters"] = parameters
     if doc.body is not None:
@@ -351,5 +380,11 @@ document(
     response={"type": "object"},
     problems=(503,),
 )
-document("metrics", summary="Prometheus metrics (text format)", auth="none", media_type="text/plain",
-         response={"type": "string"}, problems=())  # fmt: skip
+document(
+    "metrics",
+    summary="Prometheus metrics (text format)",
+    auth="none",
+    media_type="text/plain",
+    response={"type": "string"},
+    problems=(),
+)

@@ -61,13 +61,15 @@ def report_page(
     """``GET /public/reports/{code}``: the whole page; ``photos`` are the
     sha256 digests of the uploaded photos the public may see."""
     title = text["report.title"].format(code=report.code)
-    main = "".join((
-        _summary(lang, text, report, directory, zone),
-        _description(text, report, directory),
-        _answer(text, report),
-        _photos(text, report, photos),
-        _timeline(lang, text, timeline, directory, zone),
-    ))  # fmt: skip
+    main = "".join(
+        (
+            _summary(lang, text, report, directory, zone),
+            _description(text, report, directory),
+            _answer(text, report),
+            _photos(text, report, photos),
+            _timeline(lang, text, timeline, directory, zone),
+        )
+    )
     return (
         f"{head_start(lang, title, text)}"
         f'<link rel="stylesheet" href="{STYLESHEET}">\n</head>\n<body>\n'

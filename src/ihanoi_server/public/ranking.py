@@ -55,10 +55,12 @@ def csv_text(found: PublishedRanking) -> str:
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for agency in found.agencies:
-        writer.writerow({
-            name: ("true" if value else "false") if isinstance(value, bool) else ("" if value is None else value)
-            for name, value in asdict(agency).items()
-        })  # fmt: skip
+        writer.writerow(
+            {
+                name: ("true" if value else "false") if isinstance(value, bool) else ("" if value is None else value)
+                for name, value in asdict(agency).items()
+            }
+        )
     return out.getvalue()
 
 
@@ -83,10 +85,13 @@ routes = [
     Route("/public/ranking.csv", ranking_csv, methods=["GET"], name="public:ranking_csv"),
 ]
 QUERY = (
-    Query("month", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-          "The month (`2026-11`), Hanoi time; default the last complete month."),
+    Query(
+        "month",
+        {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "The month (`2026-11`), Hanoi time; default the last complete month.",
+    ),
     POSITION,
-)  # fmt: skip
+)
 RULE = (
     "Agencies that finished fewer cases in the month than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) "
     "are listed unranked with every figure null (`withheld: true`). Finished: reports resolved, complaints "

@@ -201,10 +201,12 @@ def csv_text(found: PublicStats) -> str:
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in stats_rows(found):
-        writer.writerow({
-            name: ("true" if value else "false") if isinstance(value, bool) else ("" if value is None else value)
-            for name, value in row.items()
-        })  # fmt: skip
+        writer.writerow(
+            {
+                name: ("true" if value else "false") if isinstance(value, bool) else ("" if value is None else value)
+                for name, value in row.items()
+            }
+        )
     return out.getvalue()
 
 
@@ -254,18 +256,24 @@ routes = [
 ]
 
 QUERY = (
-    Query("period", {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},
-          "A month (`2026-11`) or a year (`2026`); default the 30 days up to today. Not with from/to."),
+    Query(
+        "period",
+        {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},
+        "A month (`2026-11`) or a year (`2026`); default the 30 days up to today. Not with from/to.",
+    ),
     Query("from", {"type": "string", "format": "date"}, "First day (Hanoi time), with or without `to`."),
     Query("to", {"type": "string", "format": "date"}, f"Last day, inclusive; at most {MAX_DAYS} days after `from`."),
     Query("group_by", {"type": "string", "enum": list(GROUPINGS)}, "How to group the reports; default agency."),
     Query("agency", str, "Only reports of this agency (a directory code)."),
     Query("ward", str, "Only reports of this ward (a directory code)."),
     Query("category", str, "Only reports of this category (an Open311 service_code)."),
-    Query("channel", {"type": "string", "enum": [channel.value for channel in Channel]},
-          "Only reports that came this way."),
+    Query(
+        "channel",
+        {"type": "string", "enum": [channel.value for channel in Channel]},
+        "Only reports that came this way.",
+    ),
     POSITION,
-)  # fmt: skip
+)
 RULE = (
     "Groups with fewer reports than the minimum volume (IHANOI_PUBLIC_STATS_MIN_COUNT) are suppressed "
     "(`suppressed: true`, every figure null), and so are the smallest other groups while the suppressed ones "
