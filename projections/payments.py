@@ -156,7 +156,7 @@ class PaymentsModel(ReadModel):
             where.append("status = ?")
             params.append(status)
         if expired_at is not None:
-            where.append("status IN ('requested', 'amount_mismatched') AND expires_at <= ?")
+            where.append("status = 'requested' AND expires_at <= ?")
             params.append(micros(expired_at))
         sql = "SELECT * FROM view_payments" + (" WHERE " + " AND ".join(where) if where else "")
         params.append(limit)

@@ -195,6 +195,18 @@ def test_an_unpaid_request_expires_only_after_its_expiry(app: Ihanoi, clock: Fak
     assert app.handle(officer, ExpirePayment(case=payment.id)).status == "expired"
 
 
+def test_a_mismatched_payment_does_not_expire_its_money_stays_to_refund(
+    app: Ihanoi, clock: FakeClock, citizen: Principal
+) -> None:
+    officer, payment = awaiting_payment(app, clock, citizen)
+    app.handle(GATEWAY, callback(payment, "FT-LESS", amount=10000))
+    clock.set(payment.expires_at)
+    with pytest.raises(InvalidTransitionError):
+        app.handle(officer, ExpirePayment(case=payment.id))
+    refunded = app.handle(officer, RefundPayment(case=payment.id, reason="Chuyển sai số tiền; đã hoàn trả"))
+    assert refunded.status == "refunded"
+
+
 def test_reconciliation_and_collections(app: Ihanoi, views: ViewDatabase, clock: FakeClock, citizen: Principal) -> None:
     _, first = awaiting_payment(app, clock, citizen)
     _, second = awaiting_payment(app, clock, citizen)
@@ -302,6 +314,8 @@ def test_ihanoi_payments_expire_closes_the_requests_past_their_expiry(
     _, overdue = awaiting_payment(app, clock, citizen)
     _, paid = awaiting_payment(app, clock, citizen)
     app.handle(GATEWAY, callback(paid, "FT4"))
+    _, mismatched = awaiting_payment(app, clock, citizen)  # its money is the staff's to refund: it stays
+    app.handle(GATEWAY, callback(mismatched, "FT5", amount=10000))
     assert datetime.now(UTC) > overdue.expires_at  # the command line runs on the real clock
     env = {"IHANOI_DATABASE_URL": settings.database_url, "IHANOI_ENV": "test", "PATH": os.environ.get("PATH", "")}
     command = [sys.executable, "-m", "ihanoi_server.cli", "payments", "expire", "--json"]
@@ -311,3 +325,4 @@ def test_ihanoi_payments_expire_closes_the_requests_past_their_expiry(
     assert json.loads(done.stdout) == [{"payment": overdue.code, "status": "expired"}], done.stderr
     assert event_names(app, overdue.id) == ["Requested", "Expired"]
     assert event_names(app, paid.id) == ["Requested", "Paid"]
+    assert event_names(app, mismatched.id) == ["Requested", "AmountMismatched"]

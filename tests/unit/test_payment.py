@@ -74,8 +74,11 @@ def test_another_amount_is_a_mismatch_that_pays_nothing() -> None:
     assert (payment.status, payment.payment, payment.mismatches) == ("amount_mismatched", None, (transfer(10000),))
     with pytest.raises(InvalidTransitionError):
         payment.issue_receipt(OFFICER, "BL-1", timestamp=NOW)
-    payment.expire(OFFICER, timestamp=NOW + timedelta(days=3))
-    assert payment.status == "expired"
+    # The money received is the staff's to refund: it does not expire with the request.
+    with pytest.raises(InvalidTransitionError):
+        payment.expire(OFFICER, timestamp=NOW + timedelta(days=3))
+    payment.refund(OFFICER, "Chuyển sai số tiền", timestamp=NOW + timedelta(days=3))
+    assert payment.status == "refunded"
 
 
 def test_an_unpaid_request_expires_only_once_its_expiry_has_passed() -> None:

@@ -65,7 +65,8 @@ class Payment(Case):
         "record_mismatch": (S.REQUESTED,),
         "issue_receipt": (S.PAID,),
         "refund": (S.PAID, S.RECEIPT_ISSUED, S.AMOUNT_MISMATCHED),
-        "expire": (S.REQUESTED, S.AMOUNT_MISMATCHED),
+        # Only an unpaid request expires: money received on a mismatched one stays the staff's to refund.
+        "expire": (S.REQUESTED,),
         # Transactions are kept only once it is no longer requested (``receive_extra``).
         "refund_extra": (S.PAID, S.RECEIPT_ISSUED, S.AMOUNT_MISMATCHED, S.EXPIRED, S.REFUNDED),
     }
