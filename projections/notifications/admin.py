@@ -73,7 +73,10 @@ def retry(database: ViewDatabase, ids: list[str] | None = None, now: float | Non
     """Put dead notices (these, or all) back in the queue with a fresh count of
     attempts; how many. Their past attempts stay on record."""
     now_us = int((time.time() if now is None else now) * 1_000_000)
-    sql = f"UPDATE {OUTBOX} SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE state = 'dead'"
+    sql = (
+        f"UPDATE {OUTBOX} SET state = 'pending', attempts = 0, in_hand_at = NULL, next_attempt_at = ?"
+        " WHERE state = 'dead'"
+    )
     params: list[Any] = [now_us]
     if ids:
         sql += f" AND notification_id IN ({', '.join('?' * len(ids))})"

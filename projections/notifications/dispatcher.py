@@ -4,15 +4,20 @@ gateway and exactly once where the gateway honours idempotency keys.
 A round claims a batch of due notices of the channels it has a sender for:
 on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` (two dispatchers never claim the
 same row), on SQLite inside ``BEGIN IMMEDIATE`` (one writer at a time). A
-claim sets ``state = 'sending'`` with a lease and counts the attempt, and
-commits before anything is sent: a dispatcher killed mid-send leaves rows
-whose lease runs out, and the next round claims them again and sends them
-with the same idempotency key (the notice's id), so the gateway delivers
-them once. A notice that raises is a failed attempt like a refused one. One
-that kills the whole process is claimed again after each lease, its
-``attempts`` growing (``ihanoi notifications status`` shows it): a claim
-counts every row of the batch, not the one that was being sent, so the count
-cannot tell the culprit from its neighbours and dead-letters neither.
+claim sets ``state = 'sending'`` with a lease, and commits before anything is
+sent: a dispatcher killed mid-send leaves rows whose lease runs out, and the
+next round claims them again and sends them with the same idempotency key
+(the notice's id), so the gateway delivers them once. An attempt is counted
+for the notice in hand only: just before it is sent, one small committed
+write marks it (``in_hand_at``) and counts its attempt, and recording the
+outcome clears the mark. The rows that merely shared a batch with a notice
+that killed the dispatcher come back unmarked and keep their count; the
+notice that was in hand comes back marked, that attempt used, and once it
+has used ``notify_max_attempts`` it is dead ("the dispatcher died while
+sending it") instead of being sent again. Until then such notices go last in
+their batch, the one in hand most recently the very last, so a notice that
+kills dispatchers does not take its neighbours down with it again. A notice
+that raises is a failed attempt like a refused one.
 
 For each claimed notice the recipient's ``Contactability`` is read now (not
 when the notice was queued): a channel removed or unverified since, or a
@@ -97,14 +102,15 @@ class Dispatcher:
 
     def claim(self, limit: int | None = None) -> list[Row]:
         """Take due notices (pending and due, or sending with a lapsed lease) of
-        the channels this dispatcher can send, counting the attempt."""
+        the channels this dispatcher can send. The attempt is counted when a
+        notice is taken in hand (``deliver``), not here."""
         channels = sorted({*self.senders, INTAKE_CHANNEL})  # the flow of chat messages needs no sender
         now = self.clock()
         lease_until = now + int(self.settings.notify_lease_seconds * MICROS)
         marks = ", ".join("?" * len(channels))
         lock = " FOR UPDATE SKIP LOCKED" if self.database.dialect == "postgres" else ""
         sql = (
-            f"UPDATE {OUTBOX} SET state = 'sending', attempts = attempts + 1, lease_owner = ?, lease_until = ?"
+            f"UPDATE {OUTBOX} SET state = 'sending', lease_owner = ?, lease_until = ?"
             f" WHERE notification_id IN (SELECT notification_id FROM {OUTBOX} WHERE channel IN ({marks})"
             " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?))"
             f" ORDER BY next_attempt_at LIMIT ?{lock}) RETURNING *"
@@ -112,7 +118,9 @@ class Dispatcher:
         params = [self.worker, lease_until, *channels, now, now, limit or self.settings.notify_batch_size]
         with self.database.transaction() as cursor:
             rows = cursor.execute(sql, params).fetchall()
-        rows.sort(key=lambda row: (row["next_attempt_at"], row["position"]))
+        # A notice that was in hand when a dispatcher died goes after the others, the latest such last:
+        # should it kill this dispatcher too, the rest of the batch has been sent.
+        rows.sort(key=lambda row: (row["in_hand_at"] or 0, row["next_attempt_at"], row["position"]))
         return rows
 
     def run_once(self) -> int:
@@ -141,17 +149,39 @@ class Dispatcher:
     # -- delivering ---------------------------------------------------------------
 
     def deliver(self, row: Row) -> str:
-        """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled or deferred.
+        """Deliver one claimed notice; its outcome: sent, retry, dead, cancelled,
+        deferred, or lost (another dispatcher holds it now: nothing is done).
 
         A notice that raises (a kind this version cannot render, a bug) is
         retried and dead-lettered like a failed delivery, and the rest of the
-        round goes on: no notice holds up the others."""
+        round goes on: no notice holds up the others. One that was in hand when
+        its dispatcher died has used that attempt; after the last it is dead,
+        not sent again."""
         started = self.clock()
+        if row["in_hand_at"] is not None and row["attempts"] >= self.settings.notify_max_attempts:
+            detail = f"the dispatcher died while sending it, on its last attempt ({row['attempts']})"
+            return self.finish(row, "dead", started, detail, state="dead")
+        in_hand = self.take_in_hand(row, started)
+        if in_hand is None:
+            return "lost"
         try:
-            return self._deliver(row, started)
+            return self._deliver(in_hand, started)
         except Exception as error:
             log.exception("notification_failed", channel=row["channel"], kind=row["kind"])
-            return self.failed(row, started, f"{type(error).__name__} (see the dispatcher's log)")
+            return self.failed(in_hand, started, f"{type(error).__name__} (see the dispatcher's log)")
+
+    def take_in_hand(self, row: Row, started: int) -> Row | None:
+        """Mark the notice in hand and count its attempt, committed before it is
+        sent, so that a dispatcher that dies with it in hand leaves it marked
+        (``finish`` clears the mark); the row as marked, or None if this
+        dispatcher no longer holds its lease."""
+        with self.database.transaction() as cursor:
+            marked = cursor.execute(
+                f"UPDATE {OUTBOX} SET in_hand_at = ?, attempts = attempts + 1"
+                " WHERE notification_id = ? AND lease_owner = ? RETURNING attempts",
+                (started, row["notification_id"], self.worker),
+            ).fetchone()
+        return None if marked is None else {**row, "in_hand_at": started, "attempts": marked["attempts"]}
 
     def _deliver(self, row: Row, started: int) -> str:
         channel = row["channel"]
@@ -260,7 +290,8 @@ class Dispatcher:
         finished = self.clock()
         with self.database.transaction() as cursor:
             cursor.execute(
-                f"UPDATE {OUTBOX} SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?,"
+                f"UPDATE {OUTBOX} SET state = ?, lease_owner = NULL, lease_until = NULL, in_hand_at = NULL,"
+                " last_error = ?,"
                 " next_attempt_at = COALESCE(?, next_attempt_at), attempts = attempts - ?,"
                 f" sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
                 " WHERE notification_id = ? AND lease_owner = ?",

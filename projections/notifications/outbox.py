@@ -107,6 +107,8 @@ class OutboxModel(ReadModel):
             " urgent INTEGER NOT NULL, case_id TEXT, created_at BIGINT NOT NULL,"
             " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,"
             " lease_owner TEXT, lease_until BIGINT, sent_at BIGINT, last_error TEXT)",
+            # When the dispatcher took the notice in hand (NULL when none has): see its module.
+            f"ALTER TABLE {OUTBOX} ADD COLUMN IF NOT EXISTS in_hand_at BIGINT",
             f"CREATE INDEX IF NOT EXISTS {OUTBOX}_due ON {OUTBOX} (state, next_attempt_at)",
             f"CREATE TABLE IF NOT EXISTS {ATTEMPTS} ("
             "notification_id TEXT NOT NULL, attempt INTEGER NOT NULL, channel TEXT NOT NULL,"
