@@ -12,9 +12,9 @@ for the notice in hand only: just before it is sent, one small committed
 write marks it (``in_hand_at``) and counts its attempt, and recording the
 outcome clears the mark. The rows that merely shared a batch with a notice
 that killed the dispatcher come back unmarked and keep their count; the
-notice that was in hand comes back marked, that attempt used, and once it
-has used ``notify_max_attempts`` it is dead ("the dispatcher died while
-sending it") instead of being sent again. Until then such notices go last in
+notice that was in hand comes back marked, that attempt used (recorded as a
+``crashed`` attempt), and once it has used ``notify_max_attempts`` it is dead
+("the dispatcher died while sending it") instead of being sent again. Until then such notices go last in
 their batch, the one in hand most recently the very last, so a notice that
 kills dispatchers does not take its neighbours down with it again. A notice
 that raises is a failed attempt like a refused one.
@@ -52,7 +52,7 @@ from ihanoi_core.notifications.channels import DeliveryError, Message, Sender
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import Row, ViewDatabase
+from ihanoi_projections.database import Cursor, Row, ViewDatabase
 from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation, process_conversation
 from ihanoi_projections.notifications.conversations import INTAKE_CHANNEL
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
@@ -64,6 +64,7 @@ log = structlog.get_logger("ihanoi.notifications")
 LOCK_NAME = "notifications-dispatcher"
 MICROS = 1_000_000
 IDLE_SECONDS = 0.5
+CRASHED = "its dispatcher died, or lost its lease, with it in hand"
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 
 
@@ -159,6 +160,8 @@ class Dispatcher:
         not sent again."""
         started = self.clock()
         if row["in_hand_at"] is not None and row["attempts"] >= self.settings.notify_max_attempts:
+            with self.database.transaction() as cursor:
+                self._record_crash(cursor, row, started)
             detail = f"the dispatcher died while sending it, on its last attempt ({row['attempts']})"
             return self.finish(row, "dead", started, detail, state="dead")
         in_hand = self.take_in_hand(row, started)
@@ -174,14 +177,28 @@ class Dispatcher:
         """Mark the notice in hand and count its attempt, committed before it is
         sent, so that a dispatcher that dies with it in hand leaves it marked
         (``finish`` clears the mark); the row as marked, or None if this
-        dispatcher no longer holds its lease."""
+        dispatcher no longer holds its lease. A notice that comes back marked
+        gets its lost attempt on record first (``crashed``)."""
         with self.database.transaction() as cursor:
+            if row["in_hand_at"] is not None:
+                self._record_crash(cursor, row, started)
             marked = cursor.execute(
                 f"UPDATE {OUTBOX} SET in_hand_at = ?, attempts = attempts + 1"
                 " WHERE notification_id = ? AND lease_owner = ? RETURNING attempts",
                 (started, row["notification_id"], self.worker),
             ).fetchone()
         return None if marked is None else {**row, "in_hand_at": started, "attempts": marked["attempts"]}
+
+    @staticmethod
+    def _record_crash(cursor: Cursor, row: Row, now: int) -> None:
+        """The attempt of a notice whose dispatcher died (or lost its lease) with
+        it in hand, as an attempt row of its own: started when it was taken in
+        hand, found ``now``."""
+        cursor.execute(
+            f"INSERT INTO {ATTEMPTS} (notification_id, attempt, channel, started_at, finished_at, outcome, detail)"
+            " VALUES (?, ?, ?, ?, ?, 'crashed', ?) ON CONFLICT (notification_id, started_at) DO NOTHING",
+            (row["notification_id"], row["attempts"], row["channel"], row["in_hand_at"], now, CRASHED),
+        )
 
     def _deliver(self, row: Row, started: int) -> str:
         channel = row["channel"]

@@ -124,8 +124,13 @@ def test_a_notice_that_kills_the_dispatcher_is_dead_after_the_last_attempt_and_t
         assert dead["last_error"] == f"the dispatcher died while sending it, on its last attempt ({MAX_ATTEMPTS})"
         assert set(gateway.delivered) == others
         assert set(gateway.deliveries.values()) == {1}
-        tried = read_side.database.query(f"SELECT notification_id, attempt, outcome FROM {ATTEMPTS}")
+        tried = read_side.database.query(
+            f"SELECT notification_id, attempt, outcome FROM {ATTEMPTS} ORDER BY notification_id, started_at"
+        )
         assert {(row["attempt"], row["outcome"]) for row in tried if row["notification_id"] in others} == {(1, "sent")}
+        # Each death with the poison in hand is an attempt on record, then the dead letter.
+        crashes = [(attempt, "crashed") for attempt in range(1, MAX_ATTEMPTS + 1)]
         assert [(row["attempt"], row["outcome"]) for row in tried if row["notification_id"] == poison] == [
-            (MAX_ATTEMPTS, "dead")
+            *crashes,
+            (MAX_ATTEMPTS, "dead"),
         ]

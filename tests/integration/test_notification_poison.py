@@ -81,7 +81,7 @@ def test_the_notice_in_hand_when_the_dispatcher_dies_is_dead_after_the_last_atte
     for row in batch:
         rig.dispatcher.deliver(row)
     assert attempts_of(rig, bystander) == [(1, "sent")]
-    assert attempts_of(rig, culprit) == [(2, "sent")]
+    assert attempts_of(rig, culprit) == [(1, "crashed"), (2, "sent")]
     assert notice(rig, "sms")["in_hand_at"] is None
 
 
@@ -115,7 +115,8 @@ def test_a_notice_that_kills_every_dispatcher_is_dead_after_the_last_attempt_and
     sms = notice(rig, "sms")
     assert (sms["state"], sms["attempts"], sms["in_hand_at"]) == ("dead", max_attempts, None)
     assert sms["last_error"] == f"the dispatcher died while sending it, on its last attempt ({max_attempts})"
-    assert attempts_of(rig, culprit) == [(max_attempts, "dead")]
+    crashes = [(attempt, "crashed") for attempt in range(1, max_attempts + 1)]
+    assert attempts_of(rig, culprit) == [*crashes, (max_attempts, "dead")]
     assert [row["notification_id"] for row in dead_letters(rig.read_side.database)] == [culprit]
     clock.advance(hours=7)
     assert rig.dispatcher.drain() == 0
