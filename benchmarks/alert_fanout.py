@@ -37,7 +37,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.base import ProjectionContext
 from ihanoi_projections.database import ViewDatabase, open_view_database
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
-from ihanoi_projections.notifications.notices import INSERT_NOTICE, OUTBOX, UPSERT_RECIPIENT
+from ihanoi_projections.notifications.notices import INSERT_NOTICE, OUTBOX, UPSERT_RECIPIENT, Recipient
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.projector import Projector
 
@@ -59,7 +59,8 @@ def seed_subscribers(views: ViewDatabase, count: int) -> None:
             (f"bench-subject-{number:07d}", str(uuid.uuid4())) for number in range(start, min(count, start + CHUNK))
         ]
         with views.transaction() as cursor:
-            cursor.executemany(UPSERT_RECIPIENT, [(key, contact, "sms", "", 0) for key, contact in keys])
+            sms_only = [Recipient(contactability=contact, channels=("sms",)).row(key) for key, contact in keys]
+            cursor.executemany(UPSERT_RECIPIENT, sms_only)
             cursor.executemany(
                 f"INSERT INTO {ALERT_WARDS} (ward, subject_key) VALUES (?, ?)",
                 [(WARDS[number % 2], key) for number, (key, _) in enumerate(keys)],

@@ -66,6 +66,17 @@ def rate(operation: Callable[[], int], seconds: float = SECONDS) -> float:
     return done / elapsed
 
 
+def interleaved_rates(*operations: Callable[[], int], rounds: int = 2, seconds: float = SECONDS) -> list[float]:
+    """The best ``rate`` of each operation over ``rounds`` rounds that run them
+    in turn (A, B, A, B …), so that no figure gains from being measured first
+    or last in a process (warm caches, a busy neighbour, the CPU's clock)."""
+    best = [0.0] * len(operations)
+    for _ in range(rounds):
+        for index, operation in enumerate(operations):
+            best[index] = max(best[index], rate(operation, seconds / rounds))
+    return best
+
+
 def concurrent_rate(worker: Callable[[], int], clients: int, seconds: float = SECONDS) -> float:
     """``clients`` threads each repeat ``worker`` for ``seconds`` (after a
     warm-up); total units/s."""

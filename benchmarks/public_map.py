@@ -51,13 +51,31 @@ def fill(database: ViewDatabase, model: PublicReportsModel) -> None:
     for number in range(REPORTS):
         status = rng.choice(statuses)
         requested = micros(start + timedelta(seconds=rng.randrange(300 * 86400)))
-        rows.append((
-            str(uuid.UUID(int=rng.getrandbits(128))), f"PA-260101-{number:06d}", "pothole", "Ổ gà", "Pothole",
-            status, "open" if status in ("submitted", "acknowledged", "in_progress") else "closed", None,
-            "Ổ gà lớn giữa đường, xe máy đi qua rất nguy hiểm.", "UBND_HOAN_KIEM", "UBND phường Hoàn Kiếm",
-            rng.choice(wards), rng.uniform(AREA[0], AREA[2]), rng.uniform(AREA[1], AREA[3]), "Phố Hàng Bài",
-            "[]", requested, requested, None, number + 1, rng.choice((0, 0, 0, 1, 2)),
-        ))  # fmt: skip
+        row = {
+            "case_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "code": f"PA-260101-{number:06d}",
+            "service_code": "pothole",
+            "service_name": "Ổ gà",
+            "service_name_en": "Pothole",
+            "status": status,
+            "open311_status": "open" if status in ("submitted", "acknowledged", "in_progress") else "closed",
+            "status_notes": None,
+            "description": "Ổ gà lớn giữa đường, xe máy đi qua rất nguy hiểm.",
+            "agency": "UBND_HOAN_KIEM",
+            "agency_name": "UBND phường Hoàn Kiếm",
+            "ward": rng.choice(wards),
+            "latitude": rng.uniform(AREA[0], AREA[2]),
+            "longitude": rng.uniform(AREA[1], AREA[3]),
+            "address": "Phố Hàng Bài",
+            "media_urls": "[]",
+            "requested_at": requested,
+            "updated_at": requested,
+            "expected_at": None,
+            "position": number + 1,
+            "attributes": "{}",
+            "support_count": rng.choice((0, 0, 0, 1, 2)),
+        }
+        rows.append(tuple(row[column] for column in COLUMNS))  # a column added later fails here by its name
     placeholders = ", ".join("?" * len(COLUMNS))
     with database.transaction() as cursor:
         cursor.executemany(f"INSERT INTO view_public_reports ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)

@@ -27,6 +27,7 @@ from benchmarks.common import (
     Figure,
     WalHighWater,
     concurrent_rate,
+    interleaved_rates,
     postgres_database,
     print_figures,
     rate,
@@ -155,16 +156,17 @@ def run() -> list[Figure]:
                 database_url=f"sqlite:///{path}", sqlite_synchronous=synchronous, pii_master_key=MASTER_KEY
             )
             app = Ihanoi(settings)
-            with WalHighWater(path) as wal:
-                ours = rate(functools.partial(ihanoi_mix, app))
-            app.close()
             saving = SavingIhanoi(settings.with_changes(database_url=f"sqlite:///{path.with_name('saving.db')}"))
-            through_save = rate(functools.partial(ihanoi_mix, saving))
-            saving.close()
             plain_env = eventsourcing_env(settings.with_changes(database_url=f"sqlite:///{path.with_name('plain.db')}"))
             plain = PlainApplication(env=plain_env)
-            theirs = rate(functools.partial(plain_mix, plain))
-            plain.close()
+            with WalHighWater(path) as wal:  # ihanoi's own file: the others write beside it
+                ours, through_save, theirs = interleaved_rates(
+                    functools.partial(ihanoi_mix, app),
+                    functools.partial(ihanoi_mix, saving),
+                    functools.partial(plain_mix, plain),
+                )
+            for opened in (app, saving, plain):
+                opened.close()
         target = 3000 if synchronous == "NORMAL" else None
         figures += [
             Figure(

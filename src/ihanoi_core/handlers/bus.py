@@ -136,7 +136,8 @@ class CommandBus:
         return self.repository.get(aggregate_id, projector_func=replay)
 
     # Bypass (``Application.save``): skips its per-save protocol checks. `make bench` prints the pay-off as
-    # "SQLite NORMAL: ihanoi vs saving through Application.save" (1.22 in an interleaved run on 2026-12-05).
+    # "SQLite NORMAL|FULL: ihanoi vs saving through Application.save" (1.12 and 1.07 on 2026-12-06; the runs
+    # are interleaved).
     def _store(self, *aggregates: Aggregate, uncached: tuple[Aggregate, ...] = ()) -> list[Recording[UUID]]:
         """Save the pending events of ``aggregates`` (and of ``uncached``, kept
         out of the case cache: indexes nobody loads again) in one atomic
