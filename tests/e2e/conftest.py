@@ -68,10 +68,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the listening TCP socket of ``port`` (Linux ``/proc``)."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    sockets = set()
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            sockets.add(target[len("socket:[") : -1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port and inode in sockets:  # 0A: LISTEN
+                return True
+    return False
+
+
 def start_server(
     database_url: str, log_path: Path, extra_env: dict[str, str] | None = None, port: int | None = None
 ) -> LiveServer:
-    port = port or free_port()
+    """``ihanoi serve`` on ``port`` (by default a free one), once it answers.
+
+    A free port is only free when it is picked: another test's server may take
+    it first. Only an answer from a port this very process listens on counts
+    (else the test would talk to the other server's store), and a server that
+    could not bind its picked port is started again on another."""
+    for _ in range(3):
+        server = _start_server(database_url, log_path, extra_env, port or free_port())
+        if server is not None:
+            return server
+        if port is not None:
+            break
+    raise RuntimeError(f"server could not listen:\n{log_path.read_text(errors='replace')}")
+
+
+def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str] | None, port: int) -> LiveServer | None:
     env = {
         **os.environ,
         "IHANOI_DATABASE_URL": database_url,
@@ -94,12 +132,16 @@ def start_server(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in server.log():
+                return None
             raise RuntimeError(f"server exited early:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
+        if listens_on(process.pid, port):
+            try:
+                if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                    return server
+            except httpx.TransportError:
+                pass
+        time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"server did not start:\n{server.log()}")
 

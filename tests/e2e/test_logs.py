@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, listens_on
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
@@ -55,11 +55,12 @@ def test_serve_logs_json_lines_on_stderr_and_nothing_on_stdout(tmp_path: Path) -
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and server.poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            try:  # its own answer: another test's server may have taken the port first
+                if listens_on(server.pid, port) and httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/no-such-thing", timeout=5).status_code == 404
     finally:
         # Step: stop it as a supervisor would.
