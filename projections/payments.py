@@ -69,6 +69,9 @@ CONFIRMATIONS = ViewTable(
     key="dossier_id, version",
     indexes={"day": "day, agency"},
 )
+# The statements of each flush, written once.
+UPSERT_PAYMENT = PAYMENTS.upsert()
+ADD_CONFIRMATION = CONFIRMATIONS.insert(" ON CONFLICT (dossier_id, version) DO NOTHING")
 
 
 class PaymentsModel(ReadModel):
@@ -98,8 +101,8 @@ class PaymentsModel(ReadModel):
 
     def flush(self, cursor: Cursor) -> None:
         rows = [self.row(payment, position) for payment, position in self._latest.values()]
-        cursor.executemany(PAYMENTS.upsert(), rows)
-        cursor.executemany(CONFIRMATIONS.insert(" ON CONFLICT (dossier_id, version) DO NOTHING"), self._confirmations)
+        cursor.executemany(UPSERT_PAYMENT, rows)
+        cursor.executemany(ADD_CONFIRMATION, self._confirmations)
         self.discard()
 
     def discard(self) -> None:

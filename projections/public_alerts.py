@@ -98,6 +98,9 @@ MESSAGES = ViewTable(
     },
     unique={"code": "code, sequence"},
 )
+# The statements of each flush, written once.
+UPSERT_ALERT = ALERTS.upsert()
+ADD_MESSAGE = MESSAGES.insert(" ON CONFLICT (identifier) DO NOTHING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +179,10 @@ class PublicAlertsModel(ReadModel):
 
     def flush(self, cursor: Cursor) -> None:
         self.prepare()
-        cursor.executemany(ALERTS.upsert(), self._alerts)
+        cursor.executemany(UPSERT_ALERT, self._alerts)
         self._wards.flush(cursor)
         # A message never changes once issued: the first projection of it stays.
-        cursor.executemany(MESSAGES.insert(" ON CONFLICT (identifier) DO NOTHING"), self._messages)
+        cursor.executemany(ADD_MESSAGE, self._messages)
         self.discard()
 
     def discard(self) -> None:

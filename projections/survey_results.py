@@ -72,6 +72,7 @@ TALLIES = ViewTable(
     },
     key="survey_id, question_id, answer",
 )
+UPSERT_RESULT = RESULTS.upsert()
 # A batch's counts add to those already stored.
 ADD_TALLIES = TALLIES.insert(
     " ON CONFLICT (survey_id, question_id, answer) DO UPDATE SET tally = view_survey_tallies.tally + excluded.tally"
@@ -171,7 +172,7 @@ class SurveyResultsModel(ReadModel):
                     self._tallies[survey, answer.question_id, str(answer.rating)] += 1
 
     def flush(self, cursor: Cursor) -> None:
-        cursor.executemany(RESULTS.upsert(), list(self._surveys.values()))
+        cursor.executemany(UPSERT_RESULT, list(self._surveys.values()))
         # Sorted: two workers racing on one batch then lock rows in the same order,
         # and the loser fails on its tracking row rather than in a deadlock.
         cursor.executemany(ADD_TALLIES, [(*key, tally) for key, tally in sorted(self._tallies.items())])

@@ -183,9 +183,22 @@ def kill_mid_batch(zygote: Zygote, calls: Callable[[], int], database: ViewDatab
     return mid_batch
 
 
-def settled(database: ViewDatabase) -> bool:
-    """Whether every notice of the outbox is sent or cancelled."""
-    return {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")} <= {"sent", "cancelled"}
+def settled(database: ViewDatabase, final: frozenset[str] = frozenset({"sent", "cancelled"})) -> bool:
+    """Whether every notice of the outbox is in one of the ``final`` states."""
+    return {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")} <= final
+
+
+def dossiers_received(app: Ihanoi, read_side: ReadSide, citizens: int, series: str) -> list[str]:
+    """``citizens`` citizens (ids ``vneid:<series>…``) with a verified phone each,
+    their dossiers received: the ids of the status notices due, in log order."""
+    officer = procedure_staff(app, Role.OFFICER)
+    for number in range(citizens):
+        citizen = Principal(f"vneid:{series}{number:08d}", Role.CITIZEN)
+        enrol(app, citizen, f"09{number:08d}")
+        app.handle(officer, ReceiveDossier(case=submit(app, citizen).case_id))
+    read_side.catch_up()
+    rows = read_side.database.query(f"SELECT notification_id, kind FROM {OUTBOX} ORDER BY position")
+    return [row["notification_id"] for row in rows if row["kind"] == "case_status"]
 
 
 @pytest.mark.slow
@@ -195,14 +208,7 @@ def test_killing_the_dispatcher_mid_batch_loses_nothing_and_sends_nothing_twice(
 ) -> None:
     with crash_store(store, tmp_path, request) as (settings, app, read_side):
         # Step: 30 citizens with a verified phone each; their dossiers are received.
-        officer = procedure_staff(app, Role.OFFICER)
-        for number in range(CITIZENS):
-            citizen = Principal(f"vneid:0793{number:08d}", Role.CITIZEN)
-            enrol(app, citizen, f"09{number:08d}")
-            app.handle(officer, ReceiveDossier(case=submit(app, citizen).case_id))
-        read_side.catch_up()
-        rows = read_side.database.query(f"SELECT notification_id, kind FROM {OUTBOX}")
-        expected = {row["notification_id"] for row in rows if row["kind"] == "case_status"}
+        expected = set(dossiers_received(app, read_side, CITIZENS, "0793"))
         assert len(expected) == CITIZENS
 
         with gateway_server(Gateway(delay=0.05)) as (gateway_url, gateway):

@@ -19,15 +19,12 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ihanoi_core.commands.service_requests import ReceiveDossier
-from ihanoi_core.domain.values import Principal, Role
-from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX
-from tests.e2e.test_notification_crash import Zygote, crash_store, end, enrol
-from tests.integration.test_service_request_lifecycle import procedure_staff, submit
+from tests.e2e.test_notification_crash import Zygote, crash_store, dossiers_received, end, settled
 from tests.notification_servers import Gateway, gateway_server
 
 CITIZENS = 8
+FINAL = frozenset({"sent", "cancelled", "dead"})  # a poison ends dead
 MAX_ATTEMPTS = 3
 
 
@@ -80,12 +77,6 @@ def alive(pid: int) -> bool:
     return True
 
 
-def settled(database: ViewDatabase) -> bool:
-    """Whether every notice of the outbox is sent, cancelled or dead."""
-    states = {row["state"] for row in database.query(f"SELECT state FROM {OUTBOX}")}
-    return states <= {"sent", "cancelled", "dead"}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_a_notice_that_kills_the_dispatcher_is_dead_after_the_last_attempt_and_the_others_go_once(
@@ -93,14 +84,7 @@ def test_a_notice_that_kills_the_dispatcher_is_dead_after_the_last_attempt_and_t
 ) -> None:
     with crash_store(store, tmp_path, request) as (settings, app, read_side):
         # Step: citizens with a verified phone each; their dossiers are received.
-        officer = procedure_staff(app, Role.OFFICER)
-        for number in range(CITIZENS):
-            citizen = Principal(f"vneid:0794{number:08d}", Role.CITIZEN)
-            enrol(app, citizen, f"09{number:08d}")
-            app.handle(officer, ReceiveDossier(case=submit(app, citizen).case_id))
-        read_side.catch_up()
-        rows = read_side.database.query(f"SELECT notification_id, kind FROM {OUTBOX} ORDER BY position")
-        notices = [row["notification_id"] for row in rows if row["kind"] == "case_status"]
+        notices = dossiers_received(app, read_side, CITIZENS, "0794")
         poison, others = notices[0], set(notices[1:])
 
         # Step: dispatchers deliver them; the poison's arrival kills the one that sent it, each time.
@@ -112,7 +96,7 @@ def test_a_notice_that_kills_the_dispatcher_is_dead_after_the_last_attempt_and_t
                 zygote.fork()
                 zygote.fork()  # the standby
                 deadline = time.monotonic() + 60
-                while time.monotonic() < deadline and not settled(read_side.database):
+                while time.monotonic() < deadline and not settled(read_side.database, FINAL):
                     time.sleep(0.1)
             finally:
                 zygote.close()
