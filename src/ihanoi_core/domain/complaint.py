@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, time, tzinfo
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, ClassVar, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -29,19 +29,12 @@ from ihanoi_core.domain.grievance_values import (
     ComplaintStatus,
     Complexity,
     Deadlines,
+    Filing,
+    GrievanceCalendar,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, deadline
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal
 from ihanoi_core.errors import RuleViolationError, ValidationError
-
-
-class GrievanceCalendar(DeadlineCalendar, Protocol):
-    """A deadline calendar that also names its zone, to turn a decision *date*
-    into the instant a time-bar starts (the working calendar has both)."""
-
-    @property
-    def zone(self) -> tzinfo: ...
-
 
 S = ComplaintStatus
 
@@ -95,22 +88,11 @@ class Complaint(Grievance):
     def file(
         cls,
         *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        subject: str,
-        content: str,
-        respondent_agency: str,
-        ward: str,
         remote: bool,
-        complainant: ComplainantIdentity,
-        owner: str | None,
         decision_date: date | None,
         first: Complaint | None,
-        deadlines: Deadlines,
-        calendar: GrievanceCalendar,
-        timestamp: datetime,
         second_time_resolver: str | None = None,
+        **filing: Unpack[Filing],
     ) -> Complaint:
         """File a complaint against ``respondent_agency``'s decision or act; the
         acceptance clock starts. With ``first``, a second-time complaint about
@@ -118,7 +100,8 @@ class Complaint(Grievance):
         above the one that decided the first time (Law on Complaints, second-time
         competence), which the caller looks up in the directory. Raises
         ``RuleViolationError`` (and creates nothing) outside the filing window."""
-        filing = cls._checked_filing(subject, content, complainant, sealed=False)
+        checked = cls._checked_filing(filing, sealed=False)
+        deadlines, calendar, timestamp = filing["deadlines"], filing["calendar"], filing["timestamp"]
         if decision_date is not None and decision_date > timestamp.astimezone(calendar.zone).date():
             raise ValidationError({"decision_date": "must not be in the future"})
         if first is not None:
@@ -131,23 +114,14 @@ class Complaint(Grievance):
                 )
         elif decision_date is not None:
             cls._check_filing_window(decision_date, deadlines, calendar, timestamp)
-        accept_rule = cls._acceptance_rule(deadlines, second_time=first is not None)
-        clock = Clock(started_at=timestamp, rule=accept_rule)
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            respondent_agency=respondent_agency,
-            ward=ward,
+        return cls._file(
+            checked,
+            cls._acceptance_rule(deadlines, second_time=first is not None),
             remote=remote,
-            owner=owner,
             decision_date=decision_date,
             first_case=first.id if first else None,
             first_case_code=first.code if first else None,
-            **deadline(calendar, clock),
             handling_agency=second_time_resolver if first is not None else None,
-            timestamp=timestamp,
-            **filing,
         )
 
     @staticmethod

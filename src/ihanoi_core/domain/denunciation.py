@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -34,9 +34,10 @@ from ihanoi_core.domain.grievance_values import (
     ComplaintStatus,
     Complexity,
     Deadlines,
+    Filing,
 )
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role, deadline
+from ihanoi_core.domain.values import Clock, DeadlineCalendar, DeadlineRule, Principal, Role
 from ihanoi_core.errors import RuleViolationError
 
 S = ComplaintStatus
@@ -72,37 +73,15 @@ class Denunciation(Grievance):
     }
 
     @classmethod
-    def file(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        subject: str,
-        content: str,
-        respondent_agency: str,
-        ward: str,
-        complainant: ComplainantIdentity,
-        owner: str | None,
-        deadlines: Deadlines,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-    ) -> Denunciation:
+    def file(cls, **filing: Unpack[Filing]) -> Denunciation:
         """File a denunciation with the agency managing the denounced official;
         its preliminary check starts at once. The denouncer must be identified."""
-        filing = cls._checked_filing(subject, content, complainant, sealed=True)
-        clock = Clock(started_at=timestamp, rule=deadlines["denunciation_preliminary"])
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            respondent_agency=respondent_agency,
-            ward=ward,
-            owner=owner,
-            **deadline(calendar, clock),
-            forward_due_at=cls._forward_due(deadlines, calendar, timestamp),
-            timestamp=timestamp,
-            **filing,
+        checked = cls._checked_filing(filing, sealed=True)
+        deadlines = filing["deadlines"]
+        return cls._file(
+            checked,
+            deadlines["denunciation_preliminary"],
+            forward_due_at=cls._forward_due(deadlines, filing["calendar"], filing["timestamp"]),
         )
 
     @event("Filed")

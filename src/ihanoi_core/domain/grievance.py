@@ -18,9 +18,9 @@ here from ``complaint`` still load (``ihanoi_core.events.topics``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from eventsourcing.domain import event
 
@@ -30,12 +30,12 @@ from ihanoi_core.domain.grievance_steps import GrievanceSteps
 from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED_STATE
 from ihanoi_core.domain.grievance_values import (
     MAX_TEXT,
-    CheckedFiling,
     ComplainantIdentity,
     ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
+    Filing,
     checked_identity,
 )
 from ihanoi_core.domain.status_steps import entering
@@ -79,15 +79,36 @@ class Grievance(GrievanceSteps, Case):
         withdrawal_reason: str | None
 
     @classmethod
-    def _checked_filing(
-        cls, subject: str, content: str, complainant: ComplainantIdentity, *, sealed: bool
-    ) -> CheckedFiling:
+    def _checked_filing(cls, filing: Filing, *, sealed: bool) -> Filing:
         """What every filing checks first: a subject and a content in writing,
         and who files identified (a denouncer's identity, ``sealed``, fully)."""
-        return CheckedFiling(
-            subject=cls._require_text(None, "subject", subject, max_length=500),
-            content=cls._require_text(None, "content", content, max_length=MAX_TEXT),
-            complainant=checked_identity(complainant, sealed=sealed),
+        return {
+            **filing,
+            "subject": cls._require_text(None, "subject", filing["subject"], max_length=500),
+            "content": cls._require_text(None, "content", filing["content"], max_length=MAX_TEXT),
+            "complainant": checked_identity(filing["complainant"], sealed=sealed),
+        }
+
+    @classmethod
+    def _file(cls, filing: Filing, rule: DeadlineRule, **more: Any) -> Self:
+        """Create the case from a checked ``filing`` and its kind's ``more``
+        fields: its Filed event, with the clock of ``rule`` started at filing."""
+        clock = Clock(started_at=filing["timestamp"], rule=rule)
+        # Each kind declares its own Filed event as ``__init__``; ``Grievance`` has none.
+        create: Callable[..., Self] = cls
+        return create(
+            id=filing["id"],
+            code=filing["code"],
+            actor=filing["actor"],
+            subject=filing["subject"],
+            content=filing["content"],
+            respondent_agency=filing["respondent_agency"],
+            ward=filing["ward"],
+            complainant=filing["complainant"],
+            owner=filing["owner"],
+            **deadline(filing["calendar"], clock),
+            timestamp=filing["timestamp"],
+            **more,
         )
 
     def _require_approver(self, actor: Principal, command: str) -> None:

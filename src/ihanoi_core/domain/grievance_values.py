@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import TypedDict
+from typing import Protocol, TypedDict
+from uuid import UUID
 
 from ihanoi_core.domain.personal import ERASED, OWNER, Personal
-from ihanoi_core.domain.values import DeadlineRule
+from ihanoi_core.domain.values import DeadlineCalendar, DeadlineRule, Principal
 from ihanoi_core.errors import ValidationError
 
 
@@ -84,12 +86,32 @@ Deadlines = Mapping[str, DeadlineRule]
 MAX_TEXT = 20_000
 
 
-class CheckedFiling(TypedDict):
-    """The checked text and identity of a filing, as its Filed event records them."""
+class GrievanceCalendar(DeadlineCalendar, Protocol):
+    """A deadline calendar that also names its zone, to turn a decision *date*
+    into the instant a time-bar starts (the working calendar has both)."""
 
+    @property
+    def zone(self) -> tzinfo: ...
+
+
+class Filing(TypedDict):
+    """What filing a complaint and a denunciation take alike (a complaint
+    takes more: its ward's remoteness, the decision and a first case): the
+    letter, who sends it and against whom, and the periods and calendar its
+    clocks are decided by."""
+
+    id: UUID
+    code: str
+    actor: Principal
     subject: str
     content: str
+    respondent_agency: str
+    ward: str
     complainant: ComplainantIdentity
+    owner: str | None
+    deadlines: Deadlines
+    calendar: GrievanceCalendar
+    timestamp: datetime
 
 
 def checked_identity(identity: ComplainantIdentity, *, sealed: bool) -> ComplainantIdentity:

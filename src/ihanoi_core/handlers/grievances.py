@@ -9,8 +9,6 @@ library caller who builds a command with a string outside the enum gets a
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TypedDict
 from uuid import UUID
 
 from ihanoi_core.commands.grievances import (
@@ -32,29 +30,10 @@ from ihanoi_core.commands.grievances import (
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity, Deadlines
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity, Filing
+from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
-from ihanoi_core.law.calendar import WorkingCalendar
-
-
-class Filing(TypedDict):
-    """What filing a complaint and a denunciation take alike (a complaint
-    takes more: its ward's remoteness, the decision and a first case)."""
-
-    id: UUID
-    code: str
-    actor: Principal
-    subject: str
-    content: str
-    respondent_agency: str
-    ward: str
-    complainant: ComplainantIdentity
-    owner: str | None
-    deadlines: Deadlines
-    calendar: WorkingCalendar
-    timestamp: datetime
 
 
 @creates(FileComplaint)
