@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -38,6 +38,7 @@ from ihanoi_core.domain.business_values import (
     BusinessKind,
     FollowUp,
     InquiryStatus,
+    InquirySubmission,
 )
 from ihanoi_core.domain.business_values import InquiryStatus as S
 from ihanoi_core.domain.case import Case
@@ -74,48 +75,20 @@ class BusinessInquiry(Case):
 
     @classmethod
     def submit(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        business: str,
-        business_kind: BusinessKind,
-        topic: str,
-        procedure: str | None,
-        text: str,
-        agency: str,
-        clock: Clock,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
-        session: str | None = None,
+        cls, *, calendar: DeadlineCalendar, session: str | None = None, **inquiry: Unpack[InquirySubmission]
     ) -> BusinessInquiry:
         """An inquiry of ``business`` routed to ``agency``, due by ``clock``:
         filed by a person acting for the business, or by staff turning a
         question of the dialogue session ``session`` (its code) into one."""
+        id, actor, business = inquiry["id"], inquiry["actor"], inquiry["business"]
         if session is None and actor.organisation != business:
             raise RuleViolationError(id, "business", "An inquiry is filed by a person acting for its business.")
         if session is not None and not actor.is_staff:
             raise RuleViolationError(id, "session", "Staff turn a dialogue session's question into an inquiry.")
-        text = cls._require_text(id, "text", text, MAX_TEXT)
-        kind = BusinessKind(business_kind)
+        inquiry["text"] = cls._require_text(id, "text", inquiry["text"], MAX_TEXT)
+        inquiry["business_kind"] = BusinessKind(inquiry["business_kind"])
         filer = actor.subject if session is None else None
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            filer=filer,
-            business=business,
-            business_kind=kind,
-            topic=topic,
-            procedure=procedure,
-            text=text,
-            agency=agency,
-            clock=clock,
-            due_at=calendar.due(clock),
-            session=session,
-            timestamp=timestamp,
-        )
+        return cls(**inquiry, filer=filer, due_at=calendar.due(inquiry["clock"]), session=session)
 
     @event("Submitted")
     def __init__(

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
+from uuid import UUID
 
 from ihanoi_core.domain.personal import ERASED, Personal
+from ihanoi_core.domain.values import Clock, Principal
 
 
 class BusinessKind(StrEnum):
@@ -28,6 +31,24 @@ class InquiryStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     PUBLISHED = "published"
+
+
+class InquirySubmission(TypedDict):
+    """What an inquiry says, as its Submitted event records it: the business
+    and its kind, the topic and procedure asked about, the question, and the
+    agency that answers it on ``clock``."""
+
+    id: UUID
+    code: str
+    actor: Principal
+    business: str
+    business_kind: BusinessKind
+    topic: str
+    procedure: str | None
+    text: str
+    agency: str
+    clock: Clock
+    timestamp: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Unpack
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -33,6 +33,7 @@ from ihanoi_core.domain.payment_values import (
     FeeLine,
     GatewayPayment,
     Payee,
+    PaymentRequest,
     PaymentStatus,
 )
 from ihanoi_core.domain.payment_values import PaymentStatus as S
@@ -79,45 +80,17 @@ class Payment(Case):
     # -- creation ---------------------------------------------------------
 
     @classmethod
-    def request(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        dossier: UUID,
-        dossier_code: str,
-        agency: str,
-        owner: str | None,
-        lines: tuple[FeeLine, ...],
-        payee: Payee,
-        reference: str,
-        expires_at: datetime,
-        timestamp: datetime,
-    ) -> Payment:
+    def request(cls, **request: Unpack[PaymentRequest]) -> Payment:
         """Ask for ``lines`` (at least one, each a positive whole amount) into
         ``payee``'s account, payable until ``expires_at``."""
+        lines, reference, id = request["lines"], request["reference"], request["id"]
         if not lines or any(isinstance(line.amount, bool) or line.amount <= 0 for line in lines):
             raise ValidationError({"amount": "a fee has at least one line, each a positive whole number of đồng"})
         if not reference or len(reference) > MAX_REFERENCE or not reference.isascii():
             raise RuleViolationError(id, "reference", f"a transfer reference is 1 to {MAX_REFERENCE} ASCII characters")
-        if expires_at <= timestamp:
+        if request["expires_at"] <= request["timestamp"]:
             raise RuleViolationError(id, "expires_at", "a payment request expires after it is made")
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            dossier=dossier,
-            dossier_code=dossier_code,
-            agency=agency,
-            owner=owner,
-            lines=lines,
-            total=sum(line.amount for line in lines),
-            payee=payee,
-            reference=reference,
-            expires_at=expires_at,
-            timestamp=timestamp,
-        )
+        return cls(**request, total=sum(line.amount for line in lines))
 
     @event("Requested")
     def __init__(

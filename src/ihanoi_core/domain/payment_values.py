@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
+from uuid import UUID
 
 from ihanoi_core.domain.personal import OWNER, Personal
+from ihanoi_core.domain.values import Principal
 
 
 class PaymentStatus(StrEnum):
@@ -61,6 +64,25 @@ class GatewayPayment:
     transaction_id: str
     amount: int
     paid_at: datetime
+
+
+class PaymentRequest(TypedDict):
+    """What asking for a dossier's fee says, as its Requested event records
+    it (with the lines' total): whose dossier, the fee's lines, the account
+    it is paid into, the transfer reference and the expiry."""
+
+    id: UUID
+    code: str
+    actor: Principal
+    dossier: UUID
+    dossier_code: str
+    agency: str
+    owner: str | None
+    lines: tuple[FeeLine, ...]
+    payee: Payee
+    reference: str
+    expires_at: datetime
+    timestamp: datetime
 
 
 # The applicant's subject id names the data subject; nothing else of a payment is personal.

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -48,6 +48,7 @@ from ihanoi_core.domain.service_request_values import (
     PERSONAL_DATA,
     ApplicantIdentity,
     DossierStatus,
+    DossierSubmission,
     check_applicant,
     checked_documents,
 )
@@ -110,46 +111,14 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
 
     @classmethod
     def submit(
-        cls,
-        *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        procedure: str,
-        procedure_name: str,
-        agency: str,
-        ward: str,
-        applicant: ApplicantIdentity,
-        documents: tuple[Document, ...],
-        channel: Channel,
-        fee: int,
-        processing_rule: DeadlineRule,
-        review_rule: DeadlineRule,
-        calendar: DeadlineCalendar,
-        timestamp: datetime,
+        cls, *, review_rule: DeadlineRule, calendar: DeadlineCalendar, **dossier: Unpack[DossierSubmission]
     ) -> ServiceRequest:
         """File a dossier with the agency deciding the procedure; the review
         clock starts now. The procedure's period is kept for the receipt."""
-        check_applicant(applicant)
-        documents = checked_documents("documents", documents)
-        clock = Clock(started_at=timestamp, rule=review_rule)
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            procedure=procedure,
-            procedure_name=procedure_name,
-            agency=agency,
-            ward=ward,
-            owner=actor.subject,
-            applicant=applicant,
-            documents=documents,
-            channel=channel,
-            fee=fee,
-            processing_rule=processing_rule,
-            **deadline(calendar, clock),
-            timestamp=timestamp,
-        )
+        check_applicant(dossier["applicant"])
+        dossier["documents"] = checked_documents("documents", dossier["documents"])
+        clock = Clock(started_at=dossier["timestamp"], rule=review_rule)
+        return cls(**dossier, owner=dossier["actor"].subject, **deadline(calendar, clock))
 
     @event("Submitted")
     def __init__(

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
+from uuid import UUID
 
 from ihanoi_core.domain.personal import ERASED, OWNER, Personal
-from ihanoi_core.domain.values import Document
+from ihanoi_core.domain.values import Channel, DeadlineRule, Document, Principal
 from ihanoi_core.errors import ValidationError
 
 
@@ -94,6 +97,26 @@ class ApplicantIdentity:
 
 
 # The applicant and the documents they hand in (ID scans, certificates).
+class DossierSubmission(TypedDict):
+    """What an applicant hands in, as its Submitted event records it: who
+    applies, for which procedure at which agency, with which documents and
+    fee, and the procedure's period kept for the receipt."""
+
+    id: UUID
+    code: str
+    actor: Principal
+    procedure: str
+    procedure_name: str
+    agency: str
+    ward: str
+    applicant: ApplicantIdentity
+    documents: tuple[Document, ...]
+    channel: Channel
+    fee: int
+    processing_rule: DeadlineRule
+    timestamp: datetime
+
+
 ERASED_APPLICANT = ApplicantIdentity(name=ERASED, national_id=ERASED)
 DOCUMENTS = Personal("applicant", ())
 PERSONAL_DATA: Mapping[str, Mapping[str, Personal]] = {
