@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -35,6 +35,7 @@ from ihanoi_core.domain.report_values import (
     HiddenPhoto,
     Photo,
     ReportStatus,
+    ReportSubmission,
 )
 from ihanoi_core.domain.report_values import ReportStatus as S
 from ihanoi_core.domain.status_steps import entering
@@ -88,45 +89,17 @@ class Report(ReportExits, ReportPublicSide, Case):
     def submit(
         cls,
         *,
-        id: UUID,
-        code: str,
-        actor: Principal,
-        category: str,
-        description: str,
-        location: Location,
-        agency: str,
-        priority: Priority,
-        channel: Channel,
-        reporter: str | None,
-        contact: Contact | None,
-        media_urls: tuple[str, ...],
         acknowledge_rule: DeadlineRule,
         calendar: DeadlineCalendar,
-        timestamp: datetime,
         attributes: Mapping[str, str | tuple[str, ...]] | None = None,
+        **report: Unpack[ReportSubmission],
     ) -> Report:
         """File a report routed to ``agency``; the acknowledgement clock starts now.
         ``attributes`` are the answers to its category's extra questions (Open311
         service definition attributes), checked by the caller against the directory."""
-        description = cls._require_text(None, "description", description, cls.MAX_DESCRIPTION)
-        clock = Clock(started_at=timestamp, rule=acknowledge_rule)
-        return cls(
-            id=id,
-            code=code,
-            actor=actor,
-            category=category,
-            description=description,
-            location=location,
-            agency=agency,
-            priority=priority,
-            channel=channel,
-            reporter=reporter,
-            contact=contact,
-            media_urls=media_urls,
-            attributes=dict(attributes or {}),
-            **deadline(calendar, clock),
-            timestamp=timestamp,
-        )
+        report["description"] = cls._require_text(None, "description", report["description"], cls.MAX_DESCRIPTION)
+        clock = Clock(started_at=report["timestamp"], rule=acknowledge_rule)
+        return cls(**report, attributes=dict(attributes or {}), **deadline(calendar, clock))
 
     class Submitted(Case.Created):
         """Version 2 added ``attributes``, the answers to the category's extra

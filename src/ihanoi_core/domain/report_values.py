@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
+from uuid import UUID
 
 from ihanoi_core.domain.personal import Personal
-from ihanoi_core.domain.values import Role
+from ihanoi_core.domain.values import Channel, Contact, Location, Principal, Priority, Role
 
 
 class ReportStatus(StrEnum):
@@ -22,6 +25,26 @@ class ReportStatus(StrEnum):
     DUPLICATE = "duplicate"
     TRANSFERRED = "transferred"
     NOT_RESPONSIBLE = "not_responsible"
+
+
+class ReportSubmission(TypedDict):
+    """What a reporter tells, as the Submitted event records it: the problem
+    (category, description, place, photos), the agency it is routed to, its
+    priority and channel, and who reports it, if known, with their contact."""
+
+    id: UUID
+    code: str
+    actor: Principal
+    category: str
+    description: str
+    location: Location
+    agency: str
+    priority: Priority
+    channel: Channel
+    reporter: str | None
+    contact: Contact | None
+    media_urls: tuple[str, ...]
+    timestamp: datetime
 
 
 class PhotoStage(StrEnum):
