@@ -646,3 +646,14 @@ def test_everyone_else_sees_a_stable_pseudonym_of_the_denouncer() -> None:
     assert replayed(denunciation).pseudonymised_fields() == denunciation.pseudonymised_fields()
     assert file_denunciation().pseudonym != denunciation.pseudonym
     assert set(Denunciation.PERSONAL_FIELDS) >= {"owner", "complainant"}
+
+
+@pytest.mark.parametrize(
+    ("file", "misspelt"),
+    [(file_denunciation, {"remote": True}), (file_complaint, {"second_time_resolvr": "UBND_TP"})],
+)
+def test_a_filing_refuses_a_keyword_it_does_not_take(file: Any, misspelt: dict[str, Any]) -> None:
+    # The filing fields come as one Filing mapping: a keyword no kind takes
+    # (a denunciation has no remoteness; a misspelt resolver) must not be dropped.
+    with pytest.raises(TypeError, match=next(iter(misspelt))):
+        file(**misspelt)

@@ -81,7 +81,12 @@ class Grievance(GrievanceSteps, Case):
     @classmethod
     def _checked_filing(cls, filing: Filing, *, sealed: bool) -> Filing:
         """What every filing checks first: a subject and a content in writing,
-        and who files identified (a denouncer's identity, ``sealed``, fully)."""
+        and who files identified (a denouncer's identity, ``sealed``, fully).
+        A keyword ``Filing`` does not name is refused, as a misspelt argument
+        would be by a signature that listed them."""
+        unknown = filing.keys() - Filing.__required_keys__
+        if unknown:
+            raise TypeError(f"{cls.__name__} filing got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         return {
             **filing,
             "subject": cls._require_text(None, "subject", filing["subject"], max_length=500),
