@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypedDict
-from uuid import UUID
 
 from ihanoi_core.commands.alerts import (
     ApproveAlert,
@@ -124,7 +124,6 @@ def content_fields(content: AlertContent) -> dict[str, Any]:
 
 @creates(DraftAlert)
 def draft(command: DraftAlert, ctx: Context) -> Build:
-    principal = ctx.principal
     agency = ctx.own_agency("an alert belongs to its drafter's agency")
     base: dict[str, Any] = {}
     if command.template is not None:
@@ -134,13 +133,7 @@ def draft(command: DraftAlert, ctx: Context) -> Build:
         base = template_defaults(template, ctx.now)
     content = compose(command, base, ctx.directory, ctx.now)
     source = command.source.value() if command.source is not None else None
-
-    def build(case_id: UUID, code: str) -> Alert:
-        return Alert.draft(
-            id=case_id, code=code, actor=principal, agency=agency, content=content, source=source, timestamp=ctx.now
-        )
-
-    return build
+    return partial(Alert.draft, agency=agency, content=content, source=source)
 
 
 @decides(ReviseAlert)

@@ -9,9 +9,8 @@ library caller who builds a command with a string outside the enum gets a
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 from typing import TypedDict
-from uuid import UUID
 
 from ihanoi_core.commands.grievances import (
     AcceptComplaint,
@@ -33,19 +32,17 @@ from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import ComplainantIdentity, ComplaintKind, Complexity, Deadlines
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 from ihanoi_core.law.calendar import WorkingCalendar
 
 
 class Filing(TypedDict):
-    """What filing a complaint and a denunciation take alike (a complaint
-    takes more: its ward's remoteness, the decision and a first case)."""
+    """What filing a complaint and a denunciation take alike, besides what the
+    bus gives every new case (``Build``); a complaint takes more: its ward's
+    remoteness, the decision and a first case."""
 
-    id: UUID
-    code: str
-    actor: Principal
     subject: str
     content: str
     respondent_agency: str
@@ -54,7 +51,6 @@ class Filing(TypedDict):
     owner: str | None
     deadlines: Deadlines
     calendar: WorkingCalendar
-    timestamp: datetime
 
 
 @creates(FileComplaint)
@@ -77,32 +73,26 @@ def file(command: FileComplaint, ctx: Context) -> Build:
     principal = ctx.principal
     first = _first_complaint(ctx, command.first_case) if command.first_case is not None else None
     resolver = _second_time_resolver(ctx, first) if first is not None else None
-    owner = principal.subject if principal.role is Role.CITIZEN else None
-    complainant = command.complainant.value()
-    deadlines = directory.deadlines
-
-    def build(case_id: UUID, code: str) -> Grievance:
-        filed = Filing(
-            id=case_id,
-            code=code,
-            actor=principal,
-            subject=command.subject,
-            content=command.content,
-            respondent_agency=command.respondent_agency,
-            ward=command.ward,
-            complainant=complainant,
-            owner=owner,
-            deadlines=deadlines,
-            calendar=ctx.calendar,
-            timestamp=ctx.now,
-        )
-        if kind is ComplaintKind.DENUNCIATION:
-            return Denunciation.file(**filed)
-        return Complaint.file(
-            **filed, remote=ward.remote, decision_date=command.decision_date, first=first, second_time_resolver=resolver
-        )
-
-    return build
+    filed = Filing(
+        subject=command.subject,
+        content=command.content,
+        respondent_agency=command.respondent_agency,
+        ward=command.ward,
+        complainant=command.complainant.value(),
+        owner=principal.subject if principal.role is Role.CITIZEN else None,
+        deadlines=directory.deadlines,
+        calendar=ctx.calendar,
+    )
+    if kind is ComplaintKind.DENUNCIATION:
+        return partial(Denunciation.file, **filed)
+    return partial(
+        Complaint.file,
+        **filed,
+        remote=ward.remote,
+        decision_date=command.decision_date,
+        first=first,
+        second_time_resolver=resolver,
+    )
 
 
 def _first_complaint(ctx: Context, first_case: str) -> Complaint:
