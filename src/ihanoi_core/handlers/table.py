@@ -59,8 +59,10 @@ class Build(Protocol):
     """How a ``@creates`` handler makes its new case, given what the bus gives
     every new case: the id and code it allots, the principal as ``actor`` and
     the command's time as ``timestamp``. An aggregate's factory with the rest of
-    its arguments bound (``partial(Survey.draft, agency=…, title=…)``) is one;
-    mypy checks a partial's arguments against the factory."""
+    its arguments bound (``partial(Survey.draft, agency=…, title=…)``) is one:
+    mypy checks the names and types of a partial's arguments against the
+    factory, but not that it leaves exactly these four (an argument forgotten
+    is a ``TypeError`` when the bus calls it, which each kind's tests do)."""
 
     def __call__(self, *, id: UUID, code: str, actor: Principal, timestamp: datetime) -> Case: ...
 
