@@ -26,6 +26,7 @@ from uuid import UUID
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, Command, CreateCommand
+from ihanoi_core.commands.steps import ApproveStep
 from ihanoi_core.commands.values import AwareDatetime, Code, Input, Text, Url
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import (
@@ -158,11 +159,8 @@ class ReviseAlert(AlertCommand, frozen=True, kw_only=True):
     web: Url | None = None
 
 
-class ApproveAlert(AlertCommand, frozen=True, kw_only=True):
+class ApproveAlert(ApproveStep, AlertCommand, frozen=True, kw_only=True):
     """Approve the content for issue (four eyes: not by its author)."""
-
-    name: ClassVar[str] = "approve"
-    roles: ClassVar[frozenset[Role]] = LEADER
 
 
 class RejectAlert(AlertCommand, frozen=True, kw_only=True):

@@ -43,7 +43,7 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.steps import AssignStep, CommentStep
+from ihanoi_core.commands.steps import AssignStep, CommentStep, WithdrawStep
 from ihanoi_core.commands.values import Code, Input, Name, NationalId, Phone, ShortText, Text
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.complaint import Complaint
@@ -203,12 +203,8 @@ class CloseComplaint(GrievanceCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "close"
 
 
-class WithdrawComplaint(GrievanceCommand, frozen=True, kw_only=True):
+class WithdrawComplaint(WithdrawStep, GrievanceCommand, frozen=True, kw_only=True):
     """The complainant or denouncer withdraws before the decision or conclusion."""
-
-    name: ClassVar[str] = "withdraw"
-    roles: ClassVar[frozenset[Role]] = CITIZEN
-    reason: Text
 
 
 class CommentComplaint(CommentStep, GrievanceCommand, frozen=True, kw_only=True):

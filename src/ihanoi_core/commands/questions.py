@@ -22,6 +22,7 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
+from ihanoi_core.commands.steps import ApproveStep
 from ihanoi_core.commands.values import Code, ShortText
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
@@ -117,11 +118,8 @@ class ReviseArticle(ArticleCommand, frozen=True, kw_only=True):
     keywords: Keywords | None = None
 
 
-class ApproveArticle(ArticleCommand, frozen=True, kw_only=True):
+class ApproveArticle(ApproveStep, ArticleCommand, frozen=True, kw_only=True):
     """Approve the working text (four eyes: not by its author)."""
-
-    name: ClassVar[str] = "approve"
-    roles: ClassVar[frozenset[Role]] = LEADER
 
 
 class PublishArticle(ArticleCommand, frozen=True, kw_only=True):

@@ -19,7 +19,7 @@ import msgspec
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep
+from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep, RejectStep
 from ihanoi_core.commands.values import (
     Code,
     ContactIn,
@@ -110,11 +110,8 @@ class CloseReport(ReportCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "close"
 
 
-class RejectReport(ReportCommand, frozen=True, kw_only=True):
+class RejectReport(RejectStep, ReportCommand, frozen=True, kw_only=True):
     """Refuse with a reason (out of scope, spam, belongs to the complaint channel)."""
-
-    name: ClassVar[str] = "reject"
-    reason: Text
 
 
 class MarkReportDuplicate(ReportCommand, frozen=True, kw_only=True):

@@ -20,7 +20,7 @@ from typing import Annotated, ClassVar
 from msgspec import Meta
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand
-from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep
+from ihanoi_core.commands.steps import AssignStep, CommentStep, RateStep, RejectStep, WithdrawStep
 from ihanoi_core.commands.values import (
     AwareDatetime,
     Code,
@@ -81,11 +81,8 @@ class ReceiveDossier(DossierCommand, frozen=True, kw_only=True):
     name: ClassVar[str] = "receive"
 
 
-class RejectDossier(DossierCommand, frozen=True, kw_only=True):
+class RejectDossier(RejectStep, DossierCommand, frozen=True, kw_only=True):
     """Refuse to accept, with reasons."""
-
-    name: ClassVar[str] = "reject"
-    reason: Text
 
 
 class StartDossierProcessing(DossierCommand, frozen=True, kw_only=True):
@@ -185,12 +182,8 @@ class ReturnDossierResult(DossierCommand, frozen=True, kw_only=True):
     late_explanation: Text | None = None
 
 
-class WithdrawDossier(DossierCommand, frozen=True, kw_only=True):
+class WithdrawDossier(WithdrawStep, DossierCommand, frozen=True, kw_only=True):
     """The applicant withdraws the dossier before its result."""
-
-    name: ClassVar[str] = "withdraw"
-    roles: ClassVar[frozenset[Role]] = CITIZEN
-    reason: Text
 
 
 class RateDossier(RateStep, DossierCommand, frozen=True, kw_only=True):

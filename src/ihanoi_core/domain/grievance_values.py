@@ -94,15 +94,12 @@ class GrievanceCalendar(DeadlineCalendar, Protocol):
     def zone(self) -> tzinfo: ...
 
 
-class Filing(TypedDict):
+class FilingInput(TypedDict):
     """What filing a complaint and a denunciation take alike (a complaint
-    takes more: its ward's remoteness, the decision and a first case): the
-    letter, who sends it and against whom, and the periods and calendar its
-    clocks are decided by."""
+    takes more: its ward's remoteness, the decision and a first case), besides
+    what every new case is created with: the letter, who sends it and against
+    whom, and the periods and calendar its clocks are decided by."""
 
-    id: UUID
-    code: str
-    actor: Principal
     subject: str
     content: str
     respondent_agency: str
@@ -111,6 +108,15 @@ class Filing(TypedDict):
     owner: str | None
     deadlines: Deadlines
     calendar: GrievanceCalendar
+
+
+class Filing(FilingInput):
+    """A filing with what every new case is created with (the command bus
+    gives it: ``handlers.table.Build``)."""
+
+    id: UUID
+    code: str
+    actor: Principal
     timestamp: datetime
 
 

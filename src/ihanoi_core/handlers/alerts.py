@@ -15,9 +15,10 @@ very wards the alert will reach.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypedDict
-from uuid import UUID
 
 from ihanoi_core.commands.alerts import (
     ApproveAlert,
@@ -110,41 +111,19 @@ def compose(
     }
     if missing:
         raise ValidationError(missing)
-    content = AlertContent(
-        category=fields["category"],
-        urgency=fields["urgency"],
-        severity=fields["severity"],
-        certainty=fields["certainty"],
-        expires=fields["expires"],
-        texts=fields["texts"],
-        areas=fields["areas"],
-        onset=fields.get("onset"),
-        response_type=fields.get("response_type"),
-        web=fields.get("web"),
-        template=fields.get("template"),
-    )
+    # Every name in ``fields`` is one of the content's: a template's, the alert's or the command's.
+    content = AlertContent(**fields)
     return check_content(content, directory.wards, now=now)
 
 
 def content_fields(content: AlertContent) -> dict[str, Any]:
-    return {
-        "category": content.category,
-        "urgency": content.urgency,
-        "severity": content.severity,
-        "certainty": content.certainty,
-        "expires": content.expires,
-        "texts": content.texts,
-        "areas": content.areas,
-        "onset": content.onset,
-        "response_type": content.response_type,
-        "web": content.web,
-        "template": content.template,
-    }
+    """The content's fields by name, as ``compose`` overlays them (its texts
+    and areas stay values: ``dataclasses.asdict`` would turn them into dicts)."""
+    return {field.name: getattr(content, field.name) for field in dataclasses.fields(content)}
 
 
 @creates(DraftAlert)
 def draft(command: DraftAlert, ctx: Context) -> Build:
-    principal = ctx.principal
     agency = ctx.own_agency("an alert belongs to its drafter's agency")
     base: dict[str, Any] = {}
     if command.template is not None:
@@ -154,13 +133,7 @@ def draft(command: DraftAlert, ctx: Context) -> Build:
         base = template_defaults(template, ctx.now)
     content = compose(command, base, ctx.directory, ctx.now)
     source = command.source.value() if command.source is not None else None
-
-    def build(case_id: UUID, code: str) -> Alert:
-        return Alert.draft(
-            id=case_id, code=code, actor=principal, agency=agency, content=content, source=source, timestamp=ctx.now
-        )
-
-    return build
+    return partial(Alert.draft, agency=agency, content=content, source=source)
 
 
 @decides(ReviseAlert)

@@ -271,15 +271,7 @@ class CommandBus:
         fingerprint = None
         if idempotency_key is not None:  # kept only with a key: a request without one is never retried as the same
             fingerprint = hashlib.sha256(msgspec.json.encode(command, order="sorted")).hexdigest()
-        return self._create(
-            principal,
-            case_type,
-            command.roles,
-            idempotency_key,
-            lambda case_id, code, _now: build(case_id, code),
-            fingerprint,
-            now=now,
-        )
+        return self._create(principal, case_type, command.roles, idempotency_key, build, fingerprint, now=now)
 
     def _act(
         self,
@@ -311,7 +303,7 @@ class CommandBus:
         kind: type[CaseT],
         allowed: frozenset[Role],
         idempotency_key: str | None,
-        build: Callable[[UUID, str, datetime], CaseT],
+        build: Build,
         request_fingerprint: str | None = None,
         now: datetime | None = None,
     ) -> CommandResult:
@@ -329,7 +321,7 @@ class CommandBus:
         now = now or self.clock()
         for attempt in range(CODE_ATTEMPTS):
             code = self._make_code(kind.code_prefix, now, case_id, attempt)
-            case = build(case_id, code, now)
+            case = build(id=case_id, code=code, actor=principal, timestamp=now)
             index = code_index(
                 case, kind.kind, principal, now, request_fingerprint if idempotency_key is not None else None
             )

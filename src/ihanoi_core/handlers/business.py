@@ -10,7 +10,7 @@ the answer starts it again.
 
 from __future__ import annotations
 
-from uuid import UUID
+from functools import partial
 
 from ihanoi_core.commands.business import (
     AnswerInquiry,
@@ -64,26 +64,17 @@ def submit(command: SubmitBusinessInquiry, ctx: Context) -> Build:
     kind = command.business_kind
     if kind is None:
         raise ValidationError({"business_kind": "required (enterprise or household): your token does not say it"})
-    agency = route(command, ctx)
-    clock = answer_clock(ctx)
-
-    def build(case_id: UUID, code: str) -> BusinessInquiry:
-        return BusinessInquiry.submit(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            business=business,
-            business_kind=kind,
-            topic=command.topic,
-            procedure=command.procedure,
-            text=command.text,
-            agency=agency,
-            clock=clock,
-            calendar=ctx.calendar,
-            timestamp=ctx.now,
-        )
-
-    return build
+    return partial(
+        BusinessInquiry.submit,
+        business=business,
+        business_kind=kind,
+        topic=command.topic,
+        procedure=command.procedure,
+        text=command.text,
+        agency=route(command, ctx),
+        clock=answer_clock(ctx),
+        calendar=ctx.calendar,
+    )
 
 
 @decides(AskFollowUp)

@@ -10,6 +10,7 @@ personal. The audience decides who may comment: businesses, citizens or both.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -41,24 +42,17 @@ AUDIENCE_ROLES = {
 @creates(OpenConsultation)
 def open_consultation(command: OpenConsultation, ctx: Context) -> Build:
     agency = ctx.own_agency("a consultation belongs to its opener's agency")
-
-    def build(case_id: UUID, code: str) -> Consultation:
-        return Consultation.open(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            agency=agency,
-            title=command.title,
-            summary=command.summary,
-            document_url=command.document_url,
-            document_sha256=command.document_sha256,
-            audience=command.audience,
-            opens_at=command.opens_at,
-            closes_at=command.closes_at,
-            timestamp=ctx.now,
-        )
-
-    return build
+    return partial(
+        Consultation.open,
+        agency=agency,
+        title=command.title,
+        summary=command.summary,
+        document_url=command.document_url,
+        document_sha256=command.document_sha256,
+        audience=command.audience,
+        opens_at=command.opens_at,
+        closes_at=command.closes_at,
+    )
 
 
 @handles(GiveComment)

@@ -12,8 +12,7 @@ A follow-up closes only once that inquiry is answered.
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
+from functools import partial
 
 from ihanoi_core.commands.dialogues import (
     AnswerSessionQuestion,
@@ -43,22 +42,15 @@ def schedule(command: ScheduleSession, ctx: Context) -> Build:
     unknown = [code for code in command.participants if ctx.directory.get_agency(code) is None]
     if unknown:
         raise ValidationError({"participants": f"unknown agencies: {', '.join(unknown)}"})
-
-    def build(case_id: UUID, code: str) -> DialogueSession:
-        return DialogueSession.schedule(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            agency=agency,
-            title=command.title,
-            chair=command.chair,
-            participants=tuple(dict.fromkeys(command.participants)),
-            held_at=command.held_at,
-            place=command.place,
-            timestamp=ctx.now,
-        )
-
-    return build
+    return partial(
+        DialogueSession.schedule,
+        agency=agency,
+        title=command.title,
+        chair=command.chair,
+        participants=tuple(dict.fromkeys(command.participants)),
+        held_at=command.held_at,
+        place=command.place,
+    )
 
 
 @decides(RegisterQuestion)
@@ -81,28 +73,20 @@ def refer(session: DialogueSession, command: ReferQuestion, ctx: Context) -> Non
         raise ValidationError({"agency": "refer the question to an agency taking part in the session"})
     if ctx.directory.business.topic(command.topic) is None:
         raise ValidationError({"topic": f"unknown topic {command.topic!r}"})
-    clock = answer_clock(ctx)
-    business = asked.business
-
-    def build(case_id: UUID, code: str, _now: datetime) -> BusinessInquiry:
-        return BusinessInquiry.submit(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            business=business,
-            business_kind=command.business_kind,
-            topic=command.topic,
-            procedure=None,
-            text=asked.text,
-            agency=command.agency,
-            clock=clock,
-            calendar=ctx.calendar,
-            timestamp=ctx.now,
-            session=session.code,
-        )
-
+    build = partial(
+        BusinessInquiry.submit,
+        business=asked.business,
+        business_kind=command.business_kind,
+        topic=command.topic,
+        procedure=None,
+        text=asked.text,
+        agency=command.agency,
+        clock=answer_clock(ctx),
+        calendar=ctx.calendar,
+        session=session.code,
+    )
     key = f"dialogue:{session.id}:{command.number}"
-    created = ctx.bus._create(ctx.principal, BusinessInquiry, ReferQuestion.roles, key, build)
+    created = ctx.bus._create(ctx.principal, BusinessInquiry, ReferQuestion.roles, key, build, now=ctx.now)
     session.refer_question(ctx.principal, command.number, created.code, timestamp=ctx.now)
 
 

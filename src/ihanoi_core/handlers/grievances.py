@@ -9,7 +9,7 @@ library caller who builds a command with a string outside the enum gets a
 
 from __future__ import annotations
 
-from uuid import UUID
+from functools import partial
 
 from ihanoi_core.commands.grievances import (
     AcceptComplaint,
@@ -30,7 +30,7 @@ from ihanoi_core.commands.grievances import (
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity, Filing
+from ihanoi_core.domain.grievance_values import ComplaintKind, Complexity, FilingInput
 from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
@@ -56,32 +56,26 @@ def file(command: FileComplaint, ctx: Context) -> Build:
     principal = ctx.principal
     first = _first_complaint(ctx, command.first_case) if command.first_case is not None else None
     resolver = _second_time_resolver(ctx, first) if first is not None else None
-    owner = principal.subject if principal.role is Role.CITIZEN else None
-    complainant = command.complainant.value()
-    deadlines = directory.deadlines
-
-    def build(case_id: UUID, code: str) -> Grievance:
-        filed = Filing(
-            id=case_id,
-            code=code,
-            actor=principal,
-            subject=command.subject,
-            content=command.content,
-            respondent_agency=command.respondent_agency,
-            ward=command.ward,
-            complainant=complainant,
-            owner=owner,
-            deadlines=deadlines,
-            calendar=ctx.calendar,
-            timestamp=ctx.now,
-        )
-        if kind is ComplaintKind.DENUNCIATION:
-            return Denunciation.file(**filed)
-        return Complaint.file(
-            **filed, remote=ward.remote, decision_date=command.decision_date, first=first, second_time_resolver=resolver
-        )
-
-    return build
+    filed = FilingInput(
+        subject=command.subject,
+        content=command.content,
+        respondent_agency=command.respondent_agency,
+        ward=command.ward,
+        complainant=command.complainant.value(),
+        owner=principal.subject if principal.role is Role.CITIZEN else None,
+        deadlines=directory.deadlines,
+        calendar=ctx.calendar,
+    )
+    if kind is ComplaintKind.DENUNCIATION:
+        return partial(Denunciation.file, **filed)
+    return partial(
+        Complaint.file,
+        **filed,
+        remote=ward.remote,
+        decision_date=command.decision_date,
+        first=first,
+        second_time_resolver=resolver,
+    )
 
 
 def _first_complaint(ctx: Context, first_case: str) -> Complaint:

@@ -15,6 +15,8 @@ platform does not know, so the question has no owner.
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from ihanoi_core.commands.questions import (
@@ -31,7 +33,7 @@ from ihanoi_core.commands.questions import (
 from ihanoi_core.domain.knowledge_article import KnowledgeArticle
 from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import ArticleContent
-from ihanoi_core.domain.values import Clock, Role
+from ihanoi_core.domain.values import Clock, Principal, Role
 from ihanoi_core.errors import RuleViolationError, ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 from ihanoi_core.knowledge.answers import Resolution
@@ -49,37 +51,31 @@ def ask(command: AskQuestion, ctx: Context) -> Build:
     if resolution.handed_off and (agency is None or "question_answer" not in ctx.directory.deadlines):
         raise RuleViolationError(None, "handoff", "The directory names no agency or period for handed-off questions.")
 
-    def build(case_id: UUID, code: str) -> Question:
+    def build(*, id: UUID, code: str, actor: Principal, timestamp: datetime) -> Question:
         question = Question.ask(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            asker=asker,
-            channel=command.channel,
-            text=command.text,
-            timestamp=ctx.now,
+            id=id, code=code, actor=actor, asker=asker, channel=command.channel, text=command.text, timestamp=timestamp
         )
         if resolution.answer is not None:
             question.auto_answer(
-                ctx.principal,
+                actor,
                 answer=resolution.answer,
                 citations=resolution.citations,
                 confidence=resolution.confidence,
                 intent=resolution.intent,
                 generated=resolution.generated,
-                timestamp=ctx.now,
+                timestamp=timestamp,
             )
         else:
             assert agency is not None
             question.hand_off(
-                ctx.principal,
+                actor,
                 agency=agency,
                 reason=resolution.reason or "not_found",
                 confidence=resolution.confidence,
                 candidates=resolution.ranked[:3],
-                clock=Clock(ctx.now, ctx.directory.deadline("question_answer")),
+                clock=Clock(timestamp, ctx.directory.deadline("question_answer")),
                 calendar=ctx.calendar,
-                timestamp=ctx.now,
+                timestamp=timestamp,
             )
         return question
 
@@ -114,14 +110,7 @@ def _content(command: DraftArticle | ReviseArticle, base: ArticleContent | None,
 @creates(DraftArticle)
 def draft(command: DraftArticle, ctx: Context) -> Build:
     agency = ctx.own_agency("an article belongs to its drafter's agency")
-    content = _content(command, None, ctx)
-
-    def build(case_id: UUID, code: str) -> KnowledgeArticle:
-        return KnowledgeArticle.draft(
-            id=case_id, code=code, actor=ctx.principal, agency=agency, content=content, timestamp=ctx.now
-        )
-
-    return build
+    return partial(KnowledgeArticle.draft, agency=agency, content=_content(command, None, ctx))
 
 
 @decides(ReviseArticle)

@@ -8,6 +8,7 @@ A supporter is recorded by their pseudonym for the report (``CommandBus.pseudony
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from ihanoi_core.commands.reports import (
@@ -61,11 +62,11 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
         for index, sha256 in enumerate(command.photos)
     ]
 
-    def build(case_id: UUID, code: str) -> Report:
+    def build(*, id: UUID, code: str, actor: Principal, timestamp: datetime) -> Report:
         report = Report.submit(
-            id=case_id,
+            id=id,
             code=code,
-            actor=principal,
+            actor=actor,
             category=command.category,
             description=command.description,
             location=location,
@@ -78,11 +79,11 @@ def submit(command: SubmitReport, ctx: Context) -> Build:
             attributes=attributes,
             acknowledge_rule=acknowledge_rule,
             calendar=ctx.calendar,
-            timestamp=ctx.now,
+            timestamp=timestamp,
         )
         # Saved with the report, in the same transaction.
         for photo in photos:
-            report.attach_photo(principal, photo, max_photos=max_photos, timestamp=ctx.now)
+            report.attach_photo(actor, photo, max_photos=max_photos, timestamp=timestamp)
         return report
 
     return build

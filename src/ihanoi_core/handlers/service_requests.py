@@ -7,7 +7,7 @@ Every due time is computed with the application's calendar.
 
 from __future__ import annotations
 
-from uuid import UUID
+from functools import partial
 
 from ihanoi_core.commands.service_requests import (
     ApologizeForDossierDelay,
@@ -43,30 +43,20 @@ def submit(command: SubmitDossier, ctx: Context) -> Build:
     if directory.get_ward(command.ward) is None:
         raise ValidationError({"ward": f"unknown ward {command.ward!r}"})
     agency = directory.procedure_agency(command.procedure, command.ward).code
-    review_rule = directory.deadline("dossier_review")
-    applicant = command.applicant.value()
-    documents = tuple(document.value() for document in command.documents)
-
-    def build(case_id: UUID, code: str) -> ServiceRequest:
-        return ServiceRequest.submit(
-            id=case_id,
-            code=code,
-            actor=ctx.principal,
-            procedure=found.code,
-            procedure_name=found.name,
-            agency=agency,
-            ward=command.ward,
-            applicant=applicant,
-            documents=documents,
-            channel=command.channel,
-            fee=found.fee,
-            processing_rule=found.processing,
-            review_rule=review_rule,
-            calendar=ctx.calendar,
-            timestamp=ctx.now,
-        )
-
-    return build
+    return partial(
+        ServiceRequest.submit,
+        procedure=found.code,
+        procedure_name=found.name,
+        agency=agency,
+        ward=command.ward,
+        applicant=command.applicant.value(),
+        documents=tuple(document.value() for document in command.documents),
+        channel=command.channel,
+        fee=found.fee,
+        processing_rule=found.processing,
+        review_rule=directory.deadline("dossier_review"),
+        calendar=ctx.calendar,
+    )
 
 
 decides_by_step(ReceiveDossier, RejectDossier, StartDossierProcessing)

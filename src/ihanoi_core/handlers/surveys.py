@@ -9,7 +9,7 @@ from the survey and the respondent, so the store refuses a second one:
 
 from __future__ import annotations
 
-from uuid import UUID
+from functools import partial
 
 from eventsourcing.persistence import IntegrityError
 
@@ -32,24 +32,14 @@ from ihanoi_core.permissions import authorize
 
 @creates(CreateSurvey)
 def create(command: CreateSurvey, ctx: Context) -> Build:
-    principal = ctx.principal
-    agency = ctx.own_agency("a survey belongs to its creator's agency")
-    questions = tuple(question.value() for question in command.questions)
-
-    def build(case_id: UUID, code: str) -> Survey:
-        return Survey.draft(
-            id=case_id,
-            code=code,
-            actor=principal,
-            agency=agency,
-            title=command.title,
-            description=command.description,
-            anonymous=command.anonymous,
-            questions=questions,
-            timestamp=ctx.now,
-        )
-
-    return build
+    return partial(
+        Survey.draft,
+        agency=ctx.own_agency("a survey belongs to its creator's agency"),
+        title=command.title,
+        description=command.description,
+        anonymous=command.anonymous,
+        questions=tuple(question.value() for question in command.questions),
+    )
 
 
 @decides(SetSurveyQuestions)

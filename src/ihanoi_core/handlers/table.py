@@ -13,8 +13,11 @@ A handler module registers one function per command type with a decorator:
   ``decides_by_step(CommandType, …)`` does it for each with the method named
   after the command's step (``Report.close`` for ``CloseReport``), the rule.
 - ``@creates(CommandType)``: ``(command, ctx) -> build`` checks the input and
-  returns ``build(case_id, code)``, which makes the new case; the bus allots
-  the id (idempotency) and the code, and saves it with its code index.
+  returns a ``Build``, which makes the new case: most often the aggregate's
+  factory with the rest of its arguments, ``partial(Survey.draft, …)``. The bus
+  gives it what every case is created with (the id, for idempotency, and the
+  code it allots; the principal as actor; the time) and saves the case with
+  its code index.
 - ``@decides_on_any_case(CommandType)``: ``(case, command, ctx) -> None`` for
   a ``SystemCaseCommand``, which applies to every kind of case: the role
   check, then the case decides as with ``@decides``.
@@ -32,7 +35,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -50,7 +53,18 @@ if TYPE_CHECKING:
 
 CommandT = TypeVar("CommandT", bound=Command)
 CaseT = TypeVar("CaseT", bound=Case)
-Build = Callable[[UUID, str], Case]
+
+
+class Build(Protocol):
+    """How a ``@creates`` handler makes its new case, given what the bus gives
+    every new case: the id and code it allots, the principal as ``actor`` and
+    the command's time as ``timestamp``. An aggregate's factory with the rest of
+    its arguments bound (``partial(Survey.draft, agency=…, title=…)``) is one:
+    mypy checks the names and types of a partial's arguments against the
+    factory, but not that it leaves exactly these four (an argument forgotten
+    is a ``TypeError`` when the bus calls it, which each kind's tests do)."""
+
+    def __call__(self, *, id: UUID, code: str, actor: Principal, timestamp: datetime) -> Case: ...
 
 
 @dataclass(frozen=True, slots=True)
