@@ -32,11 +32,11 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.consultations import comments_of
 from ihanoi_server.api.commands import (
     PublicCaseList,
-    case_reader,
     command_routes,
     create_route,
     public_list,
     read_public_case,
+    read_route,
 )
 from ihanoi_server.http import call_app, case_ref, json_response, principal, state, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, document
@@ -126,12 +126,7 @@ async def read_public(request: Request) -> Response:
 
 routes = [
     create_route("consultations", OpenConsultation),
-    Route(
-        "/api/v1/consultations/{id}",
-        case_reader(frozenset({"consultation"})),
-        methods=["GET"],
-        name="consultations:read",
-    ),
+    read_route("consultations", "consultation"),
     Route("/api/v1/consultations/{id}/comments", list_comments, methods=["GET"], name="consultations:comments"),
     *command_routes("consultations", ConsultationCommand),
     Route("/public/consultations", public_list("consultation"), methods=["GET"], name="public_consultations:list"),

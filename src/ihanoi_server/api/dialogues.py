@@ -26,11 +26,11 @@ from ihanoi_core.commands.dialogues import ScheduleSession, SessionCommand
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_server.api.commands import (
     PublicCaseList,
-    case_reader,
     command_routes,
     create_route,
     public_list,
     read_public_case,
+    read_route,
 )
 from ihanoi_server.http import json_response
 from ihanoi_server.openapi.describe import POSITION, document
@@ -88,12 +88,7 @@ async def read_public(request: Request) -> Response:
 
 routes = [
     create_route("dialogue-sessions", ScheduleSession),
-    Route(
-        "/api/v1/dialogue-sessions/{id}",
-        case_reader(frozenset({"dialogue_session"})),
-        methods=["GET"],
-        name="dialogue-sessions:read",
-    ),
+    read_route("dialogue-sessions", "dialogue_session"),
     *command_routes("dialogue-sessions", SessionCommand),
     Route(
         "/public/dialogue-sessions",
