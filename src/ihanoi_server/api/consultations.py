@@ -38,7 +38,7 @@ from ihanoi_server.api.commands import (
     read_public_case,
     read_route,
 )
-from ihanoi_server.http import call_app, case_ref, json_response, principal, state, wait_for_position
+from ihanoi_server.http import call_app, case_ref, json_response, principal, state, view_of, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, document
 
 PUBLIC_READER = Principal("consultations:public", Role.SYSTEM)
@@ -99,20 +99,11 @@ async def list_comments(request: Request) -> Response:
 
 def public_view(data: dict[str, Any]) -> PublicConsultation:
     published = data["status"] == ConsultationStatus.SYNTHESIS_PUBLISHED
-    answers = (
-        [SynthesisItem(a.number, a.summary, a.outcome.value, a.reply) for a in data["answers"]] if published else []
-    )
-    return PublicConsultation(
-        code=data["code"],
-        title=data["title"],
-        summary=data["summary"],
-        agency=data["agency"],
-        document_url=data["document_url"],
-        document_sha256=data["document_sha256"],
+    answers = [view_of(SynthesisItem, a, outcome=a.outcome.value) for a in data["answers"]] if published else []
+    return view_of(
+        PublicConsultation,
+        data,
         audience=str(data["audience"]),
-        opens_at=data["opens_at"],
-        closes_at=data["closes_at"],
-        status=data["status"],
         comments=len(data["comments"]),
         synthesis=data["synthesis"] if published else None,
         answers=answers,
