@@ -14,6 +14,11 @@ An alert's ``Issued`` and ``Cancelled`` changes carry its public notice
 (``AlertNotice``: message type, wards, headline, CAP codes), which the
 public ward stream and a citizen's stream report.
 
+What a stream sends of a change (``event: case``) is its ``CaseEvent``: the
+case after the event, never a person (no owner, contact or identity; for a
+denunciation never the denouncer); the ``CaseChange`` adds, for the tail and
+the streams only, who may see it and an alert's notice.
+
 ``CaseChanges`` is the same derivation for one stream's replay of the past
 ("everything after position N that I may see"). Both read through a
 ``ChangeReader`` (``ihanoi_projections.changes``), the projector's engine.
@@ -28,6 +33,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+import msgspec
 import structlog
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
@@ -113,11 +119,8 @@ def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CaseChange:
-    """One event of a case, as streams report it. ``audiences`` holds the
-    case's audience after the event and, when it differs, before it.
-    ``alert`` is the public notice of an alert message (``alert_notice``)."""
+class CaseEvent(msgspec.Struct, frozen=True):
+    """The ``data`` of an ``event: case`` (see module docstring)."""
 
     position: int
     case_id: UUID
@@ -129,6 +132,14 @@ class CaseChange:
     due_at: datetime | None
     public_note: str | None
     at: datetime
+
+
+class CaseChange(CaseEvent, frozen=True):
+    """One event of a case, as streams report it: the ``CaseEvent`` a stream
+    sends, and what decides who receives it. ``audiences`` holds the case's
+    audience after the event and, when it differs, before it. ``alert`` is
+    the public notice of an alert message (``alert_notice``)."""
+
     audiences: tuple[Audience, ...]
     alert: AlertNotice | None = None
 

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from uuid import UUID
 
 import anyio
 import msgspec
@@ -45,7 +43,7 @@ from starlette.routing import Route
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
 from ihanoi_core.permissions import can_see
-from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
+from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges, CaseEvent
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
 from ihanoi_server.auth.session_cookie import redeem_ticket
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires, view_of
@@ -59,21 +57,6 @@ SHUTDOWN_GRACE_SECONDS = 2.0
 RETRY_MILLISECONDS = 2000
 REPLAY_PAGE = 500
 SEP = "\n"
-
-
-class CaseEvent(msgspec.Struct):
-    """The ``data`` of an ``event: case`` (see module docstring)."""
-
-    position: int
-    case_id: UUID
-    code: str
-    kind: str
-    event: str
-    status: str
-    agency: str | None
-    due_at: datetime | None
-    public_note: str | None
-    at: datetime
 
 
 class ReconnectEvent(msgspec.Struct):
