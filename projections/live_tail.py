@@ -70,12 +70,14 @@ def audience_of(case: Case) -> Audience:
     return Audience(case.kind, case.owner, tuple(case.agencies), case.is_public)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertNotice:
-    """What an issued or cancelled alert message tells the public: set on the
-    ``CaseChange`` of an ``Issued`` or ``Cancelled`` event only (a draft, a
-    revision or an approval tells the public nothing)."""
+class AlertNotice(msgspec.Struct, frozen=True):
+    """What an issued or cancelled alert message tells the public: the alert
+    (``code``) and the log position of the message, and what it says. Set on
+    the ``CaseChange`` of an ``Issued`` or ``Cancelled`` event only (a draft,
+    a revision or an approval tells the public nothing)."""
 
+    position: int
+    code: str
     msg_type: str
     identifier: str
     sequence: int
@@ -94,8 +96,8 @@ class AlertNotice:
 PUBLIC_ALERT_EVENTS = frozenset({"Issued", "Cancelled"})
 
 
-def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
-    """The public notice of an alert's event, if it issued a message."""
+def alert_notice(alert: Alert, event_name: str, position: int) -> AlertNotice | None:
+    """The public notice of an alert's event at ``position``, if it issued a message."""
     if event_name not in PUBLIC_ALERT_EVENTS or not alert.messages:
         return None
     message = alert.issued
@@ -103,6 +105,8 @@ def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
     vi, en = content.text(VIETNAMESE), content.text(ENGLISH)
     assert vi is not None
     return AlertNotice(
+        position=position,
+        code=alert.code,
         msg_type=str(message.msg_type),
         identifier=message.identifier,
         sequence=len(alert.messages),
@@ -172,7 +176,7 @@ def case_change(change: Change) -> CaseChange | None:
         public_note=getattr(case, "public_note", None),
         at=change.event.timestamp,
         audiences=(after,) if before is None or before == after else (after, before),
-        alert=alert_notice(case, change.event_name) if isinstance(case, Alert) else None,
+        alert=alert_notice(case, change.event_name, change.position) if isinstance(case, Alert) else None,
     )
 
 

@@ -24,32 +24,17 @@ from starlette.requests import Request
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.live_tail import Accepts, CaseChange
+from ihanoi_projections.live_tail import Accepts, AlertNotice, CaseChange
 from ihanoi_server.http import view_of
 
 MAX_WARDS = 20
 SEP = "\n"
 
 
-class AlertEvent(msgspec.Struct):
+class AlertEvent(AlertNotice, frozen=True):
     """The ``data`` of an ``event: alert``: one issued CAP message (Alert,
     Update or Cancel) in words, with the URL of its CAP document."""
 
-    position: int
-    code: str
-    msg_type: str
-    identifier: str
-    sequence: int
-    wards: tuple[str, ...]
-    event: str
-    headline: str
-    headline_en: str | None
-    severity: str
-    urgency: str
-    certainty: str
-    onset: datetime | None
-    expires: datetime
-    note: str | None
     cap_url: str
     at: datetime
 
@@ -80,12 +65,5 @@ def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
 def alert_event(change: CaseChange) -> ServerSentEvent:
     notice = change.alert
     assert notice is not None
-    data = view_of(
-        AlertEvent,
-        notice,
-        position=change.position,
-        code=change.code,
-        cap_url=f"/public/alerts/{change.code}/{notice.sequence}.xml",
-        at=change.at,
-    )
+    data = view_of(AlertEvent, notice, cap_url=f"/public/alerts/{notice.code}/{notice.sequence}.xml", at=change.at)
     return ServerSentEvent(msgspec.json.encode(data).decode(), event="alert", id=str(change.position), sep=SEP)
