@@ -19,6 +19,10 @@ case after the event, never a person (no owner, contact or identity; for a
 denunciation never the denouncer); the ``CaseChange`` adds, for the tail and
 the streams only, who may see it and an alert's notice.
 
+Who receives a change is decided here too, from its audiences and notice:
+``own_cases`` (a citizen's), ``agency_cases`` (staff's) and ``alerts_in``
+(the alerts of some wards) are the filters streams subscribe with.
+
 ``CaseChanges`` is the same derivation for one stream's replay of the past
 ("everything after position N that I may see"). Both read through a
 ``ChangeReader`` (``ihanoi_projections.changes``), the projector's engine.
@@ -42,7 +46,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
 from ihanoi_projections.changes import Change, ChangeReader
 from ihanoi_projections.following import Follower, PostgresWakeup
@@ -149,6 +155,35 @@ class CaseChange(CaseEvent, frozen=True):
 
 
 Accepts = Callable[[CaseChange], bool]
+
+
+def own_cases(who: Principal) -> Accepts:
+    """A citizen's own cases (not every public survey they could read)."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(a.owner == who.subject and can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def agency_cases(who: Principal) -> Accepts:
+    """Cases routed to the staff member's agency, before or after the change."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
+    """Alert messages covering any of ``wards`` (every alert message when None)."""
+    followed = frozenset(wards or ())
+
+    def accepts(change: CaseChange) -> bool:
+        notice = change.alert
+        return notice is not None and (wards is None or not followed.isdisjoint(notice.wards))
+
+    return accepts
 
 
 def audience_before(replica: Aggregate) -> Mapping[str, Any]:

@@ -3,7 +3,7 @@ alert message is framed (``event: alert``).
 
 An alert reaches a stream when a message of it is issued or cancelled (the
 ``AlertNotice`` the live tail sets on those changes) and it covers one of the
-wards the stream follows. The public ward stream (``public_alerts``) and a
+wards the stream follows (``ihanoi_projections.live_tail.alerts_in``). The public ward stream (``public_alerts``) and a
 citizen's own stream given ``?ward=`` (``streams.me_stream``) both use it.
 Each is one SSE event::
 
@@ -24,7 +24,7 @@ from starlette.requests import Request
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.live_tail import Accepts, AlertNotice, CaseChange
+from ihanoi_projections.live_tail import AlertNotice, CaseChange
 from ihanoi_server.http import view_of
 
 MAX_WARDS = 20
@@ -49,17 +49,6 @@ def stream_wards(request: Request, directory: Directory) -> tuple[str, ...]:
     if unknown:
         raise ValidationError({"ward": f"unknown ward {unknown[0][:64]!r}"})
     return wards
-
-
-def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
-    """Alert messages covering any of ``wards`` (every alert message when None)."""
-    followed = frozenset(wards or ())
-
-    def accepts(change: CaseChange) -> bool:
-        notice = change.alert
-        return notice is not None and (wards is None or not followed.isdisjoint(notice.wards))
-
-    return accepts
 
 
 def alert_event(change: CaseChange) -> ServerSentEvent:

@@ -32,10 +32,10 @@ from starlette.routing import Route
 from ihanoi_core.cap.atom import ATOM_MEDIA_TYPE, FeedEntry, render_atom
 from ihanoi_core.cap.render import CAP_MEDIA_TYPE
 from ihanoi_core.errors import NotFoundError, ValidationError
-from ihanoi_projections.live_tail import Accepts
+from ihanoi_projections.live_tail import Accepts, alerts_in
 from ihanoi_projections.public_alerts import PublicAlert
 from ihanoi_projections.queries.alerts import AlertQueries
-from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
+from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards
 from ihanoi_server.api.streams import ReconnectEvent, open_stream
 from ihanoi_server.http import call_app, json_response, query_int, state, view_of, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, POSITION_SCHEMA, Header, Query, document
