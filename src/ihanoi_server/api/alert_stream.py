@@ -1,10 +1,11 @@
-"""Alerts on live streams: which changes a ward's stream takes, and how an
-alert message is framed (``event: alert``).
+"""Alerts on live streams: the wards a stream follows (``?ward=``), and how
+an alert message is framed (``event: alert``).
 
 An alert reaches a stream when a message of it is issued or cancelled (the
 ``AlertNotice`` the live tail sets on those changes) and it covers one of the
-wards the stream follows (``ihanoi_projections.live_tail.alerts_in``). The public ward stream (``public_alerts``) and a
-citizen's own stream given ``?ward=`` (``streams.me_stream``) both use it.
+wards the stream follows (``ihanoi_projections.live_tail.alerts_in``). The
+public ward stream (``public_alerts``) and a citizen's own stream given
+``?ward=`` (``streams.me_stream``) both use it.
 Each is one SSE event::
 
     id: 2051
