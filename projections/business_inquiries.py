@@ -21,6 +21,7 @@ from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.business_values import InquiryStatus
 from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
 from ihanoi_projections.database import Row
+from ihanoi_projections.rows import from_row
 
 TABLE = "view_business_inquiries"
 VIEW_TABLE = ViewTable(
@@ -186,21 +187,5 @@ class BusinessInquiriesModel(LatestStateModel):
         return self.database.query(f"SELECT * FROM {TABLE} ORDER BY case_id")
 
     def _record(self, row: Row) -> InquiryRow:
-        zone = self.context.calendar.zone
         due = from_micros(row["due_at"])
-        late = row["answered_late"]
-        return InquiryRow(
-            case_id=UUID(row["case_id"]),
-            code=row["code"],
-            business_kind=row["business_kind"],
-            topic=row["topic"],
-            procedure=row["procedure"],
-            agency=row["agency"],
-            assignee=row["assignee"],
-            status=row["status"],
-            submitted_at=from_micros(row["submitted_at"]),  # type: ignore[arg-type]
-            due_at=due.astimezone(zone) if due is not None else None,
-            answered_at=from_micros(row["answered_at"]),
-            answered_late=None if late is None else bool(late),
-            rating=row["rating"],
-        )
+        return from_row(InquiryRow, row, due_at=due.astimezone(self.context.calendar.zone) if due is not None else None)

@@ -14,6 +14,15 @@ An alert's ``Issued`` and ``Cancelled`` changes carry its public notice
 (``AlertNotice``: message type, wards, headline, CAP codes), which the
 public ward stream and a citizen's stream report.
 
+What a stream sends of a change (``event: case``) is its ``CaseEvent``: the
+case after the event, never a person (no owner, contact or identity; for a
+denunciation never the denouncer); the ``CaseChange`` adds, for the tail and
+the streams only, who may see it and an alert's notice.
+
+Who receives a change is decided here too, from its audiences and notice:
+``own_cases`` (a citizen's), ``agency_cases`` (staff's) and ``alerts_in``
+(the alerts of some wards) are the filters streams subscribe with.
+
 ``CaseChanges`` is the same derivation for one stream's replay of the past
 ("everything after position N that I may see"). Both read through a
 ``ChangeReader`` (``ihanoi_projections.changes``), the projector's engine.
@@ -28,6 +37,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+import msgspec
 import structlog
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
@@ -36,7 +46,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE
 from ihanoi_core.domain.case import Case
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.eventstore.settings_env import store_kind
+from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
 from ihanoi_projections.changes import Change, ChangeReader
 from ihanoi_projections.following import Follower, PostgresWakeup
@@ -64,12 +76,14 @@ def audience_of(case: Case) -> Audience:
     return Audience(case.kind, case.owner, tuple(case.agencies), case.is_public)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertNotice:
-    """What an issued or cancelled alert message tells the public: set on the
-    ``CaseChange`` of an ``Issued`` or ``Cancelled`` event only (a draft, a
-    revision or an approval tells the public nothing)."""
+class AlertNotice(msgspec.Struct, frozen=True):
+    """What an issued or cancelled alert message tells the public: the alert
+    (``code``) and the log position of the message, and what it says. Set on
+    the ``CaseChange`` of an ``Issued`` or ``Cancelled`` event only (a draft,
+    a revision or an approval tells the public nothing)."""
 
+    position: int
+    code: str
     msg_type: str
     identifier: str
     sequence: int
@@ -88,8 +102,8 @@ class AlertNotice:
 PUBLIC_ALERT_EVENTS = frozenset({"Issued", "Cancelled"})
 
 
-def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
-    """The public notice of an alert's event, if it issued a message."""
+def alert_notice(alert: Alert, event_name: str, position: int) -> AlertNotice | None:
+    """The public notice of an alert's event at ``position``, if it issued a message."""
     if event_name not in PUBLIC_ALERT_EVENTS or not alert.messages:
         return None
     message = alert.issued
@@ -97,6 +111,8 @@ def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
     vi, en = content.text(VIETNAMESE), content.text(ENGLISH)
     assert vi is not None
     return AlertNotice(
+        position=position,
+        code=alert.code,
         msg_type=str(message.msg_type),
         identifier=message.identifier,
         sequence=len(alert.messages),
@@ -113,11 +129,8 @@ def alert_notice(alert: Alert, event_name: str) -> AlertNotice | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CaseChange:
-    """One event of a case, as streams report it. ``audiences`` holds the
-    case's audience after the event and, when it differs, before it.
-    ``alert`` is the public notice of an alert message (``alert_notice``)."""
+class CaseEvent(msgspec.Struct, frozen=True):
+    """The ``data`` of an ``event: case`` (see module docstring)."""
 
     position: int
     case_id: UUID
@@ -129,11 +142,48 @@ class CaseChange:
     due_at: datetime | None
     public_note: str | None
     at: datetime
+
+
+class CaseChange(CaseEvent, frozen=True):
+    """One event of a case, as streams report it: the ``CaseEvent`` a stream
+    sends, and what decides who receives it. ``audiences`` holds the case's
+    audience after the event and, when it differs, before it. ``alert`` is
+    the public notice of an alert message (``alert_notice``)."""
+
     audiences: tuple[Audience, ...]
     alert: AlertNotice | None = None
 
 
 Accepts = Callable[[CaseChange], bool]
+
+
+def own_cases(who: Principal) -> Accepts:
+    """A citizen's own cases (not every public survey they could read)."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(a.owner == who.subject and can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def agency_cases(who: Principal) -> Accepts:
+    """Cases routed to the staff member's agency, before or after the change."""
+
+    def accepts(change: CaseChange) -> bool:
+        return any(can_see(who, a) for a in change.audiences)
+
+    return accepts
+
+
+def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
+    """Alert messages covering any of ``wards`` (every alert message when None)."""
+    followed = frozenset(wards or ())
+
+    def accepts(change: CaseChange) -> bool:
+        notice = change.alert
+        return notice is not None and (wards is None or not followed.isdisjoint(notice.wards))
+
+    return accepts
 
 
 def audience_before(replica: Aggregate) -> Mapping[str, Any]:
@@ -161,7 +211,7 @@ def case_change(change: Change) -> CaseChange | None:
         public_note=getattr(case, "public_note", None),
         at=change.event.timestamp,
         audiences=(after,) if before is None or before == after else (after, before),
-        alert=alert_notice(case, change.event_name) if isinstance(case, Alert) else None,
+        alert=alert_notice(case, change.event_name, change.position) if isinstance(case, Alert) else None,
     )
 
 

@@ -13,7 +13,7 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -112,8 +112,12 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def view_of(view: type[S], source: object, **given: Any) -> S:
     """A ``view`` Struct with the ``given`` values and, for each of its other
-    fields, ``source``'s attribute of the same name."""
-    copied = {name: getattr(source, name) for name in view.__struct_fields__ if name not in given}
+    fields, ``source``'s attribute of the same name (its item, when ``source``
+    is a mapping: a case as ``get_case`` reads it)."""
+    if isinstance(source, Mapping):
+        copied = {name: source[name] for name in view.__struct_fields__ if name not in given}
+    else:
+        copied = {name: getattr(source, name) for name in view.__struct_fields__ if name not in given}
     return view(**copied, **given)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.base import from_micros
-from ihanoi_server.http import json_response, principal, state
+from ihanoi_server.http import json_response, principal, state, view_of
 from ihanoi_server.openapi.describe import Query, document
 
 MAX_DAYS = 365
@@ -79,37 +78,18 @@ async def read(request: Request) -> Response:
         raise ValidationError({"long_delayed_days": f"must be a whole number from 0 to {MAX_DAYS}"})
     days = int(days_text)
 
-    def run() -> dict[str, Any]:
+    def run() -> AccountabilityView:
         figures = queries.accountability(who, agency)
         delayed = queries.long_delayed(who, agency, days)
         zone = queries.app.calendar.zone
-        return {
-            "agency": figures[0].agency,
-            "figures": [
-                {
-                    "official": f.official,
-                    "missed": f.missed,
-                    "escalations_caused": f.escalations_caused,
-                    "escalations_received": f.escalations_received,
-                    "resolved_on_time": f.resolved_on_time,
-                    "resolved_late": f.resolved_late,
-                    "on_time_rate": f.on_time_rate,
-                    "overdue_now": f.overdue_now,
-                    **asdict(f.resolutions),
-                }
-                for f in figures
-            ],
-            "long_delayed": [
-                {
-                    "case_id": row["case_id"],
-                    "code": row["code"],
-                    "kind": row["kind"],
-                    "assignee": row["assignee"],
-                    "due_at": from_micros(row["due_at"]).astimezone(zone),  # type: ignore[union-attr]
-                }
+        return AccountabilityView(
+            agency=figures[0].agency,
+            figures=[view_of(OfficialFigures, f, **asdict(f.resolutions)) for f in figures],
+            long_delayed=[
+                view_of(DelayedCase, row, due_at=from_micros(row["due_at"]).astimezone(zone))  # type: ignore[union-attr]
                 for row in delayed
             ],
-        }
+        )
 
     return json_response(await run_in_threadpool(run))
 

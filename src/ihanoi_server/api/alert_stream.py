@@ -1,10 +1,11 @@
-"""Alerts on live streams: which changes a ward's stream takes, and how an
-alert message is framed (``event: alert``).
+"""Alerts on live streams: the wards a stream follows (``?ward=``), and how
+an alert message is framed (``event: alert``).
 
 An alert reaches a stream when a message of it is issued or cancelled (the
 ``AlertNotice`` the live tail sets on those changes) and it covers one of the
-wards the stream follows. The public ward stream (``public_alerts``) and a
-citizen's own stream given ``?ward=`` (``streams.me_stream``) both use it.
+wards the stream follows (``ihanoi_projections.live_tail.alerts_in``). The
+public ward stream (``public_alerts``) and a citizen's own stream given
+``?ward=`` (``streams.me_stream``) both use it.
 Each is one SSE event::
 
     id: 2051
@@ -24,32 +25,17 @@ from starlette.requests import Request
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.live_tail import Accepts, CaseChange
+from ihanoi_projections.live_tail import AlertNotice, CaseChange
 from ihanoi_server.http import view_of
 
 MAX_WARDS = 20
 SEP = "\n"
 
 
-class AlertEvent(msgspec.Struct):
+class AlertEvent(AlertNotice, frozen=True):
     """The ``data`` of an ``event: alert``: one issued CAP message (Alert,
     Update or Cancel) in words, with the URL of its CAP document."""
 
-    position: int
-    code: str
-    msg_type: str
-    identifier: str
-    sequence: int
-    wards: tuple[str, ...]
-    event: str
-    headline: str
-    headline_en: str | None
-    severity: str
-    urgency: str
-    certainty: str
-    onset: datetime | None
-    expires: datetime
-    note: str | None
     cap_url: str
     at: datetime
 
@@ -66,26 +52,8 @@ def stream_wards(request: Request, directory: Directory) -> tuple[str, ...]:
     return wards
 
 
-def alerts_in(wards: tuple[str, ...] | None) -> Accepts:
-    """Alert messages covering any of ``wards`` (every alert message when None)."""
-    followed = frozenset(wards or ())
-
-    def accepts(change: CaseChange) -> bool:
-        notice = change.alert
-        return notice is not None and (wards is None or not followed.isdisjoint(notice.wards))
-
-    return accepts
-
-
 def alert_event(change: CaseChange) -> ServerSentEvent:
     notice = change.alert
     assert notice is not None
-    data = view_of(
-        AlertEvent,
-        notice,
-        position=change.position,
-        code=change.code,
-        cap_url=f"/public/alerts/{change.code}/{notice.sequence}.xml",
-        at=change.at,
-    )
+    data = view_of(AlertEvent, notice, cap_url=f"/public/alerts/{notice.code}/{notice.sequence}.xml", at=change.at)
     return ServerSentEvent(msgspec.json.encode(data).decode(), event="alert", id=str(change.position), sep=SEP)

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from ihanoi_core.commands.alerts import AlertCommand, DraftAlert
 from ihanoi_core.directory.alerts import AlertTemplate
 from ihanoi_projections.queries.alerts import AlertQueries, AlertSuggestion
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route, read_route
 from ihanoi_server.http import json_response, principal, state
 from ihanoi_server.openapi.describe import document
 
@@ -59,7 +59,7 @@ routes = [
     # Before ``/alerts/{id}``, so neither word is read as a case id.
     Route("/api/v1/alerts/templates", list_templates, methods=["GET"], name="alerts:templates"),
     Route("/api/v1/alerts/suggestions", list_suggestions, methods=["GET"], name="alerts:suggestions"),
-    Route("/api/v1/alerts/{id}", case_reader(frozenset({"alert"})), methods=["GET"], name="alerts:read"),
+    read_route("alerts", "alert"),
     *command_routes("alerts", AlertCommand),
 ]
 document("alerts:templates", response=TemplatePage)

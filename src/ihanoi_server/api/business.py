@@ -31,7 +31,7 @@ from ihanoi_core.commands.command import CreateCommand
 from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.business_inquiries import AnswerRate, InquiryRow, PublishedAnswer
 from ihanoi_projections.queries.business import BusinessQueries
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route, read_route
 from ihanoi_server.http import (
     call_app,
     json_response,
@@ -136,12 +136,7 @@ routes = [
     Route(
         "/api/v1/business-inquiries/answer-rates", answer_rates, methods=["GET"], name="business-inquiries:answer-rates"
     ),
-    Route(
-        "/api/v1/business-inquiries/{id}",
-        case_reader(frozenset({"business_inquiry"})),
-        methods=["GET"],
-        name="business-inquiries:read",
-    ),
+    read_route("business-inquiries", "business_inquiry"),
     *command_routes("business-inquiries", InquiryCommand),
     Route("/public/business-qa", public_answers, methods=["GET"], name="public_business_qa:list"),
     Route("/public/business-qa/{code}", public_answer, methods=["GET"], name="public_business_qa:read"),

@@ -1,8 +1,9 @@
 """Command endpoints derived from the command types of the core.
 
 ``POST /api/v1/{collection}/{id}/{name}`` for every ``CaseCommand`` of a
-family (``command_routes``) and ``POST /api/v1/{collection}`` for a command
-that creates a case (``create_route``): parse the body into the command's
+family (``command_routes``), ``POST /api/v1/{collection}`` for a command
+that creates a case (``create_route``) and ``GET /api/v1/{collection}/{id}``
+for reading one (``read_route``): parse the body into the command's
 type → ``app.handle`` → render. Nothing here names a command: the routes,
 their bodies and what the OpenAPI document says of who may call them from
 which states all come from the command types (``ihanoi_core.commands``).
@@ -59,6 +60,13 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
 
     read.reads_case = True  # type: ignore[attr-defined]
     return read
+
+
+def read_route(collection: str, *kinds: str) -> Route:
+    """``GET /api/v1/{collection}/{id}`` (``case_reader``) for the cases of ``kinds``."""
+    return Route(
+        f"/api/v1/{collection}/{{id}}", case_reader(frozenset(kinds)), methods=["GET"], name=f"{collection}:read"
+    )
 
 
 async def read_public_case(request: Request, reader: Principal, kind: str) -> dict[str, Any]:

@@ -13,20 +13,13 @@ other.
 
 from __future__ import annotations
 
-from starlette.routing import Route
-
 from ihanoi_core.commands.grievances import FileComplaint, GrievanceCommand
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route, read_route
 
 routes = [
     create_route("complaints", FileComplaint),
-    Route(
-        "/api/v1/complaints/{id}",
-        case_reader(frozenset({Complaint.kind, Denunciation.kind})),
-        methods=["GET"],
-        name="complaints:read",
-    ),
+    read_route("complaints", Complaint.kind, Denunciation.kind),
     *command_routes("complaints", GrievanceCommand),
 ]

@@ -32,13 +32,13 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.consultations import comments_of
 from ihanoi_server.api.commands import (
     PublicCaseList,
-    case_reader,
     command_routes,
     create_route,
     public_list,
     read_public_case,
+    read_route,
 )
-from ihanoi_server.http import call_app, case_ref, json_response, principal, state, wait_for_position
+from ihanoi_server.http import call_app, case_ref, json_response, principal, state, view_of, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, document
 
 PUBLIC_READER = Principal("consultations:public", Role.SYSTEM)
@@ -99,20 +99,11 @@ async def list_comments(request: Request) -> Response:
 
 def public_view(data: dict[str, Any]) -> PublicConsultation:
     published = data["status"] == ConsultationStatus.SYNTHESIS_PUBLISHED
-    answers = (
-        [SynthesisItem(a.number, a.summary, a.outcome.value, a.reply) for a in data["answers"]] if published else []
-    )
-    return PublicConsultation(
-        code=data["code"],
-        title=data["title"],
-        summary=data["summary"],
-        agency=data["agency"],
-        document_url=data["document_url"],
-        document_sha256=data["document_sha256"],
+    answers = [view_of(SynthesisItem, a, outcome=a.outcome.value) for a in data["answers"]] if published else []
+    return view_of(
+        PublicConsultation,
+        data,
         audience=str(data["audience"]),
-        opens_at=data["opens_at"],
-        closes_at=data["closes_at"],
-        status=data["status"],
         comments=len(data["comments"]),
         synthesis=data["synthesis"] if published else None,
         answers=answers,
@@ -126,12 +117,7 @@ async def read_public(request: Request) -> Response:
 
 routes = [
     create_route("consultations", OpenConsultation),
-    Route(
-        "/api/v1/consultations/{id}",
-        case_reader(frozenset({"consultation"})),
-        methods=["GET"],
-        name="consultations:read",
-    ),
+    read_route("consultations", "consultation"),
     Route("/api/v1/consultations/{id}/comments", list_comments, methods=["GET"], name="consultations:comments"),
     *command_routes("consultations", ConsultationCommand),
     Route("/public/consultations", public_list("consultation"), methods=["GET"], name="public_consultations:list"),

@@ -26,13 +26,13 @@ from ihanoi_core.commands.dialogues import ScheduleSession, SessionCommand
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_server.api.commands import (
     PublicCaseList,
-    case_reader,
     command_routes,
     create_route,
     public_list,
     read_public_case,
+    read_route,
 )
-from ihanoi_server.http import json_response
+from ihanoi_server.http import json_response, view_of
 from ihanoi_server.openapi.describe import POSITION, document
 
 PUBLIC_READER = Principal("dialogues:public", Role.PARTNER)
@@ -67,33 +67,13 @@ class PublicSession(msgspec.Struct):
 async def read_public(request: Request) -> Response:
     """A dialogue session, its questions and minutes (public, no token; no business named)."""
     data = await read_public_case(request, PUBLIC_READER, "dialogue_session")
-    questions = [
-        PublicQuestion(q.number, q.text, q.from_floor, q.answer, q.inquiry, q.followed_up) for q in data["questions"]
-    ]
-    return json_response(
-        PublicSession(
-            data["code"],
-            data["title"],
-            data["chair"],
-            data["agency"],
-            list(data["participants"]),
-            data["held_at"],
-            data["place"],
-            data["status"],
-            questions,
-            data["minutes"],
-        )
-    )
+    questions = [view_of(PublicQuestion, question) for question in data["questions"]]
+    return json_response(view_of(PublicSession, data, participants=list(data["participants"]), questions=questions))
 
 
 routes = [
     create_route("dialogue-sessions", ScheduleSession),
-    Route(
-        "/api/v1/dialogue-sessions/{id}",
-        case_reader(frozenset({"dialogue_session"})),
-        methods=["GET"],
-        name="dialogue-sessions:read",
-    ),
+    read_route("dialogue-sessions", "dialogue_session"),
     *command_routes("dialogue-sessions", SessionCommand),
     Route(
         "/public/dialogue-sessions",

@@ -290,23 +290,25 @@ document(
     roles=("citizen (own)", "officer", "leader"),
     problems=(400, 401, 403, 404, 409, 413, 415, 422),
 )
+
+
+def document_image(
+    name: str, *, problems: tuple[int, ...], roles: tuple[str, ...] | None = None, auth: str | None = None
+) -> None:
+    """A photo or its thumbnail, by hash, as JPEG (304 when ``If-None-Match`` names it)."""
+    document(
+        name,
+        response=IMAGE,
+        media_type="image/jpeg",
+        path=SHA256_PATH,
+        roles=roles,
+        auth=auth,
+        problems=problems,
+        responses=NOT_MODIFIED,
+    )
+
+
 for name in ("reports:photo", "reports:photo:thumbnail"):
-    document(
-        name,
-        response=IMAGE,
-        media_type="image/jpeg",
-        path=SHA256_PATH,
-        roles=("citizen (own)", "officer", "leader", "auditor"),
-        problems=(401, 403, 404),
-        responses=NOT_MODIFIED,
-    )
+    document_image(name, roles=("citizen (own)", "officer", "leader", "auditor"), problems=(401, 403, 404))
 for name in ("public:photo", "public:photo:thumbnail"):
-    document(
-        name,
-        response=IMAGE,
-        media_type="image/jpeg",
-        path=SHA256_PATH,
-        auth="none",
-        problems=(404,),
-        responses=NOT_MODIFIED,
-    )
+    document_image(name, auth="none", problems=(404,))

@@ -32,12 +32,12 @@ from starlette.routing import Route
 from ihanoi_core.cap.atom import ATOM_MEDIA_TYPE, FeedEntry, render_atom
 from ihanoi_core.cap.render import CAP_MEDIA_TYPE
 from ihanoi_core.errors import NotFoundError, ValidationError
-from ihanoi_projections.live_tail import Accepts
+from ihanoi_projections.live_tail import Accepts, alerts_in
 from ihanoi_projections.public_alerts import PublicAlert
 from ihanoi_projections.queries.alerts import AlertQueries
-from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
+from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards
 from ihanoi_server.api.streams import ReconnectEvent, open_stream
-from ihanoi_server.http import call_app, json_response, query_int, state, wait_for_position
+from ihanoi_server.http import call_app, json_response, query_int, state, view_of, wait_for_position
 from ihanoi_server.openapi.describe import POSITION, POSITION_SCHEMA, Header, Query, document
 
 MAX_LIMIT = 200
@@ -117,36 +117,14 @@ class PublicAlertPage(msgspec.Struct):
 
 
 def view(alert: PublicAlert, now: datetime) -> PublicAlertView:
-    return PublicAlertView(
-        code=alert.code,
-        status=alert.status,
+    return view_of(
+        PublicAlertView,
+        alert,
         active=alert.is_active_at(now),
-        msg_type=alert.msg_type,
-        identifier=alert.identifier,
-        agency=alert.agency,
-        agency_name=alert.agency_name,
-        first_sent=alert.first_sent,
-        sent=alert.sent,
-        onset=alert.onset,
-        expires=alert.expires,
-        category=alert.category,
-        urgency=alert.urgency,
-        severity=alert.severity,
-        certainty=alert.certainty,
-        response_type=alert.response_type,
-        event=alert.event,
-        event_en=alert.event_en,
-        headline=alert.headline,
-        headline_en=alert.headline_en,
-        description=alert.description,
-        description_en=alert.description_en,
-        instruction=alert.instruction,
-        instruction_en=alert.instruction_en,
-        wards=alert.wards,
+        # A row written before the areas column existed (until a rebuild): one area, the alert's wards.
         areas=msgspec.convert(list(alert.areas), list[PublicArea])
         if alert.areas
         else [PublicArea("", list(alert.wards), [], [])],
-        cancel_reason=alert.cancel_reason,
         cap_url=f"/public/alerts/{alert.code}.xml",
         messages=[f"/public/alerts/{alert.code}/{n}.xml" for n in range(1, alert.sequence + 1)],
     )

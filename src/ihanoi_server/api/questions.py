@@ -31,7 +31,7 @@ from ihanoi_core.domain.question_values import Citation, SourceKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.queries.questions import Switchboard
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route, read_route
 from ihanoi_server.http import (
     call_app,
     idempotency_key,
@@ -209,10 +209,10 @@ class ArticleNotFoundError(NotFoundError):
 
 routes = [
     Route("/api/v1/questions", ask, methods=["POST"], name="questions:create"),
-    Route("/api/v1/questions/{id}", case_reader(frozenset({"question"})), methods=["GET"], name="questions:read"),
+    read_route("questions", "question"),
     *command_routes("questions", QuestionCommand),
     create_route("knowledge", DraftArticle),
-    Route("/api/v1/knowledge/{id}", case_reader(frozenset({"article"})), methods=["GET"], name="knowledge:read"),
+    read_route("knowledge", "article"),
     *command_routes("knowledge", ArticleCommand),
     Route("/public/faq", faq, methods=["GET"], name="public_faq:search"),
     Route("/public/knowledge/{code}", read_article, methods=["GET"], name="public_knowledge:read"),

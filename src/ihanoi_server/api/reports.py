@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ihanoi_core.commands.reports import ReportCommand, SubmitReport
 from ihanoi_core.errors import ValidationError
-from ihanoi_server.api.commands import case_reader, command_routes, create_route
+from ihanoi_server.api.commands import command_routes, create_route, read_route
 from ihanoi_server.api.photos import REPORT_FORM, handle_or_forget, read_report_upload, uploaded, with_photos
 from ihanoi_server.http import command_response, decode_json, idempotency_key
 from ihanoi_server.openapi.describe import document
@@ -60,7 +60,7 @@ create.command_type = SubmitReport  # type: ignore[attr-defined]
 
 routes = [
     Route("/api/v1/reports", create, methods=["POST"], name="reports:create"),
-    Route("/api/v1/reports/{id}", case_reader(frozenset({"report"})), methods=["GET"], name="reports:read"),
+    read_route("reports", "report"),
     *command_routes("reports", ReportCommand),
 ]
 

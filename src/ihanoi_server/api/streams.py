@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from uuid import UUID
 
 import anyio
 import msgspec
@@ -42,11 +40,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Role
 from ihanoi_core.errors import ForbiddenError
-from ihanoi_core.permissions import can_see
-from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges
-from ihanoi_server.api.alert_stream import AlertEvent, alert_event, alerts_in, stream_wards
+from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges, CaseEvent, agency_cases, alerts_in, own_cases
+from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards
 from ihanoi_server.auth.session_cookie import redeem_ticket
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires, view_of
 from ihanoi_server.live import LiveFeed, Subscription
@@ -61,21 +58,6 @@ REPLAY_PAGE = 500
 SEP = "\n"
 
 
-class CaseEvent(msgspec.Struct):
-    """The ``data`` of an ``event: case`` (see module docstring)."""
-
-    position: int
-    case_id: UUID
-    code: str
-    kind: str
-    event: str
-    status: str
-    agency: str | None
-    due_at: datetime | None
-    public_note: str | None
-    at: datetime
-
-
 class ReconnectEvent(msgspec.Struct):
     """The ``data`` of the final ``event: reconnect``: the client should
     reconnect with ``Last-Event-ID: last_event_id``."""
@@ -83,24 +65,6 @@ class ReconnectEvent(msgspec.Struct):
     reason: str
     last_event_id: int
     detail: str
-
-
-def own_cases(who: Principal) -> Accepts:
-    """A citizen's own cases (not every public survey they could read)."""
-
-    def accepts(change: CaseChange) -> bool:
-        return any(a.owner == who.subject and can_see(who, a) for a in change.audiences)
-
-    return accepts
-
-
-def agency_cases(who: Principal) -> Accepts:
-    """Cases routed to the staff member's agency, before or after the change."""
-
-    def accepts(change: CaseChange) -> bool:
-        return any(can_see(who, a) for a in change.audiences)
-
-    return accepts
 
 
 def case_event(change: CaseChange) -> ServerSentEvent:

@@ -20,8 +20,6 @@ _VI: dict[str, str] = {
     "app.name": "iHanoi — Công dân Thủ đô số",
     "dashboard.title": "Bảng điều hành",
     "dashboard.subtitle": "Tiến độ giải quyết phản ánh, hồ sơ và đơn thư của cơ quan",
-    "lang.switch": "English",
-    "lang.switch_code": "en",
     "login.title": "Đăng nhập bằng mã truy cập",
     "login.label": "Dán mã truy cập (bearer token)",
     "login.submit": "Đăng nhập",
@@ -153,8 +151,6 @@ _EN: dict[str, str] = {
     "app.name": "iHanoi — Digital Citizen of the Capital",
     "dashboard.title": "Leader dashboard",
     "dashboard.subtitle": "How the agency handles reports, dossiers, complaints and denunciations",
-    "lang.switch": "Tiếng Việt",
-    "lang.switch_code": "vi",
     "login.title": "Sign in with an access token",
     "login.label": "Paste your access token (bearer token)",
     "login.submit": "Sign in",
@@ -288,11 +284,20 @@ def language(requested: str | None) -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# The words of the language switch every page shows (``pages.lang_switch``):
+# in each language, the name and code of the other one.
+SWITCH: dict[str, dict[str, str]] = {
+    "vi": {"lang.switch": "English", "lang.switch_code": "en"},
+    "en": {"lang.switch": "Tiếng Việt", "lang.switch_code": "vi"},
+}
+
+
 class Catalogue(Mapping[str, Mapping[str, str]]):
-    """One page family's strings, read-only, by language (``"vi"``, ``"en"``)."""
+    """One page family's strings, read-only, by language (``"vi"``, ``"en"``),
+    with the language switch's words (``SWITCH``)."""
 
     def __init__(self, vi: dict[str, str], en: dict[str, str]) -> None:
-        self._tables = {"vi": MappingProxyType(vi), "en": MappingProxyType(en)}
+        self._tables = {"vi": MappingProxyType({**SWITCH["vi"], **vi}), "en": MappingProxyType({**SWITCH["en"], **en})}
 
     def __getitem__(self, lang: str) -> Mapping[str, str]:
         return self._tables[lang]

@@ -13,8 +13,6 @@ __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
 _VI: dict[str, str] = {
     "app.name": "iHanoi — Công dân Thủ đô số",
-    "lang.switch": "English",
-    "lang.switch_code": "en",
     "skip": "Bỏ qua, tới nội dung chính",
     "report.title": "Phản ánh {code}",
     "report.summary": "Thông tin chung",
@@ -65,8 +63,6 @@ _VI: dict[str, str] = {
 
 _EN: dict[str, str] = {
     "app.name": "iHanoi — Hanoi Digital Citizen",
-    "lang.switch": "Tiếng Việt",
-    "lang.switch_code": "vi",
     "skip": "Skip to the main content",
     "report.title": "Report {code}",
     "report.summary": "Summary",
