@@ -52,6 +52,7 @@ from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
 from ihanoi_projections.changes import Change, ChangeReader
 from ihanoi_projections.following import Follower, PostgresWakeup
+from ihanoi_projections.queries.access import FOLLOW_OWN_CASES, FOLLOW_WORKLIST, authorize
 
 log = structlog.get_logger("ihanoi.live")
 
@@ -158,7 +159,9 @@ Accepts = Callable[[CaseChange], bool]
 
 
 def own_cases(who: Principal) -> Accepts:
-    """A citizen's own cases (not every public survey they could read)."""
+    """A citizen's own cases (not every public survey they could read);
+    ``ForbiddenError`` for any other role (``FOLLOW_OWN_CASES``)."""
+    authorize(who, FOLLOW_OWN_CASES)
 
     def accepts(change: CaseChange) -> bool:
         return any(a.owner == who.subject and can_see(who, a) for a in change.audiences)
@@ -167,7 +170,9 @@ def own_cases(who: Principal) -> Accepts:
 
 
 def agency_cases(who: Principal) -> Accepts:
-    """Cases routed to the staff member's agency, before or after the change."""
+    """Cases routed to the staff member's agency, before or after the change;
+    ``ForbiddenError`` for anyone but staff of an agency (``FOLLOW_WORKLIST``)."""
+    authorize(who, FOLLOW_WORKLIST)
 
     def accepts(change: CaseChange) -> bool:
         return any(can_see(who, a) for a in change.audiences)

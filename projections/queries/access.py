@@ -82,6 +82,10 @@ CHANNEL_FIGURES = QueryRule("read_channel_figures", STAFF | {Role.AUDITOR}, Scop
 PAYMENT_COLLECTIONS = QueryRule("read_payment_collections", STAFF | {Role.AUDITOR}, Scope.OWN_AGENCY)
 # A dossier's payments: whoever can see the dossier.
 DOSSIER_PAYMENTS = QueryRule("list_dossier_payments", EVERY_ROLE, Scope.VISIBLE_CASE)
+# Following changes live (server-sent events): a citizen their own cases, staff
+# their agency's (``ihanoi_projections.live_tail`` decides what each change reaches).
+FOLLOW_OWN_CASES = QueryRule("follow_own_cases", CITIZEN, Scope.OWN_CASES)
+FOLLOW_WORKLIST = QueryRule("follow_the_worklist", STAFF, Scope.OWN_AGENCY)
 
 ACCESS: dict[str, QueryRule] = {
     rule.name: rule
@@ -100,6 +104,8 @@ ACCESS: dict[str, QueryRule] = {
         BUSINESS_ANSWER_RATES,
         PAYMENT_COLLECTIONS,
         DOSSIER_PAYMENTS,
+        FOLLOW_OWN_CASES,
+        FOLLOW_WORKLIST,
     )
 }
 
