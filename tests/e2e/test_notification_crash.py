@@ -39,8 +39,8 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
+from tests.dossiers import procedure_staff, submit
 from tests.e2e.conftest import SECRET
-from tests.integration.test_service_request_lifecycle import procedure_staff, submit
 from tests.notification_servers import GATEWAY_TOKEN, Gateway, gateway_server
 
 CITIZENS = 30

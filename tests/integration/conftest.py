@@ -15,6 +15,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
 from ihanoi_projections.base import ProjectionContext
 from ihanoi_projections.database import ViewDatabase, open_view_database
+from tests.conftest import FakeClock
+from tests.notification_rig import Rig
+from tests.notification_servers import gateway_server, smtp_server
 
 
 @pytest.fixture
@@ -32,6 +35,15 @@ def views(settings: Settings) -> Iterator[ViewDatabase]:
     database = open_view_database(settings)
     yield database
     database.close()
+
+
+@pytest.fixture
+def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
+    """The notification rig (tests/notification_rig.py) with its mail and SMS servers running."""
+    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
+        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
+        yield made
+        made.close()
 
 
 def projection_context(app: Ihanoi) -> ProjectionContext:

@@ -5,26 +5,11 @@ on all three stores, through the real outbox, SMTP and SMS gateway servers of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.alerts import ApproveAlert, AreaIn, CircleIn, DraftAlert, IssueAlert
 from ihanoi_core.commands.notifications import ChooseAlertWards
-from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
 from tests.integration.test_alert_review import OLD_QUARTER
-from tests.integration.test_notifications import ALERT_LEADER, ALERT_OFFICER, PEOPLE, Rig, alert_mails
-from tests.notification_servers import gateway_server, smtp_server
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
+from tests.integration.test_notifications import ALERT_LEADER, ALERT_OFFICER, PEOPLE, alert_mails
+from tests.notification_rig import Rig
 
 
 def test_an_alert_drawn_as_shapes_reaches_the_subscribers_of_the_wards_whose_centre_they_cover(rig: Rig) -> None:

@@ -36,9 +36,9 @@ from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock, staff
+from tests.dossiers import APPLICANT, FORM
 from tests.integration.test_complaint_lifecycle import COMPLAINANT
 from tests.integration.test_deadline_watcher import hanoi, watch_events
-from tests.integration.test_service_request_lifecycle import APPLICANT, FORM
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from ihanoi_projections.deadlines.watcher import Due, Watcher
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock, staff
-from tests.integration.test_service_request_lifecycle import APPLICANT, FORM
+from tests.dossiers import APPLICANT, FORM
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 HOAN_KIEM = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Phố Hàng Bài")

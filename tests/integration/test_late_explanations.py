@@ -37,9 +37,9 @@ from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import FakeClock
+from tests.dossiers import at, procedure_staff, submit
 from tests.integration.conftest import event_names
 from tests.integration.test_complaint_lifecycle import HANDLER, LEADER, file_complaint, file_denunciation
-from tests.integration.test_service_request_lifecycle import at, procedure_staff, submit
 
 HANOI_LATE = "Phải xác minh thêm tại ba đơn vị liên quan"
 

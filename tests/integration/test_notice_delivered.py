@@ -7,10 +7,7 @@ dispatcher that died after sending or after recording records nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import UUID
-
-import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit.history import AUDITOR, case_history
@@ -22,21 +19,11 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.channels import Message
-from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.legal import record_delivered_notices
 from ihanoi_projections.notifications.notices import OUTBOX
 from tests.conftest import FakeClock
-from tests.integration.test_notifications import Rig
-from tests.integration.test_service_request_lifecycle import at, procedure_staff, submit
-from tests.notification_servers import gateway_server, smtp_server
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
+from tests.dossiers import at, procedure_staff, submit
+from tests.notification_rig import Rig
 
 
 def delivered(app: Ihanoi, case_id: UUID) -> list[tuple[str, str, str]]:

@@ -8,29 +8,14 @@ shared its batch are sent on their first, and the one in hand is dead after
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.settings import Settings
 from ihanoi_projections.database import Row
 from ihanoi_projections.notifications.admin import dead_letters, retry
 from ihanoi_projections.notifications.dispatcher import Dispatcher
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX
 from ihanoi_projections.notifications.outbox import OutboxModel
 from tests.conftest import FakeClock
-from tests.integration.test_notifications import Rig
-from tests.notification_servers import gateway_server, smtp_server
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
+from tests.notification_rig import Rig
 
 
 def dies_with_in_hand(rig: Rig, notification_id: str) -> list[Row]:

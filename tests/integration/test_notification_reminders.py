@@ -5,36 +5,23 @@ of the miss, nobody else; staff prove their channels like citizens do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import AddChannel
 from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.errors import ForbiddenError
-from ihanoi_core.settings import Settings
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
 from ihanoi_projections.notifications.outbox import OutboxModel
 from tests.conftest import FakeClock, staff
 from tests.integration.test_deadline_watcher import HOAN_KIEM, hanoi
-from tests.integration.test_notifications import Rig
-from tests.notification_servers import gateway_server, smtp_server
+from tests.notification_rig import Rig
 
 AGENCY = "UBND_HOAN_KIEM"
 OFFICER = staff(Role.OFFICER, AGENCY)
 LEADER = staff(Role.LEADER, AGENCY)
 OTHER_LEADER = staff(Role.LEADER, "UBND_BA_DINH")
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
 
 
 def mails_since(rig: Rig, since: int) -> list[tuple[str, str]]:

@@ -22,22 +22,22 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.payments.process import _new_payment, fee_lines
 from ihanoi_projections.notifications.outbox import OutboxModel
 from tests.conftest import FakeClock
-from tests.integration.test_notifications import Rig, rig  # noqa: F401
 from tests.integration.test_payments import GATEWAY, at, awaiting_payment, callback, in_processing, settings  # noqa: F401
+from tests.notification_rig import Rig
 
 
-def payment_mails(rig: Rig, kind: str) -> list[tuple[str, str]]:  # noqa: F811
+def payment_mails(rig: Rig, kind: str) -> list[tuple[str, str]]:
     """(case id, channel) of the outbox's rows of ``kind``, in log order."""
     return [(str(row["case_id"]), str(row["channel"])) for row in rig.outbox() if row["kind"] == kind]
 
 
-def last_mail(rig: Rig, count: int) -> str:  # noqa: F811
+def last_mail(rig: Rig, count: int) -> str:
     mails: list[EmailMessage] = rig.mailbox.wait(count)
     return str(mails[-1]["Subject"]) + "\n" + rig.mailbox.text(mails[-1])
 
 
 @pytest.fixture
-def enrolled(rig: Rig, citizen: Principal) -> Rig:  # noqa: F811
+def enrolled(rig: Rig, citizen: Principal) -> Rig:
     """The rig, its citizen's e-mail and phone proved, consenting to notices."""
     rig.enrol(citizen)
     return rig

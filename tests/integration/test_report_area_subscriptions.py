@@ -6,23 +6,18 @@ removable; a rebuild decides the same."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import NearIn, SubscribeToReports, UnsubscribeFromReports
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.contactability_values import ReportAreaNotFoundError
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.notifications.triggers import REPORT_AREAS
 from tests.conftest import FakeClock
-from tests.integration.test_notifications import Rig
-from tests.notification_servers import gateway_server, smtp_server
+from tests.notification_rig import Rig
 
 DPO = Principal("dpo-01", Role.DPO)
 LAKE = LocationIn(ward="HOAN_KIEM", latitude=21.0285, longitude=105.8542, address="Hồ Hoàn Kiếm")
@@ -41,14 +36,6 @@ PEOPLE = {
         SubscribeToReports(ward="BA_DINH", category="pothole"),
     ),
 }
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
 
 
 def emails(rig: Rig, since: int) -> list[str]:

@@ -9,14 +9,12 @@ expected date was worked out by hand.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.service_requests import (
     ApologizeForDossierDelay,
-    ApplicantIn,
     AssignDossier,
     CommentDossier,
     ConfirmDossierPayment,
@@ -46,31 +44,12 @@ from ihanoi_core.errors import (
     ValidationError,
     VersionMismatchError,
 )
-from ihanoi_core.handlers.bus import CommandResult
-from tests.conftest import FakeClock, staff
+from tests.conftest import FakeClock
+from tests.dossiers import APPLICANT, FORM, at, procedure_staff, submit
 from tests.integration.conftest import event_names
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-APPLICANT = ApplicantIn("Nguyễn Văn An", "001099012345", "0912345678", "12 Hàng Bài, Hoàn Kiếm")
-FORM = DocumentIn("Tờ khai", "https://files.example/to-khai.pdf", "a" * 64)
 PHOTO = DocumentIn("Ảnh chân dung", "https://files.example/anh.jpg", "b" * 64)
 LEASE = DocumentIn("Hợp đồng thuê mặt bằng", "https://files.example/hop-dong.pdf", "c" * 64)
-
-
-def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=HANOI)
-
-
-def procedure_staff(app: Ihanoi, role: Role, procedure: str = "marriage_registration") -> Principal:
-    """Staff of the agency that decides ``procedure`` in Hoàn Kiếm."""
-    return staff(role, app.directory.procedure_agency(procedure, "HOAN_KIEM").code)
-
-
-def submit(
-    app: Ihanoi, citizen: Principal, procedure: str = "marriage_registration", idempotency_key: str | None = None
-) -> CommandResult:
-    command = SubmitDossier(procedure=procedure, ward="HOAN_KIEM", applicant=APPLICANT, documents=(FORM,))
-    return app.handle(citizen, command, idempotency_key=idempotency_key)
 
 
 def test_a_dossier_goes_from_submission_to_result_returned_and_rating(

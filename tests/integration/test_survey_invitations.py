@@ -6,7 +6,6 @@ consented to answer under their identity; a rebuild invites no one again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,26 +15,16 @@ from ihanoi_core.commands.notifications import ChooseAlertWards, SetNotification
 from ihanoi_core.commands.surveys import CreateSurvey, PublishSurvey, TargetSurvey
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import InvalidTransitionError, ValidationError
-from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications.outbox import OutboxModel
 from tests.conftest import FakeClock, staff
-from tests.integration.test_notifications import Rig
 from tests.integration.test_survey_lifecycle import QUESTIONS
-from tests.notification_servers import gateway_server, smtp_server
+from tests.notification_rig import Rig
 
 LEADER = staff(Role.LEADER, "UBND_HOAN_KIEM")
 AN = Principal("vneid:001099000011", Role.CITIZEN)  # Hoàn Kiếm, consents
 BINH = Principal("vneid:001099000012", Role.CITIZEN)  # Ba Đình, consents
 CHI = Principal("vneid:001099000013", Role.CITIZEN)  # Hoàn Kiếm, no consent
 DUNG = Principal("vneid:001099000014", Role.CITIZEN)  # Hoàn Kiếm, consents, opted out of invitations
-
-
-@pytest.fixture
-def rig(app: Ihanoi, settings: Settings, clock: FakeClock) -> Iterator[Rig]:
-    with smtp_server() as (smtp_url, mailbox), gateway_server() as (gateway_url, gateway):
-        made = Rig(app, settings, clock, mailbox, gateway, smtp_url, gateway_url)
-        yield made
-        made.close()
 
 
 def enrol_all(rig: Rig) -> None:

@@ -23,8 +23,8 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_core.notifications.webpush import WebPushSender, new_vapid_keys
 from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
-from tests.integration.test_notifications import Rig
-from tests.integration.test_service_request_lifecycle import at, procedure_staff, submit
+from tests.dossiers import at, procedure_staff, submit
+from tests.notification_rig import Rig
 from tests.notification_servers import Browser, PushService, gateway_server, push_server, smtp_server
 
 SUBJECT = "mailto:ops@ihanoi.local"
