@@ -359,17 +359,9 @@ def test_an_alert_reaches_exactly_the_subscribers_of_its_wards_once_as_alert_upd
     assert len({frozenset(recipients) for recipients in per_message.values()}) == 1
 
     # Step: the outbox is rebuilt from zero: the same rows, nothing queued or sent again.
-    before, sent = rig.outbox(), (len(rig.mailbox.messages), rig.gateway.calls)
-    assert all(row["state"] == "sent" for row in before)
-    model = rig.read_side.model(OutboxModel)
-    derived = model.rows()
-    assert sum(1 for row in derived if "alert_ward" in row) == 3
-    rig.read_side.projector.reset([OutboxModel.name])
-    rig.read_side.catch_up()
-    assert model.rows() == derived
-    assert rig.dispatcher.drain() == 0
-    assert (len(rig.mailbox.messages), rig.gateway.calls) == sent
-    assert rig.outbox() == before
+    assert all(row["state"] == "sent" for row in rig.outbox())
+    assert sum(1 for row in rig.read_side.model(OutboxModel).rows() if "alert_ward" in row) == 3
+    rig.rebuild_sends_nothing()
 
 
 def test_an_urgent_alert_ignores_quiet_hours_a_mild_one_waits_and_no_ward_means_no_alerts(
