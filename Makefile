@@ -57,9 +57,12 @@ browser:
 ## The whole suite: lint, types, unit, integration (POPO, SQLite, PostgreSQL), e2e.
 # --dist worksteal: an idle worker takes queued tests from a busy one, so a few long
 # crash tests do not leave one worker running alone at the end.
+# compileall: our modules' bytecode once, else with PYTHONDONTWRITEBYTECODE set every
+# `ihanoi serve` and `ihanoi` process the tests start compiles them again (~0.4 s CPU each).
 test: $(STAMP) postgres browser
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
+	$(BIN)/python -m compileall -q src projections
 	$(BIN)/pytest -q -n 4 --dist worksteal --cov --cov-fail-under=$(COVERAGE_FLOOR)
 
 typecheck: $(STAMP)

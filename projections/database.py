@@ -41,8 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg_pool import ConnectionPool
-
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.eventstore.wal import DEFAULT_LIMIT_MB, MB, WalKeeper, limit_connection
@@ -298,6 +296,9 @@ class PostgresViewDatabase(ViewDatabase):
         cursor.execute(f"NOTIFY {POSITIONS_CHANNEL}")
 
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
+        from psycopg_pool import ConnectionPool
+
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
         self.pool = ConnectionPool(

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import EventStore, Mapper, Transcoder
-from eventsourcing.postgres import PostgresRecorder
 from eventsourcing.utils import strtobool
 
 from ihanoi_core.case_views import case_view
@@ -34,7 +33,6 @@ from ihanoi_core.events.topics import register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mapper import IhanoiMapper, SealingEventStore
-from ihanoi_core.eventstore.postgres import postgres_ddl_lock
 from ihanoi_core.eventstore.sealing import Sealer
 from ihanoi_core.eventstore.settings_env import eventsourcing_env, personal_key_store, store_kind
 from ihanoi_core.eventstore.transcoder import OrjsonTranscoder
@@ -118,6 +116,10 @@ class Ihanoi(
             library_env["CREATE_TABLE"] = "no"
         super().__init__(env=library_env)
         if create_tables:
+            from eventsourcing.postgres import PostgresRecorder
+
+            from ihanoi_core.eventstore.postgres import postgres_ddl_lock
+
             recorders = [self.recorder, self.snapshots.recorder if self.snapshots is not None else None]
             with postgres_ddl_lock(self.settings.database_url):
                 for recorder in recorders:

@@ -23,16 +23,19 @@ import hashlib
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import msgspec
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.cap.parse import MAX_CAP_BYTES, CapRefusedError, UpstreamMessage, read_upstream
 from ihanoi_core.commands.alerts import FollowUpstream, ReviseAlert
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.handlers.bus import CommandBus, CommandResult
+
+if TYPE_CHECKING:
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_core.handlers.bus import CommandResult
 
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "ihanoi-cap-import/1"
@@ -100,6 +103,9 @@ def import_key(reference: str) -> str:
 
 def imported_alert_id(reference: str) -> UUID:
     """The id of the alert the upstream message ``reference`` was imported as, if it was."""
+    # Here, not at module level: the command bus (~0.1 s) is not needed to parse the CLI's options.
+    from ihanoi_core.handlers.bus import CommandBus
+
     sender = reference.split(",", 1)[0]
     return CommandBus._new_case_id(Principal(f"import:{sender}"[:200], Role.SYSTEM), Alert.kind, import_key(reference))
 

@@ -25,8 +25,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from psycopg_pool import ConnectionPool
-
 from ihanoi_core.eventstore.keys import KeyRow
 
 KEYS = "personal_data_keys"
@@ -210,6 +208,9 @@ class PostgresKeyTable(SQLKeyTable):
     statements = ddl("BYTEA", "BIGINT")
 
     def __init__(self, conninfo: str) -> None:
+        # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
+        from psycopg_pool import ConnectionPool
+
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,

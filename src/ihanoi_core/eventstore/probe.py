@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import psycopg
-
 from ihanoi_core.errors import ConfigurationError, StoreUnavailableError
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
@@ -57,6 +55,9 @@ def describe_postgres(database_url: str) -> str:
 
 
 def _probe_postgres(database_url: str) -> None:
+    # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
+    import psycopg
+
     where = describe_postgres(database_url)
     try:
         with psycopg.connect(postgres_conninfo(database_url, connect_timeout=str(CONNECT_TIMEOUT))) as connection:

@@ -14,7 +14,6 @@ import os
 
 from ihanoi_core.eventstore.keys import KEY_BYTES, KeyStore, MasterKeys, MemoryKeyTable
 from ihanoi_core.eventstore.keys_sql import PostgresKeyTable, SQLiteKeyTable
-from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteFactory
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
@@ -41,6 +40,9 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "10",
         }
     else:
+        # Here, not at module level: psycopg and the library's recorder (~0.1 s) only for PostgreSQL.
+        from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
+
         env = {
             "PERSISTENCE_MODULE": f"{IhanoiPostgresFactory.__module__}:{IhanoiPostgresFactory.__qualname__}",
             # One round trip per insert through our PL/pgSQL function, which

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import psycopg
-
 from ihanoi_core.errors import ConfigurationError
 
 
@@ -47,6 +45,9 @@ def postgres_env(database_url: str) -> dict[str, str]:
 def postgres_conninfo(database_url: str, **options: str) -> str:
     """A libpq connection string for ``IHANOI_DATABASE_URL``, searching its
     schema first (for the connections ihanoi opens beside the library's pool)."""
+    # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
+    import psycopg.conninfo
+
     env = postgres_env(database_url)
     schema = env.get("POSTGRES_SCHEMA", "public")
     return psycopg.conninfo.make_conninfo(

@@ -16,19 +16,13 @@ from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.progress import Progress, TaskID
-
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit import export_events, export_line, parse_moment
 from ihanoi_core.audit.history import AUDITOR, entries_as_rows, plain
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.settings import Settings
-from ihanoi_projections.queries import Queries
-from ihanoi_projections.read_side import unknown
-from ihanoi_projections.replay import ReplayReport, replay_and_diff
 from ihanoi_server.cli.audit_chain import run_checkpoint, run_keygen, run_verify
 from ihanoi_server.cli.output import (
     OK,
@@ -41,6 +35,12 @@ from ihanoi_server.cli.output import (
     usage_error,
     write_json,
 )
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_projections.replay import ReplayReport
 
 
 def add_commands(commands: Any) -> None:
@@ -109,6 +109,9 @@ def _reader(args: argparse.Namespace) -> Principal:
 
 
 def run_history(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the read side is needed only by the commands that query it.
+    from ihanoi_projections.queries import Queries
+
     reader = _reader(args)
     with open_app(settings) as app:
         history = Queries(app).case_history(reader, args.case)
@@ -142,6 +145,8 @@ def _actor_text(actor: dict[str, Any] | None) -> str:
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.queries import Queries
+
     reader = _reader(args)
     with open_app(settings) as app:
         as_of = _moment(args.as_of, app, "--as-of") if args.as_of is not None else None
@@ -222,6 +227,9 @@ class _ReplayBar:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.read_side import unknown
+    from ihanoi_projections.replay import replay_and_diff
+
     if missing := unknown(args.names):
         return usage_error(f"unknown read model(s): {', '.join(missing)}")
     if args.scratch_dir is not None and not args.scratch_dir.is_dir():

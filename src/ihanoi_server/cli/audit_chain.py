@@ -24,8 +24,6 @@ from ihanoi_core.audit import (
 )
 from ihanoi_core.audit.checkpoint import load_public_key
 from ihanoi_core.settings import Settings
-from ihanoi_projections.audit_chain import make_checkpoint, verify_store
-from ihanoi_projections.database import open_view_database
 from ihanoi_server.cli.output import OK, PROBLEM, literal_table, open_app, progress_bar, say, usage_error, write_json
 
 
@@ -55,6 +53,10 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         return usage_error(f"cannot read the checkpoint: {error}")
     except (AuditKeyError, CheckpointFormatError) as error:
         return usage_error(error.detail)
+    # Here, not at module level: the chain's read model (the application, psycopg) only when a command runs.
+    from ihanoi_projections.audit_chain import verify_store
+    from ihanoi_projections.database import open_view_database
+
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:
@@ -158,6 +160,9 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
         return usage_error(error.detail)
     if args.output is not None and not args.output.parent.is_dir():
         return usage_error(f"cannot write {args.output}: {args.output.parent} is not a directory")
+    from ihanoi_projections.audit_chain import make_checkpoint
+    from ihanoi_projections.database import open_view_database
+
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:

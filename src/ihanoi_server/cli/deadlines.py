@@ -6,19 +6,17 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import from_micros
-from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
-from ihanoi_projections.deadlines.watcher import Watcher, run_watcher
-from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.cli.output import OK, USAGE, add_action, add_group, json_flag, print_error, print_json_lines, table
 from ihanoi_server.cli.standby import run_standby_worker
+
+if TYPE_CHECKING:
+    from ihanoi_projections.deadlines.watcher import Watcher
 
 log = structlog.get_logger("ihanoi.deadlines")
 
@@ -48,6 +46,12 @@ def add_commands(commands: Any) -> None:
 def _watcher(settings: Settings) -> Iterator[Watcher]:
     """A watcher over clocks brought up to the end of the log (applied here
     unless another process holds the read model's lock)."""
+    # Here, not at module level: the application and read side only once a command runs.
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
+    from ihanoi_projections.deadlines.watcher import Watcher
+    from ihanoi_projections.read_side import ReadSide
+
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name], start=store_kind(settings) != "memory")
     try:
@@ -91,6 +95,8 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.base import from_micros
+
     with _watcher(settings) as watcher:
         zone = watcher.app.calendar.zone
         found = watcher.clocks.all()[: args.limit]
@@ -132,4 +138,6 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.deadlines.watcher import run_watcher
+
     return run_standby_worker(args, settings, run_watcher, "deadline_watcher_active")

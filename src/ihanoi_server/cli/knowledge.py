@@ -17,10 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ihanoi_core.knowledge.articles import import_articles, read_articles
 from ihanoi_core.settings import Settings
-from ihanoi_projections.knowledge_index import KnowledgeIndexModel
-from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, open_app, say, write_json
 
 
@@ -46,6 +43,9 @@ def add_commands(commands: Any) -> None:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the articles' commands only for this command.
+    from ihanoi_core.knowledge.articles import import_articles, read_articles
+
     entries = read_articles(args.file)
     with open_app(settings) as app:
         done = import_articles(app, entries, approver=args.approve_as)
@@ -58,6 +58,10 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the read side only once a command runs.
+    from ihanoi_projections.knowledge_index import KnowledgeIndexModel
+    from ihanoi_projections.read_side import ReadSide
+
     with open_app(settings) as app:
         read_side = ReadSide(app, settings, names=[KnowledgeIndexModel.name])
         try:
@@ -75,7 +79,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.knowledge_index import KnowledgeIndexModel
     from ihanoi_projections.queries.question_eval import evaluate, read_eval_set
+    from ihanoi_projections.read_side import ReadSide
 
     questions = read_eval_set(args.file)
     if args.part != "all":

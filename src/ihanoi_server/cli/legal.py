@@ -12,7 +12,6 @@ import argparse
 from typing import Any
 
 from ihanoi_core.directory import load_directory
-from ihanoi_core.law.tables import CALENDAR_YEARS, UNIT_NAMES, list_calendar_days, list_rules
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli.output import OK, PROBLEM, literal_table, print_json_lines
 
@@ -36,6 +35,10 @@ def add_commands(commands: Any) -> None:
 
 def calendar_year(text: str) -> int:
     """A YEAR argument; argparse turns the error into exit code 2."""
+    # Here, not at module level: the tables load every country of ``holidays``
+    # (~0.1 s), which ``ihanoi serve`` and the other commands never use.
+    from ihanoi_core.law.tables import CALENDAR_YEARS
+
     try:
         year = int(text)
     except ValueError:
@@ -49,6 +52,8 @@ def calendar_year(text: str) -> int:
 
 
 def run_calendar_show(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.law.tables import list_calendar_days
+
     directory = load_directory(settings.directory)
     days = list_calendar_days(directory, args.year)
     if args.json:
@@ -75,6 +80,8 @@ def run_calendar_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_rules_show(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.law.tables import UNIT_NAMES, list_rules
+
     directory = load_directory(settings.directory)
     rules = list_rules(directory)
     if args.json:

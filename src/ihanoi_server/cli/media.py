@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ihanoi_core.application import Ihanoi
-from ihanoi_core.media.check import check_media, collect_garbage
 from ihanoi_core.media.store import media_directory
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, print_json_lines, table
@@ -31,6 +29,10 @@ def add_commands(commands: Any) -> None:
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the application (~1 s) only once a command runs.
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_core.media.check import check_media
+
     app = Ihanoi(settings)
     try:
         result = check_media(app)
@@ -71,6 +73,9 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
 def run_gc(args: argparse.Namespace, settings: Settings) -> int:
     if args.older_than < 0:
         raise ValueError("--older-than must not be negative")
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_core.media.check import collect_garbage
+
     app = Ihanoi(settings)
     try:
         removed = collect_garbage(app, older_than_seconds=args.older_than * 3600, dry_run=args.dry_run)

@@ -9,8 +9,6 @@ import structlog
 
 from ihanoi_core.settings import Settings
 from ihanoi_projections.database import open_view_database
-from ihanoi_projections.notifications import admin
-from ihanoi_projections.notifications.dispatcher import run_dispatcher
 from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, print_json_lines, say, table
 from ihanoi_server.cli.standby import run_standby_worker
 
@@ -53,6 +51,9 @@ def make_vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the outbox's package loads the application (~1 s).
+    from ihanoi_projections.notifications import admin
+
     database = open_view_database(settings)
     try:
         rows = admin.outbox_status(database)
@@ -73,6 +74,8 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.notifications import admin
+
     database = open_view_database(settings)
     try:
         rows = admin.dead_letters(database, args.limit)
@@ -87,6 +90,8 @@ def show_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.notifications import admin
+
     database = open_view_database(settings)
     try:
         count = admin.retry(database, list(args.ids) or None)
@@ -97,4 +102,7 @@ def run_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the dispatcher (psycopg, the channels) only for the worker.
+    from ihanoi_projections.notifications.dispatcher import run_dispatcher
+
     return run_standby_worker(args, settings, run_dispatcher, "dispatcher_active")

@@ -15,16 +15,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ihanoi_core.application import Ihanoi
 
 OK, PROBLEM, USAGE = 0, 1, 2
 MAX_CELL = 90
@@ -75,6 +78,8 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
 
 
 def progress_bar(description: str, total: int) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -88,6 +93,10 @@ def progress_bar(description: str, total: int) -> Progress:
 @contextmanager
 def open_app(settings: Settings) -> Iterator[Ihanoi]:
     """The application for one command, closed when it is done."""
+    # Here, not at module level: the application (~1 s) is needed only once a
+    # command opens it, not for --help, ``token`` or a refused configuration.
+    from ihanoi_core.application import Ihanoi
+
     app = Ihanoi(settings)
     try:
         yield app

@@ -16,20 +16,18 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.payments import ExpirePayment
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
-from ihanoi_core.payments.reconcile import PAID_STATUSES, RecordedPayment, read_statement, reconcile
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import micros
-from ihanoi_projections.database import Row
-from ihanoi_projections.payments import PaymentsModel
-from ihanoi_projections.queries.payments import PaymentQueries
-from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.cli.output import OK, PROBLEM, open_app, say, write_json
+
+if TYPE_CHECKING:
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_core.payments.reconcile import RecordedPayment
+    from ihanoi_projections.database import Row
+    from ihanoi_projections.read_side import ReadSide
 
 CATCH_UP_SECONDS = 60.0
 EXPIRY_RUN = Principal("payments:expire", Role.SYSTEM)
@@ -53,6 +51,10 @@ def add_commands(commands: Any) -> None:
 def caught_up(app: Ihanoi, settings: Settings) -> ReadSide:
     """The ``payments`` read model at the log's head: applied here, or by the
     server or worker that holds its lock (this waits for it)."""
+    # Here, not at module level: the read side only once a command runs.
+    from ihanoi_projections.payments import PaymentsModel
+    from ihanoi_projections.read_side import ReadSide
+
     read_side = ReadSide(app, settings, names=[PaymentsModel.name])
     head = app.recorder.max_notification_id() or 0
     if not read_side.wait(head, CATCH_UP_SECONDS):
@@ -62,10 +64,17 @@ def caught_up(app: Ihanoi, settings: Settings) -> ReadSide:
 
 
 def recorded(row: Row) -> RecordedPayment:
+    from ihanoi_core.payments.reconcile import RecordedPayment
+
     return RecordedPayment(row["code"], row["reference"], int(row["total"]), row["status"], row["agency"])
 
 
 def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: reconciling loads the payment process manager and its handlers.
+    from ihanoi_core.payments.reconcile import PAID_STATUSES, read_statement, reconcile
+    from ihanoi_projections.base import micros
+    from ihanoi_projections.payments import PaymentsModel
+
     try:
         lines = read_statement(args.statement.read_text(encoding="utf-8"))
     except OSError as error:
@@ -113,6 +122,9 @@ def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_expire(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.commands.payments import ExpirePayment
+    from ihanoi_projections.queries.payments import PaymentQueries
+
     with open_app(settings) as app:
         read_side = caught_up(app, settings)
         try:

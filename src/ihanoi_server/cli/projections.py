@@ -7,14 +7,8 @@ from typing import Any
 
 import structlog
 
-from ihanoi_core.application import Ihanoi
 from ihanoi_core.audit import AuditKeyError, load_signing_key
 from ihanoi_core.settings import Settings
-from ihanoi_projections import read_side
-from ihanoi_projections.audit_chain import PeriodicCheckpoints
-from ihanoi_projections.check import check_read_models
-from ihanoi_projections.database import open_view_database
-from ihanoi_projections.rebuild import rebuild
 from ihanoi_server.cli.output import (
     OK,
     PROBLEM,
@@ -59,6 +53,11 @@ def add_commands(commands: Any) -> None:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
+    # Here, not at module level: the application and the read side only once a command runs.
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_projections import read_side
+    from ihanoi_projections.database import open_view_database
+
     app = Ihanoi(settings)
     database = open_view_database(settings)
     try:
@@ -78,6 +77,10 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_projections.check import check_read_models
+    from ihanoi_projections.database import open_view_database
+
     app = Ihanoi(settings)
     database = open_view_database(settings)
     try:
@@ -96,6 +99,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.application import Ihanoi
+    from ihanoi_projections import read_side
+    from ihanoi_projections.rebuild import rebuild
+
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
@@ -117,6 +124,9 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_workers(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections import read_side
+    from ihanoi_projections.audit_chain import PeriodicCheckpoints
+
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
         return USAGE
