@@ -47,7 +47,7 @@ def sent(rig: Rig) -> tuple[int, int]:
     return len(rig.mailbox.messages), rig.gateway.calls
 
 
-def test_the_notice_in_hand_when_the_dispatcher_dies_is_dead_after_the_last_attempt_and_its_batch_is_unharmed(
+def test_the_notice_in_hand_when_a_dispatcher_dies_is_tried_again_last_and_its_batch_is_unharmed(
     rig: Rig, clock: FakeClock, citizen: Principal
 ) -> None:
     rig.dossier_received(citizen)
