@@ -11,22 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ihanoi_core.commands.grievances import (
-    AcceptComplaint,
-    AssignComplaint,
-    CloseComplaint,
-    CommentComplaint,
-    ConcludeDenunciation,
-    DecideComplaint,
-    ExtendComplaint,
-    ExtendPreliminaryCheck,
-    FileComplaint,
-    ForwardComplaint,
-    HoldDialogue,
-    RefuseComplaint,
-    StartVerification,
-    WithdrawComplaint,
-)
+from ihanoi_core.commands import grievances
 from ihanoi_core.domain.complaint import Complaint
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
@@ -36,8 +21,8 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 
-@creates(FileComplaint)
-def file(command: FileComplaint, ctx: Context) -> Build:
+@creates(grievances.FileComplaint)
+def file(command: grievances.FileComplaint, ctx: Context) -> Build:
     kind = command.complaint_kind()
     directory = ctx.directory
     errors: dict[str, str] = {}
@@ -102,11 +87,11 @@ def _second_time_resolver(ctx: Context, first: Complaint) -> str:
     return decider.parent
 
 
-decides_by_step(AcceptComplaint, RefuseComplaint)
+decides_by_step(grievances.AcceptComplaint, grievances.RefuseComplaint)
 
 
-@decides(ForwardComplaint)
-def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
+@decides(grievances.ForwardComplaint)
+def forward(case: Grievance, command: grievances.ForwardComplaint, ctx: Context) -> None:
     if ctx.directory.get_agency(command.to_agency) is None:
         raise ValidationError({"to_agency": f"unknown agency {command.to_agency!r}"})
     case.forward(
@@ -119,11 +104,11 @@ def forward(case: Grievance, command: ForwardComplaint, ctx: Context) -> None:
     )
 
 
-decides_by_step(AssignComplaint, StartVerification, HoldDialogue)
+decides_by_step(grievances.AssignComplaint, grievances.StartVerification, grievances.HoldDialogue)
 
 
-@decides(ExtendComplaint)
-def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
+@decides(grievances.ExtendComplaint)
+def extend(case: Grievance, command: grievances.ExtendComplaint, ctx: Context) -> None:
     try:
         complexity = Complexity(command.complexity)
     except ValueError:
@@ -139,5 +124,10 @@ def extend(case: Grievance, command: ExtendComplaint, ctx: Context) -> None:
 
 
 decides_by_step(
-    ExtendPreliminaryCheck, DecideComplaint, ConcludeDenunciation, CloseComplaint, WithdrawComplaint, CommentComplaint
+    grievances.ExtendPreliminaryCheck,
+    grievances.DecideComplaint,
+    grievances.ConcludeDenunciation,
+    grievances.CloseComplaint,
+    grievances.WithdrawComplaint,
+    grievances.CommentComplaint,
 )

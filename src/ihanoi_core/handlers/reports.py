@@ -11,24 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from ihanoi_core.commands.reports import (
-    AcknowledgeReport,
-    AssignReport,
-    AttachReportPhoto,
-    CloseReport,
-    CommentReport,
-    DeclareReportNotResponsible,
-    HideReportPhoto,
-    MarkReportDuplicate,
-    RateReport,
-    RejectReport,
-    ReopenReport,
-    ResolveReport,
-    StartReport,
-    SubmitReport,
-    SupportReport,
-    TransferReport,
-)
+from ihanoi_core.commands import reports
 from ihanoi_core.directory.answers import check_answers
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import Photo, PhotoStage
@@ -37,8 +20,8 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by_step
 
 
-@creates(SubmitReport)
-def submit(command: SubmitReport, ctx: Context) -> Build:
+@creates(reports.SubmitReport)
+def submit(command: reports.SubmitReport, ctx: Context) -> Build:
     directory = ctx.directory
     category = directory.categories.get(command.category)
     if category is None:
@@ -111,19 +94,19 @@ def check_stage(principal: Principal, stage: PhotoStage) -> None:
         raise ValidationError({"stage": "a citizen attaches evidence photos; before and after are the agency's"})
 
 
-@decides(AttachReportPhoto)
-def attach_photo(report: Report, command: AttachReportPhoto, ctx: Context) -> None:
+@decides(reports.AttachReportPhoto)
+def attach_photo(report: Report, command: reports.AttachReportPhoto, ctx: Context) -> None:
     stage = PhotoStage(command.stage)
     check_stage(ctx.principal, stage)
     photo = stored_photo(ctx, command.photo, stage, "photo")
     report.attach_photo(ctx.principal, photo, max_photos=ctx.bus.settings.media_max_per_report, timestamp=ctx.now)
 
 
-decides_by_step(HideReportPhoto)
+decides_by_step(reports.HideReportPhoto)
 
 
-@decides(AcknowledgeReport)
-def acknowledge(report: Report, command: AcknowledgeReport, ctx: Context) -> None:
+@decides(reports.AcknowledgeReport)
+def acknowledge(report: Report, command: reports.AcknowledgeReport, ctx: Context) -> None:
     priority = command.priority or report.priority
     report.acknowledge(
         ctx.principal,
@@ -134,11 +117,11 @@ def acknowledge(report: Report, command: AcknowledgeReport, ctx: Context) -> Non
     )
 
 
-decides_by_step(AssignReport, StartReport, CommentReport)
+decides_by_step(reports.AssignReport, reports.StartReport, reports.CommentReport)
 
 
-@decides(ResolveReport)
-def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
+@decides(reports.ResolveReport)
+def resolve(report: Report, command: reports.ResolveReport, ctx: Context) -> None:
     window = ctx.directory.deadline("report_reopen_window")
     report.resolve(
         ctx.principal,
@@ -150,11 +133,11 @@ def resolve(report: Report, command: ResolveReport, ctx: Context) -> None:
     )
 
 
-decides_by_step(CloseReport, RejectReport)
+decides_by_step(reports.CloseReport, reports.RejectReport)
 
 
-@decides(MarkReportDuplicate)
-def mark_duplicate(report: Report, command: MarkReportDuplicate, ctx: Context) -> None:
+@decides(reports.MarkReportDuplicate)
+def mark_duplicate(report: Report, command: reports.MarkReportDuplicate, ctx: Context) -> None:
     original = ctx.bus.load_visible(ctx.principal, command.original, Report)
     if original is None:
         raise ValidationError({"original": "no such report is visible to you"})
@@ -162,8 +145,8 @@ def mark_duplicate(report: Report, command: MarkReportDuplicate, ctx: Context) -
     report.mark_duplicate(ctx.principal, original.id, original.code, note, timestamp=ctx.now)
 
 
-@decides(TransferReport)
-def transfer(report: Report, command: TransferReport, ctx: Context) -> None:
+@decides(reports.TransferReport)
+def transfer(report: Report, command: reports.TransferReport, ctx: Context) -> None:
     if ctx.directory.agencies.get(command.to_agency) is None:
         raise ValidationError({"to_agency": f"unknown agency {command.to_agency!r}"})
     report.transfer(
@@ -176,16 +159,16 @@ def transfer(report: Report, command: TransferReport, ctx: Context) -> None:
     )
 
 
-@decides(DeclareReportNotResponsible)
-def declare_not_responsible(report: Report, command: DeclareReportNotResponsible, ctx: Context) -> None:
+@decides(reports.DeclareReportNotResponsible)
+def declare_not_responsible(report: Report, command: reports.DeclareReportNotResponsible, ctx: Context) -> None:
     responsible = command.responsible.strip()
     # "Not within our competence; the body responsible: …"
     note = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
     report.declare_not_responsible(ctx.principal, responsible, note, timestamp=ctx.now)
 
 
-@decides(ReopenReport)
-def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
+@decides(reports.ReopenReport)
+def reopen(report: Report, command: reports.ReopenReport, ctx: Context) -> None:
     report.reopen(
         ctx.principal,
         command.reason,
@@ -195,10 +178,10 @@ def reopen(report: Report, command: ReopenReport, ctx: Context) -> None:
     )
 
 
-decides_by_step(RateReport)
+decides_by_step(reports.RateReport)
 
 
-@decides(SupportReport)
-def support(report: Report, command: SupportReport, ctx: Context) -> None:
+@decides(reports.SupportReport)
+def support(report: Report, command: reports.SupportReport, ctx: Context) -> None:
     supporter = ctx.bus.pseudonym(report.id, ctx.principal.subject)
     report.support(ctx.principal, supporter, timestamp=ctx.now)

@@ -9,33 +9,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from ihanoi_core.commands.service_requests import (
-    ApologizeForDossierDelay,
-    AssignDossier,
-    CommentDossier,
-    ConfirmDossierPayment,
-    ForwardDossier,
-    MarkDossierResultReady,
-    RateDossier,
-    ReceiveDossier,
-    RejectDossier,
-    RequestDossierSupplement,
-    ResumeDossier,
-    ReturnDossier,
-    ReturnDossierResult,
-    StartDossierProcessing,
-    SubmitDossier,
-    SupplementDossier,
-    SuspendDossier,
-    WithdrawDossier,
-)
+from ihanoi_core.commands import service_requests
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.table import Build, Context, creates, decides, decides_by, decides_by_step
 
 
-@creates(SubmitDossier)
-def submit(command: SubmitDossier, ctx: Context) -> Build:
+@creates(service_requests.SubmitDossier)
+def submit(command: service_requests.SubmitDossier, ctx: Context) -> Build:
     directory = ctx.directory
     found = directory.get_procedure(command.procedure)
     if found is None:
@@ -59,26 +40,30 @@ def submit(command: SubmitDossier, ctx: Context) -> Build:
     )
 
 
-decides_by_step(ReceiveDossier, RejectDossier, StartDossierProcessing)
+decides_by_step(
+    service_requests.ReceiveDossier, service_requests.RejectDossier, service_requests.StartDossierProcessing
+)
 
 
-@decides(RequestDossierSupplement)
-def request_supplement(dossier: ServiceRequest, command: RequestDossierSupplement, ctx: Context) -> None:
+@decides(service_requests.RequestDossierSupplement)
+def request_supplement(
+    dossier: ServiceRequest, command: service_requests.RequestDossierSupplement, ctx: Context
+) -> None:
     dossier.request_supplement(ctx.principal, tuple(command.missing), command.note, timestamp=ctx.now)
 
 
-@decides(SupplementDossier)
-def supplement(dossier: ServiceRequest, command: SupplementDossier, ctx: Context) -> None:
+@decides(service_requests.SupplementDossier)
+def supplement(dossier: ServiceRequest, command: service_requests.SupplementDossier, ctx: Context) -> None:
     documents = tuple(document.value() for document in command.documents)
     dossier.supplement(ctx.principal, documents, calendar=ctx.calendar, timestamp=ctx.now)
 
 
 # RequestDossierPayment: the payment process manager (ihanoi_core.payments.process) creates the payment with it.
-decides_by_step(ConfirmDossierPayment, SuspendDossier, ResumeDossier)
+decides_by_step(service_requests.ConfirmDossierPayment, service_requests.SuspendDossier, service_requests.ResumeDossier)
 
 
-@decides(ForwardDossier)
-def forward(dossier: ServiceRequest, command: ForwardDossier, ctx: Context) -> None:
+@decides(service_requests.ForwardDossier)
+def forward(dossier: ServiceRequest, command: service_requests.ForwardDossier, ctx: Context) -> None:
     if ctx.directory.get_agency(command.to_agency) is None:
         raise ValidationError({"to_agency": f"unknown agency {command.to_agency!r}"})
     dossier.forward(
@@ -86,13 +71,13 @@ def forward(dossier: ServiceRequest, command: ForwardDossier, ctx: Context) -> N
     )
 
 
-decides_by(ReturnDossier, ServiceRequest.return_from_forwarding)
+decides_by(service_requests.ReturnDossier, ServiceRequest.return_from_forwarding)
 decides_by_step(
-    ApologizeForDossierDelay,
-    MarkDossierResultReady,
-    ReturnDossierResult,
-    WithdrawDossier,
-    RateDossier,
-    AssignDossier,
-    CommentDossier,
+    service_requests.ApologizeForDossierDelay,
+    service_requests.MarkDossierResultReady,
+    service_requests.ReturnDossierResult,
+    service_requests.WithdrawDossier,
+    service_requests.RateDossier,
+    service_requests.AssignDossier,
+    service_requests.CommentDossier,
 )
