@@ -36,6 +36,7 @@ import msgspec
 import structlog
 from eventsourcing.persistence import IntegrityError
 
+from ihanoi_core import errors
 from ihanoi_core.channels.callers import caller_id
 from ihanoi_core.channels.flow import Decision, Inbound, next_step
 from ihanoi_core.channels.payloads import Delivery
@@ -56,17 +57,6 @@ from ihanoi_core.domain.personal import ERASED
 from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.question_values import QuestionChannel
 from ihanoi_core.domain.values import Channel, Principal, Role
-from ihanoi_core.errors import (
-    ConflictError,
-    ForbiddenError,
-    IhanoiError,
-    NotFoundError,
-    PhotoRefusedError,
-    PhotoTooLargeError,
-    RuleViolationError,
-    UnsupportedPhotoError,
-    ValidationError,
-)
 from ihanoi_core.geometry import distance_km
 from ihanoi_core.handlers.bus import CommandBus, CommandResult
 
@@ -85,7 +75,7 @@ REPORT_CHANNELS = {"zalo": Channel.ZALO, "messenger": Channel.MESSENGER, "hotlin
 OPERATORS = frozenset({Role.OFFICER, Role.LEADER})
 
 
-class ConversationNotFoundError(NotFoundError):
+class ConversationNotFoundError(errors.NotFoundError):
     """Raised when no conversation has the id asked for."""
 
     code = "conversation_not_found"
@@ -139,7 +129,7 @@ class ConversationCommands(CommandBus):
             except IntegrityError:
                 continue  # A racing retry recorded it (found above next time), or another message came first.
             return Received(stream, replayed=False, position=recordings[-1].notification.id)
-        raise ConflictError(stream, "The conversation kept changing; the channel will retry.")
+        raise errors.ConflictError(stream, "The conversation kept changing; the channel will retry.")
 
     def process_messages(self, stream: UUID) -> list[str]:
         """Run the guided flow for each message of the conversation still
@@ -157,7 +147,7 @@ class ConversationCommands(CommandBus):
             except IntegrityError:
                 continue  # Another message or worker came first: read the conversation again.
             codes.extend([code] if code else [])
-        raise ConflictError(stream, "The conversation kept changing; it will be processed again.")
+        raise errors.ConflictError(stream, "The conversation kept changing; it will be processed again.")
 
     def _process_next(self, conversation: Conversation, kept: dict[str, str | None]) -> str | None:
         """The flow for the conversation's first pending message, saved; the code of a report it filed."""
@@ -182,7 +172,7 @@ class ConversationCommands(CommandBus):
         if decision.file:
             try:
                 result = self._file(conversation, decision.extra, seen, kept, replies)
-            except (ValidationError, RuleViolationError):
+            except (errors.ValidationError, errors.RuleViolationError):
                 # Processed, with the refusal as its reply: running it again would be refused again.
                 replies.append("Chưa gửi được phản ánh này. Gõ 'phản ánh' để làm lại, hoặc gọi đường dây nóng.")
             else:
@@ -199,7 +189,7 @@ class ConversationCommands(CommandBus):
     def issue_link_code(self, principal: Principal) -> tuple[str, Any]:
         """A one-time code (8 digits, ``LINK_CODE_MINUTES`` long) that links a chat thread to ``principal``."""
         if principal.role is not Role.CITIZEN:
-            raise ForbiddenError("issue_link_code", principal.role)
+            raise errors.ForbiddenError("issue_link_code", principal.role)
         now = self.clock()
         expires = now + timedelta(minutes=LINK_CODE_MINUTES)
         for _ in range(ATTEMPTS):
@@ -212,7 +202,7 @@ class ConversationCommands(CommandBus):
             except IntegrityError:
                 continue  # That code was issued before: draw another.
             return code, expires
-        raise ConflictError(link_code_id("-"), "Could not draw a fresh code; try again.")
+        raise errors.ConflictError(link_code_id("-"), "Could not draw a fresh code; try again.")
 
     def record_call(self, call_id: str, number: str, recording: str) -> Received:
         """A hotline call: a conversation of the caller (by a keyed hash of the number) with the call as its message."""
@@ -228,7 +218,7 @@ class ConversationCommands(CommandBus):
         handed to the agency that must answer it) — and link both ways
         (idempotent per conversation and number of cases)."""
         if principal.role not in OPERATORS:
-            raise ForbiddenError("convert_conversation", principal.role)
+            raise errors.ForbiddenError("convert_conversation", principal.role)
         conversation = self._conversation(stream)
         if conversation is None:
             raise ConversationNotFoundError(stream)
@@ -245,7 +235,7 @@ class ConversationCommands(CommandBus):
         try:
             self._store(conversation)
         except IntegrityError:
-            raise ConflictError(stream, "The conversation changed meanwhile; convert it again.") from None
+            raise errors.ConflictError(stream, "The conversation changed meanwhile; convert it again.") from None
         return result
 
     def conversation_reply(self, stream: UUID, reply_id: str) -> tuple[str, str] | None:
@@ -286,7 +276,7 @@ class ConversationCommands(CommandBus):
             system = CHANNEL_ACTORS[conversation.channel]
             issued.use(system, conversation.id, timestamp=self.clock())
             conversation.link(system, issued.subject, timestamp=self.clock())
-        except IhanoiError:
+        except errors.IhanoiError:
             return "Mã liên kết đã dùng hoặc đã hết hạn. Hãy lấy mã mới trong ứng dụng iHanoi."
         used.append(issued)
         return "Đã liên kết với tài khoản iHanoi của bạn: phản ánh gửi từ đây sẽ hiện trong ứng dụng."
@@ -302,7 +292,7 @@ class ConversationCommands(CommandBus):
             channel = QuestionChannel(conversation.channel)
             try:
                 asked = self.handle(asker, AskQuestion(text=text[:2000], channel=channel), idempotency_key=f"q:{seen}")
-            except RuleViolationError:  # the directory names no agency to hand questions to
+            except errors.RuleViolationError:  # the directory names no agency to hand questions to
                 return "Chưa tìm thấy câu trả lời; hãy gọi đường dây nóng của thành phố."
             conversation.convert(asker, asked.case_id, asked.code, "question", timestamp=self.clock())
             answer = self._load(asked.case_id, Question).answer_text
@@ -348,7 +338,12 @@ class ConversationCommands(CommandBus):
         try:
             data = fetch_photo(url, max_bytes=settings.media_max_bytes, timeout=settings.channel_photo_timeout_seconds)
             return self.photos.add(data).sha256
-        except (PhotoFetchError, PhotoRefusedError, PhotoTooLargeError, UnsupportedPhotoError) as error:
+        except (
+            PhotoFetchError,
+            errors.PhotoRefusedError,
+            errors.PhotoTooLargeError,
+            errors.UnsupportedPhotoError,
+        ) as error:
             log.info("chat_photo_not_kept", reason=getattr(error, "reason", None) or type(error).__name__)
             return None
 
