@@ -25,7 +25,6 @@ from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
     FILED_PERSONAL_DATA,
     ComplainantIdentity,
-    ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
@@ -56,7 +55,6 @@ class Complaint(Grievance):
 
     kind: ClassVar[str] = "complaint"
     code_prefix: ClassVar[str] = "KN"
-    complaint_kind: ClassVar[ComplaintKind] = ComplaintKind.COMPLAINT
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {"Filed": FILED_PERSONAL_DATA}
     STATUSES: ClassVar[tuple[ComplaintStatus, ...]] = (
         *(S.FILED, S.FORWARDED, S.ACCEPTED, S.REFUSED, S.VERIFYING),

@@ -30,7 +30,6 @@ from ihanoi_core.domain.grievance import Grievance
 from ihanoi_core.domain.grievance_values import (
     FILED_PERSONAL_DATA,
     ComplainantIdentity,
-    ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
@@ -52,7 +51,6 @@ class Denunciation(Grievance):
 
     kind: ClassVar[str] = "denunciation"
     code_prefix: ClassVar[str] = "TC"
-    complaint_kind: ClassVar[ComplaintKind] = ComplaintKind.DENUNCIATION
     PERSONAL_DATA: ClassVar[Mapping[str, Mapping[str, Personal]]] = {"Filed": FILED_PERSONAL_DATA}
     # Art. 30(2)-(3): once if complex, twice if especially complex.
     MAX_EXTENSIONS: ClassVar[Mapping[Complexity, int]] = {Complexity.COMPLEX: 1, Complexity.ESPECIALLY_COMPLEX: 2}

@@ -9,7 +9,7 @@ each event class (first among its bases, so its ``class_version`` is the one rea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class LateExplanationAdded:
@@ -22,3 +22,17 @@ class LateExplanationAdded:
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["late_explanation"] = None
+
+
+class PublicNoteAdded:
+    """Version 2 of an event that ends a report with a note to the public
+    carries ``public_note``, the note the command wrote; version 1 events had it
+    composed in the event body, and load with the wording they were shown with,
+    the class's ``V1_PUBLIC_NOTE`` filled in from their fields: never change it."""
+
+    class_version = 2
+    V1_PUBLIC_NOTE: ClassVar[str]
+
+    @classmethod
+    def upcast_v1_v2(cls, state: dict[str, Any]) -> None:
+        state["public_note"] = cls.V1_PUBLIC_NOTE.format_map(state)

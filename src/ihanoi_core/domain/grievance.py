@@ -31,7 +31,6 @@ from ihanoi_core.domain.grievance_values import ERASED_STATE as GRIEVANCE_ERASED
 from ihanoi_core.domain.grievance_values import (
     MAX_TEXT,
     ComplainantIdentity,
-    ComplaintKind,
     ComplaintStatus,
     Complexity,
     Deadlines,
@@ -49,7 +48,6 @@ class Grievance(GrievanceSteps, Case):
     """What complaints and denunciations share. Not instantiated itself."""
 
     kind: ClassVar[str] = "grievance"
-    complaint_kind: ClassVar[ComplaintKind]
     FINAL_STATUSES: ClassVar[frozenset[str]] = frozenset({S.CLOSED, S.REFUSED, S.WITHDRAWN})
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("owner", "complainant")
     ERASED_STATE = GRIEVANCE_ERASED_STATE

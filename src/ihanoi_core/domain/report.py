@@ -24,7 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ihanoi_core.domain.case import Case
-from ihanoi_core.domain.event_versions import LateExplanationAdded
+from ihanoi_core.domain.event_versions import LateExplanationAdded, PublicNoteAdded
 from ihanoi_core.domain.report_exits import ReportExits
 from ihanoi_core.domain.report_public import ReportPublicSide
 from ihanoi_core.domain.report_values import (
@@ -266,35 +266,25 @@ class Report(ReportExits, ReportPublicSide, Case):
     _reject = event("Rejected")(ReportExits._reject)
     _transfer = event("Transferred")(ReportExits._transfer)
 
-    class MarkedDuplicate(Case.Event):
+    class MarkedDuplicate(PublicNoteAdded, Case.Event):
         """Version 2 carries the public note the command wrote: composed in the
         event body before, a rewording would have rewritten past notes on replay."""
 
-        class_version = 2
+        V1_PUBLIC_NOTE = "Trùng với phản ánh {original_code}"
         actor: Principal
         original: UUID
         original_code: str
         public_note: str
 
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # The wording version-1 events were shown with: never change it.
-            state["public_note"] = f"Trùng với phản ánh {state['original_code']}"
-
     _mark_duplicate = event(MarkedDuplicate)(ReportExits._mark_duplicate)
 
-    class DeclaredNotResponsible(Case.Event):
+    class DeclaredNotResponsible(PublicNoteAdded, Case.Event):
         """Version 2 carries the public note the command wrote (see ``MarkedDuplicate``)."""
 
-        class_version = 2
+        V1_PUBLIC_NOTE = "Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {responsible}"
         actor: Principal
         responsible: str
         public_note: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # The wording version-1 events were shown with: never change it.
-            state["public_note"] = f"Không thuộc thẩm quyền; đơn vị chịu trách nhiệm: {state['responsible']}"
 
     _declare_not_responsible = event(DeclaredNotResponsible)(ReportExits._declare_not_responsible)
 
