@@ -5,8 +5,10 @@ library gets exactly the protection the HTTP API gives. A case a principal may
 not see is reported as not found (existence must not leak); a visible case on
 which the command is not allowed for the role is forbidden.
 
-Each command module registers its rows with ``register``: the table for a kind
-of case sits beside the commands it guards.
+Who may *run* a command is declared on its type (``roles`` in
+``commands/<kind>.py``); ``handlers/table.py`` copies it into ``PERMISSIONS``
+with ``register`` when it registers the command's handler, so this table is
+derived, never written by hand.
 """
 
 from __future__ import annotations
