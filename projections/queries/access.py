@@ -20,7 +20,7 @@ from ihanoi_core.commands.surveys import AnswerSurvey
 from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError
-from ihanoi_core.permissions import PUBLIC_READERS
+from ihanoi_core.permissions import CITIZEN, LEADER, PUBLIC_READERS, STAFF
 from ihanoi_projections.survey_results import SurveyResults
 
 
@@ -47,9 +47,6 @@ class QueryRule:
     scope: Scope
 
 
-CITIZEN = frozenset({Role.CITIZEN})
-STAFF = frozenset({Role.OFFICER, Role.LEADER})
-LEADER = frozenset({Role.LEADER})
 # Every role reaches these queries; what each principal sees is decided per case or survey.
 EVERY_ROLE = frozenset(Role)
 
