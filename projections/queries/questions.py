@@ -33,16 +33,25 @@ from datetime import datetime
 from typing import Any
 
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.question_values import Citation, SourceKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError
+from ihanoi_core.events.catalogue import AGGREGATES
 from ihanoi_core.knowledge.answers import MAIN_FIELD, Resolution, Source, cite, compose, intent_of
 from ihanoi_core.knowledge.generator import Generator, OpenAICompatibleGenerator, rephrase_checked
 from ihanoi_core.knowledge.text import Analysed, Lexicon, syllables
 from ihanoi_projections.case_status import CaseStatus
 from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel
 
-CASE_CODE = re.compile(r"(?<![A-Z0-9])(PA|KN|TC|HS|KS|CB|HD|BV)[-\s]?(\d{6})[-\s]?(\d{6})(?![0-9])", re.IGNORECASE)
+# The code prefix of every kind of case (``code_prefix``, declared on each
+# aggregate); the base's placeholder names no case anyone files.
+CASE_PREFIXES = sorted(
+    {kind.code_prefix for kind in AGGREGATES if issubclass(kind, Case) and kind.code_prefix != Case.code_prefix}
+)
+CASE_CODE = re.compile(
+    rf"(?<![A-Z0-9])({'|'.join(CASE_PREFIXES)})[-\s]?(\d{{6}})[-\s]?(\d{{6}})(?![0-9])", re.IGNORECASE
+)
 # "My cases" without a code: the asker's own latest cases answer (folded phrases).
 OWN_CASES = re.compile(r"\b(ho so|phan anh|don|khieu nai|to cao) (cua )?(toi|em|minh|nha toi|chau)\b")
 OWN_CASES_SHOWN = 3

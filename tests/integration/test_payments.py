@@ -41,10 +41,12 @@ from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.changes import Change
 from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.case_notices import case_notice
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.projector import Projector
+from ihanoi_projections.queries.questions import Switchboard
 from tests.conftest import FakeClock, make_settings, staff
 from tests.integration.conftest import event_names, projection_context
 
@@ -168,6 +170,18 @@ def test_a_fee_paid_by_vietqr_resumes_the_dossier_and_gets_its_receipt(
     assert event_names(app, payment.id) == ["Requested", "Paid", "ReceiptIssued"]
     with pytest.raises(InvalidTransitionError):
         app.handle(officer, ExpirePayment(case=payment.id))
+
+
+def test_the_switchboard_answers_a_citizen_asking_about_their_payment_by_its_code(
+    app: Ihanoi, views: ViewDatabase, clock: FakeClock, citizen: Principal
+) -> None:
+    _, payment = awaiting_payment(app, clock, citizen)
+    switchboard = Switchboard(app, KnowledgeIndexModel(views, projection_context(app)))
+    answered = switchboard.resolve(citizen, f"khoản phí {payment.code} đã thanh toán chưa")
+    assert (answered.confidence, answered.intent) == (1.0, "case_status")
+    assert answered.answer is not None
+    assert f"{payment.code}: requested" in answered.answer
+    assert [citation.ref for citation in answered.citations] == [payment.code]
 
 
 def test_a_wrong_amount_is_recorded_as_a_mismatch_and_pays_nothing(
