@@ -52,6 +52,7 @@ from ihanoi_projections.queries.access import (
     authorize,
     authorize_agency,
     authorize_survey_results,
+    may_see_photo,
 )
 from ihanoi_projections.queries.dashboard import (
     DashboardFilter,
@@ -248,3 +249,15 @@ class Queries:
         """The case as it stood after ``version`` or at ``as_of``, redacted for the principal."""
         authorize(principal, CASE_HISTORY)
         return read_case_state(self.app, principal, case, version=version, as_of=as_of)
+
+    # -- a report's photos -----------------------------------------------------------
+
+    def case_photo(self, principal: Principal, case: UUID | str, sha256: str, *, thumbnail: bool = False) -> bytes:
+        """A photo (or its thumbnail) of a report the principal can see; a hidden
+        one for staff and auditors only (``access.may_see_photo``). Any other
+        photo, or one gone from the store, is ``CaseNotFoundError`` naming ``case``."""
+        report = self.app.get_case(principal, case)
+        data = self.app.photos.read(sha256, thumbnail=thumbnail) if may_see_photo(principal, report, sha256) else None
+        if data is None:
+            raise CaseNotFoundError(case)
+        return data

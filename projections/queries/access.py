@@ -13,8 +13,10 @@ leak (DESIGN §2).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from ihanoi_core.commands.surveys import AnswerSurvey
 from ihanoi_core.domain.survey import PUBLIC_STATUSES, SurveyStatus
@@ -127,6 +129,20 @@ def authorize_agency(principal: Principal, rule: QueryRule, agency: str | None) 
     if agency is not None and agency != principal.agency:
         raise ForbiddenError(f"read_another_agency_{rule.name.removeprefix('read_')}", principal.role.value)
     return principal.agency
+
+
+# A photo staff hid from a report (docs/photos.md) stays in the store for the case's record.
+HIDDEN_PHOTO_READERS = STAFF | {Role.AUDITOR}
+
+
+def may_see_photo(principal: Principal, case: Mapping[str, Any], sha256: str) -> bool:
+    """Whether ``principal`` may see the photo ``sha256`` of ``case``, a case
+    they can see as ``Ihanoi.get_case`` read it for them: one of a report's
+    photos, and a hidden one only for staff and auditors."""
+    if case["kind"] != "report" or not any(photo.sha256 == sha256 for photo in case.get("photos", ())):
+        return False
+    hidden = {photo.sha256 for photo in case.get("hidden_photos", ())}
+    return sha256 not in hidden or principal.role in HIDDEN_PHOTO_READERS
 
 
 def authorize_survey_results(principal: Principal, results: SurveyResults) -> None:

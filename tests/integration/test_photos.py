@@ -21,6 +21,7 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.report_values import PhotoStage
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
+    CaseNotFoundError,
     PhotoRefusedError,
     PhotoTooLargeError,
     RuleViolationError,
@@ -33,6 +34,7 @@ from ihanoi_core.media.store import LocalPhotoStore, photo_name
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation.photos import generated_photo
 from ihanoi_projections.public_photos import PublicPhotosModel
+from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from tests.conftest import staff
 
@@ -129,6 +131,38 @@ def test_photos_on_a_report_hidden_and_withheld_by_the_public_read_model(setting
         assert all(b"vneid:001099012345" not in record.state for record in stored)
     finally:
         read_side.close()
+        app.close()
+
+
+def test_a_hidden_photo_is_read_through_the_queries_by_staff_and_auditors_only(settings: Settings) -> None:
+    app = Ihanoi(settings)
+    queries = Queries(app)
+    citizen = Principal("vneid:001099012345", Role.CITIZEN)
+    neighbour = Principal("vneid:001099054321", Role.CITIZEN)
+    officer = staff(Role.OFFICER, AGENCY)
+    auditor = Principal("auditor-city", Role.AUDITOR)
+    try:
+        shown = app.photos.add(generated_photo("shown"))
+        hidden = app.photos.add(generated_photo("hidden"))
+        elsewhere = app.photos.add(generated_photo("elsewhere"))
+        case = app.handle(citizen, report((shown.sha256, hidden.sha256))).case_id
+        app.handle(officer, HideReportPhoto(case=case, photo=hidden.sha256, reason="Lộ biển số xe"))
+        # Step: the reporter reads the shown photo and its thumbnail, never the hidden one.
+        assert queries.case_photo(citizen, case, shown.sha256) == app.photos.read(shown.sha256)
+        assert queries.case_photo(citizen, case, shown.sha256, thumbnail=True) == app.photos.read(
+            shown.sha256, thumbnail=True
+        )
+        with pytest.raises(CaseNotFoundError):
+            queries.case_photo(citizen, case, hidden.sha256)
+        # Step: staff and auditors read the hidden photo too.
+        for reader in (officer, auditor):
+            assert queries.case_photo(reader, case, hidden.sha256) == app.photos.read(hidden.sha256)
+        # Step: a photo of no report of theirs, or a report they cannot see, is not found.
+        with pytest.raises(CaseNotFoundError):
+            queries.case_photo(officer, case, elsewhere.sha256)
+        with pytest.raises(CaseNotFoundError):
+            queries.case_photo(neighbour, case, shown.sha256)
+    finally:
         app.close()
 
 

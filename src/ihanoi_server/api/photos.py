@@ -31,7 +31,7 @@ from starlette.routing import Route
 from ihanoi_core.commands.command import Command
 from ihanoi_core.commands.reports import AttachReportPhoto, SubmitReport
 from ihanoi_core.domain.report_values import PhotoStage
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, ValidationError
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.media.store import SHA256, StoredPhoto
@@ -224,15 +224,9 @@ def case_photo(thumbnail: bool) -> Any:
         auditors only. Roles: citizen (own), officer, leader, auditor."""
         who = principal(request)
         sha256 = wanted_hash(request)
-        server = state(request)
-        ref = case_ref(request)
-        data = await call_app(request, server.app.get_case, who, ref)
-        if data["kind"] != "report" or not any(photo.sha256 == sha256 for photo in data.get("photos", ())):
-            raise CaseNotFoundError(ref)
-        hidden = {photo.sha256 for photo in data.get("hidden_photos", ())}
-        if sha256 in hidden and not (who.is_staff or who.role is Role.AUDITOR):
-            raise CaseNotFoundError(ref)
-        return await read_photo(request, sha256, thumbnail=thumbnail, cache=PRIVATE_CACHE, missing=ref)
+        queries = state(request).queries
+        data = await call_app(request, queries.case_photo, who, case_ref(request), sha256, thumbnail=thumbnail)
+        return photo_response(request, data, sha256, thumbnail=thumbnail, cache=PRIVATE_CACHE)
 
     return endpoint
 
