@@ -11,7 +11,7 @@ of a ``POST /api/v1/alerts`` that would draft the suggested warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -74,13 +74,8 @@ class AlertQueries(ReadSideQueries):
                 draft["template"] = threshold.template
             found.append(
                 AlertSuggestion(
-                    ward=hotspot.ward,
+                    **asdict(hotspot),
                     ward_name=ward.name if ward else hotspot.ward,
-                    agency=hotspot.agency,
-                    hour=hotspot.hour,
-                    reports=hotspot.reports,
-                    max_depth_cm=hotspot.max_depth_cm,
-                    reasons=hotspot.reasons,
                     basis=threshold.basis,
                     active_alerts=tuple(alert.code for alert in active),
                     draft=draft,
