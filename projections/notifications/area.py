@@ -104,7 +104,6 @@ class NewReport(TriggerStep):
 class ReportAreasTrigger(Trigger):
     """New reports to the subscribers of their area (module docstring)."""
 
-    model: OutboxModel
     # This batch's subscription changes so far, in log order: key -> areas.
     batch: dict[str, Areas] = field(default_factory=dict)
 

@@ -66,7 +66,6 @@ class LeadersNotice(TriggerStep):
 class RemindersTrigger(Trigger):
     """Deadline reminders and misses to the assignee and the agency's leaders (module docstring)."""
 
-    model: OutboxModel
     # This batch's staff changes so far, in log order: key -> (role, agency).
     batch: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # The leaders of the agencies this batch notifies, as last written.

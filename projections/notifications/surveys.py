@@ -65,7 +65,6 @@ class Invitation(TriggerStep):
 class SurveysTrigger(Trigger):
     """Invitations to a published survey's audience (module docstring)."""
 
-    model: OutboxModel
     # This batch: consents to answer under one's identity, in log order;
     # the people whose settings changed; the subscribers of the audiences'
     # wards and those of them who consented, as last written.

@@ -63,11 +63,12 @@ class Remember(TriggerStep):
         self.into[self.key] = self.value
 
 
+@dataclass(slots=True, eq=False)
 class Trigger:
-    """Base of a trigger (module docstring); every hook does nothing by default."""
+    """Base of a trigger (module docstring) of the outbox ``model``; every hook
+    does nothing by default."""
 
-    def __init__(self, model: OutboxModel) -> None:
-        self.model = model
+    model: OutboxModel
 
     def schema(self) -> Sequence[str]:
         return ()
