@@ -25,11 +25,11 @@ directory, rebuild to refresh old documents (their identifiers do not change).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+import msgspec
 import orjson
 
 from ihanoi_core.cap.render import render_cap
@@ -103,18 +103,37 @@ UPSERT_ALERT = ALERTS.upsert()
 ADD_MESSAGE = MESSAGES.insert(" ON CONFLICT (identifier) DO NOTHING")
 
 
-@dataclass(frozen=True, slots=True)
-class PublicAlert:
-    """An issued alert as anyone may see it (its latest message)."""
+class PublicCircle(msgspec.Struct, frozen=True):
+    """A CAP circle: centre (WGS 84) and radius in kilometres."""
 
-    alert_id: UUID
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+class PublicArea(msgspec.Struct, frozen=True):
+    """One area of the latest message: its description (may be empty), the
+    wards it reaches (named, or covered by its shapes), its polygon as
+    [latitude, longitude] points and its circles."""
+
+    description: str
+    wards: list[str]
+    polygon: list[tuple[float, float]]
+    circles: list[PublicCircle]
+
+
+class PublicAlertFields(msgspec.Struct, frozen=True):
+    """What anyone is shown of an issued alert (its latest message): the
+    fields of ``PublicAlert`` that ``/public/alerts`` serves, in its order.
+    ``active``: in force at the time it was read (issued, not expired)."""
+
     code: str
-    agency: str
-    agency_name: str | None
     status: str
+    active: bool
     msg_type: str
     identifier: str
-    sequence: int
+    agency: str
+    agency_name: str | None
     first_sent: datetime
     sent: datetime
     onset: datetime | None
@@ -133,14 +152,17 @@ class PublicAlert:
     instruction: str
     instruction_en: str | None
     wards: tuple[str, ...]
+    # A row written before the areas column existed (until a rebuild) has one area: the alert's wards.
+    areas: list[PublicArea]
     cancel_reason: str | None
-    position: int
-    # Each area of the latest message: {description, wards, polygon [[lat, lon]…], circles [{latitude, longitude,
-    # radius_km}…]}; empty for a row written before the column existed (until a rebuild).
-    areas: tuple[dict[str, Any], ...] = ()
 
-    def is_active_at(self, moment: datetime) -> bool:
-        return self.status == ISSUED and self.expires > moment
+
+class PublicAlert(PublicAlertFields, frozen=True):
+    """An issued alert as anyone may see it (its latest message), as read at some time."""
+
+    alert_id: UUID
+    sequence: int
+    position: int
 
 
 class PublicAlertsModel(ReadModel):
@@ -280,11 +302,12 @@ class PublicAlertsModel(ReadModel):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY a.sent DESC, a.alert_id LIMIT ?"
         params.append(limit)
-        return [record(row) for row in self.database.query(sql, params)]
+        return [record(row, now) for row in self.database.query(sql, params)]
 
-    def get_by_code(self, code: str) -> PublicAlert | None:
+    def get_by_code(self, code: str, *, now: datetime) -> PublicAlert | None:
+        """The alert ``code``, ``active`` if in force at ``now``."""
         rows = self.database.query("SELECT * FROM view_public_alerts WHERE code = ?", (code.strip().upper(),))
-        return record(rows[0]) if rows else None
+        return record(rows[0], now) if rows else None
 
     def document(self, code: str, sequence: int | None = None) -> bytes | None:
         """The CAP document of an alert's message ``sequence`` (1 = the first),
@@ -306,9 +329,15 @@ class PublicAlertsModel(ReadModel):
         ]
 
 
-def record(row: Row) -> PublicAlert:
+def record(row: Row, now: datetime) -> PublicAlert:
+    wards = tuple(orjson.loads(row["wards"]))
+    areas = orjson.loads(row["areas"] or "[]") or [{"description": "", "wards": wards, "polygon": [], "circles": []}]
     return from_row(
-        PublicAlert, row, wards=tuple(orjson.loads(row["wards"])), areas=tuple(orjson.loads(row["areas"] or "[]"))
+        PublicAlert,
+        row,
+        active=row["status"] == ISSUED and row["expires"] > micros(now),
+        wards=wards,
+        areas=msgspec.convert(areas, list[PublicArea]),
     )
 
 

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+import msgspec
+
 from ihanoi_projections.base import from_micros
 
 T = TypeVar("T")
@@ -29,19 +31,23 @@ CONVERTERS: Mapping[object, Convert] = {UUID: UUID, datetime: from_micros, int: 
 
 
 def from_row(cls: type[T], row: Mapping[str, Any], /, **given: Any) -> T:
-    """An instance of the dataclass ``cls`` from ``row``, with ``given`` fields as they are."""
+    """An instance of the dataclass (or msgspec Struct) ``cls`` from ``row``,
+    with ``given`` fields as they are."""
     converters = _CONVERTERS_OF.get(cls)
     if converters is None:
         hints = typing.get_type_hints(cls)
-        converters = _CONVERTERS_OF[cls] = tuple(
-            (field.name, _converter(hints[field.name]))
-            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
-        )
+        converters = _CONVERTERS_OF[cls] = tuple((name, _converter(hints[name])) for name in _field_names(cls))
     values = {
         name: given[name] if name in given else row[name] if convert is None else convert(row[name])
         for name, convert in converters
     }
     return cls(**values)
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    if issubclass(cls, msgspec.Struct):
+        return cls.__struct_fields__
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 _CONVERTERS_OF: dict[type[Any], tuple[tuple[str, Convert | None], ...]] = {}

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from ihanoi_core.domain.case import Case
 from ihanoi_projections.base import ReadModel
@@ -38,22 +39,30 @@ from ihanoi_projections.deadlines.resolutions import (
 from ihanoi_projections.deadlines.resolutions import TABLE as RESOLUTIONS
 from ihanoi_projections.deadlines.tallies import Tallies
 
-COUNTERS = ("missed", "escalations_caused", "escalations_received", "resolved_on_time", "resolved_late")
 AGENCY_TOTAL = ""
 UNASSIGNED = "(unassigned)"
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """One official's (or, with ``official`` empty, one agency's) figures."""
+class OfficialCounts(msgspec.Struct, frozen=True):
+    """What one official (or, with ``official`` empty, one agency) was counted
+    for; a Struct, so that the accountability response extends it."""
 
-    agency: str
     official: str
     missed: int
     escalations_caused: int
     escalations_received: int
     resolved_on_time: int
     resolved_late: int
+
+
+# The counters summed in ``view_accountability``: every count but the official.
+COUNTERS = OfficialCounts.__struct_fields__[1:]
+
+
+class Figures(OfficialCounts, frozen=True):
+    """One official's (or, with ``official`` empty, one agency's) figures."""
+
+    agency: str
     overdue_now: int
     # Working hours to finish, ratings and reopens of the cases finished
     # (``deadlines.resolutions``).

@@ -65,7 +65,8 @@ class Remember(TriggerStep):
 
 @dataclass(slots=True, eq=False)
 class Trigger:
-    """Base of a trigger (module docstring); every hook does nothing by default."""
+    """Base of a trigger (module docstring) of the outbox ``model``; every hook
+    does nothing by default."""
 
     model: OutboxModel
 

@@ -53,7 +53,7 @@ class AlertQueries(ReadSideQueries):
         return self.alerts.find(now=self.app.clock(), ward=ward, active=active, limit=limit)
 
     def public_alert(self, code: str) -> PublicAlert | None:
-        return self.alerts.get_by_code(code)
+        return self.alerts.get_by_code(code, now=self.app.clock())
 
     def cap_document(self, code: str, sequence: int | None = None) -> bytes | None:
         return self.alerts.document(code, sequence)

@@ -100,9 +100,9 @@ def test_a_rejected_update_leaves_the_issued_message_in_force_and_can_be_revised
     assert app.handle(LEADER, RejectAlert(case=alert_id, reason="Nước vẫn lên.")).status == "revision_rejected"
     projector.catch_up()
     code = app.get_case(LEADER, alert_id)["code"]
-    public = alerts.get_by_code(code)
+    public = alerts.get_by_code(code, now=clock.now)
     assert public is not None
-    assert (public.status, public.severity, public.is_active_at(clock.now)) == ("issued", "Moderate", True)
+    assert (public.status, public.severity, public.active) == ("issued", "Moderate", True)
     # Step: revised again, approved, issued as Update 2; or it may be cancelled from there.
     assert app.handle(OFFICER, ReviseAlert(case=alert_id, severity=Severity.EXTREME)).status == "revising"
     assert app.handle(LEADER, RejectAlert(case=alert_id, reason="Chưa cần.")).status == "revision_rejected"

@@ -193,7 +193,7 @@ def test_active_is_derived_at_query_time_and_a_cancelled_alert_stops_being_activ
     app.handle(LEADER, CancelAlert(case=cold_id, reason="Nhiệt độ đã tăng."))
     projector.catch_up()
     assert codes(active=True) == set()
-    cancelled = alerts.get_by_code(cold_code)
+    cancelled = alerts.get_by_code(cold_code, now=clock.now)
     assert cancelled is not None
     assert (cancelled.status, cancelled.msg_type, cancelled.cancel_reason) == (
         "cancelled",

@@ -25,21 +25,16 @@ from starlette.routing import BaseRoute, Route
 
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.base import from_micros
+from ihanoi_projections.deadlines.accountability import OfficialCounts
 from ihanoi_server.http import json_response, principal, state, view_of
 from ihanoi_server.openapi.describe import Query, document
 
 MAX_DAYS = 365
 
 
-class OfficialFigures(msgspec.Struct):
+class OfficialFigures(OfficialCounts, frozen=True):
     """One official's deadline figures (``official`` empty: the agency's totals)."""
 
-    official: str
-    missed: int
-    escalations_caused: int
-    escalations_received: int
-    resolved_on_time: int
-    resolved_late: int
     on_time_rate: float | None
     overdue_now: int
     median_hours_to_resolve: float | None

@@ -33,7 +33,7 @@ from ihanoi_core.cap.atom import ATOM_MEDIA_TYPE, FeedEntry, render_atom
 from ihanoi_core.cap.render import CAP_MEDIA_TYPE
 from ihanoi_core.errors import NotFoundError, ValidationError
 from ihanoi_projections.live_tail import Accepts, alerts_in
-from ihanoi_projections.public_alerts import PublicAlert
+from ihanoi_projections.public_alerts import PublicAlert, PublicAlertFields
 from ihanoi_projections.queries.alerts import AlertQueries
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards
 from ihanoi_server.api.streams import ReconnectEvent, open_stream
@@ -55,57 +55,11 @@ class AlertNotFoundError(NotFoundError):
         super().__init__(f"No {what}.", alert=alert, sequence=sequence)
 
 
-class PublicCircle(msgspec.Struct):
-    """A CAP circle: centre (WGS 84) and radius in kilometres."""
-
-    latitude: float
-    longitude: float
-    radius_km: float
-
-
-class PublicArea(msgspec.Struct):
-    """One area of the latest message: its description (may be empty), the
-    wards it reaches (named, or covered by its shapes), its polygon as
-    [latitude, longitude] points and its circles."""
-
-    description: str
-    wards: list[str]
-    polygon: list[tuple[float, float]]
-    circles: list[PublicCircle]
-
-
-class PublicAlertView(msgspec.Struct):
+class PublicAlertView(PublicAlertFields, frozen=True):
     """An issued alert as its latest message states it. ``status`` is
     ``issued`` or ``cancelled``; ``active`` says whether it is in force now;
     ``cap_url`` is its latest CAP message, ``messages`` every one of them."""
 
-    code: str
-    status: str
-    active: bool
-    msg_type: str
-    identifier: str
-    agency: str
-    agency_name: str | None
-    first_sent: datetime
-    sent: datetime
-    onset: datetime | None
-    expires: datetime
-    category: str
-    urgency: str
-    severity: str
-    certainty: str
-    response_type: str | None
-    event: str
-    event_en: str | None
-    headline: str
-    headline_en: str | None
-    description: str
-    description_en: str | None
-    instruction: str
-    instruction_en: str | None
-    wards: tuple[str, ...]
-    areas: list[PublicArea]
-    cancel_reason: str | None
     cap_url: str
     messages: list[str]
 
@@ -116,15 +70,10 @@ class PublicAlertPage(msgspec.Struct):
     items: list[PublicAlertView]
 
 
-def view(alert: PublicAlert, now: datetime) -> PublicAlertView:
+def view(alert: PublicAlert) -> PublicAlertView:
     return view_of(
         PublicAlertView,
         alert,
-        active=alert.is_active_at(now),
-        # A row written before the areas column existed (until a rebuild): one area, the alert's wards.
-        areas=msgspec.convert(list(alert.areas), list[PublicArea])
-        if alert.areas
-        else [PublicArea("", list(alert.wards), [], [])],
         cap_url=f"/public/alerts/{alert.code}.xml",
         messages=[f"/public/alerts/{alert.code}/{n}.xml" for n in range(1, alert.sequence + 1)],
     )
@@ -155,8 +104,7 @@ async def list_alerts(request: Request) -> Response:
     found = await call_app(
         request, queries(request).public_alerts, ward=wards[0] if wards else None, active=active, limit=limit
     )
-    now = state(request).app.clock()
-    return json_response(PublicAlertPage([view(alert, now) for alert in found]))
+    return json_response(PublicAlertPage([view(alert) for alert in found]))
 
 
 async def read_alert(request: Request) -> Response:
@@ -166,7 +114,7 @@ async def read_alert(request: Request) -> Response:
     found = await call_app(request, queries(request).public_alert, code)
     if found is None:
         raise AlertNotFoundError(code)
-    return json_response(view(found, state(request).app.clock()))
+    return json_response(view(found))
 
 
 def cap_response(document: bytes) -> Response:
