@@ -34,12 +34,12 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.alerts import ApproveAlert, AreaIn, DraftAlert, IssueAlert
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext
-from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.engine.base import ProjectionContext
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
 from ihanoi_projections.notifications.notices import INSERT_NOTICE, OUTBOX, UPSERT_RECIPIENT, Recipient
 from ihanoi_projections.notifications.outbox import OutboxModel
-from ihanoi_projections.projector import Projector
 
 SUBSCRIBERS = int(os.environ.get("IHANOI_BENCH_ALERT_SUBSCRIBERS", "100000"))
 WARDS = ("HOAN_KIEM", "BA_DINH")

@@ -16,7 +16,7 @@ from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
 from ihanoi_projections.audit_chain import bring_chain_up_to_date, verify_store
-from ihanoi_projections.database import open_view_database
+from ihanoi_projections.engine.database import open_view_database
 
 DAYS = 40
 

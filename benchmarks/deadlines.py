@@ -43,9 +43,9 @@ from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Clock, DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.law.calendar import WorkingCalendar
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import micros
 from ihanoi_projections.deadlines.clocks import COLUMNS, DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
+from ihanoi_projections.engine.base import micros
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_server.logging import configure_logging
 

@@ -29,8 +29,8 @@ import psycopg
 from benchmarks.common import Figure, postgres_database, print_figures, sqlite_file
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext, micros
-from ihanoi_projections.database import PostgresViewDatabase, SQLiteViewDatabase, ViewDatabase
+from ihanoi_projections.engine.base import ProjectionContext, micros
+from ihanoi_projections.engine.database import PostgresViewDatabase, SQLiteViewDatabase, ViewDatabase
 from ihanoi_projections.public_reports import COLUMNS, PublicReportsModel, ReportFilters
 from ihanoi_server.api.public_reports import DEFAULT_LIMIT, feature
 

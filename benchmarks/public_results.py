@@ -21,9 +21,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
-from ihanoi_projections.base import ProjectionContext, micros
-from ihanoi_projections.database import open_view_database
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.base import ProjectionContext, micros
+from ihanoi_projections.engine.database import open_view_database
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.public_results.facts import FACTS
 from ihanoi_projections.public_results.figures import PublicResultsModel
 

@@ -31,9 +31,9 @@ from ihanoi_core.domain.question_values import SourceKind
 from ihanoi_core.knowledge.articles import import_articles, read_articles
 from ihanoi_core.knowledge.text import bigrams, syllables
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import open_view_database
+from ihanoi_projections.engine.database import open_view_database
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel, document
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.question_eval import ASKER, EvalQuestion, evaluate, read_eval_set
 from ihanoi_projections.queries.questions import Switchboard
 from tests.integration.conftest import projection_context

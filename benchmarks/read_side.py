@@ -20,8 +20,8 @@ from ihanoi_core.eventstore.mutate import apply_event
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
+from ihanoi_projections.engine.rebuild import rebuild
 from ihanoi_projections.read_side import READ_MODELS
-from ihanoi_projections.rebuild import rebuild
 
 DAYS = 60
 

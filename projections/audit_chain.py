@@ -44,10 +44,10 @@ from ihanoi_core.audit.verify import Problem, VerifyReport, not_a_hash, verify_c
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_checkpoints import newest_checkpoint, record_checkpoint
-from ihanoi_projections.base import ProjectionContext, ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import AlreadyAppliedError, Cursor, Row, ViewDatabase, open_view_database
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.base import ProjectionContext, ReadModel
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import AlreadyAppliedError, Cursor, Row, ViewDatabase, open_view_database
+from ihanoi_projections.engine.projector import Projector
 
 log = structlog.get_logger("ihanoi.audit")
 

@@ -19,7 +19,7 @@ can write to the database can delete rows here — which only widens the window
 from __future__ import annotations
 
 from ihanoi_core.audit.checkpoint import Checkpoint, CheckpointFormatError
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 
 TABLE = "audit_checkpoints"
 SCHEMA = (

@@ -19,9 +19,9 @@ from uuid import UUID
 
 from ihanoi_core.domain.business_inquiry import BusinessInquiry
 from ihanoi_core.domain.business_values import InquiryStatus
-from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
-from ihanoi_projections.database import Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, from_micros, micros
+from ihanoi_projections.engine.database import Row
+from ihanoi_projections.engine.rows import from_row
 
 TABLE = "view_business_inquiries"
 VIEW_TABLE = ViewTable(

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.permissions import BUSINESS_KINDS
-from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
-from ihanoi_projections.database import Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, from_micros, micros
+from ihanoi_projections.engine.database import Row
+from ihanoi_projections.engine.rows import from_row
 
 OWN_LESS = tuple(sorted(BUSINESS_KINDS))
 VIEW_TABLE = ViewTable(

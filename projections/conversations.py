@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.base import LatestStateModel, ViewTable, micros
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, micros
+from ihanoi_projections.engine.database import Row
 
 TABLE = "view_conversations"
 VIEW_TABLE = ViewTable(

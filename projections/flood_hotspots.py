@@ -27,9 +27,9 @@ from typing import Any
 from ihanoi_core.directory.alerts import FloodHotspots
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import OPEN_STATUSES
-from ihanoi_projections.base import LatestStateModel, ViewTable, from_micros, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, from_micros, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Row
 
 VIEW_TABLE = ViewTable(
     "view_flood_reports",

@@ -48,9 +48,9 @@ from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_core.knowledge.answers import field_texts
 from ihanoi_core.knowledge.text import index_terms, syllables
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
 PREFIXES: dict[type, str] = {KnowledgeArticle: "article", Report: "report", BusinessInquiry: "inquiry"}

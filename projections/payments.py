@@ -26,9 +26,9 @@ from typing import Any, ClassVar
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.values import Role
-from ihanoi_projections.base import ReadModel, ViewTable, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.base import ReadModel, ViewTable, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 PAYMENTS = ViewTable(
     "view_payments",

@@ -35,10 +35,10 @@ import orjson
 from ihanoi_core.cap.render import render_cap
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertArea, AlertMessage, AlertStatus
-from ihanoi_projections.base import ReadModel, ReplacedRows, ViewTable, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import ReadModel, ReplacedRows, ViewTable, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
+from ihanoi_projections.engine.rows import from_row
 
 ISSUED = "issued"
 CANCELLED = "cancelled"

@@ -27,9 +27,9 @@ from uuid import UUID
 
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
-from ihanoi_projections.base import CaseRowsModel, ViewTable
-from ihanoi_projections.database import Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import CaseRowsModel, ViewTable
+from ihanoi_projections.engine.database import Row
+from ihanoi_projections.engine.rows import from_row
 
 VIEW_TABLE = ViewTable(
     "view_public_photos",

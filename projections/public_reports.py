@@ -39,9 +39,9 @@ import orjson
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import OPEN_STATUSES, ReportStatus
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import LatestStateModel, ViewTable, micros
-from ihanoi_projections.database import Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, micros
+from ihanoi_projections.engine.database import Row
+from ihanoi_projections.engine.rows import from_row
 
 # Mean Earth radius (IUGG), the usual sphere for haversine distances.
 EARTH_RADIUS_M = 6_371_008.8

@@ -27,26 +27,26 @@ from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel
 from ihanoi_projections.audit_chain import AuditChainModel
-from ihanoi_projections.base import ProjectionContext, ReadModel
 from ihanoi_projections.business_inquiries import BusinessInquiriesModel
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.check import count_events
 from ihanoi_projections.conversations import ConversationsModel
-from ihanoi_projections.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
 from ihanoi_projections.deadlines.accountability import AccountabilityModel
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel
+from ihanoi_projections.engine.base import ProjectionContext, ReadModel
+from ihanoi_projections.engine.check import count_events
+from ihanoi_projections.engine.database import POSITIONS_CHANNEL, ViewDatabase, open_view_database
+from ihanoi_projections.engine.following import EVENTS_CHANNEL, PostgresWakeup
+from ihanoi_projections.engine.projector import PARTITION_MARK, Projector
+from ihanoi_projections.engine.runner import Ownership, ProjectionRunner, active
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
-from ihanoi_projections.following import EVENTS_CHANNEL, PostgresWakeup
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.outbox import OutboxModel
 from ihanoi_projections.payments import PaymentsModel
-from ihanoi_projections.projector import PARTITION_MARK, Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import PublicResultsModel
-from ihanoi_projections.runner import Ownership, ProjectionRunner, active
 from ihanoi_projections.survey_results import SurveyResultsModel
 from ihanoi_projections.worklist import WorklistModel
 
@@ -193,7 +193,7 @@ def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
     distance to the head of the log (an upper bound on PostgreSQL, whose ids can
     have gaps); lag in seconds is the age of the oldest event not yet applied
     (0 when caught up). ``skipped`` compares the events the log holds up to the
-    position with those the projection applied (``ihanoi_projections.check``)."""
+    position with those the projection applied (``ihanoi_projections.engine.check``)."""
     head = app.recorder.max_notification_id() or 0
     tracked = database.tracked()
     fenced = {name.split(PARTITION_MARK)[0] for name in tracked if PARTITION_MARK in name}

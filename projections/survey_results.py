@@ -37,10 +37,10 @@ import orjson
 
 from ihanoi_core.domain.questionnaire import CHOICE_TYPES, QuestionType
 from ihanoi_core.domain.survey import Survey, SurveyResponse, SurveyStatus
-from ihanoi_projections.base import ReadModel, ViewTable, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import ReadModel, ViewTable, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
+from ihanoi_projections.engine.rows import from_row
 
 RATINGS = ("1", "2", "3", "4", "5")
 WHOLE_SURVEY = ""  # the question id of the response counter

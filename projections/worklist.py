@@ -22,10 +22,10 @@ from typing import Any
 from uuid import UUID
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import LatestStateModel, ReplacedRows, ViewTable, from_micros, micros
 from ihanoi_projections.case_status import summary_of
-from ihanoi_projections.database import Cursor, Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import LatestStateModel, ReplacedRows, ViewTable, from_micros, micros
+from ihanoi_projections.engine.database import Cursor, Row
+from ihanoi_projections.engine.rows import from_row
 
 # What both tables hold of the case and the item, beside who holds it.
 ITEM_COLUMNS = {

@@ -16,7 +16,7 @@ from ihanoi_core.notifications.channels import Sender
 from ihanoi_core.notifications.email import SmtpSender
 from ihanoi_core.notifications.gateway import HttpGatewaySender
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import micros
+from ihanoi_projections.engine.base import micros
 from ihanoi_projections.notifications.dispatcher import Dispatcher
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.notifications.outbox import OutboxModel

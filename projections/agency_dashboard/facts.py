@@ -52,9 +52,9 @@ from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.service_request_values import DossierStatus
-from ihanoi_projections.base import ReadModel, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor
+from ihanoi_projections.engine.base import ReadModel, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor
 
 
 @dataclass(frozen=True, slots=True)

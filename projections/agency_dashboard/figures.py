@@ -26,9 +26,9 @@ from uuid import UUID
 
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES, TABLE, AgencyDashboardProjection
-from ihanoi_projections.base import from_micros, micros
-from ihanoi_projections.database import Row
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import from_micros, micros
+from ihanoi_projections.engine.database import Row
+from ihanoi_projections.engine.rows import from_row
 
 # -- what queries return ---------------------------------------------------------
 

@@ -26,9 +26,6 @@ from typing import Any
 import msgspec
 
 from ihanoi_core.domain.case import Case
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.deadlines.ranking import finished_late
 from ihanoi_projections.deadlines.resolutions import (
     NO_RESOLUTIONS,
@@ -38,6 +35,9 @@ from ihanoi_projections.deadlines.resolutions import (
 )
 from ihanoi_projections.deadlines.resolutions import TABLE as RESOLUTIONS
 from ihanoi_projections.deadlines.tallies import Tallies
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 AGENCY_TOTAL = ""
 UNASSIGNED = "(unassigned)"
@@ -148,7 +148,7 @@ class AccountabilityModel(ReadModel):
         ]
 
     def _overdue_now(self, agency: str, now: datetime) -> dict[str, int]:
-        from ihanoi_projections.base import micros
+        from ihanoi_projections.engine.base import micros
 
         found: dict[str, int] = defaultdict(int)
         for row in self.database.query(
@@ -161,7 +161,7 @@ class AccountabilityModel(ReadModel):
 
     def long_delayed(self, agency: str, now: datetime, working_days: int) -> list[Row]:
         """The agency's cases overdue by more than ``working_days`` working days, oldest first."""
-        from ihanoi_projections.base import from_micros, micros
+        from ihanoi_projections.engine.base import from_micros, micros
 
         calendar = self.context.calendar
         rows = self.database.query(

@@ -24,8 +24,8 @@ from typing import Any
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.running_clocks import RunningClock
 from ihanoi_core.law.deadline_rules import Planned, escalation_target, plan
-from ihanoi_projections.base import CaseRowsModel, ViewTable, micros
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.base import CaseRowsModel, ViewTable, micros
+from ihanoi_projections.engine.database import Row
 
 MAX_PLANS = 50_000
 TABLE = "view_running_clocks"

@@ -31,10 +31,10 @@ from typing import Any
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.case import Case
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
 from ihanoi_projections.deadlines.tallies import Tallies
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 TABLE = "view_agency_ranking"
 COUNTERS = ("finished_on_time", "finished_late", "missed", "escalations_caused")

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ihanoi_projections.agency_dashboard.figures import nearest_rank
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 TABLE = "view_accountability_resolutions"
 COLUMNS = ("case_id", "resolution", "agency", "official", "seconds", "rating", "reopened")

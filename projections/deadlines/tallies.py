@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from ihanoi_projections.database import Cursor
+from ihanoi_projections.engine.database import Cursor
 
 
 class Tallies:

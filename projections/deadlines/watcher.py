@@ -36,10 +36,10 @@ from ihanoi_core.commands.deadlines import THRESHOLDS, PassDeadlineThreshold, Th
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ConflictError, RuleViolationError
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import from_micros, micros
-from ihanoi_projections.database import Row
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.metrics import WatcherMetrics
+from ihanoi_projections.engine.base import from_micros, micros
+from ihanoi_projections.engine.database import Row
 
 log = structlog.get_logger("ihanoi.deadlines")
 
@@ -202,8 +202,8 @@ def run_watcher(
 ) -> None:
     """Watch the clocks until ``stopping`` is set, as the one active watcher of
     the store (a second waits as a hot standby)."""
+    from ihanoi_projections.engine.runner import active
     from ihanoi_projections.read_side import ReadSide
-    from ihanoi_projections.runner import active
 
     with active(settings, [LOCK_NAME], stopping, on_active) as held:
         if not held:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 from ihanoi_projections.notifications.notices import OUTBOX
 
 STATES = ("pending", "sending", "sent", "dead", "cancelled")

@@ -27,9 +27,9 @@ from ihanoi_core.directory import Directory
 from ihanoi_core.domain.alert import Alert
 from ihanoi_core.domain.alert_values import ENGLISH, VIETNAMESE, AlertContent, Severity, Urgency
 from ihanoi_core.domain.contactability_values import ALERT_KIND
-from ihanoi_projections.base import micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.base import micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import ViewDatabase
 from ihanoi_projections.notifications.ids import notification_id
 
 ALERT_WARDS = "view_notification_alert_wards"

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_areas import REPORT_AREA_KIND
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import REPORT_AREAS, Remember, Trigger, TriggerStep, register
 

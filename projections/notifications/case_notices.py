@@ -16,7 +16,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.payment import Payment
 from ihanoi_core.domain.survey import Survey
 from ihanoi_projections.case_status import summary_of
-from ihanoi_projections.changes import Change
+from ihanoi_projections.engine.changes import Change
 from ihanoi_projections.notifications.legal import decision_kind
 from ihanoi_projections.notifications.notices import Notice
 

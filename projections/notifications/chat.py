@@ -18,7 +18,7 @@ from uuid import UUID
 
 from ihanoi_core.errors import ConflictError
 from ihanoi_core.notifications.channels import Message
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.database import Row
 from ihanoi_projections.notifications.conversations import CHAT_CHANNELS as THREAD_CHANNELS
 
 if TYPE_CHECKING:

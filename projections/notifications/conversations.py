@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import CONVERSATION_CASES, Trigger, TriggerStep, register
 

@@ -52,7 +52,7 @@ from ihanoi_core.notifications.channels import DeliveryError, Message, Sender
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.notifications.preferences import Contact
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import Cursor, Row, ViewDatabase
+from ihanoi_projections.engine.database import Cursor, Row, ViewDatabase
 from ihanoi_projections.notifications.chat import CHAT_CHANNELS, deliver_to_conversation, process_conversation
 from ihanoi_projections.notifications.conversations import INTAKE_CHANNEL
 from ihanoi_projections.notifications.legal import LEGAL_KINDS, RECORD_BATCH, record_delivered_notices
@@ -357,11 +357,11 @@ def run_dispatcher(
     """Deliver notices until ``stopping`` is set, as the one active dispatcher
     of the store (a second waits as a hot standby)."""
     from ihanoi_core.notifications.senders import build_senders
-    from ihanoi_projections.base import ProjectionContext
-    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.engine.base import ProjectionContext
+    from ihanoi_projections.engine.database import open_view_database
+    from ihanoi_projections.engine.runner import active
     from ihanoi_projections.notifications.zalo_tokens import ViewTokenStore
     from ihanoi_projections.read_side import build_models, pseudonym_key
-    from ihanoi_projections.runner import active
 
     with active(settings, [LOCK_NAME], stopping, on_active) as held:
         if not held:

@@ -35,7 +35,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notices import RecordNoticeDelivered
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import IhanoiError
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 from ihanoi_projections.notifications.triggers import Trigger, register
 
 log = structlog.get_logger("ihanoi.notifications")

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ihanoi_projections.base import micros
+from ihanoi_projections.engine.base import micros
 
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
-    from ihanoi_projections.changes import Change
+    from ihanoi_projections.engine.changes import Change
 
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"

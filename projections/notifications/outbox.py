@@ -50,9 +50,9 @@ from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.contactability_values import OPTIONAL_KINDS
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS, WardNotice, alert_rows, subscribers, ward_notice
 from ihanoi_projections.notifications.case_notices import case_notice
 from ihanoi_projections.notifications.ids import notification_id

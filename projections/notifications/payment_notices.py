@@ -29,8 +29,8 @@ from typing import Any
 
 from ihanoi_core.domain.payment import Payment, payment_id_for
 from ihanoi_core.domain.service_request import ServiceRequest
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.case_notices import PAYMENT_REQUESTS, own_notice
 from ihanoi_projections.notifications.triggers import PAYMENT_REQUESTS_SEEN, Trigger, register
 

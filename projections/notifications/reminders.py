@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.values import Role
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import STAFF, Remember, Trigger, TriggerStep, register
 

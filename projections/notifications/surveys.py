@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from ihanoi_core.domain.consent import Consent, Purpose
 from ihanoi_core.domain.contactability import Contactability
 from ihanoi_core.domain.survey import Survey
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 from ihanoi_projections.notifications.alert_notices import ALERT_WARDS
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.notifications.triggers import SURVEY_IDENTITY, Remember, Trigger, TriggerStep, register

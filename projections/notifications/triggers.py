@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, Row
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, Row
 
 if TYPE_CHECKING:
     from ihanoi_projections.notifications.outbox import OutboxModel

@@ -10,7 +10,7 @@ like the settings (docs/channels.md).
 
 from __future__ import annotations
 
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 
 TABLE = "zalo_oa_tokens"
 SCHEMA = (

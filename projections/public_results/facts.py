@@ -33,9 +33,9 @@ from uuid import UUID
 
 from ihanoi_core.domain.report import Report
 from ihanoi_projections.agency_dashboard.facts import RULES
-from ihanoi_projections.base import ReadModel, micros
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor
+from ihanoi_projections.engine.base import ReadModel, micros
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor
 
 FACTS = "view_public_results"
 TIMELINE = "view_public_timeline"

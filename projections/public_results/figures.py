@@ -42,8 +42,8 @@ from uuid import UUID
 
 from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.figures import nearest_rank
-from ihanoi_projections.base import from_micros, micros
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.base import from_micros, micros
+from ihanoi_projections.engine.database import Row
 from ihanoi_projections.public_results.facts import FACTS, TIMELINE, PublicResultsProjection
 
 GROUPINGS = ("agency", "ward", "category", "channel")

@@ -31,12 +31,12 @@ from ihanoi_core.domain.survey import response_id
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, WeekFigures
-from ihanoi_projections.base import ReadModel
 from ihanoi_projections.business_inquiries import BusinessInquiriesModel
 from ihanoi_projections.case_status import CaseStatus, CaseStatusModel
 from ihanoi_projections.conversations import ConversationsModel
-from ihanoi_projections.database import Row
 from ihanoi_projections.deadlines.accountability import AccountabilityModel, Figures
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.database import Row
 from ihanoi_projections.queries.access import (
     ACCESS,
     ACCOUNTABILITY,

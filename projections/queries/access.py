@@ -82,7 +82,7 @@ PAYMENT_COLLECTIONS = QueryRule("read_payment_collections", STAFF | {Role.AUDITO
 # A dossier's payments: whoever can see the dossier.
 DOSSIER_PAYMENTS = QueryRule("list_dossier_payments", EVERY_ROLE, Scope.VISIBLE_CASE)
 # Following changes live (server-sent events): a citizen their own cases, staff
-# their agency's (``ihanoi_projections.live_tail`` decides what each change reaches).
+# their agency's (``ihanoi_projections.engine.live_tail`` decides what each change reaches).
 FOLLOW_OWN_CASES = QueryRule("follow_own_cases", CITIZEN, Scope.OWN_CASES)
 FOLLOW_WORKLIST = QueryRule("follow_the_worklist", STAFF, Scope.OWN_AGENCY)
 

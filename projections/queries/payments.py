@@ -12,8 +12,8 @@ from uuid import UUID
 
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError, ValidationError
-from ihanoi_projections.base import from_micros
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.base import from_micros
+from ihanoi_projections.engine.database import Row
 from ihanoi_projections.payments import PaymentsModel
 from ihanoi_projections.queries.access import DOSSIER_PAYMENTS, PAYMENT_COLLECTIONS, authorize, authorize_agency
 from ihanoi_projections.read_side import ReadSideQueries

@@ -1,6 +1,6 @@
 """Live case changes for streams: each stream's buffer on its event loop.
 
-The reading happens on the read side: ``ihanoi_projections.live_tail.LiveTail``
+The reading happens on the read side: ``ihanoi_projections.engine.live_tail.LiveTail``
 follows the log in one thread per server and hands each subscriber the
 ``CaseChange``s it accepts. Here a stream ``subscribe``s with a filter and
 gets a ``Subscription``: a bounded buffer filled from the tail's thread and
@@ -19,7 +19,7 @@ from typing import Any
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
-from ihanoi_projections.live_tail import Accepts, CaseChange, LiveTail
+from ihanoi_projections.engine.live_tail import Accepts, CaseChange, LiveTail
 
 QUEUE_SIZE = 1000
 

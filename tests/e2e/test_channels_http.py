@@ -20,7 +20,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation.photos import generated_photo
-from ihanoi_projections.database import open_view_database
+from ihanoi_projections.engine.database import open_view_database
 from ihanoi_projections.notifications.dispatcher import run_dispatcher
 from ihanoi_projections.notifications.notices import OUTBOX
 from tests.channel_payloads import (

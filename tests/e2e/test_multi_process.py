@@ -19,7 +19,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import verify_store
-from ihanoi_projections.check import check_read_models
+from ihanoi_projections.engine.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.integration.test_projection_workers import Worker

@@ -36,7 +36,7 @@ from ihanoi_core.domain.contactability import contactability_id
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.notifications.codes import code_for
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.read_side import ReadSide
 from tests.dossiers import procedure_staff, submit

@@ -28,7 +28,7 @@ from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
-from ihanoi_projections.live_tail import CaseChange
+from ihanoi_projections.engine.live_tail import CaseChange
 from ihanoi_server.live import LiveFeed
 from tests.e2e.conftest import LiveServer, stop_server
 

@@ -13,8 +13,8 @@ import pytest
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext
-from ihanoi_projections.database import ViewDatabase, open_view_database
+from ihanoi_projections.engine.base import ProjectionContext
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
 from tests.conftest import FakeClock
 from tests.notification_rig import Rig
 from tests.notification_servers import gateway_server, smtp_server

@@ -65,9 +65,9 @@ from ihanoi_projections.agency_dashboard.figures import (
     OverdueCase,
     WeekFigures,
 )
-from ihanoi_projections.base import micros
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.base import micros
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context
 

@@ -37,8 +37,8 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.ranking import AgencyRankingModel
 from ihanoi_projections.deadlines.watcher import Watcher
+from ihanoi_projections.engine.rebuild import rebuild
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_projections.rebuild import rebuild
 from tests.conftest import FakeClock, staff
 from tests.integration.test_deadline_watcher import hanoi
 

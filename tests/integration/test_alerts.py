@@ -32,9 +32,9 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.alert_values import Severity
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, InvalidTransitionError, RuleViolationError, ValidationError
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.flood_hotspots import FloodHotspotsModel
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.public_alerts import PublicAlertsModel
 from tests.cap_checks import assert_valid_cap, parse_with_capparselib
 from tests.conftest import FakeClock

@@ -70,10 +70,10 @@ from ihanoi_projections.audit_chain import (
     open_chain,
     verify_store,
 )
-from ihanoi_projections.database import ViewDatabase, open_view_database
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
+from ihanoi_projections.engine.projector import Projector
+from ihanoi_projections.engine.replay import replay_and_diff
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_projections.replay import replay_and_diff
 from ihanoi_server.app import create_app
 from ihanoi_server.auth.tokens import issue_token
 from tests.conftest import FakeClock, make_settings

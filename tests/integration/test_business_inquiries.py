@@ -25,11 +25,11 @@ from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError, ValidationError
 from ihanoi_projections.business_inquiries import BusinessInquiriesModel
-from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.questions import Switchboard
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context

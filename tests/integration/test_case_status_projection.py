@@ -11,10 +11,10 @@ from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, Submit
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_projections.base import micros
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import AlreadyAppliedError, ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.base import micros
+from ihanoi_projections.engine.database import AlreadyAppliedError, ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context
 

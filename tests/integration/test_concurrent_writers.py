@@ -24,7 +24,7 @@ from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.audit_chain import verify_store
-from ihanoi_projections.check import check_read_models
+from ihanoi_projections.engine.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
 from tests.conftest import make_settings
 

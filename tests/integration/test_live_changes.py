@@ -9,7 +9,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_projections.live_tail import CaseChanges
+from ihanoi_projections.engine.live_tail import CaseChanges
 
 
 def test_a_batch_reports_each_event_of_a_case_with_the_status_it_gave(app: Ihanoi, citizen: Principal) -> None:

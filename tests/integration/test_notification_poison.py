@@ -9,7 +9,7 @@ shared its batch are sent on their first, and the one in hand is dead after
 from __future__ import annotations
 
 from ihanoi_core.domain.values import Principal
-from ihanoi_projections.database import Row
+from ihanoi_projections.engine.database import Row
 from ihanoi_projections.notifications.admin import dead_letters, retry
 from ihanoi_projections.notifications.dispatcher import Dispatcher
 from ihanoi_projections.notifications.notices import ATTEMPTS, OUTBOX

@@ -32,7 +32,7 @@ from ihanoi_core.domain.contactability_values import ChannelNotFoundError, Verif
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError, ValidationError
 from ihanoi_core.handlers.notifications import WrongCodeError
-from ihanoi_projections.base import micros
+from ihanoi_projections.engine.base import micros
 from ihanoi_projections.notifications.notices import OUTBOX
 from ihanoi_projections.notifications.outbox import OutboxModel
 from tests.conftest import FakeClock

@@ -15,8 +15,8 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
-from ihanoi_projections import rebuild as rebuilding
-from ihanoi_projections.projector import Partition, Projector, RebuildInterruptedError
+from ihanoi_projections.engine import rebuild as rebuilding
+from ihanoi_projections.engine.projector import Partition, Projector, RebuildInterruptedError
 from ihanoi_projections.read_side import ReadSide
 
 

@@ -39,13 +39,13 @@ from ihanoi_core.payments.reconcile import RecordedPayment, read_statement, reco
 from ihanoi_core.payments.vietqr import VietQR
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.notifications.case_notices import case_notice
 from ihanoi_projections.notifications.notices import Notice
 from ihanoi_projections.payments import PaymentsModel
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.questions import Switchboard
 from tests.conftest import FakeClock, make_settings, staff
 from tests.integration.conftest import event_names, projection_context

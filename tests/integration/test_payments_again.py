@@ -25,9 +25,9 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
 from ihanoi_core.payments.process import current_payment_id
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.payments import PaymentsModel
-from ihanoi_projections.projector import Projector
 from tests.conftest import FakeClock
 from tests.integration.conftest import event_names, projection_context
 from tests.integration.test_payments import GATEWAY, at, awaiting_payment, callback, in_processing, settings  # noqa: F401

@@ -44,9 +44,9 @@ from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import verify_store
-from ihanoi_projections.database import views_path
+from ihanoi_projections.engine.database import views_path
+from ihanoi_projections.engine.replay import replay_and_diff
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_projections.replay import replay_and_diff
 from tests.conftest import FakeClock, staff
 
 AGENCY = "UBND_HOAN_KIEM"

@@ -25,7 +25,7 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.eventstore.urls import postgres_conninfo, sqlite_path
 from ihanoi_core.settings import Settings
-from ihanoi_projections.check import check_read_models
+from ihanoi_projections.engine.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, status
 from tests.conftest import make_settings
 from tests.e2e.conftest import start_server, stop_server

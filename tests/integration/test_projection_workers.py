@@ -25,9 +25,9 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.questionnaire import QuestionType
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import open_view_database
+from ihanoi_projections.engine.database import open_view_database
+from ihanoi_projections.engine.runner import Ownership
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, pseudonym_key
-from ihanoi_projections.runner import Ownership
 from tests.conftest import FakeClock, make_settings
 
 SECRET = "worker-test-secret-worker-test-secret"

@@ -29,8 +29,8 @@ from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Channel, Principal, Role
 from ihanoi_core.errors import ValidationError
 from ihanoi_core.handlers.bus import CommandResult
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.public_reports import PublicReportsModel, bounding_box, haversine_m
 from tests.conftest import FakeClock, staff
 from tests.integration.conftest import projection_context

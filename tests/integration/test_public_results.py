@@ -42,8 +42,8 @@ from ihanoi_core.commands.reports import (
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Channel, Principal, Priority, Role
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.public_results.figures import (
     SUPPRESSED,
     PublicFigures,

@@ -33,11 +33,11 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, RuleViolationError
 from ihanoi_core.knowledge.generator import OpenAICompatibleGenerator
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import ViewDatabase
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.questions import Switchboard, verify_citation
 from ihanoi_projections.worklist import WorklistModel
 from tests.conftest import FakeClock

@@ -14,9 +14,9 @@ import pytest
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.knowledge.articles import import_articles, read_articles
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
-from ihanoi_projections.projector import Projector
 from ihanoi_projections.queries.question_eval import evaluate, read_eval_set
 from tests.integration.conftest import projection_context
 

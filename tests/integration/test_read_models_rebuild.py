@@ -18,8 +18,8 @@ from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.simulation import SimulatedClock, simulate
+from ihanoi_projections.engine.rebuild import rebuild
 from ihanoi_projections.read_side import READ_MODELS, ReadSide
-from ihanoi_projections.rebuild import rebuild
 from tests.conftest import make_settings
 
 OFFICER = Principal("officer-sxd", Role.OFFICER, "SXD")

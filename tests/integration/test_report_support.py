@@ -24,8 +24,8 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import CaseNotFoundError, ForbiddenError, InvalidTransitionError, RuleViolationError
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.public_reports import PublicReportsModel
 from tests.conftest import FakeClock, staff
 from tests.integration.conftest import event_names, projection_context

@@ -51,8 +51,8 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.events.catalogue import declared_events
 from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from tests.conftest import FakeClock, staff
 from tests.integration.conftest import event_names, projection_context
 

@@ -23,8 +23,8 @@ from ihanoi_core.commands.surveys import (
 )
 from ihanoi_core.domain.questionnaire import QuestionType
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.survey_results import OptionCount, QuestionResult, SurveyResultsModel
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context

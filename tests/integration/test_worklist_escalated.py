@@ -23,9 +23,9 @@ from ihanoi_core.errors import CaseNotFoundError
 from ihanoi_core.settings import Settings
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
 from ihanoi_projections.deadlines.watcher import Watcher
+from ihanoi_projections.engine.rebuild import rebuild
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
-from ihanoi_projections.rebuild import rebuild
 from ihanoi_projections.worklist import WorklistModel
 from tests.conftest import FakeClock, staff
 from tests.integration.test_deadline_watcher import HOAN_KIEM, hanoi

@@ -19,7 +19,7 @@ from ihanoi_core.notifications.channels import DeliveryError, Message, Sender
 from ihanoi_core.notifications.senders import build_senders
 from ihanoi_core.notifications.zalo_tokens import seed_of
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 from ihanoi_projections.notifications.zalo_tokens import ViewTokenStore
 from tests.chat_servers import APP_SECRET, OA_REFRESH, OA_TOKEN, ChatApi, chat_api
 

@@ -1,4 +1,4 @@
-"""The loop every log follower shares (``ihanoi_projections.following``): a
+"""The loop every log follower shares (``ihanoi_projections.engine.following``): a
 failing step is logged with its traceback and retried, never skipped."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import threading
 
 from structlog.testing import capture_logs
 
-from ihanoi_projections.following import Follower
+from ihanoi_projections.engine.following import Follower
 
 
 class FlakyFollower(Follower):

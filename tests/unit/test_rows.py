@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ihanoi_projections.base import micros
-from ihanoi_projections.rows import from_row
+from ihanoi_projections.engine.base import micros
+from ihanoi_projections.engine.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import pytest
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import ForbiddenError
-from ihanoi_projections.live_tail import Accepts, agency_cases, own_cases
+from ihanoi_projections.engine.live_tail import Accepts, agency_cases, own_cases
 from ihanoi_projections.queries.access import ACCESS
 
 CITIZEN = Principal("vneid:001099012345", Role.CITIZEN)

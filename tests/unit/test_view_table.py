@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ihanoi_projections.base import ViewTable
+from ihanoi_projections.engine.base import ViewTable
 from ihanoi_projections.worklist import WorklistModel
 
 TABLE = ViewTable(

@@ -24,8 +24,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import from_micros
 from ihanoi_projections.deadlines.accountability import OfficialCounts
+from ihanoi_projections.engine.base import from_micros
 from ihanoi_server.http import json_response, principal, state, view_of
 from ihanoi_server.openapi.describe import Query, document
 

@@ -3,7 +3,7 @@ an alert message is framed (``event: alert``).
 
 An alert reaches a stream when a message of it is issued or cancelled (the
 ``AlertNotice`` the live tail sets on those changes) and it covers one of the
-wards the stream follows (``ihanoi_projections.live_tail.alerts_in``). The
+wards the stream follows (``ihanoi_projections.engine.live_tail.alerts_in``). The
 public ward stream (``public_alerts``) and a citizen's own stream given
 ``?ward=`` (``streams.me_stream``) both use it.
 Each is one SSE event::
@@ -25,7 +25,7 @@ from starlette.requests import Request
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.live_tail import AlertNotice, CaseChange
+from ihanoi_projections.engine.live_tail import AlertNotice, CaseChange
 from ihanoi_server.http import view_of
 
 MAX_WARDS = 20

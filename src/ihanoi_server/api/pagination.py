@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.base import micros
+from ihanoi_projections.engine.base import micros
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.queries.access import QueryRule
 from ihanoi_server.http import call_app, json_response, principal, query_int, state, wait_for_position

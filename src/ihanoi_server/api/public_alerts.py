@@ -32,7 +32,7 @@ from starlette.routing import Route
 from ihanoi_core.cap.atom import ATOM_MEDIA_TYPE, FeedEntry, render_atom
 from ihanoi_core.cap.render import CAP_MEDIA_TYPE
 from ihanoi_core.errors import NotFoundError, ValidationError
-from ihanoi_projections.live_tail import Accepts, alerts_in
+from ihanoi_projections.engine.live_tail import Accepts, alerts_in
 from ihanoi_projections.public_alerts import PublicAlert, PublicAlertFields
 from ihanoi_projections.queries.alerts import AlertQueries
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards

@@ -40,7 +40,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_projections.live_tail import Accepts, CaseChange, CaseChanges, CaseEvent, agency_cases, alerts_in, own_cases
+from ihanoi_projections.engine.live_tail import (
+    Accepts,
+    CaseChange,
+    CaseChanges,
+    CaseEvent,
+    agency_cases,
+    alerts_in,
+    own_cases,
+)
 from ihanoi_server.api.alert_stream import AlertEvent, alert_event, stream_wards
 from ihanoi_server.auth.session_cookie import redeem_ticket
 from ihanoi_server.http import MAX_POSITION, principal, state, token_expires, view_of

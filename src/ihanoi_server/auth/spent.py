@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.database import ViewDatabase
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS spent_credentials ("

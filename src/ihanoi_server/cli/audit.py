@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from ihanoi_core.application import Ihanoi
-    from ihanoi_projections.replay import ReplayReport
+    from ihanoi_projections.engine.replay import ReplayReport
 
 
 def add_commands(commands: Any) -> None:
@@ -227,8 +227,8 @@ class _ReplayBar:
 
 
 def run_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_projections.engine.replay import replay_and_diff
     from ihanoi_projections.read_side import unknown
-    from ihanoi_projections.replay import replay_and_diff
 
     if missing := unknown(args.names):
         return usage_error(f"unknown read model(s): {', '.join(missing)}")

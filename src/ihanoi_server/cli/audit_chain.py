@@ -55,7 +55,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         return usage_error(error.detail)
     # Here, not at module level: the chain's read model (the application, psycopg) only when a command runs.
     from ihanoi_projections.audit_chain import verify_store
-    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.engine.database import open_view_database
 
     with open_app(settings) as app:
         database = open_view_database(settings)
@@ -161,7 +161,7 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     if args.output is not None and not args.output.parent.is_dir():
         return usage_error(f"cannot write {args.output}: {args.output.parent} is not a directory")
     from ihanoi_projections.audit_chain import make_checkpoint
-    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.engine.database import open_view_database
 
     with open_app(settings) as app:
         database = open_view_database(settings)

@@ -95,7 +95,7 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
-    from ihanoi_projections.base import from_micros
+    from ihanoi_projections.engine.base import from_micros
 
     with _watcher(settings) as watcher:
         zone = watcher.app.calendar.zone

@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import open_view_database
+from ihanoi_projections.engine.database import open_view_database
 from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, print_json_lines, say, table
 from ihanoi_server.cli.standby import run_standby_worker
 

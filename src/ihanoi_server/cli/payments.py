@@ -26,7 +26,7 @@ from ihanoi_server.cli.output import OK, PROBLEM, open_app, say, write_json
 if TYPE_CHECKING:
     from ihanoi_core.application import Ihanoi
     from ihanoi_core.payments.reconcile import RecordedPayment
-    from ihanoi_projections.database import Row
+    from ihanoi_projections.engine.database import Row
     from ihanoi_projections.read_side import ReadSide
 
 CATCH_UP_SECONDS = 60.0
@@ -72,7 +72,7 @@ def recorded(row: Row) -> RecordedPayment:
 def run_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     # Here, not at module level: reconciling loads the payment process manager and its handlers.
     from ihanoi_core.payments.reconcile import PAID_STATUSES, read_statement, reconcile
-    from ihanoi_projections.base import micros
+    from ihanoi_projections.engine.base import micros
     from ihanoi_projections.payments import PaymentsModel
 
     try:

@@ -56,7 +56,7 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
     # Here, not at module level: the application and the read side only once a command runs.
     from ihanoi_core.application import Ihanoi
     from ihanoi_projections import read_side
-    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.engine.database import open_view_database
 
     app = Ihanoi(settings)
     database = open_view_database(settings)
@@ -78,8 +78,8 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_core.application import Ihanoi
-    from ihanoi_projections.check import check_read_models
-    from ihanoi_projections.database import open_view_database
+    from ihanoi_projections.engine.check import check_read_models
+    from ihanoi_projections.engine.database import open_view_database
 
     app = Ihanoi(settings)
     database = open_view_database(settings)
@@ -101,7 +101,7 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
 def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_core.application import Ihanoi
     from ihanoi_projections import read_side
-    from ihanoi_projections.rebuild import rebuild
+    from ihanoi_projections.engine.rebuild import rebuild
 
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")

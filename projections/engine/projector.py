@@ -1,7 +1,7 @@
 """The projector: reads the notification log in batches and applies each batch
 to its read models exactly once.
 
-Each event becomes a ``Change`` (``ihanoi_projections.changes``): the case's
+Each event becomes a ``Change`` (``ihanoi_projections.engine.changes``): the case's
 state before and after the event, from in-memory replicas built with the
 write side's own event classes, so read models never re-derive domain rules.
 
@@ -31,9 +31,9 @@ from eventsourcing.utils import resolve_topic
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder, partition_of
-from ihanoi_projections.base import ReadModel
-from ihanoi_projections.changes import ChangeReader, attributes
-from ihanoi_projections.database import ViewDatabase
+from ihanoi_projections.engine.base import ReadModel
+from ihanoi_projections.engine.changes import ChangeReader, attributes
+from ihanoi_projections.engine.database import ViewDatabase
 
 DEFAULT_BATCH = 2000
 DEFAULT_REPLICAS = 50_000

@@ -32,8 +32,8 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.domain.case import Case
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder
 from ihanoi_projections.case_status import CaseStatusModel
-from ihanoi_projections.database import ViewDatabase
-from ihanoi_projections.projector import PARTITION_MARK
+from ihanoi_projections.engine.database import ViewDatabase
+from ihanoi_projections.engine.projector import PARTITION_MARK
 
 PAGE = 10_000
 

@@ -9,7 +9,7 @@ at the version just before the event, the aggregate is loaded from the store
 at that version.
 
 ``ChangeReader`` is that engine, one per thread of use. The projector feeds
-read models from it, and the live tail (``ihanoi_projections.live_tail``)
+read models from it, and the live tail (``ihanoi_projections.engine.live_tail``)
 derives the case changes that streams follow.
 """
 

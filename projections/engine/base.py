@@ -1,6 +1,6 @@
 """What a read model is: a projection of case changes into SQL tables.
 
-The projector hands each read model a ``Change`` (``ihanoi_projections.changes``):
+The projector hands each read model a ``Change`` (``ihanoi_projections.engine.changes``):
 the position, the event, the case's state just before it, and the case after
 it. A read model turns changes into rows. It accumulates them in memory
 during a batch and writes them in ``flush``, inside the transaction that also
@@ -23,8 +23,8 @@ from eventsourcing.persistence import Notification
 
 from ihanoi_core.directory import Directory
 from ihanoi_core.law.calendar import WorkingCalendar
-from ihanoi_projections.changes import Change
-from ihanoi_projections.database import Cursor, ViewDatabase
+from ihanoi_projections.engine.changes import Change
+from ihanoi_projections.engine.database import Cursor, ViewDatabase
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_SUBJECT_KEYS = 100_000

@@ -37,9 +37,9 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.directory import Directory
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.settings import Settings
-from ihanoi_projections.base import ProjectionContext, ReadModel
-from ihanoi_projections.database import ViewDatabase, open_view_database
-from ihanoi_projections.projector import Partition, Projector, RebuildInterruptedError, reset
+from ihanoi_projections.engine.base import ProjectionContext, ReadModel
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
+from ihanoi_projections.engine.projector import Partition, Projector, RebuildInterruptedError, reset
 from ihanoi_projections.read_side import KEPT_ON_REBUILD, READ_MODELS, build_models, pseudonym_key
 
 # Events per view transaction: far larger than the live runner's batches, since

@@ -2,7 +2,7 @@
 single-active-worker lock.
 
 ``ProjectionRunner`` catches up, then follows the log: a ``Follower``
-(``ihanoi_projections.following``), woken after each save, by PostgreSQL
+(``ihanoi_projections.engine.following``), woken after each save, by PostgreSQL
 LISTEN/NOTIFY or by polling. A failing batch is logged with its traceback
 and retried with backoff; nothing is skipped.
 
@@ -33,9 +33,9 @@ import structlog
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env, sqlite_path
 from ihanoi_core.settings import Settings
-from ihanoi_projections.database import AlreadyAppliedError, views_path
-from ihanoi_projections.following import Follower
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.database import AlreadyAppliedError, views_path
+from ihanoi_projections.engine.following import Follower
+from ihanoi_projections.engine.projector import Projector
 
 log = structlog.get_logger("ihanoi.projections")
 

@@ -32,9 +32,9 @@ from ihanoi_core.audit.chain import PAGE_SIZE, read_log
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.audit_chain import AuditChainModel, row_as_dict
-from ihanoi_projections.base import ProjectionContext, ReadModel
-from ihanoi_projections.database import AlreadyAppliedError, Row, ViewDatabase, open_view_database
-from ihanoi_projections.projector import Projector
+from ihanoi_projections.engine.base import ProjectionContext, ReadModel
+from ihanoi_projections.engine.database import AlreadyAppliedError, Row, ViewDatabase, open_view_database
+from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.read_side import build_models, pseudonym_key
 
 ATTEMPTS = 5

@@ -22,7 +22,7 @@ from uuid import UUID
 
 import msgspec
 
-from ihanoi_projections.base import from_micros
+from ihanoi_projections.engine.base import from_micros
 
 T = TypeVar("T")
 Convert = Callable[[Any], Any]

@@ -1,6 +1,6 @@
 """Live case changes: one tail of the log per server, fanned out to subscribers.
 
-``LiveTail`` is a ``Follower`` (``ihanoi_projections.following``): one thread
+``LiveTail`` is a ``Follower`` (``ihanoi_projections.engine.following``): one thread
 that follows the notification log, woken after each save in this process, by
 PostgreSQL LISTEN/NOTIFY when another process writes, and otherwise polling.
 Each new notification of a case becomes a ``CaseChange``: the case as it is
@@ -25,7 +25,7 @@ Who receives a change is decided here too, from its audiences and notice:
 
 ``CaseChanges`` is the same derivation for one stream's replay of the past
 ("everything after position N that I may see"). Both read through a
-``ChangeReader`` (``ihanoi_projections.changes``), the projector's engine.
+``ChangeReader`` (``ihanoi_projections.engine.changes``), the projector's engine.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ from ihanoi_core.domain.values import Principal
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
-from ihanoi_projections.changes import Change, ChangeReader
-from ihanoi_projections.following import Follower, PostgresWakeup
+from ihanoi_projections.engine.changes import Change, ChangeReader
+from ihanoi_projections.engine.following import Follower, PostgresWakeup
 from ihanoi_projections.queries.access import FOLLOW_OWN_CASES, FOLLOW_WORKLIST, authorize
 
 log = structlog.get_logger("ihanoi.live")
