@@ -43,6 +43,10 @@ def postgres_database() -> Iterator[str]:
     name = f"ihanoi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A commit does not wait for its WAL flush (0.27 -> 0.10 s per 1,000 commits here):
+        # it is as visible and as safe from a killed client; only a crash of the
+        # PostgreSQL server itself, which no test does, could lose it.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     base = ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
