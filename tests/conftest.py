@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import structlog
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
@@ -25,12 +26,27 @@ ADMIN_URL = os.environ.get("IHANOI_TEST_POSTGRES_URL", "postgresql://postgres@12
 STORES = ("memory", "sqlite", "postgres")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In-process code logs through structlog's default console renderer
+    (until a test's ``create_app`` configures JSON lines); an exception it logs
+    is rendered as a plain traceback, not by rich with every frame's source
+    syntax-highlighted (~0.4 s of CPU for each traceback, eight for one
+    dead-letter test). Pytest only shows this output for a failed test."""
+    *processors, _console = structlog.get_config()["processors"]
+    renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    structlog.configure(processors=[*processors, renderer])
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh database for this test run, dropped at the end."""
     name = f"ihanoi_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A commit does not wait for its WAL flush (0.27 -> 0.10 s per 1,000 commits here):
+        # it is as visible and as safe from a killed client; only a crash of the
+        # PostgreSQL server itself, which no test does, could lose it.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     base = ADMIN_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:

@@ -8,10 +8,15 @@ a way to mint tokens with the server's key. Tests talk to it over real HTTP.
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import queue
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,11 +47,114 @@ from tests.conftest import FakeClock
 SECRET = "e2e-test-secret-key-that-is-long-enough-for-hs256"
 
 
+class ServerProcess:
+    """A server forked by the zygote (``tests/e2e/server_zygote.py``), handled
+    like the ``subprocess.Popen`` of ``python -m ihanoi_server.cli serve``:
+    its exit code comes from the zygote, its parent."""
+
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self._zygote = zygote
+        self.pid = pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._zygote.exit_code(self.pid)
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self._zygote.wait(self.pid, timeout)
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:  # else the pid may be another process's by now
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """This test process's zygote of servers, started on the first ``fork``:
+    it has imported the server once and forks a fresh server process per
+    request (``python -m ihanoi_server.cli`` would import it again, ~1.5 s of
+    CPU each time). A thread reads its ``forked``/``exited`` lines."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._forked: queue.Queue[int] = queue.Queue()
+        self._exited: dict[int, int] = {}
+        self._gone = False
+
+    def fork(self, argv: list[str], env: dict[str, str], log_path: Path) -> ServerProcess:
+        request = {"argv": argv, "env": env, "cwd": os.getcwd(), "log": str(log_path)}
+        with self._lock:
+            process = self._start()
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(request).encode() + b"\n")
+            process.stdin.flush()
+            return ServerProcess(self, self._forked.get(timeout=30))
+
+    def exit_code(self, pid: int) -> int | None:
+        with self._changed:
+            if pid not in self._exited and self._gone and not Path(f"/proc/{pid}").exists():
+                return -signal.SIGKILL  # the zygote's end killed it
+            return self._exited.get(pid)
+
+    def wait(self, pid: int, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while (code := self.exit_code(pid)) is None:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired(f"server {pid}", timeout or 0)
+                self._changed.wait(0.1 if left is None else min(left, 0.1))
+            return code
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process is not None:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait(10)
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tests.e2e.server_zygote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            threading.Thread(target=self._read, args=(self._process,), daemon=True).start()
+            atexit.register(self.close)
+        return self._process
+
+    def _read(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            what, pid, *code = line.decode().split()
+            if what == "forked":
+                self._forked.put(int(pid))
+            else:
+                with self._changed:
+                    self._exited[int(pid)] = int(code[0])
+                    self._changed.notify_all()
+        with self._changed:
+            self._gone = True
+            self._changed.notify_all()
+
+
+ZYGOTE = Zygote()
+
+
 @dataclass
 class LiveServer:
     base_url: str
     database_url: str
-    process: subprocess.Popen[bytes]
+    process: ServerProcess
     log_path: Path
 
     def token(self, role: Role, subject: str, agency: str | None = None, ttl: int = 3600) -> str:
@@ -121,13 +229,8 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str] |
         "IHANOI_MEDIA_DIR": str(log_path.parent / "media"),
         **(extra_env or {}),
     }
-    with open(log_path, "wb") as log_file:  # the child keeps its own handle
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ihanoi_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    log_path.write_bytes(b"")
+    process = ZYGOTE.fork(["serve", "--host", "127.0.0.1", "--port", str(port)], env, log_path)
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
