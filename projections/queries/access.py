@@ -36,7 +36,6 @@ class Scope(Enum):
     OPEN_SURVEYS = "published surveys taking answers now that the principal has not answered yet"
     CHANNEL_THREADS = "the city's chat and hotline threads (shared by every agency): counts and steps, never who wrote"
     OWN_BUSINESS = "a business's people its own inquiries (by the tax code they act for); staff their agency's"
-    PUBLIC = "what is published, without personal data"
 
 
 @dataclass(frozen=True, slots=True)
