@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications import dispatcher
@@ -23,8 +24,12 @@ def child(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         dispatcher.run_dispatcher(settings, stopping, on_active=lambda: say(f"active {os.getpid()}"))
-    finally:
-        os._exit(0)
+    except BaseException:
+        # A dispatcher that dies of an error says why in the test's log (stderr),
+        # instead of vanishing as if it had stopped.
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
 
 
 def say(line: str) -> None:
