@@ -54,6 +54,30 @@ def postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """The URL of a database of this test's alone, dropped at the end: ending
+    its connections (``end_connections``) touches no other test's."""
+    name = f"ihanoi_own_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def end_connections(database_url: str) -> int:
+    """End every session on the database of ``database_url``, as a restart of
+    PostgreSQL would; how many there were."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        ended = conn.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            (database_url.rsplit("/", 1)[1],),
+        ).fetchone()
+    assert ended is not None
+    return int(ended[0])
+
+
+@pytest.fixture
 def postgres_url(postgres_database: str) -> str:
     """A fresh schema in the run's database, for one test."""
     return new_schema(postgres_database)

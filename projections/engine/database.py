@@ -299,11 +299,18 @@ class PostgresViewDatabase(ViewDatabase):
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
+        from ihanoi_core.eventstore.postgres import SweepingCheck
+
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
+        # Checked on checkout, as the events' pool is: after PostgreSQL ends
+        # every connection, no batch or query fails on a dead one.
+        check = SweepingCheck()
         self.pool = ConnectionPool(
-            postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views"
-        )
+            postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views",
+            check=check,
+        )  # fmt: skip
+        check.pool = self.pool
         self.create(())
 
     @contextmanager

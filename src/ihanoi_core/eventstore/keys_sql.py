@@ -211,6 +211,9 @@ class PostgresKeyTable(SQLKeyTable):
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
+        from ihanoi_core.eventstore.postgres import SweepingCheck
+
+        check = SweepingCheck()
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
@@ -218,8 +221,9 @@ class PostgresKeyTable(SQLKeyTable):
             kwargs={"autocommit": True},
             open=True,
             name="ihanoi-personal-data-keys",
-            check=ConnectionPool.check_connection,
+            check=check,
         )
+        check.pool = self._pool
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s")
