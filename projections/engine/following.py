@@ -130,6 +130,9 @@ class PostgresWakeup:
                 with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn:
                     for channel in self.channels:
                         conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+                    # What was committed while nobody listened (start-up, a lost
+                    # connection) is read now, not at the next poll.
+                    self.wake()
                     while not self._stopping.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
                             self.wake()
