@@ -207,7 +207,7 @@ class PostgresKeyTable(SQLKeyTable):
 
     statements = ddl("BYTEA", "BIGINT")
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, pool_size: int = 4) -> None:
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
@@ -217,7 +217,7 @@ class PostgresKeyTable(SQLKeyTable):
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
-            max_size=4,
+            max_size=pool_size,
             kwargs={"autocommit": True},
             open=True,
             name="ihanoi-personal-data-keys",

@@ -84,4 +84,6 @@ def personal_key_store(settings: Settings) -> KeyStore:
         table = SQLiteKeyTable(sqlite_path(settings.database_url), synchronous=settings.sqlite_synchronous)
         table.create()
         return KeyStore(table, master)
-    return KeyStore(PostgresKeyTable(postgres_conninfo(settings.database_url)), master)
+    # As many connections as the events' pool: every new case reads and writes keys.
+    table = PostgresKeyTable(postgres_conninfo(settings.database_url), settings.postgres_pool_size)
+    return KeyStore(table, master)
