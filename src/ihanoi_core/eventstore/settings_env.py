@@ -85,5 +85,4 @@ def personal_key_store(settings: Settings) -> KeyStore:
         table.create()
         return KeyStore(table, master)
     # As many connections as the events' pool: every new case reads and writes keys.
-    table = PostgresKeyTable(postgres_conninfo(settings.database_url), settings.postgres_pool_size)
-    return KeyStore(table, master)
+    return KeyStore(PostgresKeyTable(postgres_conninfo(settings.database_url), settings.postgres_pool_size), master)
