@@ -295,7 +295,7 @@ class PostgresViewDatabase(ViewDatabase):
     def announce(self, cursor: Cursor) -> None:
         cursor.execute(f"NOTIFY {POSITIONS_CHANNEL}")
 
-    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+    def __init__(self, database_url: str, pool_size: int = 4, timeout: float = 10) -> None:
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
@@ -308,7 +308,7 @@ class PostgresViewDatabase(ViewDatabase):
         check = SweepingCheck()
         self.pool = ConnectionPool(
             postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views",
-            check=check,
+            check=check, timeout=timeout,
         )  # fmt: skip
         check.pool = self.pool
         self.create(())
@@ -333,7 +333,7 @@ def open_view_database(settings: Settings) -> ViewDatabase:
             settings.sqlite_synchronous,
             settings.sqlite_wal_limit_mb * MB,
         )
-    return PostgresViewDatabase(settings.database_url)
+    return PostgresViewDatabase(settings.database_url, timeout=settings.postgres_connect_timeout)
 
 
 def views_path(store_path: str) -> Path:

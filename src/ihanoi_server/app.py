@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Match, Route
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.errors import IhanoiError
+from ihanoi_core.eventstore.probe import store_error_types, store_unreachable
 from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
 from ihanoi_projections.knowledge_index import KnowledgeIndexModel
@@ -74,6 +75,8 @@ from ihanoi_server.public import routes as public
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
+# What a 503 store_unreachable asks a client to wait before sending the request again.
+STORE_RETRY_AFTER_SECONDS = 5
 
 
 def all_routes() -> list[BaseRoute]:
@@ -139,6 +142,19 @@ def allowed_methods(request: Request) -> list[str]:
         if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
             methods |= route.methods
     return sorted(methods)
+
+
+async def on_store_error(request: Request, error: Exception) -> Response:
+    """503 with ``Retry-After`` when the store did not answer (the request may be
+    sent again; a command with the same ``Idempotency-Key``); any other error of
+    the same types is unexpected."""
+    if not store_unreachable(error):
+        return await on_unexpected_error(request, error)
+    log.warning("store_unreachable", error=type(error).__name__, detail=str(error).strip().partition("\n")[0])
+    detail = "The store did not answer in time; send the request again shortly (a command: same Idempotency-Key)."
+    response = problem(503, "store_unreachable", detail)
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
+    return response
 
 
 async def on_unexpected_error(request: Request, error: Exception) -> Response:
@@ -221,6 +237,7 @@ def create_app(
         lifespan=lifespan,
         middleware=middleware,
         exception_handlers={
+            **dict.fromkeys(store_error_types(settings), on_store_error),
             IhanoiError: on_ihanoi_error,
             HTTPException: on_http_error,
             Exception: on_unexpected_error,

@@ -1,27 +1,34 @@
 """PostgreSQL ends every connection the server holds (a restart, a failover,
 an operator's ``pg_terminate_backend``): the server's next commands and
-queries succeed at once, on fresh connections, and lose nothing."""
+queries succeed at once, on fresh connections, and lose nothing. While
+PostgreSQL refuses connections, requests are answered 503 within
+``IHANOI_POSTGRES_CONNECT_TIMEOUT``, and a command sent again with its
+``Idempotency-Key`` once it is back is stored once."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+import psycopg
 import pytest
 
 from ihanoi_core.domain.values import Role
-from tests.conftest import end_connections
+from tests.conftest import ADMIN_URL, end_connections
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 REPORT = {"category": "pothole", "description": "Ổ gà trước số 12", "location": {"ward": "HOAN_KIEM"}}
+CONNECT_TIMEOUT = 2
 
 
 @pytest.fixture
 def server(own_postgres_database: str, tmp_path: Path) -> Iterator[LiveServer]:
-    started = start_server(own_postgres_database, tmp_path / "server.log")
+    extra = {"IHANOI_POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT)}
+    started = start_server(own_postgres_database, tmp_path / "server.log", extra)
     yield started
     stop_server(started)
 
@@ -56,3 +63,50 @@ def test_after_postgresql_ends_every_connection_the_next_requests_succeed_at_onc
     requests = [entry for entry in logged if entry["event"] == "request"]
     assert max(entry["ms"] for entry in requests) < 2500, requests
     assert not [entry for entry in logged if entry["event"] == "projection_batch_failed"]
+
+
+def allow_connections(database_url: str, allowed: bool) -> None:
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+
+
+def unreachable(response: httpx.Response, started: float) -> None:
+    """A 503 store_unreachable problem, within the connect timeout and a margin."""
+    assert time.monotonic() - started < CONNECT_TIMEOUT * 4, response.text
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "store_unreachable"
+
+
+@pytest.mark.postgres
+def test_while_postgresql_refuses_connections_requests_get_503_and_a_command_sent_again_is_stored_once(
+    server: LiveServer,
+) -> None:
+    with server.client(Role.CITIZEN) as citizen:
+        first = ok(citizen.post("/api/v1/reports", json=REPORT), 201)
+        ok(citizen.get(f"/api/v1/me/cases?position={first['position']}"))
+
+        # Step: PostgreSQL goes away: it ends every connection and refuses new ones.
+        allow_connections(server.database_url, False)
+        end_connections(server.database_url)
+        try:
+            # Step: a command, a query and the readiness probe are each refused in time.
+            key = {"Idempotency-Key": "report-during-the-outage"}
+            started = time.monotonic()
+            unreachable(citizen.post("/api/v1/reports", json=REPORT, headers=key), started)
+            started = time.monotonic()
+            unreachable(citizen.get(f"/api/v1/reports/{first['code']}"), started)
+            started = time.monotonic()
+            assert citizen.get("/readyz").status_code == 503
+        finally:
+            allow_connections(server.database_url, True)
+
+        # Step: PostgreSQL is back: the command sent again with its key is stored,
+        # once, and sending it once more answers the same case.
+        again = ok(citizen.post("/api/v1/reports", json=REPORT, headers=key), 201)
+        assert ok(citizen.post("/api/v1/reports", json=REPORT, headers=key))["code"] == again["code"]
+        listed = ok(citizen.get(f"/api/v1/me/cases?position={again['position']}"))
+        assert sorted(item["code"] for item in listed["items"]) == sorted([first["code"], again["code"]])
+    assert '"unexpected_error"' not in server.log()

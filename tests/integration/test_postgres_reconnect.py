@@ -1,28 +1,35 @@
 """PostgreSQL ends every connection of an embedding program (a restart, a
 failover, an operator's ``pg_terminate_backend``): its next command, rebuild
 step and query succeed at once on fresh connections, from each of its pools
-(the events', the personal-data keys', the read models')."""
+(the events', the personal-data keys', the read models'). While PostgreSQL
+refuses connections, a command fails within about
+``IHANOI_POSTGRES_CONNECT_TIMEOUT`` with an error ``store_unreachable`` knows."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
+from eventsourcing.persistence import OperationalError
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.commands.reports import SubmitReport
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
 from ihanoi_core.commands.values import ContactIn, LocationIn
-from ihanoi_core.domain.values import Principal
+from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.eventstore.probe import store_unreachable
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
-from tests.conftest import end_connections
+from tests.conftest import ADMIN_URL, end_connections
 
 POOL_SIZE = 4
 
 
-def submit(app: Ihanoi, citizen: Principal) -> int:
+def submit(app: Ihanoi, citizen: Principal) -> CommandResult:
     filed = app.handle(
         citizen,
         SubmitReport(
@@ -33,7 +40,7 @@ def submit(app: Ihanoi, citizen: Principal) -> int:
         ),
     )
     assert filed.position is not None
-    return filed.position
+    return filed
 
 
 @pytest.mark.postgres
@@ -66,3 +73,41 @@ def test_the_next_command_and_query_succeed_at_once_after_postgresql_ends_every_
     finally:
         read_side.close()
         app.close()
+
+
+@pytest.mark.postgres
+def test_while_postgresql_refuses_connections_a_command_fails_in_time_as_store_unreachable(
+    own_postgres_database: str, tmp_path: Path, citizen: Principal
+) -> None:
+    timeout = 2
+    settings = Settings(
+        database_url=own_postgres_database, env="test", postgres_connect_timeout=timeout, media_dir=tmp_path / "media"
+    )
+    app = Ihanoi(settings)
+    name = own_postgres_database.rsplit("/", 1)[1]
+    try:
+        filed = submit(app, citizen)
+        officer = Principal("officer-hk", Role.OFFICER, app.directory.route("pothole", "HOAN_KIEM").code)
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        end_connections(own_postgres_database)
+
+        # Step: a command on the case (the events' pool) and a new case (the
+        # personal-data keys' pool first) each wait about the timeout (not ten
+        # times it, as the library's ten attempts each waiting the whole timeout
+        # would), then fail with an error that says the store did not answer.
+        commands: list[Callable[[], CommandResult]] = [
+            lambda: app.handle(officer, AcknowledgeReport(case=filed.case_id)),
+            lambda: submit(app, citizen),
+        ]
+        for command in commands:
+            started = time.monotonic()
+            with pytest.raises((OperationalError, psycopg.OperationalError)) as failed:
+                command()
+            assert time.monotonic() - started < timeout * 3
+            assert store_unreachable(failed.value), repr(failed.value)
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        app.close()
+    assert not store_unreachable(RuntimeError("no such table: stored_events"))

@@ -207,7 +207,7 @@ class PostgresKeyTable(SQLKeyTable):
 
     statements = ddl("BYTEA", "BIGINT")
 
-    def __init__(self, conninfo: str, pool_size: int = 4) -> None:
+    def __init__(self, conninfo: str, pool_size: int = 4, timeout: float = 10) -> None:
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
@@ -222,6 +222,7 @@ class PostgresKeyTable(SQLKeyTable):
             open=True,
             name="ihanoi-personal-data-keys",
             check=check,
+            timeout=timeout,
         )
         check.pool = self._pool
 

@@ -84,6 +84,12 @@ class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
 
 
+# eventsourcing 9.5's ``@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)``
+# on its recorders' reads and writes, and its pool timeout when none is set.
+LIBRARY_ATTEMPTS = 10
+DEFAULT_CONNECT_TIMEOUT = 30
+
+
 class IhanoiPostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory with the ordered insert, and its pool's
     check (``POSTGRES_PRE_PING``) a ``SweepingCheck``."""
@@ -98,6 +104,11 @@ class IhanoiPostgresFactory(PostgresFactory):
         # stop taking effect, tests/integration/test_postgres_reconnect.py fails.
         if pool._check is not None:
             pool._check = SweepingCheck(pool)
+        # The library tries each read and write LIBRARY_ATTEMPTS times, each
+        # waiting up to the pool's timeout for a connection: while PostgreSQL is
+        # down a request would wait ten times POSTGRES_CONNECT_TIMEOUT. Each wait
+        # is a tenth of it, so all of them together take about the setting.
+        pool.timeout = float(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or DEFAULT_CONNECT_TIMEOUT) / LIBRARY_ATTEMPTS
 
 
 class SweepingCheck:

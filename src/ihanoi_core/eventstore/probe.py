@@ -1,4 +1,5 @@
-"""Check once, at start-up, that the configured event store can be opened.
+"""Check once, at start-up, that the configured event store can be opened;
+and tell, later, an error of a store that cannot be reached from any other.
 
 Without this a wrong ``IHANOI_DATABASE_URL`` surfaced late and badly: the
 library's PostgreSQL pool retried for 30 seconds before raising, and a
@@ -12,7 +13,11 @@ it before building the application.
 from __future__ import annotations
 
 import os
+import sqlite3
+import sys
 from pathlib import Path
+
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from ihanoi_core.errors import ConfigurationError, StoreUnavailableError
 from ihanoi_core.eventstore.settings_env import store_kind
@@ -42,6 +47,37 @@ def probe_store(settings: Settings) -> None:
         _probe_postgres(settings.database_url)
     elif kind == "sqlite":
         _probe_sqlite(sqlite_path(settings.database_url))
+
+
+def store_error_types(settings: Settings) -> tuple[type[Exception], ...]:
+    """The exception types a store that cannot be reached raises: the
+    library's wrappers, SQLite's, and (for a PostgreSQL store) psycopg's, which
+    its connection pools raise unwrapped. Whether one of them means exactly
+    that is ``store_unreachable``'s call."""
+    types: tuple[type[Exception], ...] = (OperationalError, InterfaceError, sqlite3.OperationalError)
+    if store_kind(settings) == "postgres":
+        import psycopg
+
+        types += (psycopg.OperationalError, psycopg.InterfaceError)
+    return types
+
+
+def store_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or what it wraps) says the store did not answer:
+    PostgreSQL down, restarting or refusing connections, no connection free
+    within ``IHANOI_POSTGRES_CONNECT_TIMEOUT``, a lock not granted in time; a
+    SQLite database locked past its timeout. A request meeting one may succeed
+    if sent again. Anything else (a missing table, a bad statement) is a fault
+    of ours, not the store's absence."""
+    psycopg = sys.modules.get("psycopg")  # loaded only for a PostgreSQL store
+    cause: BaseException | None = error
+    while cause is not None:
+        if psycopg is not None and isinstance(cause, psycopg.OperationalError | psycopg.InterfaceError):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def describe_postgres(database_url: str) -> str:

@@ -53,6 +53,8 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             # Writers queue on the table lock; give up after a bound rather than forever.
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_PRE_PING": "y",
+            # How long a checkout waits for a connection, also while PostgreSQL is down.
+            "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
             **postgres_env(settings.database_url),
         }
     if settings.cipher_key:
@@ -85,4 +87,7 @@ def personal_key_store(settings: Settings) -> KeyStore:
         table.create()
         return KeyStore(table, master)
     # As many connections as the events' pool: every new case reads and writes keys.
-    return KeyStore(PostgresKeyTable(postgres_conninfo(settings.database_url), settings.postgres_pool_size), master)
+    postgres_keys = PostgresKeyTable(
+        postgres_conninfo(settings.database_url), settings.postgres_pool_size, settings.postgres_connect_timeout
+    )
+    return KeyStore(postgres_keys, master)

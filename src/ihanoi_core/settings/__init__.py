@@ -61,6 +61,7 @@ class Settings:
     sqlite_synchronous: SQLiteSynchronous = "NORMAL"
     sqlite_wal_limit_mb: int = 64
     postgres_pool_size: int = 8
+    postgres_connect_timeout: int = 10
     projection_poll_interval: float = 0.02
     projection_batch_size: int = 2000
     # The fewest reports a group of the public statistics needs to be shown

@@ -49,6 +49,8 @@ def check(settings: Settings) -> None:
         raise ConfigurationError("IHANOI_MEDIA_MAX_PIXELS must be at least 10000.")
     if not 1 <= settings.media_max_per_report <= 100:
         raise ConfigurationError("IHANOI_MEDIA_MAX_PER_REPORT must be from 1 to 100.")
+    if settings.postgres_connect_timeout <= 0:
+        raise ConfigurationError("IHANOI_POSTGRES_CONNECT_TIMEOUT must be a positive number of seconds.")
     if settings.token_max_ttl <= 0:
         raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
     if settings.public_stats_min_count < 1:

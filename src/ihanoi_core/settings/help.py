@@ -82,6 +82,8 @@ MEANINGS: dict[str, str] = {
     "stream_ticket_ttl": "seconds a single-use stream ticket may wait before it opens a stream (1 to 300)",
     "sqlite_wal_limit_mb": "the size in MB each SQLite write-ahead log is kept under (checkpoints truncate it)",
     "postgres_pool_size": "PostgreSQL connections the application keeps (and as many overflow)",
+    "postgres_connect_timeout": "seconds a command or query waits for a PostgreSQL connection before it is "
+    "refused with 503 store_unreachable",
     "projection_poll_interval": "seconds between looks at the log when nothing woke a projection",
     "projection_batch_size": "events a projection applies per transaction",
     "public_stats_min_count": "the fewest reports a group of /public/stats needs to be shown; smaller groups "

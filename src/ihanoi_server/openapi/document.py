@@ -79,8 +79,9 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     503: (
         "ServiceUnavailable",
         "Not ready: the read models did not reach `?position=` in time (retry), "
-        "the store is unreachable, or the identity provider's signing keys cannot be fetched "
-        "(`identity_provider_unavailable`, with Retry-After).",
+        "the store did not answer within IHANOI_POSTGRES_CONNECT_TIMEOUT (`store_unreachable`, with "
+        "Retry-After; send a command again with the same Idempotency-Key), or the identity provider's "
+        "signing keys cannot be fetched (`identity_provider_unavailable`, with Retry-After).",
     ),
 }
 CONVERTOR_SCHEMAS: tuple[tuple[type, dict[str, Any]], ...] = (
