@@ -166,6 +166,8 @@ class Dispatcher:
             return self.finish(row, "dead", started, detail, state="dead")
         in_hand = self.take_in_hand(row, started)
         if in_hand is None:
+            # Counted, not recorded: the notice's attempts are its new holder's.
+            self.counters.count(row["channel"], "lost")
             return "lost"
         try:
             return self._deliver(in_hand, started)

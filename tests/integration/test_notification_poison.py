@@ -128,3 +128,26 @@ def test_an_outbox_made_before_the_in_hand_mark_gains_it(rig: Rig, citizen: Prin
     dispatcher: Dispatcher = rig.new_dispatcher()
     assert dispatcher.drain() >= 2
     assert {notice(rig, channel)["state"] for channel in ("email", "sms")} == {"sent"}
+
+
+def test_a_notice_whose_lease_lapsed_before_it_was_sent_is_left_to_its_new_holder_and_counted_lost(
+    rig: Rig, citizen: Principal
+) -> None:
+    rig.dossier_received(citizen)
+    before = sent(rig)  # enrolling sent its codes
+    # Step: a slow dispatcher claims the batch; its lease lapses before it sends
+    # anything, and another dispatcher claims the same notices.
+    slow = rig.new_dispatcher()
+    batch = slow.claim()
+    assert batch
+    rig.clock.advance(seconds=rig.settings.notify_lease_seconds + 1)
+    holder = rig.new_dispatcher()
+    assert {row["notification_id"] for row in holder.claim()} == {row["notification_id"] for row in batch}
+
+    # Step: the slow one comes to send them: it sends none, records no attempt,
+    # and counts each as lost on its channel.
+    assert [slow.deliver(row) for row in batch] == ["lost"] * len(batch)
+    assert sent(rig) == before
+    assert all(attempts_of(rig, str(row["notification_id"])) == [] for row in batch)
+    channels = [str(row["channel"]) for row in batch]
+    assert slow.counters.outcomes == {(channel, "lost"): channels.count(channel) for channel in channels}
