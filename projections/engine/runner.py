@@ -13,6 +13,13 @@ over without anyone cleaning up. A server's in-process runner takes the same
 locks (``Ownership``): of several servers and workers on one database, exactly
 one applies each read model, and the others follow its position (announced on
 PostgreSQL by NOTIFY, polled on SQLite) so read-your-writes still works.
+
+A PostgreSQL session also ends when the server restarts or an operator ends
+it, and its advisory locks with it. A standby then opens a new session and
+tries again; a runner whose shared session ended stops applying what it held,
+opens a new one and claims again, so at most one process applies a read model
+once the locks are re-taken. (Two appliers meanwhile cost work, not
+correctness: a batch is applied once, ``AlreadyAppliedError``.)
 """
 
 from __future__ import annotations
@@ -68,11 +75,16 @@ class ProjectionRunner(Follower):
         return self.projector.wait(position, timeout, names)
 
     def _claim(self) -> None:
-        """Take over the read models whose lock has become free."""
+        """Take over the read models whose lock has become free; stop applying
+        those whose lock ended with its session."""
         ownership = self.ownership
-        if ownership is None or ownership.complete or not ownership.claiming or time.monotonic() < self._next_claim:
+        if ownership is None or not ownership.claiming or time.monotonic() < self._next_claim:
             return
         self._next_claim = time.monotonic() + CLAIM_INTERVAL
+        if lost := ownership.session_lost():
+            self.projector.deactivate(lost)
+        if ownership.complete:
+            return
         if taken := ownership.claim():
             try:
                 self.projector.activate(taken)
@@ -132,13 +144,22 @@ class ActiveLock:
             raise ValueError("Worker processes need a SQLite file or PostgreSQL, not the in-memory store.")
 
     def try_acquire(self) -> bool:
+        """Whether this process holds the lock now. A session of its own that
+        PostgreSQL ended (a restart) is opened again on the next try; a shared
+        one's error is its owner's (``Ownership``)."""
         if store_kind(self.settings) == "postgres":
             connection = self._shared
             if connection is None:
-                if self._conn is None:
-                    self._conn = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
-                connection = self._conn
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+                try:
+                    if self._conn is None:
+                        self._conn = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
+                    row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+                except psycopg.OperationalError:
+                    log.warning("projection_lock_session_lost", projection=self.name, exc_info=True)
+                    self._drop_session()
+                    return False
+            else:
+                row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
             self._held = bool(row and row[0])
             return self._held
         if self._file is None:
@@ -162,13 +183,23 @@ class ActiveLock:
             stopping.wait(interval)
         return False
 
+    def share(self, connection: Connection) -> None:
+        """Hold the lock in ``connection`` from now on: the session it was
+        held in has ended, and the lock with it."""
+        self._shared = connection
+        self._held = False
+
+    def _drop_session(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._held = False
+
     def release(self) -> None:
         if self._shared is not None and self._held and not self._shared.closed:
             self._shared.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         self._held = False
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self._drop_session()
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -212,6 +243,7 @@ class Ownership:
 
     def __init__(self, settings: Settings, names: Sequence[str]) -> None:
         # On PostgreSQL one session holds all of this process's locks.
+        self.settings = settings
         self._connection: Connection | None = None
         if store_kind(settings) == "postgres":
             self._connection = psycopg.connect(postgres_conninfo(settings.database_url), autocommit=True)
@@ -231,6 +263,25 @@ class Ownership:
         taken = [name for name, lock in self.locks.items() if name not in self.held and lock.try_acquire()]
         self.held.update(taken)
         return taken
+
+    def session_lost(self) -> list[str]:
+        """On PostgreSQL, whether the session holding these locks has ended (a
+        restart, an operator's ``pg_terminate_backend``): if so, a new one is
+        opened and the names whose locks ended with the old one are returned,
+        no longer held (``claim`` may take them again)."""
+        if self._connection is None:
+            return []
+        try:
+            self._connection.execute("SELECT 1")
+            return []
+        except psycopg.OperationalError:
+            log.warning("projection_lock_session_lost", projections=sorted(self.held), exc_info=True)
+        self._connection.close()
+        self._connection = psycopg.connect(postgres_conninfo(self.settings.database_url), autocommit=True)
+        for lock in self.locks.values():
+            lock.share(self._connection)
+        lost, self.held = sorted(self.held), set()
+        return lost
 
     def give_up(self, names: Sequence[str]) -> None:
         """Release the locks of ``names``, held until now."""

@@ -22,8 +22,10 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.eventstore.probe import store_unreachable
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
+from ihanoi_projections.engine.runner import ActiveLock
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
+from ihanoi_projections.worklist import WorklistModel
 from tests.conftest import ADMIN_URL, end_connections
 
 POOL_SIZE = 4
@@ -111,3 +113,42 @@ def test_while_postgresql_refuses_connections_a_command_fails_in_time_as_store_u
             conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         app.close()
     assert not store_unreachable(RuntimeError("no such table: stored_events"))
+
+
+@pytest.mark.postgres
+def test_after_postgresql_ends_the_lock_sessions_a_running_read_side_claims_again_and_takes_over(
+    own_postgres_database: str, tmp_path: Path, citizen: Principal
+) -> None:
+    settings = Settings(database_url=own_postgres_database, env="test", media_dir=tmp_path / "media")
+    app = Ihanoi(settings)
+    # Step: a worker applies one read model (it holds its lock); the server's
+    # running read side applies the others and follows that one.
+    worker = ActiveLock(settings, WorklistModel.name)
+    assert worker.try_acquire()
+    read_side = ReadSide(app, settings)
+    standby = ActiveLock(settings, WorklistModel.name)
+    try:
+        assert read_side.ownership is not None
+        assert WorklistModel.name not in read_side.ownership.held
+        assert not standby.try_acquire()
+
+        # Step: PostgreSQL ends every session, the locks' too: the worker's lock is free.
+        end_connections(own_postgres_database)
+
+        # Step: the standby, trying again, survives its ended session; the read
+        # side notices its own ended, claims again and takes the worker's model over.
+        standby.try_acquire()  # raised AdminShutdown before: its session had ended
+        standby.release()  # and gives the lock up, if it got it, for the read side to take
+        deadline = time.monotonic() + 10
+        while WorklistModel.name not in read_side.ownership.held and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert read_side.ownership.complete
+        position = submit(app, citizen).position
+        assert position is not None
+        assert read_side.wait(position, timeout=10)
+        assert read_side.model(WorklistModel).rows()
+    finally:
+        standby.release()
+        worker.release()
+        read_side.close()
+        app.close()
