@@ -19,7 +19,10 @@ it, and its advisory locks with it. A standby then opens a new session and
 tries again; a runner whose shared session ended stops applying what it held,
 opens a new one and claims again, so at most one process applies a read model
 once the locks are re-taken. (Two appliers meanwhile cost work, not
-correctness: a batch is applied once, ``AlreadyAppliedError``.)
+correctness: a batch is applied once, ``AlreadyAppliedError``.) A dedicated
+worker (``active``) whose lock session ended stops, with ``WorkerLockLostError``,
+for its supervisor to start it again as a standby: the standby that took the
+lock over is then the only active one.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from ihanoi_projections.engine.projector import Projector
 log = structlog.get_logger("ihanoi.projections")
 
 GATHER_SECONDS = 0.005
+# How often an active worker makes sure its lock's session is still there.
+LOCK_CHECK_SECONDS = 1.0
 # How often a runner tries for the locks of read models another process applies.
 CLAIM_INTERVAL = 0.5
 
@@ -183,6 +188,17 @@ class ActiveLock:
             stopping.wait(interval)
         return False
 
+    def alive(self) -> bool:
+        """Whether the lock is still held: on PostgreSQL, whether the session
+        that holds it still answers (a file lock lasts as long as the process)."""
+        if self._conn is None:
+            return True
+        try:
+            self._conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            return False
+        return True
+
     def share(self, connection: Connection) -> None:
         """Hold the lock in ``connection`` from now on: the session it was
         held in has ended, and the lock with it."""
@@ -224,16 +240,37 @@ def active(
     if store_kind(settings) == "memory":
         raise ValueError("Worker processes need a SQLite file or PostgreSQL store, not the in-memory one.")
     locks = [ActiveLock(settings, name) for name in names]
+    lost = threading.Event()
     try:
         if not all(lock.acquire(stopping) for lock in locks):
             yield False
             return
         if on_active is not None:
             on_active()
+        threading.Thread(target=_watch, args=(locks, stopping, lost), name="ihanoi-lock-watch", daemon=True).start()
         yield True
+        if lost.is_set():
+            raise WorkerLockLostError(
+                f"The lock of {', '.join(names)} ended with its PostgreSQL session; stopped, to run again as a standby."
+            )
     finally:
         for lock in locks:
             lock.release()
+
+
+class WorkerLockLostError(RuntimeError):
+    """An active worker's lock ended with its PostgreSQL session (a restart): a
+    standby may hold it now."""
+
+
+def _watch(locks: Sequence[ActiveLock], stopping: threading.Event, lost: threading.Event) -> None:
+    """Stop the worker (``stopping``) when one of its locks is no longer held."""
+    while not stopping.wait(LOCK_CHECK_SECONDS):
+        if not all(lock.alive() for lock in locks):
+            log.error("worker_lock_lost", projections=[lock.name for lock in locks])
+            lost.set()
+            stopping.set()
+            return
 
 
 class Ownership:

@@ -7,6 +7,7 @@ PostgreSQL refuses connections, requests are answered 503 within
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,10 @@ import psycopg
 import pytest
 
 from ihanoi_core.domain.values import Role
+from ihanoi_core.settings import Settings
 from tests.conftest import ADMIN_URL, end_connections
-from tests.e2e.conftest import LiveServer, start_server, stop_server
+from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
+from tests.e2e.test_deadline_watcher_crash import start_watcher
 
 REPORT = {"category": "pothole", "description": "Ổ gà trước số 12", "location": {"ward": "HOAN_KIEM"}}
 CONNECT_TIMEOUT = 2
@@ -110,3 +113,38 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_a_command_sen
         listed = ok(citizen.get(f"/api/v1/me/cases?position={again['position']}"))
         assert sorted(item["code"] for item in listed["items"]) == sorted([first["code"], again["code"]])
     assert '"unexpected_error"' not in server.log()
+
+
+@pytest.mark.postgres
+def test_an_active_worker_whose_lock_session_ended_stops_and_its_standby_takes_over(
+    own_postgres_database: str, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=own_postgres_database, env="test", secret_key=SECRET)
+    log = tmp_path / "watchers.log"
+    # Step: two deadline watchers: the first active, the second a hot standby.
+    first = start_watcher(settings, log)
+    second = start_watcher(settings, log)
+    try:
+        assert first.stdout is not None
+        assert second.stdout is not None
+        assert first.stdout.readline().strip() == b"active"
+
+        # Step: PostgreSQL ends every session, the watchers' locks with them.
+        end_connections(own_postgres_database)
+
+        # Step: the active one sees its lock gone and stops, exit 1, for its
+        # supervisor to start it again; the standby survives its own ended
+        # session and becomes the only active one.
+        assert first.wait(20) == 1
+        assert second.stdout.readline().strip() == b"active"
+        assert second.poll() is None
+        logged = log.read_text(errors="replace")
+        assert '"worker_lock_lost"' in logged
+        assert "ended with its PostgreSQL session" in logged
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(15)
+            assert process.stdout is not None
+            process.stdout.close()

@@ -126,6 +126,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 def run_workers(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_projections import read_side
     from ihanoi_projections.audit_chain import PeriodicCheckpoints
+    from ihanoi_projections.engine.runner import WorkerLockLostError
 
     if missing := read_side.unknown(args.names):
         print(f"unknown projection(s): {', '.join(missing)}; known: {', '.join(read_side.READ_MODELS)}")
@@ -151,7 +152,7 @@ def run_workers(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         read_side.run_worker(settings, args.names, stopping, on_active=on_active, on_tick=checkpoints)
-    except ValueError as error:
+    except (ValueError, WorkerLockLostError) as error:
         print_error(str(error))
         return PROBLEM
     finally:

@@ -32,7 +32,9 @@ class Worker(Protocol):
 
 def run_standby_worker(args: argparse.Namespace, settings: Settings, worker: Worker, active_event: str) -> int:
     """Run ``worker`` until a signal stops it; logs ``active_event`` when it
-    becomes the active one. A ``ValueError`` of its settings is one line, exit 1."""
+    becomes the active one. A ``ValueError`` of its settings, or its lock lost
+    with its PostgreSQL session (for the supervisor to start it again), is one
+    line, exit 1."""
     configure_logging(settings.log_level)
     stopping = stop_on_signals()
     registry = None
@@ -46,9 +48,11 @@ def run_standby_worker(args: argparse.Namespace, settings: Settings, worker: Wor
         log.info(active_event)
         print("active", flush=True)
 
+    from ihanoi_projections.engine.runner import WorkerLockLostError
+
     try:
         worker(settings, stopping, on_active=on_active, registry=registry)
-    except ValueError as error:
+    except (ValueError, WorkerLockLostError) as error:
         print_error(str(error))
         return PROBLEM
     return OK
