@@ -32,7 +32,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -213,7 +213,9 @@ class ActiveLock:
 
     def release(self) -> None:
         if self._shared is not None and self._held and not self._shared.closed:
-            self._shared.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            # Should the session have ended, the lock went with it.
+            with suppress(psycopg.OperationalError):
+                self._shared.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         self._held = False
         self._drop_session()
         if self._file is not None:

@@ -121,13 +121,20 @@ def test_an_active_worker_whose_lock_session_ended_stops_and_its_standby_takes_o
 ) -> None:
     settings = Settings(database_url=own_postgres_database, env="test", secret_key=SECRET)
     log = tmp_path / "watchers.log"
-    # Step: two deadline watchers: the first active, the second a hot standby.
+    # Step: two deadline watchers: the first active, the second (started once
+    # the first is) a hot standby.
     first = start_watcher(settings, log)
-    second = start_watcher(settings, log)
+    processes = [first]
     try:
         assert first.stdout is not None
-        assert second.stdout is not None
         assert first.stdout.readline().strip() == b"active"
+        second = start_watcher(settings, log)
+        processes.append(second)
+        assert second.stdout is not None
+        deadline = time.monotonic() + 30
+        while '"projection_standby"' not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert second.poll() is None, log.read_text(errors="replace")
 
         # Step: PostgreSQL ends every session, the watchers' locks with them.
         end_connections(own_postgres_database)
@@ -140,9 +147,9 @@ def test_an_active_worker_whose_lock_session_ended_stops_and_its_standby_takes_o
         assert second.poll() is None
         logged = log.read_text(errors="replace")
         assert '"worker_lock_lost"' in logged
-        assert "ended with its PostgreSQL session" in logged
+        assert "ended with its PostgreSQL session" in logged, logged
     finally:
-        for process in (first, second):
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 process.wait(15)
