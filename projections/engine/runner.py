@@ -191,10 +191,11 @@ class ActiveLock:
     def alive(self) -> bool:
         """Whether the lock is still held: on PostgreSQL, whether the session
         that holds it still answers (a file lock lasts as long as the process)."""
-        if self._conn is None:
+        connection = self._conn
+        if connection is None:
             return True
         try:
-            self._conn.execute("SELECT 1")
+            connection.execute("SELECT 1")
         except psycopg.OperationalError:
             return False
         return True
@@ -249,8 +250,15 @@ def active(
             return
         if on_active is not None:
             on_active()
-        threading.Thread(target=_watch, args=(locks, stopping, lost), name="ihanoi-lock-watch", daemon=True).start()
-        yield True
+        done = threading.Event()
+        watch = threading.Thread(target=_watch, args=(locks, done, stopping, lost), name="ihanoi-lock-watch")
+        watch.start()
+        try:
+            yield True
+        finally:
+            # Stopped before the locks are let go, so that it never takes their release for a loss.
+            done.set()
+            watch.join()
         if lost.is_set():
             raise WorkerLockLostError(
                 f"The lock of {', '.join(names)} ended with its PostgreSQL session; stopped, to run again as a standby."
@@ -265,9 +273,11 @@ class WorkerLockLostError(RuntimeError):
     standby may hold it now."""
 
 
-def _watch(locks: Sequence[ActiveLock], stopping: threading.Event, lost: threading.Event) -> None:
-    """Stop the worker (``stopping``) when one of its locks is no longer held."""
-    while not stopping.wait(LOCK_CHECK_SECONDS):
+def _watch(
+    locks: Sequence[ActiveLock], done: threading.Event, stopping: threading.Event, lost: threading.Event
+) -> None:
+    """Until ``done``: stop the worker (``stopping``) when one of its locks is no longer held."""
+    while not done.wait(LOCK_CHECK_SECONDS):
         if not all(lock.alive() for lock in locks):
             log.error("worker_lock_lost", projections=[lock.name for lock in locks])
             lost.set()

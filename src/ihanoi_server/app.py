@@ -151,7 +151,7 @@ async def on_store_error(request: Request, error: Exception) -> Response:
     if not store_unreachable(error):
         return await on_unexpected_error(request, error)
     log.warning("store_unreachable", error=type(error).__name__, detail=str(error).strip().partition("\n")[0])
-    detail = "The store did not answer in time; send the request again shortly (a command: same Idempotency-Key)."
+    detail = "The store did not answer in time; try again shortly (a command with the same Idempotency-Key)."
     response = problem(503, "store_unreachable", detail)
     response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
     return response

@@ -26,8 +26,8 @@ When the server ends every connection (a restart, a failover, an operator's
 psycopg_pool's own check would then back off before each dead connection it
 finds (1, 2, 4, 8 … s), so a pool holding ten stalled its first command for
 31 s here. ``SweepingCheck`` checks every idle connection at the first dead one
-instead: one back-off (about 1 s), then fresh connections
-(tests/e2e/test_postgres_reconnect.py).
+instead, and the next attempt finds a fresh connection: 0.03 s for that command
+(tests/integration/test_postgres_reconnect.py).
 """
 
 from __future__ import annotations
