@@ -69,14 +69,12 @@ from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
-from ihanoi_server.problems import problem, problem_for
+from ihanoi_server.problems import STORE_RETRY_AFTER_SECONDS, problem, problem_for
 from ihanoi_server.public import ranking as public_ranking
 from ihanoi_server.public import routes as public
 from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
-# What a 503 store_unreachable asks a client to wait before sending the request again.
-STORE_RETRY_AFTER_SECONDS = 5
 
 
 def all_routes() -> list[BaseRoute]:

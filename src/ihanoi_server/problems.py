@@ -31,6 +31,8 @@ from ihanoi_server.auth.jwks import IdentityProviderUnavailableError
 from ihanoi_server.auth.tokens import AuthenticationError
 
 PROBLEM_JSON = "application/problem+json"
+# What a 503 store_unreachable asks a client to wait before sending the request again.
+STORE_RETRY_AFTER_SECONDS = 5
 TYPE_BASE = "https://ihanoi.dev/problems/"
 
 

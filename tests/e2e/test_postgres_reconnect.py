@@ -103,6 +103,13 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_a_command_sen
             unreachable(citizen.get(f"/api/v1/reports/{first['code']}"), started)
             started = time.monotonic()
             assert citizen.get("/readyz").status_code == 503
+            # Open311 answers it in the spec's error shape.
+            started = time.monotonic()
+            georeport = httpx.get(f"{server.base_url}/open311/v2/requests.json", timeout=10)
+            assert time.monotonic() - started < CONNECT_TIMEOUT * 4
+            assert georeport.status_code == 503, georeport.text
+            assert georeport.headers["retry-after"] == "5"
+            assert [entry["code"] for entry in georeport.json()] == [503]
         finally:
             allow_connections(server.database_url, True)
 

@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from uuid import UUID
 
+import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,6 +50,7 @@ from ihanoi_core.errors import (
     UnsupportedPhotoError,
     ValidationError,
 )
+from ihanoi_core.eventstore.probe import store_unreachable
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import (
     PublicReport,
@@ -80,8 +82,10 @@ from ihanoi_server.open311.format import (
 )
 from ihanoi_server.open311.params import MAX_FORM_BYTES, MEDIA_PART, Params, read_params, split_list
 from ihanoi_server.open311.submission import partner, submission
-from ihanoi_server.problems import HttpProblem
+from ihanoi_server.problems import STORE_RETRY_AFTER_SECONDS, HttpProblem
 from ihanoi_server.uploads import forget, store_photos
+
+log = structlog.get_logger("ihanoi.open311")
 
 API = "/open311/v2"
 
@@ -106,6 +110,15 @@ def open311_route(path: str, handler: Handler, method: str, name: str) -> Route:
         except IhanoiError as error:
             status, descriptions = status_of(error)
             return error_response(fmt if fmt in MEDIA_TYPES else "xml", status, descriptions)
+        except Exception as error:
+            if not store_unreachable(error):
+                raise
+            # As the rest of the server answers it (app.on_store_error), in the spec's error shape.
+            log.warning("store_unreachable", error=type(error).__name__)
+            detail = ["The store did not answer in time; try again shortly."]
+            unreachable = error_response(fmt if fmt in MEDIA_TYPES else "xml", 503, detail)
+            unreachable.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
+            return unreachable
 
     return Route(f"{API}{path}", endpoint, methods=[method], name=name)
 
