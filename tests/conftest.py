@@ -77,6 +77,14 @@ def end_connections(database_url: str) -> int:
     return int(ended[0])
 
 
+def allow_connections(database_url: str, allowed: bool) -> None:
+    """Let the database of ``database_url`` take new connections, or refuse
+    them all (superusers' too), as a PostgreSQL that is down would."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+
+
 @pytest.fixture
 def postgres_url(postgres_database: str) -> str:
     """A fresh schema in the run's database, for one test."""

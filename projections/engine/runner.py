@@ -189,8 +189,9 @@ class ActiveLock:
         return False
 
     def alive(self) -> bool:
-        """Whether the lock is still held: on PostgreSQL, whether the session
-        that holds it still answers (a file lock lasts as long as the process)."""
+        """Whether the lock is still held: on PostgreSQL, whether its own
+        session still answers (a file lock lasts as long as the process; a
+        shared session is its owner's to check, ``Ownership.session_lost``)."""
         connection = self._conn
         if connection is None:
             return True

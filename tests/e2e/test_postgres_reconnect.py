@@ -15,12 +15,11 @@ from typing import Any
 
 import httpx
 import orjson
-import psycopg
 import pytest
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
-from tests.conftest import ADMIN_URL, end_connections
+from tests.conftest import allow_connections, end_connections
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_deadline_watcher_crash import start_watcher
 
@@ -66,12 +65,6 @@ def test_after_postgresql_ends_every_connection_the_next_requests_succeed_at_onc
     requests = [entry for entry in logged if entry["event"] == "request"]
     assert max(entry["ms"] for entry in requests) < 2500, requests
     assert not [entry for entry in logged if entry["event"] == "projection_batch_failed"]
-
-
-def allow_connections(database_url: str, allowed: bool) -> None:
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
 
 
 def unreachable(response: httpx.Response, started: float) -> None:

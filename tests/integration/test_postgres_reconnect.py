@@ -26,7 +26,7 @@ from ihanoi_projections.engine.runner import ActiveLock
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.worklist import WorklistModel
-from tests.conftest import ADMIN_URL, end_connections
+from tests.conftest import allow_connections, end_connections
 
 POOL_SIZE = 4
 
@@ -86,12 +86,10 @@ def test_while_postgresql_refuses_connections_a_command_fails_in_time_as_store_u
         database_url=own_postgres_database, env="test", postgres_connect_timeout=timeout, media_dir=tmp_path / "media"
     )
     app = Ihanoi(settings)
-    name = own_postgres_database.rsplit("/", 1)[1]
     try:
         filed = submit(app, citizen)
         officer = Principal("officer-hk", Role.OFFICER, app.directory.route("pothole", "HOAN_KIEM").code)
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        allow_connections(own_postgres_database, False)
         end_connections(own_postgres_database)
 
         # Step: a command on the case (the events' pool) and a new case (the
@@ -109,8 +107,7 @@ def test_while_postgresql_refuses_connections_a_command_fails_in_time_as_store_u
             assert time.monotonic() - started < timeout * 3
             assert store_unreachable(failed.value), repr(failed.value)
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        allow_connections(own_postgres_database, True)
         app.close()
     assert not store_unreachable(RuntimeError("no such table: stored_events"))
 
