@@ -29,7 +29,7 @@ from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.survey import Survey
 from ihanoi_core.domain.values import Principal
 from ihanoi_core.errors import CaseNotFoundError
-from ihanoi_core.events.topics import register_moved_topics
+from ihanoi_core.events.topics import current_topic, register_moved_topics
 from ihanoi_core.eventstore.cache import CaseCache, CodeCache
 from ihanoi_core.eventstore.keys import KeyStore
 from ihanoi_core.eventstore.mapper import IhanoiMapper, SealingEventStore
@@ -110,6 +110,7 @@ class Ihanoi(
         self._owns_keys = personal_keys is None
         self.personal_keys = personal_keys or personal_key_store(self.settings)
         library_env = {**eventsourcing_env(self.settings), **(env or {})}
+        library_env["PERSISTENCE_MODULE"] = current_topic(library_env["PERSISTENCE_MODULE"])
         # On PostgreSQL the tables are created under a lock (postgres_ddl_lock).
         create_tables = store_kind(self.settings) == "postgres" and strtobool(library_env.get("CREATE_TABLE", "yes"))
         if create_tables:

@@ -12,6 +12,7 @@ still a cycle, only a later one).
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +205,13 @@ def test_the_cycle_finder_sees_a_cycle_closed_inside_a_function(tmp_path: Path) 
     files["pkg"] = tmp_path / "__init__.py"
     files["pkg"].write_text("")
     assert cycles(import_graph(files)) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_application_on_sqlite_does_not_load_the_postgresql_driver() -> None:
+    # psycopg costs ~90 ms at every start; a library user on the embedded store never needs it.
+    script = (
+        "import sys, ihanoi_core.application\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'psycopg', 'psycopg_pool'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert loaded.stdout.strip() == "[]"

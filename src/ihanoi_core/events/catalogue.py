@@ -35,7 +35,7 @@ from ihanoi_core.domain.question import Question
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.service_request import ServiceRequest
 from ihanoi_core.domain.survey import Survey, SurveyResponse
-from ihanoi_core.events.topics import MOVED_TOPICS
+from ihanoi_core.events.topics import MOVED_FACTORY_TOPICS, MOVED_TOPICS
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     Case, Report, Grievance, Complaint, Denunciation, ServiceRequest, Survey, SurveyResponse, CaseCode,
@@ -112,8 +112,11 @@ def catalogue() -> str:
         "\n## Moved classes\n",
         "Events stored before a class moved keep the topic they were stored under and",
         "still load: each old class topic is registered (`ihanoi_core.events.topics`), and",
-        "the topics of the events nested on it resolve through it.\n",
+        "the topics of the events nested on it resolve through it. The event-store",
+        "factories' old topics, which only ever stood in `PERSISTENCE_MODULE`, are",
+        "rewritten to the new ones when an application reads its env.\n",
         *(f"- `{old}` is now `{get_topic(moved)}`" for old, moved in MOVED_TOPICS.items()),
+        *(f"- `{old}` is now `{new}`" for old, new in MOVED_FACTORY_TOPICS.items()),
     ]
     return "\n".join(lines) + "\n"
 

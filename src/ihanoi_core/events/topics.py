@@ -9,10 +9,13 @@ registered here under its old topic. ``resolve_topic`` looks a nested topic up
 by its ``module:Class`` prefix before the event's name, so one entry covers the
 class and every event nested on it.
 
-The same holds for the event-store factories that ``PERSISTENCE_MODULE``
-names by topic (``eventstore/settings_env.py``): ihanoi computes that string
-rather than storing it, but a deployment's environment or a caller's ``env``
-may still carry one written before the event-store layer became a package.
+The event-store factories that ``PERSISTENCE_MODULE`` names by topic moved
+too (``eventstore/settings_env.py``). ihanoi computes that string rather than
+storing it, but a caller's ``env`` may still carry one written before the
+event-store layer became a package. Those old topics are kept as strings and
+rewritten to the new ones before the library reads them (``current_topic``),
+not registered: registering needs the class, and importing the PostgreSQL
+factory imports psycopg (~90 ms) into every process, SQLite ones included.
 
 The application registers these when it is imported: every reader of the
 store (commands, the projector, the audit tools) goes through it.
@@ -26,16 +29,17 @@ from eventsourcing.utils import register_topic
 
 from ihanoi_core.domain.denunciation import Denunciation
 from ihanoi_core.domain.grievance import Grievance
-from ihanoi_core.eventstore.postgres import IhanoiPostgresFactory
-from ihanoi_core.eventstore.sqlite import IhanoiSQLiteFactory
 
 MOVED_TOPICS: Mapping[str, type] = {
     # Split out of the complaint module, which kept Complaint itself.
     "ihanoi_core.domain.complaint:Grievance": Grievance,
     "ihanoi_core.domain.complaint:Denunciation": Denunciation,
-    # The event-store factories, before they moved into ``ihanoi_core.eventstore``.
-    "ihanoi_core.postgres_store:IhanoiPostgresFactory": IhanoiPostgresFactory,
-    "ihanoi_core.persistence:IhanoiSQLiteFactory": IhanoiSQLiteFactory,
+}
+
+# The event-store factories, before they moved into ``ihanoi_core.eventstore``.
+MOVED_FACTORY_TOPICS: Mapping[str, str] = {
+    "ihanoi_core.postgres_store:IhanoiPostgresFactory": "ihanoi_core.eventstore.postgres:IhanoiPostgresFactory",
+    "ihanoi_core.persistence:IhanoiSQLiteFactory": "ihanoi_core.eventstore.sqlite:IhanoiSQLiteFactory",
 }
 
 
@@ -43,3 +47,8 @@ def register_moved_topics() -> None:
     """Make every old topic resolve to its class (calling it again is harmless)."""
     for topic, moved in MOVED_TOPICS.items():
         register_topic(topic, moved)
+
+
+def current_topic(topic: str) -> str:
+    """The topic a factory has now, for one it had before it moved; any other unchanged."""
+    return MOVED_FACTORY_TOPICS.get(topic, topic)
