@@ -227,6 +227,10 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str] |
         "IHANOI_LOG_LEVEL": "INFO",
         # Photos in the test's own directory (on PostgreSQL the default would be ./ihanoi-media).
         "IHANOI_MEDIA_DIR": str(log_path.parent / "media"),
+        # The events' pool opens all of its connections at start: at the default 8 a
+        # server held 15 sessions idle, and four test workers' servers and apps came
+        # within a few of PostgreSQL's 100 (89 sampled; "too many clients" seen once).
+        "IHANOI_POSTGRES_POOL_SIZE": "4",
         **(extra_env or {}),
     }
     log_path.write_bytes(b"")
