@@ -5,16 +5,15 @@ rendered in one language (``?lang=en`` switches); the strings its script needs
 travel with it as JSON, so nothing visible is written in the script itself.
 Keys are dotted by topic (``kpi.on_time_rate``); both languages must have the
 same keys (a test checks it). Numbers use the language's decimal separator
-(``number.decimal``): 83,3 in Vietnamese, 83.3 in English.
+(``number.decimal``): 83,3 in Vietnamese, 83.3 in English. The languages, the
+language switch and the status names are every page's (``ihanoi_server.i18n``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from ihanoi_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
 _VI: dict[str, str] = {
     "app.name": "iHanoi — Công dân Thủ đô số",
@@ -135,16 +134,6 @@ _VI: dict[str, str] = {
     "case.loading": "Đang tải lịch sử hồ sơ…",
     "case.not_found": "Không có hồ sơ này.",
     "number.decimal": ",",
-    "status_name.submitted": "Mới tiếp nhận",
-    "status_name.acknowledged": "Đã tiếp nhận",
-    "status_name.assigned": "Đã phân công",
-    "status_name.in_progress": "Đang xử lý",
-    "status_name.transferred": "Đã chuyển",
-    "status_name.filed": "Mới nộp",
-    "status_name.accepted": "Đã thụ lý",
-    "status_name.verifying": "Đang xác minh",
-    "status_name.received": "Đã tiếp nhận",
-    "status_name.processing": "Đang xử lý",
 }
 
 _EN: dict[str, str] = {
@@ -265,52 +254,7 @@ _EN: dict[str, str] = {
     "case.loading": "Loading the case history…",
     "case.not_found": "No such case.",
     "number.decimal": ".",
-    "status_name.submitted": "Submitted",
-    "status_name.acknowledged": "Acknowledged",
-    "status_name.assigned": "Assigned",
-    "status_name.in_progress": "In progress",
-    "status_name.transferred": "Transferred",
-    "status_name.filed": "Filed",
-    "status_name.accepted": "Accepted",
-    "status_name.verifying": "Verifying",
-    "status_name.received": "Received",
-    "status_name.processing": "Processing",
 }
-
-
-def language(requested: str | None) -> str:
-    """The language to render: ``requested`` when it is one we have, else Vietnamese."""
-    chosen = (requested or "").strip().lower()
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
-
-
-# The words of the language switch every page shows (``pages.lang_switch``):
-# in each language, the name and code of the other one.
-SWITCH: dict[str, dict[str, str]] = {
-    "vi": {"lang.switch": "English", "lang.switch_code": "en"},
-    "en": {"lang.switch": "Tiếng Việt", "lang.switch_code": "vi"},
-}
-
-
-class Catalogue(Mapping[str, Mapping[str, str]]):
-    """One page family's strings, read-only, by language (``"vi"``, ``"en"``),
-    with the language switch's words (``SWITCH``)."""
-
-    def __init__(self, vi: dict[str, str], en: dict[str, str]) -> None:
-        self._tables = {"vi": MappingProxyType({**SWITCH["vi"], **vi}), "en": MappingProxyType({**SWITCH["en"], **en})}
-
-    def __getitem__(self, lang: str) -> Mapping[str, str]:
-        return self._tables[lang]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._tables)
-
-    def __len__(self) -> int:
-        return len(self._tables)
-
-    def strings(self, lang: str) -> Mapping[str, str]:
-        """All strings of ``lang`` (an unknown language gets Vietnamese)."""
-        return self._tables[language(lang)]
 
 
 STRINGS = Catalogue(_VI, _EN)

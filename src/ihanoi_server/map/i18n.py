@@ -7,7 +7,7 @@ page, so nothing visible is written in the script itself.
 
 from __future__ import annotations
 
-from ihanoi_server.dashboard.i18n import Catalogue
+from ihanoi_server.i18n import Catalogue
 
 _VI: dict[str, str] = {
     "app.name": "iHanoi — Công dân Thủ đô số",
@@ -20,16 +20,6 @@ _VI: dict[str, str] = {
     "filters.all": "Tất cả",
     "status.open": "Đang xử lý (tất cả)",
     "status.closed": "Đã kết thúc (tất cả)",
-    "status_name.submitted": "Mới tiếp nhận",
-    "status_name.acknowledged": "Đã tiếp nhận",
-    "status_name.assigned": "Đã phân công",
-    "status_name.in_progress": "Đang xử lý",
-    "status_name.resolved": "Đã giải quyết",
-    "status_name.closed": "Đã đóng",
-    "status_name.rejected": "Từ chối",
-    "status_name.duplicate": "Trùng lặp",
-    "status_name.transferred": "Đã chuyển cơ quan khác",
-    "status_name.not_responsible": "Không thuộc thẩm quyền",
     "list.title": "Phản ánh mới nhất trong khung bản đồ",
     "list.empty": "Không có phản ánh nào phù hợp trong khung bản đồ.",
     "count.shown": "phản ánh trên bản đồ",
@@ -68,16 +58,6 @@ _EN: dict[str, str] = {
     "filters.all": "All",
     "status.open": "Open (all)",
     "status.closed": "Closed (all)",
-    "status_name.submitted": "Submitted",
-    "status_name.acknowledged": "Acknowledged",
-    "status_name.assigned": "Assigned",
-    "status_name.in_progress": "In progress",
-    "status_name.resolved": "Resolved",
-    "status_name.closed": "Closed",
-    "status_name.rejected": "Rejected",
-    "status_name.duplicate": "Duplicate",
-    "status_name.transferred": "Transferred",
-    "status_name.not_responsible": "Not responsible",
     "list.title": "Newest reports in the map view",
     "list.empty": "No matching report in the map view.",
     "count.shown": "reports on the map",

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ihanoi_server.dashboard.i18n import language
 from ihanoi_server.http import state
+from ihanoi_server.i18n import language
 from ihanoi_server.map import page as map_page
 from ihanoi_server.map.i18n import strings
 from ihanoi_server.openapi.describe import Query, document

@@ -3,11 +3,12 @@
 The dashboard's pattern (``ihanoi_server.dashboard.i18n``): Vietnamese by
 default, ``?lang=en`` switches, keys dotted by topic, both languages with the
 same keys (a test checks it), the decimal separator as ``number.decimal``.
+Status names are every page's (``ihanoi_server.i18n``).
 """
 
 from __future__ import annotations
 
-from ihanoi_server.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
+from ihanoi_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
@@ -47,16 +48,6 @@ _VI: dict[str, str] = {
     "step.transferred": "Chuyển cơ quan khác xử lý",
     "step.not_responsible": "Không thuộc thẩm quyền",
     "step.reopened": "Người phản ánh đề nghị xử lý lại",
-    "status.submitted": "Mới gửi",
-    "status.acknowledged": "Đã tiếp nhận",
-    "status.assigned": "Đã giao xử lý",
-    "status.in_progress": "Đang xử lý",
-    "status.resolved": "Đã xử lý xong",
-    "status.closed": "Đã kết thúc",
-    "status.rejected": "Bị từ chối",
-    "status.duplicate": "Trùng lặp",
-    "status.transferred": "Đang chuyển cơ quan",
-    "status.not_responsible": "Không thuộc thẩm quyền",
     "value.none": "—",
     "number.decimal": ",",
 }
@@ -97,16 +88,6 @@ _EN: dict[str, str] = {
     "step.transferred": "Transferred to another agency",
     "step.not_responsible": "Not the agency's responsibility",
     "step.reopened": "Reopened by the reporter",
-    "status.submitted": "Submitted",
-    "status.acknowledged": "Acknowledged",
-    "status.assigned": "Assigned",
-    "status.in_progress": "In progress",
-    "status.resolved": "Resolved",
-    "status.closed": "Closed",
-    "status.rejected": "Rejected",
-    "status.duplicate": "Duplicate",
-    "status.transferred": "Being transferred",
-    "status.not_responsible": "Not responsible",
     "value.none": "—",
     "number.decimal": ".",
 }

@@ -92,7 +92,7 @@ def _summary(lang: str, text: Mapping[str, str], report: PublicReport, directory
         ("report.ward", e(ward_name), "ward"),
         ("report.address", e(report.address or text["value.none"]), "address"),
         ("report.agency", e(agency_name or text["value.none"]), "agency"),
-        ("report.status", e(text.get(f"status.{report.status}", report.status)), "status"),
+        ("report.status", e(text.get(f"status_name.{report.status}", report.status)), "status"),
         ("report.received", _time(report.requested_at, zone, text), "received"),
         ("report.expected", _time(report.expected_at, zone, text), "expected"),
         ("report.updated", _time(report.updated_at, zone, text), "updated"),
