@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,41 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_a_command_sen
         listed = ok(citizen.get(f"/api/v1/me/cases?position={again['position']}"))
         assert sorted(item["code"] for item in listed["items"]) == sorted([first["code"], again["code"]])
     assert '"unexpected_error"' not in server.log()
+
+
+def public_reads(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every GET that needs no token and no path parameter but the format (not the SSE streams)."""
+    return [
+        (path.replace("{format}", "json"), operation)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if method == "get"
+        and operation.get("security") == []
+        and "{" not in path.replace("{format}", "")
+        and "text/event-stream" not in operation["responses"].get("200", {}).get("content", {})
+    ]
+
+
+@pytest.mark.postgres
+def test_while_postgresql_refuses_connections_each_public_read_answers_a_status_its_openapi_entry_lists(
+    server: LiveServer,
+) -> None:
+    reads = public_reads(httpx.get(f"{server.base_url}/openapi.json", timeout=10).json())
+    allow_connections(server.database_url, False)
+    end_connections(server.database_url)
+    try:
+        # Step: all at once, each waiting out the connect timeout where it needs the store.
+        with ThreadPoolExecutor(len(reads)) as pool:
+            statuses = list(pool.map(lambda read: httpx.get(server.base_url + read[0], timeout=30).status_code, reads))
+    finally:
+        allow_connections(server.database_url, True)
+    # Step: a route that needs the store lists 503; one that does not still answers.
+    answered = {path: status for (path, _), status in zip(reads, statuses, strict=True)}
+    undocumented = {path: status for (path, operation), status in zip(reads, statuses, strict=True)
+                    if str(status) not in operation["responses"]}  # fmt: skip
+    assert undocumented == {}
+    assert {path for path, status in answered.items() if status == 503} >= {"/public/alerts", "/metrics"}
+    assert {path for path, status in answered.items() if status == 200} >= {"/healthz", "/map", "/api/v1/procedures"}
 
 
 @pytest.mark.postgres

@@ -92,5 +92,5 @@ routes = [
     Route("/api/v1/procedures", list_procedures, methods=["GET"], name="procedures:list"),
     Route("/api/v1/procedures/{code}", get_procedure, methods=["GET"], name="procedures:read"),
 ]
-document("procedures:list", response=ProcedurePage, auth="none", problems=())
-document("procedures:read", response=ProcedureView, auth="none", problems=(404,))
+document("procedures:list", response=ProcedurePage, auth="none", problems=(), store=False)
+document("procedures:read", response=ProcedureView, auth="none", problems=(404,), store=False)

@@ -180,6 +180,7 @@ document(
     response={"type": "string"},
     problems=(403, 404),
     query=HUB,
+    store=False,
 )
 document_webhook(
     "webhooks:messenger", OBJECT, Header("X-Hub-Signature-256", str, "sha256=HMAC-SHA256(app secret, body)", True)

@@ -167,8 +167,24 @@ document(
     problems=(401, 403, 422, 503),
     roles=("leader", "officer", "auditor"),
 )
-document("dashboard:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=())
 document(
-    "dashboard:case", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=(404,)
+    "dashboard:page",
+    media_type="text/html",
+    response={"type": "string"},
+    query=[LANG],
+    auth="none",
+    problems=(),
+    store=False,
 )
-document("dashboard:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,))
+document(
+    "dashboard:case",
+    media_type="text/html",
+    response={"type": "string"},
+    query=[LANG],
+    auth="none",
+    problems=(404,),
+    store=False,
+)
+document(
+    "dashboard:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,), store=False
+)

@@ -106,5 +106,7 @@ routes = [
 ]
 
 LANG = Query("lang", str, "vi (default) or en.")
-document("map:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=())
-document("map:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,))
+document(
+    "map:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=(), store=False
+)
+document("map:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,), store=False)

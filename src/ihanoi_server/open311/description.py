@@ -42,12 +42,14 @@ OPEN311_ERRORS = {
         (400, "Invalid input."),
         (403, "No or an unknown api_key."),
         (404, "No such service, request, token, jurisdiction_id or format."),
+        (503, "The store did not answer within IHANOI_POSTGRES_CONNECT_TIMEOUT; Retry-After says when to try again."),
     )
 }
 JURISDICTION = Query("jurisdiction_id", str, "Optional; when given it must be this server's (else 404).")
 FORMATS_NOTE = (
     "`{format}` is `xml` or `json` (`text/xml` / `application/json`, UTF-8); the JSON shape is shown. "
-    "Errors are the spec's `errors` document in the same format: 400 invalid input, 403 api_key, 404 not found."
+    "Errors are the spec's `errors` document in the same format: 400 invalid input, 403 api_key, 404 not found, "
+    "503 the store did not answer."
 )
 
 
@@ -116,6 +118,9 @@ def describe_routes() -> None:
         ),
     ):
         creates = route_name.endswith(":create")
+        # Discovery and the service list and definitions come from the directory; the rest read or write cases.
+        store = route_name not in {"open311:discovery", "open311:services", "open311:service_definition"}
+        errors = ((400, 403, 404) if creates else (400, 404)) + ((503,) if store else ())
         document(
             route_name,
             description=FORMATS_NOTE
@@ -127,5 +132,6 @@ def describe_routes() -> None:
             problems=(),
             auth="api_key" if creates else "none",
             path={"format": {"type": "string", "enum": sorted(MEDIA_TYPES)}},
-            responses={status: OPEN311_ERRORS[status] for status in ((400, 403, 404) if creates else (400, 404))},
+            responses={status: OPEN311_ERRORS[status] for status in errors},
+            store=store,
         )

@@ -98,6 +98,7 @@ class RouteDoc:
     alternatives: Mapping[str, Any] | None = None
     responses: Mapping[int, dict[str, Any]] | None = None
     bodies: Mapping[str, Any] | None = None
+    store: bool = True
 
     def __post_init__(self) -> None:
         # ``document`` takes any sequence for these; kept as tuples, the doc stays immutable.
@@ -129,6 +130,7 @@ def document(
     alternatives: Mapping[str, Any] | None = None,
     responses: Mapping[int, dict[str, Any]] | None = None,
     bodies: Mapping[str, Any] | None = None,
+    store: bool = True,
 ) -> None:
     """Describe the route named ``name`` (e.g. ``"complaints:create"``) beyond
     what can be inferred. ``body``/``response``: a msgspec type (a Struct,
@@ -143,7 +145,9 @@ def document(
     ``responses``: answers that are not problem+json, status → OpenAPI
     Response Object (Open311's own error documents); ``bodies``: request
     media types the body may come in → their schema, beside or instead of
-    ``body`` as JSON (a multipart photo upload). Raises ``ValueError`` for
+    ``body`` as JSON (a multipart photo upload); ``store``: whether answering
+    reads or writes the store, so that a 503 ``store_unreachable`` may answer
+    it (``False`` for pages, files and the directory's lists). Raises ``ValueError`` for
     an unknown ``auth``. A second call for the same name replaces the first."""
     if auth is not None and auth not in AUTH_KINDS:
         raise ValueError(f"auth must be one of {', '.join(AUTH_KINDS)}, not {auth!r}")

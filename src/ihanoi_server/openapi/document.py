@@ -295,8 +295,11 @@ def responses(op: Operation, schema: Callable[[Any], dict[str, Any]], auth: str)
 
 def problems_of(op: Operation, auth: str) -> list[int]:
     codes = problems_for(op, auth)
-    # Where a token is verified, the identity provider's keys may be out of reach (503).
-    return sorted(codes | {503} if 401 in codes else codes)
+    # Where a token is verified, the identity provider's keys may be out of reach;
+    # where the store is read or written, the store (both 503).
+    if 401 in codes or op.doc.store:
+        codes.add(503)
+    return sorted(codes)
 
 
 def problems_for(op: Operation, auth: str) -> set[int]:
@@ -366,13 +369,14 @@ async def openapi_json(request: Request) -> Response:
 
 routes = [Route("/openapi.json", openapi_json, methods=["GET"], name="openapi")]
 
-document("openapi", auth="none", response={"type": "object"}, problems=())
+document("openapi", auth="none", response={"type": "object"}, problems=(), store=False)
 document(
     "healthz",
     summary="Liveness: the process answers",
     auth="none",
     response={"type": "object", "properties": {"status": {"const": "ok"}}},
     problems=(),
+    store=False,
 )
 document(
     "readyz",

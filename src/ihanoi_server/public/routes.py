@@ -292,4 +292,4 @@ document(
     path={"code": {"type": "string", "pattern": f"^{REPORT_CODE}$", "description": "The report's code."}},
     problems=(404, 422, 503),
 )
-document("public:static", media_type="text/css", response={"type": "string"}, auth="none", problems=())
+document("public:static", media_type="text/css", response={"type": "string"}, auth="none", problems=(), store=False)
