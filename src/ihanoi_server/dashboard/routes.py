@@ -167,24 +167,10 @@ document(
     problems=(401, 403, 422, 503),
     roles=("leader", "officer", "auditor"),
 )
-document(
-    "dashboard:page",
-    media_type="text/html",
-    response={"type": "string"},
-    query=[LANG],
-    auth="none",
-    problems=(),
-    store=False,
-)
-document(
-    "dashboard:case",
-    media_type="text/html",
-    response={"type": "string"},
-    query=[LANG],
-    auth="none",
-    problems=(404,),
-    store=False,
-)
+# The pages: shells their script fills with the browser's session, so no token and no store.
+for page_name, page_problems in (("dashboard:page", ()), ("dashboard:case", (404,))):
+    document(page_name, media_type="text/html", response={"type": "string"}, query=[LANG], auth="none",
+             problems=page_problems, store=False)  # fmt: skip
 document(
     "dashboard:static", media_type="text/plain", response={"type": "string"}, auth="none", problems=(404,), store=False
 )
