@@ -3,9 +3,11 @@ plus ``/healthz``, ``/readyz`` and ``/metrics``."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -17,14 +19,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ihanoi_projections.notifications.admin import STATES, outbox_status
+from ihanoi_core.eventstore.probe import store_unreachable
+from ihanoi_projections.notifications.admin import STATES, ChannelStatus, outbox_status
+from ihanoi_projections.read_side import ProjectionStatus
 from ihanoi_projections.read_side import status as projection_status
 from ihanoi_server.http import json_response, state
 from ihanoi_server.problems import problem
+from ihanoi_server.state import ServerState
 
 log = structlog.get_logger("ihanoi.http")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 READY_LAG_EVENTS = 1000
+# How long a scrape of /metrics waits for the figures it reads from the store
+# before it answers without them (Prometheus gives a scrape 10 s by default).
+STORE_WAIT_SECONDS = 2.0
 
 
 class Metrics:
@@ -52,6 +60,57 @@ class Metrics:
             ("channel",),
             registry=self.registry,
         )
+        self.store_up = Gauge(
+            "ihanoi_store_up",
+            "Whether the store answered the last scrape in time (1) or not (0: no lag or outbox figures)",
+            registry=self.registry,
+        )
+        self.store_figures: asyncio.Future[StoreFigures] | None = None
+
+    async def refresh(self, server: ServerState) -> None:
+        """Set the figures read from the store, if it answers within
+        ``STORE_WAIT_SECONDS``; else drop them and say so in ``ihanoi_store_up``.
+        One read at a time: a scrape while one is still waiting waits on it."""
+        if self.store_figures is None or self.store_figures.done():
+            self.store_figures = asyncio.ensure_future(run_in_threadpool(read_store_figures, server))
+            # A read that ends after its scrape gave up is not awaited: its error is taken here.
+            self.store_figures.add_done_callback(lambda done: done.cancelled() or done.exception())
+        reading = self.store_figures
+        figures = None
+        if (await asyncio.wait({reading}, timeout=STORE_WAIT_SECONDS))[0]:
+            error = reading.exception()
+            if error is None:
+                figures = reading.result()
+            elif store_unreachable(error):
+                log.warning("store_unreachable", route="/metrics", error=type(error).__name__)
+            else:  # a fault of ours, not the store's absence
+                raise error
+        self.show(figures)
+
+    def show(self, figures: StoreFigures | None) -> None:
+        self.store_up.set(figures is not None)
+        for gauge in (self.lag, self.outbox, self.outbox_oldest):
+            gauge.clear()
+        for item in figures.projections if figures else ():
+            self.lag.labels(item.name).set(item.lag_events)
+        for channel in figures.channels if figures else ():
+            for outbox_state in STATES:
+                self.outbox.labels(channel.channel, outbox_state).set(getattr(channel, outbox_state))
+            self.outbox_oldest.labels(channel.channel).set(channel.oldest_due_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFigures:
+    """What /metrics reads from the store: each projection's lag, the outbox."""
+
+    projections: list[ProjectionStatus]
+    channels: list[ChannelStatus]
+
+
+def read_store_figures(server: ServerState) -> StoreFigures:
+    return StoreFigures(
+        projection_status(server.app, server.read_side.database), outbox_status(server.read_side.database)
+    )
 
 
 def route_name(scope: Scope) -> str:
@@ -128,14 +187,8 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus text: requests, latencies, projection lag, the notification outbox."""
-    server = state(request)
-    statuses = await run_in_threadpool(projection_status, server.app, server.read_side.database)
+    """Prometheus text: requests, latencies, projection lag, the notification
+    outbox. It answers while the store does not, without the last two."""
     registry_metrics: Metrics = request.app.state.metrics
-    for item in statuses:
-        registry_metrics.lag.labels(item.name).set(item.lag_events)
-    for channel in await run_in_threadpool(outbox_status, server.read_side.database):
-        for outbox_state in STATES:
-            registry_metrics.outbox.labels(channel.channel, outbox_state).set(getattr(channel, outbox_state))
-        registry_metrics.outbox_oldest.labels(channel.channel).set(channel.oldest_due_seconds)
+    await registry_metrics.refresh(state(request))
     return Response(generate_latest(registry_metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,6 +20,7 @@ import pytest
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
+from ihanoi_server.observability import STORE_WAIT_SECONDS
 from tests.conftest import allow_connections, end_connections
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_deadline_watcher_crash import start_watcher
@@ -147,8 +148,50 @@ def test_while_postgresql_refuses_connections_each_public_read_answers_a_status_
     undocumented = {path: status for (path, operation), status in zip(reads, statuses, strict=True)
                     if str(status) not in operation["responses"]}  # fmt: skip
     assert undocumented == {}
-    assert {path for path, status in answered.items() if status == 503} >= {"/public/alerts", "/metrics"}
-    assert {path for path, status in answered.items() if status == 200} >= {"/healthz", "/map", "/api/v1/procedures"}
+    assert {path for path, status in answered.items() if status == 503} >= {"/public/alerts", "/readyz"}
+    assert {path for path, status in answered.items() if status == 200} >= {"/healthz", "/map", "/metrics"}
+
+
+def scrape(server: LiveServer) -> dict[str, float]:
+    """The unlabelled samples and the sums of the labelled ones, by metric name."""
+    samples: dict[str, float] = {}
+    for line in httpx.get(f"{server.base_url}/metrics", timeout=30).text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("{")[0].split(" ")[0], float(line.rsplit(" ", 1)[1])
+            samples[name] = samples.get(name, 0.0) + value
+    return samples
+
+
+@pytest.mark.postgres
+def test_metrics_answer_in_time_while_postgresql_refuses_connections_and_say_the_store_is_down(
+    server: LiveServer,
+) -> None:
+    with server.client(Role.CITIZEN) as citizen:
+        ok(citizen.post("/api/v1/reports", json=REPORT), 201)
+    before = scrape(server)
+    assert before["ihanoi_store_up"] == 1
+    assert "ihanoi_projection_lag_events" in before
+    allow_connections(server.database_url, False)
+    end_connections(server.database_url)
+    try:
+        # Step: a request is refused; a scrape answers within the wait, without the store's figures.
+        assert httpx.get(f"{server.base_url}/public/alerts", timeout=30).status_code == 503
+        started = time.monotonic()
+        during = scrape(server)
+        assert time.monotonic() - started < STORE_WAIT_SECONDS + 1.5
+        assert during["ihanoi_store_up"] == 0
+        assert "ihanoi_projection_lag_events" not in during
+        assert during["ihanoi_http_requests_total"] > before["ihanoi_http_requests_total"]
+        # Step: the next scrape too (the read it finds still waiting or a new one).
+        assert scrape(server)["ihanoi_store_up"] == 0
+    finally:
+        allow_connections(server.database_url, True)
+    # Step: PostgreSQL is back: the figures come back with it.
+    deadline = time.monotonic() + 30
+    while (after := scrape(server))["ihanoi_store_up"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert after["ihanoi_store_up"] == 1
+    assert "ihanoi_projection_lag_events" in after
 
 
 @pytest.mark.postgres

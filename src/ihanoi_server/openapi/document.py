@@ -388,8 +388,11 @@ document(
 document(
     "metrics",
     summary="Prometheus metrics (text format)",
+    description="Answers while the store does not: `ihanoi_store_up` is then 0 and the projection lag and "
+    "outbox figures, which are read from the store, are left out.",
     auth="none",
     media_type="text/plain",
     response={"type": "string"},
     problems=(),
+    store=False,
 )
