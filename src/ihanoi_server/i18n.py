@@ -4,9 +4,9 @@ and the name of each case status.
 Each page family (``dashboard``, ``map``, ``public``) keeps its own strings in
 its ``i18n`` module as a ``Catalogue``. A catalogue adds the words here, so a
 report's status reads the same on its public page, on the map and on the
-leaders' dashboard. Statuses are named by value, under ``status_name.<status>``:
-the values the four case families share (``submitted``, ``rejected``,
-``forwarded``, ``closed``, ``withdrawn``) mean the same step in each.
+leaders' dashboard. Statuses are named by value, under ``status_name.<status>``;
+a value two families share (``submitted``, ``rejected``, ``forwarded``,
+``closed``, ``withdrawn``) has one name, in words that fit both.
 """
 
 from __future__ import annotations
