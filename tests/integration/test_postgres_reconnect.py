@@ -7,6 +7,7 @@ refuses connections, a command fails within about
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.eventstore.postgres import SweepingCheck
 from ihanoi_core.eventstore.probe import store_unreachable
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
@@ -26,7 +28,7 @@ from ihanoi_projections.engine.runner import ActiveLock
 from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.worklist import WorklistModel
-from tests.conftest import allow_connections, end_connections
+from tests.conftest import ADMIN_URL, allow_connections, end_connections
 
 POOL_SIZE = 4
 
@@ -75,6 +77,51 @@ def test_the_next_command_and_query_succeed_at_once_after_postgresql_ends_every_
     finally:
         read_side.close()
         app.close()
+
+
+def messages_sent(connection: psycopg.Connection[object], action: Callable[[], object], trace: Path) -> list[str]:
+    """The protocol messages the client sends to the server during ``action``,
+    as libpq's own trace records them."""
+    with trace.open("w") as out:
+        connection.pgconn.trace(out.fileno())
+        try:
+            action()
+        finally:
+            connection.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    return [fields[3] for fields in sent if fields[1] == "F"]
+
+
+def arrives(connection: psycopg.Connection[object]) -> bool:
+    """Wait up to 5 s for something from the server on the connection's socket."""
+    readable, _, _ = select.select([connection.fileno()], [], [], 5)
+    return bool(readable)
+
+
+@pytest.mark.postgres
+def test_a_pool_checks_an_idle_connection_without_a_round_trip_unless_the_server_sent_it_something(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    check = SweepingCheck()
+    trace = tmp_path / "trace.txt"
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        # A connection nothing has come for: the check asks its socket, not the server.
+        assert messages_sent(connection, lambda: check(connection), trace) == []
+
+        # A notification came while it sat idle: the check pings, which reads it.
+        connection.execute("LISTEN ihanoi_check")
+        with psycopg.connect(postgres_database, autocommit=True) as other:
+            other.execute("NOTIFY ihanoi_check")
+        assert arrives(connection)
+        assert messages_sent(connection, lambda: check(connection), trace) == ["Query"]
+        assert messages_sent(connection, lambda: check(connection), trace) == []
+
+        # The server ended it: the check finds out and says so.
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
+        assert arrives(connection)
+        with pytest.raises(psycopg.OperationalError):
+            check(connection)
 
 
 @pytest.mark.postgres
