@@ -51,6 +51,11 @@ def test_keys_outlive_the_process_and_a_rotation_keeps_every_field_readable(dura
     rotating = durable.with_changes(pii_master_key=f"{master()},{old}")
     app = Ihanoi(rotating)
     assert app.get_case(OFFICER, case_id)["contact"] == Contact(CONTACT.name, CONTACT.phone, CONTACT.email)  # type: ignore[arg-type]
+    # The case's stream is bound to the citizen's key in the table, not only in the process that filed it.
+    key_id = app.personal_keys.stream_key(case_id)  # type: ignore[arg-type]
+    assert key_id is not None
+    assert app.personal_keys.is_subject_of(key_id, CITIZEN.subject)
+    assert case_id in app.personal_keys.streams(key_id)
     assert app.personal_keys.rewrap() == 2
     app.close()
 
