@@ -3,6 +3,10 @@ ceiling measured in the same run, as a ratio."""
 
 from __future__ import annotations
 
+import logging
+
+import structlog
+
 from benchmarks import (
     alert_fanout,
     alerts,
@@ -25,6 +29,9 @@ from benchmarks import (
 )
 
 if __name__ == "__main__":
+    # The figures only: the library's info lines (a cancelled notice, …) would
+    # come between them. Warnings and errors still show.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     write_side.run()
     read_side.run()
     public_results.run()
