@@ -13,6 +13,8 @@ followers.
 
 from __future__ import annotations
 
+import os
+import selectors
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -105,7 +107,9 @@ class Follower(ABC):
 
 class PostgresWakeup:
     """LISTENs on the event table's channel, or the given channels, and calls
-    ``wake`` for each notification."""
+    ``wake`` for each notification. It waits on the connection's socket and on
+    a pipe of its own, so ``stop`` ends the wait at once (a server's shutdown
+    waited out a 0.5 s timeout on it)."""
 
     def __init__(
         self, database_url: str, wake: Callable[[], None], channels: Sequence[str] = (EVENTS_CHANNEL,)
@@ -114,6 +118,7 @@ class PostgresWakeup:
         self.wake = wake
         self.channels = tuple(channels)
         self._stopping = threading.Event()
+        self._stop_reader, self._stop_writer = os.pipe()
         self._thread = threading.Thread(target=self._loop, name="ihanoi-listen", daemon=True)
 
     def start(self) -> PostgresWakeup:
@@ -122,20 +127,32 @@ class PostgresWakeup:
 
     def stop(self) -> None:
         self._stopping.set()
+        os.write(self._stop_writer, b"x")
         self._thread.join(5)
+        if not self._thread.is_alive():
+            os.close(self._stop_reader)
+            os.close(self._stop_writer)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn:
+                with (
+                    psycopg.connect(postgres_conninfo(self.database_url), autocommit=True) as conn,
+                    selectors.DefaultSelector() as selector,
+                ):
                     for channel in self.channels:
                         conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+                    selector.register(conn.fileno(), selectors.EVENT_READ)
+                    selector.register(self._stop_reader, selectors.EVENT_READ)
                     # What was committed while nobody listened (start-up, a lost
                     # connection) is read now, not at the next poll.
                     self.wake()
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self.wake()
+                        # Something on the socket (a notification, or the
+                        # server ending the session: read, it raises) or a stop.
+                        if selector.select() and not self._stopping.is_set():
+                            for _ in conn.notifies(timeout=0):
+                                self.wake()
             except psycopg.Error:
                 # Followers still poll meanwhile: a lost listener only slows them.
                 log.warning("listen_failed", channels=self.channels, exc_info=True)

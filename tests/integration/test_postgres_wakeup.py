@@ -1,0 +1,90 @@
+"""The LISTEN side of following the log on PostgreSQL (``PostgresWakeup``): a
+NOTIFY from another session wakes the follower, a session the server ends is
+opened again, and stopping does not wait for a notification to come."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+
+from ihanoi_projections.engine.following import PostgresWakeup
+from tests.conftest import ADMIN_URL
+
+CHANNEL = "ihanoi_wakeup_test"
+
+
+class Wakes:
+    """Counts wake-ups; ``after(n)`` waits until there have been more than ``n``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = threading.Condition()
+
+    def __call__(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def after(self, seen: int, timeout: float = 5.0) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.count > seen, timeout)
+
+
+def notify(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"NOTIFY {CHANNEL}")
+
+
+def listening_sessions(database_url: str) -> list[int]:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND query = %s",
+            (database_url.rsplit("/", 1)[1], f'LISTEN "{CHANNEL}"'),
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+@pytest.mark.postgres
+def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_is_at_once(
+    own_postgres_database: str,
+) -> None:
+    wakes = Wakes()
+    wakeup = PostgresWakeup(own_postgres_database, wakes, (CHANNEL,)).start()
+    try:
+        # Step: listening, it wakes the follower once to read what was committed before.
+        assert wakes.after(0)
+        deadline = time.monotonic() + 5
+        while not listening_sessions(own_postgres_database) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        sessions = listening_sessions(own_postgres_database)
+        assert len(sessions) == 1
+
+        # Step: another session's NOTIFY wakes it.
+        seen = wakes.count
+        notify(own_postgres_database)
+        assert wakes.after(seen)
+
+        # Step: the server ends its session; it listens again on a new one, and wakes.
+        seen = wakes.count
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (sessions[0],))
+        assert wakes.after(seen)
+        deadline = time.monotonic() + 5
+        while listening_sessions(own_postgres_database) in ([], sessions) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen = wakes.count
+        notify(own_postgres_database)
+        assert wakes.after(seen)
+    finally:
+        # Step: stopping ends the wait for a notification at once.
+        started = time.monotonic()
+        wakeup.stop()
+        stopped_in = time.monotonic() - started
+    assert stopped_in < 0.25
+    deadline = time.monotonic() + 5
+    while listening_sessions(own_postgres_database) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not listening_sessions(own_postgres_database)
