@@ -126,6 +126,8 @@ class PostgresWakeup:
         return self
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return  # stopped already: its pipe may be closed
         self._stopping.set()
         os.write(self._stop_writer, b"x")
         self._thread.join(5)

@@ -84,6 +84,7 @@ def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_i
         wakeup.stop()
         stopped_in = time.monotonic() - started
     assert stopped_in < 0.25
+    wakeup.stop()  # again: nothing to do, and no write to the closed pipe
     deadline = time.monotonic() + 5
     while listening_sessions(own_postgres_database) and time.monotonic() < deadline:
         time.sleep(0.02)
