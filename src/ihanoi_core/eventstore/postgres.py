@@ -35,9 +35,12 @@ while the connection sat idle, and pings only if something did. The ping was a
 round trip on every checkout: 15,194 of them for the 4,794 commands of ten
 simulated days (the scenario of tests/integration/test_read_models_rebuild.py).
 A session being ended may not have said so yet when its connection is handed
-out; the library tries every read and write of the events again on a lost
-connection, so that costs a retry, not a failed request. Our own pools (the
-personal-data keys', the read models') do not retry, so they still ping.
+out; the library tries its reads and writes of the events again on a lost
+connection, so a command or a case read costs a retry, not a failure. Our own
+counts on the events table (the read models' status behind ``/readyz`` and
+``/metrics``) are not tried again: in that moment they may say "not ready"
+once. Our own pools (the personal-data keys', the read models') do not retry,
+so they still ping.
 """
 
 from __future__ import annotations
