@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -47,6 +48,14 @@ def listening_sessions(database_url: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
+def sessions_once(database_url: str, holds: Callable[[list[int]], bool]) -> list[int]:
+    """The listening sessions, once they satisfy ``holds`` (or as they are after 5 s)."""
+    deadline = time.monotonic() + 5
+    while not holds(sessions := listening_sessions(database_url)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return sessions
+
+
 @pytest.mark.postgres
 def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_is_at_once(
     own_postgres_database: str,
@@ -56,10 +65,7 @@ def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_i
     try:
         # Step: listening, it wakes the follower once to read what was committed before.
         assert wakes.after(0)
-        deadline = time.monotonic() + 5
-        while not listening_sessions(own_postgres_database) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        sessions = listening_sessions(own_postgres_database)
+        sessions = sessions_once(own_postgres_database, bool)
         assert len(sessions) == 1
 
         # Step: another session's NOTIFY wakes it.
@@ -72,9 +78,7 @@ def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_i
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (sessions[0],))
         assert wakes.after(seen)
-        deadline = time.monotonic() + 5
-        while listening_sessions(own_postgres_database) in ([], sessions) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        sessions_once(own_postgres_database, lambda now: now not in ([], sessions))
         seen = wakes.count
         notify(own_postgres_database)
         assert wakes.after(seen)
@@ -85,7 +89,4 @@ def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_i
         stopped_in = time.monotonic() - started
     assert stopped_in < 0.25
     wakeup.stop()  # again: nothing to do, and no write to the closed pipe
-    deadline = time.monotonic() + 5
-    while listening_sessions(own_postgres_database) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not listening_sessions(own_postgres_database)
+    assert not sessions_once(own_postgres_database, lambda now: not now)
