@@ -1,0 +1,209 @@
+"""The curl walk-throughs in ``docs/`` say what the server answers.
+
+Every ``sh`` block of the docs is shell one can paste (it parses as bash, so
+answers shown in it are comments). Every ``curl`` in it against ``$API``
+names a route of the OpenAPI document with the method it answers, and sends
+what that route reads: the media type curl will send (its ``Content-Type``
+header, else ``application/x-www-form-urlencoded`` for ``-d`` and
+``multipart/form-data`` for ``-F``) is one the route accepts, and a literal
+JSON body is one its request schema accepts. Placeholders in a body ("…",
+"<64 hex>") only excuse the value they stand in; an unknown or missing field,
+or a wrong type, is still an error. A walk-through that sent a JSON body
+without its ``Content-Type`` got 415 from every POST.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bashlex  # type: ignore[import-untyped]
+import pytest
+from openapi_schema_validator import OAS31Validator
+
+from ihanoi_server.app import all_routes
+from ihanoi_server.openapi.document import openapi_document
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+# Where `make serve` listens, which every walk-through's $API names.
+SERVER = "http://127.0.0.1:8000"
+# The listeners a walk-through may call that are not the API: the metrics port of a worker.
+OTHER_LISTENERS = ("127.0.0.1:9465/",)
+# What the walk-throughs run; anything else in a block is an answer left uncommented.
+PROGRAMS = {
+    "curl", "ihanoi", ".venv/bin/ihanoi", "make", "export", "jq", "python3", "openssl", "sha256sum", "printf",
+    "echo", "date", "cut", "sed", "grep",
+}  # fmt: skip
+# curl's options that take a value, as the walk-throughs use them.
+WITH_VALUE = {"-H", "--header", "-o", "-w", "-u", "-b", "-c", "-m", "--max-time", "-e", "--cookie", "--cookie-jar"}
+DATA = {"-d", "--data", "--data-binary", "--data-raw"}
+FORM = {"-F", "--form"}
+
+
+@dataclass
+class Curl:
+    doc: str
+    line: int
+    method: str | None = None
+    url: str = ""
+    headers: list[str] = field(default_factory=list)
+    data: str | None = None
+    form: bool = False
+    head: bool = False
+    refused: int | None = None  # the 4xx the answer shown after it says
+
+    @property
+    def where(self) -> str:
+        return f"docs/{self.doc}:{self.line}"
+
+    def media_type(self) -> str | None:
+        for header in self.headers:
+            name, _, value = header.partition(":")
+            if name.strip().lower() == "content-type":
+                return value.split(";")[0].strip().lower()
+        if self.form:
+            return "multipart/form-data"
+        return "application/x-www-form-urlencoded" if self.data is not None else None
+
+
+class Commands(bashlex.ast.nodevisitor):  # type: ignore[misc]
+    """Every simple command of a parsed block, with where it starts."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, Any]] = []
+
+    def visitcommand(self, node: Any, parts: list[Any]) -> None:
+        self.found.append((node.pos[0], node))
+
+
+def sh_blocks(text: str) -> Iterator[tuple[int, str]]:
+    for match in SH_BLOCK.finditer(text):
+        yield text.count("\n", 0, match.start(1)) + 1, match.group(1)
+
+
+def curls(doc: Path) -> Iterator[tuple[Curl, str]]:
+    """Each curl of ``doc``'s sh blocks, with the ``API`` the doc set before it."""
+    text = doc.read_text(encoding="utf-8")
+    api = ""
+    for first_line, block in sh_blocks(text):
+        try:
+            trees = bashlex.parse(block)
+        except bashlex.errors.ParsingError as error:
+            line = first_line + block.count("\n", 0, error.position)
+            raise AssertionError(f"docs/{doc.name}:{line}: not shell ({error.message})") from None
+        visitor = Commands()
+        for tree in trees:
+            visitor.visit(tree)
+        found = sorted(visitor.found, key=lambda item: item[0])
+        for index, (start, node) in enumerate(found):
+            line = first_line + block.count("\n", 0, start)
+            answer = block[node.pos[1] : found[index + 1][0] if index + 1 < len(found) else len(block)]
+            assignments = [part.word for part in node.parts if part.kind == "assignment"]
+            for assignment in assignments:
+                if assignment.startswith("API="):
+                    api = re.sub(r"^https?://[^/]+", "", assignment.removeprefix("API="))
+            words = [part.word for part in node.parts if part.kind == "word"]
+            assert not words or words[0] in PROGRAMS, f"docs/{doc.name}:{line}: {words[0][:40]} is not a command"
+            if words and words[0] == "curl":
+                curl = parse_curl(doc.name, line, words[1:])
+                if refused := re.search(r"^\s*#.*?(?:\"status\":|# )(4\d\d)\b", answer, re.M):
+                    curl.refused = int(refused.group(1))
+                yield curl, api
+
+
+def parse_curl(doc: str, line: int, words: list[str]) -> Curl:
+    curl = Curl(doc, line)
+    options = iter(words)
+    for word in options:
+        if word in ("-X", "--request"):
+            curl.method = next(options)
+        elif word in ("-H", "--header"):
+            curl.headers.append(next(options))
+        elif word in DATA:
+            curl.data = next(options)
+        elif word in FORM:
+            next(options)
+            curl.form = True
+        elif word in WITH_VALUE:
+            next(options)
+        elif word in ("-I", "--head") or (word.startswith("-") and not word.startswith("--") and "I" in word):
+            curl.head = True
+        elif not word.startswith("-") and word not in ("...", "…"):  # "...": options left out
+            curl.url = word
+    return curl
+
+
+def all_curls() -> list[tuple[Curl, str]]:
+    return [found for doc in sorted(DOCS.glob("*.md")) for found in curls(doc)]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return openapi_document(all_routes())
+
+
+def operation(document: dict[str, Any], curl: Curl, api: str) -> tuple[str, dict[str, Any]] | None:
+    """The OpenAPI path and operation ``curl`` calls; None for a listener other than the API."""
+    url = curl.url
+    if any(url.startswith(other) or f"//{other}" in url for other in OTHER_LISTENERS):
+        return None
+    if url.startswith("$API"):
+        path = (api + url.removeprefix("$API")).split("?")[0]
+    else:
+        assert url.startswith(SERVER), f"{curl.where}: {url} is neither under $API nor {SERVER}"
+        path = url.removeprefix(SERVER).split("?")[0]
+    method = (curl.method or ("HEAD" if curl.head else "POST" if curl.data is not None or curl.form else "GET")).lower()
+    for template, operations in document["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            wanted = "get" if method == "head" else method
+            assert wanted in operations, f"{curl.where}: {method.upper()} {template} is not a route"
+            return template, operations[wanted]
+    raise AssertionError(f"{curl.where}: no route has the path {path}")
+
+
+def test_every_walk_through_block_is_shell_and_calls_the_api_many_times() -> None:
+    found = all_curls()  # bashlex raises on a block that is not shell
+    under_api = [curl for curl, _ in found if curl.url.startswith(("$API", SERVER))]
+    assert len(under_api) >= 150, "the walk-throughs were not read"
+
+
+def placeholder(value: object) -> bool:
+    return isinstance(value, str) and ("…" in value or re.search(r"<[^>]+>", value) is not None)
+
+
+def test_every_curl_names_a_route_and_sends_what_it_reads(document: dict[str, Any]) -> None:
+    problems = []
+    components = {"components": document["components"]}
+    for curl, api in all_curls():
+        try:
+            found = operation(document, curl, api)
+        except AssertionError as error:
+            problems.append(str(error))
+            continue
+        if found is None:
+            continue
+        template, op = found
+        accepted = op.get("requestBody", {}).get("content", {})
+        media_type = curl.media_type()
+        if media_type is None or not accepted:
+            continue
+        if media_type not in accepted:
+            if curl.refused != 415:
+                problems.append(f"{curl.where}: {template} reads {sorted(accepted)}, curl sends {media_type}")
+            continue
+        if curl.refused == 415:
+            problems.append(f"{curl.where}: {template} reads {media_type}: the 415 shown cannot happen")
+        if media_type != "application/json" or curl.data is None or "$" in curl.data:
+            continue
+        body = json.loads(curl.data)
+        validator = OAS31Validator({**accepted[media_type]["schema"], **components})
+        errors = [error for error in validator.iter_errors(body) if not placeholder(error.instance)]
+        if errors and curl.refused != 422:
+            problems += [f"{curl.where}: {template}: {e.message} at {list(e.absolute_path)}" for e in errors]
+    assert not problems, "\n".join(problems)
