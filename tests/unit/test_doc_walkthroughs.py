@@ -1,7 +1,8 @@
-"""The curl walk-throughs in ``docs/`` say what the server answers.
+"""The walk-throughs in ``README.md`` and ``docs/`` say what the server and the CLI take.
 
-Every ``sh`` block of the docs is shell one can paste (it parses as bash, so
-answers shown in it are comments). Every ``curl`` in it against ``$API``
+Every ``sh`` block is shell one can paste: it parses as bash and runs only
+known programs, so answers shown in it are comments. Every ``ihanoi`` command
+in it is one the CLI's parser accepts. Every ``curl`` in it against ``$API``
 names a route of the OpenAPI document with the method it answers, and sends
 what that route reads: the media type curl will send (its ``Content-Type``
 header, else ``application/x-www-form-urlencoded`` for ``-d`` and
@@ -26,9 +27,12 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 
 from ihanoi_server.app import all_routes
+from ihanoi_server.cli.main import build_parser
 from ihanoi_server.openapi.document import openapi_document
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+WALK_THROUGHS = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 # Where `make serve` listens, which every walk-through's $API names.
 SERVER = "http://127.0.0.1:8000"
@@ -47,8 +51,7 @@ FORM = {"-F", "--form"}
 
 @dataclass
 class Curl:
-    doc: str
-    line: int
+    where: str
     method: str | None = None
     url: str = ""
     headers: list[str] = field(default_factory=list)
@@ -56,10 +59,6 @@ class Curl:
     form: bool = False
     head: bool = False
     refused: int | None = None  # the 4xx the answer shown after it says
-
-    @property
-    def where(self) -> str:
-        return f"docs/{self.doc}:{self.line}"
 
     def media_type(self) -> str | None:
         for header in self.headers:
@@ -86,38 +85,57 @@ def sh_blocks(text: str) -> Iterator[tuple[int, str]]:
         yield text.count("\n", 0, match.start(1)) + 1, match.group(1)
 
 
-def curls(doc: Path) -> Iterator[tuple[Curl, str]]:
-    """Each curl of ``doc``'s sh blocks, with the ``API`` the doc set before it."""
+@dataclass
+class Command:
+    """A simple command of a walk-through: its words (quotes removed, nothing
+    expanded), its variable assignments, and the comments after it up to the
+    next command (the answer the doc shows)."""
+
+    where: str
+    words: list[str]
+    assignments: list[str]
+    answer: str
+
+
+def commands(doc: Path) -> Iterator[Command]:
+    """Each command of ``doc``'s sh blocks, in order, those in ``$(…)`` included."""
     text = doc.read_text(encoding="utf-8")
-    api = ""
+    name = doc.relative_to(ROOT)
     for first_line, block in sh_blocks(text):
         try:
             trees = bashlex.parse(block)
         except bashlex.errors.ParsingError as error:
             line = first_line + block.count("\n", 0, error.position)
-            raise AssertionError(f"docs/{doc.name}:{line}: not shell ({error.message})") from None
+            raise AssertionError(f"{name}:{line}: not shell ({error.message})") from None
         visitor = Commands()
         for tree in trees:
             visitor.visit(tree)
         found = sorted(visitor.found, key=lambda item: item[0])
         for index, (start, node) in enumerate(found):
-            line = first_line + block.count("\n", 0, start)
+            where = f"{name}:{first_line + block.count(chr(10), 0, start)}"
             answer = block[node.pos[1] : found[index + 1][0] if index + 1 < len(found) else len(block)]
-            assignments = [part.word for part in node.parts if part.kind == "assignment"]
-            for assignment in assignments:
-                if assignment.startswith("API="):
-                    api = re.sub(r"^https?://[^/]+", "", assignment.removeprefix("API="))
             words = [part.word for part in node.parts if part.kind == "word"]
-            assert not words or words[0] in PROGRAMS, f"docs/{doc.name}:{line}: {words[0][:40]} is not a command"
-            if words and words[0] == "curl":
-                curl = parse_curl(doc.name, line, words[1:])
-                if refused := re.search(r"^\s*#.*?(?:\"status\":|# )(4\d\d)\b", answer, re.M):
-                    curl.refused = int(refused.group(1))
-                yield curl, api
+            assert not words or words[0] in PROGRAMS, f"{where}: {words[0][:40]} is not a command"
+            assignments = [part.word for part in node.parts if part.kind == "assignment"]
+            yield Command(where, words, assignments, answer)
 
 
-def parse_curl(doc: str, line: int, words: list[str]) -> Curl:
-    curl = Curl(doc, line)
+def curls(doc: Path) -> Iterator[tuple[Curl, str]]:
+    """Each curl of ``doc``'s sh blocks, with the path of the ``API`` the doc set before it."""
+    api = ""
+    for command in commands(doc):
+        for assignment in command.assignments:
+            if assignment.startswith("API="):
+                api = re.sub(r"^https?://[^/]+", "", assignment.removeprefix("API="))
+        if command.words and command.words[0] == "curl":
+            curl = parse_curl(command.where, command.words[1:])
+            if refused := re.search(r"^\s*#.*?(?:\"status\":|# )(4\d\d)\b", command.answer, re.M):
+                curl.refused = int(refused.group(1))
+            yield curl, api
+
+
+def parse_curl(where: str, words: list[str]) -> Curl:
+    curl = Curl(where)
     options = iter(words)
     for word in options:
         if word in ("-X", "--request"):
@@ -139,7 +157,7 @@ def parse_curl(doc: str, line: int, words: list[str]) -> Curl:
 
 
 def all_curls() -> list[tuple[Curl, str]]:
-    return [found for doc in sorted(DOCS.glob("*.md")) for found in curls(doc)]
+    return [found for doc in WALK_THROUGHS for found in curls(doc)]
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +225,20 @@ def test_every_curl_names_a_route_and_sends_what_it_reads(document: dict[str, An
         if errors and curl.refused != 422:
             problems += [f"{curl.where}: {template}: {e.message} at {list(e.absolute_path)}" for e in errors]
     assert not problems, "\n".join(problems)
+
+
+def test_every_ihanoi_command_of_the_walk_throughs_is_one_the_cli_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    problems = []
+    checked = 0
+    for doc in WALK_THROUGHS:
+        for command in commands(doc):
+            if not command.words or command.words[0] not in ("ihanoi", ".venv/bin/ihanoi"):
+                continue
+            checked += 1
+            try:
+                parser.parse_args(command.words[1:])
+            except SystemExit:
+                problems.append(f"{command.where}: {' '.join(command.words)}: {capsys.readouterr().err.strip()}")
+    assert not problems, "\n".join(problems)
+    assert checked >= 40, "the walk-throughs' ihanoi commands were not read"
