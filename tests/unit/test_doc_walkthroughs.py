@@ -7,7 +7,8 @@ names a route of the OpenAPI document with the method it answers, and sends
 what that route reads: the media type curl will send (its ``Content-Type``
 header, else ``application/x-www-form-urlencoded`` for ``-d`` and
 ``multipart/form-data`` for ``-F``) is one the route accepts, and a literal
-JSON body is one its request schema accepts. Placeholders in a body ("…",
+JSON body is one its request schema accepts. A token the doc made with
+``ihanoi token --role R`` is one of the roles the route lists (``x-roles``). Placeholders in a body ("…",
 "<64 hex>") only excuse the value they stand in; an unknown or missing field,
 or a wrong type, is still an error. A walk-through that sent a JSON body
 without its ``Content-Type`` got 415 from every POST.
@@ -26,6 +27,7 @@ import bashlex  # type: ignore[import-untyped]
 import pytest
 from openapi_schema_validator import OAS31Validator
 
+from ihanoi_core.domain.values import Role
 from ihanoi_server.app import all_routes
 from ihanoi_server.cli.main import build_parser
 from ihanoi_server.openapi.document import openapi_document
@@ -45,6 +47,9 @@ PROGRAMS = {
 }  # fmt: skip
 # curl's options that take a value, as the walk-throughs use them.
 WITH_VALUE = {"-H", "--header", "-o", "-w", "-u", "-b", "-c", "-m", "--max-time", "-e", "--cookie", "--cookie-jar"}
+BEARER = "Authorization: Bearer $"
+# The roles an x-roles entry names ("citizen (own)", "complaint: officer, leader").
+ROLE_NAMES = re.compile(r"\b(" + "|".join(role.value for role in Role) + r")\b")
 DATA = {"-d", "--data", "--data-binary", "--data-raw"}
 FORM = {"-F", "--form"}
 
@@ -59,6 +64,7 @@ class Curl:
     form: bool = False
     head: bool = False
     refused: int | None = None  # the 4xx the answer shown after it says
+    role: str | None = None  # of its bearer token, when the doc made it with `ihanoi token`
 
     def media_type(self) -> str | None:
         for header in self.headers:
@@ -123,12 +129,18 @@ def commands(doc: Path) -> Iterator[Command]:
 def curls(doc: Path) -> Iterator[tuple[Curl, str]]:
     """Each curl of ``doc``'s sh blocks, with the path of the ``API`` the doc set before it."""
     api = ""
+    roles: dict[str, str] = {}  # token variable -> role
     for command in commands(doc):
-        for assignment in command.assignments:
+        exported = command.words[1:] if command.words[:1] == ["export"] else []
+        for assignment in [*command.assignments, *exported]:
             if assignment.startswith("API="):
                 api = re.sub(r"^https?://[^/]+", "", assignment.removeprefix("API="))
+            if token := re.match(r"(\w+)=\$\((?:\.venv/bin/)?ihanoi token .*--role (\w+)", assignment):
+                roles[token.group(1)] = token.group(2)
         if command.words and command.words[0] == "curl":
             curl = parse_curl(command.where, command.words[1:])
+            bearer = [header.removeprefix(BEARER) for header in curl.headers if header.startswith(BEARER)]
+            curl.role = roles.get(bearer[0]) if bearer else None
             if refused := re.search(r"^\s*#.*?(?:\"status\":|# )(4\d\d)\b", command.answer, re.M):
                 curl.refused = int(refused.group(1))
             yield curl, api
@@ -207,6 +219,9 @@ def test_every_curl_names_a_route_and_sends_what_it_reads(document: dict[str, An
         if found is None:
             continue
         template, op = found
+        allowed = set(ROLE_NAMES.findall(" ".join(op.get("x-roles", []))))
+        if curl.role is not None and allowed and curl.role not in allowed and curl.refused not in (401, 403, 404):
+            problems.append(f"{curl.where}: {template} is for {sorted(allowed)}, not a {curl.role}")
         accepted = op.get("requestBody", {}).get("content", {})
         media_type = curl.media_type()
         if media_type is None or not accepted:

@@ -58,7 +58,7 @@ def case_reader(kinds: frozenset[str]) -> Callable[[Request], Any]:
         data = await call_app(request, run)
         return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
-    read.reads_case = True  # type: ignore[attr-defined]
+    read.reads_case = kinds  # type: ignore[attr-defined]
     return read
 
 

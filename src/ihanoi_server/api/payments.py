@@ -87,7 +87,7 @@ async def get_payment(request: Request) -> Response:
     return json_response(data, headers={"ETag": f'"{data["version"]}"'})
 
 
-get_payment.reads_case = True  # type: ignore[attr-defined]
+get_payment.reads_case = frozenset({"payment"})  # type: ignore[attr-defined]
 
 
 def qr_endpoint(image_format: ImageFormat) -> Any:

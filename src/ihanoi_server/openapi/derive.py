@@ -4,7 +4,8 @@ from source code.
 A command route (``endpoint.command_type``, set by ``ihanoi_server.api.commands``)
 is described from its command type: the body, who may run it (``x-roles``)
 and from which states (``x-valid-from-states``). A case reader
-(``endpoint.reads_case``) reads a case. Any other endpoint gives its docstring:
+(``endpoint.reads_case``: the kinds it reads) reads a case; who may is what
+``can_see`` lets through for those kinds. Any other endpoint gives its docstring:
 the summary, the description and, after "Roles:", the ``x-roles``. What the
 route's module registered with ``document()`` wins over all of it (``merge``).
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from typing import Any
 
 from ihanoi_core.commands.command import CaseCommand, CreateCommand, summary_of
+from ihanoi_core.domain.case import Case
 from ihanoi_core.domain.values import Role
+from ihanoi_core.permissions import BUSINESS_KINDS
 from ihanoi_server.api.commands import documented_roles, documented_states
 from ihanoi_server.openapi.describe import (
     IDEMPOTENCY_KEY,
@@ -34,16 +37,44 @@ ROLES = re.compile(r"\bRoles: (.+?)\.(?:\s|$)")
 def infer(endpoint: Callable[..., Any]) -> RouteDoc:
     """What the endpoint's docstring and the helpers it calls tell (see module docstring)."""
     inferred = from_docstring(inspect.getdoc(endpoint) or "")
-    if getattr(endpoint, "reads_case", False):
+    if (kinds := getattr(endpoint, "reads_case", None)) is not None:
         return RouteDoc(
             summary="Read the case as you may see it",
             description="Citizens read their own cases, staff the cases routed to their agency, auditors "
-            "every case. A case you may not see is 404, as if it did not exist. The `ETag` is its version.",
+            "every case; the people of a business its cases; everyone a case made public (a consultation, "
+            "a dialogue session, a published survey). A case you may not see is 404, as if it did not "
+            "exist. The `ETag` is its version.",
             response=CaseView,
-            roles=("citizen (own)", "officer", "leader", "auditor"),
+            roles=case_readers(kinds),
             problems=(401, 403, 404),
         )
     return inferred
+
+
+def case_readers(kinds: frozenset[str]) -> tuple[str, ...]:
+    """Who may read a case of ``kinds``, in words: what ``can_see``
+    (``ihanoi_core.permissions``) lets through for those kinds."""
+    publishable = {case.kind for case in subclasses(Case) if case.is_public is not Case.is_public}
+    public = ("published",) if kinds & publishable else ()
+    citizen = ("own",) if kinds - BUSINESS_KINDS else ()
+    business = ("their business's",) if kinds & BUSINESS_KINDS else ()
+    qualified = {
+        "citizen": (*citizen, *public) if citizen or public else None,
+        "officer": (),
+        "leader": (),
+        "auditor": (),
+        "business": (*business, *public) if business or public else None,
+        "partner": public or None,
+    }
+    return tuple(
+        role if not which else f"{role} ({'; '.join(which)})" for role, which in qualified.items() if which is not None
+    )
+
+
+def subclasses(kind: type[Case]) -> Iterator[type[Case]]:
+    for subclass in kind.__subclasses__():
+        yield subclass
+        yield from subclasses(subclass)
 
 
 def from_docstring(doc: str) -> RouteDoc:
