@@ -8,7 +8,8 @@ what that route reads: the media type curl will send (its ``Content-Type``
 header, else ``application/x-www-form-urlencoded`` for ``-d`` and
 ``multipart/form-data`` for ``-F``) is one the route accepts, and a literal
 JSON body is one its request schema accepts. A token the doc made with
-``ihanoi token --role R`` is one of the roles the route lists (``x-roles``). Placeholders in a body ("…",
+``ihanoi token --role R`` is one of the roles the route lists (``x-roles``),
+and every query parameter is one the route declares. Placeholders in a body ("…",
 "<64 hex>") only excuse the value they stand in; an unknown or missing field,
 or a wrong type, is still an error. A walk-through that sent a JSON body
 without its ``Content-Type`` got 415 from every POST.
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import bashlex  # type: ignore[import-untyped]
 import pytest
@@ -222,6 +224,10 @@ def test_every_curl_names_a_route_and_sends_what_it_reads(document: dict[str, An
         allowed = set(ROLE_NAMES.findall(" ".join(op.get("x-roles", []))))
         if curl.role is not None and allowed and curl.role not in allowed and curl.refused not in (401, 403, 404):
             problems.append(f"{curl.where}: {template} is for {sorted(allowed)}, not a {curl.role}")
+        query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        asked = {name for name, _ in parse_qsl(curl.url.partition("?")[2], keep_blank_values=True)}
+        if unknown := asked - query:
+            problems.append(f"{curl.where}: {template} takes no {sorted(unknown)} (it takes {sorted(query)})")
         accepted = op.get("requestBody", {}).get("content", {})
         media_type = curl.media_type()
         if media_type is None or not accepted:
