@@ -12,7 +12,10 @@ no synonyms, no stopwords, no threshold);
 hand-off precision beside the ideal (1.0 — and how many unanswerable
 questions were answered, which must be none); and the p99 latency of
 answering (``Switchboard.resolve``: analysis, search, scoring, the answer)
-beside the p99 of that bare full-text query alone, in microseconds.
+beside the p99 of that bare full-text query alone, in microseconds; and the
+rate at which the index takes the changes of reports not yet answered (each
+looked up and removed, none added) beside the same into an index of the
+catalogue alone: a change must not cost more as the index grows.
 
 Run alone: ``.venv/bin/python -m benchmarks.questions``.
 """
@@ -27,11 +30,14 @@ from pathlib import Path
 
 from benchmarks.common import Figure, postgres_database, print_figures, sqlite_file
 from ihanoi_core.application import Ihanoi
+from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
+from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.question_values import SourceKind
+from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.knowledge.articles import import_articles, read_articles
 from ihanoi_core.knowledge.text import bigrams, syllables
 from ihanoi_core.settings import Settings
-from ihanoi_projections.engine.database import open_view_database
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
 from ihanoi_projections.engine.projector import Projector
 from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel, document
 from ihanoi_projections.queries.question_eval import ASKER, EvalQuestion, evaluate, read_eval_set
@@ -41,6 +47,10 @@ from tests.integration.conftest import projection_context
 EVAL_SET = Path(__file__).parent / "questions_eval.toml"
 FILLERS = 10_000
 ROUNDS = 3
+# Reports filed after the index is built, each submitted and acknowledged.
+REPORTS = 1_000
+REPORTER = Principal("vneid:001099012345", Role.CITIZEN)
+WARD_OFFICER = Principal("officer-bench", Role.OFFICER, "UBND_HOAN_KIEM")
 TOPICS = (
     "Thông báo lịch thu gom rác", "Kế hoạch tổ chức hội nghị", "Tập huấn phòng cháy chữa cháy",
     "Hướng dẫn bầu cử tổ dân phố", "Lịch sinh hoạt văn hóa thể thao", "Phân luồng giao thông",
@@ -116,14 +126,33 @@ def bare_ranking(index: KnowledgeIndexModel, questions: list[EvalQuestion]) -> t
     return found_1 / total, found_3 / total, reciprocal / total
 
 
-def measure(name: str, url: str, questions: list[EvalQuestion]) -> list[Figure]:
+def file_reports(app: Ihanoi, count: int) -> None:
+    """``count`` reports, each submitted and acknowledged: changes of cases
+    the index reads that give it no source (no public answer yet)."""
+    for number in range(count):
+        filed = app.handle(REPORTER, SubmitReport(category="pothole", description=f"Ổ gà số {number}",
+                                                  location=LocationIn(ward="HOAN_KIEM")))  # fmt: skip
+        app.handle(WARD_OFFICER, AcknowledgeReport(case=filed.case_id))
+
+
+def changes_rate(app: Ihanoi, views: ViewDatabase, index: KnowledgeIndexModel) -> float:
+    """Events/s of ``index`` alone catching up with what the log gained since its position."""
+    started = time.perf_counter()
+    applied = Projector(app, views, [index]).catch_up()
+    return applied / (time.perf_counter() - started)
+
+
+def measure(name: str, url: str, questions: list[EvalQuestion], ceiling_url: str) -> list[Figure]:
     settings = Settings(database_url=url, env="test")
     app = Ihanoi(settings)
     views = open_view_database(settings)
+    small_views = open_view_database(Settings(database_url=ceiling_url, env="test"))
     try:
         import_articles(app, read_articles(), approver="leader:bench")
         index = KnowledgeIndexModel(views, projection_context(app))
         Projector(app, views, [index]).catch_up()
+        small = KnowledgeIndexModel(small_views, projection_context(app))
+        Projector(app, small_views, [small]).catch_up()
         index.load(fillers(FILLERS))
         assert index.count() >= FILLERS
         figures = evaluate(app, index, questions)
@@ -135,6 +164,10 @@ def measure(name: str, url: str, questions: list[EvalQuestion]) -> list[Figure]:
             for question in questions:
                 answering.append(timed(partial(switchboard.resolve, ASKER, question.text)))
                 searching.append(timed(partial(bare_search, index, question.text)))
+        # Changes of cases the index reads cost the same whatever its size:
+        # the same events into an index of the catalogue alone are the ceiling.
+        file_reports(app, REPORTS)
+        loaded, alone = changes_rate(app, views, index), changes_rate(app, small_views, small)
         print(f"  {name}: {len(questions)} questions on {index.count():,} sources; misses:")
         for miss in figures.misses:
             print(f"    {miss}")
@@ -148,8 +181,11 @@ def measure(name: str, url: str, questions: list[EvalQuestion]) -> list[Figure]:
             ),
             Figure(f"{name} p99 answer latency", percentile(answering, 0.99), "µs",
                    "bare FTS query p99", percentile(searching, 0.99)),
+            Figure(f"{name} report changes/s into the index of {index.count():,}", loaded, "events/s",
+                   f"same, into the catalogue's {small.count():,}", alone),
         ]  # fmt: skip
     finally:
+        small_views.close()
         views.close()
         app.close()
 
@@ -157,10 +193,10 @@ def measure(name: str, url: str, questions: list[EvalQuestion]) -> list[Figure]:
 def run() -> list[Figure]:
     questions = read_eval_set(EVAL_SET)
     figures: list[Figure] = []
-    with sqlite_file() as path:
-        figures += measure("SQLite", f"sqlite:///{path}", questions)
-    with postgres_database() as url:
-        figures += measure("PostgreSQL", url, questions)
+    with sqlite_file() as path, sqlite_file() as ceiling:
+        figures += measure("SQLite", f"sqlite:///{path}", questions, f"sqlite:///{ceiling}")
+    with postgres_database() as url, postgres_database() as ceiling_url:
+        figures += measure("PostgreSQL", url, questions, ceiling_url)
     print_figures(f"Q&A switchboard ({len(questions)} questions, {FILLERS:,} filler articles)", figures)
     return figures
 

@@ -240,6 +240,55 @@ def test_the_index_built_in_batches_equals_a_rebuild_from_zero(
     assert views.query(query) == incremental
 
 
+def full_text_rows(views: ViewDatabase) -> list[tuple[str, bool]]:
+    """Each SQLite full-text row's doc, and whether it has its doc row's rowid."""
+    rows = views.query(
+        "SELECT fts.doc_id, fts.rowid = docs.rowid AS aligned FROM view_knowledge_fts AS fts"
+        " LEFT JOIN view_knowledge_docs AS docs USING (doc_id) ORDER BY fts.doc_id"
+    )
+    return [(row["doc_id"], bool(row["aligned"])) for row in rows]
+
+
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_on_sqlite_each_full_text_row_has_its_docs_rowid_and_an_older_index_is_aligned_once(
+    app: Ihanoi, projector: Projector, views: ViewDatabase, index: KnowledgeIndexModel
+) -> None:
+    # A change is removed from the full-text index by the doc's rowid, not by a
+    # scan of the whole index for its doc_id.
+    code = gplx_article(app)
+    filed = app.handle(
+        CITIZEN, SubmitReport(category="pothole", description="Ổ gà ở số 5", location=LocationIn(ward="HOAN_KIEM"))
+    )
+    for command in (AcknowledgeReport(case=filed.case_id), AssignReport(case=filed.case_id, assignee="officer-hk")):
+        app.handle(WARD_OFFICER, command)
+    app.handle(WARD_OFFICER, ResolveReport(case=filed.case_id, answer="Đã vá ổ gà trên phố Hàng Bài."))
+    projector.catch_up()
+    docs = [row["doc_id"] for row in views.query("SELECT doc_id FROM view_knowledge_docs ORDER BY doc_id")]
+    assert full_text_rows(views) == [(doc_id, True) for doc_id in docs]
+    assert f"report:{filed.case_id}" in docs
+
+    # Step: an index as written before (full-text rowids of its own), the mark gone.
+    with views.transaction() as cursor:
+        cursor.execute("CREATE TEMP TABLE old_rows AS SELECT rowid + 100000 AS r, * FROM view_knowledge_fts")
+        cursor.execute("DELETE FROM view_knowledge_fts")
+        cursor.execute("INSERT INTO view_knowledge_fts (rowid, doc_id, names, terms) SELECT * FROM temp.old_rows")
+        cursor.execute("DROP TABLE temp.old_rows")
+        cursor.execute("DELETE FROM view_knowledge_meta WHERE key = 'full_text_rowids'")
+    assert {aligned for _, aligned in full_text_rows(views)} == {False}
+    # Step: the next process's first batch aligns it; the retired article's row
+    # goes, and only that one.
+    app.handle(DEPUTY, RetireArticle(case=code, reason="Quy định đã thay đổi."))
+    later = KnowledgeIndexModel(views, projection_context(app))
+    Projector(app, views, [later], batch_size=4).catch_up()
+    article = index.get(SourceKind.ARTICLE, code)
+    assert article is None
+    remaining = [doc_id for doc_id in docs if not doc_id.startswith("article:")]
+    assert full_text_rows(views) == [(doc_id, True) for doc_id in remaining]
+    report = later.get(SourceKind.REPORT, filed.code)
+    assert report is not None
+    assert filed.code in [hit.doc.ref for hit in later.search([], report.phrases.split())]
+
+
 @pytest.fixture
 def generator_server() -> Iterator[LoopbackGenerator]:
     with LoopbackGenerator() as server:
