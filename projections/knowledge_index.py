@@ -236,9 +236,18 @@ class KnowledgeIndexModel(ReadModel):
         row (``remove`` finds it by the doc's primary key; the table's own
         ``doc_id`` is not indexed, and a delete by it read the whole index: 2.5 ms
         a change at 10,000 sources, for every change of every report). Done once
-        for an index written before, recorded in ``view_knowledge_meta``."""
-        if self.postgres or cursor.execute(f"SELECT 1 FROM view_knowledge_meta WHERE key = '{ALIGNED}'").fetchone():
+        for an index written before, recorded in ``view_knowledge_meta`` — on
+        PostgreSQL too, with nothing to move, so the read model's rows are the
+        same on both stores (``ihanoi audit replay`` compares them)."""
+        if cursor.execute(f"SELECT 1 FROM view_knowledge_meta WHERE key = '{ALIGNED}'").fetchone():
             return
+        if not self.postgres:
+            self._move_full_text_rows(cursor)
+        cursor.execute(
+            f"INSERT INTO view_knowledge_meta (key, value) VALUES ('{ALIGNED}', 'docs') ON CONFLICT (key) DO NOTHING"
+        )
+
+    def _move_full_text_rows(self, cursor: Cursor) -> None:
         cursor.execute(
             "CREATE TEMP TABLE knowledge_fts_rows AS SELECT docs.rowid AS docs_rowid, fts.doc_id, fts.names,"
             " fts.terms FROM view_knowledge_fts AS fts JOIN view_knowledge_docs AS docs USING (doc_id)"
@@ -249,7 +258,6 @@ class KnowledgeIndexModel(ReadModel):
             " SELECT docs_rowid, doc_id, names, terms FROM temp.knowledge_fts_rows"
         )
         cursor.execute("DROP TABLE temp.knowledge_fts_rows")
-        cursor.execute(f"INSERT INTO view_knowledge_meta (key, value) VALUES ('{ALIGNED}', 'docs')")
 
     def _sync_catalogue(self, cursor: Cursor) -> None:
         self._align_full_text(cursor)
