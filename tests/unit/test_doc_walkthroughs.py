@@ -190,7 +190,8 @@ def operation(document: dict[str, Any], curl: Curl, api: str) -> tuple[str, dict
         assert url.startswith(SERVER), f"{curl.where}: {url} is neither under $API nor {SERVER}"
         path = url.removeprefix(SERVER).split("?")[0]
     method = (curl.method or ("HEAD" if curl.head else "POST" if curl.data is not None or curl.form else "GET")).lower()
-    for template, operations in document["paths"].items():
+    # Literal paths first: /business-inquiries/answer-rates is not /business-inquiries/{id}.
+    for template, operations in sorted(document["paths"].items(), key=lambda item: item[0].count("{")):
         pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
         if re.match(pattern, path):
             wanted = "get" if method == "head" else method
