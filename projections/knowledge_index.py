@@ -54,9 +54,9 @@ from ihanoi_projections.engine.database import Cursor, Row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
 PREFIXES: dict[type, str] = {KnowledgeArticle: "article", Report: "report", BusinessInquiry: "inquiry"}
-# The columns of view_knowledge_docs: the fields of ``IndexedDoc``, in order.
 # The meta key saying each full-text row has its doc row's rowid (SQLite).
 ALIGNED = "full_text_rowids"
+# The columns of view_knowledge_docs: the fields of ``IndexedDoc``, in order.
 DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
 
 
@@ -249,8 +249,10 @@ class KnowledgeIndexModel(ReadModel):
 
     def _move_full_text_rows(self, cursor: Cursor) -> None:
         cursor.execute(
+            # One row per doc (a row of a doc no longer indexed is dropped), whatever was there.
             "CREATE TEMP TABLE knowledge_fts_rows AS SELECT docs.rowid AS docs_rowid, fts.doc_id, fts.names,"
             " fts.terms FROM view_knowledge_fts AS fts JOIN view_knowledge_docs AS docs USING (doc_id)"
+            " GROUP BY docs.rowid"
         )
         cursor.execute("DELETE FROM view_knowledge_fts")
         cursor.execute(

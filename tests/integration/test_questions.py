@@ -272,6 +272,13 @@ def test_on_sqlite_each_full_text_row_has_its_docs_rowid_and_an_older_index_is_a
         cursor.execute("CREATE TEMP TABLE old_rows AS SELECT rowid + 100000 AS r, * FROM view_knowledge_fts")
         cursor.execute("DELETE FROM view_knowledge_fts")
         cursor.execute("INSERT INTO view_knowledge_fts (rowid, doc_id, names, terms) SELECT * FROM temp.old_rows")
+        # Whatever else it may hold: a doc's row twice, a row of a doc no longer indexed.
+        cursor.execute(
+            "INSERT INTO view_knowledge_fts (doc_id, names, terms) SELECT doc_id, names, terms FROM temp.old_rows"
+            " WHERE doc_id = ?",
+            (f"report:{filed.case_id}",),
+        )
+        cursor.execute("INSERT INTO view_knowledge_fts (doc_id, names, terms) VALUES ('report:gone', 'a', 'b')")
         cursor.execute("DROP TABLE temp.old_rows")
         cursor.execute("DELETE FROM view_knowledge_meta WHERE key = 'full_text_rowids'")
     assert {aligned for _, aligned in full_text_rows(views)} == {False}
