@@ -39,7 +39,8 @@ from ihanoi_core.knowledge.text import bigrams, syllables
 from ihanoi_core.settings import Settings
 from ihanoi_projections.engine.database import ViewDatabase, open_view_database
 from ihanoi_projections.engine.projector import Projector
-from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel, document
+from ihanoi_projections.knowledge_docs import Hit, IndexedDoc, document
+from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 from ihanoi_projections.queries.question_eval import ASKER, EvalQuestion, evaluate, read_eval_set
 from ihanoi_projections.queries.questions import Switchboard
 from tests.integration.conftest import projection_context

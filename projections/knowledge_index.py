@@ -28,13 +28,13 @@ The catalogue is directory data, not events: it is (re)indexed with each
 batch whenever the directory's catalogue differs from the one indexed (a
 fingerprint in ``view_knowledge_meta``), and before the first search. Like
 every read model it is rebuilt from zero by ``ihanoi projections rebuild``.
+The sources as values (``IndexedDoc``, ``document``, ``Hit``) are in ``knowledge_docs``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -47,72 +47,15 @@ from ihanoi_core.domain.question_values import SourceKind
 from ihanoi_core.domain.report import Report
 from ihanoi_core.domain.report_values import ReportStatus
 from ihanoi_core.knowledge.answers import field_texts
-from ihanoi_core.knowledge.text import index_terms, syllables
 from ihanoi_projections.engine.base import ReadModel
 from ihanoi_projections.engine.changes import Change
 from ihanoi_projections.engine.database import Cursor, Row
+from ihanoi_projections.knowledge_docs import DOC_COLUMNS, Hit, IndexedDoc, document, from_row
 
 ANSWERED_REPORTS = frozenset({ReportStatus.RESOLVED, ReportStatus.CLOSED})
 PREFIXES: dict[type, str] = {KnowledgeArticle: "article", Report: "report", BusinessInquiry: "inquiry"}
 # The meta key saying each full-text row has its doc row's rowid (SQLite).
 ALIGNED = "full_text_rowids"
-# The columns of view_knowledge_docs: the fields of ``IndexedDoc``, in order.
-DOC_COLUMNS = ("doc_id", "kind", "ref", "title", "fields", "agency", "names", "terms", "position")
-
-
-@dataclass(frozen=True, slots=True)
-class IndexedDoc:
-    """A source as indexed: ``fields`` are its passages by name, ``names`` the
-    folded terms of what it is called (its title, an article's keywords),
-    ``terms`` the folded terms of all its text."""
-
-    doc_id: str
-    kind: SourceKind
-    ref: str
-    title: str
-    fields: dict[str, str]
-    agency: str | None
-    names: str
-    terms: str
-    position: int = 0
-
-    @property
-    def phrases(self) -> str:
-        """The bigrams of ``terms``: what the full-text index holds of the text
-        (syllables are sought in names only, see ``search``)."""
-        return " ".join(term for term in self.terms.split() if term not in self._syllables)
-
-    @property
-    def _syllables(self) -> frozenset[str]:
-        return frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
-
-    def row(self) -> tuple[Any, ...]:
-        """The row of ``view_knowledge_docs``: the fields in ``DOC_COLUMNS`` order, the passages as JSON."""
-        values = {name: getattr(self, name) for name in DOC_COLUMNS}
-        return tuple({**values, "kind": self.kind.value, "fields": orjson.dumps(self.fields).decode()}.values())
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A source the search found, with its text-search rank (higher is better)."""
-
-    doc: IndexedDoc
-    rank: float
-
-
-def document(
-    doc_id: str,
-    kind: SourceKind,
-    ref: str,
-    title: str,
-    fields: dict[str, str],
-    agency: str | None,
-    position: int,
-    extra: Iterable[str] = (),
-) -> IndexedDoc:
-    names = index_terms(" . ".join([title, *fields.get("keywords", "").split("; ")]))
-    terms = index_terms(" . ".join([title, *extra, *fields.values()]))
-    return IndexedDoc(doc_id, kind, ref, title, fields, agency, names, terms, position)
 
 
 class KnowledgeIndexModel(ReadModel):
@@ -365,7 +308,7 @@ class KnowledgeIndexModel(ReadModel):
                 rows = cursor.execute(" UNION ALL ".join(halves), params).fetchall()
             for row in rows:
                 rank = float(row["rank"]) + (found[row["doc_id"]].rank if row["doc_id"] in found else 0.0)
-                found[row["doc_id"]] = Hit(_doc(row), rank)
+                found[row["doc_id"]] = Hit(from_row(row), rank)
             return sorted(found.values(), key=lambda hit: (-hit.rank, hit.doc.doc_id))[:limit]
         parts = []
         if names:
@@ -384,7 +327,7 @@ class KnowledgeIndexModel(ReadModel):
         rows = self.database.query(
             f"SELECT {columns} FROM view_knowledge_docs WHERE doc_id IN ({marks})", tuple(rank_of)
         )
-        hits = [Hit(_doc(row), rank_of[row["doc_id"]]) for row in rows]
+        hits = [Hit(from_row(row), rank_of[row["doc_id"]]) for row in rows]
         return sorted(hits, key=lambda hit: (-hit.rank, hit.doc.doc_id))
 
     def get(self, kind: SourceKind, ref: str) -> IndexedDoc | None:
@@ -395,7 +338,7 @@ class KnowledgeIndexModel(ReadModel):
             " WHERE kind = ? AND ref = ?",
             (kind.value, ref),
         )
-        return _doc(rows[0]) if rows else None
+        return from_row(rows[0]) if rows else None
 
     def rows(self) -> list[Row]:
         """Every source indexed and the catalogue's fingerprint, ordered: for
@@ -419,9 +362,3 @@ class KnowledgeIndexModel(ReadModel):
         if self.postgres:  # The planner's statistics, as autovacuum would gather them after a bulk load.
             with self.database.transaction() as cursor:
                 cursor.execute("ANALYZE view_knowledge_docs")
-
-
-def _doc(row: dict[str, Any]) -> IndexedDoc:
-    values = {name: row[name] for name in DOC_COLUMNS}
-    decoded = {"kind": SourceKind(row["kind"]), "fields": orjson.loads(row["fields"]), "position": int(row["position"])}
-    return IndexedDoc(**{**values, **decoded})

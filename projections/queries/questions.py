@@ -42,7 +42,8 @@ from ihanoi_core.knowledge.answers import MAIN_FIELD, Resolution, Source, cite, 
 from ihanoi_core.knowledge.generator import Generator, OpenAICompatibleGenerator, rephrase_checked
 from ihanoi_core.knowledge.text import Analysed, Lexicon, syllables
 from ihanoi_projections.case_status import CaseStatus
-from ihanoi_projections.knowledge_index import Hit, IndexedDoc, KnowledgeIndexModel
+from ihanoi_projections.knowledge_docs import Hit, IndexedDoc
+from ihanoi_projections.knowledge_index import KnowledgeIndexModel
 
 # The code prefix of every kind of case (``code_prefix``, declared on each
 # aggregate); the base's placeholder names no case anyone files.

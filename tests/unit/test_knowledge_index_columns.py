@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ihanoi_core.domain.question_values import SourceKind
-from ihanoi_projections.knowledge_index import DOC_COLUMNS, IndexedDoc, _doc
+from ihanoi_projections.knowledge_docs import DOC_COLUMNS, IndexedDoc, from_row
 
 
 def test_the_table_columns_are_the_indexed_source_s_fields_in_order() -> None:
@@ -19,4 +19,4 @@ def test_a_source_comes_back_from_its_row_unchanged() -> None:
     row = dict(zip(DOC_COLUMNS, doc.row(), strict=True))
     assert row["kind"] == "article"
     assert row["fields"] == '{"body":"Nộp hồ sơ"}'
-    assert _doc(row) == doc
+    assert from_row(row) == doc
