@@ -205,6 +205,15 @@ class KnowledgeIndexModel(ReadModel):
         cursor.execute("DROP TABLE temp.knowledge_fts_rows")
 
     def _sync_catalogue(self, cursor: Cursor) -> None:
+        """Index the directory's catalogue if it is not the one indexed. Other
+        processes may find it changed at the same moment (the partitions of a
+        parallel rebuild, servers' first searches beside the projection worker):
+        on PostgreSQL they take turns on a transaction lock, so each reads the
+        fingerprint its predecessor committed (SQLite's writers already queue
+        on ``BEGIN IMMEDIATE``). Without it the later one inserted the same rows
+        again and failed on their primary key."""
+        if self.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ihanoi knowledge catalogue'))")
         self._align_full_text(cursor)
         docs = self.catalogue()
         fingerprint = self._catalogue_fingerprint(docs)
