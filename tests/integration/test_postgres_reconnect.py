@@ -107,7 +107,7 @@ def test_the_events_pool_checks_an_idle_connection_without_a_round_trip_unless_t
     with psycopg.connect(postgres_database, autocommit=True) as connection:
         # A connection nothing has come for: the check asks its socket, not the server.
         assert messages_sent(connection, lambda: check(connection), trace) == []
-        # A pool whose uses are not tried again (the keys', the read models') still pings.
+        # A pool whose uses are not tried again (the read models') still pings.
         assert messages_sent(connection, lambda: SweepingCheck()(connection), trace) == ["Query"]
 
         # A notification came while it sat idle: the check pings, which reads it.

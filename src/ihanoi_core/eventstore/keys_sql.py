@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from ihanoi_core.eventstore.keys import KeyRow
 
@@ -32,6 +31,7 @@ STREAMS = "personal_data_streams"
 # The keyword argument of ``insert_events`` that carries a save's new bindings
 # to a recorder that writes them in the events' transaction (SQLite's).
 STREAM_BINDINGS = "personal_data_streams"
+_T = TypeVar("_T")
 
 
 def ddl(blob: str, integer: str) -> tuple[str, ...]:
@@ -45,30 +45,26 @@ def ddl(blob: str, integer: str) -> tuple[str, ...]:
 
 
 class SQLKeyTable:
-    """The statements, in ``?`` placeholders; subclasses run them."""
+    """The statements, in ``?`` placeholders; subclasses run them. Each can
+    be run twice to the same effect (reads; inserts that skip a row already
+    there; updates to the values given), so a write whose session was lost
+    may simply be written again."""
 
     statements: tuple[str, ...] = ()
 
-    @contextmanager
-    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
-        """A cursor (or connection) inside one write transaction. One that is
-        not ``durable`` may skip waiting for its flush: it writes what events
+    def _write(self, statements: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = True) -> None:
+        """Run ``statements`` in one write transaction. One that is not
+        ``durable`` may skip waiting for its flush: it writes what events
         about to be committed need, and their own durable commit flushes the
         log up to and past it."""
         raise NotImplementedError
-        yield
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows of one SELECT, outside any explicit transaction."""
         raise NotImplementedError
 
-    def _sql(self, sql: str) -> str:
-        return sql
-
     def create(self) -> None:
-        with self._transaction() as cursor:
-            for statement in self.statements:
-                cursor.execute(statement)
+        self._write([(statement, ()) for statement in self.statements])
 
     def get(self, key_id: str) -> KeyRow | None:
         rows = self._fetch(
@@ -81,14 +77,16 @@ class SQLKeyTable:
         return str(rows[0][0]) if rows else None
 
     def insert(self, row: KeyRow, subject_hash: str | None) -> str:
-        with self._transaction(durable=False) as cursor:
-            cursor.execute(
-                self._sql(
+        self._write(
+            [
+                (
                     f"INSERT INTO {KEYS} (key_id, subject_hash, master_key, wrapped_key, created_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-                ),
-                (row.key_id, subject_hash, row.master_key, row.wrapped_key, row.created_at),
-            )
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (row.key_id, subject_hash, row.master_key, row.wrapped_key, row.created_at),
+                )
+            ],
+            durable=False,
+        )
         if subject_hash is None:
             return row.key_id
         # Another process may have made the subject's key a moment before.
@@ -101,25 +99,22 @@ class SQLKeyTable:
         return str(rows[0][0]) if rows else None
 
     def bind(self, bindings: Sequence[tuple[str, str]]) -> None:
-        with self._transaction(durable=False) as cursor:
-            for stream_id, key_id in bindings:
-                cursor.execute(
-                    self._sql(f"INSERT INTO {STREAMS} (stream_id, key_id) VALUES (?, ?) ON CONFLICT DO NOTHING"),
-                    (stream_id, key_id),
-                )
+        sql = f"INSERT INTO {STREAMS} (stream_id, key_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        self._write([(sql, binding) for binding in bindings], durable=False)
 
     def streams(self, key_id: str) -> list[str]:
         return [str(row[0]) for row in self._fetch(f"SELECT stream_id FROM {STREAMS} WHERE key_id = ?", (key_id,))]
 
     def destroy(self, key_id: str, at: int) -> None:
-        with self._transaction() as cursor:
-            cursor.execute(
-                self._sql(
+        self._write(
+            [
+                (
                     f"UPDATE {KEYS} SET wrapped_key = NULL, master_key = NULL, subject_hash = NULL, "
-                    "destroyed_at = COALESCE(destroyed_at, ?) WHERE key_id = ?"
-                ),
-                (at, key_id),
-            )
+                    "destroyed_at = COALESCE(destroyed_at, ?) WHERE key_id = ?",
+                    (at, key_id),
+                )
+            ]
+        )
 
     def live(self) -> list[KeyRow]:
         return [
@@ -133,15 +128,8 @@ class SQLKeyTable:
 
     def rewrap(self, rows: Sequence[KeyRow]) -> None:
         # One transaction: a rotation stopped half-way leaves every key readable.
-        with self._transaction() as cursor:
-            for row in rows:
-                cursor.execute(
-                    self._sql(
-                        f"UPDATE {KEYS} SET master_key = ?, wrapped_key = ? "
-                        "WHERE key_id = ? AND wrapped_key IS NOT NULL"
-                    ),
-                    (row.master_key, row.wrapped_key, row.key_id),
-                )
+        sql = f"UPDATE {KEYS} SET master_key = ?, wrapped_key = ? WHERE key_id = ? AND wrapped_key IS NOT NULL"
+        self._write([(sql, (row.master_key, row.wrapped_key, row.key_id)) for row in rows])
 
     def close(self) -> None:
         pass
@@ -170,8 +158,7 @@ class SQLiteKeyTable(SQLKeyTable):
         with self._lock:
             return self._connection.execute(sql, params).fetchall()
 
-    @contextmanager
-    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
+    def _write(self, statements: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = True) -> None:
         with self._lock:
             connection = self._connection
             # NORMAL at most when not durable: the write-ahead log is one file,
@@ -182,7 +169,8 @@ class SQLiteKeyTable(SQLKeyTable):
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
-                    yield connection
+                    for sql, params in statements:
+                        connection.execute(sql, params)
                 except BaseException:
                     connection.rollback()
                     raise
@@ -213,7 +201,9 @@ class PostgresKeyTable(SQLKeyTable):
 
         from ihanoi_core.eventstore.postgres import SweepingCheck
 
-        check = SweepingCheck()
+        # Every use is tried again on a lost session (``_run``): an idle
+        # connection the server sent nothing is lent without a ping.
+        check = SweepingCheck(retried=True)
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
@@ -226,40 +216,47 @@ class PostgresKeyTable(SQLKeyTable):
         )
         check.pool = self._pool
 
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s")
+    def _run(self, work: Callable[[Any], _T]) -> _T:
+        from ihanoi_core.eventstore.postgres import again_on_lost_session
+
+        return again_on_lost_session(self._pool, work)
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self._pool.connection() as connection:
-            return connection.execute(self._sql(sql), params).fetchall()
+        return self._run(lambda connection: connection.execute(sql.replace("?", "%s"), params).fetchall())
 
-    @contextmanager
-    def _transaction(self, *, durable: bool = True) -> Iterator[Any]:
-        with self._pool.connection() as connection, connection.transaction():
-            cursor = connection.cursor()
-            if not durable:
-                # Its commit record precedes the events' in the WAL, which the
-                # events' own commit flushes: no wait of its own.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            yield cursor
+    def _write(self, statements: Sequence[tuple[str, Sequence[Any]]], *, durable: bool = True) -> None:
+        def write(connection: Any) -> None:
+            with connection.transaction():
+                cursor = connection.cursor()
+                if not durable:
+                    # Its commit record precedes the events' in the WAL, which the
+                    # events' own commit flushes: no wait of its own.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                for sql, params in statements:
+                    cursor.execute(sql.replace("?", "%s"), params)
+
+        self._run(write)
 
     def create(self) -> None:
-        with self._pool.connection() as connection:
+        def create(connection: Any) -> None:
             for statement in self.statements:
                 connection.execute(statement)
+
+        self._run(create)
 
     def bind(self, bindings: Sequence[tuple[str, str]]) -> None:
         # One statement in its own transaction: one round trip where BEGIN, SET
         # LOCAL, INSERT and COMMIT took four (2,900 against 1,450 bindings/s
         # through the pool here). ``set_config(…, true)`` is SET LOCAL for that
-        # transaction: its commit does not wait for the flush, as in ``_transaction``.
-        with self._pool.connection() as connection:
-            connection.execute(
+        # transaction: its commit does not wait for the flush, as in ``_write``.
+        self._run(
+            lambda connection: connection.execute(
                 f"INSERT INTO {STREAMS} (stream_id, key_id) SELECT stream_id, key_id "
                 "FROM unnest(%s::text[], %s::text[]) AS binding (stream_id, key_id), "
                 "set_config('synchronous_commit', 'off', true) ON CONFLICT DO NOTHING",
                 ([stream for stream, _ in bindings], [key for _, key in bindings]),
             )
+        )
 
     def close(self) -> None:
         self._pool.close()

@@ -39,16 +39,19 @@ out; the library tries its reads and writes of the events again on a lost
 connection, so a command or a case read costs a retry, not a failure. Our own
 counts on the events table (the read models' status behind ``/readyz`` and
 ``/metrics``) are not tried again: in that moment they may say "not ready"
-once. Our own pools (the personal-data keys', the read models') do not retry,
-so they still ping.
+once. The personal-data keys' pool does the same as the events': each of its
+statements does the same when run twice, so ``again_on_lost_session`` runs it
+again on another connection, and no ping is needed (a key is read for every new
+case, and for each personal field decoded in a fresh process). The read
+models' pool does not retry, so it still pings.
 """
 
 from __future__ import annotations
 
 import select
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
@@ -57,6 +60,8 @@ from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env
+
+_T = TypeVar("_T")
 
 
 class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -145,6 +150,22 @@ class SweepingCheck:
             if self.pool is not None:
                 self.pool.check()
             raise
+
+
+def again_on_lost_session(pool: ConnectionPool[Any], work: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+    """``work`` on a connection of ``pool``, and once more on another when the
+    server ended the session under it (a restart, a failover,
+    ``pg_terminate_backend``) after the pool's check lent it: for work that
+    does the same when run twice. A pool that found no connection in time
+    (PostgreSQL down) is not asked again: its timeout is the caller's wait."""
+    for attempt in range(2):
+        with pool.connection() as connection:
+            try:
+                return work(connection)
+            except psycopg.OperationalError:
+                if attempt or not connection.broken:
+                    raise
+    raise AssertionError("unreachable")
 
 
 def quiet(connection: psycopg.Connection[Any]) -> bool:
