@@ -304,11 +304,13 @@ class PostgresViewDatabase(ViewDatabase):
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
         # Checked on checkout, as the events' pool is: after PostgreSQL ends
-        # every connection, no batch or query fails on a dead one.
+        # every connection, no batch or query fails on a dead one. A batch's
+        # transaction is not run again on a lost connection, so this pool
+        # still pings. Autocommit: a transaction says BEGIN and COMMIT itself.
         check = SweepingCheck()
         self.pool = ConnectionPool(
             postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views",
-            check=check, timeout=timeout,
+            check=check, timeout=timeout, kwargs={"autocommit": True},
         )  # fmt: skip
         check.pool = self.pool
         self.create(())
@@ -317,6 +319,19 @@ class PostgresViewDatabase(ViewDatabase):
     def transaction(self) -> Iterator[Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
             yield Cursor(raw, translate=True)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # One SELECT is atomic on its own: sent alone, without the BEGIN and
+        # COMMIT of a transaction, it is one round trip where it took three
+        # (every read of the API reads here). Read again on another connection
+        # if the server ended the session under it.
+        from ihanoi_core.eventstore.postgres import again_on_lost_session
+
+        def read(conn: Any) -> list[Row]:
+            with conn.cursor() as raw:
+                return Cursor(raw, translate=True).execute(sql, params).fetchall()
+
+        return again_on_lost_session(self.pool, read)
 
     def close(self) -> None:
         self.pool.close()
