@@ -43,7 +43,8 @@ once. The personal-data keys' pool does the same as the events': each of its
 statements does the same when run twice, so ``again_on_lost_session`` runs it
 again on another connection, and no ping is needed (a key is read for every new
 case, and for each personal field decoded in a fresh process). The read
-models' pool does not retry, so it still pings.
+models' pool still pings: its queries are read again, but a projection batch's
+transaction is not run again.
 """
 
 from __future__ import annotations
