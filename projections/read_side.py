@@ -132,7 +132,7 @@ class ReadSide:
                 self.projector.activate(self.ownership.claim())
             if kind == "postgres":
                 channels = (EVENTS_CHANNEL, POSITIONS_CHANNEL)
-                self.listener = PostgresWakeup(self.settings.database_url, self.runner.wake, channels).start()
+                self.listener = self.runner.listen(self.settings.database_url, channels)
             self.runner.start()
 
     def model(self, kind: type[M]) -> M:
@@ -260,9 +260,7 @@ def run_worker(
             app, database, build_models(names, database, context), batch_size=settings.projection_batch_size
         )
         runner = ProjectionRunner(projector, poll_interval=settings.projection_poll_interval).start()
-        listener = (
-            PostgresWakeup(settings.database_url, runner.wake).start() if store_kind(settings) == "postgres" else None
-        )
+        listener = runner.listen(settings.database_url) if store_kind(settings) == "postgres" else None
         try:
             while not stopping.wait(0.5):
                 if not runner.running:

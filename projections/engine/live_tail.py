@@ -51,7 +51,7 @@ from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.permissions import can_see
 from ihanoi_core.settings import Settings
 from ihanoi_projections.engine.changes import Change, ChangeReader
-from ihanoi_projections.engine.following import Follower, PostgresWakeup
+from ihanoi_projections.engine.following import Follower
 from ihanoi_projections.queries.access import FOLLOW_OWN_CASES, FOLLOW_WORKLIST, authorize
 
 log = structlog.get_logger("ihanoi.live")
@@ -274,7 +274,6 @@ class LiveTail(Follower):
         self._changes = CaseChanges(app, max_replicas=TAIL_REPLICAS)
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
-        self._listener: PostgresWakeup | None = None
 
     @property
     def position(self) -> int:
@@ -290,7 +289,7 @@ class LiveTail(Follower):
         self._position = self.head()
         self.app.save_listeners.append(self.wake)
         if store_kind(self.settings) == "postgres":
-            self._listener = PostgresWakeup(self.settings.database_url, self.wake).start()
+            self.listen(self.settings.database_url)
         return super().start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -298,8 +297,8 @@ class LiveTail(Follower):
         self._stopping.set()
         if self.wake in self.app.save_listeners:
             self.app.save_listeners.remove(self.wake)
-        if self._listener is not None:
-            self._listener.stop()
+        if self.listener is not None:
+            self.listener.stop()
         super().stop(timeout)
         with self._lock:
             subscribers, self._subscribers = self._subscribers, []

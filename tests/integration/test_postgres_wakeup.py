@@ -1,6 +1,8 @@
 """The LISTEN side of following the log on PostgreSQL (``PostgresWakeup``): a
 NOTIFY from another session wakes the follower, a session the server ends is
-opened again, and stopping does not wait for a notification to come."""
+opened again, and stopping does not wait for a notification to come. While it
+listens, an idle follower reads the log about once a second instead of every
+poll interval, and often again while its listener is lost."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from ihanoi_projections.engine.following import PostgresWakeup
+from ihanoi_projections.engine.following import LISTENING_POLL_SECONDS, Follower, PostgresWakeup
 from tests.conftest import ADMIN_URL
 
 CHANNEL = "ihanoi_wakeup_test"
@@ -90,3 +92,67 @@ def test_a_notify_wakes_the_follower_an_ended_session_is_opened_again_and_stop_i
     assert stopped_in < 0.25
     wakeup.stop()  # again: nothing to do, and no write to the closed pipe
     assert not sessions_once(own_postgres_database, lambda now: not now)
+
+
+class Counting(Follower):
+    """A follower whose every step is one read of an idle log."""
+
+    thread_name = "ihanoi-test-follower"
+    failure_event = "test_follower_failed"
+
+    def __init__(self, poll_interval: float) -> None:
+        super().__init__(poll_interval)
+        self.steps = 0
+
+    @property
+    def position(self) -> int:
+        return 0
+
+    def step(self) -> None:
+        self.steps += 1
+        self.idle()
+
+    def reads_in(self, seconds: float) -> int:
+        before = self.steps
+        time.sleep(seconds)
+        return self.steps - before
+
+
+def until(holds: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not holds() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return holds()
+
+
+@pytest.mark.postgres
+def test_while_it_listens_an_idle_follower_reads_the_log_about_once_a_second_and_a_notify_wakes_it_at_once(
+    own_postgres_database: str,
+) -> None:
+    polling = Counting(poll_interval=0.02).start()
+    follower = Counting(poll_interval=0.02)
+    listener = follower.listen(own_postgres_database, (CHANNEL,))
+    follower.start()
+    try:
+        assert until(lambda: listener.listening)
+        # Step: idle for two seconds: the follower without a listener read 50 times a second.
+        assert follower.reads_in(2.0) <= 2 / LISTENING_POLL_SECONDS + 2
+        assert polling.reads_in(0.5) >= 10
+
+        # Step: another session's NOTIFY wakes it at once, not at its next read.
+        seen, sent = follower.steps, time.monotonic()
+        notify(own_postgres_database)
+        assert until(lambda: follower.steps > seen, timeout=LISTENING_POLL_SECONDS)
+        assert time.monotonic() - sent < LISTENING_POLL_SECONDS / 2
+
+        # Step: the server ends the LISTEN session: the follower polls often until it listens again.
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (sessions_once(own_postgres_database, bool)[0],))
+        assert until(lambda: not listener.listening)
+        assert follower.reads_in(0.3) >= 5
+        assert until(lambda: listener.listening)
+    finally:
+        listener.stop()
+        follower.stop()
+        polling.stop()
+    assert not listener.listening
