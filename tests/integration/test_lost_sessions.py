@@ -10,7 +10,7 @@ write is run again on another: nothing fails and nothing is written twice.
   again like a key.
 
 The session is ended by a proxy on loopback in front of the real PostgreSQL
-(``tests/cutting_proxy.py``), which closes a connection as its next message
+(``tests/postgres_wire.py``), which closes a connection as its next message
 arrives: the moment no check of the pool can see coming."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ihanoi_core.eventstore.keys import KeyRow
 from ihanoi_core.eventstore.keys_sql import PostgresKeyTable
 from ihanoi_core.eventstore.urls import postgres_conninfo
 from ihanoi_projections.engine.database import PostgresViewDatabase
-from tests.cutting_proxy import CuttingProxy, cutting_proxy
+from tests.postgres_wire import CuttingProxy, client_messages, cutting_proxy
 
 
 @pytest.fixture
@@ -103,12 +103,5 @@ def test_a_read_model_query_is_one_statement_read_again_when_the_server_ends_its
 
 
 def queries_sent(connection: psycopg.Connection[object], action: Callable[[], object], trace: Path) -> list[str]:
-    """The texts of the simple queries the client sends during ``action``, as libpq's trace records them."""
-    with trace.open("w") as out:
-        connection.pgconn.trace(out.fileno())
-        try:
-            action()
-        finally:
-            connection.pgconn.untrace()
-    sent = [line.split("\t") for line in trace.read_text().splitlines()]
-    return [fields[4].strip() for fields in sent if fields[1] == "F" and fields[3] == "Query"]
+    """The texts of the simple queries the client sends during ``action``."""
+    return [text for kind, text in client_messages(connection, action, trace) if kind == "Query"]

@@ -29,6 +29,7 @@ from ihanoi_projections.queries import Queries
 from ihanoi_projections.read_side import ReadSide
 from ihanoi_projections.worklist import WorklistModel
 from tests.conftest import ADMIN_URL, allow_connections, end_connections
+from tests.postgres_wire import client_messages
 
 POOL_SIZE = 4
 
@@ -80,16 +81,8 @@ def test_the_next_command_and_query_succeed_at_once_after_postgresql_ends_every_
 
 
 def messages_sent(connection: psycopg.Connection[object], action: Callable[[], object], trace: Path) -> list[str]:
-    """The protocol messages the client sends to the server during ``action``,
-    as libpq's own trace records them."""
-    with trace.open("w") as out:
-        connection.pgconn.trace(out.fileno())
-        try:
-            action()
-        finally:
-            connection.pgconn.untrace()
-    sent = [line.split("\t") for line in trace.read_text().splitlines()]
-    return [fields[3] for fields in sent if fields[1] == "F"]
+    """The types of the protocol messages the client sends during ``action``."""
+    return [kind for kind, _ in client_messages(connection, action, trace)]
 
 
 def arrives(connection: psycopg.Connection[object]) -> bool:

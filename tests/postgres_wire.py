@@ -1,15 +1,34 @@
-"""A TCP proxy on loopback in front of the real PostgreSQL that can end a
-session the moment its next message arrives: what a restart or a failover
-does to a connection a pool has just lent, which no check of the pool can
-see coming."""
+"""The PostgreSQL wire, as tests see it: the messages a client sends (libpq's
+own trace), and a TCP proxy on loopback in front of the real PostgreSQL that
+can end a session the moment its next message arrives, which is what a restart
+or a failover does to a connection a pool has just lent and no check of the
+pool can see coming."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+
+def client_messages(
+    connection: psycopg.Connection[object], action: Callable[[], object], trace: Path
+) -> list[tuple[str, str]]:
+    """The type and content of each protocol message the client sends to the
+    server during ``action``, as libpq's own trace records them."""
+    with trace.open("w") as out:
+        connection.pgconn.trace(out.fileno())
+        try:
+            action()
+        finally:
+            connection.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    return [(fields[3], fields[4].strip() if len(fields) > 4 else "") for fields in sent if fields[1] == "F"]
 
 
 class CuttingProxy:
