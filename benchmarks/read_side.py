@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -54,42 +56,41 @@ def populate(settings: Settings, days: int = DAYS) -> int:
         app.close()
 
 
+def paged_rate(page_after: Callable[[int], list[Any]]) -> float:
+    """Rows/s reading the whole event table in pages, as the projector does;
+    ``page_after(n)`` is the page of rows after position ``n``, position first."""
+    started = time.perf_counter()
+    rows = last = 0
+    while batch := page_after(last):
+        rows += len(batch)
+        last = batch[-1][0]
+    return rows / (time.perf_counter() - started)
+
+
 def raw_select_rate(path: Path, page: int = 2000) -> float:
-    """Rows/s reading the whole event table in pages, as the projector does."""
+    """``paged_rate`` of the SQLite file at ``path``."""
+    sql = (
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+        " WHERE rowid > ? ORDER BY rowid LIMIT ?"
+    )
     conn = sqlite3.connect(path)
     try:
-        started = time.perf_counter()
-        rows = 0
-        last = 0
-        while batch := conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
-            " WHERE rowid > ? ORDER BY rowid LIMIT ?",
-            (last, page),
-        ).fetchall():
-            rows += len(batch)
-            last = batch[-1][0]
-        return rows / (time.perf_counter() - started)
+        return paged_rate(lambda last: conn.execute(sql, (last, page)).fetchall())
     finally:
         conn.close()
 
 
 def postgres_select_rate(settings: Settings, page: int = 2000) -> float:
-    """Rows/s reading the whole event table in pages, as the projector does (PostgreSQL)."""
+    """``paged_rate`` of the PostgreSQL store of ``settings``."""
     app = Ihanoi(settings)
     table = app.recorder.events_table_name  # type: ignore[attr-defined]
     app.close()
+    sql = (
+        f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table}"
+        " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+    )
     with psycopg.connect(postgres_conninfo(settings.database_url)) as conn:
-        started = time.perf_counter()
-        rows = 0
-        last = 0
-        while batch := conn.execute(
-            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table}"
-            " WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
-            (last, page),
-        ).fetchall():
-            rows += len(batch)
-            last = batch[-1][0]
-        return rows / (time.perf_counter() - started)
+        return paged_rate(lambda last: conn.execute(sql, (last, page)).fetchall())
 
 
 def decode_and_replay_rate(settings: Settings) -> float:
