@@ -8,7 +8,8 @@ the same server answering its cheapest route (/healthz) in the same run.
   commit → delivery, since it includes the command itself).
 
 The server is the real one (``ihanoi serve``, one uvicorn process) on a fresh
-SQLite store. Everything targets 127.0.0.1, is bounded in time and stops by itself.
+SQLite store, then the same read and create on a fresh PostgreSQL database.
+Everything targets 127.0.0.1, is bounded in time and stops by itself.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import Figure, WalHighWater, print_figures
+from benchmarks.common import Figure, WalHighWater, postgres_database, print_figures
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AcknowledgeReport, AssignReport, SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings
 from ihanoi_server.auth.tokens import issue_token
 
@@ -144,25 +146,36 @@ def sse_latencies(base: str, citizen_token: str, officer_token: str, case_ids: l
     return [(received[n] - sent[n]) * 1000 for n in sent if n in received]
 
 
+def seed(settings: Settings) -> tuple[list[CommandResult], Principal]:
+    """Fifty acknowledged and assigned reports to read, and their officer."""
+    app = Ihanoi(settings)
+    try:
+        agency = app.directory.route("pothole", "HOAN_KIEM").code
+        officer = Principal("officer-bench", Role.OFFICER, agency)
+        cases = []
+        for n in range(50):
+            filed = app.handle(
+                CITIZEN, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=LocationIn("HOAN_KIEM"))
+            )
+            app.handle(officer, AcknowledgeReport(case=filed.case_id))
+            app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-bench"))
+            cases.append(filed)
+        return cases, officer
+    finally:
+        app.close()
+
+
 def run() -> list[Figure]:
     if shutil.which("wrk") is None:
         print("\n## HTTP\n(skipped: wrk is not installed; `make bench` installs it)")
         return []
+    return run_sqlite() + run_postgres()
+
+
+def run_sqlite() -> list[Figure]:
     folder = Path(tempfile.mkdtemp(prefix="ihanoi-http-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
-    settings = Settings(database_url=url, env="test", secret_key=SECRET)
-    app = Ihanoi(settings)
-    agency = app.directory.route("pothole", "HOAN_KIEM").code
-    officer = Principal("officer-bench", Role.OFFICER, agency)
-    cases = []
-    for n in range(50):
-        filed = app.handle(
-            CITIZEN, SubmitReport(category="pothole", description=f"Ổ gà {n}", location=LocationIn("HOAN_KIEM"))
-        )
-        app.handle(officer, AcknowledgeReport(case=filed.case_id))
-        app.handle(officer, AssignReport(case=filed.case_id, assignee="officer-bench"))
-        cases.append(filed)
-    app.close()
+    cases, officer = seed(Settings(database_url=url, env="test", secret_key=SECRET))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, port)
@@ -199,5 +212,33 @@ def run() -> list[Figure]:
     return figures
 
 
-if __name__ == "__main__":
-    run()
+def run_postgres() -> list[Figure]:
+    """The same server on PostgreSQL, the production store (no targets: the
+    SQLite figures carry them)."""
+    folder = Path(tempfile.mkdtemp(prefix="ihanoi-http-bench-"))
+    script = folder / "create.lua"
+    script.write_text(CREATE_LUA, encoding="utf-8")
+    try:
+        with postgres_database() as url:
+            cases, _ = seed(Settings(database_url=url, env="test", secret_key=SECRET))
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = start_server(url, port)
+            citizen_token = issue_token(SECRET, CITIZEN)
+            try:
+                ceiling, _, _ = wrk(f"{base}/healthz", None)
+                read, read_p50, read_p99 = wrk(f"{base}/api/v1/reports/{cases[0].code}", citizen_token)
+                create, create_p50, create_p99 = wrk(f"{base}/api/v1/reports", citizen_token, script)
+            finally:
+                server.terminate()
+                server.wait(20)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    figures = [
+        Figure(f"HTTP read req/s ({CONNECTIONS} conns)", read, "req/s", "GET /healthz req/s", ceiling),
+        Figure("HTTP read p50 / p99 ms", read_p50, "ms p50", "p99 ms", read_p99),
+        Figure(f"HTTP create req/s ({CONNECTIONS} conns)", create, "req/s", "GET /healthz req/s", ceiling),
+        Figure("HTTP create p50 / p99 ms", create_p50, "ms p50", "p99 ms", create_p99),
+    ]
+    print_figures("HTTP (one uvicorn process, PostgreSQL)", figures)
+    return figures
