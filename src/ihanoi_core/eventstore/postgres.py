@@ -159,14 +159,14 @@ def again_on_lost_session(pool: ConnectionPool[Any], work: Callable[[psycopg.Con
     ``pg_terminate_backend``) after the pool's check lent it: for work that
     does the same when run twice. A pool that found no connection in time
     (PostgreSQL down) is not asked again: its timeout is the caller's wait."""
-    for attempt in range(2):
-        with pool.connection() as connection:
-            try:
-                return work(connection)
-            except psycopg.OperationalError:
-                if attempt or not connection.broken:
-                    raise
-    raise AssertionError("unreachable")
+    with pool.connection() as connection:
+        try:
+            return work(connection)
+        except psycopg.OperationalError:
+            if not connection.broken:
+                raise
+    with pool.connection() as connection:
+        return work(connection)
 
 
 def quiet(connection: psycopg.Connection[Any]) -> bool:
