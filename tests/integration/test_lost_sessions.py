@@ -40,8 +40,10 @@ def proxy(postgres_url: str) -> Iterator[CuttingProxy]:
 def through(proxy: CuttingProxy, url: str) -> str:
     """``url`` with the proxy's address in place of PostgreSQL's."""
     parts = urlsplit(url)
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{proxy.port}"))
+    credentials = parts.netloc.rpartition("@")[0]
+    return urlunsplit(
+        parts._replace(netloc=f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}")
+    )
 
 
 @pytest.mark.postgres

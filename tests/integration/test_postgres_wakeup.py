@@ -137,7 +137,7 @@ def test_while_it_listens_an_idle_follower_reads_the_log_about_once_a_second_and
         assert until(lambda: listener.listening)
         # Step: idle for two seconds: the follower without a listener read 50 times a second.
         assert follower.reads_in(2.0) <= 2 / LISTENING_POLL_SECONDS + 2
-        assert polling.reads_in(0.5) >= 10
+        assert polling.reads_in(1.0) >= 10
 
         # Step: another session's NOTIFY wakes it at once, not at its next read.
         seen, sent = follower.steps, time.monotonic()
@@ -149,7 +149,7 @@ def test_while_it_listens_an_idle_follower_reads_the_log_about_once_a_second_and
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (sessions_once(own_postgres_database, bool)[0],))
         assert until(lambda: not listener.listening)
-        assert follower.reads_in(0.3) >= 5
+        assert follower.reads_in(0.5) >= 5  # within the second it waits before listening again
         assert until(lambda: listener.listening)
     finally:
         listener.stop()
