@@ -42,11 +42,18 @@ class Figure:
     ceiling_name: str
     ceiling: float
     target: float | None = None
+    # A target for a figure where lower is better (a latency): the value must not exceed it.
+    most: float | None = None
 
     def row(self) -> str:
         ratio = self.value / self.ceiling if self.ceiling else float("nan")
-        target = f"  target ≥ {self.target:,.0f}" if self.target else ""
-        verdict = "" if self.target is None else ("  ok" if self.value >= self.target else "  BELOW TARGET")
+        target = verdict = ""
+        if self.target is not None:
+            target = f"  target ≥ {self.target:,.0f}"
+            verdict = "  ok" if self.value >= self.target else "  BELOW TARGET"
+        if self.most is not None:
+            target = f"  target ≤ {self.most:,.0f}"
+            verdict = "  ok" if self.value <= self.most else "  ABOVE TARGET"
         return (
             f"{self.name:<48} {self.value:>10,.0f} {self.unit:<10}"
             f" | {self.ceiling_name:<40} {self.ceiling:>10,.0f} | ratio {ratio:5.2f}{target}{verdict}"
