@@ -232,6 +232,15 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             rows = connection.execute(self._select_page, (low, high, limit)).fetchall()
         return self._notifications(rows)
 
+    def max_notification_id(self) -> int | None:
+        """The library's query as one statement on this thread's reading
+        connection, like ``select_notifications``: every command that changes
+        nothing, the live tail on each save and ``/readyz`` ask for it. None
+        when the log is empty, as the library answers."""
+        with self._reading() as connection:
+            head: int | None = connection.execute(self.select_max_notification_id_statement).fetchone()[0]
+        return head
+
     @property
     def can_select_partitions(self) -> bool:
         return self.datastore.originator_id_type == "uuid"
