@@ -106,6 +106,17 @@ def start_server(database_url: str, port: int, extra_env: dict[str, str] | None 
     raise RuntimeError("server did not start")
 
 
+def wait_ready(base: str, seconds: float = 300) -> None:
+    """Until ``/readyz`` says the server's read models have caught up with the
+    log (a seeded store's events): measured before then, every figure would
+    share the processor with the catch-up."""
+    deadline = time.monotonic() + seconds
+    while httpx.get(f"{base}/readyz", timeout=10).status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the read models did not catch up in {seconds:.0f} s")
+        time.sleep(0.2)
+
+
 def sse_latencies(base: str, citizen_token: str, officer_token: str, case_ids: list[str]) -> list[float]:
     """Milliseconds from sending a command to receiving its change on the stream."""
     received: dict[str, float] = {}

@@ -12,7 +12,7 @@ same run.
   POSTs per second on the same server and clients (the same body to a gateway
   that is not configured: routing and a 404, no work);
 - second transactions: the paid fees paid again under new transaction ids,
-  each kept on its payment (``ExtraTransactionReceived`` and the transaction's
+  round after round (a fee takes many), each kept on its payment (``ExtraTransactionReceived`` and the transaction's
   index in one save), beside the same bare POSTs.
 
 Run alone: ``.venv/bin/python -m benchmarks.payments``.
@@ -21,6 +21,8 @@ Run alone: ``.venv/bin/python -m benchmarks.payments``.
 from __future__ import annotations
 
 import binascii
+import functools
+import itertools
 import os
 import shutil
 import tempfile
@@ -33,7 +35,7 @@ import httpx
 import orjson
 
 from benchmarks.common import Figure, concurrent_rate, print_figures, rate
-from benchmarks.http import SECRET, free_port, start_server
+from benchmarks.http import SECRET, free_port, start_server, wait_ready
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.service_requests import (
     ApplicantIn,
@@ -116,9 +118,11 @@ def callback_figures() -> list[Figure]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, port, ENV)
+    wait_ready(base)
     local = threading.local()
     lock = threading.Lock()
-    numbers = iter(range(len(payments)))
+    unpaid = iter(range(len(payments)))
+    slots, transactions = itertools.count(), itertools.count()
 
     def client() -> httpx.Client:
         if not hasattr(local, "client"):
@@ -126,37 +130,55 @@ def callback_figures() -> list[Figure]:
         found: httpx.Client = local.client
         return found
 
-    def body_of(number: int, prefix: str = "FT") -> bytes:
+    def body_of(number: int, transaction_id: str) -> bytes:
         reference, amount = payments[number]
-        return orjson.dumps({"transaction_id": f"{prefix}{number:09d}", "amount": amount,
+        return orjson.dumps({"transaction_id": transaction_id, "amount": amount,
                              "description": f"CT DEN {reference}", "paid_at": "2026-12-06T09:00:00+07:00"})  # fmt: skip
 
     def bare() -> int:
-        client().post("/webhooks/payments/nobody", content=body_of(0), headers={"Content-Type": "application/json"})
+        body = body_of(0, "FT0")
+        client().post("/webhooks/payments/nobody", content=body, headers={"Content-Type": "application/json"})
         return 1
 
-    def pay(prefix: str = "FT") -> int:
-        with lock:
-            number = next(numbers, None)
-        if number is None:
-            time.sleep(0.01)
-            return 0
-        body = body_of(number, prefix)
+    def send(number: int, transaction_id: str) -> int:
+        body = body_of(number, transaction_id)
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
                    "X-Signature": sign(GATEWAY_SECRET, timestamp, body)}  # fmt: skip
         answer = client().post(f"/webhooks/payments/{PROVIDER}", content=body, headers=headers)
         if answer.status_code != 200 or not answer.json()["recorded"]:
-            raise RuntimeError(f"callback {number}: {answer.status_code} {answer.text}")
+            raise RuntimeError(f"callback {transaction_id}: {answer.status_code} {answer.text}")
         return 1
+
+    def pay() -> int:
+        """The next unpaid fee. Running out would turn the figure into a count
+        of the seeded fees, so it stops the benchmark instead."""
+        with lock:
+            number = next(unpaid, None)
+        if number is None:
+            raise RuntimeError(f"all {len(payments)} fees were paid: seed more (IHANOI_BENCH_PAYMENTS)")
+        return send(number, f"FT{number:09d}")
+
+    def pay_again(paid: int) -> int:
+        """A new transaction on a paid fee, never running out: each client
+        thread takes its own fees in turn (slot, slot + CLIENTS, …), so two
+        callbacks never change one payment at once."""
+        with lock:
+            if not hasattr(local, "slot"):
+                local.slot, local.sent = next(slots) % CLIENTS, 0
+            transaction = next(transactions)
+        number = (local.slot + CLIENTS * local.sent) % paid
+        local.sent += 1
+        return send(number, f"FX{transaction:09d}")
 
     try:
         ceiling = concurrent_rate(bare, CLIENTS, SECONDS)
         callbacks = concurrent_rate(pay, CLIENTS, SECONDS)
-        # The paid ones paid again under new transaction ids: each kept as ExtraTransactionReceived.
-        paid = next(numbers, len(payments))
-        numbers = iter(range(paid))
-        extras = concurrent_rate(lambda: pay("FX"), CLIENTS, SECONDS)
+        paid = next(unpaid)  # the fees before it are paid
+        paid -= paid % CLIENTS  # whole rounds: a number a slot reaches is its own
+        if not paid:
+            raise RuntimeError(f"fewer than {CLIENTS} fees were paid")
+        extras = concurrent_rate(functools.partial(pay_again, paid), CLIENTS, SECONDS)
     finally:
         server.terminate()
         server.wait(20)
