@@ -12,8 +12,12 @@ same run.
   POSTs per second on the same server and clients (the same body to a gateway
   that is not configured: routing and a 404, no work);
 - second transactions: the paid fees paid again under new transaction ids,
-  round after round (a fee takes many), each kept on its payment (``ExtraTransactionReceived`` and the transaction's
-  index in one save), beside the same bare POSTs.
+  round after round (a fee takes many), each kept on its payment
+  (``ExtraTransactionReceived`` and the transaction's index in one save),
+  beside the same bare POSTs.
+
+Both are measured once the server's read models have caught up with the
+seeded dossiers (``/readyz``).
 
 Run alone: ``.venv/bin/python -m benchmarks.payments``.
 """
