@@ -178,7 +178,7 @@ def callback_figures() -> list[Figure]:
     try:
         ceiling = concurrent_rate(bare, CLIENTS, SECONDS)
         callbacks = concurrent_rate(pay, CLIENTS, SECONDS)
-        paid = next(unpaid)  # the fees before it are paid
+        paid = next(unpaid, len(payments))  # the fees before it are paid
         paid -= paid % CLIENTS  # whole rounds: a number a slot reaches is its own
         if not paid:
             raise RuntimeError(f"fewer than {CLIENTS} fees were paid")
