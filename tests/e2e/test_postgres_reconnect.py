@@ -61,11 +61,20 @@ def test_after_postgresql_ends_every_connection_the_next_requests_succeed_at_onc
         assert {item["code"] for item in listed["items"]} == {first["code"], second["code"]}
         ok(citizen.get("/readyz"))
     logged = [orjson.loads(line) for line in server.log().splitlines()]
-    # Step: no request waited out dead connections one by one (psycopg_pool's own
-    # check backs off 1, 2, 4 … s before each: 3 s here for the first command),
-    # and no read-model batch failed on one.
+    # Step: no request after the connections ended waited them out one by one
+    # (psycopg_pool's own check backs off 1, 2, 4 … s before each: 3 s here for
+    # the first command), and no read-model batch failed on one. The requests
+    # before (the server's first read-your-writes waits for every read model's
+    # first batch, seconds on a loaded machine) are not what this step is about.
     requests = [entry for entry in logged if entry["event"] == "request"]
-    assert max(entry["ms"] for entry in requests) < 2500, requests
+    second_post = [index for index, entry in enumerate(requests) if entry["method"] == "POST"][1]
+    after = requests[second_post:]
+    assert [entry["route"] for entry in after][:3] == [
+        "/api/v1/reports",
+        "/api/v1/reports/{id}",
+        "/api/v1/me/cases",
+    ], after
+    assert max(entry["ms"] for entry in after) < 2500, after
     assert not [entry for entry in logged if entry["event"] == "projection_batch_failed"]
 
 
