@@ -38,11 +38,8 @@ class IndexedDoc:
     def phrases(self) -> str:
         """The bigrams of ``terms``: what the full-text index holds of the text
         (syllables are sought in names only, see ``search``)."""
-        return " ".join(term for term in self.terms.split() if term not in self._syllables)
-
-    @property
-    def _syllables(self) -> frozenset[str]:
-        return frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
+        text = frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
+        return " ".join(term for term in self.terms.split() if term not in text)
 
     def row(self) -> tuple[Any, ...]:
         """The row of ``view_knowledge_docs``: the fields in ``DOC_COLUMNS`` order, the passages as JSON."""
