@@ -42,7 +42,7 @@ from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Priority, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.auth.tokens import issue_token
-from tests.conftest import FakeClock
+from tests.conftest import LOOPBACK_TLS, FakeClock
 
 SECRET = "e2e-test-secret-key-that-is-long-enough-for-hs256"
 
@@ -164,7 +164,7 @@ class LiveServer:
         self, role: Role | None = None, subject: str = "vneid:001099012345", agency: str | None = None
     ) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token(role, subject, agency)}"} if role else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=10)
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=10, verify=LOOPBACK_TLS)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -244,7 +244,7 @@ def _start_server(database_url: str, log_path: Path, extra_env: dict[str, str] |
             raise RuntimeError(f"server exited early:\n{server.log()}")
         if listens_on(process.pid, port):
             try:
-                if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{server.base_url}/healthz", timeout=1, verify=LOOPBACK_TLS).status_code == 200:
                     return server
             except httpx.TransportError:
                 pass

@@ -26,6 +26,7 @@ from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
 from tests.cap_checks import ATOM, assert_valid_atom, assert_valid_cap, parse_with_capparselib
 from tests.cli_in_process import run_cli
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer
 from tests.e2e.test_streams import Stream
 
@@ -131,7 +132,7 @@ def test_the_atom_index_lists_the_alerts_in_force_and_is_valid_atom(
     link = entries[0].find(f"{ATOM}link")
     assert link is not None
     assert link.get("type") == "application/cap+xml"
-    assert_valid_cap(httpx.get(link.get("href", "")).content)
+    assert_valid_cap(httpx.get(link.get("href", ""), verify=LOOPBACK_TLS).content)
     # Step: the public JSON takes only the documented filters.
     assert public.get("/public/alerts", params={"active": "maybe"}).status_code == 422
     assert public.get("/public/alerts", params={"ward": "ATLANTIS"}).status_code == 422

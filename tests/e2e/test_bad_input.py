@@ -19,6 +19,7 @@ import pytest
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer
 
 VALID = {"category": "pothole", "description": "Ổ gà", "location": {"ward": "HOAN_KIEM"}}
@@ -205,6 +206,7 @@ def test_bad_input_gets_a_precise_problem_and_changes_nothing(
         headers=headers_for(kind, server, case),
         content=content,
         timeout=30,
+        verify=LOOPBACK_TLS,
     )
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -291,7 +293,7 @@ def test_a_method_not_allowed_lists_the_allowed_ones(
     server: LiveServer, case: dict[str, Any], method: str, path: str, allowed: str
 ) -> None:
     before = store_fingerprint(server.database_url)
-    response = httpx.request(method, server.base_url + path.format(id=case["id"]), timeout=10)
+    response = httpx.request(method, server.base_url + path.format(id=case["id"]), timeout=10, verify=LOOPBACK_TLS)
     assert response.status_code == 405, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "method_not_allowed"

@@ -30,7 +30,7 @@ from ihanoi_core.commands.business import SubmitBusinessInquiry
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
+from tests.conftest import LOOPBACK_TLS, FakeClock
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.integration.test_deadline_watcher import hanoi
 
@@ -76,7 +76,9 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 def client(server: LiveServer, who: Principal) -> httpx.Client:
     token = server.token(who.role, who.subject, who.agency)
-    return httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=LOOPBACK_TLS
+    )
 
 
 def personal_in(text: str) -> list[str]:
@@ -157,7 +159,7 @@ def inquiry_journey(
     ok(bookkeeper.post(f"{path}/rate", json={"stars": 4}))
     # Step: the public Q&A and the switchboard's search find it, with nothing personal.
     position = {"position": published["position"]}
-    with httpx.Client(base_url=server.base_url, timeout=10) as public:
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as public:
         qa = public.get("/public/business-qa", params=position)
         assert [item["question"] for item in ok(qa)["items"]] == [QUESTION]
         found = public.get("/public/faq", params={"q": "thuế khoán hộ kinh doanh kê khai", **position})
@@ -221,7 +223,7 @@ def consultation_journey(server: LiveServer, officer: httpx.Client, leader: http
     }
     ok(officer.post(f"{path}/answer-comment", json=answer_two))
     done = ok(leader.post(f"{path}/publish-synthesis", json=synthesis))
-    with httpx.Client(base_url=server.base_url, timeout=10) as public:
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as public:
         page = public.get(f"/public/consultations/{opened['code']}", params={"position": done["position"]})
         report = ok(page)
         assert (report["status"], report["comments"], report["synthesis"]) == (
@@ -253,7 +255,7 @@ def dialogue_journey(server: LiveServer, bookkeeper: httpx.Client) -> None:
     # The business finds the inquiry its question became among its own.
     mine = ok(bookkeeper.get("/api/v1/business-inquiries", params={"position": done["position"], "all": "true"}))
     assert inquiry in {item["code"] for item in mine["items"]}
-    with httpx.Client(base_url=server.base_url, timeout=10) as public:
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as public:
         page = public.get(f"/public/dialogue-sessions/{session['code']}", params={"position": done["position"]})
         minutes = ok(page)
         assert (minutes["status"], minutes["questions"][0]["inquiry"]) == ("minutes_published", inquiry)

@@ -14,6 +14,7 @@ import sys
 import httpx
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer
 from tests.e2e.test_business_http import ok, problem
 
@@ -38,7 +39,7 @@ def test_the_token_s_business_kind_fills_in_the_filing_and_a_contradiction_is_a_
     assert (citizen.returncode, "--business-kind" in citizen.stderr) == (2, True)
     headers = {"Authorization": f"Bearer {issued.stdout.strip()}"}
     with (
-        httpx.Client(base_url=live_server.base_url, headers=headers, timeout=10) as person,
+        httpx.Client(base_url=live_server.base_url, headers=headers, timeout=10, verify=LOOPBACK_TLS) as person,
         live_server.client(Role.BUSINESS, "vneid:001088000777", HOUSEHOLD) as colleague,
     ):
         # Step: the body contradicts the token: a field error, nothing filed.

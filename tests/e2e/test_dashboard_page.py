@@ -34,6 +34,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.chromium import chromium
 from tests.e2e.conftest import LiveServer, Seeded, seed_last_weeks_cases, start_server, stop_server
 
@@ -156,7 +157,9 @@ def test_a_leader_signs_in_filters_switches_language_and_opens_an_overdue_case(
 ) -> None:
     server, seeded = seeded_page_server
     token = server.token(Role.LEADER, "leader-hk", seeded.agency)
-    api = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    api = httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=LOOPBACK_TLS
+    )
 
     # Step: the page asks for a token once and trades it for a session cookie no script can read.
     sign_in(browser, server, token)
@@ -270,7 +273,7 @@ def test_a_bad_token_asks_again_and_signing_out_forgets_the_token(
     wait_for_state(browser, "login")
     wait_until(browser, lambda d: d.get_cookie(COOKIE) is None, "signing out left the cookie")
     # Step: the session has ended on the server too: its cookie, replayed, is refused.
-    replayed = httpx.get(f"{server.base_url}/api/v1/session", cookies={COOKIE: cookie["value"]})
+    replayed = httpx.get(f"{server.base_url}/api/v1/session", cookies={COOKIE: cookie["value"]}, verify=LOOPBACK_TLS)
     assert replayed.status_code == 401
     browser.refresh()
     wait_for_state(browser, "login")
@@ -336,7 +339,7 @@ def test_the_pages_need_no_token_and_allow_only_their_own_resources(
     seeded_page_server: tuple[LiveServer, Seeded],
 ) -> None:
     server, seeded = seeded_page_server
-    with httpx.Client(base_url=server.base_url, timeout=10) as anonymous:
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as anonymous:
         for path in ("/dashboard", "/dashboard?lang=en", f"/dashboard/cases/{seeded.overdue_urgent}"):
             page = anonymous.get(path)
             assert page.status_code == 200, path
@@ -424,7 +427,7 @@ def test_the_leaders_page_shows_the_published_ranking_of_the_last_complete_month
     sign_in(browser, server, server.token(Role.LEADER, "leader-hk-ranking", seeded.agency))
     wait_for_state(browser, "ready")
     wait_until(browser, lambda d: d.find_element(By.ID, "ranking-section").is_displayed(), "no ranking")
-    published = httpx.get(f"{server.base_url}/public/ranking").json()
+    published = httpx.get(f"{server.base_url}/public/ranking", verify=LOOPBACK_TLS).json()
     month = browser.find_element(By.ID, "ranking-month").text
     assert month == f"{published['month'][5:7]}/{published['month'][:4]}"
     rows = browser.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")

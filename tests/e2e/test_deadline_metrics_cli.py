@@ -18,6 +18,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, free_port
 from tests.integration.test_deadline_watcher import HOAN_KIEM
 
@@ -54,7 +55,7 @@ def test_the_watcher_serves_its_metrics(tmp_path: Path) -> None:
         # Step: the metrics show the seven thresholds fired, one main clock watched, no lag.
         deadline, text = time.monotonic() + 60, ""
         while time.monotonic() < deadline:
-            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5, verify=LOOPBACK_TLS).text
             if fired(text) >= 7 and 'ihanoi_deadline_clocks_watched{track="escalated"} 1.0' in text:
                 break
             time.sleep(0.2)

@@ -37,7 +37,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.app import create_app
 from ihanoi_server.auth.tokens import issue_token
-from tests.conftest import FakeClock
+from tests.conftest import LOOPBACK_TLS, FakeClock
 from tests.e2e.conftest import SECRET, free_port
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,7 +61,9 @@ class Server:
 
     def client(self, principal: Principal) -> httpx.Client:
         token = issue_token(SECRET, principal, 3600)
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=LOOPBACK_TLS
+        )
 
     def at(self, moment: datetime) -> None:
         self.clock.set(moment.astimezone(UTC))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, free_port
 
 
@@ -35,7 +36,7 @@ def test_the_dispatcher_runs_from_the_command_line_serves_metrics_and_stops_on_s
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "active"
         # Step: its metrics are served on the loopback port.
-        assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10, verify=LOOPBACK_TLS).status_code == 200
     finally:
         # Step: SIGTERM stops it cleanly.
         worker.terminate()

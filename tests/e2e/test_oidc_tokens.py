@@ -30,6 +30,7 @@ import jwt
 import pytest
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer, free_port, start_server, stop_server
 from tests.identity_provider import (
     AUDIENCE,
@@ -85,7 +86,7 @@ def call(
     **kwargs: Any,
 ) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}", **(headers or {})}
-    return httpx.request(method, server.base_url + path, headers=headers, timeout=10, **kwargs)
+    return httpx.request(method, server.base_url + path, headers=headers, timeout=10, verify=LOOPBACK_TLS, **kwargs)
 
 
 def assert_unauthenticated(answer: httpx.Response, code: str = "unauthenticated") -> None:

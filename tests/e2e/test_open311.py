@@ -25,6 +25,7 @@ import pytest
 from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Role
 from ihanoi_core.simulation.photos import generated_photo
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url + API, timeout=10) as anonymous:
+    with httpx.Client(base_url=server.base_url + API, timeout=10, verify=LOOPBACK_TLS) as anonymous:
         yield anonymous
 
 
@@ -118,7 +119,7 @@ def agency_name(code: str) -> str:
 
 def test_a_partner_report_reads_back_open_with_its_due_time_and_agency_then_closed(live_server: LiveServer) -> None:
     officer = live_server.client(Role.OFFICER, "officer-cg", "UBND_CAU_GIAY")
-    with httpx.Client(base_url=live_server.base_url + API, timeout=10) as client, officer:
+    with httpx.Client(base_url=live_server.base_url + API, timeout=10, verify=LOOPBACK_TLS) as client, officer:
         # Step: a partner app posts a pothole, form-encoded, with the required attribute.
         answer = post(
             client,

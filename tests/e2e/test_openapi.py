@@ -20,6 +20,7 @@ from ihanoi_core.commands.service_requests import DossierCommand, SubmitDossier
 from ihanoi_core.domain.values import Role
 from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.app import all_routes
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 PROBLEM_STATUSES = {"400", "401", "403", "404", "409", "412", "413", "415", "422"}
@@ -201,7 +202,7 @@ def test_what_the_server_answers_matches_the_described_shapes(
         assert invalid.headers["content-type"] == "application/problem+json"
         problem_schema = resolve(document, create["422"])["content"]["application/problem+json"]["schema"]
         matches(document, invalid.json(), problem_schema)
-    with httpx.Client(base_url=live_server.base_url) as anonymous:
+    with httpx.Client(base_url=live_server.base_url, verify=LOOPBACK_TLS) as anonymous:
         unauthorized = anonymous.get(f"/api/v1/reports/{created.json()['id']}")
         assert unauthorized.status_code == 401
         matches(document, unauthorized.json(), problem_schema)

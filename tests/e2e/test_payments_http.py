@@ -26,6 +26,7 @@ from vietnam_qr_pay import QRPay
 from ihanoi_core.domain.values import Role
 from ihanoi_core.payments.signatures import sign
 from ihanoi_core.payments.vietqr import VietQR
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_streams import Stream
 from tests.payment_bank import Bank, bank_server
@@ -56,7 +57,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
 @pytest.fixture
 def bank(server: LiveServer) -> Iterator[tuple[httpx.Client, Bank]]:
     ledger = Bank(server.base_url, PROVIDER, GATEWAY_SECRET)
-    with bank_server(ledger) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with bank_server(ledger) as url, httpx.Client(base_url=url, timeout=60, verify=LOOPBACK_TLS) as client:
         yield client, ledger
 
 
@@ -219,7 +220,7 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
         assert answer["body"]["code"] == "bad_signature"
     assert ok(citizen.get(path))["version"] == version
     # An unknown gateway: 404.
-    unknown = httpx.post(f"{server.base_url}/webhooks/payments/nobody", content=b"{}", timeout=10)
+    unknown = httpx.post(f"{server.base_url}/webhooks/payments/nobody", content=b"{}", timeout=10, verify=LOOPBACK_TLS)
     assert unknown.status_code == 404
     # Signed but malformed (no time zone on paid_at, not JSON): 422 problem+json, nothing recorded.
     for body in (

@@ -21,7 +21,7 @@ import pytest
 from ihanoi_core.domain.values import Role
 from ihanoi_core.settings import Settings
 from ihanoi_server.observability import STORE_WAIT_SECONDS
-from tests.conftest import allow_connections, end_connections
+from tests.conftest import LOOPBACK_TLS, allow_connections, end_connections
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_deadline_watcher_crash import start_watcher
 
@@ -110,7 +110,7 @@ def test_while_postgresql_refuses_connections_requests_get_503_and_a_command_sen
             assert citizen.get("/readyz").status_code == 503
             # Open311 answers it in the spec's error shape.
             started = time.monotonic()
-            georeport = httpx.get(f"{server.base_url}/open311/v2/requests.json", timeout=10)
+            georeport = httpx.get(f"{server.base_url}/open311/v2/requests.json", timeout=10, verify=LOOPBACK_TLS)
             assert time.monotonic() - started < CONNECT_TIMEOUT * 4
             assert georeport.status_code == 503, georeport.text
             assert georeport.headers["retry-after"] == "5"
@@ -144,7 +144,7 @@ def public_reads(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def test_while_postgresql_refuses_connections_each_public_read_answers_a_status_its_openapi_entry_lists(
     server: LiveServer,
 ) -> None:
-    reads = public_reads(httpx.get(f"{server.base_url}/openapi.json", timeout=10).json())
+    reads = public_reads(httpx.get(f"{server.base_url}/openapi.json", timeout=10, verify=LOOPBACK_TLS).json())
     allow_connections(server.database_url, False)
     end_connections(server.database_url)
     try:
@@ -165,7 +165,7 @@ def test_while_postgresql_refuses_connections_each_public_read_answers_a_status_
 def scrape(server: LiveServer) -> dict[str, float]:
     """The unlabelled samples and the sums of the labelled ones, by metric name."""
     samples: dict[str, float] = {}
-    for line in httpx.get(f"{server.base_url}/metrics", timeout=30).text.splitlines():
+    for line in httpx.get(f"{server.base_url}/metrics", timeout=30, verify=LOOPBACK_TLS).text.splitlines():
         if line and not line.startswith("#"):
             name, value = line.split("{")[0].split(" ")[0], float(line.rsplit(" ", 1)[1])
             samples[name] = samples.get(name, 0.0) + value
@@ -185,7 +185,7 @@ def test_metrics_answer_in_time_while_postgresql_refuses_connections_and_say_the
     end_connections(server.database_url)
     try:
         # Step: a request is refused; a scrape answers within the wait, without the store's figures.
-        assert httpx.get(f"{server.base_url}/public/alerts", timeout=30).status_code == 503
+        assert httpx.get(f"{server.base_url}/public/alerts", timeout=30, verify=LOOPBACK_TLS).status_code == 503
         started = time.monotonic()
         during = scrape(server)
         assert time.monotonic() - started < STORE_WAIT_SECONDS + 1.5

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer
 
 AGENCY = "UBND_HOAN_KIEM"
@@ -82,7 +83,7 @@ def test_a_citizen_reads_their_data_asks_for_erasure_and_nothing_of_them_is_answ
         canary.get("/api/v1/me/data"),
         canary.get("/api/v1/me/cases"),
         dpo.get(path),
-        httpx.get(f"{live_server.base_url}/open311/v2/requests/{filed['code']}.json"),
+        httpx.get(f"{live_server.base_url}/open311/v2/requests/{filed['code']}.json", verify=LOOPBACK_TLS),
     ]
     for answer in answers:
         assert answer.status_code in (200, 404), answer.text

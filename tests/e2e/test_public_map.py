@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 HO_GUOM = (21.0288, 105.8524)
@@ -44,7 +45,12 @@ class World:
     position: int
 
     def get(self, path: str, **params: Any) -> httpx.Response:
-        return httpx.get(f"{self.server.base_url}{path}", params={"position": self.position, **params}, timeout=10)
+        return httpx.get(
+            f"{self.server.base_url}{path}",
+            params={"position": self.position, **params},
+            timeout=10,
+            verify=LOOPBACK_TLS,
+        )
 
     def features(self, **params: Any) -> list[dict[str, Any]]:
         response = self.get("/public/reports.geojson", **params)
@@ -132,7 +138,7 @@ def test_the_feed_is_paged_with_a_bounded_limit(world: World) -> None:
     first = world.get("/public/reports.geojson", limit=2).json()
     assert first["numberReturned"] == 2
     assert first["next"]
-    following = httpx.get(f"{world.server.base_url}{first['next']}", timeout=10).json()
+    following = httpx.get(f"{world.server.base_url}{first['next']}", timeout=10, verify=LOOPBACK_TLS).json()
     assert {f["id"] for f in first["features"]}.isdisjoint({f["id"] for f in following["features"]})
     assert world.get("/public/reports.geojson", limit=5001).status_code == 422
 

@@ -39,7 +39,7 @@ from ihanoi_core.commands.reports import (
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.settings import Settings
-from tests.conftest import FakeClock
+from tests.conftest import LOOPBACK_TLS, FakeClock
 from tests.e2e.chromium import chromium
 from tests.e2e.conftest import (
     CITIZEN,
@@ -139,7 +139,7 @@ def test_the_statistics_are_the_same_as_json_and_as_csv(page_server: tuple[LiveS
     server, seeded = page_server
     day = seeded.dashboard.day.isoformat()
     query: dict[str, str | int] = {"from": day, "to": day, "group_by": "ward", "position": seeded.position}
-    with httpx.Client(base_url=server.base_url, timeout=10) as anyone:  # no token
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as anyone:  # no token
         as_json = anyone.get("/public/stats", params=query)
         assert as_json.status_code == 200, as_json.text
         figures = as_json.json()
@@ -249,7 +249,7 @@ def test_a_rejected_reports_page_withholds_its_text_and_photos_and_an_unknown_co
     assert "Quảng cáo" not in browser.page_source
     assert browser.find_element(By.CSS_SELECTOR, '[data-field="answer"]').text == "Tin rác, không phải phản ánh."
     assert browser.find_elements(By.CSS_SELECTOR, ".timeline li")[-1].get_attribute("data-step") == "rejected"
-    with httpx.Client(base_url=server.base_url, timeout=10) as anyone:
+    with httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS) as anyone:
         missing = anyone.get("/public/reports/PA-000101-000000")
         assert (missing.status_code, missing.json()["code"]) == (404, "report_not_found")
         page = anyone.get(f"/public/reports/{seeded.marked_up}")

@@ -24,6 +24,7 @@ import pytest
 
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_server.auth.sessions import CookieRules, SessionKeys, issue_session, issue_ticket
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer, start_server, stop_server
 from tests.e2e.test_streams import Stream
 
@@ -49,7 +50,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
 def sign_in(server: LiveServer, role: Role = Role.CITIZEN, subject: str = CITIZEN, agency: str | None = None,
             ttl: int = 3600) -> tuple[httpx.Client, dict[str, Any]]:  # fmt: skip
     """A browser-like client holding only the session cookie, and the session's answer."""
-    client = httpx.Client(base_url=server.base_url, timeout=10)
+    client = httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS)
     token = server.token(role, subject, agency, ttl)
     answer = client.post("/api/v1/session", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 201, answer.text
@@ -112,7 +113,7 @@ def test_logging_out_ends_the_session_even_for_a_copied_cookie(server: LiveServe
     assert "Max-Age=0" in signed_out.headers["set-cookie"]
     assert COOKIE not in browser.cookies
     # Step: the copied cookie is refused by the server, not only forgotten by the browser.
-    with httpx.Client(base_url=server.base_url, cookies={COOKIE: copied}, timeout=10) as thief:
+    with httpx.Client(base_url=server.base_url, cookies={COOKIE: copied}, timeout=10, verify=LOOPBACK_TLS) as thief:
         problem(thief.get("/api/v1/me/cases"), 401, "session_invalid")
         # Step: a public route answers as it would without the stale cookie.
         assert thief.get("/healthz").status_code == 200
@@ -126,7 +127,7 @@ def test_an_expired_session_is_refused_and_a_cookie_cannot_open_another(server: 
     assert time.time() < ends <= time.time() + 6
     stale = browser.cookies[COOKIE]
     time.sleep(max(0.0, ends - time.time()) + 1.5)
-    with httpx.Client(base_url=server.base_url, cookies={COOKIE: stale}, timeout=10) as late:
+    with httpx.Client(base_url=server.base_url, cookies={COOKIE: stale}, timeout=10, verify=LOOPBACK_TLS) as late:
         problem(late.get("/api/v1/me/cases"), 401, "session_invalid")
         # Step: a cookie is no bearer token, and cannot open a session of its own.
         problem(late.post("/api/v1/session"), 401, "unauthenticated")
@@ -138,7 +139,7 @@ def test_an_expired_session_is_refused_and_a_cookie_cannot_open_another(server: 
         SessionKeys.from_secret("x" * 40), RULES, Principal(CITIZEN, Role.CITIZEN), time.time() + 60
     )
     for value in (forged, server.token(Role.CITIZEN, CITIZEN)):
-        with httpx.Client(base_url=server.base_url, cookies={COOKIE: value}, timeout=10) as other:
+        with httpx.Client(base_url=server.base_url, cookies={COOKIE: value}, timeout=10, verify=LOOPBACK_TLS) as other:
             problem(other.get("/api/v1/me/cases"), 401, "session_invalid")
     browser.close()
     fresh.close()
@@ -174,7 +175,7 @@ def test_a_single_use_ticket_opens_one_stream_and_no_token_rides_in_an_address(s
     assert issued.status_code == 201, issued.text
     ticket = issued.json()
     assert _seconds(ticket["expires_at"]) <= time.time() + 31
-    anonymous = httpx.Client(base_url=server.base_url, timeout=10)
+    anonymous = httpx.Client(base_url=server.base_url, timeout=10, verify=LOOPBACK_TLS)
     stream = Stream(anonymous, f"/api/v1/worklist/stream?ticket={ticket['ticket']}")
     with server.client(Role.CITIZEN, CITIZEN) as citizen:
         filed = citizen.post("/api/v1/reports", json=REPORT).json()
@@ -222,9 +223,9 @@ def test_a_ticket_and_a_logout_hold_across_server_processes(postgres_url: str, t
         # Step: a ticket used on one server is spent on the other.
         with first.client(Role.CITIZEN, CITIZEN) as citizen:
             ticket = citizen.post("/api/v1/stream-tickets").json()["ticket"]
-        with httpx.Client(base_url=first.base_url, timeout=10) as page:
+        with httpx.Client(base_url=first.base_url, timeout=10, verify=LOOPBACK_TLS) as page:
             Stream(page, f"/api/v1/me/stream?ticket={ticket}").close()
-        with httpx.Client(base_url=second.base_url, timeout=10) as page:
+        with httpx.Client(base_url=second.base_url, timeout=10, verify=LOOPBACK_TLS) as page:
             problem(page.get("/api/v1/me/stream", params={"ticket": ticket}), 401, "stream_ticket_invalid")
         # Step: a session opened on one server works on the other, until it logs out on either.
         browser, session = sign_in(first)

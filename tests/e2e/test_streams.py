@@ -30,6 +30,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_projections.engine.live_tail import CaseChange
 from ihanoi_server.live import LiveFeed
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import LiveServer, stop_server
 
 HOAN_KIEM = "UBND_HOAN_KIEM"
@@ -378,7 +379,7 @@ def test_the_tail_skips_the_log_while_nobody_listens_and_delivers_after_the_head
 def test_a_stream_ends_when_the_token_that_opened_it_expires(module_server: LiveServer) -> None:
     token = module_server.token(Role.CITIZEN, "vneid:001099055555", ttl=6)
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=module_server.base_url, headers=headers, timeout=10) as citizen:
+    with httpx.Client(base_url=module_server.base_url, headers=headers, timeout=10, verify=LOOPBACK_TLS) as citizen:
         filed = file_report(citizen)
         stream = Stream(citizen, "/api/v1/me/stream", last_event_id=0)
         first = stream.next()

@@ -27,7 +27,7 @@ from ihanoi_core.eventstore.urls import postgres_conninfo, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_projections.engine.check import check_read_models
 from ihanoi_projections.read_side import READ_MODELS, ReadSide, status
-from tests.conftest import make_settings
+from tests.conftest import LOOPBACK_TLS, make_settings
 from tests.e2e.conftest import start_server, stop_server
 from tests.integration.test_projections_cli import ihanoi
 
@@ -112,7 +112,7 @@ def test_an_event_committed_behind_the_projections_shows_as_skipped_and_the_chec
     # Step: a server on this store is not ready, and says why.
     server = start_server(settings.database_url, tmp_path / "server.log", {"IHANOI_SECRET_KEY": SECRET})
     try:
-        ready = httpx.get(f"{server.base_url}/readyz", timeout=10)
+        ready = httpx.get(f"{server.base_url}/readyz", timeout=10, verify=LOOPBACK_TLS)
     finally:
         stop_server(server)
     assert ready.status_code == 503
