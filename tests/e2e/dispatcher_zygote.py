@@ -15,6 +15,17 @@ import sys
 import threading
 import traceback
 
+# What a dispatcher loads when it starts: its read side, its senders (httpx
+# imports httpcore with the first client) and its templates, and the holidays
+# of the working calendar (every country's module): 2/3 of a child's CPU when
+# each child imported them again.
+import holidays.countries  # noqa: F401
+import httpcore  # noqa: F401
+
+import ihanoi_core.notifications.chat
+import ihanoi_core.notifications.gateway
+import ihanoi_core.notifications.templates  # noqa: F401
+import ihanoi_projections.read_side  # noqa: F401
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications import dispatcher
 

@@ -25,6 +25,8 @@ from typing import Any
 
 # What `ihanoi serve` loads, imported before any fork (a PostgreSQL store's
 # modules too: the factory topic imports them on an application's start).
+import anyio._backends._asyncio  # noqa: F401  (the first request run in a thread imports it)
+import holidays.countries  # noqa: F401  (the lifespan loads this year's holidays: every country's module)
 import psycopg  # noqa: F401
 import uvicorn
 import uvicorn.lifespan.on
