@@ -26,6 +26,7 @@ import ihanoi_core.notifications.chat
 import ihanoi_core.notifications.gateway
 import ihanoi_core.notifications.templates  # noqa: F401
 import ihanoi_projections.read_side  # noqa: F401
+from ihanoi_core.notifications.channels import outbound_tls
 from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications import dispatcher
 
@@ -50,6 +51,7 @@ def say(line: str) -> None:
 
 def main() -> None:
     settings = Settings.from_env(dotenv=None)
+    outbound_tls()  # the senders' TLS context, read once for every child
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap the children
     for line in sys.stdin:
         if line.strip() != "fork":

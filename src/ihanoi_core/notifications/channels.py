@@ -11,6 +11,8 @@ notice's id: a gateway that honours it delivers a retried notice once.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,3 +54,14 @@ class Sender(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@functools.cache
+def outbound_tls() -> ssl.SSLContext:
+    """The TLS context of the HTTP adapters' calls, one for the process:
+    httpx's default (certifi's CA certificates, verified). httpx builds a
+    context for every client it is not given one, reading the certificates
+    again (27 ms); a context is safe to share between clients and threads."""
+    import httpx  # the HTTP adapters' library, not the core's
+
+    return httpx.create_ssl_context()

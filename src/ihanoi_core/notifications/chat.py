@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from ihanoi_core.notifications.channels import DeliveryError, Message
+from ihanoi_core.notifications.channels import DeliveryError, Message, outbound_tls
 from ihanoi_core.notifications.zalo_tokens import ZaloTokens
 
 TIMEOUT = 10.0
@@ -44,7 +44,7 @@ class JsonApiSender:
 
     def __init__(self, url: str, token: str | None, *, timeout: float = TIMEOUT) -> None:
         self.token = token or ""
-        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+        self.client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, verify=outbound_tls())
 
     def body(self, message: Message) -> dict[str, Any]:
         raise NotImplementedError

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from ihanoi_core.notifications.channels import DeliveryError, Message
+from ihanoi_core.notifications.channels import DeliveryError, Message, outbound_tls
 
 TIMEOUT = 10.0
 RETRIED = frozenset({408, 425, 429})
@@ -33,7 +33,7 @@ class HttpGatewaySender:
 
     def __init__(self, url: str, token: str | None, templates: Mapping[str, str], *, timeout: float = TIMEOUT) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+        self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout, verify=outbound_tls())
         self.templates = dict(templates)
 
     def send(self, message: Message) -> str | None:

@@ -29,7 +29,7 @@ from typing import Protocol
 
 import httpx
 
-from ihanoi_core.notifications.channels import DeliveryError
+from ihanoi_core.notifications.channels import DeliveryError, outbound_tls
 
 RENEW_PATH = "/v4/oa/access_token"
 TIMEOUT = 10.0
@@ -97,6 +97,7 @@ class ZaloTokens:
                         "grant_type": "refresh_token",
                     },
                     timeout=self.timeout,
+                    verify=outbound_tls(),
                 )
                 found = answer.json() if answer.content else {}
             except (httpx.HTTPError, ValueError) as error:
