@@ -90,6 +90,7 @@ class Zygote:
         self._forked: queue.Queue[int] = queue.Queue()
         self._exited: dict[int, int] = {}
         self._gone = False
+        self._reader: threading.Thread | None = None
 
     def fork(self, argv: list[str], env: dict[str, str], log_path: Path) -> ServerProcess:
         request = {"argv": argv, "env": env, "cwd": os.getcwd(), "log": str(log_path)}
@@ -122,26 +123,30 @@ class Zygote:
                 assert self._process.stdin is not None
                 self._process.stdin.close()
                 self._process.wait(10)
+            if self._reader is not None:
+                self._reader.join(10)  # it closes the zygote's stdout
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._process is None:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "tests.e2e.server_zygote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
             )
-            threading.Thread(target=self._read, args=(self._process,), daemon=True).start()
+            self._reader = threading.Thread(target=self._read, args=(self._process,), daemon=True)
+            self._reader.start()
             atexit.register(self.close)
         return self._process
 
     def _read(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            what, pid, *code = line.decode().split()
-            if what == "forked":
-                self._forked.put(int(pid))
-            else:
-                with self._changed:
-                    self._exited[int(pid)] = int(code[0])
-                    self._changed.notify_all()
+        with process.stdout:
+            for line in process.stdout:
+                what, pid, *code = line.decode().split()
+                if what == "forked":
+                    self._forked.put(int(pid))
+                else:
+                    with self._changed:
+                        self._exited[int(pid)] = int(code[0])
+                        self._changed.notify_all()
         with self._changed:
             self._gone = True
             self._changed.notify_all()
