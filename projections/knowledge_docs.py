@@ -38,8 +38,8 @@ class IndexedDoc:
     def phrases(self) -> str:
         """The bigrams of ``terms``: what the full-text index holds of the text
         (syllables are sought in names only, see ``search``)."""
-        text = frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
-        return " ".join(term for term in self.terms.split() if term not in text)
+        single = frozenset(syllables(self.title + " " + " ".join(self.fields.values())))
+        return " ".join(term for term in self.terms.split() if term not in single)
 
     def row(self) -> tuple[Any, ...]:
         """The row of ``view_knowledge_docs``: the fields in ``DOC_COLUMNS`` order, the passages as JSON."""

@@ -59,9 +59,9 @@ class Sender(Protocol):
 @functools.cache
 def outbound_tls() -> ssl.SSLContext:
     """The TLS context of the HTTP adapters' calls, one for the process:
-    httpx's default (certifi's CA certificates, verified). httpx builds a
-    context for every client it is not given one, reading the certificates
-    again (27 ms); a context is safe to share between clients and threads."""
+    httpx's default (certifi's CA certificates, verified). Given none, httpx
+    builds a new context for each client and reads the certificates again
+    (27 ms); one context is safe to share between clients and threads."""
     import httpx  # the HTTP adapters' library, not the core's
 
     return httpx.create_ssl_context()
