@@ -15,6 +15,7 @@ takes over when the lock's holder dies."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import queue
@@ -86,17 +87,22 @@ class Zygote:
         self.forked: queue.Queue[int] = queue.Queue()
         self.activated: queue.Queue[int] = queue.Queue()
         self.children: list[int] = []
+        # The dispatchers' own log lines (stdout), the last of them kept for a failure's message.
+        self.said: collections.deque[str] = collections.deque(maxlen=60)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:  # the dispatchers' own log lines are skipped
-            what, _, pid = line.decode(errors="replace").strip().partition(" ")
+        for line in self.process.stdout:
+            text = line.decode(errors="replace").strip()
+            what, _, pid = text.partition(" ")
             if what == "forked":
                 self.forked.put(int(pid))
             elif what == "active":
                 self.activated.put(int(pid))
+            else:
+                self.said.append(text)
 
     def fork(self) -> int:
         assert self.process.stdin is not None
@@ -108,7 +114,13 @@ class Zygote:
 
     def next_active(self) -> int:
         """The next dispatcher to become active."""
-        return self.activated.get(timeout=30)
+        try:
+            return self.activated.get(timeout=30)
+        except queue.Empty:
+            said = "\n".join(self.said)
+            raise AssertionError(
+                f"no dispatcher became active within 30 s; the last lines they logged:\n{said}"
+            ) from None
 
     def close(self) -> None:
         """Kill every dispatcher still alive, then the zygote."""
