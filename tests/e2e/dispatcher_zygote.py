@@ -4,8 +4,10 @@ each ``fork`` line on stdin, in milliseconds instead of the seconds a new
 interpreter takes — so twenty kills fit in seconds. Each child is a real
 process running the real worker (``run_dispatcher``: its own store
 connections, lock and senders, settings from ``IHANOI_*``), killed with a
-real SIGKILL. stdout: ``forked PID`` for each fork, ``active PID`` when a
-child becomes the active dispatcher. Children are reaped automatically."""
+real SIGKILL. On the file descriptor given as the argument: ``forked PID``
+for each fork, ``active PID`` when a child becomes the active dispatcher
+(one ``write`` a line, so lines never mix; stdout is the dispatchers' log).
+Children are reaped automatically."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 
 # What a dispatcher loads when it starts: its read side, its senders (httpx
 # imports httpcore with the first client) and its templates, and the holidays
@@ -31,7 +34,7 @@ from ihanoi_core.settings import Settings
 from ihanoi_projections.notifications import dispatcher
 
 
-def child(settings: Settings) -> None:
+def child(settings: Settings, say: Callable[[str], None]) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -44,12 +47,12 @@ def child(settings: Settings) -> None:
     os._exit(0)
 
 
-def say(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
 def main() -> None:
+    reports = int(sys.argv[1])
+
+    def say(line: str) -> None:
+        os.write(reports, f"{line}\n".encode())  # a pipe writes up to 4 KiB at once
+
     settings = Settings.from_env(dotenv=None)
     outbound_tls()  # the senders' TLS context, read once for every child
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # reap the children
@@ -58,7 +61,7 @@ def main() -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            child(settings)
+            child(settings, say)
         say(f"forked {pid}")
 
 

@@ -15,7 +15,6 @@ takes over when the lock's holder dies."""
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import os
 import queue
@@ -79,30 +78,30 @@ class Zygote:
             "IHANOI_NOTIFY_RATE_PER_SECOND": "1000",
             **(extra_env or {}),
         }
-        with open(log, "ab") as errors:
+        # The zygote and its dispatchers report on a pipe of their own. On stdout, with
+        # PYTHONUNBUFFERED set, a log line is two writes (text, newline), and another
+        # dispatcher's "active PID" landed between them: the test never saw that activation
+        # and failed waiting for it (twice in full runs on PostgreSQL).
+        reports, writer = os.pipe()
+        self.log = log
+        with open(log, "ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.dispatcher_zygote"],
-                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                [sys.executable, "-m", "tests.e2e.dispatcher_zygote", str(writer)],
+                env=env, stdin=subprocess.PIPE, stdout=output, stderr=output, pass_fds=(writer,),
             )  # fmt: skip
+        os.close(writer)
         self.forked: queue.Queue[int] = queue.Queue()
         self.activated: queue.Queue[int] = queue.Queue()
         self.children: list[int] = []
-        # The dispatchers' own log lines (stdout), the last of them kept for a failure's message.
-        self.said: collections.deque[str] = collections.deque(maxlen=60)
-        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader = threading.Thread(target=self._read, args=(reports,), daemon=True)
         self.reader.start()
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            text = line.decode(errors="replace").strip()
-            what, _, pid = text.partition(" ")
-            if what == "forked":
-                self.forked.put(int(pid))
-            elif what == "active":
-                self.activated.put(int(pid))
-            else:
-                self.said.append(text)
+    def _read(self, reports: int) -> None:
+        queues = {"forked": self.forked, "active": self.activated}
+        with open(reports, "rb") as lines:
+            for line in lines:
+                what, _, pid = line.decode().strip().partition(" ")
+                queues[what].put(int(pid))
 
     def fork(self) -> int:
         assert self.process.stdin is not None
@@ -117,7 +116,7 @@ class Zygote:
         try:
             return self.activated.get(timeout=30)
         except queue.Empty:
-            said = "\n".join(self.said)
+            said = "\n".join(self.log.read_text(errors="replace").splitlines()[-60:])
             raise AssertionError(
                 f"no dispatcher became active within 30 s; the last lines they logged:\n{said}"
             ) from None
@@ -128,11 +127,9 @@ class Zygote:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         assert self.process.stdin is not None
-        assert self.process.stdout is not None
         self.process.stdin.close()
         self.process.wait(10)
-        self.reader.join(10)
-        self.process.stdout.close()
+        self.reader.join(10)  # it closes its end of the pipe once every writer has gone
 
 
 def end(pid: int, how: signal.Signals) -> None:
