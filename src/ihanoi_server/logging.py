@@ -44,6 +44,9 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[*SHARED_PROCESSORS, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write a line (print writes text and newline apart when PYTHONUNBUFFERED is set),
+        # so neither the standard library's handler (another lock) nor another process
+        # writing to the same stderr can cut into it.
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
