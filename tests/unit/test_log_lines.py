@@ -10,6 +10,7 @@ the text and its newline separately, and another line can land between them.
 from __future__ import annotations
 
 import io
+import logging
 import sys
 
 import orjson
@@ -35,11 +36,15 @@ def test_a_structlog_line_is_one_write_of_json_and_its_newline(monkeypatch: pyte
     stderr = Writes()
     monkeypatch.setattr(sys, "stderr", stderr)
     saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # basicConfig's, should the root have none
     try:
         configure_logging("INFO")
         structlog.get_logger("ihanoi.test").info("case_filed", category="pothole")
     finally:
         structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
     [line] = stderr.calls
     assert line.endswith("\n")
