@@ -81,7 +81,7 @@ class Zygote:
         # The zygote and its dispatchers report on a pipe of their own. On stdout, with
         # PYTHONUNBUFFERED set, a log line is two writes (text, newline), and another
         # dispatcher's "active PID" landed between them: the test never saw that activation
-        # and failed waiting for it (twice in full runs on PostgreSQL).
+        # and failed waiting for it (three times in full runs on PostgreSQL).
         reports, writer = os.pipe()
         self.log = log
         with open(log, "ab") as output:
