@@ -15,21 +15,22 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 import structlog
 
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.notifications.channels import outbound_tls
 from ihanoi_core.settings import Settings
 
 ADMIN_URL = os.environ.get("IHANOI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 STORES = ("memory", "sqlite", "postgres")
-# The tests' HTTP clients share one TLS context. They talk plain HTTP on
-# loopback and never use it, but httpx builds one for every client and every
-# httpx.get (27 ms: certifi's CA certificates read again) unless given one:
-# about a tenth of the suite's CPU went there.
-LOOPBACK_TLS = httpx.create_ssl_context()
+# The tests' HTTP clients share one TLS context, the process's one that the
+# notification adapters use too. They talk plain HTTP on loopback and never use
+# it, but httpx builds one for every client and every httpx.get (27 ms:
+# certifi's CA certificates read again) unless given one: about a tenth of the
+# suite's CPU went there.
+LOOPBACK_TLS = outbound_tls()
 
 
 def pytest_configure(config: pytest.Config) -> None:
