@@ -42,3 +42,5 @@ def test_the_demo_prints_curl_lines_for_the_port_the_server_will_use(tmp_path: P
         "http://127.0.0.1:8081/public/stats.csv?group_by=agency",
         "http://127.0.0.1:8081/public/ranking",
     ]
+    # Last, the home page, for a browser.
+    assert "In a browser: http://127.0.0.1:8081/ links" in done.stdout.rstrip().splitlines()[-1], done.stdout

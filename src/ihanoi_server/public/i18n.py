@@ -50,6 +50,27 @@ _VI: dict[str, str] = {
     "step.reopened": "Người phản ánh đề nghị xử lý lại",
     "value.none": "—",
     "number.decimal": ",",
+    "home.title": "Máy chủ này cung cấp gì",
+    "home.intro": (
+        "Máy chủ của nền tảng công dân số: phản ánh hiện trường, khiếu nại, tố cáo, hồ sơ dịch vụ công "
+        "và khảo sát, được theo dõi theo thời hạn luật định."
+    ),
+    "home.everyone": "Cho người dân",
+    "home.map": "Bản đồ phản ánh hiện trường và cảnh báo",
+    "home.alerts": "Cảnh báo đang có hiệu lực (Atom)",
+    "home.officials": "Cho cán bộ",
+    "home.dashboard": "Bảng điều hành của lãnh đạo (cần đăng nhập)",
+    "home.data": "Dữ liệu mở và API",
+    "home.stats": "Thống kê phản ánh theo cơ quan (JSON)",
+    "home.stats_csv": "Thống kê phản ánh theo cơ quan (CSV)",
+    "home.ranking": "Xếp hạng cơ quan theo tháng",
+    "home.faq": "Tìm câu trả lời trong cơ sở tri thức (ví dụ)",
+    "home.consultations": "Lấy ý kiến về dự thảo",
+    "home.dialogue_sessions": "Đối thoại với người dân",
+    "home.business_qa": "Hỏi đáp của doanh nghiệp",
+    "home.open311": "Open311 GeoReport v2",
+    "home.openapi": "Mô tả toàn bộ HTTP API (OpenAPI)",
+    "home.footer": "Mọi nội dung ở đây đều công khai; bảng điều hành chỉ hiện số liệu sau khi đăng nhập.",
 }
 
 _EN: dict[str, str] = {
@@ -90,6 +111,27 @@ _EN: dict[str, str] = {
     "step.reopened": "Reopened by the reporter",
     "value.none": "—",
     "number.decimal": ".",
+    "home.title": "What this server offers",
+    "home.intro": (
+        "The server of the digital citizen platform: field reports, complaints, denunciations, public-service "
+        "dossiers and surveys, followed against their legal deadlines."
+    ),
+    "home.everyone": "For citizens",
+    "home.map": "Map of field reports and alerts",
+    "home.alerts": "Alerts in force (Atom)",
+    "home.officials": "For officials",
+    "home.dashboard": "Leaders' dashboard (sign-in needed)",
+    "home.data": "Open data and API",
+    "home.stats": "Field report statistics by agency (JSON)",
+    "home.stats_csv": "Field report statistics by agency (CSV)",
+    "home.ranking": "Monthly ranking of agencies",
+    "home.faq": "Search the knowledge base (an example)",
+    "home.consultations": "Consultations on drafts",
+    "home.dialogue_sessions": "Dialogue sessions with citizens",
+    "home.business_qa": "Businesses' questions and answers",
+    "home.open311": "Open311 GeoReport v2",
+    "home.openapi": "The whole HTTP API described (OpenAPI)",
+    "home.footer": "Everything linked here is public; the dashboard shows its figures only after sign-in.",
 }
 
 STRINGS = Catalogue(_VI, _EN)
