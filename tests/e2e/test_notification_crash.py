@@ -84,12 +84,17 @@ class Zygote:
         # and failed waiting for it (three times in full runs on PostgreSQL).
         reports, writer = os.pipe()
         self.log = log
-        with open(log, "ab") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.dispatcher_zygote", str(writer)],
-                env=env, stdin=subprocess.PIPE, stdout=output, stderr=output, pass_fds=(writer,),
-            )  # fmt: skip
-        os.close(writer)
+        try:
+            with open(log, "ab") as output:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "tests.e2e.dispatcher_zygote", str(writer)],
+                    env=env, stdin=subprocess.PIPE, stdout=output, stderr=output, pass_fds=(writer,),
+                )  # fmt: skip
+        except BaseException:
+            os.close(reports)
+            raise
+        finally:
+            os.close(writer)
         self.forked: queue.Queue[int] = queue.Queue()
         self.activated: queue.Queue[int] = queue.Queue()
         self.children: list[int] = []
