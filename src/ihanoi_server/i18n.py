@@ -1,5 +1,5 @@
-"""What every page family's strings share: the languages, the language switch
-and the name of each case status.
+"""What every page family's strings share: the languages, the app's name, the
+language switch and the name of each case status.
 
 Each page family (``dashboard``, ``map``, ``public``) keeps its own strings in
 its ``i18n`` module as a ``Catalogue``. A catalogue adds the words here, so a
@@ -24,11 +24,12 @@ def language(requested: str | None) -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
-# The words of the language switch every page shows (``pages.lang_switch``):
-# in each language, the name and code of the other one.
-SWITCH: dict[str, dict[str, str]] = {
-    "vi": {"lang.switch": "English", "lang.switch_code": "en"},
-    "en": {"lang.switch": "Tiếng Việt", "lang.switch_code": "vi"},
+# What every page shows the same way: the app's name (in English as the city's
+# English press names it) and the language switch (``pages.lang_switch``): in
+# each language, the name and code of the other one.
+EVERY_PAGE: dict[str, dict[str, str]] = {
+    "vi": {"app.name": "iHanoi — Công dân Thủ đô số", "lang.switch": "English", "lang.switch_code": "en"},
+    "en": {"app.name": "iHanoi — Digital Capital Citizen", "lang.switch": "Tiếng Việt", "lang.switch_code": "vi"},
 }
 
 # Every status of a report, a complaint or denunciation and a dossier (a test
@@ -98,14 +99,14 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
 
 class Catalogue(Mapping[str, Mapping[str, str]]):
     """One page family's strings, read-only, by language (``"vi"``, ``"en"``),
-    with the language switch's words and the status names."""
+    with the app's name, the language switch's words and the status names."""
 
     def __init__(self, vi: dict[str, str], en: dict[str, str]) -> None:
         self._tables = {lang: MappingProxyType(self._shared(lang) | own) for lang, own in (("vi", vi), ("en", en))}
 
     @staticmethod
     def _shared(lang: str) -> dict[str, str]:
-        return {**SWITCH[lang], **{f"status_name.{status}": name for status, name in STATUS_NAMES[lang].items()}}
+        return {**EVERY_PAGE[lang], **{f"status_name.{status}": name for status, name in STATUS_NAMES[lang].items()}}
 
     def __getitem__(self, lang: str) -> Mapping[str, str]:
         return self._tables[lang]

@@ -16,7 +16,6 @@ from ihanoi_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
 _VI: dict[str, str] = {
-    "app.name": "iHanoi — Công dân Thủ đô số",
     "dashboard.title": "Bảng điều hành",
     "dashboard.subtitle": "Tiến độ giải quyết phản ánh, hồ sơ và đơn thư của cơ quan",
     "login.title": "Đăng nhập bằng mã truy cập",
@@ -137,7 +136,6 @@ _VI: dict[str, str] = {
 }
 
 _EN: dict[str, str] = {
-    "app.name": "iHanoi — Digital Citizen of the Capital",
     "dashboard.title": "Leader dashboard",
     "dashboard.subtitle": "How the agency handles reports, dossiers, complaints and denunciations",
     "login.title": "Sign in with an access token",

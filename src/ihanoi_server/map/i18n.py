@@ -10,7 +10,6 @@ from __future__ import annotations
 from ihanoi_server.i18n import Catalogue
 
 _VI: dict[str, str] = {
-    "app.name": "iHanoi — Công dân Thủ đô số",
     "map.title": "Bản đồ phản ánh hiện trường",
     "map.subtitle": "Phản ánh công khai của người dân và kết quả xử lý",
     "filters.title": "Bộ lọc",
@@ -48,7 +47,6 @@ _VI: dict[str, str] = {
 }
 
 _EN: dict[str, str] = {
-    "app.name": "iHanoi — Digital Capital Citizen",
     "map.title": "Map of field reports",
     "map.subtitle": "Citizens' public reports and what was done about them",
     "filters.title": "Filters",

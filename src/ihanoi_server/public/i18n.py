@@ -13,7 +13,6 @@ from ihanoi_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, language
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "language", "strings"]
 
 _VI: dict[str, str] = {
-    "app.name": "iHanoi — Công dân Thủ đô số",
     "skip": "Bỏ qua, tới nội dung chính",
     "report.title": "Phản ánh {code}",
     "report.summary": "Thông tin chung",
@@ -74,7 +73,6 @@ _VI: dict[str, str] = {
 }
 
 _EN: dict[str, str] = {
-    "app.name": "iHanoi — Hanoi Digital Citizen",
     "skip": "Skip to the main content",
     "report.title": "Report {code}",
     "report.summary": "Summary",
