@@ -12,6 +12,7 @@ from benchmarks import (
     alerts,
     audit,
     business,
+    bypasses,
     channels,
     chat_photos,
     deadlines,
@@ -34,6 +35,7 @@ if __name__ == "__main__":
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     write_side.run()
     read_side.run()
+    bypasses.run()
     public_results.run()
     audit.run()
     privacy.run()

@@ -30,7 +30,6 @@ import psycopg
 
 from benchmarks.common import Figure, postgres_database, print_figures, sqlite_file
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.eventstore.mutate import apply_event
 from ihanoi_core.eventstore.urls import postgres_conninfo, sqlite_path
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock, simulate
@@ -104,8 +103,8 @@ def decode_and_replay_rate(settings: Settings) -> float:
         count = last = 0
         while batch := app.recorder.select_notifications(start=last, limit=2000, inclusive_of_start=False):
             for notification in batch:
-                event = app.mapper.to_domain_event(notification)
-                replicas[event.originator_id] = apply_event(event, replicas.get(event.originator_id))
+                event: Any = app.mapper.to_domain_event(notification)
+                replicas[event.originator_id] = event.mutate(replicas.get(event.originator_id))
             count += len(batch)
             last = batch[-1].id
         return count / (time.perf_counter() - started)

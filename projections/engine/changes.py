@@ -25,7 +25,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.eventstore.mutate import apply_event, replay
+from ihanoi_core.eventstore.mutate import replay
 
 NOTHING_BEFORE: Mapping[str, Any] = {}
 
@@ -87,7 +87,7 @@ class ChangeReader:
             replica = self.app.repository.get(aggregate_id, version=version - 1, projector_func=replay)
         before = NOTHING_BEFORE if replica is None else self.capture(replica)
         created = replica is None
-        replica = apply_event(event, replica)
+        replica = event.mutate(replica)
         assert replica is not None
         self._replicas[aggregate_id] = replica
         if len(self._replicas) > self.max_replicas:

@@ -11,12 +11,14 @@ persistence; the domain never imports it (``tests/unit/test_import_rules.py``).
   and the lock under which tables are created;
 - ``transcoder`` (with its encoding walk in ``encoding``): exact orjson payloads;
 - ``mapper``: stored event → domain event, per-topic work done once;
-- ``mutate``: applying stored events to aggregates from a per-class plan;
+- ``mutate``: replaying a stream's events onto its aggregate;
 - ``cache``: recently used cases, fast-forwarded on every load;
 - ``probe``: one start-up check that the configured store opens.
 
 Where this layer bypasses the library's public API for speed, a comment at the
-spot says why; ``tests/integration/test_eventstore_contract.py`` runs the
-library's own recorder and transcoder test cases against our subclasses, so a
-library upgrade that breaks them fails loudly.
+spot says why and names the ``make bench`` figure that shows it pays (ours
+against the library's own path, in ``benchmarks/bypasses.py``);
+``tests/integration/test_eventstore_contract.py`` runs the library's own
+recorder and transcoder test cases against our subclasses, so a library
+upgrade that breaks them fails loudly.
 """
