@@ -53,7 +53,7 @@ def _notification(row: tuple[Any, ...], originator_id: UUID | str) -> Notificati
     dataclass's ``__init__`` (one ``object.__setattr__`` per field): reading the
     log for a replay builds one per event."""
     # Bypass (frozen dataclass __init__): one per event read. `make bench` prints the pay-off as
-    # "Notifications built/s (no __init__)" (1.8–2.7 in four runs on 2026-12-07; benchmarks/bypasses.py).
+    # "Notifications built/s (no __init__)" (1.8–2.7 in five runs on 2026-12-07; benchmarks/bypasses.py).
     notification = object.__new__(Notification)
     fields = {"originator_id": originator_id, "originator_version": row[2], "topic": row[3], "state": row[4]}
     fields["id"] = row[0]
@@ -146,7 +146,7 @@ class IhanoiSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def _connect(self) -> sqlite3.Connection:
         # Bypass (private ``_sqlite_conn``): hot paths skip the pool locking. `make bench` prints the pay-off as
         # "select_events: case loads/s", "select_notifications: log rows/s" and "insert_events: one-event
-        # inserts/s" (3.4–3.6, 1.3–1.6 and 1.2–1.5 in four runs on 2026-12-07; benchmarks/bypasses.py).
+        # inserts/s" (3.3–3.6, 1.3–1.6 and 1.2–1.5 in five runs on 2026-12-07; benchmarks/bypasses.py).
         connection: sqlite3.Connection = self.datastore.pool._create_connection()._sqlite_conn
         self._opened.append(connection)
         return connection
