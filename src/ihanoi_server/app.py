@@ -70,6 +70,7 @@ from ihanoi_server.observability import Metrics, ObservabilityMiddleware, health
 from ihanoi_server.open311 import routes as open311
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import STORE_RETRY_AFTER_SECONDS, problem, problem_for
+from ihanoi_server.public import home
 from ihanoi_server.public import ranking as public_ranking
 from ihanoi_server.public import routes as public
 from ihanoi_server.state import ServerState
@@ -112,6 +113,7 @@ def all_routes() -> list[BaseRoute]:
         *public_map.routes,
         *audit.routes,
         *open311.routes,
+        *home.routes,
         *public.routes,
         *public_ranking.routes,
     ]

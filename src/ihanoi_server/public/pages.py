@@ -1,4 +1,4 @@
-"""The public pages rendered on the server: the home page and one field report's page.
+"""The public page of one field report, rendered on the server.
 
 A pure function from data to text: no request, no clock, no I/O. It needs no
 script at all: landmarks (``header``, ``nav``, ``main``, ``footer``), one
@@ -37,48 +37,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-# The home page (``GET /``): what this server offers, by audience. Each link is
-# (path, its label's key, whether the page it opens speaks the chosen language);
-# a test follows every one of them through the real server.
-HOME_SECTIONS: tuple[tuple[str, tuple[tuple[str, str, bool], ...]], ...] = (
-    ("home.everyone", (("/map", "home.map", True), ("/public/alerts.atom", "home.alerts", False))),
-    ("home.officials", (("/dashboard", "home.dashboard", True),)),
-    (
-        "home.data",
-        (
-            ("/public/stats", "home.stats", False),
-            ("/public/stats.csv", "home.stats_csv", False),
-            ("/public/ranking", "home.ranking", False),
-            ("/public/faq?q=c%C4%83n%20c%C6%B0%E1%BB%9Bc", "home.faq", False),
-            ("/public/consultations", "home.consultations", False),
-            ("/public/dialogue-sessions", "home.dialogue_sessions", False),
-            ("/public/business-qa", "home.business_qa", False),
-            ("/open311/v2/discovery.json", "home.open311", False),
-            ("/openapi.json", "home.openapi", False),
-        ),
-    ),
-)
-
-
-def home_page(lang: str, text: Mapping[str, str]) -> str:
-    """``GET /``: links to the public pages, the dashboard and the open data and API."""
-    sections = []
-    for heading, links in HOME_SECTIONS:
-        items = "".join(
-            f'<li><a href="{e(path + ("?lang=en" if speaks and lang == "en" else ""))}">{e(text[label])}</a> '
-            f"<code>{e(path.partition('?')[0])}</code></li>\n"
-            for path, label, speaks in links
-        )
-        slug = heading.removeprefix("home.")
-        sections.append(
-            f'<section aria-labelledby="{slug}">\n<h2 id="{slug}">{e(text[heading])}</h2>\n'
-            f'<ul class="links">\n{items}</ul>\n</section>\n'
-        )
-    main = f"<p>{e(text['home.intro'])}</p>\n{''.join(sections)}"
-    return _page(lang, text, text["home.title"], main, text["home.footer"])
-
-
-def _page(lang: str, text: Mapping[str, str], title: str, main: str, footer: str) -> str:
+def page(lang: str, text: Mapping[str, str], title: str, main: str, footer: str) -> str:
     """A public page: its head, the app's name and the language switch, ``title``
     as the heading of ``main``, then ``footer``."""
     return (
@@ -126,7 +85,7 @@ def report_page(
             _timeline(lang, text, timeline, directory, zone),
         )
     )
-    return _page(lang, text, title, main, text["report.footer"])
+    return page(lang, text, title, main, text["report.footer"])
 
 
 def _summary(lang: str, text: Mapping[str, str], report: PublicReport, directory: Directory, zone: tzinfo) -> str:

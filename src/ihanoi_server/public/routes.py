@@ -237,14 +237,6 @@ async def report_page(request: Request) -> Response:
     return Response(html, media_type="text/html; charset=utf-8", headers={**PAGE_HEADERS, "Content-Language": lang})
 
 
-async def home(request: Request) -> Response:
-    """The home page: links to the public map, the dashboard, the open data and the API (HTML, vi/en).
-    Roles: anyone (no token)."""
-    lang = language(request.query_params.get("lang"))
-    html = pages.home_page(lang, strings(lang))
-    return Response(html, media_type="text/html; charset=utf-8", headers={**PAGE_HEADERS, "Content-Language": lang})
-
-
 @cache
 def stylesheet() -> bytes:
     return resources.files("ihanoi_server.public").joinpath("static", "public.css").read_bytes()
@@ -257,7 +249,6 @@ async def static_css(request: Request) -> Response:
 
 
 routes = [
-    Route("/", home, methods=["GET"], name="public:home"),
     Route("/public/stats", stats, methods=["GET"], name="public:stats"),
     Route("/public/stats.csv", stats_csv, methods=["GET"], name="public:stats_csv"),
     Route("/public/reports/{code:report_code}", report_page, methods=["GET"], name="public:report"),
@@ -300,14 +291,5 @@ document(
     auth="none",
     path={"code": {"type": "string", "pattern": f"^{REPORT_CODE}$", "description": "The report's code."}},
     problems=(404, 422, 503),
-)
-document(
-    "public:home",
-    media_type="text/html",
-    response={"type": "string"},
-    query=[Query("lang", str, "vi (default) or en.")],
-    auth="none",
-    problems=(),
-    store=False,
 )
 document("public:static", media_type="text/css", response={"type": "string"}, auth="none", problems=(), store=False)
