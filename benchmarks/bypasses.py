@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
@@ -41,7 +40,6 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.eventstore.mapper import IhanoiMapper
 from ihanoi_core.eventstore.sqlite import IhanoiSQLiteApplicationRecorder, _notification
 from ihanoi_core.settings import Settings
-from ihanoi_core.simulation import SimulatedClock
 
 DAYS = 10
 PAGE = 2000
@@ -52,7 +50,7 @@ def run() -> list[Figure]:
     with sqlite_file() as path:
         settings = Settings(database_url=f"sqlite:///{path}", env="test")
         events = populate(settings, days=DAYS)
-        app = Ihanoi(settings, clock=SimulatedClock(datetime(2026, 10, 5, 1, 0, tzinfo=UTC)))
+        app = Ihanoi(settings)
         try:
             figures = _figures(app)
         finally:

@@ -3,9 +3,9 @@
 Replaying the log is what projections, time travel and cache misses spend
 their time on. ``replay`` applies a stream's events in order with the
 library's own ``event.mutate``, and is what ``Repository.get`` is given as its
-``projector_func``: the library's default projector checks every event against
-a runtime protocol first: ``Repository.get`` loads 1.6–1.7 times as many
-cases a second with ``replay`` (three runs on 2026-12-07, SQLite).
+``projector_func``. The library's default projector checks every event against
+a runtime protocol first; without that check ``Repository.get`` loads 1.6–1.7
+times as many cases a second (three runs on 2026-12-07, SQLite).
 
 Applying ``@event`` methods from a plan made once per event class, through the
 library's internal ``decorated_funcs``, measured no faster than

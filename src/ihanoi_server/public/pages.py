@@ -1,4 +1,5 @@
-"""The public page of one field report, rendered on the server.
+"""The public page of one field report, rendered on the server, and the layout
+(``page``) the home page (``home``) shares with it.
 
 A pure function from data to text: no request, no clock, no I/O. It needs no
 script at all: landmarks (``header``, ``nav``, ``main``, ``footer``), one
