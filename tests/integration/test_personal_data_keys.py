@@ -1,20 +1,24 @@
 """The data-key tables on a real SQLite file and the real PostgreSQL server:
-keys outlive the process, a destroyed key's bytes leave the SQLite file, and a
-master-key rotation moves every key without a personal field going dark."""
+keys outlive the process, a new stream's key is stored with its events or not
+at all, a destroyed key's bytes leave the SQLite file, and a master-key
+rotation moves every key without a personal field going dark."""
 
 from __future__ import annotations
 
 import base64
 import os
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Contact, Principal, Role
 from ihanoi_core.errors import ConfigurationError
+from ihanoi_core.eventstore.keys_sql import STREAM_BINDINGS
 from ihanoi_core.eventstore.settings_env import personal_key_store
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
@@ -25,7 +29,7 @@ OFFICER = Principal("officer-1", Role.OFFICER, "UBND_HOAN_KIEM")
 CONTACT = ContactIn(name="Canarino Vàng", phone="0987001234", email="canarino@example.vn")
 
 
-def file_report(app: Ihanoi) -> object:
+def file_report(app: Ihanoi) -> UUID:
     filed = app.handle(
         CITIZEN, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn("HOAN_KIEM"), contact=CONTACT)
     )
@@ -50,9 +54,9 @@ def test_keys_outlive_the_process_and_a_rotation_keeps_every_field_readable(dura
     old = durable.pii_master_key
     rotating = durable.with_changes(pii_master_key=f"{master()},{old}")
     app = Ihanoi(rotating)
-    assert app.get_case(OFFICER, case_id)["contact"] == Contact(CONTACT.name, CONTACT.phone, CONTACT.email)  # type: ignore[arg-type]
+    assert app.get_case(OFFICER, case_id)["contact"] == Contact(CONTACT.name, CONTACT.phone, CONTACT.email)
     # The case's stream is bound to the citizen's key in the table, not only in the process that filed it.
-    key_id = app.personal_keys.stream_key(case_id)  # type: ignore[arg-type]
+    key_id = app.personal_keys.stream_key(case_id)
     assert key_id is not None
     assert app.personal_keys.is_subject_of(key_id, CITIZEN.subject)
     assert case_id in app.personal_keys.streams(key_id)
@@ -64,7 +68,7 @@ def test_keys_outlive_the_process_and_a_rotation_keeps_every_field_readable(dura
     rotated = durable.with_changes(pii_master_key=rotating.pii_master_key.split(",")[0])
     app = Ihanoi(rotated)
     try:
-        assert app.get_case(OFFICER, case_id)["contact"].email == CONTACT.email  # type: ignore[arg-type]
+        assert app.get_case(OFFICER, case_id)["contact"].email == CONTACT.email
     finally:
         app.close()
 
@@ -73,6 +77,29 @@ def test_keys_outlive_the_process_and_a_rotation_keeps_every_field_readable(dura
     try:
         with pytest.raises(ConfigurationError, match="does not hold"):
             app.personal_keys.subject_key(CITIZEN.subject)
+    finally:
+        app.close()
+
+
+def test_a_new_streams_key_is_stored_in_its_events_transaction_or_not_at_all(durable: Settings) -> None:
+    app = Ihanoi(durable)
+    try:
+        case_id = file_report(app)
+        key_id = app.personal_keys.subject_key_id(CITIZEN.subject)
+        recorder = app.recorder
+        assert getattr(recorder, "binds_streams", False)
+        failed, stored = uuid4(), uuid4()
+        # Step: an insert whose second event takes a version already stored fails whole: no binding stays.
+        with pytest.raises(IntegrityError):
+            recorder.insert_events(
+                [StoredEvent(failed, 1, "tests:New", b"{}"), StoredEvent(case_id, 1, "tests:Clash", b"{}")],
+                **{STREAM_BINDINGS: [(failed, key_id)]},
+            )
+        assert recorder.select_events(failed) == []
+        assert app.personal_keys.table.stream_key(str(failed)) is None
+        # Step: an insert that succeeds stores its binding.
+        recorder.insert_events([StoredEvent(stored, 1, "tests:New", b"{}")], **{STREAM_BINDINGS: [(stored, key_id)]})
+        assert app.personal_keys.table.stream_key(str(stored)) == key_id
     finally:
         app.close()
 

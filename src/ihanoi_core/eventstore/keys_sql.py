@@ -4,10 +4,11 @@
 A key is written before the events sealed with it, in a transaction of its
 own, so no stored event names a key that was never stored; a key made for a
 save that then fails stays unused. A save's new stream bindings go into the
-events' own transaction on SQLite (``STREAM_BINDINGS``) and, on PostgreSQL,
-into one transaction just before it. Those commits of their own do not wait
-for the disk: the events' commit, later in the same write-ahead log, flushes
-them too.
+events' own transaction (``STREAM_BINDINGS``: the SQLite recorder's insert,
+PostgreSQL's insert function), so none outlives a failed save; ``bind``
+stores them in a transaction of their own for a recorder that cannot. Those
+commits of their own do not wait for the disk: the events' commit, later in
+the same write-ahead log, flushes them too.
 
 SQLite writes them with ``secure_delete`` on, so a destroyed wrapped key is
 overwritten in the file rather than left in a free page, and truncates the

@@ -123,8 +123,8 @@ class IhanoiMapper(Mapper[UUID]):
 class SealingEventStore(EventStore[UUID]):
     """The library's ``EventStore.put``, storing the keys of the save's new
     streams between encoding its events and inserting them: in the insert's
-    own transaction when the recorder ``binds_streams`` (SQLite), else in one
-    transaction just before (``Sealer.flush``)."""
+    own transaction when the recorder ``binds_streams`` (SQLite's and
+    PostgreSQL's do), else in one transaction just before."""
 
     def put(self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> list[Recording[UUID]]:
         stored_events = list(map(self.mapper.to_stored_event, domain_events))

@@ -21,6 +21,12 @@ The cost is that commits of events are serialised (each holds the lock for
 its WAL flush); ``make bench`` prints the resulting command rate beside the
 raw-insert ceiling measured in the same run.
 
+A save that gives new streams their data keys (``keys_sql.STREAM_BINDINGS``)
+goes through a second function, ``ihanoi_insert_bound_events_{uuid,text}``,
+which stores those bindings, before taking the lock, in the events' own
+transaction, as the SQLite recorder does: no binding outlives a failed insert,
+and the save is one round trip, not two.
+
 When the server ends every connection (a restart, a failover, an operator's
 ``pg_terminate_backend``), each pool finds out on its next checkout.
 psycopg_pool's own check would then back off before each dead connection it
@@ -50,24 +56,32 @@ transaction is not run again.
 from __future__ import annotations
 
 import select
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
+from ihanoi_core.eventstore.keys_sql import STREAM_BINDINGS, STREAMS
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env
 
 _T = TypeVar("_T")
 
+# eventsourcing 9.5's ``@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)``
+# on its recorders' reads and writes, and its pool timeout when none is set.
+LIBRARY_ATTEMPTS = 10
+DEFAULT_CONNECT_TIMEOUT = 30
+
 
 class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
     """Inserts through ``ihanoi_insert_events_{uuid,text}``, which locks the
-    events table before taking positions (see the module docstring)."""
+    events table before taking positions, and a save's new stream bindings
+    through ``ihanoi_insert_bound_events_{uuid,text}`` (see the module docstring)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -102,12 +116,52 @@ class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.sql_create_statements[self.create_insert_function_statement_index] = (
             self.sql_create_pg_function_insert_events
         )
+        self.pg_function_name_insert_bound = f"ihanoi_insert_bound_events_{datastore.originator_id_type}"
+        bound = Identifier(self.pg_function_name_insert_bound)
+        self.sql_invoke_pg_function_insert_bound = SQL("SELECT * FROM {0}.{1}(%s, %s, %s)").format(schema, bound)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{bound}("
+                "events {schema}.{event}[], bound_streams text[], bound_keys text[]) "
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+                "BEGIN "
+                "INSERT INTO {schema}.{streams} (stream_id, key_id) "
+                "SELECT * FROM unnest(bound_streams, bound_keys) ON CONFLICT DO NOTHING; "
+                "RETURN QUERY SELECT * FROM {schema}.{function}(events); "
+                "END; $BODY$"
+            ).format(
+                schema=schema,
+                bound=bound,
+                event=Identifier(self.stored_event_type_name),
+                streams=Identifier(STREAMS),
+                function=function,
+            )
+        )
 
+    @property
+    def binds_streams(self) -> bool:
+        """Whether an insert stores its new stream bindings (``STREAM_BINDINGS``)
+        in its own transaction: it does through the insert functions."""
+        return bool(self.datastore.enable_db_functions)
 
-# eventsourcing 9.5's ``@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)``
-# on its recorders' reads and writes, and its pool timeout when none is set.
-LIBRARY_ATTEMPTS = 10
-DEFAULT_CONNECT_TIMEOUT = 30
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        bindings: Sequence[tuple[Any, str]] | None = kwargs.get(STREAM_BINDINGS)
+        if not bindings or not self.datastore.enable_db_functions:
+            return cast("Sequence[int] | None", super().insert_events(stored_events, **kwargs))
+        return cast("Sequence[int]", self._insert_bound(stored_events, bindings))
+
+    # The library's retry on its own inserts, for ours.
+    @retry((InterfaceError, OperationalError), max_attempts=LIBRARY_ATTEMPTS, wait=0.2)
+    def _insert_bound(self, stored_events: Sequence[StoredEvent], bindings: Sequence[tuple[Any, str]]) -> Sequence[int]:
+        events = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        streams = [str(stream) for stream, _ in bindings]
+        keys = [key for _, key in bindings]
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(self.sql_invoke_pg_function_insert_bound, (events, streams, keys), prepare=True)
+            return [row[self.pg_function_name_insert_bound] for row in cursor.fetchall()]
 
 
 class IhanoiPostgresFactory(PostgresFactory):
