@@ -299,7 +299,7 @@ class PostgresViewDatabase(ViewDatabase):
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
-        from ihanoi_core.eventstore.postgres import SweepingCheck
+        from ihanoi_core.eventstore.postgres_sessions import SweepingCheck
 
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
@@ -325,7 +325,7 @@ class PostgresViewDatabase(ViewDatabase):
         # COMMIT of a transaction, it is one round trip where it took three
         # (every read of the API reads here). Read again on another connection
         # if the server ended the session under it.
-        from ihanoi_core.eventstore.postgres import again_on_lost_session
+        from ihanoi_core.eventstore.postgres_sessions import again_on_lost_session
 
         def read(conn: Any) -> list[Row]:
             with conn.cursor() as raw:

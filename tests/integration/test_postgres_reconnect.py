@@ -20,7 +20,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import AcknowledgeReport, SubmitReport
 from ihanoi_core.commands.values import ContactIn, LocationIn
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.eventstore.postgres import SweepingCheck
+from ihanoi_core.eventstore.postgres_sessions import SweepingCheck
 from ihanoi_core.eventstore.probe import store_unreachable
 from ihanoi_core.handlers.bus import CommandResult
 from ihanoi_core.settings import Settings

@@ -9,6 +9,8 @@ persistence; the domain never imports it (``tests/unit/test_import_rules.py``).
   write-ahead log kept under a bound;
 - ``postgres``: the PostgreSQL recorder whose insert commits in position order,
   and the lock under which tables are created;
+- ``postgres_sessions``: what its pools and the keys' do about sessions the
+  server ended;
 - ``transcoder`` (with its encoding walk in ``encoding``): exact orjson payloads;
 - ``mapper``: stored event → domain event, per-topic work done once;
 - ``mutate``: replaying a stream's events onto its aggregate;

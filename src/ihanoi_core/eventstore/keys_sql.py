@@ -200,7 +200,7 @@ class PostgresKeyTable(SQLKeyTable):
         # Here, not at module level: psycopg (~0.1 s) only for a PostgreSQL store.
         from psycopg_pool import ConnectionPool
 
-        from ihanoi_core.eventstore.postgres import SweepingCheck
+        from ihanoi_core.eventstore.postgres_sessions import SweepingCheck
 
         # Every use is tried again on a lost session (``_run``): an idle
         # connection the server sent nothing is lent without a ping.
@@ -218,7 +218,7 @@ class PostgresKeyTable(SQLKeyTable):
         check.pool = self._pool
 
     def _run(self, work: Callable[[Any], _T]) -> _T:
-        from ihanoi_core.eventstore.postgres import again_on_lost_session
+        from ihanoi_core.eventstore.postgres_sessions import again_on_lost_session
 
         return again_on_lost_session(self._pool, work)
 
