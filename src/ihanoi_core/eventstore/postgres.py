@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -46,8 +46,6 @@ from psycopg.sql import SQL, Identifier
 from ihanoi_core.eventstore.keys_sql import STREAM_BINDINGS, STREAMS
 from ihanoi_core.eventstore.postgres_sessions import SweepingCheck
 from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env
-
-_T = TypeVar("_T")
 
 # eventsourcing 9.5's ``@retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)``
 # on its recorders' reads and writes, and its pool timeout when none is set.
