@@ -113,15 +113,14 @@ class IhanoiPostgresApplicationRecorder(PostgresApplicationRecorder):
             )
         )
 
-    @property
-    def binds_streams(self) -> bool:
-        """Whether an insert stores its new stream bindings (``STREAM_BINDINGS``)
-        in its own transaction: it does through the insert functions."""
-        return bool(self.datastore.enable_db_functions)
+    # An insert stores its new stream bindings (``STREAM_BINDINGS``) in its own
+    # transaction, through the bound function (created, like the library's, whether
+    # or not POSTGRES_ENABLE_DB_FUNCTIONS sends other inserts through one).
+    binds_streams = True
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         bindings: Sequence[tuple[Any, str]] | None = kwargs.get(STREAM_BINDINGS)
-        if not bindings or not self.datastore.enable_db_functions:
+        if not bindings:
             return cast("Sequence[int] | None", super().insert_events(stored_events, **kwargs))
         return cast("Sequence[int]", self._insert_bound(stored_events, bindings))
 

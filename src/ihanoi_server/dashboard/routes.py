@@ -40,7 +40,7 @@ from ihanoi_server.dashboard import pages as dashboard_page
 from ihanoi_server.dashboard.chart import weekly_chart_svg
 from ihanoi_server.dashboard.i18n import language, strings
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document
+from ihanoi_server.openapi.describe import LANG, POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
 
 CASE_REF = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -156,7 +156,6 @@ FILTER = (
     Query("kind", str, "report, dossier, complaint or denunciation; default all."),
     Query("agency", str, "Auditors only: an agency code; default the whole city. Staff: their own agency."),
 )
-LANG = Query("lang", str, "vi (default) or en.")
 document("dashboard:read", response=DashboardView, query=[*FILTER, POSITION], problems=(401, 403, 422, 503))
 document(
     "dashboard:chart",

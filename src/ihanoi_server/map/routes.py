@@ -23,7 +23,7 @@ from ihanoi_server.http import state
 from ihanoi_server.i18n import language
 from ihanoi_server.map import page as map_page
 from ihanoi_server.map.i18n import strings
-from ihanoi_server.openapi.describe import Query, document
+from ihanoi_server.openapi.describe import LANG, document
 from ihanoi_server.problems import HttpProblem
 
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
@@ -105,7 +105,6 @@ routes = [
     Route("/map/static/{name:path}", static, methods=["GET"], name="map:static"),
 ]
 
-LANG = Query("lang", str, "vi (default) or en.")
 document(
     "map:page", media_type="text/html", response={"type": "string"}, query=[LANG], auth="none", problems=(), store=False
 )

@@ -58,6 +58,8 @@ POSITION = Query(
     f"Read-your-writes: wait (at most {MAX_WAIT_SECONDS:g} s) until the read "
     "models have applied this log position, the `position` a write returned; 503 otherwise.",
 )
+# The language of an HTML page (and of the dashboard's chart); an unknown one gets Vietnamese.
+LANG = Query("lang", str, "vi (default) or en.")
 LIMIT = Query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size, 1 to 100 (default 20).")
 CURSOR = Query("cursor", str, "The `next_cursor` of the previous page (opaque).")
 IF_MATCH = Header(

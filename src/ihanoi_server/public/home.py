@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_server.dashboard.pages import e
-from ihanoi_server.openapi.describe import Query, document
+from ihanoi_server.openapi.describe import LANG, document
 from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
 from ihanoi_server.public.routes import PAGE_HEADERS
@@ -69,7 +69,7 @@ document(
     "public:home",
     media_type="text/html",
     response={"type": "string"},
-    query=[Query("lang", str, "vi (default) or en.")],
+    query=[LANG],
     auth="none",
     problems=(),
     store=False,

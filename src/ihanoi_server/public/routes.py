@@ -42,7 +42,7 @@ from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
 from ihanoi_server.http import json_response, state, wait_for_position
-from ihanoi_server.openapi.describe import POSITION, Query, document, document_with_csv
+from ihanoi_server.openapi.describe import LANG, POSITION, Query, document, document_with_csv
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
@@ -287,7 +287,7 @@ document(
     "public:report",
     media_type="text/html",
     response={"type": "string"},
-    query=[Query("lang", str, "vi (default) or en."), POSITION],
+    query=[LANG, POSITION],
     auth="none",
     path={"code": {"type": "string", "pattern": f"^{REPORT_CODE}$", "description": "The report's code."}},
     problems=(404, 422, 503),
