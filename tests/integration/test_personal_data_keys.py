@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -102,6 +103,33 @@ def test_a_new_streams_key_is_stored_in_its_events_transaction_or_not_at_all(dur
         assert app.personal_keys.table.stream_key(str(stored)) == key_id
     finally:
         app.close()
+
+
+def test_two_stores_claiming_new_subjects_at_once_give_each_subject_one_key(durable: Settings) -> None:
+    # Two applications on one store, as two server processes are: their key stores share only the tables.
+    apps = [Ihanoi(durable), Ihanoi(durable)]
+    try:
+        subjects = [f"vneid:0790012{n:05d}" for n in range(40)]
+        stores = [app.personal_keys for app in apps]
+        with ThreadPoolExecutor(8) as pool:
+            claims = list(pool.map(lambda job: stores[job % 2].subject_key_id(subjects[job // 4]), range(160)))
+        # Step: each subject was claimed four times, twice through each store, all at once: one key.
+        for n, subject in enumerate(subjects):
+            assert len(set(claims[4 * n : 4 * n + 4])) == 1, subject
+            assert stores[0].is_subject_of(claims[4 * n], subject)
+        assert len(set(claims)) == len(subjects)
+        # Step: an erased subject's next claim makes a new key; the old one stays destroyed.
+        first = claims[0]
+        stores[1].destroy(first)
+        again = stores[0].subject_key_id(subjects[0])
+        assert again != first
+        assert stores[1].subject_key_id(subjects[0]) == again
+        destroyed = stores[0].data_key(first)
+        assert destroyed is not None
+        assert destroyed.destroyed_at is not None
+    finally:
+        for app in apps:
+            app.close()
 
 
 def test_a_production_store_without_a_master_key_refuses_to_start(durable: Settings) -> None:

@@ -245,6 +245,25 @@ class PostgresKeyTable(SQLKeyTable):
 
         self._run(create)
 
+    def insert(self, row: KeyRow, subject_hash: str | None) -> str:
+        # One statement in its own transaction, one round trip: BEGIN, SET LOCAL, INSERT,
+        # COMMIT and a lookup took five (a new subject's key: 1,430 against 550 a second
+        # through the pool here, lookup first included). ``set_config``: as in ``bind``.
+        rows = self._run(
+            lambda connection: connection.execute(
+                f"INSERT INTO {KEYS} (key_id, subject_hash, master_key, wrapped_key, created_at) "
+                "SELECT %s::text, %s::text, %s::text, %s::bytea, %s::bigint "
+                "FROM set_config('synchronous_commit', 'off', true) ON CONFLICT DO NOTHING RETURNING key_id",
+                (row.key_id, subject_hash, row.master_key, row.wrapped_key, row.created_at),
+            ).fetchall()
+        )
+        if rows or subject_hash is None:
+            return row.key_id
+        # The subject got a key from another session a moment before.
+        found = self.find_subject(subject_hash)
+        assert found is not None
+        return found
+
     def bind(self, bindings: Sequence[tuple[str, str]]) -> None:
         # One statement in its own transaction: one round trip where BEGIN, SET
         # LOCAL, INSERT and COMMIT took four (2,900 against 1,450 bindings/s
