@@ -135,6 +135,8 @@ def test_the_atom_index_lists_the_alerts_in_force_and_is_valid_atom(
     assert_valid_cap(httpx.get(link.get("href", ""), verify=LOOPBACK_TLS).content)
     # Step: the public JSON takes only the documented filters.
     assert public.get("/public/alerts", params={"active": "maybe"}).status_code == 422
+    assert public.get("/public/alerts", params={"active": "TRUE"}).status_code == 422  # the enum is lower case
+    assert public.get("/public/alerts", params={"active": ""}).status_code == 200  # empty, as documented: absent
     assert public.get("/public/alerts", params={"ward": "ATLANTIS"}).status_code == 422
     assert public.get("/public/alerts/CB-000000-000000.xml").status_code == 404
 

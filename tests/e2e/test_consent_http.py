@@ -52,6 +52,8 @@ def test_a_citizen_gives_withdraws_and_gives_again_and_an_erasure_ends_it(client
     assert unknown.headers["content-type"].startswith("application/problem+json")
     assert officer.put(f"{PATH}/notifications", json={"notice_version": "2026-01"}).status_code == 403
     assert citizen.put(f"{PATH}/notifications", json={}).status_code == 422
+    blank = citizen.put(f"{PATH}/notifications", json={"notice_version": "\u00a0"})  # white space alone
+    assert (blank.status_code, list(blank.json()["errors"])) == (422, ["notice_version"])
 
     # Step: give (twice: the second records nothing), withdraw, give again.
     given = ok(citizen.put(f"{PATH}/notifications", json={"notice_version": "2026-01", "channel": CHANNEL}))

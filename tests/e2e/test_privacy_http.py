@@ -66,6 +66,12 @@ def test_a_citizen_reads_their_data_asks_for_erasure_and_nothing_of_them_is_answ
     assert canary_in(str(mine)) == list(CANARY)
     assert ok(officer.get(f"/api/v1/reports/{filed['id']}"))["contact"]["email"] == EMAIL
 
+    # Step: the "me" routes are for data subjects: the data protection officer has no data of their own there.
+    assert dpo.get("/api/v1/me/data").status_code == 403
+    assert dpo.get("/api/v1/me/consents").status_code == 403
+    # Step: a reason of white space alone (the schema's one character, U+001E) is 422 naming it, and asks nothing.
+    blank = canary.post("/api/v1/me/erasure-requests", json={"reason": "\u001e "})
+    assert (blank.status_code, list(blank.json()["errors"])) == (422, ["reason"])
     # Step: they ask; nobody but the data protection officer may decide.
     asked = ok(canary.post("/api/v1/me/erasure-requests", json={"reason": "Tôi không dùng nữa"}), 201)
     assert asked["status"] == "requested"
@@ -75,6 +81,8 @@ def test_a_citizen_reads_their_data_asks_for_erasure_and_nothing_of_them_is_answ
     assert officer.post(f"{path}/decision", json=GRANT).status_code == 403
     erased = ok(dpo.post(f"{path}/decision", json=GRANT))
     assert (erased["status"], erased["cases"]) == ("erased", [filed["code"]])
+    again = dpo.post(f"{path}/decision", json=GRANT)  # decided already: 409, as the document says
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
 
     # Step: from now on no answer holds the canary, whoever asks.
     answers = [

@@ -172,8 +172,10 @@ def test_near_lists_open_reports_nearest_first_within_the_radius(world: World) -
     assert [round(distance) for _, distance in found] == [10, 10, 30]
     narrow = world.get("/public/reports/near", lat=latitude, lon=longitude, radius_m=15).json()
     assert {feature["id"] for feature in narrow["features"]} == {codes["here"], codes["hotline"]}
-    for bad in ({"lat": 21.0}, {"lat": 95, "lon": 105}, {"lat": 21, "lon": 105, "radius_m": 10_000}):
-        assert world.get("/public/reports/near", **bad).status_code == 422
+    for bad in ({"lat": 21.0}, {"lat": 95, "lon": 105}, {"lat": 21, "lon": 105, "radius_m": 10_000},
+                {"lat": 21, "lon": 105, "radius_m": ""}, {"lat": 21, "lon": 105, "limit": ""}):  # fmt: skip
+        refused = world.get("/public/reports/near", **bad)
+        assert refused.status_code == 422, bad
 
 
 # -- Open311 extensions ------------------------------------------------------------------------

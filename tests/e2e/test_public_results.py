@@ -163,6 +163,14 @@ def test_the_statistics_are_the_same_as_json_and_as_csv(page_server: tuple[LiveS
         assert wrong.status_code == 422
         assert wrong.headers["content-type"].startswith("application/problem+json")
         assert set(wrong.json()["errors"]) == {"group_by", "period"}
+        # Step: a year the store cannot count in (before 1970) or past 9998 (no next year to end the period)
+        # is a 422 too, not a 500, by either address.
+        for name, value in (("period", "0000"), ("period", "9999"), ("period", "9999-12"), ("from", "0001-01-01"),
+                            ("to", "9999-12-31"), ("to", "0001-01-01")):  # fmt: skip
+            for path in ("/public/stats", "/public/stats.csv"):
+                refused = anyone.get(path, params={name: value})
+                assert refused.status_code == 422, (path, name, value, refused.text)
+                assert refused.json()["errors"] == {name: "must be between the years 1970 and 9998"}
 
 
 def test_groups_below_the_default_minimum_volume_are_suppressed_on_both_stores(live_server: LiveServer) -> None:

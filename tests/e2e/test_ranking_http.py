@@ -84,6 +84,10 @@ def test_anyone_reads_the_monthly_ranking_as_json_and_csv(
                     ("UBND_BA_DINH", "1", "0.5", "false"),
                     ("UBND_HOAN_KIEM", "", "", "true"),
                 ]
+            # Step: an empty month, as the document allows, is the default (the last complete month).
+            default = anyone.get("/public/ranking", params={"month": ""})
+            assert default.status_code == 200, default.text
+            assert default.json()["complete"] is True
             # Step: a bad month is 422 problem+json naming it.
             bad = anyone.get("/public/ranking", params={"month": "2026-13"})
             assert bad.status_code == 422

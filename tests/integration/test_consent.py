@@ -116,7 +116,10 @@ def test_only_the_citizen_gives_or_withdraws_their_own(app: Ihanoi, citizen: Pri
         app.consents(other, citizen.subject)
     with pytest.raises(ForbiddenError):
         app.consents(staff(Role.OFFICER, "UBND_HOAN_KIEM"), citizen.subject)
-    # The data protection officer reads them, for a request received another way.
+    # The data protection officer has no consents of their own here (``/me/consents``), and reads
+    # a citizen's, for a request received another way.
+    with pytest.raises(ForbiddenError):
+        app.consents(DPO)
     assert {view["purpose"]: view["status"] for view in app.consents(DPO, citizen.subject)}["notifications"] == "given"
 
 

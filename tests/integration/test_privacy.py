@@ -292,6 +292,8 @@ def test_only_the_data_subject_asks_and_only_the_data_protection_officer_decides
         app.get_erasure_request(BYSTANDER, request.request_id)
     with pytest.raises(ForbiddenError):
         app.export_personal_data(BYSTANDER, CANARY.subject)
+    with pytest.raises(ForbiddenError):  # A decider names the subject: no data of their own here (``/me/data``).
+        app.export_personal_data(DPO)
     refused = app.decide_erasure(
         DPO, request.request_id, grant=False, reason="Chưa xác minh danh tính", legal_basis="Luật 91/2025/QH15"
     )

@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import ConflictError, RuleViolationError
+from ihanoi_core.errors import ConflictError, ValidationError
 
 MAX_NOTICE_VERSION = 64
 MAX_CHANNEL = 200
@@ -124,7 +124,7 @@ class Consent(Aggregate):
 def _text(name: str, text: str | None, most: int) -> str:
     text = (text or "").strip()
     if not text or len(text) > most:
-        raise RuleViolationError(None, name, f"{name.replace('_', ' ')} must be 1 to {most} characters.")
+        raise ValidationError({name: f"must be 1 to {most} characters, not only white space"})
     return text
 
 

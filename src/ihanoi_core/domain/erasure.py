@@ -25,7 +25,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, ERASED_PRINCIPAL, Personal, declare_personal_data, is_person
 from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import InvalidTransitionError, RuleViolationError
+from ihanoi_core.errors import InvalidTransitionError, ValidationError
 
 MAX_REASON = 2000
 
@@ -49,7 +49,7 @@ class ErasureRequest(Aggregate):
         """Ask for ``subject``'s personal data to be erased, with the reason given."""
         subject = subject.strip()
         if not subject:
-            raise RuleViolationError(None, "subject", "An erasure request names its data subject.")
+            raise ValidationError({"subject": "must name the data subject, not only white space"})
         return cls(id=id, actor=actor, subject=subject, reason=_text("reason", reason), timestamp=timestamp)
 
     @event("Requested")
@@ -139,7 +139,7 @@ class Decision(TypedDict):
 def _text(name: str, text: str) -> str:
     text = text.strip()
     if not text or len(text) > MAX_REASON:
-        raise RuleViolationError(None, name, f"{name.replace('_', ' ')} must be 1 to {MAX_REASON} characters.")
+        raise ValidationError({name: f"must be 1 to {MAX_REASON} characters, not only white space"})
     return text
 
 

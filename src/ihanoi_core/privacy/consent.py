@@ -109,7 +109,7 @@ class ConsentCommands(CommandBus):
             if subject not in (None, principal.subject):
                 raise ForbiddenError("consents", principal.role)
             subject = principal.subject
-        elif principal.role not in READERS:
+        elif principal.role not in READERS or subject is None:  # None: the caller's own, only citizens' here
             raise ForbiddenError("consents", principal.role)
         if not subject or not subject.strip():
             raise ValidationError({"subject": "name the data subject whose consents to read"})

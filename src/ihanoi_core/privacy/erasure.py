@@ -123,6 +123,8 @@ class PrivacyCommands(CommandBus):
             subject = principal.subject
         else:
             self._require_decider(principal, "export_personal_data")
+            if subject is None:  # The caller's own data (``/me/data``): only data subjects have some here.
+                raise ForbiddenError("export_personal_data", principal.role)
         if not subject or not subject.strip():
             raise ValidationError({"subject": "name the data subject whose data to export"})
         return personal_data_export(self.events, self.personal_keys, subject, self.clock())

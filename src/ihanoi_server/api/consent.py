@@ -117,7 +117,15 @@ routes = [
     Route("/api/v1/me/consents/{purpose}", withdraw, methods=["DELETE"], name="me:consents:withdraw"),
 ]
 document("me:consents", response=list[ConsentView], roles=("citizen",))
-document("me:consents:give", body=GiveConsentIn, response=ConsentChange, roles=("citizen",), path=PURPOSE_PATH)
+# 409: the consent changed meanwhile (another device's request won).
+document(
+    "me:consents:give",
+    body=GiveConsentIn,
+    response=ConsentChange,
+    roles=("citizen",),
+    path=PURPOSE_PATH,
+    problems=(400, 401, 403, 404, 409, 413, 415, 422),
+)
 document(
     "me:consents:withdraw",
     response=ConsentChange,

@@ -190,4 +190,11 @@ document("me:data", response=MyData, roles=SUBJECTS)
 document("me:erasure-requests", body=ErasureRequestIn, response=ErasureOutcomeView, status=201, roles=SUBJECTS)
 OWN = tuple(f"{role} (own)" for role in SUBJECTS)
 document("erasure-requests:read", response=ErasureRequestView, roles=(*OWN, "dpo", "admin"))
-document("erasure-requests:decide", body=DecisionIn, response=ErasureOutcomeView, roles=("dpo", "admin"))
+# 409: the request is decided already, or another decision won meanwhile.
+document(
+    "erasure-requests:decide",
+    body=DecisionIn,
+    response=ErasureOutcomeView,
+    roles=("dpo", "admin"),
+    problems=(400, 401, 403, 404, 409, 413, 415, 422),
+)

@@ -88,9 +88,9 @@ def active_param(request: Request) -> bool | None:
     raw = request.query_params.get("active")
     if raw is None or raw == "":
         return None
-    if raw.lower() not in ("true", "false"):
+    if raw not in ("true", "false"):
         raise ValidationError({"active": "must be true or false"})
-    return raw.lower() == "true"
+    return raw == "true"
 
 
 async def list_alerts(request: Request) -> Response:
@@ -198,7 +198,9 @@ document(
     query=[
         WARD,
         Query(
-            "active", {"type": "string", "enum": ["true", "false"]}, "Only those in force now (true) or not (false)."
+            "active",
+            {"type": "string", "enum": ["true", "false", ""]},
+            "Only those in force now (true) or not (false); empty, as absent: both.",
         ),
         Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Page size (default 50)."),
         POSITION,

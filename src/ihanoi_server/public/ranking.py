@@ -87,8 +87,8 @@ routes = [
 QUERY = (
     Query(
         "month",
-        {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-        "The month (`2026-11`), Hanoi time; default the last complete month.",
+        {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2})?$"},
+        "The month (`2026-11`), Hanoi time; default (also when empty) the last complete month.",
     ),
     POSITION,
 )

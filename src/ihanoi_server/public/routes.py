@@ -41,6 +41,7 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
+from ihanoi_projections.queries.dashboard import MAX_YEAR, MIN_YEAR
 from ihanoi_server.http import json_response, state, wait_for_position
 from ihanoi_server.openapi.describe import LANG, POSITION, Query, document, document_with_csv
 from ihanoi_server.problems import HttpProblem
@@ -49,6 +50,9 @@ from ihanoi_server.public.i18n import language, strings
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
+# As the dashboard's bounds: the store counts microseconds since 1970, and a
+# day past 9998 has no next year to end its period.
+YEARS = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
 T = TypeVar("T")
@@ -95,6 +99,8 @@ def period_of(params: Any, zone: ZoneInfo, today: date, errors: dict[str, str]) 
             errors["period"] = "give period, or from and to, not both"
         elif (found := PERIOD.match(period)) is None or not 1 <= int(found["month"] or 1) <= 12:
             errors["period"] = "must be a month (2026-11) or a year (2026)"
+        elif not MIN_YEAR <= int(found["year"]) <= MAX_YEAR:
+            errors["period"] = YEARS
         elif found["month"]:
             start = date(int(found["year"]), int(found["month"]), 1)
             end = next_month(start)
@@ -118,10 +124,14 @@ def next_month(first_day: date) -> date:
 
 def _date(name: str, value: str, errors: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = "must be a date (2026-11-30)"
         return None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        errors[name] = YEARS
+        return None
+    return day
 
 
 def filters_of(params: Any, directory: Directory, errors: dict[str, str]) -> dict[str, str | None]:
