@@ -29,6 +29,9 @@ from ihanoi_projections.engine.database import Cursor, ViewDatabase
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_SUBJECT_KEYS = 100_000
 ONE_MICROSECOND = timedelta(microseconds=1)
+# The years a query may ask about: the columns count microseconds since 1970, and
+# a period around a day of 9999 would run past the calendar's end.
+MIN_YEAR, MAX_YEAR = 1970, 9998
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES as KINDS
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, Cohort, DashboardFigures
 from ihanoi_projections.business_inquiries import AnswerRate
+from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR
 from ihanoi_projections.queries.access import DASHBOARD, authorize, authorize_agency
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-MIN_YEAR, MAX_YEAR = 1970, 9998
 OVERDUE_LIMIT = 20
 MOST_SUPPORTED_LIMIT = 10
 # ``overdue()`` has no kind filter: with a kind this many are scanned.
@@ -185,7 +185,6 @@ def period_bound(name: str, raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
             moment = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
     except (ValueError, OverflowError):
         raise ValidationError({name: ISO_HINT}) from None
-    # The store counts microseconds since 1970; years far off either way are typos.
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise ValidationError({name: f"must be between the years {MIN_YEAR} and {MAX_YEAR}"})
     return moment

@@ -404,6 +404,9 @@ ERRORS = [
     ("POST", "/requests", {**VALID, "email": "not an address"}, 400),
     ("GET", "/requests", {"start_date": "yesterday"}, 400),
     ("GET", "/requests", {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, 400),
+    # The 90-day window of a date at either end of the calendar ran past it (a 500).
+    ("GET", "/requests", {"start_date": "9999-12-31T00:00:00+07:00"}, 400),
+    ("GET", "/requests", {"end_date": "0001-01-01T00:00:00+07:00"}, 400),
     ("GET", "/requests", {"status": "pending"}, 400),
     ("GET", "/requests", {"page": "0"}, 400),
     ("GET", "/requests", {"service_request_id": "PA-000000-000000", "page_size": "x"}, 400),

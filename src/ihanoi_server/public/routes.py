@@ -38,10 +38,10 @@ from starlette.routing import Route
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ValidationError
+from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
-from ihanoi_projections.queries.dashboard import MAX_YEAR, MIN_YEAR
 from ihanoi_server.http import json_response, state, wait_for_position
 from ihanoi_server.openapi.describe import LANG, POSITION, Query, document, document_with_csv
 from ihanoi_server.problems import HttpProblem
@@ -50,8 +50,6 @@ from ihanoi_server.public.i18n import language, strings
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-# As the dashboard's bounds: the store counts microseconds since 1970, and a
-# day past 9998 has no next year to end its period.
 YEARS = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
