@@ -32,6 +32,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 # The years a query may ask about: the columns count microseconds since 1970, and
 # a period around a day of 9999 would run past the calendar's end.
 MIN_YEAR, MAX_YEAR = 1970, 9998
+YEARS_HINT = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from ihanoi_core.errors import ValidationError
 from ihanoi_projections.agency_dashboard.facts import RULES as KINDS
 from ihanoi_projections.agency_dashboard.figures import AgencyDashboardModel, Cohort, DashboardFigures
 from ihanoi_projections.business_inquiries import AnswerRate
-from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR
+from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR, YEARS_HINT
 from ihanoi_projections.queries.access import DASHBOARD, authorize, authorize_agency
 
 DEFAULT_DAYS = 30
@@ -186,7 +186,7 @@ def period_bound(name: str, raw: str, zone: ZoneInfo, *, end: bool) -> datetime:
     except (ValueError, OverflowError):
         raise ValidationError({name: ISO_HINT}) from None
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValidationError({name: f"must be between the years {MIN_YEAR} and {MAX_YEAR}"})
+        raise ValidationError({name: YEARS_HINT})
     return moment
 
 

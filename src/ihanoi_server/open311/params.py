@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.requests import Request
 
-from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR
+from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR, YEARS_HINT
 from ihanoi_server.open311.format import Open311Error
 
 MAX_FORM_BYTES = 256 * 1024
@@ -81,7 +81,7 @@ def parse_w3_datetime(name: str, value: str, zone: tzinfo) -> datetime:
     except ValueError:
         raise Open311Error(400, f"{name} must be an ISO 8601 date and time, e.g. 2026-11-30T09:00:00+07:00.") from None
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise Open311Error(400, f"{name} must be between the years {MIN_YEAR} and {MAX_YEAR}.")
+        raise Open311Error(400, f"{name} {YEARS_HINT}.")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 

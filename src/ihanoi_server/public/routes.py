@@ -38,7 +38,7 @@ from starlette.routing import Route
 from ihanoi_core.directory import Directory
 from ihanoi_core.domain.values import Channel
 from ihanoi_core.errors import ValidationError
-from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR
+from ihanoi_projections.engine.base import MAX_YEAR, MIN_YEAR, YEARS_HINT
 from ihanoi_projections.public_photos import PublicPhotosModel
 from ihanoi_projections.public_reports import PublicReportsModel
 from ihanoi_projections.public_results.figures import GROUPINGS, PublicFigures, PublicResultsModel, PublicStats
@@ -50,7 +50,6 @@ from ihanoi_server.public.i18n import language, strings
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-YEARS = f"must be between the years {MIN_YEAR} and {MAX_YEAR}"
 CSV_TYPE = "text/csv; charset=utf-8"
 # Public and the same for everyone: a shared cache may keep it a minute.
 T = TypeVar("T")
@@ -98,7 +97,7 @@ def period_of(params: Any, zone: ZoneInfo, today: date, errors: dict[str, str]) 
         elif (found := PERIOD.match(period)) is None or not 1 <= int(found["month"] or 1) <= 12:
             errors["period"] = "must be a month (2026-11) or a year (2026)"
         elif not MIN_YEAR <= int(found["year"]) <= MAX_YEAR:
-            errors["period"] = YEARS
+            errors["period"] = YEARS_HINT
         elif found["month"]:
             start = date(int(found["year"]), int(found["month"]), 1)
             end = next_month(start)
@@ -127,7 +126,7 @@ def _date(name: str, value: str, errors: dict[str, str]) -> date | None:
         errors[name] = "must be a date (2026-11-30)"
         return None
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        errors[name] = YEARS
+        errors[name] = YEARS_HINT
         return None
     return day
 
