@@ -194,7 +194,7 @@ def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
     have gaps); lag in seconds is the age of the oldest event not yet applied
     (0 when caught up). ``skipped`` compares the events the log holds up to the
     position with those the projection applied (``ihanoi_projections.engine.check``)."""
-    head = app.recorder.max_notification_id() or 0
+    head = app.head_position()
     tracked = database.tracked()
     fenced = {name.split(PARTITION_MARK)[0] for name in tracked if PARTITION_MARK in name}
     counts: dict[int, int] = {}

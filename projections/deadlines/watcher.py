@@ -212,7 +212,7 @@ def run_watcher(
         # The clocks' read model: applied here unless another process holds its lock.
         read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name])
         try:
-            read_side.wait(app._max_position(), timeout=60.0)
+            read_side.wait(app.head_position(), timeout=60.0)
             watcher = Watcher(
                 app,
                 read_side.model(DeadlineClocksModel),

@@ -282,7 +282,7 @@ class LiveTail(Follower):
 
     def head(self) -> int:
         """The position of the newest entry in the log."""
-        return self.app.recorder.max_notification_id() or 0
+        return self.app.head_position()
 
     def start(self) -> Self:
         """Follow the log from its current head."""

@@ -91,7 +91,7 @@ def _rebuild(
         context = ProjectionContext(app.directory, app.calendar, pseudonym_key(settings))
         models = build_models(chosen, database, context)
         reset(database, models)
-        head = app.recorder.max_notification_id() or 0
+        head = app.head_position()
         jobs = jobs or os.cpu_count() or 1
         if jobs > 1 and head >= PARALLEL_MIN_EVENTS and store_kind(settings) != "memory":
             # Children inherit what the parent has loaded: the holiday tables

@@ -300,7 +300,7 @@ def replay_and_diff(
             scratch = Projector(scratch_app, scratch_db, scratch_models)
             copied = events = 0
             for _ in range(ATTEMPTS):
-                head = app.recorder.max_notification_id() or 0
+                head = app.head_position()
                 report.phase("bringing live read models up to date", max(0, head - live.position))
                 _catch_up(live, report)
                 target = max(_positions(live_db, model_names).values(), default=0)

@@ -148,7 +148,9 @@ class Ihanoi(
         if self._owns_keys:
             self.personal_keys.close()
 
-    def _max_position(self) -> int:
+    def head_position(self) -> int:
+        """The position of the newest event in the log (0 while it is empty): what
+        ``ReadSide.wait`` is given to read what has been written so far."""
         return self.recorder.max_notification_id() or 0
 
     # -- queries ------------------------------------------------------------

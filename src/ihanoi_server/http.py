@@ -315,12 +315,7 @@ async def wait_for_position(request: Request) -> None:
         return
     # A write is committed before it is answered, so a position past the log's
     # head names no write: waiting would not help.
-    if position > await run_in_threadpool(log_head, state(request)):
+    if position > await run_in_threadpool(state(request).app.head_position):
         raise ValidationError({"position": "is past the newest write; pass the position a write returned"})
     if not await run_in_threadpool(read_side.wait, position, MAX_WAIT_SECONDS):
         raise HttpProblem(503, "read_model_behind", f"The read models have not reached position {position} yet.")
-
-
-def log_head(server: ServerState) -> int:
-    """The position of the newest write in the log."""
-    return server.app.recorder.max_notification_id() or 0

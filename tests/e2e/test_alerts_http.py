@@ -291,7 +291,7 @@ def test_ihanoi_alerts_import_drafts_from_a_file_or_url_and_refuses_hostile_xml(
 def log_head(server: LiveServer) -> int:
     app = Ihanoi(Settings(database_url=server.database_url, env="test", postgres_pool_size=1))
     try:
-        return app.recorder.max_notification_id() or 0
+        return app.head_position()
     finally:
         app.close()
 

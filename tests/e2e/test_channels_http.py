@@ -88,7 +88,7 @@ def stored(server: LiveServer) -> Iterator[Ihanoi]:
 def store_head(server: LiveServer) -> int:
     """The log's last position."""
     with stored(server) as app:
-        return app.recorder.max_notification_id() or 0
+        return app.head_position()
 
 
 def store_reports(server: LiveServer) -> int:

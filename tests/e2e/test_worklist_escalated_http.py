@@ -40,7 +40,7 @@ def seed(database_url: str) -> tuple[str, int]:
         clock.set(hanoi(2026, 11, 4, 9))
         watcher = Watcher(app, side.model(DeadlineClocksModel), lambda _p: side.catch_up(), clock=clock)
         assert [due.threshold for due in watcher.run_once()][-1] == "escalation"
-        return str(filed.case_id), app._max_position()
+        return str(filed.case_id), app.head_position()
     finally:
         side.close()
         app.close()

@@ -445,7 +445,7 @@ def chained(durable_settings: Settings, clock: FakeClock) -> Iterator[ChainedSto
     read_side.catch_up()
     read_side.close()
     database = open_view_database(durable_settings)
-    yield ChainedStore(app, database, StoredLog(durable_settings), scenario, app.recorder.max_notification_id() or 0)
+    yield ChainedStore(app, database, StoredLog(durable_settings), scenario, app.head_position())
     database.close()
     app.close()
 

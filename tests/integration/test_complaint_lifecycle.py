@@ -61,7 +61,7 @@ def at(year: int, month: int, day: int, hour: int = 17) -> datetime:
 
 
 def log_position(app: Ihanoi) -> int:
-    return app.recorder.max_notification_id() or 0
+    return app.head_position()
 
 
 def file_complaint(

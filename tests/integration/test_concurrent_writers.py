@@ -68,7 +68,7 @@ def test_sixteen_concurrent_writers_lose_no_case_from_any_read_model(
         assert len(created) > WRITERS * 10
 
         # Step: the read models reach the head of the log.
-        head = app.recorder.max_notification_id() or 0
+        head = app.head_position()
         assert read_side.wait(head, timeout=60)
         live = {name: model.rows() for name, model in read_side.models.items()}  # type: ignore[attr-defined]
         projected = {row["case_id"] for row in live["case_status"]}

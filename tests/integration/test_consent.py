@@ -95,11 +95,11 @@ def test_give_withdraw_give_again_keeps_the_history_in_order(
 
 
 def test_withdrawing_what_was_never_given_is_a_conflict_and_records_nothing(app: Ihanoi, citizen: Principal) -> None:
-    before = app._max_position()
+    before = app.head_position()
     with pytest.raises(ConsentNotGivenError) as raised:
         app.withdraw_consent(citizen, "survey_identity")
     assert raised.value.code == "consent_not_given"
-    assert app._max_position() == before
+    assert app.head_position() == before
     with pytest.raises(ValidationError):
         app.give_consent(citizen, "marketing", notice_version="2026-01")
 

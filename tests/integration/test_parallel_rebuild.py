@@ -29,7 +29,7 @@ def test_an_interrupted_parallel_rebuild_is_fenced_off_until_it_is_run_again(
     try:
         simulate(app, clock, seed=3, days=2, reports_per_day=30, complaints_per_day=4, dossiers_per_day=20,
                  surveys=1, answers_per_survey=20)  # fmt: skip
-        head = app.recorder.max_notification_id() or 0
+        head = app.head_position()
         rebuilding.rebuild(app, settings, None, jobs=1)
         expected = _rows(app, settings)
 

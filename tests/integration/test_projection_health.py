@@ -68,7 +68,7 @@ def test_an_event_committed_behind_the_projections_shows_as_skipped_and_the_chec
         assert check_read_models(app, read_side.database).ok
 
         # Step: an event lands ten positions ahead (a gap), and the projector passes it.
-        head = app.recorder.max_notification_id() or 0
+        head = app.head_position()
         created, acknowledged = app.recorder.select_events(filed.case_id)
         insert_at(app, head + 10, filed.case_id, 3, acknowledged.topic, acknowledged.state)
         read_side.catch_up()

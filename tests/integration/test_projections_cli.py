@@ -30,7 +30,7 @@ def test_rebuild_on_two_processes_then_status_shows_every_projection_at_the_head
     try:
         simulate(app, clock, seed=9, days=5, reports_per_day=60, complaints_per_day=6, dossiers_per_day=40,
                  surveys=1, answers_per_survey=30)  # fmt: skip
-        head = app.recorder.max_notification_id() or 0
+        head = app.head_position()
     finally:
         app.close()
     assert head >= 2000, "enough events for a rebuild on several processes"

@@ -115,7 +115,7 @@ class CommandBus:
         repository: Repository[UUID]
         events: EventStore[UUID]
 
-        def _max_position(self) -> int: ...
+        def head_position(self) -> int: ...
 
     # -- pseudonyms ------------------------------------------------------------
 
@@ -290,7 +290,7 @@ class CommandBus:
             raise VersionMismatchError(case_id, expected_version, case.version)
         decide(case, self.clock())
         if not case.pending_events:  # The case decided nothing changes (a repeated support).
-            return self._result(case, self._max_position(), changed=False)
+            return self._result(case, self.head_position(), changed=False)
         try:
             recordings = self._store(case)
         except IntegrityError:
@@ -348,7 +348,7 @@ class CommandBus:
             index: CaseCode = self._get(code_id(case.code))
             if index.request_fingerprint not in (None, request_fingerprint):
                 raise IdempotencyKeyReusedError(case_id)
-        return self._result(case, self._max_position())
+        return self._result(case, self.head_position())
 
     @staticmethod
     def _new_case_id(principal: Principal, kind: str, idempotency_key: str | None) -> UUID:

@@ -242,4 +242,4 @@ def _recorded(bus: CommandBus, index_id: UUID) -> CommandResult | None:
     if index is None:
         return None
     payment = bus._load(index.payment, Payment)
-    return bus._result(payment, bus._max_position(), changed=False)
+    return bus._result(payment, bus.head_position(), changed=False)

@@ -114,7 +114,7 @@ class _Simulation(ReportStories, GrievanceStories, DossierStories, SurveyStories
         started = wall_clock.perf_counter()
         start = self.clock()
         end = start + timedelta(days=days)
-        first_position = self.app.recorder.max_notification_id() or 0
+        first_position = self.app.head_position()
         first_day = start.astimezone(self.zone).date()
         self.rng = self.arrival_rng
         self._plan_surveys(first_day, days, start)
@@ -141,7 +141,7 @@ class _Simulation(ReportStories, GrievanceStories, DossierStories, SurveyStories
                 progress(completed)
             reported = completed
         self.clock.advance_to(max(end, self.clock()))
-        last_position = self.app.recorder.max_notification_id() or 0
+        last_position = self.app.head_position()
         return SimulationSummary(
             seed=self.seed,
             start=start,

@@ -175,7 +175,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         return usage_error(f"cannot write {args.output}: {error.strerror}")
     with output as out, open_app(settings) as app:
         since_position, since_time = _since(args.since, app)
-        total = max(0, (app.recorder.max_notification_id() or 0) - since_position)
+        total = max(0, app.head_position() - since_position)
         # Progress goes to stderr: stdout carries the exported lines.
         with progress_bar("exporting", total) as bar:
             task = bar.add_task("exporting the log", total=total)

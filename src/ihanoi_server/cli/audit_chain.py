@@ -60,7 +60,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:
-            total = app.recorder.max_notification_id() or 0
+            total = app.head_position()
             with progress_bar("verifying", total) as bar:
                 task = bar.add_task("verifying the hash chain", total=total)
                 report = verify_store(
@@ -166,7 +166,7 @@ def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     with open_app(settings) as app:
         database = open_view_database(settings)
         try:
-            total = max(0, (app.recorder.max_notification_id() or 0) - database.position("audit_chain"))
+            total = max(0, app.head_position() - database.position("audit_chain"))
             with progress_bar("chaining", total) as bar:
                 task = bar.add_task("bringing the chain up to the head", total=total)
                 checkpoint = make_checkpoint(

@@ -55,7 +55,7 @@ def _watcher(settings: Settings) -> Iterator[Watcher]:
     app = Ihanoi(settings)
     read_side = ReadSide(app, settings, names=[DeadlineClocksModel.name], start=store_kind(settings) != "memory")
     try:
-        read_side.catch_up() if store_kind(settings) == "memory" else read_side.wait(app._max_position(), 60.0)
+        read_side.catch_up() if store_kind(settings) == "memory" else read_side.wait(app.head_position(), 60.0)
         model = read_side.model(DeadlineClocksModel)
         refresh: Callable[[int], object] = lambda position: read_side.wait(position, 10.0)  # noqa: E731
         yield Watcher(app, model, refresh, batch_size=settings.deadline_batch_size)

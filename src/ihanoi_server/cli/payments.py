@@ -56,7 +56,7 @@ def caught_up(app: Ihanoi, settings: Settings) -> ReadSide:
     from ihanoi_projections.read_side import ReadSide
 
     read_side = ReadSide(app, settings, names=[PaymentsModel.name])
-    head = app.recorder.max_notification_id() or 0
+    head = app.head_position()
     if not read_side.wait(head, CATCH_UP_SECONDS):
         read_side.close()
         raise ValueError(f"the payments read model did not reach position {head} in {CATCH_UP_SECONDS} s")

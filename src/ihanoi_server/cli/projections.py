@@ -111,7 +111,7 @@ def run_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         return USAGE
     app = Ihanoi(settings)
     try:
-        total = app.recorder.max_notification_id() or 0
+        total = app.head_position()
         with progress_bar("rebuilding", total) as bar:
             task = bar.add_task(
                 "rebuilding " + (", ".join(args.names) or "all read models but audit_chain"), total=total

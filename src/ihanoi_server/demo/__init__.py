@@ -41,7 +41,7 @@ def seed_demo(
     console = Console(stderr=True)
     probe = Ihanoi(settings)
     try:
-        existing = probe.recorder.max_notification_id() or 0
+        existing = probe.head_position()
     finally:
         probe.close()
     if existing and if_empty:
