@@ -52,12 +52,21 @@ TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, events BIGINT)"
 )
-UPSERT_TRACKING = (
-    "INSERT INTO projection_tracking (name, position, updated_at, events) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, "
-    "events = projection_tracking.events + excluded.events "
-    "WHERE projection_tracking.position < excluded.position RETURNING position"
-)
+
+
+@functools.cache
+def upsert_tracking(rows: int) -> str:
+    """Move ``rows`` projections forward in one statement: it returns the name
+    of each it moved, and none of one already at or past its new position."""
+    return (
+        "INSERT INTO projection_tracking (name, position, updated_at, events) VALUES "
+        + ", ".join(["(?, ?, ?, ?)"] * rows)
+        + " ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, "
+        "events = projection_tracking.events + excluded.events "
+        "WHERE projection_tracking.position < excluded.position RETURNING name"
+    )
+
+
 # A column added to a read model's table after it was first created (see
 # ``SQLiteViewDatabase._schema_statement``).
 ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (.+)", re.IGNORECASE | re.DOTALL)
@@ -120,8 +129,20 @@ class Cursor:
         """Move ``name`` to ``position``, having applied ``events`` more events,
         in this transaction; or raise ``AlreadyAppliedError`` (and so roll
         back) if it is not a step forward."""
-        if self.execute(UPSERT_TRACKING, (name, position, now, events)).fetchone() is None:
-            raise AlreadyAppliedError(name, position)
+        self.record_positions([(name, position, now, events)])
+
+    def record_positions(self, moves: Sequence[tuple[str, int, float, int]]) -> None:
+        """``record_position`` for each (name, position, now, events) of ``moves``,
+        in one statement: a batch moves every read model it was applied to, and
+        on PostgreSQL one round trip for each was a sixth of a live projector's
+        time. Raises ``AlreadyAppliedError`` for the first it did not move."""
+        if not moves:
+            return
+        rows = self.execute(upsert_tracking(len(moves)), [value for move in moves for value in move]).fetchall()
+        moved = {row["name"] for row in rows}
+        for name, position, _, _ in moves:
+            if name not in moved:
+                raise AlreadyAppliedError(name, position)
 
 
 class ViewDatabase(ABC):

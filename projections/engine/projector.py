@@ -210,10 +210,12 @@ class Projector:
                     model.prepare()
                 now = time.time()
                 with self.database.transaction() as cursor:
+                    moves = []
                     for model in behind:
                         model.flush(cursor)
                         events = len(counted) - bisect_right(counted, self.positions[model.name])
-                        cursor.record_position(self.tracking[model.name], last, now, events)
+                        moves.append((self.tracking[model.name], last, now, events))
+                    cursor.record_positions(moves)
                     self.database.announce(cursor)
             except BaseException:
                 for model in behind:

@@ -13,7 +13,7 @@ from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_projections.case_status import CaseStatusModel
 from ihanoi_projections.engine.base import micros
-from ihanoi_projections.engine.database import AlreadyAppliedError, ViewDatabase
+from ihanoi_projections.engine.database import AlreadyAppliedError, Tracked, ViewDatabase
 from ihanoi_projections.engine.projector import Projector
 from tests.conftest import FakeClock
 from tests.integration.conftest import projection_context
@@ -92,6 +92,23 @@ def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
     projector.catch_up()
     assert model.rows() == incremental
     assert projector.position == position
+
+
+def test_the_positions_of_one_batch_move_together_or_not_at_all(views: ViewDatabase) -> None:
+    views.create(())
+    # Step: two read models move forward in one statement, each adding its events to its count.
+    for position, now, events in ((10, 1.0, (4, 6)), (12, 2.0, (1, 2))):
+        with views.transaction() as cursor:
+            cursor.record_positions([("case_status", position, now, events[0]), ("worklist", position, now, events[1])])
+    moved = {"case_status": Tracked(12, 2.0, 5), "worklist": Tracked(12, 2.0, 8)}
+    assert views.tracked() == moved
+
+    # Step: one of them is already at the new position: the error names it, and
+    # the transaction rolls back the other's move and the writes before it.
+    with pytest.raises(AlreadyAppliedError) as refused, views.transaction() as cursor:
+        cursor.record_positions([("audit_chain", 15, 3.0, 9), ("case_status", 15, 3.0, 3), ("worklist", 12, 3.0, 1)])
+    assert (refused.value.name, refused.value.position) == ("worklist", 12)
+    assert views.tracked() == moved
 
 
 def test_a_business_inquiry_is_in_no_one_s_my_cases_even_in_a_row_written_with_an_owner_hash(
