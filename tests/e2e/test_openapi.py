@@ -129,6 +129,13 @@ def test_every_command_type_route_is_described_from_its_type(document: dict[str,
         assert set(operation["responses"]) >= PROBLEM_STATUSES
 
 
+def test_a_conflict_without_if_match_is_documented_beside_the_inferred_statuses(document: dict[str, Any]) -> None:
+    # A consent changed meanwhile; an erasure request decided already: 409 with no If-Match.
+    for path, method in (("/api/v1/me/consents/{purpose}", "put"), ("/api/v1/erasure-requests/{id}/decision", "post")):
+        statuses = set(document["paths"][path][method]["responses"])
+        assert statuses == {"200", "400", "401", "403", "404", "409", "413", "415", "422", "503"}, path
+
+
 def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> None:
     operation = document["paths"]["/api/v1/reports"]["post"]
     body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])

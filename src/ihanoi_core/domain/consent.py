@@ -22,8 +22,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, Personal, declare_personal_data
-from ihanoi_core.domain.values import Principal
-from ihanoi_core.errors import ConflictError, ValidationError
+from ihanoi_core.domain.values import Principal, required_text
+from ihanoi_core.errors import ConflictError
 
 MAX_NOTICE_VERSION = 64
 MAX_CHANNEL = 200
@@ -86,8 +86,8 @@ class Consent(Aggregate):
     def give(self, actor: Principal, *, notice_version: str, channel: str | None, timestamp: datetime) -> bool:
         """Give consent under ``notice_version``; ``False`` (no event) when it is
         given already under that notice and for that channel."""
-        notice_version = _text("notice_version", notice_version, MAX_NOTICE_VERSION)
-        channel = _text("channel", channel, MAX_CHANNEL) if channel and channel.strip() else None
+        notice_version = required_text("notice_version", notice_version, MAX_NOTICE_VERSION)
+        channel = required_text("channel", channel, MAX_CHANNEL) if channel and channel.strip() else None
         if self.is_given and (self.notice_version, self.channel) == (notice_version, channel):
             return False
         self._given(actor=actor, notice_version=notice_version, channel=channel, timestamp=timestamp)
@@ -109,7 +109,7 @@ class Consent(Aggregate):
             raise ConsentNotGivenError(self.id, str(self.purpose))
         if self.status is ConsentStatus.WITHDRAWN:
             return False
-        reason = _text("reason", reason, MAX_REASON) if reason and reason.strip() else None
+        reason = required_text("reason", reason, MAX_REASON) if reason and reason.strip() else None
         self._withdrawn(actor=actor, reason=reason, timestamp=timestamp)
         return True
 
@@ -119,13 +119,6 @@ class Consent(Aggregate):
         self.history.append(
             {"event": "withdrawn", "at": timestamp, "notice_version": None, "channel": None, "reason": reason}
         )
-
-
-def _text(name: str, text: str | None, most: int) -> str:
-    text = (text or "").strip()
-    if not text or len(text) > most:
-        raise ValidationError({name: f"must be 1 to {most} characters, not only white space"})
-    return text
 
 
 # Whose consent it is (the subject's id names their data key), the citizen

@@ -24,7 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ihanoi_core.domain.personal import ACTOR, ERASED_PRINCIPAL, Personal, declare_personal_data, is_person
-from ihanoi_core.domain.values import Principal
+from ihanoi_core.domain.values import Principal, required_text
 from ihanoi_core.errors import InvalidTransitionError, ValidationError
 
 MAX_REASON = 2000
@@ -50,7 +50,9 @@ class ErasureRequest(Aggregate):
         subject = subject.strip()
         if not subject:
             raise ValidationError({"subject": "must name the data subject, not only white space"})
-        return cls(id=id, actor=actor, subject=subject, reason=_text("reason", reason), timestamp=timestamp)
+        return cls(
+            id=id, actor=actor, subject=subject, reason=required_text("reason", reason, MAX_REASON), timestamp=timestamp
+        )
 
     @event("Requested")
     def __init__(self, *, id: UUID, actor: Principal, subject: str, reason: str, timestamp: datetime) -> None:
@@ -69,7 +71,10 @@ class ErasureRequest(Aggregate):
         gives its reason and legal basis in writing."""
         if self.status is not ErasureStatus.REQUESTED:
             raise InvalidTransitionError(self.id, step, self.status, (ErasureStatus.REQUESTED,))
-        return Decision(reason=_text("reason", reason), legal_basis=_text("legal_basis", legal_basis))
+        return Decision(
+            reason=required_text("reason", reason, MAX_REASON),
+            legal_basis=required_text("legal_basis", legal_basis, MAX_REASON),
+        )
 
     def _decide(
         self, status: ErasureStatus, reason: str, legal_basis: str, cases: tuple[str, ...], timestamp: datetime
@@ -134,13 +139,6 @@ class Decision(TypedDict):
 
     reason: str
     legal_basis: str
-
-
-def _text(name: str, text: str) -> str:
-    text = text.strip()
-    if not text or len(text) > MAX_REASON:
-        raise ValidationError({name: f"must be 1 to {MAX_REASON} characters, not only white space"})
-    return text
 
 
 # Whose request it is: the subject named (and the citizen asking, when one does).

@@ -12,6 +12,8 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol, TypedDict
 
+from ihanoi_core.errors import ValidationError
+
 
 class Role(StrEnum):
     """Who a principal is to the platform (DESIGN §2; ``dpo``, the data
@@ -179,3 +181,12 @@ VALUE_TYPES: dict[str, type] = {
     "contact": Contact,
     "document": Document,
 }
+
+
+def required_text(name: str, text: str | None, most: int) -> str:
+    """``text`` without its surrounding white space; ``ValidationError`` naming
+    the field ``name`` when that leaves nothing or more than ``most`` characters."""
+    text = (text or "").strip()
+    if not text or len(text) > most:
+        raise ValidationError({name: f"must be 1 to {most} characters, not only white space"})
+    return text

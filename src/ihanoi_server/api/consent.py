@@ -124,7 +124,7 @@ document(
     response=ConsentChange,
     roles=("citizen",),
     path=PURPOSE_PATH,
-    problems=(400, 401, 403, 404, 409, 413, 415, 422),
+    more_problems=(409,),
 )
 document(
     "me:consents:withdraw",

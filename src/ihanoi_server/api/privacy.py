@@ -196,5 +196,5 @@ document(
     body=DecisionIn,
     response=ErasureOutcomeView,
     roles=("dpo", "admin"),
-    problems=(400, 401, 403, 404, 409, 413, 415, 422),
+    more_problems=(409,),
 )

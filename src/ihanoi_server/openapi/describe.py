@@ -91,6 +91,7 @@ class RouteDoc:
     query: tuple[Query, ...] | None = None
     headers: tuple[Header, ...] | None = None
     problems: tuple[int, ...] | None = None
+    more_problems: tuple[int, ...] | None = None
     roles: tuple[str, ...] | None = None
     states: tuple[str, ...] | None = None
     auth: str | None = None
@@ -104,7 +105,7 @@ class RouteDoc:
 
     def __post_init__(self) -> None:
         # ``document`` takes any sequence for these; kept as tuples, the doc stays immutable.
-        for field in ("query", "headers", "problems", "roles", "states", "extra_statuses"):
+        for field in ("query", "headers", "problems", "more_problems", "roles", "states", "extra_statuses"):
             value = getattr(self, field)
             if value is not None:
                 object.__setattr__(self, field, tuple(value))
@@ -125,6 +126,7 @@ def document(
     query: Sequence[Query] | None = None,
     headers: Sequence[Header] | None = None,
     problems: Sequence[int] | None = None,
+    more_problems: Sequence[int] | None = None,
     roles: Sequence[str] | None = None,
     auth: str | None = None,
     events: Mapping[str, Any] | None = None,
@@ -139,7 +141,8 @@ def document(
     ``list[Struct]``, a dataclass …) or a JSON Schema dict; ``status``: the
     success status (default 200); ``query``/``headers``: ``Query``/``Header``
     parameters (they replace the inferred ones); ``problems``: the error
-    statuses (default inferred); ``roles``: for ``x-roles``; ``auth``:
+    statuses (default inferred); ``more_problems``: error statuses besides the
+    inferred ones (a 409 that no ``If-Match`` implies); ``roles``: for ``x-roles``; ``auth``:
     ``"bearer"`` (default), ``"none"`` or ``"api_key"`` (Open311 ``api_key``);
     ``events``: SSE event name → data type; ``path``: path parameter → JSON
     Schema, where the route's convertor says less (an enum); ``alternatives``:

@@ -322,7 +322,7 @@ def problems_for(op: Operation, auth: str) -> set[int]:
         codes |= {400, 409, 412}
     if IDEMPOTENCY_KEY in headers:
         codes.add(400)
-    return codes
+    return codes | {code for code in doc.more_problems or () if code in PROBLEMS}
 
 
 def tag_of(path: str) -> str:
