@@ -69,12 +69,17 @@ def test_the_walk_through_ask_hand_off_answer_feedback_and_faq(
     assert ok(citizen.get(f"/api/v1/questions/{handed['id']}"))["status"] == "answered_by_staff"
 
     # Step: an officer relaying a hotline call reads the answer out, though the question is not theirs.
-    relayed = ok(
-        officer.post("/api/v1/questions", json={"text": "lý lịch tư pháp mất bao lâu", "channel": "hotline"}), 201
+    relayed_response = officer.post(
+        "/api/v1/questions", json={"text": "lý lịch tư pháp mất bao lâu", "channel": "hotline"}
     )
+    relayed = ok(relayed_response, 201)
     assert relayed["handed_off"] is False
     assert relayed["citations"][0]["field"] == "processing"
     assert officer.get(f"/api/v1/questions/{relayed['id']}").status_code == 404
+    # No Location points the officer there; the citizen's own question has one.
+    assert "location" not in relayed_response.headers
+    asked = citizen.post("/api/v1/questions", json={"text": "lý lịch tư pháp mất bao lâu"})
+    assert ok(citizen.get(asked.headers["location"]))["id"] == ok(asked, 201)["id"]
 
     # Step: an article drafted by an officer, approved by the leader, published, found by the public.
     draft = ok(officer.post("/api/v1/knowledge", json={

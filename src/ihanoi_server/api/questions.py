@@ -29,7 +29,7 @@ from ihanoi_core.commands.command import summary_of
 from ihanoi_core.commands.questions import ArticleCommand, AskQuestion, DraftArticle, QuestionCommand
 from ihanoi_core.domain.question_values import Citation, SourceKind
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import NotFoundError, ValidationError
+from ihanoi_core.errors import CaseNotFoundError, NotFoundError, ValidationError
 from ihanoi_projections.queries.questions import Switchboard
 from ihanoi_server.api.commands import command_routes, create_route, read_route
 from ihanoi_server.http import (
@@ -147,18 +147,21 @@ async def ask(request: Request) -> Response:
     command = await read_body(request, AskQuestion)
     app = state(request).app
 
-    def run() -> tuple[dict[str, Any], int, bool, str]:
+    def run() -> tuple[dict[str, Any], int, bool, dict[str, str]]:
         result = app.handle(who, command, idempotency_key=idempotency_key(request))
         # Read as the system: staff relaying a call may not see the question
         # afterwards (it is the agency's it was handed to, or nobody's), yet
         # must read the answer out. The view below holds nothing personal.
         data = app.get_case(RELAY, result.case_id)
-        return data, result.position, result.created, str(result.case_id)
+        # A Location only for a caller who may read it there.
+        try:
+            app.get_case(who, result.case_id)
+        except CaseNotFoundError:
+            return data, result.position, result.created, {}
+        return data, result.position, result.created, {"Location": f"/api/v1/questions/{result.case_id}"}
 
-    data, position, created, case_id = await call_app(request, run)
-    view = answer_view(data, position)
-    headers = {"Location": f"/api/v1/questions/{case_id}"}
-    return json_response(view, status=201 if created else 200, headers=headers)
+    data, position, created, headers = await call_app(request, run)
+    return json_response(answer_view(data, position), status=201 if created else 200, headers=headers)
 
 
 ask.__doc__ = summary_of(AskQuestion)
