@@ -326,10 +326,11 @@ class PostgresViewDatabase(ViewDatabase):
         env = postgres_env(database_url)
         self.schema = env.get("POSTGRES_SCHEMA", "public")
         # Checked on checkout, as the events' pool is: after PostgreSQL ends
-        # every connection, no batch or query fails on a dead one. A batch's
-        # transaction is not run again on a lost connection, so this pool
-        # still pings. Autocommit: a transaction says BEGIN and COMMIT itself.
-        check = SweepingCheck()
+        # every connection, no batch or query fails on a dead one. Without a
+        # ping, unless the server sent something while the connection sat
+        # idle: a query is read again on a lost session and a transaction
+        # begun again. Autocommit: a transaction says BEGIN and COMMIT itself.
+        check = SweepingCheck(retried=True)
         self.pool = ConnectionPool(
             postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=True, name="ihanoi-views",
             check=check, timeout=timeout, kwargs={"autocommit": True},
@@ -339,7 +340,9 @@ class PostgresViewDatabase(ViewDatabase):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as raw:
+        from ihanoi_core.eventstore.postgres_sessions import transaction_on_live_session
+
+        with transaction_on_live_session(self.pool) as conn, conn.cursor() as raw:
             yield Cursor(raw, translate=True)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:

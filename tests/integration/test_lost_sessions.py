@@ -5,9 +5,10 @@ write is run again on another: nothing fails and nothing is written twice.
 - The personal-data keys' pool lends an idle connection without a ping (a key
   is read for every new case and for each personal field a fresh process
   decodes): its every statement does the same when run twice.
-- The read models' pool pings (a projection batch's transaction is not run
-  again), but a query is one statement, without BEGIN and COMMIT, and is read
-  again like a key.
+- The read models' pool lends one without a ping too: a query is one
+  statement, without BEGIN and COMMIT, read again like a key; a transaction
+  (a projection batch) whose BEGIN finds the session ended is begun on another
+  connection, its body run once.
 
 The session is ended by a proxy on loopback in front of the real PostgreSQL
 (``tests/postgres_wire.py``), which closes a connection as its next message
@@ -79,27 +80,42 @@ def test_a_key_read_or_written_as_the_server_ends_its_session_is_read_or_written
 
 
 @pytest.mark.postgres
-def test_a_read_model_query_is_one_statement_read_again_when_the_server_ends_its_session(
+def test_a_read_model_query_or_transaction_is_begun_again_when_the_server_ends_its_session(
     postgres_url: str, proxy: CuttingProxy, tmp_path: Path
 ) -> None:
     views = PostgresViewDatabase(through(proxy, postgres_url), pool_size=1)
     try:
         with views.transaction() as cursor:
             cursor.record_position("case_status", 42, 1.0, 7)
-        query = "SELECT position FROM projection_tracking WHERE name = 'case_status'"
+        query = "SELECT position, events FROM projection_tracking WHERE name = 'case_status'"
 
-        # Step: the pool's ping, then the SELECT alone (no BEGIN, no COMMIT).
+        # Step: the SELECT alone, without a ping, a BEGIN or a COMMIT.
         with views.pool.connection() as connection:  # the pool's one connection
             pass
         trace = tmp_path / "trace.txt"
         rows: list[object] = []
-        assert queries_sent(connection, lambda: rows.extend(views.query(query)), trace) == ['""', f'"{query}"']
-        assert rows == [{"position": 42}]
+        assert queries_sent(connection, lambda: rows.extend(views.query(query)), trace) == [f'"{query}"']
+        assert rows == [{"position": 42, "events": 7}]
 
-        # Step: the session ends as the SELECT arrives, after the ping passed.
-        proxy.cut_next(skip=1)
-        assert views.query(query) == [{"position": 42}]
+        # Step: the session ends as the SELECT arrives: read again on another connection.
+        proxy.cut_next()
+        assert views.query(query) == [{"position": 42, "events": 7}]
         assert proxy.cut == [b"Q"]
+
+        # Step: and as a transaction's BEGIN arrives: begun on another, its body run once.
+        bodies_run = 0
+        proxy.cut_next()
+        with views.transaction() as cursor:
+            bodies_run += 1
+            cursor.record_position("case_status", 43, 2.0, 1)
+        assert (proxy.cut, bodies_run) == ([b"Q", b"Q"], 1)
+        assert views.query(query) == [{"position": 43, "events": 8}]
+
+        # Step: a session that ends inside the transaction fails it, and nothing of it is kept.
+        proxy.cut_next(skip=1)
+        with pytest.raises(psycopg.OperationalError), views.transaction() as cursor:
+            cursor.record_position("case_status", 44, 3.0, 1)
+        assert views.query(query) == [{"position": 43, "events": 8}]
     finally:
         views.close()
 

@@ -22,15 +22,18 @@ counts on the events table (the read models' status behind ``/readyz`` and
 once. The personal-data keys' pool does the same as the events': each of its
 statements does the same when run twice, so ``again_on_lost_session`` runs it
 again on another connection, and no ping is needed (a key is read for every new
-case, and for each personal field decoded in a fresh process). The read
-models' pool still pings: its queries are read again, but a projection batch's
-transaction is not run again.
+case, and for each personal field decoded in a fresh process). Nor does the
+read models' pool: a query is read again, and a transaction (a projection
+batch) whose BEGIN finds the session ended is begun on another connection
+(``transaction_on_live_session``). Its pings were more than four round trips
+in each live batch of ten events, and one before each query the API made.
 """
 
 from __future__ import annotations
 
 import select
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 import psycopg
@@ -43,8 +46,9 @@ class SweepingCheck:
     """A pool's ``check``: ``ConnectionPool.check_connection``, and at a dead
     connection the pool's idle ones are all checked at once (``pool.check()``),
     since a server that ended one has most likely ended them all. For a pool
-    whose every use is ``retried`` on a lost connection, a connection whose
-    server has sent nothing since it went idle passes without the ping."""
+    whose every use is ``retried`` (run or begun again) on a lost connection,
+    a connection whose server has sent nothing since it went idle passes
+    without the ping."""
 
     def __init__(self, pool: ConnectionPool[Any] | None = None, *, retried: bool = False) -> None:
         self.pool = pool
@@ -75,6 +79,27 @@ def again_on_lost_session(pool: ConnectionPool[Any], work: Callable[[psycopg.Con
                 raise
     with pool.connection() as connection:
         return work(connection)
+
+
+@contextmanager
+def transaction_on_live_session(pool: ConnectionPool[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """A connection of ``pool`` inside a transaction, begun on another
+    connection when the server had ended the session of the first: BEGIN is
+    the first round trip on the connection, so nothing was done on it yet. The
+    body is not run again; a session that ends during it fails the transaction
+    (rolled back by the server), as one would after a ping at checkout."""
+    for attempt in (1, 2):
+        with pool.connection() as connection, ExitStack() as stack:
+            transaction = connection.transaction()
+            try:
+                transaction.__enter__()
+            except psycopg.OperationalError:
+                if attempt == 2 or not connection.broken:
+                    raise
+                continue
+            stack.push(transaction)
+            yield connection
+            return
 
 
 def quiet(connection: psycopg.Connection[Any]) -> bool:
