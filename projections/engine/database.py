@@ -36,7 +36,7 @@ import uuid
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,15 +99,22 @@ class AlreadyAppliedError(Exception):
 class Cursor:
     """The slice of a DB-API cursor read models use, with ``?`` placeholders."""
 
-    def __init__(self, raw: Any, translate: bool) -> None:
+    def __init__(self, raw: Any, translate: bool, *, pipelined: bool = False) -> None:
         self._raw = raw
         self._translate = translate
+        self._pipelined = pipelined
+        # The raw cursor of the last ``execute``: what the fetches read.
+        self._answered = raw
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self._translate else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        self._raw.execute(self._sql(sql), params)
+        # In PostgreSQL's pipeline mode a cursor that ran executemany can
+        # fetch the answer of an earlier statement than its last: there each
+        # execute has a cursor of its own.
+        self._answered = self._raw.connection.cursor() if self._pipelined else self._raw
+        self._answered.execute(self._sql(sql), params)
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -115,14 +122,16 @@ class Cursor:
             self._raw.executemany(self._sql(sql), rows)
 
     def fetchall(self) -> list[Row]:
-        names = [column[0] for column in self._raw.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in self._raw.fetchall()]
+        # The rows first: in pipeline mode the description comes with them.
+        rows = self._answered.fetchall()
+        names = [column[0] for column in self._answered.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def fetchone(self) -> Row | None:
-        row = self._raw.fetchone()
+        row = self._answered.fetchone()
         if row is None:
             return None
-        names = [column[0] for column in self._raw.description or ()]
+        names = [column[0] for column in self._answered.description or ()]
         return dict(zip(names, row, strict=True))
 
     def record_position(self, name: str, position: int, now: float, events: int) -> None:
@@ -153,8 +162,11 @@ class ViewDatabase(ABC):
 
     @abstractmethod
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """A cursor inside one transaction, committed on success."""
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Cursor]:
+        """A cursor inside one transaction, committed on success. ``pipelined``:
+        on PostgreSQL, statements go out without waiting for each answer
+        (pipeline mode), so an error surfaces at the next fetch or at the end,
+        and the whole transaction is rolled back as ever."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.transaction() as cursor:
@@ -245,7 +257,7 @@ class SQLiteViewDatabase(ViewDatabase):
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Cursor]:
         conn = self._connection()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -339,11 +351,13 @@ class PostgresViewDatabase(ViewDatabase):
         self.create(())
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Cursor]:
         from ihanoi_core.eventstore.postgres_sessions import transaction_on_live_session
 
-        with transaction_on_live_session(self.pool) as conn, conn.cursor() as raw:
-            yield Cursor(raw, translate=True)
+        with transaction_on_live_session(self.pool) as conn, ExitStack() as stack:
+            if pipelined:
+                stack.enter_context(conn.pipeline())
+            yield Cursor(stack.enter_context(conn.cursor()), translate=True, pipelined=pipelined)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         # One SELECT is atomic on its own: sent alone, without the BEGIN and

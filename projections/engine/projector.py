@@ -209,7 +209,8 @@ class Projector:
                 for model in behind:
                     model.prepare()
                 now = time.time()
-                with self.database.transaction() as cursor:
+                # Pipelined: a batch's statements go out together (PostgreSQL).
+                with self.database.transaction(pipelined=True) as cursor:
                     moves = []
                     for model in behind:
                         model.flush(cursor)

@@ -3,6 +3,9 @@ exactly-once tracking and a rebuild equal to the incremental result."""
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
 import pytest
 
 from ihanoi_core.application import Ihanoi
@@ -94,20 +97,33 @@ def test_a_batch_already_applied_is_refused_and_a_rebuild_gives_the_same_rows(
     assert projector.position == position
 
 
-def test_the_positions_of_one_batch_move_together_or_not_at_all(views: ViewDatabase) -> None:
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_the_positions_of_one_batch_move_together_or_not_at_all(views: ViewDatabase, pipelined: bool) -> None:
     views.create(())
     # Step: two read models move forward in one statement, each adding its events to its count.
     for position, now, events in ((10, 1.0, (4, 6)), (12, 2.0, (1, 2))):
-        with views.transaction() as cursor:
+        with views.transaction(pipelined=pipelined) as cursor:
             cursor.record_positions([("case_status", position, now, events[0]), ("worklist", position, now, events[1])])
     moved = {"case_status": Tracked(12, 2.0, 5), "worklist": Tracked(12, 2.0, 8)}
     assert views.tracked() == moved
 
     # Step: one of them is already at the new position: the error names it, and
     # the transaction rolls back the other's move and the writes before it.
-    with pytest.raises(AlreadyAppliedError) as refused, views.transaction() as cursor:
-        cursor.record_positions([("audit_chain", 15, 3.0, 9), ("case_status", 15, 3.0, 3), ("worklist", 12, 3.0, 1)])
+    def batch(rows: list[tuple[str, int, float, int]], moves: list[tuple[str, int, float, int]]) -> None:
+        write = "INSERT INTO projection_tracking (name, position, updated_at, events) VALUES (?, ?, ?, ?)"
+        with views.transaction(pipelined=pipelined) as cursor:
+            cursor.executemany(write, rows)
+            cursor.record_positions(moves)
+
+    with pytest.raises(AlreadyAppliedError) as refused:
+        batch([("public_reports", 15, 3.0, 2)], [("case_status", 15, 3.0, 3), ("worklist", 12, 3.0, 1)])
     assert (refused.value.name, refused.value.position) == ("worklist", 12)
+    assert views.tracked() == moved
+
+    # Step: a write that fails (here a second row of one name) fails the whole
+    # transaction, wherever its error surfaces (pipelined: after the statements sent on).
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+        batch([("public_reports", 15, 3.0, 2), ("case_status", 15, 3.0, 2)], [("survey_results", 15, 3.0, 2)])
     assert views.tracked() == moved
 
 
