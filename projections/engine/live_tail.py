@@ -8,7 +8,8 @@ after the event (code, status, agency, due time, public note) plus who may
 see it before and after, so a transfer reaches the agency the case left as
 well as the one it went to. Each subscriber is handed the changes it
 accepts, in log order. While nobody listens the tail reads no events: it
-moves to the head.
+moves to the head, at most once a second (a stream's replay already holds
+what it then reads again, and the stream skips it by position).
 
 An alert's ``Issued`` and ``Cancelled`` changes carry its public notice
 (``AlertNotice``: message type, wards, headline, CAP codes), which the
@@ -31,6 +32,7 @@ Who receives a change is decided here too, from its audiences and notice:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +60,8 @@ log = structlog.get_logger("ihanoi.live")
 
 POLL_INTERVAL = 0.05
 BATCH_SIZE = 500
+# How often, at most, a tail nobody listens to moves to the head of the log.
+PARKED_MOVE_SECONDS = 1.0
 TAIL_REPLICAS = 10_000
 REPLAY_REPLICAS = 2_000
 
@@ -271,6 +275,7 @@ class LiveTail(Follower):
         self.settings = settings or app.settings
         self.batch_size = batch_size
         self._position = 0
+        self._next_move = 0.0
         self._changes = CaseChanges(app, max_replicas=TAIL_REPLICAS)
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
@@ -334,9 +339,15 @@ class LiveTail(Follower):
         """Read the next batch and hand it to the subscribers; return how many
         notifications it held (0 when at the head)."""
         if not self._listening():
-            # Nobody listens: move to the head without reading the events. The
-            # head is read after the subscriber list, so a stream that subscribes
-            # now reads a head at least as new, and the tail reads on from here.
+            # Nobody listens: move to the head without reading the events, at
+            # most once a PARKED_MOVE_SECONDS (under load a wake comes with
+            # every save). The head is read after the subscriber list, so a
+            # stream that subscribes now reads a head at least as new, and the
+            # tail reads on from here.
+            now = time.monotonic()
+            if now < self._next_move:
+                return 0
+            self._next_move = now + PARKED_MOVE_SECONDS
             head = self.head()
             if not self._listening():
                 skipped, self._position = max(0, head - self._position), max(self._position, head)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -28,6 +29,7 @@ from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.handlers.bus import CommandResult
+from ihanoi_projections.engine import live_tail
 from ihanoi_projections.engine.live_tail import CaseChange
 from ihanoi_server.live import LiveFeed
 from tests.conftest import LOOPBACK_TLS
@@ -326,6 +328,44 @@ def test_a_subscriber_whose_filter_fails_is_ended_with_the_error_logged_and_the_
     assert received.event == "Submitted"
     [failure] = [entry for entry in logs if entry["event"] == "live_filter_failed"]
     assert failure["exc_info"] is True
+    app.close()
+
+
+def test_a_tail_nobody_listens_to_reads_the_head_once_however_many_saves_wake_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = Ihanoi()
+    citizen = Principal(CITIZEN, Role.CITIZEN)
+    feed = LiveFeed(app, app.settings)
+    monkeypatch.setattr(live_tail, "PARKED_MOVE_SECONDS", 0.2)
+    heads: list[int] = []
+    head_position = app.head_position
+
+    def counted_head() -> int:
+        heads.append(head_position())
+        return heads[-1]
+
+    monkeypatch.setattr(app, "head_position", counted_head)
+
+    def report() -> int:
+        filed = app.handle(
+            citizen, SubmitReport(category="pothole", description="Ổ gà", location=LocationIn(ward="HOAN_KIEM"))
+        )
+        assert filed.position is not None
+        return filed.position
+
+    # Step: the first wake moves the tail to the head; the saves that wake it
+    # again within PARKED_MOVE_SECONDS do not make it read the head again.
+    first = report()
+    feed.tail.follow()
+    for _ in range(5):
+        latest = report()
+        feed.tail.follow()
+    assert (feed.tail.position, heads) == (first, [first])
+    # Step: after that, the next wake moves it to the newest head.
+    time.sleep(0.2)
+    feed.tail.follow()
+    assert (feed.tail.position, heads) == (latest, [first, latest])
     app.close()
 
 
