@@ -149,15 +149,14 @@ async def ask(request: Request) -> Response:
 
     def run() -> tuple[dict[str, Any], int, bool, dict[str, str]]:
         result = app.handle(who, command, idempotency_key=idempotency_key(request))
-        # Read as the system: staff relaying a call may not see the question
-        # afterwards (it is the agency's it was handed to, or nobody's), yet
-        # must read the answer out. The view below holds nothing personal.
-        data = app.get_case(RELAY, result.case_id)
-        # A Location only for a caller who may read it there.
         try:
-            app.get_case(who, result.case_id)
+            data = app.get_case(who, result.case_id)
         except CaseNotFoundError:
-            return data, result.position, result.created, {}
+            # Staff relaying a call may not see the question afterwards (it is
+            # the agency's it was handed to, or nobody's), yet must read the
+            # answer out: read as the system, and no Location to point them
+            # there. The view below holds nothing personal.
+            return app.get_case(RELAY, result.case_id), result.position, result.created, {}
         return data, result.position, result.created, {"Location": f"/api/v1/questions/{result.case_id}"}
 
     data, position, created, headers = await call_app(request, run)
