@@ -337,7 +337,6 @@ def test_a_tail_nobody_listens_to_reads_the_head_once_however_many_saves_wake_it
     app = Ihanoi()
     citizen = Principal(CITIZEN, Role.CITIZEN)
     feed = LiveFeed(app, app.settings)
-    monkeypatch.setattr(live_tail, "PARKED_MOVE_SECONDS", 0.2)
     heads: list[int] = []
     head_position = app.head_position
 
@@ -363,7 +362,7 @@ def test_a_tail_nobody_listens_to_reads_the_head_once_however_many_saves_wake_it
         feed.tail.follow()
     assert (feed.tail.position, heads) == (first, [first])
     # Step: after that, the next wake moves it to the newest head.
-    time.sleep(0.2)
+    time.sleep(live_tail.PARKED_MOVE_SECONDS)
     feed.tail.follow()
     assert (feed.tail.position, heads) == (latest, [first, latest])
     app.close()
