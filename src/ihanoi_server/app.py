@@ -68,6 +68,7 @@ from ihanoi_server.logging import configure_logging
 from ihanoi_server.map import routes as public_map
 from ihanoi_server.observability import Metrics, ObservabilityMiddleware, healthz, metrics, readyz
 from ihanoi_server.open311 import routes as open311
+from ihanoi_server.openapi import explorer
 from ihanoi_server.openapi.document import routes as openapi_routes
 from ihanoi_server.problems import STORE_RETRY_AFTER_SECONDS, problem, problem_for
 from ihanoi_server.public import home
@@ -84,6 +85,7 @@ def all_routes() -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *openapi_routes,
+        *explorer.routes,
         *session.routes,
         # Before any resource's own routes, so ``/worklist/stream`` is never read as a case id.
         *streams.routes,

@@ -32,6 +32,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, bool], ...]], ...] = (
             ("/public/business-qa", "home.business_qa", False),
             ("/open311/v2/discovery.json", "home.open311", False),
             ("/openapi.json", "home.openapi", False),
+            ("/api/docs", "home.explorer", False),
         ),
     ),
 )

@@ -69,6 +69,7 @@ _VI: dict[str, str] = {
     "home.business_qa": "Hỏi đáp của doanh nghiệp",
     "home.open311": "Open311 GeoReport v2",
     "home.openapi": "Mô tả toàn bộ HTTP API (OpenAPI)",
+    "home.explorer": "Xem và thử HTTP API (Swagger UI, tiếng Anh)",
     "home.footer": "Mọi nội dung ở đây đều công khai; bảng điều hành chỉ hiện số liệu sau khi đăng nhập.",
 }
 
@@ -129,6 +130,7 @@ _EN: dict[str, str] = {
     "home.business_qa": "Businesses' questions and answers",
     "home.open311": "Open311 GeoReport v2",
     "home.openapi": "The whole HTTP API described (OpenAPI)",
+    "home.explorer": "Browse and try the HTTP API (Swagger UI)",
     "home.footer": "Everything linked here is public; the dashboard shows its figures only after sign-in.",
 }
 

@@ -1,0 +1,124 @@
+"""The API explorer, ``GET /api/docs``, in real Chromium against the real server:
+Swagger UI draws every operation of ``/openapi.json`` from the server's own
+files, a pasted token tries a route for real, and nothing leaves the origin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ihanoi_core.domain.values import Role
+from tests.e2e.chromium import chromium
+from tests.e2e.conftest import LiveServer, start_server, stop_server
+
+CITIZEN = "vneid:001099012345"
+WAIT_SECONDS = 30
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("api-explorer")
+    live = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
+    yield live
+    stop_server(live)
+
+
+def operation(driver: WebDriver, method: str, path: str) -> WebElement:
+    """The explorer's block of one operation, by its method and path."""
+    for block in driver.find_elements(By.CSS_SELECTOR, f".opblock-{method}"):
+        if block.find_element(By.CSS_SELECTOR, ".opblock-summary-path").get_attribute("data-path") == path:
+            return block
+    raise AssertionError(f"{method.upper()} {path} is not in the explorer")
+
+
+def requested_urls(driver: webdriver.Chrome) -> set[str]:
+    """Every http(s) address the page asked for (Chromium's network log)."""
+    urls = set()
+    for entry in driver.get_log("performance"):  # type: ignore[no-untyped-call]
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if url.startswith(("http:", "https:")):
+                urls.add(url)
+    return urls
+
+
+def test_the_explorer_draws_every_operation_and_tries_one_with_a_pasted_token(server: LiveServer) -> None:
+    with server.client(Role.CITIZEN, CITIZEN) as citizen, httpx.Client(base_url=server.base_url) as anyone:
+        filed = citizen.post(
+            "/api/v1/reports",
+            json={"category": "pothole", "description": "Ổ gà số 3 Tràng Tiền", "location": {"ward": "HOAN_KIEM"}},
+        )
+        assert filed.status_code == 201, filed.text
+        code = filed.json()["code"]
+        spec = anyone.get("/openapi.json").json()
+    operations = sum(1 for item in spec["paths"].values() for method in item if method in METHODS)
+    assert {"get"} == set(spec["paths"]["/api/docs"])
+
+    with chromium(performance_log=True) as driver:
+        wait = WebDriverWait(driver, WAIT_SECONDS)
+        driver.get(f"{server.base_url}/api/docs")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) == operations, "not every operation")
+        assert driver.find_element(By.CSS_SELECTOR, ".info .title").text.startswith(spec["info"]["title"])
+
+        # Step: paste the citizen's token as the bearer scheme's value.
+        driver.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
+        schemes = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".auth-container"))
+        bearer = next(scheme for scheme in schemes if scheme.find_element(By.TAG_NAME, "h4").text.startswith("bearer"))
+        bearer.find_element(By.TAG_NAME, "input").send_keys(server.token(Role.CITIZEN, CITIZEN))
+        bearer.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .authorize").click()
+        driver.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .btn-done").click()
+
+        # Step: open "my cases", whose roles the explorer shows, and try it.
+        block = operation(driver, "get", "/api/v1/me/cases")
+        driver.execute_script("arguments[0].scrollIntoView()", block)
+        block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, ".try-out__btn"))[0].click()
+        assert "x-roles" in block.text
+        block.find_element(By.CSS_SELECTOR, ".btn.execute").click()
+        answer = ".live-responses-table tbody"
+        status = wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, f"{answer} .response-col_status"))
+        assert status[0].text == "200"
+        assert code in block.find_element(By.CSS_SELECTOR, answer).text
+
+        # The token stays in the page's memory; nothing was asked of another origin; no error.
+        stored = driver.execute_script("return JSON.stringify([window.localStorage, window.sessionStorage])")
+        assert "eyJ" not in stored
+        urls = requested_urls(driver)
+        assert f"{server.base_url}/api/v1/me/cases" in urls
+        assert all(url.startswith(server.base_url + "/") for url in urls), urls
+        assert driver.get_log("browser") == []  # type: ignore[no-untyped-call]
+
+
+def test_the_page_and_its_files_come_from_the_server_and_nothing_else_is_served(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.base_url) as anyone:
+        page = anyone.get("/api/docs")
+        assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        assert "script-src 'self'" in policy
+        assert "connect-src 'self'" in policy
+        for name, media_type in (
+            ("swagger-ui-bundle.js", "text/javascript"),
+            ("explorer.js", "text/javascript"),
+            ("swagger-ui.css", "text/css"),
+        ):
+            assert f'"/api/docs/static/{name}"' in page.text
+            file = anyone.get(f"/api/docs/static/{name}")
+            assert file.status_code == 200, name
+            assert file.headers["content-type"].startswith(media_type)
+            assert file.headers["x-content-type-options"] == "nosniff"
+        for missing in ("index.html", "swagger-ui-standalone-preset.js", "..%2Fexplorer.py", "explorer.py"):
+            answer = anyone.get(f"/api/docs/static/{missing}")
+            assert answer.status_code == 404, missing
+            assert answer.headers["content-type"] == "application/problem+json"
