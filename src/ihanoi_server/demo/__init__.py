@@ -145,4 +145,7 @@ def print_tokens(settings: Settings, citizen: str, agency: str, base_url: str) -
     print(f"  curl -s '{base_url}/public/business-qa'")
     # Fees confirmed per day and the cashless share (issue #19; docs/payments.md).
     print(f"  curl -s -H 'Authorization: Bearer {tokens['leader']}' {base_url}/api/v1/payments/collections")
-    print(f"\nIn a browser: {base_url}/ links the public map, the leaders' dashboard and the open data.\n")
+    print(
+        f"\nIn a browser: {base_url}/ links the public map, the leaders' dashboard, the open data "
+        f"and the API explorer ({base_url}/api/docs).\n"
+    )
