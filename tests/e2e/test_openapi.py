@@ -124,9 +124,23 @@ def test_every_command_type_route_is_described_from_its_type(document: dict[str,
         assert set(body.get("properties", {})) == set(command_type.body().__struct_fields__), path
         assert operation["x-roles"] == documented_roles(command_type)
         assert operation["x-valid-from-states"] == documented_states(command_type)
-        assert summary_of(command_type) in operation["description"]
+        assert summary_of(command_type).replace("``", "`") in operation["description"]
+        assert operation["description"].startswith(operation["summary"])
         assert "If-Match" in {p["name"] for p in operation["parameters"]}
         assert set(operation["responses"]) >= PROBLEM_STATUSES
+
+
+def test_summaries_are_one_sentence_of_plain_text_and_descriptions_use_markdown_literals(
+    document: dict[str, Any],
+) -> None:
+    # The explorer (/api/docs) shows a summary as it is and a description as Markdown:
+    # reStructuredText's ``x`` from the docstrings would show its doubled ticks.
+    operations = [operation for item in document["paths"].values() for operation in item.values()]
+    assert len(operations) > 150
+    for operation in operations:
+        summary = operation.get("summary", "")
+        assert "``" not in summary + operation.get("description", ""), summary
+        assert not re.search(r"\.\s", summary), summary
 
 
 def test_a_conflict_without_if_match_is_documented_beside_the_inferred_statuses(document: dict[str, Any]) -> None:

@@ -77,18 +77,28 @@ def subclasses(kind: type[Case]) -> Iterator[type[Case]]:
         yield from subclasses(subclass)
 
 
+def markdown(text: str) -> str:
+    """A docstring's reStructuredText literals (````x````) as Markdown's (```x```):
+    the explorer shows a summary as plain text, so the doubled ticks would show."""
+    return text.replace("``", "`")
+
+
+def first_sentence(text: str) -> str:
+    return re.split(r"(?<=\.)\s", text, maxsplit=1)[0].rstrip(".")
+
+
 def from_docstring(doc: str) -> RouteDoc:
     """Summary: the first sentence; description: the whole docstring; roles:
     the list after "Roles:" (our endpoints' docstring convention)."""
-    text = " ".join(doc.replace("``", "`").split())
+    text = " ".join(markdown(doc).split())
     if not text:
         return RouteDoc()
-    summary = re.split(r"(?<=\.)\s", text, maxsplit=1)[0].rstrip(".")
+    summary = first_sentence(text)
     roles = ROLES.search(text)
     listed = [r.strip() for r in re.split(r"[,;]", roles.group(1))] if roles else []
     return RouteDoc(
         summary=summary,
-        description=doc.replace("``", "`") if text.rstrip(".") != summary else None,
+        description=markdown(doc) if text.rstrip(".") != summary else None,
         roles=tuple(listed) if listed and not listed[0].startswith("see ") else None,
     )
 
@@ -106,9 +116,9 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
     """A command route, from its command type: body, roles and valid states."""
     roles = documented_roles(command_type)
     states = documented_states(command_type)
-    summary = summary_of(command_type)
+    summary = markdown(summary_of(command_type))
     return RouteDoc(
-        summary=summary,
+        summary=first_sentence(summary),
         description=f"{summary}\n\nRoles: {', '.join(roles)}. Valid from: {', '.join(states)}.\n\nSend `If-Match` "
         "with the ETag of your last read to refuse the command if the case changed meanwhile (412).",
         body=command_type.body(),
@@ -123,9 +133,9 @@ def case_command_doc(command_type: type[CaseCommand]) -> RouteDoc:
 def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
     """A create route, from its command type: body, roles, idempotency."""
     from_roles = [str(role) for role in Role if role in command_type.roles]
-    summary = summary_of(command_type)
+    summary = markdown(summary_of(command_type))
     return RouteDoc(
-        summary=summary.split(". ")[0].rstrip("."),
+        summary=first_sentence(summary),
         description=f"{summary}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
         body=command_type,
         response=CaseWritten,
