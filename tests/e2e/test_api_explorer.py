@@ -1,6 +1,7 @@
 """The API explorer, ``GET /api/docs``, in real Chromium against the real server:
 Swagger UI draws every operation of ``/openapi.json`` from the server's own
-files, a pasted token tries a route for real, and nothing leaves the origin."""
+files, a pasted token files a report with the example body and reads it back,
+and nothing leaves the origin."""
 
 from __future__ import annotations
 
@@ -40,6 +41,20 @@ def operation(driver: WebDriver, method: str, path: str) -> WebElement:
     raise AssertionError(f"{method.upper()} {path} is not in the explorer")
 
 
+def try_it(driver: WebDriver, method: str, path: str) -> tuple[str, str]:
+    """Open an operation, press "Try it out" and "Execute" as it is filled in;
+    the status and the body of the answer shown."""
+    wait = WebDriverWait(driver, WAIT_SECONDS)
+    block = operation(driver, method, path)
+    driver.execute_script("arguments[0].scrollIntoView()", block)
+    block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, ".try-out__btn"))[0].click()
+    block.find_element(By.CSS_SELECTOR, ".btn.execute").click()
+    answer = ".live-responses-table tbody"
+    status = wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, f"{answer} .response-col_status"))
+    return status[0].text, block.find_element(By.CSS_SELECTOR, answer).text
+
+
 def requested_urls(driver: webdriver.Chrome) -> set[str]:
     """Every http(s) address the page asked for (Chromium's network log)."""
     urls = set()
@@ -52,7 +67,7 @@ def requested_urls(driver: webdriver.Chrome) -> set[str]:
     return urls
 
 
-def test_the_explorer_draws_every_operation_and_tries_one_with_a_pasted_token(server: LiveServer) -> None:
+def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_token(server: LiveServer) -> None:
     with server.client(Role.CITIZEN, CITIZEN) as citizen, httpx.Client(base_url=server.base_url) as anyone:
         filed = citizen.post(
             "/api/v1/reports",
@@ -78,17 +93,16 @@ def test_the_explorer_draws_every_operation_and_tries_one_with_a_pasted_token(se
         bearer.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .authorize").click()
         driver.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .btn-done").click()
 
+        # Step: file a report with the example body the explorer fills in.
+        status, answer = try_it(driver, "post", "/api/v1/reports")
+        assert status == "201", answer
+        assert '"code": "PA-' in answer
+
         # Step: open "my cases", whose roles the explorer shows, and try it.
-        block = operation(driver, "get", "/api/v1/me/cases")
-        driver.execute_script("arguments[0].scrollIntoView()", block)
-        block.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-        wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, ".try-out__btn"))[0].click()
-        assert "x-roles" in block.text
-        block.find_element(By.CSS_SELECTOR, ".btn.execute").click()
-        answer = ".live-responses-table tbody"
-        status = wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, f"{answer} .response-col_status"))
-        assert status[0].text == "200"
-        assert code in block.find_element(By.CSS_SELECTOR, answer).text
+        status, answer = try_it(driver, "get", "/api/v1/me/cases")
+        assert status == "200", answer
+        assert code in answer
+        assert "x-roles" in operation(driver, "get", "/api/v1/me/cases").text
 
         # The token stays in the page's memory; nothing was asked of another origin; no error.
         stored = driver.execute_script("return JSON.stringify([window.localStorage, window.sessionStorage])")

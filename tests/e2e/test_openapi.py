@@ -143,6 +143,30 @@ def test_summaries_are_one_sentence_of_plain_text_and_descriptions_use_markdown_
         assert not re.search(r"\.\s", summary), summary
 
 
+def test_every_example_body_files_its_case_on_the_sample_directory(
+    live_server: LiveServer, document: dict[str, Any]
+) -> None:
+    # The explorer fills "Try it out" with these: "Execute" must file a case as it stands.
+    filed = set()
+    for path, item in document["paths"].items():
+        schema = (
+            item.get("post", {}).get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        )
+        if not schema or "examples" not in schema:
+            continue
+        role = Role(item["post"]["x-roles"][0])
+        # Staff act for an agency; a business person for a business (the example's tax code).
+        unit = {Role.BUSINESS: "0100109106", Role.OFFICER: "UBND_HOAN_KIEM", Role.LEADER: "UBND_HOAN_KIEM"}.get(role)
+        for example in schema["examples"]:
+            matches(document, example, schema)
+            with live_server.client(role, "vneid:001099012345", unit) as caller:
+                answer = caller.post(path, json=example)
+            assert answer.status_code == 201, (path, answer.text)
+            filed.add(path)
+    assert filed >= {"/api/v1/reports", "/api/v1/complaints", "/api/v1/service-requests", "/api/v1/alerts"}
+    assert len(filed) == 8
+
+
 def test_a_conflict_without_if_match_is_documented_beside_the_inferred_statuses(document: dict[str, Any]) -> None:
     # A consent changed meanwhile; an erasure request decided already: 409 with no If-Match.
     for path, method in (("/api/v1/me/consents/{purpose}", "put"), ("/api/v1/erasure-requests/{id}/decision", "post")):

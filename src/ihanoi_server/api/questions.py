@@ -43,6 +43,7 @@ from ihanoi_server.http import (
     wait_for_position,
 )
 from ihanoi_server.openapi.describe import POSITION, Query, document
+from ihanoi_server.openapi.examples import with_example
 
 MAX_QUERY = 500
 RELAY = Principal("questions:answer", Role.SYSTEM)
@@ -219,7 +220,13 @@ routes = [
     Route("/public/faq", faq, methods=["GET"], name="public_faq:search"),
     Route("/public/knowledge/{code}", read_article, methods=["GET"], name="public_knowledge:read"),
 ]
-document("questions:create", body=AskQuestion, response=AnswerView, status=201, roles=("citizen", "officer", "leader"))
+document(
+    "questions:create",
+    body=with_example(AskQuestion),
+    response=AnswerView,
+    status=201,
+    roles=("citizen", "officer", "leader"),
+)
 document("public_knowledge:read", response=PublicArticle, query=[POSITION], auth="none", problems=(404, 422))
 document(
     "public_faq:search",

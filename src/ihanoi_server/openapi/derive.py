@@ -30,6 +30,7 @@ from ihanoi_server.openapi.describe import (
     CaseWritten,
     RouteDoc,
 )
+from ihanoi_server.openapi.examples import with_example
 
 ROLES = re.compile(r"\bRoles: (.+?)\.(?:\s|$)")
 
@@ -137,7 +138,7 @@ def create_command_doc(command_type: type[CreateCommand]) -> RouteDoc:
     return RouteDoc(
         summary=first_sentence(summary),
         description=f"{summary}\n\nRoles: {', '.join(from_roles)}. Idempotent with `Idempotency-Key`.",
-        body=command_type,
+        body=with_example(command_type),
         response=CaseWritten,
         status=201,
         extra_statuses=(200, 201),
