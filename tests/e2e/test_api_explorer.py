@@ -132,6 +132,13 @@ def test_the_page_and_its_files_come_from_the_server_and_nothing_else_is_served(
             assert file.status_code == 200, name
             assert file.headers["content-type"].startswith(media_type)
             assert file.headers["x-content-type-options"] == "nosniff"
+            # Compressed for a client that takes gzip (httpx does, and decodes it), whole otherwise.
+            assert file.headers["content-encoding"] == "gzip"
+            assert file.headers["vary"] == "Accept-Encoding"
+            whole = anyone.get(f"/api/docs/static/{name}", headers={"Accept-Encoding": "identity"})
+            assert "content-encoding" not in whole.headers
+            assert whole.content == file.content
+            assert int(file.headers["content-length"]) < len(whole.content)
         for missing in ("index.html", "swagger-ui-standalone-preset.js", "..%2Fexplorer.py", "explorer.py"):
             answer = anyone.get(f"/api/docs/static/{missing}")
             assert answer.status_code == 404, missing

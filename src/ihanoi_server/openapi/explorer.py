@@ -11,6 +11,7 @@ UI's online validator, which would send the document to swagger.io, is off.
 
 from __future__ import annotations
 
+import gzip
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -76,17 +77,22 @@ async def explorer(request: Request) -> Response:
 
 
 @cache
-def static_file(name: str) -> bytes:
-    return FILES[name][0].read_bytes()
+def static_file(name: str, gzipped: bool) -> bytes:
+    """A file's bytes, or gzip's (compressed once: Swagger UI's script goes from 1.4 MB to 0.4)."""
+    content = FILES[name][0].read_bytes()
+    return gzip.compress(content, mtime=0) if gzipped else content
 
 
 async def static(request: Request) -> Response:
-    """Swagger UI's stylesheet and script, and the explorer's starting script."""
+    """Swagger UI's stylesheet and script, and the explorer's starting script;
+    gzip-compressed for a browser that takes it."""
     name: str = request.path_params["name"]
     if name not in FILES:
         raise HttpProblem(404, "no_such_file", "No such file of the API explorer.")
-    content = await run_in_threadpool(static_file, name)
-    return Response(content, media_type=FILES[name][1], headers=FILE_HEADERS)
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    content = await run_in_threadpool(static_file, name, gzipped)
+    headers = {**FILE_HEADERS, "Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if gzipped else {})}
+    return Response(content, media_type=FILES[name][1], headers=headers)
 
 
 routes = [
