@@ -166,6 +166,8 @@ def sample(name: str, default: object) -> str:
         return str(default * 2 + 1)
     if isinstance(default, frozenset):
         return "a, b"
+    if name == "forwarded_allow_ips":
+        return "10.0.0.0/24, 10.0.1.5"
     return f"/srv/ihanoi/{name}" if name in ("directory", "media_dir") else f"x-{name}"
 
 
@@ -200,6 +202,15 @@ def test_empty_variables_count_as_unset() -> None:
     assert (
         Settings.from_env({"IHANOI_ENV": "test", "IHANOI_POSTGRES_POOL_SIZE": " "}, dotenv=None).postgres_pool_size == 8
     )
+
+
+@pytest.mark.parametrize("proxies", ["proxy.local", "10.0.0.1/24", "10.0.0.1,", "10.0.0.1, *", "2001:db8::/129"])
+def test_the_trusted_proxies_are_addresses_or_networks(proxies: str) -> None:
+    # The server would take a malformed entry for a name no proxy has, and believe nobody without a word.
+    with pytest.raises(ConfigurationError, match="IHANOI_FORWARDED_ALLOW_IPS"):
+        Settings.from_env({"IHANOI_ENV": "test", "IHANOI_FORWARDED_ALLOW_IPS": proxies}, dotenv=None)
+    for good in ("*", "10.0.0.1", "10.0.0.0/24, ::1", "2001:db8::/32"):
+        assert Settings(env="test", forwarded_allow_ips=good).forwarded_allow_ips == good
 
 
 @pytest.mark.parametrize(

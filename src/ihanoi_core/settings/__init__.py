@@ -72,6 +72,10 @@ class Settings:
     # dedicated workers (``ihanoi projections run``).
     in_process_projections: Literal["apply", "follow"] = "apply"
     token_max_ttl: int = DEFAULT_TOKEN_MAX_TTL
+    # The reverse proxies (addresses or networks, comma-separated; ``*``: any)
+    # whose X-Forwarded-For and X-Forwarded-Proto ``ihanoi serve`` believes
+    # (docs/operations.md, "Behind a reverse proxy").
+    forwarded_allow_ips: str = "127.0.0.1"
     # Browser sessions (docs/sessions.md): the cookie's name (``__Host-`` is put
     # in front of it when it is ``Secure``), whether it is ``Secure`` (None: yes
     # except in development), its longest life, and a stream ticket's.

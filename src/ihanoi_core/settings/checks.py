@@ -4,6 +4,7 @@ a bad value stops the process with a ``ConfigurationError`` that names the
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -56,6 +57,7 @@ def check(settings: Settings) -> None:
     if settings.public_stats_min_count < 1:
         raise ConfigurationError("IHANOI_PUBLIC_STATS_MIN_COUNT must be a whole number of at least 1.")
     check_sessions(settings)
+    check_forwarded_allow_ips(settings)
     check_payments(settings)
     if settings.pii_master_key is not None:
         settings.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
@@ -104,6 +106,22 @@ def check_sessions(settings: Settings) -> None:
         raise ConfigurationError("IHANOI_SESSION_MAX_AGE must be a positive number of seconds.")
     if not 1 <= settings.stream_ticket_ttl <= 300:
         raise ConfigurationError("IHANOI_STREAM_TICKET_TTL must be from 1 to 300 seconds.")
+
+
+def check_forwarded_allow_ips(settings: Settings) -> None:
+    """Each entry an address or a network; the server would take anything else
+    for a name no proxy ever has and believe nobody, silently."""
+    entries = [entry.strip() for entry in settings.forwarded_allow_ips.split(",")]
+    if entries == ["*"]:
+        return
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+        except ValueError:
+            raise ConfigurationError(
+                f"IHANOI_FORWARDED_ALLOW_IPS: {entry!r} is not an address or a network (10.0.0.0/24, without "
+                "host bits); give the reverse proxies' addresses, comma-separated, or * for any."
+            ) from None
 
 
 def check_notifications(settings: Settings) -> None:

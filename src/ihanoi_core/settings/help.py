@@ -75,6 +75,8 @@ MEANINGS: dict[str, str] = {
     "in_process_projections": "apply: the server applies the read models whose worker lock it gets; "
     "follow: it leaves them all to `ihanoi projections run` workers",
     "token_max_ttl": "the longest lifetime in seconds a bearer token may have (its exp beyond that is refused)",
+    "forwarded_allow_ips": "comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For "
+    "and X-Forwarded-Proto are believed (* for any)",
     "session_cookie_name": "the browser session cookie's name (sent as __Host-<name> when Secure)",
     "session_cookie_secure": "true or false: whether the session cookie is Secure (HTTPS only); false is refused "
     "in production and meant for plain-http development",

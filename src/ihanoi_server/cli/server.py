@@ -55,6 +55,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
         loop="asyncio",
+        # The client's address and the scheme (https) as the proxy saw them, from the proxies named only.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return OK
 
