@@ -79,12 +79,14 @@ def subclasses(kind: type[Case]) -> Iterator[type[Case]]:
 
 
 def markdown(text: str) -> str:
-    """A docstring's reStructuredText literals (````x````) as Markdown's (```x```):
-    the explorer shows a summary as plain text, so the doubled ticks would show."""
+    """A docstring's reStructuredText literals (doubled backticks) as Markdown's
+    (single ones): the explorer shows a summary as plain text, where the doubled
+    ticks would show, and a description as Markdown."""
     return text.replace("``", "`")
 
 
 def first_sentence(text: str) -> str:
+    """A summary: up to the first full stop followed by a space, without it."""
     return re.split(r"(?<=\.)\s", text, maxsplit=1)[0].rstrip(".")
 
 
