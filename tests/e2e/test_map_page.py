@@ -219,8 +219,28 @@ def test_the_page_speaks_english_and_its_policy_allows_images_only_from_itself_a
     assert f"img-src 'self' data: {origin};" in policy
     assert "connect-src 'self'" in policy
     assert "script-src 'self'" in policy
-    assert httpx.get(f"{server.base_url}/map/static/vendor/leaflet.js").status_code == 200
     assert httpx.get(f"{server.base_url}/map/static/../routes.py").status_code == 404
+
+
+def test_the_map_files_go_compressed_to_a_phone_that_takes_gzip_and_images_as_they_are(
+    map_server: tuple[LiveServer, str, list[str]],
+) -> None:
+    server, _, _ = map_server
+    with httpx.Client(base_url=server.base_url) as anyone:
+        leaflet = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "gzip, deflate"})
+        whole = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "identity"})
+        refused = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "br, gzip;q=0"})
+        icon = anyone.get("/map/static/vendor/images/marker-icon.png", headers={"Accept-Encoding": "gzip"})
+    assert leaflet.status_code == whole.status_code == refused.status_code == icon.status_code == 200
+    assert leaflet.headers["content-encoding"] == "gzip"
+    assert int(leaflet.headers["content-length"]) < len(whole.content) / 3
+    assert leaflet.content == whole.content == refused.content  # httpx undoes the gzip
+    for plain in (whole, refused, icon):
+        assert "content-encoding" not in plain.headers
+    assert (leaflet.headers["vary"], whole.headers["vary"]) == ("Accept-Encoding", "Accept-Encoding")
+    assert icon.headers["content-type"] == "image/png"
+    assert "vary" not in icon.headers
+    assert leaflet.headers["x-content-type-options"] == "nosniff"
 
 
 def alert_items(driver: WebDriver) -> dict[str, str]:

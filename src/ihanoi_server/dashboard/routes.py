@@ -25,7 +25,6 @@ from a token (``api/session.py``).
 from __future__ import annotations
 
 import re
-from functools import cache
 from importlib import resources
 
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +41,7 @@ from ihanoi_server.dashboard.i18n import language, strings
 from ihanoi_server.http import json_response, principal, query_int, state, wait_for_position
 from ihanoi_server.openapi.describe import LANG, POSITION, Query, document
 from ihanoi_server.problems import HttpProblem
+from ihanoi_server.static import PackageFiles
 
 CASE_REF = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -124,18 +124,19 @@ async def case_history(request: Request) -> Response:
     return Response(html, media_type="text/html", headers=PAGE_HEADERS)
 
 
-@cache
-def static_file(name: str) -> bytes:
-    return resources.files("ihanoi_server.dashboard").joinpath("static", name).read_bytes()
+FILES = PackageFiles(
+    {
+        name: (resources.files("ihanoi_server.dashboard").joinpath("static", name), kind)
+        for name, kind in STATIC_TYPES.items()
+    },
+    headers={"Cache-Control": "no-cache"},
+    missing="No such dashboard file.",
+)
 
 
 async def static(request: Request) -> Response:
     """The dashboard's own stylesheet and script (no CDN: the intranet may have no internet)."""
-    name: str = request.path_params["name"]
-    if name not in STATIC_TYPES:
-        raise HttpProblem(404, "no_such_file", "No such dashboard file.")
-    content = await run_in_threadpool(static_file, name)
-    return Response(content, media_type=STATIC_TYPES[name], headers={"Cache-Control": "no-cache"})
+    return await FILES.answer(request, request.path_params["name"])
 
 
 routes = [

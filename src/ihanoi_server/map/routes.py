@@ -10,11 +10,9 @@ one), never the page's address.
 
 from __future__ import annotations
 
-from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,7 +22,7 @@ from ihanoi_server.i18n import language
 from ihanoi_server.map import page as map_page
 from ihanoi_server.map.i18n import strings
 from ihanoi_server.openapi.describe import LANG, document
-from ihanoi_server.problems import HttpProblem
+from ihanoi_server.static import PackageFiles
 
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png"}
 # Leaflet's marker and layer-control images, which its stylesheet asks for.
@@ -85,19 +83,22 @@ async def page(request: Request) -> Response:
     )
 
 
-@cache
-def static_file(name: str) -> bytes:
-    return resources.files("ihanoi_server.map").joinpath("static", *name.split("/")).read_bytes()
+FILES = PackageFiles(
+    {
+        name: (
+            resources.files("ihanoi_server.map").joinpath("static", *name.split("/")),
+            TYPES[name[name.rindex(".") :]],
+        )
+        for name in STATIC_FILES
+    },
+    headers={"Cache-Control": "no-cache"},
+    missing="No such map file.",
+)
 
 
 async def static(request: Request) -> Response:
     """The map page's own script and style and the vendored Leaflet files (no CDN)."""
-    name: str = request.path_params["name"]
-    if name not in STATIC_FILES:
-        raise HttpProblem(404, "no_such_file", "No such map file.")
-    content = await run_in_threadpool(static_file, name)
-    media_type = TYPES[name[name.rindex(".") :]]
-    return Response(content, media_type=media_type, headers={"Cache-Control": "no-cache"})
+    return await FILES.answer(request, request.path_params["name"])
 
 
 routes = [

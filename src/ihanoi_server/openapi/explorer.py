@@ -11,30 +11,31 @@ UI's online validator, which would send the document to swagger.io, is off.
 
 from __future__ import annotations
 
-import gzip
-from functools import cache
 from importlib import resources
-from pathlib import Path
 
 from openapi_ui_bundles import swagger_ui
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ihanoi_server.openapi.describe import document
-from ihanoi_server.problems import HttpProblem
+from ihanoi_server.static import PackageFiles
 
 STATIC_PREFIX = "/api/docs/static"
-# Name → (where it lives, media type): Swagger UI's two files and our starting script.
-FILES: dict[str, tuple[Path, str]] = {
-    "swagger-ui.css": (swagger_ui.static_path / "swagger-ui.css", "text/css; charset=utf-8"),
-    "swagger-ui-bundle.js": (swagger_ui.static_path / "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
-    "explorer.js": (
-        Path(str(resources.files("ihanoi_server.openapi").joinpath("static", "explorer.js"))),
-        "text/javascript; charset=utf-8",
-    ),
-}
+# Swagger UI's two files and our starting script; they change only with the
+# package's pinned version (or ours, with a release).
+FILES = PackageFiles(
+    {
+        "swagger-ui.css": (swagger_ui.static_path / "swagger-ui.css", "text/css; charset=utf-8"),
+        "swagger-ui-bundle.js": (swagger_ui.static_path / "swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+        "explorer.js": (
+            resources.files("ihanoi_server.openapi").joinpath("static", "explorer.js"),
+            "text/javascript; charset=utf-8",
+        ),
+    },
+    headers={"Cache-Control": "public, max-age=3600"},
+    missing="No such file of the API explorer.",
+)
 # Swagger UI sets styles through the DOM (allowed by 'self'), draws its icons
 # as data: images, and fetches the document and tried requests from this origin.
 CONTENT_SECURITY_POLICY = (
@@ -48,8 +49,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-# The files change only with the package's pinned version (or ours, with a release).
-FILE_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
 
 PAGE = f"""<!DOCTYPE html>
 <html lang="en">
@@ -76,23 +75,9 @@ async def explorer(request: Request) -> Response:
     return Response(PAGE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
 
-@cache
-def static_file(name: str, gzipped: bool) -> bytes:
-    """A file's bytes, or gzip's (compressed once: Swagger UI's script goes from 1.4 MB to 0.4)."""
-    content = FILES[name][0].read_bytes()
-    return gzip.compress(content, mtime=0) if gzipped else content
-
-
 async def static(request: Request) -> Response:
-    """Swagger UI's stylesheet and script, and the explorer's starting script;
-    gzip-compressed for a browser that takes it."""
-    name: str = request.path_params["name"]
-    if name not in FILES:
-        raise HttpProblem(404, "no_such_file", "No such file of the API explorer.")
-    gzipped = "gzip" in request.headers.get("accept-encoding", "")
-    content = await run_in_threadpool(static_file, name, gzipped)
-    headers = {**FILE_HEADERS, "Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if gzipped else {})}
-    return Response(content, media_type=FILES[name][1], headers=headers)
+    """Swagger UI's stylesheet and script, and the explorer's starting script."""
+    return await FILES.answer(request, request.path_params["name"])
 
 
 routes = [

@@ -24,7 +24,6 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -47,6 +46,7 @@ from ihanoi_server.openapi.describe import LANG, POSITION, Query, document, docu
 from ihanoi_server.problems import HttpProblem
 from ihanoi_server.public import pages
 from ihanoi_server.public.i18n import language, strings
+from ihanoi_server.static import PackageFiles
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -244,15 +244,21 @@ async def report_page(request: Request) -> Response:
     return Response(html, media_type="text/html; charset=utf-8", headers={**PAGE_HEADERS, "Content-Language": lang})
 
 
-@cache
-def stylesheet() -> bytes:
-    return resources.files("ihanoi_server.public").joinpath("static", "public.css").read_bytes()
+STYLESHEET = PackageFiles(
+    {
+        "public.css": (
+            resources.files("ihanoi_server.public").joinpath("static", "public.css"),
+            "text/css; charset=utf-8",
+        )
+    },
+    headers={"Cache-Control": "public, max-age=3600"},
+    missing="No such file.",
+)
 
 
 async def static_css(request: Request) -> Response:
     """The public pages' stylesheet (no CDN)."""
-    headers = {"Cache-Control": "public, max-age=3600"}
-    return Response(stylesheet(), media_type="text/css; charset=utf-8", headers=headers)
+    return await STYLESHEET.answer(request, "public.css")
 
 
 routes = [
