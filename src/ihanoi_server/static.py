@@ -3,7 +3,7 @@ Leaflet, Swagger UI), from the installed packages: no CDN, since a city
 intranet may have no internet.
 
 Each is read once and kept. A text file goes gzip-compressed to a client that
-takes gzip, also compressed once (Leaflet's script: 148 KB → 43 KB, for
+takes gzip, also compressed once (Leaflet's script: 147,552 → 42,434 bytes, for
 citizens opening the map on a phone); an image goes as it is.
 """
 
