@@ -67,6 +67,17 @@ def matches(document: dict[str, Any], instance: Any, schema: dict[str, Any]) -> 
     validate_instance(instance, {**schema, "components": document["components"]})
 
 
+def test_the_document_goes_compressed_to_a_client_that_takes_gzip(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.base_url) as anyone:
+        compressed = anyone.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+        whole = anyone.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in whole.headers
+    assert compressed.headers["vary"] == whole.headers["vary"] == "Accept-Encoding"
+    assert compressed.json() == whole.json()  # httpx undoes the gzip
+    assert int(compressed.headers["content-length"]) * 5 < int(whole.headers["content-length"])
+
+
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     validate(document, cls=OpenAPIV31SpecValidator)
     assert document["openapi"] == "3.1.0"

@@ -36,6 +36,7 @@ from ihanoi_server.openapi.describe import (
     RouteDoc,
     document,
 )
+from ihanoi_server.static import Kept
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -359,12 +360,11 @@ public-service dossiers and surveys — every case event-sourced.
 
 
 async def openapi_json(request: Request) -> Response:
-    """This document (OpenAPI 3.1)."""
-    cached: bytes | None = getattr(request.app.state, "openapi", None)
-    if cached is None:
-        cached = render(openapi_document(request.app.routes))
-        request.app.state.openapi = cached
-    return Response(cached, media_type="application/json")
+    """This document (OpenAPI 3.1), made once; gzip-compressed for a client that takes it."""
+    kept: Kept | None = getattr(request.app.state, "openapi", None)
+    if kept is None:
+        kept = request.app.state.openapi = Kept(render(openapi_document(request.app.routes)), "application/json", {})
+    return await kept.answer(request)
 
 
 routes = [Route("/openapi.json", openapi_json, methods=["GET"], name="openapi")]
