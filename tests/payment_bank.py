@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ihanoi_core.payments.signatures import sign
+from tests.conftest import LOOPBACK_TLS
 from tests.notification_servers import serve_in_thread
 
 
@@ -68,7 +69,7 @@ class Bank:
                 self.last_sent = (timestamp, body)
             headers = {"Content-Type": "application/json", "X-Timestamp": timestamp, "X-Signature": signature}
             url = f"{self.platform_url}/webhooks/payments/{self.provider}"
-            async with httpx.AsyncClient(timeout=30) as client:
+            async with httpx.AsyncClient(timeout=30, verify=LOOPBACK_TLS) as client:
                 answers = await asyncio.gather(
                     *(client.post(url, content=body, headers=headers) for _ in range(int(order.get("copies", 1))))
                 )

@@ -17,6 +17,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.chromium import chromium
 from tests.e2e.conftest import LiveServer, start_server, stop_server
 
@@ -68,7 +69,10 @@ def requested_urls(driver: webdriver.Chrome) -> set[str]:
 
 
 def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_token(server: LiveServer) -> None:
-    with server.client(Role.CITIZEN, CITIZEN) as citizen, httpx.Client(base_url=server.base_url) as anyone:
+    with (
+        server.client(Role.CITIZEN, CITIZEN) as citizen,
+        httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone,
+    ):
         filed = citizen.post(
             "/api/v1/reports",
             json={"category": "pothole", "description": "Ổ gà số 3 Tràng Tiền", "location": {"ward": "HOAN_KIEM"}},
@@ -114,7 +118,7 @@ def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_to
 
 
 def test_the_page_and_its_files_come_from_the_server_and_nothing_else_is_served(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base_url) as anyone:
+    with httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone:
         page = anyone.get("/api/docs")
         assert page.status_code == 200
         assert page.headers["content-type"] == "text/html; charset=utf-8"

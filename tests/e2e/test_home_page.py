@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import httpx
 
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import LiveServer
 
 # The pages linked from the home page that exist in English only (their label says so).
@@ -37,7 +38,7 @@ def links_of(page: httpx.Response) -> Links:
 
 
 def test_the_home_page_reads_in_both_languages_and_every_link_on_it_answers(module_server: LiveServer) -> None:
-    with httpx.Client(base_url=module_server.base_url) as anyone:
+    with httpx.Client(base_url=module_server.base_url, verify=LOOPBACK_TLS) as anyone:
         for asked, lang, heading in (
             (None, "vi", "Máy chủ này cung cấp gì"),
             ("en", "en", "What this server offers"),

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import free_port, listens_on
 
 
@@ -53,15 +54,17 @@ def test_serve_logs_json_lines_on_stderr_and_nothing_on_stdout(tmp_path: Path) -
         text=True,
     )
     try:
+        api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, verify=LOOPBACK_TLS)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and server.poll() is None:
             try:  # its own answer: another test's server may have taken the port first
-                if listens_on(server.pid, port) and httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                if listens_on(server.pid, port) and api.get("/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/no-such-thing", timeout=5).status_code == 404
+        assert api.get("/api/v1/no-such-thing").status_code == 404
+        api.close()
     finally:
         # Step: stop it as a supervisor would.
         server.send_signal(signal.SIGTERM)

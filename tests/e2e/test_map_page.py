@@ -28,6 +28,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ihanoi_core.domain.values import Role
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.chromium import chromium
 from tests.e2e.conftest import LiveServer, free_port, start_server, stop_server
 
@@ -64,10 +65,11 @@ def map_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveS
     with server.client(Role.OFFICER, "officer-cn", "UBND_CUA_NAM") as officer:
         rejected = officer.post(f"/api/v1/reports/{codes[-1]}/reject", json={"reason": "Không thuộc phạm vi"})
         assert rejected.status_code == 200, rejected.text
-    feed = httpx.get(f"{server.base_url}/public/reports.geojson", params={"position": rejected.json()["position"]})
-    assert feed.json()["numberReturned"] == len(REPORTS)
-    alerts = issue_alerts(server)
-    assert len(httpx.get(f"{server.base_url}/public/alerts", params={"position": alerts[-1][1]}).json()["items"]) == 2
+    with httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone:
+        feed = anyone.get("/public/reports.geojson", params={"position": rejected.json()["position"]})
+        assert feed.json()["numberReturned"] == len(REPORTS)
+        alerts = issue_alerts(server)
+        assert len(anyone.get("/public/alerts", params={"position": alerts[-1][1]}).json()["items"]) == 2
     yield server, tiles, [*codes, *(code for code, _ in alerts)]
     stop_server(server)
 
@@ -167,7 +169,7 @@ def test_the_map_shows_every_report_clustered_without_a_basemap_and_filters_them
 
     # Step: the count is what the API gives for the page's own query.
     query = body_attribute(browser, "data-query")
-    assert httpx.get(server.base_url + query).json()["numberReturned"] == len(REPORTS)
+    assert httpx.get(server.base_url + query, verify=LOOPBACK_TLS).json()["numberReturned"] == len(REPORTS)
 
     # Step: filter by category, then status, then ward; then clear them.
     Select(browser.find_element(By.ID, "category")).select_by_value("street_light_out")
@@ -214,19 +216,19 @@ def test_the_page_speaks_english_and_its_policy_allows_images_only_from_itself_a
     wait_for_count(browser, len(REPORTS))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Map of field reports"
-    policy = httpx.get(f"{server.base_url}/map").headers["content-security-policy"]
+    policy = httpx.get(f"{server.base_url}/map", verify=LOOPBACK_TLS).headers["content-security-policy"]
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(tiles))
     assert f"img-src 'self' data: {origin};" in policy
     assert "connect-src 'self'" in policy
     assert "script-src 'self'" in policy
-    assert httpx.get(f"{server.base_url}/map/static/../routes.py").status_code == 404
+    assert httpx.get(f"{server.base_url}/map/static/../routes.py", verify=LOOPBACK_TLS).status_code == 404
 
 
 def test_the_map_files_go_compressed_to_a_phone_that_takes_gzip_and_images_as_they_are(
     map_server: tuple[LiveServer, str, list[str]],
 ) -> None:
     server, _, _ = map_server
-    with httpx.Client(base_url=server.base_url) as anyone:
+    with httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone:
         leaflet = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "gzip, deflate"})
         whole = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "identity"})
         refused = anyone.get("/map/static/vendor/leaflet.js", headers={"Accept-Encoding": "br, gzip;q=0"})

@@ -230,7 +230,13 @@ def test_forged_stale_wrong_amount_replayed_and_concurrent_callbacks_leave_exact
     ):  # fmt: skip
         stamp = str(int(time.time()))
         headers = {"X-Timestamp": stamp, "X-Signature": sign(GATEWAY_SECRET, stamp, body)}
-        bad = httpx.post(f"{server.base_url}/webhooks/payments/{PROVIDER}", content=body, headers=headers, timeout=10)
+        bad = httpx.post(
+            f"{server.base_url}/webhooks/payments/{PROVIDER}",
+            content=body,
+            headers=headers,
+            timeout=10,
+            verify=LOOPBACK_TLS,
+        )
         assert bad.status_code == 422, bad.text
         assert bad.headers["content-type"] == "application/problem+json"
     assert ok(citizen.get(path))["version"] == version

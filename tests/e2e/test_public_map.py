@@ -239,7 +239,8 @@ def test_supporting_is_refused_on_ones_own_a_closed_or_a_missing_report_and_for_
         assert neighbour.post("/api/v1/reports/PA-000000-000000/support").status_code == 404
     with world.server.client(Role.OFFICER, "officer-hk", "UBND_HOAN_KIEM") as officer:
         assert officer.post(f"/api/v1/reports/{codes['here']}/support").status_code == 403
-    assert httpx.post(f"{world.server.base_url}/api/v1/reports/{codes['here']}/support").status_code == 401
+    with world.server.client() as anyone:
+        assert anyone.post(f"/api/v1/reports/{codes['here']}/support").status_code == 401
 
 
 # -- no personal data -------------------------------------------------------------------------------

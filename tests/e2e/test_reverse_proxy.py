@@ -9,13 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import start_server, stop_server
 
 PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7", "Host": "ihanoi.example.vn"}
 
 
 def discovery_url(base_url: str) -> str:
-    with httpx.Client(base_url=base_url) as client:
+    with httpx.Client(base_url=base_url, verify=LOOPBACK_TLS) as client:
         answer = client.get("/open311/v2/discovery.json", headers=PROXIED)
     assert answer.status_code == 200, answer.text
     url: str = answer.json()["endpoints"][0]["url"]

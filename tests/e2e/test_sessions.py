@@ -230,7 +230,9 @@ def test_a_ticket_and_a_logout_hold_across_server_processes(postgres_url: str, t
         # Step: a session opened on one server works on the other, until it logs out on either.
         browser, session = sign_in(first)
         cookie = browser.cookies[COOKIE]
-        with httpx.Client(base_url=second.base_url, cookies={COOKIE: cookie}, timeout=10) as elsewhere:
+        with httpx.Client(
+            base_url=second.base_url, cookies={COOKIE: cookie}, timeout=10, verify=LOOPBACK_TLS
+        ) as elsewhere:
             assert elsewhere.get("/api/v1/session").json()["subject"] == CITIZEN
             browser.delete("/api/v1/session", headers={"X-CSRF-Token": session["csrf_token"]}).raise_for_status()
             problem(elsewhere.get("/api/v1/session"), 401, "session_invalid")
@@ -244,7 +246,9 @@ def test_the_cookie_is_host_only_secure_httponly_strict_and_ends_with_its_token(
     live = start_server(f"sqlite:///{tmp_path / 'ihanoi.db'}", tmp_path / "server.log")
     try:
         token = live.token(Role.OFFICER, "officer-hk-01", HOAN_KIEM, ttl=600)
-        answer = httpx.post(f"{live.base_url}/api/v1/session", headers={"Authorization": f"Bearer {token}"})
+        answer = httpx.post(
+            f"{live.base_url}/api/v1/session", headers={"Authorization": f"Bearer {token}"}, verify=LOOPBACK_TLS
+        )
         assert answer.status_code == 201, answer.text
         assert answer.headers["cache-control"] == "no-store"
         header = answer.headers["set-cookie"]

@@ -39,8 +39,12 @@ def business_inquiry(app: Ihanoi) -> CommandResult:
 
 # More than 5,000 events written, projected live into every read model and
 # rebuilt: 80 s on PostgreSQL at a load average of 7, past 120 s at 13.
+# Coverage counts the SQLite run only: the PostgreSQL one replays the same
+# seeded scenario through the same core code (the suite's coverage report is
+# the same line for line and branch for branch without it), and traced it
+# took 39.5 s instead of 21.4 s, alone on an idle machine.
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.no_cover)])
 def test_live_read_models_equal_a_rebuild_from_zero_after_a_randomised_scenario(
     store: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

@@ -12,6 +12,7 @@ still a cycle, only a later one).
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,8 +27,27 @@ PROJECTIONS = ROOT / "projections"
 WEB = ("ihanoi_server", "starlette", "uvicorn", "sse_starlette", "jwt")
 
 
+@functools.cache
+def import_statements(path: Path) -> tuple[tuple[ast.Import | ast.ImportFrom, bool], ...]:
+    """A file's import statements at any depth, each with whether it stands in
+    an ``if TYPE_CHECKING:`` block. Cached: the rules below read the core's
+    files five times over (parsing them each time, this module took 4.2-5.5 s;
+    once, 3.1-3.3 s)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+    return tuple(
+        (node, id(node) in typing_only) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+    )
+
+
 def imports(path: Path) -> Iterator[tuple[int, str]]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node, _ in import_statements(path):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
@@ -134,18 +154,10 @@ def import_graph(files: dict[str, Path]) -> dict[str, set[str]]:
     to the package only for names that are not modules."""
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        typing_only = {
-            id(inner)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
-            for statement in node.body
-            for inner in ast.walk(statement)
-        }
         package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         edges: set[str] = set()
-        for node in ast.walk(tree):
-            if id(node) in typing_only:
+        for node, typing_only in import_statements(path):
+            if typing_only:
                 continue
             if isinstance(node, ast.Import):
                 edges.update(alias.name for alias in node.names)
