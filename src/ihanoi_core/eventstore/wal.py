@@ -55,7 +55,8 @@ MB = 2**20
 DEFAULT_LIMIT_MB = 64  # the default of IHANOI_SQLITE_WAL_LIMIT_MB (Settings.sqlite_wal_limit_mb)
 # Seconds between looks at the log's size (a stat call): at the fastest rate
 # measured (about 80 MB/s of log from four writing threads) the log grows some
-# 8 MB between two looks, well inside the margin between trigger and limit.
+# 8 MB between two looks, inside the margin between trigger and limit (three
+# quarters of the limit: 12 MB at the smallest limit the settings take, 16 MB).
 POLL_INTERVAL = 0.1
 PASSIVE_INTERVAL = 0.5
 # How long a truncating checkpoint waits for readers of old frames, holding
