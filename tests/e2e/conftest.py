@@ -274,6 +274,16 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live
     yield from serve_store(request, tmp_path, "postgres_url")
 
 
+@pytest.fixture(scope="module")
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server on SQLite for a module whose subject does not depend on the
+    store (the OpenAPI document, the API explorer, Open311's wire format)."""
+    folder = tmp_path_factory.mktemp("sqlite-server")
+    server = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
+    yield server
+    stop_server(server)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def module_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the tests of a module that neither stop it nor need an

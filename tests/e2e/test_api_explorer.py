@@ -6,10 +6,8 @@ and nothing leaves the origin."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -19,19 +17,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ihanoi_core.domain.values import Role
 from tests.conftest import LOOPBACK_TLS
 from tests.e2e.chromium import chromium
-from tests.e2e.conftest import LiveServer, start_server, stop_server
+from tests.e2e.conftest import LiveServer
 
 CITIZEN = "vneid:001099012345"
 WAIT_SECONDS = 30
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("api-explorer")
-    live = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
-    yield live
-    stop_server(live)
 
 
 def operation(driver: WebDriver, method: str, path: str) -> WebElement:
@@ -72,10 +62,10 @@ def requested_urls(driver: webdriver.Chrome) -> set[str]:
     return urls
 
 
-def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_token(server: LiveServer) -> None:
+def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_token(sqlite_server: LiveServer) -> None:
     with (
-        server.client(Role.CITIZEN, CITIZEN) as citizen,
-        httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone,
+        sqlite_server.client(Role.CITIZEN, CITIZEN) as citizen,
+        httpx.Client(base_url=sqlite_server.base_url, verify=LOOPBACK_TLS) as anyone,
     ):
         filed = citizen.post(
             "/api/v1/reports",
@@ -89,7 +79,7 @@ def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_to
 
     with chromium(performance_log=True) as driver:
         wait = WebDriverWait(driver, WAIT_SECONDS)
-        driver.get(f"{server.base_url}/api/docs")
+        driver.get(f"{sqlite_server.base_url}/api/docs")
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) == operations, "not every operation")
         assert driver.find_element(By.CSS_SELECTOR, ".info .title").text.startswith(spec["info"]["title"])
 
@@ -97,7 +87,7 @@ def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_to
         driver.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
         schemes = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".auth-container"))
         bearer = next(scheme for scheme in schemes if scheme.find_element(By.TAG_NAME, "h4").text.startswith("bearer"))
-        bearer.find_element(By.TAG_NAME, "input").send_keys(server.token(Role.CITIZEN, CITIZEN))
+        bearer.find_element(By.TAG_NAME, "input").send_keys(sqlite_server.token(Role.CITIZEN, CITIZEN))
         bearer.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .authorize").click()
         driver.find_element(By.CSS_SELECTOR, ".auth-btn-wrapper .btn-done").click()
 
@@ -116,13 +106,13 @@ def test_the_explorer_draws_every_operation_and_files_and_reads_with_a_pasted_to
         stored = driver.execute_script("return JSON.stringify([window.localStorage, window.sessionStorage])")
         assert "eyJ" not in stored
         urls = requested_urls(driver)
-        assert f"{server.base_url}/api/v1/me/cases" in urls
-        assert all(url.startswith(server.base_url + "/") for url in urls), urls
+        assert f"{sqlite_server.base_url}/api/v1/me/cases" in urls
+        assert all(url.startswith(sqlite_server.base_url + "/") for url in urls), urls
         assert driver.get_log("browser") == []  # type: ignore[no-untyped-call]
 
 
-def test_the_page_and_its_files_come_from_the_server_and_nothing_else_is_served(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base_url, verify=LOOPBACK_TLS) as anyone:
+def test_the_page_and_its_files_come_from_the_server_and_nothing_else_is_served(sqlite_server: LiveServer) -> None:
+    with httpx.Client(base_url=sqlite_server.base_url, verify=LOOPBACK_TLS) as anyone:
         page = anyone.get("/api/docs")
         assert page.status_code == 200
         assert page.headers["content-type"] == "text/html; charset=utf-8"

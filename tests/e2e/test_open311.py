@@ -15,7 +15,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from ihanoi_core.directory import load_directory
 from ihanoi_core.domain.values import Role
 from ihanoi_core.simulation.photos import generated_photo
 from tests.conftest import LOOPBACK_TLS
-from tests.e2e.conftest import LiveServer, start_server, stop_server
+from tests.e2e.conftest import LiveServer
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 API_KEY = "partner-key-1"  # IHANOI_OPEN311_API_KEYS of the e2e server
@@ -51,18 +50,9 @@ ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
 PII = {"first_name": "Thị Hoa", "last_name": "Lê", "phone": "0987 654 321", "email": "le.hoa@example.vn"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server on SQLite for the tests that do not depend on the store."""
-    folder: Path = tmp_path_factory.mktemp("open311")
-    live = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
-    yield live
-    stop_server(live)
-
-
 @pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url + API, timeout=10, verify=LOOPBACK_TLS) as anonymous:
+def client(sqlite_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sqlite_server.base_url + API, timeout=10, verify=LOOPBACK_TLS) as anonymous:
         yield anonymous
 
 
@@ -200,13 +190,13 @@ def test_a_partner_report_reads_back_open_with_its_due_time_and_agency_then_clos
 # -- discovery, services, definitions ---------------------------------------------------------
 
 
-def test_discovery_names_this_endpoint_with_both_formats(client: httpx.Client, server: LiveServer) -> None:
+def test_discovery_names_this_endpoint_with_both_formats(client: httpx.Client, sqlite_server: LiveServer) -> None:
     as_json = json_of(client.get("/discovery.json"))
     assert list(as_json) == DISCOVERY_FIELDS
     [endpoint] = as_json["endpoints"]
     assert list(endpoint) == ENDPOINT_FIELDS
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["url"] == server.base_url + API
+    assert endpoint["url"] == sqlite_server.base_url + API
     assert endpoint["formats"] == ["text/xml", "application/json"]
 
     as_xml = xml_of(client.get("/discovery.xml"))
@@ -457,11 +447,11 @@ def test_an_unknown_format_is_404_in_xml_and_every_problem_of_a_post_is_listed(c
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_published_open311_client_reads_services_definitions_and_requests(
-    client: httpx.Client, server: LiveServer, fmt: str
+    client: httpx.Client, sqlite_server: LiveServer, fmt: str
 ) -> None:
     georeport = pytest.importorskip("georeport")
     code = file_report(client, service_code="pothole", **CAU_GIAY, **{"attribute[road_type]": "street"})
-    reader = georeport.GeoReport(server.base_url + API, jurisdiction=JURISDICTION, output_format=fmt)
+    reader = georeport.GeoReport(sqlite_server.base_url + API, jurisdiction=JURISDICTION, output_format=fmt)
 
     services = reader.get_service_list()
     assert [s["service_code"] for s in services] == list(DIRECTORY.categories)

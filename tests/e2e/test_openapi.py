@@ -21,23 +21,14 @@ from ihanoi_core.domain.values import Role
 from ihanoi_server.api.commands import documented_roles, documented_states, family_commands
 from ihanoi_server.app import all_routes
 from tests.conftest import LOOPBACK_TLS
-from tests.e2e.conftest import LiveServer, start_server, stop_server
+from tests.e2e.conftest import LiveServer
 
 PROBLEM_STATUSES = {"400", "401", "403", "404", "409", "412", "413", "415", "422"}
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The document does not depend on the store: one server (SQLite) for the module."""
-    folder = tmp_path_factory.mktemp("openapi")
-    server = start_server(f"sqlite:///{folder / 'ihanoi.db'}", folder / "server.log")
-    yield server
-    stop_server(server)
-
-
-@pytest.fixture(scope="module")
-def document(live_server: LiveServer) -> dict[str, Any]:
-    with live_server.client() as anonymous:  # no token needed
+def document(sqlite_server: LiveServer) -> dict[str, Any]:
+    with sqlite_server.client() as anonymous:  # no token needed
         response = anonymous.get("/openapi.json")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -67,8 +58,8 @@ def matches(document: dict[str, Any], instance: Any, schema: dict[str, Any]) -> 
     validate_instance(instance, {**schema, "components": document["components"]})
 
 
-def test_the_document_goes_compressed_to_a_client_that_takes_gzip(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.base_url, verify=LOOPBACK_TLS) as anyone:
+def test_the_document_goes_compressed_to_a_client_that_takes_gzip(sqlite_server: LiveServer) -> None:
+    with httpx.Client(base_url=sqlite_server.base_url, verify=LOOPBACK_TLS) as anyone:
         compressed = anyone.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
         whole = anyone.get("/openapi.json", headers={"Accept-Encoding": "identity"})
     assert compressed.headers["content-encoding"] == "gzip"
@@ -155,7 +146,7 @@ def test_summaries_are_one_sentence_of_plain_text_and_descriptions_use_markdown_
 
 
 def test_every_example_body_files_its_case_on_the_sample_directory(
-    live_server: LiveServer, document: dict[str, Any]
+    sqlite_server: LiveServer, document: dict[str, Any]
 ) -> None:
     # The explorer fills "Try it out" with these: "Execute" must file a case as it stands.
     filed = set()
@@ -170,7 +161,7 @@ def test_every_example_body_files_its_case_on_the_sample_directory(
         unit = {Role.BUSINESS: "0100109106", Role.OFFICER: "UBND_HOAN_KIEM", Role.LEADER: "UBND_HOAN_KIEM"}.get(role)
         for example in schema["examples"]:
             matches(document, example, schema)
-            with live_server.client(role, "vneid:001099012345", unit) as caller:
+            with sqlite_server.client(role, "vneid:001099012345", unit) as caller:
                 answer = caller.post(path, json=example)
             assert answer.status_code == 201, (path, answer.text)
             filed.add(path)
@@ -195,7 +186,7 @@ def test_a_create_is_described_from_its_endpoint(document: dict[str, Any]) -> No
 
 
 def test_the_headers_and_open311_formats_are_described_as_the_server_reads_them(
-    document: dict[str, Any], live_server: LiveServer
+    document: dict[str, Any], sqlite_server: LiveServer
 ) -> None:
     def parameter(path: str, method: str, name: str) -> dict[str, Any]:
         found = [p for p in document["paths"][path][method]["parameters"] if p["name"] == name]
@@ -220,7 +211,7 @@ def test_the_headers_and_open311_formats_are_described_as_the_server_reads_them(
                                                                 ["content"]), (path, status)  # fmt: skip
     # Step: a page_size past the cap is read as the cap; past the schema's maximum it is 400.
     page_size = parameter("/open311/v2/requests.{format}", "get", "page_size")
-    with live_server.client() as anonymous:
+    with sqlite_server.client() as anonymous:
         capped = anonymous.get("/open311/v2/requests.json", params={"page_size": "100000000"})
         refused = anonymous.get("/open311/v2/requests.json", params={"page_size": str(page_size["maximum"] + 1)})
     assert capped.status_code == 200, capped.text
@@ -239,11 +230,11 @@ def test_the_streams_document_their_event_format(document: dict[str, Any]) -> No
 
 
 def test_what_the_server_answers_matches_the_described_shapes(
-    live_server: LiveServer, document: dict[str, Any]
+    sqlite_server: LiveServer, document: dict[str, Any]
 ) -> None:
     create = document["paths"]["/api/v1/reports"]["post"]["responses"]
     read = document["paths"]["/api/v1/reports/{id}"]["get"]["responses"]
-    with live_server.client(Role.CITIZEN, "vneid:001099012345") as citizen:
+    with sqlite_server.client(Role.CITIZEN, "vneid:001099012345") as citizen:
         # Step: a write answers the CaseWritten shape, a read the case shape.
         created = citizen.post(
             "/api/v1/reports",
@@ -258,7 +249,7 @@ def test_what_the_server_answers_matches_the_described_shapes(
         assert invalid.headers["content-type"] == "application/problem+json"
         problem_schema = resolve(document, create["422"])["content"]["application/problem+json"]["schema"]
         matches(document, invalid.json(), problem_schema)
-    with httpx.Client(base_url=live_server.base_url, verify=LOOPBACK_TLS) as anonymous:
+    with httpx.Client(base_url=sqlite_server.base_url, verify=LOOPBACK_TLS) as anonymous:
         unauthorized = anonymous.get(f"/api/v1/reports/{created.json()['id']}")
         assert unauthorized.status_code == 401
         matches(document, unauthorized.json(), problem_schema)
