@@ -46,6 +46,14 @@ class RebuildInterruptedError(IhanoiError):
     code = "rebuild_interrupted"
 
 
+class ViewsAheadOfStoreError(IhanoiError):
+    """A read model has applied events past the newest one in the store: the
+    views were made from another log, and following this one would skip its
+    events up to there."""
+
+    code = "views_ahead_of_store"
+
+
 @dataclass(frozen=True)
 class Partition:
     """Aggregates whose id falls in partition ``index`` of ``count``
@@ -113,7 +121,20 @@ class Projector:
                 f"A parallel rebuild of {', '.join(sorted(interrupted))} did not finish; "
                 "run `ihanoi projections rebuild` again before running these projections."
             )
-        return {name: recorded.get(self.tracking[name], (0, 0.0))[0] for name in self.models}
+        positions = {name: recorded.get(self.tracking[name], (0, 0.0))[0] for name in self.models}
+        if ahead := {name: at for name, at in positions.items() if at > 0}:
+            # Read after the positions: the head only moves on, so a read model
+            # past it was made from another log (the views file restored from
+            # a later backup than the store's): every event saved from here up
+            # to its position would be skipped.
+            head = self.app.head_position()
+            if beyond := sorted(name for name, at in ahead.items() if at > head):
+                raise ViewsAheadOfStoreError(
+                    f"Read models have applied events up to position {max(ahead.values())}, past the newest "
+                    f"event in the store (position {head}): they were not made from this store (restored "
+                    f"from another backup?). Rebuild them: `ihanoi projections rebuild {' '.join(beyond)}`."
+                )
+        return positions
 
     @property
     def position(self) -> int:
