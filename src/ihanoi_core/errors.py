@@ -81,7 +81,7 @@ class InvalidTransitionError(IhanoiError):
         allowed_from = tuple(str(s) for s in allowed_from)
         allowed = f" (allowed from: {', '.join(allowed_from)})" if allowed_from else ""
         super().__init__(
-            f"Cannot {command.replace('_', ' ')} a case in status {status!r}{allowed}.",
+            f"Cannot {command.replace('_', ' ')}: the case is {status!r}{allowed}.",
             case_id=str(case_id),
             command=command,
             status=status,

@@ -68,6 +68,15 @@ def test_the_full_amount_pays_and_only_once() -> None:
     assert payment.is_final
 
 
+def test_a_step_refused_in_its_status_says_which_step_and_from_which_statuses() -> None:
+    payment = requested()
+    payment.confirm(GATEWAY, transfer(100000), timestamp=NOW)
+    payment.issue_receipt(OFFICER, "BL-1", timestamp=NOW)
+    with pytest.raises(InvalidTransitionError) as refused:
+        payment.issue_receipt(OFFICER, "BL-2", timestamp=NOW)
+    assert refused.value.detail == "Cannot issue receipt: the case is 'receipt_issued' (allowed from: paid)."
+
+
 def test_another_amount_is_a_mismatch_that_pays_nothing() -> None:
     payment = requested()
     assert payment.confirm(GATEWAY, transfer(10000), timestamp=NOW) is False
