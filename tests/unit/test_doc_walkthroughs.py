@@ -318,7 +318,7 @@ def unset_variables(doc: Path) -> set[str]:
 # reader is left to copy). The list may only shrink: a doc fixed must leave it.
 NOT_YET_RUNNABLE = {
     "docs/business.md": {"ID", "TV", "DT"},
-    "docs/deadlines.md": {"API", "ID", "OFFICER", "KN", "LEADER", "HS", "CITIZEN"},
+    "docs/deadlines.md": {"KN", "LEADER", "HS", "CITIZEN"},
     "docs/http-api.md": {"NEIGHBOUR", "LEADER", "ID"},
 }
 
