@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ihanoi_core.domain.conversation import Conversation
-from ihanoi_projections.engine.base import LatestStateModel, ViewTable, micros
+from ihanoi_projections.engine.base import LatestStateModel, ViewTable, from_micros, micros
 from ihanoi_projections.engine.database import Row
 
 TABLE = "view_conversations"
@@ -89,7 +89,7 @@ class ConversationsModel(LatestStateModel):
 
 
 def public(row: Row) -> dict[str, Any]:
-    """A row as the triage list shows it (times as microseconds since the epoch)."""
+    """A row as the triage list shows it (times as datetimes: RFC 3339 in UTC, like every time the API answers)."""
     return {
         "conversation": row["conversation_id"],
         "channel": row["channel"],
@@ -100,6 +100,6 @@ def public(row: Row) -> dict[str, Any]:
         "cases": row["cases"],
         "case_id": row["case_id"],
         "case_code": row["case_code"],
-        "opened_at": row["opened_at"],
-        "last_message_at": row["last_message_at"],
+        "opened_at": from_micros(row["opened_at"]),
+        "last_message_at": from_micros(row["last_message_at"]),
     }

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +345,9 @@ def test_messenger_handshake_and_a_hotline_call_turned_into_a_case(
     waiting = wait_for(lambda: [t for t in officer.get("/api/v1/conversations").json() if t["channel"] == "hotline"])
     assert waiting[0]["conversation"] == first["conversation"]
     assert not any(form in str(waiting) for form in ("912 345 678", "912345678"))
+    # Its times are RFC 3339 like every time the API answers: when the call came.
+    heard = [datetime.fromisoformat(waiting[0][key]) for key in ("opened_at", "last_message_at")]
+    assert all(abs(moment - datetime.now(UTC)) < timedelta(minutes=5) for moment in heard), waiting[0]
     report = {"category": "pothole", "description": "Người gọi báo ổ gà ở Hàng Bài",
               "location": {"ward": "HOAN_KIEM"}, "contact": {"phone": "0912345678"}}  # fmt: skip
     filed = officer.post(f"/api/v1/conversations/{first['conversation']}/report", json=report)
