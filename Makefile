@@ -33,6 +33,8 @@ serve: export IHANOI_ENV ?= development
 serve: export IHANOI_PAYMENTS_BANK_BIN ?= 970415
 serve: export IHANOI_PAYMENTS_ACCOUNT ?= 113000006100
 serve: export IHANOI_PAYMENTS_PROVIDERS ?= demo=demo-gateway-secret
+# A demo Open311 partner's key (docs/http-api.md, section 11).
+serve: export IHANOI_OPEN311_API_KEYS ?= partner-key-1
 serve: $(STAMP)
 	$(BIN)/ihanoi demo --if-empty --host $(HOST) --port $(PORT)
 	$(BIN)/ihanoi serve --host $(HOST) --port $(PORT)

@@ -319,7 +319,6 @@ def unset_variables(doc: Path) -> set[str]:
 NOT_YET_RUNNABLE = {
     "docs/business.md": {"ID", "TV", "DT"},
     "docs/deadlines.md": {"KN", "LEADER", "HS", "CITIZEN"},
-    "docs/http-api.md": {"NEIGHBOUR", "LEADER", "ID"},
 }
 
 
