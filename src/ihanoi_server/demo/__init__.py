@@ -95,7 +95,7 @@ def seed_demo(
     finally:
         app.close()
     if not (existing and if_empty):
-        fired = seed_deadlines(settings, citizen)
+        fired = seed_deadlines(settings, citizen, DEMO_CITIZEN)
         console.print(f"The deadline watcher recorded {fired} reminders, missed deadlines and escalations.")
     print_tokens(settings, citizen, agency, base_url)
     return OK
