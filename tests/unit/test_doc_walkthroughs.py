@@ -46,7 +46,7 @@ SERVER = "http://127.0.0.1:8000"
 OTHER_LISTENERS = ("127.0.0.1:9465/",)
 # What the walk-throughs run; anything else in a block is an answer left uncommented.
 PROGRAMS = {
-    "curl", "ihanoi", ".venv/bin/ihanoi", "make", "export", "jq", "python3", "openssl", "sha256sum", "printf",
+    "curl", ".venv/bin/ihanoi", "make", "export", "jq", "python3", "openssl", "sha256sum", "printf",
     "echo", "date", "cut", "sed", "grep", "tee", "tail", "timeout", "kill", "sleep", ".venv/bin/python",
 }  # fmt: skip
 # curl's options that take a value, as the walk-throughs use them.
@@ -321,6 +321,24 @@ def test_every_variable_a_walk_through_reads_is_set_before_it() -> None:
     # tokens it uses, an id the reader is left to copy.
     found = {str(doc.relative_to(ROOT)): unset for doc in WALK_THROUGHS if (unset := unset_variables(doc))}
     assert found == {}
+
+
+# A case or request named by what one run answered: another run's are other ones.
+COPIED_ID = re.compile(r"\b[A-Z]{2}-\d{6}-\d{6}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+# The code the docs use for a case that does not exist (the 404 examples).
+NO_SUCH_CASE = "PA-000000-000000"
+
+
+def test_no_walk_through_command_names_a_case_by_an_id_copied_from_one_run() -> None:
+    copied = [
+        f"{command.where}: {found}"
+        for doc in WALK_THROUGHS
+        for command in commands(doc)
+        for word in [*command.words, *command.assignments]
+        for found in COPIED_ID.findall(word)
+        if found != NO_SUCH_CASE
+    ]
+    assert not copied, "\n".join(copied)
 
 
 def test_the_variable_check_sees_a_variable_read_before_it_is_set(tmp_path: Path) -> None:
