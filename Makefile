@@ -35,6 +35,12 @@ serve: export IHANOI_PAYMENTS_ACCOUNT ?= 113000006100
 serve: export IHANOI_PAYMENTS_PROVIDERS ?= demo=demo-gateway-secret
 # A demo Open311 partner's key (docs/http-api.md, section 11).
 serve: export IHANOI_OPEN311_API_KEYS ?= partner-key-1
+# Demo secrets of the chat and hotline webhooks, so their walk-through runs (docs/channels.md).
+serve: export IHANOI_ZALO_APP_ID ?= 360846524940903967
+serve: export IHANOI_ZALO_OA_SECRET_KEY ?= demo-zalo-oa-secret
+serve: export IHANOI_MESSENGER_APP_SECRET ?= demo-messenger-secret
+serve: export IHANOI_MESSENGER_VERIFY_TOKEN ?= demo-verify-token
+serve: export IHANOI_HOTLINE_SECRET ?= demo-hotline-secret
 serve: $(STAMP)
 	$(BIN)/ihanoi demo --if-empty --host $(HOST) --port $(PORT)
 	$(BIN)/ihanoi serve --host $(HOST) --port $(PORT)
