@@ -108,10 +108,14 @@ def test_the_result_of_a_dossier_that_passed_its_appointment_is_returned_with_a_
     app.handle(leader, ApologizeForDossierDelay(case=filed.case_id, reason="Chậm", new_due=at(12, 9, 17)))
     app.handle(officer, MarkDossierResultReady(case=filed.case_id, note="Đã ký"))
 
-    # Step: returning the result needs the explanation, then the applicant reads it.
+    # Step: returning the result needs the explanation, and the refusal says why
+    # (the apology, not a due time: the new appointment is still ahead); then the applicant reads it.
     with pytest.raises(ValidationError) as refused:
         app.handle(officer, ReturnDossierResult(case=filed.case_id))
-    assert list(refused.value.errors) == ["late_explanation"]
+    assert refused.value.errors == {
+        "late_explanation": "required: this dossier is late: its appointment was moved with an apology;"
+        " explain the delay (giải trình)"
+    }
     app.handle(officer, ReturnDossierResult(case=filed.case_id, late_explanation="Chờ xác minh nơi cư trú"))
     case = app.get_case(citizen, filed.case_id)
     assert (case["status"], case["late_explanation"]) == ("result_returned", "Chờ xác minh nơi cư trú")

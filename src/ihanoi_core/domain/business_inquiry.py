@@ -159,7 +159,7 @@ class BusinessInquiry(Case):
         answer = self._require_text(self.id, "answer", answer, MAX_ANSWER)
         legal_basis = self._require_text(self.id, "legal_basis", legal_basis, 1000)
         late = self.is_late(timestamp)
-        explanation = self._explain_lateness(late, late_explanation, self.due_at)
+        explanation = self._explain_lateness(late, late_explanation, self._past_due())
         self._answer(
             actor=actor,
             answer=answer,

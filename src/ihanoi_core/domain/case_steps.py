@@ -87,19 +87,21 @@ class CaseSteps:
             raise RuleViolationError(case_id, rule, f"{rule.replace('_', ' ')} exceeds {max_length} characters.")
         return text
 
-    def _explain_lateness(self, late: bool, late_explanation: str | None, due: datetime | None) -> str | None:
+    def _explain_lateness(self, late: bool, late_explanation: str | None, why: str) -> str | None:
         """The late explanation (giải trình, issue #16) a late step must give —
         recorded in its event and shown to the citizen — or ``None`` on time
         (one given on time is not recorded). Missing when late: a
-        ``ValidationError`` on ``late_explanation`` (422), nothing stored."""
+        ``ValidationError`` on ``late_explanation`` (422) saying ``why`` the
+        case is late, nothing stored."""
         if not late:
             return None
         if late_explanation is None or not late_explanation.strip():
-            when = f" (due {due.isoformat()})" if due is not None else ""
-            raise ValidationError(
-                {"late_explanation": f"required: this case is late{when}; explain the delay (giải trình)"}
-            )
+            raise ValidationError({"late_explanation": f"required: {why}; explain the delay (giải trình)"})
         return self._require_text(self.id, "late_explanation", late_explanation)
+
+    def _past_due(self) -> str:
+        """Why a case past its due time is late, for the refusal that asks why."""
+        return "this case is late" + (f" (due {self.due_at.isoformat()})" if self.due_at is not None else "")
 
     def _issue_answer(
         self,
@@ -114,5 +116,5 @@ class CaseSteps:
         """Take ``step``, answering the case with ``text`` (its event's ``field``) and ``more``, late ones explained."""
         self._require(step)
         fields = {field: self._require_text(self.id, field, text, self.MAX_ANSWER), **more}
-        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self.due_at)
+        explanation = self._explain_lateness(self.is_late(timestamp), late_explanation, self._past_due())
         getattr(self, f"_{step}")(actor=actor, **fields, late_explanation=explanation, timestamp=timestamp)

@@ -233,7 +233,9 @@ class ServiceRequest(DossierPauses, DossierForwarding, DossierApology, Case):
         that passed an appointment date (it has an apology) needs a late
         explanation (giải trình, issue #16), recorded and shown to the applicant."""
         self._require("return_result")
-        explanation = self._explain_lateness(self.apology_count > 0, late_explanation, self.appointment_at)
+        # Late by the ranking's rule: the appointment had to be moved with an apology.
+        apologised = "this dossier is late: its appointment was moved with an apology"
+        explanation = self._explain_lateness(self.apology_count > 0, late_explanation, apologised)
         self._return_result(actor=actor, late_explanation=explanation, timestamp=timestamp)
 
     class ResultReturned(LateExplanationAdded, Case.Event):
