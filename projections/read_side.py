@@ -173,14 +173,22 @@ class ProjectionStatus:
     fenced: bool = False
 
     @property
+    def ahead(self) -> bool:
+        """Past the newest event in the store: made from another log, it would
+        skip what the store saves up to its position (``ViewsAheadOfStoreError``)."""
+        return self.position > self.head
+
+    @property
     def healthy(self) -> bool:
-        return not self.fenced and not self.skipped
+        return not self.fenced and not self.skipped and not self.ahead
 
     @property
     def health(self) -> str:
         """In a few words, for people: what is wrong, if anything."""
         if self.fenced:
             return "fenced: a parallel rebuild did not finish"
+        if self.ahead:
+            return "ahead of the store: made from another log; rebuild it"
         if self.skipped and self.skipped < 0:
             return f"counted {-self.skipped} more events than the log holds up to its position"
         if self.skipped:
@@ -194,8 +202,9 @@ def status(app: Ihanoi, database: ViewDatabase) -> list[ProjectionStatus]:
     have gaps); lag in seconds is the age of the oldest event not yet applied
     (0 when caught up). ``skipped`` compares the events the log holds up to the
     position with those the projection applied (``ihanoi_projections.engine.check``)."""
-    head = app.head_position()
     tracked = database.tracked()
+    # Read after the positions: a position past it is the views', not a race.
+    head = app.head_position()
     fenced = {name.split(PARTITION_MARK)[0] for name in tracked if PARTITION_MARK in name}
     counts: dict[int, int] = {}
     now = time.time()

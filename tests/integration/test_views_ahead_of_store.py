@@ -21,9 +21,10 @@ from ihanoi_core.eventstore.postgres import IhanoiPostgresApplicationRecorder
 from ihanoi_core.eventstore.urls import postgres_conninfo
 from ihanoi_core.settings import Settings
 from ihanoi_projections.case_status import CaseStatusModel
+from ihanoi_projections.engine.database import open_view_database
 from ihanoi_projections.engine.projector import ViewsAheadOfStoreError
 from ihanoi_projections.engine.rebuild import rebuild
-from ihanoi_projections.read_side import ReadSide
+from ihanoi_projections.read_side import READ_MODELS, ReadSide, status
 from tests.conftest import make_settings
 
 CITIZEN = Principal("vneid:001099012345", Role.CITIZEN)
@@ -60,6 +61,14 @@ def test_read_models_ahead_of_the_store_refuse_to_run_until_rebuilt(
         assert app.head_position() == kept[-1][1]
         with pytest.raises(ViewsAheadOfStoreError, match=rf"up to position {later[-1][1]}.*\(position {kept[-1][1]}\)"):
             ReadSide(app, settings, start=False)
+        # `ihanoi projections status` (and /readyz) say so too.
+        views = open_view_database(settings)
+        try:
+            assert {row.name: row.health for row in status(app, views) if not row.healthy} == dict.fromkeys(
+                READ_MODELS, "ahead of the store: made from another log; rebuild it"
+            )
+        finally:
+            views.close()
         # Step: a case filed now takes a position the read models have passed.
         again = report(app)
         assert again[1] <= later[-1][1]
