@@ -8,6 +8,7 @@ a result given late, with their explanations, can be tried
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.grievances import (
@@ -72,10 +73,10 @@ def seed_deadlines(settings: Settings, citizen: str, late_citizen: str) -> int:
         app.close()
 
 
-def late_cases(settings: Settings, citizen: Principal, now: datetime) -> None:
+def late_cases(settings: Settings, citizen: Principal, now: datetime) -> tuple[UUID, UUID]:
     """A complaint accepted 44 days ago (30 days to decide) and still being
     verified; a dossier received 10 days ago whose leader apologised for the
-    delay yesterday, with its result ready now."""
+    delay yesterday, with its result ready now. Their ids."""
     clock = SimulatedClock(now - timedelta(days=45))
     app = Ihanoi(settings, clock=clock)
     try:
@@ -125,6 +126,7 @@ def late_cases(settings: Settings, citizen: Principal, now: datetime) -> None:
         app.handle(officer, MarkDossierResultReady(case=dossier, note="Giấy chứng nhận kết hôn đã ký"))
     finally:
         app.close()
+    return complaint, dossier
 
 
 def closing_time(app: Ihanoi, moment: datetime) -> datetime:
