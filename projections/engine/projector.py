@@ -122,15 +122,15 @@ class Projector:
                 "run `ihanoi projections rebuild` again before running these projections."
             )
         positions = {name: recorded.get(self.tracking[name], (0, 0.0))[0] for name in self.models}
-        if ahead := {name: at for name, at in positions.items() if at > 0}:
+        if applied := {name: at for name, at in positions.items() if at > 0}:
             # Read after the positions: the head only moves on, so a read model
             # past it was made from another log (the views file restored from
             # a later backup than the store's): every event saved from here up
             # to its position would be skipped.
             head = self.app.head_position()
-            if beyond := sorted(name for name, at in ahead.items() if at > head):
+            if beyond := sorted(name for name, at in applied.items() if at > head):
                 raise ViewsAheadOfStoreError(
-                    f"Read models have applied events up to position {max(ahead.values())}, past the newest "
+                    f"Read models have applied events up to position {max(applied.values())}, past the newest "
                     f"event in the store (position {head}): they were not made from this store (restored "
                     f"from another backup?). Rebuild them: `ihanoi projections rebuild {' '.join(beyond)}`."
                 )

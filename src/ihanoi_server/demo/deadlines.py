@@ -29,7 +29,7 @@ from ihanoi_core.commands.service_requests import (
 )
 from ihanoi_core.commands.values import DocumentIn, LocationIn
 from ihanoi_core.domain.grievance_values import ComplaintKind
-from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.domain.values import Clock, DeadlineRule, Principal, Role, TimeUnit
 from ihanoi_core.settings import Settings
 from ihanoi_core.simulation import SimulatedClock
 from ihanoi_projections.deadlines.clocks import DeadlineClocksModel
@@ -44,6 +44,7 @@ LATE_AGENCY = "UBND_HOAN_KIEM"
 LATE_PROCEDURE = "marriage_registration"
 FORM = DocumentIn(name="Tờ khai đăng ký kết hôn", url="https://files.example/to-khai.pdf", sha256="5" * 64)
 APOLOGY = "Chờ xác minh tình trạng hôn nhân tại nơi cư trú trước"
+NEW_APPOINTMENT = DeadlineRule(2, TimeUnit.WORKING_DAYS, "the demo's new appointment after its apology")
 
 
 def seed_deadlines(settings: Settings, citizen: str, late_citizen: str) -> int:
@@ -115,9 +116,10 @@ def late_cases(settings: Settings, citizen: Principal, now: datetime) -> tuple[U
         app.handle(officer, ReceiveDossier(case=dossier))
         app.handle(officer, StartDossierProcessing(case=dossier))
         clock.advance_to(now - timedelta(days=1))
-        # Two days on, and after the appointment it replaces (which a long holiday may have pushed past now).
+        # Two working days on, from now or from the appointment it replaces if a
+        # long holiday pushed that past now: a closing time on a working day.
         appointment: datetime = app.get_case(officer, dossier)["due_at"]
-        new_due = closing_time(app, max(now + timedelta(days=2), appointment + timedelta(days=1)))
+        new_due = app.calendar.due(Clock(started_at=max(now, appointment), rule=NEW_APPOINTMENT))
         app.handle(
             Principal(f"leader-{agency.lower()}", Role.LEADER, agency),
             ApologizeForDossierDelay(case=dossier, reason=APOLOGY, new_due=new_due),
@@ -127,8 +129,3 @@ def late_cases(settings: Settings, citizen: Principal, now: datetime) -> tuple[U
     finally:
         app.close()
     return complaint, dossier
-
-
-def closing_time(app: Ihanoi, moment: datetime) -> datetime:
-    """17:00 in Hanoi on ``moment``'s day there: an appointment as a leader writes one."""
-    return moment.astimezone(app.calendar.zone).replace(hour=17, minute=0, second=0, microsecond=0)
