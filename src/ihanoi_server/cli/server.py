@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import IhanoiError
 from ihanoi_core.settings import Settings
 from ihanoi_server.cli.output import OK, usage_error
 
@@ -45,21 +48,66 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from ihanoi_server.app import create_app
 
+    app = StartupRefusals(create_app(settings, freeze_startup_objects=True))
     # The standard asyncio loop, not uvloop: under saturation uvloop served some
     # connections much later than others (create p99 over 300 ms against 50 ms
     # with asyncio at 32 connections, same throughput; `make bench`).
-    uvicorn.run(
-        create_app(settings, freeze_startup_objects=True),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        loop="asyncio",
-        # The client's address and the scheme (https) as the proxy saw them, from the proxies named only.
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            loop="asyncio",
+            # The client's address and the scheme (https) as the proxy saw them, from the proxies named only.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
+    except SystemExit:
+        # What uvicorn does when the application did not start: a reason it named is said in one line instead.
+        if app.refusal is not None:
+            raise app.refusal from None
+        raise
     return OK
+
+
+class StartupRefusals:
+    """The application as ``ihanoi serve`` hands it to uvicorn: when it refuses
+    to start for a reason it can name (an ``IhanoiError`` raised while the
+    lifespan opens the store and the read models: read models ahead of the
+    store, an unfinished rebuild), the reason is kept in ``refusal`` for the
+    command to say in one line, and uvicorn is told the start failed without
+    the traceback it would log. Any other failure passes through unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.refusal: IhanoiError | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def hold_startup_failure(message: Message) -> None:
+            # Starlette reports the failure, traceback and all, before it raises the error.
+            if message["type"] == "lifespan.startup.failed":
+                held.append(message)
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold_startup_failure)
+        except IhanoiError as error:
+            if not held:
+                raise
+            self.refusal = error
+            await send({"type": "lifespan.startup.failed"})
+        except BaseException:
+            for message in held:
+                await send(message)
+            raise
 
 
 def run_token(args: argparse.Namespace, settings: Settings) -> int:
