@@ -209,6 +209,20 @@ class PhotoRefusedError(IhanoiError):
         self.reason = reason
 
 
+class PhotoStoreUnavailableError(IhanoiError):
+    """Raised when photos cannot be stored: the media directory
+    (``IHANOI_MEDIA_DIR``) is not one this process can write in, found when the
+    server or ``ihanoi demo`` starts (the detail names it), or writing a photo
+    failed (a full disk, permissions taken away): nothing is filed, and
+    ``reason`` tells the operator what went wrong (never the client)."""
+
+    code = "photo_store_unavailable"
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
 class DirectoryError(IhanoiError):
     """Raised when the directory TOML cannot be loaded: names the file, the key
     path (and line when known) and the problem."""

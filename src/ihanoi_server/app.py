@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from ihanoi_core.application import Ihanoi
-from ihanoi_core.errors import IhanoiError
+from ihanoi_core.errors import IhanoiError, PhotoStoreUnavailableError
 from ihanoi_core.eventstore.probe import store_error_types, store_unreachable
 from ihanoi_core.eventstore.settings_env import master_keys
 from ihanoi_core.settings import Settings
@@ -123,6 +123,8 @@ def all_routes() -> list[BaseRoute]:
 
 async def on_ihanoi_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, IhanoiError)
+    if isinstance(error, PhotoStoreUnavailableError):
+        log.error("photo_store_unavailable", reason=error.reason)
     return problem_for(error)
 
 
@@ -192,6 +194,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ihanoi = Ihanoi(settings) if clock is None else Ihanoi(settings, clock=clock)
+        # Refuse now, naming the directory, rather than on the first photo.
+        ihanoi.photos.store.check_writable()
         read_side = ReadSide(ihanoi, settings)
         # The Q&A switchboard answers questions as they are asked, from the knowledge index.
         install_switchboard(ihanoi, read_side.model(KnowledgeIndexModel), Queries(ihanoi, read_side).my_cases)

@@ -20,6 +20,7 @@ from ihanoi_core.errors import (
     InvalidTransitionError,
     NotFoundError,
     PhotoRefusedError,
+    PhotoStoreUnavailableError,
     PhotoTooLargeError,
     RuleViolationError,
     UnsupportedPhotoError,
@@ -61,6 +62,7 @@ STATUS_BY_ERROR: tuple[tuple[type[IhanoiError], int], ...] = (
     (PhotoTooLargeError, 413),
     (UnsupportedPhotoError, 415),
     (PhotoRefusedError, 422),
+    (PhotoStoreUnavailableError, 503),
 )
 # The problem's title: the status's reason phrase (RFC 9110).
 TITLES = {

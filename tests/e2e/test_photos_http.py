@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -246,6 +247,40 @@ def test_what_is_not_a_photo_is_refused_and_nothing_is_stored(
     # Step: nothing of any of them was stored, and no event was written.
     assert (media_files(media) if media.exists() else []) == before_files
     assert event_count(live_server, tmp_path) == before_events
+    assert live_server.process.poll() is None
+
+
+def test_a_photo_store_that_stops_taking_photos_answers_503_files_nothing_and_tells_the_operator_why(
+    clients: Clients, live_server: LiveServer, tmp_path: Path
+) -> None:
+    citizen = clients(Role.CITIZEN, CITIZEN)
+    media = tmp_path / "media"
+    assert upload(citizen, png((10, 20, 30, 255))).status_code == 201
+    before = event_count(live_server, tmp_path)
+
+    # Step: the media directory is gone from under the running server (a volume unmounted), a file in its place.
+    shutil.rmtree(media)
+    media.write_bytes(b"")
+    answer = upload(citizen, jpeg_with_gps((90, 90, 200)))
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "photo_store_unavailable"
+    assert str(tmp_path) not in answer.text
+    # A report filed with a photo is not filed without it.
+    filed = citizen.post("/api/v1/reports", data={"report": json.dumps(REPORT)},
+                         files={"photo": ("a.png", png((40, 50, 60, 255)), "image/png")})  # fmt: skip
+    assert filed.status_code == 503, filed.text
+    assert event_count(live_server, tmp_path) == before
+    # The operator's log says where and what, once a request, with no traceback.
+    failures = [line for line in live_server.log().splitlines() if '"photo_store_unavailable"' in line]
+    assert len(failures) == 2, failures
+    assert f"{media}/" in failures[0]
+    assert "Not a directory" in failures[0]
+    assert "Traceback" not in live_server.log()
+
+    # Step: the directory is back: the same photo is taken.
+    media.unlink()
+    assert upload(citizen, jpeg_with_gps((90, 90, 200))).status_code == 201
     assert live_server.process.poll() is None
 
 

@@ -46,24 +46,48 @@ def test_serve_with_read_models_ahead_of_the_store_exits_with_one_line_naming_th
         path.unlink()
     assert (tmp_path / "ihanoi.views.db").exists()
 
+    done = serve(tmp_path, IHANOI_DATABASE_URL=settings.database_url)
+
+    error = refusal(done)
+    assert f"up to position {filed.position}, past the newest event in the store (position 0)" in error
+    assert "`ihanoi projections rebuild accountability " in error
+
+
+def test_serve_with_a_file_where_the_media_directory_should_be_exits_with_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "photos").write_text("not a directory")
+    store = f"sqlite:///{tmp_path / 'ihanoi.db'}"
+
+    done = serve(tmp_path, IHANOI_DATABASE_URL=store, IHANOI_MEDIA_DIR=str(tmp_path / "photos" / "2026"))
+
+    error = refusal(done)
+    assert error == (
+        f"error: Cannot keep photos in {tmp_path}/photos/2026: {tmp_path}/photos is not a directory "
+        "(check IHANOI_MEDIA_DIR)."
+    )
+
+
+def serve(folder: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """``ihanoi serve`` with these ``IHANOI_*`` settings and no other, run to its end."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("IHANOI_")}
-    env.update(IHANOI_DATABASE_URL=settings.database_url, IHANOI_ENV="development")
-    done = subprocess.run(
+    env.update(settings, IHANOI_ENV="development")
+    return subprocess.run(
         [sys.executable, "-m", "ihanoi_server.cli", "serve", "--port", "0"],
         env=env,
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
+
+def refusal(done: subprocess.CompletedProcess[str]) -> str:
+    """The one ``error:`` line of a server that refused to start, and did so without a traceback."""
     assert done.returncode == 1, done
     assert "Traceback" not in done.stderr + done.stdout
+    assert "Application startup failed" in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, done.stderr
-    assert f"up to position {filed.position}, past the newest event in the store (position 0)" in errors[0]
-    assert "`ihanoi projections rebuild accountability " in errors[0]
-    assert "Application startup failed" in done.stderr
+    return errors[0]
 
 
 def run_lifespan(app: StartupRefusals) -> tuple[list[Message], BaseException | None]:

@@ -23,6 +23,7 @@ from ihanoi_core.domain.values import Principal, Role
 from ihanoi_core.errors import (
     CaseNotFoundError,
     PhotoRefusedError,
+    PhotoStoreUnavailableError,
     PhotoTooLargeError,
     RuleViolationError,
     UnsupportedPhotoError,
@@ -86,6 +87,24 @@ def test_the_same_photo_is_stored_once_under_its_hash_atomically(tmp_path: Path)
         store.path("../../etc/passwd")
     store.delete(name)
     assert store.get(name) is None
+
+
+def test_a_directory_photos_cannot_be_written_in_is_named_at_the_check_and_on_a_write(tmp_path: Path) -> None:
+    # A directory not made yet, under one that is: made on the first photo.
+    LocalPhotoStore(tmp_path / "media" / "2026").check_writable()
+    blocker = tmp_path / "occupied"
+    blocker.write_text("a file")
+    for root, reason in ((blocker, "it is not a directory"), (blocker / "media", f"{blocker} is not a directory")):
+        store = LocalPhotoStore(root)
+        with pytest.raises(PhotoStoreUnavailableError, match=f"Cannot keep photos in {root}: ") as refused:
+            store.check_writable()
+        assert refused.value.reason == reason
+        # Step: written to all the same, the failure says where for the operator and nothing for the client.
+        with pytest.raises(PhotoStoreUnavailableError) as failed:
+            store.put(photo_name("b" * 64), b"bytes")
+        assert str(tmp_path) not in failed.value.detail
+        assert failed.value.reason.startswith(f"{root}/bb/bb: Not a directory")
+        assert blocker.read_text() == "a file"
 
 
 def test_photos_on_a_report_hidden_and_withheld_by_the_public_read_model(settings: Settings) -> None:

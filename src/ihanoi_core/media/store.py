@@ -4,8 +4,9 @@ A photo is stored under the sha256 of its re-encoded bytes (``<sha>.jpg``) and
 its thumbnail beside it (``<sha>.thumb.jpg``); events carry the hash, never
 the bytes. The same photo uploaded twice is stored once.
 
-``PhotoStore`` is the protocol (``put``/``get``/``exists``/``delete``, and
-``names``/``modified`` for the operator's ``ihanoi media check|gc``):
+``PhotoStore`` is the protocol (``put``/``get``/``exists``/``delete``,
+``names``/``modified`` for the operator's ``ihanoi media check|gc``, and
+``check_writable`` for a server's start):
 
 - ``LocalPhotoStore``: a directory (``IHANOI_MEDIA_DIR``; by default beside the
   SQLite file, ``<db name>-media/``, or ``./ihanoi-media`` with PostgreSQL),
@@ -15,7 +16,7 @@ the bytes. The same photo uploaded twice is stored once.
 - ``MemoryPhotoStore``: for ``memory://`` stores and embedding.
 
 Several servers share one directory (NFS) or an S3-compatible bucket: an S3
-store is these five methods over ``PUT/GET/HEAD/DELETE /<bucket>/<name>`` and
+store is these methods over ``PUT/GET/HEAD/DELETE /<bucket>/<name>`` and
 ``ListObjectsV2`` (docs/photos.md); it is not shipped.
 
 ``PhotoLibrary`` is what the application uses: process an upload and store it
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ihanoi_core.errors import PhotoStoreUnavailableError
 from ihanoi_core.eventstore.settings_env import store_kind
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.media.processing import CONTENT_TYPE, PhotoLimits, ProcessedPhoto, process_photo
@@ -56,6 +58,10 @@ class PhotoStore(Protocol):
         """The bytes stored under ``name``, or ``None``."""
 
     def exists(self, name: str) -> bool: ...
+
+    def check_writable(self) -> None:
+        """Raise ``PhotoStoreUnavailableError`` when photos cannot be stored
+        here; called once when a server starts, so that it fails then."""
 
     def delete(self, name: str) -> None:
         """Remove ``name`` (a no-op when it is not there)."""
@@ -79,6 +85,20 @@ class LocalPhotoStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def check_writable(self) -> None:
+        """The directory must be one this process can write in or, not made
+        yet (it is on the first photo), the nearest folder above it must be."""
+        root = self.root.absolute()
+        nearest = next(path for path in (root, *root.parents) if path.exists())
+        where = "it" if nearest == root else str(nearest)
+        if not nearest.is_dir():
+            reason = f"{where} is not a directory"
+        elif not os.access(nearest, os.W_OK | os.X_OK):
+            reason = f"{where} is not writable by this process"
+        else:
+            return
+        raise PhotoStoreUnavailableError(f"Cannot keep photos in {root}: {reason} (check IHANOI_MEDIA_DIR).", reason)
+
     def path(self, name: str) -> Path:
         if not NAME.fullmatch(name):
             raise ValueError(f"not a photo name: {name[:80]!r}")
@@ -88,16 +108,21 @@ class LocalPhotoStore:
         target = self.path(name)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        except OSError as error:
+            raise unavailable(target.parent, error) from error
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, target)
-        except BaseException:
+        except BaseException as error:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise unavailable(target.parent, error) from error
             raise
 
     def get(self, name: str) -> bytes | None:
@@ -126,6 +151,14 @@ class LocalPhotoStore:
                 yield path.name
 
 
+def unavailable(directory: Path, error: OSError) -> PhotoStoreUnavailableError:
+    """What a failed write of a photo in ``directory`` is answered with."""
+    return PhotoStoreUnavailableError(
+        "The photo could not be stored right now; nothing was filed. Try again later.",
+        f"{directory}: {error.strerror or error}",
+    )
+
+
 class MemoryPhotoStore:
     """Photos in a dict, for in-memory stores and tests of embedders."""
 
@@ -139,6 +172,9 @@ class MemoryPhotoStore:
             if name not in self._data:
                 self._data[name] = data
                 self._stored_at[name] = time.time()
+
+    def check_writable(self) -> None:
+        """Memory always takes a photo."""
 
     def modified(self, name: str) -> float | None:
         return self._stored_at.get(name)

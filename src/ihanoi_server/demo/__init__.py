@@ -41,6 +41,7 @@ def seed_demo(
     console = Console(stderr=True)
     probe = Ihanoi(settings)
     try:
+        probe.photos.store.check_writable()  # the simulated reports carry photos
         existing = probe.head_position()
     finally:
         probe.close()

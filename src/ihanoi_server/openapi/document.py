@@ -82,7 +82,8 @@ PROBLEMS: dict[int, tuple[str, str]] = {
         "Not ready: the read models did not reach `?position=` in time (retry), "
         "the store did not answer within IHANOI_POSTGRES_CONNECT_TIMEOUT (`store_unreachable`, with "
         "Retry-After; send a command again with the same Idempotency-Key), or the identity provider's "
-        "signing keys cannot be fetched (`identity_provider_unavailable`, with Retry-After).",
+        "signing keys cannot be fetched (`identity_provider_unavailable`, with Retry-After), or an "
+        "uploaded photo could not be stored (`photo_store_unavailable`: nothing was filed).",
     ),
 }
 CONVERTOR_SCHEMAS: tuple[tuple[type, dict[str, Any]], ...] = (
