@@ -32,10 +32,12 @@ def anchors(page: Path) -> set[str]:
 
 
 def test_anchors_are_made_as_github_makes_them() -> None:
-    assert anchor("14. The public map feed (GeoJSON) and \"is it already reported\"") == (
+    assert anchor('14. The public map feed (GeoJSON) and "is it already reported"') == (
         "14-the-public-map-feed-geojson-and-is-it-already-reported"
     )
-    assert anchor("Zalo tokens: renewed when Zalo says they expired") == "zalo-tokens-renewed-when-zalo-says-they-expired"
+    assert anchor("Zalo tokens: renewed when Zalo says they expired") == (
+        "zalo-tokens-renewed-when-zalo-says-they-expired"
+    )
     assert anchor("`ihanoi demo` and Thủ tục") == "ihanoi-demo-and-thủ-tục"
 
 
