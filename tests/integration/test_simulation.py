@@ -174,6 +174,28 @@ def test_a_different_seed_tells_a_different_story() -> None:
     assert histories[0] != histories[1]
 
 
+def test_a_report_reopened_and_photographed_again_gets_another_photo_of_the_second_repair() -> None:
+    # Seed 6 reopens reports whose crews photograph the repair (the demo's own
+    # seed did on the 28 days up to 2026-12-08, and the same photo was refused
+    # the second time: "1 refused").
+    clock = SimulatedClock(MONDAY)
+    app = memory_app(clock)
+    summary = run(app, clock, seed=6, surveys=0)
+
+    assert summary.errors == 0, summary.error_messages
+    log = read_log(app)
+    after: dict[str, list[Logged]] = {}
+    for entry in log:
+        if entry.name == "Report.PhotoAttached" and entry.event.photo.stage == "after":
+            after.setdefault(entry.case_code, []).append(entry)
+    twice = {code: photos for code, photos in after.items() if len(photos) > 1}
+    assert twice, "no report was photographed after two repairs"
+    reopened = {entry.case_code: entry.position for entry in log if entry.name == "Report.Reopened"}
+    for code, (first, second) in twice.items():
+        assert first.event.photo.sha256 != second.event.photo.sha256
+        assert first.position < reopened[code] < second.position
+
+
 def test_running_the_same_seed_again_on_the_same_store_adds_nothing(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", env="test")
     summaries = []

@@ -76,6 +76,7 @@ class ReportState:
     handler: Principal | None = None
     acknowledged_at: datetime | None = None
     late: bool = False
+    resolutions: int = 0
 
 
 LATE_EXPLANATION = (
@@ -265,8 +266,11 @@ class ReportStories(Engine):
                 return False
         yield at(rng.uniform(1.05, 1.8) if report.late else rng.uniform(0.5, 0.95))
         answer = rng.choice(ANSWERS.get(report.group, GENERIC_ANSWERS))
+        report.resolutions += 1
         if case_id.int % 8 == 0:  # an eighth of the crews photograph the repair (no random draw: see _photo)
-            after = self._photo(f"{report.category}/{report.ward}/after")
+            # Reopened and repaired again, it is photographed again: another photo.
+            again = f"/{report.resolutions}" if report.resolutions > 1 else ""
+            after = self._photo(f"{report.category}/{report.ward}/after{again}")
             self._run(
                 partial(app.handle, handler, AttachReportPhoto(case=case_id, photo=after, stage=PhotoStage.AFTER))
             )
