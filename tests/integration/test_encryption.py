@@ -6,12 +6,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from eventsourcing.cryptography import AESCipher
 
 from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.reports import SubmitReport
 from ihanoi_core.commands.values import LocationIn
 from ihanoi_core.domain.values import Principal, Role
+from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.eventstore.urls import sqlite_path
 from ihanoi_core.settings import Settings
 
@@ -47,3 +49,20 @@ def test_without_a_cipher_key_payloads_are_readable_json(tmp_path: Path) -> None
     app, _ = file_one(settings)
     app.close()
     assert any(SECRET_TEXT.encode() in state for state in stored_states(settings))
+
+
+@pytest.mark.parametrize("size", [16, 24, 32])
+def test_every_key_size_the_cipher_takes_is_accepted_and_encrypts(size: int, tmp_path: Path) -> None:
+    key = AESCipher.create_key(size)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", env="test", cipher_key=key)
+    app, _ = file_one(settings)
+    app.close()
+    assert all(SECRET_TEXT.encode() not in state for state in stored_states(settings))
+
+
+@pytest.mark.parametrize("key", ["zz", "AAAA", AESCipher.create_key(32)[:-4], "not base64 at all!"])
+def test_a_key_the_cipher_would_not_take_is_refused_by_the_settings_naming_it(key: str) -> None:
+    # The library itself would fail on the first store opened, with a traceback
+    # (binascii's "Incorrect padding", or a key size error).
+    with pytest.raises(ConfigurationError, match=r"IHANOI_CIPHER_KEY must be the base64 of a 16-, 24- or 32-byte"):
+        Settings(env="test", cipher_key=key)

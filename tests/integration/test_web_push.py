@@ -19,7 +19,7 @@ from ihanoi_core.application import Ihanoi
 from ihanoi_core.commands.notifications import AddChannel, AddPushSubscription
 from ihanoi_core.commands.service_requests import ReceiveDossier, RequestDossierSupplement, StartDossierProcessing
 from ihanoi_core.domain.values import Principal, Role
-from ihanoi_core.errors import ValidationError
+from ihanoi_core.errors import ConfigurationError, ValidationError
 from ihanoi_core.notifications.webpush import WebPushSender, new_vapid_keys
 from ihanoi_core.settings import Settings
 from tests.conftest import FakeClock
@@ -134,3 +134,9 @@ def test_a_push_signed_with_another_vapid_key_is_refused_and_bad_subscriptions_a
     with pytest.raises(ValidationError):
         app.change_notification_settings(citizen, AddChannel(channel="webpush", address=subscription["endpoint"]))
     assert app.notification_settings(citizen)["version"] == version
+
+
+@pytest.mark.parametrize("key", ["zz", "AAAA", "not-a-key-at-all"])
+def test_a_vapid_key_that_is_not_one_is_refused_naming_the_setting(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="IHANOI_NOTIFY_VAPID_PRIVATE_KEY is not a VAPID private key"):
+        WebPushSender(key, "mailto:ops@example.vn")

@@ -148,6 +148,7 @@ SAMPLE_TEXT = {
     "oidc_issuer": "https://id.example", "oidc_audience": "ihanoi", "oidc_jwks_url": "https://id.example/jwks",
     "oidc_algorithms": "ES256", "oidc_role_map": "can-bo=officer", "notify_gateway_templates": "case_status=ZNS-1",
     "map_tile_url": "", "pii_master_key": base64.b64encode(b"p" * 32).decode(),
+    "cipher_key": base64.b64encode(b"c" * 32).decode(),
     "notify_smtp_url": "smtp://127.0.0.1:2525", "notify_gateway_url": "http://127.0.0.1:9/send",
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from ihanoi_core.errors import ConfigurationError
 from ihanoi_core.notifications.channels import DeliveryError, Message
 
 TIMEOUT = 10.0
@@ -66,7 +67,13 @@ class WebPushSender:
     settings (a private CA for a test push service)."""
 
     def __init__(self, private_key: str, subject: str, *, session: requests.Session | None = None) -> None:
-        self.vapid = Vapid.from_string(private_key=private_key)
+        try:
+            self.vapid = Vapid.from_string(private_key=private_key)
+        except ValueError:
+            raise ConfigurationError(
+                "IHANOI_NOTIFY_VAPID_PRIVATE_KEY is not a VAPID private key (make a pair with "
+                "`ihanoi notifications vapid-keys`)."
+            ) from None
         self.subject = subject
         self.session = session or requests.Session()
 

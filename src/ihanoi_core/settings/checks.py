@@ -4,6 +4,8 @@ a bad value stops the process with a ``ConfigurationError`` that names the
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from typing import TYPE_CHECKING
@@ -30,6 +32,8 @@ MAX_TILE_ATTRIBUTION = 300
 # writing threads add up to 8 MB. At 16 MB four writers peaked at 8.0-9.8 MB;
 # at 8 MB (the minimum used to be 4) the log reached 9.3-9.7 MB, past it.
 MIN_SQLITE_WAL_LIMIT_MB = 16
+# The AES key sizes eventsourcing's cipher takes (AES-GCM), in bytes.
+CIPHER_KEY_BYTES = (16, 24, 32)
 # A cookie name that needs no quoting anywhere (RFC 6265 token, narrowed).
 COOKIE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -66,6 +70,7 @@ def check(settings: Settings) -> None:
     check_payments(settings)
     if settings.pii_master_key is not None:
         settings.pii_master_keys  # noqa: B018 - refuse a malformed key at start-up
+    check_cipher_key(settings)
     check_notifications(settings)
     check_identity_provider(settings)
     check_map_tiles(settings)
@@ -111,6 +116,22 @@ def check_sessions(settings: Settings) -> None:
         raise ConfigurationError("IHANOI_SESSION_MAX_AGE must be a positive number of seconds.")
     if not 1 <= settings.stream_ticket_ttl <= 300:
         raise ConfigurationError("IHANOI_STREAM_TICKET_TTL must be from 1 to 300 seconds.")
+
+
+def check_cipher_key(settings: Settings) -> None:
+    """Decoded as the library's cipher decodes it, of a size it takes: else the
+    library would fail on the first store it opens, with a traceback."""
+    if settings.cipher_key is None:
+        return
+    try:
+        size = len(base64.b64decode(settings.cipher_key))
+    except (binascii.Error, ValueError):
+        size = 0
+    if size not in CIPHER_KEY_BYTES:
+        raise ConfigurationError(
+            "IHANOI_CIPHER_KEY must be the base64 of a 16-, 24- or 32-byte AES key; e.g. "
+            "`python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'`."
+        )
 
 
 def check_forwarded_allow_ips(settings: Settings) -> None:
