@@ -221,3 +221,22 @@ def test_the_public_url_is_an_http_address_without_a_trailing_slash(url: str) ->
     with pytest.raises(ConfigurationError, match="IHANOI_PUBLIC_URL"):
         Settings.from_env({"IHANOI_ENV": "test", "IHANOI_PUBLIC_URL": url}, dotenv=None)
     assert Settings.from_env({"IHANOI_ENV": "test", "IHANOI_PUBLIC_URL": "https://ihanoi.example.vn"}, dotenv=None)
+
+
+# A leeway of none is a choice (clocks in step); every other number of none is not.
+ZERO_ALLOWED = {"oidc_leeway"}
+NUMBERS = [
+    f.name
+    for f in fields(Settings)
+    if isinstance(getattr(Settings(env="test"), f.name), (int, float))
+    and not isinstance(getattr(Settings(env="test"), f.name), bool)
+]
+
+
+@pytest.mark.parametrize("name", NUMBERS)
+def test_every_number_below_what_it_can_mean_is_refused_naming_its_variable(name: str) -> None:
+    # IHANOI_PROJECTION_BATCH_SIZE=0 used to start a server whose read models applied nothing while /readyz said ready.
+    kind = type(getattr(Settings(env="test"), name))
+    for value in (-1, 0) if name not in ZERO_ALLOWED else (-1,):
+        with pytest.raises(ConfigurationError, match=f"IHANOI_{name.upper()}"):
+            Settings(env="test", **{name: kind(value)})

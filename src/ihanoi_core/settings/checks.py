@@ -61,6 +61,13 @@ def check(settings: Settings) -> None:
         raise ConfigurationError("IHANOI_MEDIA_MAX_PER_REPORT must be from 1 to 100.")
     if settings.postgres_connect_timeout <= 0:
         raise ConfigurationError("IHANOI_POSTGRES_CONNECT_TIMEOUT must be a positive number of seconds.")
+    if settings.postgres_pool_size < 1:
+        raise ConfigurationError("IHANOI_POSTGRES_POOL_SIZE must be at least 1 (connections).")
+    # At 0 the read models would apply nothing, for ever, and /readyz would still say ready.
+    if settings.projection_batch_size < 1:
+        raise ConfigurationError("IHANOI_PROJECTION_BATCH_SIZE must be at least 1 (events applied at once).")
+    if settings.projection_poll_interval <= 0:
+        raise ConfigurationError("IHANOI_PROJECTION_POLL_INTERVAL must be a positive number of seconds.")
     if settings.token_max_ttl <= 0:
         raise ConfigurationError("IHANOI_TOKEN_MAX_TTL must be a positive number of seconds.")
     if settings.public_stats_min_count < 1:
