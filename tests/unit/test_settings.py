@@ -148,7 +148,7 @@ SAMPLE_TEXT = {
     "oidc_issuer": "https://id.example", "oidc_audience": "ihanoi", "oidc_jwks_url": "https://id.example/jwks",
     "oidc_algorithms": "ES256", "oidc_role_map": "can-bo=officer", "notify_gateway_templates": "case_status=ZNS-1",
     "map_tile_url": "", "pii_master_key": base64.b64encode(b"p" * 32).decode(),
-    "cipher_key": base64.b64encode(b"c" * 32).decode(),
+    "cipher_key": base64.b64encode(b"c" * 32).decode(), "notify_mail_from": "Sở TT&TT <thongbao@hanoi.gov.vn>",
     "notify_smtp_url": "smtp://127.0.0.1:2525", "notify_gateway_url": "http://127.0.0.1:9/send",
     "notify_vapid_subject": "mailto:ops@example.vn", "session_cookie_name": "hn_session",
     "answer_generator_url": "http://127.0.0.1:11434/v1",
@@ -240,3 +240,14 @@ def test_every_number_below_what_it_can_mean_is_refused_naming_its_variable(name
     for value in (-1, 0) if name not in ZERO_ALLOWED else (-1,):
         with pytest.raises(ConfigurationError, match=f"IHANOI_{name.upper()}"):
             Settings(env="test", **{name: kind(value)})
+
+
+@pytest.mark.parametrize("sender", ["iHanoi <no-reply@ihanoi.local>", "Sở TT <thongbao@hanoi.gov.vn>", "ops@hanoi.vn"])
+def test_the_sender_of_e_mail_notices_is_an_address(sender: str) -> None:
+    assert Settings(env="test", notify_mail_from=sender).notify_mail_from == sender
+
+
+@pytest.mark.parametrize("sender", ["no-reply", "iHanoi", "x@", "@hanoi.gov.vn", "<>"])
+def test_a_sender_that_is_no_address_is_refused(sender: str) -> None:
+    with pytest.raises(ConfigurationError, match="IHANOI_NOTIFY_MAIL_FROM must be an e-mail address"):
+        Settings(env="test", notify_mail_from=sender)

@@ -8,6 +8,7 @@ import base64
 import binascii
 import ipaddress
 import re
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -162,6 +163,12 @@ def check_notifications(settings: Settings) -> None:
         raise ConfigurationError("IHANOI_NOTIFY_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://.")
     if settings.notify_gateway_url and urlsplit(settings.notify_gateway_url).scheme not in ("http", "https"):
         raise ConfigurationError("IHANOI_NOTIFY_GATEWAY_URL must be an http:// or https:// URL.")
+    local, _, domain = parseaddr(settings.notify_mail_from)[1].rpartition("@")
+    if not (local and domain):
+        # Else every e-mail notice would be refused by the mail server and dead-lettered.
+        raise ConfigurationError(
+            "IHANOI_NOTIFY_MAIL_FROM must be an e-mail address, with a name or without: iHanoi <no-reply@hanoi.gov.vn>."
+        )
     if settings.notify_max_attempts < 1 or settings.notify_batch_size < 1:
         raise ConfigurationError("IHANOI_NOTIFY_MAX_ATTEMPTS and IHANOI_NOTIFY_BATCH_SIZE must be at least 1.")
     for name in ("notify_backoff_seconds", "notify_rate_per_second", "notify_lease_seconds"):
