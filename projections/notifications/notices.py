@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 OUTBOX = "notification_outbox"
 ATTEMPTS = "notification_attempts"
 RECIPIENTS = "view_notification_recipients"
+# The outbox and its attempts: kept across rebuilds, read and changed by the
+# dispatcher and by `ihanoi notifications status|dead-letters|retry` too.
+OUTBOX_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {OUTBOX} ("
+    "notification_id TEXT PRIMARY KEY, position BIGINT NOT NULL, recipient TEXT NOT NULL,"
+    " channel TEXT NOT NULL, kind TEXT NOT NULL, template TEXT NOT NULL, params TEXT NOT NULL,"
+    " urgent INTEGER NOT NULL, case_id TEXT, created_at BIGINT NOT NULL,"
+    " state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,"
+    " lease_owner TEXT, lease_until BIGINT, sent_at BIGINT, last_error TEXT)",
+    # When the dispatcher took the notice in hand (NULL when none has): see its module.
+    f"ALTER TABLE {OUTBOX} ADD COLUMN IF NOT EXISTS in_hand_at BIGINT",
+    f"CREATE INDEX IF NOT EXISTS {OUTBOX}_due ON {OUTBOX} (state, next_attempt_at)",
+    f"CREATE TABLE IF NOT EXISTS {ATTEMPTS} ("
+    "notification_id TEXT NOT NULL, attempt INTEGER NOT NULL, channel TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, outcome TEXT NOT NULL, detail TEXT,"
+    " PRIMARY KEY (notification_id, started_at))",
+)
 
 INSERT_NOTICE = (
     f"INSERT INTO {OUTBOX} (notification_id, position, recipient, channel, kind, template, params, urgent,"

@@ -42,7 +42,17 @@ class EvalFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def read_eval_set(path: Path) -> list[EvalQuestion]:
-    return list(msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), EvalFile).questions)
+    """The questions of an evaluation set; a ``ValueError`` naming the file and what is wrong with it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"cannot read {path}: it is not UTF-8 text") from None
+    try:
+        return list(msgspec.convert(tomllib.loads(text), EvalFile).questions)
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,11 @@ def read_articles(path: Path | None = None) -> tuple[ArticleEntry, ...]:
     if path is None:
         text = resources.files("ihanoi_core.data").joinpath("knowledge.toml").read_text(encoding="utf-8")
     else:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise ValidationError({"file": f"cannot read {path}: {reason}"}) from None
     try:
         return msgspec.convert(tomllib.loads(text), ArticleFile).articles
     except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import structlog
 
 from ihanoi_core.settings import Settings
-from ihanoi_projections.engine.database import open_view_database
+from ihanoi_projections.engine.database import ViewDatabase, open_view_database
 from ihanoi_server.cli.output import OK, PROBLEM, add_action, add_group, json_flag, print_json_lines, say, table
 from ihanoi_server.cli.standby import run_standby_worker
 
@@ -50,11 +50,25 @@ def make_vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def open_outbox(settings: Settings) -> ViewDatabase:
+    """The view database, with the outbox's tables made if no projection has
+    made them yet (a new deployment): none to show or retry, not an SQL error."""
+    from ihanoi_projections.notifications.notices import OUTBOX_SCHEMA
+
+    database = open_view_database(settings)
+    try:
+        database.create(OUTBOX_SCHEMA)
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
 def show_status(args: argparse.Namespace, settings: Settings) -> int:
     # Here, not at module level: the outbox's package loads the application (~1 s).
     from ihanoi_projections.notifications import admin
 
-    database = open_view_database(settings)
+    database = open_outbox(settings)
     try:
         rows = admin.outbox_status(database)
     finally:
@@ -76,7 +90,7 @@ def show_status(args: argparse.Namespace, settings: Settings) -> int:
 def show_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_projections.notifications import admin
 
-    database = open_view_database(settings)
+    database = open_outbox(settings)
     try:
         rows = admin.dead_letters(database, args.limit)
     finally:
@@ -92,7 +106,7 @@ def show_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
 def run_retry(args: argparse.Namespace, settings: Settings) -> int:
     from ihanoi_projections.notifications import admin
 
-    database = open_view_database(settings)
+    database = open_outbox(settings)
     try:
         count = admin.retry(database, list(args.ids) or None)
     finally:
