@@ -19,6 +19,7 @@ import pytest
 
 from ihanoi_core.domain.values import Role
 from ihanoi_core.eventstore.urls import postgres_env, sqlite_path
+from tests.cli_in_process import run_cli
 from tests.conftest import LOOPBACK_TLS
 from tests.e2e.conftest import SECRET, LiveServer
 
@@ -324,3 +325,26 @@ def test_ihanoi_token_refuses_a_lifetime_past_the_maximum() -> None:
     assert refused.returncode == 2
     assert "IHANOI_TOKEN_MAX_TTL" in refused.stderr
     assert token(3600).returncode == 0
+
+
+def test_ihanoi_token_refuses_an_agency_the_server_would_refuse(server: LiveServer) -> None:
+    env = {"IHANOI_ENV": "test", "IHANOI_SECRET_KEY": SECRET}
+    command = ["token", "--role", "officer", "--sub", "officer-01"]
+
+    refused = run_cli([*command, "--agency", "UBND_NOWHERE"], env)
+    assert refused.returncode == 2, refused
+    assert "--agency 'UBND_NOWHERE' is not an agency of the directory" in refused.stderr
+    assert refused.stdout == ""
+    # What it would have printed, the server refuses; a token for an agency of the directory it takes.
+    with server.client(Role.OFFICER, "officer-01", "UBND_NOWHERE") as client:
+        unknown = client.get("/api/v1/worklist")
+    assert (unknown.status_code, unknown.json()["code"]) == (401, "unknown_agency")
+    issued = run_cli([*command, "--agency", "UBND_HOAN_KIEM"], env)
+    assert issued.returncode == 0, issued
+    answer = httpx.get(
+        server.base_url + "/api/v1/worklist",
+        headers={"Authorization": f"Bearer {issued.stdout.strip()}"},
+        timeout=10,
+        verify=LOOPBACK_TLS,
+    )
+    assert answer.status_code == 200, answer.text

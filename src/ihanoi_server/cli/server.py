@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ihanoi_core.directory.loader import load_directory
 from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
@@ -120,8 +121,14 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
             "this server accepts only the identity provider's tokens (IHANOI_OIDC_ISSUER is set in production); "
             "set IHANOI_OIDC_ALLOW_HS256=true to accept development tokens too"
         )
-    if role in (Role.OFFICER, Role.LEADER) and not args.agency:
-        return usage_error("officers and leaders need --agency")
+    if role in (Role.OFFICER, Role.LEADER):
+        if not args.agency:
+            return usage_error("officers and leaders need --agency")
+        agencies = load_directory(settings.directory).agencies
+        if args.agency not in agencies:
+            # The server would refuse it (unknown_agency).
+            known = ", ".join(list(agencies)[:3])
+            return usage_error(f"--agency {args.agency!r} is not an agency of the directory (e.g. {known})")
     if role is Role.BUSINESS and not (args.tax_code and tax_code.is_valid(args.tax_code)):
         return usage_error("a business token needs --tax-code, a valid tax code (mã số thuế)")
     if args.business_kind and role is not Role.BUSINESS:
