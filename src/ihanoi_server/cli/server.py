@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ihanoi_core.directory.loader import load_directory
 from ihanoi_core.domain import tax_code
 from ihanoi_core.domain.business_values import BusinessKind
 from ihanoi_core.domain.values import Principal, Role
@@ -112,6 +111,7 @@ class StartupRefusals:
 
 
 def run_token(args: argparse.Namespace, settings: Settings) -> int:
+    from ihanoi_core.directory.loader import load_directory
     from ihanoi_server.auth.tokens import issue_token
 
     role = Role(args.role)
