@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 COVERAGE_FLOOR := 90
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n1)
 
-.PHONY: serve test bench lint typecheck postgres browser clean
+.PHONY: serve test bench lint typecheck postgres browser shell-tools clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ browser:
 	fi
 	@/usr/bin/chromedriver --version
 
+## What the docs' walk-throughs run besides ihanoi, for the test that runs them
+## (tests/e2e/test_doc_walkthroughs_run.py): Debian's packages.
+shell-tools:
+	@if ! command -v jq >/dev/null || ! command -v curl >/dev/null || ! command -v openssl >/dev/null; then \
+		if ! apt-cache show jq >/dev/null 2>&1; then apt-get update; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends jq curl openssl; \
+	fi
+
 ## The whole suite: lint, types, unit, integration (POPO, SQLite, PostgreSQL), e2e.
 # --dist worksteal: an idle worker takes queued tests from a busy one, so a few long
 # crash tests do not leave one worker running alone at the end.
@@ -70,7 +78,7 @@ browser:
 # PYTHONDONTWRITEBYTECODE emptied for pytest: it keeps the test modules it rewrote for
 # its assertions in tests/**/__pycache__, else each of the four workers rewrites and compiles
 # them all again on every run (collecting the suite: 10.7 -> 4.7 s CPU once they are kept).
-test: $(STAMP) postgres browser
+test: $(STAMP) postgres browser shell-tools
 	$(BIN)/ruff check src projections tests benchmarks
 	$(MAKE) --no-print-directory typecheck
 	$(BIN)/python -m compileall -q src projections
