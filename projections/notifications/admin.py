@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ihanoi_projections.engine.database import ViewDatabase
-from ihanoi_projections.notifications.notices import OUTBOX
+from ihanoi_projections.notifications.notices import OUTBOX, OUTBOX_SCHEMA
 
 STATES = ("pending", "sending", "sent", "dead", "cancelled")
 
@@ -28,6 +28,22 @@ class ChannelStatus:
     cancelled: int
     # Seconds the oldest due notice has waited (0 when none is due).
     oldest_due_seconds: float
+
+
+# Whether a table is there, as an unqualified name in a query would find it.
+TABLE_EXISTS = {
+    "sqlite": "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
+    "postgres": "SELECT 1 AS found WHERE to_regclass(?) IS NOT NULL",
+}
+
+
+def ensure_outbox(database: ViewDatabase) -> None:
+    """Make the outbox's tables on a new deployment, where no projection has
+    yet (the commands then find nothing, not an SQL error). Only then: on
+    PostgreSQL its statements wait for the dispatcher's locks even when
+    there is nothing to make."""
+    if not database.query(TABLE_EXISTS[database.dialect], (OUTBOX,)):
+        database.create(OUTBOX_SCHEMA)
 
 
 def outbox_status(database: ViewDatabase, now: float | None = None) -> list[ChannelStatus]:

@@ -4,10 +4,15 @@ whose outbox no projection has made. Each used to end in a traceback."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from subprocess import CompletedProcess
 
+import psycopg
 import pytest
+from psycopg import sql
 
+from ihanoi_core.eventstore.urls import postgres_conninfo, postgres_env
 from tests.cli_in_process import run_cli
 
 
@@ -47,3 +52,34 @@ def test_the_outbox_commands_on_a_new_deployment_find_nothing_to_show_or_retry(t
     assert (status.returncode, status.stdout) == (0, ""), status
     dead = run_cli(["notifications", "dead-letters", "--json"], env(tmp_path))
     assert (dead.returncode, dead.stdout) == (0, ""), dead
+
+
+def test_on_postgresql_the_outbox_commands_make_the_tables_once_and_then_never_wait_for_the_dispatcher(
+    postgres_url: str,
+) -> None:
+    env = {"IHANOI_ENV": "test", "IHANOI_DATABASE_URL": postgres_url}
+    schema = postgres_env(postgres_url)["POSTGRES_SCHEMA"]
+    first = run_cli(["notifications", "status", "--json"], env)
+    assert (first.returncode, first.stdout) == (0, ""), first
+
+    # Step: a dispatcher's transaction holds the outbox as its updates do. Making
+    # the tables again would wait for it (ALTER TABLE … IF NOT EXISTS and CREATE
+    # INDEX … IF NOT EXISTS both do on PostgreSQL, and the queries then queue
+    # behind them): each command must be done in seconds all the same.
+    with psycopg.connect(postgres_conninfo(postgres_url)) as dispatcher:
+        outbox = sql.Identifier(schema, "notification_outbox")
+        dispatcher.execute(sql.SQL("LOCK TABLE {} IN ROW EXCLUSIVE MODE").format(outbox))
+        for command in (["status", "--json"], ["dead-letters", "--json"], ["retry"]):
+            answers: list[CompletedProcess[str]] = []
+            running = threading.Thread(target=answer, args=(["notifications", *command], env, answers))
+            running.start()
+            running.join(10)
+            if running.is_alive():
+                dispatcher.rollback()  # let it finish, then fail
+                running.join()
+                pytest.fail(f"`ihanoi notifications {command[0]}` waited for the dispatcher's lock")
+            assert answers[0].returncode == 0, answers[0]
+
+
+def answer(args: list[str], env: dict[str, str], answers: list[CompletedProcess[str]]) -> None:
+    answers.append(run_cli(args, env))

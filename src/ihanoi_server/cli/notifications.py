@@ -51,13 +51,12 @@ def make_vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def open_outbox(settings: Settings) -> ViewDatabase:
-    """The view database, with the outbox's tables made if no projection has
-    made them yet (a new deployment): none to show or retry, not an SQL error."""
-    from ihanoi_projections.notifications.notices import OUTBOX_SCHEMA
+    """The view database, with the outbox's tables (``admin.ensure_outbox``)."""
+    from ihanoi_projections.notifications.admin import ensure_outbox
 
     database = open_view_database(settings)
     try:
-        database.create(OUTBOX_SCHEMA)
+        ensure_outbox(database)
     except BaseException:
         database.close()
         raise
