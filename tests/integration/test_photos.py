@@ -104,6 +104,9 @@ def test_a_directory_photos_cannot_be_written_in_is_named_at_the_check_and_on_a_
             store.put(photo_name("b" * 64), b"bytes")
         assert str(tmp_path) not in failed.value.detail
         assert failed.value.reason.startswith(f"{root}/bb/bb: Not a directory")
+        # Taking back what a refused request stored finds nothing to delete, and says nothing.
+        store.delete(photo_name("b" * 64))
+        assert store.get(photo_name("b" * 64)) is None
         assert blocker.read_text() == "a file"
 
 

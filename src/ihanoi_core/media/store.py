@@ -25,6 +25,7 @@ store is these methods over ``PUT/GET/HEAD/DELETE /<bucket>/<name>`` and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -46,6 +47,8 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 PHOTO_SUFFIX = ".jpg"
 THUMBNAIL_SUFFIX = ".thumb.jpg"
 NAME = re.compile(r"(?P<sha>[0-9a-f]{64})(?P<suffix>\.thumb\.jpg|\.jpg)")
+# A photo is not there when its file is not, or a file stands where a folder of its path should.
+NOT_THERE = (FileNotFoundError, NotADirectoryError)
 
 
 class PhotoStore(Protocol):
@@ -128,19 +131,20 @@ class LocalPhotoStore:
     def get(self, name: str) -> bytes | None:
         try:
             return self.path(name).read_bytes()
-        except FileNotFoundError:
+        except NOT_THERE:
             return None
 
     def exists(self, name: str) -> bool:
         return self.path(name).is_file()
 
     def delete(self, name: str) -> None:
-        self.path(name).unlink(missing_ok=True)
+        with contextlib.suppress(*NOT_THERE):
+            self.path(name).unlink()
 
     def modified(self, name: str) -> float | None:
         try:
             return self.path(name).stat().st_mtime
-        except FileNotFoundError:
+        except NOT_THERE:
             return None
 
     def names(self) -> Iterator[str]:
