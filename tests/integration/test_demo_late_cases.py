@@ -53,3 +53,22 @@ def test_the_demo_leaves_a_complaint_and_a_dossier_that_only_a_late_explanation_
         assert app.get_case(CITIZEN, dossier)["status"] == "result_returned"
     finally:
         app.close()
+
+
+def test_the_demo_run_again_on_its_store_finds_both_cases_and_writes_nothing(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = make_settings("sqlite", tmp_path, request)
+    now = datetime.now(UTC)
+    first = late_cases(settings, CITIZEN, now)
+    app = Ihanoi(settings)
+    head = app.head_position()
+    app.close()
+
+    # `ihanoi demo` without --if-empty, again: it stopped at accepting the complaint a second time.
+    assert late_cases(settings, CITIZEN, now) == first
+    app = Ihanoi(settings)
+    try:
+        assert app.head_position() == head
+    finally:
+        app.close()
